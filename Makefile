@@ -1,0 +1,35 @@
+# memory_stack: every target that needs the environment runs `setup` first (idempotent).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup interfaces demo test test-fast bench lint freeze clean
+
+setup:
+	@bash scripts/setup.sh
+
+interfaces: setup
+
+demo: setup
+	$(VENV)/bin/memstack demo --out demo_out
+
+test: setup
+	$(PY) -m pytest -n 2 --durations=15
+
+test-fast: setup
+	$(PY) -m pytest -n 2 -m "not slow"
+
+bench: setup
+	$(VENV)/bin/memstack bench ingest --json
+	$(VENV)/bin/memstack bench query --json
+	$(VENV)/bin/memstack bench eqa --json
+
+lint: setup
+	$(PY) -m ruff check .
+
+freeze: setup
+	@{ sed -n '1,3p' requirements.txt; $(PY) -m pip freeze --exclude-editable | sed 's/^torch==\(.*\)+cpu$$/torch==\1/'; } > requirements.txt.new && mv requirements.txt.new requirements.txt
+
+clean:
+	rm -rf build $(VENV) demo_out bench_out .pytest_cache

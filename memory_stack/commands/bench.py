@@ -1,0 +1,45 @@
+"""Benchmarks: `ingest` (perception + memory write), `query` (latency vs memory size), `eqa`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+from memory_stack.errors import NotImplementedYetError
+
+BENCHMARKS = {
+    "ingest": "bench.ingest_benchmark",
+    "query": "bench.query_benchmark",
+    "eqa": "bench.eqa_benchmark",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="benchmark", metavar="BENCHMARK")
+    sub.required = True
+    ingest = sub.add_parser("ingest", help="perception + memory write throughput")
+    ingest.add_argument("--width", type=int, default=320)
+    ingest.add_argument("--height", type=int, default=240)
+    ingest.add_argument("--frames", type=int, default=300)
+    ingest.add_argument("--instances", type=int, default=15, help="instances per frame")
+    ingest.add_argument("--ros", action="store_true", help="also measure through ROS 2 across processes")
+    query = sub.add_parser("query", help="query latency against memory size")
+    query.add_argument("--objects", type=int, default=1000)
+    query.add_argument("--days", type=int, default=3)
+    query.add_argument("--observations", type=int, default=0, help="minimum observations to ingest (0 = derived)")
+    query.add_argument("--db", help="keep the built store at this path")
+    query.add_argument("--ros", action="store_true", help="also measure the QueryMemory service round trip")
+    eqa = sub.add_parser("eqa", help="question answering: every planner on every scenario")
+    eqa.add_argument("--scenarios", default="sim_configs/*.yaml", help="scenario glob")
+    eqa.add_argument("--planner", action="append", help="planner(s); default: all")
+    eqa.add_argument("--out", default="bench_out/eqa", help="directory for the table and plot")
+    for p in (ingest, query, eqa):
+        p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        module = importlib.import_module(BENCHMARKS[args.benchmark])
+    except ModuleNotFoundError as exc:
+        raise NotImplementedYetError(f"benchmark {args.benchmark!r}: {exc.name} missing") from exc
+    return int(module.run(args) or 0)
