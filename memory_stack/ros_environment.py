@@ -35,9 +35,9 @@ def require_ros() -> None:
             f"rclpy cannot be imported ({exc}); {INTERFACES_BUILD_HINT}, or source a ROS 2 install"
         ) from exc
     try:
+        import memory_interfaces.action  # noqa: F401
         import memory_interfaces.msg  # noqa: F401
         import memory_interfaces.srv  # noqa: F401
-        import memory_interfaces.action  # noqa: F401
     except ImportError as exc:
         raise RosEnvironmentError(
             f"the memory_interfaces messages are not built ({exc}); {INTERFACES_BUILD_HINT} "

@@ -1,0 +1,52 @@
+"""A node started without the generated interfaces tells the user which command builds them."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def setup_py_console_scripts() -> dict[str, str]:
+    tree = ast.parse((ROOT / "setup.py").read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "NODES" for t in node.targets):
+            return dict(ast.literal_eval(node.value))
+    raise AssertionError("setup.py has no NODES table")
+
+
+NODE_SCRIPTS = setup_py_console_scripts()
+
+
+@pytest.mark.parametrize("name", sorted(NODE_SCRIPTS))
+def test_node_without_interfaces_names_the_build_command(name):
+    module_name, func = NODE_SCRIPTS[name].split(":")
+    code = (
+        "import sys\n"
+        "for m in ('memory_interfaces', 'memory_interfaces.msg',\n"
+        "          'memory_interfaces.srv', 'memory_interfaces.action'):\n"
+        "    sys.modules[m] = None\n"
+        f"import importlib; importlib.import_module({module_name!r}).{func}()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 2, result.stderr[-1000:]
+    assert "make setup" in result.stderr
+    assert "memory_interfaces" in result.stderr
+
+
+def test_prepare_ros_environment_puts_prefix_on_ament_prefix_path(monkeypatch):
+    from memory_stack.ros_environment import prepare_ros_environment
+
+    monkeypatch.delenv("AMENT_PREFIX_PATH", raising=False)
+    prepare_ros_environment()
+    import os
+
+    assert sys.prefix in os.environ["AMENT_PREFIX_PATH"].split(os.pathsep)
+    from ament_index_python.packages import get_package_share_directory
+
+    assert get_package_share_directory("memory_interfaces").endswith("share/memory_interfaces")
