@@ -1,0 +1,605 @@
+"""Beliefs: for one typed question, a probability distribution over answers, built from memory alone.
+
+A `Belief` holds hypotheses about the world (`AnswerCandidate`: "the mug is on the counter",
+"the fridge is closed", "nothing was missed"), each with the answer it implies (`value`, compared by
+`answer_key`) and, when a look could confirm or refute it now, the place to look (`reveal_target`).
+The answer is the most probable answer key (summed over hypotheses); its mass is the confidence.
+
+Models, per question kind:
+- present location / room of / still present: the staleness model. The object stays where it was
+  last seen with P = exp(-rate * hours since last seen), rate = `memory.move_rate(target)` (moves per
+  hour, learned per object/category). The rest moves to other receptacles by
+  `memory.location_prior(category)`, with a share for "not in the house".
+- past location: the temporal memory's answer at t; when a move was detected after t, the move
+  happened uniformly somewhere in the gap between the last sighting and its detection, so
+  P(still at the old place at t) = (t_detected - t) / (t_detected - t_last_seen).
+- counts and changes: what was observed, plus the periods that were not observed
+  (`memory.observed_intervals`): P(nothing missed) = exp(-event_rate * unobserved hours).
+  Unseen events are never reported as fact; they lower the confidence.
+- object state: the last seen state decays towards "changed" at the object's state-change rate.
+- contents: the remembered list holds while nothing there moved since the receptacle was last seen.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from planners.floor_plan_routes import polygon_centroid, room_named
+
+NOT_IN_HOUSE = "not_in_house"
+SECONDS_PER_HOUR = 3600.0
+
+PRESENT_KINDS = {"present_location", "room_of", "still_present"}
+PAST_KINDS = {"past_location"}
+
+
+@dataclass
+class AnswerCandidate:
+    """One hypothesis about the world and the answer it implies.
+
+    `label` identifies the hypothesis (a receptacle id, a room, `not_in_house`, a state...);
+    `value` is the answer in the shape of specs/scenario.md; `reveal_target` / `reveal_position`
+    say where a look now would confirm or refute it (None: nothing to look at, e.g. the past).
+    `speculative` hypotheses (events that may have been missed) lower the confidence of the
+    observed answer but are never reported as the answer.
+    """
+
+    label: str
+    value: Any
+    probability: float
+    position: tuple[float, float, float] | None = None
+    room: str | None = None
+    rests_on: str | None = None
+    rests_on_category: str | None = None
+    object_id: str | None = None
+    last_seen: float | None = None
+    reveal_target: str | None = None
+    reveal_position: tuple[float, float, float] | None = None
+    evidence: list[str] = field(default_factory=list)
+    speculative: bool = False
+
+    @property
+    def answer_key(self) -> Any:
+        return answer_key(self.value)
+
+
+def answer_key(value: Any) -> Any:
+    """A hashable key under which answers that say the same thing are pooled."""
+    if isinstance(value, list):
+        return tuple(sorted(str(v) for v in value))
+    if isinstance(value, dict):
+        return tuple(sorted((k, answer_key(v)) for k, v in value.items()))
+    if isinstance(value, tuple) and value and all(isinstance(v, float) for v in value):
+        return tuple(round(v, 1) for v in value)
+    return value
+
+
+@dataclass
+class Belief:
+    """A distribution over hypotheses for one question; probabilities sum to 1 (or it is empty)."""
+
+    kind: str
+    candidates: list[AnswerCandidate]
+    query: Any = None
+    time: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.normalize()
+
+    def normalize(self) -> None:
+        total = sum(max(0.0, c.probability) for c in self.candidates)
+        if total <= 0.0:
+            for c in self.candidates:
+                c.probability = 1.0 / len(self.candidates)
+            return
+        for c in self.candidates:
+            c.probability = max(0.0, c.probability) / total
+
+    @property
+    def probabilities(self) -> list[float]:
+        return [c.probability for c in self.candidates]
+
+    def answer_masses(self, probabilities: Sequence[float] | None = None) -> dict[Any, float]:
+        """Probability per answer key (hypotheses that imply the same answer are pooled)."""
+        probabilities = self.probabilities if probabilities is None else probabilities
+        masses: dict[Any, float] = {}
+        for c, p in zip(self.candidates, probabilities):
+            masses[c.answer_key] = masses.get(c.answer_key, 0.0) + p
+        return masses
+
+    @property
+    def map_candidate(self) -> AnswerCandidate | None:
+        """The best non-speculative hypothesis of the most probable answer."""
+        reportable = [c for c in self.candidates if not c.speculative]
+        if not reportable:
+            return None
+        masses = self.answer_masses()
+        best_key = max((c.answer_key for c in reportable), key=lambda k: masses[k])
+        return max((c for c in reportable if c.answer_key == best_key), key=lambda c: c.probability)
+
+    @property
+    def confidence(self) -> float:
+        best = self.map_candidate
+        if best is None:
+            return 0.0
+        return self.answer_masses()[best.answer_key]
+
+    @property
+    def revealable(self) -> bool:
+        return any(c.reveal_target for c in self.candidates)
+
+
+@dataclass(frozen=True)
+class LookRecord:
+    """A look the robot made while answering: at `target`, at time `time`."""
+
+    target: str
+    time: float
+
+
+@dataclass
+class BeliefConfig:
+    """Parameters of the belief models (probabilities in [0, 1], rates per hour)."""
+
+    not_in_house_share: float = 0.1        # of the mass that left the last-seen place
+    absent_stays_absent: float = 0.9        # P(still gone) for an object the memory saw leave
+    default_move_rate_per_hour: float = 0.02
+    state_change_prior_per_hour: float = 0.02
+    state_prior_hours: float = 24.0
+    event_rate_prior_per_hour: float = 0.02  # unseen-event rate for counts and changes
+    event_prior_hours: float = 24.0
+    arrival_rate_per_hour: float = 0.01      # new things appearing on a receptacle
+    detection_probability: float = 0.9       # a look at a place finds what is there
+    resighted_same_place: float = 0.97       # seen again at the same place after t: stayed all along
+    location_prior_floor: float = 0.02       # receptacle categories the prior never saw
+    max_alternatives: int = 12
+    max_missed_events: int = 3
+
+    def __post_init__(self) -> None:
+        for name in ("not_in_house_share", "absent_stays_absent", "detection_probability",
+                     "resighted_same_place", "location_prior_floor"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {value}")
+        for name in ("default_move_rate_per_hour", "state_change_prior_per_hour", "event_rate_prior_per_hour",
+                     "arrival_rate_per_hour", "state_prior_hours", "event_prior_hours"):
+            if getattr(self, name) < 0.0:
+                raise ValueError(f"{name} must not be negative")
+
+
+def stay_probability(rate_per_hour: float, hours: float) -> float:
+    """P(an object that moves `rate_per_hour` times an hour is still where it was `hours` ago)."""
+    return math.exp(-max(0.0, rate_per_hour) * max(0.0, hours))
+
+
+def poisson_pmf(k: int, mean: float) -> float:
+    if mean <= 0.0:
+        return 1.0 if k == 0 else 0.0
+    return math.exp(-mean + k * math.log(mean) - math.lgamma(k + 1))
+
+
+def merge_intervals(intervals: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+    merged: list[list[float]] = []
+    for a, b in sorted((float(a), float(b)) for a, b in intervals if b >= a):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return [(a, b) for a, b in merged]
+
+
+def covered_seconds(intervals: Iterable[tuple[float, float]], t0: float, t1: float) -> float:
+    total = 0.0
+    for a, b in merge_intervals(intervals):
+        total += max(0.0, min(b, t1) - max(a, t0))
+    return total
+
+
+def _attr(obj: Any, name: str, default: Any = None) -> Any:
+    return getattr(obj, name, default) if obj is not None else default
+
+
+def _xyz(value: Any) -> tuple[float, float, float] | None:
+    if value is None:
+        return None
+    seq = list(value)
+    if len(seq) == 2:
+        seq.append(0.0)
+    return (float(seq[0]), float(seq[1]), float(seq[2]))
+
+
+def _bool_state(state: str | None, asked: str | None) -> Any:
+    if state is None:
+        return None
+    if not asked:
+        return state
+    return state == asked
+
+
+_OPPOSITE_STATE = {"open": "closed", "closed": "open", "on": "off", "off": "on"}
+
+
+class BeliefBuilder:
+    """Builds a `Belief` for a typed query from the memory's public query API."""
+
+    def __init__(self, memory: Any, config: BeliefConfig | None = None) -> None:
+        self.memory = memory
+        self.config = config or BeliefConfig()
+
+    # ----------------------------------------------------------------- entry point
+    def build(self, query: Any, now: float, looks: Sequence[LookRecord] = ()) -> Belief:
+        kind = _attr(query, "kind", "unknown") or "unknown"
+        target = _attr(query, "target")
+        if kind in PRESENT_KINDS and not target:
+            return Belief(kind, [], query, now, ["no target object in the question"])
+        builder = {
+            "present_location": self._present_location,
+            "room_of": self._room_of,
+            "still_present": self._still_present,
+            "past_location": self._past_location,
+            "object_state": self._object_state,
+            "contents": self._contents,
+            "count": self._count,
+            "changes": self._changes,
+            "first_seen": self._first_last_seen,
+            "last_seen": self._first_last_seen,
+        }.get(kind)
+        if builder is None:
+            return Belief(kind, [], query, now, [f"question kind {kind!r} has no belief model"])
+        belief = builder(query, now)
+        if looks:
+            self._apply_looks(belief, looks)
+        return belief
+
+    # ----------------------------------------------------------------- present
+    def _rate(self, target: str) -> float:
+        try:
+            rate = float(self.memory.move_rate(target))
+        except (KeyError, LookupError, ValueError):
+            rate = self.config.default_move_rate_per_hour
+        return rate if math.isfinite(rate) and rate >= 0 else self.config.default_move_rate_per_hour
+
+    def _located(self, target: str, at: float | None) -> list[Any]:
+        return list(self.memory.locate(target, at=at) or [])
+
+    def _location_hypotheses(self, target: str, now: float) -> tuple[list[AnswerCandidate], str | None]:
+        """Hypotheses for where `target` is now: remembered places (decayed), elsewhere, not in house."""
+        cfg = self.config
+        located = self._located(target, None)
+        category = next((_attr(loc, "category") for loc in located if _attr(loc, "category")), None)
+        present = [loc for loc in located if _attr(loc, "present", True)]
+        absent = [loc for loc in located if not _attr(loc, "present", True)]
+        weights = [max(1e-6, float(_attr(loc, "probability", 1.0) or 0.0)) for loc in present]
+        absent_weight = 0.0
+        if absent and not present:
+            absent_weight = 1.0
+        total = sum(weights) + absent_weight
+        candidates: list[AnswerCandidate] = []
+        moved_mass = 0.0
+        remembered: set[str] = set()
+        for loc, weight in zip(present, weights):
+            share = weight / total
+            last_seen = _attr(loc, "last_seen")
+            hours = (now - last_seen) / SECONDS_PER_HOUR if last_seen is not None else 0.0
+            rate = self._rate(_attr(loc, "object_id") or target)
+            stay = stay_probability(rate, hours)
+            moved_mass += share * (1.0 - stay)
+            place = _attr(loc, "rests_on") or _attr(loc, "room") or _attr(loc, "object_id") or target
+            remembered.add(place)
+            position = _xyz(_attr(loc, "position"))
+            candidates.append(AnswerCandidate(
+                label=place, value=position, probability=share * stay, position=position,
+                room=_attr(loc, "room"), rests_on=_attr(loc, "rests_on"),
+                rests_on_category=_attr(loc, "rests_on_category"), object_id=_attr(loc, "object_id"),
+                last_seen=last_seen, reveal_target=place, reveal_position=position,
+                evidence=[f"object:{_attr(loc, 'object_id')}"] if _attr(loc, "object_id") else [],
+            ))
+        gone_mass = 0.0
+        if absent_weight:
+            gone_mass = cfg.absent_stays_absent
+            moved_mass += 1.0 - cfg.absent_stays_absent
+        if not located:
+            moved_mass = 1.0
+        not_in_house = gone_mass + moved_mass * cfg.not_in_house_share
+        elsewhere = moved_mass * (1.0 - cfg.not_in_house_share)
+        alternatives = self._alternative_places(category or target, exclude=remembered)
+        if alternatives and elsewhere > 0.0:
+            for candidate, weight in alternatives:
+                candidate.probability = elsewhere * weight
+                candidates.append(candidate)
+        else:
+            not_in_house += elsewhere
+        evidence = [f"object:{_attr(loc, 'object_id')}" for loc in absent if _attr(loc, "object_id")]
+        candidates.append(AnswerCandidate(label=NOT_IN_HOUSE, value=None, probability=not_in_house,
+                                          room="none", evidence=evidence))
+        return candidates, category
+
+    def _alternative_places(self, category: str, exclude: set[str]) -> list[tuple[AnswerCandidate, float]]:
+        """Receptacles (or rooms, when none is known) where a moved object may be, by the location prior."""
+        cfg = self.config
+        try:
+            prior = dict(self.memory.location_prior(category) or {})
+        except (KeyError, LookupError, ValueError):
+            prior = {}
+        receptacles = [r for r in (self.memory.receptacles() or []) if _attr(r, "id") not in exclude]
+        scored: list[tuple[AnswerCandidate, float]] = []
+        for rec in receptacles:
+            weight = max(float(prior.get(_attr(rec, "category"), 0.0)), cfg.location_prior_floor)
+            position = _xyz(_attr(rec, "position"))
+            top = _xyz(_attr(rec, "bbox_max"))
+            value = (position[0], position[1], top[2]) if position and top else position
+            scored.append((AnswerCandidate(
+                label=_attr(rec, "id"), value=value, probability=0.0, position=value, room=_attr(rec, "room"),
+                rests_on=_attr(rec, "id"), rests_on_category=_attr(rec, "category"),
+                reveal_target=_attr(rec, "id"), reveal_position=position,
+                evidence=[f"prior:{category}->{_attr(rec, 'category')}"],
+            ), weight))
+        if not scored:
+            floor_plan = getattr(self.memory, "floor_plan", None)
+            for room in (floor_plan.rooms if floor_plan is not None else ()):
+                if room.name in exclude:
+                    continue
+                cx, cy = polygon_centroid(room.polygon)
+                scored.append((AnswerCandidate(
+                    label=f"room:{room.name}", value=(cx, cy, 0.0), probability=0.0, position=(cx, cy, 0.0),
+                    room=room.name, reveal_target=room.name, reveal_position=(cx, cy, 0.0),
+                    evidence=["prior:uniform over rooms"],
+                ), 1.0))
+        scored.sort(key=lambda item: -item[1])
+        scored = scored[: cfg.max_alternatives]
+        total = sum(w for _, w in scored)
+        return [(c, w / total) for c, w in scored] if total > 0 else []
+
+    def _present_location(self, query: Any, now: float) -> Belief:
+        candidates, _ = self._location_hypotheses(query.target, now)
+        return Belief("present_location", candidates, query, now)
+
+    def _room_of(self, query: Any, now: float) -> Belief:
+        candidates, _ = self._location_hypotheses(query.target, now)
+        for c in candidates:
+            c.value = "none" if c.label == NOT_IN_HOUSE else (c.room or "none")
+        return Belief("room_of", candidates, query, now)
+
+    def _still_present(self, query: Any, now: float) -> Belief:
+        candidates, _ = self._location_hypotheses(query.target, now)
+        for c in candidates:
+            c.value = c.label != NOT_IN_HOUSE
+        return Belief("still_present", candidates, query, now)
+
+    # ----------------------------------------------------------------- past
+    def _query_time(self, query: Any, now: float) -> float:
+        t = _attr(query, "time")
+        if t is None:
+            t = _attr(query, "t1")
+        return float(t) if t is not None else now
+
+    def _past_location(self, query: Any, now: float) -> Belief:
+        t = self._query_time(query, now)
+        if t >= now:
+            belief = self._present_location(query, now)
+            belief.kind = "past_location"
+            return belief
+        cfg = self.config
+        located = [loc for loc in self._located(query.target, t) if _attr(loc, "present", True)]
+        if not located:
+            return Belief("past_location", [], query, t, [f"nothing known about {query.target} at that time"])
+        best = located[0]
+        object_id = _attr(best, "object_id")
+        last_seen = _attr(best, "last_seen")
+        position = _xyz(_attr(best, "position"))
+        place = _attr(best, "rests_on") or _attr(best, "room") or object_id
+        later = self.memory.events(t0=t, t1=now, kinds=["moved", "disappeared"], target=object_id or query.target)
+        later = sorted(later or [], key=lambda e: _attr(e, "time", 0.0))
+        stay = 1.0
+        other: AnswerCandidate | None = None
+        if later:
+            first = later[0]
+            detected = float(_attr(first, "time"))
+            seen_before = float(last_seen) if last_seen is not None and last_seen <= t else None
+            if seen_before is not None and detected > seen_before:
+                stay = min(1.0, max(0.0, (detected - t) / (detected - seen_before)))
+            else:
+                stay = 0.5
+            if _attr(first, "kind") == "moved" and _attr(first, "position") is not None:
+                to_position = _xyz(_attr(first, "position"))
+                other = AnswerCandidate(
+                    label=str(_attr(first, "to_place") or "moved"), value=to_position, position=to_position,
+                    probability=1.0 - stay, room=_attr(first, "room"), rests_on=_attr(first, "to_place"),
+                    object_id=object_id, evidence=[f"event:moved@{detected:.0f}"])
+        else:
+            current = [loc for loc in self._located(object_id or query.target, None)
+                       if _attr(loc, "object_id") == object_id and _attr(loc, "present", True)]
+            resighted = current and _attr(current[0], "last_seen") is not None and _attr(current[0], "last_seen") > t
+            if resighted:
+                stay = cfg.resighted_same_place
+            elif last_seen is not None:
+                stay = stay_probability(self._rate(object_id or query.target), (t - last_seen) / SECONDS_PER_HOUR)
+        candidates = [AnswerCandidate(
+            label=place, value=position, probability=stay, position=position, room=_attr(best, "room"),
+            rests_on=_attr(best, "rests_on"), rests_on_category=_attr(best, "rests_on_category"),
+            object_id=object_id, last_seen=last_seen,
+            evidence=[f"object:{object_id}"] + ([f"seen@{last_seen:.0f}"] if last_seen is not None else []),
+        )]
+        if other is not None:
+            candidates.append(other)
+        elif stay < 1.0:
+            candidates.append(AnswerCandidate(label="elsewhere", value=None, probability=1.0 - stay, speculative=True))
+        return Belief("past_location", candidates, query, t)
+
+    # ----------------------------------------------------------------- state
+    def _state_rate(self, target: str, object_id: str | None, first_seen: float | None, now: float) -> float:
+        cfg = self.config
+        changes = self.memory.count("state_changed", object_id or target)
+        hours = max(0.0, (now - first_seen) / SECONDS_PER_HOUR) if first_seen is not None else 0.0
+        return (changes + cfg.state_change_prior_per_hour * cfg.state_prior_hours) / (hours + cfg.state_prior_hours)
+
+    def _object_state(self, query: Any, now: float) -> Belief:
+        t = self._query_time(query, now)
+        asked = _attr(query, "state")
+        objects = [o for o in self.memory.objects(at=t, include_absent=False) or []
+                   if query.target in (_attr(o, "id"), _attr(o, "category")) and _attr(o, "state")]
+        if not objects:
+            return Belief("object_state", [], query, t, [f"no remembered state for {query.target}"])
+        obj = max(objects, key=lambda o: _attr(o, "last_seen") or 0.0)
+        state = _attr(obj, "state")
+        last_seen = _attr(obj, "last_seen")
+        rate = self._state_rate(query.target, _attr(obj, "id"), _attr(obj, "first_seen"), now)
+        hours = (t - last_seen) / SECONDS_PER_HOUR if last_seen is not None else 0.0
+        keep = stay_probability(rate, hours)
+        position = _xyz(_attr(obj, "position"))
+        reveal = _attr(obj, "id") if t >= now else None
+        other = _OPPOSITE_STATE.get(state, f"not {state}")
+        candidates = [
+            AnswerCandidate(label=state, value=_bool_state(state, asked), probability=keep, position=position,
+                            room=_attr(obj, "room"), object_id=_attr(obj, "id"), last_seen=last_seen,
+                            reveal_target=reveal, reveal_position=position,
+                            evidence=[f"object:{_attr(obj, 'id')}", f"state:{state}"]),
+            AnswerCandidate(label=other, value=_bool_state(other, asked), probability=1.0 - keep,
+                            position=position, room=_attr(obj, "room"), object_id=_attr(obj, "id"),
+                            reveal_target=reveal, reveal_position=position),
+        ]
+        return Belief("object_state", candidates, query, t)
+
+    # ----------------------------------------------------------------- contents
+    def _receptacle_target(self, query: Any) -> str | None:
+        return _attr(query, "receptacle") or _attr(query, "room") or _attr(query, "target")
+
+    def _last_looked(self, place: str, receptacle: Any, t: float) -> float | None:
+        if receptacle is not None and _attr(receptacle, "last_seen") is not None:
+            return float(_attr(receptacle, "last_seen"))
+        intervals = self.memory.observed_intervals(0.0, t) or []
+        ends = [b for a, b, room in intervals if room == place]
+        return max(ends) if ends else None
+
+    def _contents(self, query: Any, now: float) -> Belief:
+        cfg = self.config
+        t = self._query_time(query, now)
+        place = self._receptacle_target(query)
+        if not place:
+            return Belief("contents", [], query, t, ["no receptacle or room in the question"])
+        items = list(self.memory.contents(place, at=t) or [])
+        receptacle = next((r for r in self.memory.receptacles() or []
+                           if place in (_attr(r, "id"), _attr(r, "category"))), None)
+        floor_plan = getattr(self.memory, "floor_plan", None)
+        if receptacle is None and room_named(floor_plan, place) is None and not items:
+            return Belief("contents", [], query, t, [f"{place!r} is no receptacle or room I have seen"])
+        looked = self._last_looked(place, receptacle, t)
+        hours = (t - looked) / SECONDS_PER_HOUR if looked is not None else 0.0
+        rate = cfg.arrival_rate_per_hour + sum(self._rate(_attr(o, "id") or _attr(o, "category")) for o in items)
+        keep = stay_probability(rate, hours)
+        categories = sorted(str(_attr(o, "category")) for o in items)
+        position = _xyz(_attr(receptacle, "position")) if receptacle is not None else None
+        if position is None:
+            room = room_named(floor_plan, place)
+            if room is not None:
+                cx, cy = polygon_centroid(room.polygon)
+                position = (cx, cy, 0.0)
+        reveal = (_attr(receptacle, "id") or place) if t >= now and position is not None else None
+        candidates = [
+            AnswerCandidate(label="as_remembered", value=categories, probability=keep, position=position,
+                            room=_attr(receptacle, "room"), reveal_target=reveal, reveal_position=position,
+                            last_seen=looked, evidence=[f"object:{_attr(o, 'id')}" for o in items]),
+            AnswerCandidate(label="changed", value=None, probability=1.0 - keep, position=position,
+                            reveal_target=reveal, reveal_position=position, speculative=True),
+        ]
+        return Belief("contents", candidates, query, t)
+
+    # ----------------------------------------------------------------- counts and changes
+    def _observed_coverage(self, room: str | None, t0: float, t1: float) -> tuple[float, float]:
+        """(observed seconds, unobserved seconds) of [t0, t1], for `room` when known."""
+        intervals = self.memory.observed_intervals(t0, t1) or []
+        spans = [(a, b) for a, b, r in intervals if room is None or r == room]
+        seen = covered_seconds(spans, t0, t1)
+        return seen, max(0.0, (t1 - t0) - seen)
+
+    def _target_room(self, target: str | None) -> str | None:
+        if not target:
+            return None
+        located = self._located(target, None)
+        return _attr(located[0], "room") if located else None
+
+    def _interval(self, query: Any, now: float) -> tuple[float, float]:
+        t0 = _attr(query, "t0")
+        t1 = _attr(query, "t1")
+        t0 = float(t0) if t0 is not None else 0.0
+        t1 = float(t1) if t1 is not None else now
+        return t0, max(t0, t1)
+
+    def _missed_event_candidates(self, observed_value: Any, observed_count: int, seen_s: float, unseen_s: float,
+                                 label: str, value_for_missed, evidence: list[str]) -> list[AnswerCandidate]:
+        cfg = self.config
+        seen_h, unseen_h = seen_s / SECONDS_PER_HOUR, unseen_s / SECONDS_PER_HOUR
+        rate = (observed_count + cfg.event_rate_prior_per_hour * cfg.event_prior_hours) / (
+            seen_h + cfg.event_prior_hours)
+        mean_missed = rate * unseen_h
+        candidates = [AnswerCandidate(label=label, value=observed_value, probability=poisson_pmf(0, mean_missed),
+                                      evidence=evidence)]
+        for k in range(1, cfg.max_missed_events + 1):
+            candidates.append(AnswerCandidate(label=f"{label}+{k}_missed", value=value_for_missed(k),
+                                              probability=poisson_pmf(k, mean_missed), speculative=True))
+        tail = max(0.0, 1.0 - sum(c.probability for c in candidates))
+        candidates[-1].probability += tail
+        return candidates
+
+    def _count(self, query: Any, now: float) -> Belief:
+        t0, t1 = self._interval(query, now)
+        kind = _attr(query, "count_kind") or "state_changed"
+        target = query.target
+        if not target:
+            return Belief("count", [], query, t1, ["no object to count events of"])
+        events = list(self.memory.events(t0=t0, t1=t1, kinds=[kind], target=target) or [])
+        observed = int(self.memory.count(kind, target, t0, t1))
+        seen, unseen = self._observed_coverage(self._target_room(target), t0, t1)
+        evidence = [f"event:{_attr(e, 'kind')}@{_attr(e, 'time', 0.0):.0f}" for e in events]
+        candidates = self._missed_event_candidates(observed, observed, seen, unseen, f"{observed}",
+                                                   lambda k: observed + k, evidence)
+        return Belief("count", candidates, query, t1)
+
+    def _changes(self, query: Any, now: float) -> Belief:
+        t0, t1 = self._interval(query, now)
+        room = _attr(query, "room") or _attr(query, "receptacle") or _attr(query, "target")
+        if not room:
+            return Belief("changes", [], query, t1, ["no room in the question"])
+        events = list(self.memory.changes(room, t0, t1) or [])
+        categories = sorted({str(_attr(e, "category")) for e in events if _attr(e, "category")})
+        seen, unseen = self._observed_coverage(room, t0, t1)
+        evidence = [f"event:{_attr(e, 'kind')}:{_attr(e, 'object_id')}@{_attr(e, 'time', 0.0):.0f}" for e in events]
+        candidates = self._missed_event_candidates(categories, len(events), seen, unseen, "observed",
+                                                   lambda k: None, evidence)
+        return Belief("changes", candidates, query, t1)
+
+    # ----------------------------------------------------------------- first / last seen
+    def _first_last_seen(self, query: Any, now: float) -> Belief:
+        kind = query.kind
+        target = query.target
+        if not target:
+            return Belief(kind, [], query, now, ["no object in the question"])
+        value = self.memory.first_seen(target) if kind == "first_seen" else self.memory.last_seen(target)
+        if value is None:
+            return Belief(kind, [AnswerCandidate(label="never", value=None, probability=1.0)], query, now,
+                          [f"{target} was never seen"])
+        return Belief(kind, [AnswerCandidate(label="seen", value=float(value), probability=1.0,
+                                             evidence=[f"{kind}:{target}@{float(value):.0f}"])], query, now)
+
+    # ----------------------------------------------------------------- looks already made
+    def _apply_looks(self, belief: Belief, looks: Sequence[LookRecord]) -> None:
+        """A look at a place that did not re-sight a hypothesis there is negative evidence for it.
+
+        The memory applies its own negative evidence when it ingests the frames; this covers
+        hypotheses the memory has no record to update for (prior-only places, "elsewhere").
+        """
+        miss = 1.0 - self.config.detection_probability
+        for look in looks:
+            for c in belief.candidates:
+                if c.reveal_target != look.target:
+                    continue
+                if c.last_seen is not None and c.last_seen >= look.time:
+                    continue
+                if belief.kind in ("object_state", "contents"):
+                    continue
+                c.probability *= miss
+        belief.normalize()

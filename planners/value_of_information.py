@@ -1,0 +1,294 @@
+"""When to stop looking: the value-of-information rule and the baselines it is compared with.
+
+`ValueOfInformationStopper` scores each candidate look (go to a viewpoint of a receptacle, place
+or room and look) by
+
+    net value = expected gain in P(correct answer)  -  cost_weight * cost_m
+    cost_m    = travel metres + look_time_s * speed_mps      (time spent looking, in metres)
+
+The expected gain is one-step Bayesian lookahead on the belief's hypotheses with a sensor model
+(detection probability d, false-positive rate f): a look at place T either shows one of the
+hypotheses located at T (P = d if that hypothesis is true, f spread over them if the truth is
+elsewhere) or shows nothing (P = 1 - d / 1 - f). For each outcome the posterior is computed, the
+hypotheses are pooled by the answer they imply, and the best answer's mass is the utility. The
+gain is E[max posterior answer mass] - current max, which is never negative.
+
+The rule acts greedily: take the best look while its net value is positive and its travel fits in
+what is left of `budget_m`; otherwise answer. `stopped_by` says why: `certain` (confidence reached
+`certain_threshold`), `voi` (no look is worth its cost, or there is nothing to look at), `budget`
+(a worthwhile look no longer fits the metre budget, or `max_steps` looks were made).
+
+How `cost_weight` trades accuracy against travel: it is the probability of being right that one
+metre of driving must buy. With cost_weight = 0.02 a 10 m round to a receptacle is taken only if it
+raises P(correct) by more than 0.2 (plus the look time); 0 turns VOI into "explore until certain or
+out of budget" (explore-all accuracy, most travel); large values (>= 1/typical trip length, e.g. 0.2)
+make it answer from memory almost always (memory-only accuracy, no travel). Stale memories (low
+P(still there)) have the largest gains, so they are the ones worth driving for; fresh memories and
+past questions (nothing to look at) are answered at once.
+
+Baselines share the same loop and return the same decision type:
+`memory-only` (never explore), `explore-all` (visit every candidate, nearest first, then answer),
+`fixed-budget` (the top-k most probable places, within a metre budget).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from planners.beliefs import Belief
+
+STOPPED_BY_VOI = "voi"
+STOPPED_BY_CERTAIN = "certain"
+STOPPED_BY_BUDGET = "budget"
+STOPPED_BY_MEMORY_ONLY = "memory-only"
+STOPPED_BY_EXPLORE_ALL = "explore-all"
+
+PLANNER_NAMES = ("voi", "memory-only", "explore-all", "fixed-budget")
+
+
+@dataclass(frozen=True)
+class SensorModel:
+    """How reliable one look at a place is."""
+
+    detection_probability: float = 0.9
+    false_positive_rate: float = 0.02
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.detection_probability <= 1.0:
+            raise ValueError(f"detection_probability must be in [0, 1], got {self.detection_probability}")
+        if not 0.0 <= self.false_positive_rate <= 1.0:
+            raise ValueError(f"false_positive_rate must be in [0, 1], got {self.false_positive_rate}")
+
+
+@dataclass
+class ScoredAction:
+    """A candidate look with its expected gain, cost and net value."""
+
+    action: Any
+    target: str
+    expected_gain: float
+    travel_m: float
+    cost_m: float
+    net_value: float
+    affordable: bool
+
+
+@dataclass
+class StoppingDecision:
+    """Either the next look to make (`action` set) or the reason to answer now (`stopped_by`)."""
+
+    action: Any | None
+    stopped_by: str | None
+    scored: list[ScoredAction] = field(default_factory=list)
+    chosen: ScoredAction | None = None
+
+    @property
+    def stop(self) -> bool:
+        return self.action is None
+
+
+class ExplorationPolicy(Protocol):
+    """Decides, given the current belief and candidate looks, whether to look again and where."""
+
+    name: str
+
+    def decide(self, belief: Belief, actions: Sequence[Any], travel_m: Sequence[float],
+               spent_m: float, steps: int) -> StoppingDecision: ...
+
+
+def _target(action: Any) -> str:
+    return action if isinstance(action, str) else action.target
+
+
+def reportable_max(belief: Belief, probabilities: Sequence[float]) -> float:
+    """The mass of the best answer that could be reported (speculative hypotheses are not answers)."""
+    masses: dict[Any, float] = {}
+    for c, p in zip(belief.candidates, probabilities):
+        if not c.speculative:
+            masses[c.answer_key] = masses.get(c.answer_key, 0.0) + p
+    return max(masses.values(), default=0.0)
+
+
+def look_outcomes(belief: Belief, target: str, sensor: SensorModel) -> list[tuple[float, list[float]]]:
+    """(probability, posterior) for each outcome of a look at `target`: see hypothesis j, or see nothing."""
+    prior = belief.probabilities
+    covered = [i for i, c in enumerate(belief.candidates) if c.reveal_target == target]
+    if not covered:
+        return [(1.0, list(prior))]
+    d, f = sensor.detection_probability, sensor.false_positive_rate
+    covered_set = set(covered)
+    outcomes: list[tuple[float, list[float]]] = []
+    for j in covered:
+        joint = [(d * p if i == j else 0.0) if i in covered_set else (f / len(covered)) * p
+                 for i, p in enumerate(prior)]
+        total = sum(joint)
+        if total > 0.0:
+            outcomes.append((total, [x / total for x in joint]))
+    joint_nothing = [(1.0 - d) * p if i in covered_set else (1.0 - f) * p for i, p in enumerate(prior)]
+    total = sum(joint_nothing)
+    if total > 0.0:
+        outcomes.append((total, [x / total for x in joint_nothing]))
+    return outcomes
+
+
+def expected_gain(belief: Belief, target: str, sensor: SensorModel) -> float:
+    """E[best answer mass after looking at `target`] - best answer mass now (>= 0 up to rounding)."""
+    if not belief.candidates:
+        return 0.0
+    now = reportable_max(belief, belief.probabilities)
+    after = sum(p * reportable_max(belief, posterior) for p, posterior in look_outcomes(belief, target, sensor))
+    return max(0.0, after - now)
+
+
+def target_mass(belief: Belief, target: str) -> float:
+    return sum(c.probability for c in belief.candidates if c.reveal_target == target)
+
+
+@dataclass
+class ValueOfInformationStopper:
+    """Greedy value-of-information stopping (see the module docstring for the rule and the trade-off).
+
+    cost_weight: P(correct) one metre of travel must buy. budget_m: metres of travel allowed per
+    question. look_time_s * speed_mps converts the time a look takes into metres.
+    """
+
+    cost_weight: float = 0.02
+    budget_m: float = 30.0
+    sensor: SensorModel = field(default_factory=SensorModel)
+    look_time_s: float = 4.0
+    speed_mps: float = 0.5
+    certain_threshold: float = 0.95
+    max_steps: int = 8
+    name: str = "voi"
+
+    def __post_init__(self) -> None:
+        if self.cost_weight < 0 or not math.isfinite(self.cost_weight):
+            raise ValueError(f"cost_weight must be a finite number >= 0, got {self.cost_weight}")
+        if self.budget_m < 0:
+            raise ValueError(f"budget_m must be >= 0, got {self.budget_m}")
+        if not 0.0 < self.certain_threshold <= 1.0:
+            raise ValueError(f"certain_threshold must be in (0, 1], got {self.certain_threshold}")
+
+    def cost_m(self, travel_m: float) -> float:
+        return travel_m + self.look_time_s * self.speed_mps
+
+    def score(self, belief: Belief, actions: Sequence[Any], travel_m: Sequence[float],
+              spent_m: float = 0.0) -> list[ScoredAction]:
+        scored = []
+        for action, travel in zip(actions, travel_m):
+            target = _target(action)
+            gain = expected_gain(belief, target, self.sensor)
+            cost = self.cost_m(travel)
+            scored.append(ScoredAction(action, target, gain, travel, cost, gain - self.cost_weight * cost,
+                                       spent_m + travel <= self.budget_m + 1e-9))
+        scored.sort(key=lambda s: -s.net_value)
+        return scored
+
+    def decide(self, belief: Belief, actions: Sequence[Any], travel_m: Sequence[float],
+               spent_m: float = 0.0, steps: int = 0) -> StoppingDecision:
+        if belief.candidates and belief.confidence >= self.certain_threshold:
+            return StoppingDecision(None, STOPPED_BY_CERTAIN)
+        scored = self.score(belief, actions, travel_m, spent_m)
+        worthwhile = [s for s in scored if s.net_value > 0.0]
+        if not worthwhile:
+            return StoppingDecision(None, STOPPED_BY_VOI, scored)
+        if steps >= self.max_steps:
+            return StoppingDecision(None, STOPPED_BY_BUDGET, scored)
+        affordable = [s for s in worthwhile if s.affordable]
+        if not affordable:
+            return StoppingDecision(None, STOPPED_BY_BUDGET, scored)
+        return StoppingDecision(affordable[0].action, None, scored, affordable[0])
+
+
+@dataclass
+class MemoryOnlyPolicy:
+    """Never explore: answer from memory as it is."""
+
+    name: str = "memory-only"
+
+    def decide(self, belief: Belief, actions: Sequence[Any], travel_m: Sequence[float],
+               spent_m: float = 0.0, steps: int = 0) -> StoppingDecision:
+        return StoppingDecision(None, STOPPED_BY_MEMORY_ONLY)
+
+
+@dataclass
+class ExploreAllPolicy:
+    """Visit every candidate place (nearest first) before answering; `max_steps` is a safety cap."""
+
+    max_steps: int = 50
+    sensor: SensorModel = field(default_factory=SensorModel)
+    name: str = "explore-all"
+
+    def decide(self, belief: Belief, actions: Sequence[Any], travel_m: Sequence[float],
+               spent_m: float = 0.0, steps: int = 0) -> StoppingDecision:
+        if not actions or steps >= self.max_steps:
+            return StoppingDecision(None, STOPPED_BY_EXPLORE_ALL)
+        i = min(range(len(actions)), key=lambda k: travel_m[k])
+        chosen = ScoredAction(actions[i], _target(actions[i]), expected_gain(belief, _target(actions[i]), self.sensor),
+                              travel_m[i], travel_m[i], 0.0, True)
+        return StoppingDecision(actions[i], None, [chosen], chosen)
+
+
+@dataclass
+class FixedBudgetPolicy:
+    """Look at the `top_k` most probable places (by belief mass), while travel fits in `budget_m`."""
+
+    top_k: int = 2
+    budget_m: float = 15.0
+    certain_threshold: float = 0.95
+    sensor: SensorModel = field(default_factory=SensorModel)
+    name: str = "fixed-budget"
+
+    def decide(self, belief: Belief, actions: Sequence[Any], travel_m: Sequence[float],
+               spent_m: float = 0.0, steps: int = 0) -> StoppingDecision:
+        if belief.candidates and belief.confidence >= self.certain_threshold:
+            return StoppingDecision(None, STOPPED_BY_CERTAIN)
+        if steps >= self.top_k:
+            return StoppingDecision(None, STOPPED_BY_BUDGET)
+        order = sorted(range(len(actions)), key=lambda k: -target_mass(belief, _target(actions[k])))
+        for i in order:
+            if spent_m + travel_m[i] <= self.budget_m + 1e-9:
+                chosen = ScoredAction(actions[i], _target(actions[i]),
+                                      expected_gain(belief, _target(actions[i]), self.sensor),
+                                      travel_m[i], travel_m[i], 0.0, True)
+                return StoppingDecision(actions[i], None, [chosen], chosen)
+        return StoppingDecision(None, STOPPED_BY_BUDGET)
+
+
+@dataclass
+class ExplorationConfig:
+    """Typed settings of all exploration policies (load with memory_stack.typed_config)."""
+
+    cost_weight: float = 0.02
+    budget_m: float = 30.0
+    detection_probability: float = 0.9
+    false_positive_rate: float = 0.02
+    look_time_s: float = 4.0
+    speed_mps: float = 0.5
+    certain_threshold: float = 0.95
+    max_steps: int = 8
+    fixed_top_k: int = 2
+    fixed_budget_m: float = 15.0
+    explore_all_max_steps: int = 50
+
+
+def make_policy(planner: str, config: ExplorationConfig | None = None) -> ExplorationPolicy:
+    """The policy a planner name stands for: voi | memory-only | explore-all | fixed-budget."""
+    config = config or ExplorationConfig()
+    sensor = SensorModel(config.detection_probability, config.false_positive_rate)
+    name = (planner or "voi").strip().lower()
+    if name == "voi":
+        return ValueOfInformationStopper(config.cost_weight, config.budget_m, sensor, config.look_time_s,
+                                         config.speed_mps, config.certain_threshold, config.max_steps)
+    if name == "memory-only":
+        return MemoryOnlyPolicy()
+    if name == "explore-all":
+        return ExploreAllPolicy(config.explore_all_max_steps, sensor)
+    if name == "fixed-budget":
+        return FixedBudgetPolicy(config.fixed_top_k, config.fixed_budget_m, config.certain_threshold, sensor)
+    from memory_stack.errors import BadInputError
+
+    raise BadInputError(f"planner {planner!r}: expected one of {', '.join(PLANNER_NAMES)}")

@@ -1,0 +1,203 @@
+"""The value-of-information rule and the baselines, on constructed beliefs."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planners.beliefs import AnswerCandidate, Belief, stay_probability
+from planners.value_of_information import (
+    STOPPED_BY_BUDGET,
+    STOPPED_BY_CERTAIN,
+    STOPPED_BY_VOI,
+    ExploreAllPolicy,
+    FixedBudgetPolicy,
+    MemoryOnlyPolicy,
+    SensorModel,
+    ValueOfInformationStopper,
+    expected_gain,
+    look_outcomes,
+    make_policy,
+)
+
+
+def location_belief(p_stay: float, alternatives: dict[str, float] | None = None) -> Belief:
+    """The mug was last seen on the counter; P(still there) = p_stay; the rest over `alternatives`."""
+    alternatives = alternatives if alternatives is not None else {"coffee_table": 0.7, "sink": 0.3}
+    candidates = [AnswerCandidate("counter", (1.0, 0.6, 0.9), p_stay, reveal_target="counter",
+                                  reveal_position=(1.0, 0.6, 0.9))]
+    for i, (name, share) in enumerate(alternatives.items()):
+        position = (5.0 + i, 2.0, 0.5)
+        candidates.append(AnswerCandidate(name, position, (1.0 - p_stay) * share * 0.9, reveal_target=name,
+                                          reveal_position=position))
+    candidates.append(AnswerCandidate("not_in_house", None, (1.0 - p_stay) * 0.1))
+    return Belief("present_location", candidates)
+
+
+def test_stay_probability_is_exponential_in_hours_times_rate():
+    assert stay_probability(0.1, 0.0) == 1.0
+    assert stay_probability(0.1, 10.0) == pytest.approx(math.exp(-1.0))
+    assert stay_probability(0.5, 2.0) == pytest.approx(stay_probability(0.1, 10.0))
+    assert stay_probability(0.0, 1000.0) == 1.0
+    assert stay_probability(0.1, -5.0) == 1.0
+
+
+def test_look_outcome_posteriors_are_bayes_rule():
+    belief = location_belief(0.5)
+    sensor = SensorModel(detection_probability=0.8, false_positive_rate=0.0)
+    outcomes = look_outcomes(belief, "counter", sensor)
+    assert sum(p for p, _ in outcomes) == pytest.approx(1.0)
+    seen, nothing = outcomes
+    assert seen[0] == pytest.approx(0.8 * 0.5)
+    assert seen[1][0] == pytest.approx(1.0)
+    assert nothing[0] == pytest.approx(0.2 * 0.5 + 0.5)
+    assert nothing[1][0] == pytest.approx(0.1 / 0.6)
+
+
+def test_explores_when_the_object_is_likely_stale_and_the_look_is_cheap():
+    belief = location_belief(p_stay=0.3)
+    stopper = ValueOfInformationStopper(cost_weight=0.02, budget_m=30.0)
+    decision = stopper.decide(belief, ["counter", "coffee_table", "sink"], [3.0, 4.0, 6.0])
+    assert not decision.stop
+    assert decision.chosen.net_value > 0
+    assert decision.chosen.expected_gain > 0.1
+
+
+def test_answers_at_once_when_memory_is_fresh():
+    belief = location_belief(p_stay=0.995)
+    stopper = ValueOfInformationStopper(cost_weight=0.02, budget_m=30.0)
+    decision = stopper.decide(belief, ["counter", "coffee_table", "sink"], [3.0, 4.0, 6.0])
+    assert decision.stop and decision.stopped_by == STOPPED_BY_CERTAIN
+
+
+def test_answers_at_once_when_fairly_fresh_and_looks_are_not_free():
+    belief = location_belief(p_stay=0.85)
+    stopper = ValueOfInformationStopper(cost_weight=0.02, budget_m=30.0, certain_threshold=0.99)
+    decision = stopper.decide(belief, ["counter", "coffee_table", "sink"], [8.0, 9.0, 10.0])
+    assert decision.stop and decision.stopped_by == STOPPED_BY_VOI
+    assert all(s.net_value <= 0 for s in decision.scored)
+
+
+def test_answers_at_once_when_the_look_is_expensive():
+    belief = location_belief(p_stay=0.3)
+    stopper = ValueOfInformationStopper(cost_weight=0.02, budget_m=1000.0)
+    decision = stopper.decide(belief, ["counter", "coffee_table", "sink"], [60.0, 70.0, 80.0])
+    assert decision.stop and decision.stopped_by == STOPPED_BY_VOI
+
+
+def test_higher_cost_weight_explores_less():
+    belief = location_belief(p_stay=0.4)
+    actions, travel = ["counter", "coffee_table", "sink"], [5.0, 7.0, 9.0]
+    explored = [not ValueOfInformationStopper(cost_weight=w).decide(belief, actions, travel).stop
+                for w in (0.0, 0.01, 0.05, 0.2, 1.0)]
+    assert explored[0] and not explored[-1]
+    assert explored == sorted(explored, reverse=True)
+
+
+def test_worthwhile_look_beyond_the_budget_stops_with_budget():
+    belief = location_belief(p_stay=0.3)
+    stopper = ValueOfInformationStopper(cost_weight=0.001, budget_m=10.0)
+    decision = stopper.decide(belief, ["counter", "coffee_table"], [6.0, 7.0], spent_m=5.0)
+    assert decision.stop and decision.stopped_by == STOPPED_BY_BUDGET
+
+
+def test_nothing_to_look_at_answers_by_voi():
+    belief = Belief("past_location", [AnswerCandidate("counter", (1.0, 0.6, 0.9), 0.7),
+                                      AnswerCandidate("table", (8.0, 2.5, 0.8), 0.3)])
+    decision = ValueOfInformationStopper().decide(belief, [], [])
+    assert decision.stop and decision.stopped_by == STOPPED_BY_VOI
+
+
+def test_state_question_look_resolves_both_states():
+    belief = Belief("object_state", [
+        AnswerCandidate("closed", False, 0.6, reveal_target="fridge", reveal_position=(4.3, 0.6, 1.0)),
+        AnswerCandidate("open", True, 0.4, reveal_target="fridge", reveal_position=(4.3, 0.6, 1.0)),
+    ])
+    sensor = SensorModel(0.9, 0.0)
+    assert expected_gain(belief, "fridge", sensor) == pytest.approx(0.9 * 1.0 + 0.1 * 0.6 - 0.6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    p_stay=st.floats(0.0, 1.0),
+    travel=st.lists(st.floats(0.0, 40.0), min_size=3, max_size=3),
+    budget=st.floats(0.0, 50.0),
+    cost_weight=st.floats(0.0, 0.2),
+)
+def test_never_exceeds_the_budget(p_stay, travel, budget, cost_weight):
+    """Simulated greedy loop: the chosen looks' travel never adds up beyond the budget."""
+    belief = location_belief(p_stay)
+    stopper = ValueOfInformationStopper(cost_weight=cost_weight, budget_m=budget, max_steps=10)
+    actions = ["counter", "coffee_table", "sink"]
+    spent, steps = 0.0, 0
+    while True:
+        decision = stopper.decide(belief, actions, travel, spent, steps)
+        if decision.stop:
+            assert decision.stopped_by in (STOPPED_BY_VOI, STOPPED_BY_CERTAIN, STOPPED_BY_BUDGET)
+            break
+        i = actions.index(decision.action)
+        spent += travel[i]
+        steps += 1
+        assert spent <= budget + 1e-9
+        actions, travel = actions[:i] + actions[i + 1:], travel[:i] + travel[i + 1:]
+
+
+@settings(max_examples=100, deadline=None)
+@given(p_stay=st.floats(0.0, 1.0), target=st.sampled_from(["counter", "coffee_table", "sink", "nowhere"]),
+       d=st.floats(0.5, 1.0), f=st.floats(0.0, 0.2))
+def test_expected_gain_is_never_negative_and_outcomes_sum_to_one(p_stay, target, d, f):
+    belief = location_belief(p_stay)
+    sensor = SensorModel(d, f)
+    assert expected_gain(belief, target, sensor) >= 0.0
+    outcomes = look_outcomes(belief, target, sensor)
+    assert sum(p for p, _ in outcomes) == pytest.approx(1.0)
+    for _, posterior in outcomes:
+        assert sum(posterior) == pytest.approx(1.0)
+
+
+def test_explore_all_visits_every_candidate_nearest_first():
+    belief = location_belief(p_stay=0.999)
+    policy = ExploreAllPolicy()
+    actions, travel = ["counter", "coffee_table", "sink"], [5.0, 2.0, 9.0]
+    visited = []
+    while True:
+        decision = policy.decide(belief, actions, travel, 0.0, len(visited))
+        if decision.stop:
+            break
+        i = actions.index(decision.action)
+        visited.append(actions.pop(i))
+        travel.pop(i)
+    assert visited == ["coffee_table", "counter", "sink"]
+    assert decision.stopped_by == "explore-all"
+
+
+def test_memory_only_never_moves():
+    belief = location_belief(p_stay=0.01)
+    decision = MemoryOnlyPolicy().decide(belief, ["counter", "coffee_table"], [0.5, 0.5])
+    assert decision.stop and decision.stopped_by == "memory-only"
+
+
+def test_fixed_budget_takes_the_most_probable_places_within_its_budget():
+    belief = location_belief(p_stay=0.2, alternatives={"coffee_table": 0.8, "sink": 0.2})
+    policy = FixedBudgetPolicy(top_k=2, budget_m=10.0)
+    actions, travel = ["counter", "coffee_table", "sink"], [4.0, 5.0, 1.0]
+    first = policy.decide(belief, actions, travel, 0.0, 0)
+    assert first.action == "coffee_table"
+    second = policy.decide(belief, ["counter", "sink"], [4.0, 1.0], 5.0, 1)
+    assert second.action == "counter"
+    third = policy.decide(belief, ["sink"], [1.0], 9.0, 2)
+    assert third.stop and third.stopped_by == STOPPED_BY_BUDGET
+
+
+def test_make_policy_names_and_bad_name():
+    from memory_stack.errors import BadInputError
+
+    assert make_policy("voi").name == "voi"
+    assert make_policy("memory-only").name == "memory-only"
+    assert make_policy("explore-all").name == "explore-all"
+    assert make_policy("fixed-budget").name == "fixed-budget"
+    with pytest.raises(BadInputError, match="planner 'greedy'"):
+        make_policy("greedy")
