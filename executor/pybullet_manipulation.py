@@ -1,0 +1,514 @@
+"""Arm skills on a PyBullet Panda: IK, joint position control with physics stepping, real grasps.
+
+Pick: the body to grasp is whatever dynamic body sits at the requested place (the caller gives a
+remembered position, never a simulator id); the hand comes down over it, closes the fingers, and a
+fixed constraint joins hand and object only when BOTH fingers touch it (otherwise the grasp missed);
+the object is lifted and must have left its support. Place: the hand lowers the object over a free
+spot of the receptacle's top, opens, and the object must come to rest touching the receptacle
+inside its top footprint. Open/close: the hand reaches the door's handle with IK, then the door
+joint is driven by its motor (no grasp of the handle is simulated).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pybullet as p
+
+from executor.panda_kinematics import (
+    ARM_JOINT_NAMES,
+    END_EFFECTOR_LINK,
+    FINGER_JOINT_NAMES,
+    FINGER_LINKS,
+    FINGER_OPEN,
+    HAND_LINK,
+    REST_POSE,
+    PandaKinematics,
+    top_down_orientation,
+)
+from executor.skills import (
+    REASON_ALREADY_HOLDING,
+    REASON_DOOR_STUCK,
+    REASON_GRASP_MISSED,
+    REASON_GRASP_SLIPPED,
+    REASON_NO_DOOR,
+    REASON_NOT_HOLDING,
+    REASON_NOT_ON_TARGET,
+    REASON_OBJECT_NOT_FOUND,
+    REASON_OBJECT_TOO_LARGE,
+    REASON_OK,
+    REASON_TARGET_OCCUPIED,
+    REASON_UNREACHABLE,
+)
+
+GRIPPER_MAX_WIDTH_M = 2 * FINGER_OPEN - 0.006
+ARM_REACH_M = 0.80
+SEARCH_RADIUS_M = 0.30
+ARM_SPEED_RAD_S = 1.5
+FINGER_FORCE_N = 60.0
+APPROACH_HEIGHT_M = 0.12
+LIFT_HEIGHT_M = 0.12
+
+
+@dataclass
+class ArmHandles:
+    """Where the Panda is in a PyBullet world: body, joint and link indices."""
+
+    client: int
+    body: int
+    arm_joints: tuple[int, ...]
+    finger_joints: tuple[int, int]
+    ee_link: int
+    hand_link: int
+    finger_links: tuple[int, int]
+
+    @classmethod
+    def from_body(cls, client: int, body: int) -> ArmHandles:
+        """Find the Panda's joints and links by their URDF names in `body`."""
+        joints: dict[str, int] = {}
+        links: dict[str, int] = {}
+        for j in range(p.getNumJoints(body, physicsClientId=client)):
+            info = p.getJointInfo(body, j, physicsClientId=client)
+            joints[info[1].decode()] = j
+            links[info[12].decode()] = j
+        missing = [n for n in (*ARM_JOINT_NAMES, *FINGER_JOINT_NAMES) if n not in joints]
+        if missing:
+            raise ValueError(f"body {body} is not a Panda: joints {missing} are missing")
+        return cls(client, body, tuple(joints[n] for n in ARM_JOINT_NAMES),
+                   (joints[FINGER_JOINT_NAMES[0]], joints[FINGER_JOINT_NAMES[1]]),
+                   links[END_EFFECTOR_LINK], links[HAND_LINK], (links[FINGER_LINKS[0]], links[FINGER_LINKS[1]]))
+
+
+@dataclass
+class ManipulationOutcome:
+    success: bool
+    reason: str
+    duration_s: float
+    body: int | None = None
+
+
+@dataclass
+class GraspPlan:
+    body: int
+    support: int | None
+    center: np.ndarray
+    grip_yaws: list[float]
+    ee_z: float
+    width: float
+
+
+def body_aabb(client: int, body: int) -> tuple[np.ndarray, np.ndarray]:
+    """The world AABB of a body over all its links."""
+    lo, hi = (np.array(v) for v in p.getAABB(body, -1, physicsClientId=client))
+    for link in range(p.getNumJoints(body, physicsClientId=client)):
+        a, b = p.getAABB(body, link, physicsClientId=client)
+        lo, hi = np.minimum(lo, a), np.maximum(hi, b)
+    return lo, hi
+
+
+def _is_dynamic(client: int, body: int) -> bool:
+    return p.getDynamicsInfo(body, -1, physicsClientId=client)[0] > 0.0
+
+
+def _yaw_of(orientation: Sequence[float]) -> float:
+    return p.getEulerFromQuaternion(orientation)[2]
+
+
+class PyBulletManipulator:
+    """Drives one Panda in a PyBullet world; every motion steps physics and counts simulated time."""
+
+    def __init__(self, arm: ArmHandles, kinematics: PandaKinematics | None = None) -> None:
+        self.arm = arm
+        self.client = arm.client
+        self.kinematics = kinematics or PandaKinematics()
+        self.dt = float(p.getPhysicsEngineParameters(physicsClientId=self.client)["fixedTimeStep"])
+        self.held_body: int | None = None
+        self._constraint: int | None = None
+        self._finger_target = FINGER_OPEN
+
+    # -- low level -------------------------------------------------------------------------------
+    def arm_base_pose(self) -> tuple[np.ndarray, np.ndarray]:
+        """The URDF frame of panda_link0 in the world (what the kinematics client is set to)."""
+        parent = p.getJointInfo(self.arm.body, self.arm.arm_joints[0], physicsClientId=self.client)[16]
+        if parent == -1:
+            com_pos, com_orn = p.getBasePositionAndOrientation(self.arm.body, physicsClientId=self.client)
+            local = p.getDynamicsInfo(self.arm.body, -1, physicsClientId=self.client)
+            inv_pos, inv_orn = p.invertTransform(local[3], local[4])
+            pos, orn = p.multiplyTransforms(com_pos, com_orn, inv_pos, inv_orn)
+        else:
+            state = p.getLinkState(self.arm.body, parent, computeForwardKinematics=True, physicsClientId=self.client)
+            pos, orn = state[4], state[5]
+        return np.array(pos), np.array(orn)
+
+    def sync_kinematics(self) -> None:
+        pos, orn = self.arm_base_pose()
+        self.kinematics.set_base_pose(pos, orn)
+
+    def arm_joint_positions(self) -> tuple[float, ...]:
+        states = p.getJointStates(self.arm.body, list(self.arm.arm_joints), physicsClientId=self.client)
+        return tuple(s[0] for s in states)
+
+    def finger_width(self) -> float:
+        states = p.getJointStates(self.arm.body, list(self.arm.finger_joints), physicsClientId=self.client)
+        return float(states[0][0] + states[1][0])
+
+    def ee_position(self) -> np.ndarray:
+        state = p.getLinkState(self.arm.body, self.arm.ee_link, computeForwardKinematics=True,
+                               physicsClientId=self.client)
+        return np.array(state[4])
+
+    def _command(self, arm_targets: Sequence[float]) -> None:
+        p.setJointMotorControlArray(self.arm.body, list(self.arm.arm_joints), p.POSITION_CONTROL,
+                                    targetPositions=list(arm_targets), forces=[240.0] * 7,
+                                    physicsClientId=self.client)
+        p.setJointMotorControlArray(self.arm.body, list(self.arm.finger_joints), p.POSITION_CONTROL,
+                                    targetPositions=[self._finger_target] * 2, forces=[FINGER_FORCE_N] * 2,
+                                    physicsClientId=self.client)
+
+    def step(self, steps: int) -> float:
+        for _ in range(steps):
+            p.stepSimulation(physicsClientId=self.client)
+        return steps * self.dt
+
+    def move_arm(self, target: Sequence[float], settle_tolerance: float = 0.01, max_settle_s: float = 1.5) -> float:
+        """Interpolate the joint targets at a bounded speed, stepping physics; returns simulated seconds."""
+        start = np.array(self.arm_joint_positions())
+        goal = np.array(target, dtype=float)
+        steps = max(1, int(math.ceil(float(np.max(np.abs(goal - start))) / ARM_SPEED_RAD_S / self.dt)))
+        elapsed = 0.0
+        for i in range(1, steps + 1):
+            self._command(start + (goal - start) * (i / steps))
+            elapsed += self.step(1)
+        settle_steps = int(max_settle_s / self.dt)
+        for _ in range(0, settle_steps, 10):
+            if float(np.max(np.abs(np.array(self.arm_joint_positions()) - goal))) < settle_tolerance:
+                break
+            self._command(goal)
+            elapsed += self.step(10)
+        return elapsed
+
+    def set_fingers(self, width_each: float, max_s: float = 1.0) -> float:
+        """Drive both fingers to `width_each` (0 closed, 0.04 open) until they stop moving."""
+        self._finger_target = width_each
+        arm_now = self.arm_joint_positions()
+        elapsed = 0.0
+        previous = self.finger_width()
+        for _ in range(0, int(max_s / self.dt), 12):
+            self._command(arm_now)
+            elapsed += self.step(12)
+            width = self.finger_width()
+            if abs(width - previous) < 2e-4:
+                break
+            previous = width
+        return elapsed
+
+    def move_to_rest(self) -> float:
+        return self.move_arm(REST_POSE)
+
+    def move_ee(self, position: Sequence[float], grip_yaw: float, tolerance_m: float = 0.02) -> tuple[bool, float]:
+        """IK to a top-down hand pose, then joint motion; False when IK cannot get within 1 cm."""
+        self.sync_kinematics()
+        solution = self.kinematics.solve(position, top_down_orientation(grip_yaw), seed=self.arm_joint_positions())
+        if not solution.reached:
+            return False, 0.0
+        elapsed = self.move_arm(solution.joints)
+        return bool(np.linalg.norm(self.ee_position() - np.asarray(position)) < tolerance_m), elapsed
+
+    def can_reach(self, position: Sequence[float], grip_yaw: float = 0.0) -> bool:
+        self.sync_kinematics()
+        return self.kinematics.solve(position, top_down_orientation(grip_yaw), seed=REST_POSE).reached
+
+    def horizontal_distance_from_arm(self, point: Sequence[float]) -> float:
+        base, _ = self.arm_base_pose()
+        return float(math.hypot(point[0] - base[0], point[1] - base[1]))
+
+    # -- perception of the world by touch ----------------------------------------------------------
+    def _touching(self, a: int, b: int, link_a: int | None = None) -> bool:
+        kwargs = {"linkIndexA": link_a} if link_a is not None else {}
+        return bool(p.getContactPoints(a, b, physicsClientId=self.client, **kwargs))
+
+    def _near(self, a: int, b: int, distance: float = 0.004) -> bool:
+        return bool(p.getClosestPoints(a, b, distance, physicsClientId=self.client))
+
+    def bodies_near(self, point: Sequence[float], radius: float) -> list[int]:
+        lo = np.asarray(point, dtype=float) - radius
+        hi = np.asarray(point, dtype=float) + radius
+        found = p.getOverlappingObjects(lo.tolist(), hi.tolist(), physicsClientId=self.client) or []
+        return sorted({b for b, _ in found if b != self.arm.body})
+
+    def find_object(self, near: Sequence[float], radius: float = SEARCH_RADIUS_M) -> int | None:
+        """The dynamic body whose centre is closest to `near` (horizontally), within `radius`."""
+        near = np.asarray(near, dtype=float)
+        best, best_d = None, radius
+        for body in self.bodies_near(near, radius):
+            if body == self.held_body or not _is_dynamic(self.client, body):
+                continue
+            lo, hi = body_aabb(self.client, body)
+            center = (lo + hi) / 2.0
+            d = float(math.hypot(*(center[:2] - near[:2])))
+            if d <= best_d and abs(center[2] - near[2]) < 0.5:
+                best, best_d = body, d
+        return best
+
+    def support_of(self, body: int) -> int | None:
+        """The body the object rests on: touching it, below its centre."""
+        lo, hi = body_aabb(self.client, body)
+        for other in self.bodies_near((lo + hi) / 2.0, float(np.max(hi - lo)) + 0.05):
+            if other == body:
+                continue
+            points = p.getClosestPoints(body, other, 0.01, physicsClientId=self.client)
+            if any(pt[6][2] <= lo[2] + 0.5 * (hi[2] - lo[2]) for pt in points):
+                return other
+        return None
+
+    def _grip_candidates(self, body: int) -> list[tuple[float, float]]:
+        """(grip yaw, object width across the fingers) options, narrowest first."""
+        _, orn = p.getBasePositionAndOrientation(body, physicsClientId=self.client)
+        yaw = _yaw_of(orn)
+        shapes = p.getCollisionShapeData(body, -1, physicsClientId=self.client)
+        options: list[tuple[float, float]] = []
+        if len(shapes) == 1 and shapes[0][2] == p.GEOM_BOX:
+            dims = shapes[0][3]
+            options = [(yaw, dims[0]), (yaw + math.pi / 2, dims[1])]
+        elif len(shapes) == 1 and shapes[0][2] in (p.GEOM_CYLINDER, p.GEOM_CAPSULE):
+            options = [(yaw, 2 * shapes[0][3][1]), (yaw + math.pi / 2, 2 * shapes[0][3][1])]
+        elif len(shapes) == 1 and shapes[0][2] == p.GEOM_SPHERE:
+            options = [(yaw, 2 * shapes[0][3][0])]
+        else:
+            lo, hi = body_aabb(self.client, body)
+            options = [(0.0, float(hi[0] - lo[0])), (math.pi / 2, float(hi[1] - lo[1]))]
+        return sorted(options, key=lambda o: o[1])
+
+    def plan_grasp(self, near: Sequence[float]) -> GraspPlan | str:
+        body = self.find_object(near)
+        if body is None:
+            return REASON_OBJECT_NOT_FOUND
+        lo, hi = body_aabb(self.client, body)
+        support = self.support_of(body)
+        support_top = body_aabb(self.client, support)[1][2] if support is not None else lo[2]
+        width = self._grip_candidates(body)[0][1]
+        if width > GRIPPER_MAX_WIDTH_M:
+            return REASON_OBJECT_TOO_LARGE
+        height = float(hi[2] - lo[2])
+        ee_z = max(float(hi[2]) - min(0.04, 0.5 * height), float(support_top) + 0.006)
+        center = (lo + hi) / 2.0
+        yaws = [math.remainder(yaw + k * math.pi, 2 * math.pi)
+                for yaw, w in self._grip_candidates(body) if w <= GRIPPER_MAX_WIDTH_M for k in (0, 1)]
+        return GraspPlan(body, support, center, yaws, ee_z, width)
+
+    # -- skills ----------------------------------------------------------------------------------
+    def pick(self, near: Sequence[float]) -> ManipulationOutcome:
+        if self.held_body is not None:
+            return ManipulationOutcome(False, REASON_ALREADY_HOLDING, 0.0, self.held_body)
+        plan = self.plan_grasp(near)
+        if isinstance(plan, str):
+            return ManipulationOutcome(False, plan, 0.0)
+        elapsed = self.set_fingers(FINGER_OPEN, max_s=0.5)
+        grip_yaw, approach = None, APPROACH_HEIGHT_M
+        for approach in (APPROACH_HEIGHT_M, 0.08, 0.05):
+            above = (plan.center[0], plan.center[1], plan.ee_z + approach)
+            grip_yaw = next((yaw for yaw in plan.grip_yaws if self.can_reach(above, yaw) and
+                             self.can_reach((plan.center[0], plan.center[1], plan.ee_z), yaw)), None)
+            if grip_yaw is not None:
+                break
+        if grip_yaw is None:
+            return ManipulationOutcome(False, REASON_UNREACHABLE, elapsed, plan.body)
+        start_z = float(p.getBasePositionAndOrientation(plan.body, physicsClientId=self.client)[0][2])
+        ok, t = self.move_ee(above, grip_yaw)
+        elapsed += t
+        if not ok:
+            elapsed += self.move_to_rest()
+            return ManipulationOutcome(False, REASON_UNREACHABLE, elapsed, plan.body)
+        for fraction in (0.5, 1.0):
+            z = plan.ee_z + approach * (1.0 - fraction)
+            ok, t = self.move_ee((plan.center[0], plan.center[1], z), grip_yaw)
+            elapsed += t
+        elapsed += self.set_fingers(0.0)
+        left, right = self.arm.finger_links
+        if not (self._touching(self.arm.body, plan.body, left) and self._touching(self.arm.body, plan.body, right)):
+            elapsed += self.set_fingers(FINGER_OPEN, max_s=0.5)
+            elapsed += self.move_to_rest()
+            return ManipulationOutcome(False, REASON_GRASP_MISSED, elapsed, plan.body)
+        self._attach(plan.body)
+        ok, t = self.move_ee((plan.center[0], plan.center[1], plan.ee_z + min(LIFT_HEIGHT_M, approach)), grip_yaw)
+        elapsed += t
+        elapsed += self.step(int(0.2 / self.dt))
+        lifted_z = float(p.getBasePositionAndOrientation(plan.body, physicsClientId=self.client)[0][2])
+        still_supported = plan.support is not None and self._near(plan.body, plan.support, 0.002)
+        if lifted_z - start_z < 0.05 or still_supported or not self._fingers_touch(plan.body):
+            self._detach()
+            elapsed += self.set_fingers(FINGER_OPEN, max_s=0.5)
+            elapsed += self.move_to_rest()
+            return ManipulationOutcome(False, REASON_GRASP_SLIPPED, elapsed, plan.body)
+        elapsed += self.move_to_rest()
+        return ManipulationOutcome(True, REASON_OK, elapsed, plan.body)
+
+    def _fingers_touch(self, body: int) -> bool:
+        return any(self._near(self.arm.body, body, 0.003) for _ in (0,)) and any(
+            p.getClosestPoints(self.arm.body, body, 0.003, linkIndexA=link, physicsClientId=self.client)
+            for link in self.arm.finger_links)
+
+    def _attach(self, body: int) -> None:
+        hand = p.getLinkState(self.arm.body, self.arm.hand_link, computeForwardKinematics=True,
+                              physicsClientId=self.client)
+        hand_pos, hand_orn = hand[0], hand[1]
+        obj_pos, obj_orn = p.getBasePositionAndOrientation(body, physicsClientId=self.client)
+        inv_pos, inv_orn = p.invertTransform(hand_pos, hand_orn)
+        rel_pos, rel_orn = p.multiplyTransforms(inv_pos, inv_orn, obj_pos, obj_orn)
+        self._constraint = p.createConstraint(
+            self.arm.body, self.arm.hand_link, body, -1, p.JOINT_FIXED, [0, 0, 0], rel_pos, [0, 0, 0],
+            parentFrameOrientation=rel_orn, childFrameOrientation=[0, 0, 0, 1], physicsClientId=self.client)
+        p.changeConstraint(self._constraint, maxForce=500.0, physicsClientId=self.client)
+        self.held_body = body
+
+    def _detach(self) -> None:
+        if self._constraint is not None:
+            p.removeConstraint(self._constraint, physicsClientId=self.client)
+        self._constraint = None
+        self.held_body = None
+
+    def receptacle_at(self, position: Sequence[float]) -> int | None:
+        """The static body whose top footprint contains (x, y) of `position` (highest top first)."""
+        point = np.asarray(position, dtype=float)
+        best, best_top = None, -math.inf
+        for body in self.bodies_near(point, 0.6):
+            if body == self.held_body or _is_dynamic(self.client, body):
+                continue
+            lo, hi = body_aabb(self.client, body)
+            if lo[0] <= point[0] <= hi[0] and lo[1] <= point[1] <= hi[1] and hi[2] - lo[2] > 0.05:
+                if hi[2] > best_top and hi[2] < 2.0:
+                    best, best_top = body, float(hi[2])
+        return best
+
+    def free_spots(self, receptacle: int, footprint: float, near: Sequence[float]) -> list[np.ndarray]:
+        """Points on the receptacle's top, inside it by a margin, with no object within `footprint`."""
+        lo, hi = body_aabb(self.client, receptacle)
+        margin = footprint / 2 + 0.03
+        xs = np.arange(lo[0] + margin, hi[0] - margin + 1e-6, 0.05)
+        ys = np.arange(lo[1] + margin, hi[1] - margin + 1e-6, 0.05)
+        spots = [np.array([x, y, hi[2]]) for x in xs for y in ys]
+        others = []
+        for body in self.bodies_near(((lo + hi) / 2.0), float(np.max(hi - lo))):
+            if body in (receptacle, self.held_body) or not _is_dynamic(self.client, body):
+                continue
+            olo, ohi = body_aabb(self.client, body)
+            if ohi[2] > hi[2] - 0.02:
+                others.append((olo, ohi))
+        half = footprint / 2 + 0.015
+        free = [s for s in spots if all(s[0] + half < olo[0] or s[0] - half > ohi[0] or
+                                        s[1] + half < olo[1] or s[1] - half > ohi[1] for olo, ohi in others)]
+        near = np.asarray(near, dtype=float)
+        return sorted(free, key=lambda s: float(math.hypot(*(s[:2] - near[:2]))))
+
+    def place(self, receptacle_position: Sequence[float]) -> ManipulationOutcome:
+        if self.held_body is None:
+            return ManipulationOutcome(False, REASON_NOT_HOLDING, 0.0)
+        body = self.held_body
+        receptacle = self.receptacle_at(receptacle_position)
+        if receptacle is None:
+            return ManipulationOutcome(False, REASON_OBJECT_NOT_FOUND, 0.0)
+        lo, hi = body_aabb(self.client, body)
+        footprint = float(max(hi[0] - lo[0], hi[1] - lo[1]))
+        spots = self.free_spots(receptacle, footprint, receptacle_position)
+        if not spots:
+            return ManipulationOutcome(False, REASON_TARGET_OCCUPIED, 0.0, body)
+        ee = self.ee_position()
+        drop = float(ee[2] - lo[2])  # the hand is this far above the object's bottom
+        hand_yaw = _yaw_of(p.getLinkState(self.arm.body, self.arm.ee_link, physicsClientId=self.client)[5])
+        grip_yaw = hand_yaw + math.pi / 2
+        spot = None
+        for candidate in spots[:40]:
+            down = (candidate[0], candidate[1], candidate[2] + drop + 0.01)
+            if self.can_reach(down, grip_yaw) and self.can_reach((*down[:2], down[2] + APPROACH_HEIGHT_M), grip_yaw):
+                spot = candidate
+                break
+        if spot is None:
+            return ManipulationOutcome(False, REASON_UNREACHABLE, 0.0, body)
+        elapsed = 0.0
+        ok, t = self.move_ee((spot[0], spot[1], spot[2] + drop + APPROACH_HEIGHT_M), grip_yaw)
+        elapsed += t
+        ok2, t = self.move_ee((spot[0], spot[1], spot[2] + drop + 0.01), grip_yaw)
+        elapsed += t
+        if not (ok and ok2):
+            elapsed += self.move_to_rest()
+            return ManipulationOutcome(False, REASON_UNREACHABLE, elapsed, body)
+        self._detach()
+        elapsed += self.set_fingers(FINGER_OPEN, max_s=0.5)
+        elapsed += self.step(int(0.3 / self.dt))
+        ok, t = self.move_ee((spot[0], spot[1], spot[2] + drop + APPROACH_HEIGHT_M), grip_yaw)
+        elapsed += t
+        elapsed += self.move_to_rest()
+        elapsed += self.step(int(0.3 / self.dt))
+        if not self.rests_on(body, receptacle):
+            return ManipulationOutcome(False, REASON_NOT_ON_TARGET, elapsed, body)
+        return ManipulationOutcome(True, REASON_OK, elapsed, body)
+
+    def rests_on(self, body: int, receptacle: int) -> bool:
+        """Touching the receptacle, centre inside its top footprint, not moving."""
+        rlo, rhi = body_aabb(self.client, receptacle)
+        lo, hi = body_aabb(self.client, body)
+        center = (lo + hi) / 2.0
+        inside = rlo[0] <= center[0] <= rhi[0] and rlo[1] <= center[1] <= rhi[1] and lo[2] >= rhi[2] - 0.03
+        velocity = np.linalg.norm(p.getBaseVelocity(body, physicsClientId=self.client)[0])
+        return bool(inside and self._near(body, receptacle, 0.005) and velocity < 0.05)
+
+    # -- doors -----------------------------------------------------------------------------------
+    def door_near(self, position: Sequence[float]) -> tuple[int, int] | None:
+        """(body, joint) of the revolute door joint of the furniture nearest to `position`."""
+        point = np.asarray(position, dtype=float)
+        best, best_d = None, 1.0
+        for body in self.bodies_near(point, 0.8):
+            for joint in range(p.getNumJoints(body, physicsClientId=self.client)):
+                info = p.getJointInfo(body, joint, physicsClientId=self.client)
+                if info[2] != p.JOINT_REVOLUTE or body == self.arm.body:
+                    continue
+                lo, hi = body_aabb(self.client, body)
+                d = float(math.hypot(*(((lo + hi) / 2.0)[:2] - point[:2])))
+                if d < best_d:
+                    best, best_d = (body, joint), d
+        return best
+
+    def door_angle(self, body: int, joint: int) -> float:
+        return float(p.getJointState(body, joint, physicsClientId=self.client)[0])
+
+    def set_door(self, position: Sequence[float], open_door: bool) -> ManipulationOutcome:
+        door = self.door_near(position)
+        if door is None:
+            return ManipulationOutcome(False, REASON_NO_DOOR, 0.0)
+        body, joint = door
+        info = p.getJointInfo(body, joint, physicsClientId=self.client)
+        lower, upper = info[8], info[9]
+        if upper < lower:  # unlimited joint: a quarter turn
+            lower, upper = 0.0, math.pi / 2
+        open_angle = upper if abs(upper) >= abs(lower) else lower
+        closed_angle = float(np.clip(0.0, min(lower, upper), max(lower, upper)))
+        target = open_angle if open_door else closed_angle
+        before = self.door_angle(body, joint)
+        if abs(before - target) < 0.05:
+            return ManipulationOutcome(True, REASON_OK, 0.0, body)
+        # the handle: the door link's outer face, half way up (on the side away from its hinge)
+        dlo, dhi = (np.array(v) for v in p.getAABB(body, joint, physicsClientId=self.client))
+        handle = (dlo + dhi) / 2.0
+        base, _ = self.arm_base_pose()
+        towards = np.array([base[0] - handle[0], base[1] - handle[1]])
+        towards /= max(1e-6, float(np.linalg.norm(towards)))
+        reach = np.array([handle[0] + 0.08 * towards[0], handle[1] + 0.08 * towards[1], handle[2]])
+        grip_yaw = math.atan2(towards[1], towards[0]) + math.pi / 2
+        reach[2] = min(reach[2], base[2] + 0.6)
+        ok, elapsed = self.move_ee(reach, grip_yaw)
+        if not ok:
+            elapsed += self.move_to_rest()
+            return ManipulationOutcome(False, REASON_UNREACHABLE, elapsed, body)
+        elapsed += self.move_to_rest()
+        p.setJointMotorControl2(body, joint, p.POSITION_CONTROL, targetPosition=target, force=50.0,
+                                maxVelocity=1.5, physicsClientId=self.client)
+        for _ in range(0, int(3.0 / self.dt), 24):
+            elapsed += self.step(24)
+            if abs(self.door_angle(body, joint) - target) < 0.05:
+                break
+        if abs(self.door_angle(body, joint) - target) > 0.15:
+            return ManipulationOutcome(False, REASON_DOOR_STUCK, elapsed, body)
+        return ManipulationOutcome(True, REASON_OK, elapsed, body)
