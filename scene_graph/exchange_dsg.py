@@ -44,7 +44,7 @@ def _spark_dsg():
     return spark_dsg
 
 
-def _check_suffix(path: Path) -> None:
+def check_dsg_suffix(path: Path) -> None:
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise DsgFormatError(
             f"{path}: spark_dsg files end in .json, .sparkdsg or .bson (or have no extension), not {path.suffix!r}"
@@ -160,7 +160,7 @@ def document_to_dsg(document: dict):
 def save_dsg(graph, path: str | Path) -> None:
     """Save with spark_dsg (format from the suffix); a partial file never replaces a good one."""
     path = Path(path)
-    _check_suffix(path)
+    check_dsg_suffix(path)
     if not path.parent.exists():
         raise DsgFormatError(f"{path}: directory {path.parent} does not exist")
     tmp = path.with_name(f"{path.stem}.partial{path.suffix}")
@@ -174,7 +174,7 @@ def save_dsg(graph, path: str | Path) -> None:
 
 def export_dsg(memory: Any, path: str | Path, at: float | None = None):
     """Export the memory as believed at `at` (None: latest) to a spark_dsg file; returns the graph."""
-    _check_suffix(Path(path))
+    check_dsg_suffix(Path(path))
     graph = document_to_dsg(memory_to_document(memory, at))
     save_dsg(graph, path)
     return graph
@@ -185,7 +185,7 @@ def load_dsg(path: str | Path):
     path = Path(path)
     if not path.is_file():
         raise DsgFormatError(f"{path}: no such file")
-    _check_suffix(path)
+    check_dsg_suffix(path)
     dsg = _spark_dsg()
     try:
         return dsg.DynamicSceneGraph.load(str(path))
@@ -416,21 +416,36 @@ def _count(value: Any) -> int:
     return value if isinstance(value, int) else len(value or ())
 
 
-def import_dsg(path: str | Path, memory: Any, time: float | None = None, sightings: int = 3) -> ImportSummary:
-    """Read a DSG file and ingest its rooms and objects into `memory` (a MemoryStore).
+def _confirm_sightings(memory: Any) -> int:
+    config = getattr(memory, "config", None)
+    return max(1, int(getattr(config, "confirm_sightings", 2) or 2))
 
-    `time` defaults to the file's own time (our metadata, or its newest node update), else 0.
-    The whole file is read and checked before anything is written to the memory.
+
+def import_graph_into_memory(imported: ImportedGraph, memory: Any, time: float | None = None,
+                             sightings: int | None = None) -> ImportSummary:
+    """Ingest the rooms and objects of a read DSG into `memory` (a MemoryStore).
+
+    Objects are shown in as many frames as the memory needs to confirm a sighting (its
+    `confirm_sightings`), so they become permanent objects, not tentative ones.
     """
-    imported = read_dsg(path)
     when = float(time if time is not None else (imported.time if imported.time is not None else 0.0))
     if imported.rooms:
         memory.set_floor_plan(merge_floor_plans(memory.floor_plan, imported.floor_plan()))
     created = matched = 0
-    frames = observation_frames(imported, when, sightings=sightings) if imported.objects else []
+    count = sightings if sightings is not None else _confirm_sightings(memory)
+    frames = observation_frames(imported, when, sightings=count) if imported.objects else []
     for frame in frames:
         result = memory.ingest(frame)
         created += _count(getattr(result, "created", 0))
         matched += _count(getattr(result, "matched", 0))
     return ImportSummary(rooms=len(imported.rooms), objects_in_file=len(imported.objects), frames=len(frames),
                          created=created, matched=matched, time=when)
+
+
+def import_dsg(path: str | Path, memory: Any, time: float | None = None, sightings: int | None = None) -> ImportSummary:
+    """Read a DSG file and ingest its rooms and objects into `memory` (a MemoryStore).
+
+    `time` defaults to the file's own time (our metadata, or its newest node update), else 0.
+    The whole file is read and checked before anything is written to the memory.
+    """
+    return import_graph_into_memory(read_dsg(path), memory, time=time, sightings=sightings)
