@@ -1,0 +1,373 @@
+"""One RGB-D frame with an instance mask -> per-instance observations in the map frame.
+
+All pixels are handled in one vectorised pass: valid depth pixels are grouped by instance with a
+stable radix sort of their dense instance index; the only Python loop runs over instances.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from memory_stack.errors import BadInputError
+from perception.config import PerceptionConfig
+from perception.sensor_frame import SensorFrame
+from scene_graph.types import CameraIntrinsics, Frame, Observation
+
+_LUT_MAX_ID = 1 << 22
+
+
+class FrameError(BadInputError):
+    """A sensor frame is malformed; the message names the frame and the field. Nothing is produced."""
+
+    def __init__(self, frame_id: object, field_name: str, problem: str) -> None:
+        self.frame_id = frame_id
+        self.field = field_name
+        self.problem = problem
+        super().__init__(f"frame {frame_id}: {field_name}: {problem}")
+
+
+@dataclass
+class PerceivedObservation(Observation):
+    """An Observation plus what perception knows about how complete it is.
+
+    `partial`: the instance mask touches the image border, so the box covers only the visible part.
+    """
+
+    partial: bool = False
+    pixel_count: int = 0
+
+
+@dataclass
+class FrameStats:
+    """What happened to the instances of the last processed frame (for diagnostics and tests)."""
+
+    instances: int = 0
+    observations: int = 0
+    dropped_tiny: int = 0
+    dropped_no_depth: int = 0
+    dropped_doors: int = 0
+    unpaired_doors: int = 0
+    partial: int = 0
+    outlier_points: int = 0
+    door_states: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Instance:
+    instance_id: int
+    label: str
+    pixel_count: int
+    points: np.ndarray  # Nx3 map frame, outliers removed
+    color_sum: np.ndarray
+    partial: bool
+    confidence: float
+    box_min: np.ndarray = field(init=False)
+    box_max: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.box_min = self.points.min(axis=0)
+        self.box_max = self.points.max(axis=0)
+
+
+class FrameProcessor:
+    """Turns SensorFrames into Frames of Observations (map frame). Holds no state between frames."""
+
+    def __init__(self, config: PerceptionConfig | None = None) -> None:
+        self.config = config if config is not None else PerceptionConfig()
+        self.last_stats = FrameStats()
+        self._rays: dict[CameraIntrinsics, tuple[np.ndarray, np.ndarray]] = {}
+
+    def process(self, sensor_frame: SensorFrame) -> Frame:
+        depth, mask, rgb = self._validated_arrays(sensor_frame)
+        stats = FrameStats()
+        instances = self._instances(sensor_frame, depth, mask, rgb, stats)
+        observations = self._observations(instances, sensor_frame, stats)
+        stats.observations = len(observations)
+        stats.partial = sum(1 for o in observations if o.partial)
+        self.last_stats = stats
+        return Frame(
+            frame_id=sensor_frame.frame_id,
+            time=float(sensor_frame.time),
+            robot_pose=sensor_frame.robot_pose,
+            camera_pose=sensor_frame.camera_pose,
+            intrinsics=sensor_frame.intrinsics,
+            observations=observations,
+            depth=depth,
+            max_range_m=self.config.max_range_m,
+        )
+
+    # -- validation -------------------------------------------------------------------------
+
+    def _validated_arrays(self, sf: SensorFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        fid = getattr(sf, "frame_id", "?")
+        try:
+            time_ok = math.isfinite(float(sf.time))
+        except (TypeError, ValueError):
+            time_ok = False
+        if not time_ok:
+            raise FrameError(fid, "time", f"expected a finite number of seconds, got {sf.time!r}")
+        intr = sf.intrinsics
+        if not isinstance(intr, CameraIntrinsics):
+            raise FrameError(fid, "intrinsics", f"expected CameraIntrinsics, got {type(intr).__name__}")
+        if not all(math.isfinite(v) and v > 0 for v in (intr.fx, intr.fy)) or intr.width <= 0 or intr.height <= 0:
+            raise FrameError(fid, "intrinsics", f"focal lengths and size must be positive and finite, got {intr}")
+        if not all(math.isfinite(v) for v in (intr.cx, intr.cy)):
+            raise FrameError(fid, "intrinsics", f"principal point must be finite, got {intr}")
+        for name in ("camera_pose", "robot_pose"):
+            pose = getattr(sf, name)
+            if pose is None or not pose.is_finite():
+                raise FrameError(fid, name, f"pose must be finite with a unit quaternion, got {pose}")
+        shape = (intr.height, intr.width)
+        depth = _checked_array(fid, "depth", sf.depth)
+        if depth.ndim != 2 or depth.shape != shape:
+            raise FrameError(fid, "depth", f"shape {depth.shape} does not match intrinsics {shape} (HxW)")
+        if depth.dtype != np.float32:
+            if depth.dtype != np.float64:
+                raise FrameError(fid, "depth", f"expected float32 metres, got dtype {depth.dtype}")
+            depth = depth.astype(np.float32)
+        mask = _checked_array(fid, "instance_mask", sf.instance_mask)
+        if mask.shape != shape:
+            raise FrameError(fid, "instance_mask", f"shape {mask.shape} does not match depth {shape}")
+        if mask.dtype.kind not in "iu" or mask.dtype.itemsize > 8:
+            raise FrameError(fid, "instance_mask", f"expected integer instance ids (int32), got dtype {mask.dtype}")
+        rgb = _checked_array(fid, "rgb", sf.rgb)
+        if rgb.shape != (*shape, 3):
+            raise FrameError(fid, "rgb", f"shape {rgb.shape} does not match depth: expected {(*shape, 3)}")
+        if rgb.dtype != np.uint8:
+            raise FrameError(fid, "rgb", f"expected uint8, got dtype {rgb.dtype}")
+        if not isinstance(sf.labels, dict):
+            raise FrameError(fid, "labels", f"expected a dict instance id -> label, got {type(sf.labels).__name__}")
+        return depth, mask, rgb
+
+    def _instance_table(self, sf: SensorFrame, mask_flat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Present instance ids (sorted), their pixel counts, and a lookup id -> dense index (1..n)."""
+        fid = sf.frame_id
+        if mask_flat.size == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros(1, dtype=np.uint16)
+        lo, hi = int(mask_flat.min()), int(mask_flat.max())
+        if lo < 0:
+            raise FrameError(fid, "instance_mask", f"instance ids must be >= 0 (0 = background), found {lo}")
+        if hi < _LUT_MAX_ID:
+            counts = np.bincount(mask_flat.astype(np.int64) if mask_flat.dtype == np.uint64 else mask_flat)
+            ids = np.flatnonzero(counts)
+            ids = ids[ids > 0]
+            pixel_counts = counts[ids]
+            lut_dtype = np.uint16 if ids.size < 65535 else np.int64
+            lut = np.zeros(hi + 1, dtype=lut_dtype)
+            lut[ids] = np.arange(1, ids.size + 1, dtype=lut_dtype)
+        else:
+            ids, pixel_counts = np.unique(mask_flat, return_counts=True)
+            keep = ids > 0
+            ids, pixel_counts, lut = ids[keep], pixel_counts[keep], None
+        missing = [int(i) for i in ids if int(i) not in sf.labels]
+        if missing:
+            raise FrameError(fid, "labels", f"no label for instance ids {missing[:10]} present in instance_mask")
+        return ids, pixel_counts, lut
+
+    # -- geometry ---------------------------------------------------------------------------
+
+    def _pixel_rays(self, intr: CameraIntrinsics) -> tuple[np.ndarray, np.ndarray]:
+        rays = self._rays.get(intr)
+        if rays is None:
+            u = (np.arange(intr.width, dtype=np.float32) - np.float32(intr.cx)) / np.float32(intr.fx)
+            v = (np.arange(intr.height, dtype=np.float32) - np.float32(intr.cy)) / np.float32(intr.fy)
+            rays = (np.tile(u, intr.height), np.repeat(v, intr.width))
+            if len(self._rays) > 8:
+                self._rays.clear()
+            self._rays[intr] = rays
+        return rays
+
+    def _instances(self, sf: SensorFrame, depth: np.ndarray, mask: np.ndarray, rgb: np.ndarray,
+                   stats: FrameStats) -> list[_Instance]:
+        cfg = self.config
+        fid = sf.frame_id
+        mask_flat = mask.reshape(-1)
+        ids, pixel_counts, lut = self._instance_table(sf, mask_flat)
+        stats.instances = int(ids.size)
+        if ids.size == 0:
+            return []
+        confidences = self._confidences(sf, ids)
+
+        depth_flat = depth.reshape(-1)
+        valid = (mask_flat > 0) & (depth_flat >= cfg.min_range_m) & (depth_flat <= cfg.max_range_m)
+        pix = np.flatnonzero(valid)
+        dense = lut[mask_flat[pix]] if lut is not None else (np.searchsorted(ids, mask_flat[pix]) + 1)
+        order = np.argsort(dense, kind="stable")
+        pix = pix[order]
+        valid_counts = np.bincount(dense, minlength=ids.size + 1)[1:]
+        ends = np.cumsum(valid_counts)
+        starts = ends - valid_counts
+
+        z = depth_flat[pix]
+        ray_x, ray_y = self._pixel_rays(sf.intrinsics)
+        cam = np.empty((pix.size, 3), dtype=np.float32)
+        np.multiply(ray_x[pix], z, out=cam[:, 0])
+        np.multiply(ray_y[pix], z, out=cam[:, 1])
+        cam[:, 2] = z
+        rot = sf.camera_pose.rotation_matrix().astype(np.float32)
+        world = cam @ rot.T
+        world += sf.camera_pose.position.astype(np.float32)
+        rgb_flat = rgb.reshape(-1, 3)
+        border = self._border_touching(mask, ids, lut)
+
+        instances = []
+        for k in range(ids.size):
+            iid = int(ids[k])
+            if pixel_counts[k] < cfg.min_mask_pixels:
+                stats.dropped_tiny += 1
+                continue
+            s, e = int(starts[k]), int(ends[k])
+            if e - s < cfg.min_valid_points:
+                stats.dropped_no_depth += 1
+                continue
+            inliers = self._depth_cluster(z[s:e])
+            n_in = e - s if inliers is None else int(np.count_nonzero(inliers))
+            if n_in < cfg.min_valid_points:
+                stats.dropped_no_depth += 1
+                continue
+            if inliers is None:
+                points, pk = world[s:e], pix[s:e]
+            else:
+                stats.outlier_points += e - s - n_in
+                points, pk = world[s:e][inliers], pix[s:e][inliers]
+            label = sf.labels[iid]
+            if not isinstance(label, str) or not label:
+                raise FrameError(fid, "labels", f"label of instance {iid} must be a non-empty string, got {label!r}")
+            instances.append(_Instance(
+                instance_id=iid, label=label, pixel_count=int(pixel_counts[k]), points=points,
+                color_sum=rgb_flat[pk].sum(axis=0, dtype=np.int64), partial=bool(border[k]),
+                confidence=confidences[k],
+            ))
+        return instances
+
+    def _depth_cluster(self, zk: np.ndarray) -> np.ndarray | None:
+        """Inliers of one instance: the depth-contiguous cluster with most points (None = all points).
+
+        Surfaces are continuous in depth, so the points of the object form one run of occupied depth
+        bins; mask bleed onto what lies behind or in front shows up beyond an empty gap.
+        """
+        cfg = self.config
+        near, far = float(zk.min()), float(zk.max())
+        gap = max(cfg.outlier_gap_m, cfg.outlier_gap_per_m * (near + far) / 2.0)
+        if far - near < gap:
+            return None
+        bin_width = gap / 2.0
+        bins = ((zk - near) * (1.0 / bin_width)).astype(np.int32)
+        histogram = np.bincount(bins)
+        occupied = np.flatnonzero(histogram)
+        breaks = np.flatnonzero(np.diff(occupied) > 2)
+        if breaks.size == 0:
+            return None
+        run_first = np.concatenate([occupied[:1], occupied[breaks + 1]])
+        run_last = np.concatenate([occupied[breaks], occupied[-1:]])
+        cumulative = np.concatenate([[0], np.cumsum(histogram)])
+        mass = cumulative[run_last + 1] - cumulative[run_first]
+        best = int(np.argmax(mass))
+        return (bins >= run_first[best]) & (bins <= run_last[best])
+
+    def _confidences(self, sf: SensorFrame, ids: np.ndarray) -> list[float]:
+        table = sf.confidences or {}
+        out = []
+        for iid in ids.tolist():
+            c = table.get(iid, self.config.default_confidence)
+            try:
+                c = float(c)
+            except (TypeError, ValueError):
+                c = math.nan
+            if not 0.0 <= c <= 1.0:
+                raise FrameError(sf.frame_id, "confidences", f"confidence of instance {iid} must be in [0, 1], got "
+                                 f"{table.get(iid)!r}")
+            out.append(c)
+        return out
+
+    def _border_touching(self, mask: np.ndarray, ids: np.ndarray, lut: np.ndarray | None) -> np.ndarray:
+        m = self.config.border_margin_px
+        touching = np.zeros(ids.size + 1, dtype=bool)
+        if m == 0:
+            return touching[1:]
+        edge = np.concatenate([mask[:m].ravel(), mask[-m:].ravel(), mask[:, :m].ravel(), mask[:, -m:].ravel()])
+        edge = edge[edge > 0]
+        dense = lut[edge] if lut is not None else np.searchsorted(ids, edge) + 1
+        touching[dense] = True
+        return touching[1:]
+
+    # -- observations and articulation evidence ---------------------------------------------
+
+    def _observations(self, instances: list[_Instance], sf: SensorFrame, stats: FrameStats) -> list[Observation]:
+        art = self.config.articulation
+        bodies: list[_Instance] = []
+        doors: list[tuple[str, _Instance]] = []
+        for inst in instances:
+            if inst.label.endswith(art.door_suffix) and len(inst.label) > len(art.door_suffix):
+                doors.append((inst.label[: -len(art.door_suffix)], inst))
+            else:
+                bodies.append(inst)
+        observations = {id(b): _observation(b) for b in bodies}
+        door_evidence: dict[int, list[tuple[float, int]]] = {}
+        for category, door in doors:
+            if not art.pairs(category) or door.points.shape[0] < art.min_door_points:
+                stats.dropped_doors += 1
+                continue
+            body = _nearest_body(door, [b for b in bodies if b.label == category], art.max_pair_distance_m)
+            if body is None:
+                stats.unpaired_doors += 1
+                continue
+            lo = body.box_min - art.box_margin_m
+            hi = body.box_max + art.box_margin_m
+            outside = np.any((door.points < lo) | (door.points > hi), axis=1)
+            fraction = float(np.count_nonzero(outside)) / door.points.shape[0]
+            door_evidence.setdefault(id(body), []).append((fraction, door.points.shape[0]))
+        for body in bodies:
+            evidence = door_evidence.get(id(body))
+            if not evidence:
+                continue
+            fraction = max(f for f, _ in evidence)
+            is_open = fraction >= art.open_fraction
+            span = (1.0 - art.open_fraction) if is_open else art.open_fraction
+            confidence = 0.5 + 0.5 * min(1.0, abs(fraction - art.open_fraction) / span)
+            if body.partial:
+                confidence *= 0.5
+            obs = observations[id(body)]
+            obs.state = "open" if is_open else "closed"
+            obs.state_confidence = confidence
+            stats.door_states[body.instance_id] = obs.state
+        return list(observations.values())
+
+
+def _checked_array(frame_id: object, name: str, value: object) -> np.ndarray:
+    if not isinstance(value, np.ndarray):
+        raise FrameError(frame_id, name, f"expected a numpy array, got {type(value).__name__}")
+    return value
+
+
+def _observation(inst: _Instance) -> PerceivedObservation:
+    n = inst.points.shape[0]
+    centroid = inst.points.mean(axis=0, dtype=np.float64)
+    color = inst.color_sum / (255.0 * n)
+    return PerceivedObservation(
+        category=inst.label,
+        centroid=tuple(centroid.tolist()),
+        bbox_min=tuple(inst.box_min.astype(np.float64).tolist()),
+        bbox_max=tuple(inst.box_max.astype(np.float64).tolist()),
+        confidence=inst.confidence,
+        num_points=n,
+        mean_color=tuple(color.tolist()),
+        instance_id=inst.instance_id,
+        partial=inst.partial,
+        pixel_count=inst.pixel_count,
+    )
+
+
+def _nearest_body(door: _Instance, bodies: list[_Instance], max_distance: float) -> _Instance | None:
+    best, best_distance = None, max_distance
+    center = door.points.mean(axis=0)
+    for body in bodies:
+        gap = np.maximum(np.maximum(body.box_min - center, center - body.box_max), 0.0)
+        distance = float(np.linalg.norm(gap))
+        if distance <= best_distance:
+            best, best_distance = body, distance
+    return best
