@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from perception.sensor_frame import SensorFrame
-from perception.synthetic_scene import SyntheticBox, look_at, render_boxes, sensor_frame_from_render
+from perception.synthetic_scene import (
+    SyntheticBox,
+    look_at,
+    quaternion_from_rotation,
+    render_boxes,
+    sensor_frame_from_render,
+)
 from scene_graph.types import CameraIntrinsics, Pose
 
 ROOM_MIN = (-1.0, -4.0, 0.0)
@@ -25,9 +31,8 @@ class SceneKit:
         """The same optical frame rotated by `roll_rad` about its own viewing axis."""
         c, s = np.cos(roll_rad), np.sin(roll_rad)
         roll = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
-        m = pose.matrix()
-        m[:3, :3] = m[:3, :3] @ roll
-        return Pose.from_matrix(m)
+        rotation = pose.rotation_matrix() @ roll
+        return Pose(pose.x, pose.y, pose.z, *quaternion_from_rotation(rotation))
 
     @staticmethod
     def frame_of(boxes: list[SyntheticBox], pose: Pose, intr: CameraIntrinsics | None = None, seed: int = 0,
