@@ -23,7 +23,6 @@ from executor.panda_kinematics import (
     END_EFFECTOR_LINK,
     FINGER_JOINT_NAMES,
     FINGER_LINKS,
-    FINGER_OPEN,
     HAND_LINK,
     REST_POSE,
     PandaKinematics,
@@ -44,13 +43,25 @@ from executor.skills import (
     REASON_UNREACHABLE,
 )
 
-GRIPPER_MAX_WIDTH_M = 2 * FINGER_OPEN - 0.006
-ARM_REACH_M = 0.80
 SEARCH_RADIUS_M = 0.30
-ARM_SPEED_RAD_S = 1.5
 FINGER_FORCE_N = 60.0
 APPROACH_HEIGHT_M = 0.12
 LIFT_HEIGHT_M = 0.12
+
+
+@dataclass
+class ManipulationConfig:
+    """How the arm moves and how wide its hand opens.
+
+    `finger_stroke_m` is the opening of EACH finger. A stock Panda hand opens 0.04 per finger (8 cm
+    in all), too narrow for a mug, an apple or a book; the default 0.085 models a long-stroke
+    parallel gripper on the same arm (the finger joint limits are widened in the simulator). Set
+    0.04 to model the stock hand: wider objects then fail with "object too large for the gripper".
+    """
+
+    finger_stroke_m: float = 0.085
+    arm_speed_rad_s: float = 1.5
+    home_pose: tuple[float, ...] = REST_POSE
 
 
 @dataclass
@@ -120,14 +131,21 @@ def _yaw_of(orientation: Sequence[float]) -> float:
 class PyBulletManipulator:
     """Drives one Panda in a PyBullet world; every motion steps physics and counts simulated time."""
 
-    def __init__(self, arm: ArmHandles, kinematics: PandaKinematics | None = None) -> None:
+    def __init__(self, arm: ArmHandles, kinematics: PandaKinematics | None = None,
+                 config: ManipulationConfig | None = None) -> None:
         self.arm = arm
         self.client = arm.client
+        self.config = config or ManipulationConfig()
+        self.finger_open = self.config.finger_stroke_m
+        self.max_grip_width = 2 * self.finger_open - 0.006
+        for joint in arm.finger_joints:
+            p.changeDynamics(arm.body, joint, jointLowerLimit=0.0, jointUpperLimit=self.finger_open,
+                             physicsClientId=self.client)
         self.kinematics = kinematics or PandaKinematics()
         self.dt = float(p.getPhysicsEngineParameters(physicsClientId=self.client)["fixedTimeStep"])
         self.held_body: int | None = None
         self._constraint: int | None = None
-        self._finger_target = FINGER_OPEN
+        self._finger_target = self.finger_open
 
     # -- low level -------------------------------------------------------------------------------
     def arm_base_pose(self) -> tuple[np.ndarray, np.ndarray]:
@@ -177,7 +195,7 @@ class PyBulletManipulator:
         """Interpolate the joint targets at a bounded speed, stepping physics; returns simulated seconds."""
         start = np.array(self.arm_joint_positions())
         goal = np.array(target, dtype=float)
-        steps = max(1, int(math.ceil(float(np.max(np.abs(goal - start))) / ARM_SPEED_RAD_S / self.dt)))
+        steps = max(1, int(math.ceil(float(np.max(np.abs(goal - start))) / self.config.arm_speed_rad_s / self.dt)))
         elapsed = 0.0
         for i in range(1, steps + 1):
             self._command(start + (goal - start) * (i / steps))
@@ -206,7 +224,12 @@ class PyBulletManipulator:
         return elapsed
 
     def move_to_rest(self) -> float:
+        """The carrying posture: hand up in front of the base (holds a grasped object clear of everything)."""
         return self.move_arm(REST_POSE)
+
+    def move_home(self) -> float:
+        """The driving posture of the robot (folded, out of the camera's view)."""
+        return self.move_arm(self.config.home_pose)
 
     def move_ee(self, position: Sequence[float], grip_yaw: float, tolerance_m: float = 0.02) -> tuple[bool, float]:
         """IK to a top-down hand pose, then joint motion; False when IK cannot get within 1 cm."""
@@ -216,6 +239,15 @@ class PyBulletManipulator:
             return False, 0.0
         elapsed = self.move_arm(solution.joints)
         return bool(np.linalg.norm(self.ee_position() - np.asarray(position)) < tolerance_m), elapsed
+
+    def transit_to(self, position: Sequence[float], grip_yaw: float) -> tuple[bool, float]:
+        """Rise to the target's height first (never sweep through what is below), then go over to it."""
+        elapsed = 0.0
+        current = self.ee_position()
+        if current[2] < position[2] - 0.02 and self.can_reach((current[0], current[1], position[2]), grip_yaw):
+            _, elapsed = self.move_ee((current[0], current[1], position[2]), grip_yaw, tolerance_m=0.05)
+        ok, t = self.move_ee(position, grip_yaw)
+        return ok, elapsed + t
 
     def can_reach(self, position: Sequence[float], grip_yaw: float = 0.0) -> bool:
         self.sync_kinematics()
@@ -290,13 +322,13 @@ class PyBulletManipulator:
         support = self.support_of(body)
         support_top = body_aabb(self.client, support)[1][2] if support is not None else lo[2]
         width = self._grip_candidates(body)[0][1]
-        if width > GRIPPER_MAX_WIDTH_M:
+        if width > self.max_grip_width:
             return REASON_OBJECT_TOO_LARGE
         height = float(hi[2] - lo[2])
-        ee_z = max(float(hi[2]) - min(0.04, 0.5 * height), float(support_top) + 0.006)
+        ee_z = max(float(hi[2]) - min(0.028, 0.5 * height), float(support_top) + 0.006)
         center = (lo + hi) / 2.0
         yaws = [math.remainder(yaw + k * math.pi, 2 * math.pi)
-                for yaw, w in self._grip_candidates(body) if w <= GRIPPER_MAX_WIDTH_M for k in (0, 1)]
+                for yaw, w in self._grip_candidates(body) if w <= self.max_grip_width for k in (0, 1)]
         return GraspPlan(body, support, center, yaws, ee_z, width)
 
     # -- skills ----------------------------------------------------------------------------------
@@ -306,7 +338,7 @@ class PyBulletManipulator:
         plan = self.plan_grasp(near)
         if isinstance(plan, str):
             return ManipulationOutcome(False, plan, 0.0)
-        elapsed = self.set_fingers(FINGER_OPEN, max_s=0.5)
+        elapsed = self.set_fingers(self.finger_open, max_s=0.5)
         grip_yaw, approach = None, APPROACH_HEIGHT_M
         for approach in (APPROACH_HEIGHT_M, 0.08, 0.05):
             above = (plan.center[0], plan.center[1], plan.ee_z + approach)
@@ -317,7 +349,7 @@ class PyBulletManipulator:
         if grip_yaw is None:
             return ManipulationOutcome(False, REASON_UNREACHABLE, elapsed, plan.body)
         start_z = float(p.getBasePositionAndOrientation(plan.body, physicsClientId=self.client)[0][2])
-        ok, t = self.move_ee(above, grip_yaw)
+        ok, t = self.transit_to(above, grip_yaw)
         elapsed += t
         if not ok:
             elapsed += self.move_to_rest()
@@ -329,7 +361,7 @@ class PyBulletManipulator:
         elapsed += self.set_fingers(0.0)
         left, right = self.arm.finger_links
         if not (self._touching(self.arm.body, plan.body, left) and self._touching(self.arm.body, plan.body, right)):
-            elapsed += self.set_fingers(FINGER_OPEN, max_s=0.5)
+            elapsed += self.set_fingers(self.finger_open, max_s=0.5)
             elapsed += self.move_to_rest()
             return ManipulationOutcome(False, REASON_GRASP_MISSED, elapsed, plan.body)
         self._attach(plan.body)
@@ -340,7 +372,7 @@ class PyBulletManipulator:
         still_supported = plan.support is not None and self._near(plan.body, plan.support, 0.002)
         if lifted_z - start_z < 0.05 or still_supported or not self._fingers_touch(plan.body):
             self._detach()
-            elapsed += self.set_fingers(FINGER_OPEN, max_s=0.5)
+            elapsed += self.set_fingers(self.finger_open, max_s=0.5)
             elapsed += self.move_to_rest()
             return ManipulationOutcome(False, REASON_GRASP_SLIPPED, elapsed, plan.body)
         elapsed += self.move_to_rest()
@@ -428,7 +460,7 @@ class PyBulletManipulator:
         if spot is None:
             return ManipulationOutcome(False, REASON_UNREACHABLE, 0.0, body)
         elapsed = 0.0
-        ok, t = self.move_ee((spot[0], spot[1], spot[2] + drop + APPROACH_HEIGHT_M), grip_yaw)
+        ok, t = self.transit_to((spot[0], spot[1], spot[2] + drop + APPROACH_HEIGHT_M), grip_yaw)
         elapsed += t
         ok2, t = self.move_ee((spot[0], spot[1], spot[2] + drop + 0.01), grip_yaw)
         elapsed += t
@@ -436,7 +468,7 @@ class PyBulletManipulator:
             elapsed += self.move_to_rest()
             return ManipulationOutcome(False, REASON_UNREACHABLE, elapsed, body)
         self._detach()
-        elapsed += self.set_fingers(FINGER_OPEN, max_s=0.5)
+        elapsed += self.set_fingers(self.finger_open, max_s=0.5)
         elapsed += self.step(int(0.3 / self.dt))
         ok, t = self.move_ee((spot[0], spot[1], spot[2] + drop + APPROACH_HEIGHT_M), grip_yaw)
         elapsed += t

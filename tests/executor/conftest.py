@@ -1,4 +1,7 @@
-"""A small PyBullet workshop scene for the executor tests: a Panda on a raised base, two tables, a cupboard."""
+"""A small PyBullet workshop scene for the executor tests: a Panda on a raised base, two tables, a cupboard.
+
+Objects take the shapes the simulator gives their categories (sim.category_shapes).
+"""
 
 from __future__ import annotations
 
@@ -9,16 +12,7 @@ import pybullet as p
 import pybullet_data
 import pytest
 
-# category -> (shape, dimensions, mass): shape "box" (full x, y, z) | "cylinder" (radius, height) | "sphere" (radius)
-TEST_SHAPES = {
-    "mug": ("cylinder", (0.035, 0.10), 0.3),
-    "cup": ("cylinder", (0.035, 0.09), 0.2),
-    "bottle": ("cylinder", (0.033, 0.22), 0.5),
-    "apple": ("sphere", (0.034,), 0.2),
-    "phone": ("box", (0.07, 0.15, 0.012), 0.18),
-    "remote": ("box", (0.05, 0.18, 0.025), 0.15),
-    "keys": ("box", (0.035, 0.07, 0.015), 0.08),
-}
+from sim.category_shapes import object_shape
 
 
 @dataclass
@@ -31,18 +25,18 @@ class WorkshopScene:
     objects: dict[str, int] = field(default_factory=dict)
 
     def add_object(self, category: str, x: float, y: float, yaw: float = 0.0, on: int | None = None) -> int:
-        shape, dims, mass = TEST_SHAPES[category]
+        shape = object_shape(category)
         table = self.table_a if on is None else on
         top = p.getAABB(table, -1, physicsClientId=self.client)[1][2]
-        if shape == "box":
-            col = p.createCollisionShape(p.GEOM_BOX, halfExtents=[d / 2 for d in dims], physicsClientId=self.client)
-            height = dims[2]
-        elif shape == "cylinder":
-            col = p.createCollisionShape(p.GEOM_CYLINDER, radius=dims[0], height=dims[1], physicsClientId=self.client)
-            height = dims[1]
+        if shape.kind == "box":
+            col = p.createCollisionShape(p.GEOM_BOX, halfExtents=[d / 2 for d in shape.size],
+                                         physicsClientId=self.client)
+        elif shape.kind == "cylinder":
+            col = p.createCollisionShape(p.GEOM_CYLINDER, radius=shape.size[0], height=shape.size[1],
+                                         physicsClientId=self.client)
         else:
-            col = p.createCollisionShape(p.GEOM_SPHERE, radius=dims[0], physicsClientId=self.client)
-            height = 2 * dims[0]
+            col = p.createCollisionShape(p.GEOM_SPHERE, radius=shape.size[0], physicsClientId=self.client)
+        height, mass = shape.height, 0.2
         body = p.createMultiBody(mass, col, -1, [x, y, top + height / 2 + 0.001],
                                  p.getQuaternionFromEuler([0, 0, yaw]), physicsClientId=self.client)
         p.changeDynamics(body, -1, lateralFriction=1.0, rollingFriction=0.001, spinningFriction=0.001,
