@@ -1,0 +1,277 @@
+"""Answering a natural-language question: parse -> belief -> (explore while worth it) -> answer.
+
+`QuestionAnswerer(memory, explorer=None, config=QAConfig()).answer(question, now, planner="voi")`
+returns an `AnswerReport` whose `value` has the answer shape of specs/scenario.md:
+present/past location -> `position` + `room` + `rests_on_category` (value None); room_of -> room
+name or "none"; count -> int; object_state / still_present -> bool; contents / changes -> list of
+categories; first/last seen -> time in seconds. Questions it cannot parse or cannot answer from
+memory get "I don't know" with a low confidence, never a guess presented as fact.
+
+Without an explorer (no robot) every planner answers from memory alone: stopped_by "memory-only".
+"""
+
+from __future__ import annotations
+
+import math
+import time as wall_time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from memory_stack.errors import BadInputError
+from memory_stack.time_arguments import format_time_value
+from planners.beliefs import NOT_IN_HOUSE, Belief, BeliefBuilder, BeliefConfig
+from planners.exploration import ExplorationOutcome, ExplorationStepRecord, explore_until_stopped
+from planners.value_of_information import PLANNER_NAMES, ExplorationConfig, MemoryOnlyPolicy, make_policy
+
+DONT_KNOW = "I don't know"
+
+
+@dataclass
+class QAConfig:
+    """Typed settings of question answering (load with memory_stack.typed_config)."""
+
+    exploration: ExplorationConfig = field(default_factory=ExplorationConfig)
+    beliefs: BeliefConfig = field(default_factory=BeliefConfig)
+    min_parse_confidence: float = 0.3     # below: the question is not understood -> "I don't know"
+    dont_know_confidence: float = 0.05    # confidence reported with "I don't know"
+    hedge_below: float = 0.5              # answers less sure than this are worded "probably ..."
+
+
+@dataclass
+class AnswerReport:
+    """An answer with its evidence and how it was reached (see the module docstring for `value`)."""
+
+    question: str
+    type: str
+    text: str
+    value: Any = None
+    position: tuple[float, float, float] | None = None
+    room: str | None = None
+    rests_on_category: str | None = None
+    rests_on: str | None = None
+    confidence: float = 0.0
+    evidence: list[str] = field(default_factory=list)
+    stopped_by: str = "memory-only"
+    steps: int = 0
+    path_length_m: float = 0.0
+    latency_ms: float = 0.0
+    looked_at: list[str] = field(default_factory=list)
+    query: Any = None
+    planner: str = "voi"
+    exploration: list[ExplorationStepRecord] = field(default_factory=list)
+    alternatives: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def typed_query(self) -> Any:
+        return self.query
+
+    @property
+    def knows(self) -> bool:
+        return not self.text.startswith(DONT_KNOW)
+
+    def answer_dict(self) -> dict[str, Any]:
+        """The `answer` object of specs/cli.md (`text`, `value`, `position`, `room`, `rests_on_category`)."""
+        return {"text": self.text, "value": _jsonable(self.value),
+                "position": list(self.position) if self.position is not None else None,
+                "room": self.room, "rests_on_category": self.rests_on_category, "rests_on": self.rests_on}
+
+    def to_dict(self) -> dict[str, Any]:
+        query = self.query.to_dict() if hasattr(self.query, "to_dict") else _jsonable(self.query)
+        return {
+            "question": self.question, "type": self.type, "answer": self.answer_dict(),
+            "confidence": round(self.confidence, 4), "evidence": list(self.evidence), "stopped_by": self.stopped_by,
+            "steps": self.steps, "path_length_m": round(self.path_length_m, 3),
+            "latency_ms": round(self.latency_ms, 2), "looked_at": list(self.looked_at), "planner": self.planner,
+            "typed_query": query, "alternatives": self.alternatives,
+            "exploration": [vars(r) for r in self.exploration],
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item") and callable(value.item):
+        return value.item()
+    return value
+
+
+def _words(name: str | None) -> str:
+    return (name or "").replace("_", " ")
+
+
+def _list_text(items: list[str]) -> str:
+    if not items:
+        return "nothing"
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item] = counts.get(item, 0) + 1
+    parts = [f"{n} {_words(c)}s" if n > 1 else f"a {_words(c)}" for c, n in sorted(counts.items())]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+class QuestionAnswerer:
+    """Answers questions from a memory, optionally going to look through an `Explorer`.
+
+    `parser` defaults to `planners.question_parsing.QuestionParser(memory)`; anything with
+    `parse(question, now) -> TypedQuery` works.
+    """
+
+    def __init__(self, memory: Any, explorer: Any = None, config: QAConfig | None = None, parser: Any = None) -> None:
+        self.memory = memory
+        self.explorer = explorer
+        self.config = config or QAConfig()
+        self.beliefs = BeliefBuilder(memory, self.config.beliefs)
+        self._parser = parser
+
+    @property
+    def parser(self) -> Any:
+        if self._parser is None:
+            from planners.question_parsing import QuestionParser
+
+            self._parser = QuestionParser(self.memory)
+        return self._parser
+
+    def answer(self, question: str, now: float, planner: str = "voi",
+               on_step: Callable[[ExplorationStepRecord], None] | None = None) -> AnswerReport:
+        started = wall_time.perf_counter()
+        if not isinstance(question, str):
+            raise BadInputError(f"question: expected text, got {type(question).__name__}")
+        if planner not in PLANNER_NAMES:
+            raise BadInputError(f"planner {planner!r}: expected one of {', '.join(PLANNER_NAMES)}")
+        if not isinstance(now, (int, float)) or isinstance(now, bool) or not math.isfinite(now):
+            raise BadInputError(f"now: expected seconds since d1 00:00, got {now!r}")
+        if not question.strip():
+            report = self._dont_know(question, None, "the question is empty", planner)
+            return self._finish(report, started)
+        query = self.parser.parse(question, float(now))
+        kind = getattr(query, "kind", "unknown")
+        if kind == "unknown" or float(getattr(query, "confidence", 0.0)) < self.config.min_parse_confidence:
+            report = self._dont_know(question, query, "I did not understand the question", planner)
+            return self._finish(report, started)
+        policy = make_policy(planner, self.config.exploration) if self.explorer is not None else MemoryOnlyPolicy()
+        outcome = explore_until_stopped(query, float(now), self.beliefs, self.explorer, policy, on_step=on_step)
+        report = self._compose(question, query, outcome, planner)
+        return self._finish(report, started)
+
+    # ----------------------------------------------------------------- composition
+    def _finish(self, report: AnswerReport, started: float) -> AnswerReport:
+        report.latency_ms = (wall_time.perf_counter() - started) * 1000.0
+        return report
+
+    def _dont_know(self, question: str, query: Any, why: str, planner: str,
+                   outcome: ExplorationOutcome | None = None) -> AnswerReport:
+        report = AnswerReport(question=question, type=getattr(query, "kind", "unknown") or "unknown",
+                              text=f"{DONT_KNOW}: {why}", value=None, confidence=self.config.dont_know_confidence,
+                              query=query, planner=planner)
+        if outcome is not None:
+            self._copy_outcome(report, outcome)
+        else:
+            report.stopped_by = "memory-only" if self.explorer is None or planner == "memory-only" else "voi"
+        return report
+
+    def _copy_outcome(self, report: AnswerReport, outcome: ExplorationOutcome) -> None:
+        report.stopped_by = outcome.stopped_by
+        report.steps = outcome.steps
+        report.path_length_m = outcome.path_length_m
+        report.looked_at = list(outcome.looked_at)
+        report.exploration = list(outcome.records)
+
+    def _compose(self, question: str, query: Any, outcome: ExplorationOutcome, planner: str) -> AnswerReport:
+        belief = outcome.belief
+        best = belief.map_candidate
+        target = _words(getattr(query, "target", None) or "it")
+        if best is None:
+            why = belief.notes[0] if belief.notes else f"my memory holds nothing about {target}"
+            return self._dont_know(question, query, why, planner, outcome)
+        confidence = belief.confidence
+        parse_confidence = float(getattr(query, "confidence", 1.0))
+        if parse_confidence < 0.5:
+            confidence *= parse_confidence / 0.5
+        report = AnswerReport(question=question, type=belief.kind, text="", confidence=confidence, query=query,
+                              planner=planner)
+        self._copy_outcome(report, outcome)
+        report.evidence = list(best.evidence) + [f"frame:{i}" for i in outcome.frame_ids]
+        report.alternatives = self._alternatives(belief)
+        kind = belief.kind
+        hedge = "probably " if confidence < self.config.hedge_below else ""
+        if kind in ("present_location", "past_location"):
+            if best.label == NOT_IN_HOUSE:
+                report.value, report.room = None, "none"
+                report.text = f"{hedge}the {target} is not in the house any more".strip()
+            elif best.value is None:
+                return self._dont_know(question, query, f"I do not know where the {target} was", planner, outcome)
+            else:
+                report.position = tuple(float(v) for v in best.position or best.value)
+                report.room = best.room
+                report.rests_on = best.rests_on
+                report.rests_on_category = best.rests_on_category
+                where = f"on the {_words(best.rests_on_category)}" if best.rests_on_category else "at a spot"
+                room = f" in the {_words(best.room)}" if best.room else ""
+                verb = "is" if kind == "present_location" else "was"
+                when = ""
+                if kind == "past_location" and belief.time is not None:
+                    when = f" at {format_time_value(belief.time)}"
+                report.text = f"the {target} {verb} {hedge}{where}{room}{when}"
+        elif kind == "room_of":
+            report.value = best.value
+            report.room = best.value
+            report.text = (f"the {target} is {hedge}not in any room of the house" if best.value == "none"
+                           else f"the {target} is {hedge}in the {_words(best.value)}")
+            if best.value != "none":
+                report.position = best.position
+        elif kind == "still_present":
+            report.value = bool(best.value)
+            report.text = f"{'yes' if best.value else 'no'}, the {target} is {hedge}" + (
+                "still in the house" if best.value else "no longer in the house")
+        elif kind == "object_state":
+            report.value = best.value
+            state = best.label
+            report.room = best.room
+            report.position = best.position
+            if isinstance(best.value, bool):
+                report.text = f"{'yes' if best.value else 'no'}, the {target} is {hedge}{state}"
+            else:
+                report.text = f"the {target} is {hedge}{state}"
+        elif kind == "count":
+            report.value = int(best.value)
+            report.text = f"{int(best.value)} time{'s' if int(best.value) != 1 else ''} that I saw"
+        elif kind == "contents":
+            report.value = list(best.value)
+            place = _words(getattr(query, "receptacle", None) or getattr(query, "room", None) or target)
+            report.text = f"{hedge}{_list_text(best.value)} {'is' if len(best.value) <= 1 else 'are'} in/on the {place}"
+        elif kind == "changes":
+            report.value = list(best.value)
+            report.text = ("nothing changed that I saw" if not best.value
+                           else f"these changed: {', '.join(_words(v) for v in best.value)}")
+        elif kind in ("first_seen", "last_seen"):
+            if best.value is None:
+                report.value = None
+                report.text = f"I have never seen the {target}"
+            else:
+                report.value = float(best.value)
+                which = "first" if kind == "first_seen" else "last"
+                report.text = f"I {which} saw the {target} at {format_time_value(best.value)}"
+        else:
+            return self._dont_know(question, query, f"questions of kind {kind!r} are not supported", planner, outcome)
+        return report
+
+    def _alternatives(self, belief: Belief, k: int = 3) -> list[dict[str, Any]]:
+        masses = belief.answer_masses()
+        ranked = sorted(belief.candidates, key=lambda c: -c.probability)
+        out, seen = [], set()
+        for c in ranked:
+            if c.answer_key in seen:
+                continue
+            seen.add(c.answer_key)
+            out.append({"label": c.label, "value": _jsonable(c.value), "probability": round(masses[c.answer_key], 4),
+                        "speculative": c.speculative})
+            if len(out) >= k:
+                break
+        return out

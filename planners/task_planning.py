@@ -1,0 +1,360 @@
+"""Closed-loop fetch tasks: "bring the mug to the counter".
+
+`TaskPlanner(memory, skills, explorer, case_memory).execute(task, now) -> TaskReport`:
+parse (verb, object, destination; the entity linker maps words to what memory knows) -> find the
+object through memory (belief over places, biased by past cases; a value-of-information search
+when the belief is not confident) -> navigate -> pick -> navigate -> place -> verify by looking.
+A failed skill is not the end: the frames it rendered are ingested (so memory learns that the mug
+is not where it thought), the place is avoided, and the plan is made again, at most `max_replans`
+times. Every execution is recorded in the case memory; the next time a similar task comes, places
+where the object was found are tried first and places where it was not are down-weighted.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from executor.skills import SkillResult
+from memory_stack.errors import BadInputError
+from planners.beliefs import NOT_IN_HOUSE, Belief, BeliefBuilder, BeliefConfig, LookRecord
+from planners.case_memory import CaseHints, CaseMemory, PlaceRecord, TaskCase, task_signature
+from planners.exploration import explore_until_stopped, viewpoint_for
+from planners.value_of_information import ExplorationConfig, make_policy
+
+log = logging.getLogger(__name__)
+
+_TASK = re.compile(
+    r"^\s*(?:please\s+)?(?:can you\s+|could you\s+)?"
+    r"(bring|take|put|move|carry|place|fetch|get|return)\s+(?:me\s+)?"
+    r"(?:the|a|an|my|your|that|this)?\s*(.+?)\s+"
+    r"(?:back\s+)?(?:to|on|onto|into|in|at|over to|on top of|inside)\s+"
+    r"(?:the|a|an|my|your)?\s*(.+?)\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+
+
+class TaskParseError(BadInputError):
+    """A task text does not name an object and a destination; the message quotes it."""
+
+
+@dataclass
+class TaskSpec:
+    """A parsed fetch task: move `object_category` onto the receptacle `destination` (id or category)."""
+
+    text: str
+    verb: str
+    object_mention: str
+    object_category: str
+    destination_mention: str
+    destination: str
+
+    @property
+    def signature(self) -> str:
+        return task_signature("bring" if self.verb in ("fetch", "get", "carry", "take", "return") else self.verb,
+                              self.object_category, self.destination)
+
+
+@dataclass
+class TaskStep:
+    """One skill call of an execution (also the ExecuteTask feedback)."""
+
+    step: int
+    skill: str
+    target: str
+    status: str          # started | succeeded | failed
+    detail: str = ""
+    path_length_m: float = 0.0
+
+
+@dataclass
+class TaskReport:
+    success: bool
+    reason: str
+    steps: int = 0
+    replans: int = 0
+    path_length_m: float = 0.0
+    trace: list[TaskStep] = field(default_factory=list)
+    task: TaskSpec | None = None
+    used_cases: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"success": self.success, "reason": self.reason, "steps": self.steps, "replans": self.replans,
+                "path_length_m": round(self.path_length_m, 3), "used_cases": self.used_cases,
+                "trace": [vars(s) for s in self.trace]}
+
+
+@dataclass
+class TaskConfig:
+    """Typed settings of task execution (load with memory_stack.typed_config)."""
+
+    max_replans: int = 3
+    search_below_confidence: float = 0.8    # search by VOI first when memory is less sure than this
+    standoff_m: float = 0.8                 # how far from a receptacle the base stops to pick/place
+    prefer_factor: float = 4.0              # belief multiplier for places a past case found the object
+    avoid_factor: float = 0.25              # ... and for places a past case looked in vain
+    case_match_radius_m: float = 0.75
+    verify: bool = True
+    search: ExplorationConfig = field(default_factory=ExplorationConfig)
+    beliefs: BeliefConfig = field(default_factory=BeliefConfig)
+
+
+def _linker_vocabulary(memory: Any) -> Any:
+    from planners.entity_linking import Vocabulary, ontology_vocabulary
+
+    vocab = Vocabulary.from_memory(memory)
+    try:
+        vocab = vocab.merged(ontology_vocabulary())
+    except (OSError, BadInputError) as exc:
+        log.debug("ontology unavailable for task parsing: %s", exc)
+    return vocab
+
+
+def _link(mention: str, vocab: Any, want: str, embedder: Any = None) -> str:
+    from planners.entity_linking import EntityLinker, content_phrases, normalize_name
+
+    phrases = content_phrases(mention) or []
+    linker = EntityLinker(embedder)
+    links, unmatched = linker.lexical_links(phrases, vocab)
+    if unmatched and embedder is not None:
+        vectors = embedder.embed([p.text for p in unmatched])
+        links += [link for link in linker.embedding_links(unmatched, vectors, vocab) if link.linked]
+    ranked = sorted(links, key=lambda link: (link.kind != want, -link.score))
+    if ranked:
+        best = ranked[0]
+        return best.name if want == "receptacle" else (best.category or best.name)
+    return normalize_name(mention)
+
+
+def parse_task(text: str, memory: Any = None, embedder: Any = None) -> TaskSpec:
+    """Parse "bring the mug to the counter" into TaskSpec(verb=bring, object=mug, destination=counter)."""
+    if not isinstance(text, str) or not text.strip():
+        raise TaskParseError("task: empty text; expected e.g. \"bring the mug to the counter\"")
+    match = _TASK.match(text)
+    if match is None:
+        raise TaskParseError(f"task {text!r}: expected \"<bring|put|move|take> <object> to <receptacle>\"")
+    verb, obj, dest = match.group(1).lower(), match.group(2).strip(), match.group(3).strip()
+    if memory is not None:
+        vocab = _linker_vocabulary(memory)
+        obj_name = _link(obj, vocab, "object", embedder)
+        dest_name = _link(dest, vocab, "receptacle", embedder)
+    else:
+        from planners.entity_linking import normalize_name
+
+        obj_name, dest_name = normalize_name(obj), normalize_name(dest)
+    return TaskSpec(text, verb, obj, obj_name, dest, dest_name)
+
+
+class _HintedBeliefs(BeliefBuilder):
+    """Present-location beliefs re-weighted by past cases and by places already found empty."""
+
+    def __init__(self, memory: Any, config: BeliefConfig, hints: CaseHints, avoid: list[PlaceRecord],
+                 task_config: TaskConfig) -> None:
+        super().__init__(memory, config)
+        self.hints = hints
+        self.avoid = avoid
+        self.task_config = task_config
+
+    def build(self, query: Any, now: float, looks: Sequence[LookRecord] = ()) -> Belief:
+        belief = super().build(query, now, looks)
+        cfg = self.task_config
+        for c in belief.candidates:
+            if c.label == NOT_IN_HOUSE or c.position is None:
+                continue
+            fresh = c.last_seen is not None and c.last_seen >= now - 1.0
+            if any(p.near(c.rests_on_category, c.position, cfg.case_match_radius_m) for p in self.hints.prefer):
+                c.probability *= cfg.prefer_factor
+            if not fresh and any(p.near(c.rests_on_category, c.position, cfg.case_match_radius_m)
+                                 for p in list(self.hints.avoid) + list(self.avoid)):
+                c.probability *= cfg.avoid_factor
+        belief.normalize()
+        return belief
+
+
+@dataclass
+class _FindQuery:
+    kind: str
+    target: str
+    confidence: float = 1.0
+
+
+class TaskPlanner:
+    """Executes fetch tasks with `skills` (executor.skills.RobotSkills), learning from past attempts.
+
+    `explorer` (planners.exploration.SimExplorer) makes VOI searches and ingests frames; without
+    one, frames of failed skills are ingested through `processor` when given.
+    """
+
+    def __init__(self, memory: Any, skills: Any, explorer: Any = None, case_memory: CaseMemory | None = None,
+                 config: TaskConfig | None = None, processor: Any = None, embedder: Any = None) -> None:
+        self.memory = memory
+        self.skills = skills
+        self.explorer = explorer
+        self.case_memory = case_memory
+        self.config = config or TaskConfig()
+        self.processor = processor if processor is not None else getattr(explorer, "processor", None)
+        self.embedder = embedder
+
+    # ----------------------------------------------------------------- plumbing
+    def _ingest(self, result: Any) -> None:
+        frames = list(getattr(result, "frames", None) or [])
+        if not frames:
+            return
+        if self.explorer is not None and hasattr(self.explorer, "ingest"):
+            self.explorer.ingest(frames)
+        elif self.processor is not None:
+            for sensor_frame in frames:
+                try:
+                    self.memory.ingest(self.processor.process(sensor_frame))
+                except BadInputError as exc:
+                    log.warning("skipping a frame perception rejected: %s", exc)
+
+    def _call(self, report: TaskReport, skill: str, target: str, fn: Callable[[], Any],
+              on_step: Callable[[TaskStep], None] | None) -> Any:
+        step = len(report.trace) + 1
+        if on_step is not None:
+            on_step(TaskStep(step, skill, target, "started"))
+        result = fn()
+        driven = float(getattr(result, "path_length_m", 0.0) or 0.0)
+        report.path_length_m += driven
+        report.steps += 1
+        entry = TaskStep(step, skill, target, "succeeded" if result.success else "failed",
+                         getattr(result, "reason", ""), driven)
+        report.trace.append(entry)
+        if on_step is not None:
+            on_step(entry)
+        self._ingest(result)
+        return result
+
+    def _robot_xy(self) -> tuple[float, float]:
+        pose = self.skills.robot_pose()
+        return (float(pose.x), float(pose.y))
+
+    def _approach(self, report: TaskReport, target: str, position: Sequence[float],
+                  on_step: Callable[[TaskStep], None] | None) -> Any:
+        x, y, yaw = viewpoint_for((position[0], position[1]), self._robot_xy(),
+                                  getattr(self.memory, "floor_plan", None), self.config.standoff_m)
+        if math.dist((x, y), self._robot_xy()) < 0.05:
+            return SkillResult(True, "already there")
+        return self._call(report, "navigate_to", target, lambda: self.skills.navigate_to(x, y, yaw), on_step)
+
+    def _destination(self, spec: TaskSpec) -> Any:
+        receptacles = list(self.memory.receptacles() or [])
+        exact = [r for r in receptacles if r.id == spec.destination]
+        if exact:
+            return exact[0]
+        same = [r for r in receptacles if r.category == spec.destination]
+        if not same:
+            return None
+        robot = self._robot_xy()
+        return min(same, key=lambda r: math.dist(robot, (r.position[0], r.position[1])))
+
+    # ----------------------------------------------------------------- finding the object
+    def _find(self, spec: TaskSpec, now: float, hints: CaseHints, avoid: list[PlaceRecord], report: TaskReport,
+              on_step: Callable[[TaskStep], None] | None, exclude: Sequence[str] = ()) -> tuple[Any, float]:
+        builder = _HintedBeliefs(self.memory, self.config.beliefs, hints, avoid, self.config)
+        query = _FindQuery("present_location", spec.object_category)
+        belief = builder.build(query, now)
+        if self.explorer is not None and belief.confidence < self.config.search_below_confidence:
+            policy = make_policy("voi", self.config.search)
+
+            def record(step: Any) -> None:
+                for skill in ("navigate_to", "look_at"):
+                    entry = TaskStep(len(report.trace) + 1, skill, step.target, "succeeded",
+                                     f"search: gain {step.expected_gain:.2f}")
+                    report.trace.append(entry)
+                    report.steps += 1
+                    if on_step is not None:
+                        on_step(entry)
+                report.path_length_m += step.travel_m
+
+            outcome = explore_until_stopped(query, now, builder, self.explorer, policy, on_step=record,
+                                            skip_targets=exclude)
+            belief, now = outcome.belief, outcome.now
+        best = belief.map_candidate
+        if best is None or best.label == NOT_IN_HOUSE or best.position is None:
+            return None, now
+        return best, now
+
+    # ----------------------------------------------------------------- execution
+    def execute(self, task: str | TaskSpec, now: float,
+                on_step: Callable[[TaskStep], None] | None = None) -> TaskReport:
+        spec = task if isinstance(task, TaskSpec) else parse_task(task, self.memory, self.embedder)
+        report = TaskReport(False, "", task=spec)
+        hints = CaseHints()
+        if self.case_memory is not None:
+            hints = self.case_memory.hints(spec.signature, spec.object_category)
+            report.used_cases = len(hints.cases)
+        destination = self._destination(spec)
+        if destination is None:
+            report.reason = f"I have not seen any {spec.destination.replace('_', ' ')} to put it on"
+            self._remember(spec, report, now, None, [])
+            return report
+        avoid: list[PlaceRecord] = []
+        found_at: PlaceRecord | None = None
+        holding = False
+        while not holding:
+            candidate, now = self._find(spec, now, hints, avoid, report, on_step)
+            if candidate is None:
+                report.reason = f"I could not find the {spec.object_mention}"
+                break
+            place = PlaceRecord(candidate.rests_on_category, tuple(float(v) for v in candidate.position))
+            label = candidate.rests_on or candidate.label
+            moved = self._approach(report, label, candidate.position, on_step)
+            picked = None
+            if moved.success:
+                picked = self._call(report, "pick", spec.object_category,
+                                    lambda c=candidate: self.skills.pick(spec.object_category, tuple(c.position)),
+                                    on_step)
+            if picked is not None and picked.success:
+                holding = True
+                found_at = place
+                break
+            avoid.append(place)
+            if report.replans >= self.config.max_replans:
+                report.reason = f"gave up after {report.replans} replans ({(picked or moved).reason})"
+                break
+            report.replans += 1
+            if picked is not None and not picked.success:
+                look = self._call(report, "look_around", label, self.skills.look_around, on_step)
+                now = max([now] + [getattr(f, "time", now) for f in look.frames or []])
+        if holding:
+            self._deliver(spec, destination, report, on_step)
+        self._remember(spec, report, now, found_at, avoid)
+        return report
+
+    def _deliver(self, spec: TaskSpec, destination: Any, report: TaskReport,
+                 on_step: Callable[[TaskStep], None] | None) -> None:
+        top = (float(destination.position[0]), float(destination.position[1]),
+               float(getattr(destination, "bbox_max", destination.position)[2]))
+        for attempt in range(self.config.max_replans + 1):
+            moved = self._approach(report, destination.id, destination.position, on_step)
+            if not moved.success:
+                report.reason = f"could not reach the {spec.destination_mention}: {moved.reason}"
+            else:
+                placed = self._call(report, "place", destination.id, lambda: self.skills.place(top), on_step)
+                if placed.success:
+                    report.success = True
+                    report.reason = "ok"
+                    break
+                report.reason = f"place failed: {placed.reason}"
+            if attempt < self.config.max_replans:
+                report.replans += 1
+        if report.success and self.config.verify:
+            looked = self._call(report, "look_at", destination.id, lambda: self.skills.look_at(top), on_step)
+            if looked.success:
+                on_it = [o for o in self.memory.contents(destination.id) or [] if o.category == spec.object_category]
+                report.reason = "ok (verified by looking)" if on_it else "ok (placed; not re-detected on looking)"
+
+    def _remember(self, spec: TaskSpec, report: TaskReport, now: float, found_at: PlaceRecord | None,
+                  failed_at: list[PlaceRecord]) -> None:
+        if self.case_memory is None:
+            return
+        case = TaskCase(spec.signature, spec.text, spec.object_category, spec.destination, now, report.success,
+                        report.steps, report.replans, report.path_length_m, found_at, list(failed_at),
+                        [f"{s.skill}:{s.target}:{s.status}" for s in report.trace])
+        self.case_memory.record(case)
