@@ -1,0 +1,281 @@
+"""One scenario end to end, scored.
+
+The simulated household lives through its days, memory is built only from rendered frames,
+questions are answered by a planner, tasks are executed by the arm.
+
+`run_scenario` only wires parts together (the pydrake `run(scenario)` pattern): the simulator
+(sim/), perception (perception/), the memory (scene_graph/), the planners (planners/) and the
+executor (executor/). Scoring (bench.evaluation) is the only place ground truth is read.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.evaluation import nearest_furniture, question_type, score_answer, score_spl
+from bench.patrol import patrol_viewpoints
+from sim.scenario import Question, Scenario, Task, load_scenario
+from sim.scenario_time import format_time
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class AgendaItem:
+    time: float
+    order: int
+    kind: str  # patrol | watch | question | task
+    item: Any
+
+
+def build_agenda(scenario: Scenario) -> list[AgendaItem]:
+    """Observations, questions and tasks in time order (observations first at equal times)."""
+    items = [AgendaItem(o.start, 0, o.kind, o) for o in scenario.observe]
+    items += [AgendaItem(q.time, 1, "question", q) for q in scenario.questions]
+    items += [AgendaItem(t.time, 2, "task", t) for t in scenario.tasks]
+    return sorted(items, key=lambda a: (a.time, a.order))
+
+
+class RecordingProcessor:
+    """Perception that also records every sensor frame it sees (the demo's session.mcap)."""
+
+    def __init__(self, processor: Any, recorder: Any | None) -> None:
+        self.processor = processor
+        self.recorder = recorder
+
+    def process(self, sensor_frame: Any) -> Any:
+        if self.recorder is not None:
+            self.recorder.write_frame(sensor_frame)
+        return self.processor.process(sensor_frame)
+
+
+@dataclass
+class ScenarioSession:
+    """The parts of one run, wired together; also what the demo draws its pictures from."""
+
+    scenario: Scenario
+    backend: Any
+    memory: Any
+    skills: Any
+    processor: Any
+    explorer: Any
+    answerer: Any
+    task_planner: Any
+    robot_path: list[tuple[float, float]] = field(default_factory=list)
+    looks: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    frames_ingested: int = 0
+    frames_rejected: int = 0
+
+    @classmethod
+    def create(cls, scenario: Scenario, db_path: str | Path | None, seed: int | None = None,
+               recorder: Any | None = None) -> ScenarioSession:
+        from executor.sim_backend import SimRobotSkills
+        from perception.config import PerceptionConfig
+        from perception.frame_processing import FrameProcessor
+        from planners.case_memory import CaseMemory
+        from planners.exploration import SimExplorer
+        from planners.question_answering import QuestionAnswerer
+        from planners.task_planning import TaskPlanner
+        from scene_graph.store import MemoryStore
+        from sim.pybullet_backend import PyBulletBackend
+
+        if seed is not None:
+            scenario.seed = int(seed)
+        backend = PyBulletBackend()
+        backend.load(scenario)
+        memory = MemoryStore.open(db_path, floor_plan=scenario.floor_plan())
+        processor = RecordingProcessor(FrameProcessor(PerceptionConfig()), recorder)
+        skills = SimRobotSkills(backend)
+        explorer = SimExplorer(skills, processor, memory)
+        answerer = QuestionAnswerer(memory, explorer)
+        case_path = None if db_path is None else Path(str(db_path) + ".cases.db")
+        task_planner = TaskPlanner(memory, skills, explorer, CaseMemory(case_path))
+        session = cls(scenario, backend, memory, skills, processor, explorer, answerer, task_planner)
+        session._note_pose()
+        return session
+
+    def close(self) -> None:
+        self.memory.close()
+        self.backend.close()
+
+    def _note_pose(self) -> None:
+        pose = self.backend.robot_pose()
+        point = (round(float(pose.x), 3), round(float(pose.y), 3))
+        if not self.robot_path or self.robot_path[-1] != point:
+            self.robot_path.append(point)
+
+    def ingest(self, sensor_frames: list[Any]) -> None:
+        ingested = self.explorer.ingest(sensor_frames)
+        self.frames_ingested += len(ingested)
+        self.frames_rejected += len(sensor_frames) - len(ingested)
+
+    def patrol(self, rooms: list[str]) -> None:
+        episode = self.memory.begin_episode("patrol", ",".join(rooms), self.backend.now)
+        for room in rooms:
+            for x, y in patrol_viewpoints(self.scenario.floor_plan(), room):
+                moved = self.skills.navigate_to(x, y)
+                self._note_pose()
+                if not moved.success:
+                    log.debug("patrol viewpoint (%.1f, %.1f) in %s skipped: %s", x, y, room, moved.reason)
+                    continue
+                self.ingest(moved.frames + self.skills.look_around().frames)
+        self.memory.end_episode(episode, self.backend.now)
+
+    def watch(self, room: str, start: float, end: float, period_s: float) -> None:
+        """Stay in a room and look at every change of the world and every `period_s`."""
+        episode = self.memory.begin_episode("watch", room, start)
+        viewpoints = patrol_viewpoints(self.scenario.floor_plan(), room)
+        if viewpoints:
+            self.skills.navigate_to(*viewpoints[0])
+            self._note_pose()
+        times = {start + k * period_s for k in range(int((end - start) // period_s) + 1)}
+        times |= {e.time + 1.0 for e in self.scenario.timeline if start <= e.time <= end}
+        for t in sorted(x for x in times if x <= end):
+            if t > self.backend.now:
+                self.backend.advance_to(t)
+            self.ingest(self.skills.look_around().frames)
+        self.memory.end_episode(episode, self.backend.now)
+
+    def ask(self, question: Question, planner: str) -> dict[str, Any]:
+        start_xy = self.robot_path[-1] if self.robot_path else (0.0, 0.0)
+        now = self.backend.now
+        baseline = self.answerer.answer(question.ask, now, planner="memory-only")
+        memory_score = score_answer(self.scenario, question, baseline.answer_dict())
+        report = baseline if planner == "memory-only" else self.answerer.answer(question.ask, now, planner=planner)
+        self._note_pose()
+        score = score_answer(self.scenario, question, report.answer_dict())
+        shortest = 0.0 if memory_score.correct else self._shortest_sufficient_path(question, start_xy, report)
+        self.looks[question.id] = [self._target_xy(t) for t in report.looked_at if self._target_xy(t) is not None]
+        return {
+            "id": question.id, "ask": question.ask, "type": question_type(question), "at": format_time(question.time),
+            "answer": report.answer_dict(), "expected": question.answer, "correct": score.correct,
+            "score": round(score.score, 4), "score_detail": score.detail, "confidence": round(report.confidence, 4),
+            "stopped_by": report.stopped_by, "steps": report.steps, "path_length_m": round(report.path_length_m, 3),
+            "latency_ms": round(report.latency_ms, 2), "looked_at": list(report.looked_at),
+            "evidence": list(report.evidence)[:10], "memory_only_correct": memory_score.correct,
+            "shortest_sufficient_path_m": round(shortest, 3),
+            "score_spl": round(score_spl(score.correct, report.path_length_m, shortest), 4),
+        }
+
+    def _target_xy(self, target: str) -> tuple[float, float] | None:
+        for obj in self.memory.receptacles():
+            if obj.id == target or obj.category == target:
+                return (float(obj.position[0]), float(obj.position[1]))
+        for room in self.scenario.floor_plan().rooms:
+            if room.name == target:
+                xs, ys = zip(*room.polygon)
+                return (sum(xs) / len(xs), sum(ys) / len(ys))
+        return None
+
+    def _shortest_sufficient_path(self, question: Question, start_xy: tuple[float, float], report: Any) -> float:
+        """L*, the shortest path that would have sufficed.
+
+        For location answers: the straight line to where the truth could be seen (1 m standoff);
+        otherwise the planner's own path (the truth's place is not a single point).
+        """
+        expected = question.answer
+        if isinstance(expected, dict) and "rests_on" in expected:
+            furniture = self.scenario.furniture_by_id().get(expected["rests_on"])
+            if furniture is not None:
+                distance = math.hypot(furniture.at[0] - start_xy[0], furniture.at[1] - start_xy[1])
+                return max(0.0, distance - 1.0)
+        return float(report.path_length_m)
+
+    def do(self, task: Task) -> dict[str, Any]:
+        report = self.task_planner.execute(task.do, self.backend.now)
+        self._note_pose()
+        success = self._goal_holds(task)
+        return {"id": task.id, "do": task.do, "success": success, "reported_success": bool(report.success),
+                "reason": report.reason, "steps": report.steps, "path_length_m": round(report.path_length_m, 3),
+                "replans": report.replans}
+
+    def _goal_holds(self, task: Task) -> bool:
+        truth = self.backend.ground_truth()
+        goal = task.goal
+        if goal.furniture is not None and goal.state is not None:
+            furniture = truth.furniture.get(goal.furniture)
+            return furniture is not None and (furniture.is_open is True) == (goal.state == "open")
+        candidates = [o for o in truth.objects.values()
+                      if (goal.object is None or o.id == goal.object)
+                      and (goal.category is None or o.category == goal.category)]
+        if goal.rests_on is None:
+            return bool(candidates)
+        for obj in candidates:
+            if obj.rests_on == goal.rests_on:
+                return True
+            nearest, distance = nearest_furniture(self.scenario, obj.position[0], obj.position[1])
+            if nearest is not None and nearest.id == goal.rests_on and distance <= 0.05 and obj.position[2] > 0.1:
+                return True
+        return False
+
+
+def run_scenario(scenario: Scenario, planner: str = "voi", db_path: str | Path | None = None,
+                 seed: int | None = None, recorder: Any | None = None, progress: Progress | None = None,
+                 keep_session: bool = False) -> dict[str, Any]:
+    """Run one scenario with one planner; returns the `run --json` document of specs/cli.md."""
+    started = time.monotonic()
+    say = progress or (lambda message: log.info("%s", message))
+    session = ScenarioSession.create(scenario, db_path, seed=seed, recorder=recorder)
+    questions: list[dict[str, Any]] = []
+    tasks: list[dict[str, Any]] = []
+    try:
+        for item in build_agenda(scenario):
+            if item.time > session.backend.now:
+                session.backend.advance_to(item.time)
+            stamp = format_time(session.backend.now)
+            if item.kind == "patrol":
+                rooms = item.item.rooms(scenario.room_names())
+                say(f"{stamp} patrol {', '.join(rooms)}")
+                session.patrol(rooms)
+            elif item.kind == "watch":
+                say(f"{stamp} watch {item.item.watch} until {format_time(item.item.end)}")
+                session.watch(item.item.watch, item.item.start, item.item.end, item.item.period_s)
+            elif item.kind == "question":
+                result = session.ask(item.item, planner)
+                questions.append(result)
+                mark = "ok " if result["correct"] else "BAD"
+                say(f"{stamp} [{mark}] {item.item.ask} -> {result['answer']['text']} "
+                    f"({result['stopped_by']}, {result['path_length_m']:.1f} m)")
+            elif item.kind == "task":
+                result = session.do(item.item)
+                tasks.append(result)
+                say(f"{stamp} task {item.item.do}: {'success' if result['success'] else 'FAILED'} "
+                    f"({result['steps']} steps, {result['reason']})")
+        session.backend.advance_to(max(session.backend.now, scenario.end_time()))
+    finally:
+        if not keep_session:
+            session.close()
+    summary = {
+        "accuracy": _mean([float(q["correct"]) for q in questions]),
+        "mean_score": _mean([q["score"] for q in questions]),
+        "score_spl": _mean([q["score_spl"] for q in questions]),
+        "mean_path_length_m": _mean([q["path_length_m"] for q in questions]),
+        "task_success_rate": _mean([float(t["success"]) for t in tasks]) if tasks else None,
+        "frames_ingested": session.frames_ingested,
+        "frames_rejected": session.frames_rejected,
+        "wall_time_s": round(time.monotonic() - started, 2),
+    }
+    result = {"scenario": scenario.name, "planner": planner, "seed": scenario.seed, "questions": questions,
+              "tasks": tasks, "summary": summary}
+    if keep_session:
+        result["_session"] = session
+    return result
+
+
+def run_scenario_file(path: str | Path, planner: str = "voi", seed: int | None = None,
+                      db_path: str | Path | None = None, progress: Progress | None = None) -> dict[str, Any]:
+    result = run_scenario(load_scenario(path), planner=planner, db_path=db_path, seed=seed, progress=progress)
+    result["scenario_file"] = str(path)
+    return result
+
+
+def _mean(values: list[float]) -> float:
+    return round(sum(values) / len(values), 4) if values else 0.0
