@@ -1,0 +1,275 @@
+"""ingest_node: camera + detections + pose topics in, memory writes out (a lifecycle node).
+
+Lifecycle (as ros2/demos lifecycle_py): parameters are declared at construction; `on_configure`
+opens the memory (a `SharedStore`, shared with a memory_server in the same process) and creates the
+subscriptions and publishers; `on_activate` starts the ingest worker; `on_deactivate` stops it
+(messages that arrive while inactive are ignored); `on_cleanup` destroys what configure created and
+releases the store.
+
+Threads: subscription callbacks (one callback group of their own) only convert and synchronise
+messages; a complete frame is handed to one worker thread through a bounded queue (full: the
+oldest waiting frame is dropped and counted), which runs perception and the memory write. So a
+flood of input never blocks the executor, and queries (another node, another callback group) are
+never waiting behind perception.
+
+Subscribed (sensor-data QoS; remap to your drivers, see README "ROS 2 nodes"):
+`camera/color/image_raw` (rgb8/bgr8), `camera/depth/image_raw` (32FC1 m / 16UC1 mm),
+`camera/color/camera_info`, `detections` (memory_interfaces/Detections), `odom` (nav_msgs/Odometry)
+or a PoseStamped per `pose_source`, and `camera/pose` (PoseStamped of the optical frame; "" = use the
+fixed `camera_mount_*`). Published: `memory/events` (memory_interfaces/MemoryEvent, one per change),
+and `/diagnostics` when no memory_server in this process reports for it.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+import time
+from typing import Any
+
+from memory_stack.ros_environment import node_main_guard
+
+try:
+    from diagnostic_msgs.msg import DiagnosticArray
+    from geometry_msgs.msg import PoseStamped
+    from memory_interfaces.msg import Detections
+    from memory_interfaces.msg import MemoryEvent as MemoryEventMsg
+    from nav_msgs.msg import Odometry
+    from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
+    from rclpy.lifecycle import Node as LifecycleNode
+    from rclpy.lifecycle import State, TransitionCallbackReturn
+    from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+    from sensor_msgs.msg import CameraInfo, Image
+except ImportError:  # main() reports what is missing through node_main_guard
+    LifecycleNode = object
+
+NODE_NAME = "ingest_node"
+
+
+class IngestNode(LifecycleNode):
+    """Lifecycle node feeding the memory from camera, detection and pose topics."""
+
+    def __init__(self, node_name: str = NODE_NAME, **kwargs: Any) -> None:
+        super().__init__(node_name, **kwargs)
+        from memory_node.parameter_declaration import declare
+
+        self.db_path = declare(self, "db_path", "memory.db", "SQLite memory file (':memory:' for none)")
+        self.floor_plan_file = declare(self, "floor_plan_file", "",
+                                       "scenario YAML whose rooms/doors are the prior map ('' = none)")
+        self.rgb_topic = declare(self, "rgb_topic", "camera/color/image_raw", "sensor_msgs/Image rgb8 or bgr8")
+        self.depth_topic = declare(self, "depth_topic", "camera/depth/image_raw",
+                                   "sensor_msgs/Image 32FC1 (m) or 16UC1 (mm), aligned with rgb")
+        self.camera_info_topic = declare(self, "camera_info_topic", "camera/color/camera_info",
+                                         "sensor_msgs/CameraInfo of the rgb/depth camera")
+        self.detections_topic = declare(self, "detections_topic", "detections",
+                                        "memory_interfaces/Detections (instance mask + labels, or 3D observations)")
+        self.pose_topic = declare(self, "pose_topic", "odom", "robot base pose in the map frame")
+        self.pose_source = declare(self, "pose_source", "odometry", "message type of pose_topic",
+                                   choices=("odometry", "pose_stamped"))
+        self.camera_pose_topic = declare(self, "camera_pose_topic", "camera/pose",
+                                         "PoseStamped of the camera optical frame in map; '' = use camera_mount_*")
+        self.camera_mount_xyz = declare(self, "camera_mount_xyz", [0.0, 0.0, 1.2],
+                                        "camera body origin in the base frame (m), used without camera_pose_topic")
+        self.camera_mount_rpy = declare(self, "camera_mount_rpy", [0.0, 0.0, 0.0],
+                                        "camera body roll/pitch/yaw in the base frame (rad)")
+        self.sync_slop_s = declare(self, "sync_slop_s", 0.02,
+                                   "max stamp difference inside one synchronised frame (s)", (0.0, 1.0))
+        self.sync_queue_size = declare(self, "sync_queue_size", 10,
+                                       "messages kept per topic while waiting for a match", (1, 1000))
+        self.qos_depth = declare(self, "qos_depth", 10, "subscription queue depth (sensor-data QoS)", (1, 1000))
+        self.work_queue_size = declare(self, "work_queue_size", 8,
+                                       "synchronised frames waiting for perception; full = oldest dropped", (1, 1000))
+        self.max_range_m = declare(self, "max_range_m", 6.0, "depth beyond this is no return (m)", (0.1, 100.0))
+        self.diagnostics_period_s = declare(self, "diagnostics_period_s", 1.0,
+                                            "period of /diagnostics when no memory_server reports (s)", (0.1, 60.0))
+        self.pipeline = None
+        self.shared = None
+        self._subscriptions: list[Any] = []
+        self._active = False
+        self._work: collections.deque = collections.deque()
+        self._work_ready = threading.Condition()
+        self._worker: threading.Thread | None = None
+        self._backlog_dropped = 0
+        self._ingest_times: collections.deque = collections.deque(maxlen=200)
+        self._events_pub = None
+        self._diagnostics_pub = None
+        self._diagnostics_timer = None
+        self._callback_group = None
+        self.last_outcome = None
+
+    # ------------------------------------------------------------ lifecycle
+
+    def on_configure(self, state: State) -> TransitionCallbackReturn:
+        from memory_node.ingest_pipeline import CameraMount, IngestPipeline, IngestSettings, IngestTopics
+        from memory_node.shared_store import SharedStore, load_floor_plan
+        from perception.frame_processing import FrameProcessor
+
+        try:
+            settings = IngestSettings(
+                topics=IngestTopics(rgb=self.rgb_topic, depth=self.depth_topic, camera_info=self.camera_info_topic,
+                                    detections=self.detections_topic, pose=self.pose_topic,
+                                    camera_pose=self.camera_pose_topic),
+                pose_source=self.pose_source, slop_s=self.sync_slop_s, queue_size=self.sync_queue_size,
+                camera_mount=CameraMount(tuple(self.camera_mount_xyz), tuple(self.camera_mount_rpy)),
+                max_range_m=self.max_range_m)
+            floor_plan = load_floor_plan(self.floor_plan_file)
+            self.shared = SharedStore.acquire(self.db_path, floor_plan, writer=True)
+        except Exception as exc:  # a bad parameter or database: stay unconfigured, say why
+            self.get_logger().error(f"configure failed: {exc}")
+            return TransitionCallbackReturn.FAILURE
+        self.pipeline = IngestPipeline(settings, FrameProcessor(), self.shared.write)
+        self.shared.ingest_reporters.append(self.status)
+        self._callback_group = MutuallyExclusiveCallbackGroup()
+        qos = QoSProfile(depth=self.qos_depth, history=qos_profile_sensor_data.history,
+                         reliability=ReliabilityPolicy.BEST_EFFORT, durability=qos_profile_sensor_data.durability)
+        pose_type = Odometry if self.pose_source == "odometry" else PoseStamped
+        inputs = [(Image, self.rgb_topic), (Image, self.depth_topic), (CameraInfo, self.camera_info_topic),
+                  (Detections, self.detections_topic), (pose_type, self.pose_topic)]
+        if self.camera_pose_topic:
+            inputs.append((PoseStamped, self.camera_pose_topic))
+        for msg_type, topic in inputs:
+            self._subscriptions.append(self.create_subscription(
+                msg_type, topic, self._callback_for(topic), qos, callback_group=self._callback_group))
+        self._events_pub = self.create_lifecycle_publisher(MemoryEventMsg, "memory/events", 100)
+        self._diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self._diagnostics_timer = self.create_timer(self.diagnostics_period_s, self._publish_diagnostics,
+                                                    callback_group=self._callback_group)
+        self.get_logger().info(f"configured: memory {self.shared.key}, inputs {[t for _, t in inputs]}")
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_activate(self, state: State) -> TransitionCallbackReturn:
+        self._active = True
+        self._worker = threading.Thread(target=self._work_loop, name="memory-ingest", daemon=True)
+        self._worker.start()
+        return super().on_activate(state)
+
+    def on_deactivate(self, state: State) -> TransitionCallbackReturn:
+        self._stop_worker()
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state: State) -> TransitionCallbackReturn:
+        self._teardown()
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_shutdown(self, state: State) -> TransitionCallbackReturn:
+        self._stop_worker()
+        self._teardown()
+        return TransitionCallbackReturn.SUCCESS
+
+    def _stop_worker(self) -> None:
+        self._active = False
+        with self._work_ready:
+            self._work_ready.notify_all()
+        if self._worker is not None:
+            self._worker.join(timeout=10.0)
+            self._worker = None
+
+    def _teardown(self) -> None:
+        for sub in self._subscriptions:
+            self.destroy_subscription(sub)
+        self._subscriptions = []
+        if self._diagnostics_timer is not None:
+            self.destroy_timer(self._diagnostics_timer)
+            self._diagnostics_timer = None
+        if self._events_pub is not None:
+            self.destroy_lifecycle_publisher(self._events_pub)
+            self._events_pub = None
+        if self._diagnostics_pub is not None:
+            self.destroy_publisher(self._diagnostics_pub)
+            self._diagnostics_pub = None
+        if self.shared is not None:
+            if self.status in self.shared.ingest_reporters:
+                self.shared.ingest_reporters.remove(self.status)
+            self.shared.release(writer=True)
+            self.shared = None
+        self._work.clear()
+
+    # ------------------------------------------------------------ input
+
+    def _callback_for(self, topic: str):
+        def callback(msg: Any) -> None:
+            self.offer(topic, msg)
+
+        return callback
+
+    def offer(self, topic: str, msg: Any) -> None:
+        """Hand one message to the synchroniser; a completed frame goes to the worker's queue."""
+        if not self._active or self.pipeline is None:
+            return
+        matched = self.pipeline.accept(topic, msg)
+        if matched is None:
+            return
+        with self._work_ready:
+            if len(self._work) >= self.work_queue_size:
+                self._work.popleft()
+                self._backlog_dropped += 1
+                self.get_logger().warning(
+                    f"ingest backlog full ({self.work_queue_size} frames): dropped the oldest waiting frame",
+                    throttle_duration_sec=1.0)
+            self._work.append(matched)
+            self._work_ready.notify()
+
+    def _work_loop(self) -> None:
+        while True:
+            with self._work_ready:
+                while self._active and not self._work:
+                    self._work_ready.wait(0.5)
+                if not self._work:  # deactivated and drained: frames already accepted are not lost
+                    return
+                matched = self._work.popleft()
+            outcome = self.pipeline.ingest_set(matched)
+            self.last_outcome = outcome
+            if outcome.error:
+                self.get_logger().warning(f"frame {outcome.frame_id} rejected: {outcome.error}")
+                continue
+            self._ingest_times.append(time.monotonic())
+            self._publish_events(outcome)
+
+    def _publish_events(self, outcome: Any) -> None:
+        from memory_node.message_conversion import memory_event_to_msg
+
+        if self._events_pub is None:
+            return
+        for event in getattr(outcome.result, "events", ()) or ():
+            self._events_pub.publish(memory_event_to_msg(event))
+
+    # ------------------------------------------------------------ reporting
+
+    def ingest_rate_hz(self, window_s: float = 5.0) -> float:
+        now = time.monotonic()
+        recent = [t for t in self._ingest_times if now - t <= window_s]
+        if len(recent) < 2:
+            return 0.0
+        return (len(recent) - 1) / max(recent[-1] - recent[0], 1e-6)
+
+    def status(self) -> dict[str, Any]:
+        """Ingest statistics for diagnostics: rate, frames, drops per topic."""
+        pipeline = self.pipeline
+        if pipeline is None:
+            return {}
+        stats = pipeline.stats
+        return {
+            "node": self.get_name(),
+            "ingest_rate_hz": self.ingest_rate_hz(),
+            "frames_ingested": stats.frames_ingested,
+            "frames_rejected": stats.frames_rejected,
+            "frames_dropped_backlog": self._backlog_dropped,
+            "frames_waiting": len(self._work),
+            "last_error": stats.last_error,
+            "mean_processing_ms": stats.processing_ms_total / max(stats.frames_ingested, 1),
+            "topics": {topic: c.as_dict() for topic, c in pipeline.topic_counters().items()},
+        }
+
+    def _publish_diagnostics(self) -> None:
+        from memory_node.diagnostics_report import diagnostic_array, ingest_status
+
+        if self._diagnostics_pub is None or self.shared is None or self.shared.server_attached:
+            return
+        self._diagnostics_pub.publish(diagnostic_array(self.get_clock().now().to_msg(), [ingest_status(self.status())]))
+
+
+def main(args: list[str] | None = None) -> None:
+    node_main_guard()
+    from memory_node.node_process import run_nodes
+
+    run_nodes(args, with_ingest=True, with_server=False)

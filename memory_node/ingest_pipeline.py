@@ -1,0 +1,267 @@
+"""From input messages to a memory write: conversion -> synchroniser -> FrameProcessor -> sink.
+
+This is the ingest path without middleware. `ingest_node` feeds it from subscriptions and
+`memstack replay` feeds it from a recorded bag, so a replay goes through exactly the code of a live
+run. A bad message is converted (and rejected) on arrival, counted against its topic, and never
+reaches the queues; a frame whose parts disagree (sizes, no camera info yet) is rejected whole and
+nothing is written for it.
+
+Streams that are synchronised by stamp: rgb, depth, detections, the robot pose and, when
+`camera_pose` names a topic, the camera pose. `camera_info` is not synchronised: the latest one
+received is used (drivers publish the same intrinsics with every frame).
+
+The camera pose in the map frame comes either from its own PoseStamped topic (the optical frame,
+as the simulator bridge and `SessionRecorder` publish it) or, when that topic is "", from the
+robot pose composed with the fixed camera mount (tf2 is not installable from PyPI).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time as wall
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from memory_node import message_conversion as conv
+from memory_node.frame_synchronizer import ApproximateTimeSynchronizer, StreamCounters, SynchronizedSet
+from memory_stack.errors import BadInputError
+from perception.sensor_frame import SensorFrame
+from scene_graph.types import CameraIntrinsics, Frame, Pose
+
+LOG = logging.getLogger(__name__)
+
+PoseSource = Literal["odometry", "pose_stamped"]
+
+# optical frame (z forward, x right, y down) relative to a body frame (x forward, y left, z up)
+_OPTICAL_IN_BODY = np.array([[0.0, 0.0, 1.0], [-1.0, 0.0, 0.0], [0.0, -1.0, 0.0]])
+
+
+@dataclass
+class IngestTopics:
+    """Input topic names (relative names resolve in the node's namespace)."""
+
+    rgb: str = "camera/color/image_raw"
+    depth: str = "camera/depth/image_raw"
+    camera_info: str = "camera/color/camera_info"
+    detections: str = "detections"
+    pose: str = "odom"
+    camera_pose: str = "camera/pose"  # "" = robot pose composed with the fixed camera mount
+
+
+@dataclass
+class CameraMount:
+    """The camera body (x forward, z up) in the robot base frame: translation and roll/pitch/yaw (rad)."""
+
+    xyz: tuple[float, float, float] = (0.0, 0.0, 1.2)
+    rpy: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    def optical_pose(self, robot_pose: Pose) -> Pose:
+        roll, pitch, yaw = self.rpy
+        cr, sr, cp, sp, cy, sy = math.cos(roll), math.sin(roll), math.cos(pitch), math.sin(pitch), \
+            math.cos(yaw), math.sin(yaw)
+        body_in_base = np.array([
+            [cy * cp, cy * sp * sr - sy * cr, cy * sp * cr + sy * sr],
+            [sy * cp, sy * sp * sr + cy * cr, sy * sp * cr - cy * sr],
+            [-sp, cp * sr, cp * cr],
+        ])
+        m = np.eye(4)
+        m[:3, :3] = body_in_base @ _OPTICAL_IN_BODY
+        m[:3, 3] = self.xyz
+        return Pose.from_matrix(robot_pose.matrix() @ m)
+
+
+@dataclass
+class IngestSettings:
+    topics: IngestTopics = field(default_factory=IngestTopics)
+    pose_source: PoseSource = "odometry"
+    slop_s: float = 0.02
+    queue_size: int = 10
+    camera_mount: CameraMount = field(default_factory=CameraMount)
+    first_frame_id: int = 1
+    max_range_m: float = 6.0
+
+
+@dataclass
+class IngestOutcome:
+    """What became of one synchronised frame."""
+
+    frame_id: int
+    time: float
+    observations: int = 0
+    result: Any = None
+    error: str | None = None
+    processing_ms: float = 0.0
+
+
+@dataclass
+class IngestStatistics:
+    frames_ingested: int = 0
+    frames_rejected: int = 0
+    frames_without_camera_info: int = 0
+    observations: int = 0
+    events: int = 0
+    last_error: str = ""
+    last_frame_time: float | None = None
+    processing_ms_total: float = 0.0
+
+
+class IngestPipeline:
+    """Feed messages with `offer(topic, msg)`; complete frames are processed and written to `sink`."""
+
+    def __init__(self, settings: IngestSettings, processor: Any,
+                 sink: Callable[[Frame], Any]) -> None:
+        self.settings = settings
+        self.processor = processor
+        self.sink = sink
+        topics = settings.topics
+        if settings.pose_source not in ("odometry", "pose_stamped"):
+            raise BadInputError(f"pose_source: {settings.pose_source!r} is not 'odometry' or 'pose_stamped'")
+        self._roles: dict[str, str] = {topics.rgb: "rgb", topics.depth: "depth",
+                                       topics.detections: "detections", topics.pose: "pose"}
+        if topics.camera_pose:
+            self._roles[topics.camera_pose] = "camera_pose"
+        named = [t for t in (topics.rgb, topics.depth, topics.detections, topics.pose, topics.camera_pose,
+                             topics.camera_info) if t]
+        if len(set(named)) != len(named):
+            raise BadInputError(f"input topics must be distinct, got {named}")
+        self.synchronizer = ApproximateTimeSynchronizer(self._roles, slop=settings.slop_s,
+                                                        queue_size=settings.queue_size)
+        self._camera_info: CameraIntrinsics | None = None
+        self._camera_info_invalid = 0
+        self._camera_info_received = 0
+        self._next_frame_id = settings.first_frame_id
+        self._frame_lock = threading.Lock()
+        self.stats = IngestStatistics()
+
+    @property
+    def synchronized_topics(self) -> tuple[str, ...]:
+        return tuple(self._roles)
+
+    # ------------------------------------------------------------ input
+
+    def offer(self, topic: str, msg: Any) -> IngestOutcome | None:
+        """Convert and queue one message; processes and writes the frame it completes, if any."""
+        matched = self.accept(topic, msg)
+        return None if matched is None else self.ingest_set(matched)
+
+    def accept(self, topic: str, msg: Any) -> SynchronizedSet | None:
+        """Convert and queue one message; returns the synchronised set it completes (not yet processed)."""
+        if topic == self.settings.topics.camera_info:
+            self._offer_camera_info(msg)
+            return None
+        role = self._roles.get(topic)
+        if role is None:
+            raise KeyError(f"topic {topic!r} is not an input of this pipeline ({sorted(self._roles)})")
+        try:
+            stamp, converted = self._convert(role, topic, msg)
+        except BadInputError as exc:
+            self.synchronizer.count_invalid(topic)
+            self.stats.last_error = str(exc)
+            LOG.warning("dropped message on %s: %s", topic, exc)
+            return None
+        return self.synchronizer.add(topic, stamp, converted)
+
+    def _offer_camera_info(self, msg: Any) -> None:
+        self._camera_info_received += 1
+        try:
+            self._camera_info = conv.intrinsics_from_camera_info(msg, self.settings.topics.camera_info)
+        except BadInputError as exc:
+            self._camera_info_invalid += 1
+            self.stats.last_error = str(exc)
+            LOG.warning("dropped message on %s: %s", self.settings.topics.camera_info, exc)
+
+    def _convert(self, role: str, topic: str, msg: Any) -> tuple[float, Any]:
+        stamp = conv.stamp_to_seconds(msg.header.stamp)
+        if role == "rgb":
+            return stamp, conv.rgb_from_image(msg, topic)
+        if role == "depth":
+            return stamp, conv.depth_from_image(msg, topic)
+        if role == "detections":
+            observations = conv.observations_from_detections(msg, topic)
+            if conv.has_instance_mask(msg):
+                mask, labels, confidences = conv.mask_and_labels_from_detections(msg, topic)
+            else:
+                if not observations and len(msg.mask_ids):
+                    raise conv.MessageConversionError(topic, "instance_mask", "label table without a mask image")
+                mask, labels, confidences = None, {}, {}
+            return stamp, (mask, labels, confidences, observations)
+        if role == "pose":
+            if self.settings.pose_source == "odometry":
+                if not hasattr(msg, "child_frame_id"):
+                    raise conv.MessageConversionError(topic, "type",
+                                                      "expected nav_msgs/Odometry (pose_source odometry)")
+                return stamp, conv.pose_from_odometry(msg, topic)
+            return stamp, conv.pose_from_pose_stamped(msg, topic)
+        return stamp, conv.pose_from_pose_stamped(msg, topic)
+
+    # ------------------------------------------------------------ frames
+
+    def ingest_set(self, matched: SynchronizedSet) -> IngestOutcome:
+        """Assemble, process and write one synchronised set; a bad frame is counted and skipped."""
+        with self._frame_lock:
+            frame_id = self._next_frame_id
+            self._next_frame_id += 1
+        started = wall.perf_counter()
+        outcome = IngestOutcome(frame_id=frame_id, time=matched.stamp)
+        try:
+            frame = self._frame(frame_id, matched)
+            outcome.observations = len(frame.observations)
+            outcome.result = self.sink(frame)
+        except BadInputError as exc:
+            outcome.error = str(exc)
+            self.stats.frames_rejected += 1
+            self.stats.last_error = str(exc)
+            LOG.warning("frame %d at t=%.3f rejected: %s", frame_id, matched.stamp, exc)
+            return outcome
+        outcome.processing_ms = (wall.perf_counter() - started) * 1000.0
+        self.stats.frames_ingested += 1
+        self.stats.observations += outcome.observations
+        self.stats.events += len(getattr(outcome.result, "events", ()) or ())
+        self.stats.last_frame_time = matched.stamp
+        self.stats.processing_ms_total += outcome.processing_ms
+        return outcome
+
+    def _frame(self, frame_id: int, matched: SynchronizedSet) -> Frame:
+        topics = self.settings.topics
+        if self._camera_info is None:
+            self.stats.frames_without_camera_info += 1
+            raise BadInputError(f"topic {topics.camera_info!r}: no valid CameraInfo received yet")
+        intrinsics = self._camera_info
+        messages = {self._roles[t]: m for t, m in matched.messages.items()}
+        rgb, depth = messages["rgb"], messages["depth"]
+        mask, labels, confidences, observations = messages["detections"]
+        robot_pose: Pose = messages["pose"]
+        camera_pose = messages.get("camera_pose") or self.settings.camera_mount.optical_pose(robot_pose)
+        expected = (intrinsics.height, intrinsics.width)
+        for topic, shape in ((topics.rgb, rgb.shape[:2]), (topics.depth, depth.shape),
+                             (topics.detections, None if mask is None else mask.shape)):
+            if shape is not None and tuple(shape) != expected:
+                raise conv.MessageConversionError(
+                    topic, "width/height", f"{shape[1]}x{shape[0]} does not match {topics.camera_info!r} "
+                    f"{expected[1]}x{expected[0]}")
+        if mask is None:
+            return Frame(frame_id=frame_id, time=matched.stamp, robot_pose=robot_pose, camera_pose=camera_pose,
+                         intrinsics=intrinsics, observations=list(observations), depth=depth,
+                         max_range_m=self.settings.max_range_m)
+        sensor_frame = SensorFrame(frame_id=frame_id, time=matched.stamp, rgb=rgb, depth=depth,
+                                   instance_mask=mask, labels=labels, intrinsics=intrinsics,
+                                   camera_pose=camera_pose, robot_pose=robot_pose, confidences=confidences)
+        frame = self.processor.process(sensor_frame)
+        if observations:
+            frame.observations.extend(observations)
+        return frame
+
+    # ------------------------------------------------------------ reporting
+
+    def topic_counters(self) -> dict[str, StreamCounters]:
+        """Per-topic counters, camera_info included (received / invalid only)."""
+        counters = self.synchronizer.counters()
+        counters[self.settings.topics.camera_info] = StreamCounters(
+            received=self._camera_info_received, matched=self._camera_info_received - self._camera_info_invalid,
+            invalid=self._camera_info_invalid)
+        return counters

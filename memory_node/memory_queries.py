@@ -1,0 +1,182 @@
+"""The QueryMemory request kinds as plain calls on a MemoryStore, with typed results and a text answer.
+
+Pure (no ROS): `answer_query(store, QueryRequest) -> QueryAnswer`. The memory server converts the
+answer to a `memory_interfaces/srv/QueryMemory` response; the request's `time` is `at` (or t0 for
+interval kinds) and `time_end` is t1. Wrong input gives `QueryAnswer(success=False, error=...)`
+naming the argument; nothing raises for bad requests.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from memory_stack.errors import BadInputError
+
+DEFAULT_MAX_RESULTS = 10
+
+
+@dataclass
+class QueryRequest:
+    kind: str
+    arguments: list[str] = field(default_factory=list)
+    time: float | None = None
+    time_end: float | None = None
+    max_results: int = 0
+
+
+@dataclass
+class QueryAnswer:
+    success: bool = True
+    error: str = ""
+    text: str = ""
+    objects: list[Any] = field(default_factory=list)  # SceneObject or LocationBelief
+    scores: list[float] = field(default_factory=list)
+    events: list[Any] = field(default_factory=list)
+    value: float = math.nan
+    labels: list[str] = field(default_factory=list)
+
+
+def _fmt_time(t: float | None) -> str:
+    if t is None:
+        return "never"
+    try:
+        from sim.scenario_time import format_time
+
+        return format_time(t)
+    except Exception:  # time formatting is cosmetic
+        return f"{t:.1f} s"
+
+
+def _fmt_xyz(p: Any) -> str:
+    return "(" + ", ".join(f"{float(v):.2f}" for v in p) + ")"
+
+
+def _where(obj: Any) -> str:
+    parts = []
+    rests = getattr(obj, "rests_on_category", None) or getattr(obj, "rests_on", None)
+    if rests:
+        parts.append(f"on the {rests}")
+    if getattr(obj, "room", None):
+        parts.append(f"in the {obj.room}")
+    parts.append(f"at {_fmt_xyz(obj.position)}")
+    return " ".join(parts)
+
+
+def _need(request: QueryRequest, count: int, names: str) -> list[str]:
+    args = [a for a in request.arguments]
+    if len(args) != count:
+        raise BadInputError(f"arguments: {request.kind} needs {count} argument(s) ({names}), got {len(args)}")
+    for i, a in enumerate(args):
+        if not a.strip():
+            raise BadInputError(f"arguments[{i}]: empty {names.split()[i] if i < len(names.split()) else 'value'}")
+    return args
+
+
+def _locate(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
+    (target,) = _need(req, 1, "TARGET")
+    beliefs = store.locate(target, at=req.time)[:limit]
+    if not beliefs:
+        return QueryAnswer(text=f"I have not seen {target}.", value=math.nan)
+    best = beliefs[0]
+    text = f"{best.object_id or best.category} ({best.category}) is {_where(best)} " \
+           f"(p={best.probability:.2f}, last seen {_fmt_time(best.last_seen)})"
+    return QueryAnswer(text=text, objects=beliefs, scores=[float(b.probability) for b in beliefs])
+
+
+def _history(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
+    (object_id,) = _need(req, 1, "OBJECT_ID")
+    history = store.history(object_id, t0=req.time, t1=req.time_end)
+    lines = [f"{object_id} ({history.category}):"]
+    lines += [f"  {_fmt_time(loc.time)}: {_where(loc)}" for loc in history.locations]
+    lines += [f"  {_fmt_time(e.time)}: {e.kind}" for e in history.events]
+    labels = [f"{iv.start}:{'' if iv.end is None else iv.end}" for iv in history.intervals]
+    return QueryAnswer(text="\n".join(lines), events=list(history.events), labels=labels)
+
+
+def _changes(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
+    (room,) = _need(req, 1, "ROOM")
+    t0 = req.time if req.time is not None else 0.0
+    t1 = req.time_end if req.time_end is not None else math.inf
+    events = store.changes(room, t0, t1)
+    text = f"{len(events)} change(s) in {room}" + "".join(
+        f"\n  {_fmt_time(e.time)}: {e.category} {e.object_id} {e.kind}" for e in events)
+    return QueryAnswer(text=text, events=list(events), value=float(len(events)))
+
+
+def _contents(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
+    (where,) = _need(req, 1, "RECEPTACLE_OR_ROOM")
+    objects = store.contents(where, at=req.time)
+    text = f"{where}: " + (", ".join(f"{o.category} ({o.id})" for o in objects) if objects else "nothing I know of")
+    return QueryAnswer(text=text, objects=list(objects)[:limit], scores=[float(o.confidence) for o in objects][:limit])
+
+
+def _count(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
+    kind, target = _need(req, 2, "EVENT_KIND TARGET")
+    n = store.count(kind, target, t0=req.time, t1=req.time_end)
+    return QueryAnswer(text=f"{target}: {kind} {n} time(s)", value=float(n))
+
+
+def _first_seen(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
+    (target,) = _need(req, 1, "TARGET")
+    t = store.first_seen(target)
+    return QueryAnswer(text=f"{target} first seen {_fmt_time(t)}", value=math.nan if t is None else float(t))
+
+
+def _last_seen(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
+    (target,) = _need(req, 1, "TARGET")
+    t = store.last_seen(target)
+    return QueryAnswer(text=f"{target} last seen {_fmt_time(t)}", value=math.nan if t is None else float(t))
+
+
+def _search(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
+    if not req.arguments:
+        raise BadInputError("arguments: search needs the text to search for")
+    text = " ".join(req.arguments)
+    hits = store.search(text, k=limit)
+    answer = "; ".join(f"{o.category} ({o.id}) {score:.2f}" for o, score in hits) or "nothing matches"
+    return QueryAnswer(text=answer, objects=[o for o, _ in hits], scores=[float(s) for _, s in hits])
+
+
+def _path(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
+    a, b = _need(req, 2, "FROM TO")
+    places = store.path(a, b)
+    return QueryAnswer(text=" -> ".join(places) if places else f"no path from {a} to {b}", labels=list(places),
+                       value=float(len(places)))
+
+
+def _objects(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
+    if req.arguments:
+        raise BadInputError(f"arguments: objects takes no arguments, got {len(req.arguments)}")
+    objects = store.objects(at=req.time)
+    return QueryAnswer(text=f"{len(objects)} object(s)", objects=list(objects)[:limit],
+                       scores=[float(o.confidence) for o in objects][:limit], value=float(len(objects)))
+
+
+QUERY_KINDS: dict[str, Callable[[Any, QueryRequest, int], QueryAnswer]] = {
+    "locate": _locate, "history": _history, "changes": _changes, "contents": _contents, "count": _count,
+    "first_seen": _first_seen, "last_seen": _last_seen, "search": _search, "path": _path, "objects": _objects,
+}
+
+
+def answer_query(store: Any, request: QueryRequest) -> QueryAnswer:
+    """Run one query; bad kinds/arguments come back as success=False with the argument named."""
+    handler = QUERY_KINDS.get(request.kind)
+    if handler is None:
+        return QueryAnswer(success=False, error=f"kind: {request.kind!r} is not one of {sorted(QUERY_KINDS)}")
+    if request.max_results < 0:
+        return QueryAnswer(success=False, error=f"max_results: {request.max_results} must be >= 0")
+    for name in ("time", "time_end"):
+        value = getattr(request, name)
+        if value is not None and not math.isfinite(value):
+            return QueryAnswer(success=False, error=f"{name}: {value} is not a finite time")
+    limit = request.max_results or DEFAULT_MAX_RESULTS
+    try:
+        return handler(store, request, limit)
+    except (BadInputError, KeyError, ValueError) as exc:
+        message = str(exc).strip("'\"")
+        if not message.startswith(("arguments", "kind", "time")):
+            message = f"arguments: {message}"
+        return QueryAnswer(success=False, error=message)

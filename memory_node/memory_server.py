@@ -1,0 +1,261 @@
+"""memory_server: the memory as ROS services, RViz markers and diagnostics (a lifecycle node).
+
+Serves `query_memory` (memory_interfaces/srv/QueryMemory: locate, history, changes, contents, count,
+first_seen, last_seen, search, path, objects) and `get_snapshot` (memory_interfaces/srv/GetSnapshot),
+in a callback group of their own (reentrant: queries run in parallel with each other and with
+ingestion; each holds the store lock only while it reads). Publishes `scene_graph/markers`
+(visualization_msgs/MarkerArray, TRANSIENT_LOCAL so late RViz subscribers get the latest graph) every
+`markers_period_s`, and `/diagnostics` (DiagnosticArray at 1 Hz: the memory's objects and size, plus the
+ingest rate and per-topic drops of every ingest node in this process).
+
+Sharing the memory with ingestion: see `memory_node.shared_store`. The `memory_server` executable
+hosts the ingest node too (parameter `host_ingest`, default true) because one process with one
+SQLite writer is the robust design; with `host_ingest:=false` it only reads the file another
+process writes, re-opening it when it changed (at most every `refresh_period_s`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from typing import Any
+
+from memory_stack.ros_environment import node_main_guard
+
+try:
+    from diagnostic_msgs.msg import DiagnosticArray
+    from memory_interfaces.srv import GetSnapshot, QueryMemory
+    from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
+    from rclpy.lifecycle import Node as LifecycleNode
+    from rclpy.lifecycle import State, TransitionCallbackReturn
+    from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+    from visualization_msgs.msg import MarkerArray
+except ImportError:  # main() reports what is missing through node_main_guard
+    LifecycleNode = object
+
+NODE_NAME = "memory_server"
+
+
+class MemoryServerNode(LifecycleNode):
+    """Lifecycle node answering memory queries and publishing the scene graph."""
+
+    def __init__(self, node_name: str = NODE_NAME, **kwargs: Any) -> None:
+        super().__init__(node_name, **kwargs)
+        from memory_node.parameter_declaration import declare
+
+        self.db_path = declare(self, "db_path", "memory.db", "SQLite memory file (':memory:' for none)")
+        self.floor_plan_file = declare(self, "floor_plan_file", "",
+                                       "scenario YAML whose rooms/doors are the prior map ('' = none)")
+        self.host_ingest = declare(self, "host_ingest", True,
+                                   "the memory_server executable also runs ingest_node in this process")
+        self.refresh_period_s = declare(self, "refresh_period_s", 1.0,
+                                        "re-open the file when another process wrote it, at most this often (s)",
+                                        (0.05, 3600.0))
+        self.markers_period_s = declare(self, "markers_period_s", 1.0,
+                                        "period of the scene-graph MarkerArray (s)", (0.05, 3600.0))
+        self.diagnostics_period_s = declare(self, "diagnostics_period_s", 1.0, "period of /diagnostics (s)",
+                                            (0.1, 60.0))
+        self.max_results = declare(self, "max_results", 10, "results per query when the request says 0",
+                                   (1, 10000))
+        self.shared = None
+        self.markers = None
+        self._services: list[Any] = []
+        self._timers: list[Any] = []
+        self._markers_pub = None
+        self._diagnostics_pub = None
+        self._active = False
+        self.query_latencies_ms: deque[float] = deque(maxlen=1000)
+        self.queries_served = 0
+        self.queries_failed = 0
+
+    # ------------------------------------------------------------ lifecycle
+
+    def on_configure(self, state: State) -> TransitionCallbackReturn:
+        from memory_node.scene_graph_markers import SceneGraphMarkers
+        from memory_node.shared_store import SharedStore, load_floor_plan
+
+        try:
+            self.shared = SharedStore.acquire(self.db_path, load_floor_plan(self.floor_plan_file))
+        except Exception as exc:  # a bad parameter or database: stay unconfigured, say why
+            self.get_logger().error(f"configure failed: {exc}")
+            return TransitionCallbackReturn.FAILURE
+        self.shared.server_attached = True
+        self.markers = SceneGraphMarkers()
+        queries = ReentrantCallbackGroup()
+        periodic = MutuallyExclusiveCallbackGroup()
+        self._services = [
+            self.create_service(QueryMemory, "query_memory", self._on_query, callback_group=queries),
+            self.create_service(GetSnapshot, "get_snapshot", self._on_snapshot, callback_group=queries),
+        ]
+        latched = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
+                             durability=DurabilityPolicy.TRANSIENT_LOCAL)
+        self._markers_pub = self.create_lifecycle_publisher(MarkerArray, "scene_graph/markers", latched)
+        self._diagnostics_pub = self.create_lifecycle_publisher(DiagnosticArray, "/diagnostics", 10)
+        self._timers = [
+            self.create_timer(self.markers_period_s, self.publish_markers, callback_group=periodic),
+            self.create_timer(self.diagnostics_period_s, self.publish_diagnostics, callback_group=periodic),
+        ]
+        self.get_logger().info(f"configured: memory {self.shared.key}")
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_activate(self, state: State) -> TransitionCallbackReturn:
+        self._active = True
+        result = super().on_activate(state)
+        self.publish_markers()
+        return result
+
+    def on_deactivate(self, state: State) -> TransitionCallbackReturn:
+        self._active = False
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state: State) -> TransitionCallbackReturn:
+        self._teardown()
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_shutdown(self, state: State) -> TransitionCallbackReturn:
+        self._active = False
+        self._teardown()
+        return TransitionCallbackReturn.SUCCESS
+
+    def _teardown(self) -> None:
+        for service in self._services:
+            self.destroy_service(service)
+        for timer in self._timers:
+            self.destroy_timer(timer)
+        self._services, self._timers = [], []
+        for pub in (self._markers_pub, self._diagnostics_pub):
+            if pub is not None:
+                self.destroy_lifecycle_publisher(pub)
+        self._markers_pub = self._diagnostics_pub = None
+        if self.shared is not None:
+            self.shared.server_attached = False
+            self.shared.release()
+            self.shared = None
+
+    # ------------------------------------------------------------ services
+
+    def _on_query(self, request: Any, response: Any) -> Any:
+        from memory_node.memory_queries import QueryRequest, answer_query
+        from memory_node.message_conversion import location_belief_to_msg, memory_event_to_msg, scene_object_to_msg
+
+        started = time.perf_counter()
+        if not self._active or self.shared is None:
+            response.success, response.error, response.value = False, "memory_server is not active", math.nan
+            return response
+        self.shared.refresh_if_changed(self.refresh_period_s)
+        query = QueryRequest(kind=request.kind.strip(), arguments=list(request.arguments),
+                             time=request.time if request.has_time else None,
+                             time_end=request.time_end if request.has_time_end else None,
+                             max_results=request.max_results or self.max_results)
+        try:
+            answer = self.shared.read(lambda store: answer_query(store, query))
+            response.success, response.error, response.text = answer.success, answer.error, answer.text
+            response.objects = [location_belief_to_msg(o) if hasattr(o, "object_id") else scene_object_to_msg(o)
+                                for o in answer.objects]
+            response.scores = [float(s) for s in answer.scores]
+            response.events = [memory_event_to_msg(e) for e in answer.events]
+            response.value = float(answer.value)
+            response.labels = [str(label) for label in answer.labels]
+        except Exception as exc:  # a failing query must not take the server down
+            self.get_logger().error(f"query {query.kind} {query.arguments} failed: {exc!r}")
+            response.success, response.error, response.value = False, f"internal error: {exc}", math.nan
+        self.queries_served += 1
+        self.queries_failed += int(not response.success)
+        self.query_latencies_ms.append((time.perf_counter() - started) * 1000.0)
+        return response
+
+    def _on_snapshot(self, request: Any, response: Any) -> Any:
+        from memory_node.message_conversion import scene_object_to_msg
+
+        if not self._active or self.shared is None:
+            response.success, response.error = False, "memory_server is not active"
+            return response
+        if request.has_time and not math.isfinite(request.time):
+            response.success, response.error = False, f"time: {request.time} is not a finite time"
+            return response
+        self.shared.refresh_if_changed(self.refresh_period_s)
+
+        def read(store: Any) -> tuple[float, list[Any], list[str]]:
+            if request.has_time:
+                snapshot = store.snapshot(request.time)
+                objects, at = snapshot.objects, snapshot.time
+            else:
+                objects, at = store.objects(), self._latest_time(store)
+            plan = store.floor_plan
+            return at, objects, [room.name for room in plan.rooms] if plan is not None else []
+
+        try:
+            at, objects, rooms = self.shared.read(read)
+        except Exception as exc:
+            response.success, response.error = False, f"internal error: {exc}"
+            return response
+        response.success, response.time, response.rooms = True, float(at), rooms
+        response.objects = [scene_object_to_msg(o) for o in objects]
+        return response
+
+    @staticmethod
+    def _latest_time(store: Any) -> float:
+        times = [o.last_seen for o in store.objects(include_absent=True)]
+        return max(times) if times else 0.0
+
+    # ------------------------------------------------------------ periodic output
+
+    def publish_markers(self) -> None:
+        if not self._active or self.shared is None or self._markers_pub is None:
+            return
+        self.shared.refresh_if_changed(self.refresh_period_s)
+
+        def read(store: Any) -> tuple[Any, list[Any], list[Any], list[Any]]:
+            places = store.places() if hasattr(store, "places") else []
+            trajectory = store.trajectory() if hasattr(store, "trajectory") else []
+            return store.floor_plan, store.objects(), list(places), list(trajectory)
+
+        try:
+            plan, objects, places, trajectory = self.shared.read(read)
+        except Exception as exc:
+            self.get_logger().error(f"scene graph markers: {exc!r}", throttle_duration_sec=10.0)
+            return
+        points = [_xyz(p) for p in trajectory]
+        self._markers_pub.publish(self.markers.build(self.get_clock().now().to_msg(), plan, objects, places, points))
+
+    def memory_values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {"db_path": self.shared.key if self.shared else ""}
+        if self.shared is not None:
+            values["objects"] = len(self.shared.read(lambda store: store.objects()))
+            values["db_bytes"] = self.shared.db_bytes()
+        latencies = sorted(self.query_latencies_ms)
+        values["queries_served"] = self.queries_served
+        values["queries_failed"] = self.queries_failed
+        if latencies:
+            values["query_p50_ms"] = latencies[len(latencies) // 2]
+            values["query_p99_ms"] = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+        return values
+
+    def publish_diagnostics(self) -> None:
+        from memory_node.diagnostics_report import diagnostic_array, ingest_status, memory_status
+
+        if not self._active or self._diagnostics_pub is None or self.shared is None:
+            return
+        try:
+            statuses = [memory_status(self.get_name(), self.memory_values())]
+        except Exception as exc:
+            statuses = [memory_status(self.get_name(), {}, error=f"memory unreadable: {exc}")]
+        statuses += [ingest_status(report()) for report in list(self.shared.ingest_reporters)]
+        self._diagnostics_pub.publish(diagnostic_array(self.get_clock().now().to_msg(), statuses))
+
+
+def _xyz(point: Any) -> tuple[float, float, float]:
+    if hasattr(point, "position"):
+        point = point.position
+    if hasattr(point, "x"):
+        return float(point.x), float(point.y), float(getattr(point, "z", 0.0))
+    values = list(point)[:3]
+    return float(values[0]), float(values[1]), float(values[2]) if len(values) > 2 else 0.0
+
+
+def main(args: list[str] | None = None) -> None:
+    node_main_guard()
+    from memory_node.node_process import run_nodes
+
+    run_nodes(args, with_ingest=None, with_server=True)

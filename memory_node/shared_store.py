@@ -1,0 +1,141 @@
+"""One MemoryStore per process and database file, shared by the ingest node and the memory server.
+
+How ingestion and queries share the memory (the design `memstack up` and the launch file use):
+
+- In one process (the default: `memstack up`, and the `memory_server` executable, which also hosts
+  the ingest node unless `host_ingest` is false) both nodes hold the SAME `SharedStore`, acquired
+  by database path. Ingestion runs in its own callback group plus a worker thread, queries in
+  another callback group, under a MultiThreadedExecutor. Perception (back-projection, the
+  expensive part) runs outside any lock; only `MemoryStore.ingest` (one SQLite transaction plus the
+  in-memory index update) and each query hold `lock`, so a query waits at most for one memory write
+  and ingestion waits at most for one query.
+- As separate processes (`ingest_node` and `memory_server host_ingest:=false`), the ingest process is
+  the only writer; the server opens the same SQLite file (WAL mode lets a reader run next to the
+  writer) and `refresh_if_changed()` re-opens it when the file changed, at most once per
+  `refresh_period_s`. Answers then lag the writer by up to that period.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+LOG = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_REGISTRY: dict[str, SharedStore] = {}
+_REGISTRY_LOCK = threading.Lock()
+
+
+def _key(db_path: str) -> str:
+    return ":memory:" if db_path in ("", ":memory:") else str(Path(db_path).expanduser().resolve())
+
+
+def load_floor_plan(path: str) -> Any:
+    """The floor plan of a scenario YAML (rooms and doors), or None for ""."""
+    if not path:
+        return None
+    from sim.scenario import load_scenario
+
+    return load_scenario(path).floor_plan()
+
+
+class SharedStore:
+    """A MemoryStore guarded by one lock, reference-counted per process and path."""
+
+    def __init__(self, key: str, floor_plan: Any = None) -> None:
+        from scene_graph.store import MemoryStore
+
+        self.key = key
+        self.path = None if key == ":memory:" else key
+        self._open = MemoryStore.open
+        self.store = MemoryStore.open(self.path, floor_plan=floor_plan)
+        self.floor_plan = floor_plan
+        self.lock = threading.RLock()
+        self.users = 0
+        self.writers = 0
+        self.ingest_reporters: list[Callable[[], Any]] = []
+        self.server_attached = False
+        self._signature = self._file_signature()
+        self._last_refresh = time.monotonic()
+
+    # ------------------------------------------------------------ acquisition
+
+    @classmethod
+    def acquire(cls, db_path: str, floor_plan: Any = None, writer: bool = False) -> SharedStore:
+        key = _key(db_path)
+        with _REGISTRY_LOCK:
+            shared = _REGISTRY.get(key)
+            if shared is None:
+                shared = cls(key, floor_plan)
+                _REGISTRY[key] = shared
+            elif floor_plan is not None and shared.floor_plan is None:
+                with shared.lock:
+                    shared.store.set_floor_plan(floor_plan)
+                    shared.floor_plan = floor_plan
+            shared.users += 1
+            shared.writers += int(writer)
+            return shared
+
+    def release(self, writer: bool = False) -> None:
+        with _REGISTRY_LOCK:
+            self.users -= 1
+            self.writers -= int(writer)
+            if self.users > 0:
+                return
+            _REGISTRY.pop(self.key, None)
+        with self.lock:
+            self.store.close()
+
+    # ------------------------------------------------------------ access
+
+    def write(self, frame: Any) -> Any:
+        with self.lock:
+            return self.store.ingest(frame)
+
+    def read(self, query: Callable[[Any], T]) -> T:
+        with self.lock:
+            return query(self.store)
+
+    def db_bytes(self) -> int:
+        if self.path is None:
+            return 0
+        return sum(os.path.getsize(p) for p in (self.path, self.path + "-wal") if os.path.exists(p))
+
+    # ------------------------------------------------------------ reader side of a separate writer process
+
+    def _file_signature(self) -> tuple:
+        if self.path is None:
+            return ()
+        sig = []
+        for p in (self.path, self.path + "-wal"):
+            try:
+                st = os.stat(p)
+                sig.append((st.st_mtime_ns, st.st_size))
+            except OSError:
+                sig.append(None)
+        return tuple(sig)
+
+    def refresh_if_changed(self, min_period_s: float) -> bool:
+        """Re-open the store when another process changed the file (only when nobody here writes)."""
+        if self.path is None or self.writers > 0:
+            return False
+        now = time.monotonic()
+        if now - self._last_refresh < min_period_s:
+            return False
+        signature = self._file_signature()
+        if signature == self._signature:
+            return False
+        fresh = self._open(self.path, floor_plan=self.floor_plan)
+        with self.lock:
+            old, self.store = self.store, fresh
+            self._signature = signature
+            self._last_refresh = now
+        old.close()
+        LOG.debug("re-opened %s after a change by another process", self.path)
+        return True
