@@ -5,14 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from perception.quaternions import quaternion_from_rotation
 from perception.sensor_frame import SensorFrame
-from perception.synthetic_scene import (
-    SyntheticBox,
-    look_at,
-    quaternion_from_rotation,
-    render_boxes,
-    sensor_frame_from_render,
-)
+from perception.synthetic_scene import SyntheticBox, look_at, render_boxes, sensor_frame_from_render
 from scene_graph.types import CameraIntrinsics, Pose
 
 ROOM_MIN = (-1.0, -4.0, 0.0)
