@@ -125,6 +125,16 @@ class MobileManipulator:
             p.resetJointState(self.arm_id, j, q, physicsClientId=self.client_id)
         for j in self.finger_joint_indices:
             p.resetJointState(self.arm_id, j, finger, physicsClientId=self.client_id)
+        self.hold_arm()
+
+    def hold_arm(self) -> None:
+        """Keep arm and fingers where they are under physics stepping (position motors at the current angles)."""
+        joints = list(self.arm_joint_indices) + list(self.finger_joint_indices)
+        targets = [p.getJointState(self.arm_id, j, physicsClientId=self.client_id)[0] for j in joints]
+        p.setJointMotorControlArray(self.arm_id, joints, p.POSITION_CONTROL, targetPositions=targets,
+                                    forces=[87.0] * len(self.arm_joint_indices)
+                                    + [20.0] * len(self.finger_joint_indices),
+                                    physicsClientId=self.client_id)
 
     def end_effector_position(self) -> np.ndarray:
         state = p.getLinkState(self.arm_id, self.end_effector_link, computeForwardKinematics=True,

@@ -1,0 +1,127 @@
+"""The one interface every simulator backend offers (PyBullet, Habitat-Sim, AI2-THOR).
+
+What a backend hands the stack is what a robot's sensors would: RGB-D frames with per-frame instance
+masks (ids meaningless across frames), noisy labels, and a possibly drifting odometry pose.
+`ground_truth()` / `truth_at()` are for evaluation code only (bench/); perception, scene_graph and
+planners never call them.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+
+from perception.sensor_frame import SensorFrame
+from scene_graph.types import FloorPlan, Pose
+
+
+@dataclass
+class MotionResult:
+    """Outcome of a base motion. `reason` is empty on success, else says why it failed."""
+
+    success: bool
+    path_length_m: float = 0.0
+    duration_s: float = 0.0
+    reason: str = ""
+    path: list[tuple[float, float]] = field(default_factory=list)
+
+
+@dataclass
+class ObjectTruth:
+    id: str
+    category: str
+    position: tuple[float, float, float]
+    rests_on: str | None  # furniture id; "robot" while held by the gripper; None on the floor
+    room: str | None
+
+
+@dataclass
+class FurnitureTruth:
+    id: str
+    category: str
+    position: tuple[float, float, float]
+    room: str
+    openable: bool
+    is_open: bool | None  # None for furniture without a door
+    door_angle: float = 0.0
+
+
+@dataclass
+class GroundTruth:
+    """The world's truth at `time` (evaluation only)."""
+
+    time: float
+    objects: dict[str, ObjectTruth]
+    furniture: dict[str, FurnitureTruth]
+    removed: set[str] = field(default_factory=set)
+
+    def objects_of(self, category: str) -> list[ObjectTruth]:
+        return [o for o in self.objects.values() if o.category == category]
+
+
+@dataclass
+class AppliedChange:
+    """One timeline event as the backend applied it (evaluation only)."""
+
+    time: float
+    kind: str  # move / open / close / remove / add
+    target: str
+    detail: str = ""
+
+
+class SimBackend(abc.ABC):
+    """A simulated household with one mobile manipulator in it."""
+
+    @abc.abstractmethod
+    def load(self, scenario) -> None:
+        """Build the world of `scenario` (a sim.scenario.Scenario) at time 0 with the robot at its start."""
+
+    @abc.abstractmethod
+    def floor_plan(self) -> FloorPlan:
+        """The prior map (rooms and doors) the robot is given."""
+
+    @property
+    @abc.abstractmethod
+    def now(self) -> float:
+        """Simulated time, seconds since d1 00:00."""
+
+    @abc.abstractmethod
+    def advance_to(self, t: float) -> list[AppliedChange]:
+        """Play the scenario timeline up to and including time `t`; returns what changed (evaluation only)."""
+
+    @abc.abstractmethod
+    def robot_pose(self) -> Pose:
+        """The base pose as odometry reports it (drifts when the scenario says so)."""
+
+    @abc.abstractmethod
+    def render(self) -> SensorFrame:
+        """One RGB-D frame from the head camera, instance ids shuffled, labels with the scenario's noise."""
+
+    @abc.abstractmethod
+    def move_base_to(self, x: float, y: float, yaw: float | None = None) -> MotionResult:
+        """Drive the base to (x, y[, yaw]) at bounded speed, advancing simulated time."""
+
+    @abc.abstractmethod
+    def look_at(self, point: tuple[float, float, float]) -> None:
+        """Aim the head camera at a map point."""
+
+    def look_around(self, views: int = 8) -> list[SensorFrame]:
+        """Render `views` frames panning the head a full turn at the current place."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement look_around")
+
+    @abc.abstractmethod
+    def ground_truth(self) -> GroundTruth:
+        """The world's truth now. Evaluation only."""
+
+    def truth_at(self, t: float) -> GroundTruth:
+        """The world's truth as it was at time `t`. Evaluation only."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no truth history")
+
+    def close(self) -> None:  # noqa: B027 - backends without resources need not override it
+        """Release the simulator."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
