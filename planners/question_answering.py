@@ -275,3 +275,10 @@ class QuestionAnswerer:
             if len(out) >= k:
                 break
         return out
+
+
+def latest_memory_time(memory: Any) -> float:
+    """The latest time the memory knows of (last sighting or observation), 0.0 for an empty memory."""
+    times = [float(o.last_seen) for o in memory.objects(include_absent=True) or [] if o.last_seen is not None]
+    times += [float(b) for _, b, _ in memory.observed_intervals(0.0, 1e12) or []]
+    return max(times, default=0.0)

@@ -1,10 +1,18 @@
-"""Answer a natural-language question from a stored memory alone (no robot)."""
+"""Answer a natural-language question from a stored memory alone (no robot).
+
+The memory file is opened as it is and never created: a missing file is an error naming it
+(exit 2). Without --at the question is asked at the latest time the memory knows of.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
 
-from memory_stack.errors import NotImplementedYetError
+from memory_stack.errors import BadInputError
+from memory_stack.time_arguments import format_time_value, parse_time_argument
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -15,4 +23,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    raise NotImplementedYetError("lands with issue 6")
+    db = Path(args.db)
+    if not db.is_file():
+        raise BadInputError(f"--db {db}: no such memory file (ask never creates one)")
+    at = parse_time_argument(args.at, "--at")
+    from planners.question_answering import QuestionAnswerer, latest_memory_time
+    from scene_graph.store import MemoryStore
+
+    with MemoryStore.open(db) as memory:
+        now = at if at is not None else latest_memory_time(memory)
+        report = QuestionAnswerer(memory).answer(args.question, now, planner="memory-only")
+    document = report.to_dict()
+    document["at"] = now
+    document["at_text"] = format_time_value(now)
+    document["db"] = str(db)
+    if args.json:
+        json.dump(document, sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        print(f"{report.text}  (confidence {report.confidence:.2f}, {report.type}, {report.latency_ms:.0f} ms)")
+    return 0

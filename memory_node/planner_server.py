@@ -1,0 +1,309 @@
+"""planner_server: the planner as ROS 2 action servers (AnswerQuestion, ExecuteTask).
+
+`answer_question` (memory_interfaces/action/AnswerQuestion) answers a natural-language question
+with a planner (voi | memory-only | explore-all | fixed-budget), publishing feedback for every
+exploration step (target looked at, expected gain, cost, confidence after). `execute_task`
+(memory_interfaces/action/ExecuteTask) carries out "bring the mug to the counter", publishing
+feedback per skill (started / succeeded / failed).
+
+Without a robot (parameter `robot` = "none", the default) questions are answered from memory alone
+and the result says so: `stopped_by` = "memory-only"; tasks are aborted with the reason
+"no robot connected". With `robot` = "ros" the skills of `executor.ros_backend.RosRobotSkills`
+drive the robot (or the simulator's `sim_node`). From Python, a `RobotSkills` (and a
+`FrameProcessor`) can be handed to the constructor instead.
+
+The memory is a `memory_node.shared_store.SharedStore` (shared with a memory_server in the same
+process, re-opened when another process changed the file); it is opened at the first goal, so
+constructing the node touches no file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from memory_stack.errors import BadInputError
+from memory_stack.ros_environment import node_main_guard
+
+try:
+    from geometry_msgs.msg import Point
+    from memory_interfaces.action import AnswerQuestion, ExecuteTask
+    from rclpy.action import ActionServer, CancelResponse, GoalResponse
+    from rclpy.callback_groups import ReentrantCallbackGroup
+    from rclpy.node import Node
+except ImportError:  # main() reports what is missing through node_main_guard
+    Node = object
+
+LOG = logging.getLogger(__name__)
+NODE_NAME = "planner_server"
+PLANNERS = ("voi", "memory-only", "explore-all", "fixed-budget")
+ROBOTS = ("none", "ros")
+
+
+class LockedMemory:
+    """The shared store seen through its lock: every method call holds the lock for that call only.
+
+    Long explorations then never block ingestion or the memory server for more than one query.
+    """
+
+    def __init__(self, shared: Any, refresh_period_s: float = 1.0) -> None:
+        self._shared = shared
+        self._refresh_period_s = refresh_period_s
+
+    def refresh(self) -> None:
+        self._shared.refresh_if_changed(self._refresh_period_s)
+
+    def __getattr__(self, name: str) -> Any:
+        shared = self._shared
+        with shared.lock:
+            value = getattr(shared.store, name)
+        if not callable(value):
+            return value
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with shared.lock:
+                return getattr(shared.store, name)(*args, **kwargs)
+
+        return call
+
+
+def _declare(node: Any, name: str, default: Any, description: str, value_range: tuple[float, float] | None = None,
+             choices: tuple[str, ...] = ()) -> Any:
+    from memory_node.parameter_declaration import declare
+
+    return declare(node, name, default, description, value_range, choices)
+
+
+class PlannerServer(Node):
+    """Action servers for question answering and task execution over the shared memory."""
+
+    def __init__(self, node_name: str = NODE_NAME, memory: Any = None, skills: Any = None, processor: Any = None,
+                 **kwargs: Any) -> None:
+        super().__init__(node_name, **kwargs)
+        self.db_path = _declare(self, "db_path", "memory.db", "SQLite memory file (':memory:' for none)")
+        self.floor_plan_file = _declare(self, "floor_plan_file", "",
+                                        "scenario YAML whose rooms/doors are the prior map ('' = none)")
+        self.cost_weight = _declare(self, "cost_weight", 0.02,
+                                    "VOI: probability of a correct answer one metre of travel must buy "
+                                    "(0 = look until certain or out of budget; larger = answer from memory more)",
+                                    (0.0, 10.0))
+        self.budget_m = _declare(self, "budget_m", 30.0, "exploration budget per question (metres)", (0.0, 1000.0))
+        self.default_planner = _declare(self, "default_planner", "voi",
+                                        "planner when a goal leaves it empty", choices=PLANNERS)
+        self.robot = _declare(self, "robot", "none",
+                              "skills backend: none (answer from memory alone) or ros (executor.ros_backend)",
+                              choices=ROBOTS)
+        self.case_db_path = _declare(self, "case_db_path", "",
+                                     "SQLite file of past task executions ('' = next to db_path)")
+        self.max_replans = _declare(self, "max_replans", 3, "replans allowed per task", (0, 20))
+        self.refresh_period_s = _declare(self, "refresh_period_s", 1.0,
+                                         "re-open the memory at most this often when another process wrote it (s)",
+                                         (0.0, 60.0))
+        self._memory = memory
+        self._skills = skills
+        self._processor = processor
+        self._shared = None
+        self._case_memory = None
+        self._setup_lock = threading.Lock()
+        self._run_lock = threading.Lock()
+        group = ReentrantCallbackGroup()
+        self._answer_server = ActionServer(
+            self, AnswerQuestion, "answer_question", execute_callback=self._execute_answer,
+            goal_callback=lambda _goal: GoalResponse.ACCEPT, cancel_callback=lambda _goal: CancelResponse.REJECT,
+            callback_group=group)
+        self._task_server = ActionServer(
+            self, ExecuteTask, "execute_task", execute_callback=self._execute_task,
+            goal_callback=lambda _goal: GoalResponse.ACCEPT, cancel_callback=lambda _goal: CancelResponse.REJECT,
+            callback_group=group)
+
+    # ----------------------------------------------------------------- set-up on first use
+    @property
+    def memory(self) -> Any:
+        with self._setup_lock:
+            if self._memory is None:
+                from memory_node.shared_store import SharedStore, load_floor_plan
+
+                self._shared = SharedStore.acquire(self.db_path, load_floor_plan(self.floor_plan_file),
+                                                   writer=self.has_robot)
+                self._memory = LockedMemory(self._shared, self.refresh_period_s)
+            elif isinstance(self._memory, LockedMemory):
+                self._memory.refresh()
+            return self._memory
+
+    @property
+    def skills(self) -> Any:
+        if self._skills is None and self.robot == "ros":
+            from executor.ros_backend import RosRobotSkills
+
+            self._skills = RosRobotSkills(self)
+        return self._skills
+
+    @property
+    def has_robot(self) -> bool:
+        return self._skills is not None or self.robot != "none"
+
+    @property
+    def processor(self) -> Any:
+        if self._processor is None:
+            from perception.frame_processing import FrameProcessor
+
+            self._processor = FrameProcessor()
+        return self._processor
+
+    @property
+    def case_memory(self) -> Any:
+        if self._case_memory is None:
+            from planners.case_memory import CaseMemory, cases_path_for
+
+            path = self.case_db_path or cases_path_for(None if self.db_path == ":memory:" else self.db_path)
+            self._case_memory = CaseMemory.open(Path(path) if path else None)
+        return self._case_memory
+
+    def explorer(self) -> Any:
+        if not self.has_robot or self.skills is None:
+            return None
+        from planners.exploration import SimExplorer
+
+        return SimExplorer(self.skills, self.processor, self.memory)
+
+    def qa_config(self, max_path_m: float = 0.0) -> Any:
+        from planners.question_answering import QAConfig
+        from planners.value_of_information import ExplorationConfig
+
+        budget = float(max_path_m) if max_path_m and max_path_m > 0 else float(self.budget_m)
+        exploration = ExplorationConfig(cost_weight=float(self.cost_weight), budget_m=budget, fixed_budget_m=budget)
+        return QAConfig(exploration=exploration)
+
+    # ----------------------------------------------------------------- AnswerQuestion
+    def answer(self, question: str, time: float | None, planner: str, max_path_m: float = 0.0,
+               on_step: Any = None) -> Any:
+        """The action's work without ROS types (also used by tests and `memstack up`)."""
+        from planners.question_answering import QuestionAnswerer, latest_memory_time
+
+        planner = planner or self.default_planner
+        if planner not in PLANNERS:
+            raise BadInputError(f"goal field 'planner': {planner!r} is not one of {', '.join(PLANNERS)}")
+        memory = self.memory
+        now = float(time) if time is not None else latest_memory_time(memory)
+        with self._run_lock:
+            explorer = self.explorer()
+            answerer = QuestionAnswerer(memory, explorer, self.qa_config(max_path_m))
+            return answerer.answer(question, now, planner=planner, on_step=on_step)
+
+    def _execute_answer(self, goal_handle: Any) -> Any:
+        request = goal_handle.request
+        result = AnswerQuestion.Result()
+
+        def feedback(record: Any) -> None:
+            msg = AnswerQuestion.Feedback()
+            msg.step = int(record.step)
+            msg.action = "look"
+            msg.target = str(record.target)
+            msg.expected_gain = float(record.expected_gain)
+            msg.cost = float(record.cost_m)
+            msg.confidence = float(record.confidence)
+            goal_handle.publish_feedback(msg)
+
+        try:
+            report = self.answer(request.question, request.time if request.has_time else None, request.planner,
+                                 request.max_path_m, feedback)
+        except BadInputError as exc:
+            self.get_logger().warning(f"answer_question: {exc}")
+            result.answer = f"error: {exc}"
+            result.stopped_by = "error"
+            goal_handle.abort()
+            return result
+        result.answer = report.text
+        result.confidence = float(report.confidence)
+        result.stopped_by = report.stopped_by
+        result.evidence = [str(e) for e in report.evidence]
+        if report.position is not None:
+            result.position = Point(x=float(report.position[0]), y=float(report.position[1]),
+                                    z=float(report.position[2]))
+        result.room = report.room or ""
+        result.steps = int(report.steps)
+        result.path_length_m = float(report.path_length_m)
+        goal_handle.succeed()
+        return result
+
+    # ----------------------------------------------------------------- ExecuteTask
+    def execute(self, task: str, on_step: Any = None) -> Any:
+        """The task action's work without ROS types."""
+        from planners.question_answering import latest_memory_time
+        from planners.task_planning import TaskConfig, TaskPlanner, TaskReport
+
+        if not self.has_robot or self.skills is None:
+            return TaskReport(False, "no robot connected (parameter robot is 'none'): tasks need skills")
+        memory = self.memory
+        with self._run_lock:
+            config = dataclasses.replace(TaskConfig(), max_replans=int(self.max_replans),
+                                         search=self.qa_config().exploration)
+            planner = TaskPlanner(memory, self.skills, self.explorer(), self.case_memory, config, self.processor)
+            return planner.execute(task, latest_memory_time(memory), on_step=on_step)
+
+    def _execute_task(self, goal_handle: Any) -> Any:
+        result = ExecuteTask.Result()
+
+        def feedback(step: Any) -> None:
+            msg = ExecuteTask.Feedback()
+            msg.step = int(step.step)
+            msg.skill = str(step.skill)
+            msg.target = str(step.target)
+            msg.status = str(step.status)
+            msg.detail = str(step.detail)
+            goal_handle.publish_feedback(msg)
+
+        try:
+            report = self.execute(goal_handle.request.task, feedback)
+        except BadInputError as exc:
+            self.get_logger().warning(f"execute_task: {exc}")
+            result.success = False
+            result.reason = f"error: {exc}"
+            goal_handle.abort()
+            return result
+        result.success = bool(report.success)
+        result.reason = report.reason
+        result.steps = int(report.steps)
+        result.replans = int(report.replans)
+        result.path_length_m = float(report.path_length_m)
+        if report.success:
+            goal_handle.succeed()
+        else:
+            goal_handle.abort()
+        return result
+
+    def destroy_node(self) -> None:
+        self._answer_server.destroy()
+        self._task_server.destroy()
+        if self._case_memory is not None:
+            self._case_memory.close()
+        if self._shared is not None:
+            self._shared.release(writer=self.has_robot)
+            self._shared = None
+        super().destroy_node()
+
+
+def main(args: list[str] | None = None) -> None:
+    node_main_guard()
+    import rclpy
+    from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+
+    rclpy.init(args=args)
+    node = PlannerServer()
+    executor = MultiThreadedExecutor(num_threads=4)
+    executor.add_node(node)
+    try:
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        executor.remove_node(node)
+        node.destroy_node()
+        rclpy.try_shutdown()
+
+
+if __name__ == "__main__":
+    main()
