@@ -1,0 +1,256 @@
+"""Question parsing with the real MiniLM model: every question form, paraphrased, parses to one typed query."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from planners.question_parsing import QuestionParser
+from planners.time_expressions import DAY_S, HOUR_S
+from planners.typed_query import QUERY_KINDS, TypedQuery
+
+NOW = DAY_S + 20 * HOUR_S  # d2 20:00, when the scenario's questions are asked
+D1 = 0.0
+
+CATEGORIES = ["mug", "keys", "remote", "book", "bottle"]
+RECEPTACLES = {"counter": "counter", "fridge": "fridge", "coffee_table": "table", "sofa": "sofa"}
+ROOMS = ["kitchen", "living_room", "bedroom"]
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    from scene_graph.text_embedding import TextEmbedder
+
+    return TextEmbedder.shared()
+
+
+@pytest.fixture(scope="module")
+def parser(embedder) -> QuestionParser:
+    p = QuestionParser(embedder=embedder, known_categories=CATEGORIES, known_receptacles=RECEPTACLES,
+                       known_rooms=ROOMS)
+    p.warm_up()
+    return p
+
+
+# (expected fields, paraphrases); the spec's own examples come first in each group.
+PARAPHRASES: dict[str, tuple[dict, list[str]]] = {
+    "present_location_mug": ({"kind": "present_location", "target": "mug", "time": None}, [
+        "Where is the mug?",
+        "Where's the mug?",
+        "Where can I find the mug?",
+        "Do you know where my cup is?",
+        "Where did I leave my coffee mug?",
+        "Can you tell me where the mug is right now?",
+    ]),
+    "present_location_keys": ({"kind": "present_location", "target": "keys", "time": None}, [
+        "Where can I find my keys?",
+        "Where are my keys?",
+        "where are the keys",
+        "Do you know where I put my key?",
+        "I can't find my keys, where are they?",
+    ]),
+    "past_location_absolute": ({"kind": "past_location", "target": "mug", "time": D1 + 8.5 * HOUR_S}, [
+        "Where was the mug at d1 08:30?",
+        "Where was the cup on d1 at 8:30?",
+        "Where did the mug sit at d1 08:30?",
+        "At d1 08:30, where was my mug?",
+        "What was the location of the mug at d1 8:30?",
+        "where was my coffee mug on day 1 at 08:30",
+    ]),
+    "past_location_yesterday_morning": ({"kind": "past_location", "target": "mug", "time": D1 + 9 * HOUR_S,
+                                         "t0": D1 + 6 * HOUR_S, "t1": D1 + 12 * HOUR_S}, [
+        "where did the cup sit yesterday morning?",
+        "Where was the mug yesterday morning?",
+        "Yesterday morning, where was my mug?",
+        "Where did I have my cup yesterday in the morning?",
+        "Where was the mug placed yesterday morning?",
+    ]),
+    "room_of": ({"kind": "room_of", "target": "keys"}, [
+        "Which room are the keys in?",
+        "What room are my keys in?",
+        "In which room can I find the keys?",
+        "Which room did I leave my keys in?",
+        "My keys are in which room?",
+        "In what room are the keys right now?",
+    ]),
+    "contents": ({"kind": "contents", "receptacle": "coffee_table"}, [
+        "What is on the coffee table?",
+        "What's on the coffee table?",
+        "What objects are lying on the coffee table?",
+        "Which things are on the coffee table?",
+        "List everything on the coffee table.",
+        "What can you see on top of the coffee table?",
+    ]),
+    "contents_room": ({"kind": "contents", "room": "kitchen", "receptacle": None}, [
+        "What is in the kitchen?",
+        "What objects are in the kitchen?",
+        "What's in the kitchen right now?",
+        "List everything in the kitchen.",
+        "Which things are in the kitchen?",
+    ]),
+    "object_state_open": ({"kind": "object_state", "target": "fridge", "state": "open", "time": None}, [
+        "Is the fridge open?",
+        "Is the refrigerator open?",
+        "Has the fridge been left open?",
+        "Is the fridge door open right now?",
+        "Did someone leave the fridge open?",
+        "Is the fridge standing open?",
+    ]),
+    "object_state_closed": ({"kind": "object_state", "target": "fridge", "state": "closed"}, [
+        "Is the fridge closed?",
+        "Is the refrigerator shut?",
+        "Is the fridge door closed?",
+        "Was the fridge closed properly?",
+        "Has someone closed the fridge?",
+    ]),
+    "count_opened": ({"kind": "count", "target": "fridge", "count_kind": "opened", "t0": None, "t1": None}, [
+        "How many times was the fridge opened?",
+        "How often was the fridge opened?",
+        "How many times did someone open the fridge?",
+        "How many times has the refrigerator been opened?",
+        "Count how many times the fridge was opened.",
+        "What is the number of times the fridge got opened?",
+    ]),
+    "count_moved_today": ({"kind": "count", "target": "mug", "count_kind": "moved", "t0": DAY_S, "t1": NOW}, [
+        "How many times was the mug moved today?",
+        "How often did the mug move today?",
+        "Today, how many times did someone move the cup?",
+        "How many times has the mug been moved today?",
+        "Count how often the mug was moved today.",
+    ]),
+    "first_seen": ({"kind": "first_seen", "target": "book"}, [
+        "When did you first see the book?",
+        "When was the first time you saw the book?",
+        "When did the book first appear?",
+        "At what time did you first notice the book?",
+        "When was the book first spotted?",
+        "When did the book show up?",
+    ]),
+    "last_seen": ({"kind": "last_seen", "target": "keys"}, [
+        "When did you last see the keys?",
+        "When did you last see my keys?",
+        "When was the last time you saw the keys?",
+        "When were the keys last seen?",
+        "What time did you last spot my keys?",
+        "When did you see the keys most recently?",
+    ]),
+    "changes": ({"kind": "changes", "room": "kitchen", "t0": D1 + 8 * HOUR_S, "t1": D1 + 20 * HOUR_S}, [
+        "What changed in the kitchen between d1 08:00 and d1 20:00?",
+        "What is different in the kitchen between d1 08:00 and d1 20:00?",
+        "Between d1 08:00 and d1 20:00, what changed in the kitchen?",
+        "Did anything change in the kitchen between d1 08:00 and d1 20:00?",
+        "What happened in the kitchen from d1 08:00 to d1 20:00?",
+        "List the changes in the kitchen between d1 8:00 and d1 20:00.",
+    ]),
+    "still_present": ({"kind": "still_present", "target": "remote"}, [
+        "Is the remote still in the house?",
+        "Is the remote still here?",
+        "Is the tv remote still somewhere in the apartment?",
+        "Has the remote left the house?",
+        "Do we still have the remote at home?",
+        "Is the remote control still around?",
+    ]),
+}
+
+
+@pytest.mark.parametrize("group", sorted(PARAPHRASES))
+def test_paraphrases_parse_to_the_same_typed_query(parser, group):
+    expected, questions = PARAPHRASES[group]
+    assert len(questions) >= 5
+    for question in questions:
+        query = parser.parse(question, NOW)
+        got = {key: getattr(query, key) for key in expected}
+        assert got == expected, (question, query)
+        assert query.confidence >= 0.5, (question, query)
+        assert query.question == question
+
+
+def test_every_question_form_is_covered_by_paraphrase_tests():
+    covered = {expected["kind"] for expected, _ in PARAPHRASES.values()}
+    assert covered == set(QUERY_KINDS) - {"unknown"}
+
+
+@pytest.mark.parametrize("question", [
+    "", "   ", "???", "asdf qwerty", "What is the meaning of life?", "Tell me a joke.",
+    "What's the weather going to be like tomorrow?", "Who is the president of France?", "12 34 56",
+    "Please recite a poem about autumn.",
+])
+def test_malformed_or_unanswerable_questions_are_unknown_with_low_confidence(parser, question):
+    query = parser.parse(question, NOW)
+    assert query.kind == "unknown", query
+    assert query.confidence <= 0.3
+
+
+def test_object_memory_never_saw_is_not_a_confident_answer(parser):
+    query = parser.parse("Where is the giraffe?", NOW)
+    assert query.kind in ("present_location", "unknown")
+    assert query.target_category is None
+    assert query.confidence < 0.5
+
+
+def test_relative_times_resolve_against_the_question_time(parser):
+    q = parser.parse("Where was the mug 3 hours ago?", NOW)
+    assert (q.kind, q.target, q.time) == ("past_location", "mug", NOW - 3 * HOUR_S)
+    q = parser.parse("Where were my keys this morning?", NOW)
+    assert (q.kind, q.target, q.time, q.t0, q.t1) == ("past_location", "keys", DAY_S + 9 * HOUR_S,
+                                                       DAY_S + 6 * HOUR_S, DAY_S + 12 * HOUR_S)
+    q = parser.parse("What changed in the living room since d1 08:00?", NOW)
+    assert (q.kind, q.room, q.t0, q.t1) == ("changes", "living_room", 8 * HOUR_S, NOW)
+    q = parser.parse("Was the fridge open at d1 12:02?", NOW)
+    assert (q.kind, q.target, q.state, q.time) == ("object_state", "fridge", "open", 12 * HOUR_S + 120)
+
+
+def test_room_named_in_a_location_question_is_kept(parser):
+    q = parser.parse("Where is the mug in the kitchen?", NOW)
+    assert (q.kind, q.target, q.room) == ("present_location", "mug", "kitchen")
+
+
+def test_a_typed_query_round_trips_through_a_dict(parser):
+    q = parser.parse("How many times was the fridge opened yesterday?", NOW)
+    assert (q.t0, q.t1) == (0.0, DAY_S)
+    again = TypedQuery.from_dict(q.to_dict())
+    assert again == q
+
+
+def test_without_any_vocabulary_the_raw_mention_is_the_target(embedder):
+    bare = QuestionParser(embedder=embedder, use_ontology=False)
+    q = bare.parse("Where is the teapot?", NOW)
+    assert (q.kind, q.target, q.mention, q.target_category) == ("present_location", "teapot", "teapot", None)
+    assert q.confidence < 0.5
+
+
+def test_parser_reads_vocabulary_from_the_ontology(embedder):
+    with_ontology = QuestionParser(embedder=embedder)
+    q = with_ontology.parse("Where is my cell phone?", NOW)
+    assert (q.kind, q.target) == ("present_location", "phone")
+
+
+def test_one_embedding_call_per_question(parser):
+    calls = []
+
+    class CountingEmbedder:
+        def embed(self, texts):
+            calls.append(list(texts))
+            return parser.embedder.embed(texts)
+
+    counting = QuestionParser(embedder=CountingEmbedder(), known_categories=CATEGORIES,
+                              known_receptacles=RECEPTACLES, known_rooms=ROOMS)
+    counting.warm_up()
+    calls.clear()
+    counting.parse("where did the beverage container sit an hour ago?", NOW)
+    assert len(calls) == 1
+
+
+def test_parse_latency_after_warm_up(parser):
+    # A sanity bound only (the benchmark measures p95); the target is well under 50 ms.
+    objects = ["mug", "cup", "keys", "remote", "book", "bottle", "phone", "novel"]
+    times = []
+    for i, obj in enumerate(objects):
+        for template in ("Where was the {} {} hours ago?", "Is the {} still in the house, case {}?"):
+            question = template.format(obj, i + 1)
+            start = time.perf_counter()
+            parser.parse(question, NOW)
+            times.append(time.perf_counter() - start)
+    assert np.percentile(times, 50) < 0.5
