@@ -33,13 +33,25 @@ class Pose:
 
     @classmethod
     def from_matrix(cls, matrix: np.ndarray) -> Pose:
+        """From a 4x4 homogeneous transform (Shepperd's method: stable for 180-degree rotations too)."""
         r = np.asarray(matrix, dtype=float)[:3, :3]
         t = np.asarray(matrix, dtype=float)[:3, 3]
-        qw = math.sqrt(max(0.0, 1.0 + r[0, 0] + r[1, 1] + r[2, 2])) / 2.0
-        qx = math.copysign(math.sqrt(max(0.0, 1.0 + r[0, 0] - r[1, 1] - r[2, 2])) / 2.0, r[2, 1] - r[1, 2])
-        qy = math.copysign(math.sqrt(max(0.0, 1.0 - r[0, 0] + r[1, 1] - r[2, 2])) / 2.0, r[0, 2] - r[2, 0])
-        qz = math.copysign(math.sqrt(max(0.0, 1.0 - r[0, 0] - r[1, 1] + r[2, 2])) / 2.0, r[1, 0] - r[0, 1])
-        return cls(float(t[0]), float(t[1]), float(t[2]), qx, qy, qz, qw)
+        trace = r[0, 0] + r[1, 1] + r[2, 2]
+        if trace > 0:
+            s = 2.0 * math.sqrt(1.0 + trace)
+            q = (0.25 * s, (r[2, 1] - r[1, 2]) / s, (r[0, 2] - r[2, 0]) / s, (r[1, 0] - r[0, 1]) / s)
+        elif r[0, 0] > r[1, 1] and r[0, 0] > r[2, 2]:
+            s = 2.0 * math.sqrt(max(1e-12, 1.0 + r[0, 0] - r[1, 1] - r[2, 2]))
+            q = ((r[2, 1] - r[1, 2]) / s, 0.25 * s, (r[0, 1] + r[1, 0]) / s, (r[0, 2] + r[2, 0]) / s)
+        elif r[1, 1] > r[2, 2]:
+            s = 2.0 * math.sqrt(max(1e-12, 1.0 + r[1, 1] - r[0, 0] - r[2, 2]))
+            q = ((r[0, 2] - r[2, 0]) / s, (r[0, 1] + r[1, 0]) / s, 0.25 * s, (r[1, 2] + r[2, 1]) / s)
+        else:
+            s = 2.0 * math.sqrt(max(1e-12, 1.0 + r[2, 2] - r[0, 0] - r[1, 1]))
+            q = ((r[1, 0] - r[0, 1]) / s, (r[0, 2] + r[2, 0]) / s, (r[1, 2] + r[2, 1]) / s, 0.25 * s)
+        qw, qx, qy, qz = q
+        n = math.sqrt(qw * qw + qx * qx + qy * qy + qz * qz)
+        return cls(float(t[0]), float(t[1]), float(t[2]), qx / n, qy / n, qz / n, qw / n)
 
     @property
     def position(self) -> np.ndarray:

@@ -1,0 +1,64 @@
+"""MemoryConfig: the tunable parameters of the memory, loadable from YAML (unknown keys rejected)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from memory_stack.typed_config import build_dataclass, load_dataclass_file
+
+DEFAULT_ONTOLOGY = Path(__file__).resolve().parents[1] / "sim_configs" / "ontology.yaml"
+
+
+@dataclass
+class MemoryConfig:
+    """Association, evidence, consolidation and prior parameters."""
+
+    ontology_path: str | None = None  # None: sim_configs/ontology.yaml
+    # association
+    min_detection_confidence: float = 0.2
+    match_gate_m: float = 0.75  # an observation farther than this from an object is not that object
+    receptacle_match_gate_m: float = 1.2
+    label_noise_gate_m: float = 0.25  # a different label is accepted only this close (label noise)
+    move_threshold_m: float = 0.35  # a matched sighting this far from the remembered place is a move
+    min_state_confidence: float = 0.0  # state evidence (open/closed) below this is ignored
+    # existence
+    confirm_sightings: int = 2  # sightings before a tentative object becomes permanent
+    tentative_expiry_s: float = 900.0  # unconfirmed objects are dropped after this long
+    miss_evidence_to_close: float = 2.5  # accumulated misses that close a presence interval
+    miss_weight_without_depth: float = 0.5
+    occlusion_margin_m: float = 0.3
+    image_edge_margin: float = 0.05  # fraction of width/height ignored at the image border
+    min_view_range_m: float = 0.2
+    # support relation
+    support_footprint_margin_m: float = 0.15
+    support_gap_m: float = 0.25
+    # trajectory / observation coverage
+    trajectory_spacing_m: float = 1.0
+    trajectory_period_s: float = 300.0
+    observed_gap_s: float = 120.0
+    # learned priors (Gamma prior on move rate: prior_moves over prior_hours)
+    move_rate_prior_moves: float = 1.0
+    move_rate_prior_hours: float = 48.0
+    receptacle_move_rate_prior_moves: float = 0.05
+    receptacle_move_rate_prior_hours: float = 720.0
+    location_prior_strength: float = 3.0  # pseudo-counts spread over the ontology's typical receptacles
+    location_prior_floor: float = 0.2  # pseudo-count for every other known receptacle category
+
+    def __post_init__(self) -> None:
+        if self.confirm_sightings < 1:
+            raise ValueError("confirm_sightings must be >= 1")
+        if self.match_gate_m <= 0 or self.miss_evidence_to_close <= 0:
+            raise ValueError("match_gate_m and miss_evidence_to_close must be > 0")
+
+    @property
+    def ontology_file(self) -> Path:
+        return Path(self.ontology_path) if self.ontology_path else DEFAULT_ONTOLOGY
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> MemoryConfig:
+        return load_dataclass_file(cls, path)
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str = "<memory config>") -> MemoryConfig:
+        return build_dataclass(cls, data, source=source)

@@ -1,0 +1,107 @@
+"""The category ontology: synonyms, is_a, receptacle/openable categories, typical receptacles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from memory_stack.errors import BadInputError
+from memory_stack.typed_config import load_dataclass_file
+
+GENERIC_PARENTS = frozenset({"object", "furniture"})
+
+
+@dataclass
+class OntologyFile:
+    """The YAML layout of sim_configs/ontology.yaml."""
+
+    synonyms: dict[str, str] = field(default_factory=dict)
+    is_a: dict[str, str] = field(default_factory=dict)
+    receptacles: list[str] = field(default_factory=list)
+    openable: list[str] = field(default_factory=list)
+    typical_receptacles: dict[str, list[str]] = field(default_factory=dict)
+
+
+def normalise_label(label: str) -> str:
+    return "_".join(str(label).strip().lower().replace("-", " ").split())
+
+
+class Ontology:
+    """Category knowledge the robot is given; categories are open strings, unknown ones are allowed."""
+
+    def __init__(self, spec: OntologyFile, source: str = "<ontology>") -> None:
+        self.source = source
+        self.synonyms = {normalise_label(k): normalise_label(v) for k, v in spec.synonyms.items()}
+        self.parent = {normalise_label(k): normalise_label(v) for k, v in spec.is_a.items()}
+        self.receptacle_categories = frozenset(normalise_label(c) for c in spec.receptacles)
+        self.openable_categories = frozenset(normalise_label(c) for c in spec.openable)
+        self.typical = {normalise_label(k): [normalise_label(v) for v in vs]
+                        for k, vs in spec.typical_receptacles.items()}
+        for child in self.parent:
+            seen = {child}
+            node = child
+            while node in self.parent:
+                node = self.parent[node]
+                if node in seen:
+                    raise BadInputError(f"{source}: is_a.{child}: cycle through {node!r}")
+                seen.add(node)
+        self._known = set(self.parent) | set(self.parent.values()) | set(self.receptacle_categories) | set(self.typical)
+        self.canonical = lru_cache(maxsize=4096)(self._canonical)
+        self.compatibility = lru_cache(maxsize=16384)(self._compatibility)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Ontology:
+        return cls(load_dataclass_file(OntologyFile, path), source=str(path))
+
+    def _canonical(self, label: str) -> str:
+        name = normalise_label(label)
+        if name in self.synonyms:
+            return self.synonyms[name]
+        if name not in self._known and name.endswith("s"):
+            singular = name[:-1]
+            if singular in self.synonyms:
+                return self.synonyms[singular]
+            if singular in self._known:
+                return singular
+        return name
+
+    def ancestors(self, category: str) -> list[str]:
+        out = []
+        node = self.canonical(category)
+        while node in self.parent:
+            node = self.parent[node]
+            out.append(node)
+        return out
+
+    def is_a(self, category: str, parent: str) -> bool:
+        cat, par = self.canonical(category), self.canonical(parent)
+        return cat == par or par in self.ancestors(cat)
+
+    def descendants(self, category: str) -> set[str]:
+        root = self.canonical(category)
+        return {c for c in self._known if c != root and root in self.ancestors(c)}
+
+    def _compatibility(self, a: str, b: str) -> float:
+        """1.0 same category, 0.5 siblings under a specific parent (mug/glass), 0.0 otherwise."""
+        ca, cb = self.canonical(a), self.canonical(b)
+        if ca == cb:
+            return 1.0
+        pa, pb = self.parent.get(ca), self.parent.get(cb)
+        if pa is not None and pa == pb and pa not in GENERIC_PARENTS:
+            return 0.5
+        return 0.0
+
+    def is_receptacle(self, category: str) -> bool:
+        cat = self.canonical(category)
+        return cat in self.receptacle_categories
+
+    def is_openable(self, category: str) -> bool:
+        return self.canonical(category) in self.openable_categories
+
+    def typical_receptacles(self, category: str) -> list[str]:
+        cat = self.canonical(category)
+        for node in [cat, *self.ancestors(cat)]:
+            if node in self.typical:
+                return list(self.typical[node])
+        return []

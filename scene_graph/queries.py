@@ -1,0 +1,577 @@
+"""Read-only queries over a MemoryStore (free functions; MemoryStore's query methods delegate here)."""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import Counter, defaultdict
+from typing import TYPE_CHECKING
+
+import networkx as nx
+import numpy as np
+
+from memory_stack.errors import BadInputError
+from scene_graph.object_tracks import ABSENT, PRESENT, TENTATIVE, TrackedObject
+from scene_graph.records import (
+    LocationBelief,
+    LocationRecord,
+    MemoryEvent,
+    ObjectHistory,
+    Place,
+    PresenceInterval,
+    SceneObject,
+    StateRecord,
+    WorldSnapshot,
+)
+from scene_graph.spatial import build_places
+from scene_graph.temporal_index import TemporalIndex
+
+if TYPE_CHECKING:
+    from scene_graph.store import MemoryStore
+
+EVENT_KINDS = ("appeared", "moved", "disappeared", "state_changed", "opened", "closed")
+MAX_PRIOR_ALTERNATIVES = 8
+ABSENT_STAYS_GONE = 0.5  # share of an absent object's mass on "it left the house" (its last place)
+
+
+# ---------------------------------------------------------------------- resolution
+def resolve(store: MemoryStore, target: str) -> list[str]:
+    """Object ids a target names: an object id, a category (synonyms allowed) or a parent category."""
+    obj = store.tracks.get(target)
+    if obj is not None:
+        return [] if obj.status == TENTATIVE else [target]
+    onto = store.ontology
+    cat = onto.canonical(target)
+    cats = [cat, *sorted(onto.descendants(cat))]
+    out = []
+    for c in cats:
+        out.extend(oid for oid in store.by_category.get(c, ()) if store.tracks[oid].status != TENTATIVE)
+    return sorted(out, key=_id_order)
+
+
+def _id_order(oid: str) -> tuple[str, int]:
+    head, _, tail = oid.rpartition("_")
+    return (head, int(tail)) if tail.isdigit() else (oid, -1)
+
+
+def _category_of(store: MemoryStore, oid: str | None) -> str | None:
+    obj = store.tracks.get(oid) if oid is not None else None
+    return obj.category if obj is not None else None
+
+
+def _time(store: MemoryStore, t: float | None) -> float:
+    return store.now if t is None else float(t)
+
+
+def _is_current(store: MemoryStore, t: float | None) -> bool:
+    return t is None or t >= store.now
+
+
+# ---------------------------------------------------------------------- objects
+def object_at(store: MemoryStore, obj: TrackedObject, at: float | None) -> SceneObject | None:
+    """The object as believed at time `at` (None: now); None if it was not known yet."""
+    if obj.status == TENTATIVE:
+        return None
+    if _is_current(store, at):
+        return obj.to_scene_object(_category_of(store, obj.rests_on))
+    t = float(at)
+    loc = obj.location_at(t)
+    if loc is None:
+        return None
+    iv = obj.interval_at(t)
+    last = None
+    for candidate in obj.intervals:
+        if candidate.start <= t:
+            last = candidate
+    last_seen = min(last.last_seen, t) if last is not None else obj.first_seen
+    return SceneObject(obj.id, obj.category, loc.position, _shift(obj, loc, "min"), _shift(obj, loc, "max"),
+                       loc.room, loc.rests_on, loc.rests_on_category, obj.state_at(t), obj.confidence,
+                       obj.first_seen, last_seen, iv is not None, obj.is_receptacle)
+
+
+def _shift(obj: TrackedObject, loc: LocationRecord, which: str) -> tuple[float, float, float]:
+    corner = obj.bbox_min if which == "min" else obj.bbox_max
+    return tuple(float(c - p + q) for c, p, q in zip(corner, obj.position, loc.position))
+
+
+def get_object(store: MemoryStore, object_id: str, at: float | None) -> SceneObject | None:
+    obj = store.tracks.get(object_id)
+    return object_at(store, obj, at) if obj is not None else None
+
+
+def objects(store: MemoryStore, at: float | None, include_absent: bool) -> list[SceneObject]:
+    if _is_current(store, at):
+        out = []
+        for obj in store.tracks.values():
+            if obj.status == PRESENT or (include_absent and obj.status == ABSENT):
+                out.append(obj.to_scene_object(_category_of(store, obj.rests_on)))
+        return out
+    if not include_absent:
+        return snapshot(store, at).objects
+    out = [object_at(store, o, at) for o in store.tracks.values()]
+    return [o for o in out if o is not None]
+
+
+def receptacles(store: MemoryStore) -> list[SceneObject]:
+    return [o.to_scene_object(None) for o in store.tracks.values()
+            if o.is_receptacle and o.status in (PRESENT, ABSENT)]
+
+
+def temporal_index(store: MemoryStore) -> TemporalIndex:
+    key = (len(store.event_log), store.temporal_version)
+    cached = getattr(store, "_temporal_index", None)
+    if cached is None or cached[0] != key:
+        cached = (key, TemporalIndex(list(store.tracks.values())))
+        store._temporal_index = cached
+    return cached[1]
+
+
+def snapshot(store: MemoryStore, t: float | None) -> WorldSnapshot:
+    """Objects believed present at t, rebuilt from intervals, location and state histories."""
+    t = _time(store, t)
+    if t >= store.now:
+        return WorldSnapshot(t, objects(store, None, False))
+    index = temporal_index(store)
+    present, loc_idx, st_idx, iv_idx = index.at(t)
+    rows = np.flatnonzero(present)
+    loc_ref, st_ref, iv_last = index.loc_ref, index.st_ref, index.iv_last
+    st_list = st_idx.tolist()
+    iv_last_list = iv_last[iv_idx[rows]].tolist() if len(rows) else []
+    out = []
+    objs = index.objects
+    for n, i in enumerate(rows.tolist()):
+        o = objs[i]
+        loc = loc_ref[loc_idx[i]]
+        s = st_list[i]
+        out.append(SceneObject(o.id, o.category, loc.position, _shift(o, loc, "min"), _shift(o, loc, "max"),
+                               loc.room, loc.rests_on, loc.rests_on_category, st_ref[s] if s >= 0 else None,
+                               o.confidence, o.first_seen, min(iv_last_list[n], t), True, o.is_receptacle))
+    return WorldSnapshot(t, out)
+
+
+# ---------------------------------------------------------------------- temporal
+def history(store: MemoryStore, object_id: str, t0: float | None, t1: float | None) -> ObjectHistory:
+    obj = store.tracks.get(object_id)
+    if obj is None or obj.status == TENTATIVE:
+        ids = resolve(store, object_id)
+        if len(ids) != 1:
+            raise BadInputError(f"history: {object_id!r} is not a remembered object id"
+                                + (f" (it names {len(ids)} objects: {ids[:5]})" if ids else ""))
+        obj = store.tracks[ids[0]]
+    lo = -math.inf if t0 is None else float(t0)
+    hi = math.inf if t1 is None else float(t1)
+    intervals = [PresenceInterval(iv.object_id, iv.start, iv.end, iv.last_seen, iv.sightings)
+                 for iv in obj.intervals if iv.start <= hi and (iv.end is None or iv.end >= lo)]
+    locs = [loc for loc in obj.locations if lo <= loc.time <= hi]
+    before = obj.location_at(lo) if math.isfinite(lo) else None
+    if before is not None and (not locs or locs[0] is not before):
+        locs.insert(0, before)
+    states = [st for st in obj.states if lo <= st.time <= hi]
+    state_before = [st for st in obj.states if st.time < lo]
+    if state_before:
+        states.insert(0, state_before[-1])
+    events = [ev for ev in obj.events if lo <= ev.time <= hi]
+    return ObjectHistory(obj.id, obj.category, intervals, list(locs), [StateRecord(s.object_id, s.time, s.state)
+                                                                         for s in states], events)
+
+
+def _sorted_events(store: MemoryStore) -> list[MemoryEvent]:
+    if not store._events_sorted:
+        store.event_log.sort(key=lambda e: (e.time, e.id))
+        store._events_sorted = True
+        store._event_times = None
+    if getattr(store, "_event_times", None) is None or len(store._event_times) != len(store.event_log):
+        store._event_times = [e.time for e in store.event_log]
+    return store.event_log
+
+
+def _room_of_place(store: MemoryStore, place: str | None) -> str | None:
+    if place is None:
+        return None
+    obj = store.tracks.get(place)
+    return obj.room if obj is not None else place
+
+
+def _room_events(store: MemoryStore) -> dict[str | None, tuple[list[float], list[MemoryEvent]]]:
+    if store._room_events is None:
+        by_room: dict[str | None, list[MemoryEvent]] = defaultdict(list)
+        for ev in _sorted_events(store):
+            rooms = {ev.room}
+            if ev.kind == "moved":
+                rooms.add(_room_of_place(store, ev.from_place))
+            for r in rooms:
+                by_room[r].append(ev)
+        store._room_events = {r: ([e.time for e in evs], evs) for r, evs in by_room.items()}
+    return store._room_events
+
+
+def changes(store: MemoryStore, room: str, t0: float | None, t1: float | None) -> list[MemoryEvent]:
+    if store.rooms.names and room not in store.rooms.names:
+        raise BadInputError(f"changes: unknown room {room!r} (rooms: {', '.join(store.rooms.names)})")
+    times, evs = _room_events(store).get(room, ([], []))
+    lo = 0 if t0 is None else bisect.bisect_left(times, float(t0))
+    hi = len(times) if t1 is None else bisect.bisect_right(times, float(t1))
+    return evs[lo:hi]
+
+
+def events(store: MemoryStore, t0: float | None, t1: float | None, kinds, target: str | None) -> list[MemoryEvent]:
+    if isinstance(kinds, str):
+        kinds = [kinds]
+    if target is not None:
+        ids = resolve(store, target)
+        pool = sorted((ev for oid in ids for ev in store.tracks[oid].events), key=lambda e: (e.time, e.id))
+    else:
+        pool = _sorted_events(store)
+        times = store._event_times
+        lo = 0 if t0 is None else bisect.bisect_left(times, float(t0))
+        hi = len(times) if t1 is None else bisect.bisect_right(times, float(t1))
+        pool = pool[lo:hi]
+    out = []
+    for ev in pool:
+        if t0 is not None and ev.time < t0 or t1 is not None and ev.time > t1:
+            continue
+        if kinds is not None and not any(_kind_matches(ev, k) for k in kinds):
+            continue
+        out.append(ev)
+    return out
+
+
+def _kind_matches(ev: MemoryEvent, kind: str) -> bool:
+    if kind == "opened":
+        return ev.kind == "state_changed" and ev.new_state == "open"
+    if kind == "closed":
+        return ev.kind == "state_changed" and ev.new_state == "closed"
+    return ev.kind == kind
+
+
+def count(store: MemoryStore, event_kind: str, target: str, t0: float | None, t1: float | None) -> int:
+    if event_kind not in EVENT_KINDS:
+        raise BadInputError(f"count: unknown event kind {event_kind!r} (one of {', '.join(EVENT_KINDS)})")
+    return len(events(store, t0, t1, [event_kind], target))
+
+
+def first_seen(store: MemoryStore, target: str) -> float | None:
+    times = [store.tracks[oid].first_seen for oid in resolve(store, target)]
+    return min(times) if times else None
+
+
+def last_seen(store: MemoryStore, target: str) -> float | None:
+    times = [store.tracks[oid].last_seen for oid in resolve(store, target)]
+    return max(times) if times else None
+
+
+def observed_intervals(store: MemoryStore, t0: float | None, t1: float | None) -> list[tuple[float, float, str]]:
+    lo = -math.inf if t0 is None else float(t0)
+    hi = math.inf if t1 is None else float(t1)
+    return [(start, end, room) for room, start, end, _ in store.observed if end >= lo and start <= hi]
+
+
+def last_observed(store: MemoryStore, room: str | None, t: float) -> float | None:
+    """When the robot last looked at `room` at or before t (None: never)."""
+    best = None
+    for r, start, end, _ in store.observed:
+        if r == room and start <= t:
+            best = max(best or -math.inf, min(end, t))
+    return best
+
+
+# ---------------------------------------------------------------------- semantic priors
+def move_rate(store: MemoryStore, target: str) -> float:
+    """Moves per hour, Gamma-smoothed: (prior moves + observed moves) / (prior hours + observed hours)."""
+    cfg = store.config
+    ids = resolve(store, target)
+    is_rec = (store.tracks[ids[0]].is_receptacle if ids else store.ontology.is_receptacle(target))
+    a0 = cfg.receptacle_move_rate_prior_moves if is_rec else cfg.move_rate_prior_moves
+    b0 = cfg.receptacle_move_rate_prior_hours if is_rec else cfg.move_rate_prior_hours
+    moves, hours = 0, 0.0
+    now = store.now
+    for oid in ids:
+        obj = store.tracks[oid]
+        moves += sum(1 for ev in obj.events if ev.kind == "moved")
+        hours += max(0.0, now - obj.first_seen) / 3600.0
+    if len(ids) > 1:
+        moves, hours = moves / len(ids), hours / len(ids)
+    return (a0 + moves) / (b0 + hours)
+
+
+def location_prior(store: MemoryStore, category: str) -> dict[str, float]:
+    """P(receptacle category | object category): ontology pseudo-counts plus every remembered placement."""
+    cfg = store.config
+    onto = store.ontology
+    cat = onto.canonical(category)
+    key = (cat, len(store.event_log))
+    cache = store.__dict__.setdefault("_location_prior_cache", {})
+    if key in cache:
+        return dict(cache[key])
+    counts: Counter[str] = Counter()
+    known = {o.category for o in store.tracks.values() if o.is_receptacle and o.status != TENTATIVE}
+    typical = onto.typical_receptacles(cat)
+    for rc in known | set(typical):
+        counts[rc] += cfg.location_prior_floor
+    for rc in typical:
+        counts[rc] += cfg.location_prior_strength / len(typical)
+    for oid in store.by_category.get(cat, ()):
+        for loc in store.tracks[oid].locations:
+            if loc.rests_on_category is not None:
+                counts[loc.rests_on_category] += 1.0
+    total = sum(counts.values())
+    prior = {k: v / total for k, v in sorted(counts.items(), key=lambda kv: -kv[1])} if total > 0 else {}
+    cache.clear() if len(cache) > 512 else None
+    cache[key] = prior
+    return dict(prior)
+
+
+# ---------------------------------------------------------------------- locate
+def locate(store: MemoryStore, target: str, at: float | None) -> list[LocationBelief]:
+    """Where the target probably is at `at`: remembered places discounted by staleness, rest spread by prior.
+
+    P(still there) = exp(-move_rate * hours since last seen); the remainder goes to other known
+    receptacles in proportion to location_prior(category). Probabilities sum to 1 over the list.
+    """
+    ids = resolve(store, target)
+    t = _time(store, at)
+    known = []
+    for oid in ids:
+        so = object_at(store, store.tracks[oid], at)
+        if so is not None:
+            known.append(so)
+    if not known:
+        return []
+    w = 1.0 / len(known)
+    beliefs: list[LocationBelief] = []
+    leftover: dict[str, float] = defaultdict(float)  # category -> mass to spread over its prior
+    exclude: set[str] = set()
+    for so in known:
+        if so.present:
+            last = so.last_seen
+            if not _is_current(store, at):
+                seen_room = last_observed(store, so.room, t)
+                if seen_room is not None:
+                    last = min(t, max(last, seen_room) if seen_room <= t else last)
+            hours = max(0.0, t - last) / 3600.0
+            stay = math.exp(-move_rate(store, so.id) * hours) if not so.is_receptacle else 1.0
+            p = w * stay
+        else:
+            p = w * ABSENT_STAYS_GONE
+        beliefs.append(LocationBelief(so.id, so.category, so.position, so.room, so.rests_on, so.rests_on_category,
+                                      p, so.last_seen, so.present, "memory"))
+        if so.rests_on is not None:
+            exclude.add(so.rests_on)
+        if w - p > 1e-12:
+            leftover[so.category] += w - p
+    single = known[0].id if len(known) == 1 else None
+    for cat, mass in leftover.items():
+        alternatives: dict[str, float] = defaultdict(float)
+        for rcat, prob in location_prior(store, cat).items():
+            cands = [oid for oid in store.by_category.get(rcat, ())
+                     if store.tracks[oid].is_receptacle and store.tracks[oid].status == PRESENT
+                     and oid not in exclude]
+            for rid in cands:
+                alternatives[rid] += mass * prob / len(cands)
+        for rid, p in sorted(alternatives.items(), key=lambda kv: -kv[1])[:MAX_PRIOR_ALTERNATIVES]:
+            rec = store.tracks[rid]
+            top = (float(rec.position[0]), float(rec.position[1]), float(rec.bbox_max[2]))
+            beliefs.append(LocationBelief(single, cat, top, rec.room, rid, rec.category, p, None, False, "prior"))
+    total = sum(b.probability for b in beliefs)
+    if total > 0:
+        for b in beliefs:
+            b.probability /= total
+    beliefs.sort(key=lambda b: (-b.probability, b.source != "memory"))
+    return beliefs
+
+
+# ---------------------------------------------------------------------- contents
+def contents(store: MemoryStore, receptacle_or_room: str, at: float | None) -> list[SceneObject]:
+    """Movable objects on/in a receptacle (id or category) or in a room, at time `at`."""
+    key = receptacle_or_room
+    room = key if key in store.rooms.names else None
+    if room is None:
+        obj = store.tracks.get(key)
+        if obj is not None and obj.status != TENTATIVE:
+            rec_ids = {key}
+        else:
+            cat = store.ontology.canonical(key)
+            rec_ids = {oid for oid in store.by_category.get(cat, ()) if store.tracks[oid].is_receptacle
+                       and store.tracks[oid].status != TENTATIVE}
+            if not rec_ids and not store.ontology.is_receptacle(cat):
+                raise BadInputError(f"contents: {key!r} is neither a room, a receptacle id nor a receptacle category")
+    if _is_current(store, at):
+        if room is not None:
+            return [o.to_scene_object(_category_of(store, o.rests_on)) for o in store.tracks.values()
+                    if o.status == PRESENT and not o.is_receptacle and o.room == room]
+        out = []
+        for rid in sorted(rec_ids, key=_id_order):
+            for oid in sorted(store.contents_index.get(rid, ()), key=_id_order):
+                o = store.tracks[oid]
+                if o.status == PRESENT:
+                    out.append(o.to_scene_object(_category_of(store, o.rests_on)))
+        return out
+    snap = snapshot(store, at).objects
+    if room is not None:
+        return [o for o in snap if not o.is_receptacle and o.room == room]
+    return [o for o in snap if o.rests_on in rec_ids]
+
+
+# ---------------------------------------------------------------------- search
+def search(store: MemoryStore, text: str, k: int) -> list[tuple[SceneObject, float]]:
+    """Objects whose category is closest in meaning to `text` (MiniLM sentence embeddings)."""
+    if not isinstance(text, str) or not text.strip():
+        raise BadInputError("search: text must be a non-empty string")
+    cats = sorted({o.category for o in store.tracks.values() if o.status in (PRESENT, ABSENT)})
+    if not cats:
+        return []
+    vectors = _category_vectors(store, cats)
+    q = _query_vector(store, text)
+    sims = vectors @ q
+    ranked = np.argsort(-sims)
+    out: list[tuple[SceneObject, float]] = []
+    for ci in ranked:
+        members = [store.tracks[oid] for oid in store.by_category.get(cats[ci], ())]
+        members = sorted((o for o in members if o.status in (PRESENT, ABSENT)),
+                         key=lambda o: (o.status != PRESENT, -o.last_seen))
+        for o in members:
+            out.append((o.to_scene_object(_category_of(store, o.rests_on)), float(sims[ci])))
+            if len(out) >= k:
+                return out
+    return out
+
+
+def _embedder(store: MemoryStore):
+    emb = store.__dict__.get("_text_embedder")
+    if emb is None:
+        from scene_graph.text_embedding import TextEmbedder  # lazy: the store works without the model
+
+        emb = TextEmbedder()
+        store._text_embedder = emb
+    return emb
+
+
+def _category_vectors(store: MemoryStore, cats: list[str]) -> np.ndarray:
+    cache: dict[str, np.ndarray] = store.__dict__.setdefault("_category_vector_cache", {})
+    missing = [c for c in cats if c not in cache]
+    if missing:
+        vecs = np.asarray(_embedder(store).embed([c.replace("_", " ") for c in missing]), dtype=np.float32)
+        for c, v in zip(missing, vecs):
+            cache[c] = v / (np.linalg.norm(v) + 1e-9)
+    return np.stack([cache[c] for c in cats])
+
+
+def _query_vector(store: MemoryStore, text: str) -> np.ndarray:
+    cache: dict[str, np.ndarray] = store.__dict__.setdefault("_query_vector_cache", {})
+    v = cache.get(text)
+    if v is None:
+        v = np.asarray(_embedder(store).embed([text]), dtype=np.float32)[0]
+        v = v / (np.linalg.norm(v) + 1e-9)
+        if len(cache) > 1024:
+            cache.clear()
+        cache[text] = v
+    return v
+
+
+# ---------------------------------------------------------------------- spatial
+def place_graph(store: MemoryStore) -> tuple[dict[str, Place], nx.Graph]:
+    if store._places is None:
+        recs = [(o.id, o.position, o.bbox_min, o.bbox_max, o.room) for o in store.tracks.values()
+                if o.is_receptacle and o.status == PRESENT]
+        store._places = build_places(store.rooms, recs)
+    return store._places
+
+
+def _place_of(store: MemoryStore, name: str) -> str:
+    places, _ = place_graph(store)
+    if name in places:
+        return name
+    if f"place:room:{name}" in places:
+        return f"place:room:{name}"
+    if f"place:{name}" in places:
+        return f"place:{name}"
+    ids = resolve(store, name)
+    for oid in ids:
+        obj = store.tracks[oid]
+        if obj.rests_on is not None and f"place:{obj.rests_on}" in places:
+            return f"place:{obj.rests_on}"
+        if obj.room is not None and f"place:room:{obj.room}" in places:
+            return f"place:room:{obj.room}"
+    raise BadInputError(f"path: {name!r} is not a place, room, receptacle or object the memory knows")
+
+
+def path(store: MemoryStore, a: str, b: str) -> list[str]:
+    _, graph = place_graph(store)
+    pa, pb = _place_of(store, a), _place_of(store, b)
+    try:
+        return nx.shortest_path(graph, pa, pb, weight="weight")
+    except nx.NetworkXNoPath as exc:
+        raise BadInputError(f"path: no connection between {a!r} and {b!r} in the place graph") from exc
+
+
+def _region(store: MemoryStore):
+    if store.region.stale:
+        live = [o for o in store.tracks.values() if o.status == PRESENT]
+        store.region.rebuild([o.id for o in live], np.array([o.position for o in live]).reshape(-1, 3))
+    return store.region
+
+
+def nearest(store: MemoryStore, point, k: int) -> list[tuple[SceneObject, float]]:
+    out = []
+    for oid, d in _region(store).nearest(point, k):
+        o = store.tracks[oid]
+        out.append((o.to_scene_object(_category_of(store, o.rests_on)), d))
+    return out
+
+
+def within(store: MemoryStore, point, radius: float) -> list[SceneObject]:
+    return [store.tracks[oid].to_scene_object(_category_of(store, store.tracks[oid].rests_on))
+            for oid in _region(store).within(point, radius)]
+
+
+def layered_graph(store: MemoryStore) -> nx.DiGraph:
+    """Build the layered graph: building -> rooms -> places -> objects (+ support, connectivity, trajectory)."""
+    g = nx.DiGraph()
+    g.add_node("building", layer="building")
+    for name in store.rooms.names:
+        cx, cy = store.rooms.centre(name)
+        g.add_node(f"room:{name}", layer="room", name=name, position=(cx, cy, 0.0))
+        g.add_edge("building", f"room:{name}", relation="contains")
+    places, pgraph = place_graph(store)
+    for pid, pl in places.items():
+        g.add_node(pid, layer="place", kind=pl.kind, position=pl.position, room=pl.room)
+        if pl.room is not None and f"room:{pl.room}" in g:
+            g.add_edge(f"room:{pl.room}", pid, relation="contains")
+    for u, v, data in pgraph.edges(data=True):
+        g.add_edge(u, v, relation="connected", weight=data["weight"])
+        g.add_edge(v, u, relation="connected", weight=data["weight"])
+    for o in store.tracks.values():
+        if o.status != PRESENT:
+            continue
+        g.add_node(o.id, layer="object", category=o.category, position=tuple(map(float, o.position)),
+                   bbox_min=tuple(map(float, o.bbox_min)), bbox_max=tuple(map(float, o.bbox_max)), room=o.room,
+                   state=o.state, is_receptacle=o.is_receptacle, first_seen=o.first_seen, last_seen=o.last_seen)
+        holder = f"place:{o.rests_on}" if o.rests_on is not None else (
+            f"place:{o.id}" if o.is_receptacle else f"place:room:{o.room}")
+        if holder in g:
+            g.add_edge(holder, o.id, relation="contains")
+        if o.rests_on is not None:
+            g.add_edge(o.id, o.rests_on, relation="rests_on")
+    previous = None
+    for i, (t, x, y, z, yaw, room) in enumerate(store.trajectory):
+        node = f"agent:{i}"
+        g.add_node(node, layer="agent", time=t, position=(x, y, z), yaw=yaw, room=room)
+        if previous is not None:
+            g.add_edge(previous, node, relation="next")
+        previous = node
+    return g
+
+
+def episode_summary(store: MemoryStore, t0: float, t1: float, seen: set[str]) -> dict:
+    rooms = sorted({room for start, end, room in observed_intervals(store, t0, t1)})
+    evs = events(store, t0, t1, None, None)
+    by_kind = Counter(ev.kind for ev in evs)
+    return {"rooms_visited": rooms, "objects_seen": len(seen),
+            "categories_seen": sorted({store.tracks[o].category for o in seen if o in store.tracks}),
+            "event_counts": dict(by_kind), "first_event_id": evs[0].id if evs else None,
+            "last_event_id": evs[-1].id if evs else None, "t0": t0, "t1": t1}
+
+
+__all__ = ["resolve", "locate", "history", "changes", "contents", "count", "first_seen", "last_seen", "search",
+           "path", "snapshot", "objects", "receptacles", "events", "observed_intervals", "move_rate",
+           "location_prior", "layered_graph", "episode_summary", "ABSENT"]

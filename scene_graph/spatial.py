@@ -1,0 +1,172 @@
+"""Spatial memory: rooms from the floor plan, support relations, places, the layered graph, region index."""
+
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+import numpy as np
+import shapely
+from scipy.spatial import cKDTree
+
+from memory_stack.errors import BadInputError
+from scene_graph.records import Place
+from scene_graph.types import FloorPlan
+
+VIEWPOINT_STANDOFF_M = 0.6
+
+
+class RoomIndex:
+    """Point -> room name lookups over the prior floor plan's polygons."""
+
+    def __init__(self, floor_plan: FloorPlan | None) -> None:
+        self.floor_plan = floor_plan
+        self.names: list[str] = []
+        self.polygons: list[shapely.Polygon] = []
+        if floor_plan is None:
+            return
+        for i, room in enumerate(floor_plan.rooms):
+            if len(room.polygon) < 3:
+                raise BadInputError(f"floor_plan.rooms[{i}] ({room.name}): polygon needs >= 3 points")
+            poly = shapely.Polygon(room.polygon)
+            if not poly.is_valid or poly.area <= 0:
+                raise BadInputError(f"floor_plan.rooms[{i}] ({room.name}): polygon is not a valid area")
+            self.names.append(room.name)
+            self.polygons.append(poly)
+        for poly in self.polygons:
+            shapely.prepare(poly)
+        names = set(self.names)
+        for i, door in enumerate(floor_plan.doors):
+            for r in door.rooms:
+                if r not in names:
+                    raise BadInputError(f"floor_plan.doors[{i}]: unknown room {r!r}")
+
+    def room_of(self, x: float, y: float, tolerance_m: float = 0.3) -> str | None:
+        if not self.polygons:
+            return None
+        point = shapely.Point(x, y)
+        for name, poly in zip(self.names, self.polygons):
+            if poly.contains(point):
+                return name
+        best, best_d = None, tolerance_m
+        for name, poly in zip(self.names, self.polygons):
+            d = poly.distance(point)
+            if d <= best_d:
+                best, best_d = name, d
+        return best
+
+    def centre(self, name: str) -> tuple[float, float]:
+        poly = self.polygons[self.names.index(name)]
+        c = poly.centroid if poly.contains(poly.centroid) else poly.representative_point()
+        return (float(c.x), float(c.y))
+
+
+def find_support(position: np.ndarray, bbox_min: np.ndarray, rec_min: np.ndarray, rec_max: np.ndarray,
+                 footprint_margin: float, gap: float) -> int:
+    """Index of the receptacle box that holds (contains) or supports (top just below) the object, or -1.
+
+    rec_min/rec_max: Kx3 receptacle boxes. An object whose centre lies inside a box is in it (a mug
+    in the fridge); otherwise the receptacle whose footprint contains the object's centre and whose
+    top is closest to the object's bottom (within `gap`) supports it.
+    """
+    if len(rec_min) == 0:
+        return -1
+    m = footprint_margin
+    inside_xy = ((position[0] >= rec_min[:, 0] - m) & (position[0] <= rec_max[:, 0] + m)
+                 & (position[1] >= rec_min[:, 1] - m) & (position[1] <= rec_max[:, 1] + m))
+    if not inside_xy.any():
+        return -1
+    inside = inside_xy & (position[2] >= rec_min[:, 2]) & (position[2] <= rec_max[:, 2] - 0.02)
+    if inside.any():
+        idx = np.flatnonzero(inside)
+        volume = np.prod(rec_max[idx] - rec_min[idx], axis=1)
+        return int(idx[np.argmin(volume)])
+    vertical = np.abs(bbox_min[2] - rec_max[:, 2])
+    ok = inside_xy & (vertical <= gap)
+    if not ok.any():
+        return -1
+    idx = np.flatnonzero(ok)
+    return int(idx[np.argmin(vertical[idx])])
+
+
+def viewpoint_for(centre: np.ndarray, bbox_min: np.ndarray, bbox_max: np.ndarray,
+                  towards: tuple[float, float] | None) -> tuple[float, float, float]:
+    """A place to stand and look at a receptacle: in front of it, towards the room centre."""
+    cx, cy = float(centre[0]), float(centre[1])
+    if towards is None:
+        direction = np.array([1.0, 0.0])
+    else:
+        direction = np.array([towards[0] - cx, towards[1] - cy])
+        n = float(np.linalg.norm(direction))
+        direction = direction / n if n > 1e-6 else np.array([1.0, 0.0])
+    half = 0.5 * float(max(bbox_max[0] - bbox_min[0], bbox_max[1] - bbox_min[1]))
+    d = half + VIEWPOINT_STANDOFF_M
+    return (cx + d * float(direction[0]), cy + d * float(direction[1]), 0.0)
+
+
+def build_places(rooms: RoomIndex, receptacles: list[tuple[str, np.ndarray, np.ndarray, np.ndarray, str | None]]
+                 ) -> tuple[dict[str, Place], nx.Graph]:
+    """Places (room centres, doors, receptacle viewpoints) and their connectivity graph.
+
+    receptacles: (object id, position, bbox_min, bbox_max, room) of every known receptacle.
+    """
+    places: dict[str, Place] = {}
+    graph = nx.Graph()
+
+    def add(place: Place) -> None:
+        places[place.id] = place
+        graph.add_node(place.id)
+
+    for name in rooms.names:
+        cx, cy = rooms.centre(name)
+        add(Place(f"place:room:{name}", "room", (cx, cy, 0.0), name))
+    if rooms.floor_plan is not None:
+        for i, door in enumerate(rooms.floor_plan.doors):
+            pid = f"place:door:{i}:{door.rooms[0]}-{door.rooms[1]}"
+            add(Place(pid, "door", (float(door.at[0]), float(door.at[1]), 0.0), None))
+            for r in door.rooms:
+                _connect(graph, places, pid, f"place:room:{r}")
+    for rid, pos, bmin, bmax, room in receptacles:
+        towards = rooms.centre(room) if room in rooms.names else None
+        pid = f"place:{rid}"
+        add(Place(pid, "receptacle", viewpoint_for(pos, bmin, bmax, towards), room, rid))
+        if room is not None and f"place:room:{room}" in places:
+            _connect(graph, places, pid, f"place:room:{room}")
+    return places, graph
+
+
+def _connect(graph: nx.Graph, places: dict[str, Place], a: str, b: str) -> None:
+    pa, pb = places[a].position, places[b].position
+    graph.add_edge(a, b, weight=math.hypot(pa[0] - pb[0], pa[1] - pb[1]))
+
+
+class RegionIndex:
+    """Nearest / radius queries over object positions (a KD-tree, rebuilt lazily after changes)."""
+
+    def __init__(self) -> None:
+        self._tree: cKDTree | None = None
+        self._ids: list[str] = []
+
+    def invalidate(self) -> None:
+        self._tree = None
+
+    def rebuild(self, ids: list[str], positions: np.ndarray) -> None:
+        self._ids = ids
+        self._tree = cKDTree(positions) if len(ids) else None
+
+    @property
+    def stale(self) -> bool:
+        return self._tree is None
+
+    def nearest(self, point: tuple[float, float, float], k: int) -> list[tuple[str, float]]:
+        if self._tree is None or not self._ids:
+            return []
+        k = min(k, len(self._ids))
+        dist, idx = self._tree.query(np.asarray(point, dtype=float), k=k)
+        dist, idx = np.atleast_1d(dist), np.atleast_1d(idx)
+        return [(self._ids[i], float(d)) for d, i in zip(dist, idx)]
+
+    def within(self, point: tuple[float, float, float], radius: float) -> list[str]:
+        if self._tree is None:
+            return []
+        return [self._ids[i] for i in self._tree.query_ball_point(np.asarray(point, dtype=float), radius)]

@@ -1,0 +1,974 @@
+"""MemoryStore: the robot's long-term memory (spatial, temporal, episodic, semantic) over a durable SQLite log.
+
+Writes go through `ingest(frame)` (one SQLite transaction per frame); everything else is read-only
+queries that take times as float seconds since d1 00:00 (None = latest). The in-memory objects,
+graph and indexes are rebuilt from the file on open; the file is the source of truth.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from collections import defaultdict
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+from memory_stack.errors import BadInputError
+from scene_graph import queries
+from scene_graph.association import assign, association_costs
+from scene_graph.config import MemoryConfig
+from scene_graph.object_tracks import ABSENT, PRESENT, TENTATIVE, ObjectArrays, TrackedObject
+from scene_graph.ontology import Ontology
+from scene_graph.records import (
+    Episode,
+    Fact,
+    IngestResult,
+    LocationBelief,
+    LocationRecord,
+    MemoryEvent,
+    ObjectHistory,
+    Place,
+    PresenceInterval,
+    SceneObject,
+    StateRecord,
+    WorldSnapshot,
+)
+from scene_graph.spatial import RegionIndex, RoomIndex, find_support
+from scene_graph.sqlite_log import open_log, read_meta, write_meta
+from scene_graph.types import Door, FloorPlan, Frame, Observation, Room
+from scene_graph.visibility import miss_weights
+
+__all__ = ["MemoryStore", "MemoryConfig", "SceneObject", "Place", "PresenceInterval", "MemoryEvent", "Fact",
+           "Episode", "LocationBelief", "ObjectHistory", "WorldSnapshot", "IngestResult"]
+
+_ontology_cache: dict[str, Ontology] = {}
+
+
+def load_ontology(path: Path) -> Ontology:
+    key = str(path)
+    if key not in _ontology_cache:
+        _ontology_cache[key] = Ontology.load(path)
+    return _ontology_cache[key]
+
+
+class MemoryStore:
+    """The memory. Construct with `MemoryStore.open(path, floor_plan, config)`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None, floor_plan: FloorPlan | None,
+                 config: MemoryConfig) -> None:
+        self.conn = conn
+        self.db_path = path
+        self.config = config
+        self.ontology = load_ontology(config.ontology_file)
+        self._reset_state()
+        self._load()
+        if floor_plan is not None:
+            self.set_floor_plan(floor_plan)
+
+    # ------------------------------------------------------------------ lifecycle
+    @classmethod
+    def open(cls, path: str | Path | None = None, floor_plan: FloorPlan | None = None,
+             config: MemoryConfig | None = None) -> MemoryStore:
+        conn = open_log(path)
+        try:
+            return cls(conn, Path(path) if path is not None else None, floor_plan, config or MemoryConfig())
+        except BaseException:
+            conn.close()
+            raise
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def __enter__(self) -> MemoryStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _reset_state(self) -> None:
+        self.tracks: dict[str, TrackedObject] = {}
+        self.arrays = ObjectArrays()
+        self.by_category: dict[str, set[str]] = defaultdict(set)
+        self.contents_index: dict[str, set[str]] = defaultdict(set)
+        self.tentative: set[str] = set()
+        self.event_log: list[MemoryEvent] = []
+        self.observed: list[list] = []  # [room, start, end, row id]
+        self.trajectory: list[tuple[float, float, float, float, float, str | None]] = []
+        self.episode_map: dict[int, Episode] = {}
+        self.open_episode_objects: dict[int, set[str]] = {}
+        self.fact_map: dict[int, Fact] = {}
+        self.rooms = RoomIndex(None)
+        self.last_frame_id = -1
+        self.last_time = -math.inf
+        self.next_object_number = 0
+        self._places: tuple[dict[str, Place], nx.Graph] | None = None
+        self.region = RegionIndex()
+        self._events_sorted = True
+        self._room_events: dict[str | None, list[MemoryEvent]] | None = None
+        self._event_times: list[float] | None = None
+        self.temporal_version = 0
+
+    # ------------------------------------------------------------------ floor plan
+    @property
+    def floor_plan(self) -> FloorPlan | None:
+        return self.rooms.floor_plan
+
+    def set_floor_plan(self, floor_plan: FloorPlan) -> None:
+        rooms = RoomIndex(floor_plan)
+        self.rooms = rooms
+        self._write_tx(lambda: write_meta(self.conn, "floor_plan", json.dumps(_floor_plan_to_json(floor_plan))))
+        for obj in self.tracks.values():
+            obj.room = self.rooms.room_of(float(obj.position[0]), float(obj.position[1]))
+        self._places = None
+
+    # ------------------------------------------------------------------ loading
+    def _load(self) -> None:
+        c = self.conn
+        meta = read_meta(c)
+        self.last_frame_id = int(meta.get("last_frame_id", -1))
+        self.last_time = float(meta.get("last_time", "-inf"))
+        self.next_object_number = int(meta.get("next_object_number", 0))
+        if "floor_plan" in meta:
+            self.rooms = RoomIndex(_floor_plan_from_json(json.loads(meta["floor_plan"])))
+        rows = c.execute("SELECT id, category, is_receptacle, status, x, y, z, min_x, min_y, min_z, max_x, max_y, "
+                         "max_z, room, rests_on, state, sightings, first_seen, last_seen, misses, first_miss, votes, "
+                         "embedding, created_frame FROM objects ORDER BY rowid").fetchall()
+        for r in rows:
+            obj = TrackedObject(r[0], r[1], bool(r[2]), np.array(r[4:7], dtype=float), np.array(r[7:10], dtype=float),
+                                np.array(r[10:13], dtype=float), r[17], r[23] if r[23] is not None else -1)
+            obj.status = r[3]
+            obj.room, obj.rests_on, obj.state = r[13], r[14], r[15]
+            obj.sightings, obj.last_seen, obj.misses, obj.first_miss = r[16], r[18], r[19], r[20]
+            obj.votes = json.loads(r[21])
+            if r[22] is not None:
+                obj.embedding = np.frombuffer(r[22], dtype=np.float32).copy()
+            self._register(obj)
+        for oid, row_id, start, end, last_seen, sightings in c.execute(
+                "SELECT object_id, id, start, end, last_seen, sightings FROM intervals ORDER BY start, id"):
+            obj = self.tracks.get(oid)
+            if obj is not None:
+                obj.intervals.append(PresenceInterval(oid, start, end, last_seen, sightings))
+                obj.interval_rows.append(row_id)
+        for obj in self.tracks.values():
+            if obj.status == PRESENT and obj.intervals and obj.intervals[-1].end is None:
+                obj.intervals[-1].last_seen = obj.last_seen
+        for oid, t, x, y, z, room, rests_on, rcat in c.execute(
+                "SELECT object_id, time, x, y, z, room, rests_on, rests_on_category FROM locations ORDER BY time, id"):
+            obj = self.tracks.get(oid)
+            if obj is not None:
+                obj.locations.append(LocationRecord(oid, t, (x, y, z), room, rests_on, rcat))
+        for oid, t, state in c.execute("SELECT object_id, time, state FROM states ORDER BY time, id"):
+            obj = self.tracks.get(oid)
+            if obj is not None:
+                obj.states.append(StateRecord(oid, t, state))
+        for row in c.execute("SELECT id, kind, object_id, category, time, x, y, z, room, from_place, to_place, "
+                             "old_state, new_state, frame_ids FROM events ORDER BY time, id"):
+            pos = (row[5], row[6], row[7]) if row[5] is not None else None
+            ev = MemoryEvent(row[1], row[2], row[3], row[4], pos, row[8], row[9], row[10], row[11], row[12],
+                             tuple(json.loads(row[13])), row[0])
+            self.event_log.append(ev)
+            obj = self.tracks.get(ev.object_id)
+            if obj is not None:
+                obj.events.append(ev)
+        for row_id, room, start, end in c.execute("SELECT id, room, start, end FROM observed ORDER BY start, id"):
+            self.observed.append([room, start, end, row_id])
+        self.trajectory = [tuple(r) for r in c.execute(
+            "SELECT time, x, y, z, yaw, room FROM trajectory ORDER BY time, id")]
+        for row in c.execute("SELECT id, kind, name, start, end, summary FROM episodes ORDER BY id"):
+            self.episode_map[row[0]] = Episode(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]))
+            if row[4] is None:
+                self.open_episode_objects[row[0]] = set()
+        for row in c.execute("SELECT id, subject, predicate, object, valid_from, valid_to, recorded_at, retired_at, "
+                             "confidence, provenance FROM facts ORDER BY id"):
+            self.fact_map[row[0]] = Fact(*row)
+        for obj in self.tracks.values():
+            if obj.status == PRESENT and obj.rests_on is not None:
+                self.contents_index[obj.rests_on].add(obj.id)
+
+    def _register(self, obj: TrackedObject) -> None:
+        self.tracks[obj.id] = obj
+        self.arrays.add(obj)
+        self.by_category[obj.category].add(obj.id)
+        if obj.status == TENTATIVE:
+            self.tentative.add(obj.id)
+        self.region.invalidate()
+
+    # ------------------------------------------------------------------ transactions
+    def _write_tx(self, fn) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            fn()
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # ------------------------------------------------------------------ ingest
+    def ingest(self, frame: Frame) -> IngestResult:
+        """Fold one frame's observations into memory; one SQLite transaction (all or nothing)."""
+        observations = [ob for ob in _validate_frame(frame) if ob.confidence >= self.config.min_detection_confidence]
+        if frame.time < self.last_time - 1e-6:
+            raise BadInputError(f"frame {frame.frame_id}: time {frame.time} is before the last ingested time "
+                                f"{self.last_time}; frames must arrive in time order")
+        result = IngestResult(frame.frame_id)
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._ingest(frame, observations, result)
+            write_meta(self.conn, "last_frame_id", str(frame.frame_id))
+            write_meta(self.conn, "last_time", repr(float(frame.time)))
+            write_meta(self.conn, "next_object_number", str(self.next_object_number))
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            self._reset_state()
+            self._load()
+            raise
+        self.last_frame_id = frame.frame_id
+        self.last_time = max(self.last_time, float(frame.time))
+        return result
+
+    def _ingest(self, frame: Frame, observations: list[Observation], result: IngestResult) -> None:
+        cfg = self.config
+        onto = self.ontology
+        t = float(frame.time)
+        cats = [onto.canonical(o.category) for o in observations]
+        n_obs = len(observations)
+        matched_idx: set[int] = set()
+        if n_obs:
+            obs_pos = np.array([o.centroid for o in observations], dtype=float)
+            obs_min = np.array([o.bbox_min for o in observations], dtype=float)
+            obs_max = np.array([o.bbox_max for o in observations], dtype=float)
+            obs_rec = np.array([onto.is_receptacle(c) for c in cats], dtype=bool)
+            a = self.arrays
+            n = a.size
+            active = (a.status[:n] == PRESENT) | (a.status[:n] == TENTATIVE)
+            cand = np.flatnonzero(active)
+            if len(cand):
+                gate_max = max(cfg.match_gate_m, cfg.receptacle_match_gate_m)
+                lo, hi = obs_pos.min(axis=0) - gate_max, obs_pos.max(axis=0) + gate_max
+                p = a.pos[cand]
+                near = np.all((p >= lo) & (p <= hi), axis=1)
+                cand = cand[near]
+            pairs: list[tuple[int, int]] = []
+            if len(cand):
+                d2 = ((obs_pos[:, None, :] - a.pos[cand][None, :, :]) ** 2).sum(axis=2)
+                cand = cand[(d2 <= max(cfg.match_gate_m, cfg.receptacle_match_gate_m) ** 2).any(axis=0)]
+            if len(cand):
+                owners = [a.owner[i] for i in cand]
+                gate = np.where(a.is_rec[cand], cfg.receptacle_match_gate_m, cfg.match_gate_m)
+                cost = association_costs(obs_pos, obs_min, obs_max, cats, obs_rec,
+                                         [o.embedding for o in observations],
+                                         a.pos[cand], a.bmin[cand], a.bmax[cand], [o.category for o in owners],
+                                         a.is_rec[cand], [o.embedding for o in owners],
+                                         onto.compatibility, gate, cfg.label_noise_gate_m)
+                pairs = assign(cost)
+            matched_obs = set()
+            for i, j in pairs:
+                obj = a.owner[int(cand[j])]
+                matched_obs.add(i)
+                matched_idx.add(obj.idx)
+                self._update_matched(obj, observations[i], cats[i], frame, result)
+            for i in range(n_obs):
+                if i in matched_obs:
+                    continue
+                obj = self._reidentify(cats[i], bool(obs_rec[i]), obs_pos[i])
+                if obj is not None:
+                    matched_idx.add(obj.idx)
+                    self._reappear(obj, observations[i], obs_pos[i], obs_min[i], obs_max[i], frame, result)
+                else:
+                    obj = self._create(observations[i], cats[i], bool(obs_rec[i]), obs_pos[i], obs_min[i],
+                                       obs_max[i], frame)
+                    matched_idx.add(obj.idx)
+                    result.created.append(obj.id)
+        self._negative_evidence(frame, matched_idx, result)
+        self._expire_tentative(t, result)
+        self._record_coverage(frame)
+        for seen in self.open_episode_objects.values():
+            seen.update(result.matched)
+
+    def _update_matched(self, obj: TrackedObject, ob: Observation, cat: str, frame: Frame,
+                        result: IngestResult) -> None:
+        cfg = self.config
+        t = float(frame.time)
+        pos = np.asarray(ob.centroid, dtype=float)
+        bmin, bmax = np.asarray(ob.bbox_min, dtype=float), np.asarray(ob.bbox_max, dtype=float)
+        obj.sightings += 1
+        obj.last_seen = t
+        obj.last_frame = frame.frame_id
+        obj.misses = 0.0
+        obj.first_miss = None
+        obj.votes[cat] = obj.votes.get(cat, 0.0) + max(ob.confidence, 0.05)
+        if ob.embedding is not None:
+            e = np.asarray(ob.embedding, dtype=np.float32).ravel()
+            if obj.embedding is None or obj.embedding.shape != e.shape:
+                obj.embedding = e
+            else:
+                obj.embedding = (obj.embedding * 0.8 + e * 0.2).astype(np.float32)
+        moved = (obj.status == PRESENT and not obj.is_receptacle
+                 and float(np.linalg.norm(pos - obj.position)) > cfg.move_threshold_m)
+        if moved:
+            obj.position, obj.bbox_min, obj.bbox_max = pos, bmin, bmax
+            self._relocate(obj, t, "moved", frame, result)
+        else:
+            w = 1.0 / min(obj.sightings, 20)
+            obj.position = obj.position + (pos - obj.position) * w
+            obj.bbox_min = obj.bbox_min + (bmin - obj.bbox_min) * w
+            obj.bbox_max = obj.bbox_max + (bmax - obj.bbox_max) * w
+        result.matched.append(obj.id)
+        if obj.status == TENTATIVE:
+            if obj.sightings >= cfg.confirm_sightings:
+                self._confirm(obj, frame, result)
+        elif obj.intervals:
+            iv = obj.intervals[-1]
+            iv.last_seen = t
+            iv.sightings += 1
+        self._vote_category(obj, t, frame)
+        if ob.state is not None and ob.state_confidence >= cfg.min_state_confidence and obj.status == PRESENT:
+            self._set_state(obj, ob.state, t, frame, result)
+        self.arrays.update(obj)
+        self.conn.execute(
+            "UPDATE objects SET x=?, y=?, z=?, min_x=?, min_y=?, min_z=?, max_x=?, max_y=?, max_z=?, sightings=?, "
+            "last_seen=?, misses=0, first_miss=NULL, votes=?, status=?, category=? WHERE id=?",
+            (*map(float, obj.position), *map(float, obj.bbox_min), *map(float, obj.bbox_max), obj.sightings, t,
+             json.dumps(obj.votes), obj.status, obj.category, obj.id))
+        if obj.status == PRESENT and obj.interval_rows:
+            self.conn.execute("UPDATE intervals SET last_seen=?, sightings=? WHERE id=?",
+                              (t, obj.intervals[-1].sightings, obj.interval_rows[-1]))
+
+    def _vote_category(self, obj: TrackedObject, t: float, frame: Frame) -> None:
+        best = max(obj.votes, key=obj.votes.get)
+        if best == obj.category or obj.votes[best] <= obj.votes.get(obj.category, 0.0):
+            return
+        self.by_category[obj.category].discard(obj.id)
+        old = obj.category
+        obj.category = best
+        self.by_category[best].add(obj.id)
+        if obj.status == PRESENT:
+            for fact in list(self.fact_map.values()):
+                if fact.subject == obj.id and fact.predicate == "is_a" and fact.object == old \
+                        and fact.retired_at is None:
+                    self.retire_fact(fact.id, t, _in_tx=True)
+            self.add_fact(obj.id, "is_a", best, valid_from=obj.first_seen, recorded_at=t, confidence=obj.confidence,
+                          provenance=f"frame:{frame.frame_id}", _in_tx=True)
+
+    def _set_state(self, obj: TrackedObject, state: str, t: float, frame: Frame, result: IngestResult) -> None:
+        state = str(state)
+        if obj.state == state:
+            return
+        old = obj.state
+        obj.state = state
+        self.temporal_version += 1
+        obj.states.append(StateRecord(obj.id, t, state))
+        self.conn.execute("INSERT INTO states(object_id, time, state) VALUES (?, ?, ?)", (obj.id, t, state))
+        self.conn.execute("UPDATE objects SET state=? WHERE id=?", (state, obj.id))
+        if old is not None:
+            self._emit(MemoryEvent("state_changed", obj.id, obj.category, t, _vec(obj.position), obj.room,
+                                   old_state=old, new_state=state, frame_ids=(frame.frame_id,)), obj, result)
+
+    def _create(self, ob: Observation, cat: str, is_rec: bool, pos, bmin, bmax, frame: Frame) -> TrackedObject:
+        oid = f"{cat}_{self.next_object_number}"
+        self.next_object_number += 1
+        obj = TrackedObject(oid, cat, is_rec, pos.copy(), bmin.copy(), bmax.copy(), float(frame.time),
+                            frame.frame_id)
+        obj.votes = {cat: max(ob.confidence, 0.05)}
+        if ob.embedding is not None:
+            obj.embedding = np.asarray(ob.embedding, dtype=np.float32).ravel()
+        if ob.state is not None:
+            obj.state = str(ob.state)
+        obj.room = self.rooms.room_of(float(pos[0]), float(pos[1]))
+        self._register(obj)
+        self.conn.execute(
+            "INSERT INTO objects(id, category, is_receptacle, status, x, y, z, min_x, min_y, min_z, max_x, max_y, "
+            "max_z, room, rests_on, state, sightings, first_seen, last_seen, misses, first_miss, votes, embedding, "
+            "created_frame) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (oid, cat, int(is_rec), obj.status, *map(float, pos), *map(float, bmin), *map(float, bmax), obj.room,
+             None, obj.state, 1, obj.first_seen, obj.last_seen, 0.0, None, json.dumps(obj.votes),
+             obj.embedding.tobytes() if obj.embedding is not None else None, frame.frame_id))
+        if self.config.confirm_sightings <= 1:
+            self._confirm(obj, frame, None)
+        return obj
+
+    def _confirm(self, obj: TrackedObject, frame: Frame, result: IngestResult | None) -> None:
+        """A tentative object has been seen often enough: make it permanent (or recognise a missing one)."""
+        self.tentative.discard(obj.id)
+        missing = self._reidentify(obj.category, obj.is_receptacle, obj.position)
+        if missing is not None:
+            self._fold_into(obj, missing, frame, result)
+            return
+        obj.status = PRESENT
+        t0 = obj.first_seen
+        cur = self.conn.execute("INSERT INTO intervals(object_id, start, end, last_seen, sightings) "
+                                "VALUES (?, ?, NULL, ?, ?)", (obj.id, t0, obj.last_seen, obj.sightings))
+        obj.intervals.append(PresenceInterval(obj.id, t0, None, obj.last_seen, obj.sightings))
+        obj.interval_rows.append(cur.lastrowid)
+        self._update_support(obj)
+        self._add_location(obj, t0)
+        if obj.state is not None:
+            obj.states.append(StateRecord(obj.id, t0, obj.state))
+            self.conn.execute("INSERT INTO states(object_id, time, state) VALUES (?, ?, ?)", (obj.id, t0, obj.state))
+        self.conn.execute("UPDATE objects SET status=?, rests_on=?, room=? WHERE id=?",
+                          (PRESENT, obj.rests_on, obj.room, obj.id))
+        self.arrays.update(obj)
+        self._emit(MemoryEvent("appeared", obj.id, obj.category, t0, _vec(obj.position), obj.room,
+                               to_place=self._place_name(obj), frame_ids=(obj.created_frame, frame.frame_id)),
+                   obj, result)
+        self.add_fact(obj.id, "is_a", obj.category, valid_from=t0, recorded_at=float(frame.time),
+                      confidence=obj.confidence, provenance=f"frame:{frame.frame_id}", _in_tx=True)
+        if obj.is_receptacle:
+            self._places = None
+            self._attach_to_new_receptacle(obj)
+
+    def _reidentify(self, cat: str, is_rec: bool, pos: np.ndarray) -> TrackedObject | None:
+        """The nearest object of this category that the memory believes has left: the same object, moved."""
+        best, best_d = None, math.inf
+        for oid in self.by_category.get(cat, ()):
+            obj = self.tracks[oid]
+            if obj.status != ABSENT or obj.is_receptacle != is_rec:
+                continue
+            d = float(np.linalg.norm(obj.position - pos))
+            if d < best_d:
+                best, best_d = obj, d
+        return best
+
+    def _reappear(self, obj: TrackedObject, ob: Observation, pos, bmin, bmax, frame: Frame,
+                  result: IngestResult) -> None:
+        t = float(frame.time)
+        moved = float(np.linalg.norm(pos - obj.position)) > self.config.move_threshold_m
+        obj.position, obj.bbox_min, obj.bbox_max = pos.copy(), bmin.copy(), bmax.copy()
+        self._open_interval(obj, t, t, 1)
+        obj.sightings += 1
+        obj.last_seen, obj.last_frame = t, frame.frame_id
+        obj.misses, obj.first_miss = 0.0, None
+        self._relocate(obj, t, "moved" if moved else "appeared", frame, result)
+        result.matched.append(obj.id)
+        if ob.state is not None:
+            self._set_state(obj, ob.state, t, frame, result)
+        self._save_object(obj)
+
+    def _open_interval(self, obj: TrackedObject, start: float, last_seen: float, sightings: int) -> None:
+        self.temporal_version += 1
+        obj.status = PRESENT
+        cur = self.conn.execute("INSERT INTO intervals(object_id, start, end, last_seen, sightings) "
+                                "VALUES (?, ?, NULL, ?, ?)", (obj.id, start, last_seen, sightings))
+        obj.intervals.append(PresenceInterval(obj.id, start, None, last_seen, sightings))
+        obj.interval_rows.append(cur.lastrowid)
+
+    def _fold_into(self, new: TrackedObject, old: TrackedObject, frame: Frame, result: IngestResult | None) -> None:
+        """`new` (never confirmed) is `old` seen somewhere else: `old` moved (or came back) to `new`'s place."""
+        t = new.first_seen
+        moved = float(np.linalg.norm(new.position - old.position)) > self.config.move_threshold_m
+        if old.status == ABSENT:
+            self._open_interval(old, max(t, old.intervals[-1].end or t) if old.intervals else t, new.last_seen,
+                                new.sightings)
+        old.position, old.bbox_min, old.bbox_max = new.position, new.bbox_min, new.bbox_max
+        old.sightings += new.sightings
+        old.last_seen = max(old.last_seen, new.last_seen)
+        old.misses, old.first_miss = 0.0, None
+        self._drop(new)
+        self._relocate(old, t, "moved" if moved else "appeared", frame, result,
+                       frame_ids=(new.created_frame, frame.frame_id))
+        if new.state is not None:
+            self._set_state(old, new.state, float(frame.time), frame, result or IngestResult(frame.frame_id))
+        self._save_object(old)
+        if result is not None:
+            result.matched.append(old.id)
+
+    def _relocate(self, obj: TrackedObject, t: float, kind: str, frame: Frame, result: IngestResult | None,
+                  frame_ids: tuple[int, ...] | None = None) -> None:
+        before = self._place_name(obj)
+        if obj.rests_on is not None:
+            self.contents_index[obj.rests_on].discard(obj.id)
+        obj.room = self.rooms.room_of(float(obj.position[0]), float(obj.position[1]))
+        self._update_support(obj)
+        self._add_location(obj, t)
+        self.arrays.update(obj)
+        self.region.invalidate()
+        self._emit(MemoryEvent(kind, obj.id, obj.category, t, _vec(obj.position), obj.room,
+                               from_place=before if kind == "moved" else None, to_place=self._place_name(obj),
+                               frame_ids=frame_ids or (frame.frame_id,)), obj, result)
+        if obj.is_receptacle:
+            self._places = None
+
+    def _drop(self, obj: TrackedObject) -> None:
+        """Forget an object that never became permanent."""
+        self.tentative.discard(obj.id)
+        self.tracks.pop(obj.id, None)
+        self.by_category[obj.category].discard(obj.id)
+        self.arrays.remove(obj)
+        self.region.invalidate()
+        self.conn.execute("DELETE FROM objects WHERE id=?", (obj.id,))
+
+    def _update_support(self, obj: TrackedObject) -> None:
+        if obj.is_receptacle:
+            obj.rests_on = None
+            return
+        a = self.arrays
+        n = a.size
+        rec = np.flatnonzero((a.status[:n] == PRESENT) & a.is_rec[:n])
+        k = find_support(obj.position, obj.bbox_min, a.bmin[rec], a.bmax[rec],
+                         self.config.support_footprint_margin_m, self.config.support_gap_m)
+        obj.rests_on = a.owner[int(rec[k])].id if k >= 0 else None
+        if obj.rests_on is not None and obj.status == PRESENT:
+            self.contents_index[obj.rests_on].add(obj.id)
+
+    def _attach_to_new_receptacle(self, rec: TrackedObject) -> None:
+        a = self.arrays
+        n = a.size
+        m = self.config.support_footprint_margin_m
+        p = a.pos[:n]
+        near = ((a.status[:n] == PRESENT) & ~a.is_rec[:n]
+                & (p[:, 0] >= rec.bbox_min[0] - m) & (p[:, 0] <= rec.bbox_max[0] + m)
+                & (p[:, 1] >= rec.bbox_min[1] - m) & (p[:, 1] <= rec.bbox_max[1] + m))
+        for i in np.flatnonzero(near):
+            obj = a.owner[int(i)]
+            if obj.rests_on is None:
+                self._update_support(obj)
+                if obj.rests_on is not None:
+                    if obj.locations:
+                        loc = obj.locations[-1]
+                        loc.rests_on, loc.rests_on_category = obj.rests_on, rec.category
+                        self.conn.execute("UPDATE locations SET rests_on=?, rests_on_category=? WHERE object_id=? "
+                                          "AND time=?", (obj.rests_on, rec.category, obj.id, loc.time))
+                    self.conn.execute("UPDATE objects SET rests_on=? WHERE id=?", (obj.rests_on, obj.id))
+
+    def _add_location(self, obj: TrackedObject, t: float) -> None:
+        self.temporal_version += 1
+        rcat = self.tracks[obj.rests_on].category if obj.rests_on in self.tracks else None
+        pos = _vec(obj.position)
+        obj.locations.append(LocationRecord(obj.id, t, pos, obj.room, obj.rests_on, rcat))
+        self.conn.execute("INSERT INTO locations(object_id, time, x, y, z, room, rests_on, rests_on_category) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (obj.id, t, *pos, obj.room, obj.rests_on, rcat))
+
+    def _save_object(self, obj: TrackedObject) -> None:
+        self.arrays.update(obj)
+        self.conn.execute(
+            "UPDATE objects SET status=?, x=?, y=?, z=?, min_x=?, min_y=?, min_z=?, max_x=?, max_y=?, max_z=?, "
+            "room=?, rests_on=?, state=?, sightings=?, last_seen=?, misses=?, first_miss=?, votes=? WHERE id=?",
+            (obj.status, *map(float, obj.position), *map(float, obj.bbox_min), *map(float, obj.bbox_max), obj.room,
+             obj.rests_on, obj.state, obj.sightings, obj.last_seen, obj.misses, obj.first_miss,
+             json.dumps(obj.votes), obj.id))
+
+    def _emit(self, ev: MemoryEvent, obj: TrackedObject, result: IngestResult | None) -> None:
+        cur = self.conn.execute(
+            "INSERT INTO events(kind, object_id, category, time, x, y, z, room, from_place, to_place, old_state, "
+            "new_state, frame_ids) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (ev.kind, ev.object_id, ev.category, ev.time, *(ev.position or (None, None, None)), ev.room,
+             ev.from_place, ev.to_place, ev.old_state, ev.new_state, json.dumps(list(ev.frame_ids))))
+        ev.id = cur.lastrowid
+        if self.event_log and ev.time < self.event_log[-1].time:
+            self._events_sorted = False
+        self.event_log.append(ev)
+        obj.events.append(ev)
+        self._room_events = None
+        if result is not None:
+            result.events.append(ev)
+
+    def _place_name(self, obj: TrackedObject) -> str | None:
+        return obj.rests_on if obj.rests_on is not None else obj.room
+
+    # ------------------------------------------------------------------ negative evidence
+    def _negative_evidence(self, frame: Frame, seen_idx: set[int], result: IngestResult) -> None:
+        cfg = self.config
+        a = self.arrays
+        n = a.size
+        if n == 0:
+            return
+        cam = np.array([frame.camera_pose.x, frame.camera_pose.y, frame.camera_pose.z])
+        active = (a.status[:n] == PRESENT) | (a.status[:n] == TENTATIVE)
+        near = active & (((a.pos[:n] - cam) ** 2).sum(axis=1) <= frame.max_range_m ** 2)
+        if seen_idx:
+            near[list(seen_idx)] = False
+        idx = np.flatnonzero(near)
+        if len(idx) == 0:
+            return
+        w = miss_weights(a.pos[idx], frame, cfg.min_view_range_m, cfg.image_edge_margin, cfg.occlusion_margin_m,
+                         cfg.miss_weight_without_depth)
+        t = float(frame.time)
+        for i, weight in zip(idx[w > 0], w[w > 0]):
+            obj = a.owner[int(i)]
+            obj.misses += float(weight)
+            if obj.first_miss is None:
+                obj.first_miss = t
+            if obj.status == TENTATIVE:
+                if obj.misses >= 1.0:
+                    self._drop(obj)
+                    result.expired.append(obj.id)
+                continue
+            if obj.misses >= cfg.miss_evidence_to_close:
+                self._disappear(obj, frame, result)
+            else:
+                self.conn.execute("UPDATE objects SET misses=?, first_miss=? WHERE id=?",
+                                  (obj.misses, obj.first_miss, obj.id))
+
+    def _disappear(self, obj: TrackedObject, frame: Frame, result: IngestResult) -> None:
+        """Close the object's presence interval - unless it was already seen elsewhere (then it moved)."""
+        self.temporal_version += 1
+        newcomer = self._recent_newcomer(obj)
+        if newcomer is not None:
+            self._merge_newcomer(obj, newcomer, frame, result)
+            return
+        t_end = obj.first_miss if obj.first_miss is not None else float(frame.time)
+        t_end = max(t_end, obj.last_seen)
+        obj.status = ABSENT
+        if obj.intervals:
+            iv = obj.intervals[-1]
+            iv.end = t_end
+            self.conn.execute("UPDATE intervals SET end=?, last_seen=?, sightings=? WHERE id=?",
+                              (t_end, iv.last_seen, iv.sightings, obj.interval_rows[-1]))
+        if obj.rests_on is not None:
+            self.contents_index[obj.rests_on].discard(obj.id)
+        self._save_object(obj)
+        self._emit(MemoryEvent("disappeared", obj.id, obj.category, t_end, _vec(obj.position), obj.room,
+                               from_place=self._place_name(obj), frame_ids=(frame.frame_id,)), obj, result)
+        if obj.is_receptacle:
+            self._places = None
+        self.region.invalidate()
+
+    def _recent_newcomer(self, obj: TrackedObject) -> TrackedObject | None:
+        """An object of the same category first seen after `obj` was last seen, never seen leaving: `obj` moved."""
+        best = None
+        for oid in self.by_category.get(obj.category, ()):
+            other = self.tracks[oid]
+            if other is obj or other.is_receptacle != obj.is_receptacle or other.status == ABSENT:
+                continue
+            if other.first_seen <= obj.last_seen or len(other.intervals) > 1:
+                continue
+            if any(ev.kind == "disappeared" for ev in other.events):
+                continue
+            if best is None or other.first_seen < best.first_seen:
+                best = other
+        return best
+
+    def _merge_newcomer(self, obj: TrackedObject, new: TrackedObject, frame: Frame, result: IngestResult) -> None:
+        """`new` was `obj` all along: move its records over and turn its appearance into a move of `obj`."""
+        self.temporal_version += 1
+        c = self.conn
+        if new.status == TENTATIVE:
+            self._fold_into(new, obj, frame, result)
+            return
+        t = new.first_seen
+        before = self._place_name(obj)
+        if obj.rests_on is not None:
+            self.contents_index[obj.rests_on].discard(obj.id)
+        if new.rests_on is not None:
+            self.contents_index[new.rests_on].discard(new.id)
+        for table in ("locations", "states", "events"):
+            c.execute(f"UPDATE {table} SET object_id=? WHERE object_id=?", (obj.id, new.id))
+        for loc in new.locations:
+            loc.object_id = obj.id
+            obj.locations.append(loc)
+        obj.locations.sort(key=lambda r: r.time)
+        for st in new.states:
+            st.object_id = obj.id
+        obj.states = sorted(obj.states + new.states, key=lambda r: r.time)
+        for ev in new.events:
+            ev.object_id = obj.id
+            if ev.kind == "appeared" and abs(ev.time - t) < 1e-9:
+                ev.kind, ev.from_place, ev.category = "moved", before, obj.category
+                c.execute("UPDATE events SET kind='moved', from_place=?, category=? WHERE id=?",
+                          (before, obj.category, ev.id))
+            obj.events.append(ev)
+        obj.events.sort(key=lambda e: e.time)
+        for fact in list(self.fact_map.values()):
+            if fact.subject == new.id and fact.retired_at is None:
+                self.retire_fact(fact.id, float(frame.time), _in_tx=True)
+        iv_new = new.intervals[-1]
+        iv = obj.intervals[-1]
+        iv.last_seen = max(iv.last_seen, iv_new.last_seen)
+        iv.sightings += iv_new.sightings
+        c.execute("UPDATE intervals SET last_seen=?, sightings=? WHERE id=?",
+                  (iv.last_seen, iv.sightings, obj.interval_rows[-1]))
+        c.execute("DELETE FROM intervals WHERE object_id=?", (new.id,))
+        obj.position, obj.bbox_min, obj.bbox_max = new.position, new.bbox_min, new.bbox_max
+        obj.room, obj.rests_on = new.room, new.rests_on
+        if new.state is not None:
+            obj.state = new.state
+        obj.sightings += new.sightings
+        obj.last_seen = max(obj.last_seen, new.last_seen)
+        obj.misses, obj.first_miss = 0.0, None
+        new.events = []
+        self._drop(new)
+        if obj.rests_on is not None:
+            self.contents_index[obj.rests_on].add(obj.id)
+        self._save_object(obj)
+        self._events_sorted = False
+        self._room_events = None
+        self.region.invalidate()
+
+    def _expire_tentative(self, t: float, result: IngestResult) -> None:
+        limit = t - self.config.tentative_expiry_s
+        for oid in [o for o in self.tentative if self.tracks[o].last_seen < limit]:
+            self._drop(self.tracks[oid])
+            result.expired.append(oid)
+
+    # ------------------------------------------------------------------ coverage: observed rooms, trajectory
+    def _record_coverage(self, frame: Frame) -> None:
+        cfg = self.config
+        t = float(frame.time)
+        cp = frame.camera_pose
+        room = self.rooms.room_of(cp.x, cp.y) or "unknown"
+        last = None
+        for rec in reversed(self.observed[-8:]):
+            if rec[0] == room:
+                last = rec
+                break
+        if last is not None and t - last[2] <= cfg.observed_gap_s:
+            last[2] = max(last[2], t)
+            self.conn.execute("UPDATE observed SET end=? WHERE id=?", (last[2], last[3]))
+        else:
+            cur = self.conn.execute("INSERT INTO observed(room, start, end) VALUES (?, ?, ?)", (room, t, t))
+            self.observed.append([room, t, t, cur.lastrowid])
+        rp = frame.robot_pose
+        if self.trajectory:
+            lt, lx, ly = self.trajectory[-1][:3]
+            if math.hypot(rp.x - lx, rp.y - ly) < cfg.trajectory_spacing_m and t - lt < cfg.trajectory_period_s:
+                return
+        rroom = self.rooms.room_of(rp.x, rp.y)
+        node = (t, rp.x, rp.y, rp.z, rp.yaw, rroom)
+        self.trajectory.append(node)
+        self.conn.execute("INSERT INTO trajectory(time, x, y, z, yaw, room) VALUES (?, ?, ?, ?, ?, ?)", node)
+
+    # ------------------------------------------------------------------ episodic memory
+    def begin_episode(self, kind: str, name: str, time: float) -> int:
+        if not isinstance(kind, str) or not kind:
+            raise BadInputError("begin_episode: kind must be a non-empty string")
+        holder = {}
+
+        def write() -> None:
+            cur = self.conn.execute("INSERT INTO episodes(kind, name, start, end, summary) VALUES (?, ?, ?, NULL, "
+                                    "'{}')", (kind, name, float(time)))
+            holder["id"] = cur.lastrowid
+
+        self._write_tx(write)
+        eid = holder["id"]
+        self.episode_map[eid] = Episode(eid, kind, name, float(time), None, {})
+        self.open_episode_objects[eid] = set()
+        return eid
+
+    def end_episode(self, episode_id: int, time: float) -> Episode:
+        ep = self.episode_map.get(episode_id)
+        if ep is None:
+            raise BadInputError(f"end_episode: no episode with id {episode_id}")
+        if float(time) < ep.start:
+            raise BadInputError(f"end_episode: episode {episode_id} ends ({time}) before it starts ({ep.start})")
+        seen = self.open_episode_objects.pop(episode_id, set())
+        summary = queries.episode_summary(self, ep.start, float(time), seen)
+        self._write_tx(lambda: self.conn.execute("UPDATE episodes SET end=?, summary=? WHERE id=?",
+                                                 (float(time), json.dumps(summary), episode_id)))
+        ep.end, ep.summary = float(time), summary
+        return ep
+
+    def episodes(self, t0: float | None = None, t1: float | None = None, kind: str | None = None) -> list[Episode]:
+        """Episodes overlapping [t0, t1] (coarse recall); follow with `episode_events` for the detail."""
+        out = []
+        for ep in self.episode_map.values():
+            end = ep.end if ep.end is not None else math.inf
+            if (t0 is None or end >= t0) and (t1 is None or ep.start <= t1) and (kind is None or ep.kind == kind):
+                out.append(ep)
+        return sorted(out, key=lambda e: e.start)
+
+    def episode_events(self, episode_id: int) -> list[MemoryEvent]:
+        ep = self.episode_map.get(episode_id)
+        if ep is None:
+            raise BadInputError(f"episode_events: no episode with id {episode_id}")
+        return self.events(ep.start, ep.end if ep.end is not None else None)
+
+    # ------------------------------------------------------------------ semantic memory
+    def add_fact(self, subject: str, predicate: str, object: str, valid_from: float | None = None,
+                 valid_to: float | None = None, recorded_at: float | None = None, confidence: float = 1.0,
+                 provenance: str = "user", _in_tx: bool = False) -> int:
+        rec = float(recorded_at) if recorded_at is not None else (self.last_time if math.isfinite(self.last_time)
+                                                                  else 0.0)
+        holder = {}
+
+        def write() -> None:
+            cur = self.conn.execute(
+                "INSERT INTO facts(subject, predicate, object, valid_from, valid_to, recorded_at, retired_at, "
+                "confidence, provenance) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+                (subject, predicate, object, valid_from, valid_to, rec, float(confidence), provenance))
+            holder["id"] = cur.lastrowid
+
+        write() if _in_tx else self._write_tx(write)
+        fid = holder["id"]
+        self.fact_map[fid] = Fact(fid, subject, predicate, object, valid_from, valid_to, rec, None,
+                                  float(confidence), provenance)
+        return fid
+
+    def retire_fact(self, fact_id: int, at: float, _in_tx: bool = False) -> None:
+        """Mark a fact as no longer believed (recorded knowledge changes; the row stays for "as of" queries)."""
+        fact = self.fact_map.get(fact_id)
+        if fact is None:
+            raise BadInputError(f"retire_fact: no fact with id {fact_id}")
+        write = lambda: self.conn.execute("UPDATE facts SET retired_at=? WHERE id=?", (float(at), fact_id))
+        write() if _in_tx else self._write_tx(write)
+        fact.retired_at = float(at)
+
+    def end_fact(self, fact_id: int, valid_to: float) -> None:
+        """The fact stopped being true in the world at `valid_to` (it was right until then)."""
+        fact = self.fact_map.get(fact_id)
+        if fact is None:
+            raise BadInputError(f"end_fact: no fact with id {fact_id}")
+        self._write_tx(lambda: self.conn.execute("UPDATE facts SET valid_to=? WHERE id=?", (float(valid_to), fact_id)))
+        fact.valid_to = float(valid_to)
+
+    def facts(self, subject: str | None = None, predicate: str | None = None, at: float | None = None,
+              as_of: float | None = None, include_retired: bool = False) -> list[Fact]:
+        """Facts valid in the world at `at`, as known at `as_of` (None: now, retired facts hidden)."""
+        out = []
+        for f in self.fact_map.values():
+            if subject is not None and f.subject != subject:
+                continue
+            if predicate is not None and f.predicate != predicate:
+                continue
+            if at is not None and ((f.valid_from is not None and at < f.valid_from)
+                                   or (f.valid_to is not None and at >= f.valid_to)):
+                continue
+            if as_of is not None:
+                if f.recorded_at > as_of or (f.retired_at is not None and f.retired_at <= as_of):
+                    continue
+            elif f.retired_at is not None and not include_retired:
+                continue
+            out.append(f)
+        return out
+
+    # ------------------------------------------------------------------ queries (see scene_graph/queries.py)
+    @property
+    def now(self) -> float:
+        return self.last_time if math.isfinite(self.last_time) else 0.0
+
+    def locate(self, target: str, at: float | None = None) -> list[LocationBelief]:
+        return queries.locate(self, target, at)
+
+    def history(self, object_id: str, t0: float | None = None, t1: float | None = None) -> ObjectHistory:
+        return queries.history(self, object_id, t0, t1)
+
+    def changes(self, room: str, t0: float | None = None, t1: float | None = None) -> list[MemoryEvent]:
+        return queries.changes(self, room, t0, t1)
+
+    def contents(self, receptacle_or_room: str, at: float | None = None) -> list[SceneObject]:
+        return queries.contents(self, receptacle_or_room, at)
+
+    def count(self, event_kind: str, target: str, t0: float | None = None, t1: float | None = None) -> int:
+        return queries.count(self, event_kind, target, t0, t1)
+
+    def first_seen(self, target: str) -> float | None:
+        return queries.first_seen(self, target)
+
+    def last_seen(self, target: str) -> float | None:
+        return queries.last_seen(self, target)
+
+    def search(self, text: str, k: int = 5) -> list[tuple[SceneObject, float]]:
+        return queries.search(self, text, k)
+
+    def path(self, a: str, b: str) -> list[str]:
+        return queries.path(self, a, b)
+
+    def snapshot(self, t: float | None = None) -> WorldSnapshot:
+        return queries.snapshot(self, t)
+
+    def objects(self, at: float | None = None, include_absent: bool = False) -> list[SceneObject]:
+        return queries.objects(self, at, include_absent)
+
+    def receptacles(self) -> list[SceneObject]:
+        return queries.receptacles(self)
+
+    def events(self, t0: float | None = None, t1: float | None = None, kinds=None,
+               target: str | None = None) -> list[MemoryEvent]:
+        return queries.events(self, t0, t1, kinds, target)
+
+    def observed_intervals(self, t0: float | None = None, t1: float | None = None) -> list[tuple[float, float, str]]:
+        return queries.observed_intervals(self, t0, t1)
+
+    def move_rate(self, target: str) -> float:
+        return queries.move_rate(self, target)
+
+    def location_prior(self, category: str) -> dict[str, float]:
+        return queries.location_prior(self, category)
+
+    def get_object(self, object_id: str, at: float | None = None) -> SceneObject | None:
+        return queries.get_object(self, object_id, at)
+
+    def nearest(self, point: tuple[float, float, float], k: int = 5) -> list[tuple[SceneObject, float]]:
+        return queries.nearest(self, point, k)
+
+    def within(self, point: tuple[float, float, float], radius: float) -> list[SceneObject]:
+        return queries.within(self, point, radius)
+
+    def places(self) -> list[Place]:
+        return list(queries.place_graph(self)[0].values())
+
+    def graph(self) -> nx.DiGraph:
+        """The layered scene graph (building -> rooms -> places -> objects, plus trajectory), a fresh copy."""
+        return queries.layered_graph(self)
+
+    def resolve(self, target: str) -> list[str]:
+        """Object ids a target names: an object id, a category or synonym, or a parent category."""
+        return queries.resolve(self, target)
+
+
+def _vec(a) -> tuple[float, float, float]:
+    return (float(a[0]), float(a[1]), float(a[2]))
+
+
+def _finite_triplet(value, what: str) -> tuple[float, float, float]:
+    try:
+        v = tuple(float(x) for x in value)
+    except (TypeError, ValueError) as exc:
+        raise BadInputError(f"{what}: expected 3 numbers, got {value!r}") from exc
+    if len(v) != 3 or not all(math.isfinite(x) for x in v):
+        raise BadInputError(f"{what}: expected 3 finite numbers, got {value!r}")
+    return v
+
+
+def _validate_frame(frame: Frame) -> list[Observation]:
+    """Check a frame before anything is written; errors name the frame and field."""
+    if not isinstance(frame, Frame):
+        raise BadInputError(f"ingest: expected a scene_graph.types.Frame, got {type(frame).__name__}")
+    fid = frame.frame_id
+    if not isinstance(frame.time, (int, float)) or not math.isfinite(frame.time):
+        raise BadInputError(f"frame {fid}: time must be a finite number, got {frame.time!r}")
+    for name in ("robot_pose", "camera_pose"):
+        pose = getattr(frame, name)
+        if pose is None or not pose.is_finite():
+            raise BadInputError(f"frame {fid}: {name} is not a finite pose with a unit quaternion")
+    k = frame.intrinsics
+    if k is None or k.width <= 0 or k.height <= 0 or not (k.fx > 0 and k.fy > 0):
+        raise BadInputError(f"frame {fid}: intrinsics must have positive width/height/fx/fy")
+    if not (frame.max_range_m > 0):
+        raise BadInputError(f"frame {fid}: max_range_m must be > 0")
+    if frame.depth is not None:
+        shape = np.shape(frame.depth)
+        if shape != (k.height, k.width):
+            raise BadInputError(f"frame {fid}: depth shape {shape} does not match intrinsics "
+                                f"({k.height}, {k.width})")
+    for i, ob in enumerate(frame.observations):
+        where = f"frame {fid}: observations[{i}]"
+        if not isinstance(ob.category, str) or not ob.category.strip():
+            raise BadInputError(f"{where}.category: must be a non-empty string")
+        ob.centroid = _finite_triplet(ob.centroid, f"{where}.centroid")
+        ob.bbox_min = _finite_triplet(ob.bbox_min, f"{where}.bbox_min")
+        ob.bbox_max = _finite_triplet(ob.bbox_max, f"{where}.bbox_max")
+        if any(lo > hi for lo, hi in zip(ob.bbox_min, ob.bbox_max)):
+            raise BadInputError(f"{where}: bbox_min {ob.bbox_min} exceeds bbox_max {ob.bbox_max}")
+        if not (0.0 <= ob.confidence <= 1.0) if math.isfinite(ob.confidence) else True:
+            raise BadInputError(f"{where}.confidence: must be in [0, 1], got {ob.confidence!r}")
+        if ob.embedding is not None:
+            e = np.asarray(ob.embedding, dtype=float)
+            if e.ndim != 1 or not np.all(np.isfinite(e)):
+                raise BadInputError(f"{where}.embedding: must be a finite 1-D vector")
+    return list(frame.observations)
+
+
+def _floor_plan_to_json(fp: FloorPlan) -> dict:
+    return {"rooms": [{"name": r.name, "polygon": [list(p) for p in r.polygon]} for r in fp.rooms],
+            "doors": [{"rooms": list(d.rooms), "at": list(d.at), "width": d.width} for d in fp.doors]}
+
+
+def _floor_plan_from_json(data: dict) -> FloorPlan:
+    return FloorPlan(tuple(Room(r["name"], tuple(tuple(p) for p in r["polygon"])) for r in data["rooms"]),
+                     tuple(Door(tuple(d["rooms"]), tuple(d["at"]), d["width"]) for d in data["doors"]))

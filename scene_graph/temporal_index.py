@@ -1,0 +1,75 @@
+"""Packed, sorted arrays of every object's presence intervals, locations and states for "as of t" lookups.
+
+Rebuilt lazily from the tracked objects when the temporal memory changed; answers "where was each
+object at time t" for all objects at once with one vectorised binary search per table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scene_graph.object_tracks import TENTATIVE, TrackedObject
+
+KEY_SPAN = 1e9  # > any time in seconds the memory holds (31 years)
+
+
+class TemporalIndex:
+    def __init__(self, objects: list[TrackedObject]) -> None:
+        self.objects = [o for o in objects if o.status != TENTATIVE]
+        n = len(self.objects)
+        iv_obj, iv_start, iv_end, iv_last = [], [], [], []
+        loc_obj, loc_time, loc_ref = [], [], []
+        st_obj, st_time, st_ref = [], [], []
+        for i, o in enumerate(self.objects):
+            for iv in o.intervals:
+                iv_obj.append(i)
+                iv_start.append(iv.start)
+                iv_end.append(np.inf if iv.end is None else iv.end)
+                iv_last.append(iv.last_seen)
+            for loc in o.locations:
+                loc_obj.append(i)
+                loc_time.append(loc.time)
+                loc_ref.append(loc)
+            for st in o.states:
+                st_obj.append(i)
+                st_time.append(st.time)
+                st_ref.append(st.state)
+        self.n = n
+        self.iv_key, order = _keys(iv_obj, iv_start)
+        self.iv_obj = np.asarray(iv_obj, dtype=np.int64)[order]
+        self.iv_end = np.asarray(iv_end, dtype=float)[order]
+        self.iv_last = np.asarray(iv_last, dtype=float)[order]
+        self.iv_start = np.asarray(iv_start, dtype=float)[order]
+        self.loc_key, order = _keys(loc_obj, loc_time)
+        self.loc_obj = np.asarray(loc_obj, dtype=np.int64)[order]
+        self.loc_ref = [loc_ref[i] for i in order]
+        self.st_key, order = _keys(st_obj, st_time)
+        self.st_obj = np.asarray(st_obj, dtype=np.int64)[order]
+        self.st_ref = [st_ref[i] for i in order]
+
+    def _last_before(self, keys: np.ndarray, owners: np.ndarray, t: float) -> np.ndarray:
+        """Per object, the index of its last record with time <= t, or -1."""
+        if self.n == 0 or len(keys) == 0:
+            return np.full(self.n, -1, dtype=np.int64)
+        q = np.arange(self.n, dtype=float) * KEY_SPAN + t
+        idx = np.searchsorted(keys, q, side="right") - 1
+        ok = idx >= 0
+        ok[ok] = owners[idx[ok]] == np.flatnonzero(ok)
+        return np.where(ok, idx, -1)
+
+    def at(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(present mask, location index, state index, interval index) per object at time t."""
+        iv = self._last_before(self.iv_key, self.iv_obj, t)
+        present = iv >= 0
+        present[present] = self.iv_end[iv[present]] > t
+        loc = self._last_before(self.loc_key, self.loc_obj, t)
+        st = self._last_before(self.st_key, self.st_obj, t)
+        return present & (loc >= 0), loc, st, iv
+
+
+def _keys(owner: list[int], time: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    if not owner:
+        return np.zeros(0), np.zeros(0, dtype=np.int64)
+    key = np.asarray(owner, dtype=float) * KEY_SPAN + np.asarray(time, dtype=float)
+    order = np.argsort(key, kind="stable")
+    return key[order], order
