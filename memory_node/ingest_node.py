@@ -117,6 +117,7 @@ class IngestNode(LifecycleNode):
         except Exception as exc:  # a bad parameter or database: stay unconfigured, say why
             self.get_logger().error(f"configure failed: {exc}")
             return TransitionCallbackReturn.FAILURE
+        settings.first_frame_id = max(1, int(self.shared.read(lambda store: getattr(store, "last_frame_id", 0))) + 1)
         self.pipeline = IngestPipeline(settings, FrameProcessor(), self.shared.write)
         self.shared.ingest_reporters.append(self.status)
         self._callback_group = MutuallyExclusiveCallbackGroup()

@@ -39,6 +39,14 @@ class QueryAnswer:
     labels: list[str] = field(default_factory=list)
 
 
+def store_objects(store: Any, at: float | None = None, include_absent: bool = False) -> list[Any]:
+    """`MemoryStore.objects(at, include_absent)`; falls back to `snapshot(at)` where an attribute shadows it."""
+    method = getattr(type(store), "objects", None)
+    if callable(method):
+        return list(method(store, at=at, include_absent=include_absent))
+    return list(store.snapshot(at).objects)
+
+
 def _fmt_time(t: float | None) -> str:
     if t is None:
         return "never"
@@ -150,7 +158,7 @@ def _path(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
 def _objects(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
     if req.arguments:
         raise BadInputError(f"arguments: objects takes no arguments, got {len(req.arguments)}")
-    objects = store.objects(at=req.time)
+    objects = store_objects(store, at=req.time)
     return QueryAnswer(text=f"{len(objects)} object(s)", objects=list(objects)[:limit],
                        scores=[float(o.confidence) for o in objects][:limit], value=float(len(objects)))
 

@@ -21,6 +21,7 @@ import time
 from collections import deque
 from typing import Any
 
+from memory_node.memory_queries import store_objects
 from memory_stack.ros_environment import node_main_guard
 
 try:
@@ -181,7 +182,7 @@ class MemoryServerNode(LifecycleNode):
                 snapshot = store.snapshot(request.time)
                 objects, at = snapshot.objects, snapshot.time
             else:
-                objects, at = store.objects(), self._latest_time(store)
+                objects, at = store_objects(store), self._latest_time(store)
             plan = store.floor_plan
             return at, objects, [room.name for room in plan.rooms] if plan is not None else []
 
@@ -196,7 +197,7 @@ class MemoryServerNode(LifecycleNode):
 
     @staticmethod
     def _latest_time(store: Any) -> float:
-        times = [o.last_seen for o in store.objects(include_absent=True)]
+        times = [o.last_seen for o in store_objects(store, include_absent=True)]
         return max(times) if times else 0.0
 
     # ------------------------------------------------------------ periodic output
@@ -208,8 +209,9 @@ class MemoryServerNode(LifecycleNode):
 
         def read(store: Any) -> tuple[Any, list[Any], list[Any], list[Any]]:
             places = store.places() if hasattr(store, "places") else []
-            trajectory = store.trajectory() if hasattr(store, "trajectory") else []
-            return store.floor_plan, store.objects(), list(places), list(trajectory)
+            trajectory = getattr(store, "trajectory", [])
+            trajectory = trajectory() if callable(trajectory) else trajectory
+            return store.floor_plan, store_objects(store), list(places), list(trajectory)
 
         try:
             plan, objects, places, trajectory = self.shared.read(read)
@@ -222,7 +224,7 @@ class MemoryServerNode(LifecycleNode):
     def memory_values(self) -> dict[str, Any]:
         values: dict[str, Any] = {"db_path": self.shared.key if self.shared else ""}
         if self.shared is not None:
-            values["objects"] = len(self.shared.read(lambda store: store.objects()))
+            values["objects"] = len(self.shared.read(store_objects))
             values["db_bytes"] = self.shared.db_bytes()
         latencies = sorted(self.query_latencies_ms)
         values["queries_served"] = self.queries_served
@@ -246,6 +248,9 @@ class MemoryServerNode(LifecycleNode):
 
 
 def _xyz(point: Any) -> tuple[float, float, float]:
+    """A trajectory node as (x, y, z): an object with position/x,y,z, or a (time, x, y, z, ...) row."""
+    if isinstance(point, tuple) and len(point) >= 4:
+        return float(point[1]), float(point[2]), float(point[3])
     if hasattr(point, "position"):
         point = point.position
     if hasattr(point, "x"):

@@ -423,3 +423,22 @@ def memory_event_to_msg(event: Any) -> MemoryEventMsg:
     msg.new_state = str(getattr(event, "new_state", None) or "")
     msg.frame_ids = [int(f) for f in (getattr(event, "frame_ids", None) or ())]
     return msg
+
+
+# ---------------------------------------------------------------- one sensor frame as input messages
+
+def sensor_frame_messages(frame: Any, depth_encoding: str = "32FC1",
+                          camera_frame_id: str = "camera_optical") -> dict[str, Any]:
+    """The input messages of one SensorFrame by role, every stamp `frame.time`.
+
+    Roles: rgb, depth, camera_info, detections, pose (Odometry), camera_pose (PoseStamped of the optical frame).
+    """
+    t = float(frame.time)
+    return {
+        "rgb": rgb_to_image(frame.rgb, t, camera_frame_id),
+        "depth": depth_to_image(frame.depth, t, camera_frame_id, encoding=depth_encoding),
+        "camera_info": camera_info_from_intrinsics(frame.intrinsics, t, camera_frame_id),
+        "detections": detections_from_mask(frame.instance_mask, frame.labels, frame.confidences, t, camera_frame_id),
+        "pose": odometry_from_pose(frame.robot_pose, t),
+        "camera_pose": pose_stamped_from_pose(frame.camera_pose, t),
+    }

@@ -1,0 +1,175 @@
+"""The ingest node and memory server in one process over real DDS: lifecycle, ingestion, queries, markers."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+
+pytest.importorskip("rclpy")
+
+from memory_node.message_conversion import sensor_frame_messages  # noqa: E402
+from memory_node.synthetic_frame_publisher import create_publishers, publish_frame, wait_for_subscribers  # noqa: E402
+from memory_node.synthetic_stream import synthetic_frames  # noqa: E402
+
+from .node_harness import query, stack_arguments, wait_until  # noqa: E402
+
+
+@pytest.fixture
+def stack(ros_domain, tmp_path):
+    import rclpy
+
+    from memory_node.node_process import StackProcess
+
+    rclpy.init(args=stack_arguments(tmp_path / "memory.db"))
+    process = StackProcess.create(with_ingest=True, with_server=True)
+    client = rclpy.create_node("test_client")
+    try:
+        process.activate()
+        process.spin_in_background()
+        yield process, client
+    finally:
+        client.destroy_node()
+        process.shutdown()
+        rclpy.shutdown()
+
+
+def stream(client, frames):
+    publishers = create_publishers(client)
+    assert wait_for_subscribers(publishers, 10.0)
+    time.sleep(0.2)
+    for sf in frames:
+        publish_frame(publishers, sensor_frame_messages(sf))
+        time.sleep(0.01)
+    return publishers
+
+
+def test_lifecycle_transitions(ros_domain, tmp_path):
+    import rclpy
+    from lifecycle_msgs.msg import State
+    from rclpy.lifecycle import TransitionCallbackReturn
+
+    from memory_node.ingest_node import IngestNode
+    from memory_node.memory_server import MemoryServerNode
+
+    rclpy.init(args=stack_arguments(tmp_path / "m.db"))
+    try:
+        for cls in (IngestNode, MemoryServerNode):
+            node = cls()
+            try:
+                assert node._state_machine.current_state[0] == State.PRIMARY_STATE_UNCONFIGURED
+                assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+                assert node.shared is not None
+                assert node.trigger_activate() == TransitionCallbackReturn.SUCCESS
+                assert node._state_machine.current_state[0] == State.PRIMARY_STATE_ACTIVE
+                assert node.trigger_deactivate() == TransitionCallbackReturn.SUCCESS
+                assert node.trigger_cleanup() == TransitionCallbackReturn.SUCCESS
+                assert node.shared is None
+                assert node._state_machine.current_state[0] == State.PRIMARY_STATE_UNCONFIGURED
+                assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS  # reconfigurable
+                assert node.trigger_cleanup() == TransitionCallbackReturn.SUCCESS
+            finally:
+                node.destroy_node()
+    finally:
+        rclpy.shutdown()
+
+
+def test_configure_fails_cleanly_on_a_bad_floor_plan_file(ros_domain, tmp_path):
+    import rclpy
+    from rclpy.lifecycle import TransitionCallbackReturn
+
+    from memory_node.ingest_node import IngestNode
+
+    rclpy.init(args=stack_arguments(tmp_path / "m.db", floor_plan_file=str(tmp_path / "missing.yaml")))
+    try:
+        node = IngestNode()
+        try:
+            assert node.trigger_configure() == TransitionCallbackReturn.FAILURE
+            assert node.shared is None
+        finally:
+            node.destroy_node()
+    finally:
+        rclpy.shutdown()
+
+
+def test_parameters_have_descriptions_and_ranges(ros_domain, tmp_path):
+    import rclpy
+
+    from memory_node.ingest_node import IngestNode
+
+    rclpy.init(args=stack_arguments(tmp_path / "m.db"))
+    try:
+        node = IngestNode()
+        try:
+            descriptor = node.describe_parameter("sync_slop_s")
+            assert descriptor.description and descriptor.floating_point_range[0].to_value == 1.0
+            assert node.describe_parameter("qos_depth").integer_range[0].from_value == 1
+            assert node.get_parameter("db_path").value == str(tmp_path / "m.db")
+        finally:
+            node.destroy_node()
+    finally:
+        rclpy.shutdown()
+
+
+def test_streamed_frames_become_queryable_objects(stack):
+    process, client = stack
+    ingest = process.node("IngestNode")
+    frames = list(synthetic_frames(24, period_s=0.5))
+    stream(client, frames)
+    assert wait_until(lambda: ingest.pipeline.stats.frames_ingested >= len(frames) - 1, 15.0), ingest.status()
+    answer = query(client, "locate", "mug")
+    assert answer.success, answer.error
+    best = answer.objects[0]
+    assert best.category == "mug" and best.room == "kitchen"
+    assert np.allclose([best.position.x, best.position.y, best.position.z], [1.0, 0.6, 0.96], atol=0.1)
+    assert "mug" in answer.text
+    contents = query(client, "contents", "table")
+    assert sorted(o.category for o in contents.objects) == ["book", "keys"]
+    first = query(client, "first_seen", "keys")
+    assert first.success and first.value == pytest.approx(frames[6].time, abs=1.0)
+    objects = query(client, "objects")
+    assert objects.value == 6.0
+
+
+def test_bad_requests_name_the_argument(stack):
+    _, client = stack
+    answer = query(client, "teleport", "mug")
+    assert not answer.success and answer.error.startswith("kind:")
+    answer = query(client, "locate")
+    assert not answer.success and "arguments" in answer.error
+    answer = query(client, "count", "opened")
+    assert not answer.success and "arguments" in answer.error and math.isnan(answer.value)
+
+
+def test_snapshot_and_markers(stack):
+    import rclpy
+    from memory_interfaces.srv import GetSnapshot
+    from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+    from visualization_msgs.msg import MarkerArray
+
+    from .node_harness import call_service
+
+    process, client = stack
+    ingest = process.node("IngestNode")
+    frames = list(synthetic_frames(12, period_s=0.5))
+    stream(client, frames)
+    assert wait_until(lambda: ingest.pipeline.stats.frames_ingested >= 11, 15.0)
+    snapshot = call_service(client, GetSnapshot, "get_snapshot", GetSnapshot.Request())
+    assert snapshot.success and sorted(snapshot.rooms) == ["kitchen", "living_room"]
+    assert {"counter", "mug", "bowl"} <= {o.category for o in snapshot.objects}
+    before = call_service(client, GetSnapshot, "get_snapshot", GetSnapshot.Request(has_time=True, time=100.0))
+    assert before.success and before.objects == []
+    process.node("MemoryServerNode").publish_markers()
+    received = []
+    latched = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL)
+    client.create_subscription(MarkerArray, "scene_graph/markers", received.append, latched)
+    deadline = time.monotonic() + 10.0
+    while not received and time.monotonic() < deadline:
+        rclpy.spin_once(client, timeout_sec=0.1)
+    assert received, "no latched MarkerArray for a late subscriber"
+    namespaces = {m.ns for m in received[-1].markers}
+    assert {"rooms", "objects", "labels", "trajectory"} <= namespaces
+    ids = {m.id for m in received[-1].markers if m.ns == "objects"}
+    assert len(ids) == len([m for m in received[-1].markers if m.ns == "objects"])
