@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from memory_stack.errors import BadInputError
-from scene_graph.exchange_json import memory_to_document, polygon_centroid
+from scene_graph.exchange_json import memory_to_document
 from scene_graph.types import CameraIntrinsics, Door, FloorPlan, Frame, Observation, Pose, Room
 
 METADATA_KEY = "memory_stack"
@@ -372,22 +372,19 @@ class ImportSummary:
 
 def observation_frames(imported: ImportedGraph, time: float, sightings: int = 3,
                        sighting_interval_s: float = 1.0, first_frame_id: int = 0) -> list[Frame]:
-    """Frames that show every imported object, `sightings` times (memories confirm objects over frames).
+    """Frames that report every imported object, `sightings` times (memories confirm objects over frames).
 
-    No depth is attached: absence of an object from these frames is not evidence about it.
+    These are not views of the house: the "camera" sits outside every room looking up, with a
+    0.1 m range, so the memory takes no negative evidence from them and logs no room as observed.
     """
     if sightings < 1:
         raise BadInputError(f"sightings: must be at least 1, got {sightings}")
-    if imported.rooms:
-        cx, cy = polygon_centroid([p for room in imported.rooms for p in room.polygon])
-    elif imported.objects:
-        cx, cy = (float(v) for v in np.mean([o.position[:2] for o in imported.objects], axis=0))
-    else:
-        cx, cy = 0.0, 0.0
-    robot_pose = Pose.from_xyz_yaw(cx, cy, 0.0, 0.0)
-    # Optical frame looking straight down from above the map centre: every object is "in front".
-    camera_pose = Pose(cx, cy, 10.0, 1.0, 0.0, 0.0, 0.0)
-    intrinsics = CameraIntrinsics.from_hfov(64, 48, 170.0)
+    corners = [p for room in imported.rooms for p in room.polygon] + [o.position[:2] for o in imported.objects]
+    x0 = min((float(p[0]) for p in corners), default=0.0) - 100.0
+    y0 = min((float(p[1]) for p in corners), default=0.0) - 100.0
+    robot_pose = Pose.from_xyz_yaw(x0, y0, 0.0, 0.0)
+    camera_pose = Pose(x0, y0, 1.0)  # optical +z along map +z: looking at the sky
+    intrinsics = CameraIntrinsics.from_hfov(64, 48, 60.0)
     frames = []
     for i in range(sightings):
         observations = [
@@ -398,7 +395,7 @@ def observation_frames(imported: ImportedGraph, time: float, sightings: int = 3,
         ]
         frames.append(Frame(frame_id=first_frame_id + i, time=time + i * sighting_interval_s, robot_pose=robot_pose,
                             camera_pose=camera_pose, intrinsics=intrinsics, observations=observations, depth=None,
-                            max_range_m=1000.0))
+                            max_range_m=0.1))
     return frames
 
 
@@ -428,12 +425,24 @@ def import_graph_into_memory(imported: ImportedGraph, memory: Any, time: float |
     Objects are shown in as many frames as the memory needs to confirm a sighting (its
     `confirm_sightings`), so they become permanent objects, not tentative ones.
     """
-    when = float(time if time is not None else (imported.time if imported.time is not None else 0.0))
+    latest = getattr(memory, "last_time", None)
+    latest = float(latest) if latest is not None and np.isfinite(latest) else None
+    if time is not None:
+        when = float(time)
+        if latest is not None and when < latest - 1e-6:
+            raise BadInputError(f"import time {when:g} s is before the memory's latest time {latest:g} s; "
+                                "a memory takes sightings in time order")
+    else:
+        when = float(imported.time) if imported.time is not None else 0.0
+        if latest is not None:
+            when = max(when, latest)
     if imported.rooms:
         memory.set_floor_plan(merge_floor_plans(memory.floor_plan, imported.floor_plan()))
     created = matched = 0
     count = sightings if sightings is not None else _confirm_sightings(memory)
-    frames = observation_frames(imported, when, sightings=count) if imported.objects else []
+    first_frame_id = int(getattr(memory, "last_frame_id", -1)) + 1
+    frames = observation_frames(imported, when, sightings=count, first_frame_id=first_frame_id) \
+        if imported.objects else []
     for frame in frames:
         result = memory.ingest(frame)
         created += _count(getattr(result, "created", 0))

@@ -9,7 +9,7 @@ build from, so the three formats always describe the same graph. Schema (version
  "building": {"id": "building", "position": [x, y, z]},
  "rooms":   [{"name", "position": [x, y, z], "polygon": [[x, y], ...]}],
  "doors":   [{"rooms": [a, b], "at": [x, y], "width"}],
- "places":  [{"id", "position": [x, y, z], "room", "neighbors": [place id, ...]}],
+ "places":  [{"id", "kind", "position": [x, y, z], "room", "receptacle", "neighbors": [place id, ...]}],
  "objects": [{"id", "category", "position", "bbox_min", "bbox_max", "room", "place", "rests_on",
               "rests_on_category", "state", "confidence", "first_seen", "last_seen", "present",
               "is_receptacle"}],
@@ -113,26 +113,28 @@ def _field(item: Any, *names: str, default: Any = None) -> Any:
     return default
 
 
-def _places_of_memory(memory: Any) -> list[dict] | None:
-    """The memory's own place graph, if it exposes one (`places()`); None otherwise."""
-    places_attr = getattr(memory, "places", None)
-    if places_attr is None:
+def _memory_graph(memory: Any) -> Any:
+    """The memory's own layered networkx graph (`graph()`), or None if it has none."""
+    method = getattr(memory, "graph", None)
+    return method() if callable(method) else None
+
+
+def _places_of_memory(memory: Any, layered: Any) -> list[dict] | None:
+    """The memory's own places (`places()`), neighbours from its layered graph; None if it has none."""
+    method = getattr(memory, "places", None)
+    if not callable(method):
         return None
-    raw = places_attr() if callable(places_attr) else places_attr
-    if raw is None:
-        return None
-    if isinstance(raw, dict):
-        items = list(raw.items())
-    else:
-        items = [(_field(item, "id", "place_id", "name"), item) for item in raw]
     places = []
-    for place_id, item in items:
-        position = _field(item, "position", "center", "centroid")
-        if place_id is None or position is None:
-            return None
-        neighbors = _field(item, "neighbors", "adjacent", "neighbours", default=()) or ()
-        places.append({"id": str(place_id), "position": _vector(position), "room": _field(item, "room"),
-                       "neighbors": sorted(str(n) for n in neighbors)})
+    for item in method():
+        place_id = str(_field(item, "id"))
+        neighbors: set[str] = set(str(n) for n in (_field(item, "neighbors", default=()) or ()))
+        if layered is not None and layered.has_node(place_id):
+            for other in list(layered.successors(place_id)) + list(layered.predecessors(place_id)):
+                if layered.nodes[other].get("layer") == "place" and other != place_id:
+                    neighbors.add(str(other))
+        places.append({"id": place_id, "kind": _field(item, "kind"), "position": _vector(_field(item, "position")),
+                       "room": _field(item, "room"), "receptacle": _field(item, "receptacle"),
+                       "neighbors": sorted(neighbors)})
     return places
 
 
@@ -144,13 +146,14 @@ def places_from_floor_plan(rooms: list[dict], doors: list[dict]) -> list[dict]:
     """
     places: dict[str, dict] = {}
     for room in rooms:
-        places[f"place:{room['name']}"] = {"id": f"place:{room['name']}", "position": list(room["position"]),
-                                           "room": room["name"], "neighbors": set()}
+        places[f"place:{room['name']}"] = {"id": f"place:{room['name']}", "kind": "room",
+                                           "position": list(room["position"]), "room": room["name"],
+                                           "receptacle": None, "neighbors": set()}
     for door in doors:
         a, b = door["rooms"]
         door_id = f"place:door:{a}:{b}"
-        places[door_id] = {"id": door_id, "position": [door["at"][0], door["at"][1], 0.0], "room": None,
-                           "neighbors": set()}
+        places[door_id] = {"id": door_id, "kind": "door", "position": [door["at"][0], door["at"][1], 0.0],
+                           "room": None, "receptacle": None, "neighbors": set()}
         for room_name in (a, b):
             room_place = places.get(f"place:{room_name}")
             if room_place is not None:
@@ -183,6 +186,15 @@ def _objects(memory: Any, at: float | None) -> list[Any]:
     return list(found.values())
 
 
+def _place_of_object(record: dict, places: list[dict]) -> str | None:
+    """The place an object is reached from: its support's place, its own (receptacle) place, else nearest."""
+    by_receptacle = {p.get("receptacle"): p["id"] for p in places if p.get("receptacle")}
+    for holder in (record["rests_on"], record["id"] if record["is_receptacle"] else None):
+        if holder is not None and holder in by_receptacle:
+            return by_receptacle[holder]
+    return _nearest_place(record["position"], record["room"], places)
+
+
 def _object_record(obj: Any, places: list[dict]) -> dict:
     record = {name: plain(getattr(obj, name, None)) for name in OBJECT_FIELDS}
     record["id"] = str(record["id"])
@@ -192,7 +204,7 @@ def _object_record(obj: Any, places: list[dict]) -> dict:
         record[name] = _vector(record[name])
     record["is_receptacle"] = bool(record["is_receptacle"])
     record["present"] = bool(record["present"]) if record["present"] is not None else True
-    record["place"] = _nearest_place(record["position"], record["room"], places)
+    record["place"] = _place_of_object(record, places)
     return record
 
 
@@ -209,13 +221,14 @@ def _call_optional(memory: Any, name: str, *args: Any, **kwargs: Any) -> list[An
 def memory_to_document(memory: Any, at: float | None = None) -> dict:
     """The layered scene graph believed at time `at` (None: latest), with events/facts/episodes up to `at`."""
     rooms, doors = _rooms(memory.floor_plan)
-    places = _places_of_memory(memory)
+    layered = _memory_graph(memory)
+    places = _places_of_memory(memory, layered)
     if places is None:
         places = places_from_floor_plan(rooms, doors)
     objects = [_object_record(obj, places) for obj in _objects(memory, at)]
     objects.sort(key=lambda o: o["id"])
     events = [plain(e) for e in memory.events(t0=None, t1=at)]
-    facts = [plain(f) for f in _call_optional(memory, "facts")]
+    facts = [plain(f) for f in _call_optional(memory, "facts", at=at)]
     episodes = [plain(e) for e in _call_optional(memory, "episodes", None, at)]
     if rooms:
         xs = [r["position"][0] for r in rooms]
