@@ -1,16 +1,59 @@
-"""Start the ROS 2 nodes in one process (same nodes and parameters as the launch file)."""
+"""Start the ROS 2 nodes in one process (same nodes and parameters as launch/memory_stack.launch.py).
+
+Hosts ingest_node and memory_server (and planner_server when memory_node/planner_server.py exists, and
+the PyBullet sim bridged onto ROS as sim_node when a scenario is given and sim/ros_bridge.py exists)
+on one MultiThreadedExecutor, configures and activates the lifecycle nodes, and runs until SIGINT or
+SIGTERM, then shuts down cleanly (frames already received are written first).
+Parameters come from config/memory_stack.yaml (or --params), in ROS params-file format.
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from memory_stack.errors import NotImplementedYetError
+from memory_stack.errors import BadInputError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", nargs="?", help="scenario YAML: also bridge the PyBullet sim onto ROS")
     parser.add_argument("--params", help="node parameter YAML (default: config/memory_stack.yaml)")
+    parser.add_argument("--db", help="SQLite memory file (overrides db_path of the parameter file)")
+    parser.add_argument("--no-planner", action="store_true", help="do not start planner_server")
+
+
+def _checked_params_file(path: str | None) -> Path:
+    from memory_stack.package_paths import default_params_file
+    from memory_stack.typed_config import load_yaml_file
+
+    params = Path(path) if path else default_params_file()
+    content = load_yaml_file(params)
+    if not isinstance(content, dict) or not all(
+            isinstance(section, dict) and isinstance(section.get("ros__parameters"), dict)
+            for section in content.values()):
+        raise BadInputError(f"{params}: not a ROS parameter file (expected `node_name: ros__parameters: ...`)")
+    return params
 
 
 def run(args: argparse.Namespace) -> int:
-    raise NotImplementedYetError("lands with issue 4")
+    from memory_stack.ros_environment import RosEnvironmentError, require_ros
+
+    params = _checked_params_file(args.params)
+    overrides: dict[str, object] = {}
+    if args.db:
+        overrides["db_path"] = str(Path(args.db).resolve())
+    if args.scenario:
+        from sim.scenario import load_scenario
+
+        scenario_path = Path(args.scenario).resolve()
+        load_scenario(scenario_path)  # bad scenarios fail here, naming file and field (exit 2)
+        overrides["floor_plan_file"] = str(scenario_path)
+        overrides["scenario_file"] = str(scenario_path)
+    try:
+        require_ros()
+    except RosEnvironmentError as exc:
+        raise BadInputError(str(exc)) from exc
+    from memory_node.node_process import ros_arguments, run_nodes
+
+    return run_nodes(ros_arguments(params, overrides), with_ingest=True, with_server=True,
+                     with_planner=not args.no_planner, with_sim=bool(args.scenario))

@@ -1,0 +1,70 @@
+"""Launch the memory stack on a robot with a full ROS 2 install (`ros2 launch memory_stack memory_stack.launch.py`).
+
+Starts, from config/memory_stack.yaml (the file `memstack up` uses too):
+- `memory_server`: the memory services, markers and diagnostics. By default this one process also
+  hosts `ingest_node` (one SQLite writer, ingestion and queries in separate callback groups of one
+  MultiThreadedExecutor); with `separate_ingest:=true` ingest_node runs as its own process and the
+  server reads the file it writes (answers lag by up to `refresh_period_s`).
+- `planner_server`: the AnswerQuestion / ExecuteTask action servers.
+The nodes configure and activate themselves at start (like nav2's `autostart: true`); they remain
+lifecycle nodes (`ros2 lifecycle set /memory_server deactivate`).
+
+Remap the inputs to your drivers with the launch arguments (defaults are the names the nodes use):
+  rgb_topic:=/camera/color/image_raw  depth_topic:=/camera/aligned_depth_to_color/image_raw
+  camera_info_topic:=/camera/color/camera_info  detections_topic:=/segmenter/detections
+  pose_topic:=/odom  camera_pose_topic:=/camera/optical_pose
+"""
+
+from launch.actions import DeclareLaunchArgument
+from launch.conditions import IfCondition
+from launch.substitutions import LaunchConfiguration, PathJoinSubstitution, PythonExpression
+from launch_ros.actions import Node
+from launch_ros.substitutions import FindPackageShare
+
+from launch import LaunchDescription
+
+INPUTS = {
+    "rgb_topic": "camera/color/image_raw",
+    "depth_topic": "camera/depth/image_raw",
+    "camera_info_topic": "camera/color/camera_info",
+    "detections_topic": "detections",
+    "pose_topic": "odom",
+    "camera_pose_topic": "camera/pose",
+}
+
+
+def generate_launch_description():
+    params_file = LaunchConfiguration("params_file")
+    db_path = LaunchConfiguration("db_path")
+    floor_plan_file = LaunchConfiguration("floor_plan_file")
+    separate_ingest = LaunchConfiguration("separate_ingest")
+    use_sim_time = LaunchConfiguration("use_sim")
+    remappings = [(default, LaunchConfiguration(name)) for name, default in INPUTS.items()]
+    shared = {"db_path": db_path, "floor_plan_file": floor_plan_file, "use_sim_time": use_sim_time}
+
+    arguments = [
+        DeclareLaunchArgument("params_file", default_value=PathJoinSubstitution(
+            [FindPackageShare("memory_stack"), "config", "memory_stack.yaml"]),
+            description="node parameters (ROS params-file format)"),
+        DeclareLaunchArgument("db_path", default_value="memory.db", description="SQLite memory file"),
+        DeclareLaunchArgument("floor_plan_file", default_value="",
+                              description="scenario YAML whose rooms/doors are the prior map"),
+        DeclareLaunchArgument("separate_ingest", default_value="false",
+                              description="run ingest_node as its own process (the server then only reads)"),
+        DeclareLaunchArgument("use_sim", default_value="false",
+                              description="use /clock (simulated time) in every node"),
+    ] + [DeclareLaunchArgument(name, default_value=default, description=f"remap the {default} input")
+         for name, default in INPUTS.items()]
+
+    memory_server = Node(
+        package="memory_stack", executable="memory_server", output="screen",
+        parameters=[params_file, shared,
+                    {"host_ingest": PythonExpression(["'", separate_ingest, "'.lower() != 'true'"])}],
+        remappings=remappings)
+    ingest_node = Node(
+        package="memory_stack", executable="ingest_node", name="ingest_node", output="screen",
+        parameters=[params_file, shared], remappings=remappings, condition=IfCondition(separate_ingest))
+    planner_server = Node(
+        package="memory_stack", executable="planner_server", name="planner_server", output="screen",
+        parameters=[params_file, shared])
+    return LaunchDescription(arguments + [memory_server, ingest_node, planner_server])
