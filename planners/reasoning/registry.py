@@ -1,0 +1,50 @@
+"""Reasoner backends by name, built from a typed config (`type: transformers | openai | none`)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from planners.reasoning.base import Reasoner, ReasonerUnavailableError
+
+REASONER_TYPES = ("none", "transformers", "openai")
+
+
+@dataclass
+class ReasonerConfig:
+    """Which reasoner to use. `api_key_env` names the environment variable holding the key, if any."""
+
+    type: str = "none"
+    model_path: str | None = None
+    base_url: str | None = None
+    model: str | None = None
+    api_key_env: str | None = None
+    timeout_s: float = 30.0
+    max_new_tokens: int = 256
+
+
+def build_reasoner(config: ReasonerConfig) -> Reasoner | None:
+    """The configured reasoner, or None for `type: none`; a wrong config raises ReasonerUnavailableError."""
+    if config.type == "none":
+        return None
+    if config.type == "transformers":
+        from planners.reasoning.transformers_backend import TransformersReasoner
+
+        if not config.model_path:
+            raise ReasonerUnavailableError("reasoner.model_path: required for type 'transformers'")
+        return TransformersReasoner(config.model_path, max_new_tokens=config.max_new_tokens)
+    if config.type == "openai":
+        from planners.reasoning.openai_compatible import OpenAICompatibleReasoner
+
+        if not config.base_url or not config.model:
+            raise ReasonerUnavailableError("reasoner.base_url and reasoner.model: required for type 'openai'")
+        api_key = None
+        if config.api_key_env:
+            api_key = os.environ.get(config.api_key_env)
+            if not api_key:
+                raise ReasonerUnavailableError(f"reasoner.api_key_env: environment variable {config.api_key_env} "
+                                               "is not set")
+        return OpenAICompatibleReasoner(config.base_url, config.model, api_key=api_key, timeout_s=config.timeout_s,
+                                        max_tokens=config.max_new_tokens)
+    raise ReasonerUnavailableError(f"reasoner.type: unknown reasoner {config.type!r} "
+                                   f"(allowed: {', '.join(REASONER_TYPES)})")
