@@ -220,6 +220,7 @@ class ImportedGraph:
         return FloorPlan(rooms=tuple(self.rooms), doors=tuple(self.doors))
 
 
+_SYMBOL_NAME = re.compile(r"^\s*[A-Za-z]\(?\d+\)?\s*$")  # a node symbol such as "O(3)" or "O3" names no category
 _TRAILING_INDEX = re.compile(r"[\s_\-:#(]*\(?\d+\)?$")
 
 
@@ -328,7 +329,7 @@ def read_dsg(path: str | Path) -> ImportedGraph:
         label = getattr(attrs, "semantic_label", None)
         if not category and object_labels is not None and label in object_labels.labels_to_names:
             category = object_labels.labels_to_names[label]
-        if not category:
+        if not category and not _SYMBOL_NAME.match(getattr(attrs, "name", "") or ""):
             category = category_from_name(getattr(attrs, "name", "") or "")
         if not category:
             category = f"label_{label}" if label is not None and label != attrs.NO_SEMANTIC_LABEL else "unknown"
