@@ -441,7 +441,7 @@ def _embedder(store: MemoryStore):
     if emb is None:
         from scene_graph.text_embedding import TextEmbedder  # lazy: the store works without the model
 
-        emb = TextEmbedder()
+        emb = TextEmbedder.shared() if hasattr(TextEmbedder, "shared") else TextEmbedder()
         store._text_embedder = emb
     return emb
 
