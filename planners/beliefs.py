@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from memory_stack.errors import BadInputError
 from planners.floor_plan_routes import polygon_centroid, room_named
 
 NOT_IN_HOUSE = "not_in_house"
@@ -43,8 +44,9 @@ class AnswerCandidate:
     `label` identifies the hypothesis (a receptacle id, a room, `not_in_house`, a state...);
     `value` is the answer in the shape of specs/scenario.md; `reveal_target` / `reveal_position`
     say where a look now would confirm or refute it (None: nothing to look at, e.g. the past).
-    `speculative` hypotheses (events that may have been missed) lower the confidence of the
-    observed answer but are never reported as the answer.
+    `speculative` hypotheses (events that may have been missed, places a moved object may have
+    gone to by the prior) lower the confidence of the observed answer and are worth looking at, but
+    are never reported as the answer until a look confirms them.
     """
 
     label: str
@@ -264,7 +266,8 @@ class BeliefBuilder:
         return rate if math.isfinite(rate) and rate >= 0 else self.config.default_move_rate_per_hour
 
     def _located(self, target: str, at: float | None) -> list[Any]:
-        return list(self.memory.locate(target, at=at) or [])
+        """The memory's remembered placements (its own prior-based alternatives are rebuilt here)."""
+        return [loc for loc in self.memory.locate(target, at=at) or [] if _attr(loc, "source", "memory") == "memory"]
 
     def _location_hypotheses(self, target: str, now: float) -> tuple[list[AnswerCandidate], str | None]:
         """Hypotheses for where `target` is now: remembered places (decayed), elsewhere, not in house."""
@@ -273,7 +276,7 @@ class BeliefBuilder:
         category = next((_attr(loc, "category") for loc in located if _attr(loc, "category")), None)
         present = [loc for loc in located if _attr(loc, "present", True)]
         absent = [loc for loc in located if not _attr(loc, "present", True)]
-        weights = [max(1e-6, float(_attr(loc, "probability", 1.0) or 0.0)) for loc in present]
+        weights = [1.0 for _ in present]
         absent_weight = 0.0
         if absent and not present:
             absent_weight = 1.0
@@ -315,7 +318,7 @@ class BeliefBuilder:
             not_in_house += elsewhere
         evidence = [f"object:{_attr(loc, 'object_id')}" for loc in absent if _attr(loc, "object_id")]
         candidates.append(AnswerCandidate(label=NOT_IN_HOUSE, value=None, probability=not_in_house,
-                                          room="none", evidence=evidence))
+                                          room="none", evidence=evidence, speculative=not absent_weight))
         return candidates, category
 
     def _alternative_places(self, category: str, exclude: set[str]) -> list[tuple[AnswerCandidate, float]]:
@@ -336,7 +339,7 @@ class BeliefBuilder:
                 label=_attr(rec, "id"), value=value, probability=0.0, position=value, room=_attr(rec, "room"),
                 rests_on=_attr(rec, "id"), rests_on_category=_attr(rec, "category"),
                 reveal_target=_attr(rec, "id"), reveal_position=position,
-                evidence=[f"prior:{category}->{_attr(rec, 'category')}"],
+                evidence=[f"prior:{category}->{_attr(rec, 'category')}"], speculative=True,
             ), weight))
         if not scored:
             floor_plan = getattr(self.memory, "floor_plan", None)
@@ -347,28 +350,33 @@ class BeliefBuilder:
                 scored.append((AnswerCandidate(
                     label=f"room:{room.name}", value=(cx, cy, 0.0), probability=0.0, position=(cx, cy, 0.0),
                     room=room.name, reveal_target=room.name, reveal_position=(cx, cy, 0.0),
-                    evidence=["prior:uniform over rooms"],
+                    evidence=["prior:uniform over rooms"], speculative=True,
                 ), 1.0))
         scored.sort(key=lambda item: -item[1])
         scored = scored[: cfg.max_alternatives]
         total = sum(w for _, w in scored)
         return [(c, w / total) for c, w in scored] if total > 0 else []
 
+    def _never_seen(self, candidates: list[AnswerCandidate], target: str) -> list[str]:
+        if any(c.object_id for c in candidates):
+            return []
+        return [f"I have never seen the {str(target).replace('_', ' ')}"]
+
     def _present_location(self, query: Any, now: float) -> Belief:
         candidates, _ = self._location_hypotheses(query.target, now)
-        return Belief("present_location", candidates, query, now)
+        return Belief("present_location", candidates, query, now, self._never_seen(candidates, query.target))
 
     def _room_of(self, query: Any, now: float) -> Belief:
         candidates, _ = self._location_hypotheses(query.target, now)
         for c in candidates:
             c.value = "none" if c.label == NOT_IN_HOUSE else (c.room or "none")
-        return Belief("room_of", candidates, query, now)
+        return Belief("room_of", candidates, query, now, self._never_seen(candidates, query.target))
 
     def _still_present(self, query: Any, now: float) -> Belief:
         candidates, _ = self._location_hypotheses(query.target, now)
         for c in candidates:
             c.value = c.label != NOT_IN_HOUSE
-        return Belief("still_present", candidates, query, now)
+        return Belief("still_present", candidates, query, now, self._never_seen(candidates, query.target))
 
     # ----------------------------------------------------------------- past
     def _query_time(self, query: Any, now: float) -> float:
@@ -404,12 +412,16 @@ class BeliefBuilder:
                 stay = min(1.0, max(0.0, (detected - t) / (detected - seen_before)))
             else:
                 stay = 0.5
-            if _attr(first, "kind") == "moved" and _attr(first, "position") is not None:
-                to_position = _xyz(_attr(first, "position"))
+            move = next((e for e in later if _attr(e, "kind") == "moved" and _attr(e, "position") is not None), None)
+            if move is not None:
+                to_position = _xyz(_attr(move, "position"))
+                to_place = _attr(move, "to_place")
+                to_category = next((_attr(r, "category") for r in self.memory.receptacles() or []
+                                    if _attr(r, "id") == to_place), None)
                 other = AnswerCandidate(
-                    label=str(_attr(first, "to_place") or "moved"), value=to_position, position=to_position,
-                    probability=1.0 - stay, room=_attr(first, "room"), rests_on=_attr(first, "to_place"),
-                    object_id=object_id, evidence=[f"event:moved@{detected:.0f}"])
+                    label=str(to_place or "moved"), value=to_position, position=to_position,
+                    probability=1.0 - stay, room=_attr(move, "room"), rests_on=to_place, rests_on_category=to_category,
+                    object_id=object_id, evidence=[f"event:moved@{float(_attr(move, 'time')):.0f}"])
         else:
             current = [loc for loc in self._located(object_id or query.target, None)
                        if _attr(loc, "object_id") == object_id and _attr(loc, "present", True)]
@@ -481,7 +493,10 @@ class BeliefBuilder:
         place = self._receptacle_target(query)
         if not place:
             return Belief("contents", [], query, t, ["no receptacle or room in the question"])
-        items = list(self.memory.contents(place, at=t) or [])
+        try:
+            items = list(self.memory.contents(place, at=t) or [])
+        except BadInputError as exc:
+            return Belief("contents", [], query, t, [str(exc)])
         receptacle = next((r for r in self.memory.receptacles() or []
                            if place in (_attr(r, "id"), _attr(r, "category"))), None)
         floor_plan = getattr(self.memory, "floor_plan", None)
@@ -565,6 +580,11 @@ class BeliefBuilder:
         if not room:
             return Belief("changes", [], query, t1, ["no room in the question"])
         events = list(self.memory.changes(room, t0, t1) or [])
+        room_looks = sorted((a, b) for a, b, r in self.memory.observed_intervals(None, None) or [] if r == room)
+        if room_looks:
+            first_look_end = room_looks[0][1]
+            # What the very first look at a room found was there already: not a change.
+            events = [e for e in events if not (_attr(e, "kind") == "appeared" and _attr(e, "time") <= first_look_end)]
         categories = sorted({str(_attr(e, "category")) for e in events if _attr(e, "category")})
         seen, unseen = self._observed_coverage(room, t0, t1)
         evidence = [f"event:{_attr(e, 'kind')}:{_attr(e, 'object_id')}@{_attr(e, 'time', 0.0):.0f}" for e in events]

@@ -106,6 +106,10 @@ def _words(name: str | None) -> str:
     return (name or "").replace("_", " ")
 
 
+def _is(target: str) -> str:
+    return "are" if target.endswith("s") and not target.endswith("ss") else "is"
+
+
 def _list_text(items: list[str]) -> str:
     if not items:
         return "nothing"
@@ -204,7 +208,7 @@ class QuestionAnswerer:
         if kind in ("present_location", "past_location"):
             if best.label == NOT_IN_HOUSE:
                 report.value, report.room = None, "none"
-                report.text = f"{hedge}the {target} is not in the house any more".strip()
+                report.text = f"{hedge}the {target} {_is(target)} not in the house any more".strip()
             elif best.value is None:
                 return self._dont_know(question, query, f"I do not know where the {target} was", planner, outcome)
             else:
@@ -214,7 +218,7 @@ class QuestionAnswerer:
                 report.rests_on_category = best.rests_on_category
                 where = f"on the {_words(best.rests_on_category)}" if best.rests_on_category else "at a spot"
                 room = f" in the {_words(best.room)}" if best.room else ""
-                verb = "is" if kind == "present_location" else "was"
+                verb = _is(target) if kind == "present_location" else ("were" if _is(target) == "are" else "was")
                 when = ""
                 if kind == "past_location" and belief.time is not None:
                     when = f" at {format_time_value(belief.time)}"
@@ -222,13 +226,13 @@ class QuestionAnswerer:
         elif kind == "room_of":
             report.value = best.value
             report.room = best.value
-            report.text = (f"the {target} is {hedge}not in any room of the house" if best.value == "none"
-                           else f"the {target} is {hedge}in the {_words(best.value)}")
+            report.text = (f"the {target} {_is(target)} {hedge}not in any room of the house" if best.value == "none"
+                           else f"the {target} {_is(target)} {hedge}in the {_words(best.value)}")
             if best.value != "none":
                 report.position = best.position
         elif kind == "still_present":
             report.value = bool(best.value)
-            report.text = f"{'yes' if best.value else 'no'}, the {target} is {hedge}" + (
+            report.text = f"{'yes' if best.value else 'no'}, the {target} {_is(target)} {hedge}" + (
                 "still in the house" if best.value else "no longer in the house")
         elif kind == "object_state":
             report.value = best.value

@@ -112,12 +112,12 @@ def reportable_max(belief: Belief, probabilities: Sequence[float]) -> float:
     return max(masses.values(), default=0.0)
 
 
-def look_outcomes(belief: Belief, target: str, sensor: SensorModel) -> list[tuple[float, list[float]]]:
-    """(probability, posterior) for each outcome of a look at `target`: see hypothesis j, or see nothing."""
+def look_outcomes(belief: Belief, target: str, sensor: SensorModel) -> list[tuple[float, list[float], int | None]]:
+    """(probability, posterior, j) for each outcome of a look at `target`: see hypothesis j, or nothing (None)."""
     prior = belief.probabilities
     covered = [i for i, c in enumerate(belief.candidates) if c.reveal_target == target]
     if not covered:
-        return [(1.0, list(prior))]
+        return [(1.0, list(prior), None)]
     d, f = sensor.detection_probability, sensor.false_positive_rate
     covered_set = set(covered)
     outcomes: list[tuple[float, list[float]]] = []
@@ -126,12 +126,21 @@ def look_outcomes(belief: Belief, target: str, sensor: SensorModel) -> list[tupl
                  for i, p in enumerate(prior)]
         total = sum(joint)
         if total > 0.0:
-            outcomes.append((total, [x / total for x in joint]))
+            outcomes.append((total, [x / total for x in joint], j))
     joint_nothing = [(1.0 - d) * p if i in covered_set else (1.0 - f) * p for i, p in enumerate(prior)]
     total = sum(joint_nothing)
     if total > 0.0:
-        outcomes.append((total, [x / total for x in joint_nothing]))
+        outcomes.append((total, [x / total for x in joint_nothing], None))
     return outcomes
+
+
+def outcome_utility(belief: Belief, posterior: Sequence[float], seen: int | None) -> float:
+    """P(correct) of the best answer after an outcome; a hypothesis just seen becomes reportable."""
+    best = reportable_max(belief, posterior)
+    if seen is not None:
+        key = belief.candidates[seen].answer_key
+        best = max(best, sum(p for c, p in zip(belief.candidates, posterior) if c.answer_key == key))
+    return best
 
 
 def expected_gain(belief: Belief, target: str, sensor: SensorModel) -> float:
@@ -139,7 +148,8 @@ def expected_gain(belief: Belief, target: str, sensor: SensorModel) -> float:
     if not belief.candidates:
         return 0.0
     now = reportable_max(belief, belief.probabilities)
-    after = sum(p * reportable_max(belief, posterior) for p, posterior in look_outcomes(belief, target, sensor))
+    after = sum(p * outcome_utility(belief, posterior, seen)
+                for p, posterior, seen in look_outcomes(belief, target, sensor))
     return max(0.0, after - now)
 
 

@@ -49,8 +49,9 @@ def test_look_outcome_posteriors_are_bayes_rule():
     belief = location_belief(0.5)
     sensor = SensorModel(detection_probability=0.8, false_positive_rate=0.0)
     outcomes = look_outcomes(belief, "counter", sensor)
-    assert sum(p for p, _ in outcomes) == pytest.approx(1.0)
+    assert sum(p for p, _, _ in outcomes) == pytest.approx(1.0)
     seen, nothing = outcomes
+    assert seen[2] == 0 and nothing[2] is None
     assert seen[0] == pytest.approx(0.8 * 0.5)
     assert seen[1][0] == pytest.approx(1.0)
     assert nothing[0] == pytest.approx(0.2 * 0.5 + 0.5)
@@ -153,8 +154,8 @@ def test_expected_gain_is_never_negative_and_outcomes_sum_to_one(p_stay, target,
     sensor = SensorModel(d, f)
     assert expected_gain(belief, target, sensor) >= 0.0
     outcomes = look_outcomes(belief, target, sensor)
-    assert sum(p for p, _ in outcomes) == pytest.approx(1.0)
-    for _, posterior in outcomes:
+    assert sum(p for p, _, _ in outcomes) == pytest.approx(1.0)
+    for _, posterior, _ in outcomes:
         assert sum(posterior) == pytest.approx(1.0)
 
 

@@ -1,0 +1,156 @@
+"""Belief models over a real MemoryStore built from constructed frames."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from household_memory import DAY, HOUR, fridge_watch, two_room_memory  # noqa: E402
+
+from planners.beliefs import (  # noqa: E402
+    NOT_IN_HOUSE,
+    BeliefBuilder,
+    BeliefConfig,
+    LookRecord,
+    covered_seconds,
+    poisson_pmf,
+)
+from planners.typed_query import TypedQuery  # noqa: E402
+
+
+@pytest.fixture
+def memory():
+    store, writer = two_room_memory()
+    fridge_watch(writer)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def moved_memory():
+    store, _ = two_room_memory(mug_moves_seen=True)
+    yield store
+    store.close()
+
+
+def test_present_location_stays_with_exp_of_rate_times_hours(memory):
+    builder = BeliefBuilder(memory)
+    mug = memory.locate("mug")[0]
+    rate = memory.move_rate(mug.object_id)
+    for hours_later in (1.0, 10.0, 40.0):
+        now = mug.last_seen + hours_later * HOUR
+        belief = builder.build(TypedQuery("present_location", target="mug", confidence=1.0), now)
+        remembered = next(c for c in belief.candidates if c.object_id == mug.object_id)
+        assert remembered.probability == pytest.approx(math.exp(-rate * hours_later), rel=1e-6)
+        assert remembered.rests_on == "counter_0" and not remembered.speculative
+        assert sum(belief.probabilities) == pytest.approx(1.0)
+    assert belief.map_candidate.object_id == mug.object_id
+
+
+def test_moved_mass_goes_to_other_receptacles_by_the_location_prior_plus_not_in_house(memory):
+    config = BeliefConfig(not_in_house_share=0.1, location_prior_floor=0.0)
+    builder = BeliefBuilder(memory, config)
+    now = 2 * DAY
+    belief = builder.build(TypedQuery("present_location", target="mug", confidence=1.0), now)
+    prior = memory.location_prior("mug")
+    alternatives = {c.rests_on: c for c in belief.candidates if c.speculative and c.rests_on}
+    assert set(alternatives) == {"fridge_1", "table_3", "shelf_4"}
+    table, shelf = alternatives["table_3"], alternatives["shelf_4"]
+    assert table.probability / shelf.probability == pytest.approx(prior["table"] / prior["shelf"])
+    remembered = next(c for c in belief.candidates if c.object_id)
+    moved = 1.0 - remembered.probability
+    gone = next(c for c in belief.candidates if c.label == NOT_IN_HOUSE)
+    assert gone.probability == pytest.approx(0.1 * moved)
+    assert gone.speculative, "an object nobody saw leave is not reported as gone"
+
+
+def test_confidence_falls_as_memory_gets_stale(memory):
+    builder = BeliefBuilder(memory)
+    query = TypedQuery("present_location", target="mug", confidence=1.0)
+    confidences = [builder.build(query, 13 * HOUR + h * HOUR).confidence for h in (0, 5, 20, 60)]
+    assert confidences == sorted(confidences, reverse=True)
+    assert confidences[0] > 0.95 and confidences[-1] < 0.5
+
+
+def test_a_look_that_misses_the_object_lowers_that_place(memory):
+    builder = BeliefBuilder(memory)
+    query = TypedQuery("present_location", target="mug", confidence=1.0)
+    now = 2 * DAY
+    before = builder.build(query, now)
+    after = builder.build(query, now, [LookRecord("counter_0", now)])
+    p_before = next(c.probability for c in before.candidates if c.reveal_target == "counter_0")
+    p_after = next(c.probability for c in after.candidates if c.reveal_target == "counter_0")
+    assert p_after < p_before
+    assert sum(after.probabilities) == pytest.approx(1.0)
+
+
+def test_never_seen_object_has_no_reportable_answer(memory):
+    belief = BeliefBuilder(memory).build(TypedQuery("present_location", target="unicorn", confidence=1.0), 2 * DAY)
+    assert belief.map_candidate is None
+    assert "never seen" in belief.notes[0]
+    assert any(c.reveal_target for c in belief.candidates), "unseen objects can still be searched for"
+
+
+def test_past_location_uses_uniform_move_time_between_last_sighting_and_detection(moved_memory):
+    builder = BeliefBuilder(moved_memory)
+    mug = moved_memory.history("mug_2")
+    detected = min(e.time for e in mug.events if e.kind in ("moved", "disappeared"))
+    last_seen_before = 7 * HOUR + 2.0
+    t = 8.5 * HOUR
+    belief = builder.build(TypedQuery("past_location", target="mug", time=t, confidence=1.0), 2 * DAY)
+    best = belief.map_candidate
+    assert best.rests_on == "counter_0"
+    assert best.probability == pytest.approx((detected - t) / (detected - last_seen_before), rel=1e-3)
+    other = [c for c in belief.candidates if c.rests_on == "table_3"]
+    assert other and other[0].probability == pytest.approx(1.0 - best.probability, rel=1e-3)
+    assert not belief.revealable, "the past cannot be looked at"
+
+
+def test_count_reports_what_was_seen_and_is_less_sure_the_less_was_watched(memory):
+    builder = BeliefBuilder(memory)
+    query_day = TypedQuery("count", target="fridge", count_kind="opened", t0=0.0, t1=DAY, confidence=1.0)
+    query_week = TypedQuery("count", target="fridge", count_kind="opened", t0=0.0, t1=7 * DAY, confidence=1.0)
+    day = builder.build(query_day, 7 * DAY)
+    week = builder.build(query_week, 7 * DAY)
+    assert day.map_candidate.value == 1 and week.map_candidate.value == 1
+    assert week.confidence < day.confidence
+    cfg = BeliefConfig()
+    seen = covered_seconds([(a, b) for a, b, r in memory.observed_intervals(0.0, DAY) if r == "kitchen"], 0.0, DAY)
+    rate = (1 + cfg.event_rate_prior_per_hour * cfg.event_prior_hours) / (seen / HOUR + cfg.event_prior_hours)
+    assert day.confidence == pytest.approx(poisson_pmf(0, rate * (DAY - seen) / HOUR), rel=1e-6)
+    assert all(c.speculative for c in day.candidates if c.value != 1)
+
+
+def test_object_state_decays_from_the_last_seen_state(memory):
+    builder = BeliefBuilder(memory)
+    query = TypedQuery("object_state", target="fridge", state="open", confidence=1.0)
+    soon = builder.build(query, 12.2 * HOUR)
+    late = builder.build(query, 3 * DAY)
+    assert soon.map_candidate.value is False and soon.confidence > 0.9
+    assert late.confidence < soon.confidence
+    assert soon.map_candidate.reveal_target == "fridge_1"
+    opened = builder.build(TypedQuery("object_state", target="fridge", state="open", time=12 * HOUR + 60,
+                                      confidence=1.0), 2 * DAY)
+    assert opened.map_candidate.value is True
+
+
+def test_contents_and_changes(moved_memory):
+    builder = BeliefBuilder(moved_memory)
+    contents = builder.build(TypedQuery("contents", receptacle="table", confidence=1.0), 10.1 * HOUR)
+    assert sorted(contents.map_candidate.value) == ["keys", "mug"]
+    assert contents.confidence > 0.9
+    stale = builder.build(TypedQuery("contents", receptacle="table", confidence=1.0), 3 * DAY)
+    assert stale.map_candidate.value == contents.map_candidate.value and stale.confidence < 0.5
+    changes = builder.build(TypedQuery("changes", room="kitchen", t0=6 * HOUR, t1=12 * HOUR, confidence=1.0),
+                            2 * DAY)
+    assert changes.map_candidate.value == ["mug"], "first sightings at the first look are not changes"
+
+
+def test_unknown_kind_gives_an_empty_belief(memory):
+    belief = BeliefBuilder(memory).build(TypedQuery("unknown", confidence=0.1), 2 * DAY)
+    assert belief.map_candidate is None and belief.confidence == 0.0
