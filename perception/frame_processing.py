@@ -60,16 +60,14 @@ class _Instance:
     instance_id: int
     label: str
     pixel_count: int
-    points: np.ndarray  # Nx3 map frame, outliers removed
-    color_sum: np.ndarray
+    num_points: int
+    centroid: np.ndarray
+    box_min: np.ndarray
+    box_max: np.ndarray
+    color: np.ndarray  # mean RGB in [0, 1]
     partial: bool
     confidence: float
-    box_min: np.ndarray = field(init=False)
-    box_max: np.ndarray = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.box_min = self.points.min(axis=0)
-        self.box_max = self.points.max(axis=0)
+    points: np.ndarray | None = None  # Nx3 map frame; kept for door parts only
 
 
 class FrameProcessor:
@@ -190,71 +188,102 @@ class FrameProcessor:
         stats.instances = int(ids.size)
         if ids.size == 0:
             return []
+        labels = [sf.labels[int(i)] for i in ids]
+        for iid, label in zip(ids.tolist(), labels):
+            if not isinstance(label, str) or not label:
+                raise FrameError(fid, "labels", f"label of instance {iid} must be a non-empty string, got {label!r}")
         confidences = self._confidences(sf, ids)
 
+        # Valid pixels grouped by instance: a stable radix sort of the small dense index.
         depth_flat = depth.reshape(-1)
         valid = (mask_flat > 0) & (depth_flat >= cfg.min_range_m) & (depth_flat <= cfg.max_range_m)
         pix = np.flatnonzero(valid)
         dense = lut[mask_flat[pix]] if lut is not None else (np.searchsorted(ids, mask_flat[pix]) + 1)
-        order = np.argsort(dense, kind="stable")
-        pix = pix[order]
-        valid_counts = np.bincount(dense, minlength=ids.size + 1)[1:]
-        ends = np.cumsum(valid_counts)
-        starts = ends - valid_counts
-
+        pix = pix[np.argsort(dense, kind="stable")]
+        counts = np.bincount(dense, minlength=ids.size + 1)[1:]
+        starts = np.cumsum(counts) - counts
         z = depth_flat[pix]
+
+        keep = self._outlier_free(z, starts, counts, stats)
+        if keep is not None:
+            pix, z = pix[keep], z[keep]
+            starts = np.cumsum(counts) - counts
+
+        # Back-projection into the map frame, one contiguous array per axis.
         ray_x, ray_y = self._pixel_rays(sf.intrinsics)
-        cam = np.empty((pix.size, 3), dtype=np.float32)
-        np.multiply(ray_x[pix], z, out=cam[:, 0])
-        np.multiply(ray_y[pix], z, out=cam[:, 1])
-        cam[:, 2] = z
+        xc = ray_x[pix] * z
+        yc = ray_y[pix] * z
         rot = sf.camera_pose.rotation_matrix().astype(np.float32)
-        world = cam @ rot.T
-        world += sf.camera_pose.position.astype(np.float32)
-        rgb_flat = rgb.reshape(-1, 3)
+        origin = sf.camera_pose.position
+        world = [rot[i, 0] * xc + rot[i, 1] * yc + rot[i, 2] * z + np.float32(origin[i]) for i in range(3)]
+
+        # Reductions per instance over the sorted runs (every non-empty run is a segment).
+        nonempty = counts > 0
+        seg = starts[nonempty]
+        row_of = np.cumsum(nonempty) - 1
+        n_seg = counts[nonempty].astype(np.float64)[:, None]
+        if seg.size:
+            centroid = np.stack([np.add.reduceat(w, seg, dtype=np.float64) for w in world], axis=1) / n_seg
+            box_min = np.stack([np.minimum.reduceat(w, seg) for w in world], axis=1).astype(np.float64)
+            box_max = np.stack([np.maximum.reduceat(w, seg) for w in world], axis=1).astype(np.float64)
+            color = np.add.reduceat(np.take(rgb.reshape(-1, 3), pix, axis=0), seg, axis=0, dtype=np.int64) / (
+                255.0 * n_seg)
+        usable = counts >= max(1, cfg.min_valid_points)
         border = self._border_touching(mask, ids, lut)
+        suffix = cfg.articulation.door_suffix
 
         instances = []
         for k in range(ids.size):
-            iid = int(ids[k])
             if pixel_counts[k] < cfg.min_mask_pixels:
                 stats.dropped_tiny += 1
                 continue
-            s, e = int(starts[k]), int(ends[k])
-            if e - s < cfg.min_valid_points:
+            if not usable[k]:
                 stats.dropped_no_depth += 1
                 continue
-            inliers = self._depth_cluster(z[s:e])
-            n_in = e - s if inliers is None else int(np.count_nonzero(inliers))
-            if n_in < cfg.min_valid_points:
-                stats.dropped_no_depth += 1
-                continue
-            if inliers is None:
-                points, pk = world[s:e], pix[s:e]
-            else:
-                stats.outlier_points += e - s - n_in
-                points, pk = world[s:e][inliers], pix[s:e][inliers]
-            label = sf.labels[iid]
-            if not isinstance(label, str) or not label:
-                raise FrameError(fid, "labels", f"label of instance {iid} must be a non-empty string, got {label!r}")
+            points = None
+            if labels[k].endswith(suffix):
+                s, e = int(starts[k]), int(starts[k] + counts[k])
+                points = np.stack([w[s:e] for w in world], axis=1)
+            row = row_of[k]
             instances.append(_Instance(
-                instance_id=iid, label=label, pixel_count=int(pixel_counts[k]), points=points,
-                color_sum=rgb_flat[pk].sum(axis=0, dtype=np.int64), partial=bool(border[k]),
-                confidence=confidences[k],
+                instance_id=int(ids[k]), label=labels[k], pixel_count=int(pixel_counts[k]), num_points=int(counts[k]),
+                centroid=centroid[row], box_min=box_min[row], box_max=box_max[row], color=color[row],
+                partial=bool(border[k]), confidence=confidences[k], points=points,
             ))
         return instances
 
-    def _depth_cluster(self, zk: np.ndarray) -> np.ndarray | None:
+    def _outlier_free(self, z: np.ndarray, starts: np.ndarray, counts: np.ndarray,
+                      stats: FrameStats) -> np.ndarray | None:
+        """Inlier mask over the grouped depths (None: no outliers); updates `counts` in place."""
+        cfg = self.config
+        nonempty = np.flatnonzero(counts)
+        if nonempty.size == 0:
+            return None
+        near = np.minimum.reduceat(z, starts[nonempty])
+        far = np.maximum.reduceat(z, starts[nonempty])
+        gap = np.maximum(cfg.outlier_gap_m, cfg.outlier_gap_per_m * (near + far) / 2.0)
+        keep = None
+        for j in np.flatnonzero(far - near >= gap):
+            k = nonempty[j]
+            s, e = int(starts[k]), int(starts[k] + counts[k])
+            inliers = self._depth_cluster(z[s:e], float(near[j]), float(gap[j]))
+            if inliers is None:
+                continue
+            if keep is None:
+                keep = np.ones(z.size, dtype=bool)
+            keep[s:e] = inliers
+            kept = int(np.count_nonzero(inliers))
+            stats.outlier_points += e - s - kept
+            counts[k] = kept
+        return keep
+
+    @staticmethod
+    def _depth_cluster(zk: np.ndarray, near: float, gap: float) -> np.ndarray | None:
         """Inliers of one instance: the depth-contiguous cluster with most points (None = all points).
 
         Surfaces are continuous in depth, so the points of the object form one run of occupied depth
         bins; mask bleed onto what lies behind or in front shows up beyond an empty gap.
         """
-        cfg = self.config
-        near, far = float(zk.min()), float(zk.max())
-        gap = max(cfg.outlier_gap_m, cfg.outlier_gap_per_m * (near + far) / 2.0)
-        if far - near < gap:
-            return None
         bin_width = gap / 2.0
         bins = ((zk - near) * (1.0 / bin_width)).astype(np.int32)
         histogram = np.bincount(bins)
@@ -309,7 +338,7 @@ class FrameProcessor:
         observations = {id(b): _observation(b) for b in bodies}
         door_evidence: dict[int, list[tuple[float, int]]] = {}
         for category, door in doors:
-            if not art.pairs(category) or door.points.shape[0] < art.min_door_points:
+            if not art.pairs(category) or door.num_points < art.min_door_points:
                 stats.dropped_doors += 1
                 continue
             body = _nearest_body(door, [b for b in bodies if b.label == category], art.max_pair_distance_m)
@@ -345,17 +374,14 @@ def _checked_array(frame_id: object, name: str, value: object) -> np.ndarray:
 
 
 def _observation(inst: _Instance) -> PerceivedObservation:
-    n = inst.points.shape[0]
-    centroid = inst.points.mean(axis=0, dtype=np.float64)
-    color = inst.color_sum / (255.0 * n)
     return PerceivedObservation(
         category=inst.label,
-        centroid=tuple(centroid.tolist()),
-        bbox_min=tuple(inst.box_min.astype(np.float64).tolist()),
-        bbox_max=tuple(inst.box_max.astype(np.float64).tolist()),
+        centroid=tuple(inst.centroid.tolist()),
+        bbox_min=tuple(inst.box_min.tolist()),
+        bbox_max=tuple(inst.box_max.tolist()),
         confidence=inst.confidence,
-        num_points=n,
-        mean_color=tuple(color.tolist()),
+        num_points=inst.num_points,
+        mean_color=tuple(inst.color.tolist()),
         instance_id=inst.instance_id,
         partial=inst.partial,
         pixel_count=inst.pixel_count,
@@ -364,7 +390,7 @@ def _observation(inst: _Instance) -> PerceivedObservation:
 
 def _nearest_body(door: _Instance, bodies: list[_Instance], max_distance: float) -> _Instance | None:
     best, best_distance = None, max_distance
-    center = door.points.mean(axis=0)
+    center = door.centroid
     for body in bodies:
         gap = np.maximum(np.maximum(body.box_min - center, center - body.box_max), 0.0)
         distance = float(np.linalg.norm(gap))
