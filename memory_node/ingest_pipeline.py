@@ -265,3 +265,31 @@ class IngestPipeline:
             received=self._camera_info_received, matched=self._camera_info_received - self._camera_info_invalid,
             invalid=self._camera_info_invalid)
         return counters
+
+
+INGEST_PARAMETER_FIELDS = {
+    "rgb_topic": "rgb", "depth_topic": "depth", "camera_info_topic": "camera_info",
+    "detections_topic": "detections", "pose_topic": "pose", "camera_pose_topic": "camera_pose",
+}
+
+
+def settings_from_parameters(values: dict[str, Any], source: str = "<parameters>") -> IngestSettings:
+    """IngestSettings from ingest_node's parameters (a params-file section); unknown ones are ignored here."""
+    topics = IngestTopics(**{field_name: str(values[param]) for param, field_name in INGEST_PARAMETER_FIELDS.items()
+                             if param in values})
+    settings = IngestSettings(topics=topics)
+    try:
+        if "pose_source" in values:
+            settings.pose_source = str(values["pose_source"])
+        if "sync_slop_s" in values:
+            settings.slop_s = float(values["sync_slop_s"])
+        if "sync_queue_size" in values:
+            settings.queue_size = int(values["sync_queue_size"])
+        if "max_range_m" in values:
+            settings.max_range_m = float(values["max_range_m"])
+        if "camera_mount_xyz" in values or "camera_mount_rpy" in values:
+            settings.camera_mount = CameraMount(tuple(float(v) for v in values.get("camera_mount_xyz", (0, 0, 1.2))),
+                                                tuple(float(v) for v in values.get("camera_mount_rpy", (0, 0, 0))))
+    except (TypeError, ValueError) as exc:
+        raise BadInputError(f"{source}: ingest_node parameters: {exc}") from exc
+    return settings
