@@ -34,6 +34,28 @@ def top_down_orientation(grip_yaw: float) -> tuple[float, float, float, float]:
     return tuple(p.getQuaternionFromEuler([math.pi, 0.0, grip_yaw - math.pi / 2.0]))
 
 
+def side_orientation(approach_yaw: float, pitch: float = 0.0) -> tuple[float, float, float, float]:
+    """Quaternion of the hand pointing along map heading `approach_yaw`, tipped down by `pitch`.
+
+    pitch 0: horizontal hand; pi/2: pointing straight down. The fingers always close horizontally,
+    across the approach direction.
+    """
+    z = np.array([math.cos(pitch) * math.cos(approach_yaw), math.cos(pitch) * math.sin(approach_yaw), -math.sin(pitch)])
+    y = np.array([-math.sin(approach_yaw), math.cos(approach_yaw), 0.0])
+    x = np.cross(y, z)
+    m = np.stack([x, y, z], axis=1)
+    qw = math.sqrt(max(0.0, 1.0 + m[0, 0] + m[1, 1] + m[2, 2])) / 2.0
+    qx = math.copysign(math.sqrt(max(0.0, 1.0 + m[0, 0] - m[1, 1] - m[2, 2])) / 2.0, m[2, 1] - m[1, 2])
+    qy = math.copysign(math.sqrt(max(0.0, 1.0 - m[0, 0] + m[1, 1] - m[2, 2])) / 2.0, m[0, 2] - m[2, 0])
+    qz = math.copysign(math.sqrt(max(0.0, 1.0 - m[0, 0] - m[1, 1] + m[2, 2])) / 2.0, m[1, 0] - m[0, 1])
+    return (qx, qy, qz, qw)
+
+
+# extra IK starting postures tried when the first seed ends in a poor local minimum
+ALTERNATE_SEEDS = ((0.0, -0.3, 0.0, -1.8, 0.0, 1.5, 0.785), (0.0, 0.3, 0.0, -1.5, 0.0, 1.9, 0.785),
+                   (0.0, -0.8, 0.0, -2.6, 0.0, 2.4, 0.785))
+
+
 @dataclass
 class IkSolution:
     """Arm joint angles (panda_joint1..7) and how far the end-effector ends from the target."""
@@ -106,8 +128,20 @@ class PandaKinematics:
 
         Check `IkSolution.reached`: an unreachable target returns the closest pose found.
         """
+        best: IkSolution | None = None
+        for start in (seed if seed is not None else REST_POSE, *ALTERNATE_SEEDS):
+            solution = self._solve_from(position, orientation, start, iterations)
+            if best is None or _score(solution) < _score(best):
+                best = solution
+            if best.reached:
+                break
+        assert best is not None
+        return best
+
+    def _solve_from(self, position: Sequence[float], orientation: Sequence[float], seed: Sequence[float],
+                    iterations: int) -> IkSolution:
         target = np.asarray(position, dtype=float)
-        self._set_joints(seed if seed is not None else REST_POSE)
+        self._set_joints(seed)
         best: IkSolution | None = None
         for _ in range(iterations):
             full = p.calculateInverseKinematics(
@@ -119,13 +153,16 @@ class PandaKinematics:
             reached_pos, reached_orn = self.forward(joints)
             error = float(np.linalg.norm(reached_pos - target))
             solution = IkSolution(joints, error, quaternion_angle(reached_orn, orientation))
-            if best is None or (solution.position_error_m + 0.05 * solution.orientation_error_rad
-                                < best.position_error_m + 0.05 * best.orientation_error_rad):
+            if best is None or _score(solution) < _score(best):
                 best = solution
             if best.position_error_m < POSITION_TOLERANCE_M / 5 and best.orientation_error_rad < 0.05:
                 break
         assert best is not None
         return best
+
+
+def _score(solution: IkSolution) -> float:
+    return solution.position_error_m + 0.05 * solution.orientation_error_rad
 
 
 def quaternion_angle(a: Sequence[float], b: Sequence[float]) -> float:

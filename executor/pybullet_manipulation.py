@@ -26,6 +26,7 @@ from executor.panda_kinematics import (
     HAND_LINK,
     REST_POSE,
     PandaKinematics,
+    side_orientation,
     top_down_orientation,
 )
 from executor.skills import (
@@ -102,12 +103,23 @@ class ManipulationOutcome:
 
 
 @dataclass
+class GraspPose:
+    """One way to take an object: hand orientation, pre-grasp, grasp and lift positions of the end-effector."""
+
+    mode: str  # "top" (hand pointing down) or "side" (hand horizontal, approaching from the arm)
+    orientation: tuple[float, float, float, float]
+    pre: np.ndarray
+    grasp: np.ndarray
+    lift: np.ndarray
+    pitch: float = 0.0  # side grasps: how far the hand is tipped down
+
+
+@dataclass
 class GraspPlan:
     body: int
     support: int | None
     center: np.ndarray
-    grip_yaws: list[float]
-    ee_z: float
+    poses: list[GraspPose]
     width: float
 
 
@@ -132,8 +144,9 @@ class PyBulletManipulator:
     """Drives one Panda in a PyBullet world; every motion steps physics and counts simulated time."""
 
     def __init__(self, arm: ArmHandles, kinematics: PandaKinematics | None = None,
-                 config: ManipulationConfig | None = None) -> None:
+                 config: ManipulationConfig | None = None, ignored_bodies: Sequence[int] = ()) -> None:
         self.arm = arm
+        self.ignored_bodies = set(ignored_bodies)  # e.g. the mobile base the arm is mounted on
         self.client = arm.client
         self.config = config or ManipulationConfig()
         self.finger_open = self.config.finger_stroke_m
@@ -144,6 +157,7 @@ class PyBulletManipulator:
         self.kinematics = kinematics or PandaKinematics()
         self.dt = float(p.getPhysicsEngineParameters(physicsClientId=self.client)["fixedTimeStep"])
         self.held_body: int | None = None
+        self._held_grasp: tuple[str, float] = ("top", 0.0)  # grasp mode and hand pitch
         self._constraint: int | None = None
         self._finger_target = self.finger_open
 
@@ -231,27 +245,47 @@ class PyBulletManipulator:
         """The driving posture of the robot (folded, out of the camera's view)."""
         return self.move_arm(self.config.home_pose)
 
-    def move_ee(self, position: Sequence[float], grip_yaw: float, tolerance_m: float = 0.02) -> tuple[bool, float]:
-        """IK to a top-down hand pose, then joint motion; False when IK cannot get within 1 cm."""
+    def move_ee(self, position: Sequence[float], orientation: Sequence[float],
+                tolerance_m: float = 0.02) -> tuple[bool, float]:
+        """IK to a hand pose, then joint motion; False when IK cannot get within 1 cm or the arm did not get there."""
         self.sync_kinematics()
-        solution = self.kinematics.solve(position, top_down_orientation(grip_yaw), seed=self.arm_joint_positions())
+        solution = self.kinematics.solve(position, orientation, seed=self.arm_joint_positions())
         if not solution.reached:
             return False, 0.0
         elapsed = self.move_arm(solution.joints)
         return bool(np.linalg.norm(self.ee_position() - np.asarray(position)) < tolerance_m), elapsed
 
-    def transit_to(self, position: Sequence[float], grip_yaw: float) -> tuple[bool, float]:
+    def transit_to(self, position: Sequence[float], orientation: Sequence[float]) -> tuple[bool, float]:
         """Rise to the target's height first (never sweep through what is below), then go over to it."""
         elapsed = 0.0
         current = self.ee_position()
-        if current[2] < position[2] - 0.02 and self.can_reach((current[0], current[1], position[2]), grip_yaw):
-            _, elapsed = self.move_ee((current[0], current[1], position[2]), grip_yaw, tolerance_m=0.05)
-        ok, t = self.move_ee(position, grip_yaw)
+        if current[2] < position[2] - 0.02 and self.can_reach((current[0], current[1], position[2]), orientation):
+            _, elapsed = self.move_ee((current[0], current[1], position[2]), orientation, tolerance_m=0.05)
+        ok, t = self.move_ee(position, orientation)
         return ok, elapsed + t
 
-    def can_reach(self, position: Sequence[float], grip_yaw: float = 0.0) -> bool:
+    def can_reach(self, position: Sequence[float], orientation: Sequence[float], ignore: Sequence[int] = ()) -> bool:
+        """IK reaches the pose within 1 cm and the arm there touches nothing but `ignore` (and what it holds)."""
         self.sync_kinematics()
-        return self.kinematics.solve(position, top_down_orientation(grip_yaw), seed=REST_POSE).reached
+        solution = self.kinematics.solve(position, orientation, seed=self.arm_joint_positions())
+        return solution.reached and not self.configuration_collides(solution.joints, ignore)
+
+    def configuration_collides(self, joints: Sequence[float], ignore: Sequence[int] = ()) -> bool:
+        """Whether the arm at `joints` would touch any body (a collision check in place of a motion planner)."""
+        arm = self.arm.body
+        saved = [p.getJointState(arm, j, physicsClientId=self.client)[:2] for j in self.arm.arm_joints]
+        try:
+            for j, q in zip(self.arm.arm_joints, joints):
+                p.resetJointState(arm, j, q, physicsClientId=self.client)
+            lo, hi = body_aabb(self.client, arm)
+            skip = {arm, self.held_body, *ignore, *self.ignored_bodies}
+            overlapping = p.getOverlappingObjects(lo.tolist(), hi.tolist(), physicsClientId=self.client) or []
+            nearby = {b for b, _ in overlapping}
+            return any(p.getClosestPoints(arm, body, 0.002, physicsClientId=self.client)
+                       for body in nearby - skip)
+        finally:
+            for j, (q, v) in zip(self.arm.arm_joints, saved):
+                p.resetJointState(arm, j, q, v, physicsClientId=self.client)
 
     def horizontal_distance_from_arm(self, point: Sequence[float]) -> float:
         base, _ = self.arm_base_pose()
@@ -271,14 +305,22 @@ class PyBulletManipulator:
         found = p.getOverlappingObjects(lo.tolist(), hi.tolist(), physicsClientId=self.client) or []
         return sorted({b for b, _ in found if b != self.arm.body})
 
-    def find_object(self, near: Sequence[float], radius: float = SEARCH_RADIUS_M) -> int | None:
-        """The dynamic body whose centre is closest to `near` (horizontally), within `radius`."""
+    def find_object(self, near: Sequence[float], radius: float = SEARCH_RADIUS_M,
+                    expected_height: float | None = None) -> int | None:
+        """The dynamic body whose centre is closest to `near` (horizontally), within `radius`.
+
+        With `expected_height` (what the category looks like), bodies whose height is far from it
+        are not the object asked for.
+        """
         near = np.asarray(near, dtype=float)
         best, best_d = None, radius
         for body in self.bodies_near(near, radius):
             if body == self.held_body or not _is_dynamic(self.client, body):
                 continue
             lo, hi = body_aabb(self.client, body)
+            height = float(hi[2] - lo[2])
+            if expected_height is not None and abs(height - expected_height) > max(0.03, 0.4 * expected_height):
+                continue
             center = (lo + hi) / 2.0
             d = float(math.hypot(*(center[:2] - near[:2])))
             if d <= best_d and abs(center[2] - near[2]) < 0.5:
@@ -296,87 +338,121 @@ class PyBulletManipulator:
                 return other
         return None
 
-    def _grip_candidates(self, body: int) -> list[tuple[float, float]]:
-        """(grip yaw, object width across the fingers) options, narrowest first."""
+    def _width_along(self, body: int, direction: float) -> float:
+        """The object's extent along map heading `direction` (primitive shapes exactly, others by AABB)."""
         _, orn = p.getBasePositionAndOrientation(body, physicsClientId=self.client)
-        yaw = _yaw_of(orn)
+        relative = direction - _yaw_of(orn)
         shapes = p.getCollisionShapeData(body, -1, physicsClientId=self.client)
-        options: list[tuple[float, float]] = []
         if len(shapes) == 1 and shapes[0][2] == p.GEOM_BOX:
             dims = shapes[0][3]
-            options = [(yaw, dims[0]), (yaw + math.pi / 2, dims[1])]
-        elif len(shapes) == 1 and shapes[0][2] in (p.GEOM_CYLINDER, p.GEOM_CAPSULE):
-            options = [(yaw, 2 * shapes[0][3][1]), (yaw + math.pi / 2, 2 * shapes[0][3][1])]
-        elif len(shapes) == 1 and shapes[0][2] == p.GEOM_SPHERE:
-            options = [(yaw, 2 * shapes[0][3][0])]
-        else:
-            lo, hi = body_aabb(self.client, body)
-            options = [(0.0, float(hi[0] - lo[0])), (math.pi / 2, float(hi[1] - lo[1]))]
-        return sorted(options, key=lambda o: o[1])
+            return abs(dims[0] * math.cos(relative)) + abs(dims[1] * math.sin(relative))
+        if len(shapes) == 1 and shapes[0][2] in (p.GEOM_CYLINDER, p.GEOM_CAPSULE):
+            return 2 * shapes[0][3][1]
+        if len(shapes) == 1 and shapes[0][2] == p.GEOM_SPHERE:
+            return 2 * shapes[0][3][0]
+        lo, hi = body_aabb(self.client, body)
+        return abs((hi[0] - lo[0]) * math.cos(direction)) + abs((hi[1] - lo[1]) * math.sin(direction))
 
-    def plan_grasp(self, near: Sequence[float]) -> GraspPlan | str:
-        body = self.find_object(near)
+    def plan_grasp(self, near: Sequence[float], expected_height: float | None = None) -> GraspPlan | str:
+        """Candidate grasps of the object at `near`: top-down across its narrow sides, then from the side."""
+        body = self.find_object(near, expected_height=expected_height)
         if body is None:
             return REASON_OBJECT_NOT_FOUND
         lo, hi = body_aabb(self.client, body)
-        support = self.support_of(body)
-        support_top = body_aabb(self.client, support)[1][2] if support is not None else lo[2]
-        width = self._grip_candidates(body)[0][1]
-        if width > self.max_grip_width:
-            return REASON_OBJECT_TOO_LARGE
-        height = float(hi[2] - lo[2])
-        ee_z = max(float(hi[2]) - min(0.028, 0.5 * height), float(support_top) + 0.006)
         center = (lo + hi) / 2.0
-        yaws = [math.remainder(yaw + k * math.pi, 2 * math.pi)
-                for yaw, w in self._grip_candidates(body) if w <= self.max_grip_width for k in (0, 1)]
-        return GraspPlan(body, support, center, yaws, ee_z, width)
+        support = self.support_of(body)
+        support_top = float(body_aabb(self.client, support)[1][2]) if support is not None else float(lo[2])
+        _, orn = p.getBasePositionAndOrientation(body, physicsClientId=self.client)
+        base, _ = self.arm_base_pose()
+        poses: list[GraspPose] = []
+        widths = []
+        # top-down: fingers close along the object's own axes (narrowest first), both hand yaws
+        yaw = _yaw_of(orn)
+        height = float(hi[2] - lo[2])
+        top_z = max(float(hi[2]) - min(0.028, 0.5 * height), support_top + 0.006)
+        axes = sorted((self._width_along(body, yaw + k * math.pi / 2), yaw + k * math.pi / 2) for k in (0, 1))
+        for width, grip in axes:
+            widths.append(width)
+            if width > self.max_grip_width:
+                continue
+            for turn in (0.0, math.pi):
+                orientation = top_down_orientation(math.remainder(grip + turn, 2 * math.pi))
+                grasp = np.array([center[0], center[1], top_z])
+                poses.append(GraspPose("top", orientation, grasp + [0, 0, APPROACH_HEIGHT_M], grasp,
+                                       grasp + [0, 0, LIFT_HEIGHT_M]))
+        # side: the hand comes from the arm's side (horizontal or tipped down), fingers closing across
+        approach = math.atan2(center[1] - base[1], center[0] - base[0])
+        width = self._width_along(body, approach + math.pi / 2)
+        widths.append(width)
+        depth = self._width_along(body, approach)
+        if width <= self.max_grip_width:
+            for pitch in (0.0, 0.5, 0.9):
+                side_z = min(max(float(center[2]), support_top + 0.045 + 0.03 * pitch), float(hi[2]) - 0.015)
+                if side_z < support_top + 0.02:
+                    continue
+                u = np.array([math.cos(approach), math.sin(approach), 0.0])
+                axis = np.array([math.cos(pitch) * u[0], math.cos(pitch) * u[1], -math.sin(pitch)])
+                grasp = np.array([center[0], center[1], side_z]) - u * max(0.0, depth / 2 - 0.035)
+                poses.append(GraspPose("side", side_orientation(approach, pitch), grasp - 0.12 * axis, grasp,
+                                       grasp + [0, 0, LIFT_HEIGHT_M], pitch))
+        if not poses:
+            return REASON_OBJECT_TOO_LARGE
+        return GraspPlan(body, support, center, poses, min(widths))
 
     # -- skills ----------------------------------------------------------------------------------
-    def pick(self, near: Sequence[float]) -> ManipulationOutcome:
+    def pick(self, near: Sequence[float], expected_height: float | None = None) -> ManipulationOutcome:
+        """Grasp the object at `near`, lift it, verify it left its support; the arm ends in a carry pose."""
         if self.held_body is not None:
             return ManipulationOutcome(False, REASON_ALREADY_HOLDING, 0.0, self.held_body)
-        plan = self.plan_grasp(near)
+        plan = self.plan_grasp(near, expected_height)
         if isinstance(plan, str):
             return ManipulationOutcome(False, plan, 0.0)
         elapsed = self.set_fingers(self.finger_open, max_s=0.5)
-        grip_yaw, approach = None, APPROACH_HEIGHT_M
-        for approach in (APPROACH_HEIGHT_M, 0.08, 0.05):
-            above = (plan.center[0], plan.center[1], plan.ee_z + approach)
-            grip_yaw = next((yaw for yaw in plan.grip_yaws if self.can_reach(above, yaw) and
-                             self.can_reach((plan.center[0], plan.center[1], plan.ee_z), yaw)), None)
-            if grip_yaw is not None:
-                break
-        if grip_yaw is None:
+        pose = next((g for g in plan.poses if self.can_reach(g.grasp, g.orientation, ignore=(plan.body, plan.support))
+                     and self.can_reach(g.pre, g.orientation)), None)
+        if pose is None:
             return ManipulationOutcome(False, REASON_UNREACHABLE, elapsed, plan.body)
         start_z = float(p.getBasePositionAndOrientation(plan.body, physicsClientId=self.client)[0][2])
-        ok, t = self.transit_to(above, grip_yaw)
+        ok, t = self.transit_to(pose.pre, pose.orientation)
         elapsed += t
         if not ok:
-            elapsed += self.move_to_rest()
+            elapsed += self.move_home()
             return ManipulationOutcome(False, REASON_UNREACHABLE, elapsed, plan.body)
         for fraction in (0.5, 1.0):
-            z = plan.ee_z + approach * (1.0 - fraction)
-            ok, t = self.move_ee((plan.center[0], plan.center[1], z), grip_yaw)
+            ok, t = self.move_ee(pose.pre + (pose.grasp - pose.pre) * fraction, pose.orientation)
             elapsed += t
         elapsed += self.set_fingers(0.0)
         left, right = self.arm.finger_links
         if not (self._touching(self.arm.body, plan.body, left) and self._touching(self.arm.body, plan.body, right)):
             elapsed += self.set_fingers(self.finger_open, max_s=0.5)
-            elapsed += self.move_to_rest()
+            elapsed += self.move_ee(pose.pre, pose.orientation)[1]
+            elapsed += self.move_home()
             return ManipulationOutcome(False, REASON_GRASP_MISSED, elapsed, plan.body)
         self._attach(plan.body)
-        ok, t = self.move_ee((plan.center[0], plan.center[1], plan.ee_z + min(LIFT_HEIGHT_M, approach)), grip_yaw)
+        self._held_grasp = (pose.mode, pose.pitch)
+        lift = pose.lift if self.can_reach(pose.lift, pose.orientation) else pose.grasp + [0, 0, 0.06]
+        ok, t = self.move_ee(lift, pose.orientation, tolerance_m=0.04)
         elapsed += t
         elapsed += self.step(int(0.2 / self.dt))
         lifted_z = float(p.getBasePositionAndOrientation(plan.body, physicsClientId=self.client)[0][2])
         still_supported = plan.support is not None and self._near(plan.body, plan.support, 0.002)
-        if lifted_z - start_z < 0.05 or still_supported or not self._fingers_touch(plan.body):
+        if lifted_z - start_z < 0.04 or still_supported or not self._fingers_touch(plan.body):
             self._detach()
             elapsed += self.set_fingers(self.finger_open, max_s=0.5)
-            elapsed += self.move_to_rest()
+            elapsed += self.move_home()
             return ManipulationOutcome(False, REASON_GRASP_SLIPPED, elapsed, plan.body)
-        elapsed += self.move_to_rest()
+        elapsed += self.move_to_carry(pose.orientation)
         return ManipulationOutcome(True, REASON_OK, elapsed, plan.body)
+
+    def move_to_carry(self, orientation: Sequence[float]) -> float:
+        """Bring a held object close in front of the arm's base, high, keeping the hand's orientation."""
+        base, orn = self.arm_base_pose()
+        heading = _yaw_of(orn)
+        for forward, up in ((0.35, 0.55), (0.45, 0.45), (0.3, 0.7)):
+            target = base + np.array([forward * math.cos(heading), forward * math.sin(heading), up])
+            if self.can_reach(target, orientation):
+                return self.transit_to(target, orientation)[1]
+        return 0.0
 
     def _fingers_touch(self, body: int) -> bool:
         return any(self._near(self.arm.body, body, 0.003) for _ in (0,)) and any(
@@ -435,7 +511,27 @@ class PyBulletManipulator:
         near = np.asarray(near, dtype=float)
         return sorted(free, key=lambda s: float(math.hypot(*(s[:2] - near[:2]))))
 
+    def _held_offset(self) -> tuple[np.ndarray, float]:
+        """Where the held object's centre is in the end-effector frame, and its half height."""
+        body = self.held_body
+        state = p.getLinkState(self.arm.body, self.arm.ee_link, computeForwardKinematics=True,
+                               physicsClientId=self.client)
+        lo, hi = body_aabb(self.client, body)
+        center = (lo + hi) / 2.0
+        inv_pos, inv_orn = p.invertTransform(state[4], state[5])
+        local, _ = p.multiplyTransforms(inv_pos, inv_orn, center.tolist(), [0, 0, 0, 1])
+        return np.array(local), float(center[2] - lo[2])
+
+    def _place_orientation(self, spot: np.ndarray) -> tuple[float, float, float, float]:
+        base, _ = self.arm_base_pose()
+        heading = math.atan2(spot[1] - base[1], spot[0] - base[0])
+        mode, pitch = self._held_grasp
+        if mode == "side":
+            return side_orientation(heading, pitch)
+        return top_down_orientation(heading + math.pi / 2)
+
     def place(self, receptacle_position: Sequence[float]) -> ManipulationOutcome:
+        """Lower the held object onto a free spot of the receptacle at (x, y), release, verify it rests there."""
         if self.held_body is None:
             return ManipulationOutcome(False, REASON_NOT_HOLDING, 0.0)
         body = self.held_body
@@ -447,32 +543,35 @@ class PyBulletManipulator:
         spots = self.free_spots(receptacle, footprint, receptacle_position)
         if not spots:
             return ManipulationOutcome(False, REASON_TARGET_OCCUPIED, 0.0, body)
-        ee = self.ee_position()
-        drop = float(ee[2] - lo[2])  # the hand is this far above the object's bottom
-        hand_yaw = _yaw_of(p.getLinkState(self.arm.body, self.arm.ee_link, physicsClientId=self.client)[5])
-        grip_yaw = hand_yaw + math.pi / 2
-        spot = None
-        for candidate in spots[:40]:
-            down = (candidate[0], candidate[1], candidate[2] + drop + 0.01)
-            if self.can_reach(down, grip_yaw) and self.can_reach((*down[:2], down[2] + APPROACH_HEIGHT_M), grip_yaw):
-                spot = candidate
+        offset, half_height = self._held_offset()
+        chosen = None
+        for spot in spots[:60]:
+            orientation = self._place_orientation(spot)
+            rotation = np.array(p.getMatrixFromQuaternion(orientation)).reshape(3, 3)
+            down = np.array([spot[0], spot[1], spot[2] + half_height + 0.01]) - rotation @ offset
+            above = down + [0, 0, APPROACH_HEIGHT_M]
+            if self.can_reach(down, orientation, ignore=(receptacle,)) and self.can_reach(above, orientation):
+                chosen = (orientation, down, above)
                 break
-        if spot is None:
+        if chosen is None:
             return ManipulationOutcome(False, REASON_UNREACHABLE, 0.0, body)
+        orientation, down, above = chosen
         elapsed = 0.0
-        ok, t = self.transit_to((spot[0], spot[1], spot[2] + drop + APPROACH_HEIGHT_M), grip_yaw)
+        ok, t = self.transit_to(above, orientation)
         elapsed += t
-        ok2, t = self.move_ee((spot[0], spot[1], spot[2] + drop + 0.01), grip_yaw)
+        ok2, t = self.move_ee(down, orientation)
         elapsed += t
         if not (ok and ok2):
-            elapsed += self.move_to_rest()
+            elapsed += self.move_to_carry(orientation)
             return ManipulationOutcome(False, REASON_UNREACHABLE, elapsed, body)
         self._detach()
         elapsed += self.set_fingers(self.finger_open, max_s=0.5)
         elapsed += self.step(int(0.3 / self.dt))
-        ok, t = self.move_ee((spot[0], spot[1], spot[2] + drop + APPROACH_HEIGHT_M), grip_yaw)
+        back = down - np.array(p.getMatrixFromQuaternion(orientation)).reshape(3, 3)[:, 2] * 0.08
+        elapsed += self.move_ee(back, orientation, tolerance_m=0.05)[1]
+        ok, t = self.move_ee(above, orientation, tolerance_m=0.05)
         elapsed += t
-        elapsed += self.move_to_rest()
+        elapsed += self.move_home()
         elapsed += self.step(int(0.3 / self.dt))
         if not self.rests_on(body, receptacle):
             return ManipulationOutcome(False, REASON_NOT_ON_TARGET, elapsed, body)
@@ -506,35 +605,59 @@ class PyBulletManipulator:
     def door_angle(self, body: int, joint: int) -> float:
         return float(p.getJointState(body, joint, physicsClientId=self.client)[0])
 
-    def set_door(self, position: Sequence[float], open_door: bool) -> ManipulationOutcome:
-        door = self.door_near(position)
-        if door is None:
-            return ManipulationOutcome(False, REASON_NO_DOOR, 0.0)
-        body, joint = door
+    def door_geometry(self, body: int, joint: int) -> tuple[np.ndarray, float, float, float]:
+        """(hinge xy, door width, handle height, heading of the closed door from the hinge) in the map."""
+        state = p.getLinkState(body, joint, computeForwardKinematics=True, physicsClientId=self.client)
+        hinge = np.array(state[4])
+        x_axis = np.array(p.getMatrixFromQuaternion(state[5])).reshape(3, 3)[:, 0]
+        heading = math.atan2(x_axis[1], x_axis[0]) - self.door_angle(body, joint)
+        lo, hi = (np.array(v) for v in p.getAABB(body, joint, physicsClientId=self.client))
+        width = max(float(np.linalg.norm((hi - lo)[:2])), 0.1)
+        return hinge[:2], min(width, 1.5), float(hinge[2]), heading
+
+    def door_limits(self, body: int, joint: int) -> tuple[float, float]:
+        """(closed angle, open angle) of a door joint: closed is 0 (clipped into the limits), open the far limit."""
         info = p.getJointInfo(body, joint, physicsClientId=self.client)
         lower, upper = info[8], info[9]
         if upper < lower:  # unlimited joint: a quarter turn
             lower, upper = 0.0, math.pi / 2
         open_angle = upper if abs(upper) >= abs(lower) else lower
-        closed_angle = float(np.clip(0.0, min(lower, upper), max(lower, upper)))
+        return float(np.clip(0.0, lower, upper)), float(open_angle)
+
+    def set_door(self, position: Sequence[float], open_door: bool) -> ManipulationOutcome:
+        """Reach the door's handle (its free edge, half way up) with the hand, then drive the door joint.
+
+        The door is moved by its joint motor once the hand is at the handle: handle grasps are not
+        simulated. Fails "unreachable" when the hand cannot get to the handle from where the robot stands.
+        """
+        door = self.door_near(position)
+        if door is None:
+            return ManipulationOutcome(False, REASON_NO_DOOR, 0.0)
+        body, joint = door
+        closed_angle, open_angle = self.door_limits(body, joint)
         target = open_angle if open_door else closed_angle
-        before = self.door_angle(body, joint)
-        if abs(before - target) < 0.05:
+        if abs(self.door_angle(body, joint) - target) < 0.05:
             return ManipulationOutcome(True, REASON_OK, 0.0, body)
-        # the handle: the door link's outer face, half way up (on the side away from its hinge)
-        dlo, dhi = (np.array(v) for v in p.getAABB(body, joint, physicsClientId=self.client))
-        handle = (dlo + dhi) / 2.0
+        hinge, width, hinge_z, heading = self.door_geometry(body, joint)
+        angle = heading + self.door_angle(body, joint)
+        handle = np.array([hinge[0] + 0.9 * width * math.cos(angle), hinge[1] + 0.9 * width * math.sin(angle),
+                           hinge_z])
         base, _ = self.arm_base_pose()
-        towards = np.array([base[0] - handle[0], base[1] - handle[1]])
-        towards /= max(1e-6, float(np.linalg.norm(towards)))
-        reach = np.array([handle[0] + 0.08 * towards[0], handle[1] + 0.08 * towards[1], handle[2]])
-        grip_yaw = math.atan2(towards[1], towards[0]) + math.pi / 2
-        reach[2] = min(reach[2], base[2] + 0.6)
-        ok, elapsed = self.move_ee(reach, grip_yaw)
-        if not ok:
-            elapsed += self.move_to_rest()
+        approach = math.atan2(handle[1] - base[1], handle[0] - base[0])
+        u = np.array([math.cos(approach), math.sin(approach), 0.0])
+        elapsed = 0.0
+        reached = False
+        for height in (handle[2], base[2] + 0.55, base[2] + 0.35):
+            reach = np.array([handle[0], handle[1], height]) - 0.06 * u
+            if self.can_reach(reach, side_orientation(approach)):
+                reached, t = self.transit_to(reach, side_orientation(approach))
+                elapsed += t
+                break
+        if not reached:
+            elapsed += self.move_home()
             return ManipulationOutcome(False, REASON_UNREACHABLE, elapsed, body)
-        elapsed += self.move_to_rest()
+        elapsed += self.move_ee(reach - 0.1 * u, side_orientation(approach), tolerance_m=0.05)[1]
+        elapsed += self.move_home()
         p.setJointMotorControl2(body, joint, p.POSITION_CONTROL, targetPosition=target, force=50.0,
                                 maxVelocity=1.5, physicsClientId=self.client)
         for _ in range(0, int(3.0 / self.dt), 24):

@@ -19,6 +19,7 @@ from sim.category_shapes import object_shape
 class WorkshopScene:
     client: int
     panda: int
+    base: int
     table_a: int
     table_b: int
     cupboard: int
@@ -71,7 +72,7 @@ def build_workshop() -> WorkshopScene:
     p.setAdditionalSearchPath(pybullet_data.getDataPath(), physicsClientId=client)
     p.setGravity(0, 0, -9.81, physicsClientId=client)
     p.loadURDF("plane.urdf", physicsClientId=client)
-    _static_box(client, [0.0, 0.0, 0.15], [0.25, 0.2, 0.15])  # the mobile base, under the arm
+    base = _static_box(client, [0.0, 0.0, 0.15], [0.25, 0.2, 0.15])  # the mobile base, under the arm
     panda = p.loadURDF("franka_panda/panda.urdf", [0.0, 0.0, 0.3], useFixedBase=True, physicsClientId=client)
     for j, q in enumerate((0.0, -0.4, 0.0, -2.2, 0.0, 1.9, 0.785)):
         p.resetJointState(panda, j, q, physicsClientId=client)
@@ -82,7 +83,7 @@ def build_workshop() -> WorkshopScene:
     cupboard = _cupboard(client, 0.05, -0.85)
     p.resetBasePositionAndOrientation(cupboard, [0.05, -0.85, 0.4], p.getQuaternionFromEuler([0, 0, math.pi / 2]),
                                       physicsClientId=client)
-    return WorkshopScene(client, panda, table_a, table_b, cupboard)
+    return WorkshopScene(client, panda, base, table_a, table_b, cupboard)
 
 
 @pytest.fixture

@@ -1,0 +1,239 @@
+"""RobotSkills on the PyBullet simulator (sim.pybullet_backend.PyBulletBackend).
+
+The base drives with the backend's planner (`move_base_to`, which advances simulated time); when a
+target lies inside furniture the robot stops at a standoff pose in front of it, facing it, close
+enough for the arm. Pick, place, open and close run the arm with real physics
+(executor.pybullet_manipulation); the simulated seconds they take are added to the backend's clock.
+Objects are found by category and remembered position only: the category gives the expected size
+(sim.category_shapes, the robot's model of what a category looks like), never a simulator id.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pybullet as p
+
+from executor.panda_kinematics import PandaKinematics
+from executor.pybullet_manipulation import ArmHandles, ManipulationConfig, PyBulletManipulator
+from executor.skills import REASON_OK, REASON_UNREACHABLE, Point3, RobotSkills, SkillResult
+from perception.sensor_frame import SensorFrame
+from scene_graph.types import Pose
+from sim.category_shapes import OBJECT_SHAPES, object_shape
+from sim.pybullet_robot import ARM_HOME, ARM_MOUNT_X, BASE_RADIUS
+
+
+@dataclass
+class SimSkillsConfig:
+    """Behaviour of the simulated skills (typed config; see memory_stack.typed_config)."""
+
+    standoff_radii_m: tuple[float, ...] = (0.55, 0.65, 0.75, 0.85, 1.0)
+    standoff_headings: int = 24
+    arm_reach_m: float = 0.62  # horizontal distance from the arm's base within which no approach is needed
+    look_around_views: int = 8
+    render_on_arrival: bool = True
+    render_while_manipulating: bool = True
+    finger_stroke_m: float = 0.085
+
+
+class SimRobotSkills(RobotSkills):
+    """Skills of the mobile Panda in a PyBulletBackend (the backend must be loaded)."""
+
+    def __init__(self, backend, config: SimSkillsConfig | None = None) -> None:
+        if getattr(backend, "robot", None) is None:
+            raise ValueError("SimRobotSkills needs a loaded PyBulletBackend (backend.robot is None)")
+        self.backend = backend
+        self.config = config or SimSkillsConfig()
+        self.robot = backend.robot
+        self.client = backend.client_id
+        self.kinematics = PandaKinematics()
+        self.manipulator = PyBulletManipulator(
+            ArmHandles.from_body(self.client, self.robot.arm_id), self.kinematics,
+            ManipulationConfig(finger_stroke_m=self.config.finger_stroke_m, home_pose=ARM_HOME),
+            ignored_bodies=(self.robot.base_id,))
+        self._carry_held_objects_with_base()
+
+    def shutdown(self) -> None:
+        """Release the kinematics client (the backend stays open; it is the caller's)."""
+        self.kinematics.close()
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _carry_held_objects_with_base(self) -> None:
+        """Make base teleports carry a held object along.
+
+        Otherwise the grasp constraint would drag it through the house on the next physics step.
+        """
+        robot, manipulator, client = self.robot, self.manipulator, self.client
+        original = robot.set_base_pose
+
+        def set_base_pose_carrying(x: float, y: float, yaw: float) -> None:
+            held = manipulator.held_body
+            relative = None
+            if held is not None:
+                hand = p.getLinkState(robot.arm_id, manipulator.arm.hand_link, computeForwardKinematics=True,
+                                      physicsClientId=client)
+                obj = p.getBasePositionAndOrientation(held, physicsClientId=client)
+                inv = p.invertTransform(hand[4], hand[5])
+                relative = p.multiplyTransforms(inv[0], inv[1], obj[0], obj[1])
+            original(x, y, yaw)
+            if held is not None and relative is not None:
+                hand = p.getLinkState(robot.arm_id, manipulator.arm.hand_link, computeForwardKinematics=True,
+                                      physicsClientId=client)
+                pos, orn = p.multiplyTransforms(hand[4], hand[5], relative[0], relative[1])
+                p.resetBasePositionAndOrientation(held, pos, orn, physicsClientId=client)
+                p.resetBaseVelocity(held, (0, 0, 0), (0, 0, 0), physicsClientId=client)
+
+        robot.set_base_pose = set_base_pose_carrying
+
+    def _render(self, frames: list[SensorFrame], enabled: bool = True) -> None:
+        if enabled:
+            frames.append(self.backend.render())
+
+    def _arm_base_xy(self) -> np.ndarray:
+        x, y, yaw = self.robot.base_pose()
+        return np.array([x + ARM_MOUNT_X * math.cos(yaw), y + ARM_MOUNT_X * math.sin(yaw)])
+
+    def _within_reach(self, point: Point3) -> bool:
+        return float(np.linalg.norm(self._arm_base_xy() - np.asarray(point[:2]))) <= self.config.arm_reach_m
+
+    def _spend(self, seconds: float) -> None:
+        if seconds > 0:
+            self.backend.advance_by(seconds)
+
+    def standoff_poses(self, target: Point3, keep_out=None) -> list[tuple[float, float, float]]:
+        """Free base poses around `target` facing it, nearest to the target first, then nearest to the robot.
+
+        `keep_out(x, y) -> bool` rejects more places (e.g. where a door swings).
+        """
+        grid = self.backend.occupancy_grid()
+        bx, by, _ = self.robot.base_pose()
+        poses = []
+        for radius in self.config.standoff_radii_m:
+            ring = []
+            for k in range(self.config.standoff_headings):
+                angle = 2.0 * math.pi * k / self.config.standoff_headings
+                # the arm is mounted ahead of the base centre: stand so the ARM is `radius` away
+                x = target[0] + (radius + ARM_MOUNT_X) * math.cos(angle)
+                y = target[1] + (radius + ARM_MOUNT_X) * math.sin(angle)
+                if grid.is_free_xy(x, y) and not (keep_out and keep_out(x, y)):
+                    ring.append((math.hypot(x - bx, y - by), (x, y, angle + math.pi)))
+            poses.extend(pose for _, pose in sorted(ring))
+        return poses
+
+    def approach(self, target: Point3, frames: list[SensorFrame], keep_out=None) -> SkillResult:
+        """Drive to a standoff pose facing `target` (only turn to face it when it is already within reach)."""
+        x, y, _ = self.robot.base_pose()
+        if self._within_reach(target) and not (keep_out and keep_out(x, y)):
+            x, y, _ = self.robot.base_pose()
+            facing = math.atan2(target[1] - y, target[0] - x)
+            result = self.backend.move_base_to(*self._odometry_goal(x, y), self._odometry_yaw(facing))
+            return SkillResult(True, REASON_OK, result.path_length_m, result.duration_s)
+        length = duration = 0.0
+        reason = REASON_UNREACHABLE
+        for x, y, yaw in self.standoff_poses(target, keep_out)[:12]:
+            gx, gy = self._odometry_goal(x, y)
+            result = self.backend.move_base_to(gx, gy, self._odometry_yaw(yaw))
+            if result.success:
+                return SkillResult(True, REASON_OK, length + result.path_length_m, duration + result.duration_s)
+            reason = f"{REASON_UNREACHABLE}: {result.reason}" if result.reason else REASON_UNREACHABLE
+        return SkillResult.failed(reason, length, duration, frames)
+
+    def _odometry_goal(self, x: float, y: float) -> tuple[float, float]:
+        """move_base_to takes goals in the odometry frame; standoffs are computed in the true one."""
+        tx, ty, _ = self.robot.base_pose()
+        believed = self.backend.robot_pose()
+        return (x + believed.x - tx, y + believed.y - ty)
+
+    def _odometry_yaw(self, yaw: float) -> float:
+        _, _, true_yaw = self.robot.base_pose()
+        return yaw + (self.backend.robot_pose().yaw - true_yaw)
+
+    # -- RobotSkills -------------------------------------------------------------------------------
+    def robot_pose(self) -> Pose:
+        return self.backend.robot_pose()
+
+    def navigate_to(self, x: float, y: float, yaw: float | None = None) -> SkillResult:
+        frames: list[SensorFrame] = []
+        start = self.backend.now
+        result = self.backend.move_base_to(x, y, yaw)
+        if result.success:
+            self._render(frames, self.config.render_on_arrival)
+            return SkillResult(True, REASON_OK, result.path_length_m, self.backend.now - start, frames)
+        # the goal is inside furniture or otherwise blocked: stand in front of it instead
+        approach = self.approach((x, y, 0.0), frames)
+        if approach.success:
+            self._render(frames, self.config.render_on_arrival)
+            return SkillResult(True, REASON_OK, approach.path_length_m, self.backend.now - start, frames)
+        reason = f"{REASON_UNREACHABLE}: {result.reason}" if result.reason else REASON_UNREACHABLE
+        return SkillResult.failed(reason, approach.path_length_m, self.backend.now - start, frames)
+
+    def look_around(self) -> SkillResult:
+        start = self.backend.now
+        frames = self.backend.look_around(self.config.look_around_views)
+        return SkillResult(True, REASON_OK, 0.0, self.backend.now - start, frames)
+
+    def look_at(self, point: Point3) -> SkillResult:
+        start = self.backend.now
+        self.backend.look_at(tuple(float(v) for v in point))
+        frames = [self.backend.render()]
+        return SkillResult(True, REASON_OK, 0.0, self.backend.now - start, frames)
+
+    def pick(self, category: str, near: Point3) -> SkillResult:
+        frames: list[SensorFrame] = []
+        start = self.backend.now
+        approach = self.approach(near, frames)
+        if not approach.success:
+            return approach
+        self.backend.look_at(tuple(float(v) for v in near))
+        self._render(frames, self.config.render_while_manipulating)
+        expected = object_shape(category).height if category in OBJECT_SHAPES else None
+        outcome = self.manipulator.pick(near, expected_height=expected)
+        self._spend(outcome.duration_s)
+        self._render(frames, self.config.render_while_manipulating)
+        return SkillResult(outcome.success, outcome.reason, approach.path_length_m, self.backend.now - start, frames)
+
+    def place(self, receptacle_position: Point3) -> SkillResult:
+        frames: list[SensorFrame] = []
+        start = self.backend.now
+        if self.manipulator.held_body is None:
+            return SkillResult.failed(self.manipulator.place(receptacle_position).reason)
+        approach = self.approach(receptacle_position, frames)
+        if not approach.success:
+            return approach
+        self.backend.look_at(tuple(float(v) for v in receptacle_position))
+        self._render(frames, self.config.render_while_manipulating)
+        outcome = self.manipulator.place(receptacle_position)
+        self._spend(outcome.duration_s)
+        self._render(frames, self.config.render_while_manipulating)
+        return SkillResult(outcome.success, outcome.reason, approach.path_length_m, self.backend.now - start, frames)
+
+    def _door(self, furniture_position: Point3, open_door: bool) -> SkillResult:
+        frames: list[SensorFrame] = []
+        start = self.backend.now
+        door = self.manipulator.door_near(furniture_position)
+        if door is None:
+            return SkillResult.failed(self.manipulator.set_door(furniture_position, open_door).reason)
+        hinge, width, hinge_z, heading = self.manipulator.door_geometry(*door)
+        # stand beside the door's free edge, outside the disc it sweeps, so it can swing past the robot
+        handle = (hinge[0] + 0.9 * width * math.cos(heading), hinge[1] + 0.9 * width * math.sin(heading), hinge_z)
+        clearance = width + BASE_RADIUS + 0.05
+
+        def in_swing(x: float, y: float) -> bool:
+            return math.hypot(x - hinge[0], y - hinge[1]) < clearance
+
+        approach = self.approach(handle, frames, keep_out=in_swing)
+        if not approach.success:
+            return approach
+        outcome = self.manipulator.set_door(furniture_position, open_door)
+        self._spend(outcome.duration_s)
+        self.backend.look_at(tuple(float(v) for v in handle))
+        self._render(frames, self.config.render_while_manipulating)
+        return SkillResult(outcome.success, outcome.reason, approach.path_length_m, self.backend.now - start, frames)
+
+    def open(self, furniture_position: Point3) -> SkillResult:
+        return self._door(furniture_position, True)
+
+    def close(self, furniture_position: Point3) -> SkillResult:
+        return self._door(furniture_position, False)
