@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from perception.quaternions import quaternion_from_rotation
 from perception.sensor_frame import SensorFrame
 from scene_graph.types import Pose
 
@@ -253,13 +252,8 @@ class OdometryDrift:
         drifted_robot = true_robot.matrix() @ correction
         drifted_robot[:2, 3] = xy + (dx, dy)
         camera_in_robot = np.linalg.inv(true_robot.matrix()) @ frame.camera_pose.matrix()
-        return dataclasses.replace(frame, robot_pose=_pose(drifted_robot),
-                                   camera_pose=_pose(drifted_robot @ camera_in_robot))
-
-
-def _pose(matrix: np.ndarray) -> Pose:
-    x, y, z = (float(v) for v in matrix[:3, 3])
-    return Pose(x, y, z, *quaternion_from_rotation(matrix[:3, :3]))
+        return dataclasses.replace(frame, robot_pose=Pose.from_matrix(drifted_robot),
+                                   camera_pose=Pose.from_matrix(drifted_robot @ camera_in_robot))
 
 
 class SensorNoise:

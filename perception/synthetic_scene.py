@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from perception.quaternions import quaternion_from_rotation
 from perception.sensor_frame import SensorFrame
 from scene_graph.types import CameraIntrinsics, Pose
 
@@ -48,8 +47,9 @@ def look_at(eye: tuple[float, float, float], target: tuple[float, float, float])
         raise ValueError("look_at: viewing direction is vertical; choose a target off the vertical")
     right /= np.linalg.norm(right)
     down = np.cross(forward, right)
-    rotation = np.stack([right, down, forward], axis=1)
-    return Pose(float(eye_v[0]), float(eye_v[1]), float(eye_v[2]), *quaternion_from_rotation(rotation))
+    matrix = np.eye(4)
+    matrix[:3, 0], matrix[:3, 1], matrix[:3, 2], matrix[:3, 3] = right, down, forward, eye_v
+    return Pose.from_matrix(matrix)
 
 
 def render_boxes(boxes: list[SyntheticBox], intrinsics: CameraIntrinsics, camera_pose: Pose,

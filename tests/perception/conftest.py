@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from perception.quaternions import quaternion_from_rotation
 from perception.sensor_frame import SensorFrame
 from perception.synthetic_scene import SyntheticBox, look_at, render_boxes, sensor_frame_from_render
 from scene_graph.types import CameraIntrinsics, Pose
@@ -26,8 +25,9 @@ class SceneKit:
         """The same optical frame rotated by `roll_rad` about its own viewing axis."""
         c, s = np.cos(roll_rad), np.sin(roll_rad)
         roll = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
-        rotation = pose.rotation_matrix() @ roll
-        return Pose(pose.x, pose.y, pose.z, *quaternion_from_rotation(rotation))
+        matrix = pose.matrix()
+        matrix[:3, :3] = matrix[:3, :3] @ roll
+        return Pose.from_matrix(matrix)
 
     @staticmethod
     def frame_of(boxes: list[SyntheticBox], pose: Pose, intr: CameraIntrinsics | None = None, seed: int = 0,

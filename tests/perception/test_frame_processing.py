@@ -261,3 +261,16 @@ def test_large_sparse_instance_ids_work(scene):
                               confidences={remap[k]: v for k, v in sf.confidences.items()})
     a, b = by_category(FrameProcessor().process(sf)), by_category(FrameProcessor().process(big))
     assert a["box"].centroid == b["box"].centroid and b["box"].instance_id == remap[a["box"].instance_id]
+
+
+@pytest.mark.parametrize("heading_deg", [0, 45, 90, 135, 180, -135, -90, -45])
+def test_camera_facing_any_heading_sees_the_plate_where_it_is(scene, heading_deg):
+    # Level cameras facing -y or -x are 180-degree rotations of the optical frame in disguise.
+    h = math.radians(heading_deg)
+    center = np.array([3.0 * math.cos(h), 3.0 * math.sin(h), 1.0])
+    half = 0.4 * np.array([abs(math.sin(h)), abs(math.cos(h)), 0.0]) + [0.03, 0.03, 0.4]
+    plate = SyntheticBox("poster", tuple(center - half), tuple(center + half))
+    pose = look_at((0.0, 0.0, 1.0), tuple(center))
+    assert np.allclose(pose.rotation_matrix()[:, 2], center / np.linalg.norm(center), atol=1e-9)
+    obs = by_category(FrameProcessor().process(scene.frame_of([plate], pose)))["poster"]
+    assert np.linalg.norm(np.array(obs.centroid) - center) < 0.06
