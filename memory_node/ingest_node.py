@@ -271,6 +271,10 @@ class IngestNode(LifecycleNode):
 
 def main(args: list[str] | None = None) -> None:
     node_main_guard()
-    from memory_node.node_process import run_nodes
+    from memory_node.node_process import node_executable
 
-    run_nodes(args, with_ingest=True, with_server=False)
+    node_executable(args, with_ingest=True, with_server=False)
+
+
+if __name__ == "__main__":
+    main()

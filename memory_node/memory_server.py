@@ -261,6 +261,10 @@ def _xyz(point: Any) -> tuple[float, float, float]:
 
 def main(args: list[str] | None = None) -> None:
     node_main_guard()
-    from memory_node.node_process import run_nodes
+    from memory_node.node_process import node_executable
 
-    run_nodes(args, with_ingest=None, with_server=True)
+    node_executable(args, with_ingest=None, with_server=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -140,6 +140,19 @@ class StackProcess:
         self.executor.shutdown(timeout_sec=5.0)
 
 
+def node_executable(args: list[str] | None, with_ingest: bool | None, with_server: bool) -> None:
+    """Body of the `ingest_node` / `memory_server` executables: bad parameters exit 2 with the reason."""
+    import sys
+
+    from memory_stack.errors import BadInputError
+
+    try:
+        run_nodes(args, with_ingest=with_ingest, with_server=with_server)
+    except BadInputError as exc:
+        print(f"memory_stack: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+
+
 def run_nodes(args: list[str] | None, with_ingest: bool | None, with_server: bool, with_planner: bool = False,
               with_sim: bool = False) -> int:
     """rclpy.init with `args`, host the nodes until SIGINT/SIGTERM, shut down cleanly. Returns 0."""

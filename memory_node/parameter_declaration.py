@@ -24,7 +24,12 @@ def declare(node: Any, name: str, default: Any, description: str,
         else:
             descriptor.floating_point_range = [
                 FloatingPointRange(from_value=float(low), to_value=float(high), step=0.0)]
-    value = node.declare_parameter(name, default, descriptor).value
+    from rclpy.exceptions import InvalidParameterTypeException, InvalidParameterValueException
+
+    try:
+        value = node.declare_parameter(name, default, descriptor).value
+    except (InvalidParameterValueException, InvalidParameterTypeException) as exc:
+        raise BadInputError(f"node {node.get_name()}: parameter {name!r}: {exc}") from exc
     if choices and value not in choices:
         raise BadInputError(f"node {node.get_name()}: parameter {name!r} = {value!r} is not one of {list(choices)}")
     return value
