@@ -16,7 +16,8 @@ Models, per question kind:
 - counts and changes: what was observed, plus the periods that were not observed
   (`memory.observed_intervals`): P(nothing missed) = exp(-event_rate * unobserved hours).
   Unseen events are never reported as fact; they lower the confidence.
-- object state: the last seen state decays towards "changed" at the object's state-change rate.
+- object state: the last seen state decays at the object's state-change rate towards the long-run
+  share of time things are open/on (a two-state Markov chain), so "closed" stays likely.
 - contents: the remembered list holds while nothing there moved since the receptacle was last seen.
 """
 
@@ -34,6 +35,7 @@ NOT_IN_HOUSE = "not_in_house"
 SECONDS_PER_HOUR = 3600.0
 
 PRESENT_KINDS = {"present_location", "room_of", "still_present"}
+_OPPOSITE_STATE = {"open": "closed", "closed": "open", "on": "off", "off": "on"}
 PAST_KINDS = {"past_location"}
 
 
@@ -152,6 +154,7 @@ class BeliefConfig:
     default_move_rate_per_hour: float = 0.02
     state_change_prior_per_hour: float = 0.02
     state_prior_hours: float = 24.0
+    active_state_fraction: float = 0.15     # long-run share of time things are open / on
     event_rate_prior_per_hour: float = 0.02  # unseen-event rate for counts and changes
     event_prior_hours: float = 24.0
     arrival_rate_per_hour: float = 0.01      # new things appearing on a receptacle
@@ -162,7 +165,7 @@ class BeliefConfig:
     max_missed_events: int = 3
 
     def __post_init__(self) -> None:
-        for name in ("not_in_house_share", "absent_stays_absent", "detection_probability",
+        for name in ("not_in_house_share", "absent_stays_absent", "detection_probability", "active_state_fraction",
                      "resighted_same_place", "location_prior_floor"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
@@ -176,6 +179,25 @@ class BeliefConfig:
 def stay_probability(rate_per_hour: float, hours: float) -> float:
     """P(an object that moves `rate_per_hour` times an hour is still where it was `hours` ago)."""
     return math.exp(-max(0.0, rate_per_hour) * max(0.0, hours))
+
+
+ACTIVE_STATES = ("open", "on")
+
+
+def state_keep_probability(state: str | None, rate_per_hour: float, hours: float, active_fraction: float) -> float:
+    """P(a two-state thing still shows `state` after `hours`), a two-state Markov chain.
+
+    Changes happen at `rate_per_hour`; in the long run the thing is in an active state (open, on)
+    `active_fraction` of the time, so a closed fridge stays likely closed and an open one closes.
+    """
+    mixing = math.exp(-2.0 * max(0.0, rate_per_hour) * max(0.0, hours))
+    if state in ACTIVE_STATES:
+        stationary = active_fraction
+    elif state in _OPPOSITE_STATE:
+        stationary = 1.0 - active_fraction
+    else:
+        stationary = 0.5
+    return stationary + (1.0 - stationary) * mixing
 
 
 def poisson_pmf(k: int, mean: float) -> float:
@@ -220,9 +242,6 @@ def _bool_state(state: str | None, asked: str | None) -> Any:
     if not asked:
         return state
     return state == asked
-
-
-_OPPOSITE_STATE = {"open": "closed", "closed": "open", "on": "off", "off": "on"}
 
 
 class BeliefBuilder:
@@ -461,7 +480,7 @@ class BeliefBuilder:
         last_seen = _attr(obj, "last_seen")
         rate = self._state_rate(query.target, _attr(obj, "id"), _attr(obj, "first_seen"), now)
         hours = (t - last_seen) / SECONDS_PER_HOUR if last_seen is not None else 0.0
-        keep = stay_probability(rate, hours)
+        keep = state_keep_probability(state, rate, hours, self.config.active_state_fraction)
         position = _xyz(_attr(obj, "position"))
         reveal = _attr(obj, "id") if t >= now else None
         other = _OPPOSITE_STATE.get(state, f"not {state}")
@@ -600,8 +619,7 @@ class BeliefBuilder:
             return Belief(kind, [], query, now, ["no object in the question"])
         value = self.memory.first_seen(target) if kind == "first_seen" else self.memory.last_seen(target)
         if value is None:
-            return Belief(kind, [AnswerCandidate(label="never", value=None, probability=1.0)], query, now,
-                          [f"{target} was never seen"])
+            return Belief(kind, [], query, now, [f"I have never seen the {str(target).replace('_', ' ')}"])
         return Belief(kind, [AnswerCandidate(label="seen", value=float(value), probability=1.0,
                                              evidence=[f"{kind}:{target}@{float(value):.0f}"])], query, now)
 
