@@ -11,8 +11,8 @@ import pytest
 from memory_stack.errors import BadInputError
 from perception.config import PerceptionConfig
 from perception.frame_processing import FrameError, FrameProcessor
-from perception.synthetic_scene import SyntheticBox, look_at
-from scene_graph.types import Pose
+from perception.synthetic_scene import SyntheticBox, look_at, render_boxes, sensor_frame_from_render
+from scene_graph.types import CameraIntrinsics, Pose
 
 # A 1 m x 1 m plate facing a camera at the origin that looks along +x: its visible face is x = 3.
 PLATE = SyntheticBox("poster", (3.0, -0.5, 0.5), (3.05, 0.5, 1.5), color=(200, 40, 20))
@@ -264,14 +264,28 @@ def test_large_sparse_instance_ids_work(scene):
 
 
 @pytest.mark.parametrize("heading_deg", [0, 45, 90, 135, 180, -135, -90, -45])
-def test_camera_facing_any_heading_sees_the_plate_where_it_is(scene, heading_deg):
+def test_look_at_points_the_optical_axis_at_the_target(heading_deg):
     # Level cameras facing -y or -x are 180-degree rotations of the optical frame in disguise.
     h = math.radians(heading_deg)
-    center = np.array([3.0 * math.cos(h), 3.0 * math.sin(h), 1.0])
-    half = 0.4 * np.array([abs(math.sin(h)), abs(math.cos(h)), 0.0]) + [0.03, 0.03, 0.4]
-    plate = SyntheticBox("poster", tuple(center - half), tuple(center + half))
-    pose = look_at((0.0, 0.0, 1.0), tuple(center))
-    direction = center - (0.0, 0.0, 1.0)
-    assert np.allclose(pose.rotation_matrix()[:, 2], direction / np.linalg.norm(direction), atol=1e-9)
-    obs = by_category(FrameProcessor().process(scene.frame_of([plate], pose)))["poster"]
-    assert np.linalg.norm(np.array(obs.centroid) - center) < 0.06
+    target = np.array([3.0 * math.cos(h), 3.0 * math.sin(h), 0.4])
+    rotation = look_at((0.0, 0.0, 1.0), tuple(target)).rotation_matrix()
+    direction = (target - (0.0, 0.0, 1.0)) / np.linalg.norm(target - (0.0, 0.0, 1.0))
+    assert np.allclose(rotation[:, 2], direction, atol=1e-9)
+    assert rotation[2, 0] == pytest.approx(0.0, abs=1e-9)  # image x stays horizontal
+    assert rotation[2, 1] < 0.0  # image down points down
+
+
+@pytest.mark.parametrize("heading_deg", [0, 90, 180, -90])
+def test_camera_facing_any_heading_sees_the_plate_where_it_is(heading_deg):
+    h = math.radians(heading_deg)
+    forward = np.array([round(math.cos(h)), round(math.sin(h)), 0.0])
+    face = np.array([0.0, 0.0, 1.0]) + 3.0 * forward
+    half = 0.5 * np.abs([forward[1], forward[0], 0.0]) + [0.0, 0.0, 0.5]
+    plate = SyntheticBox("poster", tuple(face - half), tuple(face + half + 0.05 * np.abs(forward)))
+    if heading_deg in (180, -90):
+        plate = SyntheticBox("poster", tuple(face - half - 0.05 * np.abs(forward)), tuple(face + half))
+    pose = look_at((0.0, 0.0, 1.0), tuple(face))
+    intr = CameraIntrinsics.from_hfov(320, 240, 70.0)
+    render = render_boxes([plate], intr, pose, (-10.0, -10.0, 0.0), (10.0, 10.0, 3.0))
+    obs = FrameProcessor().process(sensor_frame_from_render(render, [plate], intr, pose)).observations[0]
+    assert np.allclose(obs.centroid, face, atol=0.02)
