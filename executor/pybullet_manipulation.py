@@ -459,6 +459,26 @@ class PyBulletManipulator:
             p.getClosestPoints(self.arm.body, body, 0.003, linkIndexA=link, physicsClientId=self.client)
             for link in self.arm.finger_links)
 
+    def close_gripper(self, width_each: float = 0.0) -> tuple[int | None, float]:
+        """Close the fingers; when both touch the same body it is held (fixed to the hand).
+
+        Returns the held body (or None) and the simulated seconds it took.
+        """
+        elapsed = self.set_fingers(width_each)
+        left, right = self.arm.finger_links
+        touching = [{c[2] for c in p.getContactPoints(self.arm.body, linkIndexA=link, physicsClientId=self.client)}
+                    for link in (left, right)]
+        held = sorted(b for b in touching[0] & touching[1] if b != self.arm.body and _is_dynamic(self.client, b))
+        if held and self.held_body is None:
+            self._attach(held[0])
+        return self.held_body, elapsed
+
+    def open_gripper(self, width_each: float | None = None) -> float:
+        """Let go of whatever is held and open the fingers; returns simulated seconds."""
+        self._detach()
+        return self.set_fingers(self.finger_open if width_each is None else min(width_each, self.finger_open),
+                                max_s=0.5)
+
     def _attach(self, body: int) -> None:
         hand = p.getLinkState(self.arm.body, self.arm.hand_link, computeForwardKinematics=True,
                               physicsClientId=self.client)
@@ -667,3 +687,31 @@ class PyBulletManipulator:
         if abs(self.door_angle(body, joint) - target) > 0.15:
             return ManipulationOutcome(False, REASON_DOOR_STUCK, elapsed, body)
         return ManipulationOutcome(True, REASON_OK, elapsed, body)
+
+
+def carry_held_objects_with_base(robot, manipulator: PyBulletManipulator) -> None:
+    """Make teleports of a kinematic mobile base (`robot.set_base_pose(x, y, yaw)`) carry a held object.
+
+    Otherwise the grasp constraint would drag the object through the house on the next physics step.
+    """
+    client = manipulator.client
+    original = robot.set_base_pose
+    hand_link = manipulator.arm.hand_link
+    arm_body = manipulator.arm.body
+
+    def set_base_pose_carrying(x: float, y: float, yaw: float) -> None:
+        held = manipulator.held_body
+        relative = None
+        if held is not None:
+            hand = p.getLinkState(arm_body, hand_link, computeForwardKinematics=True, physicsClientId=client)
+            obj = p.getBasePositionAndOrientation(held, physicsClientId=client)
+            inv = p.invertTransform(hand[4], hand[5])
+            relative = p.multiplyTransforms(inv[0], inv[1], obj[0], obj[1])
+        original(x, y, yaw)
+        if held is not None and relative is not None:
+            hand = p.getLinkState(arm_body, hand_link, computeForwardKinematics=True, physicsClientId=client)
+            pos, orn = p.multiplyTransforms(hand[4], hand[5], relative[0], relative[1])
+            p.resetBasePositionAndOrientation(held, pos, orn, physicsClientId=client)
+            p.resetBaseVelocity(held, (0, 0, 0), (0, 0, 0), physicsClientId=client)
+
+    robot.set_base_pose = set_base_pose_carrying

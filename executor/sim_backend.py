@@ -14,10 +14,14 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import pybullet as p
 
 from executor.panda_kinematics import PandaKinematics
-from executor.pybullet_manipulation import ArmHandles, ManipulationConfig, PyBulletManipulator
+from executor.pybullet_manipulation import (
+    ArmHandles,
+    ManipulationConfig,
+    PyBulletManipulator,
+    carry_held_objects_with_base,
+)
 from executor.skills import REASON_OK, REASON_UNREACHABLE, Point3, RobotSkills, SkillResult
 from perception.sensor_frame import SensorFrame
 from scene_graph.types import Pose
@@ -53,40 +57,13 @@ class SimRobotSkills(RobotSkills):
             ArmHandles.from_body(self.client, self.robot.arm_id), self.kinematics,
             ManipulationConfig(finger_stroke_m=self.config.finger_stroke_m, home_pose=ARM_HOME),
             ignored_bodies=(self.robot.base_id,))
-        self._carry_held_objects_with_base()
+        carry_held_objects_with_base(self.robot, self.manipulator)
 
     def shutdown(self) -> None:
         """Release the kinematics client (the backend stays open; it is the caller's)."""
         self.kinematics.close()
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _carry_held_objects_with_base(self) -> None:
-        """Make base teleports carry a held object along.
-
-        Otherwise the grasp constraint would drag it through the house on the next physics step.
-        """
-        robot, manipulator, client = self.robot, self.manipulator, self.client
-        original = robot.set_base_pose
-
-        def set_base_pose_carrying(x: float, y: float, yaw: float) -> None:
-            held = manipulator.held_body
-            relative = None
-            if held is not None:
-                hand = p.getLinkState(robot.arm_id, manipulator.arm.hand_link, computeForwardKinematics=True,
-                                      physicsClientId=client)
-                obj = p.getBasePositionAndOrientation(held, physicsClientId=client)
-                inv = p.invertTransform(hand[4], hand[5])
-                relative = p.multiplyTransforms(inv[0], inv[1], obj[0], obj[1])
-            original(x, y, yaw)
-            if held is not None and relative is not None:
-                hand = p.getLinkState(robot.arm_id, manipulator.arm.hand_link, computeForwardKinematics=True,
-                                      physicsClientId=client)
-                pos, orn = p.multiplyTransforms(hand[4], hand[5], relative[0], relative[1])
-                p.resetBasePositionAndOrientation(held, pos, orn, physicsClientId=client)
-                p.resetBaseVelocity(held, (0, 0, 0), (0, 0, 0), physicsClientId=client)
-
-        robot.set_base_pose = set_base_pose_carrying
-
     def _render(self, frames: list[SensorFrame], enabled: bool = True) -> None:
         if enabled:
             frames.append(self.backend.render())

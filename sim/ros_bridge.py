@@ -1,0 +1,315 @@
+"""sim_node: the PyBullet household as a ROS 2 robot (camera, detector, odometry, base and arm drivers).
+
+Published (stamps are simulated seconds since d1 00:00; frames in `map`):
+- camera/color/image_raw (sensor_msgs/Image rgb8), camera/depth/image_raw (32FC1, metres),
+  camera/color/camera_info, camera/pose (PoseStamped of the optical frame), detections
+  (memory_interfaces/Detections: 32SC1 instance mask, ids shuffled every frame, + label table),
+  all five with the same stamp per frame; rendered only on demand (see below).
+- odom (nav_msgs/Odometry, map -> base_link; drifts when the scenario says so), joint_states
+  (sensor_msgs/JointState of the Panda's 7 joints and 2 fingers), goal_status (std_msgs/String JSON,
+  see executor.robot_topics).
+Subscribed:
+- cmd_vel (geometry_msgs/Twist): integrated at `control_rate_hz`, clipped to the speed limits; the
+  base stops at walls/furniture (occupancy grid).
+- goal_pose (geometry_msgs/PoseStamped): plans on the occupancy grid and drives there (the motion is
+  simulated at once; simulated time advances by its duration).
+- arm_controller/joint_trajectory (trajectory_msgs/JointTrajectory): panda_joint1..7 and
+  panda_finger_joint1/2, points executed in order with joint position control and physics; closing
+  fingers on an object holds it when both fingers touch it.
+- camera/render_request (std_msgs/Empty): render and publish one frame now.
+
+Rendering costs ~30 ms a frame, so frames are rendered at `camera_rate_hz` only while someone
+subscribes to a camera topic (or always, with `render_on_demand: false`), and on request.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import threading
+
+from memory_stack.ros_environment import node_main_guard, prepare_ros_environment
+
+prepare_ros_environment()
+
+from executor.panda_kinematics import ARM_JOINT_NAMES, FINGER_JOINT_NAMES  # noqa: E402
+from executor.robot_topics import GoalStatus, RobotTopics  # noqa: E402
+from memory_stack.errors import BadInputError  # noqa: E402
+
+try:
+    import rclpy
+    from geometry_msgs.msg import PoseStamped, Twist
+    from rclpy.node import Node
+    from sensor_msgs.msg import CameraInfo, Image, JointState
+    from std_msgs.msg import Empty, String
+    from trajectory_msgs.msg import JointTrajectory
+except ImportError:  # main() explains what is missing (node_main_guard); the module stays importable
+    Node = object
+
+SETTLE_WINDOW_S = 0.5  # a cmd_vel older than this is stale: the base stops
+
+
+class SimNode(Node):
+    """The simulated robot's drivers. `backend`: a loaded PyBulletBackend, else the `scenario` parameter."""
+
+    def __init__(self, backend=None, **kwargs) -> None:
+        super().__init__("sim_node", **kwargs)
+        self.scenario_path = self.declare_parameter("scenario", "").value
+        self.start_time = self.declare_parameter("start_time", "").value
+        self.camera_rate_hz = float(self.declare_parameter("camera_rate_hz", 2.0).value)
+        self.render_on_demand = bool(self.declare_parameter("render_on_demand", True).value)
+        self.control_rate_hz = float(self.declare_parameter("control_rate_hz", 20.0).value)
+        self.max_linear_speed = float(self.declare_parameter("max_linear_speed", 0.5).value)
+        self.max_angular_speed = float(self.declare_parameter("max_angular_speed", 1.0).value)
+        self.finger_stroke_m = float(self.declare_parameter("finger_stroke_m", 0.085).value)
+        self.map_frame = self.declare_parameter("map_frame", "map").value
+        self.base_frame = self.declare_parameter("base_frame", "base_link").value
+        self.camera_frame = self.declare_parameter("camera_frame", "camera_optical").value
+        self.topics = RobotTopics()
+        self._lock = threading.RLock()
+        self._twist = (0.0, 0.0)
+        self._twist_time = -math.inf
+        self.frames_published = 0
+        self.backend = backend
+        self._owns_backend = False
+        if self.backend is None and self.scenario_path:
+            from sim.pybullet_backend import PyBulletBackend
+
+            self.backend = PyBulletBackend(self.scenario_path)
+            self._owns_backend = True
+        if self.backend is not None and self.start_time:
+            from sim.scenario_time import parse_time
+
+            self.backend.advance_to(parse_time(self.start_time))
+        self.manipulator = None
+        if self.backend is not None:
+            self._attach_arm_driver()
+        else:
+            self.get_logger().warning("no scenario given (parameter `scenario`): sim_node is idle")
+        self._make_interfaces()
+
+    # -- set-up ------------------------------------------------------------------------------------
+    def _attach_arm_driver(self) -> None:
+        from executor.panda_kinematics import PandaKinematics
+        from executor.pybullet_manipulation import (
+            ArmHandles,
+            ManipulationConfig,
+            PyBulletManipulator,
+            carry_held_objects_with_base,
+        )
+        from sim.pybullet_robot import ARM_HOME
+
+        robot = self.backend.robot
+        self.manipulator = PyBulletManipulator(
+            ArmHandles.from_body(self.backend.client_id, robot.arm_id), PandaKinematics(),
+            ManipulationConfig(finger_stroke_m=self.finger_stroke_m, home_pose=ARM_HOME),
+            ignored_bodies=(robot.base_id,))
+        carry_held_objects_with_base(robot, self.manipulator)
+
+    def _make_interfaces(self) -> None:
+        t = self.topics
+        from memory_interfaces.msg import Detections
+        from nav_msgs.msg import Odometry
+
+        self.rgb_pub = self.create_publisher(Image, t.rgb, 5)
+        self.depth_pub = self.create_publisher(Image, t.depth, 5)
+        self.info_pub = self.create_publisher(CameraInfo, t.camera_info, 5)
+        self.camera_pose_pub = self.create_publisher(PoseStamped, t.camera_pose, 5)
+        self.detections_pub = self.create_publisher(Detections, t.detections, 5)
+        self.odom_pub = self.create_publisher(Odometry, t.odometry, 10)
+        self.joint_pub = self.create_publisher(JointState, t.joint_states, 10)
+        self.status_pub = self.create_publisher(String, t.goal_status, 10)
+        self.create_subscription(Twist, t.cmd_vel, self._on_cmd_vel, 10)
+        self.create_subscription(PoseStamped, t.goal_pose, self._on_goal, 10)
+        self.create_subscription(JointTrajectory, t.arm_trajectory, self._on_trajectory, 10)
+        self.create_subscription(Empty, t.render_request, self._on_render_request, 10)
+        self.create_timer(1.0 / max(self.control_rate_hz, 0.1), self._on_control_tick)
+        if self.camera_rate_hz > 0:
+            self.create_timer(1.0 / self.camera_rate_hz, self._on_camera_tick)
+
+    def destroy_node(self) -> None:
+        if self.manipulator is not None:
+            self.manipulator.kinematics.close()
+        if self._owns_backend and self.backend is not None:
+            self.backend.close()
+        super().destroy_node()
+
+    # -- publishing --------------------------------------------------------------------------------
+    def publish_state(self) -> None:
+        """Odometry and joint states at the current simulated time."""
+        if self.backend is None:
+            return
+        from memory_node.message_conversion import make_header, odometry_from_pose
+
+        with self._lock:
+            now = self.backend.now
+            self.odom_pub.publish(odometry_from_pose(self.backend.robot_pose(), now, self.map_frame, self.base_frame))
+            msg = JointState()
+            msg.header = make_header(now, self.base_frame)
+            msg.name = list(ARM_JOINT_NAMES) + list(FINGER_JOINT_NAMES)
+            import pybullet as p
+
+            robot = self.backend.robot
+            joints = list(robot.arm_joint_indices) + list(robot.finger_joint_indices)
+            states = p.getJointStates(robot.arm_id, joints, physicsClientId=self.backend.client_id)
+            msg.position = [float(s[0]) for s in states]
+            msg.velocity = [float(s[1]) for s in states]
+            self.joint_pub.publish(msg)
+
+    def publish_frame(self) -> None:
+        """Render one frame and publish image, depth, camera info, camera pose, detections (same stamp)."""
+        if self.backend is None:
+            return
+        from memory_node.message_conversion import (
+            camera_info_from_intrinsics,
+            depth_to_image,
+            detections_from_mask,
+            pose_stamped_from_pose,
+            rgb_to_image,
+        )
+
+        with self._lock:
+            frame = self.backend.render()
+        stamp, cam = frame.time, self.camera_frame
+        self.rgb_pub.publish(rgb_to_image(frame.rgb, stamp, cam))
+        self.depth_pub.publish(depth_to_image(frame.depth, stamp, cam))
+        self.info_pub.publish(camera_info_from_intrinsics(frame.intrinsics, stamp, cam))
+        self.camera_pose_pub.publish(pose_stamped_from_pose(frame.camera_pose, stamp, self.map_frame))
+        self.detections_pub.publish(detections_from_mask(frame.instance_mask, frame.labels, frame.confidences,
+                                                         stamp, cam))
+        self.frames_published += 1
+
+    def _camera_watched(self) -> bool:
+        return any(pub.get_subscription_count() > 0 for pub in
+                   (self.rgb_pub, self.depth_pub, self.detections_pub, self.camera_pose_pub))
+
+    # -- callbacks ---------------------------------------------------------------------------------
+    def _on_camera_tick(self) -> None:
+        if self.backend is not None and (not self.render_on_demand or self._camera_watched()):
+            self.publish_frame()
+
+    def _on_render_request(self, _msg: Empty) -> None:
+        self.publish_state()
+        self.publish_frame()
+
+    def _on_cmd_vel(self, msg: Twist) -> None:
+        values = (msg.linear.x, msg.angular.z)
+        if not all(math.isfinite(v) for v in values):
+            self.get_logger().error(f"topic {self.topics.cmd_vel!r}: non-finite velocity {values}; ignored")
+            return
+        self._twist = (max(-self.max_linear_speed, min(self.max_linear_speed, float(msg.linear.x))),
+                       max(-self.max_angular_speed, min(self.max_angular_speed, float(msg.angular.z))))
+        self._twist_time = self._wall_now()
+
+    def _wall_now(self) -> float:
+        return self.get_clock().now().nanoseconds * 1e-9
+
+    def _on_control_tick(self) -> None:
+        if self.backend is None:
+            return
+        dt = 1.0 / max(self.control_rate_hz, 0.1)
+        linear, angular = self._twist
+        if self._wall_now() - self._twist_time < SETTLE_WINDOW_S and (linear or angular):
+            with self._lock:
+                self._integrate(linear, angular, dt)
+        self.publish_state()
+
+    def _integrate(self, linear: float, angular: float, dt: float) -> None:
+        robot = self.backend.robot
+        x, y, yaw = robot.base_pose()
+        new_yaw = yaw + angular * dt
+        mid = yaw + 0.5 * angular * dt
+        nx, ny = x + linear * dt * math.cos(mid), y + linear * dt * math.sin(mid)
+        if not self.backend.occupancy_grid().is_free_xy(nx, ny):
+            nx, ny = x, y  # blocked: turn in place only
+        robot.set_base_pose(nx, ny, math.atan2(math.sin(new_yaw), math.cos(new_yaw)))
+        self.backend.advance_by(dt)
+
+    def _on_goal(self, msg: PoseStamped) -> None:
+        goal_stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+        if self.backend is None:
+            self._status(GoalStatus(goal_stamp, "failed", "sim_node has no scenario loaded"))
+            return
+        p, q = msg.pose.position, msg.pose.orientation
+        if not all(math.isfinite(v) for v in (p.x, p.y, q.x, q.y, q.z, q.w)):
+            self._status(GoalStatus(goal_stamp, "failed", f"topic {self.topics.goal_pose!r}: non-finite pose"))
+            return
+        norm = math.sqrt(q.x * q.x + q.y * q.y + q.z * q.z + q.w * q.w)
+        yaw = None if norm < 1e-6 else math.atan2(2.0 * (q.w * q.z + q.x * q.y), 1.0 - 2.0 * (q.y * q.y + q.z * q.z))
+        self._status(GoalStatus(goal_stamp, "active"))
+        with self._lock:
+            result = self.backend.move_base_to(float(p.x), float(p.y), yaw)
+        self.publish_state()
+        self._status(GoalStatus(goal_stamp, "succeeded" if result.success else "failed", result.reason,
+                                result.path_length_m, result.duration_s))
+
+    def _status(self, status: GoalStatus) -> None:
+        self.status_pub.publish(String(data=status.to_json()))
+
+    def _on_trajectory(self, msg: JointTrajectory) -> None:
+        if self.manipulator is None:
+            return
+        names = list(msg.joint_names)
+        unknown = [n for n in names if n not in ARM_JOINT_NAMES and n not in FINGER_JOINT_NAMES]
+        if unknown:
+            self.get_logger().error(f"topic {self.topics.arm_trajectory!r}: field joint_names: "
+                                    f"unknown joints {unknown}")
+            return
+        for i, point in enumerate(msg.points):
+            if len(point.positions) != len(names) or not all(math.isfinite(v) for v in point.positions):
+                self.get_logger().error(f"topic {self.topics.arm_trajectory!r}: field points[{i}].positions: "
+                                        f"need {len(names)} finite values")
+                return
+        for point in msg.points:
+            self._execute_point(dict(zip(names, (float(v) for v in point.positions))))
+            self.publish_state()
+
+    def _execute_point(self, targets: dict[str, float]) -> None:
+        m = self.manipulator
+        with self._lock:
+            current = m.arm_joint_positions()
+            arm = [targets.get(name, q) for name, q in zip(ARM_JOINT_NAMES, current)]
+            elapsed = m.move_arm(arm)
+            fingers = [targets[n] for n in FINGER_JOINT_NAMES if n in targets]
+            if fingers:
+                width_each = sum(fingers) / len(fingers)
+                if width_each < m.finger_width() / 2 - 0.002:
+                    elapsed += m.close_gripper(width_each)[1]
+                else:
+                    elapsed += m.open_gripper(width_each)
+            self.backend.advance_by(elapsed)
+
+
+def main(argv: list[str] | None = None) -> None:
+    node_main_guard()
+    argv = list(sys.argv if argv is None else argv)
+    rclpy.init(args=argv)
+    from rclpy.utilities import remove_ros_args
+
+    plain = remove_ros_args(argv)[1:]
+    node = None
+    try:
+        backend = None
+        if plain:  # `sim_node SCENARIO.yaml` as a shorthand for `-p scenario:=SCENARIO.yaml`
+            from sim.pybullet_backend import PyBulletBackend
+
+            backend = PyBulletBackend(plain[0])
+        node = SimNode(backend)
+        if backend is not None:
+            node._owns_backend = True
+        node.get_logger().info("sim_node ready")
+        rclpy.spin(node)
+    except BadInputError as exc:
+        print(f"sim_node: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if node is not None:
+            node.destroy_node()
+        if rclpy.ok():
+            rclpy.shutdown()
+
+
+if __name__ == "__main__":
+    main()
