@@ -73,6 +73,7 @@ FURNITURE_SHAPES: dict[str, FurnitureShape] = {
     "sink": FurnitureShape(0.8, 0.6, 0.9, (0.8, 0.82, 0.85, 1.0)),
     "sofa": FurnitureShape(2.0, 0.9, 0.45, (0.3, 0.35, 0.55, 1.0)),
     "couch": FurnitureShape(2.0, 0.9, 0.45, (0.3, 0.35, 0.55, 1.0)),
+    "chair": FurnitureShape(0.5, 0.5, 0.45, _WOOD),
     "armchair": FurnitureShape(0.8, 0.8, 0.45, (0.55, 0.3, 0.3, 1.0)),
     "bed": FurnitureShape(2.0, 1.6, 0.5, (0.85, 0.85, 0.95, 1.0)),
     "nightstand": FurnitureShape(0.5, 0.4, 0.55, _WOOD),

@@ -176,7 +176,11 @@ class ObserveEntry:
 
 @dataclass
 class Question:
-    """A question put to the robot at `at`; `answer` is the raw expected value of specs/scenario.md."""
+    """A question put to the robot at `at`; `answer` is the raw expected value of specs/scenario.md.
+
+    Answer shapes: {rests_on: FURNITURE_ID}, {room: ROOM | none}, {time: T[, tolerance_min: N]} (first/last
+    seen), an integer, a boolean, or a list of categories.
+    """
 
     id: str
     at: TimeValue
@@ -549,8 +553,14 @@ def _validate_questions(s: Scenario, r: _Reporter, rooms: dict, furniture: dict,
             elif set(a) == {"room"}:
                 if a["room"] != "none" and a["room"] not in rooms:
                     r.fail(f"{where}.answer.room", f"unknown room {a['room']!r}")
+            elif "time" in a and set(a) <= {"time", "tolerance_min"}:
+                r.time(a["time"], f"{where}.answer.time")
+                tolerance = a.get("tolerance_min", 60)
+                if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or tolerance <= 0:
+                    r.fail(f"{where}.answer.tolerance_min", f"expected a positive number of minutes, got {tolerance!r}")
             else:
-                r.fail(f"{where}.answer", f"expected {{rests_on: ID}} or {{room: NAME}}, got keys {sorted(a)}")
+                r.fail(f"{where}.answer", "expected {rests_on: ID}, {room: NAME} or {time: T[, tolerance_min: N]}, "
+                                          f"got keys {sorted(a)}")
         elif isinstance(a, list):
             for j, item in enumerate(a):
                 if not isinstance(item, str):
