@@ -162,15 +162,32 @@ def places_from_floor_plan(rooms: list[dict], doors: list[dict]) -> list[dict]:
     return [dict(p, neighbors=sorted(p["neighbors"])) for p in places.values()]
 
 
-def _nearest_place(position: list[float] | None, room: str | None, places: list[dict]) -> str | None:
-    if position is None or not places or any(v is None for v in position[:2]):
-        return None
-    same_room = [p for p in places if room is not None and p.get("room") == room]
-    candidates = same_room or ([] if room is not None and any(p.get("room") for p in places) else places)
-    if not candidates:
-        return None
-    best = min(candidates, key=lambda p: (p["position"][0] - position[0]) ** 2 + (p["position"][1] - position[1]) ** 2)
-    return best["id"]
+class PlaceLocator:
+    """Which place an object is reached from.
+
+    Its support's place, else its own place (a receptacle's viewpoint), else the nearest place in its
+    room (any place when the room has none or the object has no room).
+    """
+
+    def __init__(self, places: list[dict]) -> None:
+        self.by_receptacle = {p["receptacle"]: p["id"] for p in places if p.get("receptacle")}
+        usable = [p for p in places if p.get("position") and None not in p["position"][:2]]
+        self.ids = [p["id"] for p in usable]
+        self.xy = np.array([p["position"][:2] for p in usable], dtype=float).reshape(-1, 2)
+        self.rooms = np.array([p.get("room") or "" for p in usable], dtype=object)
+
+    def place_of(self, record: dict) -> str | None:
+        for holder in (record["rests_on"], record["id"] if record["is_receptacle"] else None):
+            if holder is not None and holder in self.by_receptacle:
+                return self.by_receptacle[holder]
+        position = record["position"]
+        if position is None or not self.ids or any(v is None for v in position[:2]):
+            return None
+        candidates = np.flatnonzero(self.rooms == record["room"]) if record["room"] else np.array([], dtype=int)
+        if len(candidates) == 0:
+            candidates = np.arange(len(self.ids))
+        d2 = ((self.xy[candidates] - np.asarray(position[:2], dtype=float)) ** 2).sum(axis=1)
+        return self.ids[int(candidates[int(np.argmin(d2))])]
 
 
 def _objects(memory: Any, at: float | None) -> list[Any]:
@@ -186,16 +203,7 @@ def _objects(memory: Any, at: float | None) -> list[Any]:
     return list(found.values())
 
 
-def _place_of_object(record: dict, places: list[dict]) -> str | None:
-    """The place an object is reached from: its support's place, its own (receptacle) place, else nearest."""
-    by_receptacle = {p.get("receptacle"): p["id"] for p in places if p.get("receptacle")}
-    for holder in (record["rests_on"], record["id"] if record["is_receptacle"] else None):
-        if holder is not None and holder in by_receptacle:
-            return by_receptacle[holder]
-    return _nearest_place(record["position"], record["room"], places)
-
-
-def _object_record(obj: Any, places: list[dict]) -> dict:
+def _object_record(obj: Any, locator: PlaceLocator) -> dict:
     record = {name: plain(getattr(obj, name, None)) for name in OBJECT_FIELDS}
     record["id"] = str(record["id"])
     if record["rests_on"] is not None:
@@ -204,7 +212,7 @@ def _object_record(obj: Any, places: list[dict]) -> dict:
         record[name] = _vector(record[name])
     record["is_receptacle"] = bool(record["is_receptacle"])
     record["present"] = bool(record["present"]) if record["present"] is not None else True
-    record["place"] = _place_of_object(record, places)
+    record["place"] = locator.place_of(record)
     return record
 
 
@@ -219,13 +227,17 @@ def _call_optional(memory: Any, name: str, *args: Any, **kwargs: Any) -> list[An
 
 
 def memory_to_document(memory: Any, at: float | None = None) -> dict:
-    """The layered scene graph believed at time `at` (None: latest), with events/facts/episodes up to `at`."""
+    """The layered scene graph believed at time `at` (None: latest), with events/facts/episodes up to `at`.
+
+    `time` in the document is `at`, or the memory's latest time when `at` is None.
+    """
     rooms, doors = _rooms(memory.floor_plan)
     layered = _memory_graph(memory)
     places = _places_of_memory(memory, layered)
     if places is None:
         places = places_from_floor_plan(rooms, doors)
-    objects = [_object_record(obj, places) for obj in _objects(memory, at)]
+    locator = PlaceLocator(places)
+    objects = [_object_record(obj, locator) for obj in _objects(memory, at)]
     objects.sort(key=lambda o: o["id"])
     events = [plain(e) for e in memory.events(t0=None, t1=at)]
     facts = [plain(f) for f in _call_optional(memory, "facts", at=at)]
@@ -236,11 +248,14 @@ def memory_to_document(memory: Any, at: float | None = None) -> dict:
         building_position = [float(np.mean(xs)), float(np.mean(ys)), 0.0]
     else:
         building_position = [0.0, 0.0, 0.0]
+    time = at
+    if time is None and isinstance(getattr(memory, "now", None), (int, float)):
+        time = float(memory.now)
     return {
         "format": DOCUMENT_FORMAT,
         "version": DOCUMENT_VERSION,
-        "time": at,
-        "time_text": format_time_value(at),
+        "time": time,
+        "time_text": format_time_value(time),
         "building": {"id": BUILDING_ID, "position": building_position},
         "rooms": rooms,
         "doors": doors,

@@ -6,7 +6,9 @@ float32, 384-d and L2-normalised, so a dot product is the cosine similarity.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -36,6 +38,24 @@ def packaged_model_path() -> Path:
     if not (path / "config.json").is_file():
         raise EmbeddingModelMissingError(f"model files missing under {path}: reinstall with {MODEL_PACKAGE_HINT}")
     return path
+
+
+@contextlib.contextmanager
+def _quiet_loading():
+    """No weight-loading progress bar unless stderr is a terminal (logs and pipes stay clean)."""
+    try:
+        from transformers.utils import logging as transformers_logging
+    except ImportError:
+        yield
+        return
+    was_enabled = transformers_logging.is_progress_bar_enabled()
+    if was_enabled and not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
+        transformers_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            transformers_logging.enable_progress_bar()
 
 
 class TextEmbedder:
@@ -92,7 +112,8 @@ class TextEmbedder:
                 raise EmbeddingModelMissingError(
                     f"sentence-transformers is not installed: {MODEL_PACKAGE_HINT}"
                 ) from exc
-            self._model = SentenceTransformer(str(path), device="cpu")
+            with _quiet_loading():
+                self._model = SentenceTransformer(str(path), device="cpu")
         return self._model
 
     def embed(self, texts: str | Iterable[str]) -> np.ndarray:
