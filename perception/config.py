@@ -32,6 +32,8 @@ class ArticulationConfig:
     min_door_points: int = 20
     # A door farther than this from its body's box is not its door (another piece of furniture).
     max_pair_distance_m: float = 1.5
+    # "open" read off a body cut by the image border (truncated box) gets its confidence scaled by this.
+    partial_open_confidence_scale: float = 0.6
 
     def __post_init__(self) -> None:
         if not self.door_suffix:
@@ -40,6 +42,9 @@ class ArticulationConfig:
             raise ValueError(f"open_fraction must be in (0, 1), got {self.open_fraction}")
         if self.box_margin_m < 0.0:
             raise ValueError(f"box_margin_m must be >= 0, got {self.box_margin_m}")
+        if not 0.0 <= self.partial_open_confidence_scale <= 1.0:
+            raise ValueError("partial_open_confidence_scale must be in [0, 1], "
+                             f"got {self.partial_open_confidence_scale}")
         if self.min_door_points < 1:
             raise ValueError(f"min_door_points must be >= 1, got {self.min_door_points}")
 

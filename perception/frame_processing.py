@@ -335,8 +335,7 @@ class FrameProcessor:
                 doors.append((inst.label[: -len(art.door_suffix)], inst))
             else:
                 bodies.append(inst)
-        observations = {id(b): _observation(b) for b in bodies}
-        door_evidence: dict[int, list[tuple[float, int]]] = {}
+        evidence: dict[int, list[tuple[float, _Instance]]] = {}
         for category, door in doors:
             if not art.pairs(category) or door.num_points < art.min_door_points:
                 stats.dropped_doors += 1
@@ -345,26 +344,34 @@ class FrameProcessor:
             if body is None:
                 stats.unpaired_doors += 1
                 continue
-            lo = body.box_min - art.box_margin_m
-            hi = body.box_max + art.box_margin_m
-            outside = np.any((door.points < lo) | (door.points > hi), axis=1)
-            fraction = float(np.count_nonzero(outside)) / door.points.shape[0]
-            door_evidence.setdefault(id(body), []).append((fraction, door.points.shape[0]))
+            # Doors swing about vertical hinges (drawers slide) in the horizontal plane: only x and y
+            # say whether the door left the body; the visible height of the body says nothing.
+            lo = body.box_min[:2] - art.box_margin_m
+            hi = body.box_max[:2] + art.box_margin_m
+            xy = door.points[:, :2]
+            outside = np.any((xy < lo) | (xy > hi), axis=1)
+            evidence.setdefault(id(body), []).append((float(np.count_nonzero(outside)) / xy.shape[0], door))
+        observations = []
         for body in bodies:
-            evidence = door_evidence.get(id(body))
-            if not evidence:
+            found = evidence.get(id(body))
+            if not found:
+                observations.append(_observation(body))
                 continue
-            fraction = max(f for f, _ in evidence)
+            fraction = max(f for f, _ in found)
             is_open = fraction >= art.open_fraction
             span = (1.0 - art.open_fraction) if is_open else art.open_fraction
             confidence = 0.5 + 0.5 * min(1.0, abs(fraction - art.open_fraction) / span)
-            if body.partial:
-                confidence *= 0.5
-            obs = observations[id(body)]
+            if is_open and body.partial:
+                # A body cut by the border has a truncated box: door points may fall outside it
+                # although the door is shut. (Truncation never makes an open door look closed.)
+                confidence *= art.partial_open_confidence_scale
+            # A shut door is the body's front: its points belong to the body's geometry.
+            obs = _observation(body if is_open else _merged(body, [door for _, door in found]))
             obs.state = "open" if is_open else "closed"
             obs.state_confidence = confidence
             stats.door_states[body.instance_id] = obs.state
-        return list(observations.values())
+            observations.append(obs)
+        return observations
 
 
 def _checked_array(frame_id: object, name: str, value: object) -> np.ndarray:
@@ -385,6 +392,19 @@ def _observation(inst: _Instance) -> PerceivedObservation:
         instance_id=inst.instance_id,
         partial=inst.partial,
         pixel_count=inst.pixel_count,
+    )
+
+
+def _merged(body: _Instance, parts: list[_Instance]) -> _Instance:
+    members = [body, *parts]
+    weights = np.array([m.num_points for m in members], dtype=np.float64)
+    return _Instance(
+        instance_id=body.instance_id, label=body.label,
+        pixel_count=sum(m.pixel_count for m in members), num_points=int(weights.sum()),
+        centroid=np.average([m.centroid for m in members], axis=0, weights=weights),
+        box_min=np.min([m.box_min for m in members], axis=0), box_max=np.max([m.box_max for m in members], axis=0),
+        color=np.average([m.color for m in members], axis=0, weights=weights),
+        partial=any(m.partial for m in members), confidence=body.confidence,
     )
 
 

@@ -36,6 +36,22 @@ def test_closed_door_gives_closed_evidence_on_the_body(scene, eye):
     assert stats.door_states == {obs["fridge"].instance_id: "closed"}
 
 
+def test_a_shut_door_is_part_of_the_bodys_geometry(scene):
+    obs, _ = observe(scene, [FRIDGE, DOOR_CLOSED], FRONT_VIEWS[1])
+    assert obs["fridge"].bbox_max[1] == pytest.approx(0.74, abs=0.01)  # the door's front face
+    assert obs["fridge"].bbox_min[1] < 0.5  # and the side of the body
+
+
+def test_door_covering_the_whole_front_with_only_a_sliver_of_body_visible(scene):
+    # Head-on, the door hides the body's front; all that shows of the body is its top edge.
+    door = SyntheticBox("fridge_door", (4.0, 0.7, 0.0), (4.8, 0.73, 1.78))
+    obs, _ = observe(scene, [FRIDGE, door], (4.4, 3.0, 1.9), target=(4.4, 0.7, 1.2))
+    assert obs["fridge"].state == "closed"
+    swung = SyntheticBox("fridge_door", (4.77, 0.7, 0.0), (4.8, 1.5, 1.78))
+    obs, _ = observe(scene, [FRIDGE, swung], (4.4, 3.0, 1.9), target=(4.4, 0.7, 1.2))
+    assert obs["fridge"].state == "open"
+
+
 @pytest.mark.parametrize("eye", FRONT_VIEWS)
 def test_swung_out_door_gives_open_evidence(scene, eye):
     obs, _ = observe(scene, [FRIDGE, DOOR_OPEN], eye)
