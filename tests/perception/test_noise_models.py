@@ -196,3 +196,35 @@ def test_noise_config_is_typed():
         build_dataclass(NoiseConfig, {"detections": {"miss_rate": 1.5}})
     with pytest.raises(ConfigError, match="sum"):
         build_dataclass(NoiseConfig, {"labels": {"confusion": {"mug": {"cup": 0.7, "bowl": 0.6}}}})
+
+
+def test_odometry_drift_shifts_what_perception_reports_by_the_pose_error(scene):
+    plate = SyntheticBox("poster", (3.0, -0.5, 0.5), (3.05, 0.5, 1.5))
+    model = OdometryDrift(OdometryDriftConfig(drift_m_per_m=0.05), seed=8)
+    frame = scene.frame_of([plate], scene.front_camera())
+    for x in np.linspace(-4.0, 0.0, 9):  # drive 4 m up to the camera's spot
+        model.apply(SensorFrame(**{**frame.__dict__, "robot_pose": Pose(x, 0.0, 0.0)}))
+    drifted = model.apply(SensorFrame(**{**frame.__dict__, "robot_pose": Pose(0.0, 0.0, 0.0)}))
+    obs = FrameProcessor().process(drifted).observations[0]
+    dx, dy = model.position_error
+    assert math.hypot(dx, dy) == pytest.approx(0.2)
+    assert np.allclose(obs.centroid, (3.0 + dx, dy, 1.0), atol=0.02)
+
+
+def test_perception_survives_every_noise_at_once(scene):
+    boxes = [SyntheticBox("poster", (3.0, -0.5, 0.5), (3.05, 0.5, 1.5)),
+             SyntheticBox("box", (2.0, 0.6, 0.0), (2.5, 1.1, 0.5))]
+    config = NoiseConfig.from_scenario(label_flip=0.3, miss_rate=0.3, depth_sigma_m=0.02, odom_drift_m_per_m=0.02,
+                                       seed=1, vocabulary=["mug", "chair"])
+    noise = SensorNoise(config)
+    processor = FrameProcessor()
+    pose = look_at((0.0, 0.0, 1.2), (3.0, 0.3, 0.7))
+    seen = 0
+    for fid in range(20):
+        frame = processor.process(noise.apply(scene.frame_of(boxes, pose, seed=fid, frame_id=fid)))
+        seen += len(frame.observations)
+        for obs in frame.observations:
+            assert obs.category in {"poster", "box", "mug", "chair"}
+            assert 1.5 < obs.centroid[0] < 3.2
+    lo, hi = binomial_bounds(40, 0.7)
+    assert lo <= seen <= hi
