@@ -6,8 +6,9 @@ Starts, from config/memory_stack.yaml (the file `memstack up` uses too):
   MultiThreadedExecutor); with `separate_ingest:=true` ingest_node runs as its own process and the
   server reads the file it writes (answers lag by up to `refresh_period_s`).
 - `planner_server`: the AnswerQuestion / ExecuteTask action servers.
-The nodes configure and activate themselves at start (like nav2's `autostart: true`); they remain
-lifecycle nodes (`ros2 lifecycle set /memory_server deactivate`).
+- `sim_node` (only with `use_sim:=true`): the PyBullet household of `scenario` bridged onto ROS.
+The memory nodes configure and activate themselves at start (like nav2's `autostart: true`); they
+remain lifecycle nodes (`ros2 lifecycle set /memory_server deactivate`).
 
 Remap the inputs to your drivers with the launch arguments (defaults are the names the nodes use):
   rgb_topic:=/camera/color/image_raw  depth_topic:=/camera/aligned_depth_to_color/image_raw
@@ -35,24 +36,22 @@ INPUTS = {
 
 def generate_launch_description():
     params_file = LaunchConfiguration("params_file")
-    db_path = LaunchConfiguration("db_path")
-    floor_plan_file = LaunchConfiguration("floor_plan_file")
+    scenario = LaunchConfiguration("scenario")
     separate_ingest = LaunchConfiguration("separate_ingest")
-    use_sim_time = LaunchConfiguration("use_sim")
     remappings = [(default, LaunchConfiguration(name)) for name, default in INPUTS.items()]
-    shared = {"db_path": db_path, "floor_plan_file": floor_plan_file, "use_sim_time": use_sim_time}
+    shared = {"db_path": LaunchConfiguration("db_path"), "floor_plan_file": scenario}
 
     arguments = [
         DeclareLaunchArgument("params_file", default_value=PathJoinSubstitution(
             [FindPackageShare("memory_stack"), "config", "memory_stack.yaml"]),
             description="node parameters (ROS params-file format)"),
         DeclareLaunchArgument("db_path", default_value="memory.db", description="SQLite memory file"),
-        DeclareLaunchArgument("floor_plan_file", default_value="",
-                              description="scenario YAML whose rooms/doors are the prior map"),
+        DeclareLaunchArgument("scenario", default_value="",
+                              description="scenario YAML: its rooms/doors are the prior map; with use_sim, the world"),
+        DeclareLaunchArgument("use_sim", default_value="false",
+                              description="start the PyBullet sim_node for `scenario`"),
         DeclareLaunchArgument("separate_ingest", default_value="false",
                               description="run ingest_node as its own process (the server then only reads)"),
-        DeclareLaunchArgument("use_sim", default_value="false",
-                              description="use /clock (simulated time) in every node"),
     ] + [DeclareLaunchArgument(name, default_value=default, description=f"remap the {default} input")
          for name, default in INPUTS.items()]
 
@@ -67,4 +66,7 @@ def generate_launch_description():
     planner_server = Node(
         package="memory_stack", executable="planner_server", name="planner_server", output="screen",
         parameters=[params_file, shared])
-    return LaunchDescription(arguments + [memory_server, ingest_node, planner_server])
+    sim_node = Node(
+        package="memory_stack", executable="sim_node", name="sim_node", output="screen",
+        parameters=[params_file, {"scenario": scenario}], condition=IfCondition(LaunchConfiguration("use_sim")))
+    return LaunchDescription(arguments + [memory_server, ingest_node, planner_server, sim_node])

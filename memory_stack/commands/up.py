@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         scenario_path = Path(args.scenario).resolve()
         load_scenario(scenario_path)  # bad scenarios fail here, naming file and field (exit 2)
         overrides["floor_plan_file"] = str(scenario_path)
-        overrides["scenario_file"] = str(scenario_path)
+        overrides["scenario"] = str(scenario_path)
     try:
         require_ros()
     except RosEnvironmentError as exc:
