@@ -10,6 +10,7 @@ arrays to the committed SQLite transaction (FrameProcessor.process + MemoryStore
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import math
 import sys
@@ -166,6 +167,17 @@ def measure(width: int, height: int, frames: int, instances: int, seed: int = 0,
     }
 
 
+def _ros_measurement(width: int, height: int, frames: int, instances: int) -> dict:
+    """`--ros`: the same frames through ROS 2 across processes, measured by memory_node when it provides it."""
+    try:
+        ros_bench = importlib.import_module("memory_node.ros_ingest_benchmark")
+    except ModuleNotFoundError as exc:
+        if exc.name != "memory_node.ros_ingest_benchmark":
+            raise
+        return {"ros": None, "ros_note": "memory_node.ros_ingest_benchmark is not available"}
+    return {"ros": ros_bench.measure(width=width, height=height, frames=frames, instances=instances)}
+
+
 def run(args: argparse.Namespace) -> int:
     width, height = int(args.width), int(args.height)
     frames, instances = int(args.frames), int(getattr(args, "instances", 15))
@@ -175,10 +187,9 @@ def run(args: argparse.Namespace) -> int:
         raise BadInputError(f"--frames: need at least 1, got {frames}")
     if not 1 <= instances <= 60:
         raise BadInputError(f"--instances: need 1..60, got {instances}")
-    if getattr(args, "ros", False):
-        raise BadInputError("--ros: the cross-process ROS ingest measurement is not part of this benchmark; "
-                            "run it without --ros")
     result = measure(width, height, frames, instances, progress=sys.stderr.isatty())
+    if getattr(args, "ros", False):
+        result.update(_ros_measurement(width, height, frames, instances))
     if getattr(args, "json", False):
         print(json.dumps(result))
         return 0
