@@ -45,7 +45,7 @@ from sim.scenario import ObjectSpec, Scenario, TimelineEvent, load_scenario
 from sim.walls import wall_segments
 
 OPEN_THRESHOLD_RAD = 0.35  # a door opened further than this counts as open in the ground truth
-SETTLE_STEPS = 60
+SETTLE_STEPS = 24  # 0.1 s of physics after a teleport: objects are put down 2 mm above their support
 TURN_SPEED_RAD_S = 1.0
 VIEW_TIME_S = 0.5  # simulated time one look_around view takes
 
