@@ -21,6 +21,9 @@ INTENT_EXEMPLARS: dict[str, tuple[str, ...]] = {
         "Where has the laptop gone?",
         "Locate the bowl.",
         "What is the current location of the plant?",
+        "I'm looking for my wallet.",
+        "Have you seen my glasses?",
+        "I can't find the remote anywhere.",
     ),
     "past_location": (
         "Where was the mug at d1 08:30?",
@@ -131,5 +134,10 @@ INTENT_EXEMPLARS: dict[str, tuple[str, ...]] = {
         "Hello there.",
         "What should I cook for dinner?",
         "Explain quantum physics.",
+        "Open the microwave.",
+        "Put the bottle in the fridge.",
+        "Go to the bedroom.",
+        "Pick up the remote and bring it here.",
+        "Turn on the lights.",
     ),
 }

@@ -33,7 +33,7 @@ from planners.entity_linking import (
     ontology_vocabulary,
 )
 from planners.intent_exemplars import INTENT_EXEMPLARS
-from planners.time_expressions import TimeReference, parse_time_expression
+from planners.time_expressions import DAY_S, TimeReference, parse_time_expression
 from planners.typed_query import KINDS_NEEDING_TARGET, QUERY_KINDS, TypedQuery
 
 
@@ -43,11 +43,12 @@ class QuestionParserConfig:
 
     link_threshold: float = 0.6  # cosine similarity for an embedding-only entity link
     intent_min_similarity: float = 0.45  # below this (and no lexical cue) the question is unknown
-    cue_bonus: float = 0.15  # added to the similarity of the kind a lexical cue points at
+    cue_bonus: float = 0.25  # added to the similarity of the kind a lexical cue points at
     top_k_exemplars: int = 2  # a kind's score: mean of its k most similar exemplars
     unknown_confidence: float = 0.15
     vocabulary_max_age_s: float = 1.0  # re-read memory's categories at most this often (wall clock)
     ontology_path: str | None = None  # None: sim_configs/ontology.yaml of the repository
+    delexicalize: bool = True  # compare question forms with the named things replaced by placeholders
 
 
 _CUES: list[tuple[str, re.Pattern]] = [
@@ -80,6 +81,40 @@ _COUNT_WORDS = [
     ("appeared", re.compile(r"\b(appeared|added|brought in)\b")),
     ("disappeared", re.compile(r"\b(disappeared|removed|vanished)\b")),
 ]
+
+
+# Things and rooms named in a question are replaced by these words before its form is compared with
+# the exemplars (treated the same way), so that "the book" in a question does not pull it towards
+# whichever kind has exemplars about books.
+PLACEHOLDERS = {"object": "thing", "receptacle": "thing", "room": "room"}
+EXEMPLAR_VOCABULARY = Vocabulary.from_lists(
+    ["mug", "cup", "keys", "key", "remote", "book", "glasses", "bottle", "phone", "laptop", "bowl", "plant", "wallet"],
+    ["fridge", "cabinet", "microwave", "oven", "drawer", "dishwasher", "coffee table", "counter", "shelf", "desk",
+     "dresser", "table", "sofa"],
+    ["kitchen", "living room", "bedroom", "bathroom", "house", "apartment"])
+
+
+TIME_PLACEHOLDER = "then"
+
+
+def delexicalize(text: str, links: Iterable[EntityLink], time_span: tuple[int, int] | None = None) -> str:
+    """`text` with each linked mention replaced by its placeholder word, and the time expression by "then"."""
+    edits = [(lk.span, PLACEHOLDERS.get(lk.kind, "thing")) for lk in links]
+    if time_span is not None:
+        start, end = time_span
+        before = re.search(r"\b(at|on|in)\s+$", text[:start])
+        edits.append(((before.start() if before else start, end), TIME_PLACEHOLDER))
+    out = text
+    for (start, end), word in sorted(edits, key=lambda e: e[0][0], reverse=True):
+        out = out[:start] + word + out[end:]
+    return out
+
+
+def delexicalize_exemplar(text: str, linker: EntityLinker) -> str:
+    ref = parse_time_expression(text, 2 * DAY_S)
+    blanked = [ref.span] if ref is not None else []
+    links, _ = linker.lexical_links(content_phrases(text, blanked), EXEMPLAR_VOCABULARY)
+    return delexicalize(text, links, ref.span if ref is not None else None)
 
 
 class _PackagedMiniLM:
@@ -164,7 +199,11 @@ class QuestionParser:
         self.embedder = embedder if embedder is not None else default_embedder()
         self.reasoner = reasoner
         self.linker = EntityLinker(self.embedder, threshold=self.config.link_threshold)
-        self.intents = IntentClassifier(self.embedder, top_k=self.config.top_k_exemplars)
+        exemplars: Mapping[str, Iterable[str]] = INTENT_EXEMPLARS
+        if self.config.delexicalize:
+            exemplars = {kind: [delexicalize_exemplar(t, self.linker) for t in texts]
+                         for kind, texts in INTENT_EXEMPLARS.items()}
+        self.intents = IntentClassifier(self.embedder, exemplars, top_k=self.config.top_k_exemplars)
         self._given = Vocabulary.from_lists(known_categories, known_receptacles, known_rooms, synonyms)
         if use_ontology:
             path = Path(self.config.ontology_path) if self.config.ontology_path else None
@@ -202,7 +241,8 @@ class QuestionParser:
         vocab = self.vocabulary()
         self.linker.name_embeddings([n for n, _, _ in vocab.names()])
         lexical, unmatched = self.linker.lexical_links(phrases, vocab)
-        vectors = np.asarray(self.embedder.embed([text] + [p.text for p in unmatched]), dtype=np.float32)
+        form = delexicalize(text, lexical, time_ref.span if time_ref else None) if self.config.delexicalize else text
+        vectors = np.asarray(self.embedder.embed([form] + [p.text for p in unmatched]), dtype=np.float32)
         links = lexical + self.linker.embedding_links(unmatched, vectors[1:] if unmatched else None, vocab)
         links.sort(key=lambda link: link.span[0])
         scores = self.intents.scores(vectors[0])
@@ -242,6 +282,8 @@ class QuestionParser:
             intent_conf = max(intent_conf, 0.85)
 
         rooms = [lk for lk in links if lk.kind == "room"]
+        if kind == "room_of" and rooms and "room_of" not in cues and "location" in cues:
+            kind = "past_location" if has_time else "present_location"  # "where is the mug in the kitchen?"
         things = [lk for lk in links if lk.kind != "room"]
         linked_things = [lk for lk in things if lk.linked]
         fields: dict[str, Any] = {"kind": kind, "question": question, "intent_scores": rounded}

@@ -252,7 +252,8 @@ class TimeExpressionParser:
                 continue
             hours = _clock_hours(m, "")
             if hours is None and m.group("bh") is not None:
-                hours = _clock_hours(m, "b") if m.group("bh") else None
+                hours = int(m.group("bh")) % 12 + int(m.group("bm") or 0) / 60.0
+                hours += 12.0 if m.group("bap").startswith("p") else 0.0
             if hours is None and m.group("ch") is not None:
                 hours = int(m.group("ch")) + int(m.group("cm")) / 60.0 if int(m.group("ch")) <= 24 else None
             if hours is None and m.group("cword"):
