@@ -26,7 +26,8 @@ from memory_stack.errors import BadInputError
 from perception.sensor_frame import SensorFrame
 from scene_graph.types import FloorPlan, Pose
 from sim.backend import AppliedChange, FurnitureTruth, GroundTruth, MotionResult, ObjectTruth, SimBackend
-from sim.camera_rendering import DetectorNoise, InstanceKey, PinholeCamera, add_depth_noise, detections
+from sim.camera_rendering import PinholeCamera, body_and_link
+from sim.detector_model import DetectorNoise, InstanceKey, add_depth_noise, detections
 from sim.house_builder import (
     DOOR_OPEN_ANGLE,
     FurnitureBody,
@@ -261,9 +262,10 @@ class PyBulletBackend(SimBackend):
         self.render_seconds.append(wallclock.perf_counter() - started)
         return frame
 
-    def _key_of(self, body: int, link: int) -> InstanceKey | None:
+    def _key_of(self, segment_id: int) -> InstanceKey | None:
         if self._keys is None:
             self._keys = self._body_keys()
+        body, link = body_and_link(segment_id)
         return self._keys.get((body, link if body in self._door_bodies else -1))
 
     def _body_keys(self) -> dict[tuple[int, int], InstanceKey]:
