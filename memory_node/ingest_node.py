@@ -118,7 +118,8 @@ class IngestNode(LifecycleNode):
             self.get_logger().error(f"configure failed: {exc}")
             return TransitionCallbackReturn.FAILURE
         settings.first_frame_id = max(1, int(self.shared.read(lambda store: getattr(store, "last_frame_id", 0))) + 1)
-        self.pipeline = IngestPipeline(settings, FrameProcessor(), self.shared.write)
+        self.pipeline = IngestPipeline(settings, FrameProcessor(), self.shared.write,
+                                       warn=lambda message: self.get_logger().warning(message))
         self.shared.ingest_reporters.append(self.status)
         self._callback_group = MutuallyExclusiveCallbackGroup()
         qos = QoSProfile(depth=self.qos_depth, history=qos_profile_sensor_data.history,
@@ -220,8 +221,7 @@ class IngestNode(LifecycleNode):
                 matched = self._work.popleft()
             outcome = self.pipeline.ingest_set(matched)
             self.last_outcome = outcome
-            if outcome.error:
-                self.get_logger().warning(f"frame {outcome.frame_id} rejected: {outcome.error}")
+            if outcome.error:  # counted and logged by the pipeline
                 continue
             self._ingest_times.append(time.monotonic())
             self._publish_events(outcome)

@@ -113,9 +113,12 @@ class IngestStatistics:
 class IngestPipeline:
     """Feed messages with `offer(topic, msg)`; complete frames are processed and written to `sink`."""
 
-    def __init__(self, settings: IngestSettings, processor: Any,
-                 sink: Callable[[Frame], Any]) -> None:
+    def __init__(self, settings: IngestSettings, processor: Any, sink: Callable[[Frame], Any],
+                 warn: Callable[[str], None] | None = None, log_period_s: float = 1.0) -> None:
         self.settings = settings
+        self._warn = warn or LOG.warning
+        self._log_period_s = log_period_s
+        self._last_logged: dict[str, float] = {}
         self.processor = processor
         self.sink = sink
         topics = settings.topics
@@ -162,7 +165,7 @@ class IngestPipeline:
         except BadInputError as exc:
             self.synchronizer.count_invalid(topic)
             self.stats.last_error = str(exc)
-            LOG.warning("dropped message on %s: %s", topic, exc)
+            self._log(topic, f"dropped message on {topic}: {exc}")
             return None
         return self.synchronizer.add(topic, stamp, converted)
 
@@ -173,7 +176,7 @@ class IngestPipeline:
         except BadInputError as exc:
             self._camera_info_invalid += 1
             self.stats.last_error = str(exc)
-            LOG.warning("dropped message on %s: %s", self.settings.topics.camera_info, exc)
+            self._log(self.settings.topics.camera_info, f"dropped message on {self.settings.topics.camera_info}: {exc}")
 
     def _convert(self, role: str, topic: str, msg: Any) -> tuple[float, Any]:
         stamp = conv.stamp_to_seconds(msg.header.stamp)
@@ -199,6 +202,13 @@ class IngestPipeline:
             return stamp, conv.pose_from_pose_stamped(msg, topic)
         return stamp, conv.pose_from_pose_stamped(msg, topic)
 
+    def _log(self, key: str, message: str) -> None:
+        """Warn at most once per `log_period_s` per topic (a flood is counted in full, logged sparsely)."""
+        now = wall.monotonic()
+        if now - self._last_logged.get(key, -math.inf) >= self._log_period_s:
+            self._last_logged[key] = now
+            self._warn(message)
+
     # ------------------------------------------------------------ frames
 
     def ingest_set(self, matched: SynchronizedSet) -> IngestOutcome:
@@ -216,7 +226,7 @@ class IngestPipeline:
             outcome.error = str(exc)
             self.stats.frames_rejected += 1
             self.stats.last_error = str(exc)
-            LOG.warning("frame %d at t=%.3f rejected: %s", frame_id, matched.stamp, exc)
+            self._log("<frame>", f"frame {frame_id} at t={matched.stamp:.3f} rejected: {exc}")
             return outcome
         outcome.processing_ms = (wall.perf_counter() - started) * 1000.0
         self.stats.frames_ingested += 1
