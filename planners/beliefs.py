@@ -163,6 +163,7 @@ class BeliefConfig:
     location_prior_floor: float = 0.02       # receptacle categories the prior never saw
     max_alternatives: int = 12
     max_missed_events: int = 3
+    min_state_dwell_s: float = 5.0           # shorter open/closed readings are detector blips
 
     def __post_init__(self) -> None:
         for name in ("not_in_house_share", "absent_stays_absent", "detection_probability", "active_state_fraction",
@@ -579,12 +580,42 @@ class BeliefBuilder:
         candidates[-1].probability += tail
         return candidates
 
+    def _state_transitions(self, kind: str, target: str, t0: float, t1: float) -> list[tuple[str, float]]:
+        """(object id, time) of debounced state changes of `target` in [t0, t1] matching `kind`.
+
+        A state seen for less than `min_state_dwell_s` between two readings of the other state is a
+        detector blip (one frame of "open" while turning past a closed door), not a change.
+        """
+        ids = sorted({_attr(e, "object_id") for e in self.memory.events(kinds=["state_changed"], target=target) or []})
+        found = []
+        for object_id in ids:
+            states = sorted(self.memory.history(object_id).states, key=lambda r: r.time)
+            kept = [r for i, r in enumerate(states)
+                    if i + 1 == len(states) or states[i + 1].time - r.time >= self.config.min_state_dwell_s]
+            previous = None
+            for record in kept:
+                if previous is not None and record.state != previous:
+                    wanted = (kind == "state_changed" or (kind == "opened" and record.state == "open")
+                              or (kind == "closed" and record.state == "closed"))
+                    if wanted and t0 <= record.time <= t1:
+                        found.append((object_id, float(record.time)))
+                previous = record.state
+        return found
+
     def _count(self, query: Any, now: float) -> Belief:
         t0, t1 = self._interval(query, now)
         kind = _attr(query, "count_kind") or "state_changed"
         target = query.target
         if not target:
             return Belief("count", [], query, t1, ["no object to count events of"])
+        if kind in ("opened", "closed", "state_changed"):
+            transitions = self._state_transitions(kind, target, t0, t1)
+            observed = len(transitions)
+            evidence = [f"state_change:{oid}@{t:.0f}" for oid, t in transitions]
+            seen, unseen = self._observed_coverage(self._target_room(target), t0, t1)
+            candidates = self._missed_event_candidates(observed, observed, seen, unseen, f"{observed}",
+                                                       lambda k: observed + k, evidence)
+            return Belief("count", candidates, query, t1)
         events = list(self.memory.events(t0=t0, t1=t1, kinds=[kind], target=target) or [])
         observed = int(self.memory.count(kind, target, t0, t1))
         seen, unseen = self._observed_coverage(self._target_room(target), t0, t1)

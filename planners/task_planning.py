@@ -98,6 +98,7 @@ class TaskConfig:
     prefer_factor: float = 4.0              # belief multiplier for places a past case found the object
     avoid_factor: float = 0.25              # ... and for places a past case looked in vain
     case_match_radius_m: float = 0.75
+    place_edge_margin_m: float = 0.15        # keep placements this far inside the receptacle's top
     verify: bool = True
     search: ExplorationConfig = field(default_factory=ExplorationConfig)
     beliefs: BeliefConfig = field(default_factory=BeliefConfig)
@@ -327,16 +328,36 @@ class TaskPlanner:
         self._remember(spec, report, now, found_at, avoid)
         return report
 
+    def _place_points(self, destination: Any) -> list[tuple[float, float, float]]:
+        """Where on the receptacle's top to put things: the spot nearest the robot first, then the centre.
+
+        Furniture often stands against a wall; its centre can be out of reach from the free side.
+        """
+        cx, cy = float(destination.position[0]), float(destination.position[1])
+        lo = getattr(destination, "bbox_min", None)
+        hi = getattr(destination, "bbox_max", None)
+        top = float(hi[2]) if hi is not None else float(destination.position[2])
+        points = []
+        if lo is not None and hi is not None:
+            m = self.config.place_edge_margin_m
+            rx, ry = self._robot_xy()
+            x_lo, x_hi = min(lo[0] + m, cx), max(hi[0] - m, cx)
+            y_lo, y_hi = min(lo[1] + m, cy), max(hi[1] - m, cy)
+            points.append((min(max(rx, x_lo), x_hi), min(max(ry, y_lo), y_hi), top))
+        points.append((cx, cy, top))
+        return points
+
     def _deliver(self, spec: TaskSpec, destination: Any, report: TaskReport,
                  on_step: Callable[[TaskStep], None] | None) -> None:
-        top = (float(destination.position[0]), float(destination.position[1]),
-               float(getattr(destination, "bbox_max", destination.position)[2]))
+        top = self._place_points(destination)[-1]
         for attempt in range(self.config.max_replans + 1):
             moved = self._approach(report, destination.id, destination.position, on_step)
             if not moved.success:
                 report.reason = f"could not reach the {spec.destination_mention}: {moved.reason}"
             else:
-                placed = self._call(report, "place", destination.id, lambda: self.skills.place(top), on_step)
+                points = self._place_points(destination)
+                top = points[attempt % len(points)]
+                placed = self._call(report, "place", destination.id, lambda p=top: self.skills.place(p), on_step)
                 if placed.success:
                     report.success = True
                     report.reason = "ok"
