@@ -1,0 +1,10 @@
+"""Perception: one RGB-D frame with an instance mask -> per-instance observations in the map frame.
+
+- `frame_processing.FrameProcessor(PerceptionConfig).process(SensorFrame) -> scene_graph.types.Frame`;
+  malformed frames raise `frame_processing.FrameError` (a BadInputError naming frame and field).
+- `config.PerceptionConfig` / `config.ArticulationConfig`: typed parameters, including the rule
+  that reads open/closed from a "<category>_door" part next to its body.
+- `noise_models`: seeded label confusion, missed detections, depth noise and odometry drift.
+- `synthetic_scene`: exact ray-cast frames of boxes in a room, for tests and the ingest benchmark.
+Pure numpy: no ROS and no simulator imports.
+"""

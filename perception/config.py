@@ -19,8 +19,12 @@ class ArticulationConfig:
 
     Rule: the door instance is paired with the nearest body instance labelled "<category>" in the
     same frame. The body's axis-aligned box (map frame) is grown by `box_margin_m`; if at least
-    `open_fraction` of the door's points lie outside that grown box the door has swung out and the
-    body gets state "open", otherwise "closed". A door without a body gives no observation.
+    `open_fraction` of the door's points lie outside that grown box in the horizontal plane (doors
+    swing about vertical hinges, drawers slide: only x and y tell) the door has swung out and the
+    body gets state "open", otherwise "closed" (and the shut door's points join the body's geometry:
+    it is the body's front). A door without a body gives no observation, nor does a door with fewer
+    than `min_door_points` points. state_confidence = 0.5 + 0.5 * min(1, |fraction - open_fraction|
+    / room on that side), scaled by `partial_open_confidence_scale` for "open" on a border-cut body.
     """
 
     door_suffix: str = "_door"

@@ -140,7 +140,8 @@ class FrameProcessor:
             raise FrameError(fid, "labels", f"expected a dict instance id -> label, got {type(sf.labels).__name__}")
         return depth, mask, rgb
 
-    def _instance_table(self, sf: SensorFrame, mask_flat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _instance_table(self, sf: SensorFrame,
+                        mask_flat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Present instance ids (sorted), their pixel counts, and a lookup id -> dense index (1..n)."""
         fid = sf.frame_id
         if mask_flat.size == 0:
