@@ -371,32 +371,40 @@ class ImportSummary:
     time: float
 
 
-def observation_frames(imported: ImportedGraph, time: float, sightings: int = 3,
-                       sighting_interval_s: float = 1.0, first_frame_id: int = 0) -> list[Frame]:
-    """Frames that report every imported object, `sightings` times (memories confirm objects over frames).
+def observation_frames(imported: ImportedGraph, time: float, sightings: int = 3, sighting_interval_s: float = 0.01,
+                       first_frame_id: int = 0, max_observations_per_frame: int = 256) -> list[Frame]:
+    """Frames that report every imported object `sightings` times (memories confirm objects over frames).
 
-    These are not views of the house: the "camera" sits outside every room looking up, with a
-    0.1 m range, so the memory takes no negative evidence from them and logs no room as observed.
+    Objects are sorted by position and split into chunks of at most `max_observations_per_frame`
+    (association cost grows faster than linearly with a frame's size); each chunk is shown
+    `sightings` times in a row, `sighting_interval_s` apart. These are not views of the house: the
+    "camera" sits outside every room looking up, with a 0.1 m range, so the memory takes no
+    negative evidence from them and logs no room as observed.
     """
     if sightings < 1:
         raise BadInputError(f"sightings: must be at least 1, got {sightings}")
+    if max_observations_per_frame < 1:
+        raise BadInputError(f"max_observations_per_frame: must be at least 1, got {max_observations_per_frame}")
     corners = [p for room in imported.rooms for p in room.polygon] + [o.position[:2] for o in imported.objects]
     x0 = min((float(p[0]) for p in corners), default=0.0) - 100.0
     y0 = min((float(p[1]) for p in corners), default=0.0) - 100.0
     robot_pose = Pose.from_xyz_yaw(x0, y0, 0.0, 0.0)
     camera_pose = Pose(x0, y0, 1.0)  # optical +z along map +z: looking at the sky
     intrinsics = CameraIntrinsics.from_hfov(64, 48, 60.0)
-    frames = []
-    for i in range(sightings):
-        observations = [
-            Observation(category=o.category, centroid=o.position, bbox_min=o.bbox_min, bbox_max=o.bbox_max,
-                        confidence=1.0, num_points=100, state=o.state, state_confidence=1.0 if o.state else 0.0,
-                        instance_id=k + 1)
-            for k, o in enumerate(imported.objects)
-        ]
-        frames.append(Frame(frame_id=first_frame_id + i, time=time + i * sighting_interval_s, robot_pose=robot_pose,
-                            camera_pose=camera_pose, intrinsics=intrinsics, observations=observations, depth=None,
-                            max_range_m=0.1))
+    ordered = sorted(imported.objects, key=lambda o: (o.room or "", round(o.position[0], 1), round(o.position[1], 1)))
+    frames: list[Frame] = []
+    for start in range(0, len(ordered), max_observations_per_frame):
+        chunk = ordered[start:start + max_observations_per_frame]
+        for _ in range(sightings):
+            observations = [
+                Observation(category=o.category, centroid=o.position, bbox_min=o.bbox_min, bbox_max=o.bbox_max,
+                            confidence=1.0, num_points=100, state=o.state,
+                            state_confidence=1.0 if o.state else 0.0, instance_id=k + 1)
+                for k, o in enumerate(chunk)
+            ]
+            frames.append(Frame(frame_id=first_frame_id + len(frames), time=time + len(frames) * sighting_interval_s,
+                                robot_pose=robot_pose, camera_pose=camera_pose, intrinsics=intrinsics,
+                                observations=observations, depth=None, max_range_m=0.1))
     return frames
 
 
