@@ -20,7 +20,8 @@ class TimeArgumentError(BadInputError):
     """A command-line time is malformed; the message names the argument and quotes the value."""
 
 
-def _parse_time_fallback(value: str) -> float:
+def parse_time_text(value: str) -> float:
+    """This module's own parser (used when sim/ is absent); raises ValueError quoting the value."""
     match = _TIME_PATTERN.match(value)
     if match is None:
         try:
@@ -39,7 +40,8 @@ def _parse_time_fallback(value: str) -> float:
     return (day - 1) * SECONDS_PER_DAY + hour * 3600.0 + minute * 60.0 + second
 
 
-def _format_time_fallback(t: float) -> str:
+def format_time_text(t: float) -> str:
+    """This module's own formatter: 117000.0 -> "d2 08:30", seconds appended when not whole minutes."""
     total = round(float(t), 3)
     day = int(total // SECONDS_PER_DAY)
     rest = total - day * SECONDS_PER_DAY
@@ -67,7 +69,7 @@ def parse_time_argument(value: str | float | int | None, argument: str = "time")
             value = repr(float(value))
         if not isinstance(value, str):
             raise ValueError(f"time {value!r}: expected \"dN HH:MM\" or seconds")
-        return _parse_time_fallback(value)
+        return parse_time_text(value)
     except ValueError as exc:
         raise TimeArgumentError(f"{argument}: {exc}") from None
 
@@ -79,5 +81,5 @@ def format_time_value(t: float | None) -> str | None:
     try:
         from sim.scenario_time import format_time
     except ImportError:
-        return _format_time_fallback(t)
+        return format_time_text(t)
     return format_time(float(t))
