@@ -21,7 +21,7 @@ class TimeArgumentError(BadInputError):
 
 
 def parse_time_text(value: str) -> float:
-    """This module's own parser (used when sim/ is absent); raises ValueError quoting the value."""
+    """`"d2 08:30"` or `"3600"` -> seconds without sim/ (the fallback); raises ValueError quoting the value."""
     match = _TIME_PATTERN.match(value)
     if match is None:
         try:
@@ -41,7 +41,7 @@ def parse_time_text(value: str) -> float:
 
 
 def format_time_text(t: float) -> str:
-    """This module's own formatter: 117000.0 -> "d2 08:30", seconds appended when not whole minutes."""
+    """Seconds -> text without sim/ (the fallback): 117000.0 -> "d2 08:30", seconds appended when not whole minutes."""
     total = round(float(t), 3)
     day = int(total // SECONDS_PER_DAY)
     rest = total - day * SECONDS_PER_DAY
