@@ -20,7 +20,8 @@ class MemoryConfig:
     match_gate_m: float = 0.75  # an observation farther than this from an object is not that object
     receptacle_match_gate_m: float = 1.2
     label_noise_gate_m: float = 0.25  # a different label is accepted only this close (label noise)
-    move_threshold_m: float = 0.35  # a matched sighting this far from the remembered place is a move
+    move_threshold_m: float = 0.25  # a matched sighting this far from the remembered place is a move
+    refit_distance_m: float = 0.08  # a sighting this far off pulls the position fast (not averaged away)
     min_state_confidence: float = 0.0  # state evidence (open/closed) below this is ignored
     # existence
     confirm_sightings: int = 2  # sightings before a tentative object becomes permanent

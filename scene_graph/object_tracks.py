@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections import defaultdict
 
 import numpy as np
 
 from scene_graph.records import LocationRecord, MemoryEvent, PresenceInterval, SceneObject, StateRecord
 
 TENTATIVE, PRESENT, ABSENT = 1, 2, 3
+GRID_CELL_M = 2.0
 
 
 class TrackedObject:
@@ -81,7 +83,11 @@ def _vec(a: np.ndarray) -> tuple[float, float, float]:
 
 
 class ObjectArrays:
-    """Positions, boxes and status of all tracked objects packed in numpy arrays (index = TrackedObject.idx)."""
+    """Positions, boxes and status of all tracked objects packed in numpy arrays (index = TrackedObject.idx).
+
+    A horizontal grid hash (GRID_CELL_M cells) of the same indices serves "what is near here" lookups
+    (association candidates, objects within camera range) without scanning every object.
+    """
 
     def __init__(self, capacity: int = 256) -> None:
         self.size = 0
@@ -91,6 +97,8 @@ class ObjectArrays:
         self.status = np.zeros(capacity, dtype=np.int8)
         self.is_rec = np.zeros(capacity, dtype=bool)
         self.owner: list[TrackedObject | None] = []
+        self.cells: dict[tuple[int, int], set[int]] = defaultdict(set)
+        self.cell_of: list[tuple[int, int] | None] = []
 
     def add(self, obj: TrackedObject) -> None:
         if self.size == len(self.status):
@@ -107,6 +115,7 @@ class ObjectArrays:
             self.is_rec = is_rec
         obj.idx = self.size
         self.owner.append(obj)
+        self.cell_of.append(None)
         self.size += 1
         self.update(obj)
 
@@ -117,7 +126,32 @@ class ObjectArrays:
         self.bmax[i] = obj.bbox_max
         self.status[i] = obj.status
         self.is_rec[i] = obj.is_receptacle
+        cell = (math.floor(obj.position[0] / GRID_CELL_M), math.floor(obj.position[1] / GRID_CELL_M))
+        old = self.cell_of[i]
+        if old != cell:
+            if old is not None:
+                self.cells[old].discard(i)
+            self.cells[cell].add(i)
+            self.cell_of[i] = cell
 
     def remove(self, obj: TrackedObject) -> None:
         self.status[obj.idx] = 0
         self.owner[obj.idx] = None
+        old = self.cell_of[obj.idx]
+        if old is not None:
+            self.cells[old].discard(obj.idx)
+            self.cell_of[obj.idx] = None
+
+    def near(self, lo_x: float, lo_y: float, hi_x: float, hi_y: float) -> np.ndarray:
+        """Indices of objects whose grid cell overlaps the rectangle (a superset; callers filter exactly)."""
+        x0, x1 = math.floor(lo_x / GRID_CELL_M), math.floor(hi_x / GRID_CELL_M)
+        y0, y1 = math.floor(lo_y / GRID_CELL_M), math.floor(hi_y / GRID_CELL_M)
+        if (x1 - x0 + 1) * (y1 - y0 + 1) > len(self.cells):
+            return np.flatnonzero(self.status[: self.size] > 0)
+        out: list[int] = []
+        for cx in range(x0, x1 + 1):
+            for cy in range(y0, y1 + 1):
+                members = self.cells.get((cx, cy))
+                if members:
+                    out.extend(members)
+        return np.array(sorted(out), dtype=np.int64)

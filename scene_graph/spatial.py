@@ -23,6 +23,8 @@ class RoomIndex:
         self.floor_plan = floor_plan
         self.names: list[str] = []
         self.polygons: list[shapely.Polygon] = []
+        self.bounds = np.zeros((0, 4))
+        self.vertices: list[list[tuple[float, float]]] = []
         if floor_plan is None:
             return
         for i, room in enumerate(floor_plan.rooms):
@@ -35,6 +37,8 @@ class RoomIndex:
             self.polygons.append(poly)
         for poly in self.polygons:
             shapely.prepare(poly)
+        self.bounds = np.array([poly.bounds for poly in self.polygons]).reshape(-1, 4)
+        self.vertices = [list(poly.exterior.coords)[:-1] for poly in self.polygons]
         names = set(self.names)
         for i, door in enumerate(floor_plan.doors):
             for r in door.rooms:
@@ -44,12 +48,16 @@ class RoomIndex:
     def room_of(self, x: float, y: float, tolerance_m: float = 0.3) -> str | None:
         if not self.polygons:
             return None
+        b = self.bounds
+        near = np.flatnonzero((b[:, 0] - tolerance_m <= x) & (x <= b[:, 2] + tolerance_m)
+                              & (b[:, 1] - tolerance_m <= y) & (y <= b[:, 3] + tolerance_m))
+        for i in near:
+            if _inside(x, y, self.vertices[i]):
+                return self.names[i]
         point = shapely.Point(x, y)
-        for name, poly in zip(self.names, self.polygons):
-            if poly.contains(point):
-                return name
         best, best_d = None, tolerance_m
-        for name, poly in zip(self.names, self.polygons):
+        for i in near:
+            name, poly = self.names[i], self.polygons[i]
             d = poly.distance(point)
             if d <= best_d:
                 best, best_d = name, d
@@ -59,6 +67,19 @@ class RoomIndex:
         poly = self.polygons[self.names.index(name)]
         c = poly.centroid if poly.contains(poly.centroid) else poly.representative_point()
         return (float(c.x), float(c.y))
+
+
+def _inside(x: float, y: float, vertices: list[tuple[float, float]]) -> bool:
+    """Even-odd ray casting point-in-polygon (boundary points may go either way)."""
+    inside = False
+    j = len(vertices) - 1
+    for i in range(len(vertices)):
+        xi, yi = vertices[i]
+        xj, yj = vertices[j]
+        if (yi > y) != (yj > y) and x < (xj - xi) * (y - yi) / (yj - yi) + xi:
+            inside = not inside
+        j = i
+    return inside
 
 
 def find_support(position: np.ndarray, bbox_min: np.ndarray, rec_min: np.ndarray, rec_max: np.ndarray,

@@ -112,6 +112,10 @@ class MemoryStore:
         self._room_events: dict[str | None, list[MemoryEvent]] | None = None
         self._event_times: list[float] | None = None
         self.temporal_version = 0
+        self._next_expiry_check = -math.inf
+        self._pending_objects: list[tuple] = []
+        self._pending_intervals: list[tuple] = []
+        self.absent_by_category: dict[str, set[str]] = defaultdict(set)
 
     # ------------------------------------------------------------------ floor plan
     @property
@@ -196,6 +200,8 @@ class MemoryStore:
         self.by_category[obj.category].add(obj.id)
         if obj.status == TENTATIVE:
             self.tentative.add(obj.id)
+        elif obj.status == ABSENT:
+            self.absent_by_category[obj.category].add(obj.id)
         self.region.invalidate()
 
     # ------------------------------------------------------------------ transactions
@@ -216,9 +222,11 @@ class MemoryStore:
             raise BadInputError(f"frame {frame.frame_id}: time {frame.time} is before the last ingested time "
                                 f"{self.last_time}; frames must arrive in time order")
         result = IngestResult(frame.frame_id)
+        self._pending_objects, self._pending_intervals = [], []
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             self._ingest(frame, observations, result)
+            self._flush_sightings()
             write_meta(self.conn, "last_frame_id", str(frame.frame_id))
             write_meta(self.conn, "last_time", repr(float(frame.time)))
             write_meta(self.conn, "next_object_number", str(self.next_object_number))
@@ -245,12 +253,12 @@ class MemoryStore:
             obs_max = np.array([o.bbox_max for o in observations], dtype=float)
             obs_rec = np.array([onto.is_receptacle(c) for c in cats], dtype=bool)
             a = self.arrays
-            n = a.size
-            active = (a.status[:n] == PRESENT) | (a.status[:n] == TENTATIVE)
-            cand = np.flatnonzero(active)
+            gate_max = max(cfg.match_gate_m, cfg.receptacle_match_gate_m)
+            lo, hi = obs_pos.min(axis=0) - gate_max, obs_pos.max(axis=0) + gate_max
+            cand = a.near(lo[0], lo[1], hi[0], hi[1])
             if len(cand):
-                gate_max = max(cfg.match_gate_m, cfg.receptacle_match_gate_m)
-                lo, hi = obs_pos.min(axis=0) - gate_max, obs_pos.max(axis=0) + gate_max
+                cand = cand[(a.status[cand] == PRESENT) | (a.status[cand] == TENTATIVE)]
+            if len(cand):
                 p = a.pos[cand]
                 near = np.all((p >= lo) & (p <= hi), axis=1)
                 cand = cand[near]
@@ -276,15 +284,14 @@ class MemoryStore:
             for i in range(n_obs):
                 if i in matched_obs:
                     continue
-                obj = self._reidentify(cats[i], bool(obs_rec[i]), obs_pos[i])
-                if obj is not None:
+                # a new track is tentative; when confirmed it is first matched against missing objects
+                obj = self._create(observations[i], cats[i], bool(obs_rec[i]), obs_pos[i], obs_min[i],
+                                   obs_max[i], frame)
+                result.created.append(obj.id)
+                if self.tracks.get(obj.id) is obj:
                     matched_idx.add(obj.idx)
-                    self._reappear(obj, observations[i], obs_pos[i], obs_min[i], obs_max[i], frame, result)
-                else:
-                    obj = self._create(observations[i], cats[i], bool(obs_rec[i]), obs_pos[i], obs_min[i],
-                                       obs_max[i], frame)
-                    matched_idx.add(obj.idx)
-                    result.created.append(obj.id)
+                elif result.matched and result.matched[-1] in self.tracks:  # folded into a missing object
+                    matched_idx.add(self.tracks[result.matched[-1]].idx)
         self._negative_evidence(frame, matched_idx, result)
         self._expire_tentative(t, result)
         self._record_coverage(frame)
@@ -316,6 +323,8 @@ class MemoryStore:
             self._relocate(obj, t, "moved", frame, result)
         else:
             w = 1.0 / min(obj.sightings, 20)
+            if float(np.linalg.norm(pos - obj.position)) > cfg.refit_distance_m:
+                w = max(w, 0.5)  # a real small shift (nudged, not moved): follow it quickly
             obj.position = obj.position + (pos - obj.position) * w
             obj.bbox_min = obj.bbox_min + (bmin - obj.bbox_min) * w
             obj.bbox_max = obj.bbox_max + (bmax - obj.bbox_max) * w
@@ -323,6 +332,8 @@ class MemoryStore:
         if obj.status == TENTATIVE:
             if obj.sightings >= cfg.confirm_sightings:
                 self._confirm(obj, frame, result)
+                if self.tracks.get(obj.id) is not obj:
+                    return  # it was a missing object seen again: folded into that one
         elif obj.intervals:
             iv = obj.intervals[-1]
             iv.last_seen = t
@@ -331,14 +342,22 @@ class MemoryStore:
         if ob.state is not None and ob.state_confidence >= cfg.min_state_confidence and obj.status == PRESENT:
             self._set_state(obj, ob.state, t, frame, result)
         self.arrays.update(obj)
-        self.conn.execute(
-            "UPDATE objects SET x=?, y=?, z=?, min_x=?, min_y=?, min_z=?, max_x=?, max_y=?, max_z=?, sightings=?, "
-            "last_seen=?, misses=0, first_miss=NULL, votes=?, status=?, category=? WHERE id=?",
+        self._pending_objects.append(
             (*map(float, obj.position), *map(float, obj.bbox_min), *map(float, obj.bbox_max), obj.sightings, t,
              json.dumps(obj.votes), obj.status, obj.category, obj.id))
         if obj.status == PRESENT and obj.interval_rows:
-            self.conn.execute("UPDATE intervals SET last_seen=?, sightings=? WHERE id=?",
-                              (t, obj.intervals[-1].sightings, obj.interval_rows[-1]))
+            self._pending_intervals.append((t, obj.intervals[-1].sightings, obj.interval_rows[-1]))
+
+    def _flush_sightings(self) -> None:
+        """Write the frame's consolidated sightings (counters and last_seen, no row per sighting)."""
+        if self._pending_objects:
+            self.conn.executemany(
+                "UPDATE objects SET x=?, y=?, z=?, min_x=?, min_y=?, min_z=?, max_x=?, max_y=?, max_z=?, "
+                "sightings=?, last_seen=?, misses=0, first_miss=NULL, votes=?, status=?, category=? WHERE id=?",
+                self._pending_objects)
+        if self._pending_intervals:
+            self.conn.executemany("UPDATE intervals SET last_seen=?, sightings=? WHERE id=?", self._pending_intervals)
+        self._pending_objects, self._pending_intervals = [], []
 
     def _vote_category(self, obj: TrackedObject, t: float, frame: Frame) -> None:
         best = max(obj.votes, key=obj.votes.get)
@@ -426,7 +445,7 @@ class MemoryStore:
     def _reidentify(self, cat: str, is_rec: bool, pos: np.ndarray) -> TrackedObject | None:
         """The nearest object of this category that the memory believes has left: the same object, moved."""
         best, best_d = None, math.inf
-        for oid in self.by_category.get(cat, ()):
+        for oid in self.absent_by_category.get(cat, ()):
             obj = self.tracks[oid]
             if obj.status != ABSENT or obj.is_receptacle != is_rec:
                 continue
@@ -435,24 +454,10 @@ class MemoryStore:
                 best, best_d = obj, d
         return best
 
-    def _reappear(self, obj: TrackedObject, ob: Observation, pos, bmin, bmax, frame: Frame,
-                  result: IngestResult) -> None:
-        t = float(frame.time)
-        moved = float(np.linalg.norm(pos - obj.position)) > self.config.move_threshold_m
-        obj.position, obj.bbox_min, obj.bbox_max = pos.copy(), bmin.copy(), bmax.copy()
-        self._open_interval(obj, t, t, 1)
-        obj.sightings += 1
-        obj.last_seen, obj.last_frame = t, frame.frame_id
-        obj.misses, obj.first_miss = 0.0, None
-        self._relocate(obj, t, "moved" if moved else "appeared", frame, result)
-        result.matched.append(obj.id)
-        if ob.state is not None:
-            self._set_state(obj, ob.state, t, frame, result)
-        self._save_object(obj)
-
     def _open_interval(self, obj: TrackedObject, start: float, last_seen: float, sightings: int) -> None:
         self.temporal_version += 1
         obj.status = PRESENT
+        self.absent_by_category[obj.category].discard(obj.id)
         cur = self.conn.execute("INSERT INTO intervals(object_id, start, end, last_seen, sightings) "
                                 "VALUES (?, ?, NULL, ?, ?)", (obj.id, start, last_seen, sightings))
         obj.intervals.append(PresenceInterval(obj.id, start, None, last_seen, sightings))
@@ -579,11 +584,15 @@ class MemoryStore:
         if n == 0:
             return
         cam = np.array([frame.camera_pose.x, frame.camera_pose.y, frame.camera_pose.z])
-        active = (a.status[:n] == PRESENT) | (a.status[:n] == TENTATIVE)
-        near = active & (((a.pos[:n] - cam) ** 2).sum(axis=1) <= frame.max_range_m ** 2)
+        r = frame.max_range_m
+        idx = a.near(cam[0] - r, cam[1] - r, cam[0] + r, cam[1] + r)
+        if len(idx) == 0:
+            return
+        keep = ((a.status[idx] == PRESENT) | (a.status[idx] == TENTATIVE)) & (
+            ((a.pos[idx] - cam) ** 2).sum(axis=1) <= r * r)
         if seen_idx:
-            near[list(seen_idx)] = False
-        idx = np.flatnonzero(near)
+            keep &= ~np.isin(idx, np.fromiter(seen_idx, dtype=np.int64))
+        idx = idx[keep]
         if len(idx) == 0:
             return
         w = miss_weights(a.pos[idx], frame, cfg.min_view_range_m, cfg.image_edge_margin, cfg.occlusion_margin_m,
@@ -615,6 +624,7 @@ class MemoryStore:
         t_end = obj.first_miss if obj.first_miss is not None else float(frame.time)
         t_end = max(t_end, obj.last_seen)
         obj.status = ABSENT
+        self.absent_by_category[obj.category].add(obj.id)
         if obj.intervals:
             iv = obj.intervals[-1]
             iv.end = t_end
@@ -701,6 +711,9 @@ class MemoryStore:
         self.region.invalidate()
 
     def _expire_tentative(self, t: float, result: IngestResult) -> None:
+        if t < self._next_expiry_check:
+            return
+        self._next_expiry_check = t + self.config.tentative_expiry_s / 8.0
         limit = t - self.config.tentative_expiry_s
         for oid in [o for o in self.tentative if self.tracks[o].last_seen < limit]:
             self._drop(self.tracks[oid])
