@@ -68,8 +68,10 @@ class PerceptionConfig:
 
     min_range_m: float = 0.1
     max_range_m: float = 6.0
-    min_mask_pixels: int = 30
-    min_valid_points: int = 15
+    # Smaller masks are dropped. Kept low on purpose: a real object left unreported while in view
+    # counts as negative evidence in the memory (it may be closed as gone).
+    min_mask_pixels: int = 8
+    min_valid_points: int = 6
     outlier_gap_m: float = 0.3
     outlier_gap_per_m: float = 0.1
     # A mask within this many pixels of the image edge is cut by the border (box is partial).

@@ -289,3 +289,13 @@ def test_camera_facing_any_heading_sees_the_plate_where_it_is(heading_deg):
     render = render_boxes([plate], intr, pose, (-10.0, -10.0, 0.0), (10.0, 10.0, 3.0))
     obs = FrameProcessor().process(sensor_frame_from_render(render, [plate], intr, pose)).observations[0]
     assert np.allclose(obs.centroid, face, atol=0.02)
+
+
+def test_small_but_real_objects_are_reported_by_default(scene):
+    # Dropping a real object that is in view would count against it in the memory (negative evidence).
+    mug = SyntheticBox("mug", (4.0, 1.2, 0.94), (4.06, 1.26, 1.04))
+    sf = scene.frame_of([mug], look_at((0.0, 0.0, 1.0), (4.0, 1.5, 1.0)))
+    pixels = int(np.count_nonzero(sf.instance_mask == scene.instance_id_of(sf, "mug")))
+    assert 8 <= pixels < 30
+    obs = by_category(FrameProcessor().process(sf))["mug"]
+    assert np.allclose(obs.centroid, (4.0, 1.23, 0.99), atol=0.04)
