@@ -1,0 +1,55 @@
+"""Simulator backends by name: a config's `type:` picks the class (after habitat-lab's registry).
+
+Entries are "module:Class" strings, imported only when asked for, so naming a backend whose
+simulator is missing fails at construction with SimulatorNotInstalledError, not at import time.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from memory_stack.errors import BadInputError
+from sim.backend import SimBackend
+
+_BACKENDS: dict[str, str] = {
+    "pybullet": "sim.pybullet_backend:PyBulletBackend",
+    "habitat": "sim.habitat_backend:HabitatBackend",
+    "ai2thor": "sim.ai2thor_backend:AI2ThorBackend",
+}
+
+
+class UnknownBackendError(BadInputError):
+    """A backend name that is not registered; the message lists the known ones."""
+
+
+def register_backend(name: str, target: str | type[SimBackend] | None = None) -> Callable | None:
+    """Register `target` ("module:Class" or a class) under `name`; usable as a class decorator."""
+    if target is None:
+        def decorator(cls: type[SimBackend]) -> type[SimBackend]:
+            register_backend(name, cls)
+            return cls
+        return decorator
+    if isinstance(target, type):
+        if not issubclass(target, SimBackend):
+            raise TypeError(f"{target.__name__} is not a SimBackend")
+        target = f"{target.__module__}:{target.__qualname__}"
+    _BACKENDS[name] = target
+    return None
+
+
+def backend_names() -> list[str]:
+    return sorted(_BACKENDS)
+
+
+def get_backend_class(name: str) -> type[SimBackend]:
+    if name not in _BACKENDS:
+        raise UnknownBackendError(f"unknown simulator backend type {name!r} (known: {', '.join(backend_names())})")
+    module, _, attribute = _BACKENDS[name].partition(":")
+    cls = getattr(importlib.import_module(module), attribute)
+    return cls
+
+
+def make_backend(name: str, scenario=None, **options) -> SimBackend:
+    """Construct the backend registered as `name` (options go to its constructor)."""
+    return get_backend_class(name)(scenario, **options)
