@@ -1,0 +1,78 @@
+"""`memstack ask` as a console command on a stored memory (subprocess, real store, real parser)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from household_memory import two_room_memory  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def memstack(*args: str) -> subprocess.CompletedProcess:
+    exe = shutil.which("memstack", path=str(Path(sys.executable).parent))
+    command = [exe] if exe else [sys.executable, "-m", "memory_stack.cli"]
+    return subprocess.run(command + list(args), cwd=ROOT, env=dict(os.environ, HF_HUB_OFFLINE="1"),
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def memory_db(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("ask") / "memory.db"
+    store, _ = two_room_memory(db, mug_moves_seen=True)
+    store.close()
+    return db
+
+
+@pytest.mark.slow
+def test_ask_json_answers_from_memory(memory_db):
+    done = memstack("ask", "--db", str(memory_db), "Where is the mug?", "--at", "d1 10:30", "--json")
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 1, "exactly one JSON document on stdout"
+    document = json.loads(lines[0])
+    assert document["answer"]["rests_on_category"] == "table"
+    assert document["answer"]["room"] == "living_room"
+    assert document["typed_query"]["kind"] == "present_location"
+    assert document["confidence"] > 0.9 and document["latency_ms"] > 0
+    assert document["at"] == 37800.0 and document["stopped_by"] == "memory-only"
+
+
+def test_ask_without_at_uses_the_latest_memory_time_and_prints_text(memory_db, capsys):
+    from memory_stack.cli import main
+
+    assert main(["ask", "--db", str(memory_db), "Which room are the keys in?"]) == 0
+    out = capsys.readouterr().out
+    assert "living room" in out and "confidence" in out
+
+
+def test_missing_db_exits_2_naming_it_and_creates_nothing(tmp_path):
+    missing = tmp_path / "nope.db"
+    done = memstack("ask", "--db", str(missing), "Where is the mug?", "--json")
+    assert done.returncode == 2
+    assert str(missing) in done.stderr and done.stdout == ""
+    assert not missing.exists()
+
+
+def test_bad_time_exits_2_naming_the_argument(memory_db):
+    done = memstack("ask", "--db", str(memory_db), "Where is the mug?", "--at", "tomorrowish")
+    assert done.returncode == 2 and "--at" in done.stderr
+
+
+def test_corrupt_db_exits_2_and_is_left_untouched(tmp_path):
+    corrupt = tmp_path / "corrupt.db"
+    corrupt.write_bytes(b"this is not sqlite" * 100)
+    before = corrupt.read_bytes()
+    done = memstack("ask", "--db", str(corrupt), "Where is the mug?")
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert str(corrupt) in done.stderr
+    assert corrupt.read_bytes() == before
