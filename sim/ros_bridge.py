@@ -284,6 +284,7 @@ def main(argv: list[str] | None = None) -> None:
     node_main_guard()
     argv = list(sys.argv if argv is None else argv)
     rclpy.init(args=argv)
+    from rclpy.executors import ExternalShutdownException
     from rclpy.utilities import remove_ros_args
 
     plain = remove_ros_args(argv)[1:]
@@ -302,7 +303,7 @@ def main(argv: list[str] | None = None) -> None:
     except BadInputError as exc:
         print(f"sim_node: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
         if node is not None:

@@ -1,0 +1,488 @@
+"""RobotSkills over ROS 2 topics: how the stack drives a real robot's drivers (and sim_node, which is how it is tested).
+
+- navigate_to: a goal on `goal_pose`, the answer on `goal_status`, checked against odometry; when the
+  goal is refused (inside furniture), standoff goals around it are tried.
+- look_at / look_around: turn the base with goals at the same place, then ask for a frame on
+  `camera/render_request` and gather the synchronised rgb/depth/info/pose/detections (same stamp).
+- pick / place: joint trajectories on `arm_controller/joint_trajectory`, computed by IK on a
+  kinematics-only PyBullet client loading the same Panda URDF (executor.panda_kinematics). On a real
+  robot this is where MoveIt would go: these trajectories are NOT collision-checked. Grasp success
+  is read from the finger joint states (fingers that closed on nothing meet in the middle).
+- open / close: not offered over plain topics (a real robot needs a door-opening controller); they
+  fail with a reason that says so.
+
+Tested against sim_node only, never against a real robot.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from executor.panda_kinematics import (
+    ARM_JOINT_NAMES,
+    FINGER_JOINT_NAMES,
+    PandaKinematics,
+    side_orientation,
+    top_down_orientation,
+)
+from executor.robot_topics import GoalStatus, RobotTopics
+from executor.skills import (
+    REASON_GRASP_MISSED,
+    REASON_GRASP_SLIPPED,
+    REASON_NOT_HOLDING,
+    REASON_OK,
+    REASON_TIMEOUT,
+    REASON_UNREACHABLE,
+    Point3,
+    RobotSkills,
+    SkillResult,
+)
+from memory_stack.ros_environment import require_ros
+from perception.sensor_frame import SensorFrame
+from scene_graph.types import Pose
+from sim.category_shapes import object_shape
+from sim.pybullet_robot import ARM_HOME, ARM_MOUNT_X, BASE_HEIGHT
+
+SETTLED_S = 1.5
+REASON_NO_DOOR_CONTROLLER = "opening doors needs a door controller; not available over these topics"
+
+
+@dataclass
+class RosSkillsConfig:
+    """Timeouts, arm mounting and gripper of the robot driven over ROS (typed config)."""
+
+    topics: RobotTopics = field(default_factory=RobotTopics)
+    navigation_timeout_s: float = 30.0
+    arm_timeout_s: float = 30.0
+    frame_timeout_s: float = 10.0
+    position_tolerance_m: float = 0.35  # the simulator's planner may stop a grid cell or two short of a goal
+    joint_tolerance_rad: float = 0.05
+    # where panda_link0 sits on the base (base frame, metres): the simulator puts the URDF's base
+    # inertial frame (5 cm above link0) at BASE_HEIGHT
+    arm_mount_xyz: tuple[float, float, float] = (ARM_MOUNT_X, 0.0, BASE_HEIGHT - 0.05)
+    finger_open_m: float = 0.085
+    standoff_radii_m: tuple[float, ...] = (0.55, 0.65, 0.75, 0.9)
+    look_around_views: int = 8
+    home_pose: tuple[float, ...] = ARM_HOME
+
+
+class FrameAssembler:
+    """Collects the five camera topics of one stamp into a SensorFrame."""
+
+    PARTS = ("rgb", "depth", "info", "pose", "detections")
+
+    def __init__(self, keep: int = 20) -> None:
+        self._partial: OrderedDict[int, dict] = OrderedDict()
+        self._keep = keep
+        self.complete: list[SensorFrame] = []
+        self._count = 0
+
+    def offer(self, part: str, stamp_ns: int, value) -> SensorFrame | None:
+        entry = self._partial.setdefault(stamp_ns, {})
+        entry[part] = value
+        while len(self._partial) > self._keep:
+            self._partial.popitem(last=False)
+        if all(k in entry for k in self.PARTS):
+            del self._partial[stamp_ns]
+            self._count += 1
+            mask, labels, confidences = entry["detections"]
+            odom = entry.get("odom")
+            frame = SensorFrame(frame_id=self._count, time=stamp_ns * 1e-9, rgb=entry["rgb"], depth=entry["depth"],
+                                instance_mask=mask, labels=labels, intrinsics=entry["info"],
+                                camera_pose=entry["pose"], robot_pose=odom or entry["pose"],
+                                confidences=confidences)
+            self.complete.append(frame)
+            return frame
+        return None
+
+
+class RosRobotSkills(RobotSkills):
+    """Skills over ROS 2 topics. Owns a node spun in a background thread; call `shutdown()` when done."""
+
+    def __init__(self, config: RosSkillsConfig | None = None, node_name: str = "robot_skills") -> None:
+        require_ros()
+        import rclpy
+        from geometry_msgs.msg import PoseStamped, Twist
+        from memory_interfaces.msg import Detections
+        from nav_msgs.msg import Odometry
+        from rclpy.executors import SingleThreadedExecutor
+        from sensor_msgs.msg import CameraInfo, Image, JointState
+        from std_msgs.msg import Empty, String
+        from trajectory_msgs.msg import JointTrajectory
+
+        self.config = config or RosSkillsConfig()
+        if not rclpy.ok():
+            rclpy.init()
+        self.node = rclpy.create_node(node_name)
+        t = self.config.topics
+        self._cond = threading.Condition()
+        self._odom: tuple[float, Pose] | None = None
+        self._joints: dict[str, float] = {}
+        self._joint_stamp = -1.0
+        self._joints_moved_at = 0.0
+        self._statuses: list[GoalStatus] = []
+        self._frames = FrameAssembler()
+        self._goal_seq = 0
+        self.kinematics = PandaKinematics()
+        self._held_drop: float | None = None  # end-effector height above the held object's bottom
+        self._msg = {"PoseStamped": PoseStamped, "Twist": Twist, "JointTrajectory": JointTrajectory, "Empty": Empty}
+        n = self.node
+        n.create_subscription(Odometry, t.odometry, self._on_odom, 10)
+        n.create_subscription(JointState, t.joint_states, self._on_joints, 10)
+        n.create_subscription(String, t.goal_status, self._on_status, 10)
+        n.create_subscription(Image, t.rgb, lambda m: self._on_part("rgb", m), 5)
+        n.create_subscription(Image, t.depth, lambda m: self._on_part("depth", m), 5)
+        n.create_subscription(CameraInfo, t.camera_info, lambda m: self._on_part("info", m), 5)
+        n.create_subscription(PoseStamped, t.camera_pose, lambda m: self._on_part("pose", m), 5)
+        n.create_subscription(Detections, t.detections, lambda m: self._on_part("detections", m), 5)
+        self.goal_pub = n.create_publisher(PoseStamped, t.goal_pose, 10)
+        self.cmd_vel_pub = n.create_publisher(Twist, t.cmd_vel, 10)
+        self.trajectory_pub = n.create_publisher(JointTrajectory, t.arm_trajectory, 10)
+        self.render_pub = n.create_publisher(Empty, t.render_request, 10)
+        self._executor = SingleThreadedExecutor()
+        self._executor.add_node(n)
+        self._spinning = True
+        self._thread = threading.Thread(target=self._spin, name="robot_skills_spin", daemon=True)
+        self._thread.start()
+
+    def _spin(self) -> None:
+        while self._spinning:
+            self._executor.spin_once(timeout_sec=0.05)
+
+    def shutdown(self) -> None:
+        self._spinning = False
+        self._thread.join(timeout=2.0)
+        self._executor.remove_node(self.node)
+        self.node.destroy_node()
+        self.kinematics.close()
+
+    # -- subscriptions -----------------------------------------------------------------------------
+    def _on_odom(self, msg) -> None:
+        from memory_node.message_conversion import pose_from_odometry, stamp_to_seconds
+
+        pose = pose_from_odometry(msg, self.config.topics.odometry)
+        with self._cond:
+            self._odom = (stamp_to_seconds(msg.header.stamp), pose)
+            self._cond.notify_all()
+
+    def _on_joints(self, msg) -> None:
+        from memory_node.message_conversion import stamp_to_seconds
+
+        with self._cond:
+            update = {name: float(q) for name, q in zip(msg.name, msg.position)}
+            if any(abs(self._joints.get(n, math.inf) - q) > 1e-3 for n, q in update.items()):
+                self._joints_moved_at = time.monotonic()
+            self._joints.update(update)
+            self._joint_stamp = stamp_to_seconds(msg.header.stamp)
+            self._cond.notify_all()
+
+    def _on_status(self, msg) -> None:
+        try:
+            status = GoalStatus.from_json(msg.data)
+        except (ValueError, KeyError) as exc:
+            self.node.get_logger().error(f"topic {self.config.topics.goal_status!r}: bad status {msg.data!r}: {exc}")
+            return
+        with self._cond:
+            self._statuses.append(status)
+            self._cond.notify_all()
+
+    def _on_part(self, part: str, msg) -> None:
+        from memory_node import message_conversion as mc
+
+        t = self.config.topics
+        if part == "rgb":
+            value = mc.rgb_from_image(msg, t.rgb)
+        elif part == "depth":
+            value = mc.depth_from_image(msg, t.depth)
+        elif part == "info":
+            value = mc.intrinsics_from_camera_info(msg, t.camera_info)
+        elif part == "pose":
+            value = mc.pose_from_pose_stamped(msg, t.camera_pose)
+        else:
+            value = mc.mask_and_labels_from_detections(msg, t.detections)
+        stamp_ns = int(msg.header.stamp.sec) * 1_000_000_000 + int(msg.header.stamp.nanosec)
+        with self._cond:
+            frame = self._frames.offer(part, stamp_ns, value)
+            if frame is not None and self._odom is not None:
+                frame.robot_pose = self._odom[1]
+            self._cond.notify_all()
+
+    def _wait(self, predicate, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not predicate():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(min(remaining, 0.1))
+            return True
+
+    # -- state -------------------------------------------------------------------------------------
+    def wait_for_robot(self, timeout: float = 15.0) -> bool:
+        """True once odometry and joint states have arrived."""
+        return self._wait(lambda: self._odom is not None and bool(self._joints), timeout)
+
+    def robot_pose(self) -> Pose:
+        if not self.wait_for_robot(self.config.navigation_timeout_s):
+            raise TimeoutError(f"no odometry on {self.config.topics.odometry!r}")
+        return self._odom[1]
+
+    @property
+    def sim_time(self) -> float:
+        return self._odom[0] if self._odom else 0.0
+
+    def joint_positions(self) -> dict[str, float]:
+        with self._cond:
+            return dict(self._joints)
+
+    def finger_width(self) -> float:
+        joints = self.joint_positions()
+        return sum(joints.get(n, 0.0) for n in FINGER_JOINT_NAMES)
+
+    # -- camera ------------------------------------------------------------------------------------
+    def request_frame(self) -> SensorFrame | None:
+        """Ask the robot for one synchronised frame and wait for it."""
+        with self._cond:
+            seen = len(self._frames.complete)
+        self.render_pub.publish(self._msg["Empty"]())
+        if not self._wait(lambda: len(self._frames.complete) > seen, self.config.frame_timeout_s):
+            return None
+        with self._cond:
+            return self._frames.complete[-1]
+
+    # -- base --------------------------------------------------------------------------------------
+    def _send_goal(self, x: float, y: float, yaw: float | None) -> GoalStatus:
+        from memory_node.message_conversion import make_header
+
+        self.wait_for_robot()
+        self._goal_seq += 1
+        stamp = round(self.sim_time + self._goal_seq * 1e-6, 9)
+        msg = self._msg["PoseStamped"]()
+        msg.header = make_header(stamp, "map")
+        msg.pose.position.x, msg.pose.position.y = float(x), float(y)
+        if yaw is not None:
+            msg.pose.orientation.z, msg.pose.orientation.w = math.sin(yaw / 2), math.cos(yaw / 2)
+        else:  # a zero quaternion: "any heading"
+            msg.pose.orientation.w = 0.0
+        self.goal_pub.publish(msg)
+
+        def finished() -> bool:
+            return any(abs(s.goal_stamp - stamp) < 5e-7 and s.state in ("succeeded", "failed") for s in self._statuses)
+
+        if not self._wait(finished, self.config.navigation_timeout_s):
+            return GoalStatus(stamp, "failed", REASON_TIMEOUT)
+        with self._cond:
+            status = next(s for s in reversed(self._statuses)
+                          if abs(s.goal_stamp - stamp) < 5e-7 and s.state in ("succeeded", "failed"))
+        if status.state == "succeeded":
+            # odometry must show the robot there (the driver's word alone is not enough)
+            def arrived() -> bool:
+                return self._odom is not None and math.hypot(self._odom[1].x - x, self._odom[1].y - y) \
+                    < self.config.position_tolerance_m
+            # the driver publishes odometry before the status: a short wait is enough
+            if not self._wait(arrived, min(5.0, self.config.navigation_timeout_s)):
+                return GoalStatus(stamp, "failed", "odometry does not show the robot at the goal",
+                                  status.path_length_m, status.duration_s)
+        return status
+
+    def navigate_to(self, x: float, y: float, yaw: float | None = None) -> SkillResult:
+        status = self._send_goal(x, y, yaw)
+        if status.state == "succeeded":
+            frames = [f for f in [self.request_frame()] if f is not None]
+            return SkillResult(True, REASON_OK, status.path_length_m, status.duration_s, frames)
+        if status.reason == REASON_TIMEOUT:
+            return SkillResult.failed(REASON_TIMEOUT)
+        result = self._approach((x, y, 0.0))
+        if result.success:
+            result.frames = [f for f in [self.request_frame()] if f is not None]
+            return result
+        return SkillResult.failed(f"{REASON_UNREACHABLE}: {status.reason}", result.path_length_m, result.duration_s)
+
+    def _arm_base(self) -> tuple[np.ndarray, float]:
+        pose = self.robot_pose()
+        yaw = pose.yaw
+        mx, my, mz = self.config.arm_mount_xyz
+        return np.array([pose.x + mx * math.cos(yaw) - my * math.sin(yaw),
+                         pose.y + mx * math.sin(yaw) + my * math.cos(yaw), mz]), yaw
+
+    def _approach(self, target: Point3) -> SkillResult:
+        """Stand so the arm's base is a standoff radius from `target`, facing it."""
+        pose = self.robot_pose()
+        length = duration = 0.0
+        candidates = []
+        for radius in self.config.standoff_radii_m:
+            ring = []
+            for k in range(16):
+                angle = 2 * math.pi * k / 16
+                x = target[0] + (radius + self.config.arm_mount_xyz[0]) * math.cos(angle)
+                y = target[1] + (radius + self.config.arm_mount_xyz[0]) * math.sin(angle)
+                ring.append((math.hypot(x - pose.x, y - pose.y), (x, y, angle + math.pi)))
+            candidates.extend(c for _, c in sorted(ring))
+        for x, y, yaw in candidates[:24]:
+            status = self._send_goal(x, y, yaw)
+            length += status.path_length_m
+            duration += status.duration_s
+            if status.state == "succeeded":
+                return SkillResult(True, REASON_OK, length, duration)
+            if status.reason == REASON_TIMEOUT:
+                return SkillResult.failed(REASON_TIMEOUT, length, duration)
+        return SkillResult.failed(REASON_UNREACHABLE, length, duration)
+
+    def look_at(self, point: Point3) -> SkillResult:
+        pose = self.robot_pose()
+        yaw = math.atan2(point[1] - pose.y, point[0] - pose.x)
+        status = self._send_goal(pose.x, pose.y, yaw)
+        frame = self.request_frame()
+        frames = [frame] if frame is not None else []
+        ok = status.state == "succeeded" and bool(frames)
+        return SkillResult(ok, REASON_OK if ok else (status.reason or REASON_TIMEOUT), 0.0, status.duration_s, frames)
+
+    def look_around(self) -> SkillResult:
+        pose = self.robot_pose()
+        frames, duration = [], 0.0
+        views = self.config.look_around_views
+        for k in range(views):
+            yaw = pose.yaw + 2 * math.pi * k / views
+            status = self._send_goal(pose.x, pose.y, math.atan2(math.sin(yaw), math.cos(yaw)))
+            duration += status.duration_s
+            frame = self.request_frame()
+            if frame is not None:
+                frames.append(frame)
+        ok = len(frames) == views
+        return SkillResult(ok, REASON_OK if ok else REASON_TIMEOUT, 0.0, duration, frames)
+
+    # -- arm ---------------------------------------------------------------------------------------
+    def send_trajectory(self, points: list[dict[str, float]], seconds_per_point: float = 1.0) -> bool:
+        """Publish a JointTrajectory; True once joint states reach its last point, False if the arm stops short.
+
+        (A topic has no result: "stopped short" means the joints stopped moving for `SETTLED_S` away from it.)
+        """
+        from builtin_interfaces.msg import Duration
+        from trajectory_msgs.msg import JointTrajectoryPoint
+
+        names = sorted({n for pt in points for n in pt}, key=lambda n: (ARM_JOINT_NAMES + FINGER_JOINT_NAMES).index(n))
+        current = self.joint_positions()
+        msg = self._msg["JointTrajectory"]()
+        msg.joint_names = names
+        last = dict(current)
+        for i, pt in enumerate(points):
+            last.update(pt)
+            point = JointTrajectoryPoint()
+            point.positions = [float(last.get(n, 0.0)) for n in names]
+            seconds = seconds_per_point * (i + 1)
+            point.time_from_start = Duration(sec=int(seconds), nanosec=int((seconds % 1) * 1e9))
+            msg.points.append(point)
+        with self._cond:
+            stamp_before = self._joint_stamp
+        self.trajectory_pub.publish(msg)
+        final = {n: last[n] for n in names if n in ARM_JOINT_NAMES}
+
+        sent_at = time.monotonic()
+
+        def reached() -> bool:
+            return self._joint_stamp > stamp_before and all(
+                abs(self._joints.get(n, math.inf) - q) < self.config.joint_tolerance_rad for n, q in final.items())
+
+        def settled() -> bool:
+            now = time.monotonic()
+            return self._joint_stamp > stamp_before and now - max(sent_at, self._joints_moved_at) > SETTLED_S
+
+        self._wait(lambda: reached() or settled(), self.config.arm_timeout_s)
+        with self._cond:
+            return reached()
+
+    def _arm_solution(self, position, orientation) -> dict[str, float] | None:
+        base, yaw = self._arm_base()
+        self.kinematics.set_base_pose(base, (0.0, 0.0, math.sin(yaw / 2), math.cos(yaw / 2)))
+        joints = self.joint_positions()
+        seed = [joints.get(n, 0.0) for n in ARM_JOINT_NAMES]
+        solution = self.kinematics.solve(position, orientation, seed=seed)
+        return dict(zip(ARM_JOINT_NAMES, solution.joints)) if solution.reached else None
+
+    def _fingers(self, width_each: float) -> dict[str, float]:
+        return {n: width_each for n in FINGER_JOINT_NAMES}
+
+    def pick(self, category: str, near: Point3) -> SkillResult:
+        approach = self._approach(near)
+        if not approach.success:
+            return approach
+        height = object_shape(category).height
+        top = near[2] + height / 2
+        base, _ = self._arm_base()
+        heading = math.atan2(near[1] - base[1], near[0] - base[0])
+        u = np.array([math.cos(heading), math.sin(heading), 0.0])
+        options = []
+        grasp_top = np.array([near[0], near[1], top - min(0.028, height / 2)])
+        options.append((top_down_orientation(heading + math.pi / 2), grasp_top + [0, 0, 0.12], grasp_top))
+        for pitch in (0.0, 0.5, 0.9):
+            grasp = np.array([near[0], near[1], max(near[2], top - height + 0.045)])
+            axis = np.array([math.cos(pitch) * u[0], math.cos(pitch) * u[1], -math.sin(pitch)])
+            options.append((side_orientation(heading, pitch), grasp - 0.12 * axis, grasp))
+        plan = None
+        for orientation, pre, grasp in options:
+            pre_joints = self._arm_solution(pre, orientation)
+            grasp_joints = self._arm_solution(grasp, orientation) if pre_joints else None
+            if pre_joints and grasp_joints:
+                lift_joints = self._arm_solution(grasp + [0, 0, 0.12], orientation) or pre_joints
+                plan = (pre_joints, grasp_joints, lift_joints, grasp)
+                break
+        if plan is None:
+            return SkillResult.failed(REASON_UNREACHABLE, approach.path_length_m, approach.duration_s)
+        pre_joints, grasp_joints, lift_joints, grasp = plan
+        open_fingers = self._fingers(self.config.finger_open_m)
+        start = self.sim_time
+        ok = self.send_trajectory([open_fingers, pre_joints, grasp_joints, {**grasp_joints, **self._fingers(0.0)}])
+        if not ok:
+            return SkillResult.failed(REASON_TIMEOUT, approach.path_length_m, self.sim_time - start)
+        if self.finger_width() < 0.004:
+            self.send_trajectory([open_fingers, pre_joints, dict(zip(ARM_JOINT_NAMES, self.config.home_pose))])
+            return SkillResult.failed(REASON_GRASP_MISSED, approach.path_length_m, self.sim_time - start)
+        self.send_trajectory([lift_joints])
+        if self.finger_width() < 0.004:
+            return SkillResult.failed(REASON_GRASP_SLIPPED, approach.path_length_m, self.sim_time - start)
+        self._held_drop = float(grasp[2] - (top - height))
+        frames = [f for f in [self.request_frame()] if f is not None]
+        return SkillResult(True, REASON_OK, approach.path_length_m, self.sim_time - start + approach.duration_s,
+                           frames)
+
+    def place(self, receptacle_position: Point3) -> SkillResult:
+        """Put the held object down at (x, y) on the surface at height receptacle_position[2] (its top)."""
+        if self._held_drop is None:
+            return SkillResult.failed(REASON_NOT_HOLDING)
+        approach = self._approach(receptacle_position)
+        if not approach.success:
+            return approach
+        base, _ = self._arm_base()
+        heading = math.atan2(receptacle_position[1] - base[1], receptacle_position[0] - base[0])
+        down = np.array([receptacle_position[0], receptacle_position[1], receptacle_position[2] + self._held_drop
+                         + 0.015])
+        plan = None
+        for orientation in (top_down_orientation(heading + math.pi / 2), side_orientation(heading, 0.0),
+                            side_orientation(heading, 0.5), side_orientation(heading, 0.9)):
+            above = self._arm_solution(down + [0, 0, 0.12], orientation)
+            at = self._arm_solution(down, orientation) if above else None
+            if above and at:
+                plan = (above, at)
+                break
+        if plan is None:
+            return SkillResult.failed(REASON_UNREACHABLE, approach.path_length_m, approach.duration_s)
+        above, at = plan
+        start = self.sim_time
+        ok = self.send_trajectory([above, at, {**at, **self._fingers(self.config.finger_open_m)}, above,
+                                   dict(zip(ARM_JOINT_NAMES, self.config.home_pose))])
+        self._held_drop = None
+        frames = [f for f in [self.request_frame()] if f is not None]
+        return SkillResult(ok, REASON_OK if ok else REASON_TIMEOUT, approach.path_length_m,
+                           self.sim_time - start + approach.duration_s, frames)
+
+    def open(self, furniture_position: Point3) -> SkillResult:
+        return SkillResult.failed(REASON_NO_DOOR_CONTROLLER)
+
+    def close(self, furniture_position: Point3) -> SkillResult:
+        return SkillResult.failed(REASON_NO_DOOR_CONTROLLER)
