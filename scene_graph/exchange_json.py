@@ -18,7 +18,9 @@ build from, so the three formats always describe the same graph. Schema (version
  "facts":   [{...fields of the memory's facts}],
  "episodes": [{...fields of the memory's episodes}]}
 ```
-Positions are metres in the map frame, times float seconds since d1 00:00.
+Positions are metres in the map frame, times float seconds since d1 00:00. Objects and events are
+those believed at `time`; rooms, doors and places are the memory's current ones (places include
+receptacle viewpoints, so an export of the past can list a place whose receptacle was seen later).
 """
 
 from __future__ import annotations
@@ -191,16 +193,8 @@ class PlaceLocator:
 
 
 def _objects(memory: Any, at: float | None) -> list[Any]:
-    found: dict[str, Any] = {}
-    for obj in memory.objects(at=at):
-        found[str(obj.id)] = obj
-    receptacles = getattr(memory, "receptacles", None)
-    if callable(receptacles):
-        for obj in receptacles():
-            present = _field(obj, "present", default=True)
-            if str(obj.id) not in found and present:
-                found[str(obj.id)] = obj
-    return list(found.values())
+    """Objects (receptacles included) believed present at `at`, one per id."""
+    return list({str(obj.id): obj for obj in memory.objects(at=at)}.values())
 
 
 def _object_record(obj: Any, locator: PlaceLocator) -> dict:

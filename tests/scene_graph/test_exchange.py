@@ -146,6 +146,9 @@ def test_dsg_export_at_a_past_time_shows_the_old_position(memory, tmp_path):
     keys_now = next(n for n in latest.get_layer(spark_dsg.DsgLayers.OBJECTS).nodes
                     if n.attributes.name.startswith("keys"))
     np.testing.assert_allclose(keys_now.attributes.position, KEYS_MOVED_TO, atol=1e-6)
+    before_anything = export_dsg(memory, tmp_path / "empty.json", at=50.0)
+    assert before_anything.get_layer(spark_dsg.DsgLayers.OBJECTS).num_nodes() == 0
+    assert before_anything.get_layer(spark_dsg.DsgLayers.ROOMS).num_nodes() == 2  # the prior map is always known
 
 
 def test_dsg_round_trip_into_a_new_memory(memory, tmp_path):
