@@ -25,7 +25,7 @@ class MemoryConfig:
     min_state_confidence: float = 0.0  # state evidence (open/closed) below this is ignored
     # existence
     confirm_sightings: int = 2  # sightings before a tentative object becomes permanent
-    tentative_expiry_s: float = 900.0  # unconfirmed objects are dropped after this long
+    tentative_expiry_s: float = 86400.0  # unconfirmed objects not seen again for this long are dropped
     miss_evidence_to_close: float = 2.5  # accumulated misses that close a presence interval
     miss_weight_without_depth: float = 0.5
     occlusion_margin_m: float = 0.3

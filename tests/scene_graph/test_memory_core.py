@@ -36,7 +36,7 @@ def test_a_single_spurious_detection_never_becomes_permanent(world, store):
     r = store.ingest(world.frame("table", extra=[ghost]))
     ghost_id = [i for i in r.created if i.startswith("ball")][0]
     for _ in range(3):
-        world.look(store, "table", times=1, dt=400.0)  # the ghost is out of view: only time expires it
+        world.look(store, "table", times=1, dt=30000.0)  # the ghost is out of view: only time expires it
     assert ghost_id not in store.tracks
     assert "ball" not in {o.category for o in store.objects(include_absent=True)}
     assert store.conn.execute("SELECT COUNT(*) FROM objects WHERE id=?", (ghost_id,)).fetchone()[0] == 0
