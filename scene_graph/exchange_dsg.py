@@ -127,6 +127,8 @@ def document_to_dsg(document: dict):
         attrs.position = _float3(obj["position"] or (0.0, 0.0, 0.0))
         attrs.name = obj["id"]
         attrs.semantic_label = object_label_of[obj["category"] or "unknown"]
+        color = dsg.distinct_150_color(attrs.semantic_label)
+        attrs.color = np.array([color.r, color.g, color.b], dtype=np.uint8)
         box = _bounding_box(dsg, obj.get("bbox_min"), obj.get("bbox_max"))
         if box is not None:
             attrs.bounding_box = box
