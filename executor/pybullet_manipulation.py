@@ -157,6 +157,7 @@ class PyBulletManipulator:
         self.kinematics = kinematics or PandaKinematics()
         self.dt = float(p.getPhysicsEngineParameters(physicsClientId=self.client)["fixedTimeStep"])
         self.held_body: int | None = None
+        self._transit_ignore: tuple[int, ...] = ()  # bodies a transit may touch
         self._held_grasp: tuple[str, float] = ("top", 0.0)  # grasp mode and hand pitch
         self._constraint: int | None = None
         self._finger_target = self.finger_open
@@ -256,13 +257,50 @@ class PyBulletManipulator:
         return bool(np.linalg.norm(self.ee_position() - np.asarray(position)) < tolerance_m), elapsed
 
     def transit_to(self, position: Sequence[float], orientation: Sequence[float]) -> tuple[bool, float]:
-        """Rise to the target's height first (never sweep through what is below), then go over to it."""
-        elapsed = 0.0
+        """Go to a hand pose along a collision-free route: direct, or via waypoints above.
+
+        Joint-space motion between far-apart poses can sweep the hand through objects, so each route's
+        joint path is sampled and checked for collisions (what a motion planner would do, crudely).
+        """
+        position = np.asarray(position, dtype=float)
         current = self.ee_position()
-        if current[2] < position[2] - 0.02 and self.can_reach((current[0], current[1], position[2]), orientation):
-            _, elapsed = self.move_ee((current[0], current[1], position[2]), orientation, tolerance_m=0.05)
-        ok, t = self.move_ee(position, orientation)
-        return ok, elapsed + t
+        high = max(current[2], position[2]) + 0.15
+        routes = [
+            [position],
+            [np.array([current[0], current[1], max(current[2], position[2])]), position],
+            [np.array([current[0], current[1], high]), np.array([position[0], position[1], high]), position],
+            [np.array([position[0], position[1], position[2] + 0.15]), position],
+        ]
+        plan = None
+        for route in routes:
+            joints = self._route_joints(route, orientation)
+            if joints is not None:
+                plan = (route, joints)
+                break
+        if plan is None:
+            return self.move_ee(position, orientation)  # nothing collision-free found: try directly
+        elapsed = 0.0
+        for joints in plan[1]:
+            elapsed += self.move_arm(joints)
+        return bool(np.linalg.norm(self.ee_position() - position) < 0.02), elapsed
+
+    def _route_joints(self, route: list[np.ndarray], orientation: Sequence[float]) -> list[tuple[float, ...]] | None:
+        """IK of every waypoint, or None when one is unreachable or the joint path between them collides."""
+        self.sync_kinematics()
+        previous = self.arm_joint_positions()
+        result = []
+        for waypoint in route:
+            solution = self.kinematics.solve(waypoint, orientation, seed=previous)
+            if not solution.reached:
+                return None
+            for fraction in (0.25, 0.5, 0.75, 1.0):
+                between = [a + (b - a) * fraction for a, b in zip(previous, solution.joints)]
+                if self.configuration_collides(between, ignore=self._transit_ignore):
+                    return None
+            result.append(solution.joints)
+            previous = solution.joints
+        return result
+
 
     def can_reach(self, position: Sequence[float], orientation: Sequence[float], ignore: Sequence[int] = ()) -> bool:
         """IK reaches the pose within 1 cm and the arm there touches nothing but `ignore` (and what it holds)."""
