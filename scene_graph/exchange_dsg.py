@@ -282,7 +282,11 @@ def read_dsg(path: str | Path) -> ImportedGraph:
     except Exception:
         graph_meta = {}
 
-    imported = ImportedGraph(time=graph_meta.get("time"))
+    file_time = graph_meta.get("time")
+    if file_time is not None and (isinstance(file_time, bool) or not isinstance(file_time, (int, float))
+                                  or not np.isfinite(file_time) or file_time < 0):
+        raise DsgFormatError(f"{path}: metadata.{METADATA_KEY}.time: expected seconds >= 0, got {file_time!r}")
+    imported = ImportedGraph(time=file_time)
     room_labels = graph.get_labelspace(layers.ROOMS) if graph.has_layer(layers.ROOMS) else None
     object_labels = graph.get_labelspace(layers.OBJECTS) if graph.has_layer(layers.OBJECTS) else None
 
@@ -298,7 +302,7 @@ def read_dsg(path: str | Path) -> ImportedGraph:
         used_names.add(name)
         position = np.asarray(attrs.position, dtype=float)
         polygon = _node_metadata(node).get("polygon")
-        if polygon is None:
+        if not isinstance(polygon, list) or len(polygon) < 3:
             box = _box_of(attrs)
             if box is None or np.any((box[1] - box[0])[:2] <= 1e-6):
                 extent = _descendant_positions(graph, node) + [position]

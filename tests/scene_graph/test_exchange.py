@@ -263,6 +263,12 @@ def test_bad_dsg_files_are_named_and_leave_the_memory_untouched(memory, tmp_path
     assert not (tmp_path / "memory.dsg").exists()
     assert len(memory.objects()) == before
     assert isinstance(DsgFormatError("x"), BadInputError)
+    odd = spark_dsg.DynamicSceneGraph()
+    odd.metadata.add({"memory_stack": {"time": "yesterday"}})
+    odd.save(str(tmp_path / "odd.json"), include_mesh=False)
+    with pytest.raises(DsgFormatError, match=r"odd.json: metadata.memory_stack.time"):
+        import_dsg(tmp_path / "odd.json", memory)
+    assert len(memory.objects()) == before
 
 
 def test_json_document_parses_back_with_every_section(memory, tmp_path):
