@@ -67,7 +67,7 @@ class _Instance:
     color: np.ndarray  # mean RGB in [0, 1]
     partial: bool
     confidence: float
-    points: np.ndarray | None = None  # Nx3 map frame; kept for door parts only
+    points: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # x, y, z (map); door parts only
 
 
 class FrameProcessor:
@@ -244,7 +244,7 @@ class FrameProcessor:
             points = None
             if labels[k].endswith(suffix):
                 s, e = int(starts[k]), int(starts[k] + counts[k])
-                points = np.stack([w[s:e] for w in world], axis=1)
+                points = tuple(w[s:e] for w in world)
             row = row_of[k]
             instances.append(_Instance(
                 instance_id=int(ids[k]), label=labels[k], pixel_count=int(pixel_counts[k]), num_points=int(counts[k]),
@@ -349,9 +349,9 @@ class FrameProcessor:
             # say whether the door left the body; the visible height of the body says nothing.
             lo = body.box_min[:2] - art.box_margin_m
             hi = body.box_max[:2] + art.box_margin_m
-            xy = door.points[:, :2]
-            outside = np.any((xy < lo) | (xy > hi), axis=1)
-            evidence.setdefault(id(body), []).append((float(np.count_nonzero(outside)) / xy.shape[0], door))
+            x, y = door.points[0], door.points[1]
+            outside = (x < lo[0]) | (x > hi[0]) | (y < lo[1]) | (y > hi[1])
+            evidence.setdefault(id(body), []).append((float(np.count_nonzero(outside)) / x.size, door))
         observations = []
         for body in bodies:
             found = evidence.get(id(body))
