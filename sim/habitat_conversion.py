@@ -123,7 +123,7 @@ def primitive_for(box: BoxPlacement) -> tuple[str, np.ndarray, np.ndarray, tuple
     return PRIMITIVE_TEMPLATES.get(box.shape, "cubeSolid"), translation, scale, habitat_rotation_for_yaw(box.yaw)
 
 
-def openable_furniture_urdf(box: BoxPlacement, panel: float = 0.03, door_thickness: float = 0.03) -> str:
+def openable_furniture_urdf(box: BoxPlacement, panel: float = 0.04, door_thickness: float = 0.03) -> str:
     """A URDF of an openable piece of furniture: a hollow carcass with a shelf and a revolute door link.
 
     Same geometry as the PyBullet house (front on local +y, door hinged on the left edge, opening outward
@@ -142,12 +142,13 @@ def openable_furniture_urdf(box: BoxPlacement, panel: float = 0.03, door_thickne
                 f'<collision><origin xyz="{o}"/><geometry><box size="{s}"/></geometry></collision>')
 
     body = "".join(geometry(size, xyz) for size, xyz in parts)
-    door = geometry((w, door_thickness, h - 0.01), (w / 2, 0, 0))
-    hinge = f"{-w / 2:.4f} {d / 2 - door_thickness / 2:.4f} {h / 2:.4f}"
+    door_w = w - 2 * panel
+    door = geometry((door_w, door_thickness, h - 2 * panel), (door_w / 2, 0, 0))
+    hinge = f"{-w / 2 + panel:.4f} {d / 2 - door_thickness / 2:.4f} {h / 2:.4f}"
     return (f'<?xml version="1.0"?>\n<robot name="{box.id}">'
             f'<link name="body"><inertial><mass value="0"/><inertia ixx="0" ixy="0" ixz="0" iyy="0" iyz="0" izz="0"/>'
             f'</inertial>{body}</link>'
-            f'<link name="door"><inertial><origin xyz="{w / 2:.4f} 0 0"/><mass value="2"/>'
+            f'<link name="door"><inertial><origin xyz="{door_w / 2:.4f} 0 0"/><mass value="2"/>'
             f'<inertia ixx="0.1" ixy="0" ixz="0" iyy="0.1" iyz="0" izz="0.1"/></inertial>{door}</link>'
             f'<joint name="door_hinge" type="revolute"><parent link="body"/><child link="door"/>'
             f'<origin xyz="{hinge}"/><axis xyz="0 0 1"/><limit lower="0" upper="1.8" effort="50" velocity="2"/>'

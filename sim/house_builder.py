@@ -21,7 +21,7 @@ from sim.walls import Segment
 
 WALL_HEIGHT = 2.4
 WALL_THICKNESS = 0.1
-PANEL = 0.03  # carcass panel thickness of openable furniture
+PANEL = 0.04  # carcass panel thickness of openable furniture; the door fills the opening between the panels
 DOOR_THICKNESS = 0.03
 DOOR_OPEN_ANGLE = 1.6
 DOOR_MASS = 2.0
@@ -138,16 +138,18 @@ def build_furniture(client: int, spec: FurnitureSpec) -> FurnitureBody:
             ((inner_w / 2, inner_d / 2, PANEL / 2), (0, -DOOR_THICKNESS / 2, shelf_z - PANEL / 2)),  # shelf
         ]
         col, vis = _compound(client, parts, shape.color)
-        door_half = (w / 2, DOOR_THICKNESS / 2, h / 2 - 0.005)
+        # the carcass's front edges stay visible around the closed door, as on a real fridge
+        door_w = w - 2 * PANEL
+        door_half = (door_w / 2, DOOR_THICKNESS / 2, h / 2 - PANEL)
         door_col = p.createCollisionShape(p.GEOM_BOX, halfExtents=door_half,
-                                          collisionFramePosition=(w / 2, 0, 0), physicsClientId=client)
-        door_vis = p.createVisualShape(p.GEOM_BOX, halfExtents=door_half, visualFramePosition=(w / 2, 0, 0),
+                                          collisionFramePosition=(door_w / 2, 0, 0), physicsClientId=client)
+        door_vis = p.createVisualShape(p.GEOM_BOX, halfExtents=door_half, visualFramePosition=(door_w / 2, 0, 0),
                                        rgbaColor=_door_color(shape.color), physicsClientId=client)
         body = p.createMultiBody(
             baseMass=0.0, baseCollisionShapeIndex=col, baseVisualShapeIndex=vis, basePosition=base_pos,
             baseOrientation=orn, linkMasses=[DOOR_MASS], linkCollisionShapeIndices=[door_col],
-            linkVisualShapeIndices=[door_vis], linkPositions=[(-w / 2, d / 2 - DOOR_THICKNESS / 2, h / 2)],
-            linkOrientations=[(0, 0, 0, 1)], linkInertialFramePositions=[(w / 2, 0, 0)],
+            linkVisualShapeIndices=[door_vis], linkPositions=[(-w / 2 + PANEL, d / 2 - DOOR_THICKNESS / 2, h / 2)],
+            linkOrientations=[(0, 0, 0, 1)], linkInertialFramePositions=[(door_w / 2, 0, 0)],
             linkInertialFrameOrientations=[(0, 0, 0, 1)], linkParentIndices=[0],
             linkJointTypes=[p.JOINT_REVOLUTE], linkJointAxis=[(0, 0, 1)], physicsClientId=client)
         p.changeVisualShape(body, -1, rgbaColor=shape.color, physicsClientId=client)
