@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from memory_stack.errors import BadInputError
 from sim.backend import SimBackend
@@ -53,3 +55,18 @@ def get_backend_class(name: str) -> type[SimBackend]:
 def make_backend(name: str, scenario=None, **options) -> SimBackend:
     """Construct the backend registered as `name` (options go to its constructor)."""
     return get_backend_class(name)(scenario, **options)
+
+
+@dataclass
+class SimBackendConfig:
+    """The `sim:` section of a run configuration: `type` names a registered backend, `options` its arguments.
+
+    e.g. {type: habitat, options: {scene_path: data/scene.glb}} or {type: ai2thor, options: {scene: FloorPlan201}}.
+    """
+
+    type: str = "pybullet"
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def backend_from_config(config: SimBackendConfig, scenario=None) -> SimBackend:
+    return make_backend(config.type, scenario, **config.options)

@@ -242,3 +242,14 @@ def test_registry_names_backends_and_rejects_unknown_types():
         assert sim.ground_truth().objects["mug_1"].rests_on == "crate"
     with pytest.raises(TypeError):
         register_backend("bad", dict)
+
+
+def test_backend_config_is_typed_and_builds_the_backend():
+    from memory_stack.typed_config import ConfigError, build_dataclass
+    from sim.registry import SimBackendConfig, backend_from_config
+
+    config = build_dataclass(SimBackendConfig, {"type": "pybullet", "options": {"grid_resolution": 0.05}}, "run.yaml")
+    with backend_from_config(config, scenario_from_dict(small_house(), "r.yaml")) as sim:
+        assert sim.occupancy_grid().resolution == 0.05
+    with pytest.raises(ConfigError, match="run.yaml: backend: unknown key"):
+        build_dataclass(SimBackendConfig, {"backend": "habitat"}, "run.yaml")
