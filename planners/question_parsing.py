@@ -225,7 +225,9 @@ class QuestionParser:
         """Load the model and embed exemplars and vocabulary names now rather than at the first question."""
         _ = self.intents.matrix
         self.linker.name_embeddings([n for n, _, _ in self.vocabulary().names()])
-        self.embedder.embed(["where is it?"])
+        # The first calls of a torch model at new batch shapes are slow; pay for them here.
+        for n in (1, 2, 3):
+            self.embedder.embed([f"warm-up question {n}.{i} for the parser?" for i in range(n)])
 
     def parse(self, question: str, now: float) -> TypedQuery:
         """The typed query of `question` asked at `now` (seconds since d1 00:00)."""
@@ -362,4 +364,25 @@ class QuestionParser:
         if proposed is None or proposed.is_unknown:
             return None
         proposed.confidence = min(proposed.confidence, 0.6)
+        # The model's names are words, not memory's names: link them like the question's own words.
+        for field_name in ("target", "receptacle", "room"):
+            words = getattr(proposed, field_name)
+            link = self._link_words(words.replace("_", " "), vocab) if words else None
+            if link is None:
+                continue
+            if field_name == "room" and link.kind == "room":
+                proposed.room = link.name
+            elif field_name != "room" and link.kind != "room":
+                setattr(proposed, field_name, link.name)
+                if field_name == "target":
+                    proposed.target_category = link.category
+                    proposed.target_is_receptacle = link.kind == "receptacle"
         return proposed
+
+    def _link_words(self, words: str, vocab: Vocabulary) -> EntityLink | None:
+        phrases = content_phrases(words) or content_phrases(f"the {words}")
+        links, unmatched = self.linker.lexical_links(phrases, vocab)
+        if not links and unmatched:
+            vectors = self.embedder.embed([p.text for p in unmatched])
+            links = [lk for lk in self.linker.embedding_links(unmatched, vectors, vocab) if lk.linked]
+        return links[0] if links else None

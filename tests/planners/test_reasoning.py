@@ -71,6 +71,50 @@ def test_random_model_output_is_not_a_typed_query(tiny_model_dir):
     assert reasoner.parse_question("Where is the mug?", NOW, {"categories": ["mug"]}) is None
 
 
+@pytest.mark.slow
+def test_a_tiny_model_taught_one_answer_goes_through_the_whole_local_path(tmp_path):
+    """Train the tiny model here (a few dozen steps) to answer one prompt with a typed query, then parse with it."""
+    pytest.importorskip("transformers")
+    import torch
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+
+    question, context = "Where did the jingly things go?", {"categories": ["mug", "keys"]}
+    prompt = build_query_prompt(question, NOW, context)
+    answer = '{"kind": "present_location", "target": "keys", "confidence": 0.7}'
+    tok = Tokenizer(models.BPE(unk_token=None))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    tok.train_from_iterator([prompt, answer] * 5, trainers.BpeTrainer(
+        vocab_size=400, special_tokens=["<|endoftext|>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|endoftext|>", pad_token="<|endoftext|>")
+    config = GPT2Config(vocab_size=tok.get_vocab_size(), n_positions=128, n_embd=32, n_layer=1, n_head=2,
+                        bos_token_id=tokenizer.eos_token_id, eos_token_id=tokenizer.eos_token_id)
+    torch.manual_seed(0)
+    model = GPT2LMHeadModel(config)
+    new_tokens = 32  # the reasoner keeps the prompt's last 128 - 32 tokens
+    context_ids = tokenizer(prompt)["input_ids"][-(128 - new_tokens):]
+    sequence = torch.tensor([context_ids + tokenizer(answer)["input_ids"] + [tokenizer.eos_token_id]])
+    labels = sequence.clone()
+    labels[0, :len(context_ids)] = -100
+    optimizer = torch.optim.Adam(model.parameters(), lr=2e-2)
+    for _ in range(300):
+        loss = model(input_ids=sequence, labels=labels).loss
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if loss.item() < 0.05:
+            break
+    model.save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+
+    reasoner = TransformersReasoner(tmp_path, max_new_tokens=new_tokens)
+    assert reasoner.complete(prompt).strip() == answer
+    query = reasoner.parse_question(question, NOW, context)
+    assert (query.kind, query.target, query.confidence) == ("present_location", "keys", 0.7)
+    assert query.source == "reasoner:TransformersReasoner"
+
+
 def test_transformers_reasoner_names_a_bad_model_path(tmp_path):
     with pytest.raises(ReasonerUnavailableError, match="no such directory"):
         TransformersReasoner(tmp_path / "missing")
@@ -211,7 +255,7 @@ def test_parser_falls_back_to_the_reasoner_only_for_questions_it_cannot_read(cha
     assert chat_server.requests == []
     proposed = parser.parse("Yo, the jingly metal things, any clue mate?", NOW)
     assert len(chat_server.requests) == 1
-    assert (proposed.kind, proposed.target) == ("present_location", "keys")
+    assert (proposed.kind, proposed.target, proposed.target_category) == ("present_location", "keys", "keys")
     assert proposed.confidence <= 0.6  # a model's parse never outranks the embedding parser's certainty
     chat_server.status = 503
     assert parser.parse("Yo, the jingly metal things, any clue mate?", NOW).kind == "unknown"
