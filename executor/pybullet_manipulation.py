@@ -435,6 +435,10 @@ class PyBulletManipulator:
                                        grasp + [0, 0, LIFT_HEIGHT_M], pitch))
         if not poses:
             return REASON_OBJECT_TOO_LARGE
+        shapes = p.getCollisionShapeData(body, -1, physicsClientId=self.client)
+        round_or_tall = height >= 0.1 or (len(shapes) == 1 and shapes[0][2] == p.GEOM_SPHERE)
+        if round_or_tall:  # held round its middle, not pinched at the top
+            poses.sort(key=lambda g: g.mode != "side")
         return GraspPlan(body, support, center, poses, min(widths))
 
     # -- skills ----------------------------------------------------------------------------------
@@ -580,13 +584,15 @@ class PyBulletManipulator:
         local, _ = p.multiplyTransforms(inv_pos, inv_orn, center.tolist(), [0, 0, 0, 1])
         return np.array(local), float(center[2] - lo[2])
 
-    def _place_orientation(self, spot: np.ndarray) -> tuple[float, float, float, float]:
+    def _place_orientations(self, spot: np.ndarray) -> list[tuple[float, float, float, float]]:
+        """Hand orientations that keep the held object as it was grasped (upright): any turn about vertical."""
         base, _ = self.arm_base_pose()
         heading = math.atan2(spot[1] - base[1], spot[0] - base[0])
         mode, pitch = self._held_grasp
+        turns = (0.0, 0.6, -0.6, 1.2, -1.2)
         if mode == "side":
-            return side_orientation(heading, pitch)
-        return top_down_orientation(heading + math.pi / 2)
+            return [side_orientation(heading + turn, pitch) for turn in turns]
+        return [top_down_orientation(heading + math.pi / 2 + turn) for turn in turns[:3]]
 
     def place(self, receptacle_position: Sequence[float]) -> ManipulationOutcome:
         """Lower the held object onto a free spot of the receptacle at (x, y), release, verify it rests there."""
@@ -603,13 +609,15 @@ class PyBulletManipulator:
             return ManipulationOutcome(False, REASON_TARGET_OCCUPIED, 0.0, body)
         offset, half_height = self._held_offset()
         chosen = None
-        for spot in spots[:60]:
-            orientation = self._place_orientation(spot)
-            rotation = np.array(p.getMatrixFromQuaternion(orientation)).reshape(3, 3)
-            down = np.array([spot[0], spot[1], spot[2] + half_height + 0.01]) - rotation @ offset
-            above = down + [0, 0, APPROACH_HEIGHT_M]
-            if self.can_reach(down, orientation, ignore=(receptacle,)) and self.can_reach(above, orientation):
-                chosen = (orientation, down, above)
+        for spot in spots[:30]:
+            for orientation in self._place_orientations(spot):
+                rotation = np.array(p.getMatrixFromQuaternion(orientation)).reshape(3, 3)
+                down = np.array([spot[0], spot[1], spot[2] + half_height + 0.01]) - rotation @ offset
+                above = down + [0, 0, APPROACH_HEIGHT_M]
+                if self.can_reach(down, orientation, ignore=(receptacle,)) and self.can_reach(above, orientation):
+                    chosen = (orientation, down, above)
+                    break
+            if chosen is not None:
                 break
         if chosen is None:
             return ManipulationOutcome(False, REASON_UNREACHABLE, 0.0, body)

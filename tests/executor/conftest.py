@@ -13,6 +13,7 @@ import pybullet_data
 import pytest
 
 from sim.category_shapes import object_shape
+from sim.pybullet_robot import ARM_HOME
 
 
 @dataclass
@@ -74,7 +75,7 @@ def build_workshop() -> WorkshopScene:
     p.loadURDF("plane.urdf", physicsClientId=client)
     base = _static_box(client, [0.0, 0.0, 0.15], [0.25, 0.2, 0.15])  # the mobile base, under the arm
     panda = p.loadURDF("franka_panda/panda.urdf", [0.0, 0.0, 0.3], useFixedBase=True, physicsClientId=client)
-    for j, q in enumerate((0.0, -0.4, 0.0, -2.2, 0.0, 1.9, 0.785)):
+    for j, q in enumerate(ARM_HOME):
         p.resetJointState(panda, j, q, physicsClientId=client)
     for j in (9, 10):
         p.resetJointState(panda, j, 0.04, physicsClientId=client)
