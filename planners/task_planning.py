@@ -164,7 +164,11 @@ class _HintedBeliefs(BeliefBuilder):
         belief = super().build(query, now, looks)
         cfg = self.task_config
         for c in belief.candidates:
-            if c.label == NOT_IN_HOUSE or c.position is None:
+            if c.label == NOT_IN_HOUSE:
+                # A fetch task presumes the thing is in the house: search every place before giving up.
+                c.probability = 0.0
+                continue
+            if c.position is None:
                 continue
             fresh = c.last_seen is not None and c.last_seen >= now - 1.0
             if any(p.near(c.rests_on_category, c.position, cfg.case_match_radius_m) for p in self.hints.prefer):

@@ -6,12 +6,15 @@ or room and look) by
     net value = expected gain in P(correct answer)  -  cost_weight * cost_m
     cost_m    = travel metres + look_time_s * speed_mps      (time spent looking, in metres)
 
-The expected gain is one-step Bayesian lookahead on the belief's hypotheses with a sensor model
+The expected gain is Bayesian lookahead on the belief's hypotheses with a sensor model
 (detection probability d, false-positive rate f): a look at place T either shows one of the
 hypotheses located at T (P = d if that hypothesis is true, f spread over them if the truth is
 elsewhere) or shows nothing (P = 1 - d / 1 - f). For each outcome the posterior is computed, the
 hypotheses are pooled by the answer they imply, and the best answer's mass is the utility. The
-gain is E[max posterior answer mass] - current max, which is never negative.
+gain is E[max posterior answer mass] - current max, which is never negative. With `lookahead=2`
+(the default) the value of each outcome also considers the best single follow-up look (net of
+its own cost), because a one-step rule sees no value in checking the most likely place: a miss
+there changes nothing by itself, only together with the look that follows.
 
 The rule acts greedily: take the best look while its net value is positive and its travel fits in
 what is left of `budget_m`; otherwise answer. `stopped_by` says why: `certain` (confidence reached
@@ -112,9 +115,10 @@ def reportable_max(belief: Belief, probabilities: Sequence[float]) -> float:
     return max(masses.values(), default=0.0)
 
 
-def look_outcomes(belief: Belief, target: str, sensor: SensorModel) -> list[tuple[float, list[float], int | None]]:
+def look_outcomes(belief: Belief, target: str, sensor: SensorModel,
+                  prior: Sequence[float] | None = None) -> list[tuple[float, list[float], int | None]]:
     """(probability, posterior, j) for each outcome of a look at `target`: see hypothesis j, or nothing (None)."""
-    prior = belief.probabilities
+    prior = belief.probabilities if prior is None else list(prior)
     covered = [i for i, c in enumerate(belief.candidates) if c.reveal_target == target]
     if not covered:
         return [(1.0, list(prior), None)]
@@ -134,23 +138,53 @@ def look_outcomes(belief: Belief, target: str, sensor: SensorModel) -> list[tupl
     return outcomes
 
 
-def outcome_utility(belief: Belief, posterior: Sequence[float], seen: int | None) -> float:
-    """P(correct) of the best answer after an outcome; a hypothesis just seen becomes reportable."""
-    best = reportable_max(belief, posterior)
-    if seen is not None:
-        key = belief.candidates[seen].answer_key
-        best = max(best, sum(p for c, p in zip(belief.candidates, posterior) if c.answer_key == key))
-    return best
+def answer_max(belief: Belief, probabilities: Sequence[float]) -> float:
+    """The mass of the most probable answer, speculative hypotheses included.
+
+    Looks are valued by what they tell about the world (a place a moved object may have gone to
+    counts once a look could confirm it), while the reported answer stays evidence-backed.
+    """
+    masses: dict[Any, float] = {}
+    for c, p in zip(belief.candidates, probabilities):
+        masses[c.answer_key] = masses.get(c.answer_key, 0.0) + p
+    return max(masses.values(), default=0.0)
 
 
-def expected_gain(belief: Belief, target: str, sensor: SensorModel) -> float:
-    """E[best answer mass after looking at `target`] - best answer mass now (>= 0 up to rounding)."""
+def expected_gain(belief: Belief, target: str, sensor: SensorModel, prior: Sequence[float] | None = None) -> float:
+    """One-step lookahead: E[best answer mass after looking at `target`] - best answer mass now (>= 0)."""
     if not belief.candidates:
         return 0.0
-    now = reportable_max(belief, belief.probabilities)
-    after = sum(p * outcome_utility(belief, posterior, seen)
-                for p, posterior, seen in look_outcomes(belief, target, sensor))
+    prior = belief.probabilities if prior is None else prior
+    now = answer_max(belief, prior)
+    after = sum(p * answer_max(belief, posterior) for p, posterior, _ in look_outcomes(belief, target, sensor, prior))
     return max(0.0, after - now)
+
+
+def two_step_gain(belief: Belief, first: int, targets: Sequence[str], step_cost_m: Sequence[Sequence[float]],
+                  sensor: SensorModel, cost_weight: float) -> float:
+    """Gain of looking at `targets[first]` when one more look may follow, chosen after seeing the outcome.
+
+    Myopic (one-step) gain is zero for confirming the most likely place even when a miss there
+    would make the next look worthwhile; looking one step further removes that blind spot.
+    `step_cost_m[a][b]`: cost (metres) of the look at b right after a (inf: over the budget).
+    """
+    if not belief.candidates:
+        return 0.0
+    prior = belief.probabilities
+    now = answer_max(belief, prior)
+    total = 0.0
+    for p, posterior, _ in look_outcomes(belief, targets[first], sensor, prior):
+        stop_value = answer_max(belief, posterior)
+        best = stop_value
+        for b, target in enumerate(targets):
+            cost = step_cost_m[first][b]
+            if b == first or not math.isfinite(cost):
+                continue
+            follow = sum(q * answer_max(belief, post2) for q, post2, _ in
+                         look_outcomes(belief, target, sensor, posterior)) - cost_weight * cost
+            best = max(best, follow)
+        total += p * best
+    return max(0.0, total - now)
 
 
 def target_mass(belief: Belief, target: str) -> float:
@@ -172,9 +206,12 @@ class ValueOfInformationStopper:
     speed_mps: float = 0.5
     certain_threshold: float = 0.95
     max_steps: int = 8
+    lookahead: int = 2
     name: str = "voi"
 
     def __post_init__(self) -> None:
+        if self.lookahead not in (1, 2):
+            raise ValueError(f"lookahead must be 1 or 2 looks, got {self.lookahead}")
         if self.cost_weight < 0 or not math.isfinite(self.cost_weight):
             raise ValueError(f"cost_weight must be a finite number >= 0, got {self.cost_weight}")
         if self.budget_m < 0:
@@ -185,12 +222,30 @@ class ValueOfInformationStopper:
     def cost_m(self, travel_m: float) -> float:
         return travel_m + self.look_time_s * self.speed_mps
 
+    def _step_costs(self, actions: Sequence[Any], travel_m: Sequence[float], spent_m: float) -> list[list[float]]:
+        """Cost of look b right after look a: between their viewpoints (straight line) plus the look time."""
+        costs = []
+        for a, (first, travel_a) in enumerate(zip(actions, travel_m)):
+            row = []
+            for b, (second, travel_b) in enumerate(zip(actions, travel_m)):
+                va, vb = getattr(first, "viewpoint", None), getattr(second, "viewpoint", None)
+                hop = math.dist(va[:2], vb[:2]) if va is not None and vb is not None else travel_b
+                within = spent_m + travel_a + hop <= self.budget_m + 1e-9
+                row.append(self.cost_m(hop) if within and a != b else math.inf)
+            costs.append(row)
+        return costs
+
     def score(self, belief: Belief, actions: Sequence[Any], travel_m: Sequence[float],
               spent_m: float = 0.0) -> list[ScoredAction]:
         scored = []
-        for action, travel in zip(actions, travel_m):
-            target = _target(action)
-            gain = expected_gain(belief, target, self.sensor)
+        targets = [_target(a) for a in actions]
+        step_costs = self._step_costs(actions, travel_m, spent_m) if self.lookahead == 2 else None
+        for i, (action, travel) in enumerate(zip(actions, travel_m)):
+            target = targets[i]
+            if step_costs is not None:
+                gain = two_step_gain(belief, i, targets, step_costs, self.sensor, self.cost_weight)
+            else:
+                gain = expected_gain(belief, target, self.sensor)
             cost = self.cost_m(travel)
             scored.append(ScoredAction(action, target, gain, travel, cost, gain - self.cost_weight * cost,
                                        spent_m + travel <= self.budget_m + 1e-9))
@@ -280,6 +335,7 @@ class ExplorationConfig:
     speed_mps: float = 0.5
     certain_threshold: float = 0.95
     max_steps: int = 8
+    lookahead: int = 2
     fixed_top_k: int = 2
     fixed_budget_m: float = 15.0
     explore_all_max_steps: int = 50
@@ -292,7 +348,8 @@ def make_policy(planner: str, config: ExplorationConfig | None = None) -> Explor
     name = (planner or "voi").strip().lower()
     if name == "voi":
         return ValueOfInformationStopper(config.cost_weight, config.budget_m, sensor, config.look_time_s,
-                                         config.speed_mps, config.certain_threshold, config.max_steps)
+                                         config.speed_mps, config.certain_threshold, config.max_steps,
+                                         config.lookahead)
     if name == "memory-only":
         return MemoryOnlyPolicy()
     if name == "explore-all":

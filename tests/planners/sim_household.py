@@ -30,7 +30,7 @@ HOUSE: dict[str, Any] = {
         "doors": [{"rooms": ["kitchen", "living_room"], "at": [5.0, 2.0], "width": 1.0}],
         "furniture": [{"id": "counter", "category": "counter", "room": "kitchen", "at": [1.0, 0.6], "yaw": 0},
                       {"id": "coffee_table", "category": "table", "room": "living_room", "at": [8.0, 2.5]},
-                      {"id": "shelf", "category": "shelf", "room": "living_room", "at": [10.5, 1.5], "yaw": 1.5708}],
+                      {"id": "desk", "category": "desk", "room": "living_room", "at": [9.6, 4.3], "yaw": 3.14159}],
         "objects": [{"id": "mug_1", "category": "mug", "rests_on": "counter"}],
     },
     "robot": {"start": {"at": [2.5, 2.0], "yaw": 0}, "camera": {"width": 320, "height": 240, "hfov_deg": 70},

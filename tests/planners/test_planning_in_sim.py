@@ -1,0 +1,110 @@
+"""Exploration and fetch tasks in a real PyBullet household: rendered frames -> perception -> memory -> planners.
+
+Ground truth is read only by the assertions (through SimHousehold.truly_rests_on).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).parent))
+
+from sim_household import SimHousehold, house  # noqa: E402
+
+from planners.case_memory import CaseMemory  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+MUG_TO_TABLE = [{"at": "d1 09:00", "move": "mug_1", "to": "coffee_table"}]
+MUG_TO_DESK = [{"at": "d1 09:00", "move": "mug_1", "to": "desk"}]
+
+
+@pytest.fixture
+def household_factory():
+    made = []
+
+    def make(timeline):
+        h = SimHousehold.create(house(timeline))
+        made.append(h)
+        h.patrol("d1 07:00")
+        return h
+
+    yield make
+    for h in made:
+        h.close()
+
+
+def test_voi_goes_to_look_when_memory_is_stale_and_finds_the_moved_mug(household_factory):
+    h = household_factory(MUG_TO_TABLE)
+    now = h.advance("d2 20:00")
+    answerer = h.answerer()
+    remembered = answerer.answer("Where is the mug?", now, planner="memory-only")
+    assert remembered.rests_on_category == "counter" and remembered.steps == 0 and remembered.path_length_m == 0
+    assert remembered.confidence < 0.6
+    budget = answerer.config.exploration.budget_m
+    report = answerer.answer("Where is the mug?", now, planner="voi")
+    assert h.truly_rests_on("mug_1") == "coffee_table"
+    assert report.rests_on_category == "table" and abs(report.position[0] - 8.0) < 0.6
+    assert report.steps >= 1 and report.looked_at and 0 < report.path_length_m <= budget
+    assert report.stopped_by in ("certain", "voi") and report.confidence > max(0.8, remembered.confidence + 0.3)
+    assert any(e.startswith("frame:") for e in report.evidence)
+    assert [r.step for r in report.exploration] == list(range(1, report.steps + 1))
+
+
+def test_fresh_memory_is_answered_without_moving(household_factory):
+    h = household_factory([])
+    now = h.advance("d1 07:30")
+    report = h.answerer().answer("Where is the mug?", now, planner="voi")
+    assert report.rests_on_category == "counter"
+    assert report.stopped_by == "certain" and report.steps == 0 and report.path_length_m == 0.0
+
+
+def test_explore_all_visits_every_candidate(household_factory):
+    h = household_factory(MUG_TO_TABLE)
+    now = h.advance("d2 20:00")
+    report = h.answerer().answer("Where is the mug?", now, planner="explore-all")
+    assert report.stopped_by == "explore-all"
+    assert set(report.looked_at) >= {o.id for o in h.memory.receptacles()}
+    assert report.rests_on_category == "table"
+
+
+def test_fetch_from_the_remembered_place(household_factory):
+    h = household_factory([])
+    now = h.advance("d1 08:00")
+    report = h.task_planner().execute("bring the mug to the coffee table", now)
+    assert report.success, report.to_dict()
+    assert h.truly_rests_on("mug_1") == "coffee_table"
+    skills = [s.skill for s in report.trace]
+    assert "pick" in skills and "place" in skills
+    assert not any("search" in s.detail for s in report.trace), "fresh memory: no search"
+    picks = [s for s in report.trace if s.skill == "pick"]
+    assert picks[-1].status == "succeeded"
+    # the arm's approach is real physics and planning: one retry at the same place is allowed
+    assert report.replans <= 1 and len(picks) <= 2
+    assert report.trace[0].skill == "navigate_to" and report.trace[0].target == "counter_1"
+
+
+def test_moved_mug_is_searched_for_and_the_repeated_task_takes_fewer_steps(household_factory, tmp_path):
+    cases_file = tmp_path / "memory.cases.sqlite"
+    reports = []
+    for _ in range(2):
+        h = household_factory(MUG_TO_DESK)
+        now = h.advance("d2 20:00")
+        with CaseMemory(cases_file) as cases:
+            reports.append(h.task_planner(cases).execute("bring the mug to the coffee table", now))
+        assert reports[-1].success, reports[-1].to_dict()
+        assert h.truly_rests_on("mug_1") == "coffee_table"
+    first, second = reports
+    first_looks = [s.target for s in first.trace if s.skill == "look_at" and "search" in s.detail]
+    assert "desk_3" in first_looks and len(first_looks) >= 2, "the stale memory sent it searching"
+    assert second.used_cases == 1
+    assert second.steps < first.steps, (first.to_dict(), second.to_dict())
+    with CaseMemory(cases_file) as cases:
+        stored = cases.cases()
+    assert len(stored) == 2 and all(c.success for c in stored)
+    assert stored[0].found_at is not None and stored[0].found_at.category == "desk"
