@@ -15,6 +15,7 @@ How a question is read:
 
 from __future__ import annotations
 
+import math
 import re
 import time as wallclock
 from collections.abc import Iterable, Mapping
@@ -24,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from memory_stack.errors import BadInputError
 from planners.entity_linking import (
     EntityLink,
     EntityLinker,
@@ -50,6 +52,8 @@ class QuestionParserConfig:
     ontology_path: str | None = None  # None: sim_configs/ontology.yaml of the repository
     delexicalize: bool = True  # compare question forms with the named things replaced by placeholders
 
+
+MAX_QUESTION_CHARS = 1000
 
 _CUES: list[tuple[str, re.Pattern]] = [
     ("count", re.compile(r"\bhow (many|often|frequently)\b|\bnumber of times\b|\bcount (how|the)\b")),
@@ -230,9 +234,17 @@ class QuestionParser:
             self.embedder.embed([f"warm-up question {n}.{i} for the parser?" for i in range(n)])
 
     def parse(self, question: str, now: float) -> TypedQuery:
-        """The typed query of `question` asked at `now` (seconds since d1 00:00)."""
+        """The typed query of `question` asked at `now` (seconds since d1 00:00).
+
+        Questions it cannot read give kind "unknown" with a low confidence; a question that is not
+        text, or a `now` that is not a finite time, raises BadInputError naming which.
+        """
         if not isinstance(question, str):
-            return self._unknown(str(question), "question is not text")
+            raise BadInputError(f"question: expected text, got {type(question).__name__}")
+        if isinstance(now, bool) or not isinstance(now, (int, float)) or not math.isfinite(now):
+            raise BadInputError(f"now: expected seconds since d1 00:00 (a finite number), got {now!r}")
+        if len(question) > MAX_QUESTION_CHARS:
+            return self._unknown(question, f"longer than {MAX_QUESTION_CHARS} characters")
         text = " ".join(question.strip().split())
         if not re.search(r"[A-Za-z]{2,}", text):
             return self._unknown(question, "no words")

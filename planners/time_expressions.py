@@ -164,7 +164,20 @@ class TimeExpressionParser:
     _EARLIER_TODAY = re.compile(r"\bearlier\s+today\b")
 
     def parse(self, text: str, now: float) -> TimeReference | None:
-        """The time reference of `text` (point, interval or both), or None if it has none."""
+        """The time reference of `text` (point, interval or both), or None if it has none.
+
+        Nothing before the origin exists: times are clamped to >= 0 ("the day before yesterday"
+        asked on day 2 is day 1's start), and an interval never ends before it starts.
+        """
+        ref = self._parse(text, now)
+        if ref is None:
+            return None
+        clamp = [None if v is None else max(0.0, v) for v in (ref.time, ref.t0, ref.t1)]
+        if clamp[1] is not None and clamp[2] is not None and clamp[1] > clamp[2]:
+            clamp[1], clamp[2] = clamp[2], clamp[1]
+        return TimeReference(ref.text, clamp[0], clamp[1], clamp[2], ref.span)
+
+    def _parse(self, text: str, now: float) -> TimeReference | None:
         lowered = text.lower()
         anchors = self._anchors(lowered, now)
         if not anchors:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import math
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from memory_stack.errors import BadInputError
 from planners.question_parsing import QuestionParser
 from planners.time_expressions import DAY_S, HOUR_S
 from planners.typed_query import QUERY_KINDS, TypedQuery
@@ -272,3 +277,22 @@ HELD_OUT: list[tuple[str, str, str | None]] = [
 def test_held_out_phrasings(parser, question, kind, target):
     query = parser.parse(question, NOW)
     assert (query.kind, query.target) == (kind, target), query
+
+
+def test_not_text_or_no_time_is_bad_input_naming_the_field(parser):
+    with pytest.raises(BadInputError, match="question: expected text"):
+        parser.parse(None, NOW)
+    with pytest.raises(BadInputError, match="now:"):
+        parser.parse("Where is the mug?", float("nan"))
+    assert parser.parse("where is the mug " * 200, NOW).kind == "unknown"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=80), st.floats(min_value=0.0, max_value=30 * DAY_S))
+def test_any_text_gives_a_valid_typed_query(parser, text, now):
+    query = parser.parse(text, now)
+    assert query.kind in QUERY_KINDS and 0.0 <= query.confidence <= 1.0
+    for value in (query.time, query.t0, query.t1):
+        assert value is None or (math.isfinite(value) and value >= 0.0)
+    if query.kind == "unknown":
+        assert query.confidence <= 0.3
