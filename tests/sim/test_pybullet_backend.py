@@ -233,3 +233,22 @@ def test_look_around_covers_a_full_turn(house):
     assert frames[-1].time > frames[0].time
     seen = set().union(*(f.labels.values() for f in frames))
     assert {"crate", "fridge", "mug"} <= seen
+
+
+def test_perception_reads_the_door_convention_from_rendered_frames(house):
+    from perception.frame_processing import FrameProcessor
+
+    processor = FrameProcessor()
+    house.teleport_base(3.0, 2.35, -math.pi / 2)
+    house.look_at((3.0, 0.5, 0.9))
+    closed = processor.process(house.render())
+    fridge = [o for o in closed.observations if o.category == "fridge"]
+    assert len(fridge) == 1 and fridge[0].state == "closed"
+    assert not any(o.category.endswith("_door") for o in closed.observations)
+    house.scenario.timeline.append(_event({"at": 100, "open": "fridge"}))
+    house.advance_to(200)
+    opened = processor.process(house.render())
+    assert [o.state for o in opened.observations if o.category == "fridge"] == ["open"]
+    apple = [o for o in opened.observations if o.category == "apple"]
+    truth = house.ground_truth().objects["apple_1"].position
+    assert apple and math.dist(apple[0].centroid, truth) < 0.1
