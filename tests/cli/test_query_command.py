@@ -25,19 +25,32 @@ def test_locate_now_and_in_the_past(memstack, memory_db, keys_positions):
     assert keys_then["position"] == pytest.approx(list(keys_before))
 
 
-def test_history_changes_contents_and_count(memstack, memory_db, keys_positions):
+def query_in_process(capsys, db, *args):
+    """The same entry point as the console script, called in this process (one spawn fewer per query)."""
+    from memory_stack.cli import main
+
+    status = main(["query", "--db", str(db), *args, "--json"])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    return json.loads(captured.out)["result"]
+
+
+def test_history_changes_contents_and_count(memory_db, keys_positions, capsys):
     keys_before, keys_after = keys_positions
-    keys_id = query_json(memstack, memory_db, "locate", "keys")[0]["object_id"]
-    history = query_json(memstack, memory_db, "history", keys_id)
+    keys_id = query_in_process(capsys, memory_db, "locate", "keys")[0]["object_id"]
+    history = query_in_process(capsys, memory_db, "history", keys_id)
     assert [round(r["position"][0], 2) for r in history["locations"]] == [keys_before[0], keys_after[0]]
-    changes = query_json(memstack, memory_db, "changes", "living_room", "--since", "d1 00:30", "--until", "d1 02:00")
+    changes = query_in_process(capsys, memory_db, "changes", "living_room",
+                               "--since", "d1 00:30", "--until", "d1 02:00")
     assert [(e["kind"], e["object_id"]) for e in changes] == [("moved", keys_id)]
-    contents = query_json(memstack, memory_db, "contents", "table")
+    contents = query_in_process(capsys, memory_db, "contents", "table")
     assert [o["category"] for o in contents] == ["keys"]
-    assert query_json(memstack, memory_db, "count", "opened", "fridge") == 1
-    assert query_json(memstack, memory_db, "count", "opened", "fridge", "--until", "d1 00:30") == 0
-    first = query_json(memstack, memory_db, "first_seen", "keys")
+    assert query_in_process(capsys, memory_db, "count", "opened", "fridge") == 1
+    assert query_in_process(capsys, memory_db, "count", "opened", "fridge", "--until", "d1 00:30") == 0
+    first = query_in_process(capsys, memory_db, "first_seen", "keys")
     assert first == {"time": 100.0, "time_text": "d1 00:01:40"}
+    last = query_in_process(capsys, memory_db, "last_seen", "keys")
+    assert last["time"] == 3601.0
 
 
 def test_path_over_places(memstack, memory_db):
