@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from memory_stack.errors import BadInputError
-from memory_stack.time_arguments import parse_time_argument
+from memory_stack.time_arguments import format_time_value, parse_time_argument
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +42,10 @@ def run(args: argparse.Namespace) -> int:
 
     memory = MemoryStore.open(db)
     try:
+        latest = memory.now
+        if at is not None and at < latest:
+            raise BadInputError(f"--at: {args.at!r} is before the latest time in {db} ({format_time_value(latest)}); "
+                                "a memory takes sightings in time order")
         summary = import_graph_into_memory(imported, memory, time=at)
     finally:
         memory.close()

@@ -74,3 +74,17 @@ def test_import_of_a_bad_file_is_exit_2_and_keeps_the_memory(memstack, new_memor
     result = memstack("import", "--format", "dsg", tmp_path / "missing.json", "--db", fresh)
     assert result.returncode == 2 and "missing.json" in result.stderr
     assert not fresh.exists()
+
+
+def test_import_earlier_than_the_memory_is_exit_2_naming_at(new_memory_file, tmp_path, capsys):
+    from memory_stack.cli import main
+
+    db = new_memory_file(tmp_path / "memory.db")
+    scene = tmp_path / "scene.json"
+    assert main(["export", "--db", str(db), "--format", "dsg", str(scene)]) == 0
+    capsys.readouterr()
+    assert main(["import", "--format", "dsg", str(scene), "--db", str(db), "--at", "d1 00:00"]) == 2
+    assert capsys.readouterr().err.startswith("memstack import: --at: 'd1 00:00' is before the latest time")
+    assert main(["import", "--format", "dsg", str(scene), "--db", str(db), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["created"] == 0 and summary["objects_in_file"] == 6  # associated with what it already holds
