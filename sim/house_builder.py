@@ -223,8 +223,20 @@ def build_object(client: int, spec: ObjectSpec, position: tuple[float, float, fl
 
 def free_spot(furniture: FurnitureBody, radius: float, occupied: list[tuple[float, float, float]],
               rng: np.random.Generator, clearance: float = 0.03) -> tuple[float, float] | None:
-    """A map (x, y) on the furniture's surface at least `radius + r_i + clearance` from each occupied (x, y, r_i)."""
+    """A map (x, y) on the furniture's surface at least `radius + r_i + clearance` from each occupied (x, y, r_i).
+
+    The front half of the surface (nearest where a robot stands, within the arm's reach) is tried first.
+    """
     x0, x1, y0, y1 = furniture.surface
+    front = _free_spot_in(furniture, (x0, x1, (y0 + y1) / 2, y1), radius, occupied, rng, clearance)
+    return front if front is not None else _free_spot_in(furniture, (x0, x1, y0, y1), radius, occupied, rng,
+                                                           clearance)
+
+
+def _free_spot_in(furniture: FurnitureBody, region: tuple[float, float, float, float], radius: float,
+                  occupied: list[tuple[float, float, float]], rng: np.random.Generator,
+                  clearance: float) -> tuple[float, float] | None:
+    x0, x1, y0, y1 = region
     x0, x1 = x0 + radius * 0.5, x1 - radius * 0.5
     y0, y1 = y0 + radius * 0.5, y1 - radius * 0.5
     if x1 < x0:
