@@ -490,8 +490,9 @@ class PyBulletManipulator:
         """Bring a held object close in front of the arm's base, high, keeping the hand's orientation."""
         base, orn = self.arm_base_pose()
         heading = _yaw_of(orn)
+        lifted = float(self.ee_position()[2] - base[2])  # never lower what was just lifted
         for forward, up in ((0.35, 0.55), (0.45, 0.45), (0.3, 0.7)):
-            target = base + np.array([forward * math.cos(heading), forward * math.sin(heading), up])
+            target = base + np.array([forward * math.cos(heading), forward * math.sin(heading), max(up, lifted)])
             if self.can_reach(target, orientation):
                 return self.transit_to(target, orientation)[1]
         return 0.0
@@ -672,14 +673,18 @@ class PyBulletManipulator:
         return float(p.getJointState(body, joint, physicsClientId=self.client)[0])
 
     def door_geometry(self, body: int, joint: int) -> tuple[np.ndarray, float, float, float]:
-        """(hinge xy, door width, handle height, heading of the closed door from the hinge) in the map."""
+        """(hinge xy, door width, handle height, heading of the closed door from the hinge) in the map.
+
+        The door's direction is read from where its panel is (its AABB centre relative to the hinge),
+        so it does not matter which link axis the panel was modelled along.
+        """
         state = p.getLinkState(body, joint, computeForwardKinematics=True, physicsClientId=self.client)
         hinge = np.array(state[4])
-        x_axis = np.array(p.getMatrixFromQuaternion(state[5])).reshape(3, 3)[:, 0]
-        heading = math.atan2(x_axis[1], x_axis[0]) - self.door_angle(body, joint)
         lo, hi = (np.array(v) for v in p.getAABB(body, joint, physicsClientId=self.client))
-        width = max(float(np.linalg.norm((hi - lo)[:2])), 0.1)
-        return hinge[:2], min(width, 1.5), float(hinge[2]), heading
+        offset = (lo + hi)[:2] / 2.0 - hinge[:2]
+        width = float(np.clip(2.0 * np.linalg.norm(offset), 0.1, 1.5))
+        heading = math.atan2(offset[1], offset[0]) - self.door_angle(body, joint)
+        return hinge[:2], width, float((lo[2] + hi[2]) / 2.0), heading
 
     def door_limits(self, body: int, joint: int) -> tuple[float, float]:
         """(closed angle, open angle) of a door joint: closed is 0 (clipped into the limits), open the far limit."""
@@ -706,18 +711,25 @@ class PyBulletManipulator:
             return ManipulationOutcome(True, REASON_OK, 0.0, body)
         hinge, width, hinge_z, heading = self.door_geometry(body, joint)
         angle = heading + self.door_angle(body, joint)
-        handle = np.array([hinge[0] + 0.9 * width * math.cos(angle), hinge[1] + 0.9 * width * math.sin(angle),
-                           hinge_z])
         base, _ = self.arm_base_pose()
-        approach = math.atan2(handle[1] - base[1], handle[0] - base[0])
-        u = np.array([math.cos(approach), math.sin(approach), 0.0])
         elapsed = 0.0
         reached = False
-        for height in (handle[2], base[2] + 0.55, base[2] + 0.35):
-            reach = np.array([handle[0], handle[1], height]) - 0.06 * u
-            if self.can_reach(reach, side_orientation(approach)):
-                reached, t = self.transit_to(reach, side_orientation(approach))
-                elapsed += t
+        # the handle is at the free edge; pushing a door shut works anywhere along its face
+        for along in ((0.9,) if open_door else (0.9, 0.65, 0.4)):
+            closed_angle, open_angle = self.door_limits(body, joint)
+            side = 1.0 if open_angle >= closed_angle else -1.0
+            normal = np.array([math.cos(angle + side * math.pi / 2), math.sin(angle + side * math.pi / 2), 0.0])
+            handle = np.array([hinge[0] + along * width * math.cos(angle), hinge[1] + along * width * math.sin(angle),
+                               hinge_z]) + 0.04 * normal  # just in front of the door's face
+            approach = math.atan2(handle[1] - base[1], handle[0] - base[0])
+            u = np.array([math.cos(approach), math.sin(approach), 0.0])
+            for height in (handle[2], base[2] + 0.55, base[2] + 0.35):
+                reach = np.array([handle[0], handle[1], height]) - 0.06 * u
+                if self.can_reach(reach, side_orientation(approach), ignore=(body,)):
+                    reached, t = self.transit_to(reach, side_orientation(approach))
+                    elapsed += t
+                    break
+            if reached:
                 break
         if not reached:
             elapsed += self.move_home()

@@ -86,6 +86,7 @@ class SimRobotSkills(RobotSkills):
         """
         grid = self.backend.occupancy_grid()
         bx, by, _ = self.robot.base_pose()
+        room = self._room_at(target[0], target[1])
         poses = []
         for radius in self.config.standoff_radii_m:
             ring = []
@@ -94,10 +95,16 @@ class SimRobotSkills(RobotSkills):
                 # the arm is mounted ahead of the base centre: stand so the ARM is `radius` away
                 x = target[0] + (radius + ARM_MOUNT_X) * math.cos(angle)
                 y = target[1] + (radius + ARM_MOUNT_X) * math.sin(angle)
-                if grid.is_free_xy(x, y) and not (keep_out and keep_out(x, y)):
+                # same room as the target: never reach through a wall
+                same_room = room is None or self._room_at(x, y) == room
+                if grid.is_free_xy(x, y) and same_room and not (keep_out and keep_out(x, y)):
                     ring.append((math.hypot(x - bx, y - by), (x, y, angle + math.pi)))
             poses.extend(pose for _, pose in sorted(ring))
         return poses
+
+    def _room_at(self, x: float, y: float) -> str | None:
+        """The room of the prior floor plan (given to the robot) that holds (x, y)."""
+        return self.backend.scenario.room_at(x, y)
 
     def approach(self, target: Point3, frames: list[SensorFrame], keep_out=None) -> SkillResult:
         """Drive to a standoff pose facing `target` (only turn to face it when it is already within reach)."""
@@ -197,8 +204,13 @@ class SimRobotSkills(RobotSkills):
         handle = (hinge[0] + 0.9 * width * math.cos(heading), hinge[1] + 0.9 * width * math.sin(heading), hinge_z)
         clearance = width + BASE_RADIUS + 0.05
 
+        closed_angle, open_angle = self.manipulator.door_limits(*door)
+        side = 1.0 if open_angle >= closed_angle else -1.0
+        normal = (math.cos(heading + side * math.pi / 2), math.sin(heading + side * math.pi / 2))
+
         def in_swing(x: float, y: float) -> bool:
-            return math.hypot(x - hinge[0], y - hinge[1]) < clearance
+            in_front = (x - hinge[0]) * normal[0] + (y - hinge[1]) * normal[1] > 0.25
+            return math.hypot(x - hinge[0], y - hinge[1]) < clearance or not in_front
 
         approach = self.approach(handle, frames, keep_out=in_swing)
         if not approach.success:

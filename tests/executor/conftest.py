@@ -26,7 +26,8 @@ class WorkshopScene:
     cupboard: int
     objects: dict[str, int] = field(default_factory=dict)
 
-    def add_object(self, category: str, x: float, y: float, yaw: float = 0.0, on: int | None = None) -> int:
+    def add_object(self, category: str, x: float, y: float, yaw: float = 0.0, on: int | None = None,
+                   settle: bool = True) -> int:
         shape = object_shape(category)
         table = self.table_a if on is None else on
         top = p.getAABB(table, -1, physicsClientId=self.client)[1][2]
@@ -43,7 +44,7 @@ class WorkshopScene:
                                  p.getQuaternionFromEuler([0, 0, yaw]), physicsClientId=self.client)
         p.changeDynamics(body, -1, lateralFriction=1.0, rollingFriction=0.001, spinningFriction=0.001,
                          physicsClientId=self.client)
-        for _ in range(60):
+        for _ in range(60 if settle else 0):
             p.stepSimulation(physicsClientId=self.client)
         self.objects[category] = body
         return body
@@ -82,7 +83,7 @@ def build_workshop() -> WorkshopScene:
     table_a = _static_box(client, [0.75, 0.0, 0.35], [0.3, 0.4, 0.35])
     table_b = _static_box(client, [0.0, 0.75, 0.30], [0.3, 0.25, 0.30])
     cupboard = _cupboard(client, 0.05, -0.85)
-    p.resetBasePositionAndOrientation(cupboard, [0.05, -0.85, 0.4], p.getQuaternionFromEuler([0, 0, math.pi / 2]),
+    p.resetBasePositionAndOrientation(cupboard, [0.05, -0.85, 0.4], p.getQuaternionFromEuler([0, 0, -math.pi / 2]),
                                       physicsClientId=client)
     return WorkshopScene(client, panda, base, table_a, table_b, cupboard)
 
@@ -94,3 +95,20 @@ def workshop():
         yield scene
     finally:
         p.disconnect(scene.client)
+
+
+@pytest.fixture
+def workshop_factory():
+    """Build fresh workshop scenes on demand; all are disconnected at the end."""
+    scenes = []
+
+    def make() -> WorkshopScene:
+        scenes.append(build_workshop())
+        return scenes[-1]
+
+    try:
+        yield make
+    finally:
+        for scene in scenes:
+            if p.isConnected(scene.client):
+                p.disconnect(scene.client)

@@ -1,0 +1,133 @@
+"""SimRobotSkills on the real PyBulletBackend and the default scenario; ground truth is read only to check."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pybullet as p
+import pytest
+
+from executor.sim_backend import SimRobotSkills
+from executor.skills import REASON_OBJECT_NOT_FOUND, RobotSkills, SkillResult
+from sim.pybullet_backend import PyBulletBackend
+
+SCENARIO = Path(__file__).resolve().parents[2] / "sim_configs" / "apartment_two_days.yaml"
+
+
+@pytest.fixture
+def world():
+    backend = PyBulletBackend(str(SCENARIO))
+    skills = SimRobotSkills(backend)
+    try:
+        yield backend, skills
+    finally:
+        skills.shutdown()
+        backend.close()
+
+
+def top_of(backend, furniture_id: str) -> tuple[float, float, float]:
+    f = backend.furniture[furniture_id]
+    return (f.spec.at[0], f.spec.at[1], f.height)
+
+
+def test_is_a_robot_skills_backend(world):
+    _, skills = world
+    assert isinstance(skills, RobotSkills)
+
+
+def test_navigate_to_a_free_place_drives_there_and_looks(world):
+    backend, skills = world
+    t0 = backend.now
+    result = skills.navigate_to(3.0, 3.0)
+    assert isinstance(result, SkillResult) and result.success, result.reason
+    pose = skills.robot_pose()
+    assert math.hypot(pose.x - 3.0, pose.y - 3.0) < 0.25
+    assert result.path_length_m > 0.5 and result.duration_s > 0 and backend.now > t0
+    assert len(result.frames) == 1 and result.frames[0].rgb.shape == (240, 320, 3)
+
+
+def test_navigate_outside_the_house_fails_and_stays(world):
+    backend, skills = world
+    before = skills.robot_pose()
+    result = skills.navigate_to(40.0, 40.0)
+    assert not result.success and result.reason.startswith("unreachable")
+    after = skills.robot_pose()
+    assert (after.x, after.y) == (before.x, before.y)
+
+
+def test_navigate_into_furniture_stops_in_front_of_it(world):
+    backend, skills = world
+    counter = top_of(backend, "counter")
+    result = skills.navigate_to(counter[0], counter[1])
+    assert result.success, result.reason
+    pose = skills.robot_pose()
+    assert 0.4 < math.hypot(pose.x - counter[0], pose.y - counter[1]) < 1.6
+
+
+def test_look_around_and_look_at_return_frames(world):
+    backend, skills = world
+    around = skills.look_around()
+    assert around.success and len(around.frames) == 8
+    assert len({f.frame_id for f in around.frames}) == 8
+    at = skills.look_at(top_of(backend, "counter"))
+    assert at.success and len(at.frames) == 1
+    assert any(label == "counter" for label in at.frames[0].labels.values())
+
+
+def test_fetch_the_mug_from_the_counter_to_the_coffee_table(world):
+    backend, skills = world
+    mug = backend.ground_truth().objects["mug_1"]
+    assert mug.rests_on == "counter"
+    picked = skills.pick("mug", mug.position)
+    assert picked.success, picked.reason
+    assert picked.frames, "frames seen while acting go to perception"
+    assert backend.ground_truth().objects["mug_1"].rests_on == "robot"
+    placed = skills.place(top_of(backend, "coffee_table"))
+    assert placed.success, placed.reason
+    truth = backend.ground_truth().objects["mug_1"]
+    assert truth.rests_on == "coffee_table", truth
+    assert placed.path_length_m > 3.0 and placed.duration_s > 0
+
+
+def test_held_object_travels_with_the_robot(world):
+    backend, skills = world
+    keys = backend.ground_truth().objects["keys_1"]
+    assert skills.pick("keys", keys.position).success
+    body = skills.manipulator.held_body
+    assert skills.navigate_to(3.0, 2.0).success
+    hand = p.getLinkState(backend.robot.arm_id, skills.manipulator.arm.hand_link, physicsClientId=backend.client_id)[4]
+    held = p.getBasePositionAndOrientation(body, physicsClientId=backend.client_id)[0]
+    assert np.linalg.norm(np.subtract(hand, held)) < 0.2
+    assert math.hypot(held[0] - 3.0, held[1] - 2.0) < 1.0
+
+
+def test_pick_of_an_object_that_was_taken_away_is_reported(world):
+    backend, skills = world
+    remembered = backend.ground_truth().objects["keys_1"].position
+    backend.advance_to(backend.scenario.timeline[4].time)  # d2 08:00: someone removes the keys
+    assert "keys_1" not in backend.ground_truth().objects
+    result = skills.pick("keys", remembered)
+    assert not result.success and result.reason == REASON_OBJECT_NOT_FOUND
+
+
+def test_pick_of_the_wrong_category_at_a_place_is_reported(world):
+    backend, skills = world
+    keys = backend.ground_truth().objects["keys_1"].position
+    result = skills.pick("bottle", keys)
+    assert not result.success and result.reason == REASON_OBJECT_NOT_FOUND
+    assert backend.ground_truth().objects["keys_1"].rests_on == "coffee_table"
+
+
+def test_open_and_close_the_fridge_move_its_door(world):
+    backend, skills = world
+    fridge = backend.furniture["fridge"].spec.at
+    assert backend.ground_truth().furniture["fridge"].is_open is False
+    opened = skills.open((fridge[0], fridge[1], 0.9))
+    assert opened.success, opened.reason
+    truth = backend.ground_truth().furniture["fridge"]
+    assert truth.is_open and truth.door_angle > 1.0
+    closed = skills.close((fridge[0], fridge[1], 0.9))
+    assert closed.success, closed.reason
+    assert backend.ground_truth().furniture["fridge"].is_open is False
