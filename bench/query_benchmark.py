@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from memory_stack.errors import BadInputError
 from scene_graph.store import MemoryStore
 from scene_graph.synthetic_frames import look_at
 from scene_graph.types import CameraIntrinsics, Door, FloorPlan, Frame, Observation, Pose, Room
@@ -171,19 +172,41 @@ class SyntheticBuilding:
                      [obs[k] for k in order], self.depth, 2.0)
 
 
-def _percentiles(samples_ms: list[float]) -> dict[str, float]:
+def _percentiles(samples_ms: list[float], cpu_ms: list[float] | None = None) -> dict[str, float]:
+    """p50/p99 of wall-clock latency (the contract's keys) plus the same of process CPU time.
+
+    On a shared machine wall-clock includes waiting for a core; CPU time shows the query's own cost.
+    """
     a = np.asarray(samples_ms)
-    return {"p50_ms": round(float(np.percentile(a, 50)), 4), "p99_ms": round(float(np.percentile(a, 99)), 4),
-            "n": len(samples_ms)}
+    out = {"p50_ms": round(float(np.percentile(a, 50)), 4), "p99_ms": round(float(np.percentile(a, 99)), 4),
+           "n": len(samples_ms)}
+    if cpu_ms is not None:
+        c = np.asarray(cpu_ms)
+        out["cpu_p50_ms"] = round(float(np.percentile(c, 50)), 4)
+        out["cpu_p99_ms"] = round(float(np.percentile(c, 99)), 4)
+    return out
 
 
-def _timed(fn, args_list) -> list[float]:
-    out = []
+class Timings(list):
+    """Wall-clock samples (ms) with the matching process-CPU samples in `.cpu`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cpu: list[float] = []
+
+
+def _timed(fn, args_list) -> Timings:
+    out = Timings()
     for args in args_list:
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         fn(*args)
         out.append((time.perf_counter() - t0) * 1000.0)
+        out.cpu.append((time.process_time() - c0) * 1000.0)
     return out
+
+
+def _stats(samples: Timings) -> dict[str, float]:
+    return _percentiles(samples, samples.cpu)
 
 
 def _file_bytes(path: Path) -> int:
@@ -240,18 +263,15 @@ def run(args: argparse.Namespace) -> int:
     days = int(getattr(args, "days", 3))
     min_obs = int(getattr(args, "observations", 0) or 0)
     if n_objects < 1 or days < 1:
-        from memory_stack.errors import BadInputError
-
         raise BadInputError("bench query: --objects and --days must be >= 1")
     world = SyntheticBuilding(n_objects)
     per_patrol = n_objects + len(world.receptacles)
-    patrols = max(3, math.ceil(min_obs / (per_patrol * days))) if min_obs else 3
+    patrols = max(3, math.ceil(min_obs / (per_patrol * (days + 1)))) if min_obs else 3  # +1: the quiet day
     tmp = None
     if getattr(args, "db", None):
         db = Path(args.db)
-        for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
-            if p.exists():
-                p.unlink()
+        if db.exists() and db.stat().st_size > 0:
+            raise BadInputError(f"{db}: already exists; bench query builds a new store, give a new --db path")
     else:
         tmp = tempfile.TemporaryDirectory(prefix="memstack_bench_query_")
         db = Path(tmp.name) / "memory.db"
@@ -280,6 +300,7 @@ def _run(world: SyntheticBuilding, db: Path, n_objects: int, days: int, patrols:
                          removals_per_day=max(1, n_objects // 1000), toggles_per_patrol=max(1, n_objects // 500))
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db_bytes = _file_bytes(db)
+    observations_built = world.observations
 
     # a day without changes: patrols only
     before = db_bytes
@@ -294,24 +315,24 @@ def _run(world: SyntheticBuilding, db: Path, n_objects: int, days: int, patrols:
     cats = sorted({store.tracks[i].category for i in ids})
     n = 2000
     queries: dict[str, dict | None] = {}
-    queries["locate"] = _percentiles(_timed(store.locate, [(rng.choice(ids),) for _ in range(n)]))
-    queries["locate_category"] = _percentiles(_timed(store.locate, [(rng.choice(cats),) for _ in range(200)]))
-    queries["history"] = _percentiles(_timed(store.history, [(rng.choice(ids),) for _ in range(n)]))
-    queries["contents"] = _percentiles(_timed(store.contents, [(rng.choice(recs),) for _ in range(n)]))
-    queries["contents_past"] = _percentiles(_timed(store.contents, [(rng.choice(recs), rng.uniform(0, now))
+    queries["locate"] = _stats(_timed(store.locate, [(rng.choice(ids),) for _ in range(n)]))
+    queries["locate_category"] = _stats(_timed(store.locate, [(rng.choice(cats),) for _ in range(200)]))
+    queries["history"] = _stats(_timed(store.history, [(rng.choice(ids),) for _ in range(n)]))
+    queries["contents"] = _stats(_timed(store.contents, [(rng.choice(recs),) for _ in range(n)]))
+    queries["contents_past"] = _stats(_timed(store.contents, [(rng.choice(recs), rng.uniform(0, now))
                                                                     for _ in range(50)]))
     day_pairs = []
     for _ in range(500):
         t0 = rng.uniform(0, now - 86400.0) if now > 86400.0 else 0.0
         day_pairs.append((rng.choice(rooms), t0, t0 + 86400.0))
-    queries["changes"] = _percentiles(_timed(store.changes, day_pairs))
+    queries["changes"] = _stats(_timed(store.changes, day_pairs))
     store.snapshot(rng.uniform(0, now))  # builds the temporal index once (rebuilt lazily after changes)
-    queries["snapshot"] = _percentiles(_timed(store.snapshot, [(rng.uniform(0, now),) for _ in range(100)]))
-    queries["count"] = _percentiles(_timed(store.count, [("moved", rng.choice(cats)) for _ in range(500)]))
+    queries["snapshot"] = _stats(_timed(store.snapshot, [(rng.uniform(0, now),) for _ in range(100)]))
+    queries["count"] = _stats(_timed(store.count, [("moved", rng.choice(cats)) for _ in range(500)]))
     try:
         for phrase in SEARCH_PHRASES:
             store.search(phrase, 5)  # the model loads and each phrase is embedded once (cached after)
-        queries["search"] = _percentiles(_timed(store.search, [(rng.choice(SEARCH_PHRASES), 5) for _ in range(300)]))
+        queries["search"] = _stats(_timed(store.search, [(rng.choice(SEARCH_PHRASES), 5) for _ in range(300)]))
     except Exception as exc:  # the model is another package's; report instead of failing the benchmark
         queries["search"] = None
         _progress(f"search not measured: {exc}")
@@ -324,6 +345,7 @@ def _run(world: SyntheticBuilding, db: Path, n_objects: int, days: int, patrols:
     reopened.close()
     result = {
         "objects": n_objects, "observations": world.observations, "days": days, "db_bytes": db_bytes,
+        "observations_in_days": observations_built, "quiet_day_observations": world.observations - observations_built,
         "queries": queries,
         "ros_service": None,
         "ros_service_note": "measured by the memory_node benchmark (QueryMemory service round trip)",
@@ -333,8 +355,11 @@ def _run(world: SyntheticBuilding, db: Path, n_objects: int, days: int, patrols:
         "ingest": {"frames": build["frames"], "ms_per_frame": build["ingest"], "fps_mean": build["fps_mean"]},
         "targets_ms_p99": TARGETS,
         "cpu_count": os.cpu_count(),
+        "load_average": list(os.getloadavg()),
     }
     result["targets_met"] = {k: (queries.get(k) is not None and queries[k]["p99_ms"] <= v) for k, v in TARGETS.items()}
+    result["targets_met_cpu"] = {k: (queries.get(k) is not None and queries[k]["cpu_p99_ms"] <= v)
+                                 for k, v in TARGETS.items()}
     result["targets_met"]["db_bytes"] = db_bytes <= 100e6
     result["targets_met"]["no_change_day"] = no_change_day_bytes < 1e6
     result["targets_met"]["reopen"] = reopen_s <= 10.0

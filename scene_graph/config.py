@@ -19,14 +19,15 @@ class MemoryConfig:
     min_detection_confidence: float = 0.2
     match_gate_m: float = 0.75  # an observation farther than this from an object is not that object
     receptacle_match_gate_m: float = 1.2
-    label_noise_gate_m: float = 0.25  # a different label is accepted only this close (label noise)
+    label_noise_gate_m: float = 0.15  # a differently-labelled detection this close may be label noise...
+    label_conflicts_tolerated: int = 2  # ...for this many frames in a row; then it is another object
     move_threshold_m: float = 0.25  # a matched sighting this far from the remembered place is a move
     refit_distance_m: float = 0.08  # a sighting this far off pulls the position fast (not averaged away)
     min_state_confidence: float = 0.0  # state evidence (open/closed) below this is ignored
     # existence
     confirm_sightings: int = 2  # sightings before a tentative object becomes permanent
     tentative_expiry_s: float = 86400.0  # unconfirmed objects not seen again for this long are dropped
-    miss_evidence_to_close: float = 2.5  # accumulated misses that close a presence interval
+    miss_evidence_to_close: float = 2.0  # accumulated misses (unoccluded, in view) that close an interval
     miss_weight_without_depth: float = 0.5
     occlusion_margin_m: float = 0.3
     image_edge_margin: float = 0.05  # fraction of width/height ignored at the image border

@@ -20,7 +20,7 @@ class TrackedObject:
     __slots__ = ("id", "idx", "category", "is_receptacle", "status", "position", "bbox_min", "bbox_max", "room",
                  "rests_on", "state", "sightings", "first_seen", "last_seen", "misses", "first_miss", "votes",
                  "embedding", "intervals", "interval_rows", "locations", "states", "events", "created_frame",
-                 "last_frame")
+                 "last_frame", "conflicts")
 
     def __init__(self, id: str, category: str, is_receptacle: bool, position: np.ndarray, bbox_min: np.ndarray,
                  bbox_max: np.ndarray, time: float, frame_id: int) -> None:
@@ -49,6 +49,7 @@ class TrackedObject:
         self.events: list[MemoryEvent] = []
         self.created_frame = frame_id
         self.last_frame = frame_id
+        self.conflicts = 0  # consecutive frames in which a differently-labelled detection sat on it
 
     @property
     def confidence(self) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import gc
 import math
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
@@ -134,19 +135,40 @@ def snapshot(store: MemoryStore, t: float | None) -> WorldSnapshot:
     index = temporal_index(store)
     present, loc_idx, st_idx, iv_idx = index.at(t)
     rows = np.flatnonzero(present)
-    loc_ref, st_ref, iv_last = index.loc_ref, index.st_ref, index.iv_last
-    st_list = st_idx.tolist()
-    iv_last_list = iv_last[iv_idx[rows]].tolist() if len(rows) else []
-    out = []
-    objs = index.objects
-    for n, i in enumerate(rows.tolist()):
-        o = objs[i]
-        loc = loc_ref[loc_idx[i]]
-        s = st_list[i]
-        out.append(SceneObject(o.id, o.category, loc.position, _shift(o, loc, "min"), _shift(o, loc, "max"),
-                               loc.room, loc.rests_on, loc.rests_on_category, st_ref[s] if s >= 0 else None,
-                               o.confidence, o.first_seen, min(iv_last_list[n], t), True, o.is_receptacle))
-    return WorldSnapshot(t, out)
+    return WorldSnapshot(t, _materialise(index, rows, loc_idx[rows], st_idx[rows], iv_idx[rows], t))
+
+
+def _materialise(index: TemporalIndex, rows: np.ndarray, locs: np.ndarray, sts: np.ndarray, ivs: np.ndarray,
+                 t: float) -> list[SceneObject]:
+    loc_ref, st_ref, bmin, bmax = index.loc_ref, index.st_ref, index.loc_bmin, index.loc_bmax
+    ids, cats, conf, first, rec = index.ids, index.categories, index.confidence, index.first_seen, index.is_receptacle
+    last = np.minimum(index.iv_last[ivs], t).tolist() if len(rows) else []
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # thousands of small allocations: no point scanning them mid-way
+    try:
+        out = []
+        for i, k, s, ls in zip(rows.tolist(), locs.tolist(), sts.tolist(), last):
+            loc = loc_ref[k]
+            out.append(SceneObject(ids[i], cats[i], loc.position, bmin[k], bmax[k], loc.room, loc.rests_on,
+                                   loc.rests_on_category, st_ref[s] if s >= 0 else None, conf[i], first[i], ls, True,
+                                   rec[i]))
+        return out
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def contents_at(store: MemoryStore, receptacle_ids: set[str], t: float) -> list[SceneObject]:
+    """Objects on/in the given receptacles at a past time t (only objects ever placed there are examined)."""
+    index = temporal_index(store)
+    rows = sorted(set().union(*(index.by_receptacle.get(r, set()) for r in receptacle_ids))) if receptacle_ids else []
+    if not rows:
+        return []
+    rows = np.asarray(rows, dtype=np.int64)
+    present, loc_idx, st_idx, iv_idx = index.at_rows(rows, t)
+    keep = present & np.array([index.loc_ref[k].rests_on in receptacle_ids if k >= 0 else False
+                               for k in loc_idx.tolist()], dtype=bool)
+    return _materialise(index, rows[keep], loc_idx[keep], st_idx[keep], iv_idx[keep], t)
 
 
 # ---------------------------------------------------------------------- temporal
@@ -304,7 +326,8 @@ def location_prior(store: MemoryStore, category: str) -> dict[str, float]:
     if key in cache:
         return dict(cache[key])
     counts: Counter[str] = Counter()
-    known = {o.category for o in store.tracks.values() if o.is_receptacle and o.status != TENTATIVE}
+    known = {c for c, members in store.by_category.items()
+             if members and onto.is_receptacle(c) and any(store.tracks[m].status != TENTATIVE for m in members)}
     typical = onto.typical_receptacles(cat)
     for rc in known | set(typical):
         counts[rc] += cfg.location_prior_floor
@@ -360,24 +383,52 @@ def locate(store: MemoryStore, target: str, at: float | None) -> list[LocationBe
         if w - p > 1e-12:
             leftover[so.category] += w - p
     single = known[0].id if len(known) == 1 else None
+    anchor = np.array(known[0].position)
     for cat, mass in leftover.items():
-        alternatives: dict[str, float] = defaultdict(float)
+        # every receptacle of a category shares its prior mass equally: take the best categories' nearest ones
+        options = []
         for rcat, prob in location_prior(store, cat).items():
-            cands = [oid for oid in store.by_category.get(rcat, ())
-                     if store.tracks[oid].is_receptacle and store.tracks[oid].status == PRESENT
-                     and oid not in exclude]
-            for rid in cands:
-                alternatives[rid] += mass * prob / len(cands)
-        for rid, p in sorted(alternatives.items(), key=lambda kv: -kv[1])[:MAX_PRIOR_ALTERNATIVES]:
+            ids, positions = _receptacles_of(store, rcat)
+            if ids:
+                options.append((prob / len(ids), rcat, ids, positions))
+        options.sort(key=lambda o: -o[0])
+        chosen: list[tuple[str, float]] = []
+        for share, _, ids, positions in options:
+            order = np.argsort(((positions[:, :2] - anchor[:2]) ** 2).sum(axis=1))
+            for j in order.tolist():
+                if ids[j] not in exclude:
+                    chosen.append((ids[j], mass * share))
+                    if len(chosen) >= MAX_PRIOR_ALTERNATIVES:
+                        break
+            if len(chosen) >= MAX_PRIOR_ALTERNATIVES:
+                break
+        total_share = sum(o[0] * len(o[2]) for o in options)
+        for rid, p in chosen:
             rec = store.tracks[rid]
             top = (float(rec.position[0]), float(rec.position[1]), float(rec.bbox_max[2]))
-            beliefs.append(LocationBelief(single, cat, top, rec.room, rid, rec.category, p, None, False, "prior"))
+            beliefs.append(LocationBelief(single, cat, top, rec.room, rid, rec.category, p / max(total_share, 1e-12),
+                                          None, False, "prior"))
     total = sum(b.probability for b in beliefs)
     if total > 0:
         for b in beliefs:
             b.probability /= total
     beliefs.sort(key=lambda b: (-b.probability, b.source != "memory"))
     return beliefs
+
+
+def _receptacles_of(store: MemoryStore, category: str) -> tuple[list[str], np.ndarray]:
+    """Present receptacles of a category and their positions (cached until the temporal memory changes)."""
+    key = (store.temporal_version, len(store.event_log))
+    cache = store.__dict__.setdefault("_receptacles_cache", {})
+    if cache.get("key") != key:
+        cache.clear()
+        cache["key"] = key
+    if category not in cache:
+        ids = sorted((oid for oid in store.by_category.get(category, ())
+                      if store.tracks[oid].is_receptacle and store.tracks[oid].status == PRESENT), key=_id_order)
+        positions = np.array([store.tracks[oid].position for oid in ids], dtype=float).reshape(-1, 3)
+        cache[category] = (ids, positions)
+    return cache[category]
 
 
 # ---------------------------------------------------------------------- contents
@@ -406,10 +457,9 @@ def contents(store: MemoryStore, receptacle_or_room: str, at: float | None) -> l
                 if o.status == PRESENT:
                     out.append(o.to_scene_object(_category_of(store, o.rests_on)))
         return out
-    snap = snapshot(store, at).objects
     if room is not None:
-        return [o for o in snap if not o.is_receptacle and o.room == room]
-    return [o for o in snap if o.rests_on in rec_ids]
+        return [o for o in snapshot(store, at).objects if not o.is_receptacle and o.room == room]
+    return contents_at(store, rec_ids, float(at))
 
 
 # ---------------------------------------------------------------------- search
@@ -417,7 +467,8 @@ def search(store: MemoryStore, text: str, k: int) -> list[tuple[SceneObject, flo
     """Objects whose category is closest in meaning to `text` (MiniLM sentence embeddings)."""
     if not isinstance(text, str) or not text.strip():
         raise BadInputError("search: text must be a non-empty string")
-    cats = sorted({o.category for o in store.tracks.values() if o.status in (PRESENT, ABSENT)})
+    cats = sorted(c for c, members in store.by_category.items()
+                  if any(store.tracks[m].status in (PRESENT, ABSENT) for m in members))
     if not cats:
         return []
     vectors = _category_vectors(store, cats)

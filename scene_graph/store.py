@@ -273,16 +273,21 @@ class MemoryStore:
                                          [o.embedding for o in observations],
                                          a.pos[cand], a.bmin[cand], a.bmax[cand], [o.category for o in owners],
                                          a.is_rec[cand], [o.embedding for o in owners],
-                                         onto.compatibility, gate, cfg.label_noise_gate_m)
+                                         onto.compatibility, gate, 0.0)
                 pairs = assign(cost)
             matched_obs = set()
             for i, j in pairs:
                 obj = a.owner[int(cand[j])]
                 matched_obs.add(i)
                 matched_idx.add(obj.idx)
+                obj.conflicts = 0
                 self._update_matched(obj, observations[i], cats[i], frame, result)
             for i in range(n_obs):
                 if i in matched_obs:
+                    continue
+                excused = self._label_conflict(obs_pos[i], bool(obs_rec[i]), cand, matched_idx)
+                if excused is not None:
+                    matched_idx.add(excused.idx)  # probably itself under a wrong label: no evidence either way
                     continue
                 # a new track is tentative; when confirmed it is first matched against missing objects
                 obj = self._create(observations[i], cats[i], bool(obs_rec[i]), obs_pos[i], obs_min[i],
@@ -297,6 +302,30 @@ class MemoryStore:
         self._record_coverage(frame)
         for seen in self.open_episode_objects.values():
             seen.update(result.matched)
+
+    def _label_conflict(self, pos: np.ndarray, is_rec: bool, cand: np.ndarray, taken: set[int]
+                        ) -> TrackedObject | None:
+        """A confirmed object right where a differently-labelled detection is: label noise, for a while.
+
+        The first `label_conflicts_tolerated` such frames in a row count neither as a sighting of a new
+        thing nor as a miss of the old one; after that it is believed to be a different object.
+        """
+        cfg = self.config
+        if cfg.label_noise_gate_m <= 0 or len(cand) == 0:
+            return None
+        a = self.arrays
+        d = np.linalg.norm(a.pos[cand] - pos, axis=1)
+        for k in np.argsort(d).tolist():
+            if d[k] > cfg.label_noise_gate_m:
+                break
+            obj = a.owner[int(cand[k])]
+            if obj is None or obj.idx in taken or obj.status != PRESENT or obj.is_receptacle != is_rec:
+                continue
+            if obj.conflicts >= cfg.label_conflicts_tolerated:
+                return None
+            obj.conflicts += 1
+            return obj
+        return None
 
     def _update_matched(self, obj: TrackedObject, ob: Observation, cat: str, frame: Frame,
                         result: IngestResult) -> None:

@@ -43,28 +43,49 @@ class TemporalIndex:
         self.loc_key, order = _keys(loc_obj, loc_time)
         self.loc_obj = np.asarray(loc_obj, dtype=np.int64)[order]
         self.loc_ref = [loc_ref[i] for i in order]
+        # per-object constants and per-location boxes, pre-extracted for fast snapshot materialisation
+        self.ids = [o.id for o in self.objects]
+        self.categories = [o.category for o in self.objects]
+        self.confidence = [o.confidence for o in self.objects]
+        self.first_seen = [o.first_seen for o in self.objects]
+        self.is_receptacle = [o.is_receptacle for o in self.objects]
+        if self.loc_ref:
+            xyz = np.array([loc.position for loc in self.loc_ref], dtype=float)
+            off_min = np.array([o.bbox_min - o.position for o in self.objects])[self.loc_obj]
+            off_max = np.array([o.bbox_max - o.position for o in self.objects])[self.loc_obj]
+            self.loc_bmin = [tuple(r) for r in (xyz + off_min).tolist()]
+            self.loc_bmax = [tuple(r) for r in (xyz + off_max).tolist()]
+        else:
+            self.loc_bmin, self.loc_bmax = [], []
+        self.by_receptacle: dict[str, set[int]] = {}
+        for loc, i in zip(self.loc_ref, self.loc_obj.tolist()):
+            if loc.rests_on is not None:
+                self.by_receptacle.setdefault(loc.rests_on, set()).add(i)
         self.st_key, order = _keys(st_obj, st_time)
         self.st_obj = np.asarray(st_obj, dtype=np.int64)[order]
         self.st_ref = [st_ref[i] for i in order]
 
-    def _last_before(self, keys: np.ndarray, owners: np.ndarray, t: float) -> np.ndarray:
-        """Per object, the index of its last record with time <= t, or -1."""
-        if self.n == 0 or len(keys) == 0:
-            return np.full(self.n, -1, dtype=np.int64)
-        q = np.arange(self.n, dtype=float) * KEY_SPAN + t
-        idx = np.searchsorted(keys, q, side="right") - 1
+    def _last_before(self, keys: np.ndarray, owners: np.ndarray, rows: np.ndarray, t: float) -> np.ndarray:
+        """Per object row, the index of its last record with time <= t, or -1."""
+        if len(rows) == 0 or len(keys) == 0:
+            return np.full(len(rows), -1, dtype=np.int64)
+        idx = np.searchsorted(keys, rows.astype(float) * KEY_SPAN + t, side="right") - 1
         ok = idx >= 0
-        ok[ok] = owners[idx[ok]] == np.flatnonzero(ok)
+        ok[ok] = owners[idx[ok]] == rows[ok]
         return np.where(ok, idx, -1)
+
+    def at_rows(self, rows: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(present mask, location index, state index, interval index) of the given object rows at time t."""
+        iv = self._last_before(self.iv_key, self.iv_obj, rows, t)
+        present = iv >= 0
+        present[present] = self.iv_end[iv[present]] > t
+        loc = self._last_before(self.loc_key, self.loc_obj, rows, t)
+        st = self._last_before(self.st_key, self.st_obj, rows, t)
+        return present & (loc >= 0), loc, st, iv
 
     def at(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(present mask, location index, state index, interval index) per object at time t."""
-        iv = self._last_before(self.iv_key, self.iv_obj, t)
-        present = iv >= 0
-        present[present] = self.iv_end[iv[present]] > t
-        loc = self._last_before(self.loc_key, self.loc_obj, t)
-        st = self._last_before(self.st_key, self.st_obj, t)
-        return present & (loc >= 0), loc, st, iv
+        return self.at_rows(np.arange(self.n, dtype=np.int64), t)
 
 
 def _keys(owner: list[int], time: list[float]) -> tuple[np.ndarray, np.ndarray]:
