@@ -105,6 +105,7 @@ class PlannerServer(Node):
         self._memory = memory
         self._skills = skills
         self._processor = processor
+        self._owns_skills = False
         self._shared = None
         self._case_memory = None
         self._setup_lock = threading.Lock()
@@ -138,7 +139,8 @@ class PlannerServer(Node):
         if self._skills is None and self.robot == "ros":
             from executor.ros_backend import RosRobotSkills
 
-            self._skills = RosRobotSkills(self)
+            self._skills = RosRobotSkills(node_name=f"{self.get_name()}_skills")
+            self._owns_skills = True
         return self._skills
 
     @property
@@ -280,6 +282,8 @@ class PlannerServer(Node):
         self._task_server.destroy()
         if self._case_memory is not None:
             self._case_memory.close()
+        if self._owns_skills and self._skills is not None:
+            self._skills.shutdown()
         if self._shared is not None:
             self._shared.release(writer=self.has_robot)
             self._shared = None

@@ -80,6 +80,7 @@ class SimExplorer:
     processor: Any
     memory: Any
     standoff_m: float = 1.0
+    views_per_look: int = 2           # frames rendered at the target (the memory confirms on repeat sightings)
     path_length_m: float = 0.0
     frames_ingested: int = 0
     last_skill_results: list[Any] = field(default_factory=list)
@@ -131,7 +132,8 @@ class SimExplorer:
         if action.look_around:
             results.append(self.skills.look_around())
         else:
-            results.append(self.skills.look_at(action.target_position))
+            for _ in range(max(1, self.views_per_look)):
+                results.append(self.skills.look_at(action.target_position))
         self.last_skill_results = results
         sensor_frames = [sf for r in results for sf in (r.frames or [])]
         self.path_length_m += sum(float(r.path_length_m) for r in results)
