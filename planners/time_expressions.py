@@ -18,6 +18,8 @@ Conventions (documented here because they are choices, not facts):
 - "N minutes/hours/days ago", "an hour ago", "half an hour ago", "a few minutes ago" (5 min),
   "a while ago" (1 h): the point now - N * unit.
 - "in the last/past N hours", "during the past day", "recently" (last 2 h): the interval [now - span, now].
+  "this week" / "the past week": the last seven days (today and the six before it) up to now;
+  "last week" / "the previous week": the seven days before those.
 - "since X": [X, now]; "until/before X": [0, X]; "after X": [X, now];
   "between X and Y" / "from X to/until Y": [X, Y] (intervals of X and Y contribute their start / end).
 - Points are clipped to [0, now] only when they came from relative words; absolute "dN HH:MM"
@@ -162,6 +164,7 @@ class TimeExpressionParser:
     _RECENT = re.compile(rf"\b(?:in|during|over|within)\s+the\s+(?:last|past|previous)\s+(?:(?P<n>{_NUM})\s+)?"
                          rf"(?P<unit>{_UNIT})\b|\b(?P<recently>recently|lately)\b")
     _EARLIER_TODAY = re.compile(r"\bearlier\s+today\b")
+    _WEEK = re.compile(r"\b(?P<which>this|last|past|the last|the past|previous|the previous)\s+week\b")
 
     def parse(self, text: str, now: float) -> TimeReference | None:
         """The time reference of `text` (point, interval or both), or None if it has none.
@@ -243,6 +246,13 @@ class TimeExpressionParser:
                 span_s = amount * _unit_seconds(m.group("unit"))
             start = max(0.0, now - span_s)
             add("recent", _Anchor(start, now, (start + now) / 2.0, m.span(), False))
+        for m in self._WEEK.finditer(text):
+            if not free(m.span()):
+                continue
+            end = now if m.group("which") in ("this", "past", "the past", "the last") else today - 6 * DAY_S
+            start = max(0.0, (today - 6 * DAY_S) if end == now else end - 7 * DAY_S)
+            end = max(start, end)
+            add("recent", _Anchor(start, end, (start + end) / 2.0, m.span(), False))
         for m in self._EARLIER_TODAY.finditer(text):
             add("day", _Anchor(today, now, (today + now) / 2.0, m.span(), False))
         for m in self._ABSOLUTE.finditer(text):

@@ -106,3 +106,13 @@ def test_relative_times_never_go_before_the_origin():
 def test_format_time_round_trips_the_scenario_format():
     assert format_time(at(2, 8, 30)) == "d2 08:30"
     assert parse_time_expression(format_time(at(3, 17, 5)), NOW).time == at(3, 17, 5)
+
+
+def test_weeks_are_the_last_seven_days():
+    now = at(7, 15)
+    ref = parse_time_expression("How many times was the fridge opened this week?", now)
+    assert (ref.t0, ref.t1) == (at(1, 0), now)
+    ref = parse_time_expression("How many times was the fridge opened last week?", at(10, 9))
+    assert (ref.t0, ref.t1) == (0.0, at(4, 0))  # clamped to the origin
+    ref = parse_time_expression("last week", at(20, 9))
+    assert (ref.t0, ref.t1) == (at(7, 0), at(14, 0))
