@@ -202,3 +202,19 @@ def test_make_policy_names_and_bad_name():
     assert make_policy("fixed-budget").name == "fixed-budget"
     with pytest.raises(BadInputError, match="planner 'greedy'"):
         make_policy("greedy")
+
+
+def test_planner_config_is_typed_and_rejects_unknown_keys():
+    from memory_stack.typed_config import ConfigError, build_dataclass
+    from planners.question_answering import QAConfig
+    from planners.task_planning import TaskConfig
+
+    config = build_dataclass(QAConfig, {"exploration": {"cost_weight": 0.05, "budget_m": 12}}, source="qa.yaml")
+    assert config.exploration.cost_weight == 0.05 and config.exploration.budget_m == 12.0
+    assert make_policy("voi", config.exploration).budget_m == 12.0
+    with pytest.raises(ConfigError, match="qa.yaml: exploration.cost_wieght: unknown key"):
+        build_dataclass(QAConfig, {"exploration": {"cost_wieght": 0.05}}, source="qa.yaml")
+    with pytest.raises(ConfigError, match="max_replans"):
+        build_dataclass(TaskConfig, {"max_replans": "many"}, source="task.yaml")
+    with pytest.raises(ValueError, match="cost_weight"):
+        ValueOfInformationStopper(cost_weight=-1.0)
