@@ -1,0 +1,208 @@
+"""sim_node: the PyBullet world as a ROS 2 node, in process and driven from another process."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIO = ROOT / "sim_configs" / "apartment_two_days.yaml"
+
+# The client side of the cross-process test: RosRobotSkills in its own process, reporting JSON.
+DRIVER = r"""
+import json, math, sys, time
+from executor.ros_backend import RosRobotSkills
+from geometry_msgs.msg import Twist
+
+mug = tuple(float(v) for v in sys.argv[1].split(","))
+table = tuple(float(v) for v in sys.argv[2].split(","))
+out = {}
+skills = RosRobotSkills()
+try:
+    out["ready"] = skills.wait_for_robot(30.0)
+    start = skills.robot_pose()
+    out["start"] = [start.x, start.y]
+    nav = skills.navigate_to(3.0, 2.5, 0.0)
+    pose = skills.robot_pose()
+    out["navigate"] = {"success": nav.success, "reason": nav.reason, "path": nav.path_length_m,
+                       "pose": [pose.x, pose.y, pose.yaw], "frames": len(nav.frames)}
+    twist = Twist()
+    twist.linear.x = 5.0  # above the speed limit: the driver clips it
+    t_end = time.monotonic() + 1.0
+    while time.monotonic() < t_end:
+        skills.cmd_vel_pub.publish(twist)
+        time.sleep(0.05)
+    skills.cmd_vel_pub.publish(Twist())
+    time.sleep(0.3)
+    moved = skills.robot_pose()
+    out["cmd_vel"] = [moved.x, moved.y]
+    look = skills.look_around()
+    out["look"] = {"success": look.success, "frames": len(look.frames),
+                   "shape": list(look.frames[0].rgb.shape) if look.frames else None,
+                   "depth_finite": bool(look.frames and float((look.frames[0].depth > 0).mean()) > 0.5),
+                   "labels": sorted({l for f in look.frames for l in f.labels.values()}),
+                   "stamps": [f.time for f in look.frames]}
+    target = {"panda_joint1": 0.4, "panda_joint2": -0.6, "panda_joint4": -2.1, "panda_joint6": 1.8}
+    out["trajectory"] = {"reached": skills.send_trajectory([target]), "joints": skills.joint_positions()}
+    pick = skills.pick("mug", mug)
+    out["pick"] = {"success": pick.success, "reason": pick.reason, "finger_width": skills.finger_width()}
+    if pick.success:
+        place = skills.place(table)
+        out["place"] = {"success": place.success, "reason": place.reason, "finger_width": skills.finger_width()}
+finally:
+    skills.shutdown()
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture
+def rclpy_context(ros_domain):
+    import rclpy
+
+    rclpy.init()
+    try:
+        yield rclpy
+    finally:
+        rclpy.shutdown()
+
+
+def spin_until(rclpy, node, predicate, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rclpy.spin_once(node, timeout_sec=0.05)
+        if predicate():
+            return True
+    return False
+
+
+def test_node_without_scenario_is_idle_and_declares_its_parameters(rclpy_context):
+    from sim.ros_bridge import SimNode
+
+    node = SimNode()
+    try:
+        assert node.get_name() == "sim_node"
+        for name in ("scenario", "camera_rate_hz", "render_on_demand", "control_rate_hz", "max_linear_speed",
+                     "max_angular_speed", "start_time"):
+            assert node.has_parameter(name)
+        node.publish_frame()  # nothing loaded: nothing published, no crash
+        assert node.frames_published == 0
+    finally:
+        node.destroy_node()
+
+
+def test_node_publishes_frames_with_one_stamp_and_rejects_bad_commands(rclpy_context):
+    from geometry_msgs.msg import Twist
+    from memory_interfaces.msg import Detections
+    from nav_msgs.msg import Odometry
+    from rclpy.parameter import Parameter
+    from sensor_msgs.msg import Image, JointState
+    from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
+
+    from sim.ros_bridge import SimNode
+
+    rclpy = rclpy_context
+    node = SimNode(parameter_overrides=[Parameter("scenario", value=str(SCENARIO)),
+                                        Parameter("start_time", value="d1 07:00"),
+                                        Parameter("camera_rate_hz", value=0.0)])
+    listener = rclpy.create_node("listener")
+    got: dict[str, list] = {"rgb": [], "det": [], "odom": [], "joints": []}
+    listener.create_subscription(Image, "camera/color/image_raw", got["rgb"].append, 10)
+    listener.create_subscription(Detections, "detections", got["det"].append, 10)
+    listener.create_subscription(Odometry, "odom", got["odom"].append, 10)
+    listener.create_subscription(JointState, "joint_states", got["joints"].append, 10)
+    try:
+        assert node.backend.now == pytest.approx(7 * 3600.0)
+        time.sleep(0.5)  # discovery
+        for _ in range(2):
+            node.publish_frame()
+        assert spin_until(rclpy, listener, lambda: len(got["rgb"]) >= 2 and len(got["det"]) >= 2)
+        rgb, det = got["rgb"][0], got["det"][0]
+        assert (rgb.encoding, rgb.width, rgb.height) == ("rgb8", 320, 240)
+        assert det.instance_mask.encoding == "32SC1" and len(det.mask_ids) == len(det.mask_labels) > 0
+        stamp = rgb.header.stamp.sec + rgb.header.stamp.nanosec * 1e-9
+        assert stamp == pytest.approx(7 * 3600.0)  # simulated seconds since d1 00:00
+        assert det.header.stamp == rgb.header.stamp
+        # the same things under different ids in two frames: ids mean nothing across frames
+        first, second = got["det"][0], got["det"][1]
+        by_label = [{lab: i for i, lab in zip(d.mask_ids, d.mask_labels)} for d in (first, second)]
+        assert by_label[0].keys() == by_label[1].keys()
+        assert any(by_label[0][k] != by_label[1][k] for k in by_label[0])
+
+        node._on_control_tick()
+        assert spin_until(rclpy, listener, lambda: got["odom"] and got["joints"])
+        arm_before = list(got["joints"][-1].position)
+        bad = JointTrajectory(joint_names=["elbow_of_someone_else"],
+                              points=[JointTrajectoryPoint(positions=[1.0])])
+        node._on_trajectory(bad)
+        nan_point = JointTrajectory(joint_names=["panda_joint1"], points=[JointTrajectoryPoint(positions=[math.nan])])
+        node._on_trajectory(nan_point)
+        twist = Twist()
+        twist.linear.x = math.inf
+        node._on_cmd_vel(twist)
+        node._on_control_tick()
+        got["joints"].clear()
+        assert spin_until(rclpy, listener, lambda: got["joints"])
+        assert got["joints"][-1].position == pytest.approx(arm_before, abs=1e-3)
+        odom = got["odom"][-1].pose.pose.position
+        assert (odom.x, odom.y) == pytest.approx((2.5, 2.0), abs=1e-6)
+    finally:
+        listener.destroy_node()
+        node.destroy_node()
+
+
+def test_sim_node_with_a_bad_scenario_exits_2_naming_the_file(ros_domain, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scenario: x\nworld: {rooms: [], furnitur: []}\n")
+    proc = subprocess.run([sys.executable, "-m", "sim.ros_bridge", str(bad)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "bad.yaml" in proc.stderr
+
+
+@pytest.mark.slow
+def test_robot_skills_drive_sim_node_from_another_process(ros_domain):
+    from sim.pybullet_backend import PyBulletBackend
+
+    with PyBulletBackend(str(SCENARIO)) as truth_world:  # evaluation: where things really are
+        mug = truth_world.ground_truth().objects["mug_1"].position
+        table = truth_world.furniture["coffee_table"]
+        table_top = (table.spec.at[0], table.spec.at[1], table.height)
+    sim = subprocess.Popen([sys.executable, "-m", "sim.ros_bridge", "--ros-args", "-p", f"scenario:={SCENARIO}",
+                            "-p", "camera_rate_hz:=0.0"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+    try:
+        driver = subprocess.run([sys.executable, "-c", DRIVER, ",".join(map(str, mug)), ",".join(map(str, table_top))],
+                                cwd=ROOT, capture_output=True, text=True, timeout=240)
+        assert driver.returncode == 0, driver.stderr[-3000:]
+        out = json.loads(driver.stdout.strip().splitlines()[-1])
+    finally:
+        sim.terminate()
+        try:
+            sim.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            sim.kill()
+            sim.wait()
+    assert out["ready"]
+    assert out["start"] == pytest.approx([2.5, 2.0])
+    nav = out["navigate"]
+    assert nav["success"], nav
+    assert math.dist(nav["pose"][:2], (3.0, 2.5)) < 0.35 and nav["path"] > 0.5 and nav["frames"] == 1
+    moved = out["cmd_vel"]
+    assert 0.1 < math.dist(moved, nav["pose"][:2]) <= 0.5 * 1.5 + 0.05  # speed clipped to 0.5 m/s
+    look = out["look"]
+    assert look["success"] and look["frames"] == 8 and look["shape"] == [240, 320, 3] and look["depth_finite"]
+    assert {"counter", "fridge"} & set(look["labels"])
+    assert look["stamps"] == sorted(look["stamps"]) and look["stamps"][0] > 0
+    joints = out["trajectory"]["joints"]
+    assert out["trajectory"]["reached"]
+    for name, q in {"panda_joint1": 0.4, "panda_joint2": -0.6, "panda_joint4": -2.1, "panda_joint6": 1.8}.items():
+        assert joints[name] == pytest.approx(q, abs=0.05)
+    assert out["pick"]["success"], out["pick"]
+    assert out["pick"]["finger_width"] > 0.02  # the fingers closed on the mug, not on air
+    assert out["place"]["success"], out["place"]
