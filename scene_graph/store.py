@@ -7,9 +7,11 @@ graph and indexes are rebuilt from the file on open; the file is the source of t
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import sqlite3
+import threading
 from collections import defaultdict
 from pathlib import Path
 
@@ -47,6 +49,17 @@ __all__ = ["MemoryStore", "MemoryConfig", "SceneObject", "Place", "PresenceInter
 _ontology_cache: dict[str, Ontology] = {}
 
 
+def _locked(method):
+    """Serialise a public method on the store's re-entrant lock (ROS executors call from several threads)."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self.lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 def load_ontology(path: Path) -> Ontology:
     key = str(path)
     if key not in _ontology_cache:
@@ -59,6 +72,7 @@ class MemoryStore:
 
     def __init__(self, conn: sqlite3.Connection, path: Path | None, floor_plan: FloorPlan | None,
                  config: MemoryConfig) -> None:
+        self.lock = threading.RLock()
         self.conn = conn
         self.db_path = path
         self.config = config
@@ -79,6 +93,7 @@ class MemoryStore:
             conn.close()
             raise
 
+    @_locked
     def close(self) -> None:
         if self.conn is not None:
             self.conn.close()
@@ -122,6 +137,7 @@ class MemoryStore:
     def floor_plan(self) -> FloorPlan | None:
         return self.rooms.floor_plan
 
+    @_locked
     def set_floor_plan(self, floor_plan: FloorPlan) -> None:
         rooms = RoomIndex(floor_plan)
         self.rooms = rooms
@@ -215,8 +231,11 @@ class MemoryStore:
         self.conn.execute("COMMIT")
 
     # ------------------------------------------------------------------ ingest
+    @_locked
     def ingest(self, frame: Frame) -> IngestResult:
         """Fold one frame's observations into memory; one SQLite transaction (all or nothing)."""
+        if self.conn is None:
+            raise BadInputError(f"ingest: the memory store {self.db_path or ':memory:'} is closed")
         observations = [ob for ob in _validate_frame(frame) if ob.confidence >= self.config.min_detection_confidence]
         if frame.time < self.last_time - 1e-6:
             raise BadInputError(f"frame {frame.frame_id}: time {frame.time} is before the last ingested time "
@@ -776,6 +795,7 @@ class MemoryStore:
         self.conn.execute("INSERT INTO trajectory(time, x, y, z, yaw, room) VALUES (?, ?, ?, ?, ?, ?)", node)
 
     # ------------------------------------------------------------------ episodic memory
+    @_locked
     def begin_episode(self, kind: str, name: str, time: float) -> int:
         if not isinstance(kind, str) or not kind:
             raise BadInputError("begin_episode: kind must be a non-empty string")
@@ -792,6 +812,7 @@ class MemoryStore:
         self.open_episode_objects[eid] = set()
         return eid
 
+    @_locked
     def end_episode(self, episode_id: int, time: float) -> Episode:
         ep = self.episode_map.get(episode_id)
         if ep is None:
@@ -805,6 +826,7 @@ class MemoryStore:
         ep.end, ep.summary = float(time), summary
         return ep
 
+    @_locked
     def episodes(self, t0: float | None = None, t1: float | None = None, kind: str | None = None) -> list[Episode]:
         """Episodes overlapping [t0, t1] (coarse recall); follow with `episode_events` for the detail."""
         out = []
@@ -814,6 +836,7 @@ class MemoryStore:
                 out.append(ep)
         return sorted(out, key=lambda e: e.start)
 
+    @_locked
     def episode_events(self, episode_id: int) -> list[MemoryEvent]:
         ep = self.episode_map.get(episode_id)
         if ep is None:
@@ -821,6 +844,7 @@ class MemoryStore:
         return self.events(ep.start, ep.end if ep.end is not None else None)
 
     # ------------------------------------------------------------------ semantic memory
+    @_locked
     def add_fact(self, subject: str, predicate: str, object: str, valid_from: float | None = None,
                  valid_to: float | None = None, recorded_at: float | None = None, confidence: float = 1.0,
                  provenance: str = "user", _in_tx: bool = False) -> int:
@@ -841,6 +865,7 @@ class MemoryStore:
                                   float(confidence), provenance)
         return fid
 
+    @_locked
     def retire_fact(self, fact_id: int, at: float, _in_tx: bool = False) -> None:
         """Mark a fact as no longer believed (recorded knowledge changes; the row stays for "as of" queries)."""
         fact = self.fact_map.get(fact_id)
@@ -850,6 +875,7 @@ class MemoryStore:
         write() if _in_tx else self._write_tx(write)
         fact.retired_at = float(at)
 
+    @_locked
     def end_fact(self, fact_id: int, valid_to: float) -> None:
         """The fact stopped being true in the world at `valid_to` (it was right until then)."""
         fact = self.fact_map.get(fact_id)
@@ -858,6 +884,7 @@ class MemoryStore:
         self._write_tx(lambda: self.conn.execute("UPDATE facts SET valid_to=? WHERE id=?", (float(valid_to), fact_id)))
         fact.valid_to = float(valid_to)
 
+    @_locked
     def facts(self, subject: str | None = None, predicate: str | None = None, at: float | None = None,
               as_of: float | None = None, include_retired: bool = False) -> list[Fact]:
         """Facts valid in the world at `at`, as known at `as_of` (None: now, retired facts hidden)."""
@@ -883,71 +910,93 @@ class MemoryStore:
     def now(self) -> float:
         return self.last_time if math.isfinite(self.last_time) else 0.0
 
+    @_locked
     def locate(self, target: str, at: float | None = None) -> list[LocationBelief]:
         return queries.locate(self, target, at)
 
+    @_locked
     def history(self, object_id: str, t0: float | None = None, t1: float | None = None) -> ObjectHistory:
         return queries.history(self, object_id, t0, t1)
 
+    @_locked
     def changes(self, room: str, t0: float | None = None, t1: float | None = None) -> list[MemoryEvent]:
         return queries.changes(self, room, t0, t1)
 
+    @_locked
     def contents(self, receptacle_or_room: str, at: float | None = None) -> list[SceneObject]:
         return queries.contents(self, receptacle_or_room, at)
 
+    @_locked
     def count(self, event_kind: str, target: str, t0: float | None = None, t1: float | None = None) -> int:
         return queries.count(self, event_kind, target, t0, t1)
 
+    @_locked
     def first_seen(self, target: str) -> float | None:
         return queries.first_seen(self, target)
 
+    @_locked
     def last_seen(self, target: str) -> float | None:
         return queries.last_seen(self, target)
 
+    @_locked
     def search(self, text: str, k: int = 5) -> list[tuple[SceneObject, float]]:
         return queries.search(self, text, k)
 
+    @_locked
     def path(self, a: str, b: str) -> list[str]:
         return queries.path(self, a, b)
 
+    @_locked
     def snapshot(self, t: float | None = None) -> WorldSnapshot:
         return queries.snapshot(self, t)
 
+    @_locked
     def objects(self, at: float | None = None, include_absent: bool = False) -> list[SceneObject]:
         return queries.objects(self, at, include_absent)
 
+    @_locked
     def receptacles(self) -> list[SceneObject]:
         return queries.receptacles(self)
 
+    @_locked
     def events(self, t0: float | None = None, t1: float | None = None, kinds=None,
                target: str | None = None) -> list[MemoryEvent]:
         return queries.events(self, t0, t1, kinds, target)
 
+    @_locked
     def observed_intervals(self, t0: float | None = None, t1: float | None = None) -> list[tuple[float, float, str]]:
         return queries.observed_intervals(self, t0, t1)
 
+    @_locked
     def move_rate(self, target: str) -> float:
         return queries.move_rate(self, target)
 
+    @_locked
     def location_prior(self, category: str) -> dict[str, float]:
         return queries.location_prior(self, category)
 
+    @_locked
     def get_object(self, object_id: str, at: float | None = None) -> SceneObject | None:
         return queries.get_object(self, object_id, at)
 
+    @_locked
     def nearest(self, point: tuple[float, float, float], k: int = 5) -> list[tuple[SceneObject, float]]:
         return queries.nearest(self, point, k)
 
+    @_locked
     def within(self, point: tuple[float, float, float], radius: float) -> list[SceneObject]:
         return queries.within(self, point, radius)
 
+    @_locked
     def places(self) -> list[Place]:
         return list(queries.place_graph(self)[0].values())
 
+    @_locked
     def graph(self) -> nx.DiGraph:
         """The layered scene graph (building -> rooms -> places -> objects, plus trajectory), a fresh copy."""
         return queries.layered_graph(self)
 
+    @_locked
     def resolve(self, target: str) -> list[str]:
         """Object ids a target names: an object id, a category or synonym, or a parent category."""
         return queries.resolve(self, target)

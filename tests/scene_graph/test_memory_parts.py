@@ -1,0 +1,157 @@
+"""Unit tests of the memory's parts: config, ontology, association, support, rooms, visibility, time index."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from memory_stack.errors import BadInputError
+from memory_stack.typed_config import ConfigError
+from scene_graph.association import INFEASIBLE, assign, association_costs, box_iou
+from scene_graph.config import DEFAULT_ONTOLOGY, MemoryConfig
+from scene_graph.ontology import Ontology
+from scene_graph.spatial import RoomIndex, build_places, find_support
+from scene_graph.store import MemoryStore
+from scene_graph.synthetic_frames import Box, look_at, render
+from scene_graph.types import CameraIntrinsics, FloorPlan, Pose, Room
+from scene_graph.visibility import miss_weights
+
+from .conftest import FLOOR_PLAN
+
+
+def test_config_loads_from_yaml_and_rejects_unknown_keys(tmp_path):
+    good = tmp_path / "memory.yaml"
+    good.write_text("confirm_sightings: 3\nmatch_gate_m: 0.5\n")
+    cfg = MemoryConfig.from_yaml(good)
+    assert cfg.confirm_sightings == 3 and cfg.match_gate_m == 0.5 and cfg.ontology_file == DEFAULT_ONTOLOGY
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("confirm_sightings: 3\nmatch_gate: 0.5\n")
+    with pytest.raises(ConfigError, match=r"bad\.yaml: match_gate: unknown key"):
+        MemoryConfig.from_yaml(bad)
+    with pytest.raises(ConfigError, match="confirm_sightings"):
+        MemoryConfig.from_dict({"confirm_sightings": 0})
+
+
+def test_ontology_synonyms_is_a_and_receptacles():
+    onto = Ontology.load(DEFAULT_ONTOLOGY)
+    assert onto.canonical("Cup") == "mug" and onto.canonical("key") == "keys" and onto.canonical("mugs") == "mug"
+    assert onto.canonical("coffee table") == "table" and onto.canonical("spaceship") == "spaceship"
+    assert onto.is_a("mug", "drinkware") and onto.is_a("cup", "kitchenware") and not onto.is_a("keys", "food")
+    assert "mug" in onto.descendants("drinkware")
+    assert onto.compatibility("cup", "mug") == 1.0 and onto.compatibility("mug", "glass") == 0.5
+    assert onto.compatibility("mug", "keys") == 0.0 and onto.compatibility("table", "sofa") == 0.0
+    assert onto.is_receptacle("fridge") and onto.is_openable("refrigerator") and not onto.is_receptacle("mug")
+    assert onto.typical_receptacles("cup")[0] == "counter" and onto.typical_receptacles("spaceship") == []
+
+
+def test_a_broken_ontology_names_the_file(tmp_path):
+    path = tmp_path / "onto.yaml"
+    path.write_text("synonyms: {}\nis_a: {a: b, b: a}\n")
+    with pytest.raises(BadInputError, match=r"onto\.yaml: is_a\.a: cycle"):
+        Ontology.load(path)
+    path.write_text("synonym: {}\n")
+    with pytest.raises(BadInputError, match=r"onto\.yaml: synonym: unknown key"):
+        Ontology.load(path)
+
+
+def test_association_costs_keep_identical_neighbours_apart():
+    onto = Ontology.load(DEFAULT_ONTOLOGY)
+    obs = np.array([[1.0, 0.0, 0.8], [1.3, 0.0, 0.8], [5.0, 0.0, 0.8]])
+    cand = np.array([[1.28, 0.0, 0.8], [1.02, 0.0, 0.8]])
+    half = 0.05
+    cost = association_costs(obs, obs - half, obs + half, ["mug", "cup", "mug"], np.zeros(3, bool), [None] * 3,
+                             cand, cand - half, cand + half, ["mug", "mug"], np.zeros(2, bool), [None, None],
+                             onto.compatibility, np.full(2, 0.75), 0.0)
+    assert (cost[2] >= INFEASIBLE).all()
+    assert sorted(assign(cost)) == [(0, 1), (1, 0)]
+    keys = association_costs(obs[:1], obs[:1] - half, obs[:1] + half, ["keys"], np.zeros(1, bool), [None],
+                             cand, cand - half, cand + half, ["mug", "mug"], np.zeros(2, bool), [None, None],
+                             onto.compatibility, np.full(2, 0.75), 0.0)
+    assert assign(keys) == []
+    iou = box_iou(np.zeros((1, 3)), np.ones((1, 3)), np.array([[0.5, 0.0, 0.0]]), np.array([[1.5, 1.0, 1.0]]))
+    assert iou[0, 0] == pytest.approx(1 / 3)
+
+
+def test_support_prefers_inside_then_the_nearest_top_below():
+    rec_min = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [3.0, 0.0, 0.0]])
+    rec_max = np.array([[1.0, 1.0, 0.75], [1.0, 1.0, 1.8], [4.0, 1.0, 0.4]])
+    mug_on_table = np.array([0.5, 0.5, 0.8]), np.array([0.45, 0.45, 0.76])
+    assert find_support(*mug_on_table, rec_min[:1], rec_max[:1], 0.15, 0.25) == 0
+    milk_in_fridge = np.array([0.5, 0.5, 1.2]), np.array([0.45, 0.45, 1.1])
+    assert find_support(*milk_in_fridge, rec_min, rec_max, 0.15, 0.25) == 1
+    floating = np.array([3.5, 0.5, 1.5]), np.array([3.45, 0.45, 1.4])
+    assert find_support(*floating, rec_min, rec_max, 0.15, 0.25) == -1
+    beside = np.array([2.0, 0.5, 0.45]), np.array([1.95, 0.45, 0.41])
+    assert find_support(*beside, rec_min, rec_max, 0.15, 0.25) == -1
+
+
+def test_rooms_and_places_from_the_floor_plan():
+    rooms = RoomIndex(FLOOR_PLAN)
+    assert rooms.room_of(1.0, 1.0) == "kitchen" and rooms.room_of(7.0, 1.0) == "living_room"
+    assert rooms.room_of(5.1, 4.8) == "living_room" and rooms.room_of(20.0, 20.0) is None
+    assert rooms.room_of(-0.1, 1.0) == "kitchen"  # on the wall: within tolerance
+    places, graph = build_places(rooms, [("table_1", np.array([8.0, 2.5, 0.4]), np.array([7.4, 2.1, 0.0]),
+                                          np.array([8.6, 2.9, 0.75]), "living_room")])
+    view = places["place:table_1"]
+    assert view.kind == "receptacle" and view.receptacle == "table_1" and view.room == "living_room"
+    assert 0.6 < np.hypot(view.position[0] - 8.0, view.position[1] - 2.5) < 1.5
+    assert graph.has_edge("place:room:kitchen", "place:door:0:kitchen-living_room")
+    with pytest.raises(BadInputError, match="polygon"):
+        RoomIndex(FloorPlan((Room("flat", ((0, 0), (1, 1))),)))
+
+
+def test_visibility_weights_frustum_range_and_occlusion():
+    k = CameraIntrinsics.from_hfov(64, 48, 70)
+    boxes = [Box("wall", (0.0, 3.0, 1.0), (2.0, 0.1, 1.0))]
+    frame = render(1, 0.0, (0.0, 0.0, 1.0), (0.0, 1.0, 1.0), boxes, k, max_range_m=6.0)
+    pts = np.array([[0.0, 2.0, 1.0],    # in front of the wall: visible
+                    [0.0, 4.0, 1.0],    # behind the wall: occluded
+                    [0.0, -2.0, 1.0],   # behind the camera
+                    [5.0, 2.0, 1.0],    # outside the field of view
+                    [0.0, 2.5, 1.0]])   # just in front of the wall
+    w = miss_weights(pts, frame, 0.2, 0.05, 0.3, 0.5)
+    assert w.tolist() == [1.0, 0.0, 0.0, 0.0, 1.0]
+    frame.depth = None
+    assert miss_weights(pts, frame, 0.2, 0.05, 0.3, 0.5).tolist() == [0.5, 0.5, 0.0, 0.0, 0.5]
+    frame.depth = np.full((48, 64), np.nan)
+    frame.camera_pose = look_at((0.0, 0.0, 1.0), (0.0, 1.0, 1.0))
+    assert miss_weights(pts[:1], frame, 0.2, 0.05, 0.3, 0.5).tolist() == [0.5]  # no return: half
+
+
+def test_pose_from_matrix_round_trips_180_degree_rotations():
+    for target in [(0.0, -1.0, 1.0), (-1.0, 0.0, 1.0), (0.0, 1.0, 1.0), (1.0, 0.0, 0.0)]:
+        pose = look_at((0.0, 0.0, 1.0), target)
+        assert abs(np.linalg.det(pose.rotation_matrix()) - 1.0) < 1e-9
+        forward = pose.rotation_matrix()[:, 2]
+        expected = np.subtract(target, (0.0, 0.0, 1.0))
+        assert np.allclose(forward, expected / np.linalg.norm(expected))
+    m = np.diag([-1.0, -1.0, 1.0, 1.0])
+    assert np.allclose(Pose.from_matrix(m).rotation_matrix(), m[:3, :3])
+
+
+def test_queries_and_ingest_from_several_threads(world):
+    store = MemoryStore.open(None, FLOOR_PLAN)
+    world.look(store, "counter", "table")
+    errors = []
+
+    def reader():
+        try:
+            for _ in range(200):
+                store.locate("mug")
+                store.snapshot(world.time / 2)
+                store.contents("kitchen")
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(2)]
+    for t in threads:
+        t.start()
+    world.look(store, "counter", "table", "fridge", times=5)
+    for t in threads:
+        t.join()
+    assert errors == []
+    store.close()
+    with pytest.raises(BadInputError, match="closed"):
+        store.ingest(world.frame("counter"))
