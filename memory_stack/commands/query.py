@@ -25,6 +25,7 @@ from typing import Any
 
 from memory_stack.errors import BadInputError
 from memory_stack.time_arguments import format_time_value, parse_time_argument
+from scene_graph.exchange_json import plain
 
 EVENT_KINDS = ("appeared", "moved", "disappeared", "state_changed", "opened", "closed")
 
@@ -98,12 +99,6 @@ def _phrase(words: Sequence[str]) -> str:
     return text
 
 
-def _as_plain(value: Any) -> Any:
-    from scene_graph.exchange_json import plain
-
-    return plain(value)
-
-
 def _lookup_error(kind: str, target: str, exc: Exception) -> BadInputError:
     detail = exc.args[0] if exc.args else exc
     return BadInputError(f"arguments: {kind} {target!r}: {detail}")
@@ -119,13 +114,13 @@ def run_query(memory: Any, kind_name: str, arguments: Sequence[str], at: float |
     t1 = until if until is not None else at
     try:
         if kind.name == "locate":
-            return _as_plain(memory.locate(_phrase(words), at=at))
+            return plain(memory.locate(_phrase(words), at=at))
         if kind.name == "history":
-            return _as_plain(memory.history(words[0], t0=since, t1=t1))
+            return plain(memory.history(words[0], t0=since, t1=t1))
         if kind.name == "changes":
-            return _as_plain(memory.changes(_phrase(words), since if since is not None else 0.0, t1))
+            return plain(memory.changes(_phrase(words), since if since is not None else 0.0, t1))
         if kind.name == "contents":
-            return _as_plain(memory.contents(_phrase(words), at=at))
+            return plain(memory.contents(_phrase(words), at=at))
         if kind.name == "count":
             event_kind = words[0]
             if event_kind not in EVENT_KINDS:
@@ -138,7 +133,7 @@ def run_query(memory: Any, kind_name: str, arguments: Sequence[str], at: float |
         if kind.name == "search":
             if k < 1:
                 raise BadInputError(f"--k: must be at least 1, got {k}")
-            return [dict(_as_plain(obj), score=float(score)) for obj, score in memory.search(_phrase(words), k=k)]
+            return [dict(plain(obj), score=float(score)) for obj, score in memory.search(_phrase(words), k=k)]
         if kind.name == "path":
             return [str(p) for p in memory.path(words[0], words[1])]
     except KeyError as exc:
