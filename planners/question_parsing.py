@@ -215,12 +215,16 @@ class QuestionParser:
         self._vocab: Vocabulary | None = None
         self._vocab_time = -1e18
 
-    def vocabulary(self) -> Vocabulary:
-        """Memory's vocabulary merged with the given one; re-read at most every `vocabulary_max_age_s`."""
+    def vocabulary(self, refresh: bool = False) -> Vocabulary:
+        """Memory's vocabulary merged with the given one.
+
+        Re-read from memory when `refresh`, or when older than `vocabulary_max_age_s`; `parse` also
+        refreshes whenever a question names something the cached vocabulary does not hold.
+        """
         if self.memory is None:
             return self._given
         now = wallclock.monotonic()
-        if self._vocab is None or now - self._vocab_time > self.config.vocabulary_max_age_s:
+        if refresh or self._vocab is None or now - self._vocab_time > self.config.vocabulary_max_age_s:
             self._vocab = Vocabulary.from_memory(self.memory).merged(self._given)
             self._vocab_time = now
         return self._vocab
@@ -252,9 +256,13 @@ class QuestionParser:
         time_ref = parse_time_expression(text, now)
         blanked = [time_ref.span] if time_ref is not None else []
         phrases = content_phrases(text, blanked)
+        read_before = self._vocab_time
         vocab = self.vocabulary()
-        self.linker.name_embeddings([n for n, _, _ in vocab.names()])
         lexical, unmatched = self.linker.lexical_links(phrases, vocab)
+        if unmatched and self.memory is not None and self._vocab_time == read_before:
+            vocab = self.vocabulary(refresh=True)  # memory may have seen it since the last read
+            lexical, unmatched = self.linker.lexical_links(phrases, vocab)
+        self.linker.name_embeddings([n for n, _, _ in vocab.names()])
         form = delexicalize(text, lexical, time_ref.span if time_ref else None) if self.config.delexicalize else text
         vectors = np.asarray(self.embedder.embed([form] + [p.text for p in unmatched]), dtype=np.float32)
         links = lexical + self.linker.embedding_links(unmatched, vectors[1:] if unmatched else None, vocab)
