@@ -87,13 +87,13 @@ FURNITURE_SHAPES: dict[str, FurnitureShape] = {
 }
 DEFAULT_FURNITURE_SHAPE = FurnitureShape(0.8, 0.6, 0.8, (0.5, 0.5, 0.5, 1.0), inner_shelf=0.4)
 
-# Things people fetch are kept narrower than the Panda's 8 cm gripper opening (mugs 6.4 cm across).
+# Real sizes: a mug is 8 cm across, as wide as a stock Panda hand opens (executor/ models a wider stroke).
 OBJECT_SHAPES: dict[str, ObjectShape] = {
-    "mug": ObjectShape("cylinder", (0.032, 0.10), (0.85, 0.15, 0.15, 1.0)),
-    "cup": ObjectShape("cylinder", (0.03, 0.09), (0.2, 0.6, 0.85, 1.0)),
-    "glass": ObjectShape("cylinder", (0.03, 0.12), (0.75, 0.85, 0.9, 1.0)),
-    "bottle": ObjectShape("cylinder", (0.03, 0.25), (0.1, 0.55, 0.25, 1.0)),
-    "can": ObjectShape("cylinder", (0.03, 0.12), (0.8, 0.1, 0.1, 1.0)),
+    "mug": ObjectShape("cylinder", (0.04, 0.10), (0.85, 0.15, 0.15, 1.0)),
+    "cup": ObjectShape("cylinder", (0.035, 0.09), (0.2, 0.6, 0.85, 1.0)),
+    "glass": ObjectShape("cylinder", (0.035, 0.12), (0.75, 0.85, 0.9, 1.0)),
+    "bottle": ObjectShape("cylinder", (0.035, 0.25), (0.1, 0.55, 0.25, 1.0)),
+    "can": ObjectShape("cylinder", (0.033, 0.12), (0.8, 0.1, 0.1, 1.0)),
     "bowl": ObjectShape("cylinder", (0.08, 0.06), (0.95, 0.9, 0.75, 1.0)),
     "plate": ObjectShape("cylinder", (0.12, 0.02), (0.95, 0.95, 0.95, 1.0)),
     "plant": ObjectShape("cylinder", (0.1, 0.3), (0.2, 0.6, 0.2, 1.0)),
