@@ -74,7 +74,7 @@ class IngestNode(LifecycleNode):
                                         "camera body roll/pitch/yaw in the base frame (rad)")
         self.sync_slop_s = declare(self, "sync_slop_s", 0.02,
                                    "max stamp difference inside one synchronised frame (s)", (0.0, 1.0))
-        self.sync_queue_size = declare(self, "sync_queue_size", 10,
+        self.sync_queue_size = declare(self, "sync_queue_size", 30,
                                        "messages kept per topic while waiting for a match", (1, 1000))
         self.qos_depth = declare(self, "qos_depth", 10, "subscription queue depth (sensor-data QoS)", (1, 1000))
         self.work_queue_size = declare(self, "work_queue_size", 8,

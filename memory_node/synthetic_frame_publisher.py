@@ -66,16 +66,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--period", type=float, default=0.5, help="stamp spacing of frames (s of scenario time)")
     parser.add_argument("--depth-encoding", default="32FC1", choices=["32FC1", "16UC1"])
     parser.add_argument("--wait", type=float, default=20.0, help="seconds to wait for subscribers")
+    parser.add_argument("--settle", type=float, default=0.5,
+                        help="seconds between matching the subscribers and the first frame (transport set-up)")
     args = parser.parse_args(argv)
 
     import rclpy
 
     from memory_node.message_conversion import sensor_frame_messages
+    from memory_node.node_process import prefer_large_data_transport
     from memory_node.synthetic_stream import synthetic_frames
 
     frames = [sensor_frame_messages(f, depth_encoding=args.depth_encoding)
               for f in synthetic_frames(args.frames, args.width, args.height, start_time=args.start_time,
                                         period_s=args.period)]
+    prefer_large_data_transport()
     rclpy.init()
     node = rclpy.create_node("synthetic_frame_publisher")
     try:
@@ -83,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         if not wait_for_subscribers(publishers, args.wait):
             print(json.dumps({"error": "no subscribers on the input topics"}), flush=True)
             return 1
-        time.sleep(0.3)  # let discovery settle in both directions
+        time.sleep(args.settle)
         interval = 1.0 / args.rate if args.rate > 0 else 0.0
         started = time.perf_counter()
         for i, messages in enumerate(frames):

@@ -1,0 +1,212 @@
+"""Ingest throughput and query latency through ROS 2 (for `memstack bench ingest --ros`).
+
+Three processes over DDS on an isolated domain: the stack (`memstack up`: ingest + memory server in
+one process), a publisher process streaming synthetic RGB-D frames with instance masks (sensor-data
+QoS) at a target rate, and this process, which calls QueryMemory in a loop while frames stream and
+reads the ingest counters from /diagnostics. For each target rate it reports the achieved rate,
+frames ingested and every counted drop; `max_rate_zero_drops_hz` is the highest rate at which every
+published frame was written with no drop anywhere.
+
+`python -m memory_node.ros_throughput_benchmark --json` or `run_ros_ingest_benchmark(...) -> dict`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from memory_node.node_process import LARGE_DATA_TRANSPORT
+from memory_stack.package_paths import SOURCE_ROOT, default_params_file, sim_config
+
+
+def _params_file(directory: Path, db: Path) -> Path:
+    content = yaml.safe_load(default_params_file().read_text())
+    for name, section in content.items():
+        section["ros__parameters"]["db_path"] = str(db)
+        section["ros__parameters"]["floor_plan_file"] = str(sim_config("apartment_two_days.yaml"))
+        if name == "ingest_node":
+            section["ros__parameters"]["diagnostics_period_s"] = 0.5
+        if name == "memory_server":
+            section["ros__parameters"]["diagnostics_period_s"] = 0.5
+    path = directory / "params.yaml"
+    path.write_text(yaml.safe_dump(content))
+    return path
+
+
+class _DiagnosticsReader:
+    """Keeps the latest ingest status values from /diagnostics."""
+
+    def __init__(self, node: Any) -> None:
+        from diagnostic_msgs.msg import DiagnosticArray
+
+        self.latest: dict[str, str] = {}
+        self.lock = threading.Lock()
+        node.create_subscription(DiagnosticArray, "/diagnostics", self._on_message, 10)
+
+    def _on_message(self, msg: Any) -> None:
+        for status in msg.status:
+            if status.name.endswith(": ingest"):
+                with self.lock:
+                    self.latest = {kv.key: kv.value for kv in status.values}
+
+    def totals(self) -> dict[str, int]:
+        with self.lock:
+            values = dict(self.latest)
+        dropped = sum(int(v) for k, v in values.items() if k.endswith("/dropped"))
+        received = {k[:-len("/received")]: int(v) for k, v in values.items() if k.endswith("/received")}
+        return {"received": received,"frames_ingested": int(values.get("frames_ingested", 0)),
+                "frames_rejected": int(values.get("frames_rejected", 0)),
+                "frames_dropped_backlog": int(values.get("frames_dropped_backlog", 0)),
+                "messages_dropped": dropped}
+
+
+def run_ros_ingest_benchmark(width: int = 320, height: int = 240, frames: int = 150,
+                             rates: tuple[float, ...] = (30.0, 60.0, 120.0), query_period_s: float = 0.01,
+                             timeout_s: float = 120.0, transport: str | None = None) -> dict[str, Any]:
+    """Run the benchmark; returns a JSON-ready dict (see the module docstring)."""
+    from memory_stack.ros_environment import require_ros
+
+    require_ros()
+    import rclpy
+    from rclpy.executors import SingleThreadedExecutor
+
+    from memory_node.query_client import QueryClient, percentile
+
+    env = dict(os.environ)
+    env.setdefault("ROS_DOMAIN_ID", str(random.Random(os.getpid()).randint(120, 200)))
+    # ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST makes rmw_fastrtps replace the builtin transports with its own
+    # localhost set, which drops most best-effort image samples at 30 frames/s; isolate by domain id instead.
+    env["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "SUBNET"
+    env.setdefault(*LARGE_DATA_TRANSPORT)
+    env["FASTDDS_BUILTIN_TRANSPORTS"] = transport or env["FASTDDS_BUILTIN_TRANSPORTS"]
+    os.environ.update({k: env[k] for k in ("ROS_DOMAIN_ID", "ROS_AUTOMATIC_DISCOVERY_RANGE",
+                                           "FASTDDS_BUILTIN_TRANSPORTS")})
+    result: dict[str, Any] = {"width": width, "height": height, "frames_per_round": frames,
+                              "transport": env["FASTDDS_BUILTIN_TRANSPORTS"], "rounds": []}
+    with tempfile.TemporaryDirectory(prefix="memstack_ros_bench_") as tmp:
+        directory = Path(tmp)
+        db = directory / "memory.db"
+        stack = subprocess.Popen(
+            [sys.executable, "-m", "memory_stack.cli", "up", "--no-planner",
+             "--params", str(_params_file(directory, db))],
+            cwd=SOURCE_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        rclpy.init()
+        node = rclpy.create_node("ros_throughput_benchmark")
+        executor = SingleThreadedExecutor()
+        try:
+            diagnostics = _DiagnosticsReader(node)
+            query_node = rclpy.create_node("ros_throughput_benchmark_queries")
+            client = QueryClient(query_node)
+            if not client.wait(60.0):
+                raise RuntimeError("memstack up did not offer query_memory within 60 s: "
+                                   + (stack.stderr.read()[-2000:] if stack.poll() is not None else ""))
+            executor.add_node(node)
+            spinning = threading.Event()
+
+            def spin() -> None:
+                try:
+                    while not spinning.is_set():
+                        executor.spin_once(0.05)
+                except Exception:  # rclpy shut down under us: the benchmark is over
+                    return
+
+            spinner = threading.Thread(target=spin, daemon=True)
+            spinner.start()
+            latencies: list[float] = []
+            start_time = 7 * 3600.0
+            warmup = subprocess.run(
+                [sys.executable, "-m", "memory_node.synthetic_frame_publisher", "--frames", "20", "--rate", "10",
+                 "--width", str(width), "--height", str(height), "--start-time", str(start_time - 600.0),
+                 "--wait", "30", "--settle", "2.0"],
+                cwd=SOURCE_ROOT, env=env, capture_output=True, text=True, timeout=timeout_s)
+            if warmup.returncode != 0:
+                raise RuntimeError(f"warm-up publisher failed: {warmup.stderr[-1000:]}")
+            time.sleep(2.0)
+            for rate in rates:
+                before = diagnostics.totals()
+                publisher = subprocess.Popen(
+                    [sys.executable, "-m", "memory_node.synthetic_frame_publisher", "--frames", str(frames),
+                     "--rate", str(rate), "--width", str(width), "--height", str(height),
+                     "--start-time", str(start_time), "--wait", "30", "--settle", "2.0"],
+                    cwd=SOURCE_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                round_latencies: list[float] = []
+                while publisher.poll() is None:
+                    started = time.perf_counter()
+                    response = client.call("locate", ["mug"], timeout_s=5.0)
+                    if response.success:
+                        round_latencies.append((time.perf_counter() - started) * 1000.0)
+                    time.sleep(query_period_s)
+                out, err = publisher.communicate(timeout=timeout_s)
+                lines = [line for line in out.splitlines() if line.startswith("{")]
+                sent = json.loads(lines[-1]) if lines else {"error": err[-500:]}
+                deadline = time.monotonic() + 15.0
+                after = diagnostics.totals()
+                while time.monotonic() < deadline:
+                    time.sleep(0.6)
+                    now = diagnostics.totals()
+                    if now == after and now["frames_ingested"] - before["frames_ingested"] >= frames:
+                        break
+                    after = now
+                after = diagnostics.totals()
+                ingested = after["frames_ingested"] - before["frames_ingested"]
+                received = {t: n - before["received"].get(t, 0) for t, n in after["received"].items()}
+                drops = {k: after[k] - before[k] for k in ("messages_dropped", "frames_dropped_backlog",
+                                                           "frames_rejected")}
+                result["rounds"].append({
+                    "rate_hz_target": rate, "rate_hz_achieved": sent.get("rate_hz"), "frames_published": frames,
+                    "frames_ingested": ingested, **drops, "messages_received": received,
+                    "zero_drops": ingested == frames and not any(drops.values()),
+                    "query_p50_ms": percentile(round_latencies, 50), "query_p99_ms": percentile(round_latencies, 99),
+                    "queries": len(round_latencies)})
+                latencies += round_latencies
+                start_time += frames * 0.5 + 60.0
+            spinning.set()
+            spinner.join(timeout=2.0)
+            zero = [r["rate_hz_achieved"] for r in result["rounds"] if r["zero_drops"]]
+            result["max_rate_zero_drops_hz"] = max(zero) if zero else 0.0
+            result["query_while_ingesting"] = {"n": len(latencies), "p50_ms": percentile(latencies, 50),
+                                               "p99_ms": percentile(latencies, 99)}
+            query_node.destroy_node()
+        finally:
+            node.destroy_node()
+            rclpy.try_shutdown()
+            if stack.poll() is None:
+                stack.send_signal(signal.SIGINT)
+                try:
+                    stack.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    stack.kill()
+                    stack.wait()
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--width", type=int, default=320)
+    parser.add_argument("--height", type=int, default=240)
+    parser.add_argument("--frames", type=int, default=150, help="frames per rate")
+    parser.add_argument("--rates", default="30,60,120", help="comma-separated target frame rates")
+    parser.add_argument("--transport", help="FASTDDS_BUILTIN_TRANSPORTS for all three processes "
+                                            "(default: LARGE_DATA unless set in the environment)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    result = run_ros_ingest_benchmark(args.width, args.height, args.frames,
+                                      tuple(float(r) for r in args.rates.split(",")), transport=args.transport)
+    print(json.dumps(result) if args.json else json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
