@@ -103,6 +103,9 @@ def workshop_factory():
     scenes = []
 
     def make() -> WorkshopScene:
+        for scene in scenes:  # one scene at a time: the previous one is finished
+            p.disconnect(scene.client)
+        scenes.clear()
         scenes.append(build_workshop())
         return scenes[-1]
 
@@ -110,5 +113,4 @@ def workshop_factory():
         yield make
     finally:
         for scene in scenes:
-            if p.isConnected(scene.client):
-                p.disconnect(scene.client)
+            p.disconnect(scene.client)
