@@ -134,3 +134,16 @@ def test_unreadable_and_malformed_files(tmp_path):
     bad.write_text("- just a list\n")
     with pytest.raises(ScenarioError, match="bad.yaml: expected a mapping"):
         load_scenario(bad)
+
+
+def test_time_round_trip_property():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    @given(st.integers(min_value=0, max_value=60 * 86400 - 1))
+    def round_trip(seconds):
+        text = format_time(seconds)
+        assert parse_time(text) == seconds
+        assert text.startswith(f"d{seconds // 86400 + 1} ")
+
+    round_trip()
