@@ -15,12 +15,13 @@ import numpy as np
 
 from perception.sensor_frame import SensorFrame
 from perception.synthetic_scene import SyntheticBox, look_at, render_boxes, sensor_frame_from_render
-from scene_graph.types import CameraIntrinsics, FloorPlan, Room
+from scene_graph.types import CameraIntrinsics, Door, FloorPlan, Room
 
-FLOOR_PLAN = FloorPlan(rooms=(
-    Room("kitchen", ((0.0, 0.0), (5.0, 0.0), (5.0, 4.0), (0.0, 4.0))),
-    Room("living_room", ((5.0, 0.0), (11.0, 0.0), (11.0, 5.0), (5.0, 5.0))),
-))
+FLOOR_PLAN = FloorPlan(
+    rooms=(Room("kitchen", ((0.0, 0.0), (5.0, 0.0), (5.0, 4.0), (0.0, 4.0))),
+           Room("living_room", ((5.0, 0.0), (11.0, 0.0), (11.0, 5.0), (5.0, 5.0)))),
+    doors=(Door(("kitchen", "living_room"), (5.0, 2.0), 1.0),),
+)
 
 BOXES = (
     SyntheticBox("counter", (0.4, 0.3, 0.0), (1.6, 0.9, 0.9), (150, 120, 90)),
