@@ -1,4 +1,4 @@
-"""Property: after random moves, removals, returns and spurious detections, the memory holds the true objects.
+"""Property: after random moves, removals, returns, ghosts and label flips, the memory holds the true objects.
 
 Association + consolidation over rendered frames (shuffled per-frame order, position noise): the
 number of remembered objects per category equals the truth and every true object has a remembered
@@ -38,6 +38,7 @@ action = st.one_of(
     st.tuples(st.just("remove"), st.integers(0, 5)),
     st.tuples(st.just("return"), st.integers(0, 5), st.integers(0, len(TABLES) * len(SLOTS) - 1)),
     st.tuples(st.just("ghost"), st.integers(0, len(TABLES) - 1)),
+    st.tuples(st.just("flip"), st.integers(0, len(TABLES) - 1)),
 )
 
 
@@ -53,13 +54,18 @@ def test_memory_recovers_true_objects(categories, slots, actions, seed):
     frame_ids = itertools.count(1)
     store = MemoryStore.open(None, FLOOR_PLAN)
 
-    def patrol(rounds: int, ghost_table: int | None = None) -> None:
+    def patrol(rounds: int, ghost_table: int | None = None, flip_table: int | None = None) -> None:
         for _ in range(rounds):
             for t, (x, y) in enumerate(TABLES):
                 boxes = tables + [Box(c, _slot_position(s), (0.05, 0.05, 0.05)) for c, s, p in objects.values() if p]
                 f = render(next(frame_ids), 10.0 * next(clock), (x, y + 1.8, 1.3), (x, y, 0.75), boxes, K,
                            max_range_m=4.0, rng=rng, position_noise_m=0.01)
                 f.observations = [f.observations[i] for i in rng.permutation(len(f.observations))]
+                if flip_table == t:  # one wrong label on one detection (label noise)
+                    movable = [o for o in f.observations if o.category != "table"]
+                    if movable:
+                        movable[0].category = next(c for c in CATEGORIES if c != movable[0].category)
+                    flip_table = None
                 if ghost_table == t:
                     g = (x + rng.uniform(-0.5, 0.5), y + rng.uniform(-0.3, 0.3), 0.8)
                     f.observations.append(Observation(str(rng.choice(CATEGORIES)), g, tuple(np.subtract(g, 0.05)),
@@ -76,7 +82,8 @@ def test_memory_recovers_true_objects(categories, slots, actions, seed):
             objects[act[1]][2] = False
         elif act[0] == "return" and act[1] in objects and not objects[act[1]][2] and act[2] not in occupied:
             objects[act[1]][1], objects[act[1]][2] = act[2], True
-        patrol(2, ghost_table=act[1] if act[0] == "ghost" else None)
+        patrol(2, ghost_table=act[1] if act[0] == "ghost" else None,
+               flip_table=act[1] if act[0] == "flip" else None)
     patrol(3)
 
     remembered = [o for o in store.objects() if not o.is_receptacle]
