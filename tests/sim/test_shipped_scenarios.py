@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +61,7 @@ def test_scenario_builds_plays_its_timeline_and_renders(path):
             elif e.kind == "add":
                 expected[e.add.id] = e.add.rests_on
         assert {k: v.rests_on for k, v in truth.objects.items()} == expected
+        _check_expected_answers(scenario, sim)
         frame = sim.render()
         assert frame.rgb.shape == (scenario.robot.camera.height, scenario.robot.camera.width, 3)
         assert np.isfinite(frame.depth).any()
@@ -70,3 +72,31 @@ def test_scenario_builds_plays_its_timeline_and_renders(path):
             centre = (sum(xs) / len(xs), sum(ys) / len(ys))
             if sim.occupancy_grid().nearest_free(*centre, 0.3) is not None:
                 assert sim.plan_base_path(*centre), room.name
+
+
+def _check_expected_answers(scenario, sim) -> None:
+    """Expected answers agree with the world the simulator played (for the forms that are easy to read back)."""
+    furniture = scenario.furniture_by_id()
+    checked = 0
+    for q in scenario.questions:
+        truth = sim.truth_at(q.time)
+        where = re.match(r"^Where (?:is|are) (?:my |the )?(\w+)\?$", q.ask)
+        on = re.match(r"^What is on the ([\w ]+)\?$", q.ask)
+        opened = re.match(r"^How many times was the (\w+) opened", q.ask)
+        if where and isinstance(q.answer, dict) and "rests_on" in q.answer:
+            word = where.group(1)
+            categories = {word, word.rstrip("s")}
+            expected = q.answer["rests_on"]
+            assert any(o.category in categories and o.rests_on == expected for o in truth.objects.values()), q
+        elif on and isinstance(q.answer, list):
+            target = on.group(1).replace(" ", "_")
+            assert target in furniture, q
+            assert sorted(o.category for o in truth.objects.values() if o.rests_on == target) == sorted(q.answer), q
+        elif opened and isinstance(q.answer, int):
+            target = opened.group(1)
+            opens = [e for e in scenario.timeline if e.kind == "open" and e.open == target and e.time <= q.time]
+            assert len(opens) == q.answer, q
+        else:
+            continue
+        checked += 1
+    assert checked >= 2
