@@ -414,6 +414,7 @@ class MemoryStore:
         self.by_category[obj.category].discard(obj.id)
         old = obj.category
         obj.category = best
+        self.temporal_version += 1
         self.by_category[best].add(obj.id)
         if obj.status == PRESENT:
             for fact in list(self.fact_map.values()):
@@ -582,6 +583,7 @@ class MemoryStore:
             if obj.rests_on is None:
                 self._update_support(obj)
                 if obj.rests_on is not None:
+                    self.temporal_version += 1
                     if obj.locations:
                         loc = obj.locations[-1]
                         loc.rests_on, loc.rests_on_category = obj.rests_on, rec.category
