@@ -117,6 +117,7 @@ class MemoryStore:
         self.episode_map: dict[int, Episode] = {}
         self.open_episode_objects: dict[int, set[str]] = {}
         self.fact_map: dict[int, Fact] = {}
+        self.facts_by_subject: dict[str, list[int]] = defaultdict(list)
         self.rooms = RoomIndex(None)
         self.last_frame_id = -1
         self.last_time = -math.inf
@@ -206,6 +207,7 @@ class MemoryStore:
         for row in c.execute("SELECT id, subject, predicate, object, valid_from, valid_to, recorded_at, retired_at, "
                              "confidence, provenance FROM facts ORDER BY id"):
             self.fact_map[row[0]] = Fact(*row)
+            self.facts_by_subject[row[1]].append(row[0])
         for obj in self.tracks.values():
             if obj.status == PRESENT and obj.rests_on is not None:
                 self.contents_index[obj.rests_on].add(obj.id)
@@ -417,7 +419,7 @@ class MemoryStore:
         self.temporal_version += 1
         self.by_category[best].add(obj.id)
         if obj.status == PRESENT:
-            for fact in list(self.fact_map.values()):
+            for fact in [self.fact_map[i] for i in self.facts_by_subject.get(obj.id, ())]:
                 if fact.subject == obj.id and fact.predicate == "is_a" and fact.object == old \
                         and fact.retired_at is None:
                     self.retire_fact(fact.id, t, _in_tx=True)
@@ -734,7 +736,7 @@ class MemoryStore:
                           (before, obj.category, ev.id))
             obj.events.append(ev)
         obj.events.sort(key=lambda e: e.time)
-        for fact in list(self.fact_map.values()):
+        for fact in [self.fact_map[i] for i in self.facts_by_subject.get(new.id, ())]:
             if fact.subject == new.id and fact.retired_at is None:
                 self.retire_fact(fact.id, float(frame.time), _in_tx=True)
         iv_new = new.intervals[-1]
@@ -863,6 +865,7 @@ class MemoryStore:
 
         write() if _in_tx else self._write_tx(write)
         fid = holder["id"]
+        self.facts_by_subject[subject].append(fid)
         self.fact_map[fid] = Fact(fid, subject, predicate, object, valid_from, valid_to, rec, None,
                                   float(confidence), provenance)
         return fid
@@ -891,7 +894,9 @@ class MemoryStore:
               as_of: float | None = None, include_retired: bool = False) -> list[Fact]:
         """Facts valid in the world at `at`, as known at `as_of` (None: now, retired facts hidden)."""
         out = []
-        for f in self.fact_map.values():
+        pool = (self.fact_map[i] for i in self.facts_by_subject.get(subject, ())) if subject is not None \
+            else self.fact_map.values()
+        for f in pool:
             if subject is not None and f.subject != subject:
                 continue
             if predicate is not None and f.predicate != predicate:
