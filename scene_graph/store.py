@@ -140,12 +140,20 @@ class MemoryStore:
 
     @_locked
     def set_floor_plan(self, floor_plan: FloorPlan) -> None:
-        rooms = RoomIndex(floor_plan)
+        """Give (or replace) the prior map; remembered objects are re-assigned to rooms."""
+        rooms = RoomIndex(floor_plan)  # validates before anything changes
+        new_rooms = {oid: rooms.room_of(float(o.position[0]), float(o.position[1])) for oid, o in self.tracks.items()}
+
+        def write() -> None:
+            write_meta(self.conn, "floor_plan", json.dumps(_floor_plan_to_json(floor_plan)))
+            self.conn.executemany("UPDATE objects SET room=? WHERE id=?", [(r, oid) for oid, r in new_rooms.items()])
+
+        self._write_tx(write)
         self.rooms = rooms
-        self._write_tx(lambda: write_meta(self.conn, "floor_plan", json.dumps(_floor_plan_to_json(floor_plan))))
-        for obj in self.tracks.values():
-            obj.room = self.rooms.room_of(float(obj.position[0]), float(obj.position[1]))
+        for oid, room in new_rooms.items():
+            self.tracks[oid].room = room
         self._places = None
+        self._room_events = None
 
     # ------------------------------------------------------------------ loading
     def _load(self) -> None:
