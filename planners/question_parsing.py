@@ -5,9 +5,11 @@ How a question is read:
 2. The remaining content words are linked to what memory holds (planners.entity_linking):
    exact/lemma/ontology-synonym matches first; phrases with no lexical match are embedded.
 3. The intent is the question kind whose exemplars (planners.intent_exemplars) are most similar
-   to the question (MiniLM sentence embeddings; exemplars embedded once), adjusted by lexical cues
-   where embeddings are weak: "how many" -> count, "which room" -> room_of, a time expression
-   turns a location question into a past one, open/closed words -> object_state.
+   to the question (MiniLM sentence embeddings; exemplars embedded once). Both sides are compared
+   with the things named replaced by "thing"/"room" and the time expression by "then", so the
+   form of the question decides, not the object it is about. Lexical cues add weight where
+   embeddings are weak: "how many" -> count, "which room" -> room_of, open/closed -> object_state;
+   a time expression turns a location question into a past one.
    The question and its unmatched phrases go to the embedder in one call.
 4. Anything the parser cannot stand behind (off-topic, nonsense, no object where one is needed)
    becomes kind "unknown" with a low confidence, never a confident guess.
@@ -284,8 +286,10 @@ class QuestionParser:
         if "location" in cues:
             for kind in ("present_location", "past_location"):
                 adjusted[kind] += self.config.cue_bonus
-        # The tense a time expression implies decides present vs past location.
-        has_time = time_ref is not None
+        # A time expression makes a location question a past one, unless its period is still under
+        # way and the verb is in the present tense ("where is the mug today?").
+        has_time = time_ref is not None and not (
+            time_ref.t1 is not None and time_ref.t1 >= now and re.search(r"\b(is|are)\b|\w's\b", lowered))
         loc = max(adjusted["present_location"], adjusted["past_location"])
         adjusted["present_location"], adjusted["past_location"] = (-1.0, loc) if has_time else (loc, -1.0)
         ranked = sorted(adjusted.items(), key=lambda kv: kv[1], reverse=True)
@@ -309,7 +313,7 @@ class QuestionParser:
         things = [lk for lk in links if lk.kind != "room"]
         linked_things = [lk for lk in things if lk.linked]
         fields: dict[str, Any] = {"kind": kind, "question": question, "intent_scores": rounded}
-        if time_ref is not None:
+        if time_ref is not None and kind != "present_location":
             fields.update(time=time_ref.time, t0=time_ref.t0, t1=time_ref.t1, time_text=time_ref.text)
         link_conf = 1.0
         room = rooms[0] if rooms else None

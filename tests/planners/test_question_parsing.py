@@ -204,6 +204,13 @@ def test_relative_times_resolve_against_the_question_time(parser):
     assert (q.kind, q.target, q.state, q.time) == ("object_state", "fridge", "open", 12 * HOUR_S + 120)
 
 
+def test_present_tense_with_a_period_under_way_is_still_the_present(parser):
+    query = parser.parse("Where is the mug today?", NOW)
+    assert (query.kind, query.time, query.t0, query.t1) == ("present_location", None, None, None)
+    assert parser.parse("Where was the mug today?", NOW).kind == "past_location"
+    assert parser.parse("Where is the mug?", NOW).kind == "present_location"
+
+
 def test_room_named_in_a_location_question_is_kept(parser):
     q = parser.parse("Where is the mug in the kitchen?", NOW)
     assert (q.kind, q.target, q.room) == ("present_location", "mug", "kitchen")
