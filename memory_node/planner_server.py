@@ -86,7 +86,7 @@ class PlannerServer(Node):
         self.db_path = _declare(self, "db_path", "memory.db", "SQLite memory file (':memory:' for none)")
         self.floor_plan_file = _declare(self, "floor_plan_file", "",
                                         "scenario YAML whose rooms/doors are the prior map ('' = none)")
-        self.cost_weight = _declare(self, "cost_weight", 0.02,
+        self.cost_weight = _declare(self, "cost_weight", 0.01,
                                     "VOI: probability of a correct answer one metre of travel must buy "
                                     "(0 = look until certain or out of budget; larger = answer from memory more)",
                                     (0.0, 10.0))

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from executor.skills import SkillResult
+from executor.skills import REASON_NOT_HOLDING, SkillResult
 from memory_stack.errors import BadInputError
 from planners.beliefs import NOT_IN_HOUSE, Belief, BeliefBuilder, BeliefConfig, LookRecord
 from planners.case_memory import CaseHints, CaseMemory, PlaceRecord, TaskCase, task_signature
@@ -301,6 +301,21 @@ class TaskPlanner:
             return report
         avoid: list[PlaceRecord] = []
         found_at: PlaceRecord | None = None
+        while True:
+            holding, found_at, now = self._fetch(spec, now, hints, avoid, report, on_step)
+            if not holding:
+                break
+            outcome = self._deliver(spec, destination, report, on_step)
+            if outcome != "dropped" or report.replans >= self.config.max_replans:
+                break
+            report.replans += 1      # it slipped out of the hand on the way: find it again
+        self._remember(spec, report, now, found_at, avoid)
+        return report
+
+    def _fetch(self, spec: TaskSpec, now: float, hints: CaseHints, avoid: list[PlaceRecord], report: TaskReport,
+               on_step: Callable[[TaskStep], None] | None) -> tuple[bool, PlaceRecord | None, float]:
+        """Find the object and pick it up, replanning after failures; (holding, where it was, now)."""
+        found_at: PlaceRecord | None = None
         holding = False
         while not holding:
             candidate, now = self._find(spec, now, hints, avoid, report, on_step)
@@ -321,16 +336,15 @@ class TaskPlanner:
                 break
             avoid.append(place)
             if report.replans >= self.config.max_replans:
-                report.reason = f"gave up after {report.replans} replans ({(picked or moved).reason})"
+                last = picked if picked is not None else moved
+                skill = "pick" if picked is not None else "navigate_to"
+                report.reason = f"gave up after {report.replans} replans (last {skill}: {last.reason})"
                 break
             report.replans += 1
             if picked is not None and not picked.success:
                 look = self._call(report, "look_around", label, self.skills.look_around, on_step)
                 now = max([now] + [getattr(f, "time", now) for f in look.frames or []])
-        if holding:
-            self._deliver(spec, destination, report, on_step)
-        self._remember(spec, report, now, found_at, avoid)
-        return report
+        return holding, found_at, now
 
     def _place_points(self, destination: Any) -> list[tuple[float, float, float]]:
         """Where on the receptacle's top to put things: the spot nearest the robot first, then the centre.
@@ -352,7 +366,8 @@ class TaskPlanner:
         return points
 
     def _deliver(self, spec: TaskSpec, destination: Any, report: TaskReport,
-                 on_step: Callable[[TaskStep], None] | None) -> None:
+                 on_step: Callable[[TaskStep], None] | None) -> str:
+        """Carry and place; "ok", "dropped" (the hand is empty: find the object again) or "failed"."""
         top = self._place_points(destination)[-1]
         for attempt in range(self.config.max_replans + 1):
             moved = self._approach(report, destination.id, destination.position, on_step)
@@ -367,6 +382,9 @@ class TaskPlanner:
                     report.reason = "ok"
                     break
                 report.reason = f"place failed: {placed.reason}"
+                if placed.reason == REASON_NOT_HOLDING:
+                    self._call(report, "look_around", destination.id, self.skills.look_around, on_step)
+                    return "dropped"
             if attempt < self.config.max_replans:
                 report.replans += 1
         if report.success and self.config.verify:
@@ -374,6 +392,7 @@ class TaskPlanner:
             if looked.success:
                 on_it = [o for o in self.memory.contents(destination.id) or [] if o.category == spec.object_category]
                 report.reason = "ok (verified by looking)" if on_it else "ok (placed; not re-detected on looking)"
+        return "ok" if report.success else "failed"
 
     def _remember(self, spec: TaskSpec, report: TaskReport, now: float, found_at: PlaceRecord | None,
                   failed_at: list[PlaceRecord]) -> None:

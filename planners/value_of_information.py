@@ -22,12 +22,12 @@ what is left of `budget_m`; otherwise answer. `stopped_by` says why: `certain` (
 (a worthwhile look no longer fits the metre budget, or `max_steps` looks were made).
 
 How `cost_weight` trades accuracy against travel: it is the probability of being right that one
-metre of driving must buy. With cost_weight = 0.02 a 10 m round to a receptacle is taken only if it
-raises P(correct) by more than 0.2 (plus the look time); 0 turns VOI into "explore until certain or
-out of budget" (explore-all accuracy, most travel); large values (>= 1/typical trip length, e.g. 0.2)
-make it answer from memory almost always (memory-only accuracy, no travel). Stale memories (low
-P(still there)) have the largest gains, so they are the ones worth driving for; fresh memories and
-past questions (nothing to look at) are answered at once.
+metre of driving must buy. With cost_weight = 0.01 (the default) a 10 m trip to a receptacle is
+taken only if it raises P(correct) by more than 0.1 (plus 0.02 for the look time); 0 turns VOI
+into "explore until certain or out of budget" (explore-all accuracy, most travel); large values
+(>= 1/typical trip length, e.g. 0.2) make it answer from memory almost always (memory-only
+accuracy, no travel). Stale memories (low P(still there)) have the largest gains, so they are the
+ones worth driving for; fresh memories and past questions (nothing to look at) are answered at once.
 
 Baselines share the same loop and return the same decision type:
 `memory-only` (never explore), `explore-all` (visit every candidate, nearest first, then answer),
@@ -199,12 +199,12 @@ class ValueOfInformationStopper:
     question. look_time_s * speed_mps converts the time a look takes into metres.
     """
 
-    cost_weight: float = 0.02
+    cost_weight: float = 0.01
     budget_m: float = 30.0
     sensor: SensorModel = field(default_factory=SensorModel)
     look_time_s: float = 4.0
     speed_mps: float = 0.5
-    certain_threshold: float = 0.95
+    certain_threshold: float = 0.97
     max_steps: int = 8
     lookahead: int = 2
     name: str = "voi"
@@ -327,13 +327,13 @@ class FixedBudgetPolicy:
 class ExplorationConfig:
     """Typed settings of all exploration policies (load with memory_stack.typed_config)."""
 
-    cost_weight: float = 0.02
+    cost_weight: float = 0.01
     budget_m: float = 30.0
     detection_probability: float = 0.9
     false_positive_rate: float = 0.02
     look_time_s: float = 4.0
     speed_mps: float = 0.5
-    certain_threshold: float = 0.95
+    certain_threshold: float = 0.97
     max_steps: int = 8
     lookahead: int = 2
     fixed_top_k: int = 2
