@@ -7,8 +7,11 @@ Viewpoints come from the floor plan only: each room's centroid, moved to the nea
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from perception.sensor_frame import SensorFrame
 from sim.scenario import ObserveEntry, Scenario
@@ -38,11 +41,22 @@ def room_viewpoint(backend, room_name: str, search_radius_m: float = 1.5) -> tup
     return centre if cell is None else grid.center_of(*cell)
 
 
+def _goals_around(x: float, y: float) -> list[tuple[float, float]]:
+    """The viewpoint, then rings of alternatives around it (a drifting robot's goal may land in furniture)."""
+    goals = [(x, y)]
+    for radius in (0.4, 0.8):
+        goals += [(x + radius * math.cos(a), y + radius * math.sin(a)) for a in np.linspace(0, 2 * math.pi, 8, False)]
+    return goals
+
+
 def visit_and_look(backend, room: str, views: int, stats: ScheduleStats, on_frames: FrameSink | None) -> None:
     x, y = room_viewpoint(backend, room)
-    result = backend.move_base_to(x, y)
-    stats.path_length_m += result.path_length_m
-    if not result.success:
+    for gx, gy in _goals_around(x, y):
+        result = backend.move_base_to(gx, gy)
+        stats.path_length_m += result.path_length_m
+        if result.success:
+            break
+    else:
         stats.failed_moves.append(f"{room}: {result.reason}")
         return
     frames = backend.look_around(views)
