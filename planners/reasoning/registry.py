@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Literal
 
 from planners.reasoning.base import Reasoner, ReasonerUnavailableError
 
@@ -14,7 +15,7 @@ REASONER_TYPES = ("none", "transformers", "openai")
 class ReasonerConfig:
     """Which reasoner to use. `api_key_env` names the environment variable holding the key, if any."""
 
-    type: str = "none"
+    type: Literal["none", "transformers", "openai"] = "none"
     model_path: str | None = None
     base_url: str | None = None
     model: str | None = None

@@ -66,6 +66,20 @@ def test_transformers_reasoner_loads_a_saved_model_and_generates(tiny_model_dir)
     assert isinstance(reasoner.complete(long_prompt, max_tokens=8), str)  # cut to fit the 256-token context
 
 
+def test_transformers_reasoner_uses_a_chat_template_when_the_tokenizer_has_one(tiny_model_dir, tmp_path):
+    import shutil
+
+    from transformers import AutoTokenizer
+
+    chat_dir = tmp_path / "chat"
+    shutil.copytree(tiny_model_dir, chat_dir)
+    tokenizer = AutoTokenizer.from_pretrained(chat_dir)
+    tokenizer.chat_template = "{% for m in messages %}Q: {{ m['content'] }}\n{% endfor %}A:"
+    tokenizer.save_pretrained(chat_dir)
+    text = TransformersReasoner(chat_dir, max_new_tokens=6).complete("Where is the mug?")
+    assert isinstance(text, str) and text
+
+
 def test_random_model_output_is_not_a_typed_query(tiny_model_dir):
     reasoner = TransformersReasoner(tiny_model_dir, max_new_tokens=16)
     assert reasoner.parse_question("Where is the mug?", NOW, {"categories": ["mug"]}) is None
@@ -293,3 +307,5 @@ def test_registry_builds_backends_from_typed_config(tiny_model_dir, chat_server,
         OpenAICompatibleReasoner("localhost:8000", "m")
     with pytest.raises(BadInputError, match="unknown key"):
         build_dataclass(ReasonerConfig, {"type": "openai", "temprature": 0.1})
+    with pytest.raises(BadInputError, match="type: expected one of"):
+        build_dataclass(ReasonerConfig, {"type": "gpt"}, source="planner.yaml")
