@@ -1,0 +1,123 @@
+"""`memstack run` through the console script: one JSON document in the specs/cli.md shape; bad input exit 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).resolve().parent / "data"
+QUESTION_KEYS = {"id", "ask", "type", "answer", "expected", "correct", "score", "confidence", "stopped_by", "steps",
+                 "path_length_m", "latency_ms"}
+ANSWER_KEYS = {"text", "value", "position", "room", "rests_on_category"}
+TASK_KEYS = {"id", "do", "success", "steps", "path_length_m", "replans"}
+SUMMARY_KEYS = {"accuracy", "mean_path_length_m", "task_success_rate"}
+
+
+def _memstack() -> list[str]:
+    script = Path(sys.executable).parent / "memstack"
+    return [str(script)] if script.exists() else [shutil.which("memstack") or "memstack"]
+
+
+def _run(args: list[str], cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess:
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    proc = subprocess.Popen(_memstack() + args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+@pytest.fixture(scope="module")
+def fetch_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
+    out = tmp_path_factory.mktemp("run_out")
+    return _run(["run", str(DATA / "tiny_fetch.yaml"), "--planner", "memory-only", "--json", "--out", str(out)],
+                cwd=out), out
+
+
+@pytest.mark.slow
+def test_run_json_is_one_document_with_the_documented_keys(fetch_run):
+    proc, out = fetch_run
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    document = json.loads(proc.stdout)  # raises if stdout holds anything but one JSON document
+    assert document["scenario"] == "tiny_fetch"
+    assert document["planner"] == "memory-only"
+    assert [q["id"] for q in document["questions"]] == ["f1", "f2", "f3"]
+    for q in document["questions"]:
+        assert QUESTION_KEYS <= set(q), QUESTION_KEYS - set(q)
+        assert ANSWER_KEYS <= set(q["answer"]), ANSWER_KEYS - set(q["answer"])
+        assert isinstance(q["correct"], bool)
+        assert 0.0 <= q["score"] <= 1.0 and 0.0 <= q["confidence"] <= 1.0
+        assert q["path_length_m"] == 0.0, "memory-only never drives"
+        assert q["latency_ms"] >= 0.0
+    assert {q["type"] for q in document["questions"]} == {"object_state", "count", "still_present"}
+    assert [q["expected"] for q in document["questions"]] == [False, 1, True]
+    [task] = document["tasks"]
+    assert TASK_KEYS <= set(task), TASK_KEYS - set(task)
+    assert task["id"] == "t1" and task["do"] == "bring the mug to the table"
+    assert isinstance(task["success"], bool)
+    summary = document["summary"]
+    assert SUMMARY_KEYS <= set(summary)
+    assert summary["accuracy"] == pytest.approx(sum(q["correct"] for q in document["questions"]) / 3, abs=1e-3)
+    assert summary["mean_path_length_m"] == 0.0
+    assert summary["task_success_rate"] == float(task["success"])
+    assert summary["frames_ingested"] > 0
+    assert json.loads((out / "results.json").read_text())["questions"] == document["questions"]
+    assert (out / "memory.db").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_run_scores_what_the_robot_watched(fetch_run):
+    """The robot watched the fridge open and close once; memory alone answers the state and count questions."""
+    document = json.loads(fetch_run[0].stdout)
+    by_id = {q["id"]: q for q in document["questions"]}
+    assert by_id["f1"]["answer"]["value"] is False and by_id["f1"]["correct"]
+    assert by_id["f2"]["answer"]["value"] == 1 and by_id["f2"]["correct"]
+    assert by_id["f3"]["correct"]
+
+
+def test_missing_scenario_file_is_exit_2_naming_it(tmp_path):
+    missing = tmp_path / "nowhere.yaml"
+    proc = _run(["run", str(missing), "--json"], cwd=tmp_path, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and str(missing) in lines[0], proc.stderr
+
+
+@pytest.mark.parametrize("edit, field", [
+    (lambda text: text.replace("seed: 7\n", "seed: 7\nweather: rainy\n"), "weather"),
+    (lambda text: text.replace("{id: apple_1, category: apple, rests_on: table}",
+                               "{id: apple_1, category: apple, rests_on: tabel}"), "world.objects[1].rests_on"),
+    (lambda text: text.replace("answer: false}", "answer: false, hint: x}"), "questions[0]"),
+])
+def test_bad_scenario_is_exit_2_naming_file_and_field(tmp_path, edit, field):
+    bad = tmp_path / "bad_scenario.yaml"
+    text = (DATA / "tiny_fetch.yaml").read_text()
+    changed = edit(text)
+    assert changed != text
+    bad.write_text(changed)
+    proc = _run(["run", str(bad), "--json"], cwd=tmp_path, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert str(bad) in lines[0] and field in lines[0]
+
+
+def test_existing_db_is_refused_and_kept(tmp_path):
+    db = tmp_path / "memory.db"
+    db.write_bytes(b"precious")
+    proc = _run(["run", str(DATA / "tiny_fetch.yaml"), "--db", str(db), "--json"], cwd=tmp_path, timeout=60)
+    assert proc.returncode == 2
+    assert "--db" in proc.stderr and str(db) in proc.stderr
+    assert db.read_bytes() == b"precious"
