@@ -8,7 +8,8 @@ The answer is the most probable answer key (summed over hypotheses); its mass is
 Models, per question kind:
 - present location / room of / still present: the staleness model. The object stays where it was
   last seen with P = exp(-rate * hours since last seen), rate = `memory.move_rate(target)` (moves per
-  hour, learned per object/category). The rest moves to other receptacles by
+  hour, learned per object/category), at least the household's rate (moves seen per object-hour).
+  The rest moves to other receptacles by
   `memory.location_prior(category)`, with a share for "not in the house".
 - past location: the temporal memory's answer at t; when a move was detected after t, the move
   happened uniformly somewhere in the gap between the last sighting and its detection, so
@@ -164,6 +165,8 @@ class BeliefConfig:
     max_alternatives: int = 12
     max_missed_events: int = 3
     min_state_dwell_s: float = 5.0           # shorter open/closed readings are detector blips
+    use_household_move_rate: bool = True     # an object moves at least as often as things here do
+    household_prior_hours: float = 48.0      # object-hours of prior at default_move_rate_per_hour
 
     def __post_init__(self) -> None:
         for name in ("not_in_house_share", "absent_stays_absent", "detection_probability", "active_state_fraction",
@@ -251,6 +254,7 @@ class BeliefBuilder:
     def __init__(self, memory: Any, config: BeliefConfig | None = None) -> None:
         self.memory = memory
         self.config = config or BeliefConfig()
+        self._house_rate: float | None = None
 
     # ----------------------------------------------------------------- entry point
     def build(self, query: Any, now: float, looks: Sequence[LookRecord] = ()) -> Belief:
@@ -258,6 +262,7 @@ class BeliefBuilder:
         target = _attr(query, "target")
         if kind in PRESENT_KINDS and not target:
             return Belief(kind, [], query, now, ["no target object in the question"])
+        self._house_rate = self.household_move_rate(now) if self.config.use_household_move_rate else None
         builder = {
             "present_location": self._present_location,
             "room_of": self._room_of,
@@ -278,12 +283,29 @@ class BeliefBuilder:
         return belief
 
     # ----------------------------------------------------------------- present
+    def household_move_rate(self, now: float) -> float:
+        """Moves per object-hour over every movable thing memory has seen (a Gamma-smoothed estimate).
+
+        One object's own history is short; how often things move in this house is known better.
+        """
+        cfg = self.config
+        movable = [o for o in self.memory.objects(include_absent=True) or [] if not _attr(o, "is_receptacle", False)]
+        hours = sum(max(0.0, now - float(_attr(o, "first_seen", now))) for o in movable) / SECONDS_PER_HOUR
+        ids = {_attr(o, "id") for o in movable}
+        moves = sum(1 for e in self.memory.events(kinds=["moved", "disappeared"]) or [] if _attr(e, "object_id") in ids)
+        prior_hours = cfg.household_prior_hours
+        return (moves + cfg.default_move_rate_per_hour * prior_hours) / (hours + prior_hours)
+
     def _rate(self, target: str) -> float:
         try:
             rate = float(self.memory.move_rate(target))
         except (KeyError, LookupError, ValueError):
             rate = self.config.default_move_rate_per_hour
-        return rate if math.isfinite(rate) and rate >= 0 else self.config.default_move_rate_per_hour
+        if not (math.isfinite(rate) and rate >= 0):
+            rate = self.config.default_move_rate_per_hour
+        if self._house_rate is not None:
+            rate = max(rate, self._house_rate)
+        return rate
 
     def _located(self, target: str, at: float | None) -> list[Any]:
         """The memory's remembered placements (its own prior-based alternatives are rebuilt here)."""

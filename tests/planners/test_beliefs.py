@@ -154,3 +154,21 @@ def test_contents_and_changes(moved_memory):
 def test_unknown_kind_gives_an_empty_belief(memory):
     belief = BeliefBuilder(memory).build(TypedQuery("unknown", confidence=0.1), 2 * DAY)
     assert belief.map_candidate is None and belief.confidence == 0.0
+
+
+def test_household_move_rate_counts_moves_per_object_hour(moved_memory):
+    builder = BeliefBuilder(moved_memory)
+    now = 2 * DAY
+    movable = [o for o in moved_memory.objects(include_absent=True) if not o.is_receptacle]
+    hours = sum(now - o.first_seen for o in movable) / HOUR
+    moves = len([e for e in moved_memory.events(kinds=["moved", "disappeared"])])
+    cfg = builder.config
+    prior = cfg.household_prior_hours
+    expected = (moves + cfg.default_move_rate_per_hour * prior) / (hours + prior)
+    assert moves == 2 and builder.household_move_rate(now) == pytest.approx(expected)
+    quiet = BeliefBuilder(moved_memory, BeliefConfig(use_household_move_rate=False, default_move_rate_per_hour=0.0))
+    loud = BeliefBuilder(moved_memory, BeliefConfig(household_prior_hours=0.0))
+    query = TypedQuery("present_location", target="keys", confidence=1.0)
+    soon = 12 * HOUR  # few object-hours, two moves: the house is busy, the keys are less surely still there
+    assert loud.household_move_rate(soon) > 5 * moved_memory.move_rate("keys")
+    assert loud.build(query, soon).confidence < quiet.build(query, soon).confidence
