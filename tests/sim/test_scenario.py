@@ -147,3 +147,20 @@ def test_time_round_trip_property():
         assert text.startswith(f"d{seconds // 86400 + 1} ")
 
     round_trip()
+
+
+def test_scenario_check_command(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.yaml"
+    data = _base()
+    data["timeline"][0]["to"] = "desk"
+    bad.write_text(yaml.safe_dump(data))
+    proc = subprocess.run([sys.executable, "-m", "sim.scenario_check", str(DEFAULT), str(bad), "--json"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 2
+    assert f"{bad}: timeline[0].to: unknown furniture 'desk'" in proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["ok"] is False and report["scenarios"][0]["rooms"] == 2
