@@ -30,6 +30,11 @@ class BatchJob:
     planner: str
     seed: int
     crash_first_attempt: bool = False
+    crash_attempts: int = 0  # fault injection: the worker process dies on this many first attempts
+
+    @property
+    def injected_crashes(self) -> int:
+        return max(int(self.crash_attempts), int(self.crash_first_attempt))
 
     @property
     def name(self) -> str:
@@ -91,9 +96,10 @@ def expand_jobs(patterns: list[str], planners: list[str] | None, seeds: int) -> 
 def _run_job(job: BatchJob, out_dir: str) -> dict:
     """Executed inside a Ray worker process."""
     marker = Path(out_dir) / "crash_markers" / job.name
-    if job.crash_first_attempt and not marker.exists():
+    crashed = int(marker.read_text() or 0) if marker.exists() else 0
+    if crashed < job.injected_crashes:
         marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
+        marker.write_text(str(crashed + 1))
         os._exit(17)  # a hard crash of the worker process, as a segfault or OOM kill would be
     from bench.scenario_runner import run_scenario_file
 
