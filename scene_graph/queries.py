@@ -140,19 +140,19 @@ def snapshot(store: MemoryStore, t: float | None) -> WorldSnapshot:
 
 def _materialise(index: TemporalIndex, rows: np.ndarray, locs: np.ndarray, sts: np.ndarray, ivs: np.ndarray,
                  t: float) -> list[SceneObject]:
-    loc_ref, st_ref, bmin, bmax = index.loc_ref, index.st_ref, index.loc_bmin, index.loc_bmax
-    ids, cats, conf, first, rec = index.ids, index.categories, index.confidence, index.first_seen, index.is_receptacle
-    last = np.minimum(index.iv_last[ivs], t).tolist() if len(rows) else []
+    if len(rows) == 0:
+        return []
+    o, lc = index.obj_cols, index.loc_cols
+    last = np.minimum(index.iv_last[ivs], t).tolist()
     gc_was_enabled = gc.isenabled()
     gc.disable()  # thousands of small allocations: no point scanning them mid-way
     try:
-        out = []
-        for i, k, s, ls in zip(rows.tolist(), locs.tolist(), sts.tolist(), last):
-            loc = loc_ref[k]
-            out.append(SceneObject(ids[i], cats[i], loc.position, bmin[k], bmax[k], loc.room, loc.rests_on,
-                                   loc.rests_on_category, st_ref[s] if s >= 0 else None, conf[i], first[i], ls, True,
-                                   rec[i]))
-        return out
+        return list(map(SceneObject, o["id"][rows].tolist(), o["category"][rows].tolist(),
+                        lc["position"][locs].tolist(), lc["bbox_min"][locs].tolist(), lc["bbox_max"][locs].tolist(),
+                        lc["room"][locs].tolist(), lc["rests_on"][locs].tolist(),
+                        lc["rests_on_category"][locs].tolist(), index.st_col[sts].tolist(),
+                        o["confidence"][rows].tolist(), o["first_seen"][rows].tolist(), last,
+                        [True] * len(rows), o["is_receptacle"][rows].tolist()))
     finally:
         if gc_was_enabled:
             gc.enable()

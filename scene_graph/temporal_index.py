@@ -57,6 +57,15 @@ class TemporalIndex:
             self.loc_bmax = [tuple(r) for r in (xyz + off_max).tolist()]
         else:
             self.loc_bmin, self.loc_bmax = [], []
+        # object arrays (numpy dtype=object) so a snapshot gathers every field with one fancy index each
+        self.obj_cols = {name: _objects_array(values) for name, values in (
+            ("id", self.ids), ("category", self.categories), ("confidence", self.confidence),
+            ("first_seen", self.first_seen), ("is_receptacle", self.is_receptacle))}
+        self.loc_cols = {name: _objects_array(values) for name, values in (
+            ("position", [loc.position for loc in self.loc_ref]), ("bbox_min", self.loc_bmin),
+            ("bbox_max", self.loc_bmax), ("room", [loc.room for loc in self.loc_ref]),
+            ("rests_on", [loc.rests_on for loc in self.loc_ref]),
+            ("rests_on_category", [loc.rests_on_category for loc in self.loc_ref]))}
         self.by_receptacle: dict[str, set[int]] = {}
         for loc, i in zip(self.loc_ref, self.loc_obj.tolist()):
             if loc.rests_on is not None:
@@ -64,6 +73,7 @@ class TemporalIndex:
         self.st_key, order = _keys(st_obj, st_time)
         self.st_obj = np.asarray(st_obj, dtype=np.int64)[order]
         self.st_ref = [st_ref[i] for i in order]
+        self.st_col = _objects_array([*self.st_ref, None])  # index -1 (no state record yet) -> None
 
     def _last_before(self, keys: np.ndarray, owners: np.ndarray, rows: np.ndarray, t: float) -> np.ndarray:
         """Per object row, the index of its last record with time <= t, or -1."""
@@ -86,6 +96,12 @@ class TemporalIndex:
     def at(self, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(present mask, location index, state index, interval index) per object at time t."""
         return self.at_rows(np.arange(self.n, dtype=np.int64), t)
+
+
+def _objects_array(values: list) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def _keys(owner: list[int], time: list[float]) -> tuple[np.ndarray, np.ndarray]:
