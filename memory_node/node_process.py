@@ -20,22 +20,6 @@ from typing import Any
 LOG = logging.getLogger(__name__)
 
 
-LARGE_DATA_TRANSPORT = ("FASTDDS_BUILTIN_TRANSPORTS", "LARGE_DATA")
-
-
-def prefer_large_data_transport() -> None:
-    """Fast DDS: send user data over TCP/SHM sized for images, not best-effort UDP fragments.
-
-    With the default transports a 320x240 RGB-D stream at 30 frames/s loses about half the image
-    samples under sensor-data (best-effort) QoS; with LARGE_DATA none (see docs: "ROS 2 nodes").
-    Discovery still runs over UDP. An explicit FASTDDS_BUILTIN_TRANSPORTS in the environment wins.
-    Must run before rclpy.init.
-    """
-    import os
-
-    os.environ.setdefault(*LARGE_DATA_TRANSPORT)
-
-
 def ros_arguments(params_file: str | Path | None = None, overrides: dict[str, Any] | None = None) -> list[str]:
     """`--ros-args` for rclpy.init: the params file, then global `-p name:=value` overrides."""
     args = ["--ros-args"]
@@ -175,7 +159,6 @@ def run_nodes(args: list[str] | None, with_ingest: bool | None, with_server: boo
     import rclpy
     from rclpy.signals import SignalHandlerOptions
 
-    prefer_large_data_transport()
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     stack = None
     try:

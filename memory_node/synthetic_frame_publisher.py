@@ -73,13 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     import rclpy
 
     from memory_node.message_conversion import sensor_frame_messages
-    from memory_node.node_process import prefer_large_data_transport
     from memory_node.synthetic_stream import synthetic_frames
 
     frames = [sensor_frame_messages(f, depth_encoding=args.depth_encoding)
               for f in synthetic_frames(args.frames, args.width, args.height, start_time=args.start_time,
                                         period_s=args.period)]
-    prefer_large_data_transport()
     rclpy.init()
     node = rclpy.create_node("synthetic_frame_publisher")
     try:

@@ -27,8 +27,20 @@ def params_file(tmp_path: Path, db: Path) -> Path:
     return path
 
 
+def process_env() -> dict[str, str]:
+    """The test's DDS domain with image-sized Fast DDS transports in all three processes.
+
+    With ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST rmw_fastrtps swaps in its own transports, which drop
+    most best-effort image samples at 30 frames/s; the domain id still isolates the test.
+    """
+    env = dict(os.environ)
+    env["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "SUBNET"
+    env["FASTDDS_BUILTIN_TRANSPORTS"] = "LARGE_DATA"
+    return env
+
+
 def run_module(module: str, *args: str, timeout: float = 90.0) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=dict(os.environ),
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env=process_env(),
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -42,10 +54,10 @@ def test_publisher_process_to_stack_process_to_client_process(ros_domain, tmp_pa
     db = tmp_path / "memory.db"
     stack = subprocess.Popen(
         [sys.executable, "-m", "memory_stack.cli", "up", "--no-planner", "--params", str(params_file(tmp_path, db))],
-        cwd=ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=ROOT, env=process_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         published = run_module("memory_node.synthetic_frame_publisher", "--frames", "24", "--rate", "30",
-                               "--wait", "40")
+                               "--wait", "40", "--settle", "1.5")
         assert published.returncode == 0, published.stderr[-2000:]
         assert last_json(published)["frames"] == 24
         located = last_json(run_module("memory_node.query_client", "locate", "mug", "--wait", "30"))
