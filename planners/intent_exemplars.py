@@ -58,6 +58,7 @@ INTENT_EXEMPLARS: dict[str, tuple[str, ...]] = {
         "What things are lying on the table?",
         "What is inside the cabinet?",
         "What is in the living room?",
+        "What did the shelf hold yesterday?",
     ),
     "object_state": (
         "Is the fridge open?",
@@ -109,6 +110,7 @@ INTENT_EXEMPLARS: dict[str, tuple[str, ...]] = {
         "What changes did you notice in the bedroom between 9am and noon?",
         "List the changes in the living room in the last 3 hours.",
         "What was moved, added or removed in the kitchen today?",
+        "What's new in the bedroom?",
     ),
     "still_present": (
         "Is the remote still in the house?",
@@ -139,5 +141,7 @@ INTENT_EXEMPLARS: dict[str, tuple[str, ...]] = {
         "Go to the bedroom.",
         "Pick up the remote and bring it here.",
         "Turn on the lights.",
+        "Who took my wallet?",
+        "Why did you move the chair?",
     ),
 }

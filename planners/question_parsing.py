@@ -70,7 +70,7 @@ _CUES: list[tuple[str, re.Pattern]] = [
                              r"\b(see|saw|seen|spot|spotted|notice|noticed)\b.*\b(last|most recently|latest)\b|"
                              r"\blast time you saw\b|\blast sighting\b")),
     ("changes", re.compile(r"\b(what|anything|something)\b.*\b(changed?|different|happened|moved|added|removed)\b"
-                           r"(?!.*\b(how many|times)\b)|\bchanges\b")),
+                           r"(?!.*\b(how many|times)\b)|\bchanges\b|\bwhat('s| is) new\b")),
     ("object_state", re.compile(r"^\s*(is|are|was|were|did|has|have)\b.*\b(open|opened|closed|shut|ajar)\b"
                                 r"(?!.*\bhow many\b)")),
     ("contents", re.compile(r"^\s*(what|which)( objects?| things?| items?)?('s| is| are| was| were)?\s+"
@@ -121,6 +121,14 @@ def delexicalize_exemplar(text: str, linker: EntityLinker) -> str:
     blanked = [ref.span] if ref is not None else []
     links, _ = linker.lexical_links(content_phrases(text, blanked), EXEMPLAR_VOCABULARY)
     return delexicalize(text, links, ref.span if ref is not None else None)
+
+
+def _names_only(lowered: str, links: list[EntityLink]) -> bool:
+    """True when the question is nothing but the things it names ("keys?", "my mug")."""
+    rest = lowered
+    for link in sorted(links, key=lambda lk: lk.span[0], reverse=True):
+        rest = rest[:link.span[0]] + rest[link.span[1]:]
+    return bool(links) and not re.sub(r"\b(the|my|our|a|an|your)\b|[^a-z]", "", rest)
 
 
 class _PackagedMiniLM:
@@ -292,6 +300,9 @@ class QuestionParser:
             time_ref.t1 is not None and time_ref.t1 >= now and re.search(r"\b(is|are)\b|\w's\b", lowered))
         loc = max(adjusted["present_location"], adjusted["past_location"])
         adjusted["present_location"], adjusted["past_location"] = (-1.0, loc) if has_time else (loc, -1.0)
+        if _names_only(lowered, links) and any(lk.kind != "room" for lk in links):
+            adjusted["present_location"] = max(adjusted.values()) + 0.01  # "keys?" asks where they are
+            adjusted["past_location"] = -1.0
         ranked = sorted(adjusted.items(), key=lambda kv: kv[1], reverse=True)
         kind, top = ranked[0]
         margin = top - ranked[1][1] if len(ranked) > 1 else top
@@ -358,7 +369,8 @@ class QuestionParser:
             if room is not None:
                 fields["room"] = room.name
             if kind == "object_state":
-                fields["state"] = next((s for s, p in _STATE_WORDS if p.search(lowered)), "open")
+                found = [(m.start(), s) for s, p in _STATE_WORDS for m in [p.search(lowered)] if m]
+                fields["state"] = min(found)[1] if found else "open"  # "open or closed?" asks about open
             if kind == "count":
                 fields["count_kind"] = next(
                     (c for c, p in _COUNT_WORDS if p.search(lowered)),

@@ -204,6 +204,11 @@ def test_relative_times_resolve_against_the_question_time(parser):
     assert (q.kind, q.target, q.state, q.time) == ("object_state", "fridge", "open", 12 * HOUR_S + 120)
 
 
+def test_open_or_closed_asks_about_the_first_state_named(parser):
+    assert parser.parse("Is the fridge open or closed?", NOW).state == "open"
+    assert parser.parse("Is the fridge closed or open?", NOW).state == "closed"
+
+
 def test_present_tense_with_a_period_under_way_is_still_the_present(parser):
     query = parser.parse("Where is the mug today?", NOW)
     assert (query.kind, query.time, query.t0, query.t1) == ("present_location", None, None, None)
@@ -274,6 +279,10 @@ HELD_OUT: list[tuple[str, str, str | None]] = [
     ("Did anything happen in the kitchen in the last 3 hours?", "changes", "kitchen"),
     ("Has the book been taken out of the house?", "still_present", "book"),
     ("Are the keys missing?", "still_present", "keys"),
+    ("What did the counter hold yesterday?", "contents", "counter"),
+    ("What's new in the living room?", "changes", "living_room"),
+    ("Keys?", "present_location", "keys"),
+    ("my mug", "present_location", "mug"),
     ("Open the fridge.", "unknown", None),  # a command, not a question
     ("Bring me the mug.", "unknown", None),
     ("Good morning!", "unknown", None),
