@@ -606,6 +606,9 @@ class PyBulletManipulator:
         lo, hi = body_aabb(self.client, body)
         footprint = float(max(hi[0] - lo[0], hi[1] - lo[1]))
         spots = self.free_spots(receptacle, footprint, receptacle_position)
+        # the asked-for spot first, then the free spots nearest the arm (anywhere on the receptacle will do)
+        base, _ = self.arm_base_pose()
+        spots = spots[:1] + sorted(spots[1:], key=lambda s: float(math.hypot(s[0] - base[0], s[1] - base[1])))
         if not spots:
             return ManipulationOutcome(False, REASON_TARGET_OCCUPIED, 0.0, body)
         offset, half_height = self._held_offset()
@@ -614,8 +617,11 @@ class PyBulletManipulator:
             for orientation in self._place_orientations(spot):
                 rotation = np.array(p.getMatrixFromQuaternion(orientation)).reshape(3, 3)
                 down = np.array([spot[0], spot[1], spot[2] + half_height + 0.01]) - rotation @ offset
-                above = down + [0, 0, APPROACH_HEIGHT_M]
-                if self.can_reach(down, orientation, ignore=(receptacle,)) and self.can_reach(above, orientation):
+                if not self.can_reach(down, orientation, ignore=(receptacle,)):
+                    continue
+                above = next((down + [0, 0, h] for h in (APPROACH_HEIGHT_M, 0.06) if
+                              self.can_reach(down + [0, 0, h], orientation)), None)
+                if above is not None:
                     chosen = (orientation, down, above)
                     break
             if chosen is not None:

@@ -117,7 +117,8 @@ class RosRobotSkills(RobotSkills):
         from trajectory_msgs.msg import JointTrajectory
 
         self.config = config or RosSkillsConfig()
-        if not rclpy.ok():
+        self._owns_rclpy = not rclpy.ok()
+        if self._owns_rclpy:
             rclpy.init()
         self.node = rclpy.create_node(node_name)
         t = self.config.topics
@@ -161,6 +162,11 @@ class RosRobotSkills(RobotSkills):
         self._executor.remove_node(self.node)
         self.node.destroy_node()
         self.kinematics.close()
+        if self._owns_rclpy:
+            import rclpy
+
+            if rclpy.ok():
+                rclpy.shutdown()
 
     # -- subscriptions -----------------------------------------------------------------------------
     def _on_odom(self, msg) -> None:
@@ -189,7 +195,7 @@ class RosRobotSkills(RobotSkills):
             self.node.get_logger().error(f"topic {self.config.topics.goal_status!r}: bad status {msg.data!r}: {exc}")
             return
         with self._cond:
-            self._statuses.append(status)
+            self._statuses = self._statuses[-200:] + [status]
             self._cond.notify_all()
 
     def _on_part(self, part: str, msg) -> None:
