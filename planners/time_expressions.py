@@ -164,6 +164,10 @@ class TimeExpressionParser:
     _RECENT = re.compile(rf"\b(?:in|during|over|within)\s+the\s+(?:last|past|previous)\s+(?:(?P<n>{_NUM})\s+)?"
                          rf"(?P<unit>{_UNIT})\b|\b(?P<recently>recently|lately)\b")
     _EARLIER_TODAY = re.compile(r"\bearlier\s+today\b")
+    # "between 8 and 9 this morning", "from 2 to 4pm": bare hours as a range on one day
+    _BARE_RANGE = re.compile(r"\b(?:between|from)\s+(?P<h1>\d{1,2})(?::(?P<m1>\d{2}))?\s*(?P<ap1>am|pm)?"
+                             r"\s+(?:and|to|until|till)\s+(?P<h2>\d{1,2})(?::(?P<m2>\d{2}))?\s*(?P<ap2>am|pm)?\b"
+                             r"(?!\s*(?:hours?|minutes?|mins?|days?|times?))")
     _WEEK = re.compile(r"\b(?P<which>this|last|past|the last|the past|previous|the previous)\s+week\b")
 
     def parse(self, text: str, now: float) -> TimeReference | None:
@@ -270,6 +274,13 @@ class TimeExpressionParser:
             anchor = self._day_part(m, now)
             if anchor is not None:
                 add("day", anchor)
+        for m in self._BARE_RANGE.finditer(text):
+            if not free(m.span()):
+                continue
+            pair = self._bare_range(m, found, text, now)
+            if pair is not None:
+                for anchor in pair:
+                    add("abs", anchor)
         for m in self._CLOCK_TIME.finditer(text):
             if not free(m.span()):
                 continue
@@ -285,6 +296,34 @@ class TimeExpressionParser:
                 continue
             add("clock", self._point(hours * HOUR_S, m.span()))
         return self._attach_clocks_to_days(found, text, now)
+
+    @staticmethod
+    def _bare_range(m: re.Match, found: list[tuple[str, _Anchor]], text: str, now: float) -> list[_Anchor] | None:
+        """Both ends of "between 8 and 9 [this morning]" on one day: the named one, else the latest before now."""
+        hours = []
+        for h, mm, ap, other_ap in (("h1", "m1", "ap1", "ap2"), ("h2", "m2", "ap2", "ap1")):
+            hour, minute = int(m.group(h)), int(m.group(mm) or 0)
+            ampm = m.group(ap) or m.group(other_ap)
+            if hour > 24 or minute > 59 or (ampm and hour > 12):
+                return None
+            if ampm == "pm" and hour < 12:
+                hour += 12
+            hours.append((hour + minute / 60.0) * HOUR_S)
+        day = next((a for k, a in found
+                    if k == "day" and (0 <= a.span[0] - m.end() <= 4 or 0 <= m.start() - a.span[1] <= 4)), None)
+        first_end = max(m.end(g) for g in ("h1", "m1", "ap1") if m.group(g))
+        first_span, second_span = (m.start("h1"), first_end), (m.start("h2"), m.end())
+        if day is not None:
+            if day.span[0] >= m.end():
+                second_span = (second_span[0], day.span[1])
+            found.remove(("day", day))
+            base = day_start(day.t0 + 1.0)
+            if day.t0 - base >= 12 * HOUR_S:  # "between 8 and 9 this evening" -> 20:00-21:00
+                hours = [h + 12 * HOUR_S if h < 12 * HOUR_S else h for h in hours]
+        else:
+            base = day_start(now) if day_start(now) + hours[0] <= now else day_start(now) - DAY_S
+        start, end = base + hours[0], base + hours[1]
+        return [_Anchor(start, start, start, first_span, True), _Anchor(end, end, end, second_span, True)]
 
     @staticmethod
     def _point(t: float, span: tuple[int, int]) -> _Anchor:

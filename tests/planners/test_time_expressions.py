@@ -70,6 +70,12 @@ def test_periods_have_an_interval_and_a_point_estimate(text, t0, t1, point):
     ("from d1 9:00 to d2 07:30", at(1, 9), at(2, 7, 30)),
     ("between yesterday morning and this morning", at(1, 6), at(2, 12)),
     ("until d1 10:00", 0.0, at(1, 10)),
+    ("Where was the mug between 8 and 9 this morning?", at(2, 8), at(2, 9)),
+    ("yesterday between 7 and 8", at(1, 7), at(1, 8)),
+    ("from 2 to 4pm yesterday", at(1, 14), at(1, 16)),
+    ("between 8:30 and 10 on d1", at(1, 8, 30), at(1, 10)),
+    ("between 8 and 9 this evening", at(2, 20), at(2, 21)),
+    ("from 10 to 11 last night", at(1, 22), at(1, 23)),
 ])
 def test_intervals(text, t0, t1):
     ref = parse_time_expression(text, NOW)
