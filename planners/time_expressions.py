@@ -20,6 +20,9 @@ Conventions (documented here because they are choices, not facts):
 - "in the last/past N hours", "during the past day", "recently" (last 2 h): the interval [now - span, now].
   "this week" / "the past week": the last seven days (today and the six before it) up to now;
   "last week" / "the previous week": the seven days before those.
+- "between 8 and 9 [this morning]", "from 2 to 4pm [yesterday]": bare hours share one day (the
+  day named next to them, else the latest day on which the start is not in the future); am/pm
+  given on one end applies to both; "this evening" makes them afternoon/evening hours.
 - "since X": [X, now]; "until/before X": [0, X]; "after X": [X, now];
   "between X and Y" / "from X to/until Y": [X, Y] (intervals of X and Y contribute their start / end).
 - Points are clipped to [0, now] only when they came from relative words; absolute "dN HH:MM"
