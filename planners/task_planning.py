@@ -95,10 +95,12 @@ class TaskConfig:
     max_replans: int = 3
     search_below_confidence: float = 0.8    # search by VOI first when memory is less sure than this
     standoff_m: float = 0.8                 # how far from a receptacle the base stops to pick/place
+    near_enough_m: float = 1.3              # closer than this, pick/place make their own short approach
     prefer_factor: float = 4.0              # belief multiplier for places a past case found the object
     avoid_factor: float = 0.25              # ... and for places a past case looked in vain
     case_match_radius_m: float = 0.75
     place_edge_margin_m: float = 0.15        # keep placements this far inside the receptacle's top
+    fresh_sighting_s: float = 600.0          # an instance seen this recently is fetched without searching
     verify: bool = True
     search: ExplorationConfig = field(default_factory=ExplorationConfig)
     beliefs: BeliefConfig = field(default_factory=BeliefConfig)
@@ -180,6 +182,24 @@ class _HintedBeliefs(BeliefBuilder):
         return belief
 
 
+class _StopOnSighting:
+    """Wraps a search policy: stop as soon as an instance of the object was seen during the search."""
+
+    def __init__(self, policy: Any, planner: TaskPlanner, since: float) -> None:
+        self.policy = policy
+        self.planner = planner
+        self.since = since
+        self.name = getattr(policy, "name", "voi")
+
+    def decide(self, belief: Belief, actions: Sequence[Any], travel_m: Sequence[float], spent_m: float = 0.0,
+               steps: int = 0) -> Any:
+        from planners.value_of_information import STOPPED_BY_CERTAIN, StoppingDecision
+
+        if self.planner._fresh_sighting(belief, self.since) is not None:
+            return StoppingDecision(None, STOPPED_BY_CERTAIN)
+        return self.policy.decide(belief, actions, travel_m, spent_m, steps)
+
+
 @dataclass
 class _FindQuery:
     kind: str
@@ -203,6 +223,7 @@ class TaskPlanner:
         self.config = config or TaskConfig()
         self.processor = processor if processor is not None else getattr(explorer, "processor", None)
         self.embedder = embedder
+        self._searched: list[str] = []
 
     # ----------------------------------------------------------------- plumbing
     def _ingest(self, result: Any) -> None:
@@ -241,10 +262,10 @@ class TaskPlanner:
 
     def _approach(self, report: TaskReport, target: str, position: Sequence[float],
                   on_step: Callable[[TaskStep], None] | None) -> Any:
+        if math.dist((float(position[0]), float(position[1])), self._robot_xy()) <= self.config.near_enough_m:
+            return SkillResult(True, "already there")
         x, y, yaw = viewpoint_for((position[0], position[1]), self._robot_xy(),
                                   getattr(self.memory, "floor_plan", None), self.config.standoff_m)
-        if math.dist((x, y), self._robot_xy()) < 0.05:
-            return SkillResult(True, "already there")
         return self._call(report, "navigate_to", target, lambda: self.skills.navigate_to(x, y, yaw), on_step)
 
     def _destination(self, spec: TaskSpec) -> Any:
@@ -259,13 +280,25 @@ class TaskPlanner:
         return min(same, key=lambda r: math.dist(robot, (r.position[0], r.position[1])))
 
     # ----------------------------------------------------------------- finding the object
+    def _fresh_sighting(self, belief: Belief, since: float) -> Any:
+        """The most recently seen remembered instance, if one was seen at or after `since`.
+
+        Fetching needs *a* mug, not certainty about every mug memory knows: one just seen will do.
+        """
+        seen = [c for c in belief.candidates if c.object_id and not c.speculative and c.position is not None
+                and c.last_seen is not None and c.last_seen >= since]
+        return max(seen, key=lambda c: c.last_seen) if seen else None
+
     def _find(self, spec: TaskSpec, now: float, hints: CaseHints, avoid: list[PlaceRecord], report: TaskReport,
               on_step: Callable[[TaskStep], None] | None, exclude: Sequence[str] = ()) -> tuple[Any, float]:
         builder = _HintedBeliefs(self.memory, self.config.beliefs, hints, avoid, self.config)
         query = _FindQuery("present_location", spec.object_category)
         belief = builder.build(query, now)
+        fresh = self._fresh_sighting(belief, now - self.config.fresh_sighting_s)
+        if fresh is not None:
+            return fresh, now
         if self.explorer is not None and belief.confidence < self.config.search_below_confidence:
-            policy = make_policy("voi", self.config.search)
+            policy = _StopOnSighting(make_policy("voi", self.config.search), self, now)
 
             def record(step: Any) -> None:
                 for skill in ("navigate_to", "look_at"):
@@ -280,6 +313,10 @@ class TaskPlanner:
             outcome = explore_until_stopped(query, now, builder, self.explorer, policy, on_step=record,
                                             skip_targets=exclude)
             belief, now = outcome.belief, outcome.now
+            self._searched.extend(outcome.looked_at)
+            fresh = self._fresh_sighting(belief, policy.since)
+            if fresh is not None:
+                return fresh, now
         best = belief.map_candidate
         if best is None or best.label == NOT_IN_HOUSE or best.position is None:
             return None, now
@@ -290,6 +327,7 @@ class TaskPlanner:
                 on_step: Callable[[TaskStep], None] | None = None) -> TaskReport:
         spec = task if isinstance(task, TaskSpec) else parse_task(task, self.memory, self.embedder)
         report = TaskReport(False, "", task=spec)
+        self._searched = []
         hints = CaseHints()
         if self.case_memory is not None:
             hints = self.case_memory.hints(spec.signature, spec.object_category)
@@ -309,8 +347,23 @@ class TaskPlanner:
             if outcome != "dropped" or report.replans >= self.config.max_replans:
                 break
             report.replans += 1      # it slipped out of the hand on the way: find it again
-        self._remember(spec, report, now, found_at, avoid)
+        self._remember(spec, report, now, found_at, avoid + self._searched_in_vain(found_at))
         return report
+
+    def _searched_in_vain(self, found_at: PlaceRecord | None) -> list[PlaceRecord]:
+        """Receptacles a search looked at without finding the object (also worth remembering)."""
+        by_id = {r.id: r for r in self.memory.receptacles() or []}
+        places = []
+        for target in dict.fromkeys(self._searched):
+            rec = by_id.get(target)
+            if rec is None:
+                continue
+            place = PlaceRecord(rec.category, tuple(float(v) for v in rec.position))
+            radius = max(self.config.case_match_radius_m, 1.0)
+            if found_at is not None and place.near(found_at.category, found_at.position, radius):
+                continue
+            places.append(place)
+        return places
 
     def _fetch(self, spec: TaskSpec, now: float, hints: CaseHints, avoid: list[PlaceRecord], report: TaskReport,
                on_step: Callable[[TaskStep], None] | None) -> tuple[bool, PlaceRecord | None, float]:
