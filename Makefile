@@ -29,7 +29,7 @@ lint: setup
 	$(PY) -m ruff check .
 
 freeze: setup
-	@{ sed -n '1,3p' requirements.txt; $(PY) -m pip freeze --exclude-editable | sed 's/^torch==\(.*\)+cpu$$/torch==\1/'; } > requirements.txt.new && mv requirements.txt.new requirements.txt
+	$(PY) scripts/freeze_requirements.py
 
 clean:
 	rm -rf build $(VENV) demo_out bench_out .pytest_cache
