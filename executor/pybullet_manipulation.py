@@ -325,10 +325,6 @@ class PyBulletManipulator:
             for j, (q, v) in zip(self.arm.arm_joints, saved):
                 p.resetJointState(arm, j, q, v, physicsClientId=self.client)
 
-    def horizontal_distance_from_arm(self, point: Sequence[float]) -> float:
-        base, _ = self.arm_base_pose()
-        return float(math.hypot(point[0] - base[0], point[1] - base[1]))
-
     # -- perception of the world by touch ----------------------------------------------------------
     def _touching(self, a: int, b: int, link_a: int | None = None) -> bool:
         kwargs = {"linkIndexA": link_a} if link_a is not None else {}
@@ -498,9 +494,9 @@ class PyBulletManipulator:
         return 0.0
 
     def _fingers_touch(self, body: int) -> bool:
-        return any(self._near(self.arm.body, body, 0.003) for _ in (0,)) and any(
-            p.getClosestPoints(self.arm.body, body, 0.003, linkIndexA=link, physicsClientId=self.client)
-            for link in self.arm.finger_links)
+        """Both fingers within 3 mm of the body."""
+        return all(p.getClosestPoints(self.arm.body, body, 0.003, linkIndexA=link, physicsClientId=self.client)
+                   for link in self.arm.finger_links)
 
     def close_gripper(self, width_each: float = 0.0) -> tuple[int | None, float]:
         """Close the fingers; when both touch the same body it is held (fixed to the hand).
