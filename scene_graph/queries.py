@@ -290,11 +290,18 @@ def observed_intervals(store: MemoryStore, t0: float | None, t1: float | None) -
 
 def last_observed(store: MemoryStore, room: str | None, t: float) -> float | None:
     """When the robot last looked at `room` at or before t (None: never)."""
-    best = None
-    for r, start, end, _ in store.observed:
-        if r == room and start <= t:
-            best = max(best or -math.inf, min(end, t))
-    return best
+    cache = store.__dict__.setdefault("_observed_by_room", {})
+    if cache.get("size") != len(store.observed):
+        cache.clear()
+        cache["size"] = len(store.observed)
+        for rec in store.observed:  # rows are the store's own mutable records: extended ends stay current
+            cache.setdefault(("room", rec[0]), []).append(rec)
+    rows = cache.get(("room", room), [])
+    i = bisect.bisect_right([rec[1] for rec in rows], t) - 1 if len(rows) < 64 else \
+        bisect.bisect_right(rows, t, key=lambda rec: rec[1]) - 1
+    if i < 0:
+        return None
+    return max(min(rec[2], t) for rec in rows[max(0, i - 1): i + 1])
 
 
 # ---------------------------------------------------------------------- semantic priors

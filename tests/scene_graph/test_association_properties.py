@@ -42,7 +42,7 @@ action = st.one_of(
 )
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(categories=st.lists(st.sampled_from(CATEGORIES), min_size=1, max_size=6),
        slots=st.permutations(range(len(TABLES) * len(SLOTS))),
        actions=st.lists(action, max_size=6), seed=st.integers(0, 1000))
