@@ -1054,6 +1054,8 @@ def _validate_frame(frame: Frame) -> list[Observation]:
                                 f"({k.height}, {k.width})")
     for i, ob in enumerate(frame.observations):
         where = f"frame {fid}: observations[{i}]"
+        if not isinstance(ob, Observation):
+            raise BadInputError(f"{where}: expected a scene_graph.types.Observation, got {type(ob).__name__}")
         if not isinstance(ob.category, str) or not ob.category.strip():
             raise BadInputError(f"{where}.category: must be a non-empty string")
         ob.centroid = _finite_triplet(ob.centroid, f"{where}.centroid")
@@ -1061,7 +1063,7 @@ def _validate_frame(frame: Frame) -> list[Observation]:
         ob.bbox_max = _finite_triplet(ob.bbox_max, f"{where}.bbox_max")
         if any(lo > hi for lo, hi in zip(ob.bbox_min, ob.bbox_max)):
             raise BadInputError(f"{where}: bbox_min {ob.bbox_min} exceeds bbox_max {ob.bbox_max}")
-        if not (0.0 <= ob.confidence <= 1.0) if math.isfinite(ob.confidence) else True:
+        if not isinstance(ob.confidence, (int, float)) or not 0.0 <= ob.confidence <= 1.0:  # NaN fails too
             raise BadInputError(f"{where}.confidence: must be in [0, 1], got {ob.confidence!r}")
         if ob.embedding is not None:
             e = np.asarray(ob.embedding, dtype=float)
