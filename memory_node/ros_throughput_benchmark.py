@@ -77,6 +77,36 @@ class _DiagnosticsReader:
                 "messages_dropped": dropped}
 
 
+def _publish_round(env: dict[str, str], frames: int, rate: float, width: int, height: int, start_time: float,
+                   client: Any, query_period_s: float, latencies: list[float], deadline_s: float) -> dict[str, Any]:
+    """Run one publisher process while querying; returns its JSON report, or {"error": ...} if it hung."""
+    publisher = subprocess.Popen(
+        [sys.executable, "-m", "memory_node.synthetic_frame_publisher", "--frames", str(frames),
+         "--rate", str(rate), "--width", str(width), "--height", str(height),
+         "--start-time", str(start_time), "--wait", "30", "--settle", "2.0"],
+        cwd=SOURCE_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(publisher.stdout), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + deadline_s
+    try:
+        while publisher.poll() is None and not any(line.startswith("{") for line in lines):
+            if time.monotonic() > deadline:
+                return {"error": f"publisher did not finish within {deadline_s:.0f} s"}
+            started = time.perf_counter()
+            response = client.call("locate", ["mug"], timeout_s=5.0)
+            if response.success:
+                latencies.append((time.perf_counter() - started) * 1000.0)
+            time.sleep(query_period_s)
+        reader.join(timeout=2.0)
+    finally:
+        if publisher.poll() is None:
+            publisher.kill()
+        publisher.wait()
+    reports = [json.loads(line) for line in lines if line.startswith("{")]
+    return reports[-1] if reports else {"error": f"publisher exited with {publisher.returncode}"}
+
+
 def run_ros_ingest_benchmark(width: int = 320, height: int = 240, frames: int = 150,
                              rates: tuple[float, ...] = (30.0, 60.0, 120.0), query_period_s: float = 0.01,
                              timeout_s: float = 120.0, transport: str | None = None) -> dict[str, Any]:
@@ -139,23 +169,23 @@ def run_ros_ingest_benchmark(width: int = 320, height: int = 240, frames: int = 
             if warmup.returncode != 0:
                 raise RuntimeError(f"warm-up publisher failed: {warmup.stderr[-1000:]}")
             time.sleep(2.0)
+            idle: list[float] = []
+            for _ in range(200):  # the same query with nothing streaming: what the machine and DDS cost alone
+                started = time.perf_counter()
+                if client.call("locate", ["mug"], timeout_s=5.0).success:
+                    idle.append((time.perf_counter() - started) * 1000.0)
+                time.sleep(query_period_s)
+            result["query_idle"] = {"n": len(idle), "p50_ms": percentile(idle, 50), "p99_ms": percentile(idle, 99)}
             for rate in rates:
                 before = diagnostics.totals()
-                publisher = subprocess.Popen(
-                    [sys.executable, "-m", "memory_node.synthetic_frame_publisher", "--frames", str(frames),
-                     "--rate", str(rate), "--width", str(width), "--height", str(height),
-                     "--start-time", str(start_time), "--wait", "30", "--settle", "2.0"],
-                    cwd=SOURCE_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                 round_latencies: list[float] = []
-                while publisher.poll() is None:
-                    started = time.perf_counter()
-                    response = client.call("locate", ["mug"], timeout_s=5.0)
-                    if response.success:
-                        round_latencies.append((time.perf_counter() - started) * 1000.0)
-                    time.sleep(query_period_s)
-                out, err = publisher.communicate(timeout=timeout_s)
-                lines = [line for line in out.splitlines() if line.startswith("{")]
-                sent = json.loads(lines[-1]) if lines else {"error": err[-500:]}
+                sent: dict[str, Any] = {}
+                for _attempt in range(2):  # a publisher that hangs (seen in DDS start-up) is killed and retried
+                    sent = _publish_round(env, frames, rate, width, height, start_time, client, query_period_s,
+                                          round_latencies, deadline_s=frames / rate + 45.0)
+                    if "rate_hz" in sent:
+                        break
+                    start_time += frames * 0.5 + 60.0
                 deadline = time.monotonic() + 15.0
                 after = diagnostics.totals()
                 while time.monotonic() < deadline:
@@ -173,6 +203,7 @@ def run_ros_ingest_benchmark(width: int = 320, height: int = 240, frames: int = 
                     "rate_hz_target": rate, "rate_hz_achieved": sent.get("rate_hz"), "frames_published": frames,
                     "frames_ingested": ingested, **drops, "messages_received": received,
                     "zero_drops": ingested == frames and not any(drops.values()),
+                    "publisher_error": sent.get("error", ""),
                     "query_p50_ms": percentile(round_latencies, 50), "query_p99_ms": percentile(round_latencies, 99),
                     "queries": len(round_latencies)})
                 latencies += round_latencies
@@ -207,6 +238,11 @@ def main(argv: list[str] | None = None) -> int:
                                             "(default: LARGE_DATA unless set in the environment)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+
+    def interrupted(*_: Any) -> None:
+        raise KeyboardInterrupt  # so the stack process is stopped in run_ros_ingest_benchmark's finally
+
+    signal.signal(signal.SIGTERM, interrupted)
     result = run_ros_ingest_benchmark(args.width, args.height, args.frames,
                                       tuple(float(r) for r in args.rates.split(",")), transport=args.transport)
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))
