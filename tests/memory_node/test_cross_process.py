@@ -56,6 +56,7 @@ def test_publisher_process_to_stack_process_to_client_process(ros_domain, tmp_pa
         [sys.executable, "-m", "memory_stack.cli", "up", "--no-planner", "--params", str(params_file(tmp_path, db))],
         cwd=ROOT, env=process_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
+        published = None
         for attempt in range(2):  # a Fast DDS LARGE_DATA publisher can hang at start-up; retry later stamps once
             try:
                 published = run_module("memory_node.synthetic_frame_publisher", "--frames", "24", "--rate", "30",
@@ -64,6 +65,7 @@ def test_publisher_process_to_stack_process_to_client_process(ros_domain, tmp_pa
                 break
             except subprocess.TimeoutExpired:
                 continue
+        assert published is not None, "the publisher hung twice"
         assert published.returncode == 0, published.stderr[-2000:]
         assert last_json(published)["frames"] == 24
         located = last_json(run_module("memory_node.query_client", "locate", "mug", "--wait", "30"))
