@@ -395,7 +395,7 @@ class PyBulletManipulator:
         lo, hi = body_aabb(self.client, body)
         center = (lo + hi) / 2.0
         support = self.support_of(body)
-        support_top = float(body_aabb(self.client, support)[1][2]) if support is not None else float(lo[2])
+        support_top = float(lo[2])  # it rests there (a shelf inside furniture is below the furniture top)
         _, orn = p.getBasePositionAndOrientation(body, physicsClientId=self.client)
         base, _ = self.arm_base_pose()
         poses: list[GraspPose] = []

@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pybullet as p
 
 from executor.panda_kinematics import PandaKinematics
 from executor.pybullet_manipulation import (
@@ -164,10 +165,28 @@ class SimRobotSkills(RobotSkills):
         frames = [self.backend.render()]
         return SkillResult(True, REASON_OK, 0.0, self.backend.now - start, frames)
 
+    def _front_of_door(self, point: Point3):
+        """For a point inside furniture with a door: a keep-out test admitting only places in front of it."""
+        door = self.manipulator.door_near(point)
+        if door is None:
+            return None
+        lo, hi = (np.array(v) for v in p.getAABB(door[0], -1, physicsClientId=self.client))
+        if not (lo[0] <= point[0] <= hi[0] and lo[1] <= point[1] <= hi[1]):
+            return None
+        hinge, _, _, heading = self.manipulator.door_geometry(*door)
+        closed_angle, open_angle = self.manipulator.door_limits(*door)
+        side = 1.0 if open_angle >= closed_angle else -1.0
+        normal = (math.cos(heading + side * math.pi / 2), math.sin(heading + side * math.pi / 2))
+
+        def behind_or_beside(x: float, y: float) -> bool:
+            return (x - hinge[0]) * normal[0] + (y - hinge[1]) * normal[1] < 0.3
+
+        return behind_or_beside
+
     def pick(self, category: str, near: Point3) -> SkillResult:
         frames: list[SensorFrame] = []
         start = self.backend.now
-        approach = self.approach(near, frames)
+        approach = self.approach(near, frames, keep_out=self._front_of_door(near))
         if not approach.success:
             return approach
         self.backend.look_at(tuple(float(v) for v in near))
