@@ -86,6 +86,7 @@ class MemoryEvent:
     new_state: str | None = None
     frame_ids: tuple[int, ...] = ()
     id: int = 0
+    provenance: str = "perception"  # "perception": seen in frames; "manipulation": the robot moved it itself
 
 
 @dataclass(slots=True)

@@ -37,7 +37,7 @@ CREATE INDEX states_object ON states(object_id);
 CREATE TABLE events (
     id INTEGER PRIMARY KEY, kind TEXT NOT NULL, object_id TEXT NOT NULL, category TEXT NOT NULL,
     time REAL NOT NULL, x REAL, y REAL, z REAL, room TEXT, from_place TEXT, to_place TEXT,
-    old_state TEXT, new_state TEXT, frame_ids TEXT NOT NULL);
+    old_state TEXT, new_state TEXT, frame_ids TEXT NOT NULL, provenance TEXT NOT NULL DEFAULT 'perception');
 CREATE INDEX events_object ON events(object_id);
 CREATE TABLE episodes (
     id INTEGER PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, start REAL NOT NULL, end REAL,
@@ -129,6 +129,9 @@ def _check(conn: sqlite3.Connection, name: str) -> None:
     result = conn.execute("PRAGMA quick_check").fetchone()[0]
     if result != "ok":
         raise BadInputError(f"{name}: damaged memory store (quick_check: {result}); the file was left untouched")
+    event_columns = {r[1] for r in conn.execute("PRAGMA table_info(events)")}
+    if "provenance" not in event_columns:  # stores written before events carried provenance
+        conn.execute("ALTER TABLE events ADD COLUMN provenance TEXT NOT NULL DEFAULT 'perception'")
 
 
 def read_meta(conn: sqlite3.Connection) -> dict[str, str]:

@@ -196,10 +196,10 @@ class MemoryStore:
             if obj is not None:
                 obj.states.append(StateRecord(oid, t, state))
         for row in c.execute("SELECT id, kind, object_id, category, time, x, y, z, room, from_place, to_place, "
-                             "old_state, new_state, frame_ids FROM events ORDER BY time, id"):
+                             "old_state, new_state, frame_ids, provenance FROM events ORDER BY time, id"):
             pos = (row[5], row[6], row[7]) if row[5] is not None else None
             ev = MemoryEvent(row[1], row[2], row[3], row[4], pos, row[8], row[9], row[10], row[11], row[12],
-                             tuple(json.loads(row[13])), row[0])
+                             tuple(json.loads(row[13])), row[0], row[14])
             self.event_log.append(ev)
             obj = self.tracks.get(ev.object_id)
             if obj is not None:
@@ -621,9 +621,9 @@ class MemoryStore:
     def _emit(self, ev: MemoryEvent, obj: TrackedObject, result: IngestResult | None) -> None:
         cur = self.conn.execute(
             "INSERT INTO events(kind, object_id, category, time, x, y, z, room, from_place, to_place, old_state, "
-            "new_state, frame_ids) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "new_state, frame_ids, provenance) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (ev.kind, ev.object_id, ev.category, ev.time, *(ev.position or (None, None, None)), ev.room,
-             ev.from_place, ev.to_place, ev.old_state, ev.new_state, json.dumps(list(ev.frame_ids))))
+             ev.from_place, ev.to_place, ev.old_state, ev.new_state, json.dumps(list(ev.frame_ids)), ev.provenance))
         ev.id = cur.lastrowid
         if self.event_log and ev.time < self.event_log[-1].time:
             self._events_sorted = False
@@ -778,6 +778,123 @@ class MemoryStore:
         for oid in [o for o in self.tentative if self.tracks[o].last_seen < limit]:
             self._drop(self.tracks[oid])
             result.expired.append(oid)
+
+    # ------------------------------------------------------------------ the robot's own manipulation
+    @_locked
+    def record_manipulation(self, object_id: str, position: tuple[float, float, float], time: float,
+                            frame_ids=()) -> MemoryEvent:
+        """The robot itself moved `object_id` to `position` (its new centre) at `time`, e.g. a verified place.
+
+        Records a `moved` event with provenance "manipulation", a location record, keeps the presence
+        interval open (the object never left the house) and recomputes the support relation. Tracks of
+        the same category that appeared at the new place since the object was last seen (the placed
+        object seen before this call) are folded into it. One SQLite transaction; returns the event.
+        """
+        if self.conn is None:
+            raise BadInputError(f"record_manipulation: the memory store {self.db_path or ':memory:'} is closed")
+        obj = self.tracks.get(object_id) if isinstance(object_id, str) else None
+        if obj is None:
+            raise BadInputError(f"record_manipulation: object_id {object_id!r} is not a remembered object")
+        if obj.is_receptacle:
+            raise BadInputError(f"record_manipulation: {object_id} is furniture (a receptacle), not a movable object")
+        pos = np.array(_finite_triplet(position, "record_manipulation: position"))
+        if isinstance(time, bool) or not isinstance(time, (int, float)) or not math.isfinite(time):
+            raise BadInputError(f"record_manipulation: time must be a finite number, got {time!r}")
+        t = float(time)
+        if obj.locations and t < obj.locations[-1].time:
+            raise BadInputError(f"record_manipulation: time {t} is before {object_id}'s last recorded location "
+                                f"({obj.locations[-1].time})")
+        try:
+            fids = tuple(int(f) for f in frame_ids)
+        except (TypeError, ValueError) as exc:
+            raise BadInputError(f"record_manipulation: frame_ids must be integers, got {frame_ids!r}") from exc
+        holder: dict[str, MemoryEvent] = {}
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            holder["event"] = self._apply_manipulation(obj, pos, t, fids)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            self._reset_state()
+            self._load()
+            raise
+        return holder["event"]
+
+    def _apply_manipulation(self, obj: TrackedObject, pos: np.ndarray, t: float,
+                            frame_ids: tuple[int, ...]) -> MemoryEvent:
+        seen_before = obj.last_seen
+        before = self._place_name(obj)
+        if obj.status == TENTATIVE:
+            self.tentative.discard(obj.id)
+            self._open_interval(obj, obj.first_seen, max(obj.last_seen, t), obj.sightings)
+            self.add_fact(obj.id, "is_a", obj.category, valid_from=obj.first_seen, recorded_at=t,
+                          confidence=obj.confidence, provenance="manipulation", _in_tx=True)
+        elif obj.status == ABSENT:
+            self._open_interval(obj, t, t, 1)
+        if obj.rests_on is not None:
+            self.contents_index[obj.rests_on].discard(obj.id)
+        shift = pos - obj.position
+        obj.position, obj.bbox_min, obj.bbox_max = pos, obj.bbox_min + shift, obj.bbox_max + shift
+        obj.last_seen = max(obj.last_seen, t)
+        obj.misses, obj.first_miss = 0.0, None
+        iv = obj.intervals[-1]
+        iv.last_seen = max(iv.last_seen, t)
+        self.conn.execute("UPDATE intervals SET last_seen=?, sightings=? WHERE id=?",
+                          (iv.last_seen, iv.sightings, obj.interval_rows[-1]))
+        obj.room = self.rooms.room_of(float(pos[0]), float(pos[1]))
+        self.arrays.update(obj)
+        self._update_support(obj)
+        self._add_location(obj, t)
+        ev = MemoryEvent("moved", obj.id, obj.category, t, _vec(obj.position), obj.room, from_place=before,
+                         to_place=self._place_name(obj), frame_ids=frame_ids, provenance="manipulation")
+        self._emit(ev, obj, None)
+        for dup in self._placed_duplicates(obj, seen_before):
+            self._absorb_duplicate(obj, dup, t)
+        self._save_object(obj)
+        self.region.invalidate()
+        return ev
+
+    def _placed_duplicates(self, obj: TrackedObject, since: float) -> list[TrackedObject]:
+        """Same-category tracks near `obj`'s new place that first appeared after `obj` was last seen."""
+        out = []
+        for oid in list(self.by_category.get(obj.category, ())):
+            other = self.tracks.get(oid)
+            if other is None or other is obj or other.is_receptacle or other.status == ABSENT:
+                continue
+            if other.first_seen < since - 1e-6 or len(other.intervals) > 1:
+                continue
+            if float(np.linalg.norm(other.position - obj.position)) <= self.config.match_gate_m:
+                out.append(other)
+        return out
+
+    def _absorb_duplicate(self, obj: TrackedObject, dup: TrackedObject, t: float) -> None:
+        """`dup` is `obj` seen at its new place before the manipulation was recorded: forget `dup`'s records."""
+        c = self.conn
+        self.temporal_version += 1
+        obj.sightings += dup.sightings
+        obj.last_seen = max(obj.last_seen, dup.last_seen)
+        if dup.status == PRESENT:
+            if dup.rests_on is not None:
+                self.contents_index[dup.rests_on].discard(dup.id)
+            for table in ("intervals", "locations", "states", "events"):
+                c.execute(f"DELETE FROM {table} WHERE object_id=?", (dup.id,))
+            dropped = {ev.id for ev in dup.events}
+            self.event_log = [ev for ev in self.event_log if ev.id not in dropped]
+            self._room_events = None
+            self._event_times = None
+            for fact in [self.fact_map[i] for i in self.facts_by_subject.get(dup.id, ())]:
+                if fact.retired_at is None:
+                    self.retire_fact(fact.id, t, _in_tx=True)
+            iv = obj.intervals[-1]
+            iv.last_seen = max(iv.last_seen, dup.last_seen)
+            iv.sightings += dup.sightings
+            c.execute("UPDATE intervals SET last_seen=?, sightings=? WHERE id=?",
+                      (iv.last_seen, iv.sightings, obj.interval_rows[-1]))
+        for seen in self.open_episode_objects.values():
+            if dup.id in seen:
+                seen.discard(dup.id)
+                seen.add(obj.id)
+        self._drop(dup)
 
     # ------------------------------------------------------------------ coverage: observed rooms, trajectory
     def _record_coverage(self, frame: Frame) -> None:

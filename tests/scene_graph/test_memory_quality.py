@@ -1,0 +1,71 @@
+"""Memory quality found end to end: manipulation, negative evidence at range, state hysteresis, furniture."""
+
+from __future__ import annotations
+
+import pytest
+
+from memory_stack.errors import BadInputError
+from scene_graph.store import MemoryStore
+from tests.scene_graph.conftest import FLOOR_PLAN
+
+
+def _ids(store, category):
+    return [o.id for o in store.objects() if o.category == category]
+
+
+# ---------------------------------------------------------------- 5. the robot's own pick and place
+def test_record_manipulation_moves_the_object_without_a_duplicate(world, store, tmp_path):
+    world.look(store, "counter", "table")
+    mug_id = _ids(store, "mug")[0]
+    table_id = _ids(store, "table")[0]
+    world.boxes["mug"].centre = (8.2, 2.45, 0.80)  # the arm put it on the table
+    ev = store.record_manipulation(mug_id, (8.2, 2.45, 0.80), world.time + 60.0, frame_ids=(99,))
+    assert ev.kind == "moved" and ev.provenance == "manipulation" and ev.frame_ids == (99,)
+    assert ev.to_place == table_id
+    best = store.locate("mug")[0]
+    assert best.object_id == mug_id and best.rests_on == table_id and best.room == "living_room"
+    hist = store.history(mug_id)
+    assert len(hist.intervals) == 1 and hist.intervals[0].end is None, "it never left the house"
+    assert [loc.rests_on for loc in hist.locations][-1] == table_id
+    assert [o.id for o in store.contents(table_id) if o.category == "mug"] == [mug_id]
+    world.time += 120.0
+    results = world.look(store, "table", "counter", times=2)
+    assert _ids(store, "mug") == [mug_id], "a later sighting at the new place is the same mug"
+    assert any(mug_id in r.matched for r in results)
+    assert store.count("moved", "mug") == 1 and store.count("disappeared", "mug") == 0
+
+
+def test_record_manipulation_folds_a_sighting_made_before_it_was_recorded(world, store):
+    world.look(store, "counter", "table")
+    mug_id = _ids(store, "mug")[0]
+    world.time += 60.0
+    world.boxes["mug"].centre = (8.2, 2.45, 0.80)
+    world.look(store, "table", times=2)  # the executor's frames saw the placed mug first
+    store.record_manipulation(mug_id, (8.2, 2.45, 0.80), world.time)
+    mugs = store.objects(include_absent=True)
+    assert [o.id for o in mugs if o.category == "mug"] == [mug_id]
+    assert store.count("appeared", "mug") == 1 and store.count("moved", "mug") == 1
+    world.look(store, "counter", "table", times=2)
+    assert [o.id for o in store.objects(include_absent=True) if o.category == "mug"] == [mug_id]
+    assert store.locate("mug")[0].present
+
+
+def test_record_manipulation_persists_and_rejects_bad_input(world, tmp_path):
+    path = tmp_path / "m.db"
+    with MemoryStore.open(path, FLOOR_PLAN) as s:
+        world.look(s, "counter", "table")
+        mug_id = _ids(s, "mug")[0]
+        counter_id = _ids(s, "counter")[0]
+        before = s.history(mug_id)
+        with pytest.raises(BadInputError, match="no_such"):
+            s.record_manipulation("no_such_object", (1, 1, 1), world.time)
+        with pytest.raises(BadInputError, match="position"):
+            s.record_manipulation(mug_id, (1.0, float("nan"), 1.0), world.time)
+        with pytest.raises(BadInputError, match="furniture"):
+            s.record_manipulation(counter_id, (1, 1, 1), world.time)
+        assert s.history(mug_id) == before, "a rejected call changes nothing"
+        s.record_manipulation(mug_id, (8.2, 2.45, 0.80), world.time + 5.0)
+    with MemoryStore.open(path, FLOOR_PLAN) as s:
+        moved = s.events(kinds=["moved"])
+        assert len(moved) == 1 and moved[0].provenance == "manipulation"
+        assert s.locate("mug")[0].rests_on == _ids(s, "table")[0]
