@@ -69,3 +69,10 @@ def test_record_manipulation_persists_and_rejects_bad_input(world, tmp_path):
         moved = s.events(kinds=["moved"])
         assert len(moved) == 1 and moved[0].provenance == "manipulation"
         assert s.locate("mug")[0].rests_on == _ids(s, "table")[0]
+
+
+# ---------------------------------------------------------------- 6. ontology synonyms
+def test_parcel_and_package_name_a_box(store):
+    onto = store.ontology
+    assert onto.canonical("parcel") == "box" and onto.canonical("package") == "box"
+    assert onto.canonical("parcels") == "box"
