@@ -10,7 +10,6 @@ arrays to the committed SQLite transaction (FrameProcessor.process + MemoryStore
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import math
 import sys
@@ -173,14 +172,10 @@ def measure(width: int, height: int, frames: int, instances: int, seed: int = 0,
 
 
 def _ros_measurement(width: int, height: int, frames: int, instances: int) -> dict:
-    """`--ros`: the same frames through ROS 2 across processes, measured by memory_node when it provides it."""
-    try:
-        ros_bench = importlib.import_module("memory_node.ros_ingest_benchmark")
-    except ModuleNotFoundError as exc:
-        if exc.name != "memory_node.ros_ingest_benchmark":
-            raise
-        return {"ros": None, "ros_note": "memory_node.ros_ingest_benchmark is not available"}
-    return {"ros": ros_bench.measure(width=width, height=height, frames=frames, instances=instances)}
+    """`--ros`: frames published from another process into the running nodes (memory_node's benchmark)."""
+    from memory_node.ros_throughput_benchmark import run_ros_ingest_benchmark
+
+    return {"ros": run_ros_ingest_benchmark(width=width, height=height, frames=frames)}
 
 
 def run(args: argparse.Namespace) -> int:
