@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     def progress(message: str) -> None:
         print(f"  [{time.monotonic() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
 
-    recorder = SessionRecorder(out / "session.mcap")
+    recorder = SessionRecorder(out / "session.mcap", floor_plan=scenario.floor_plan())
     try:
         result = run_scenario(scenario, planner=args.planner, db_path=out / "memory.db", recorder=recorder,
                               progress=progress, keep_session=True)
