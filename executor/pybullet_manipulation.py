@@ -505,7 +505,10 @@ class PyBulletManipulator:
         """
         elapsed = self.set_fingers(width_each)
         left, right = self.arm.finger_links
-        touching = [{c[2] for c in p.getContactPoints(self.arm.body, linkIndexA=link, physicsClientId=self.client)}
+        # contact points flicker between steps: a body within 2 mm of a finger counts as touched by it
+        nearby = self.bodies_near(self.ee_position(), 0.15)
+        touching = [{b for b in nearby if p.getClosestPoints(self.arm.body, b, 0.002, linkIndexA=link,
+                                                             physicsClientId=self.client)}
                     for link in (left, right)]
         held = sorted(b for b in touching[0] & touching[1] if b != self.arm.body and _is_dynamic(self.client, b))
         if held and self.held_body is None:
