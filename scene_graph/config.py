@@ -24,6 +24,7 @@ class MemoryConfig:
     move_threshold_m: float = 0.25  # a matched sighting this far from the remembered place is a move
     refit_distance_m: float = 0.08  # a sighting this far off pulls the position fast (not averaged away)
     min_state_confidence: float = 0.0  # state evidence (open/closed) below this is ignored
+    state_change_sightings: int = 2  # consecutive sightings of a new state before it is believed (hysteresis)
     # existence
     confirm_sightings: int = 2  # sightings before a tentative object becomes permanent
     tentative_expiry_s: float = 86400.0  # unconfirmed objects not seen again for this long are dropped
@@ -50,6 +51,8 @@ class MemoryConfig:
     def __post_init__(self) -> None:
         if self.confirm_sightings < 1:
             raise ValueError("confirm_sightings must be >= 1")
+        if self.state_change_sightings < 1:
+            raise ValueError("state_change_sightings must be >= 1")
         if self.match_gate_m <= 0 or self.miss_evidence_to_close <= 0:
             raise ValueError("match_gate_m and miss_evidence_to_close must be > 0")
 

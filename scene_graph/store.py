@@ -397,8 +397,11 @@ class MemoryStore:
             iv.last_seen = t
             iv.sightings += 1
         self._vote_category(obj, t, frame)
-        if ob.state is not None and ob.state_confidence >= cfg.min_state_confidence and obj.status == PRESENT:
-            self._set_state(obj, ob.state, t, frame, result)
+        if ob.state is not None and ob.state_confidence >= cfg.min_state_confidence:
+            if obj.status == PRESENT:
+                self._state_evidence(obj, str(ob.state), t, frame, result)
+            elif obj.status == TENTATIVE:
+                obj.state = str(ob.state)
         self.arrays.update(obj)
         self._pending_objects.append(
             (*map(float, obj.position), *map(float, obj.bbox_min), *map(float, obj.bbox_max), obj.sightings, t,
@@ -434,8 +437,29 @@ class MemoryStore:
             self.add_fact(obj.id, "is_a", best, valid_from=obj.first_seen, recorded_at=t, confidence=obj.confidence,
                           provenance=f"frame:{frame.frame_id}", _in_tx=True)
 
-    def _set_state(self, obj: TrackedObject, state: str, t: float, frame: Frame, result: IngestResult) -> None:
+    def _state_evidence(self, obj: TrackedObject, state: str, t: float, frame: Frame, result: IngestResult) -> None:
+        """One sighting's state evidence; a new state is believed after `state_change_sightings` in a row.
+
+        A single odd frame (a door seen edge-on reads "open") changes nothing; a real change is recorded
+        at the time of its first consistent sighting, with the frames that showed it.
+        """
+        if obj.state is None or obj.state == state:
+            obj.pending_state, obj.pending_frames = None, []
+            if obj.state is None:
+                self._set_state(obj, state, t, frame, result)
+            return
+        if obj.pending_state != state:
+            obj.pending_state, obj.pending_time, obj.pending_frames = state, t, []
+        obj.pending_frames.append(frame.frame_id)
+        if len(obj.pending_frames) >= self.config.state_change_sightings:
+            since, frames = obj.pending_time, tuple(obj.pending_frames)
+            obj.pending_state, obj.pending_frames = None, []
+            self._set_state(obj, state, since, frame, result, frame_ids=frames)
+
+    def _set_state(self, obj: TrackedObject, state: str, t: float, frame: Frame, result: IngestResult,
+                   frame_ids: tuple[int, ...] | None = None) -> None:
         state = str(state)
+        obj.pending_state, obj.pending_frames = None, []
         if obj.state == state:
             return
         old = obj.state
@@ -446,7 +470,8 @@ class MemoryStore:
         self.conn.execute("UPDATE objects SET state=? WHERE id=?", (state, obj.id))
         if old is not None:
             self._emit(MemoryEvent("state_changed", obj.id, obj.category, t, _vec(obj.position), obj.room,
-                                   old_state=old, new_state=state, frame_ids=(frame.frame_id,)), obj, result)
+                                   old_state=old, new_state=state, frame_ids=frame_ids or (frame.frame_id,)),
+                       obj, result)
 
     def _create(self, ob: Observation, cat: str, is_rec: bool, pos, bmin, bmax, frame: Frame) -> TrackedObject:
         oid = f"{cat}_{self.next_object_number}"

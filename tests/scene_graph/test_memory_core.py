@@ -154,9 +154,9 @@ def test_state_changes_and_counts(world, store):
     fridge = _ids(store, "fridge")[0]
     for _ in range(2):
         world.set_open("fridge", True)
-        world.look(store, "fridge", times=1)
+        world.look(store, "fridge", times=2)  # a new state is believed after two sightings in a row
         world.set_open("fridge", False)
-        world.look(store, "fridge", times=1)
+        world.look(store, "fridge", times=2)
     assert store.count("opened", "fridge") == 2 and store.count("closed", "refrigerator") == 2
     assert store.get_object(fridge).state == "closed"
     changes = store.events(kinds=["state_changed"], target=fridge)

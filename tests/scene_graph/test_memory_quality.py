@@ -76,3 +76,35 @@ def test_parcel_and_package_name_a_box(store):
     onto = store.ontology
     assert onto.canonical("parcel") == "box" and onto.canonical("package") == "box"
     assert onto.canonical("parcels") == "box"
+
+
+# ---------------------------------------------------------------- 2. state hysteresis
+def test_a_single_frame_of_open_is_not_a_state_change(world, store):
+    world.look(store, "fridge")
+    fridge = _ids(store, "fridge")[0]
+    for _ in range(3):  # a door seen edge-on reads "open" in one frame, then "closed" again
+        world.set_open("fridge", True)
+        world.look(store, "fridge", times=1)
+        world.set_open("fridge", False)
+        world.look(store, "fridge", times=2)
+    assert store.count("state_changed", fridge) == 0 and store.count("opened", "fridge") == 0
+    assert store.get_object(fridge).state == "closed"
+    assert [s.state for s in store.history(fridge).states] == ["closed"]
+
+
+def test_a_real_opening_seen_twice_is_one_event_at_its_first_sighting(world, store):
+    world.look(store, "fridge")
+    fridge = _ids(store, "fridge")[0]
+    world.set_open("fridge", True)
+    first = world.look(store, "fridge", times=1)[0]
+    assert store.count("opened", "fridge") == 0, "one frame is not enough yet"
+    t_first = world.time
+    second = world.look(store, "fridge", times=1)[0]
+    opened = store.events(kinds=["state_changed"], target=fridge)
+    assert [(e.old_state, e.new_state) for e in opened] == [("closed", "open")]
+    assert opened[0].time == t_first and len(second.events) == 1
+    assert set(opened[0].frame_ids) == {first.frame_id, second.frame_id}
+    assert store.get_object(fridge, at=t_first).state == "open"
+    assert store.get_object(fridge, at=t_first - 1.0).state == "closed"
+    world.look(store, "fridge", times=3)
+    assert store.count("opened", "fridge") == 1
