@@ -20,6 +20,12 @@ Subscribed:
 
 Rendering costs ~30 ms a frame, so frames are rendered at `camera_rate_hz` only while someone
 subscribes to a camera topic (or always, with `render_on_demand: false`), and on request.
+
+Every frame has its own, increasing stamp on the simulator's clock: simulated time moves only when
+the robot does something (a drive or turn takes its simulated duration, a look_around view about
+0.8 s of turning), so a frame rendered at an instant already shown first advances the clock by
+`frame_interval_s` (one camera period). Odometry is published with each frame's stamp, so the
+ingest node can match the pose to the frame.
 """
 
 from __future__ import annotations
@@ -59,6 +65,10 @@ class SimNode(Node):
         self.camera_rate_hz = float(self.declare_parameter("camera_rate_hz", 2.0).value)
         self.render_on_demand = bool(self.declare_parameter("render_on_demand", True).value)
         self.control_rate_hz = float(self.declare_parameter("control_rate_hz", 20.0).value)
+        self.frame_interval_s = float(self.declare_parameter("frame_interval_s", 0.1).value)
+        if not (math.isfinite(self.frame_interval_s) and 0.0 < self.frame_interval_s <= 10.0):
+            raise BadInputError(f"node sim_node: parameter frame_interval_s = {self.frame_interval_s}: "
+                                "must be in (0, 10] seconds")
         self.max_linear_speed = float(self.declare_parameter("max_linear_speed", 0.5).value)
         self.max_angular_speed = float(self.declare_parameter("max_angular_speed", 1.0).value)
         self.finger_stroke_m = float(self.declare_parameter("finger_stroke_m", 0.085).value)
@@ -70,6 +80,7 @@ class SimNode(Node):
         self._twist = (0.0, 0.0)
         self._twist_time = -math.inf
         self.frames_published = 0
+        self.last_frame_stamp: float | None = None
         self.backend = backend
         self._owns_backend = False
         if self.backend is None and self.scenario_path:
@@ -169,7 +180,12 @@ class SimNode(Node):
         )
 
         with self._lock:
+            last = self.last_frame_stamp
+            if last is not None and self.backend.now < last + self.frame_interval_s - 1e-9:
+                self.backend.advance_to(last + self.frame_interval_s)
             frame = self.backend.render()
+            self.last_frame_stamp = frame.time
+            self.publish_state()
         stamp, cam = frame.time, self.camera_frame
         self.rgb_pub.publish(rgb_to_image(frame.rgb, stamp, cam))
         self.depth_pub.publish(depth_to_image(frame.depth, stamp, cam))
@@ -189,7 +205,6 @@ class SimNode(Node):
             self.publish_frame()
 
     def _on_render_request(self, _msg: Empty) -> None:
-        self.publish_state()
         self.publish_frame()
 
     def _on_cmd_vel(self, msg: Twist) -> None:

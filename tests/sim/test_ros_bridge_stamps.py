@@ -1,0 +1,108 @@
+"""sim_node stamps: every rendered frame has its own, increasing stamp, so the ingest node keeps them all."""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIO = ROOT / "tests" / "bench" / "data" / "tiny_room.yaml"
+
+
+def _goal(x: float, y: float, yaw: float):
+    from geometry_msgs.msg import PoseStamped
+
+    msg = PoseStamped()
+    msg.pose.position.x, msg.pose.position.y = x, y
+    msg.pose.orientation.z, msg.pose.orientation.w = math.sin(yaw / 2), math.cos(yaw / 2)
+    return msg
+
+
+def _wait(condition, timeout_s: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+@pytest.fixture
+def sim_and_ingest(ros_domain, tmp_path):
+    """sim_node and ingest_node in one process (as `memstack up` hosts them), camera timer off."""
+    import rclpy
+
+    from memory_node.node_process import StackProcess, ros_arguments
+    from memory_stack.package_paths import default_params_file
+
+    args = ros_arguments(default_params_file(), {"db_path": str(tmp_path / "memory.db"),
+                                                 "floor_plan_file": str(SCENARIO), "scenario": str(SCENARIO),
+                                                 "start_time": "d1 08:00", "camera_rate_hz": 0.0})
+    rclpy.init(args=args)
+    stack = None
+    try:
+        stack = StackProcess.create(with_ingest=True, with_server=False, with_sim=True)
+        stack.activate()
+        stack.spin_in_background()
+        yield stack
+    finally:
+        if stack is not None:
+            stack.shutdown()
+        rclpy.try_shutdown()
+
+
+def test_frames_at_one_instant_get_distinct_increasing_stamps_and_are_all_ingested(sim_and_ingest):
+    from nav_msgs.msg import Odometry
+
+    from memory_node.message_conversion import stamp_to_seconds
+
+    sim = sim_and_ingest.node("SimNode")
+    ingest = sim_and_ingest.node("IngestNode")
+    odom_stamps: list[float] = []
+    sim.create_subscription(Odometry, "odom", lambda m: odom_stamps.append(stamp_to_seconds(m.header.stamp)), 50)
+    start = sim.backend.now
+    assert start == pytest.approx(8 * 3600.0)
+    time.sleep(1.0)  # discovery between the two nodes' endpoints
+
+    stamps = []
+    for _ in range(3):  # nothing moves in between: the clock must still advance per frame
+        sim.publish_frame()
+        stamps.append(sim.last_frame_stamp)
+    assert stamps[0] == pytest.approx(start)
+    assert all(b - a == pytest.approx(sim.frame_interval_s) for a, b in zip(stamps, stamps[1:]))
+
+    # a look-around in place: each 45 degree turn takes its simulated duration, then one frame
+    x, y, yaw = sim.backend.robot.base_pose()
+    for k in range(1, 9):
+        before = sim.backend.now
+        sim._on_goal(_goal(x, y, yaw + k * math.pi / 4))
+        turned = sim.backend.now - before
+        assert 0.5 < turned < 1.5, f"view {k}: a 45 degree turn took {turned} simulated s"
+        sim.publish_frame()
+        stamps.append(sim.last_frame_stamp)
+    assert all(b > a for a, b in zip(stamps, stamps[1:])), stamps
+    assert stamps[-1] - start > 8 * 0.5
+
+    # odometry carries each frame's stamp, so the ingest node can pair pose and frame
+    assert _wait(lambda: all(any(abs(s - o) < 1e-6 for o in odom_stamps) for s in stamps), 5.0)
+    assert _wait(lambda: ingest.status()["frames_ingested"] >= len(stamps)), ingest.status()
+    status = ingest.status()
+    assert status["frames_ingested"] == len(stamps), status
+
+
+def test_frame_interval_out_of_range_is_refused_naming_the_parameter(ros_domain):
+    import rclpy
+    from rclpy.parameter import Parameter
+
+    from memory_stack.errors import BadInputError
+    from sim.ros_bridge import SimNode
+
+    rclpy.init()
+    try:
+        with pytest.raises(BadInputError, match="frame_interval_s"):
+            SimNode(parameter_overrides=[Parameter("frame_interval_s", value=0.0)])
+    finally:
+        rclpy.shutdown()
