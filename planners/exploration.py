@@ -49,21 +49,54 @@ class Explorer(Protocol):
     def look(self, action: ObservationAction) -> list[Frame]: ...
 
 
+def _angle_gap(a: float, b: float) -> float:
+    return abs((a - b + math.pi) % (2.0 * math.pi) - math.pi)
+
+
+def _wall_clearance(point: tuple[float, float], polygon: Any) -> float:
+    """Distance from `point` to the nearest edge of `polygon` (a room's walls)."""
+    best = math.inf
+    n = len(polygon)
+    for i in range(n):
+        (x1, y1), (x2, y2) = polygon[i][:2], polygon[(i + 1) % n][:2]
+        dx, dy = x2 - x1, y2 - y1
+        length2 = dx * dx + dy * dy
+        u = 0.0 if length2 <= 1e-12 else max(0.0, min(1.0, ((point[0] - x1) * dx + (point[1] - y1) * dy) / length2))
+        best = min(best, math.hypot(point[0] - (x1 + u * dx), point[1] - (y1 + u * dy)))
+    return best
+
+
 def viewpoint_for(target_xy: tuple[float, float], robot_xy: tuple[float, float], floor_plan: Any,
-                  standoff_m: float = 1.0) -> tuple[float, float, float]:
-    """A spot `standoff_m` from the target, on the robot's side when possible, inside the target's room."""
+                  standoff_m: float = 1.0, wall_clearance_m: float = 0.35,
+                  robot_side_weight: float = 0.25) -> tuple[float, float, float]:
+    """A spot `standoff_m` from the target inside its room, facing it from the room's interior.
+
+    Furniture stands against walls with its open side towards the room, so the look comes from
+    the direction of the room's centre (a shelf seen from the side hides what is on its top);
+    among similar directions the robot's side wins (less travel). Spots closer than
+    `wall_clearance_m` to a wall are used only when no other spot is inside the room.
+    """
     tx, ty = target_xy
     target_room = room_at(floor_plan, target_xy)
-    base = math.atan2(robot_xy[1] - ty, robot_xy[0] - tx) if math.dist(robot_xy, target_xy) > 1e-6 else 0.0
-    best: tuple[float, float] | None = None
+    to_robot = math.atan2(robot_xy[1] - ty, robot_xy[0] - tx) if math.dist(robot_xy, target_xy) > 1e-6 else None
+    to_interior = None
+    if target_room is not None:
+        cx, cy = polygon_centroid(target_room.polygon)
+        if math.dist((cx, cy), target_xy) > 1e-6:
+            to_interior = math.atan2(cy - ty, cx - tx)
+    preferred = to_interior if to_interior is not None else (to_robot if to_robot is not None else 0.0)
+    ranked: list[tuple[int, float, tuple[float, float]]] = []
     for k in range(16):
-        angle = base + (k // 2 + k % 2) * (math.pi / 8) * (1 if k % 2 else -1)
+        angle = k * math.pi / 8
         x, y = tx + standoff_m * math.cos(angle), ty + standoff_m * math.sin(angle)
-        if target_room is None or room_at(floor_plan, (x, y)) is target_room:
-            best = (x, y)
-            break
-    if best is None:
-        best = (tx, ty)
+        if target_room is not None and room_at(floor_plan, (x, y)) is not target_room:
+            continue
+        cramped = target_room is not None and _wall_clearance((x, y), target_room.polygon) < wall_clearance_m
+        score = _angle_gap(angle, preferred)
+        if to_robot is not None:
+            score += robot_side_weight * _angle_gap(angle, to_robot)
+        ranked.append((int(cramped), score, (x, y)))
+    best = min(ranked)[2] if ranked else (tx, ty)
     yaw = math.atan2(ty - best[1], tx - best[0])
     return (best[0], best[1], yaw)
 

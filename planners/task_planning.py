@@ -23,6 +23,7 @@ from executor.skills import REASON_NOT_HOLDING, SkillResult
 from memory_stack.errors import BadInputError
 from planners.beliefs import NOT_IN_HOUSE, Belief, BeliefBuilder, BeliefConfig, LookRecord
 from planners.case_memory import CaseHints, CaseMemory, PlaceRecord, TaskCase, task_signature
+from planners.destination_choice import choose_destination
 from planners.exploration import explore_until_stopped, viewpoint_for
 from planners.value_of_information import ExplorationConfig, make_policy
 
@@ -101,6 +102,7 @@ class TaskConfig:
     case_match_radius_m: float = 0.75
     place_edge_margin_m: float = 0.15        # keep placements this far inside the receptacle's top
     fresh_sighting_s: float = 600.0          # an instance seen this recently is fetched without searching
+    views_before_pick: int = 2               # looks at an instance seen longer ago, before reaching for it
     verify: bool = True
     search: ExplorationConfig = field(default_factory=ExplorationConfig)
     beliefs: BeliefConfig = field(default_factory=BeliefConfig)
@@ -224,12 +226,16 @@ class TaskPlanner:
         self.processor = processor if processor is not None else getattr(explorer, "processor", None)
         self.embedder = embedder
         self._searched: list[str] = []
+        self._held_object_id: str | None = None
+        self._latest_frame_time = -math.inf
 
     # ----------------------------------------------------------------- plumbing
     def _ingest(self, result: Any) -> None:
         frames = list(getattr(result, "frames", None) or [])
         if not frames:
             return
+        times = [float(getattr(f, "time", -math.inf)) for f in frames]
+        self._latest_frame_time = max([self._latest_frame_time] + times)
         if self.explorer is not None and hasattr(self.explorer, "ingest"):
             self.explorer.ingest(frames)
         elif self.processor is not None:
@@ -261,8 +267,14 @@ class TaskPlanner:
         return (float(pose.x), float(pose.y))
 
     def _approach(self, report: TaskReport, target: str, position: Sequence[float],
-                  on_step: Callable[[TaskStep], None] | None) -> Any:
-        if math.dist((float(position[0]), float(position[1])), self._robot_xy()) <= self.config.near_enough_m:
+                  on_step: Callable[[TaskStep], None] | None, force: bool = False) -> Any:
+        """Drive to the standoff spot facing `position`; skipped when already near unless `force`.
+
+        `force` after a failed pick/place: the skill's own short approach from here did not work,
+        so the next try starts from the planned spot instead of repeating the same failure.
+        """
+        near = math.dist((float(position[0]), float(position[1])), self._robot_xy()) <= self.config.near_enough_m
+        if near and not force:
             return SkillResult(True, "already there")
         x, y, yaw = viewpoint_for((position[0], position[1]), self._robot_xy(),
                                   getattr(self.memory, "floor_plan", None), self.config.standoff_m)
@@ -274,10 +286,15 @@ class TaskPlanner:
         if exact:
             return exact[0]
         same = [r for r in receptacles if r.category == spec.destination]
-        if not same:
-            return None
-        robot = self._robot_xy()
-        return min(same, key=lambda r: math.dist(robot, (r.position[0], r.position[1])))
+        return choose_destination(same, spec.destination_mention, spec.destination, self._robot_xy(),
+                                  self._embedder)
+
+    def _embedder(self) -> Any:
+        if self.embedder is None:
+            from planners.question_parsing import default_embedder
+
+            self.embedder = default_embedder()
+        return self.embedder
 
     # ----------------------------------------------------------------- finding the object
     def _fresh_sighting(self, belief: Belief, since: float) -> Any:
@@ -328,6 +345,7 @@ class TaskPlanner:
         spec = task if isinstance(task, TaskSpec) else parse_task(task, self.memory, self.embedder)
         report = TaskReport(False, "", task=spec)
         self._searched = []
+        self._held_object_id = None
         hints = CaseHints()
         if self.case_memory is not None:
             hints = self.case_memory.hints(spec.signature, spec.object_category)
@@ -343,6 +361,7 @@ class TaskPlanner:
             holding, found_at, now = self._fetch(spec, now, hints, avoid, report, on_step)
             if not holding:
                 break
+            destination = self._destination(spec) or destination     # nearest to where it was picked up
             outcome = self._deliver(spec, destination, report, on_step)
             if outcome != "dropped" or report.replans >= self.config.max_replans:
                 break
@@ -370,6 +389,7 @@ class TaskPlanner:
         """Find the object and pick it up, replanning after failures; (holding, where it was, now)."""
         found_at: PlaceRecord | None = None
         holding = False
+        failed_picks = 0
         while not holding:
             candidate, now = self._find(spec, now, hints, avoid, report, on_step)
             if candidate is None:
@@ -377,8 +397,10 @@ class TaskPlanner:
                 break
             place = PlaceRecord(candidate.rests_on_category, tuple(float(v) for v in candidate.position))
             label = candidate.rests_on or candidate.label
-            moved = self._approach(report, label, candidate.position, on_step)
+            moved = self._approach(report, label, candidate.position, on_step, force=failed_picks > 0)
             picked = None
+            if moved.success and not self._still_there(report, spec, candidate, label, now, on_step):
+                moved = SkillResult(False, f"no {spec.object_mention} seen at the {label.replace('_', ' ')}")
             if moved.success:
                 picked = self._call(report, "pick", spec.object_category,
                                     lambda c=candidate: self.skills.pick(spec.object_category, tuple(c.position)),
@@ -386,8 +408,10 @@ class TaskPlanner:
             if picked is not None and picked.success:
                 holding = True
                 found_at = place
+                self._held_object_id = candidate.object_id
                 break
             avoid.append(place)
+            failed_picks += int(picked is not None)
             if report.replans >= self.config.max_replans:
                 last = picked if picked is not None else moved
                 skill = "pick" if picked is not None else "navigate_to"
@@ -398,6 +422,30 @@ class TaskPlanner:
                 look = self._call(report, "look_around", label, self.skills.look_around, on_step)
                 now = max([now] + [getattr(f, "time", now) for f in look.frames or []])
         return holding, found_at, now
+
+    def _still_there(self, report: TaskReport, spec: TaskSpec, candidate: Any, label: str, now: float,
+                     on_step: Callable[[TaskStep], None] | None) -> bool:
+        """Look before picking an instance that was last seen long ago; False when it is not there any more.
+
+        A stale memory sends the arm to grasp at an empty spot; two views let the memory confirm the
+        object or record the misses that lower its belief, so the next plan searches instead.
+        """
+        last_seen = getattr(candidate, "last_seen", None)
+        if last_seen is not None and last_seen >= now - self.config.fresh_sighting_s:
+            return True
+        position = tuple(float(v) for v in candidate.position)
+        looked_since = math.inf
+        for _ in range(max(1, self.config.views_before_pick)):
+            look = self._call(report, "look_at", label, lambda p=position: self.skills.look_at(p), on_step)
+            looked_since = min([looked_since] + [float(getattr(f, "time", math.inf)) for f in look.frames or []])
+        if not math.isfinite(looked_since):
+            return True      # the look rendered nothing: no evidence either way
+        radius = self.config.case_match_radius_m
+        for loc in self.memory.locate(spec.object_category) or []:
+            seen = getattr(loc, "last_seen", None)
+            if seen is not None and seen >= looked_since and math.dist(loc.position[:2], position[:2]) <= radius:
+                return True
+        return False
 
     def _place_points(self, destination: Any) -> list[tuple[float, float, float]]:
         """Where on the receptacle's top to put things: the spot nearest the robot first, then the centre.
@@ -423,7 +471,7 @@ class TaskPlanner:
         """Carry and place; "ok", "dropped" (the hand is empty: find the object again) or "failed"."""
         top = self._place_points(destination)[-1]
         for attempt in range(self.config.max_replans + 1):
-            moved = self._approach(report, destination.id, destination.position, on_step)
+            moved = self._approach(report, destination.id, destination.position, on_step, force=attempt > 0)
             if not moved.success:
                 report.reason = f"could not reach the {spec.destination_mention}: {moved.reason}"
             else:
@@ -442,10 +490,44 @@ class TaskPlanner:
                 report.replans += 1
         if report.success and self.config.verify:
             looked = self._call(report, "look_at", destination.id, lambda: self.skills.look_at(top), on_step)
+            on_it = []
             if looked.success:
                 on_it = [o for o in self.memory.contents(destination.id) or [] if o.category == spec.object_category]
                 report.reason = "ok (verified by looking)" if on_it else "ok (placed; not re-detected on looking)"
+            self._record_place(top, on_it, looked)
+        elif report.success:
+            self._record_place(top, [], None)
         return "ok" if report.success else "failed"
+
+    def _record_place(self, top: Sequence[float], seen_there: Sequence[Any], looked: Any) -> None:
+        """Tell memory the robot itself moved the object, so it keeps one track at the new place.
+
+        Without this, the placed object re-detected on the destination becomes a second instance
+        while the old track still sits where it was picked up.
+        """
+        record = getattr(self.memory, "record_manipulation", None)
+        object_id = self._held_object_id
+        if record is None or object_id is None:
+            return
+        remembered = self.memory.get_object(object_id) if hasattr(self.memory, "get_object") else None
+        if seen_there:
+            nearest = min(seen_there, key=lambda o: math.dist(o.position[:2], top[:2]))
+            position = tuple(float(v) for v in nearest.position)
+        else:
+            half_height = 0.05
+            if remembered is not None:
+                half_height = max(0.0, float(remembered.bbox_max[2] - remembered.bbox_min[2]) / 2.0)
+            position = (float(top[0]), float(top[1]), float(top[2]) + half_height)
+        frame_ids = [int(f.frame_id) for f in getattr(looked, "frames", None) or [] if hasattr(f, "frame_id")]
+        when = self._latest_frame_time
+        if remembered is not None and remembered.last_seen is not None:
+            when = max(when, float(remembered.last_seen))
+        if not math.isfinite(when):
+            return
+        try:
+            record(object_id, position, when, frame_ids)
+        except BadInputError as exc:
+            log.warning("memory did not take the robot's own move of %s: %s", object_id, exc)
 
     def _remember(self, spec: TaskSpec, report: TaskReport, now: float, found_at: PlaceRecord | None,
                   failed_at: list[PlaceRecord]) -> None:
