@@ -30,6 +30,12 @@ class MemoryConfig:
     tentative_expiry_s: float = 86400.0  # unconfirmed objects not seen again for this long are dropped
     miss_evidence_to_close: float = 2.0  # accumulated misses (unoccluded, in view) that close an interval
     miss_weight_without_depth: float = 0.5
+    # A miss counts only for an object whose visible projection (remembered box, distance, intrinsics) covers
+    # at least detector_min_pixels x miss_pixel_safety_factor pixels: the detector never reports smaller
+    # instances (detector_min_pixels mirrors perception's PerceptionConfig min_mask_pixels).
+    detector_min_pixels: int = 8
+    miss_pixel_safety_factor: float = 2.0
+    miss_max_range_m: float = 5.0  # beyond this, not seeing something is no evidence it left
     occlusion_margin_m: float = 0.3
     image_edge_margin: float = 0.05  # fraction of width/height ignored at the image border
     min_view_range_m: float = 0.2
@@ -51,10 +57,22 @@ class MemoryConfig:
     def __post_init__(self) -> None:
         if self.confirm_sightings < 1:
             raise ValueError("confirm_sightings must be >= 1")
+        if self.detector_min_pixels < 0 or self.miss_pixel_safety_factor < 0 or not self.miss_max_range_m > 0:
+            raise ValueError("detector_min_pixels and miss_pixel_safety_factor must be >= 0, miss_max_range_m > 0")
         if self.state_change_sightings < 1:
             raise ValueError("state_change_sightings must be >= 1")
         if self.match_gate_m <= 0 or self.miss_evidence_to_close <= 0:
             raise ValueError("match_gate_m and miss_evidence_to_close must be > 0")
+
+    @property
+    def min_miss_pixels(self) -> float:
+        return self.detector_min_pixels * self.miss_pixel_safety_factor
+
+    def miss_pixels_for(self, detector_min_pixels: float | None) -> float:
+        """Projected pixels an object needs for a miss to count, for a detector reporting instances this small."""
+        if detector_min_pixels is None:
+            return self.min_miss_pixels
+        return max(float(detector_min_pixels), 0.0) * self.miss_pixel_safety_factor
 
     @property
     def ontology_file(self) -> Path:

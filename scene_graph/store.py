@@ -681,7 +681,9 @@ class MemoryStore:
         if len(idx) == 0:
             return
         w = miss_weights(a.pos[idx], frame, cfg.min_view_range_m, cfg.image_edge_margin, cfg.occlusion_margin_m,
-                         cfg.miss_weight_without_depth)
+                         cfg.miss_weight_without_depth, a.bmin[idx], a.bmax[idx],
+                         cfg.miss_pixels_for(frame.detector_min_pixels),
+                         cfg.miss_max_range_m)
         t = float(frame.time)
         for i, weight in zip(idx[w > 0], w[w > 0]):
             obj = a.owner[int(i)]

@@ -96,4 +96,6 @@ def render(frame_id: int, time: float, eye, target, boxes: list[Box], intrinsics
                                         instance_id=i + 1))
     robot = Pose.from_xyz_yaw(float(eye[0]), float(eye[1]), 0.0, float(np.arctan2(target[1] - eye[1],
                                                                                    target[0] - eye[0])))
-    return Frame(frame_id, float(time), robot, pose, k, observations, depth if with_depth else None, max_range_m)
+    # a perfect detector: every box whose centre is in view is reported, however few pixels it covers
+    return Frame(frame_id, float(time), robot, pose, k, observations, depth if with_depth else None, max_range_m,
+                 detector_min_pixels=0.0)

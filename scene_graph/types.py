@@ -131,6 +131,7 @@ class Observation:
     state: str | None = None
     state_confidence: float = 0.0
     instance_id: int = -1
+    partial: bool = False  # the instance was cut by the image border: its box covers only the visible part
 
 
 @dataclass
@@ -139,6 +140,8 @@ class Frame:
 
     `depth` (metres, HxW, NaN or 0 = no return) is optional; when present the memory uses it to
     decide whether a remembered object that was not detected was really in view (negative evidence).
+    `detector_min_pixels`: the smallest instance (mask pixels) the detector that produced the
+    observations reports; None = the memory's `MemoryConfig.detector_min_pixels` (perception's default).
     """
 
     frame_id: int
@@ -149,6 +152,7 @@ class Frame:
     observations: list[Observation] = field(default_factory=list)
     depth: np.ndarray | None = None
     max_range_m: float = 6.0
+    detector_min_pixels: float | None = None
 
 
 @dataclass(frozen=True)

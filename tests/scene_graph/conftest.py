@@ -26,7 +26,7 @@ VIEWS = {
 class BoxWorld:
     """Ground truth for tests: named boxes, a clock, and frames rendered from named viewpoints."""
 
-    def __init__(self, intrinsics: CameraIntrinsics | None = None) -> None:
+    def __init__(self, intrinsics: CameraIntrinsics | None = None, detector_min_pixels: float = 0.0) -> None:
         self.boxes: dict[str, Box] = {
             "counter": Box("counter", (1.0, 0.5, 0.45), (0.6, 0.3, 0.45)),
             "fridge": Box("fridge", (4.2, 0.5, 0.9), (0.4, 0.4, 0.9), state="closed"),
@@ -38,6 +38,8 @@ class BoxWorld:
         self.time = 0.0
         self.frame_ids = itertools.count(1)
         self.rng = np.random.default_rng(0)
+        # the renderer reports every box whose centre is in view (a perfect detector: 0); a real one has a minimum
+        self.detector_min_pixels = detector_min_pixels
 
     def frame(self, view: str, dt: float = 5.0, extra: list[Observation] | None = None, with_depth: bool = True,
               noise_m: float = 0.0) -> Frame:
@@ -47,6 +49,7 @@ class BoxWorld:
                    with_depth=with_depth, rng=self.rng, position_noise_m=noise_m)
         order = self.rng.permutation(len(f.observations))
         f.observations = [f.observations[i] for i in order] + list(extra or [])
+        f.detector_min_pixels = self.detector_min_pixels
         return f
 
     def look(self, store: MemoryStore, *views: str, times: int = 2, dt: float = 5.0, **kw) -> list:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from memory_stack.errors import BadInputError
+from scene_graph.config import MemoryConfig
 from scene_graph.store import MemoryStore
-from tests.scene_graph.conftest import FLOOR_PLAN
+from scene_graph.synthetic_frames import Box, render
+from scene_graph.types import CameraIntrinsics
+from scene_graph.visibility import miss_weights
+
+from .conftest import FLOOR_PLAN, BoxWorld
 
 
 def _ids(store, category):
@@ -108,3 +114,64 @@ def test_a_real_opening_seen_twice_is_one_event_at_its_first_sighting(world, sto
     assert store.get_object(fridge, at=t_first - 1.0).state == "closed"
     world.look(store, "fridge", times=3)
     assert store.count("opened", "fridge") == 1
+
+
+# ---------------------------------------------------------------- 1. negative evidence at range / tiny projections
+def _realistic_world():
+    """The box world seen by the simulator's camera (320x240, 70 degrees) and default memory config."""
+    world = BoxWorld(CameraIntrinsics.from_hfov(320, 240, 70), detector_min_pixels=8)
+    world.boxes["keys"].half = (0.04, 0.02, 0.01)  # keys: 8 x 4 x 2 cm, as in the simulated house
+    return world
+
+
+def test_tiny_far_object_is_not_missed_through_a_doorway():
+    world = _realistic_world()
+    with MemoryStore.open(None, FLOOR_PLAN) as store:
+        world.look(store, "table", "counter")
+        keys = _ids(store, "keys")[0]
+        # from the kitchen, looking through the doorway at the coffee table 5 m away: the keys cover
+        # about 2 x 1 pixels, which no detector reports; the table itself is seen
+        for _ in range(4):
+            world.time += 5.0
+            f = render(next(world.frame_ids), world.time, (3.0, 2.4, 1.3), (8.0, 2.5, 0.75),
+                       list(world.boxes.values()), world.intrinsics, max_range_m=6.0)
+            f.observations = [o for o in f.observations if o.category != "keys"]  # too small to detect
+            f.detector_min_pixels = None  # the memory's default: perception's minimum mask size
+            assert any(o.category == "table" for o in f.observations)
+            store.ingest(f)
+        assert store.count("disappeared", "keys") == 0
+        assert store.locate("keys")[0].object_id == keys and store.locate("keys")[0].present
+        # up close, not seeing them is evidence: they were taken away
+        del world.boxes["keys"]
+        world.look(store, "table", times=3)
+        assert store.count("disappeared", "keys") == 1 and not store.get_object(keys).present
+
+
+def test_small_object_on_the_edge_of_reliable_range_counts_by_its_projected_size():
+    world = _realistic_world()
+    cfg = MemoryConfig()
+    assert cfg.min_miss_pixels == 8 * cfg.miss_pixel_safety_factor
+    f = render(1, 0.0, (8.0, 4.6, 1.3), (8.0, 2.5, 0.7), [], world.intrinsics)
+    centre = np.array([[8.0, 2.5, 0.77], [8.0, 2.5, 0.77]])
+    half = np.array([[0.04, 0.02, 0.01], [0.4, 0.3, 0.2]])
+    w = miss_weights(centre, f, 0.2, 0.05, 0.3, 0.5, centre - half, centre + half, cfg.min_miss_pixels, 5.0)
+    assert w.tolist() == [1.0, 1.0], "2.2 m away both are large enough"
+    f = render(2, 0.0, (8.0, 8.5, 1.3), (8.0, 2.5, 0.7), [], world.intrinsics, max_range_m=8.0)
+    w = miss_weights(centre, f, 0.2, 0.05, 0.3, 0.5, centre - half, centre + half, cfg.min_miss_pixels, 8.0)
+    assert w.tolist() == [0.0, 1.0], "6 m away the keys are a few pixels, the box is not"
+    w = miss_weights(centre, f, 0.2, 0.05, 0.3, 0.5, centre - half, centre + half, cfg.min_miss_pixels, 5.0)
+    assert w.tolist() == [0.0, 0.0], "beyond the reliable range nothing counts"
+
+
+def test_depth_check_samples_the_projected_box_not_its_centre_pixel():
+    k = CameraIntrinsics.from_hfov(320, 240, 70)
+    # a thin post right in front of the box's centre hides one pixel column, not the box
+    post = Box("post", (0.0, 2.0, 1.0), (0.01, 0.01, 1.0))
+    f = render(1, 0.0, (0.0, 0.0, 1.0), (0.0, 1.0, 1.0), [post], k, max_range_m=6.0)
+    centre = np.array([[0.0, 3.0, 1.0]])
+    half = np.array([[0.4, 0.2, 0.3]])
+    assert miss_weights(centre, f, 0.2, 0.05, 0.3, 0.5).tolist() == [0.0], "centre pixel alone: occluded"
+    assert miss_weights(centre, f, 0.2, 0.05, 0.3, 0.5, centre - half, centre + half, 32.0).tolist() == [1.0]
+    wall = Box("wall", (0.0, 2.0, 1.0), (1.0, 0.05, 1.0))
+    f = render(2, 0.0, (0.0, 0.0, 1.0), (0.0, 1.0, 1.0), [wall], k, max_range_m=6.0)
+    assert miss_weights(centre, f, 0.2, 0.05, 0.3, 0.5, centre - half, centre + half, 32.0).tolist() == [0.0]
