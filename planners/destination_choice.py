@@ -59,8 +59,14 @@ def room_by_similarity(mention: str, category: str, rooms: Sequence[str], embedd
 
 
 def choose_destination(candidates: Sequence[Any], mention: str, category: str, robot_xy: tuple[float, float],
-                       embedder_factory: Callable[[], Any] | None = None, margin: float = ROOM_MARGIN) -> Any:
-    """The receptacle among `candidates` (same category) that `mention` most likely means; None if empty."""
+                       embedder_factory: Callable[[], Any] | None = None, margin: float = ROOM_MARGIN,
+                       siblings: Sequence[str] = ()) -> Any:
+    """The receptacle among `candidates` (same category) that `mention` most likely means; None if empty.
+
+    `siblings`: other names the ontology folds into the same category ("dining table" for "coffee
+    table"). When the mention itself points to no room, a room that a sibling name clearly points to
+    is left out: a different name for it means a different piece of furniture.
+    """
     if not candidates:
         return None
 
@@ -71,7 +77,21 @@ def choose_destination(candidates: Sequence[Any], mention: str, category: str, r
     if len(candidates) == 1 or len(rooms) < 2 or _words(mention) == _words(category):
         return nearest(candidates)
     room = room_named_in(mention, rooms)
+    embedder = None
     if room is None and embedder_factory is not None:
-        room = room_by_similarity(mention, category, rooms, embedder_factory(), margin)
-    in_room = [r for r in candidates if r.room == room] if room is not None else []
-    return nearest(in_room or candidates)
+        embedder = embedder_factory()
+        room = room_by_similarity(mention, category, rooms, embedder, margin)
+    if room is not None:
+        in_room = [r for r in candidates if r.room == room]
+        return nearest(in_room or candidates)
+    claimed = set()
+    for sibling in siblings:
+        if _words(sibling) in (_words(mention), _words(category)):
+            continue
+        other = room_named_in(sibling, rooms)
+        if other is None and embedder is not None:
+            other = room_by_similarity(sibling, category, rooms, embedder, margin)
+        if other is not None:
+            claimed.add(other)
+    remaining = [r for r in candidates if r.room not in claimed]
+    return nearest(remaining or candidates)
