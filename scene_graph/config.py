@@ -42,6 +42,7 @@ class MemoryConfig:
     # support relation
     support_footprint_margin_m: float = 0.15
     support_gap_m: float = 0.25
+    support_below_tolerance_m: float = 0.1  # a perceived bottom this far under a surface still rests on it
     # trajectory / observation coverage
     trajectory_spacing_m: float = 1.0
     trajectory_period_s: float = 300.0

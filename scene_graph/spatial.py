@@ -83,31 +83,43 @@ def _inside(x: float, y: float, vertices: list[tuple[float, float]]) -> bool:
 
 
 def find_support(position: np.ndarray, bbox_min: np.ndarray, rec_min: np.ndarray, rec_max: np.ndarray,
-                 footprint_margin: float, gap: float) -> int:
+                 footprint_margin: float, gap: float, bbox_max: np.ndarray | None = None,
+                 below_tolerance: float = 0.1) -> int:
     """Index of the receptacle box that holds (contains) or supports (top just below) the object, or -1.
 
     rec_min/rec_max: Kx3 receptacle boxes. An object whose centre lies inside a box is in it (a mug
-    in the fridge); otherwise the receptacle whose footprint contains the object's centre and whose
-    top is closest to the object's bottom (within `gap`) supports it.
+    in the fridge); otherwise a receptacle whose footprint (grown by `footprint_margin`) overlaps the
+    object's footprint (its box, or its centre without `bbox_max`) supports it when the object's
+    bottom lies from `below_tolerance` under to `gap` above its top - or, for a perceived box that
+    leaks below the surface (mixed depth at the table edge), when its centre is above the top within
+    `gap`. The nearest such top wins.
     """
     if len(rec_min) == 0:
         return -1
     m = footprint_margin
-    inside_xy = ((position[0] >= rec_min[:, 0] - m) & (position[0] <= rec_max[:, 0] + m)
+    lo_xy = position[:2] if bbox_max is None else np.minimum(bbox_min[:2], position[:2])
+    hi_xy = position[:2] if bbox_max is None else np.maximum(bbox_max[:2], position[:2])
+    centre_xy = ((position[0] >= rec_min[:, 0] - m) & (position[0] <= rec_max[:, 0] + m)
                  & (position[1] >= rec_min[:, 1] - m) & (position[1] <= rec_max[:, 1] + m))
-    if not inside_xy.any():
-        return -1
-    inside = inside_xy & (position[2] >= rec_min[:, 2]) & (position[2] <= rec_max[:, 2] - 0.02)
+    inside = centre_xy & (position[2] >= rec_min[:, 2]) & (position[2] <= rec_max[:, 2] - 0.02)
     if inside.any():
         idx = np.flatnonzero(inside)
         volume = np.prod(rec_max[idx] - rec_min[idx], axis=1)
         return int(idx[np.argmin(volume)])
-    vertical = np.abs(bbox_min[2] - rec_max[:, 2])
-    ok = inside_xy & (vertical <= gap)
+    overlap_xy = ((hi_xy[0] >= rec_min[:, 0] - m) & (lo_xy[0] <= rec_max[:, 0] + m)
+                  & (hi_xy[1] >= rec_min[:, 1] - m) & (lo_xy[1] <= rec_max[:, 1] + m))
+    if not overlap_xy.any():
+        return -1
+    above_bottom = bbox_min[2] - rec_max[:, 2]
+    above_centre = position[2] - rec_max[:, 2]
+    by_bottom = (above_bottom >= -below_tolerance) & (above_bottom <= gap)
+    by_centre = (above_centre > 0.0) & (above_centre <= gap)
+    ok = overlap_xy & (by_bottom | by_centre)
     if not ok.any():
         return -1
     idx = np.flatnonzero(ok)
-    return int(idx[np.argmin(vertical[idx])])
+    score = np.where(by_bottom[idx], np.abs(above_bottom[idx]), above_centre[idx])
+    return int(idx[np.argmin(score)])
 
 
 def viewpoint_for(centre: np.ndarray, bbox_min: np.ndarray, bbox_max: np.ndarray,

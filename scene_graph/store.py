@@ -397,6 +397,8 @@ class MemoryStore:
             iv.last_seen = t
             iv.sightings += 1
         self._vote_category(obj, t, frame)
+        if obj.status == PRESENT and obj.rests_on is None and not obj.is_receptacle and not moved:
+            self._attach_support(obj)
         if ob.state is not None and ob.state_confidence >= cfg.min_state_confidence:
             if obj.status == PRESENT:
                 self._state_evidence(obj, str(ob.state), t, frame, result)
@@ -600,7 +602,8 @@ class MemoryStore:
         n = a.size
         rec = np.flatnonzero((a.status[:n] == PRESENT) & a.is_rec[:n])
         k = find_support(obj.position, obj.bbox_min, a.bmin[rec], a.bmax[rec],
-                         self.config.support_footprint_margin_m, self.config.support_gap_m)
+                         self.config.support_footprint_margin_m, self.config.support_gap_m, obj.bbox_max,
+                         self.config.support_below_tolerance_m)
         obj.rests_on = a.owner[int(rec[k])].id if k >= 0 else None
         if obj.rests_on is not None and obj.status == PRESENT:
             self.contents_index[obj.rests_on].add(obj.id)
@@ -616,15 +619,24 @@ class MemoryStore:
         for i in np.flatnonzero(near):
             obj = a.owner[int(i)]
             if obj.rests_on is None:
-                self._update_support(obj)
-                if obj.rests_on is not None:
-                    self.temporal_version += 1
-                    if obj.locations:
-                        loc = obj.locations[-1]
-                        loc.rests_on, loc.rests_on_category = obj.rests_on, rec.category
-                        self.conn.execute("UPDATE locations SET rests_on=?, rests_on_category=? WHERE object_id=? "
-                                          "AND time=?", (obj.rests_on, rec.category, obj.id, loc.time))
-                    self.conn.execute("UPDATE objects SET rests_on=? WHERE id=?", (obj.rests_on, obj.id))
+                self._attach_support(obj)
+
+    def _attach_support(self, obj: TrackedObject) -> None:
+        """Look again for the support of an object believed to rest on nothing (boxes grow and settle).
+
+        A support found now is where it has been since its last location record.
+        """
+        self._update_support(obj)
+        if obj.rests_on is None:
+            return
+        self.temporal_version += 1
+        rcat = self.tracks[obj.rests_on].category
+        if obj.locations:
+            loc = obj.locations[-1]
+            loc.rests_on, loc.rests_on_category = obj.rests_on, rcat
+            self.conn.execute("UPDATE locations SET rests_on=?, rests_on_category=? WHERE object_id=? "
+                              "AND time=?", (obj.rests_on, rcat, obj.id, loc.time))
+        self.conn.execute("UPDATE objects SET rests_on=? WHERE id=?", (obj.rests_on, obj.id))
 
     def _add_location(self, obj: TrackedObject, t: float) -> None:
         self.temporal_version += 1

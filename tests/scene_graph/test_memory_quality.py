@@ -7,9 +7,10 @@ import pytest
 
 from memory_stack.errors import BadInputError
 from scene_graph.config import MemoryConfig
+from scene_graph.spatial import find_support
 from scene_graph.store import MemoryStore
 from scene_graph.synthetic_frames import Box, render
-from scene_graph.types import CameraIntrinsics
+from scene_graph.types import CameraIntrinsics, Observation
 from scene_graph.visibility import miss_weights
 
 from .conftest import FLOOR_PLAN, BoxWorld
@@ -175,3 +176,35 @@ def test_depth_check_samples_the_projected_box_not_its_centre_pixel():
     wall = Box("wall", (0.0, 2.0, 1.0), (1.0, 0.05, 1.0))
     f = render(2, 0.0, (0.0, 0.0, 1.0), (0.0, 1.0, 1.0), [wall], k, max_range_m=6.0)
     assert miss_weights(centre, f, 0.2, 0.05, 0.3, 0.5, centre - half, centre + half, 32.0).tolist() == [0.0]
+
+
+# ---------------------------------------------------------------- 4. support of small things on large surfaces
+def test_support_tolerates_a_perceived_box_leaking_below_the_surface():
+    table_min, table_max = np.array([[7.4, 2.1, 0.0]]), np.array([[8.6, 2.9, 0.75]])
+    # a mug near the table's edge whose perceived box took in table-edge depth: bottom 0.3 m under the top
+    mug = np.array([8.56, 2.6, 0.86]), np.array([8.52, 2.55, 0.45]), np.array([8.66, 2.65, 0.93])
+    assert find_support(mug[0], mug[1], table_min, table_max, 0.15, 0.25, mug[2]) == 0
+    # a small object whose centre is just past the (perceived) edge but whose footprint overlaps it
+    keys = np.array([8.78, 2.5, 0.77]), np.array([8.72, 2.48, 0.76]), np.array([8.84, 2.52, 0.78])
+    assert find_support(keys[0], keys[1], table_min, table_max, 0.15, 0.25, keys[2]) == 0
+    under = np.array([8.0, 2.5, 0.3]), np.array([7.95, 2.45, 0.25]), np.array([8.05, 2.55, 0.35])
+    assert find_support(under[0], under[1], table_min, table_max, 0.15, 0.25, under[2]) == 0, "inside its box"
+    floor = np.array([9.2, 2.5, 0.05]), np.array([9.15, 2.45, 0.0]), np.array([9.25, 2.55, 0.1])
+    assert find_support(floor[0], floor[1], table_min, table_max, 0.15, 0.25, floor[2]) == -1
+
+
+def test_an_object_found_resting_on_nothing_is_attached_once_the_surface_box_settles(world, store):
+    world.boxes["mug"].centre = (8.55, 2.5, 0.80)
+    # the first views of the table are cut at its far end: its remembered box stops at x = 8.3
+    cut = Observation("table", (7.85, 2.5, 0.375), (7.4, 2.1, 0.0), (8.3, 2.9, 0.75))
+    for _ in range(2):
+        f = world.frame("table")
+        f.observations = [o for o in f.observations if o.category != "table"] + [cut]
+        store.ingest(f)
+    assert store.locate("mug")[0].rests_on is None, "0.2 m past the edge of what was seen of the table"
+    world.look(store, "table", times=4)  # full views: the table's box grows to its true size
+    mug = store.locate("mug")[0]
+    table = _ids(store, "table")
+    assert len(table) == 1 and mug.rests_on == table[0] and mug.rests_on_category == "table"
+    assert sorted(o.category for o in store.contents(table[0])) == ["keys", "mug"]
+    assert store.history(mug.object_id).locations[-1].rests_on == table[0]
