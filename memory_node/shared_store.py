@@ -13,6 +13,11 @@ How ingestion and queries share the memory (the design `memstack up` and the lau
   the only writer; the server opens the same SQLite file (WAL mode lets a reader run next to the
   writer) and `refresh_if_changed()` re-opens it when the file changed, at most once per
   `refresh_period_s`. Answers then lag the writer by up to that period.
+- Several writers in one process (`memstack up SCENARIO` with planner_server `robot: ros`: ingest_node
+  writes the frames of the camera topics, and the planner's explorer writes the frames its skills
+  brought back, which are the same frames) would race on time order. While more than one writer
+  holds the store, a frame no later than the last one written is skipped (`SharedMemoryStore`): the
+  other writer has already written it, or a later frame of the same camera.
 """
 
 from __future__ import annotations
@@ -25,8 +30,27 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from scene_graph.records import IngestResult
+from scene_graph.store import MemoryStore
+
 LOG = logging.getLogger(__name__)
 T = TypeVar("T")
+
+_SAME_INSTANT_S = 1e-6
+
+
+class SharedMemoryStore(MemoryStore):
+    """A MemoryStore that, while `several_writers`, skips frames already covered by another writer."""
+
+    several_writers = False
+    frames_skipped = 0
+
+    def ingest(self, frame: Any) -> IngestResult:
+        if self.several_writers and frame.time <= self.last_time + _SAME_INSTANT_S:
+            self.frames_skipped += 1
+            return IngestResult(frame_id=frame.frame_id)
+        return super().ingest(frame)
+
 
 _REGISTRY: dict[str, SharedStore] = {}
 _REGISTRY_LOCK = threading.Lock()
@@ -49,12 +73,10 @@ class SharedStore:
     """A MemoryStore guarded by one lock, reference-counted per process and path."""
 
     def __init__(self, key: str, floor_plan: Any = None) -> None:
-        from scene_graph.store import MemoryStore
-
         self.key = key
         self.path = None if key == ":memory:" else key
-        self._open = MemoryStore.open
-        self.store = MemoryStore.open(self.path, floor_plan=floor_plan)
+        self._open = SharedMemoryStore.open
+        self.store = self._open(self.path, floor_plan=floor_plan)
         self.floor_plan = floor_plan
         self.lock = threading.RLock()
         self.users = 0
@@ -80,12 +102,14 @@ class SharedStore:
                     shared.floor_plan = floor_plan
             shared.users += 1
             shared.writers += int(writer)
+            shared.store.several_writers = shared.writers > 1
             return shared
 
     def release(self, writer: bool = False) -> None:
         with _REGISTRY_LOCK:
             self.users -= 1
             self.writers -= int(writer)
+            self.store.several_writers = self.writers > 1
             if self.users > 0:
                 return
             _REGISTRY.pop(self.key, None)
