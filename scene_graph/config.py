@@ -19,6 +19,7 @@ class MemoryConfig:
     min_detection_confidence: float = 0.2
     match_gate_m: float = 0.75  # an observation farther than this from an object is not that object
     receptacle_match_gate_m: float = 1.2
+    receptacle_touch_margin_m: float = 0.1  # same-category furniture boxes this close are one piece
     label_noise_gate_m: float = 0.15  # a differently-labelled detection this close may be label noise...
     label_conflicts_tolerated: int = 2  # ...for this many frames in a row; then it is another object
     move_threshold_m: float = 0.25  # a matched sighting this far from the remembered place is a move

@@ -314,6 +314,13 @@ class MemoryStore:
             for i in range(n_obs):
                 if i in matched_obs:
                     continue
+                if obs_rec[i]:
+                    host = self._touching_receptacle(obs_min[i], obs_max[i], cats[i], matched_idx)
+                    if host is not None:  # another part of furniture already remembered: extend it
+                        matched_idx.add(host.idx)
+                        host.conflicts = 0
+                        self._update_matched(host, observations[i], cats[i], frame, result, extend=True)
+                        continue
                 excused = self._label_conflict(obs_pos[i], bool(obs_rec[i]), cand, matched_idx)
                 if excused is not None:
                     matched_idx.add(excused.idx)  # probably itself under a wrong label: no evidence either way
@@ -356,8 +363,84 @@ class MemoryStore:
             return obj
         return None
 
+    def _touching_receptacle(self, bmin: np.ndarray, bmax: np.ndarray, cat: str, taken: set[int]
+                             ) -> TrackedObject | None:
+        """A remembered receptacle of this category whose box overlaps or touches the observed box."""
+        m = self.config.receptacle_touch_margin_m
+        a = self.arrays
+        cand = a.near(bmin[0] - m, bmin[1] - m, bmax[0] + m, bmax[1] + m)
+        best, best_key = None, None
+        for i in cand.tolist():
+            obj = a.owner[i]
+            if obj is None or i in taken or not obj.is_receptacle or obj.status == ABSENT or obj.category != cat:
+                continue
+            if not _boxes_touch(obj.bbox_min, obj.bbox_max, bmin, bmax, m):
+                continue
+            key = (obj.status != PRESENT, obj.first_seen)
+            if best_key is None or key < best_key:
+                best, best_key = obj, key
+        return best
+
+    def _merge_touching_receptacles(self, keep: TrackedObject, t: float) -> TrackedObject:
+        """Same-category furniture whose boxes overlap or touch is one piece: the oldest track keeps its id."""
+        m = self.config.receptacle_touch_margin_m
+        merged = True
+        while merged:
+            merged = False
+            for oid in list(self.by_category.get(keep.category, ())):
+                other = self.tracks.get(oid)
+                if other is None or other is keep or not other.is_receptacle or other.status == ABSENT:
+                    continue
+                if not _boxes_touch(keep.bbox_min, keep.bbox_max, other.bbox_min, other.bbox_max, m):
+                    continue
+                older, younger = sorted((keep, other), key=_track_age)
+                self._absorb_receptacle(older, younger, t)
+                keep, merged = older, True
+                break
+        return keep
+
+    def _absorb_receptacle(self, keep: TrackedObject, gone: TrackedObject, t: float) -> None:
+        """`gone` was a fragment of `keep`: union the boxes, move what rests on it, forget its own records."""
+        c = self.conn
+        self.temporal_version += 1
+        keep.bbox_min = np.minimum(keep.bbox_min, gone.bbox_min)
+        keep.bbox_max = np.maximum(keep.bbox_max, gone.bbox_max)
+        keep.position = (keep.bbox_min + keep.bbox_max) / 2.0
+        keep.sightings += gone.sightings
+        keep.last_seen = max(keep.last_seen, gone.last_seen)
+        for oid in list(self.contents_index.pop(gone.id, set())):
+            self.contents_index[keep.id].add(oid)
+        for obj in self.tracks.values():
+            if obj.rests_on == gone.id:
+                obj.rests_on = keep.id
+            for loc in obj.locations:
+                if loc.rests_on == gone.id:
+                    loc.rests_on = keep.id
+        c.execute("UPDATE objects SET rests_on=? WHERE rests_on=?", (keep.id, gone.id))
+        c.execute("UPDATE locations SET rests_on=? WHERE rests_on=?", (keep.id, gone.id))
+        if gone.status != TENTATIVE:
+            for table in ("intervals", "locations", "states", "events"):
+                c.execute(f"DELETE FROM {table} WHERE object_id=?", (gone.id,))
+            dropped = {ev.id for ev in gone.events}
+            self.event_log = [ev for ev in self.event_log if ev.id not in dropped]
+            self._room_events = None
+            self._event_times = None
+            for fact in [self.fact_map[i] for i in self.facts_by_subject.get(gone.id, ())]:
+                if fact.retired_at is None:
+                    self.retire_fact(fact.id, t, _in_tx=True)
+            if keep.intervals:
+                iv = keep.intervals[-1]
+                iv.last_seen = max(iv.last_seen, keep.last_seen)
+                iv.sightings += gone.sightings
+                c.execute("UPDATE intervals SET last_seen=?, sightings=? WHERE id=?",
+                          (iv.last_seen, iv.sightings, keep.interval_rows[-1]))
+        self._drop(gone)
+        self._save_object(keep)
+        self._places = None
+        self.region.invalidate()
+
     def _update_matched(self, obj: TrackedObject, ob: Observation, cat: str, frame: Frame,
-                        result: IngestResult) -> None:
+                        result: IngestResult, extend: bool = False) -> None:
         cfg = self.config
         t = float(frame.time)
         pos = np.asarray(ob.centroid, dtype=float)
@@ -376,7 +459,11 @@ class MemoryStore:
                 obj.embedding = (obj.embedding * 0.8 + e * 0.2).astype(np.float32)
         moved = (obj.status == PRESENT and not obj.is_receptacle
                  and float(np.linalg.norm(pos - obj.position)) > cfg.move_threshold_m)
-        if moved:
+        if obj.is_receptacle and (extend or getattr(ob, "partial", False)):
+            # a view cut by the image border (or of another part) shows only some of the furniture: grow the box
+            obj.bbox_min, obj.bbox_max = np.minimum(obj.bbox_min, bmin), np.maximum(obj.bbox_max, bmax)
+            obj.position = (obj.bbox_min + obj.bbox_max) / 2.0
+        elif moved:
             obj.position, obj.bbox_min, obj.bbox_max = pos, bmin, bmax
             self._relocate(obj, t, "moved", frame, result)
         else:
@@ -397,6 +484,8 @@ class MemoryStore:
             iv.last_seen = t
             iv.sightings += 1
         self._vote_category(obj, t, frame)
+        if obj.is_receptacle and obj.status == PRESENT and (extend or getattr(ob, "partial", False)):
+            obj = self._merge_touching_receptacles(obj, t)
         if obj.status == PRESENT and obj.rests_on is None and not obj.is_receptacle and not moved:
             self._attach_support(obj)
         if ob.state is not None and ob.state_confidence >= cfg.min_state_confidence:
@@ -1175,6 +1264,19 @@ class MemoryStore:
 
 def _vec(a) -> tuple[float, float, float]:
     return (float(a[0]), float(a[1]), float(a[2]))
+
+
+def _track_age(obj: TrackedObject) -> tuple:
+    """Sort key: confirmed before tentative, then first seen, then created first (the id that stays)."""
+    number = obj.id.rsplit("_", 1)[-1]
+    return (obj.status != PRESENT, obj.first_seen, obj.created_frame, int(number) if number.isdigit() else 0)
+
+
+def _boxes_touch(a_min: np.ndarray, a_max: np.ndarray, b_min: np.ndarray, b_max: np.ndarray, margin: float) -> bool:
+    """Axis-aligned boxes overlap or lie within `margin` of each other horizontally (and overlap in height)."""
+    return bool(a_min[0] <= b_max[0] + margin and b_min[0] <= a_max[0] + margin
+                and a_min[1] <= b_max[1] + margin and b_min[1] <= a_max[1] + margin
+                and a_min[2] <= b_max[2] + margin and b_min[2] <= a_max[2] + margin)
 
 
 def _finite_triplet(value, what: str) -> tuple[float, float, float]:

@@ -208,3 +208,49 @@ def test_an_object_found_resting_on_nothing_is_attached_once_the_surface_box_set
     assert len(table) == 1 and mug.rests_on == table[0] and mug.rests_on_category == "table"
     assert sorted(o.category for o in store.contents(table[0])) == ["keys", "mug"]
     assert store.history(mug.object_id).locations[-1].rests_on == table[0]
+
+
+# ---------------------------------------------------------------- 3. furniture seen in parts
+def _counter_views(world, store, parts, times=2):
+    """Frames of the counter where perception saw only `parts` (border-cut boxes) instead of the whole."""
+    for _ in range(times):
+        f = world.frame("counter")
+        f.observations = [o for o in f.observations if o.category != "counter"] + list(parts)
+        store.ingest(f)
+
+
+def test_a_partial_view_at_the_end_of_long_furniture_extends_it(world, store):
+    world.boxes["counter"] = Box("counter", (1.5, 0.5, 0.45), (1.0, 0.3, 0.45))  # 2 m long
+    left = Observation("counter", (1.1, 0.5, 0.45), (0.5, 0.2, 0.0), (1.7, 0.8, 0.9), partial=True)
+    _counter_views(world, store, [left])
+    counters = [o for o in store.objects() if o.category == "counter"]
+    assert len(counters) == 1
+    keep = counters[0].id
+    # the far end, seen cut by the image border: 1.5 m from the remembered centre, beyond the match gate
+    right = Observation("counter", (2.3, 0.5, 0.45), (2.0, 0.2, 0.0), (2.5, 0.8, 0.9), partial=True)
+    _counter_views(world, store, [right], times=3)
+    counters = [o for o in store.objects(include_absent=True) if o.category == "counter"]
+    assert [o.id for o in counters] == [keep], "one counter, the first id kept"
+    assert counters[0].bbox_min[0] == pytest.approx(0.5, abs=0.02)
+    assert counters[0].bbox_max[0] == pytest.approx(2.5, abs=0.02)
+    assert store.count("appeared", "counter") == 1
+
+
+def test_two_tracks_of_one_piece_of_furniture_merge_keeping_the_older_id_and_its_contents(world, store):
+    world.boxes["counter"] = Box("counter", (1.5, 0.5, 0.45), (1.0, 0.3, 0.45))
+    world.boxes["mug"].centre = (2.3, 0.5, 0.95)
+    left = Observation("counter", (1.0, 0.5, 0.45), (0.5, 0.2, 0.0), (1.5, 0.8, 0.9))
+    right = Observation("counter", (2.25, 0.5, 0.45), (2.0, 0.2, 0.0), (2.5, 0.8, 0.9))
+    _counter_views(world, store, [left, right])  # not border-cut: two pieces, 0.5 m apart
+    assert len([o for o in store.objects() if o.category == "counter"]) == 2
+    ids = sorted((o.id for o in store.objects() if o.category == "counter"), key=lambda i: int(i.split("_")[-1]))
+    mug = store.locate("mug")[0]
+    middle = Observation("counter", (1.5, 0.5, 0.45), (1.2, 0.2, 0.0), (2.2, 0.8, 0.9), partial=True)
+    _counter_views(world, store, [middle])
+    counters = [o for o in store.objects(include_absent=True) if o.category == "counter"]
+    assert len(counters) == 1 and counters[0].id == ids[0], "the older id is kept"
+    assert counters[0].bbox_min[0] <= 0.52 and counters[0].bbox_max[0] >= 2.48
+    mug = store.locate("mug")[0]
+    assert mug.rests_on == counters[0].id
+    assert store.count("appeared", "counter") == 1 and store.count("disappeared", "counter") == 0
+    assert all(loc.rests_on in (None, counters[0].id) for loc in store.history(mug.object_id).locations)
