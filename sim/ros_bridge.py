@@ -25,7 +25,9 @@ Every frame has its own, increasing stamp on the simulator's clock: simulated ti
 the robot does something (a drive or turn takes its simulated duration, a look_around view about
 0.8 s of turning), so a frame rendered at an instant already shown first advances the clock by
 `frame_interval_s` (one camera period). Odometry is published with each frame's stamp, so the
-ingest node can match the pose to the frame.
+ingest node can match the pose to the frame. The control loop publishes odometry and joint states
+when the clock has moved (never the same stamp twice, which readers count as duplicates), and for
+`STATE_REPEAT_S` after a new subscriber appears, so a late joiner hears the robot while it stands still.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ except ImportError:  # main() explains what is missing (node_main_guard); the mo
     Node = object
 
 SETTLE_WINDOW_S = 0.5  # a cmd_vel older than this is stale: the base stops
+STATE_REPEAT_S = 1.0  # wall seconds the unchanged state is repeated after a new subscriber appears
 
 
 class SimNode(Node):
@@ -81,6 +84,9 @@ class SimNode(Node):
         self._twist_time = -math.inf
         self.frames_published = 0
         self.last_frame_stamp: float | None = None
+        self._state_stamp: float | None = None
+        self._state_subscribers = 0
+        self._repeat_state_until = -math.inf
         self.backend = backend
         self._owns_backend = False
         if self.backend is None and self.scenario_path:
@@ -154,6 +160,7 @@ class SimNode(Node):
 
         with self._lock:
             now = self.backend.now
+            self._state_stamp = now
             self.odom_pub.publish(odometry_from_pose(self.backend.robot_pose(), now, self.map_frame, self.base_frame))
             msg = JointState()
             msg.header = make_header(now, self.base_frame)
@@ -185,7 +192,8 @@ class SimNode(Node):
                 self.backend.advance_to(last + self.frame_interval_s)
             frame = self.backend.render()
             self.last_frame_stamp = frame.time
-            self.publish_state()
+            if self._state_stamp != frame.time:
+                self.publish_state()
         stamp, cam = frame.time, self.camera_frame
         self.rgb_pub.publish(rgb_to_image(frame.rgb, stamp, cam))
         self.depth_pub.publish(depth_to_image(frame.depth, stamp, cam))
@@ -224,10 +232,16 @@ class SimNode(Node):
             return
         dt = 1.0 / max(self.control_rate_hz, 0.1)
         linear, angular = self._twist
-        if self._wall_now() - self._twist_time < SETTLE_WINDOW_S and (linear or angular):
+        wall = self._wall_now()
+        if wall - self._twist_time < SETTLE_WINDOW_S and (linear or angular):
             with self._lock:
                 self._integrate(linear, angular, dt)
-        self.publish_state()
+        subscribers = self.odom_pub.get_subscription_count() + self.joint_pub.get_subscription_count()
+        if subscribers > self._state_subscribers:
+            self._repeat_state_until = wall + STATE_REPEAT_S
+        self._state_subscribers = subscribers
+        if self.backend.now != self._state_stamp or wall < self._repeat_state_until:
+            self.publish_state()
 
     def _integrate(self, linear: float, angular: float, dt: float) -> None:
         robot = self.backend.robot

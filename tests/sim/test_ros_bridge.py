@@ -147,6 +147,7 @@ def test_node_publishes_frames_with_one_stamp_and_rejects_bad_commands(rclpy_con
         node._on_cmd_vel(twist)
         node._on_control_tick()
         got["joints"].clear()
+        node.publish_state()  # the tick publishes only when the clock moved (nothing moved here)
         assert spin_until(rclpy, listener, lambda: got["joints"])
         assert got["joints"][-1].position == pytest.approx(arm_before, abs=1e-3)
         odom = got["odom"][-1].pose.pose.position

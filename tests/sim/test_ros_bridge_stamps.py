@@ -106,3 +106,47 @@ def test_frame_interval_out_of_range_is_refused_naming_the_parameter(ros_domain)
             SimNode(parameter_overrides=[Parameter("frame_interval_s", value=0.0)])
     finally:
         rclpy.shutdown()
+
+
+def test_control_loop_repeats_no_stamp_except_briefly_for_a_new_subscriber(ros_domain):
+    import rclpy
+    from nav_msgs.msg import Odometry
+    from rclpy.parameter import Parameter
+
+    from memory_node.message_conversion import stamp_to_seconds
+    from sim.ros_bridge import STATE_REPEAT_S, SimNode
+
+    rclpy.init()
+    node = listener = None
+    try:
+        node = SimNode(parameter_overrides=[Parameter("scenario", value=str(SCENARIO)),
+                                            Parameter("camera_rate_hz", value=0.0)])
+        listener = rclpy.create_node("odom_listener")
+        stamps: list[float] = []
+        listener.create_subscription(Odometry, "odom", lambda m: stamps.append(stamp_to_seconds(m.header.stamp)), 50)
+        deadline = time.monotonic() + STATE_REPEAT_S + 3.0
+        while time.monotonic() < deadline:  # the robot stands still: the clock does not move
+            rclpy.spin_once(node, timeout_sec=0.01)
+            rclpy.spin_once(listener, timeout_sec=0.01)
+        assert stamps, "a new subscriber hears the robot standing still"
+        heard = len(stamps)
+        assert heard <= STATE_REPEAT_S * node.control_rate_hz + 2, heard
+        idle_until = time.monotonic() + 1.0
+        while time.monotonic() < idle_until:
+            rclpy.spin_once(node, timeout_sec=0.01)
+            rclpy.spin_once(listener, timeout_sec=0.01)
+        assert len(stamps) == heard, "the same stamp again after the new-subscriber window"
+        node._on_goal(_goal(3.5, 2.0, 0.0))  # the robot moves: the clock moves, a new stamp
+        assert _wait_spinning(rclpy, listener, lambda: stamps[-1] > stamps[0])
+    finally:
+        for n in (listener, node):
+            if n is not None:
+                n.destroy_node()
+        rclpy.shutdown()
+
+
+def _wait_spinning(rclpy, node, condition, timeout_s: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and not condition():
+        rclpy.spin_once(node, timeout_sec=0.05)
+    return condition()
