@@ -68,13 +68,15 @@ def _wall_clearance(point: tuple[float, float], polygon: Any) -> float:
 
 def viewpoint_for(target_xy: tuple[float, float], robot_xy: tuple[float, float], floor_plan: Any,
                   standoff_m: float = 1.0, wall_clearance_m: float = 0.35,
-                  robot_side_weight: float = 0.25) -> tuple[float, float, float]:
+                  robot_side_weight: float = 0.25, face_interior: bool = True) -> tuple[float, float, float]:
     """A spot `standoff_m` from the target inside its room, facing it from the room's interior.
 
-    Furniture stands against walls with its open side towards the room, so the look comes from
+    Furniture stands against walls with its open side towards the room, so a look comes from
     the direction of the room's centre (a shelf seen from the side hides what is on its top);
     among similar directions the robot's side wins (less travel). Spots closer than
     `wall_clearance_m` to a wall are used only when no other spot is inside the room.
+    `face_interior=False`: the spot on the robot's side (the task planner's approach for the arm,
+    whose own short approach works from there).
     """
     tx, ty = target_xy
     target_room = room_at(floor_plan, target_xy)
@@ -84,6 +86,8 @@ def viewpoint_for(target_xy: tuple[float, float], robot_xy: tuple[float, float],
         cx, cy = polygon_centroid(target_room.polygon)
         if math.dist((cx, cy), target_xy) > 1e-6:
             to_interior = math.atan2(cy - ty, cx - tx)
+    if not face_interior:
+        to_interior = None
     preferred = to_interior if to_interior is not None else (to_robot if to_robot is not None else 0.0)
     ranked: list[tuple[int, float, tuple[float, float]]] = []
     for k in range(16):

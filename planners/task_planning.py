@@ -38,6 +38,13 @@ _TASK = re.compile(
     re.IGNORECASE,
 )
 
+_STATE_TASK = re.compile(
+    r"^\s*(?:please\s+)?(?:can you\s+|could you\s+)?(open|close|shut)\s+(?:up\s+)?"
+    r"(?:the|a|an|my|your|that|this)?\s*(.+?)\s*(?:door)?\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+STATE_VERBS = ("open", "close")
+
 
 class TaskParseError(BadInputError):
     """A task text does not name an object and a destination; the message quotes it."""
@@ -141,7 +148,19 @@ def parse_task(text: str, memory: Any = None, embedder: Any = None) -> TaskSpec:
         raise TaskParseError("task: empty text; expected e.g. \"bring the mug to the counter\"")
     match = _TASK.match(text)
     if match is None:
-        raise TaskParseError(f"task {text!r}: expected \"<bring|put|move|take> <object> to <receptacle>\"")
+        state = _STATE_TASK.match(text)
+        if state is None or not state.group(2).strip():
+            raise TaskParseError(f"task {text!r}: expected \"<bring|put|move|take> <object> to <receptacle>\" "
+                                 "or \"<open|close> <furniture>\"")
+        verb = "close" if state.group(1).lower() in ("close", "shut") else "open"
+        mention = state.group(2).strip()
+        if memory is not None:
+            name = _link(mention, _linker_vocabulary(memory), "receptacle", embedder)
+        else:
+            from planners.entity_linking import normalize_name
+
+            name = normalize_name(mention)
+        return TaskSpec(text, verb, mention, name, mention, name)
     verb, obj, dest = match.group(1).lower(), match.group(2).strip(), match.group(3).strip()
     if memory is not None:
         vocab = _linker_vocabulary(memory)
@@ -278,7 +297,8 @@ class TaskPlanner:
         if near and not force:
             return SkillResult(True, "already there")
         x, y, yaw = viewpoint_for((position[0], position[1]), self._robot_xy(),
-                                  getattr(self.memory, "floor_plan", None), self.config.standoff_m)
+                                  getattr(self.memory, "floor_plan", None), self.config.standoff_m,
+                                  wall_clearance_m=0.0, face_interior=False)
         return self._call(report, "navigate_to", target, lambda: self.skills.navigate_to(x, y, yaw), on_step)
 
     def _destination(self, spec: TaskSpec) -> Any:
@@ -365,7 +385,12 @@ class TaskPlanner:
             report.used_cases = len(hints.cases)
         destination = self._destination(spec)
         if destination is None:
-            report.reason = f"I have not seen any {spec.destination.replace('_', ' ')} to put it on"
+            what = "to " + spec.verb if spec.verb in STATE_VERBS else "to put it on"
+            report.reason = f"I have not seen any {spec.destination.replace('_', ' ')} {what}"
+            self._remember(spec, report, now, None, [])
+            return report
+        if spec.verb in STATE_VERBS:
+            self._set_state(spec, destination, report, on_step)
             self._remember(spec, report, now, None, [])
             return report
         avoid: list[PlaceRecord] = []
@@ -381,6 +406,31 @@ class TaskPlanner:
             report.replans += 1      # it slipped out of the hand on the way: find it again
         self._remember(spec, report, now, found_at, avoid + self._searched_in_vain(found_at))
         return report
+
+    def _set_state(self, spec: TaskSpec, furniture: Any, report: TaskReport,
+                   on_step: Callable[[TaskStep], None] | None) -> None:
+        """Open or close `furniture`: approach, use the door, then look to see the new state."""
+        wanted = "open" if spec.verb == "open" else "closed"
+        skill = self.skills.open if spec.verb == "open" else self.skills.close
+        position = tuple(float(v) for v in furniture.position)
+        for attempt in range(self.config.max_replans + 1):
+            moved = self._approach(report, furniture.id, position, on_step, force=attempt > 0)
+            if not moved.success:
+                report.reason = f"could not reach the {spec.destination_mention}: {moved.reason}"
+            else:
+                done = self._call(report, spec.verb, furniture.id, lambda: skill(position), on_step)
+                if done.success:
+                    report.success, report.reason = True, "ok"
+                    break
+                report.reason = f"{spec.verb} failed: {done.reason}"
+            if attempt < self.config.max_replans:
+                report.replans += 1
+        if report.success and self.config.verify:
+            looked = self._call(report, "look_at", furniture.id, lambda: self.skills.look_at(position), on_step)
+            seen = self.memory.get_object(furniture.id) if hasattr(self.memory, "get_object") else None
+            state = getattr(seen, "state", None)
+            if looked.success and state is not None:
+                report.reason = f"ok (seen {state})" if state == wanted else f"ok (done; memory still says {state})"
 
     def _searched_in_vain(self, found_at: PlaceRecord | None) -> list[PlaceRecord]:
         """Receptacles a search looked at without finding the object (also worth remembering)."""

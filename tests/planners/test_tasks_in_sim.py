@@ -1,0 +1,77 @@
+"""Fetch and open/close tasks in a real PyBullet household, with the memory told about the robot's own moves.
+
+Ground truth is read only by the assertions.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).parent))
+
+from sim_household import SimHousehold, house  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+def two_table_house(timeline=()):
+    data = house(list(timeline))
+    furniture = data["world"]["furniture"]
+    for f in furniture:
+        if f["id"] == "coffee_table":
+            f["category"] = "coffee_table"
+    furniture.append({"id": "dining_table", "category": "dining_table", "room": "kitchen", "at": [1.2, 3.2], "yaw": 0})
+    furniture.append({"id": "fridge", "category": "fridge", "room": "kitchen", "at": [4.3, 0.6], "yaw": 0,
+                      "openable": True})
+    return data
+
+
+@pytest.fixture
+def household():
+    made = []
+
+    def make(timeline=()):
+        h = SimHousehold.create(two_table_house(timeline))
+        made.append(h)
+        h.patrol("d1 07:00")
+        return h
+
+    yield make
+    for h in made:
+        h.close()
+
+
+def test_coffee_table_is_not_the_nearer_dining_table_and_memory_keeps_one_mug(household):
+    h = household()
+    now = h.advance("d1 07:20")
+    tables = [r for r in h.memory.receptacles() if r.category == "table"]
+    assert {r.room for r in tables} == {"kitchen", "living_room"}, "both tables are folded into category table"
+    report = h.task_planner().execute("bring the mug to the coffee table", now)
+    assert report.success, report.to_dict()
+    assert h.truly_rests_on("mug_1") == "coffee_table", report.to_dict()
+    places = [s.target for s in report.trace if s.skill == "place"]
+    living_table = next(r.id for r in tables if r.room == "living_room")
+    assert places and set(places) == {living_table}
+    mugs = [loc for loc in h.memory.locate("mug") if loc.present]
+    assert len(mugs) == 1, [(m.object_id, m.position) for m in mugs]
+    truth = h.backend.ground_truth().objects["mug_1"].position
+    assert math.dist(mugs[0].position[:2], truth[:2]) < 0.5
+    moves = h.memory.events(kinds=["moved"], target=mugs[0].object_id)
+    assert moves and moves[-1].time >= now
+
+
+def test_close_the_fridge_someone_left_open(household):
+    h = household([{"at": "d1 07:30", "open": "fridge"}])
+    now = h.advance("d1 08:00")
+    assert h.backend.ground_truth().furniture["fridge"].is_open is True
+    report = h.task_planner().execute("close the fridge", now)
+    assert report.success, report.to_dict()
+    assert h.backend.ground_truth().furniture["fridge"].is_open is False
+    assert [s.skill for s in report.trace if s.status == "succeeded"][-2:] == ["close", "look_at"]
+    assert report.task.signature == "close:fridge->fridge"
