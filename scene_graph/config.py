@@ -26,6 +26,10 @@ class MemoryConfig:
     refit_distance_m: float = 0.08  # a sighting this far off pulls the position fast (not averaged away)
     min_state_confidence: float = 0.0  # state evidence (open/closed) below this is ignored
     state_change_sightings: int = 2  # consecutive sightings of a new state before it is believed (hysteresis)
+    # the robot's own manipulation: tracks of the placed object's category that appeared within this radius of
+    # where it was put, since this long before it was last seen (it was carried there), are that object
+    manipulation_merge_radius_m: float = 0.4
+    manipulation_window_s: float = 600.0
     # existence
     confirm_sightings: int = 2  # sightings before a tentative object becomes permanent
     tentative_expiry_s: float = 86400.0  # unconfirmed objects not seen again for this long are dropped

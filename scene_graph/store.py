@@ -950,7 +950,10 @@ class MemoryStore:
 
     def _apply_manipulation(self, obj: TrackedObject, pos: np.ndarray, t: float,
                             frame_ids: tuple[int, ...]) -> MemoryEvent:
-        seen_before = obj.last_seen
+        # tracks that appeared at the destination since shortly before the robot last saw the object
+        seen_before = obj.last_seen - self.config.manipulation_window_s
+        if obj.locations:
+            seen_before = max(seen_before, obj.locations[-1].time)
         before = self._place_name(obj)
         if obj.status == TENTATIVE:
             self.tentative.discard(obj.id)
@@ -991,7 +994,7 @@ class MemoryStore:
                 continue
             if other.first_seen < since - 1e-6 or len(other.intervals) > 1:
                 continue
-            if float(np.linalg.norm(other.position - obj.position)) <= self.config.match_gate_m:
+            if float(np.linalg.norm(other.position - obj.position)) <= self.config.manipulation_merge_radius_m:
                 out.append(other)
         return out
 

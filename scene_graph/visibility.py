@@ -8,8 +8,6 @@ from scene_graph.types import Frame
 
 NO_RETURN_WEIGHT = 0.5
 MIN_CLEAR_FRACTION = 0.5  # a box mostly hidden behind something nearer is not counted as missed
-# A box's silhouette fills about this much of the rectangle its projected corners span.
-SILHOUETTE_FILL = 0.6
 _SAMPLE_GRID = np.linspace(0.1, 0.9, 5)
 
 _CORNERS = np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)], dtype=float)
@@ -52,24 +50,33 @@ def miss_weights(points: np.ndarray, frame: Frame, min_range: float, edge_margin
         return weights
     if bbox_min is None or bbox_max is None:
         return _point_weights(weights, idx, uv, z, frame, occlusion_margin, weight_without_depth)
-    rect, area, z_front = _projected_boxes(np.asarray(bbox_min, dtype=float)[idx],
-                                           np.asarray(bbox_max, dtype=float)[idx], frame, min_range)
-    big = area >= max(min_pixels, 1e-9)
-    idx, rect, area, z_front = idx[big], rect[big], area[big], z_front[big]
-    if len(idx) == 0:
+    bmin = np.asarray(bbox_min, dtype=float)[idx]
+    bmax = np.asarray(bbox_max, dtype=float)[idx]
+    rect = _projected_rects(bmin, bmax, frame, min_range)
+    su = rect[:, 0:1] + (rect[:, 2:3] - rect[:, 0:1]) * _SAMPLE_GRID[None, :]
+    sv = rect[:, 1:2] + (rect[:, 3:4] - rect[:, 1:2]) * _SAMPLE_GRID[None, :]
+    uu = np.broadcast_to(su[:, None, :], (len(idx), len(_SAMPLE_GRID), len(_SAMPLE_GRID))).reshape(len(idx), -1)
+    vv = np.broadcast_to(sv[:, :, None], (len(idx), len(_SAMPLE_GRID), len(_SAMPLE_GRID))).reshape(len(idx), -1)
+    hit, t_near = _box_entry_depth(uu, vv, bmin, bmax, frame)
+    n_hit = hit.sum(axis=1)
+    width = rect[:, 2] - rect[:, 0] + 1.0
+    height = rect[:, 3] - rect[:, 1] + 1.0
+    area = width * height * n_hit / hit.shape[1]  # the box's silhouette inside the image, in pixels
+    big = (n_hit > 0) & (area >= max(min_pixels, 1e-9))
+    if not big.any():
         return weights
+    idx, uu, vv, hit, t_near, n_hit, area = idx[big], uu[big], vv[big], hit[big], t_near[big], n_hit[big], area[big]
     if frame.depth is None:
         weights[idx] = weight_without_depth
         return weights
-    su = rect[:, 0:1] + (rect[:, 2:3] - rect[:, 0:1]) * _SAMPLE_GRID[None, :]
-    sv = rect[:, 1:2] + (rect[:, 3:4] - rect[:, 1:2]) * _SAMPLE_GRID[None, :]
-    u = np.clip(np.rint(su).astype(int), 0, k.width - 1)[:, None, :]
-    v = np.clip(np.rint(sv).astype(int), 0, k.height - 1)[:, :, None]
-    d = np.asarray(frame.depth, dtype=float)[v, u].reshape(len(idx), -1)
-    no_return = ~np.isfinite(d) | (d <= 0)
-    clear = ~no_return & (d >= z_front[:, None] - occlusion_margin)
-    clear_frac = clear.mean(axis=1)
-    unknown_frac = no_return.mean(axis=1)
+    u = np.clip(np.rint(uu).astype(int), 0, k.width - 1)
+    v = np.clip(np.rint(vv).astype(int), 0, k.height - 1)
+    d = np.asarray(frame.depth, dtype=float)[v, u]
+    no_return = hit & (~np.isfinite(d) | (d <= 0))
+    with np.errstate(invalid="ignore"):
+        clear = hit & ~no_return & (d >= t_near - occlusion_margin)
+    clear_frac = clear.sum(axis=1) / n_hit
+    unknown_frac = no_return.sum(axis=1) / n_hit
     full = (clear_frac >= MIN_CLEAR_FRACTION) & (area * clear_frac >= min_pixels)
     half = (~full & (unknown_frac > 0) & (clear_frac + unknown_frac >= MIN_CLEAR_FRACTION)
             & (area * (clear_frac + unknown_frac) >= min_pixels))
@@ -94,17 +101,30 @@ def _point_weights(weights: np.ndarray, idx: np.ndarray, uv: np.ndarray, z: np.n
     return weights
 
 
-def _projected_boxes(bmin: np.ndarray, bmax: np.ndarray, frame: Frame, min_range: float
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per box: image rectangle (u0, v0, u1, v1) of its corners, silhouette pixels in the image, nearest depth."""
+def _projected_rects(bmin: np.ndarray, bmax: np.ndarray, frame: Frame, min_range: float) -> np.ndarray:
+    """Per box: the image rectangle (u0, v0, u1, v1) its corners span, clipped to the image."""
     k = frame.intrinsics
     corners = bmin[:, None, :] + (bmax - bmin)[:, None, :] * _CORNERS[None, :, :]  # (N, 8, 3)
     cam = frame.camera_pose.inverse_transform_points(corners.reshape(-1, 3)).reshape(len(bmin), 8, 3)
     zc = np.maximum(cam[:, :, 2], min_range)
     u = k.fx * cam[:, :, 0] / zc + k.cx
     v = k.fy * cam[:, :, 1] / zc + k.cy
-    rect = np.stack([np.clip(u.min(axis=1), 0, k.width - 1), np.clip(v.min(axis=1), 0, k.height - 1),
+    return np.stack([np.clip(u.min(axis=1), 0, k.width - 1), np.clip(v.min(axis=1), 0, k.height - 1),
                      np.clip(u.max(axis=1), 0, k.width - 1), np.clip(v.max(axis=1), 0, k.height - 1)], axis=1)
-    width = np.maximum(rect[:, 2] - rect[:, 0], 0.0) + 1.0
-    height = np.maximum(rect[:, 3] - rect[:, 1], 0.0) + 1.0
-    return rect, SILHOUETTE_FILL * width * height, zc.min(axis=1)
+
+
+def _box_entry_depth(u: np.ndarray, v: np.ndarray, bmin: np.ndarray, bmax: np.ndarray, frame: Frame
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Per object and sample pixel: does the pixel's ray hit the object's box, and at what z-depth it enters."""
+    k = frame.intrinsics
+    rays = np.stack([(u - k.cx) / k.fx, (v - k.cy) / k.fy, np.ones_like(u)], axis=-1)  # z-depth units
+    dirs = rays @ frame.camera_pose.rotation_matrix().T  # (N, S, 3) in the map frame
+    origin = frame.camera_pose.position
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = 1.0 / dirs
+        t1 = (bmin[:, None, :] - origin) * inv
+        t2 = (bmax[:, None, :] - origin) * inv
+        t_near = np.nanmax(np.minimum(t1, t2), axis=2)
+        t_far = np.nanmin(np.maximum(t1, t2), axis=2)
+    hit = t_far >= np.maximum(t_near, 0.0)
+    return hit, np.maximum(t_near, 0.0)

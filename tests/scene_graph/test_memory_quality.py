@@ -254,3 +254,14 @@ def test_two_tracks_of_one_piece_of_furniture_merge_keeping_the_older_id_and_its
     assert mug.rests_on == counters[0].id
     assert store.count("appeared", "counter") == 1 and store.count("disappeared", "counter") == 0
     assert all(loc.rests_on in (None, counters[0].id) for loc in store.history(mug.object_id).locations)
+
+
+def test_large_furniture_just_behind_a_wall_is_not_missed():
+    k = CameraIntrinsics.from_hfov(320, 240, 70)
+    wall = Box("wall", (5.0, 0.75, 1.25), (0.05, 0.75, 1.25))  # kitchen wall beside the doorway
+    f = render(1, 0.0, (7.0, 1.0, 1.3), (4.3, 0.6, 0.9), [wall], k, max_range_m=6.0)
+    fridge = np.array([[4.3, 0.6, 0.9]])
+    half = np.array([[0.4, 0.35, 0.9]])  # its corner is 0.3 m from the wall: a nearest-corner test sees it
+    assert miss_weights(fridge, f, 0.2, 0.05, 0.3, 0.5, fridge - half, fridge + half, 16.0).tolist() == [0.0]
+    f = render(2, 0.0, (4.3, 3.5, 1.3), (4.3, 0.6, 0.9), [wall], k, max_range_m=6.0)  # from inside the kitchen
+    assert miss_weights(fridge, f, 0.2, 0.05, 0.3, 0.5, fridge - half, fridge + half, 16.0).tolist() == [1.0]
