@@ -193,3 +193,85 @@ def test_question_over_ros_drives_the_simulated_robot_and_fills_the_memory(ros_d
     located = out["queries"]["locate"]
     assert located["success"] and located["objects"], located
     assert math.dist(located["objects"][0]["position"][:2], table) < 0.6, located
+
+
+# The client of the task test: it patrols with its own RosRobotSkills (the robot's topics, from this
+# process), then hands "bring the mug to the counter" to planner_server and checks the memory.
+TASK_CLIENT = r"""
+import json, time
+from rclpy.action import ActionClient
+from memory_interfaces.action import ExecuteTask
+from memory_interfaces.srv import QueryMemory
+from executor.ros_backend import RosRobotSkills
+
+out = {"feedback": []}
+skills = RosRobotSkills(node_name="patrol_client")
+try:
+    assert skills.wait_for_robot(30.0), "no odometry / joint states from sim_node"
+    out["patrol"] = []
+    for x, y in ((3.0, 2.0), (1.6, 1.4)):  # the kitchen, looking around twice (the scenario's patrol)
+        nav = skills.navigate_to(x, y)
+        look = skills.look_around()
+        out["patrol"].append({"navigate": nav.success, "look": look.success, "frames": len(look.frames),
+                              "stamps": [f.time for f in look.frames]})
+    node = skills.node
+
+    def wait(future, timeout):
+        deadline = time.monotonic() + timeout
+        while not future.done() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert future.done(), "timed out"
+        return future.result()
+
+    action = ActionClient(node, ExecuteTask, "execute_task")
+    assert action.wait_for_server(timeout_sec=40.0)
+    handle = wait(action.send_goal_async(ExecuteTask.Goal(task="bring the mug to the counter"),
+                                         feedback_callback=lambda m: out["feedback"].append(
+                                             [m.feedback.step, m.feedback.skill, m.feedback.status])), 10.0)
+    r = wait(handle.get_result_async(), 120.0).result
+    out["result"] = {"type": type(r).__name__, "success": r.success, "reason": r.reason, "steps": r.steps,
+                     "replans": r.replans, "path_length_m": r.path_length_m}
+    client = node.create_client(QueryMemory, "query_memory")
+    assert client.wait_for_service(timeout_sec=10.0)
+    time.sleep(1.0)  # the last frames through ingest_node
+    a = wait(client.call_async(QueryMemory.Request(kind="locate", arguments=["mug"])), 15.0)
+    out["locate"] = {"success": a.success, "positions": [[o.position.x, o.position.y] for o in a.objects]}
+    a = wait(client.call_async(QueryMemory.Request(kind="count", arguments=["moved", "mug"])), 15.0)
+    out["moves"] = a.value
+finally:
+    skills.shutdown()
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.slow
+def test_task_over_ros_moves_the_mug_and_the_memory_follows(ros_domain, tmp_path):
+    env = _end_to_end_env(ros_domain + 1)
+    stack = subprocess.Popen([sys.executable, "-m", "memory_stack.cli", "up", str(SCENARIO),
+                              "--params", str(_params_file(tmp_path)), "--db", str(tmp_path / "memory.db")],
+                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        client = subprocess.run([sys.executable, "-c", TASK_CLIENT], cwd=ROOT, env=env, capture_output=True,
+                                timeout=180)
+        stack_log = _stop(stack)
+        assert client.returncode == 0, client.stderr.decode(errors="replace")[-3000:] + stack_log[-3000:]
+        out = json.loads(client.stdout.decode().strip().splitlines()[-1])
+    finally:
+        if stack.poll() is None:
+            stack.kill()
+            stack.wait(timeout=5)
+
+    for leg in out["patrol"]:  # eight views, each with its own stamp
+        assert leg["navigate"] and leg["look"] and leg["frames"] == 8, leg
+        assert all(b > a for a, b in zip(leg["stamps"], leg["stamps"][1:])), leg["stamps"]
+    result = out["result"]
+    assert result["type"] == "ExecuteTask_Result"
+    assert result["success"], result
+    assert result["path_length_m"] > 0.5 and result["steps"] >= 4, result
+    skills_done = [skill for _, skill, status in out["feedback"] if status == "succeeded"]
+    assert "pick" in skills_done and "place" in skills_done, out["feedback"]
+    assert skills_done.index("pick") < skills_done.index("place")
+    counter = (1.1, 0.36)
+    assert out["locate"]["success"] and out["locate"]["positions"], out["locate"]
+    assert math.dist(out["locate"]["positions"][0], counter) < 0.6, out["locate"]
+    assert out["moves"] >= 1, out
