@@ -520,7 +520,21 @@ class BeliefBuilder:
 
     # ----------------------------------------------------------------- contents
     def _receptacle_target(self, query: Any) -> str | None:
-        return _attr(query, "receptacle") or _attr(query, "room") or _attr(query, "target")
+        place = _attr(query, "receptacle") or _attr(query, "room") or _attr(query, "target")
+        return self._one_receptacle(place, _attr(query, "mention")) if place else place
+
+    def _one_receptacle(self, place: str, mention: str | None) -> str:
+        """The one receptacle id a category's mention means ("coffee table" among two tables), else `place`."""
+        if not mention:
+            return place
+        same = [r for r in self.memory.receptacles() or [] if _attr(r, "category") == place]
+        if len(same) < 2:
+            return place
+        from planners.destination_choice import narrow_by_words, sibling_names
+        from planners.question_parsing import default_embedder
+
+        narrowed = narrow_by_words(same, mention, place, default_embedder, siblings=sibling_names(place))
+        return _attr(narrowed[0], "id") if len(narrowed) == 1 else place
 
     def _last_looked(self, place: str, receptacle: Any, t: float) -> float | None:
         if receptacle is not None and _attr(receptacle, "last_seen") is not None:

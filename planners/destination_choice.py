@@ -12,11 +12,17 @@ the object, so that is the one nearest to where the object was picked up).
 
 from __future__ import annotations
 
+import functools
+import logging
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+
+from memory_stack.errors import BadInputError
+
+log = logging.getLogger(__name__)
 
 # The best room must lead the runner-up by this much (debiased cosine similarity). Measured on
 # MiniLM: "dining table" leads by 0.12, "nightstand" by 0.08-0.12, "kitchen table" by 0.16-0.24,
@@ -58,32 +64,42 @@ def room_by_similarity(mention: str, category: str, rooms: Sequence[str], embedd
     return rooms[int(order[0])]
 
 
-def choose_destination(candidates: Sequence[Any], mention: str, category: str, robot_xy: tuple[float, float],
-                       embedder_factory: Callable[[], Any] | None = None, margin: float = ROOM_MARGIN,
-                       siblings: Sequence[str] = ()) -> Any:
-    """The receptacle among `candidates` (same category) that `mention` most likely means; None if empty.
+def sibling_names(category: str) -> list[str]:
+    """Other names the project ontology folds into `category` ("dining_table", "coffee_table" for table)."""
+    return sorted(name for name, canonical in _ontology_synonyms().items() if canonical == category)
+
+
+@functools.lru_cache(maxsize=1)
+def _ontology_synonyms() -> dict[str, str]:
+    from planners.entity_linking import ontology_vocabulary
+
+    try:
+        return dict(ontology_vocabulary().synonyms)
+    except (OSError, BadInputError) as exc:
+        log.debug("ontology unavailable for receptacle names: %s", exc)
+        return {}
+
+
+def narrow_by_words(candidates: Sequence[Any], mention: str, category: str,
+                    embedder_factory: Callable[[], Any] | None = None, margin: float = ROOM_MARGIN,
+                    siblings: Sequence[str] = ()) -> list[Any]:
+    """The candidates (same category) the mention's words can mean; all of them when the words do not decide.
 
     `siblings`: other names the ontology folds into the same category ("dining table" for "coffee
     table"). When the mention itself points to no room, a room that a sibling name clearly points to
     is left out: a different name for it means a different piece of furniture.
     """
-    if not candidates:
-        return None
-
-    def nearest(options: Sequence[Any]) -> Any:
-        return min(options, key=lambda r: math.dist(robot_xy, (float(r.position[0]), float(r.position[1]))))
-
+    candidates = list(candidates)
     rooms = sorted({r.room for r in candidates if r.room})
-    if len(candidates) == 1 or len(rooms) < 2 or _words(mention) == _words(category):
-        return nearest(candidates)
+    if len(candidates) <= 1 or len(rooms) < 2 or not mention or _words(mention) == _words(category):
+        return candidates
     room = room_named_in(mention, rooms)
     embedder = None
     if room is None and embedder_factory is not None:
         embedder = embedder_factory()
         room = room_by_similarity(mention, category, rooms, embedder, margin)
     if room is not None:
-        in_room = [r for r in candidates if r.room == room]
-        return nearest(in_room or candidates)
+        return [r for r in candidates if r.room == room] or candidates
     claimed = set()
     for sibling in siblings:
         if _words(sibling) in (_words(mention), _words(category)):
@@ -93,5 +109,17 @@ def choose_destination(candidates: Sequence[Any], mention: str, category: str, r
             other = room_by_similarity(sibling, category, rooms, embedder, margin)
         if other is not None:
             claimed.add(other)
-    remaining = [r for r in candidates if r.room not in claimed]
-    return nearest(remaining or candidates)
+    return [r for r in candidates if r.room not in claimed] or candidates
+
+
+def choose_destination(candidates: Sequence[Any], mention: str, category: str, robot_xy: tuple[float, float],
+                       embedder_factory: Callable[[], Any] | None = None, margin: float = ROOM_MARGIN,
+                       siblings: Sequence[str] = ()) -> Any:
+    """The receptacle among `candidates` (same category) that `mention` most likely means; None if empty.
+
+    The words narrow the candidates (`narrow_by_words`); among those left the nearest to the robot wins.
+    """
+    if not candidates:
+        return None
+    options = narrow_by_words(candidates, mention, category, embedder_factory, margin, siblings)
+    return min(options, key=lambda r: math.dist(robot_xy, (float(r.position[0]), float(r.position[1]))))

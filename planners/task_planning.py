@@ -23,7 +23,7 @@ from executor.skills import REASON_NOT_HOLDING, SkillResult
 from memory_stack.errors import BadInputError
 from planners.beliefs import NOT_IN_HOUSE, Belief, BeliefBuilder, BeliefConfig, LookRecord
 from planners.case_memory import CaseHints, CaseMemory, PlaceRecord, TaskCase, task_signature
-from planners.destination_choice import choose_destination
+from planners.destination_choice import choose_destination, sibling_names
 from planners.exploration import explore_until_stopped, viewpoint_for
 from planners.value_of_information import ExplorationConfig, make_policy
 
@@ -247,7 +247,6 @@ class TaskPlanner:
         self._searched: list[str] = []
         self._held_object_id: str | None = None
         self._latest_frame_time = -math.inf
-        self._synonyms: dict[str, str] | None = None
 
     # ----------------------------------------------------------------- plumbing
     def _ingest(self, result: Any) -> None:
@@ -308,19 +307,7 @@ class TaskPlanner:
             return exact[0]
         same = [r for r in receptacles if r.category == spec.destination]
         return choose_destination(same, spec.destination_mention, spec.destination, self._robot_xy(),
-                                  self._embedder, siblings=self._sibling_names(spec.destination))
-
-    def _sibling_names(self, category: str) -> list[str]:
-        """Names the ontology folds into `category` ("dining_table", "coffee_table" for table)."""
-        if self._synonyms is None:
-            from planners.entity_linking import ontology_vocabulary
-
-            try:
-                self._synonyms = dict(ontology_vocabulary().synonyms)
-            except (OSError, BadInputError) as exc:
-                log.debug("ontology unavailable for destination names: %s", exc)
-                self._synonyms = {}
-        return sorted(name for name, canonical in self._synonyms.items() if canonical == category)
+                                  self._embedder, siblings=sibling_names(spec.destination))
 
     def _embedder(self) -> Any:
         if self.embedder is None:

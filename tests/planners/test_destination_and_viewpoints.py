@@ -92,3 +92,32 @@ def test_viewpoint_stays_off_the_walls_and_prefers_the_robots_side_among_interio
     corner = (0.3, 0.3)
     x, y, _ = viewpoint_for(corner, (3.0, 3.0), FLOOR, standoff_m=0.8)
     assert min(x, y) >= 0.35 and room_at(FLOOR, (x, y)).name == "kitchen"
+
+
+def test_contents_of_the_coffee_table_are_not_those_of_every_table():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from household_memory import HOUR, KITCHEN_FURNITURE, LIVING_FURNITURE, Thing, two_room_memory
+
+    from planners.question_answering import QuestionAnswerer
+
+    store, writer = two_room_memory()
+    try:
+        kitchen_table = Thing("dining_table", (2.6, 2.2, 0.375), (1.2, 0.8, 0.75))
+        apple = Thing("apple", (2.6, 2.2, 0.8), (0.08, 0.08, 0.08))
+        writer.look_kitchen(8 * HOUR, KITCHEN_FURNITURE + [kitchen_table, apple], repeats=3)
+        writer.look_living_room(8 * HOUR + 60, LIVING_FURNITURE)
+        tables = [r for r in store.receptacles() if r.category == "table"]
+        assert {r.room for r in tables} == {"kitchen", "living_room"}
+        answerer = QuestionAnswerer(store)
+        now = 8 * HOUR + 120
+        coffee = answerer.answer("What is on the coffee table?", now)
+        dining = answerer.answer("What is on the dining table?", now)
+        both = answerer.answer("What is on the table?", now)
+        assert "apple" not in coffee.value and "keys" in coffee.value, coffee.to_dict()
+        assert dining.value == ["apple"], dining.to_dict()
+        assert "apple" in both.value and "keys" in both.value
+    finally:
+        store.close()
