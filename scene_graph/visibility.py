@@ -8,6 +8,7 @@ from scene_graph.types import Frame
 
 NO_RETURN_WEIGHT = 0.5
 MIN_CLEAR_FRACTION = 0.5  # a box mostly hidden behind something nearer is not counted as missed
+MIN_IN_IMAGE_FRACTION = 0.5  # nor a box whose projection lies mostly outside the image
 _SAMPLE_GRID = np.linspace(0.1, 0.9, 5)
 
 _CORNERS = np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)], dtype=float)
@@ -52,7 +53,7 @@ def miss_weights(points: np.ndarray, frame: Frame, min_range: float, edge_margin
         return _point_weights(weights, idx, uv, z, frame, occlusion_margin, weight_without_depth)
     bmin = np.asarray(bbox_min, dtype=float)[idx]
     bmax = np.asarray(bbox_max, dtype=float)[idx]
-    rect = _projected_rects(bmin, bmax, frame, min_range)
+    rect, in_image = _projected_rects(bmin, bmax, frame, min_range)
     su = rect[:, 0:1] + (rect[:, 2:3] - rect[:, 0:1]) * _SAMPLE_GRID[None, :]
     sv = rect[:, 1:2] + (rect[:, 3:4] - rect[:, 1:2]) * _SAMPLE_GRID[None, :]
     uu = np.broadcast_to(su[:, None, :], (len(idx), len(_SAMPLE_GRID), len(_SAMPLE_GRID))).reshape(len(idx), -1)
@@ -62,7 +63,8 @@ def miss_weights(points: np.ndarray, frame: Frame, min_range: float, edge_margin
     width = rect[:, 2] - rect[:, 0] + 1.0
     height = rect[:, 3] - rect[:, 1] + 1.0
     area = width * height * n_hit / hit.shape[1]  # the box's silhouette inside the image, in pixels
-    big = (n_hit > 0) & (area >= max(min_pixels, 1e-9))
+    # mostly outside the image (furniture seen close up): a detector may drop or cut it; no evidence
+    big = (n_hit > 0) & (area >= max(min_pixels, 1e-9)) & (in_image >= MIN_IN_IMAGE_FRACTION)
     if not big.any():
         return weights
     idx, uu, vv, hit, t_near, n_hit, area = idx[big], uu[big], vv[big], hit[big], t_near[big], n_hit[big], area[big]
@@ -101,16 +103,21 @@ def _point_weights(weights: np.ndarray, idx: np.ndarray, uv: np.ndarray, z: np.n
     return weights
 
 
-def _projected_rects(bmin: np.ndarray, bmax: np.ndarray, frame: Frame, min_range: float) -> np.ndarray:
-    """Per box: the image rectangle (u0, v0, u1, v1) its corners span, clipped to the image."""
+def _projected_rects(bmin: np.ndarray, bmax: np.ndarray, frame: Frame, min_range: float
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Per box: image rectangle (u0, v0, u1, v1) of its corners clipped to the image; fraction inside."""
     k = frame.intrinsics
     corners = bmin[:, None, :] + (bmax - bmin)[:, None, :] * _CORNERS[None, :, :]  # (N, 8, 3)
     cam = frame.camera_pose.inverse_transform_points(corners.reshape(-1, 3)).reshape(len(bmin), 8, 3)
     zc = np.maximum(cam[:, :, 2], min_range)
     u = k.fx * cam[:, :, 0] / zc + k.cx
     v = k.fy * cam[:, :, 1] / zc + k.cy
-    return np.stack([np.clip(u.min(axis=1), 0, k.width - 1), np.clip(v.min(axis=1), 0, k.height - 1),
-                     np.clip(u.max(axis=1), 0, k.width - 1), np.clip(v.max(axis=1), 0, k.height - 1)], axis=1)
+    full = np.stack([u.min(axis=1), v.min(axis=1), u.max(axis=1), v.max(axis=1)], axis=1)
+    clipped = np.stack([np.clip(full[:, 0], 0, k.width - 1), np.clip(full[:, 1], 0, k.height - 1),
+                        np.clip(full[:, 2], 0, k.width - 1), np.clip(full[:, 3], 0, k.height - 1)], axis=1)
+    area = (full[:, 2] - full[:, 0] + 1.0) * (full[:, 3] - full[:, 1] + 1.0)
+    in_image = (clipped[:, 2] - clipped[:, 0] + 1.0) * (clipped[:, 3] - clipped[:, 1] + 1.0) / area
+    return clipped, in_image
 
 
 def _box_entry_depth(u: np.ndarray, v: np.ndarray, bmin: np.ndarray, bmax: np.ndarray, frame: Frame

@@ -265,3 +265,13 @@ def test_large_furniture_just_behind_a_wall_is_not_missed():
     assert miss_weights(fridge, f, 0.2, 0.05, 0.3, 0.5, fridge - half, fridge + half, 16.0).tolist() == [0.0]
     f = render(2, 0.0, (4.3, 3.5, 1.3), (4.3, 0.6, 0.9), [wall], k, max_range_m=6.0)  # from inside the kitchen
     assert miss_weights(fridge, f, 0.2, 0.05, 0.3, 0.5, fridge - half, fridge + half, 16.0).tolist() == [1.0]
+
+
+def test_furniture_seen_close_up_and_mostly_out_of_the_image_is_not_missed():
+    k = CameraIntrinsics.from_hfov(320, 240, 70)
+    counter = np.array([[1.0, 0.3, 0.45]])
+    half = np.array([[1.0, 0.3, 0.45]])  # 2 m long, seen from 0.6 m: most of it lies outside the image
+    f = render(1, 0.0, (1.0, 1.2, 1.2), (1.0, 0.3, 0.6), [], k, max_range_m=6.0)
+    assert miss_weights(counter, f, 0.2, 0.05, 0.3, 0.5, counter - half, counter + half, 16.0).tolist() == [0.0]
+    f = render(2, 0.0, (1.0, 3.5, 1.3), (1.0, 0.3, 0.45), [], k, max_range_m=6.0)  # the whole counter in view
+    assert miss_weights(counter, f, 0.2, 0.05, 0.3, 0.5, counter - half, counter + half, 16.0).tolist() == [1.0]
