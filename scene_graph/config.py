@@ -34,6 +34,7 @@ class MemoryConfig:
     confirm_sightings: int = 2  # sightings before a tentative object becomes permanent
     tentative_expiry_s: float = 86400.0  # unconfirmed objects not seen again for this long are dropped
     miss_evidence_to_close: float = 2.0  # accumulated misses (unoccluded, in view) that close an interval
+    receptacle_miss_evidence_to_close: float = 4.0  # furniture rarely leaves: it takes more not-seeing
     miss_weight_without_depth: float = 0.5
     # A miss counts only for an object whose visible projection (remembered box, distance, intrinsics) covers
     # at least detector_min_pixels x miss_pixel_safety_factor pixels: the detector never reports smaller

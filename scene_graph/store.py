@@ -333,6 +333,9 @@ class MemoryStore:
                     matched_idx.add(obj.idx)
                 elif result.matched and result.matched[-1] in self.tracks:  # folded into a missing object
                     matched_idx.add(self.tracks[result.matched[-1]].idx)
+        if n_obs:
+            matched_idx |= self._furniture_in_sight(obs_min[obs_rec], obs_max[obs_rec],
+                                                    [c for c, r in zip(cats, obs_rec) if r])
         self._negative_evidence(frame, matched_idx, result)
         self._expire_tentative(t, result)
         self._record_coverage(frame)
@@ -362,6 +365,19 @@ class MemoryStore:
             obj.conflicts += 1
             return obj
         return None
+
+    def _furniture_in_sight(self, bmin: np.ndarray, bmax: np.ndarray, cats: list[str]) -> set[int]:
+        """Receptacles with a same-category detection on their box this frame: seen, whichever track it fed."""
+        out: set[int] = set()
+        m = self.config.receptacle_touch_margin_m
+        a = self.arrays
+        for lo, hi, cat in zip(bmin, bmax, cats):
+            for i in a.near(lo[0] - m, lo[1] - m, hi[0] + m, hi[1] + m).tolist():
+                obj = a.owner[i]
+                if obj is not None and obj.is_receptacle and obj.category == cat \
+                        and _boxes_touch(obj.bbox_min, obj.bbox_max, lo, hi, m):
+                    out.add(i)
+        return out
 
     def _touching_receptacle(self, bmin: np.ndarray, bmax: np.ndarray, cat: str, taken: set[int]
                              ) -> TrackedObject | None:
@@ -591,6 +607,8 @@ class MemoryStore:
         """A tentative object has been seen often enough: make it permanent (or recognise a missing one)."""
         self.tentative.discard(obj.id)
         missing = self._reidentify(obj.category, obj.is_receptacle, obj.position)
+        if missing is None and not obj.is_receptacle:
+            missing = self._being_missed(obj)
         if missing is not None:
             self._fold_into(obj, missing, frame, result)
             return
@@ -627,6 +645,20 @@ class MemoryStore:
             d = float(np.linalg.norm(obj.position - pos))
             if d < best_d:
                 best, best_d = obj, d
+        return best
+
+    def _being_missed(self, new: TrackedObject) -> TrackedObject | None:
+        """A same-category object already missed where it was, since before `new` first appeared: `new` is it, moved."""
+        half = self.config.miss_evidence_to_close / 2.0
+        best = None
+        for oid in self.by_category.get(new.category, ()):
+            other = self.tracks.get(oid)
+            if other is None or other is new or other.status != PRESENT or other.is_receptacle:
+                continue
+            if other.misses < half or other.first_miss is None or other.first_miss > new.first_seen:
+                continue
+            if best is None or other.misses > best.misses:
+                best = other
         return best
 
     def _open_interval(self, obj: TrackedObject, start: float, last_seen: float, sightings: int) -> None:
@@ -796,7 +828,8 @@ class MemoryStore:
                     self._drop(obj)
                     result.expired.append(obj.id)
                 continue
-            if obj.misses >= cfg.miss_evidence_to_close:
+            needed = cfg.receptacle_miss_evidence_to_close if obj.is_receptacle else cfg.miss_evidence_to_close
+            if obj.misses >= needed:
                 self._disappear(obj, frame, result)
             else:
                 self.conn.execute("UPDATE objects SET misses=?, first_miss=? WHERE id=?",

@@ -275,3 +275,15 @@ def test_furniture_seen_close_up_and_mostly_out_of_the_image_is_not_missed():
     assert miss_weights(counter, f, 0.2, 0.05, 0.3, 0.5, counter - half, counter + half, 16.0).tolist() == [0.0]
     f = render(2, 0.0, (1.0, 3.5, 1.3), (1.0, 0.3, 0.45), [], k, max_range_m=6.0)  # the whole counter in view
     assert miss_weights(counter, f, 0.2, 0.05, 0.3, 0.5, counter - half, counter + half, 16.0).tolist() == [1.0]
+
+
+# ---------------------------------------------------------------- conservative misses, then a sighting elsewhere
+def test_an_object_missed_once_and_then_seen_elsewhere_moved(world, store):
+    world.look(store, "counter", "table")
+    mug_id = _ids(store, "mug")[0]
+    world.boxes["mug"].centre = (8.2, 2.45, 0.80)
+    world.look(store, "counter", times=1)  # one miss: not yet enough to believe it left
+    assert store.get_object(mug_id).present
+    world.look(store, "table", times=2)
+    assert _ids(store, "mug") == [mug_id], "the mug that appeared on the table is the one missed on the counter"
+    assert store.count("moved", "mug") == 1 and store.locate("mug")[0].rests_on == _ids(store, "table")[0]
