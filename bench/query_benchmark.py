@@ -169,7 +169,7 @@ class SyntheticBuilding:
         self.observations += len(obs)
         cam = look_at(eye, target)
         return Frame(self.frame_id, t, Pose.from_xyz_yaw(eye[0], eye[1], 0.0, math.pi / 2), cam, self.intrinsics,
-                     [obs[k] for k in order], self.depth, 2.0)
+                     [obs[k] for k in order], self.depth, 2.0, detector_min_pixels=0.0)
 
 
 def _percentiles(samples_ms: list[float], cpu_ms: list[float] | None = None) -> dict[str, float]:

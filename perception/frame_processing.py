@@ -95,6 +95,7 @@ class FrameProcessor:
             observations=observations,
             depth=depth,
             max_range_m=self.config.max_range_m,
+            detector_min_pixels=float(self.config.min_mask_pixels),
         )
 
     # -- validation -------------------------------------------------------------------------
