@@ -110,6 +110,7 @@ class TaskConfig:
     place_edge_margin_m: float = 0.15        # keep placements this far inside the receptacle's top
     fresh_sighting_s: float = 600.0          # an instance seen this recently is fetched without searching
     views_before_pick: int = 2               # looks at an instance seen longer ago, before reaching for it
+    pick_failures_per_instance: int = 2      # after this many failed picks at one spot, fetch another instance
     verify: bool = True
     search: ExplorationConfig = field(default_factory=ExplorationConfig)
     beliefs: BeliefConfig = field(default_factory=BeliefConfig)
@@ -177,10 +178,11 @@ class _HintedBeliefs(BeliefBuilder):
     """Present-location beliefs re-weighted by past cases and by places already found empty."""
 
     def __init__(self, memory: Any, config: BeliefConfig, hints: CaseHints, avoid: list[PlaceRecord],
-                 task_config: TaskConfig) -> None:
+                 task_config: TaskConfig, unreachable: Sequence[tuple[float, float, float]] = ()) -> None:
         super().__init__(memory, config)
         self.hints = hints
         self.avoid = avoid
+        self.unreachable = list(unreachable)
         self.task_config = task_config
 
     def build(self, query: Any, now: float, looks: Sequence[LookRecord] = ()) -> Belief:
@@ -192,6 +194,9 @@ class _HintedBeliefs(BeliefBuilder):
                 c.probability = 0.0
                 continue
             if c.position is None:
+                continue
+            if any(math.dist(c.position[:2], u[:2]) <= cfg.case_match_radius_m for u in self.unreachable):
+                c.probability = 0.0      # the arm failed there again and again: fetch another instance
                 continue
             fresh = c.last_seen is not None and c.last_seen >= now - 1.0
             if any(p.near(c.rests_on_category, c.position, cfg.case_match_radius_m) for p in self.hints.prefer):
@@ -247,6 +252,8 @@ class TaskPlanner:
         self._searched: list[str] = []
         self._held_object_id: str | None = None
         self._latest_frame_time = -math.inf
+        self._failed_pick_spots: list[tuple[float, float, float]] = []
+        self._unreachable: list[tuple[float, float, float]] = []
 
     # ----------------------------------------------------------------- plumbing
     def _ingest(self, result: Any) -> None:
@@ -323,12 +330,12 @@ class TaskPlanner:
         Fetching needs *a* mug, not certainty about every mug memory knows: one just seen will do.
         """
         seen = [c for c in belief.candidates if c.object_id and not c.speculative and c.position is not None
-                and c.last_seen is not None and c.last_seen >= since]
+                and c.last_seen is not None and c.last_seen >= since and c.probability > 0.0]
         return max(seen, key=lambda c: c.last_seen) if seen else None
 
     def _find(self, spec: TaskSpec, now: float, hints: CaseHints, avoid: list[PlaceRecord], report: TaskReport,
               on_step: Callable[[TaskStep], None] | None, exclude: Sequence[str] = ()) -> tuple[Any, float]:
-        builder = _HintedBeliefs(self.memory, self.config.beliefs, hints, avoid, self.config)
+        builder = _HintedBeliefs(self.memory, self.config.beliefs, hints, avoid, self.config, self._unreachable)
         query = _FindQuery("present_location", spec.object_category)
         belief = builder.build(query, now)
         fresh = self._fresh_sighting(belief, now - self.config.fresh_sighting_s)
@@ -366,6 +373,8 @@ class TaskPlanner:
         report = TaskReport(False, "", task=spec)
         self._searched = []
         self._held_object_id = None
+        self._failed_pick_spots = []
+        self._unreachable = []
         hints = CaseHints()
         if self.case_memory is not None:
             hints = self.case_memory.hints(spec.signature, spec.object_category)
@@ -462,6 +471,13 @@ class TaskPlanner:
                 break
             avoid.append(place)
             failed_picks += int(picked is not None)
+            if picked is not None:
+                here = tuple(float(v) for v in candidate.position)
+                fails_here = sum(1 for q in self._failed_pick_spots
+                                 if math.dist(q[:2], here[:2]) <= self.config.case_match_radius_m) + 1
+                self._failed_pick_spots.append(here)
+                if fails_here >= self.config.pick_failures_per_instance:
+                    self._unreachable.append(here)
             if report.replans >= self.config.max_replans:
                 last = picked if picked is not None else moved
                 skill = "pick" if picked is not None else "navigate_to"
