@@ -820,6 +820,8 @@ class MemoryStore:
         t = float(frame.time)
         for i, weight in zip(idx[w > 0], w[w > 0]):
             obj = a.owner[int(i)]
+            if obj is None:  # merged into another track or dropped earlier in this loop
+                continue
             obj.misses += float(weight)
             if obj.first_miss is None:
                 obj.first_miss = t
