@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.evaluation import nearest_furniture, question_type, score_answer, score_spl
+from bench.evaluation import question_type, score_answer, score_spl
 from bench.patrol import patrol_viewpoints
 from sim.scenario import Question, Scenario, Task, load_scenario
 from sim.scenario_time import format_time
@@ -208,13 +208,7 @@ class ScenarioSession:
                       and (goal.category is None or o.category == goal.category)]
         if goal.rests_on is None:
             return bool(candidates)
-        for obj in candidates:
-            if obj.rests_on == goal.rests_on:
-                return True
-            nearest, distance = nearest_furniture(self.scenario, obj.position[0], obj.position[1])
-            if nearest is not None and nearest.id == goal.rests_on and distance <= 0.05 and obj.position[2] > 0.1:
-                return True
-        return False
+        return any(obj.rests_on == goal.rests_on for obj in candidates)
 
 
 def run_scenario(scenario: Scenario, planner: str = "voi", db_path: str | Path | None = None,
