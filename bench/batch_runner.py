@@ -26,6 +26,8 @@ PLANNERS = ("voi", "explore-all", "memory-only")
 
 @dataclass(frozen=True)
 class BatchJob:
+    """One run; `seed` is an offset added to the scenario's own seed (0 = the scenario as written)."""
+
     scenario: str
     planner: str
     seed: int
@@ -107,8 +109,8 @@ def _run_job(job: BatchJob, out_dir: str) -> dict:
     db_path.parent.mkdir(parents=True, exist_ok=True)
     if db_path.exists():
         db_path.unlink()
-    result = run_scenario_file(job.scenario, planner=job.planner, seed=job.seed, db_path=db_path)
-    result["seed"] = job.seed
+    result = run_scenario_file(job.scenario, planner=job.planner, seed_offset=job.seed, db_path=db_path)
+    result["seed_offset"] = job.seed
     return result
 
 

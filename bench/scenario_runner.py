@@ -265,8 +265,13 @@ def run_scenario(scenario: Scenario, planner: str = "voi", db_path: str | Path |
 
 
 def run_scenario_file(path: str | Path, planner: str = "voi", seed: int | None = None,
-                      db_path: str | Path | None = None, progress: Progress | None = None) -> dict[str, Any]:
-    result = run_scenario(load_scenario(path), planner=planner, db_path=db_path, seed=seed, progress=progress)
+                      db_path: str | Path | None = None, progress: Progress | None = None,
+                      seed_offset: int = 0) -> dict[str, Any]:
+    """Run a scenario file; `seed` replaces the scenario's seed, `seed_offset` is added to it (batch seeds)."""
+    scenario = load_scenario(path)
+    if seed is None and seed_offset:
+        seed = scenario.seed + seed_offset
+    result = run_scenario(scenario, planner=planner, db_path=db_path, seed=seed, progress=progress)
     result["scenario_file"] = str(path)
     return result
 
