@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import gc
 import math
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
@@ -21,6 +20,7 @@ from scene_graph.records import (
     Place,
     PresenceInterval,
     SceneObject,
+    SnapshotObjects,
     StateRecord,
     WorldSnapshot,
 )
@@ -135,27 +135,25 @@ def snapshot(store: MemoryStore, t: float | None) -> WorldSnapshot:
     index = temporal_index(store)
     present, loc_idx, st_idx, iv_idx = index.at(t)
     rows = np.flatnonzero(present)
-    return WorldSnapshot(t, _materialise(index, rows, loc_idx[rows], st_idx[rows], iv_idx[rows], t))
+    return WorldSnapshot(t, _lazy_objects(index, rows, loc_idx[rows], st_idx[rows], iv_idx[rows], t))
 
 
 def _materialise(index: TemporalIndex, rows: np.ndarray, locs: np.ndarray, sts: np.ndarray, ivs: np.ndarray,
                  t: float) -> list[SceneObject]:
+    return list(_lazy_objects(index, rows, locs, sts, ivs, t))
+
+
+def _lazy_objects(index: TemporalIndex, rows: np.ndarray, locs: np.ndarray, sts: np.ndarray, ivs: np.ndarray,
+                  t: float) -> SnapshotObjects:
+    """The objects at the given rows as columns (gathered now); SceneObjects are built on first access."""
     if len(rows) == 0:
-        return []
+        return SnapshotObjects(())
     o, lc = index.obj_cols, index.loc_cols
-    last = np.minimum(index.iv_last[ivs], t).tolist()
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # thousands of small allocations: no point scanning them mid-way
-    try:
-        return list(map(SceneObject, o["id"][rows].tolist(), o["category"][rows].tolist(),
-                        lc["position"][locs].tolist(), lc["bbox_min"][locs].tolist(), lc["bbox_max"][locs].tolist(),
-                        lc["room"][locs].tolist(), lc["rests_on"][locs].tolist(),
-                        lc["rests_on_category"][locs].tolist(), index.st_col[sts].tolist(),
-                        o["confidence"][rows].tolist(), o["first_seen"][rows].tolist(), last,
-                        [True] * len(rows), o["is_receptacle"][rows].tolist()))
-    finally:
-        if gc_was_enabled:
-            gc.enable()
+    return SnapshotObjects((o["id"][rows], o["category"][rows], lc["position"][locs], lc["bbox_min"][locs],
+                            lc["bbox_max"][locs], lc["room"][locs], lc["rests_on"][locs],
+                            lc["rests_on_category"][locs], index.st_col[sts], o["confidence"][rows],
+                            o["first_seen"][rows], np.minimum(index.iv_last[ivs], t), np.ones(len(rows), dtype=bool),
+                            o["is_receptacle"][rows]))
 
 
 def contents_at(store: MemoryStore, receptacle_ids: set[str], t: float) -> list[SceneObject]:

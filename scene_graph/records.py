@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 Vec3 = tuple[float, float, float]
@@ -145,12 +147,67 @@ class ObjectHistory:
     events: list[MemoryEvent]
 
 
+class SnapshotObjects(Sequence):
+    """A read-only list of SceneObjects built on first access from per-object columns.
+
+    A snapshot of 10,000+ objects is mostly counted, filtered or partly read; building every SceneObject
+    up front dominated its cost. Each column is a sequence with one entry per object, in SceneObject
+    field order; the full list is built once, on the first iteration or slice, and kept.
+    """
+
+    __slots__ = ("_columns", "_built", "_n")
+
+    def __init__(self, columns: tuple[Sequence, ...]) -> None:
+        self._columns = columns
+        self._n = len(columns[0]) if columns else 0
+        self._built: list[SceneObject] | None = None
+
+    def _list(self) -> list[SceneObject]:
+        if self._built is None:
+            gc_was_enabled = gc.isenabled()
+            gc.disable()  # thousands of small allocations: no point scanning them mid-way
+            try:
+                self._built = list(map(SceneObject, *(c.tolist() if hasattr(c, "tolist") else c
+                                                      for c in self._columns))) if self._n else []
+            finally:
+                if gc_was_enabled:
+                    gc.enable()
+        return self._built
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i):
+        if self._built is not None or isinstance(i, slice):
+            return self._list()[i]
+        if not -self._n <= i < self._n:
+            raise IndexError("snapshot object index out of range")
+        i = i + self._n if i < 0 else i
+        return SceneObject(*(c[i:i + 1].tolist()[0] if hasattr(c, "tolist") else c[i] for c in self._columns))
+
+    def __iter__(self) -> Iterator[SceneObject]:
+        return iter(self._list())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SnapshotObjects):
+            other = other._list()
+        return self._list() == other if isinstance(other, list) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._list())
+
+
 @dataclass(slots=True)
 class WorldSnapshot:
-    """The world as the robot believed it at `time`, reconstructed from the temporal memory."""
+    """The world as the robot believed it at `time`, reconstructed from the temporal memory.
+
+    `objects` is a list, or a SnapshotObjects (list-like, built lazily) for past times.
+    """
 
     time: float
-    objects: list[SceneObject]
+    objects: list[SceneObject] | SnapshotObjects
 
     def by_id(self) -> dict[str, SceneObject]:
         return {o.id: o for o in self.objects}

@@ -10,8 +10,6 @@ import numpy as np
 
 from scene_graph.object_tracks import TENTATIVE, TrackedObject
 
-KEY_SPAN = 1e9  # > any time in seconds the memory holds (31 years)
-
 
 class TemporalIndex:
     def __init__(self, objects: list[TrackedObject]) -> None:
@@ -35,12 +33,15 @@ class TemporalIndex:
                 st_time.append(st.time)
                 st_ref.append(st.state)
         self.n = n
-        self.iv_key, order = _keys(iv_obj, iv_start)
+        # keys are (object row, rank of the time among all record times) packed into one exact int64
+        self.times = np.unique(np.asarray([*iv_start, *loc_time, *st_time], dtype=float))
+        self.span = len(self.times) + 1
+        self.iv_key, order = self._keys(iv_obj, iv_start)
         self.iv_obj = np.asarray(iv_obj, dtype=np.int64)[order]
         self.iv_end = np.asarray(iv_end, dtype=float)[order]
         self.iv_last = np.asarray(iv_last, dtype=float)[order]
         self.iv_start = np.asarray(iv_start, dtype=float)[order]
-        self.loc_key, order = _keys(loc_obj, loc_time)
+        self.loc_key, order = self._keys(loc_obj, loc_time)
         self.loc_obj = np.asarray(loc_obj, dtype=np.int64)[order]
         self.loc_ref = [loc_ref[i] for i in order]
         # per-object constants and per-location boxes, pre-extracted for fast snapshot materialisation
@@ -70,16 +71,25 @@ class TemporalIndex:
         for loc, i in zip(self.loc_ref, self.loc_obj.tolist()):
             if loc.rests_on is not None:
                 self.by_receptacle.setdefault(loc.rests_on, set()).add(i)
-        self.st_key, order = _keys(st_obj, st_time)
+        self.st_key, order = self._keys(st_obj, st_time)
         self.st_obj = np.asarray(st_obj, dtype=np.int64)[order]
         self.st_ref = [st_ref[i] for i in order]
         self.st_col = _objects_array([*self.st_ref, None])  # index -1 (no state record yet) -> None
+
+    def _keys(self, owner: list[int], time: list[float]) -> tuple[np.ndarray, np.ndarray]:
+        if not owner:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        rank = np.searchsorted(self.times, np.asarray(time, dtype=float))
+        key = np.asarray(owner, dtype=np.int64) * self.span + rank
+        order = np.argsort(key, kind="stable")
+        return key[order], order
 
     def _last_before(self, keys: np.ndarray, owners: np.ndarray, rows: np.ndarray, t: float) -> np.ndarray:
         """Per object row, the index of its last record with time <= t, or -1."""
         if len(rows) == 0 or len(keys) == 0:
             return np.full(len(rows), -1, dtype=np.int64)
-        idx = np.searchsorted(keys, rows.astype(float) * KEY_SPAN + t, side="right") - 1
+        rank = int(np.searchsorted(self.times, t, side="right")) - 1  # of the last record time <= t
+        idx = np.searchsorted(keys, rows.astype(np.int64) * self.span + rank, side="right") - 1
         ok = idx >= 0
         ok[ok] = owners[idx[ok]] == rows[ok]
         return np.where(ok, idx, -1)
@@ -102,11 +112,3 @@ def _objects_array(values: list) -> np.ndarray:
     out = np.empty(len(values), dtype=object)
     out[:] = values
     return out
-
-
-def _keys(owner: list[int], time: list[float]) -> tuple[np.ndarray, np.ndarray]:
-    if not owner:
-        return np.zeros(0), np.zeros(0, dtype=np.int64)
-    key = np.asarray(owner, dtype=float) * KEY_SPAN + np.asarray(time, dtype=float)
-    order = np.argsort(key, kind="stable")
-    return key[order], order
