@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import random
 
 import numpy as np
@@ -96,6 +97,7 @@ def test_snapshot_objects_behave_like_a_list(changing_memory):
     assert type(full[0].position[0]) is float and type(full[0].last_seen) is float
     assert snap.by_id() == {o.id: o for o in full}
     assert store.snapshot(t).objects == objs
+    assert pickle.loads(pickle.dumps(store.snapshot(t))).objects == full  # crosses process boundaries intact
     assert store.snapshot(1e-9).objects == [] and len(store.snapshot(1e-9).objects) == 0
 
 
