@@ -7,8 +7,11 @@ The answer is the most probable answer key (summed over hypotheses); its mass is
 
 Models, per question kind:
 - present location / room of / still present: the staleness model. The object stays where it was
-  last seen with P = exp(-rate * hours since last seen), rate = `memory.move_rate(target)` (moves per
-  hour, learned per object/category), at least the household's rate (moves seen per object-hour).
+  last seen with P = exp(-rate * hours since last seen). The rate is the posterior mean of a Gamma
+  prior whose mean is the category's mobility prior (`BeliefConfig.moves_per_day`, looked up along
+  the ontology's is_a chain: keys and phones move several times a day, furniture almost never),
+  updated with the moves memory saw for things of that category over the hours it tracked them
+  (first to last sighting): rate = (prior_moves + moves) / (prior_hours + tracked hours).
   The rest moves to other receptacles by
   `memory.location_prior(category)`, with a share for "not in the house".
 - past location: the temporal memory's answer at t; when a move was detected after t, the move
@@ -146,6 +149,15 @@ class LookRecord:
     time: float
 
 
+# Prior moves per day by category or ontology parent (sim_configs/ontology.yaml is_a chain).
+DEFAULT_MOVES_PER_DAY: dict[str, float] = {
+    "keys": 4.0, "phone": 6.0, "remote": 4.0, "glasses": 4.0, "wallet": 3.0, "book": 2.0,
+    "personal_item": 3.0, "electronics": 2.0, "laptop": 2.0, "reading_material": 2.0,
+    "kitchenware": 3.0, "drinkware": 4.0, "food": 1.0, "toy": 2.0, "textile": 0.5,
+    "plant": 0.05, "box": 0.2, "appliance": 0.002, "furniture": 0.01, "object": 0.5,
+}
+
+
 @dataclass
 class BeliefConfig:
     """Parameters of the belief models (probabilities in [0, 1], rates per hour)."""
@@ -165,8 +177,13 @@ class BeliefConfig:
     max_alternatives: int = 12
     max_missed_events: int = 3
     min_state_dwell_s: float = 5.0           # shorter open/closed readings are detector blips
-    use_household_move_rate: bool = True     # an object moves at least as often as things here do
+    use_household_move_rate: bool = False    # old model: at least the household's learned rate
     household_prior_hours: float = 48.0      # object-hours of prior at default_move_rate_per_hour
+    # Mobility prior (moves per day) per category or is_a ancestor; observed moves update it.
+    # Handheld things are picked up and put down several times a day; furniture stays put.
+    moves_per_day: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MOVES_PER_DAY))
+    mobility_prior_hours: float = 24.0       # weight of the prior, in tracked object-hours
+    use_mobility_prior: bool = True
 
     def __post_init__(self) -> None:
         for name in ("not_in_house_share", "absent_stays_absent", "detection_probability", "active_state_fraction",
@@ -174,6 +191,11 @@ class BeliefConfig:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {value}")
+        for category, per_day in self.moves_per_day.items():
+            if not (math.isfinite(per_day) and per_day >= 0.0):
+                raise ValueError(f"moves_per_day.{category} must be a non-negative number, got {per_day}")
+        if self.mobility_prior_hours <= 0.0:
+            raise ValueError("mobility_prior_hours must be positive")
         for name in ("default_move_rate_per_hour", "state_change_prior_per_hour", "event_rate_prior_per_hour",
                      "arrival_rate_per_hour", "state_prior_hours", "event_prior_hours"):
             if getattr(self, name) < 0.0:
@@ -255,6 +277,7 @@ class BeliefBuilder:
         self.memory = memory
         self.config = config or BeliefConfig()
         self._house_rate: float | None = None
+        self._mobility_rates: dict[str, float] = {}
 
     # ----------------------------------------------------------------- entry point
     def build(self, query: Any, now: float, looks: Sequence[LookRecord] = ()) -> Belief:
@@ -263,6 +286,7 @@ class BeliefBuilder:
         if kind in PRESENT_KINDS and not target:
             return Belief(kind, [], query, now, ["no target object in the question"])
         self._house_rate = self.household_move_rate(now) if self.config.use_household_move_rate else None
+        self._mobility_rates = {}
         builder = {
             "present_location": self._present_location,
             "room_of": self._room_of,
@@ -296,7 +320,53 @@ class BeliefBuilder:
         prior_hours = cfg.household_prior_hours
         return (moves + cfg.default_move_rate_per_hour * prior_hours) / (hours + prior_hours)
 
+    def _category_chain(self, category: str) -> list[str]:
+        ontology = getattr(self.memory, "ontology", None)
+        if ontology is None:
+            return [category]
+        try:
+            canonical = ontology.canonical(category)
+            return [canonical] + [c for c in ontology.ancestors(canonical) if c != canonical]
+        except (AttributeError, KeyError, LookupError, ValueError, TypeError):
+            return [category]
+
+    def prior_moves_per_hour(self, category: str | None) -> float:
+        """The category's mobility prior (moves per hour), from the nearest is_a ancestor that has one."""
+        table = self.config.moves_per_day
+        for name in self._category_chain(category) if category else []:
+            if name in table:
+                return table[name] / 24.0
+        return self.config.default_move_rate_per_hour
+
+    def mobility_rate(self, target: str) -> float:
+        """Posterior mean moves per hour: Gamma(mobility prior) updated with the category's observed moves.
+
+        Exposure is the hours memory tracked each object (first to last sighting): a move that
+        happened after the last sighting is not yet visible, so that time is not evidence of staying.
+        """
+        cfg = self.config
+        objects = [o for o in self.memory.objects(include_absent=True) or []
+                   if target in (_attr(o, "id"), _attr(o, "category"))]
+        category = next((_attr(o, "category") for o in objects if _attr(o, "category")), None) or target
+        same = [o for o in self.memory.objects(include_absent=True) or [] if _attr(o, "category") == category]
+        tracked_hours = 0.0
+        ids = set()
+        for o in same:
+            first, last = _attr(o, "first_seen"), _attr(o, "last_seen")
+            if first is not None and last is not None:
+                tracked_hours += max(0.0, float(last) - float(first)) / SECONDS_PER_HOUR
+            ids.add(_attr(o, "id"))
+        moves = sum(1 for e in self.memory.events(kinds=["moved"]) or [] if _attr(e, "object_id") in ids)
+        if len(same) > 1:
+            moves, tracked_hours = moves / len(same), tracked_hours / len(same)
+        prior_rate = self.prior_moves_per_hour(category)
+        return (prior_rate * cfg.mobility_prior_hours + moves) / (cfg.mobility_prior_hours + tracked_hours)
+
     def _rate(self, target: str) -> float:
+        if self.config.use_mobility_prior:
+            if target not in self._mobility_rates:
+                self._mobility_rates[target] = self.mobility_rate(target)
+            return self._mobility_rates[target]
         try:
             rate = float(self.memory.move_rate(target))
         except (KeyError, LookupError, ValueError):

@@ -1,0 +1,81 @@
+"""The staleness prior: Gamma(category mobility prior) updated with the moves memory saw."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from household_memory import HOUR, two_room_memory  # noqa: E402
+
+from planners.beliefs import BeliefBuilder, BeliefConfig, stay_probability  # noqa: E402
+from planners.typed_query import TypedQuery  # noqa: E402
+
+
+@pytest.fixture
+def quiet_memory():
+    store, _ = two_room_memory()
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def moved_memory():
+    store, _ = two_room_memory(mug_moves_seen=True)
+    yield store
+    store.close()
+
+
+def test_prior_follows_the_ontology_is_a_chain(quiet_memory):
+    builder = BeliefBuilder(quiet_memory, BeliefConfig(moves_per_day={"personal_item": 2.4, "furniture": 0.024}))
+    assert builder.prior_moves_per_hour("keys") == pytest.approx(0.1)      # keys -> personal_item
+    assert builder.prior_moves_per_hour("keychain") == pytest.approx(0.1)  # synonym of keys
+    assert builder.prior_moves_per_hour("fridge") == pytest.approx(0.001)  # fridge -> appliance -> furniture
+    unknown = builder.prior_moves_per_hour("zorblax")
+    assert unknown == pytest.approx(builder.config.default_move_rate_per_hour)
+
+
+def test_handheld_objects_decay_faster_than_furniture(quiet_memory):
+    builder = BeliefBuilder(quiet_memory)
+    keys, counter = builder.mobility_rate("keys"), builder.mobility_rate("counter_0")
+    assert keys > 100 * counter
+    assert stay_probability(keys, 4.0) < 0.7 < 0.99 < stay_probability(counter, 4.0)
+    last_seen = quiet_memory.locate("keys")[0].last_seen
+    query = TypedQuery("present_location", target="keys", confidence=1.0)
+    assert builder.build(query, last_seen + 4 * HOUR).confidence < 0.7
+
+
+def test_a_recent_sighting_keeps_confidence_high(quiet_memory):
+    builder = BeliefBuilder(quiet_memory)
+    last_seen = quiet_memory.locate("keys")[0].last_seen
+    query = TypedQuery("present_location", target="keys", confidence=1.0)
+    fresh = builder.build(query, last_seen + 60.0).confidence
+    stale = builder.build(query, last_seen + 6 * HOUR).confidence
+    assert fresh > 0.98 and stale < fresh - 0.3
+
+
+def test_observed_moves_raise_the_rate(quiet_memory, moved_memory):
+    config = BeliefConfig(moves_per_day={"mug": 0.24}, mobility_prior_hours=24.0)
+    quiet = BeliefBuilder(quiet_memory, config).mobility_rate("mug")
+    moved = BeliefBuilder(moved_memory, config).mobility_rate("mug")
+    assert [e.object_id for e in moved_memory.events(kinds=["moved"])] == ["mug_2"]
+    mug = next(o for o in moved_memory.objects(include_absent=True) if o.id == "mug_2")
+    tracked = (mug.last_seen - mug.first_seen) / HOUR
+    assert moved == pytest.approx((0.01 * 24.0 + 1) / (24.0 + tracked))
+    assert moved > 3 * quiet
+
+
+def test_long_quiet_tracking_lowers_the_rate_towards_what_was_seen(quiet_memory):
+    short = BeliefBuilder(quiet_memory, BeliefConfig(mobility_prior_hours=24.0)).mobility_rate("keys")
+    weak_prior = BeliefBuilder(quiet_memory, BeliefConfig(mobility_prior_hours=1.0)).mobility_rate("keys")
+    assert weak_prior < short  # three quiet tracked hours weigh more against a weaker prior
+
+
+def test_bad_mobility_config_is_rejected():
+    with pytest.raises(ValueError, match="moves_per_day.keys"):
+        BeliefConfig(moves_per_day={"keys": -1.0})
+    with pytest.raises(ValueError, match="mobility_prior_hours"):
+        BeliefConfig(mobility_prior_hours=0.0)
