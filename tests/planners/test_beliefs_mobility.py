@@ -14,6 +14,8 @@ from household_memory import HOUR, two_room_memory  # noqa: E402
 from planners.beliefs import BeliefBuilder, BeliefConfig, stay_probability  # noqa: E402
 from planners.typed_query import TypedQuery  # noqa: E402
 
+MOBILE = BeliefConfig(use_mobility_prior=True, use_household_move_rate=False)
+
 
 @pytest.fixture
 def quiet_memory():
@@ -30,7 +32,8 @@ def moved_memory():
 
 
 def test_prior_follows_the_ontology_is_a_chain(quiet_memory):
-    builder = BeliefBuilder(quiet_memory, BeliefConfig(moves_per_day={"personal_item": 2.4, "furniture": 0.024}))
+    builder = BeliefBuilder(quiet_memory, BeliefConfig(moves_per_day={"personal_item": 2.4, "furniture": 0.024},
+                                                          use_mobility_prior=True))
     assert builder.prior_moves_per_hour("keys") == pytest.approx(0.1)      # keys -> personal_item
     assert builder.prior_moves_per_hour("keychain") == pytest.approx(0.1)  # synonym of keys
     assert builder.prior_moves_per_hour("fridge") == pytest.approx(0.001)  # fridge -> appliance -> furniture
@@ -39,7 +42,7 @@ def test_prior_follows_the_ontology_is_a_chain(quiet_memory):
 
 
 def test_handheld_objects_decay_faster_than_furniture(quiet_memory):
-    builder = BeliefBuilder(quiet_memory)
+    builder = BeliefBuilder(quiet_memory, MOBILE)
     keys, counter = builder.mobility_rate("keys"), builder.mobility_rate("counter_0")
     assert keys > 100 * counter
     assert stay_probability(keys, 4.0) < 0.7 < 0.99 < stay_probability(counter, 4.0)
@@ -49,7 +52,7 @@ def test_handheld_objects_decay_faster_than_furniture(quiet_memory):
 
 
 def test_a_recent_sighting_keeps_confidence_high(quiet_memory):
-    builder = BeliefBuilder(quiet_memory)
+    builder = BeliefBuilder(quiet_memory, MOBILE)
     last_seen = quiet_memory.locate("keys")[0].last_seen
     query = TypedQuery("present_location", target="keys", confidence=1.0)
     fresh = builder.build(query, last_seen + 60.0).confidence
