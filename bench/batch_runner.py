@@ -111,6 +111,7 @@ def _run_job(job: BatchJob, out_dir: str) -> dict:
         db_path.unlink()
     result = run_scenario_file(job.scenario, planner=job.planner, seed_offset=job.seed, db_path=db_path)
     result["seed_offset"] = job.seed
+    result["job"] = job.name
     return result
 
 

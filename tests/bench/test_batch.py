@@ -66,7 +66,7 @@ def test_batch_on_local_ray_survives_worker_crashes(tmp_path, monkeypatch):
     assert all(c["error"] for c in report.crashes)
 
     assert report.failures == [{"job": crash_always.name, "error": "worker crashed twice"}]
-    by_name = {f"{Path(r['scenario_file']).stem}__{r['planner']}__s{r['seed']}": r for r in report.results}
+    by_name = {r["job"]: r for r in report.results}
     assert set(by_name) == {crash_once.name, normal.name}
     assert sorted(finished) == sorted(by_name)
     assert by_name[crash_once.name]["attempts"] == 2
