@@ -50,7 +50,7 @@ np_include=$($PY -c 'import numpy; print(numpy.get_include())')
 grep -rlE "/opt/python/cp3[0-9]+-cp3[0-9]+/" "$VENV/share" --include='*.cmake' 2>/dev/null \
   | xargs -r sed -i -E \
     -e "s#/opt/python/cp3[0-9]+-cp3[0-9]+/lib/python3\.[0-9]+/site-packages/numpy/_core/include#${np_include}#g" \
-    -e "s#/opt/python/cp3[0-9]+-cp3[0-9]+/include/python3\.[0-9]+#${py_include}#g"
+    -e "s#/opt/python/cp3[0-9]+-cp3[0-9]+/include/python3\.[0-9]+#${py_include}#g" || true
 
 iface_hash=$(cat interfaces/memory_interfaces/CMakeLists.txt interfaces/memory_interfaces/package.xml \
   interfaces/memory_interfaces/msg/* interfaces/memory_interfaces/srv/* interfaces/memory_interfaces/action/* | sha256sum | cut -c1-16)
