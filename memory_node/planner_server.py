@@ -303,6 +303,11 @@ def main(args: list[str] | None = None) -> None:
         executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except Exception:
+        # SIGINT shuts the context down from rclpy's signal handler; a wait set being built at that
+        # instant fails with "context is not valid". That is a normal stop, anything else is not.
+        if rclpy.ok():
+            raise
     finally:
         executor.remove_node(node)
         node.destroy_node()

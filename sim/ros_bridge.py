@@ -334,6 +334,11 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(2) from exc
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except Exception:
+        # SIGINT shuts the context down from rclpy's signal handler; a wait set being built at that
+        # instant fails with "context is not valid". That is a normal stop, anything else is not.
+        if rclpy.ok():
+            raise
     finally:
         if node is not None:
             node.destroy_node()
