@@ -36,7 +36,7 @@ from sim.ai2thor_conversion import (
     unity_to_map,
     vertical_fov_deg,
 )
-from sim.backend import AppliedChange, GroundTruth, MotionResult, SimBackend
+from sim.backend import AppliedChange, GroundTruth, MotionResult, SimBackend, TimelineCursor
 from sim.detector_model import DetectorNoise
 from sim.scenario import Scenario, load_scenario
 from sim.simulator_availability import AI2THOR_INSTALL, import_simulator
@@ -77,7 +77,8 @@ class AI2ThorBackend(SimBackend):
         self._flip_pool = {"object": sorted({o.category for o in scenario.world.objects}),
                            "furniture": sorted({f.category for f in scenario.world.furniture})}
         self.removed: set[str] = set()
-        self._now, self._next_event, self._frame_id = 0.0, 0, 0
+        self._now, self._frame_id = 0.0, 0
+        self._timeline = TimelineCursor(self.scenario.timeline)
         self._horizon = 20.0
 
     def _step(self, action: str, **kwargs):
@@ -107,12 +108,7 @@ class AI2ThorBackend(SimBackend):
         return self._now
 
     def advance_to(self, t: float) -> list[AppliedChange]:
-        changes = []
-        events = self.scenario.timeline
-        while self._next_event < len(events) and events[self._next_event].time <= t:
-            e = events[self._next_event]
-            self._next_event += 1
-            changes.append(self._apply(e))
+        changes = [self._apply(e) for e in self._timeline.due(t)]
         self._now = max(self._now, float(t))
         return changes
 

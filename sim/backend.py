@@ -69,6 +69,24 @@ class AppliedChange:
     detail: str = ""
 
 
+class TimelineCursor:
+    """The scenario timeline played forward: each event is handed out once, in time order.
+
+    It reads the scenario's own list, so events appended later (after the last played one) play too.
+    """
+
+    def __init__(self, events) -> None:
+        self.events = events
+        self.position = 0
+
+    def due(self, t: float) -> list:
+        """The events not yet played whose time is <= t (and marks them played)."""
+        start = self.position
+        while self.position < len(self.events) and self.events[self.position].time <= t:
+            self.position += 1
+        return self.events[start:self.position]
+
+
 class SimBackend(abc.ABC):
     """A simulated household with one mobile manipulator in it."""
 

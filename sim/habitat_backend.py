@@ -23,7 +23,15 @@ import numpy as np
 
 from perception.sensor_frame import SensorFrame
 from scene_graph.types import FloorPlan, Pose
-from sim.backend import AppliedChange, FurnitureTruth, GroundTruth, MotionResult, ObjectTruth, SimBackend
+from sim.backend import (
+    AppliedChange,
+    FurnitureTruth,
+    GroundTruth,
+    MotionResult,
+    ObjectTruth,
+    SimBackend,
+    TimelineCursor,
+)
 from sim.detector_model import DetectorNoise, InstanceKey
 from sim.habitat_conversion import (
     habitat_from_map,
@@ -111,7 +119,8 @@ class HabitatBackend(SimBackend):
         self.noise = DetectorNoise(noise.label_flip, noise.miss_rate, noise.depth_sigma_m)
         self._flip_pool = {"object": sorted({o.category for o in scenario.world.objects}),
                            "furniture": sorted({f.category for f in scenario.world.furniture})}
-        self._now, self._next_event, self._frame_id = 0.0, 0, 0
+        self._now, self._frame_id = 0.0, 0
+        self._timeline = TimelineCursor(self.scenario.timeline)
         self._pan, self._tilt = 0.0, DEFAULT_TILT
         start = scenario.robot.start
         self._set_agent(start.at[0], start.at[1], start.yaw)
@@ -182,12 +191,7 @@ class HabitatBackend(SimBackend):
         return self._now
 
     def advance_to(self, t: float) -> list[AppliedChange]:
-        changes = []
-        events = self.scenario.timeline
-        while self._next_event < len(events) and events[self._next_event].time <= t:
-            e = events[self._next_event]
-            self._next_event += 1
-            changes.append(self._apply(e))
+        changes = [self._apply(e) for e in self._timeline.due(t)]
         self._now = max(self._now, float(t))
         return changes
 

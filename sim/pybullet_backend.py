@@ -25,7 +25,15 @@ import pybullet_data
 from memory_stack.errors import BadInputError
 from perception.sensor_frame import SensorFrame
 from scene_graph.types import FloorPlan, Pose
-from sim.backend import AppliedChange, FurnitureTruth, GroundTruth, MotionResult, ObjectTruth, SimBackend
+from sim.backend import (
+    AppliedChange,
+    FurnitureTruth,
+    GroundTruth,
+    MotionResult,
+    ObjectTruth,
+    SimBackend,
+    TimelineCursor,
+)
 from sim.camera_rendering import PinholeCamera, body_and_link
 from sim.detector_model import DetectorNoise, InstanceKey, add_depth_noise, detections
 from sim.house_builder import (
@@ -68,7 +76,7 @@ class PyBulletBackend(SimBackend):
         self.objects: dict[str, ObjectBody] = {}
         self.removed: set[str] = set()
         self._now = 0.0
-        self._next_event = 0
+        self._timeline = TimelineCursor(())
         self._frame_id = 0
         self._history: list[GroundTruth] = []
         self._history_times: list[float] = []
@@ -114,7 +122,7 @@ class PyBulletBackend(SimBackend):
             "furniture": sorted({f.category for f in scenario.world.furniture}),
         }
         self._now = 0.0
-        self._next_event = 0
+        self._timeline = TimelineCursor(scenario.timeline)
         self._frame_id = 0
         self._drift = np.zeros(3)
         self._grid = None
@@ -191,10 +199,7 @@ class PyBulletBackend(SimBackend):
             raise BadInputError(f"advance_to({t}): simulated time cannot go back (now is {self._now})")
         self._record_if_changed(self._now)
         changes = []
-        events = self.scenario.timeline
-        while self._next_event < len(events) and events[self._next_event].time <= t:
-            event = events[self._next_event]
-            self._next_event += 1
+        for event in self._timeline.due(t):
             changes.append(self._apply(event))
             self._settle()
             self._record_truth(event.time)
