@@ -435,15 +435,7 @@ class MemoryStore:
         c.execute("UPDATE objects SET rests_on=? WHERE rests_on=?", (keep.id, gone.id))
         c.execute("UPDATE locations SET rests_on=? WHERE rests_on=?", (keep.id, gone.id))
         if gone.status != TENTATIVE:
-            for table in ("intervals", "locations", "states", "events"):
-                c.execute(f"DELETE FROM {table} WHERE object_id=?", (gone.id,))
-            dropped = {ev.id for ev in gone.events}
-            self.event_log = [ev for ev in self.event_log if ev.id not in dropped]
-            self._room_events = None
-            self._event_times = None
-            for fact in [self.fact_map[i] for i in self.facts_by_subject.get(gone.id, ())]:
-                if fact.retired_at is None:
-                    self.retire_fact(fact.id, t, _in_tx=True)
+            self._erase_history(gone, t)
             if keep.intervals:
                 iv = keep.intervals[-1]
                 iv.last_seen = max(iv.last_seen, keep.last_seen)
@@ -1033,6 +1025,18 @@ class MemoryStore:
                 out.append(other)
         return out
 
+    def _erase_history(self, track: TrackedObject, t: float) -> None:
+        """Forget a track folded into another: its rows, its events; its facts are retired at `t`."""
+        for table in ("intervals", "locations", "states", "events"):
+            self.conn.execute(f"DELETE FROM {table} WHERE object_id=?", (track.id,))
+        dropped = {ev.id for ev in track.events}
+        self.event_log = [ev for ev in self.event_log if ev.id not in dropped]
+        self._room_events = None
+        self._event_times = None
+        for fact in [self.fact_map[i] for i in self.facts_by_subject.get(track.id, ())]:
+            if fact.retired_at is None:
+                self.retire_fact(fact.id, t, _in_tx=True)
+
     def _absorb_duplicate(self, obj: TrackedObject, dup: TrackedObject, t: float) -> None:
         """`dup` is `obj` seen at its new place before the manipulation was recorded: forget `dup`'s records."""
         c = self.conn
@@ -1042,15 +1046,7 @@ class MemoryStore:
         if dup.status == PRESENT:
             if dup.rests_on is not None:
                 self.contents_index[dup.rests_on].discard(dup.id)
-            for table in ("intervals", "locations", "states", "events"):
-                c.execute(f"DELETE FROM {table} WHERE object_id=?", (dup.id,))
-            dropped = {ev.id for ev in dup.events}
-            self.event_log = [ev for ev in self.event_log if ev.id not in dropped]
-            self._room_events = None
-            self._event_times = None
-            for fact in [self.fact_map[i] for i in self.facts_by_subject.get(dup.id, ())]:
-                if fact.retired_at is None:
-                    self.retire_fact(fact.id, t, _in_tx=True)
+            self._erase_history(dup, t)
             iv = obj.intervals[-1]
             iv.last_seen = max(iv.last_seen, dup.last_seen)
             iv.sightings += dup.sightings
