@@ -137,25 +137,26 @@ def _stop(process: subprocess.Popen) -> str:
     return process.stderr.read().decode(errors="replace") if process.stderr else ""
 
 
-@pytest.mark.slow
-def test_question_over_ros_drives_the_simulated_robot_and_fills_the_memory(ros_domain, tmp_path):
-    env = _end_to_end_env(ros_domain)
-    db = tmp_path / "memory.db"
+def _stack_and_client(env: dict, tmp_path: Path, client_code: str, timeout: float) -> tuple[dict, str]:
+    """`memstack up SCENARIO` and `client_code` in two processes; the client's last JSON line, the stack log."""
     stack = subprocess.Popen([sys.executable, "-m", "memory_stack.cli", "up", str(SCENARIO),
-                              "--params", str(_params_file(tmp_path)), "--db", str(db)],
+                              "--params", str(_params_file(tmp_path)), "--db", str(tmp_path / "memory.db")],
                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    client = None
-    stack_log = ""
     try:
-        client = subprocess.run([sys.executable, "-c", CLIENT], cwd=ROOT, env=env, capture_output=True,
-                                timeout=150)
+        client = subprocess.run([sys.executable, "-c", client_code], cwd=ROOT, env=env, capture_output=True,
+                                timeout=timeout)
         stack_log = _stop(stack)
         assert client.returncode == 0, client.stderr.decode(errors="replace")[-3000:] + stack_log[-3000:]
-        out = json.loads(client.stdout.decode().strip().splitlines()[-1])
+        return json.loads(client.stdout.decode().strip().splitlines()[-1]), stack_log
     finally:
         if stack.poll() is None:
             stack.kill()
             stack.wait(timeout=5)
+
+
+@pytest.mark.slow
+def test_question_over_ros_drives_the_simulated_robot_and_fills_the_memory(ros_domain, tmp_path):
+    out, stack_log = _stack_and_client(_end_to_end_env(ros_domain), tmp_path, CLIENT, timeout=150)
     assert out["server"] and out["accepted"], stack_log[-3000:]
 
     # the action result is typed and sensible: the robot went to look, and found the mug on the table
@@ -246,20 +247,7 @@ print(json.dumps(out))
 
 @pytest.mark.slow
 def test_task_over_ros_moves_the_mug_and_the_memory_follows(ros_domain, tmp_path):
-    env = _end_to_end_env(ros_domain + 1)
-    stack = subprocess.Popen([sys.executable, "-m", "memory_stack.cli", "up", str(SCENARIO),
-                              "--params", str(_params_file(tmp_path)), "--db", str(tmp_path / "memory.db")],
-                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        client = subprocess.run([sys.executable, "-c", TASK_CLIENT], cwd=ROOT, env=env, capture_output=True,
-                                timeout=180)
-        stack_log = _stop(stack)
-        assert client.returncode == 0, client.stderr.decode(errors="replace")[-3000:] + stack_log[-3000:]
-        out = json.loads(client.stdout.decode().strip().splitlines()[-1])
-    finally:
-        if stack.poll() is None:
-            stack.kill()
-            stack.wait(timeout=5)
+    out, _ = _stack_and_client(_end_to_end_env(ros_domain + 1), tmp_path, TASK_CLIENT, timeout=180)
 
     for leg in out["patrol"]:  # eight views, each with its own stamp
         assert leg["navigate"] and leg["look"] and leg["frames"] == 8, leg
