@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sim.scenario import FurnitureSpec, Question, Scenario, point_in_polygon
+from sim.scenario import FurnitureSpec, Question, Scenario, distance_to_polygon_boundary, point_in_polygon
 from sim.scenario_time import parse_time
 
 REST_ON_TOLERANCE_M = 0.5
@@ -55,22 +55,10 @@ def nearest_furniture(scenario: Scenario, x: float, y: float) -> tuple[Furniture
     best, best_distance = None, math.inf
     for furniture in scenario.world.furniture:
         footprint = furniture.footprint()
-        distance = 0.0 if point_in_polygon((x, y), footprint) else _distance_to_polygon((x, y), footprint)
+        distance = 0.0 if point_in_polygon((x, y), footprint) else distance_to_polygon_boundary((x, y), footprint)
         if distance < best_distance:
             best, best_distance = furniture, distance
     return best, best_distance
-
-
-def _distance_to_polygon(point: tuple[float, float], polygon: list[tuple[float, float]]) -> float:
-    px, py = point
-    best = math.inf
-    for i in range(len(polygon)):
-        (x1, y1), (x2, y2) = polygon[i], polygon[(i + 1) % len(polygon)]
-        dx, dy = x2 - x1, y2 - y1
-        length2 = dx * dx + dy * dy
-        t = 0.0 if length2 == 0 else max(0.0, min(1.0, ((px - x1) * dx + (py - y1) * dy) / length2))
-        best = min(best, math.hypot(px - (x1 + t * dx), py - (y1 + t * dy)))
-    return best
 
 
 def score_answer(scenario: Scenario, question: Question, answer: dict[str, Any]) -> Score:

@@ -2,34 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 from scene_graph.types import FloorPlan
+from sim.scenario import distance_to_polygon_boundary, point_in_polygon
 
 WALL_CLEARANCE_M = 0.9
 SPACING_M = 3.0
-
-
-def _inside(point: tuple[float, float], polygon: tuple[tuple[float, float], ...]) -> bool:
-    x, y = point
-    inside = False
-    for i in range(len(polygon)):
-        (x1, y1), (x2, y2) = polygon[i], polygon[(i + 1) % len(polygon)]
-        if (y1 > y) != (y2 > y) and x < (x2 - x1) * (y - y1) / (y2 - y1) + x1:
-            inside = not inside
-    return inside
-
-
-def _clearance(point: tuple[float, float], polygon: tuple[tuple[float, float], ...]) -> float:
-    px, py = point
-    best = math.inf
-    for i in range(len(polygon)):
-        (x1, y1), (x2, y2) = polygon[i], polygon[(i + 1) % len(polygon)]
-        dx, dy = x2 - x1, y2 - y1
-        length2 = dx * dx + dy * dy or 1e-12
-        t = max(0.0, min(1.0, ((px - x1) * dx + (py - y1) * dy) / length2))
-        best = min(best, math.hypot(px - x1 - t * dx, py - y1 - t * dy))
-    return best
 
 
 def patrol_viewpoints(floor_plan: FloorPlan, room_name: str) -> list[tuple[float, float]]:
@@ -49,7 +26,7 @@ def patrol_viewpoints(floor_plan: FloorPlan, room_name: str) -> list[tuple[float
     for i in range(nx):
         for j in range(ny):
             p = (min(xs) + (i + 0.5) * (max(xs) - min(xs)) / nx, min(ys) + (j + 0.5) * (max(ys) - min(ys)) / ny)
-            if _inside(p, room.polygon) and _clearance(p, room.polygon) >= WALL_CLEARANCE_M:
+            if point_in_polygon(p, room.polygon) and distance_to_polygon_boundary(p, room.polygon) >= WALL_CLEARANCE_M:
                 points.append(p)
     if not points:
         cx, cy = sum(xs) / len(xs), sum(ys) / len(ys)
