@@ -179,15 +179,15 @@ class BeliefConfig:
     max_alternatives: int = 12
     max_missed_events: int = 3
     min_state_dwell_s: float = 5.0           # shorter open/closed readings are detector blips
-    use_household_move_rate: bool = True     # an object moves at least as often as things here do
+    use_household_move_rate: bool = False    # legacy rate only: an object moves at least as often as things here do
     household_prior_hours: float = 48.0      # object-hours of prior at default_move_rate_per_hour
     # Mobility prior (moves per day) per category or is_a ancestor; observed moves update it.
     # Handheld things are picked up and put down several times a day; furniture stays put.
     moves_per_day: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MOVES_PER_DAY))
     mobility_prior_hours: float = 24.0       # weight of the prior, in tracked object-hours
-    # Off by default until tests/planners/test_planning_in_sim.py's fresh/fetch cases agree (see the
-    # docstring); BeliefConfig(use_mobility_prior=True, use_household_move_rate=False) turns it on.
-    use_mobility_prior: bool = False
+    # False: the legacy staleness rate (memory.move_rate, at least the household's rate when
+    # use_household_move_rate), which learns ~0.03 moves/h and keeps ~0.9 on stale places.
+    use_mobility_prior: bool = True
 
     def __post_init__(self) -> None:
         for name in ("not_in_house_share", "absent_stays_absent", "detection_probability", "active_state_fraction",

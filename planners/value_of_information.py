@@ -138,26 +138,38 @@ def look_outcomes(belief: Belief, target: str, sensor: SensorModel,
     return outcomes
 
 
-def answer_max(belief: Belief, probabilities: Sequence[float]) -> float:
-    """The mass of the most probable answer, speculative hypotheses included.
+def answer_max(belief: Belief, probabilities: Sequence[float], confirmed: frozenset[int] = frozenset()) -> float:
+    """The mass of the most probable answer that could be reported, hypotheses pooled by answer.
 
-    Looks are valued by what they tell about the world (a place a moved object may have gone to
-    counts once a look could confirm it), while the reported answer stays evidence-backed.
+    An answer can be reported when one of its hypotheses is evidence-backed: not speculative, or
+    `confirmed` (seen by a look in the lookahead). Speculative mass alone is worth nothing: a place
+    a moved object may have gone to (by the prior or a past case) becomes an answer only once a look
+    shows the object there, so confirming the most likely such place has real value; counting it
+    as already known made the search stop in front of the one place worth looking (a fetch whose
+    case memory pointed at the desk gave up without looking at the desk).
     """
     masses: dict[Any, float] = {}
-    for c, p in zip(belief.candidates, probabilities):
+    reportable: set[Any] = set()
+    for i, (c, p) in enumerate(zip(belief.candidates, probabilities)):
         masses[c.answer_key] = masses.get(c.answer_key, 0.0) + p
-    return max(masses.values(), default=0.0)
+        if not c.speculative or i in confirmed:
+            reportable.add(c.answer_key)
+    return max((masses[k] for k in reportable), default=0.0)
 
 
 def expected_gain(belief: Belief, target: str, sensor: SensorModel, prior: Sequence[float] | None = None) -> float:
-    """One-step lookahead: E[best answer mass after looking at `target`] - best answer mass now (>= 0)."""
+    """One-step lookahead: E[best reportable answer mass after looking at `target`] - now (>= 0)."""
     if not belief.candidates:
         return 0.0
     prior = belief.probabilities if prior is None else prior
     now = answer_max(belief, prior)
-    after = sum(p * answer_max(belief, posterior) for p, posterior, _ in look_outcomes(belief, target, sensor, prior))
+    after = sum(p * answer_max(belief, posterior, _seen(j))
+                for p, posterior, j in look_outcomes(belief, target, sensor, prior))
     return max(0.0, after - now)
+
+
+def _seen(*indices: int | None) -> frozenset[int]:
+    return frozenset(i for i in indices if i is not None)
 
 
 def two_step_gain(belief: Belief, first: int, targets: Sequence[str], step_cost_m: Sequence[Sequence[float]],
@@ -173,14 +185,14 @@ def two_step_gain(belief: Belief, first: int, targets: Sequence[str], step_cost_
     prior = belief.probabilities
     now = answer_max(belief, prior)
     total = 0.0
-    for p, posterior, _ in look_outcomes(belief, targets[first], sensor, prior):
-        stop_value = answer_max(belief, posterior)
+    for p, posterior, j in look_outcomes(belief, targets[first], sensor, prior):
+        stop_value = answer_max(belief, posterior, _seen(j))
         best = stop_value
         for b, target in enumerate(targets):
             cost = step_cost_m[first][b]
             if b == first or not math.isfinite(cost):
                 continue
-            follow = sum(q * answer_max(belief, post2) for q, post2, _ in
+            follow = sum(q * answer_max(belief, post2, _seen(j, k)) for q, post2, k in
                          look_outcomes(belief, target, sensor, posterior)) - cost_weight * cost
             best = max(best, follow)
         total += p * best

@@ -22,6 +22,8 @@ from planners.beliefs import (  # noqa: E402
 )
 from planners.typed_query import TypedQuery  # noqa: E402
 
+LEGACY = BeliefConfig(use_mobility_prior=False, use_household_move_rate=True)
+
 
 @pytest.fixture
 def memory():
@@ -38,10 +40,12 @@ def moved_memory():
     store.close()
 
 
-def test_present_location_stays_with_exp_of_rate_times_hours(memory):
-    builder = BeliefBuilder(memory)
+@pytest.mark.parametrize("legacy", [False, True], ids=["mobility_prior", "learned_rate"])
+def test_present_location_stays_with_exp_of_rate_times_hours(memory, legacy):
+    config = BeliefConfig(use_mobility_prior=not legacy, use_household_move_rate=False)
+    builder = BeliefBuilder(memory, config)
     mug = memory.locate("mug")[0]
-    rate = memory.move_rate(mug.object_id)
+    rate = memory.move_rate(mug.object_id) if legacy else builder.mobility_rate(mug.object_id)
     for hours_later in (1.0, 10.0, 40.0):
         now = mug.last_seen + hours_later * HOUR
         belief = builder.build(TypedQuery("present_location", target="mug", confidence=1.0), now)
@@ -72,7 +76,8 @@ def test_moved_mass_goes_to_other_receptacles_by_the_location_prior_plus_not_in_
 def test_confidence_falls_as_memory_gets_stale(memory):
     builder = BeliefBuilder(memory)
     query = TypedQuery("present_location", target="mug", confidence=1.0)
-    confidences = [builder.build(query, 13 * HOUR + h * HOUR).confidence for h in (0, 5, 20, 60)]
+    last_seen = memory.locate("mug")[0].last_seen
+    confidences = [builder.build(query, last_seen + h * HOUR).confidence for h in (0, 5, 20, 60)]
     assert confidences == sorted(confidences, reverse=True)
     assert confidences[0] > 0.95 and confidences[-1] < 0.5
 
@@ -157,7 +162,7 @@ def test_unknown_kind_gives_an_empty_belief(memory):
 
 
 def test_household_move_rate_counts_moves_per_object_hour(moved_memory):
-    builder = BeliefBuilder(moved_memory)
+    builder = BeliefBuilder(moved_memory, LEGACY)
     now = 2 * DAY
     movable = [o for o in moved_memory.objects(include_absent=True) if not o.is_receptacle]
     hours = sum(now - o.first_seen for o in movable) / HOUR
@@ -166,8 +171,10 @@ def test_household_move_rate_counts_moves_per_object_hour(moved_memory):
     prior = cfg.household_prior_hours
     expected = (moves + cfg.default_move_rate_per_hour * prior) / (hours + prior)
     assert moves == 2 and builder.household_move_rate(now) == pytest.approx(expected)
-    quiet = BeliefBuilder(moved_memory, BeliefConfig(use_household_move_rate=False, default_move_rate_per_hour=0.0))
-    loud = BeliefBuilder(moved_memory, BeliefConfig(household_prior_hours=0.0))
+    quiet = BeliefBuilder(moved_memory, BeliefConfig(use_mobility_prior=False, use_household_move_rate=False,
+                                                     default_move_rate_per_hour=0.0))
+    loud = BeliefBuilder(moved_memory, BeliefConfig(use_mobility_prior=False, use_household_move_rate=True,
+                                                    household_prior_hours=0.0))
     query = TypedQuery("present_location", target="keys", confidence=1.0)
     soon = 12 * HOUR  # few object-hours, two moves: the house is busy, the keys are less surely still there
     assert loud.household_move_rate(soon) > 5 * moved_memory.move_rate("keys")
