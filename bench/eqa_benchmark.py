@@ -2,6 +2,19 @@
 
 Runs fan out on local Ray (bench.batch_runner). Writes DIR/eqa.json, DIR/eqa.md (the table for
 docs/BENCHMARKS.md) and DIR/accuracy_vs_path.png; prints the JSON document with --json.
+
+Buckets besides accuracy by question type (definitions in bench.evaluation):
+- `present_location_stale`: present-location questions whose object moved after the robot's
+  schedule last showed it (timeline-defined, the same questions for every planner);
+  `present_stale` widens it to every present-tense form (room of, still in the house);
+  `present_location_memory_only_wrong` is the older bucket (memory alone answered wrongly).
+- `probes`: questions generated from the timeline (`stale_probe_questions`), asked after the
+  scenario's own; scored apart, never part of `accuracy`. `stale_with_probes` pools them with
+  `present_stale`.
+- `staleness_calibration`: a reliability table of the belief's P(still where last seen) against
+  what the simulator's truth says happened, for every remembered object before each scheduled
+  look (memory-only runs, so each moment is counted once), for the default mobility-prior belief
+  and the legacy learned-rate one, with Brier scores.
 """
 
 from __future__ import annotations
@@ -26,7 +39,9 @@ def planner_statistics(runs: list[dict]) -> dict[str, dict]:
         by_type: dict[str, list[dict]] = defaultdict(list)
         for q in questions:
             by_type[q["type"]].append(q)
-        stale = [q for q in questions if q["type"] == "present_location" and not q["memory_only_correct"]]
+        stale = [q for q in questions if q["type"] == "present_location" and q.get("stale")]
+        present_stale = [q for q in questions if q.get("stale")]
+        probes = [q for run in runs if run["planner"] == planner for q in run.get("probes", [])]
         stats[planner] = {
             "accuracy": _mean([float(q["correct"]) for q in questions]),
             "score_spl": _mean([q["score_spl"] for q in questions]),
@@ -36,20 +51,78 @@ def planner_statistics(runs: list[dict]) -> dict[str, dict]:
             "by_type": {t: {"accuracy": _mean([float(q["correct"]) for q in qs]), "n": len(qs),
                             "mean_path_length_m": _mean([q["path_length_m"] for q in qs])}
                         for t, qs in sorted(by_type.items())},
-            "present_location_stale": {"accuracy": _mean([float(q["correct"]) for q in stale]), "n": len(stale)},
+            "present_location_stale": _bucket(stale),
+            "present_stale": _bucket(present_stale),
+            "present_location_memory_only_wrong": _bucket(
+                [q for q in questions if q["type"] == "present_location" and not q["memory_only_correct"]]),
+            "probes": _bucket(probes),
+            "stale_with_probes": _bucket(present_stale + probes),
             "stopped_by": dict(sorted(_count(q["stopped_by"] for q in questions).items())),
             "latency_ms_p95": _percentile([q["latency_ms"] for q in questions if q["path_length_m"] == 0], 95),
         }
     return stats
 
 
+def _bucket(questions: list[dict]) -> dict:
+    return {"accuracy": _mean([float(q["correct"]) for q in questions]), "n": len(questions),
+            "path_length_m": round(sum(q["path_length_m"] for q in questions), 2)}
+
+
+CALIBRATION_BINS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0001)
+CALIBRATION_MODELS = ("mobility_prior", "learned_rate")
+
+
+def staleness_calibration(runs: list[dict]) -> dict:
+    """Reliability of P(still where last seen): per bin of the prediction, mean prediction vs outcome."""
+    samples = [s for run in runs for s in run.get("staleness_samples", [])]
+    report: dict = {"n": len(samples), "moved": sum(1 for s in samples if not s["stayed"])}
+    for model in CALIBRATION_MODELS:
+        rows = []
+        for low, high in zip(CALIBRATION_BINS, CALIBRATION_BINS[1:]):
+            inside = [s for s in samples if low <= s[model] < high]
+            if inside:
+                rows.append({"bin": [low, min(high, 1.0)], "n": len(inside),
+                             "mean_predicted": _mean([s[model] for s in inside]),
+                             "observed_stayed": _mean([float(s["stayed"]) for s in inside])})
+        moved = [s for s in samples if not s["stayed"]]
+        report[model] = {
+            "brier": _mean([(s[model] - float(s["stayed"])) ** 2 for s in samples]),
+            "mean_predicted_when_moved": _mean([s[model] for s in moved]),
+            "bins": rows,
+        }
+    return report
+
+
+def calibration_table(calibration: dict) -> str:
+    lines = [f"Staleness calibration: {calibration['n']} remembered objects before scheduled looks "
+             f"({calibration['moved']} had moved).", "",
+             "| P(still there) bin | " + " | ".join(f"{m}: n / predicted / observed" for m in CALIBRATION_MODELS)
+             + " |",
+             "|---|" + "---|" * len(CALIBRATION_MODELS)]
+    for low, high in zip(CALIBRATION_BINS, CALIBRATION_BINS[1:]):
+        cells = []
+        for model in CALIBRATION_MODELS:
+            row = next((r for r in calibration[model]["bins"] if r["bin"][0] == low), None)
+            cells.append("-" if row is None else
+                         f"{row['n']} / {row['mean_predicted']:.3f} / {row['observed_stayed']:.3f}")
+        lines.append(f"| [{low:.2f}, {min(high, 1.0):.2f}) | " + " | ".join(cells) + " |")
+    lines.append("| Brier score | " + " | ".join(f"{calibration[m]['brier']:.4f}" for m in CALIBRATION_MODELS) + " |")
+    lines.append("| mean P(still there) of the objects that had moved | "
+                 + " | ".join(f"{calibration[m]['mean_predicted_when_moved']:.3f}" for m in CALIBRATION_MODELS) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def markdown_table(stats: dict[str, dict]) -> str:
-    lines = ["| planner | accuracy | score_spl | mean path (m) | total path (m) | stale present-location acc. | n |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| planner | accuracy | score_spl | mean path (m) | total path (m) | stale present-location acc. "
+             "| stale present-tense acc. | probes acc. (path) | stale + probes acc. | n |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for planner, s in stats.items():
-        stale = s["present_location_stale"]
+        stale, wide, probes, pooled = (s["present_location_stale"], s["present_stale"], s["probes"],
+                                       s["stale_with_probes"])
         lines.append(f"| {planner} | {s['accuracy']:.3f} | {s['score_spl']:.3f} | {s['mean_path_length_m']:.2f} | "
-                     f"{s['total_path_length_m']:.1f} | {stale['accuracy']:.2f} (n={stale['n']}) | {s['n']} |")
+                     f"{s['total_path_length_m']:.1f} | {stale['accuracy']:.2f} (n={stale['n']}) | "
+                     f"{wide['accuracy']:.2f} (n={wide['n']}) | {probes['accuracy']:.2f} (n={probes['n']}, "
+                     f"{probes['path_length_m']:.0f} m) | {pooled['accuracy']:.2f} (n={pooled['n']}) | {s['n']} |")
     types = sorted({t for s in stats.values() for t in s["by_type"]})
     lines += ["", "| question type | " + " | ".join(f"{p} acc / path" for p in stats) + " |",
               "|---|" + "---|" * len(stats)]
@@ -72,16 +145,17 @@ def run(args: argparse.Namespace) -> int:
                                                      f"path {r['summary']['mean_path_length_m']:.1f} m",
                                                      file=sys.stderr))
     stats = planner_statistics(report.results)
-    document = {"planners": stats, "runs": report.results, "failed": report.failures, "crashes": report.crashes,
-                "wall_time_s": round(report.wall_time_s, 1)}
+    calibration = staleness_calibration(report.results)
+    document = {"planners": stats, "staleness_calibration": calibration, "runs": report.results,
+                "failed": report.failures, "crashes": report.crashes, "wall_time_s": round(report.wall_time_s, 1)}
     (out / "eqa.json").write_text(json.dumps(document, indent=1))
-    (out / "eqa.md").write_text(markdown_table(stats))
+    (out / "eqa.md").write_text(markdown_table(stats) + "\n" + calibration_table(calibration))
     if stats:
         draw_accuracy_vs_path(out / "accuracy_vs_path.png", stats, title="LA-EQA: accuracy vs path driven")
     if args.json:
         print(json.dumps(document))
     else:
-        print(markdown_table(stats))
+        print(markdown_table(stats) + "\n" + calibration_table(calibration))
     return 0 if not report.failures else 1
 
 

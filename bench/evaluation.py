@@ -115,3 +115,145 @@ def score_spl(correct: bool, path_length_m: float, shortest_sufficient_m: float)
     if not correct:
         return 0.0
     return (shortest_sufficient_m + 1.0) / (max(path_length_m, shortest_sufficient_m) + 1.0)
+
+
+# ----------------------------------------------------------------------------- staleness from the timeline
+# What the robot's own schedule (`observe`) let it see, against what the timeline did. A question is
+# "stale" when its object moved (or left) after the last scheduled look at the room it was in: memory
+# alone then holds an out-of-date place. Looks made while answering earlier questions are planner
+# behaviour, not part of this definition, so the bucket is the same for every planner.
+
+def placements(scenario: Scenario, object_id: str) -> list[tuple[float, str | None]]:
+    """(time, furniture id or None when not in the house) for `object_id`, in time order from -inf."""
+    initial = next((o.rests_on for o in scenario.world.objects if o.id == object_id), None)
+    steps: list[tuple[float, str | None]] = [(-math.inf, initial)]
+    for event in sorted(scenario.timeline, key=lambda e: e.time):
+        if event.target != object_id:
+            continue
+        if event.kind == "move":
+            steps.append((event.time, event.to))
+        elif event.kind == "remove":
+            steps.append((event.time, None))
+        elif event.kind == "add":
+            steps.append((event.time, event.add.rests_on))
+    return steps
+
+
+def place_at(scenario: Scenario, object_id: str, t: float) -> str | None:
+    """The furniture `object_id` rests on at time `t` by the timeline (None: not in the house)."""
+    place = None
+    for time, where in placements(scenario, object_id):
+        if time <= t:
+            place = where
+    return place
+
+
+def _room_of(scenario: Scenario, furniture_id: str | None) -> str | None:
+    furniture = scenario.furniture_by_id().get(furniture_id) if furniture_id else None
+    return furniture.room if furniture is not None else None
+
+
+def last_scheduled_look(scenario: Scenario, object_id: str, t: float) -> float | None:
+    """The latest time <= t at which the schedule (patrols, watches) showed the object's place.
+
+    A patrol at s shows the rooms it visits; a watch of room r over [s, e] shows every change there,
+    so an object that left r during the watch was last shown just before it left.
+    """
+    rooms = scenario.room_names()
+    changes = [time for time, _ in placements(scenario, object_id)[1:]]
+    best: float | None = None
+    for entry in scenario.observe:
+        if entry.start > t:
+            continue
+        covered = set(entry.rooms(rooms))
+        if entry.kind == "patrol":
+            moments = [entry.start]
+        else:
+            end = min(entry.end, t)
+            moments = [end] + [c - 1e-3 for c in changes if entry.start < c <= end]
+        for moment in moments:
+            place = place_at(scenario, object_id, moment)
+            if place is not None and _room_of(scenario, place) in covered and (best is None or moment > best):
+                best = moment
+    return best
+
+
+def moved_unobserved(scenario: Scenario, object_id: str, t: float) -> bool:
+    """True when the object's place at `t` differs from where the schedule last showed it."""
+    seen = last_scheduled_look(scenario, object_id, t)
+    return seen is not None and place_at(scenario, object_id, seen) != place_at(scenario, object_id, t)
+
+
+def _category_words(category: str) -> str:
+    return category.replace("_", " ").lower()
+
+
+def _all_object_ids(scenario: Scenario) -> list[str]:
+    ids = [o.id for o in scenario.world.objects]
+    ids += [e.add.id for e in scenario.timeline if e.kind == "add"]
+    return ids
+
+
+def _category_of(scenario: Scenario, object_id: str) -> str | None:
+    for o in scenario.world.objects:
+        if o.id == object_id:
+            return o.category
+    return next((e.add.category for e in scenario.timeline if e.kind == "add" and e.add.id == object_id), None)
+
+
+def question_subjects(scenario: Scenario, question: Question) -> list[str]:
+    """Object ids a question is about: those whose category the text names.
+
+    For a location answer, the ones resting on the expected furniture at the time asked about, when any does.
+    """
+    text = " " + re.sub(r"[^a-z ]", " ", question.ask.lower()) + " "
+    named = [i for i in _all_object_ids(scenario)
+             if re.search(rf"\b{re.escape(_category_words(_category_of(scenario, i) or ''))}s?\b", text)]
+    expected = question.answer
+    if isinstance(expected, dict) and "rests_on" in expected:
+        there = [i for i in named if place_at(scenario, i, question.time) == expected["rests_on"]]
+        return there or named
+    return list(dict.fromkeys(named))
+
+
+PRESENT_TYPES = ("present_location", "room_of", "still_present")
+
+
+def is_stale_question(scenario: Scenario, question: Question) -> bool:
+    """A present-tense question about an object that moved or left since the schedule last showed it."""
+    if question_type(question) not in PRESENT_TYPES:
+        return False
+    return any(moved_unobserved(scenario, i, question.time) for i in question_subjects(scenario, question))
+
+
+def stale_probe_questions(scenario: Scenario) -> list[Question]:
+    """Extra present-location questions generated from the timeline, asked after the scenario's own.
+
+    At the time of the scenario's last question, for every object that moved or left unobserved
+    (`moved_unobserved`), whose category no other object in the house shares (so "the <category>"
+    names it) and that no shipped present-tense question already asks about: "Where is the X?"
+    (expected: where it rests now) or, when it left, "Is the X still in the house?" (expected: no).
+    """
+    if not scenario.questions:
+        return []
+    t = max(q.time for q in scenario.questions)
+    asked = {i for q in scenario.questions if question_type(q) in PRESENT_TYPES for i in question_subjects(scenario, q)}
+    known = [i for i in _all_object_ids(scenario) if last_scheduled_look(scenario, i, t) is not None]
+    in_house = [i for i in _all_object_ids(scenario) if place_at(scenario, i, t) is not None]
+    probes = []
+    for object_id in known:
+        category = _category_of(scenario, object_id) or ""
+        same = [i for i in set(in_house) | set(known) if _category_of(scenario, i) == category]
+        if object_id in asked or len(same) != 1 or not moved_unobserved(scenario, object_id, t):
+            continue
+        words = _category_words(category)
+        verb = "are" if words.endswith("s") and not words.endswith("ss") else "is"
+        place = place_at(scenario, object_id, t)
+        if place is None:
+            ask, answer = f"{'Are' if verb == 'are' else 'Is'} the {words} still in the house?", False
+        else:
+            ask, answer = f"Where {verb} the {words}?", {"rests_on": place}
+        probe = Question(id=f"probe_{object_id}", at=t, ask=ask, answer=answer)
+        probe.time = t
+        probes.append(probe)
+    return probes

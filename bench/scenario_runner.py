@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.evaluation import question_type, score_answer, score_spl
+from bench.evaluation import (
+    is_stale_question,
+    nearest_furniture,
+    question_type,
+    score_answer,
+    score_spl,
+    stale_probe_questions,
+)
 from bench.patrol import patrol_viewpoints
 from sim.scenario import Question, Scenario, Task, load_scenario
 from sim.scenario_time import format_time
@@ -36,11 +43,16 @@ class AgendaItem:
     item: Any
 
 
-def build_agenda(scenario: Scenario) -> list[AgendaItem]:
-    """Observations, questions and tasks in time order (observations first at equal times)."""
+def build_agenda(scenario: Scenario, probes: list[Question] = ()) -> list[AgendaItem]:
+    """Observations, questions, probes and tasks in time order (in that order at equal times).
+
+    Probes (generated questions, bench.evaluation.stale_probe_questions) come after the scenario's
+    own questions at the same time, so they never change what those questions find in memory.
+    """
     items = [AgendaItem(o.start, 0, o.kind, o) for o in scenario.observe]
     items += [AgendaItem(q.time, 1, "question", q) for q in scenario.questions]
-    items += [AgendaItem(t.time, 2, "task", t) for t in scenario.tasks]
+    items += [AgendaItem(q.time, 2, "probe", q) for q in probes]
+    items += [AgendaItem(t.time, 3, "task", t) for t in scenario.tasks]
     return sorted(items, key=lambda a: (a.time, a.order))
 
 
@@ -163,7 +175,47 @@ class ScenarioSession:
             "evidence": list(report.evidence)[:10], "memory_only_correct": memory_score.correct,
             "shortest_sufficient_path_m": round(shortest, 3),
             "score_spl": round(score_spl(score.correct, report.path_length_m, shortest), 4),
+            "stale": is_stale_question(self.scenario, question),
         }
+
+    def staleness_samples(self, label: str) -> list[dict[str, Any]]:
+        """The belief's P(still where last seen) for every remembered movable object, with the outcome.
+
+        Taken before the robot looks (at each scheduled observation and before the questions). The
+        outcome, read from the simulator's truth: an object of that category rests now on the
+        furniture memory places it on. Sightings that were wrong already when made (the remembered
+        spot was not on that furniture's object then) are perception's errors, not staleness, and
+        are skipped. Each sample carries the prediction of the default belief and of the legacy
+        learned-rate belief.
+        """
+        from planners.beliefs import BeliefBuilder, BeliefConfig
+        from planners.typed_query import TypedQuery
+
+        now = self.backend.now
+        truth_now = self.backend.truth_at(now)
+        models = {"mobility_prior": BeliefBuilder(self.memory, BeliefConfig()),
+                  "learned_rate": BeliefBuilder(self.memory, BeliefConfig(use_mobility_prior=False,
+                                                                          use_household_move_rate=True))}
+        samples = []
+        for obj in self.memory.objects():
+            if obj.is_receptacle or obj.last_seen is None or obj.position is None or obj.last_seen >= now:
+                continue
+            furniture, distance = nearest_furniture(self.scenario, float(obj.position[0]), float(obj.position[1]))
+            if furniture is None or distance > 0.5:
+                continue
+            truth_then = self.backend.truth_at(float(obj.last_seen))
+            if not any(o.category == obj.category and o.rests_on == furniture.id for o in truth_then.objects.values()):
+                continue
+            stayed = any(o.category == obj.category and o.rests_on == furniture.id for o in truth_now.objects.values())
+            query = TypedQuery("present_location", target=obj.id, confidence=1.0)
+            sample = {"at": label, "object": obj.id, "category": obj.category, "hours": (now - obj.last_seen) / 3600.0,
+                      "stayed": stayed}
+            for name, builder in models.items():
+                belief = builder.build(query, now)
+                sample[name] = round(sum(c.probability for c in belief.candidates
+                                         if c.object_id == obj.id and not c.speculative), 4)
+            samples.append(sample)
+        return samples
 
     def _target_xy(self, target: str) -> tuple[float, float] | None:
         for obj in self.memory.receptacles():
@@ -213,18 +265,32 @@ class ScenarioSession:
 
 def run_scenario(scenario: Scenario, planner: str = "voi", db_path: str | Path | None = None,
                  seed: int | None = None, recorder: Any | None = None, progress: Progress | None = None,
-                 keep_session: bool = False) -> dict[str, Any]:
-    """Run one scenario with one planner; returns the `run --json` document of specs/cli.md."""
+                 keep_session: bool = False, stale_probes: bool = False,
+                 staleness_calibration: bool = False) -> dict[str, Any]:
+    """Run one scenario with one planner; returns the `run --json` document of specs/cli.md.
+
+    `stale_probes`: also ask the generated stale questions (bench.evaluation.stale_probe_questions)
+    after the scenario's own; they are scored under "probes", not in "questions" or the summary.
+    `staleness_calibration`: record the belief's P(still there) against the truth for every
+    remembered object before each scheduled look and before the questions ("staleness_samples").
+    """
     started = time.monotonic()
     say = progress or (lambda message: log.info("%s", message))
     session = ScenarioSession.create(scenario, db_path, seed=seed, recorder=recorder)
     questions: list[dict[str, Any]] = []
+    probes: list[dict[str, Any]] = []
     tasks: list[dict[str, Any]] = []
+    samples: list[dict[str, Any]] = []
+    sampled_at: set[float] = set()
     try:
-        for item in build_agenda(scenario):
+        for item in build_agenda(scenario, stale_probe_questions(scenario) if stale_probes else []):
             if item.time > session.backend.now:
                 session.backend.advance_to(item.time)
             stamp = format_time(session.backend.now)
+            if (staleness_calibration and item.kind in ("patrol", "watch", "question")
+                    and session.backend.now not in sampled_at):
+                sampled_at.add(session.backend.now)
+                samples.extend(session.staleness_samples(stamp))
             if item.kind == "patrol":
                 rooms = item.item.rooms(scenario.room_names())
                 say(f"{stamp} patrol {', '.join(rooms)}")
@@ -238,6 +304,12 @@ def run_scenario(scenario: Scenario, planner: str = "voi", db_path: str | Path |
                 mark = "ok " if result["correct"] else "BAD"
                 say(f"{stamp} [{mark}] {item.item.ask} -> {result['answer']['text']} "
                     f"({result['stopped_by']}, {result['path_length_m']:.1f} m)")
+            elif item.kind == "probe":
+                result = session.ask(item.item, planner)
+                result["generated"] = True
+                probes.append(result)
+                say(f"{stamp} probe [{'ok ' if result['correct'] else 'BAD'}] {item.item.ask} -> "
+                    f"{result['answer']['text']} ({result['stopped_by']}, {result['path_length_m']:.1f} m)")
             elif item.kind == "task":
                 result = session.do(item.item)
                 tasks.append(result)
@@ -259,6 +331,10 @@ def run_scenario(scenario: Scenario, planner: str = "voi", db_path: str | Path |
     }
     result = {"scenario": scenario.name, "planner": planner, "seed": scenario.seed, "questions": questions,
               "tasks": tasks, "summary": summary}
+    if stale_probes:
+        result["probes"] = probes
+    if staleness_calibration:
+        result["staleness_samples"] = samples
     if keep_session:
         result["_session"] = session
     return result
@@ -266,12 +342,18 @@ def run_scenario(scenario: Scenario, planner: str = "voi", db_path: str | Path |
 
 def run_scenario_file(path: str | Path, planner: str = "voi", seed: int | None = None,
                       db_path: str | Path | None = None, progress: Progress | None = None,
-                      seed_offset: int = 0) -> dict[str, Any]:
-    """Run a scenario file; `seed` replaces the scenario's seed, `seed_offset` is added to it (batch seeds)."""
+                      seed_offset: int = 0, measure: bool = True) -> dict[str, Any]:
+    """Run a scenario file; `seed` replaces the scenario's seed, `seed_offset` is added to it (batch seeds).
+
+    This is the batch/benchmark entry (`memstack batch`, `memstack bench eqa`): with `measure` it
+    also asks the generated stale probes and records the staleness calibration samples (see
+    `run_scenario`); `memstack run` and the demo play the scenario exactly as written.
+    """
     scenario = load_scenario(path)
     if seed is None and seed_offset:
         seed = scenario.seed + seed_offset
-    result = run_scenario(scenario, planner=planner, db_path=db_path, seed=seed, progress=progress)
+    result = run_scenario(scenario, planner=planner, db_path=db_path, seed=seed, progress=progress,
+                          stale_probes=measure, staleness_calibration=measure and planner == "memory-only")
     result["scenario_file"] = str(path)
     return result
 

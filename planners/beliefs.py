@@ -179,6 +179,8 @@ class BeliefConfig:
     max_alternatives: int = 12
     max_missed_events: int = 3
     min_state_dwell_s: float = 5.0           # shorter open/closed readings are detector blips
+    floor_clearance_m: float = 0.1           # a track whose box starts this low stands on the floor
+    furniture_min_height_m: float = 0.45     # ... and is furniture when at least this tall
     use_household_move_rate: bool = False    # legacy rate only: an object moves at least as often as things here do
     household_prior_hours: float = 48.0      # object-hours of prior at default_move_rate_per_hour
     # Mobility prior (moves per day) per category or is_a ancestor; observed moves update it.
@@ -734,18 +736,77 @@ class BeliefBuilder:
                                                    lambda k: observed + k, evidence)
         return Belief("count", candidates, query, t1)
 
+    def _portable(self, object_id: str | None, category: str | None, objects: dict[str, Any]) -> bool:
+        """Is this a thing people carry around (not furniture, which a changes answer leaves out)?
+
+        Furniture is what memory holds as a receptacle, what the ontology files under furniture, or
+        a track standing on the floor at least `furniture_min_height_m` tall (an armchair or side
+        table the detector named with a category the ontology does not know).
+        """
+        obj = objects.get(object_id)
+        if obj is not None and _attr(obj, "is_receptacle", False):
+            return False
+        ontology = getattr(self.memory, "ontology", None)
+        if category and ontology is not None:
+            try:
+                if ontology.is_receptacle(category) or ontology.is_a(category, "furniture"):
+                    return False
+            except (AttributeError, KeyError, LookupError, ValueError, TypeError):
+                pass
+        low, high = _xyz(_attr(obj, "bbox_min")), _xyz(_attr(obj, "bbox_max"))
+        if low is not None and high is not None:
+            on_floor = low[2] <= self.config.floor_clearance_m
+            if on_floor and high[2] - low[2] >= self.config.furniture_min_height_m:
+                return False
+        return True
+
+    def _share_in_window(self, detected: float, looks: list[tuple[float, float]], t0: float, t1: float) -> float | None:
+        """P(a change first seen at `detected` happened in [t0, t1]); None when there was no earlier look.
+
+        The change happened at an unknown moment after the previous look at the room ended and
+        before it was seen, uniformly in between (the same model as past locations).
+        """
+        started = next((a for a, b in looks if a <= detected <= b), detected)
+        before = [b for a, b in looks if b <= started]
+        if not before:
+            return None
+        since = max(before)
+        if detected <= since:
+            return 1.0 if t0 <= detected <= t1 else 0.0
+        overlap = max(0.0, min(t1, detected) - max(t0, since))
+        return overlap / (detected - since)
+
     def _changes(self, query: Any, now: float) -> Belief:
+        """What changed in a room: moves, appearances and disappearances of portable things.
+
+        Left out: furniture (seen for the first time is not a change), open/closed states (asked
+        with "how many times was X opened"), discoveries (first sightings where memory has no
+        evidence the place was empty) and what the first look at the room found. A change seen at
+        a look may have happened any time since the previous look: it is reported when it more
+        likely than not fell inside the asked period, so changes seen at the first look after the
+        period count and ones that predate it do not. One entry per object that changed.
+        """
         t0, t1 = self._interval(query, now)
         room = _attr(query, "room") or _attr(query, "receptacle") or _attr(query, "target")
         if not room:
             return Belief("changes", [], query, t1, ["no room in the question"])
-        events = list(self.memory.changes(room, t0, t1) or [])
-        room_looks = sorted((a, b) for a, b, r in self.memory.observed_intervals(None, None) or [] if r == room)
-        if room_looks:
-            first_look_end = room_looks[0][1]
-            # What the very first look at a room found was there already: not a change.
-            events = [e for e in events if not (_attr(e, "kind") == "appeared" and _attr(e, "time") <= first_look_end)]
-        categories = sorted({str(_attr(e, "category")) for e in events if _attr(e, "category")})
+        room_looks = sorted((float(a), float(b)) for a, b, r in self.memory.observed_intervals(None, None) or []
+                            if r == room)
+        later = [b for a, b in room_looks if b > t1]
+        horizon = min(later) if later else max(t1, now)
+        objects = {_attr(o, "id"): o for o in self.memory.objects(include_absent=True) or []}
+        changed: dict[str, Any] = {}
+        for event in sorted(self.memory.changes(room, t0, horizon) or [], key=lambda e: _attr(e, "time", 0.0)):
+            if _attr(event, "kind") not in ("appeared", "moved", "disappeared") or _attr(event, "discovery", False):
+                continue
+            if not self._portable(_attr(event, "object_id"), _attr(event, "category"), objects):
+                continue
+            share = self._share_in_window(float(_attr(event, "time")), room_looks, t0, t1)
+            if share is None or share < 0.5:
+                continue
+            changed.setdefault(_attr(event, "object_id"), event)
+        events = list(changed.values())
+        categories = sorted(str(_attr(e, "category")) for e in events if _attr(e, "category"))
         seen, unseen = self._observed_coverage(room, t0, t1)
         evidence = [f"event:{_attr(e, 'kind')}:{_attr(e, 'object_id')}@{_attr(e, 'time', 0.0):.0f}" for e in events]
         candidates = self._missed_event_candidates(categories, len(events), seen, unseen, "observed",
