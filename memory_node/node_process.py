@@ -1,13 +1,14 @@
 """One process hosting the stack's nodes: the code behind `memstack up` and the node executables.
 
-`StackProcess` creates the nodes from one parameter file (ROS params-file format), puts them on one
-MultiThreadedExecutor (ingestion and queries are in separate callback groups, see
+`StackProcess` creates the nodes from one parameter file (ROS params-file format), spins them on
+executors of their own (ingestion and queries on separate threads, see `StackProcess` and
 `memory_node.shared_store`), configures and activates the lifecycle nodes, spins until SIGINT or
 SIGTERM, then deactivates (the ingest backlog is drained), cleans up and shuts down.
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import inspect
 import logging
@@ -52,44 +53,75 @@ def _is_lifecycle(node: Any) -> bool:
     return isinstance(node, LifecycleNode)
 
 
+EXECUTOR_KINDS = ("events", "multi-threaded")
+
+
+def _new_executor(kind: str, num_threads: int) -> Any:
+    from rclpy.executors import MultiThreadedExecutor
+
+    if kind == "events":
+        from rclpy.experimental import EventsExecutor
+
+        return EventsExecutor()
+    return MultiThreadedExecutor(num_threads=num_threads)
+
+
 @dataclass
 class StackProcess:
-    """The nodes of one process and the executor spinning them."""
+    """The nodes of one process and the executors spinning them, each executor in a thread of its own.
+
+    With `executor_kind="events"` (the default) the ingest node and the memory server each get an rclpy
+    EventsExecutor (callbacks dispatched from C++), so ingestion and queries run on separate threads and
+    neither waits behind the other's callbacks; the planner and sim nodes, whose action callbacks block
+    for seconds, share a MultiThreadedExecutor. With "multi-threaded" every node shares one
+    MultiThreadedExecutor, as in ROS 2 tutorials; its Python dispatch costs about a millisecond per
+    callback, which at 30 frames/s of six topics starves the subscriptions (docs/BENCHMARKS.md).
+    """
 
     nodes: list[Any] = field(default_factory=list)
-    executor: Any = None
+    executors: list[tuple[Any, list[Any]]] = field(default_factory=list)
     stop_event: threading.Event = field(default_factory=threading.Event)
-    _spinner: threading.Thread | None = None
+    _spinners: list[threading.Thread] = field(default_factory=list)
 
     @classmethod
     def create(cls, with_ingest: bool | None = True, with_server: bool = True, with_planner: bool = False,
-               with_sim: bool = False, num_threads: int = 4) -> StackProcess:
+               with_sim: bool = False, num_threads: int = 4, executor_kind: str = "events") -> StackProcess:
         """Create nodes in an already-initialised rclpy context (None: ingest if the server hosts it)."""
-        from rclpy.executors import MultiThreadedExecutor
-
         from memory_node.ingest_node import IngestNode
         from memory_node.memory_server import MemoryServerNode
+        from memory_stack.errors import BadInputError
 
-        nodes: list[Any] = []
+        if executor_kind not in EXECUTOR_KINDS:
+            raise BadInputError(f"executor: {executor_kind!r} is not one of {', '.join(EXECUTOR_KINDS)}")
+        memory_nodes: list[Any] = []
         server = None
         if with_server:
             server = MemoryServerNode()
-            nodes.append(server)
+            memory_nodes.append(server)
         if with_ingest is None:
             with_ingest = bool(server is not None and server.host_ingest)
         if with_ingest:
-            nodes.insert(0, IngestNode())
+            memory_nodes.insert(0, IngestNode())
+        acting_nodes: list[Any] = []
         if with_planner:
-            nodes += [c() for c in optional_node_classes("memory_node.planner_server")]
+            acting_nodes += [c() for c in optional_node_classes("memory_node.planner_server")]
         if with_sim:
             sim_classes = optional_node_classes("sim.ros_bridge")
             if not sim_classes:
                 LOG.warning("sim/ros_bridge.py is not available: the scenario is used for its floor plan only")
-            nodes += [c() for c in sim_classes]
-        executor = MultiThreadedExecutor(num_threads=num_threads)
-        for node in nodes:
-            executor.add_node(node)
-        return cls(nodes=nodes, executor=executor)
+            acting_nodes += [c() for c in sim_classes]
+        if executor_kind == "events":
+            groups = [[node] for node in memory_nodes] + ([acting_nodes] if acting_nodes else [])
+            kinds = ["events"] * len(memory_nodes) + ["multi-threaded"] * bool(acting_nodes)
+        else:
+            groups, kinds = [memory_nodes + acting_nodes], ["multi-threaded"]
+        executors = []
+        for kind, group in zip(kinds, groups):
+            executor = _new_executor(kind, num_threads)
+            for node in group:
+                executor.add_node(node)
+            executors.append((executor, group))
+        return cls(nodes=memory_nodes + acting_nodes, executors=executors)
 
     def node(self, cls_name: str) -> Any:
         return next(n for n in self.nodes if type(n).__name__ == cls_name)
@@ -111,20 +143,29 @@ class StackProcess:
             assert node._state_machine.current_state[0] == StateMsg.PRIMARY_STATE_ACTIVE
 
     def spin_in_background(self) -> None:
-        self._spinner = threading.Thread(target=self.spin, name="stack-executor", daemon=True)
-        self._spinner.start()
+        """One thread per executor; returns at once."""
+        for executor, group in self.executors:
+            name = "executor-" + "+".join(node.get_name() for node in group)
+            thread = threading.Thread(target=self._spin_executor, args=(executor,), name=name, daemon=True)
+            thread.start()
+            self._spinners.append(thread)
+
+    def _spin_executor(self, executor: Any) -> None:
+        while not self.stop_event.is_set():
+            executor.spin_once(timeout_sec=0.1)
 
     def spin(self) -> None:
-        while not self.stop_event.is_set():
-            self.executor.spin_once(timeout_sec=0.1)
+        """Spin every executor until `stop_event` is set (by SIGINT/SIGTERM in `run_nodes`)."""
+        self.spin_in_background()
+        while not self.stop_event.wait(0.2):
+            pass
 
     def shutdown(self) -> None:
         """Deactivate (draining the ingest backlog), clean up and destroy every node."""
-        from rclpy.lifecycle import TransitionCallbackReturn  # noqa: F401
-
         self.stop_event.set()
-        if self._spinner is not None:
-            self._spinner.join(timeout=10.0)
+        for thread in self._spinners:
+            thread.join(timeout=10.0)
+        self._spinners = []
         for node in reversed(self.nodes):
             if _is_lifecycle(node):
                 state = node._state_machine.current_state[1]
@@ -135,25 +176,35 @@ class StackProcess:
                         node.trigger_cleanup()
                 except Exception as exc:  # keep shutting the others down
                     LOG.error("shutting down %s: %r", node.get_name(), exc)
-        for node in reversed(self.nodes):
-            self.executor.remove_node(node)
-            node.destroy_node()
-        self.executor.shutdown(timeout_sec=5.0)
+        for executor, group in self.executors:
+            for node in reversed(group):
+                executor.remove_node(node)
+                node.destroy_node()
+            executor.shutdown(timeout_sec=5.0)
 
 
 def node_executable(args: list[str] | None, with_ingest: bool | None, with_server: bool) -> None:
-    """Body of the `ingest_node` / `memory_server` executables: bad parameters exit 2 with the reason."""
+    """Body of the `ingest_node` / `memory_server` executables: bad parameters exit 2 with the reason.
+
+    Before `--ros-args` they take `--executor events|multi-threaded` (see `StackProcess`).
+    """
+    from rclpy.utilities import remove_ros_args
+
     from memory_stack.errors import BadInputError
 
+    argv = list(sys.argv if args is None else args)
+    own = argparse.ArgumentParser(prog=Path(argv[0]).name if argv else "memory_stack node")
+    own.add_argument("--executor", choices=EXECUTOR_KINDS, default="events")
+    options, _unknown = own.parse_known_args(remove_ros_args(argv)[1:])
     try:
-        run_nodes(args, with_ingest=with_ingest, with_server=with_server)
+        run_nodes(argv, with_ingest=with_ingest, with_server=with_server, executor_kind=options.executor)
     except BadInputError as exc:
         print(f"memory_stack: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
 
 
 def run_nodes(args: list[str] | None, with_ingest: bool | None, with_server: bool, with_planner: bool = False,
-              with_sim: bool = False) -> int:
+              with_sim: bool = False, executor_kind: str = "events") -> int:
     """rclpy.init with `args`, host the nodes until SIGINT/SIGTERM, shut down cleanly. Returns 0."""
     import rclpy
     from rclpy.signals import SignalHandlerOptions
@@ -165,7 +216,7 @@ def run_nodes(args: list[str] | None, with_ingest: bool | None, with_server: boo
     stack = None
     try:
         stack = StackProcess.create(with_ingest=with_ingest, with_server=with_server, with_planner=with_planner,
-                                    with_sim=with_sim)
+                                    with_sim=with_sim, executor_kind=executor_kind)
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stack.stop_event.set())
         stack.activate()

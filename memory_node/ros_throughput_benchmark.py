@@ -214,6 +214,7 @@ def run_ros_ingest_benchmark(width: int = 320, height: int = 240, frames: int = 
             result["max_rate_zero_drops_hz"] = max(zero) if zero else 0.0
             result["query_while_ingesting"] = {"n": len(latencies), "p50_ms": percentile(latencies, 50),
                                                "p99_ms": percentile(latencies, 99)}
+            client.close()
             query_node.destroy_node()
         finally:
             node.destroy_node()

@@ -2,8 +2,9 @@
 
 Hosts ingest_node and memory_server (and planner_server when memory_node/planner_server.py exists, and
 the PyBullet sim bridged onto ROS as sim_node when a scenario is given and sim/ros_bridge.py exists)
-on one MultiThreadedExecutor, configures and activates the lifecycle nodes, and runs until SIGINT or
-SIGTERM, then shuts down cleanly (frames already received are written first).
+on executors of their own (`--executor`, see memory_node.node_process.StackProcess), configures and
+activates the lifecycle nodes, and runs until SIGINT or SIGTERM, then shuts down cleanly (frames
+already received are written first).
 Parameters come from config/memory_stack.yaml (or --params), in ROS params-file format.
 """
 
@@ -20,6 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--params", help="node parameter YAML (default: config/memory_stack.yaml)")
     parser.add_argument("--db", help="SQLite memory file (overrides db_path of the parameter file)")
     parser.add_argument("--no-planner", action="store_true", help="do not start planner_server")
+    parser.add_argument("--executor", choices=("events", "multi-threaded"), default="events",
+                        help="events: ingest and memory server on rclpy EventsExecutors of their own (default); "
+                             "multi-threaded: every node on one rclpy MultiThreadedExecutor")
 
 
 def _checked_params_file(path: str | None) -> Path:
@@ -56,4 +60,5 @@ def run(args: argparse.Namespace) -> int:
     from memory_node.node_process import ros_arguments, run_nodes
 
     return run_nodes(ros_arguments(params, overrides), with_ingest=True, with_server=True,
-                     with_planner=not args.no_planner, with_sim=bool(args.scenario))
+                     with_planner=not args.no_planner, with_sim=bool(args.scenario),
+                     executor_kind=args.executor)

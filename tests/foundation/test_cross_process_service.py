@@ -41,9 +41,9 @@ def test_query_memory_between_two_processes(ros_domain, tmp_path):
     db = tmp_path / "memory.db"
     prepare_memory(db)
     env = dict(os.environ)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "memory_node.memory_server", "--ros-args", "-p", f"db_path:={db}",
-         "-p", f"floor_plan_file:={SCENARIO}"],
+    server = subprocess.Popen(  # the executable's own option, then the ROS arguments
+        [sys.executable, "-m", "memory_node.memory_server", "--executor", "multi-threaded", "--ros-args",
+         "-p", f"db_path:={db}", "-p", f"floor_plan_file:={SCENARIO}"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         client = subprocess.run(
@@ -66,3 +66,10 @@ def test_query_memory_between_two_processes(ros_domain, tmp_path):
     finally:
         stop(server)
     assert server.returncode == 0, server.stderr.read()[-2000:]
+
+
+def test_a_node_executable_refuses_an_unknown_executor(ros_domain):
+    done = subprocess.run([sys.executable, "-m", "memory_node.memory_server", "--executor", "static"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "--executor" in done.stderr and "static" in done.stderr

@@ -18,13 +18,14 @@ from .node_harness import query, stack_arguments, wait_until  # noqa: E402
 
 
 @pytest.fixture
-def stack(ros_domain, tmp_path):
+def stack(ros_domain, tmp_path, request):
     import rclpy
 
     from memory_node.node_process import StackProcess
 
     rclpy.init(args=stack_arguments(tmp_path / "memory.db"))
-    process = StackProcess.create(with_ingest=True, with_server=True)
+    process = StackProcess.create(with_ingest=True, with_server=True,
+                                  executor_kind=getattr(request, "param", "events"))
     client = rclpy.create_node("test_client")
     try:
         process.activate()
@@ -113,6 +114,7 @@ def test_parameters_have_descriptions_and_ranges(ros_domain, tmp_path):
         rclpy.shutdown()
 
 
+@pytest.mark.parametrize("stack", ["events", "multi-threaded"], indirect=True)
 def test_streamed_frames_become_queryable_objects(stack):
     process, client = stack
     ingest = process.node("IngestNode")
@@ -135,6 +137,27 @@ def test_streamed_frames_become_queryable_objects(stack):
     assert first.success and frames[6].time - 0.01 <= first.value <= frames[6].time + 2.0
     objects = query(client, "objects")
     assert objects.value == 6.0
+
+
+def test_events_executors_put_ingest_and_queries_on_separate_threads(stack):
+    process, _client = stack
+    groups = [[type(node).__name__ for node in nodes] for _executor, nodes in process.executors]
+    assert groups == [["IngestNode"], ["MemoryServerNode"]]
+    assert len({thread.ident for thread in process._spinners}) == 2
+
+
+def test_an_unknown_executor_kind_is_refused(ros_domain, tmp_path):
+    import rclpy
+
+    from memory_node.node_process import StackProcess
+    from memory_stack.errors import BadInputError
+
+    rclpy.init(args=stack_arguments(tmp_path / "memory.db"))
+    try:
+        with pytest.raises(BadInputError, match="executor: 'static'"):
+            StackProcess.create(executor_kind="static")
+    finally:
+        rclpy.shutdown()
 
 
 def test_bad_requests_name_the_argument(stack):
