@@ -199,6 +199,59 @@ def two_step_gain(belief: Belief, first: int, targets: Sequence[str], step_cost_
     return max(0.0, total - now)
 
 
+def search_gain(belief: Belief, first: int, targets: Sequence[str], hop_m: Sequence[Sequence[float]],
+                look_cost_m: float, sensor: SensorModel, cost_weight: float, max_looks: int,
+                room_m: float = math.inf) -> float:
+    """Gain of a search that starts with a look at `targets[first]` and goes on while it finds nothing.
+
+    After each miss the search goes to the unvisited place with the most probability per metre
+    (the classic order for finding one hidden thing); it stops at the first sighting. Its value is
+    taken at the best length (the robot may stop after any look), net of the expected cost of the
+    looks after the first (a look is made only when the earlier ones found nothing). `hop_m[a][b]`:
+    metres from place a to place b; `room_m`: metres the budget leaves after reaching the first.
+    Two looks ahead cannot see that a stale object scattered thinly over many places is worth a
+    round of the house; this can, and, being the value of a search the robot could really make,
+    it never overstates what looking is worth.
+    """
+    if not belief.candidates or max_looks < 1:
+        return 0.0
+    now = answer_max(belief, belief.probabilities)
+    miss = list(belief.probabilities)      # belief after every look so far found nothing
+    reach = 1.0                            # P(every look so far found nothing)
+    found_value = 0.0                      # sum over looks of P(first sighting there) * utility then
+    cost = 0.0                             # expected metres of the looks after the first
+    best = 0.0
+    current, visited, left = first, {first}, room_m
+    for _ in range(max_looks):
+        nothing_p, nothing_post = 0.0, miss
+        for p, posterior, j in look_outcomes(belief, targets[current], sensor, miss):
+            if j is None:
+                nothing_p, nothing_post = p, posterior
+            else:
+                found_value += reach * p * answer_max(belief, posterior, _seen(j))
+        reach *= nothing_p
+        miss = nothing_post
+        best = max(best, found_value + reach * answer_max(belief, miss) - cost_weight * cost - now)
+        if reach <= 1e-9:
+            break
+        options = []
+        for b, target in enumerate(targets):
+            hop = hop_m[current][b]
+            if b in visited or not math.isfinite(hop) or hop > left + 1e-9:
+                continue
+            mass = sum(p for c, p in zip(belief.candidates, miss) if c.reveal_target == target)
+            if mass > 0.0:
+                options.append((mass / (hop + look_cost_m), b))
+        if not options:
+            break
+        _, following = max(options)
+        cost += reach * (hop_m[current][following] + look_cost_m)
+        left -= hop_m[current][following]
+        visited.add(following)
+        current = following
+    return max(0.0, best)
+
+
 def target_mass(belief: Belief, target: str) -> float:
     return sum(c.probability for c in belief.candidates if c.reveal_target == target)
 
@@ -219,11 +272,14 @@ class ValueOfInformationStopper:
     certain_threshold: float = 0.97
     max_steps: int = 8
     lookahead: int = 2
+    search_looks: int = 6
     name: str = "voi"
 
     def __post_init__(self) -> None:
         if self.lookahead not in (1, 2):
             raise ValueError(f"lookahead must be 1 or 2 looks, got {self.lookahead}")
+        if self.search_looks < 1:
+            raise ValueError(f"search_looks must be at least 1 look, got {self.search_looks}")
         if self.cost_weight < 0 or not math.isfinite(self.cost_weight):
             raise ValueError(f"cost_weight must be a finite number >= 0, got {self.cost_weight}")
         if self.budget_m < 0:
@@ -234,17 +290,24 @@ class ValueOfInformationStopper:
     def cost_m(self, travel_m: float) -> float:
         return travel_m + self.look_time_s * self.speed_mps
 
-    def _step_costs(self, actions: Sequence[Any], travel_m: Sequence[float], spent_m: float) -> list[list[float]]:
-        """Cost of look b right after look a: between their viewpoints (straight line) plus the look time."""
-        costs = []
-        for a, (first, travel_a) in enumerate(zip(actions, travel_m)):
+    @staticmethod
+    def _hops(actions: Sequence[Any], travel_m: Sequence[float]) -> list[list[float]]:
+        """Metres from look a's viewpoint to look b's (straight line; the robot's own travel when unknown)."""
+        hops = []
+        for first in actions:
             row = []
-            for b, (second, travel_b) in enumerate(zip(actions, travel_m)):
+            for second, travel_b in zip(actions, travel_m):
                 va, vb = getattr(first, "viewpoint", None), getattr(second, "viewpoint", None)
-                hop = math.dist(va[:2], vb[:2]) if va is not None and vb is not None else travel_b
-                within = spent_m + travel_a + hop <= self.budget_m + 1e-9
-                row.append(self.cost_m(hop) if within and a != b else math.inf)
-            costs.append(row)
+                row.append(math.dist(va[:2], vb[:2]) if va is not None and vb is not None else travel_b)
+            hops.append(row)
+        return hops
+
+    def _step_costs(self, actions: Sequence[Any], travel_m: Sequence[float], spent_m: float) -> list[list[float]]:
+        """Cost of look b right after look a: between their viewpoints plus the look time (inf: over budget)."""
+        costs = []
+        for a, (row, travel_a) in enumerate(zip(self._hops(actions, travel_m), travel_m)):
+            costs.append([self.cost_m(hop) if spent_m + travel_a + hop <= self.budget_m + 1e-9 and a != b else math.inf
+                          for b, hop in enumerate(row)])
         return costs
 
     def score(self, belief: Belief, actions: Sequence[Any], travel_m: Sequence[float],
@@ -252,12 +315,18 @@ class ValueOfInformationStopper:
         scored = []
         targets = [_target(a) for a in actions]
         step_costs = self._step_costs(actions, travel_m, spent_m) if self.lookahead == 2 else None
+        hops = self._hops(actions, travel_m) if self.search_looks > 1 else None
+        look_m = self.cost_m(0.0)
         for i, (action, travel) in enumerate(zip(actions, travel_m)):
             target = targets[i]
             if step_costs is not None:
                 gain = two_step_gain(belief, i, targets, step_costs, self.sensor, self.cost_weight)
             else:
                 gain = expected_gain(belief, target, self.sensor)
+            if hops is not None:
+                room = self.budget_m - spent_m - travel
+                gain = max(gain, search_gain(belief, i, targets, hops, look_m, self.sensor, self.cost_weight,
+                                             min(self.search_looks, self.max_steps), room))
             cost = self.cost_m(travel)
             scored.append(ScoredAction(action, target, gain, travel, cost, gain - self.cost_weight * cost,
                                        spent_m + travel <= self.budget_m + 1e-9))
@@ -348,6 +417,7 @@ class ExplorationConfig:
     certain_threshold: float = 0.97
     max_steps: int = 8
     lookahead: int = 2
+    search_looks: int = 6        # longest search (in looks) whose value a first look is credited with; 1: off
     fixed_top_k: int = 2
     fixed_budget_m: float = 15.0
     explore_all_max_steps: int = 50
@@ -361,7 +431,7 @@ def make_policy(planner: str, config: ExplorationConfig | None = None) -> Explor
     if name == "voi":
         return ValueOfInformationStopper(config.cost_weight, config.budget_m, sensor, config.look_time_s,
                                          config.speed_mps, config.certain_threshold, config.max_steps,
-                                         config.lookahead)
+                                         config.lookahead, config.search_looks)
     if name == "memory-only":
         return MemoryOnlyPolicy()
     if name == "explore-all":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pytest
 from hypothesis import given, settings
@@ -21,6 +22,7 @@ from planners.value_of_information import (
     expected_gain,
     look_outcomes,
     make_policy,
+    search_gain,
 )
 
 
@@ -218,3 +220,50 @@ def test_planner_config_is_typed_and_rejects_unknown_keys():
         build_dataclass(TaskConfig, {"max_replans": "many"}, source="task.yaml")
     with pytest.raises(ValueError, match="cost_weight"):
         ValueOfInformationStopper(cost_weight=-1.0)
+
+
+@dataclass(frozen=True)
+class Look:
+    target: str
+    viewpoint: tuple[float, float, float]
+
+
+def scattered_belief(p_stay: float, places: int) -> tuple[Belief, list[Look]]:
+    """Last seen on the counter; the rest spread evenly over `places` receptacles 2 m apart in a row."""
+    spread = {f"place_{k}": 1.0 / places for k in range(places)}
+    belief = location_belief(p_stay, spread)
+    looks = [Look("counter", (0.0, 0.0, 0.0))] + [Look(f"place_{k}", (2.0 * (k + 1), 0.0, 0.0)) for k in range(places)]
+    return belief, looks
+
+
+def test_a_search_round_is_worth_it_where_two_looks_ahead_see_no_value():
+    belief, looks = scattered_belief(p_stay=0.5, places=6)
+    travel = [6.0 + 2.0 * k for k in range(len(looks))]
+    two_ahead = ValueOfInformationStopper(cost_weight=0.01, search_looks=1)
+    searching = ValueOfInformationStopper(cost_weight=0.01, search_looks=8, max_steps=8)
+    assert two_ahead.decide(belief, looks, travel).stop
+    decision = searching.decide(belief, looks, travel)
+    assert not decision.stop and decision.chosen.net_value > 0
+    gain = search_gain(belief, 0, [a.target for a in looks], searching._hops(looks, travel), 2.0,
+                       searching.sensor, 0.0, 8)
+    assert decision.chosen.expected_gain <= gain <= 1.0 - belief.confidence + 1e-9
+
+
+def test_a_search_is_not_worth_it_when_the_places_are_far_apart():
+    belief, looks = scattered_belief(p_stay=0.3, places=6)
+    far = [Look(a.target, (40.0 * k, 0.0, 0.0)) for k, a in enumerate(looks)]
+    travel = [40.0 * (k + 1) for k in range(len(far))]
+    decision = ValueOfInformationStopper(cost_weight=0.01, search_looks=8, budget_m=1000.0).decide(belief, far, travel)
+    assert decision.stop and decision.stopped_by == STOPPED_BY_VOI
+
+
+def test_a_search_never_plans_beyond_the_budget():
+    belief, looks = scattered_belief(p_stay=0.3, places=6)
+    hops = ValueOfInformationStopper._hops(looks, [0.0] * len(looks))
+    targets = [a.target for a in looks]
+    sensor = SensorModel()
+    roomy = search_gain(belief, 0, targets, hops, 2.0, sensor, 0.0, 8, room_m=100.0)
+    tight = search_gain(belief, 0, targets, hops, 2.0, sensor, 0.0, 8, room_m=2.0)
+    one_look = search_gain(belief, 0, targets, hops, 2.0, sensor, 0.0, 1)
+    assert one_look == pytest.approx(expected_gain(belief, "counter", sensor))
+    assert one_look < tight < roomy
