@@ -2,9 +2,9 @@
 
 Starts, from config/memory_stack.yaml (the file `memstack up` uses too):
 - `memory_server`: the memory services, markers and diagnostics. By default this one process also
-  hosts `ingest_node` (one SQLite writer, ingestion and queries in separate callback groups of one
-  MultiThreadedExecutor); with `separate_ingest:=true` ingest_node runs as its own process and the
-  server reads the file it writes (answers lag by up to `refresh_period_s`).
+  hosts `ingest_node` (one SQLite writer, ingestion and queries on separate EventsExecutor threads;
+  `executor:=multi-threaded` for one MultiThreadedExecutor); with `separate_ingest:=true` ingest_node
+  runs as its own process and the server reads the file it writes (answers lag by up to `refresh_period_s`).
 - `planner_server`: the AnswerQuestion / ExecuteTask action servers.
 - `sim_node` (only with `use_sim:=true`): the PyBullet household of `scenario` bridged onto ROS.
 The memory nodes configure and activate themselves at start (like nav2's `autostart: true`); they
@@ -50,6 +50,8 @@ def generate_launch_description():
                               description="scenario YAML: its rooms/doors are the prior map; with use_sim, the world"),
         DeclareLaunchArgument("use_sim", default_value="false",
                               description="start the PyBullet sim_node for `scenario`"),
+        DeclareLaunchArgument("executor", default_value="events",
+                              description="events (default) or multi-threaded: see memory_node.node_process"),
         DeclareLaunchArgument("separate_ingest", default_value="false",
                               description="run ingest_node as its own process (the server then only reads)"),
     ] + [DeclareLaunchArgument(name, default_value=default, description=f"remap the {default} input")
@@ -57,12 +59,13 @@ def generate_launch_description():
 
     memory_server = Node(
         package="memory_stack", executable="memory_server", output="screen",
-        parameters=[params_file, shared,
+        arguments=["--executor", LaunchConfiguration("executor")], parameters=[params_file, shared,
                     {"host_ingest": PythonExpression(["'", separate_ingest, "'.lower() != 'true'"])}],
         remappings=remappings)
     ingest_node = Node(
         package="memory_stack", executable="ingest_node", name="ingest_node", output="screen",
-        parameters=[params_file, shared], remappings=remappings, condition=IfCondition(separate_ingest))
+        arguments=["--executor", LaunchConfiguration("executor")], parameters=[params_file, shared],
+        remappings=remappings, condition=IfCondition(separate_ingest))
     planner_server = Node(
         package="memory_stack", executable="planner_server", name="planner_server", output="screen",
         parameters=[params_file, shared])

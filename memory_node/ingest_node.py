@@ -9,8 +9,8 @@ releases the store.
 Threads: subscription callbacks (one callback group of their own) only convert and synchronise
 messages; a complete frame is handed to one worker thread through a bounded queue (full: the
 oldest waiting frame is dropped and counted), which runs perception and the memory write. So a
-flood of input never blocks the executor, and queries (another node, another callback group) are
-never waiting behind perception.
+flood of input never blocks the executor, and queries (another node, on its own executor thread)
+are never waiting behind perception.
 
 Subscribed (sensor-data QoS; remap to your drivers, see README "ROS 2 nodes"):
 `camera/color/image_raw` (rgb8/bgr8), `camera/depth/image_raw` (32FC1 m / 16UC1 mm),

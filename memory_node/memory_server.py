@@ -2,8 +2,8 @@
 
 Serves `query_memory` (memory_interfaces/srv/QueryMemory: locate, history, changes, contents, count,
 first_seen, last_seen, search, path, objects) and `get_snapshot` (memory_interfaces/srv/GetSnapshot),
-in a callback group of their own (reentrant: queries run in parallel with each other and with
-ingestion; each holds the store lock only while it reads). Publishes `scene_graph/markers`
+on an executor thread of their own (`memory_node.node_process.StackProcess`: queries never wait
+behind ingestion's callbacks; each holds the store lock only while it reads). Publishes `scene_graph/markers`
 (visualization_msgs/MarkerArray, TRANSIENT_LOCAL so late RViz subscribers get the latest graph) every
 `markers_period_s`, and `/diagnostics` (DiagnosticArray at 1 Hz: the memory's objects and size, plus the
 ingest rate and per-topic drops of every ingest node in this process).

@@ -318,7 +318,7 @@ def observation_from_msg(msg: ObjectObservation, topic: str, index: int) -> Obse
         confidence=confidence, num_points=int(msg.num_points),
         mean_color=(float(color.r), float(color.g), float(color.b)) if (color.r or color.g or color.b) else None,
         embedding=embedding, state=msg.state or None, state_confidence=float(msg.state_confidence),
-        instance_id=int(msg.instance_id),
+        instance_id=int(msg.instance_id), partial=bool(msg.partial),
     )
 
 
@@ -342,6 +342,7 @@ def observation_to_msg(observation: Observation) -> ObjectObservation:
         msg.embedding = [float(v) for v in np.asarray(observation.embedding).ravel()]
     msg.state = observation.state or ""
     msg.state_confidence = float(observation.state_confidence)
+    msg.partial = bool(observation.partial)
     return msg
 
 

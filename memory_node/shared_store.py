@@ -4,8 +4,8 @@ How ingestion and queries share the memory (the design `memstack up` and the lau
 
 - In one process (the default: `memstack up`, and the `memory_server` executable, which also hosts
   the ingest node unless `host_ingest` is false) both nodes hold the SAME `SharedStore`, acquired
-  by database path. Ingestion runs in its own callback group plus a worker thread, queries in
-  another callback group, under a MultiThreadedExecutor. Perception (back-projection, the
+  by database path. Ingestion runs on its own executor thread plus a worker thread, queries on
+  another executor thread (`memory_node.node_process.StackProcess`). Perception (back-projection, the
   expensive part) runs outside any lock; only `MemoryStore.ingest` (one SQLite transaction plus the
   in-memory index update) and each query hold `lock`, so a query waits at most for one memory write
   and ingestion waits at most for one query.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -155,11 +156,14 @@ def test_detections_mask_and_label_table():
 def test_detections_3d_observations_round_trip():
     obs = Observation(category="mug", centroid=(1.0, 2.0, 0.9), bbox_min=(0.95, 1.95, 0.85),
                       bbox_max=(1.05, 2.05, 0.95), confidence=0.7, num_points=120, mean_color=(0.5, 0.2, 0.1),
-                      embedding=np.array([0.1, 0.2], np.float32), state="open", state_confidence=0.6, instance_id=4)
+                      embedding=np.array([0.1, 0.2], np.float32), state="open", state_confidence=0.6, instance_id=4,
+                      partial=True)
+    whole = dataclasses.replace(obs, instance_id=5, partial=False)
     msg = Detections()
-    msg.observations = [conv.observation_to_msg(obs)]
-    (back,) = conv.observations_from_detections(msg, "detections")
+    msg.observations = [conv.observation_to_msg(obs), conv.observation_to_msg(whole)]
+    back, back_whole = conv.observations_from_detections(msg, "detections")
     assert back.category == "mug" and back.instance_id == 4 and back.state == "open"
+    assert back.partial and not back_whole.partial  # a border-cut box must not pass for the whole object
     assert back.centroid == pytest.approx(obs.centroid)
     assert back.confidence == pytest.approx(0.7)
     np.testing.assert_allclose(back.embedding, obs.embedding)
