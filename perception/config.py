@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from memory_stack.typed_config import load_dataclass_file
+from perception.door_state import DoorRuleParameters
 
 DEFAULT_OPENABLE_CATEGORIES = [
     "fridge", "freezer", "cabinet", "cupboard", "wardrobe", "closet", "microwave", "oven",
@@ -15,45 +16,82 @@ DEFAULT_OPENABLE_CATEGORIES = [
 
 @dataclass
 class ArticulationConfig:
-    """How open/closed evidence is read from a "<category>_door" part next to its body.
+    """How open/closed evidence is read from a "<category>_door" part and its body (perception.door_state).
 
-    Rule: the door instance is paired with the nearest body instance labelled "<category>" in the
-    same frame. The body's axis-aligned box (map frame) is grown by `box_margin_m`; if at least
-    `open_fraction` of the door's points lie outside that grown box in the horizontal plane (doors
-    swing about vertical hinges, drawers slide: only x and y tell) the door has swung out and the
-    body gets state "open", otherwise "closed" (and the shut door's points join the body's geometry:
-    it is the body's front). A door without a body gives no observation, nor does a door with fewer
-    than `min_door_points` points. state_confidence = 0.5 + 0.5 * min(1, |fraction - open_fraction|
-    / room on that side), scaled by `partial_open_confidence_scale` for "open" on a border-cut body.
+    Pairing: the door instance goes with the nearest body instance labelled "<category>" in the same
+    frame (within `max_pair_distance_m` of the body's box). A door without a body gives no
+    observation, nor does a door with fewer than `min_door_points` points.
+
+    Reading (per view, from the door's own geometry; the body's box is never used, so a body cut by
+    the image border does not fake an opening):
+    - open: the body reaches more than `open_offset_m` in front of the door's plane or past the
+      door's ends (the door left the body's front), or at most `free_edge_open_fraction` of the
+      door's seen boundary meets the body at the same depth (free edges);
+    - closed: at least `closed_attached_fraction` of the seen boundary meets the body, spread over
+      at least `closed_min_coverage` of the door's seen width, and the body stays within half of
+      `open_offset_m` of the door;
+    - otherwise (door seen over less than `min_door_span_m`, edge-on, or its free side cut off by
+      the border): no state evidence.
+    Boundary pixels "meet the body" when their neighbour outside the door mask is a body pixel within
+    `contact_tolerance_m + contact_tolerance_per_m * depth`; neighbours on the image border, and
+    nearer things hiding the edge, are not counted. A shut door's points join the body's geometry
+    (it is the body's front).
     """
 
     door_suffix: str = "_door"
     openable_categories: list[str] = field(default_factory=lambda: list(DEFAULT_OPENABLE_CATEGORIES))
     # Pair doors of categories not listed above too (the door part itself shows the thing opens).
     pair_unlisted_categories: bool = True
-    open_fraction: float = 0.25
-    box_margin_m: float = 0.04
     min_door_points: int = 20
     # A door farther than this from its body's box is not its door (another piece of furniture).
     max_pair_distance_m: float = 1.5
-    # "open" read off a body cut by the image border (truncated box) gets its confidence scaled by this.
-    partial_open_confidence_scale: float = 0.6
+    open_offset_m: float = 0.11
+    min_door_span_m: float = 0.1
+    min_camera_offset_m: float = 0.05
+    contact_tolerance_m: float = 0.05
+    contact_tolerance_per_m: float = 0.03
+    min_edge_pixels: int = 10
+    open_free_share: float = 0.4
+    open_free_coverage: float = 0.5
+    closed_min_coverage: float = 0.6
+    closed_max_free_coverage: float = 0.3
+    closed_max_offset_m: float = 0.08
+    closed_min_span_m: float = 0.3
+    # Robust extremes of point sets are taken at this quantile (1 - quantile at the low end).
+    extreme_quantile: float = 0.98
 
     def __post_init__(self) -> None:
         if not self.door_suffix:
             raise ValueError("door_suffix must not be empty")
-        if not 0.0 < self.open_fraction < 1.0:
-            raise ValueError(f"open_fraction must be in (0, 1), got {self.open_fraction}")
-        if self.box_margin_m < 0.0:
-            raise ValueError(f"box_margin_m must be >= 0, got {self.box_margin_m}")
-        if not 0.0 <= self.partial_open_confidence_scale <= 1.0:
-            raise ValueError("partial_open_confidence_scale must be in [0, 1], "
-                             f"got {self.partial_open_confidence_scale}")
-        if self.min_door_points < 1:
-            raise ValueError(f"min_door_points must be >= 1, got {self.min_door_points}")
+        if self.min_door_points < 1 or self.min_edge_pixels < 1:
+            raise ValueError("min_door_points and min_edge_pixels must be >= 1")
+        for name in ("open_offset_m", "min_door_span_m", "contact_tolerance_m", "closed_max_offset_m",
+                     "closed_min_span_m"):
+            if not getattr(self, name) > 0.0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+        if self.min_camera_offset_m < 0.0 or self.contact_tolerance_per_m < 0.0:
+            raise ValueError("min_camera_offset_m and contact_tolerance_per_m must be >= 0")
+        for name in ("open_free_share", "open_free_coverage", "closed_min_coverage", "closed_max_free_coverage"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
+        if self.closed_max_free_coverage >= self.open_free_coverage:
+            raise ValueError("closed_max_free_coverage must be below open_free_coverage, got "
+                             f"{self.closed_max_free_coverage} >= {self.open_free_coverage}")
+        if not 0.5 < self.extreme_quantile <= 1.0:
+            raise ValueError(f"extreme_quantile must be in (0.5, 1], got {self.extreme_quantile}")
 
     def pairs(self, category: str) -> bool:
         return self.pair_unlisted_categories or category in self.openable_categories
+
+    def rule_parameters(self) -> DoorRuleParameters:
+        return DoorRuleParameters(
+            open_offset_m=self.open_offset_m, min_door_span_m=self.min_door_span_m,
+            min_camera_offset_m=self.min_camera_offset_m, contact_tolerance_m=self.contact_tolerance_m,
+            contact_tolerance_per_m=self.contact_tolerance_per_m, min_edge_pixels=self.min_edge_pixels,
+            open_free_share=self.open_free_share, open_free_coverage=self.open_free_coverage,
+            closed_min_coverage=self.closed_min_coverage,
+            closed_max_free_coverage=self.closed_max_free_coverage, closed_max_offset_m=self.closed_max_offset_m,
+            closed_min_span_m=self.closed_min_span_m, quantile=self.extreme_quantile)
 
 
 @dataclass

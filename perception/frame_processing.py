@@ -13,6 +13,7 @@ import numpy as np
 
 from memory_stack.errors import BadInputError
 from perception.config import PerceptionConfig
+from perception.door_state import CLOSED, DoorReading, edge_contacts, read_door
 from perception.sensor_frame import SensorFrame
 from scene_graph.types import CameraIntrinsics, Frame, Observation
 
@@ -50,9 +51,12 @@ class FrameStats:
     dropped_no_depth: int = 0
     dropped_doors: int = 0
     unpaired_doors: int = 0
+    undecided_doors: int = 0
     partial: int = 0
     outlier_points: int = 0
     door_states: dict[int, str] = field(default_factory=dict)
+    # body instance id -> every reading of its door(s) in this frame, decided or not (diagnostics)
+    door_readings: dict[int, list[DoorReading]] = field(default_factory=dict)
 
 
 @dataclass
@@ -67,7 +71,7 @@ class _Instance:
     color: np.ndarray  # mean RGB in [0, 1]
     partial: bool
     confidence: float
-    points: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # x, y, z (map); door parts only
+    points: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # x, y, z (map); views into the frame's arrays
 
 
 class FrameProcessor:
@@ -82,7 +86,7 @@ class FrameProcessor:
         depth, mask, rgb = self._validated_arrays(sensor_frame)
         stats = FrameStats()
         instances = self._instances(sensor_frame, depth, mask, rgb, stats)
-        observations = self._observations(instances, sensor_frame, stats)
+        observations = self._observations(instances, sensor_frame, depth, mask, stats)
         stats.observations = len(observations)
         stats.partial = sum(1 for o in observations if o.partial)
         self.last_stats = stats
@@ -232,7 +236,6 @@ class FrameProcessor:
                 255.0 * n_seg)
         usable = counts >= max(1, cfg.min_valid_points)
         border = self._border_touching(mask, ids, lut)
-        suffix = cfg.articulation.door_suffix
 
         instances = []
         for k in range(ids.size):
@@ -242,10 +245,8 @@ class FrameProcessor:
             if not usable[k]:
                 stats.dropped_no_depth += 1
                 continue
-            points = None
-            if labels[k].endswith(suffix):
-                s, e = int(starts[k]), int(starts[k] + counts[k])
-                points = tuple(w[s:e] for w in world)
+            s, e = int(starts[k]), int(starts[k] + counts[k])
+            points = tuple(w[s:e] for w in world)
             row = row_of[k]
             instances.append(_Instance(
                 instance_id=int(ids[k]), label=labels[k], pixel_count=int(pixel_counts[k]), num_points=int(counts[k]),
@@ -328,7 +329,8 @@ class FrameProcessor:
 
     # -- observations and articulation evidence ---------------------------------------------
 
-    def _observations(self, instances: list[_Instance], sf: SensorFrame, stats: FrameStats) -> list[Observation]:
+    def _observations(self, instances: list[_Instance], sf: SensorFrame, depth: np.ndarray, mask: np.ndarray,
+                      stats: FrameStats) -> list[Observation]:
         art = self.config.articulation
         bodies: list[_Instance] = []
         doors: list[tuple[str, _Instance]] = []
@@ -337,7 +339,7 @@ class FrameProcessor:
                 doors.append((inst.label[: -len(art.door_suffix)], inst))
             else:
                 bodies.append(inst)
-        evidence: dict[int, list[tuple[float, _Instance]]] = {}
+        evidence: dict[int, list[tuple[DoorReading, _Instance]]] = {}
         for category, door in doors:
             if not art.pairs(category) or door.num_points < art.min_door_points:
                 stats.dropped_doors += 1
@@ -346,34 +348,37 @@ class FrameProcessor:
             if body is None:
                 stats.unpaired_doors += 1
                 continue
-            # Doors swing about vertical hinges (drawers slide) in the horizontal plane: only x and y
-            # say whether the door left the body; the visible height of the body says nothing.
-            lo = body.box_min[:2] - art.box_margin_m
-            hi = body.box_max[:2] + art.box_margin_m
-            x, y = door.points[0], door.points[1]
-            outside = (x < lo[0]) | (x > hi[0]) | (y < lo[1]) | (y > hi[1])
-            evidence.setdefault(id(body), []).append((float(np.count_nonzero(outside)) / x.size, door))
+            reading = self._door_reading(door, body, sf, depth, mask)
+            stats.door_readings.setdefault(body.instance_id, []).append(reading)
+            if reading.state is None:
+                stats.undecided_doors += 1
+                continue
+            evidence.setdefault(id(body), []).append((reading, door))
         observations = []
         for body in bodies:
             found = evidence.get(id(body))
             if not found:
                 observations.append(_observation(body))
                 continue
-            fraction = max(f for f, _ in found)
-            is_open = fraction >= art.open_fraction
-            span = (1.0 - art.open_fraction) if is_open else art.open_fraction
-            confidence = 0.5 + 0.5 * min(1.0, abs(fraction - art.open_fraction) / span)
-            if is_open and body.partial:
-                # A body cut by the border has a truncated box: door points may fall outside it
-                # although the door is shut. (Truncation never makes an open door look closed.)
-                confidence *= art.partial_open_confidence_scale
+            # One open door opens the body; it is closed only when every decided door is.
+            opened = [r for r, _ in found if r.state != CLOSED]
+            reading = max(opened or [r for r, _ in found], key=lambda r: r.confidence)
             # A shut door is the body's front: its points belong to the body's geometry.
-            obs = _observation(body if is_open else _merged(body, [door for _, door in found]))
-            obs.state = "open" if is_open else "closed"
-            obs.state_confidence = confidence
+            obs = _observation(body if opened else _merged(body, [door for _, door in found]))
+            obs.state = reading.state
+            obs.state_confidence = float(reading.confidence)
             stats.door_states[body.instance_id] = obs.state
             observations.append(obs)
         return observations
+
+    def _door_reading(self, door: _Instance, body: _Instance, sf: SensorFrame, depth: np.ndarray,
+                      mask: np.ndarray) -> DoorReading:
+        art = self.config.articulation
+        contacts = edge_contacts(mask, depth, sf.intrinsics, sf.camera_pose, door.instance_id, body.instance_id,
+                                 self.config.border_margin_px, art.contact_tolerance_m, art.contact_tolerance_per_m)
+        door_xy = np.stack(door.points[:2], axis=1)
+        body_xy = np.stack(body.points[:2], axis=1)
+        return read_door(art.rule_parameters(), door_xy, body_xy, sf.camera_pose.position[:2], contacts)
 
 
 def _checked_array(frame_id: object, name: str, value: object) -> np.ndarray:

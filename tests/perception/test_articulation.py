@@ -1,4 +1,5 @@
-"""Open/closed evidence from a "<category>_door" part next to its body (the fixed convention)."""
+"""Open/closed evidence from a "<category>_door" part next to its body (the fixed convention), on exact synthetic
+renders (perception.synthetic_scene). Real PyBullet renders are in test_door_state_rendered.py."""
 
 from __future__ import annotations
 
@@ -89,10 +90,14 @@ def test_each_door_pairs_with_the_nearest_body_of_its_category(scene):
     assert [s for _, s in states] == ["closed", "open"]
 
 
-def test_open_threshold_is_configurable(scene):
-    strict = PerceptionConfig(articulation=ArticulationConfig(open_fraction=0.99))
-    obs, _ = observe(scene, [FRIDGE, DOOR_OPEN], FRONT_VIEWS[0], config=strict)
-    assert obs["fridge"].state == "closed"
+def test_open_thresholds_are_configurable_and_a_strict_rule_gives_no_evidence_rather_than_closed(scene):
+    strict = PerceptionConfig(articulation=ArticulationConfig(open_offset_m=5.0, open_free_share=1.0,
+                                                              open_free_coverage=1.0))
+    obs, stats = observe(scene, [FRIDGE, DOOR_OPEN], FRONT_VIEWS[0], config=strict)
+    assert obs["fridge"].state is None and obs["fridge"].state_confidence == 0.0
+    assert stats.undecided_doors == 1 and stats.door_states == {}
+    [reading] = stats.door_readings[obs["fridge"].instance_id]
+    assert reading.state is None and reading.front_m > 0.5  # measured, just not past the strict threshold
 
 
 def test_unlisted_categories_pair_only_when_allowed(scene):
@@ -106,9 +111,13 @@ def test_unlisted_categories_pair_only_when_allowed(scene):
 
 
 def test_articulation_config_loads_typed_and_rejects_nonsense():
-    cfg = build_dataclass(PerceptionConfig, {"articulation": {"open_fraction": 0.4, "door_suffix": "-door"}})
-    assert cfg.articulation.open_fraction == 0.4 and cfg.articulation.door_suffix == "-door"
-    with pytest.raises(ConfigError, match="articulation.open_frac"):
-        build_dataclass(PerceptionConfig, {"articulation": {"open_frac": 0.4}})
-    with pytest.raises(ConfigError, match="open_fraction"):
-        build_dataclass(PerceptionConfig, {"articulation": {"open_fraction": 1.5}})
+    cfg = build_dataclass(PerceptionConfig, {"articulation": {"open_offset_m": 0.2, "door_suffix": "-door"}})
+    assert cfg.articulation.open_offset_m == 0.2 and cfg.articulation.door_suffix == "-door"
+    with pytest.raises(ConfigError, match="articulation.open_offset"):
+        build_dataclass(PerceptionConfig, {"articulation": {"open_offset": 0.4}})
+    with pytest.raises(ConfigError, match="open_free_share"):
+        build_dataclass(PerceptionConfig, {"articulation": {"open_free_share": 1.5}})
+    with pytest.raises(ConfigError, match="closed_max_free_coverage"):
+        build_dataclass(PerceptionConfig, {"articulation": {"closed_max_free_coverage": 0.6}})
+    with pytest.raises(ConfigError, match="open_fraction"):  # the old box rule's key is gone, and says so
+        build_dataclass(PerceptionConfig, {"articulation": {"open_fraction": 0.25}})
