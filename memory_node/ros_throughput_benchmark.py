@@ -109,7 +109,8 @@ def _publish_round(env: dict[str, str], frames: int, rate: float, width: int, he
 
 def run_ros_ingest_benchmark(width: int = 320, height: int = 240, frames: int = 150,
                              rates: tuple[float, ...] = (30.0, 60.0, 120.0), query_period_s: float = 0.01,
-                             timeout_s: float = 120.0, transport: str | None = None) -> dict[str, Any]:
+                             timeout_s: float = 120.0, transport: str | None = None,
+                             executor_kind: str = "events") -> dict[str, Any]:
     """Run the benchmark; returns a JSON-ready dict (see the module docstring)."""
     from memory_stack.ros_environment import require_ros
 
@@ -129,12 +130,12 @@ def run_ros_ingest_benchmark(width: int = 320, height: int = 240, frames: int = 
     os.environ.update({k: env[k] for k in ("ROS_DOMAIN_ID", "ROS_AUTOMATIC_DISCOVERY_RANGE",
                                            "FASTDDS_BUILTIN_TRANSPORTS")})
     result: dict[str, Any] = {"width": width, "height": height, "frames_per_round": frames,
-                              "transport": env["FASTDDS_BUILTIN_TRANSPORTS"], "rounds": []}
+                              "transport": env["FASTDDS_BUILTIN_TRANSPORTS"], "executor": executor_kind, "rounds": []}
     with tempfile.TemporaryDirectory(prefix="memstack_ros_bench_") as tmp:
         directory = Path(tmp)
         db = directory / "memory.db"
         stack = subprocess.Popen(
-            [sys.executable, "-m", "memory_stack.cli", "up", "--no-planner",
+            [sys.executable, "-m", "memory_stack.cli", "up", "--no-planner", "--executor", executor_kind,
              "--params", str(_params_file(directory, db))],
             cwd=SOURCE_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         rclpy.init()
@@ -237,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rates", default="30,60,120", help="comma-separated target frame rates")
     parser.add_argument("--transport", help="FASTDDS_BUILTIN_TRANSPORTS for all three processes "
                                             "(default: LARGE_DATA unless set in the environment)")
+    parser.add_argument("--executor", choices=("events", "multi-threaded"), default="events",
+                        help="executor layout of the stack process (memstack up --executor)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
@@ -245,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, interrupted)
     result = run_ros_ingest_benchmark(args.width, args.height, args.frames,
-                                      tuple(float(r) for r in args.rates.split(",")), transport=args.transport)
+                                      tuple(float(r) for r in args.rates.split(",")), transport=args.transport,
+                                      executor_kind=args.executor)
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))
     return 0
 
