@@ -31,7 +31,11 @@ class MemoryConfig:
     manipulation_merge_radius_m: float = 0.4
     manipulation_window_s: float = 600.0
     # existence
-    confirm_sightings: int = 2  # sightings before a tentative object becomes permanent
+    confirm_sightings: int = 2  # sightings before a tentative object becomes permanent...
+    # ...or one decisive sighting: a confident label on a whole (not border-cut) instance with this many depth
+    # points, where no remembered object of another category sits (a flipped label lands on a real object)
+    single_sighting_min_confidence: float = 0.9
+    single_sighting_min_points: int = 40
     tentative_expiry_s: float = 86400.0  # unconfirmed objects not seen again for this long are dropped
     miss_evidence_to_close: float = 2.0  # accumulated misses (unoccluded, in view) that close an interval
     receptacle_miss_evidence_to_close: float = 4.0  # furniture rarely leaves: it takes more not-seeing
@@ -45,6 +49,12 @@ class MemoryConfig:
     occlusion_margin_m: float = 0.3
     image_edge_margin: float = 0.05  # fraction of width/height ignored at the image border
     min_view_range_m: float = 0.2
+    # free-surface evidence (scene_graph.surface_coverage): a first sighting where the surface was seen bare before
+    # is a change in the world ("appeared"); elsewhere it is a discovery
+    surface_cell_m: float = 0.1
+    empty_evidence_range_m: float = 3.5
+    empty_evidence_depth_margin_m: float = 0.015
+    surface_save_period_s: float = 600.0  # frame time between saves of the surface evidence to the store
     # support relation
     support_footprint_margin_m: float = 0.15
     support_gap_m: float = 0.25
@@ -66,6 +76,11 @@ class MemoryConfig:
             raise ValueError("confirm_sightings must be >= 1")
         if self.detector_min_pixels < 0 or self.miss_pixel_safety_factor < 0 or not self.miss_max_range_m > 0:
             raise ValueError("detector_min_pixels and miss_pixel_safety_factor must be >= 0, miss_max_range_m > 0")
+        if not 0.0 <= self.single_sighting_min_confidence <= 1.0 or self.single_sighting_min_points < 0:
+            raise ValueError("single_sighting_min_confidence must be in [0, 1] (1 = never decisive alone), "
+                             "single_sighting_min_points >= 0")
+        if not self.surface_cell_m > 0 or not self.empty_evidence_range_m > 0:
+            raise ValueError("surface_cell_m and empty_evidence_range_m must be > 0")
         if self.state_change_sightings < 1:
             raise ValueError("state_change_sightings must be >= 1")
         if self.match_gate_m <= 0 or self.miss_evidence_to_close <= 0:

@@ -20,7 +20,7 @@ class TrackedObject:
     __slots__ = ("id", "idx", "category", "is_receptacle", "status", "position", "bbox_min", "bbox_max", "room",
                  "rests_on", "state", "sightings", "first_seen", "last_seen", "misses", "first_miss", "votes",
                  "embedding", "intervals", "interval_rows", "locations", "states", "events", "created_frame",
-                 "last_frame", "conflicts", "pending_state", "pending_time", "pending_frames")
+                 "last_frame", "conflicts", "pending_state", "pending_time", "pending_frames", "seen_empty")
 
     def __init__(self, id: str, category: str, is_receptacle: bool, position: np.ndarray, bbox_min: np.ndarray,
                  bbox_max: np.ndarray, time: float, frame_id: int) -> None:
@@ -54,6 +54,8 @@ class TrackedObject:
         self.pending_state: str | None = None
         self.pending_time = 0.0
         self.pending_frames: list[int] = []
+        # when the surface under its first sighting was last seen bare (None: never, so finding it is a discovery)
+        self.seen_empty: float | None = None
 
     @property
     def confidence(self) -> float:

@@ -30,7 +30,11 @@ from scene_graph.temporal_index import TemporalIndex
 if TYPE_CHECKING:
     from scene_graph.store import MemoryStore
 
-EVENT_KINDS = ("appeared", "moved", "disappeared", "state_changed", "opened", "closed")
+EVENT_KINDS = ("appeared", "moved", "disappeared", "state_changed", "opened", "closed", "discovered")
+# What `changes` reports: appearances where the place had been seen empty, moves, disappearances confirmed by
+# negative evidence and state changes. "discovered" (first sightings with no evidence the place was empty before)
+# is a filter kind: those events are stored as kind "appeared" with `discovery` True.
+CHANGE_KINDS = ("appeared", "moved", "disappeared", "state_changed")
 MAX_PRIOR_ALTERNATIVES = 8
 ABSENT_STAYS_GONE = 0.5  # share of an absent object's mass on "it left the house" (its last place)
 
@@ -225,13 +229,20 @@ def _room_events(store: MemoryStore) -> dict[str | None, tuple[list[float], list
     return store._room_events
 
 
-def changes(store: MemoryStore, room: str, t0: float | None, t1: float | None) -> list[MemoryEvent]:
+def changes(store: MemoryStore, room: str, t0: float | None, t1: float | None,
+            include_discoveries: bool = False) -> list[MemoryEvent]:
+    """What changed in `room` within [t0, t1]: events with `is_change` (discoveries too if asked), in time order.
+
+    A moved event belongs to both the room it left and the room it went to.
+    """
     if store.rooms.names and room not in store.rooms.names:
         raise BadInputError(f"changes: unknown room {room!r} (rooms: {', '.join(store.rooms.names)})")
     times, evs = _room_events(store).get(room, ([], []))
     lo = 0 if t0 is None else bisect.bisect_left(times, float(t0))
     hi = len(times) if t1 is None else bisect.bisect_right(times, float(t1))
-    return evs[lo:hi]
+    if include_discoveries:
+        return evs[lo:hi]
+    return [ev for ev in evs[lo:hi] if not ev.discovery]
 
 
 def events(store: MemoryStore, t0: float | None, t1: float | None, kinds, target: str | None) -> list[MemoryEvent]:
@@ -257,6 +268,8 @@ def events(store: MemoryStore, t0: float | None, t1: float | None, kinds, target
 
 
 def _kind_matches(ev: MemoryEvent, kind: str) -> bool:
+    if kind == "discovered":
+        return ev.kind == "appeared" and ev.discovery
     if kind == "opened":
         return ev.kind == "state_changed" and ev.new_state == "open"
     if kind == "closed":
@@ -630,4 +643,4 @@ def episode_summary(store: MemoryStore, t0: float, t1: float, seen: set[str]) ->
 
 __all__ = ["resolve", "locate", "history", "changes", "contents", "count", "first_seen", "last_seen", "search",
            "path", "snapshot", "objects", "receptacles", "events", "observed_intervals", "move_rate",
-           "location_prior", "layered_graph", "episode_summary", "ABSENT"]
+           "location_prior", "layered_graph", "episode_summary", "ABSENT", "CHANGE_KINDS", "EVENT_KINDS"]

@@ -74,7 +74,12 @@ class StateRecord:
 
 @dataclass(slots=True)
 class MemoryEvent:
-    """One change the robot noticed: appeared, moved, disappeared or state_changed."""
+    """One change the robot noticed: appeared, moved, disappeared or state_changed.
+
+    `discovery` (appeared events only): True when the object was seen for the first time where the
+    memory has no evidence the place was empty before - the robot found it, the world did not
+    necessarily change. `changes()` leaves discoveries out; `events(kinds=["discovered"])` lists them.
+    """
 
     kind: str
     object_id: str
@@ -89,6 +94,12 @@ class MemoryEvent:
     frame_ids: tuple[int, ...] = ()
     id: int = 0
     provenance: str = "perception"  # "perception": seen in frames; "manipulation": the robot moved it itself
+    discovery: bool = False
+
+    @property
+    def is_change(self) -> bool:
+        """A change in the world (not the first sighting of something that may have been there all along)."""
+        return not self.discovery
 
 
 @dataclass(slots=True)

@@ -37,7 +37,8 @@ CREATE INDEX states_object ON states(object_id);
 CREATE TABLE events (
     id INTEGER PRIMARY KEY, kind TEXT NOT NULL, object_id TEXT NOT NULL, category TEXT NOT NULL,
     time REAL NOT NULL, x REAL, y REAL, z REAL, room TEXT, from_place TEXT, to_place TEXT,
-    old_state TEXT, new_state TEXT, frame_ids TEXT NOT NULL, provenance TEXT NOT NULL DEFAULT 'perception');
+    old_state TEXT, new_state TEXT, frame_ids TEXT NOT NULL, provenance TEXT NOT NULL DEFAULT 'perception',
+    discovery INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX events_object ON events(object_id);
 CREATE TABLE episodes (
     id INTEGER PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, start REAL NOT NULL, end REAL,
@@ -132,6 +133,8 @@ def _check(conn: sqlite3.Connection, name: str) -> None:
     event_columns = {r[1] for r in conn.execute("PRAGMA table_info(events)")}
     if "provenance" not in event_columns:  # stores written before events carried provenance
         conn.execute("ALTER TABLE events ADD COLUMN provenance TEXT NOT NULL DEFAULT 'perception'")
+    if "discovery" not in event_columns:  # stores written before first sightings were told apart from changes
+        conn.execute("ALTER TABLE events ADD COLUMN discovery INTEGER NOT NULL DEFAULT 0")
 
 
 def read_meta(conn: sqlite3.Connection) -> dict[str, str]:

@@ -40,6 +40,7 @@ from scene_graph.records import (
 )
 from scene_graph.spatial import RegionIndex, RoomIndex, find_support
 from scene_graph.sqlite_log import open_log, read_meta, write_meta
+from scene_graph.surface_coverage import SurfaceCoverage
 from scene_graph.types import Door, FloorPlan, Frame, Observation, Room
 from scene_graph.visibility import miss_weights
 
@@ -96,6 +97,8 @@ class MemoryStore:
     @_locked
     def close(self) -> None:
         if self.conn is not None:
+            if self.coverage.dirty:
+                self._write_tx(self._save_coverage)
             self.conn.close()
             self.conn = None
 
@@ -132,6 +135,12 @@ class MemoryStore:
         self._pending_objects: list[tuple] = []
         self._pending_intervals: list[tuple] = []
         self.absent_by_category: dict[str, set[str]] = defaultdict(set)
+        cfg = self.config
+        self.coverage = SurfaceCoverage(cfg.surface_cell_m, cfg.empty_evidence_range_m,
+                                        cfg.empty_evidence_depth_margin_m, cfg.image_edge_margin / 2.0,
+                                        cfg.min_view_range_m)
+        self._surface_key: bytes | None = None
+        self._coverage_saved_at = -math.inf
 
     # ------------------------------------------------------------------ floor plan
     @property
@@ -154,6 +163,7 @@ class MemoryStore:
             self.tracks[oid].room = room
         self._places = None
         self._room_events = None
+        self._lay_coverage(None)
 
     # ------------------------------------------------------------------ loading
     def _load(self) -> None:
@@ -196,10 +206,10 @@ class MemoryStore:
             if obj is not None:
                 obj.states.append(StateRecord(oid, t, state))
         for row in c.execute("SELECT id, kind, object_id, category, time, x, y, z, room, from_place, to_place, "
-                             "old_state, new_state, frame_ids, provenance FROM events ORDER BY time, id"):
+                             "old_state, new_state, frame_ids, provenance, discovery FROM events ORDER BY time, id"):
             pos = (row[5], row[6], row[7]) if row[5] is not None else None
             ev = MemoryEvent(row[1], row[2], row[3], row[4], pos, row[8], row[9], row[10], row[11], row[12],
-                             tuple(json.loads(row[13])), row[0], row[14])
+                             tuple(json.loads(row[13])), row[0], row[14], bool(row[15]))
             self.event_log.append(ev)
             obj = self.tracks.get(ev.object_id)
             if obj is not None:
@@ -219,6 +229,30 @@ class MemoryStore:
         for obj in self.tracks.values():
             if obj.status == PRESENT and obj.rests_on is not None:
                 self.contents_index[obj.rests_on].add(obj.id)
+        self._lay_coverage(meta.get("surface_coverage"))
+
+    def _lay_coverage(self, saved: str | None) -> None:
+        """Lay the free-surface grid over the floor plan and the remembered furniture (plus saved evidence)."""
+        self.coverage.set_rooms(self.rooms)
+        self._surface_key = None
+        self._update_surfaces()
+        if saved:
+            self.coverage.load_text(saved)
+        self.coverage.dirty = False
+
+    def _update_surfaces(self) -> None:
+        """Furniture tops are surfaces of the free-surface grid; re-laid only when a box changed by > 5 cm."""
+        a = self.arrays
+        n = a.size
+        rec = np.flatnonzero((a.status[:n] == PRESENT) & a.is_rec[:n])
+        key = np.round(np.concatenate([a.bmin[rec], a.bmax[rec]], axis=1) / 0.05).astype(np.int32).tobytes()
+        if key != self._surface_key:
+            self._surface_key = key
+            self.coverage.set_surfaces(a.bmin[rec], a.bmax[rec])
+
+    def _save_coverage(self) -> None:
+        write_meta(self.conn, "surface_coverage", self.coverage.to_text())
+        self.coverage.dirty = False
 
     def _register(self, obj: TrackedObject) -> None:
         self.tracks[obj.id] = obj
@@ -256,6 +290,9 @@ class MemoryStore:
         try:
             self._ingest(frame, observations, result)
             self._flush_sightings()
+            if self.coverage.dirty and frame.time - self._coverage_saved_at >= self.config.surface_save_period_s:
+                self._save_coverage()
+                self._coverage_saved_at = float(frame.time)
             write_meta(self.conn, "last_frame_id", str(frame.frame_id))
             write_meta(self.conn, "last_time", repr(float(frame.time)))
             write_meta(self.conn, "next_object_number", str(self.next_object_number))
@@ -327,7 +364,7 @@ class MemoryStore:
                     continue
                 # a new track is tentative; when confirmed it is first matched against missing objects
                 obj = self._create(observations[i], cats[i], bool(obs_rec[i]), obs_pos[i], obs_min[i],
-                                   obs_max[i], frame)
+                                   obs_max[i], frame, result)
                 result.created.append(obj.id)
                 if self.tracks.get(obj.id) is obj:
                     matched_idx.add(obj.idx)
@@ -339,8 +376,20 @@ class MemoryStore:
         self._negative_evidence(frame, matched_idx, result)
         self._expire_tentative(t, result)
         self._record_coverage(frame)
+        self._observe_surfaces(frame, observations, cats)
         for seen in self.open_episode_objects.values():
             seen.update(result.matched)
+
+    def _observe_surfaces(self, frame: Frame, observations: list[Observation], cats: list[str]) -> None:
+        """Free-surface evidence of this frame (after association, so new first sightings used the older evidence)."""
+        if frame.depth is None or not self.coverage.floor.size:
+            return
+        self._update_surfaces()
+        onto = self.ontology
+        rec = np.array([onto.is_receptacle(c) for c in cats], dtype=bool)
+        lo = np.array([o.bbox_min for o in observations], dtype=float).reshape(-1, 3)
+        hi = np.array([o.bbox_max for o in observations], dtype=float).reshape(-1, 3)
+        self.coverage.observe(frame, lo[~rec], hi[~rec], lo[rec], hi[rec])
 
     def _label_conflict(self, pos: np.ndarray, is_rec: bool, cand: np.ndarray, taken: set[int]
                         ) -> TrackedObject | None:
@@ -572,7 +621,8 @@ class MemoryStore:
                                    old_state=old, new_state=state, frame_ids=frame_ids or (frame.frame_id,)),
                        obj, result)
 
-    def _create(self, ob: Observation, cat: str, is_rec: bool, pos, bmin, bmax, frame: Frame) -> TrackedObject:
+    def _create(self, ob: Observation, cat: str, is_rec: bool, pos, bmin, bmax, frame: Frame,
+                result: IngestResult | None = None) -> TrackedObject:
         oid = f"{cat}_{self.next_object_number}"
         self.next_object_number += 1
         obj = TrackedObject(oid, cat, is_rec, pos.copy(), bmin.copy(), bmax.copy(), float(frame.time),
@@ -583,6 +633,8 @@ class MemoryStore:
         if ob.state is not None:
             obj.state = str(ob.state)
         obj.room = self.rooms.room_of(float(pos[0]), float(pos[1]))
+        obj.seen_empty = self.coverage.seen_empty(bmin, bmax, float(frame.time))
+        decisive = self._decisive_sighting(ob, cat, is_rec, pos, bmin, bmax)
         self._register(obj)
         self.conn.execute(
             "INSERT INTO objects(id, category, is_receptacle, status, x, y, z, min_x, min_y, min_z, max_x, max_y, "
@@ -591,9 +643,37 @@ class MemoryStore:
             (oid, cat, int(is_rec), obj.status, *map(float, pos), *map(float, bmin), *map(float, bmax), obj.room,
              None, obj.state, 1, obj.first_seen, obj.last_seen, 0.0, None, json.dumps(obj.votes),
              obj.embedding.tobytes() if obj.embedding is not None else None, frame.frame_id))
-        if self.config.confirm_sightings <= 1:
-            self._confirm(obj, frame, None)
+        if self.config.confirm_sightings <= 1 or decisive:
+            self._confirm(obj, frame, result)
         return obj
+
+    def _decisive_sighting(self, ob: Observation, cat: str, is_rec: bool, pos: np.ndarray, bmin: np.ndarray,
+                           bmax: np.ndarray) -> bool:
+        """One sighting good enough to believe: a confident label on enough depth points, not on another thing.
+
+        A movable thing must be whole (a border-cut instance may be a sliver of something else); furniture is
+        usually cut by the border and counts anyway. A flipped label lands on a real object, so a detection on a
+        remembered object of another category (within `label_noise_gate_m`; for furniture, boxes overlapping)
+        is not decisive.
+        """
+        cfg = self.config
+        if cfg.single_sighting_min_confidence >= 1.0 or ob.confidence < cfg.single_sighting_min_confidence \
+                or ob.num_points < cfg.single_sighting_min_points or (getattr(ob, "partial", False) and not is_rec):
+            return False
+        a = self.arrays
+        g = max(cfg.label_noise_gate_m, cfg.receptacle_touch_margin_m)
+        lo, hi = (bmin, bmax) if is_rec else (pos, pos)
+        near = a.near(lo[0] - g, lo[1] - g, hi[0] + g, hi[1] + g)
+        for i in near.tolist():
+            other = a.owner[i]
+            if other is None or other.status == ABSENT or other.is_receptacle != is_rec or other.category == cat:
+                continue
+            if is_rec:
+                if _boxes_touch(other.bbox_min, other.bbox_max, bmin, bmax, 0.0):
+                    return False
+            elif float(np.linalg.norm(other.position - pos)) <= cfg.label_noise_gate_m:
+                return False
+        return True
 
     def _confirm(self, obj: TrackedObject, frame: Frame, result: IngestResult | None) -> None:
         """A tentative object has been seen often enough: make it permanent (or recognise a missing one)."""
@@ -619,7 +699,9 @@ class MemoryStore:
                           (PRESENT, obj.rests_on, obj.room, obj.id))
         self.arrays.update(obj)
         self._emit(MemoryEvent("appeared", obj.id, obj.category, t0, _vec(obj.position), obj.room,
-                               to_place=self._place_name(obj), frame_ids=(obj.created_frame, frame.frame_id)),
+                               to_place=self._place_name(obj), frame_ids=tuple(dict.fromkeys((obj.created_frame,
+                                                                                               frame.frame_id))),
+                               discovery=obj.seen_empty is None),
                    obj, result)
         self.add_fact(obj.id, "is_a", obj.category, valid_from=t0, recorded_at=float(frame.time),
                       confidence=obj.confidence, provenance=f"frame:{frame.frame_id}", _in_tx=True)
@@ -771,9 +853,10 @@ class MemoryStore:
     def _emit(self, ev: MemoryEvent, obj: TrackedObject, result: IngestResult | None) -> None:
         cur = self.conn.execute(
             "INSERT INTO events(kind, object_id, category, time, x, y, z, room, from_place, to_place, old_state, "
-            "new_state, frame_ids, provenance) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "new_state, frame_ids, provenance, discovery) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (ev.kind, ev.object_id, ev.category, ev.time, *(ev.position or (None, None, None)), ev.room,
-             ev.from_place, ev.to_place, ev.old_state, ev.new_state, json.dumps(list(ev.frame_ids)), ev.provenance))
+             ev.from_place, ev.to_place, ev.old_state, ev.new_state, json.dumps(list(ev.frame_ids)), ev.provenance,
+             int(ev.discovery)))
         ev.id = cur.lastrowid
         if self.event_log and ev.time < self.event_log[-1].time:
             self._events_sorted = False
@@ -894,8 +977,8 @@ class MemoryStore:
         for ev in new.events:
             ev.object_id = obj.id
             if ev.kind == "appeared" and abs(ev.time - t) < 1e-9:
-                ev.kind, ev.from_place, ev.category = "moved", before, obj.category
-                c.execute("UPDATE events SET kind='moved', from_place=?, category=? WHERE id=?",
+                ev.kind, ev.from_place, ev.category, ev.discovery = "moved", before, obj.category, False
+                c.execute("UPDATE events SET kind='moved', from_place=?, category=?, discovery=0 WHERE id=?",
                           (before, obj.category, ev.id))
             obj.events.append(ev)
         obj.events.sort(key=lambda e: e.time)
@@ -937,13 +1020,18 @@ class MemoryStore:
     # ------------------------------------------------------------------ the robot's own manipulation
     @_locked
     def record_manipulation(self, object_id: str, position: tuple[float, float, float], time: float,
-                            frame_ids=()) -> MemoryEvent:
+                            frame_ids=(), rests_on: str | None = None) -> MemoryEvent:
         """The robot itself moved `object_id` to `position` (its new centre) at `time`, e.g. a verified place.
 
         Records a `moved` event with provenance "manipulation", a location record, keeps the presence
         interval open (the object never left the house) and recomputes the support relation. Tracks of
         the same category that appeared at the new place since the object was last seen (the placed
         object seen before this call) are folded into it. One SQLite transaction; returns the event.
+
+        Support: `rests_on` (a remembered receptacle id) when the caller knows where it put the object;
+        otherwise the usual support test, and failing that (a box distorted while carried) the highest
+        remembered surface under `position`. A placed object rests on something: furniture the memory
+        believed gone is present again.
         """
         if self.conn is None:
             raise BadInputError(f"record_manipulation: the memory store {self.db_path or ':memory:'} is closed")
@@ -963,10 +1051,15 @@ class MemoryStore:
             fids = tuple(int(f) for f in frame_ids)
         except (TypeError, ValueError) as exc:
             raise BadInputError(f"record_manipulation: frame_ids must be integers, got {frame_ids!r}") from exc
+        support = None
+        if rests_on is not None:
+            support = self.tracks.get(rests_on) if isinstance(rests_on, str) else None
+            if support is None or not support.is_receptacle or support.status == TENTATIVE:
+                raise BadInputError(f"record_manipulation: rests_on {rests_on!r} is not a remembered receptacle")
         holder: dict[str, MemoryEvent] = {}
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            holder["event"] = self._apply_manipulation(obj, pos, t, fids)
+            holder["event"] = self._apply_manipulation(obj, pos, t, fids, support)
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
@@ -976,7 +1069,7 @@ class MemoryStore:
         return holder["event"]
 
     def _apply_manipulation(self, obj: TrackedObject, pos: np.ndarray, t: float,
-                            frame_ids: tuple[int, ...]) -> MemoryEvent:
+                            frame_ids: tuple[int, ...], support: TrackedObject | None = None) -> MemoryEvent:
         # tracks that appeared at the destination since shortly before the robot last saw the object
         seen_before = obj.last_seen - self.config.manipulation_window_s
         if obj.locations:
@@ -1001,7 +1094,12 @@ class MemoryStore:
                           (iv.last_seen, iv.sightings, obj.interval_rows[-1]))
         obj.room = self.rooms.room_of(float(pos[0]), float(pos[1]))
         self.arrays.update(obj)
-        self._update_support(obj)
+        if support is None:
+            self._update_support(obj)
+            if obj.rests_on is None:
+                support = self._surface_below(pos)
+        if support is not None:
+            self._place_on(obj, support, t, frame_ids)
         self._add_location(obj, t)
         ev = MemoryEvent("moved", obj.id, obj.category, t, _vec(obj.position), obj.room, from_place=before,
                          to_place=self._place_name(obj), frame_ids=frame_ids, provenance="manipulation")
@@ -1011,6 +1109,47 @@ class MemoryStore:
         self._save_object(obj)
         self.region.invalidate()
         return ev
+
+    def _surface_below(self, pos: np.ndarray) -> TrackedObject | None:
+        """The remembered receptacle with the highest top under `pos` (footprint grown by the support margin)."""
+        cfg = self.config
+        m = cfg.support_footprint_margin_m
+        best, best_top = None, -math.inf
+        for i in self.arrays.near(pos[0] - m, pos[1] - m, pos[0] + m, pos[1] + m).tolist():
+            rec = self.arrays.owner[i]
+            if rec is None or not rec.is_receptacle or rec.status == TENTATIVE:
+                continue
+            lo, hi = rec.bbox_min, rec.bbox_max
+            top = float(hi[2])
+            if not (lo[0] - m <= pos[0] <= hi[0] + m and lo[1] - m <= pos[1] <= hi[1] + m):
+                continue
+            if top <= pos[2] + cfg.support_below_tolerance_m and top > best_top:
+                best, best_top = rec, top
+        return best
+
+    def _place_on(self, obj: TrackedObject, support: TrackedObject, t: float, frame_ids: tuple[int, ...]) -> None:
+        """`obj` was put on `support`: it rests there, its box sits on the top (or inside, for a container)."""
+        cfg = self.config
+        if support.status == ABSENT:  # the robot just put something on it: it is there
+            self._open_interval(support, t, t, 1)
+            support.misses, support.first_miss = 0.0, None
+            support.last_seen = max(support.last_seen, t)
+            self._save_object(support)
+            self._places = None
+            self._emit(MemoryEvent("appeared", support.id, support.category, t, _vec(support.position), support.room,
+                                   to_place=support.room, frame_ids=frame_ids, provenance="manipulation"),
+                       support, None)
+        top = float(support.bbox_max[2])
+        inside = float(support.bbox_min[2]) <= float(obj.position[2]) <= top - 0.02
+        bottom = float(obj.bbox_min[2])
+        if not inside and not (-cfg.support_below_tolerance_m <= bottom - top <= cfg.support_gap_m):
+            lift = np.array([0.0, 0.0, top - bottom])
+            obj.bbox_min, obj.bbox_max = obj.bbox_min + lift, obj.bbox_max + lift
+            obj.position = np.array([obj.position[0], obj.position[1], max(float(obj.position[2]), top)])
+            self.arrays.update(obj)
+        obj.rests_on = support.id
+        if obj.status == PRESENT:
+            self.contents_index[support.id].add(obj.id)
 
     def _placed_duplicates(self, obj: TrackedObject, since: float) -> list[TrackedObject]:
         """Same-category tracks near `obj`'s new place that first appeared after `obj` was last seen."""
@@ -1213,8 +1352,10 @@ class MemoryStore:
         return queries.history(self, object_id, t0, t1)
 
     @_locked
-    def changes(self, room: str, t0: float | None = None, t1: float | None = None) -> list[MemoryEvent]:
-        return queries.changes(self, room, t0, t1)
+    def changes(self, room: str, t0: float | None = None, t1: float | None = None,
+                include_discoveries: bool = False) -> list[MemoryEvent]:
+        """Changes in the world seen in `room` (see queries.changes); first sightings only with include_discoveries."""
+        return queries.changes(self, room, t0, t1, include_discoveries)
 
     @_locked
     def contents(self, receptacle_or_room: str, at: float | None = None) -> list[SceneObject]:
