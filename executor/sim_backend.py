@@ -37,10 +37,19 @@ class SimSkillsConfig:
     standoff_radii_m: tuple[float, ...] = (0.55, 0.65, 0.75, 0.85, 1.0)
     standoff_headings: int = 24
     arm_reach_m: float = 0.62  # horizontal distance from the arm's base within which no approach is needed
-    look_around_views: int = 8
+    # None: as many views as it takes for every heading to be in `look_around_sightings` views
+    # (the memory believes a new door state after two sightings in a row: one look should give both).
+    look_around_views: int | None = None
+    look_around_sightings: int = 2
     render_on_arrival: bool = True
     render_while_manipulating: bool = True
     finger_stroke_m: float = 0.085
+
+    def __post_init__(self) -> None:
+        if self.look_around_views is not None and self.look_around_views < 1:
+            raise ValueError(f"look_around_views must be >= 1 or null, got {self.look_around_views}")
+        if self.look_around_sightings < 1:
+            raise ValueError(f"look_around_sightings must be >= 1, got {self.look_around_sightings}")
 
 
 class SimRobotSkills(RobotSkills):
@@ -154,9 +163,16 @@ class SimRobotSkills(RobotSkills):
         reason = f"{REASON_UNREACHABLE}: {result.reason}" if result.reason else REASON_UNREACHABLE
         return SkillResult.failed(reason, approach.path_length_m, self.backend.now - start, frames)
 
+    def look_around_view_count(self) -> int:
+        if self.config.look_around_views is not None:
+            return int(self.config.look_around_views)
+        intrinsics = self.backend.camera.intrinsics
+        hfov = 2.0 * math.atan2(intrinsics.width / 2.0, intrinsics.fx)
+        return max(1, math.ceil(self.config.look_around_sightings * 2.0 * math.pi / hfov - 1e-9))
+
     def look_around(self) -> SkillResult:
         start = self.backend.now
-        frames = self.backend.look_around(self.config.look_around_views)
+        frames = self.backend.look_around(self.look_around_view_count())
         return SkillResult(True, REASON_OK, 0.0, self.backend.now - start, frames)
 
     def look_at(self, point: Point3) -> SkillResult:
