@@ -11,10 +11,12 @@ Buckets besides accuracy by question type (definitions in bench.evaluation):
 - `probes`: questions generated from the timeline (`stale_probe_questions`), asked after the
   scenario's own; scored apart, never part of `accuracy`. `stale_with_probes` pools them with
   `present_stale`.
-- `staleness_calibration`: a reliability table of the belief's P(still where last seen) against
-  what the simulator's truth says happened, for every remembered object before each scheduled
-  look (memory-only runs, so each moment is counted once), for the default mobility-prior belief
-  and the legacy learned-rate one, with Brier scores.
+- `staleness_calibration`: reliability tables of the belief's P(still where last seen) (objects
+  memory holds as present) and P(out of the house) (objects memory saw leave) against what the
+  simulator's truth says happened, for every remembered object before each scheduled look and
+  before the questions (memory-only runs, so each moment is counted once), for the default belief
+  (mobility prior, learned departures) and the legacy one (learned move rate, P(gone) = 0.9),
+  with Brier scores.
 """
 
 from __future__ import annotations
@@ -72,44 +74,58 @@ CALIBRATION_BINS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0001)
 CALIBRATION_MODELS = ("mobility_prior", "learned_rate")
 
 
+SAMPLE_KINDS = {"present": "P(still where last seen)", "absent": "P(out of the house | seen leaving)"}
+
+
 def staleness_calibration(runs: list[dict]) -> dict:
-    """Reliability of P(still where last seen): per bin of the prediction, mean prediction vs outcome."""
+    """Reliability of the belief's predictions: per bin of the prediction, mean prediction vs outcome.
+
+    "present": P(still where last seen) of objects memory holds as present (outcome: it stayed);
+    "absent": P(out of the house) of objects memory saw leave (outcome: it had left the house).
+    """
     samples = [s for run in runs for s in run.get("staleness_samples", [])]
-    report: dict = {"n": len(samples), "moved": sum(1 for s in samples if not s["stayed"])}
-    for model in CALIBRATION_MODELS:
-        rows = []
-        for low, high in zip(CALIBRATION_BINS, CALIBRATION_BINS[1:]):
-            inside = [s for s in samples if low <= s[model] < high]
-            if inside:
-                rows.append({"bin": [low, min(high, 1.0)], "n": len(inside),
-                             "mean_predicted": _mean([s[model] for s in inside]),
-                             "observed_stayed": _mean([float(s["stayed"]) for s in inside])})
-        moved = [s for s in samples if not s["stayed"]]
-        report[model] = {
-            "brier": _mean([(s[model] - float(s["stayed"])) ** 2 for s in samples]),
-            "mean_predicted_when_moved": _mean([s[model] for s in moved]),
-            "bins": rows,
-        }
+    report: dict = {}
+    for kind in SAMPLE_KINDS:
+        chosen = [s for s in samples if s.get("kind", "present") == kind]
+        outcome = [float(s.get("outcome", s.get("stayed", False))) for s in chosen]
+        part: dict = {"n": len(chosen), "outcome_rate": _mean(outcome)}
+        for model in CALIBRATION_MODELS:
+            rows = []
+            for low, high in zip(CALIBRATION_BINS, CALIBRATION_BINS[1:]):
+                inside = [(s[model], o) for s, o in zip(chosen, outcome) if low <= s[model] < high]
+                if inside:
+                    rows.append({"bin": [low, min(high, 1.0)], "n": len(inside),
+                                 "mean_predicted": _mean([p for p, _ in inside]),
+                                 "observed": _mean([o for _, o in inside])})
+            part[model] = {"brier": _mean([(s[model] - o) ** 2 for s, o in zip(chosen, outcome)]),
+                           "mean_predicted": _mean([s[model] for s in chosen]),
+                           "mean_predicted_when_false": _mean([s[model] for s, o in zip(chosen, outcome) if not o]),
+                           "bins": rows}
+        report[kind] = part
     return report
 
 
 def calibration_table(calibration: dict) -> str:
-    lines = [f"Staleness calibration: {calibration['n']} remembered objects before scheduled looks "
-             f"({calibration['moved']} had moved).", "",
-             "| P(still there) bin | " + " | ".join(f"{m}: n / predicted / observed" for m in CALIBRATION_MODELS)
-             + " |",
-             "|---|" + "---|" * len(CALIBRATION_MODELS)]
-    for low, high in zip(CALIBRATION_BINS, CALIBRATION_BINS[1:]):
-        cells = []
-        for model in CALIBRATION_MODELS:
-            row = next((r for r in calibration[model]["bins"] if r["bin"][0] == low), None)
-            cells.append("-" if row is None else
-                         f"{row['n']} / {row['mean_predicted']:.3f} / {row['observed_stayed']:.3f}")
-        lines.append(f"| [{low:.2f}, {min(high, 1.0):.2f}) | " + " | ".join(cells) + " |")
-    lines.append("| Brier score | " + " | ".join(f"{calibration[m]['brier']:.4f}" for m in CALIBRATION_MODELS) + " |")
-    lines.append("| mean P(still there) of the objects that had moved | "
-                 + " | ".join(f"{calibration[m]['mean_predicted_when_moved']:.3f}" for m in CALIBRATION_MODELS) + " |")
-    return "\n".join(lines) + "\n"
+    lines = []
+    for kind, what in SAMPLE_KINDS.items():
+        part = calibration[kind]
+        lines += [f"Calibration of {what}: {part['n']} samples (remembered objects before scheduled looks and "
+                  f"questions), observed rate {part['outcome_rate']:.3f}.", "",
+                  "| predicted bin | " + " | ".join(f"{m}: n / predicted / observed" for m in CALIBRATION_MODELS)
+                  + " |", "|---|" + "---|" * len(CALIBRATION_MODELS)]
+        for low, high in zip(CALIBRATION_BINS, CALIBRATION_BINS[1:]):
+            cells = []
+            for model in CALIBRATION_MODELS:
+                row = next((r for r in part[model]["bins"] if r["bin"][0] == low), None)
+                cells.append("-" if row is None else
+                             f"{row['n']} / {row['mean_predicted']:.3f} / {row['observed']:.3f}")
+            if any(c != "-" for c in cells):
+                lines.append(f"| [{low:.2f}, {min(high, 1.0):.2f}) | " + " | ".join(cells) + " |")
+        lines.append("| Brier score | " + " | ".join(f"{part[m]['brier']:.4f}" for m in CALIBRATION_MODELS) + " |")
+        lines.append("| mean prediction where the outcome was false | "
+                     + " | ".join(f"{part[m]['mean_predicted_when_false']:.3f}" for m in CALIBRATION_MODELS) + " |")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def markdown_table(stats: dict[str, dict]) -> str:

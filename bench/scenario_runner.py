@@ -179,41 +179,52 @@ class ScenarioSession:
         }
 
     def staleness_samples(self, label: str) -> list[dict[str, Any]]:
-        """The belief's P(still where last seen) for every remembered movable object, with the outcome.
+        """The belief's predictions about every remembered movable object, with what really happened.
 
-        Taken before the robot looks (at each scheduled observation and before the questions). The
-        outcome, read from the simulator's truth: an object of that category rests now on the
-        furniture memory places it on. Sightings that were wrong already when made (the remembered
-        spot was not on that furniture's object then) are perception's errors, not staleness, and
-        are skipped. Each sample carries the prediction of the default belief and of the legacy
-        learned-rate belief.
+        Taken before the robot looks (at each scheduled observation and before the questions). An
+        object memory holds as present gives P(still where last seen) ("present" samples); one
+        memory saw leave gives P(out of the house) ("absent" samples). The simulator's truth says
+        which real object a memory object is (same category on the same furniture when last seen;
+        sightings already wrong when made are perception's errors, not staleness, and are skipped)
+        and whether it stayed / left the house. Each sample carries the prediction of the default
+        belief and of the legacy learned-rate belief.
         """
-        from planners.beliefs import BeliefBuilder, BeliefConfig
+        from planners.beliefs import NOT_IN_HOUSE, BeliefBuilder, BeliefConfig
         from planners.typed_query import TypedQuery
 
         now = self.backend.now
         truth_now = self.backend.truth_at(now)
         models = {"mobility_prior": BeliefBuilder(self.memory, BeliefConfig()),
-                  "learned_rate": BeliefBuilder(self.memory, BeliefConfig(use_mobility_prior=False,
-                                                                          use_household_move_rate=True))}
+                  "learned_rate": BeliefBuilder(self.memory, BeliefConfig(
+                      use_mobility_prior=False, use_household_move_rate=True, absent_stays_absent=0.9,
+                      learn_departures=False))}
         samples = []
-        for obj in self.memory.objects():
+        for obj in self.memory.objects(include_absent=True):
             if obj.is_receptacle or obj.last_seen is None or obj.position is None or obj.last_seen >= now:
                 continue
             furniture, distance = nearest_furniture(self.scenario, float(obj.position[0]), float(obj.position[1]))
             if furniture is None or distance > 0.5:
                 continue
             truth_then = self.backend.truth_at(float(obj.last_seen))
-            if not any(o.category == obj.category and o.rests_on == furniture.id for o in truth_then.objects.values()):
+            real = [o.id for o in truth_then.objects.values()
+                    if o.category == obj.category and o.rests_on == furniture.id]
+            if not real:
                 continue
-            stayed = any(o.category == obj.category and o.rests_on == furniture.id for o in truth_now.objects.values())
-            query = TypedQuery("present_location", target=obj.id, confidence=1.0)
-            sample = {"at": label, "object": obj.id, "category": obj.category, "hours": (now - obj.last_seen) / 3600.0,
-                      "stayed": stayed}
+            still = [truth_now.objects.get(i) for i in real if i not in truth_now.removed]
+            sample = {"at": label, "object": obj.id, "category": obj.category, "hours": (now - obj.last_seen) / 3600.0}
+            if obj.present:
+                sample.update(kind="present", outcome=any(o is not None and o.rests_on == furniture.id for o in still))
+                query = TypedQuery("present_location", target=obj.id, confidence=1.0)
+            else:
+                sample.update(kind="absent", outcome=all(o is None for o in still))
+                query = TypedQuery("still_present", target=obj.id, confidence=1.0)
             for name, builder in models.items():
                 belief = builder.build(query, now)
-                sample[name] = round(sum(c.probability for c in belief.candidates
-                                         if c.object_id == obj.id and not c.speculative), 4)
+                if obj.present:
+                    p = sum(c.probability for c in belief.candidates if c.object_id == obj.id and not c.speculative)
+                else:
+                    p = sum(c.probability for c in belief.candidates if c.label == NOT_IN_HOUSE)
+                sample[name] = round(p, 4)
             samples.append(sample)
         return samples
 

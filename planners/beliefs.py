@@ -165,7 +165,9 @@ class BeliefConfig:
     """Parameters of the belief models (probabilities in [0, 1], rates per hour)."""
 
     not_in_house_share: float = 0.1        # of the mass that left the last-seen place
-    absent_stays_absent: float = 0.9        # P(still gone) for an object the memory saw leave
+    absent_stays_absent: float = 0.5        # prior P(out of the house) for an object the memory saw leave
+    departures_prior_weight: float = 2.0    # ... worth this many departures; memory's own departures update it
+    learn_departures: bool = True           # False: absent_stays_absent as it is
     default_move_rate_per_hour: float = 0.02
     state_change_prior_per_hour: float = 0.02
     state_prior_hours: float = 24.0
@@ -200,6 +202,8 @@ class BeliefConfig:
         for category, per_day in self.moves_per_day.items():
             if not (math.isfinite(per_day) and per_day >= 0.0):
                 raise ValueError(f"moves_per_day.{category} must be a non-negative number, got {per_day}")
+        if self.departures_prior_weight <= 0.0:
+            raise ValueError("departures_prior_weight must be positive")
         if self.mobility_prior_hours <= 0.0:
             raise ValueError("mobility_prior_hours must be positive")
         for name in ("default_move_rate_per_hour", "state_change_prior_per_hour", "event_rate_prior_per_hour",
@@ -284,6 +288,7 @@ class BeliefBuilder:
         self.config = config or BeliefConfig()
         self._house_rate: float | None = None
         self._mobility_rates: dict[str, float] = {}
+        self._gone_share: float | None = None
 
     # ----------------------------------------------------------------- entry point
     def build(self, query: Any, now: float, looks: Sequence[LookRecord] = ()) -> Belief:
@@ -293,6 +298,7 @@ class BeliefBuilder:
             return Belief(kind, [], query, now, ["no target object in the question"])
         self._house_rate = self.household_move_rate(now) if self.config.use_household_move_rate else None
         self._mobility_rates = {}
+        self._gone_share = None
         builder = {
             "present_location": self._present_location,
             "room_of": self._room_of,
@@ -325,6 +331,33 @@ class BeliefBuilder:
         moves = sum(1 for e in self.memory.events(kinds=["moved", "disappeared"]) or [] if _attr(e, "object_id") in ids)
         prior_hours = cfg.household_prior_hours
         return (moves + cfg.default_move_rate_per_hour * prior_hours) / (hours + prior_hours)
+
+    def departure_gone_share(self) -> float:
+        """P(an object memory saw leave its place is out of the house), learned from memory's departures.
+
+        A Beta prior (mean `absent_stays_absent`, weight `departures_prior_weight`) updated with the
+        disappearances memory recorded of movable things: the ones it later saw again somewhere
+        (moved, appeared) stayed in the house, the rest count as gone (an upper bound: some of
+        them only went where the robot has not looked since). In lived-in homes most departures
+        are moves, so a thing seen leaving is worth searching for.
+        """
+        cfg = self.config
+        if not cfg.learn_departures:
+            return cfg.absent_stays_absent
+        if self._gone_share is None:
+            furniture = {_attr(o, "id") for o in self.memory.receptacles() or []}
+            events = sorted((e for e in self.memory.events(kinds=["disappeared", "moved", "appeared"]) or []
+                             if _attr(e, "object_id") not in furniture), key=lambda e: _attr(e, "time", 0.0))
+            returned_after: dict[str, float] = {}
+            for e in events:
+                if _attr(e, "kind") != "disappeared":
+                    returned_after[_attr(e, "object_id")] = float(_attr(e, "time", 0.0))
+            departures = [e for e in events if _attr(e, "kind") == "disappeared"]
+            gone = sum(1 for e in departures
+                       if returned_after.get(_attr(e, "object_id"), -math.inf) <= float(_attr(e, "time", 0.0)))
+            weight = cfg.departures_prior_weight
+            self._gone_share = (cfg.absent_stays_absent * weight + gone) / (weight + len(departures))
+        return self._gone_share
 
     def _category_chain(self, category: str) -> list[str]:
         ontology = getattr(self.memory, "ontology", None)
@@ -421,13 +454,15 @@ class BeliefBuilder:
             ))
         gone_mass = 0.0
         if absent_weight:
-            gone_mass = cfg.absent_stays_absent
-            moved_mass += 1.0 - cfg.absent_stays_absent
+            gone_mass = self.departure_gone_share()
+            moved_mass += 1.0 - gone_mass
         if not located:
             moved_mass = 1.0
         not_in_house = gone_mass + moved_mass * cfg.not_in_house_share
         elsewhere = moved_mass * (1.0 - cfg.not_in_house_share)
-        alternatives = self._alternative_places(category or target, exclude=remembered)
+        # A place memory saw the object gone from is not where to look for it again.
+        left = {_attr(loc, "rests_on") for loc in absent if _attr(loc, "rests_on")}
+        alternatives = self._alternative_places(category or target, exclude=remembered | left)
         if alternatives and elsewhere > 0.0:
             for candidate, weight in alternatives:
                 candidate.probability = elsewhere * weight

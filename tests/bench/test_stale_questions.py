@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from bench.eqa_benchmark import planner_statistics, staleness_calibration
+from bench.eqa_benchmark import calibration_table, planner_statistics, staleness_calibration
 from bench.evaluation import (
     is_stale_question,
     last_scheduled_look,
@@ -126,14 +126,22 @@ def test_buckets_count_stale_questions_and_probes_apart():
 
 
 def test_reliability_table_bins_predictions_against_outcomes():
-    samples = ([{"stayed": True, "mobility_prior": 0.95, "learned_rate": 0.99}] * 8
-               + [{"stayed": False, "mobility_prior": 0.6, "learned_rate": 0.99}] * 2)
-    calibration = staleness_calibration([{"staleness_samples": samples}])
-    assert calibration["n"] == 10 and calibration["moved"] == 2
-    mobile = {tuple(r["bin"]): r for r in calibration["mobility_prior"]["bins"]}
-    assert mobile[(0.95, 0.99)]["n"] == 8 and mobile[(0.95, 0.99)]["observed_stayed"] == 1.0
-    assert mobile[(0.5, 0.7)]["observed_stayed"] == 0.0
-    learned = calibration["learned_rate"]
-    assert learned["bins"][0]["n"] == 10 and learned["bins"][0]["observed_stayed"] == 0.8
-    assert calibration["mobility_prior"]["brier"] < learned["brier"]
-    assert learned["mean_predicted_when_moved"] == pytest.approx(0.99)
+    present = ([{"kind": "present", "outcome": True, "mobility_prior": 0.95, "learned_rate": 0.99}] * 8
+               + [{"kind": "present", "outcome": False, "mobility_prior": 0.6, "learned_rate": 0.99}] * 2)
+    absent = [{"kind": "absent", "outcome": False, "mobility_prior": 0.4, "learned_rate": 0.9}] * 3
+    calibration = staleness_calibration([{"staleness_samples": present + absent}])
+    stay = calibration["present"]
+    assert stay["n"] == 10 and stay["outcome_rate"] == 0.8
+    mobile = {tuple(r["bin"]): r for r in stay["mobility_prior"]["bins"]}
+    assert mobile[(0.95, 0.99)]["n"] == 8 and mobile[(0.95, 0.99)]["observed"] == 1.0
+    assert mobile[(0.5, 0.7)]["observed"] == 0.0
+    learned = stay["learned_rate"]
+    assert learned["bins"][0]["n"] == 10 and learned["bins"][0]["observed"] == 0.8
+    assert stay["mobility_prior"]["brier"] < learned["brier"]
+    assert learned["mean_predicted_when_false"] == pytest.approx(0.99)
+    gone = calibration["absent"]
+    assert gone["n"] == 3 and gone["outcome_rate"] == 0.0
+    assert gone["mobility_prior"]["brier"] == pytest.approx(0.16)
+    assert gone["learned_rate"]["brier"] == pytest.approx(0.81)
+    table = calibration_table(calibration)
+    assert "P(still where last seen): 10 samples" in table and "P(out of the house | seen leaving): 3 samples" in table

@@ -10,7 +10,16 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from household_memory import DAY, HOUR, fridge_watch, two_room_memory  # noqa: E402
+from household_memory import (  # noqa: E402
+    BOOK_ON_SHELF,
+    DAY,
+    HOUR,
+    LIVING_FURNITURE,
+    MUG_ON_TABLE,
+    FrameWriter,
+    fridge_watch,
+    two_room_memory,
+)
 
 from planners.beliefs import (  # noqa: E402
     NOT_IN_HOUSE,
@@ -179,3 +188,24 @@ def test_household_move_rate_counts_moves_per_object_hour(moved_memory):
     soon = 12 * HOUR  # few object-hours, two moves: the house is busy, the keys are less surely still there
     assert loud.household_move_rate(soon) > 5 * moved_memory.move_rate("keys")
     assert loud.build(query, soon).confidence < quiet.build(query, soon).confidence
+
+
+def test_an_object_seen_leaving_is_out_of_the_house_by_the_share_memory_learned(moved_memory):
+    writer_store = moved_memory
+    writer = FrameWriter(writer_store)
+    writer.next_id = 1000
+    writer.look_living_room(12 * HOUR, LIVING_FURNITURE + [BOOK_ON_SHELF, MUG_ON_TABLE], repeats=6)
+    departures = writer_store.events(kinds=["disappeared"])
+    assert sorted(e.object_id.split("_")[0] for e in departures) == ["keys", "mug"]   # the mug was seen again
+    config = BeliefConfig(absent_stays_absent=0.2, departures_prior_weight=2.0)
+    builder = BeliefBuilder(writer_store, config)
+    assert builder.departure_gone_share() == pytest.approx((0.2 * 2.0 + 1) / (2.0 + 2))
+    belief = builder.build(TypedQuery("still_present", target="keys", confidence=1.0), 13 * HOUR)
+    gone = next(c for c in belief.candidates if c.label == NOT_IN_HOUSE)
+    share = builder.departure_gone_share()
+    assert gone.probability == pytest.approx(share + (1 - share) * config.not_in_house_share) and not gone.speculative
+    assert belief.map_candidate.value is False, "only a look that finds the keys may say they are still here"
+    keys_left = next(e.from_place for e in departures if e.object_id.startswith("keys"))
+    assert keys_left not in {c.label for c in belief.candidates}, "not back where they were just seen gone"
+    fixed = BeliefBuilder(writer_store, BeliefConfig(absent_stays_absent=0.9, learn_departures=False))
+    assert fixed.departure_gone_share() == 0.9
