@@ -657,7 +657,8 @@ class MemoryStore:
         is not decisive.
         """
         cfg = self.config
-        if cfg.single_sighting_min_confidence >= 1.0 or ob.confidence < cfg.single_sighting_min_confidence \
+        # confidences travel as float32 in ROS messages: 0.9 arrives as 0.89999998
+        if cfg.single_sighting_min_confidence >= 1.0 or ob.confidence < cfg.single_sighting_min_confidence - 1e-6 \
                 or ob.num_points < cfg.single_sighting_min_points or (getattr(ob, "partial", False) and not is_rec):
             return False
         a = self.arrays
