@@ -36,7 +36,7 @@ from sim.ai2thor_conversion import (
     unity_to_map,
     vertical_fov_deg,
 )
-from sim.backend import AppliedChange, GroundTruth, MotionResult, SimBackend, TimelineCursor
+from sim.backend import AppliedChange, FrameClock, GroundTruth, MotionResult, SimBackend, TimelineCursor
 from sim.detector_model import DetectorNoise
 from sim.scenario import Scenario, load_scenario
 from sim.simulator_availability import AI2THOR_INSTALL, import_simulator
@@ -78,6 +78,7 @@ class AI2ThorBackend(SimBackend):
                            "furniture": sorted({f.category for f in scenario.world.furniture})}
         self.removed: set[str] = set()
         self._now, self._frame_id = 0.0, 0
+        self.frame_clock = FrameClock()
         self._timeline = TimelineCursor(self.scenario.timeline)
         self._horizon = 20.0
 
@@ -145,6 +146,10 @@ class AI2ThorBackend(SimBackend):
         return agent_pose(self.controller.last_event.metadata)
 
     def render(self) -> SensorFrame:
+        stamp = self.frame_clock.next_time(self._now)
+        if stamp > self._now:
+            self.advance_to(stamp)
+        self.frame_clock.mark(self._now)
         event = self.controller.last_event
         self._frame_id += 1
         frame, self.last_frame_truth = event_to_sensor_frame(

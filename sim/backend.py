@@ -87,6 +87,33 @@ class TimelineCursor:
         return self.events[start:self.position]
 
 
+FRAME_INTERVAL_S = 0.1  # one camera period; also sim_node's default frame_interval_s
+
+
+class FrameClock:
+    """Stamps of rendered frames: strictly increasing, at least one camera period apart.
+
+    A camera gives one frame per period. Without this, two renders at one simulated instant (the
+    frame on arrival, then the first look-around view; the frames around an arm motion) share a
+    stamp, and readers of the recorded topics (`memstack replay`) drop all but the first as
+    duplicates. A backend advances its clock to `next_time(now)` before it renders, then `mark`s it.
+    """
+
+    def __init__(self, interval_s: float = FRAME_INTERVAL_S) -> None:
+        if not interval_s > 0.0:
+            raise ValueError(f"frame interval must be > 0, got {interval_s}")
+        self.interval_s = float(interval_s)
+        self.last: float | None = None
+
+    def next_time(self, now: float) -> float:
+        if self.last is None or now >= self.last + self.interval_s - 1e-9:
+            return now
+        return self.last + self.interval_s
+
+    def mark(self, time: float) -> None:
+        self.last = float(time)
+
+
 class SimBackend(abc.ABC):
     """A simulated household with one mobile manipulator in it."""
 

@@ -25,6 +25,7 @@ from perception.sensor_frame import SensorFrame
 from scene_graph.types import FloorPlan, Pose
 from sim.backend import (
     AppliedChange,
+    FrameClock,
     FurnitureTruth,
     GroundTruth,
     MotionResult,
@@ -120,6 +121,7 @@ class HabitatBackend(SimBackend):
         self._flip_pool = {"object": sorted({o.category for o in scenario.world.objects}),
                            "furniture": sorted({f.category for f in scenario.world.furniture})}
         self._now, self._frame_id = 0.0, 0
+        self.frame_clock = FrameClock()
         self._timeline = TimelineCursor(self.scenario.timeline)
         self._pan, self._tilt = 0.0, DEFAULT_TILT
         start = scenario.robot.start
@@ -270,6 +272,10 @@ class HabitatBackend(SimBackend):
         return Pose.from_xyz_yaw(x, y, 0.0, yaw)
 
     def render(self) -> SensorFrame:
+        stamp = self.frame_clock.next_time(self._now)
+        if stamp > self._now:
+            self.advance_to(stamp)
+        self.frame_clock.mark(self._now)
         observations = self.sim.get_sensor_observations()
         state = self.agent.get_state()
         sensor = state.sensor_states["color"]

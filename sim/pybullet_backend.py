@@ -27,6 +27,7 @@ from perception.sensor_frame import SensorFrame
 from scene_graph.types import FloorPlan, Pose
 from sim.backend import (
     AppliedChange,
+    FrameClock,
     FurnitureTruth,
     GroundTruth,
     MotionResult,
@@ -78,6 +79,7 @@ class PyBulletBackend(SimBackend):
         self._now = 0.0
         self._timeline = TimelineCursor(())
         self._frame_id = 0
+        self.frame_clock = FrameClock()
         self._history: list[GroundTruth] = []
         self._history_times: list[float] = []
         self._grid: OccupancyGrid | None = None
@@ -124,6 +126,7 @@ class PyBulletBackend(SimBackend):
         self._now = 0.0
         self._timeline = TimelineCursor(scenario.timeline)
         self._frame_id = 0
+        self.frame_clock = FrameClock(self.frame_clock.interval_s)
         self._drift = np.zeros(3)
         self._grid = None
         self._history, self._history_times = [], []
@@ -255,6 +258,11 @@ class PyBulletBackend(SimBackend):
         return Pose.from_matrix(believed_base @ np.linalg.inv(true_base) @ true_cam.matrix())
 
     def render(self) -> SensorFrame:
+        """One frame; the clock first moves on by up to one camera period if the last frame was that recent."""
+        stamp = self.frame_clock.next_time(self._now)
+        if stamp > self._now:
+            self.advance_to(stamp)
+        self.frame_clock.mark(self._now)
         started = wallclock.perf_counter()
         rgb, depth, seg = self.camera.render(self.client_id, self.robot.camera_pose())
         mask, labels, confidences, truth = detections(seg, self._key_of, self.rng, self.noise, self._flip_pool)

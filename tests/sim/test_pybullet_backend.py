@@ -153,6 +153,21 @@ def test_timeline_playback_and_truth_history():
             sim.advance_to(100)
 
 
+def test_frames_rendered_at_one_instant_get_increasing_stamps_one_camera_period_apart():
+    timeline = [{"at": 1.05, "open": "fridge"}]
+    with PyBulletBackend(scenario_from_dict(small_house(timeline=timeline), "t.yaml")) as sim:
+        sim.advance_to(1.0)
+        first, second, third = sim.render(), sim.render(), sim.render()
+        assert (first.time, second.time, third.time) == pytest.approx((1.0, 1.1, 1.2))
+        assert sim.now == pytest.approx(1.2)
+        assert sim.ground_truth().furniture["fridge"].is_open  # the clock really moved: the timeline played
+        sim.advance_to(5.0)
+        assert sim.render().time == 5.0  # a frame after a longer pause keeps the clock's time
+        looked = sim.look_around(views=4)
+        assert all(b.time - a.time >= 0.1 - 1e-9 for a, b in zip(looked, looked[1:]))
+        assert looked[0].time == pytest.approx(5.1)
+
+
 def test_base_drives_through_the_doorway_and_time_passes(house):
     start = house.now
     result = house.move_base_to(8.0, 3.3, math.pi)
