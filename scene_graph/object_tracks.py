@@ -82,7 +82,8 @@ class TrackedObject:
     def to_scene_object(self, rests_on_category: str | None) -> SceneObject:
         return SceneObject(self.id, self.category, _vec(self.position), _vec(self.bbox_min), _vec(self.bbox_max),
                            self.room, self.rests_on, rests_on_category, self.state, self.confidence,
-                           self.first_seen, self.last_seen, self.status == PRESENT, self.is_receptacle)
+                           self.first_seen, self.last_seen, self.status in (PRESENT, TENTATIVE), self.is_receptacle,
+                           self.status == TENTATIVE)
 
 
 def _vec(a: np.ndarray) -> tuple[float, float, float]:

@@ -24,7 +24,7 @@ from scene_graph.records import (
     StateRecord,
     WorldSnapshot,
 )
-from scene_graph.spatial import build_places
+from scene_graph.spatial import build_places, find_support
 from scene_graph.temporal_index import TemporalIndex
 
 if TYPE_CHECKING:
@@ -104,12 +104,24 @@ def get_object(store: MemoryStore, object_id: str, at: float | None) -> SceneObj
     return object_at(store, obj, at) if obj is not None else None
 
 
-def objects(store: MemoryStore, at: float | None, include_absent: bool) -> list[SceneObject]:
+def objects(store: MemoryStore, at: float | None, include_absent: bool,
+            include_tentative: bool = False) -> list[SceneObject]:
+    """Objects believed present at `at` (with include_absent, the ones believed gone too).
+
+    With include_tentative (current time only) also objects seen but not yet confirmed, flagged `tentative`.
+    """
     if _is_current(store, at):
         out = []
         for obj in store.tracks.values():
-            if obj.status == PRESENT or (include_absent and obj.status == ABSENT):
-                out.append(obj.to_scene_object(_category_of(store, obj.rests_on)))
+            if obj.status == PRESENT or (include_absent and obj.status == ABSENT) \
+                    or (include_tentative and obj.status == TENTATIVE):
+                if obj.status == TENTATIVE:
+                    so = obj.to_scene_object(None)
+                    so.rests_on = _support_of_tentative(store, obj)
+                    so.rests_on_category = _category_of(store, so.rests_on)
+                    out.append(so)
+                else:
+                    out.append(obj.to_scene_object(_category_of(store, obj.rests_on)))
         return out
     if not include_absent:
         return snapshot(store, at).objects
@@ -363,12 +375,60 @@ def location_prior(store: MemoryStore, category: str) -> dict[str, float]:
 
 
 # ---------------------------------------------------------------------- locate
-def locate(store: MemoryStore, target: str, at: float | None) -> list[LocationBelief]:
+def _support_of_tentative(store: MemoryStore, obj: TrackedObject) -> str | None:
+    """What a tentative object sits on (computed when asked: tentative objects are not in the support index)."""
+    a = store.arrays
+    n = a.size
+    rec = np.flatnonzero((a.status[:n] == PRESENT) & a.is_rec[:n])
+    if obj.is_receptacle or not len(rec):
+        return None
+    cfg = store.config
+    k = find_support(obj.position, obj.bbox_min, a.bmin[rec], a.bmax[rec], cfg.support_footprint_margin_m,
+                     cfg.support_gap_m, obj.bbox_max, cfg.support_below_tolerance_m)
+    return a.owner[int(rec[k])].id if k >= 0 else None
+
+
+def tentative_beliefs(store: MemoryStore, target: str) -> list[LocationBelief]:
+    """Objects of the target's categories seen but not yet confirmed, as `source="tentative"` beliefs.
+
+    Unnormalised: the probability is the track's existence confidence.
+    """
+    onto = store.ontology
+    cat = onto.canonical(target)
+    out = []
+    for c in [cat, *sorted(onto.descendants(cat))]:
+        for oid in sorted(store.by_category.get(c, ()), key=_id_order):
+            obj = store.tracks[oid]
+            if obj.status != TENTATIVE:
+                continue
+            support = _support_of_tentative(store, obj)
+            out.append(LocationBelief(obj.id, obj.category, tuple(map(float, obj.position)), obj.room, support,
+                                      _category_of(store, support), obj.confidence, obj.last_seen, True,
+                                      "tentative"))
+    return out
+
+
+def locate(store: MemoryStore, target: str, at: float | None, include_tentative: bool = False
+           ) -> list[LocationBelief]:
     """Where the target probably is at `at`: remembered places discounted by staleness, rest spread by prior.
 
     P(still there) = exp(-move_rate * hours since last seen); the remainder goes to other known
     receptacles in proportion to location_prior(category). Probabilities sum to 1 over the list.
+    With include_tentative (current time only), objects seen once and not yet confirmed are added as
+    `source="tentative"` beliefs weighted by their existence confidence; alone, they are the answer.
     """
+    if include_tentative and _is_current(store, at):
+        extra = tentative_beliefs(store, target)
+        beliefs = locate(store, target, at)
+        if extra:
+            weight = 1.0 if not beliefs else 0.5
+            total = sum(b.probability for b in extra)
+            for b in extra:
+                b.probability = weight * b.probability / total
+            for b in beliefs:
+                b.probability *= 1.0 - weight
+            beliefs = sorted(beliefs + extra, key=lambda b: (-b.probability, b.source != "memory"))
+        return beliefs
     ids = resolve(store, target)
     t = _time(store, at)
     known = []

@@ -27,6 +27,7 @@ class SceneObject:
     last_seen: float
     present: bool
     is_receptacle: bool
+    tentative: bool = False  # seen, not yet confirmed (only in answers that asked for tentative objects)
 
 
 @dataclass(slots=True)
@@ -143,7 +144,7 @@ class LocationBelief:
     probability: float
     last_seen: float | None
     present: bool
-    source: str = "memory"  # "memory": remembered location; "prior": a likely other receptacle
+    source: str = "memory"  # "memory": remembered; "prior": a likely other receptacle; "tentative": seen, unconfirmed
 
 
 @dataclass(slots=True)

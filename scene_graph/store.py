@@ -1345,8 +1345,8 @@ class MemoryStore:
         return self.last_time if math.isfinite(self.last_time) else 0.0
 
     @_locked
-    def locate(self, target: str, at: float | None = None) -> list[LocationBelief]:
-        return queries.locate(self, target, at)
+    def locate(self, target: str, at: float | None = None, include_tentative: bool = False) -> list[LocationBelief]:
+        return queries.locate(self, target, at, include_tentative)
 
     @_locked
     def history(self, object_id: str, t0: float | None = None, t1: float | None = None) -> ObjectHistory:
@@ -1387,8 +1387,9 @@ class MemoryStore:
         return queries.snapshot(self, t)
 
     @_locked
-    def objects(self, at: float | None = None, include_absent: bool = False) -> list[SceneObject]:
-        return queries.objects(self, at, include_absent)
+    def objects(self, at: float | None = None, include_absent: bool = False,
+                include_tentative: bool = False) -> list[SceneObject]:
+        return queries.objects(self, at, include_absent, include_tentative)
 
     @_locked
     def receptacles(self) -> list[SceneObject]:

@@ -272,3 +272,21 @@ def test_placing_on_furniture_the_memory_thought_gone_brings_it_back(world, stor
     store.record_manipulation(mug, (8.2, 2.45, 0.80), world.time + 60.0)
     assert store.get_object(mug).rests_on == table and store.get_object(table).present
     assert [e.kind for e in store.history(table).events][-2:] == ["disappeared", "appeared"]
+
+
+def test_queries_can_include_tentative_objects_flagged(world, store):
+    world.look(store, "counter")
+    f = _confident(world, "table", 0.8)  # seen once, not decisive: tentative
+    store.ingest(f)
+    assert store.locate("keys") == [] and "keys" not in {o.category for o in store.objects()}
+    [keys] = [o for o in store.objects(include_tentative=True) if o.category == "keys"]
+    assert keys.tentative and keys.present and keys.rests_on is None, "the table is tentative too: no support yet"
+    assert not any(o.tentative for o in store.objects())
+    [belief] = store.locate("keys", include_tentative=True)
+    assert belief.source == "tentative" and belief.probability == pytest.approx(1.0) and belief.room == "living_room"
+    mugs = store.locate("mug", include_tentative=True)
+    assert [b.source for b in mugs] == [b.source for b in store.locate("mug")], "nothing tentative of that kind"
+    assert store.locate("keys", at=world.time - 1.0, include_tentative=True) == [], "the past: confirmed only"
+    world.look(store, "table", times=1)
+    [belief] = store.locate("keys", include_tentative=True)
+    assert belief.source == "memory" and belief.rests_on_category == "table"
