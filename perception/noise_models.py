@@ -24,14 +24,19 @@ class LabelNoiseConfig:
 
     `confusion[label][other]` = probability of reporting `other` for `label` (the rest of the
     row's mass keeps the label); labels without a row flip with `flip_prob` to a uniformly drawn
-    other label from `vocabulary` plus the labels in the frame. Parts (labels ending in
-    `part_suffix`, e.g. "fridge_door") are never relabelled.
+    other label: from their group when `groups` lists one holding them (a detector mistakes a mug
+    for another small object, not for a sofa), otherwise from `vocabulary` plus the labels in the
+    frame. Parts (labels ending in `part_suffix`, e.g. "fridge_door") are never relabelled.
+    `flipped_confidence` (lo, hi): a relabelled instance's detector confidence is redrawn uniformly
+    in that range (a confused detector is less sure); None leaves confidences alone.
     """
 
     flip_prob: float = 0.0
     confusion: dict[str, dict[str, float]] = field(default_factory=dict)
     vocabulary: list[str] = field(default_factory=list)
     part_suffix: str = "_door"
+    groups: list[list[str]] = field(default_factory=list)
+    flipped_confidence: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         _check_probability("flip_prob", self.flip_prob)
@@ -40,6 +45,21 @@ class LabelNoiseConfig:
                 _check_probability(f"confusion.{label}.{other}", p)
             if sum(row.values()) > 1.0 + 1e-9:
                 raise ValueError(f"confusion.{label}: probabilities sum to {sum(row.values()):.3f} > 1")
+        if self.flipped_confidence is not None:
+            lo, hi = self.flipped_confidence
+            if not 0.0 <= lo <= hi <= 1.0:
+                raise ValueError(f"flipped_confidence must be (lo, hi) with 0 <= lo <= hi <= 1, got {(lo, hi)}")
+        seen: dict[str, int] = {}
+        for i, group in enumerate(self.groups):
+            for label in group:
+                if seen.setdefault(label, i) != i:
+                    raise ValueError(f"groups: {label!r} is in groups {seen[label]} and {i}")
+
+    def group_of(self, label: str) -> list[str] | None:
+        for group in self.groups:
+            if label in group:
+                return group
+        return None
 
 
 @dataclass
@@ -94,12 +114,14 @@ class NoiseConfig:
 
     @classmethod
     def from_scenario(cls, label_flip: float = 0.0, miss_rate: float = 0.0, depth_sigma_m: float = 0.0,
-                      odom_drift_m_per_m: float = 0.0, seed: int = 0,
-                      vocabulary: list[str] | None = None) -> NoiseConfig:
+                      odom_drift_m_per_m: float = 0.0, seed: int = 0, vocabulary: list[str] | None = None,
+                      groups: list[list[str]] | None = None,
+                      flipped_confidence: tuple[float, float] | None = None) -> NoiseConfig:
         """The scenario's `robot.noise` keys (specs/scenario.md) as a NoiseConfig."""
         return cls(
             seed=seed,
-            labels=LabelNoiseConfig(flip_prob=label_flip, vocabulary=list(vocabulary or [])),
+            labels=LabelNoiseConfig(flip_prob=label_flip, vocabulary=list(vocabulary or []),
+                                    groups=[list(g) for g in groups or []], flipped_confidence=flipped_confidence),
             detections=DetectionNoiseConfig(miss_rate=miss_rate),
             depth=DepthNoiseConfig(sigma_m=depth_sigma_m),
             odometry=OdometryDriftConfig(drift_m_per_m=odom_drift_m_per_m),
@@ -132,6 +154,7 @@ class LabelConfusion:
         pool = sorted({*cfg.vocabulary, *frame.labels.values()})
         pool = [p for p in pool if not p.endswith(cfg.part_suffix)]
         labels = dict(frame.labels)
+        confidences = dict(frame.confidences)
         for iid in sorted(labels):
             label = labels[iid]
             draw = rng.random()
@@ -141,10 +164,13 @@ class LabelConfusion:
             if row is not None:
                 labels[iid] = _pick_from_row(row, draw, label)
             elif draw < cfg.flip_prob:
-                others = [p for p in pool if p != label]
+                group = cfg.group_of(label)
+                others = [p for p in (sorted(group) if group is not None else pool) if p != label]
                 if others:
                     labels[iid] = others[int(rng.integers(len(others)))]
-        return dataclasses.replace(frame, labels=labels)
+            if labels[iid] != label and cfg.flipped_confidence is not None:
+                confidences[iid] = round(float(rng.uniform(*cfg.flipped_confidence)), 3)
+        return dataclasses.replace(frame, labels=labels, confidences=confidences)
 
 
 def _pick_from_row(row: dict[str, float], draw: float, keep: str) -> str:

@@ -37,7 +37,7 @@ from sim.ai2thor_conversion import (
     vertical_fov_deg,
 )
 from sim.backend import AppliedChange, FrameClock, GroundTruth, MotionResult, SimBackend, TimelineCursor
-from sim.detector_model import DetectorNoise
+from sim.detector_model import detector_noise
 from sim.scenario import Scenario, load_scenario
 from sim.simulator_availability import AI2THOR_INSTALL, import_simulator
 
@@ -73,9 +73,10 @@ class AI2ThorBackend(SimBackend):
         self._graph = self._reachability_graph(reachable)
         self._floor_plan = floor_plan_from_reachable(reachable, self.scene.lower())
         noise = scenario.robot.noise
-        self.noise = DetectorNoise(noise.label_flip, noise.miss_rate, noise.depth_sigma_m)
         self._flip_pool = {"object": sorted({o.category for o in scenario.world.objects}),
                            "furniture": sorted({f.category for f in scenario.world.furniture})}
+        self.noise = detector_noise(noise.label_flip, noise.miss_rate, noise.depth_sigma_m, scenario.seed,
+                                    self._flip_pool)
         self.removed: set[str] = set()
         self._now, self._frame_id = 0.0, 0
         self.frame_clock = FrameClock()
@@ -154,8 +155,7 @@ class AI2ThorBackend(SimBackend):
         self._frame_id += 1
         frame, self.last_frame_truth = event_to_sensor_frame(
             event.frame, event.depth_frame, event.instance_masks, event.metadata, frame_id=self._frame_id,
-            time=self._now, hfov_deg=self.scenario.robot.camera.hfov_deg, rng=self.rng, noise=self.noise,
-            flip_pool=self._flip_pool)
+            time=self._now, hfov_deg=self.scenario.robot.camera.hfov_deg, rng=self.rng, noise=self.noise)
         return frame
 
     def move_base_to(self, x: float, y: float, yaw: float | None = None) -> MotionResult:

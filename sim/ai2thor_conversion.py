@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from perception.noise_models import SensorNoise
 from perception.sensor_frame import SensorFrame
 from scene_graph.types import CameraIntrinsics, FloorPlan, Pose, Room
 from sim.backend import FurnitureTruth, GroundTruth, ObjectTruth
-from sim.detector_model import DetectorNoise, InstanceKey, add_depth_noise, detections
+from sim.detector_model import InstanceKey, detections, noisy_frame
 from sim.pybullet_robot import optical_pose
 from sim.scenario import Scenario
 
@@ -96,8 +97,7 @@ def instance_keys(objects: list[dict]) -> dict[str, InstanceKey]:
                                        category_of(o["objectType"])) for o in objects}
 
 
-def instances_from_masks(instance_masks: dict[str, np.ndarray], objects: list[dict], rng: np.random.Generator,
-                         noise: DetectorNoise | None = None, flip_pool: dict[str, list[str]] | None = None):
+def instances_from_masks(instance_masks: dict[str, np.ndarray], objects: list[dict], rng: np.random.Generator):
     """THOR instance_masks -> (mask with per-frame random ids, labels, confidences, id -> InstanceKey)."""
     keys = instance_keys(objects)
     shape = next(iter(instance_masks.values())).shape if instance_masks else None
@@ -109,20 +109,17 @@ def instances_from_masks(instance_masks: dict[str, np.ndarray], objects: list[di
         if object_id in keys:
             seg[np.asarray(m, dtype=bool)] = i
             index_keys[i] = keys[object_id]
-    return detections(seg, index_keys.get, rng, noise or DetectorNoise(), flip_pool)
+    return detections(seg, index_keys.get, rng)
 
 
 def event_to_sensor_frame(frame: np.ndarray, depth_frame: np.ndarray, instance_masks: dict[str, np.ndarray],
                           metadata: dict, *, frame_id: int, time: float, hfov_deg: float, rng: np.random.Generator,
-                          noise: DetectorNoise | None = None, flip_pool: dict[str, list[str]] | None = None
-                          ) -> tuple[SensorFrame, dict[int, InstanceKey]]:
+                          noise: SensorNoise | None = None) -> tuple[SensorFrame, dict[int, InstanceKey]]:
     """One THOR event's arrays + metadata -> (SensorFrame, evaluation truth)."""
-    noise = noise or DetectorNoise()
     rgb = np.ascontiguousarray(np.asarray(frame)[:, :, :3], dtype=np.uint8)
     depth = np.asarray(depth_frame, dtype=np.float32).copy()
     depth[~np.isfinite(depth) | (depth <= 0)] = np.nan
-    depth = add_depth_noise(depth, noise.depth_sigma_m, rng)
-    mask, labels, confidences, truth = instances_from_masks(instance_masks, metadata["objects"], rng, noise, flip_pool)
+    mask, labels, confidences, truth = instances_from_masks(instance_masks, metadata["objects"], rng)
     h, w = rgb.shape[:2]
     if depth.shape != (h, w) or mask.shape != (h, w):
         raise ValueError(f"THOR event arrays disagree in size: frame {rgb.shape}, depth {depth.shape}, "
@@ -130,7 +127,7 @@ def event_to_sensor_frame(frame: np.ndarray, depth_frame: np.ndarray, instance_m
     sensor_frame = SensorFrame(frame_id=frame_id, time=time, rgb=rgb, depth=depth, instance_mask=mask, labels=labels,
                                intrinsics=CameraIntrinsics.from_hfov(w, h, hfov_deg), camera_pose=camera_pose(metadata),
                                robot_pose=agent_pose(metadata), confidences=confidences)
-    return sensor_frame, truth
+    return noisy_frame(sensor_frame, truth, noise)
 
 
 def ground_truth(metadata: dict, time: float, names: dict[str, str] | None = None,

@@ -13,10 +13,8 @@ import numpy as np
 import pybullet as p
 
 from scene_graph.types import CameraIntrinsics, Pose
-from sim.detector_model import DetectorNoise, InstanceKey, add_depth_noise, detections
 
-__all__ = ["PinholeCamera", "split_segmentation", "body_and_link", "DetectorNoise", "InstanceKey", "add_depth_noise",
-           "detections"]
+__all__ = ["PinholeCamera", "split_segmentation", "body_and_link"]
 
 SEG_BODY_BITS = 24
 

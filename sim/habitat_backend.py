@@ -33,7 +33,7 @@ from sim.backend import (
     SimBackend,
     TimelineCursor,
 )
-from sim.detector_model import DetectorNoise, InstanceKey
+from sim.detector_model import InstanceKey, detector_noise
 from sim.habitat_conversion import (
     habitat_from_map,
     habitat_rotation_for_yaw,
@@ -117,9 +117,10 @@ class HabitatBackend(SimBackend):
         settings.include_static_objects = True
         self.sim.recompute_navmesh(self.sim.pathfinder, settings)
         noise = scenario.robot.noise
-        self.noise = DetectorNoise(noise.label_flip, noise.miss_rate, noise.depth_sigma_m)
         self._flip_pool = {"object": sorted({o.category for o in scenario.world.objects}),
                            "furniture": sorted({f.category for f in scenario.world.furniture})}
+        self.noise = detector_noise(noise.label_flip, noise.miss_rate, noise.depth_sigma_m, scenario.seed,
+                                    self._flip_pool)
         self._now, self._frame_id = 0.0, 0
         self.frame_clock = FrameClock()
         self._timeline = TimelineCursor(self.scenario.timeline)
@@ -285,7 +286,7 @@ class HabitatBackend(SimBackend):
             observations, frame_id=self._frame_id, time=self._now, hfov_deg=self.scenario.robot.camera.hfov_deg,
             sensor_position=sensor.position, sensor_rotation_wxyz=quat(sensor.rotation),
             agent_position=state.position, agent_rotation_wxyz=quat(state.rotation), keys=self._keys, rng=self.rng,
-            noise=self.noise, flip_pool=self._flip_pool)
+            noise=self.noise)
         return frame
 
     def move_base_to(self, x: float, y: float, yaw: float | None = None) -> MotionResult:

@@ -14,9 +14,10 @@ import math
 
 import numpy as np
 
+from perception.noise_models import SensorNoise
 from perception.sensor_frame import SensorFrame
 from scene_graph.types import CameraIntrinsics, Pose
-from sim.detector_model import DetectorNoise, InstanceKey, add_depth_noise, detections
+from sim.detector_model import InstanceKey, detections, noisy_frame
 from sim.scenario_layout import BoxPlacement
 
 # map = MAP_FROM_HABITAT @ habitat: map x = -hab z, map y = -hab x, map z = hab y
@@ -78,27 +79,24 @@ def rgba_to_rgb(color: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(color)[:, :, :3], dtype=np.uint8)
 
 
-def semantic_to_instances(semantic: np.ndarray, keys: dict[int, InstanceKey], rng: np.random.Generator,
-                          noise: DetectorNoise | None = None, flip_pool: dict[str, list[str]] | None = None):
+def semantic_to_instances(semantic: np.ndarray, keys: dict[int, InstanceKey], rng: np.random.Generator):
     """Semantic ids -> (instance mask with per-frame random ids, labels, confidences, id -> InstanceKey).
 
     `keys` maps each semantic id the stack placed to what it is; every other id (stage, walls) is background.
     """
     seg = np.asarray(semantic).astype(np.int64)
-    return detections(seg, keys.get, rng, noise or DetectorNoise(), flip_pool)
+    return detections(seg, keys.get, rng)
 
 
 def observations_to_sensor_frame(observations: dict, *, frame_id: int, time: float, hfov_deg: float,
                                  sensor_position, sensor_rotation_wxyz, agent_position, agent_rotation_wxyz,
                                  keys: dict[int, InstanceKey], rng: np.random.Generator,
-                                 noise: DetectorNoise | None = None, flip_pool: dict[str, list[str]] | None = None,
-                                 color_uuid: str = "color", depth_uuid: str = "depth",
+                                 noise: SensorNoise | None = None, color_uuid: str = "color", depth_uuid: str = "depth",
                                  semantic_uuid: str = "semantic") -> tuple[SensorFrame, dict[int, InstanceKey]]:
     """One `sim.get_sensor_observations()` dict plus the agent/sensor states -> (SensorFrame, evaluation truth)."""
-    noise = noise or DetectorNoise()
     rgb = rgba_to_rgb(observations[color_uuid])
-    depth = add_depth_noise(depth_to_metres(observations[depth_uuid]), noise.depth_sigma_m, rng)
-    mask, labels, confidences, truth = semantic_to_instances(observations[semantic_uuid], keys, rng, noise, flip_pool)
+    depth = depth_to_metres(observations[depth_uuid])
+    mask, labels, confidences, truth = semantic_to_instances(observations[semantic_uuid], keys, rng)
     h, w = rgb.shape[:2]
     if depth.shape != (h, w) or mask.shape != (h, w):
         raise ValueError(f"habitat observations disagree in size: color {rgb.shape}, depth {depth.shape}, "
@@ -107,7 +105,7 @@ def observations_to_sensor_frame(observations: dict, *, frame_id: int, time: flo
                         intrinsics=CameraIntrinsics.from_hfov(w, h, hfov_deg),
                         camera_pose=sensor_pose_to_optical(sensor_position, sensor_rotation_wxyz),
                         robot_pose=agent_pose_to_map(agent_position, agent_rotation_wxyz), confidences=confidences)
-    return frame, truth
+    return noisy_frame(frame, truth, noise)
 
 
 def primitive_for(box: BoxPlacement) -> tuple[str, np.ndarray, np.ndarray, tuple[float, float, float, float]]:

@@ -36,7 +36,7 @@ from sim.backend import (
     TimelineCursor,
 )
 from sim.camera_rendering import PinholeCamera, body_and_link
-from sim.detector_model import DetectorNoise, InstanceKey, add_depth_noise, detections
+from sim.detector_model import InstanceKey, detections, detector_noise, noisy_frame
 from sim.house_builder import (
     DOOR_OPEN_ANGLE,
     FurnitureBody,
@@ -116,13 +116,13 @@ class PyBulletBackend(SimBackend):
         self.robot = load_mobile_panda(c, start.at[0], start.at[1], start.yaw)
         cam = scenario.robot.camera
         self.camera = PinholeCamera(cam.width, cam.height, cam.hfov_deg, cam.near_m, cam.far_m)
-        noise = scenario.robot.noise
-        self.noise = DetectorNoise(noise.label_flip, noise.miss_rate, noise.depth_sigma_m)
         self._flip_pool = {
             "object": sorted({o.category for o in scenario.world.objects}
                              | {e.add.category for e in scenario.timeline if e.add is not None}),
             "furniture": sorted({f.category for f in scenario.world.furniture}),
         }
+        noise = scenario.robot.noise
+        self.noise = detector_noise(noise.label_flip, noise.miss_rate, noise.depth_sigma_m, seed, self._flip_pool)
         self._now = 0.0
         self._timeline = TimelineCursor(scenario.timeline)
         self._frame_id = 0
@@ -265,13 +265,12 @@ class PyBulletBackend(SimBackend):
         self.frame_clock.mark(self._now)
         started = wallclock.perf_counter()
         rgb, depth, seg = self.camera.render(self.client_id, self.robot.camera_pose())
-        mask, labels, confidences, truth = detections(seg, self._key_of, self.rng, self.noise, self._flip_pool)
-        depth = add_depth_noise(depth, self.noise.depth_sigma_m, self.rng)
+        mask, labels, confidences, truth = detections(seg, self._key_of, self.rng)
         self._frame_id += 1
-        self.last_frame_truth = truth
         frame = SensorFrame(frame_id=self._frame_id, time=self._now, rgb=rgb, depth=depth, instance_mask=mask,
                             labels=labels, intrinsics=self.camera.intrinsics, camera_pose=self.camera_pose(),
                             robot_pose=self.robot_pose(), confidences=confidences)
+        frame, self.last_frame_truth = noisy_frame(frame, truth, self.noise)
         self.render_seconds.append(wallclock.perf_counter() - started)
         return frame
 

@@ -1,5 +1,7 @@
-"""Open/closed evidence from a "<category>_door" part next to its body (the fixed convention), on exact synthetic
-renders (perception.synthetic_scene). Real PyBullet renders are in test_door_state_rendered.py."""
+"""Open/closed evidence from a "<category>_door" part next to its body (the fixed convention).
+
+On exact synthetic renders (perception.synthetic_scene); real PyBullet renders are in test_door_state_rendered.py.
+"""
 
 from __future__ import annotations
 

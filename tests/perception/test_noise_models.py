@@ -106,6 +106,31 @@ def test_label_flip_rate_targets_and_parts():
     assert seen_targets <= {*CATEGORIES, "towel"}
 
 
+def test_grouped_labels_flip_within_their_group_and_lose_confidence():
+    small = ["mug", "cup", "keys", "phone", "remote"]
+    config = LabelNoiseConfig(flip_prob=0.5, vocabulary=["sofa"], groups=[small], flipped_confidence=(0.4, 0.6))
+    model = LabelConfusion(config, seed=3)
+    flipped = 0
+    for fid in range(40):
+        frame = striped_frame(fid)
+        noisy = model.apply(frame)
+        for iid, label in frame.labels.items():
+            if noisy.labels[iid] == label:
+                assert noisy.confidences[iid] == 0.8  # untouched
+                continue
+            flipped += 1
+            assert 0.4 <= noisy.confidences[iid] <= 0.6
+            if label in small:
+                assert noisy.labels[iid] in small  # a mug is mistaken for a small thing, never for a sofa
+            else:
+                assert noisy.labels[iid] not in small or label not in small
+    assert flipped > 100
+    with pytest.raises(ValueError, match="groups"):
+        LabelNoiseConfig(groups=[["mug", "cup"], ["cup", "bowl"]])
+    with pytest.raises(ValueError, match="flipped_confidence"):
+        LabelNoiseConfig(flipped_confidence=(0.9, 0.2))
+
+
 def test_confusion_table_frequencies():
     table = {"mug": {"cup": 0.3, "bowl": 0.1}}
     model = LabelConfusion(LabelNoiseConfig(confusion=table), seed=2)

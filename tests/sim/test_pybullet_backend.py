@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from perception.noise_models import SensorNoise
 from sim.backend import SimBackend
 from sim.pybullet_backend import PyBulletBackend
 from sim.pybullet_robot import CAMERA_HEIGHT
@@ -219,6 +220,43 @@ def test_detector_noise_rates_roughly_as_configured():
         flippable = sum(1 for lab in reference.labels.values() if not lab.endswith("_door"))
         assert 0.2 - 0.1 < flipped / (kept * flippable / instances) < 0.2 + 0.1
         assert np.std(np.concatenate(diffs)) == pytest.approx(0.05, rel=0.15)
+
+
+def test_detector_noise_is_perceptions_noise_models_and_deterministic_for_the_scenario_seed():
+    noise = {"label_flip": 0.4, "miss_rate": 0.2, "depth_sigma_m": 0.02}
+    runs = []
+    for _ in range(2):
+        with PyBulletBackend(scenario_from_dict(small_house(noise=noise), "noisy.yaml")) as sim:
+            assert isinstance(sim.noise, SensorNoise)  # one implementation: perception.noise_models
+            sim.teleport_base(1.0, 2.0, 0.0)
+            sim.look_at((3.0, 1.4, 0.6))
+            frames = []
+            for _ in range(6):
+                frames.append(sim.render())
+                assert set(sim.last_frame_truth) == set(frames[-1].labels)  # missed ones leave the truth too
+            runs.append([(sorted(f.labels.values()), float(np.nan_to_num(f.depth).sum())) for f in frames])
+    assert [labels for labels, _ in runs[0]] == [labels for labels, _ in runs[1]]
+    assert [d for _, d in runs[0]] == pytest.approx([d for _, d in runs[1]])
+    assert len({tuple(labels) for labels, _ in runs[0]}) > 1  # and it differs from frame to frame
+
+
+def test_noise_flips_objects_to_objects_and_furniture_to_furniture():
+    with PyBulletBackend(scenario_from_dict(small_house(noise={"label_flip": 0.5}), "flip.yaml")) as sim:
+        sim.teleport_base(1.0, 2.0, 0.0)
+        sim.look_at((3.0, 1.4, 0.6))
+        kinds = {"object": set(sim._flip_pool["object"]), "furniture": set(sim._flip_pool["furniture"])}
+        flips = 0
+        for _ in range(20):
+            frame = sim.render()
+            for iid, label in frame.labels.items():
+                key = sim.last_frame_truth[iid]
+                if key.kind == "door":
+                    assert label == key.label
+                elif label != key.label:
+                    flips += 1
+                    assert label in kinds[key.kind], (key, label)
+                    assert frame.confidences[iid] <= 0.85
+        assert flips > 10
 
 
 def test_odometry_drift_grows_with_distance():
