@@ -192,3 +192,42 @@ def _percentile(values: list[float], q: float) -> float | None:
         return None
     ordered = sorted(values)
     return round(ordered[min(len(ordered) - 1, int(round(q / 100.0 * (len(ordered) - 1))))], 2)
+
+
+def cost_weight_sweep(scenario_paths: list[str], weights: list[float]) -> list[dict]:
+    """VOI on the given scenarios at each `cost_weight` (questions only; everything else default)."""
+    from bench.scenario_runner import run_scenario
+    from planners.question_answering import QAConfig
+    from planners.value_of_information import ExplorationConfig
+    from sim.scenario import load_scenario
+
+    rows = []
+    for weight in weights:
+        questions = []
+        for path in scenario_paths:
+            config = QAConfig(exploration=ExplorationConfig(cost_weight=weight))
+            questions += run_scenario(load_scenario(path), planner="voi", qa_config=config)["questions"]
+        rows.append({"cost_weight": weight, "accuracy": _mean([float(q["correct"]) for q in questions]),
+                     "total_path_length_m": round(sum(q["path_length_m"] for q in questions), 1),
+                     "questions_explored": sum(1 for q in questions if q["steps"] > 0), "n": len(questions)})
+        print(f"cost_weight {weight}: {rows[-1]}", file=sys.stderr)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bench.eqa_benchmark --cost-weights 0.002,0.01,0.05 SCENARIO.yaml...`: the cost_weight table."""
+    parser = argparse.ArgumentParser(prog="python -m bench.eqa_benchmark", description=main.__doc__)
+    parser.add_argument("scenarios", nargs="+")
+    parser.add_argument("--cost-weights", default="0.002,0.005,0.01,0.02,0.05")
+    args = parser.parse_args(argv)
+    weights = [float(w) for w in args.cost_weights.split(",")]
+    rows = cost_weight_sweep(args.scenarios, weights)
+    print("| cost_weight | accuracy | total path | questions explored | n |\n|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['cost_weight']} | {r['accuracy']:.3f} | {r['total_path_length_m']:.1f} m | "
+              f"{r['questions_explored']} | {r['n']} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

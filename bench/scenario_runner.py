@@ -88,7 +88,7 @@ class ScenarioSession:
 
     @classmethod
     def create(cls, scenario: Scenario, db_path: str | Path | None, seed: int | None = None,
-               recorder: Any | None = None) -> ScenarioSession:
+               recorder: Any | None = None, qa_config: Any = None) -> ScenarioSession:
         from executor.sim_backend import SimRobotSkills
         from perception.config import PerceptionConfig
         from perception.frame_processing import FrameProcessor
@@ -107,7 +107,7 @@ class ScenarioSession:
         processor = RecordingProcessor(FrameProcessor(PerceptionConfig()), recorder)
         skills = SimRobotSkills(backend)
         explorer = SimExplorer(skills, processor, memory)
-        answerer = QuestionAnswerer(memory, explorer)
+        answerer = QuestionAnswerer(memory, explorer, qa_config)
         case_path = None if db_path is None else Path(str(db_path) + ".cases.db")
         task_planner = TaskPlanner(memory, skills, explorer, CaseMemory(case_path))
         session = cls(scenario, backend, memory, skills, processor, explorer, answerer, task_planner)
@@ -277,17 +277,18 @@ class ScenarioSession:
 def run_scenario(scenario: Scenario, planner: str = "voi", db_path: str | Path | None = None,
                  seed: int | None = None, recorder: Any | None = None, progress: Progress | None = None,
                  keep_session: bool = False, stale_probes: bool = False,
-                 staleness_calibration: bool = False) -> dict[str, Any]:
+                 staleness_calibration: bool = False, qa_config: Any = None) -> dict[str, Any]:
     """Run one scenario with one planner; returns the `run --json` document of specs/cli.md.
 
     `stale_probes`: also ask the generated stale questions (bench.evaluation.stale_probe_questions)
     after the scenario's own; they are scored under "probes", not in "questions" or the summary.
     `staleness_calibration`: record the belief's P(still there) against the truth for every
     remembered object before each scheduled look and before the questions ("staleness_samples").
+    `qa_config`: a planners.question_answering.QAConfig for the questions (default settings when None).
     """
     started = time.monotonic()
     say = progress or (lambda message: log.info("%s", message))
-    session = ScenarioSession.create(scenario, db_path, seed=seed, recorder=recorder)
+    session = ScenarioSession.create(scenario, db_path, seed=seed, recorder=recorder, qa_config=qa_config)
     questions: list[dict[str, Any]] = []
     probes: list[dict[str, Any]] = []
     tasks: list[dict[str, Any]] = []

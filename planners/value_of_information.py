@@ -16,6 +16,16 @@ gain is E[max posterior answer mass] - current max, which is never negative. Wit
 its own cost), because a one-step rule sees no value in checking the most likely place: a miss
 there changes nothing by itself, only together with the look that follows.
 
+A look is also credited with the search it starts (`search_gain`, up to `search_looks` looks): if
+it finds nothing, go on to the place with the most probability per metre, stop at the first
+sighting. Two looks ahead see no value in checking for an object whose stale mass is spread thinly
+over many receptacles; a round of the house does, when the places are close together. The gain of
+a look is the larger of the two (each is the value of a plan the robot could really follow, so
+neither overstates what looking is worth).
+
+Utility counts only answers that could be reported: a speculative hypothesis (a place the prior or
+a past case suggests) is worth something only once a look in the lookahead confirms it.
+
 The rule acts greedily: take the best look while its net value is positive and its travel fits in
 what is left of `budget_m`; otherwise answer. `stopped_by` says why: `certain` (confidence reached
 `certain_threshold`), `voi` (no look is worth its cost, or there is nothing to look at), `budget`

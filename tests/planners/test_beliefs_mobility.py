@@ -61,7 +61,7 @@ def test_a_recent_sighting_keeps_confidence_high(quiet_memory):
 
 
 def test_observed_moves_raise_the_rate(quiet_memory, moved_memory):
-    config = BeliefConfig(moves_per_day={"mug": 0.24}, mobility_prior_hours=24.0)
+    config = BeliefConfig(moves_per_day={"mug": 0.24}, mobility_prior_hours=24.0, learn_household_scale=False)
     quiet = BeliefBuilder(quiet_memory, config).mobility_rate("mug")
     moved = BeliefBuilder(moved_memory, config).mobility_rate("mug")
     assert [e.object_id for e in moved_memory.events(kinds=["moved"])] == ["mug_2"]
@@ -77,8 +77,24 @@ def test_long_quiet_tracking_lowers_the_rate_towards_what_was_seen(quiet_memory)
     assert weak_prior < short  # three quiet tracked hours weigh more against a weaker prior
 
 
+def test_the_household_scale_is_the_moves_seen_over_the_moves_the_prior_expects(moved_memory):
+    config = BeliefConfig(moves_per_day={"object": 2.4}, household_scale_prior_moves=2.0)
+    builder = BeliefBuilder(moved_memory, config)
+    movable = [o for o in moved_memory.objects(include_absent=True) if not o.is_receptacle]
+    expected = sum(0.1 * (o.last_seen - o.first_seen) / HOUR for o in movable)
+    moves = len([e for e in moved_memory.events(kinds=["moved"]) if e.object_id in {o.id for o in movable}])
+    assert moves == 1
+    assert builder.household_mobility_scale() == pytest.approx((2.0 + moves) / (2.0 + expected))
+    unscaled = BeliefBuilder(moved_memory, BeliefConfig(moves_per_day={"object": 2.4}, learn_household_scale=False))
+    assert unscaled.household_mobility_scale() == 1.0
+    ratio = builder.mobility_rate("keys") / unscaled.mobility_rate("keys")
+    assert ratio == pytest.approx(builder.household_mobility_scale(), rel=0.05), "keys never moved: prior term only"
+
+
 def test_bad_mobility_config_is_rejected():
     with pytest.raises(ValueError, match="moves_per_day.keys"):
         BeliefConfig(moves_per_day={"keys": -1.0})
     with pytest.raises(ValueError, match="mobility_prior_hours"):
         BeliefConfig(mobility_prior_hours=0.0)
+    with pytest.raises(ValueError, match="household_scale_prior_moves"):
+        BeliefConfig(household_scale_prior_moves=0.0)
