@@ -1,0 +1,124 @@
+"""The door rule on real PyBullet renders of the shipped openable furniture, doors at several angles.
+
+Views stand at two distances and three bearings in front of each piece and pan the head off it, so
+many of them cut the body, the door or both at the image border. The rule may stay silent on a view
+(no state evidence); what it must never do is say the wrong thing. Ground truth (the door angle set
+here) is read only to score.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pybullet")
+
+from perception.frame_processing import FrameProcessor  # noqa: E402
+from sim.house_builder import set_door  # noqa: E402
+from sim.pybullet_backend import PyBulletBackend  # noqa: E402
+from sim.scenario import scenario_from_dict  # noqa: E402
+
+TINY_FETCH = Path(__file__).resolve().parents[1] / "bench" / "data" / "tiny_fetch.yaml"
+ANGLES = (0.0, 0.6, 1.6)  # closed, ajar by 34 degrees, fully open (the scenarios' "open")
+DISTANCES = (1.0, 2.2)
+BEARINGS_DEG = (-45.0, 0.0, 45.0)
+PAN_OFFSETS = (0.0, 0.6, -0.6)  # head turned off the furniture: the border cuts it
+
+
+def showroom() -> dict:
+    """Three kinds of openable furniture, far apart, facing three different ways."""
+    return {
+        "scenario": "door_showroom", "seed": 3,
+        "world": {
+            "rooms": [{"name": "hall", "polygon": [[0, 0], [16, 0], [16, 10], [0, 10]]}],
+            "furniture": [
+                {"id": "fridge", "category": "fridge", "room": "hall", "at": [3.0, 0.41], "yaw": 0.0,
+                 "openable": True},
+                {"id": "cabinet", "category": "cabinet", "room": "hall", "at": [0.29, 7.0], "yaw": -1.5708,
+                 "openable": True},
+                {"id": "wardrobe", "category": "wardrobe", "room": "hall", "at": [15.65, 5.0], "yaw": 1.5708,
+                 "openable": True},
+            ],
+            "objects": [],
+        },
+        "robot": {"start": {"at": [8.0, 5.0], "yaw": 0.0}, "camera": {"width": 320, "height": 240, "hfov_deg": 70}},
+    }
+
+
+@pytest.fixture(scope="module")
+def readings():
+    """(furniture id, door angle, body cut by the border, state read) for every view that shows the door."""
+    processor = FrameProcessor()
+    rows = []
+    with PyBulletBackend(scenario_from_dict(showroom(), "door_showroom.yaml")) as sim:
+        for fid, furniture in sim.furniture.items():
+            width, depth, height = furniture.spec.dimensions()
+            centre = (*furniture.spec.at, height / 2.0)
+            for angle in ANGLES:
+                set_door(sim.client_id, furniture, angle)
+                for distance in DISTANCES:
+                    for bearing in BEARINGS_DEG:
+                        b, reach = math.radians(bearing), distance + depth / 2
+                        x, y = furniture.to_map(math.sin(b) * reach, math.cos(b) * reach)
+                        sim.teleport_base(x, y, math.atan2(centre[1] - y, centre[0] - x))
+                        for pan in PAN_OFFSETS:
+                            sim.look_at(centre)
+                            sim.set_head(sim.robot.pan + pan)
+                            frame = processor.process(sim.render())
+                            bodies = [o for o in frame.observations if o.category == furniture.category]
+                            doors = processor.last_stats.door_readings
+                            if len(bodies) == 1 and doors.get(bodies[0].instance_id):
+                                rows.append((fid, angle, bodies[0].partial, bodies[0].state))
+            set_door(sim.client_id, furniture, 0.0)
+    return rows
+
+
+def test_never_reads_a_shut_door_open_nor_an_open_door_shut(readings):
+    wrong = [r for r in readings if (r[1] == 0.0 and r[3] == "open") or (r[1] > 0.0 and r[3] == "closed")]
+    assert wrong == []
+
+
+def test_views_cut_by_the_border_are_many_and_still_read_right_when_they_decide(readings):
+    cut = [r for r in readings if r[2]]
+    assert len(cut) >= len(readings) / 3
+    decided = Counter((r[1] > 0.0, r[3]) for r in cut if r[3] is not None)
+    assert decided[(False, "closed")] >= 10 and decided[(True, "open")] >= 20
+    assert decided[(False, "open")] == decided[(True, "closed")] == 0
+
+
+@pytest.mark.parametrize("angle", ANGLES)
+def test_most_views_decide(readings, angle):
+    states = Counter(r[3] for r in readings if r[1] == angle)
+    expected = "closed" if angle == 0.0 else "open"
+    assert sum(states.values()) >= 30
+    assert states[expected] >= 0.55 * sum(states.values()), states
+
+
+def test_every_kind_of_furniture_reads_both_states(readings):
+    for fid in ("fridge", "cabinet", "wardrobe"):
+        states = {(r[1] > 0.0, r[3]) for r in readings if r[0] == fid}
+        assert (False, "closed") in states and (True, "open") in states, (fid, states)
+
+
+def test_the_watched_fridge_views_of_the_tiny_fetch_run():
+    """From the watch viewpoint, the shut fridge fills one view cut by the border: no evidence, not "open"."""
+    processor = FrameProcessor()
+    with PyBulletBackend(str(TINY_FETCH)) as sim:
+        sim.teleport_base(1.5, 2.0, math.pi)
+        fridge = sim.furniture["fridge"]
+
+        def fridge_seen(pan: float):
+            sim.set_head(pan)
+            frame = processor.process(sim.render())
+            [body] = [o for o in frame.observations if o.category == "fridge"]
+            return body
+
+        head_on = fridge_seen(0.0)
+        assert head_on.partial and head_on.state is None
+        assert fridge_seen(-math.pi / 4).state == "closed"
+        set_door(sim.client_id, fridge, 1.6)
+        opened = fridge_seen(-math.pi / 4)
+        assert opened.partial and opened.state == "open"
