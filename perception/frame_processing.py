@@ -32,12 +32,12 @@ class FrameError(BadInputError):
 
 @dataclass
 class PerceivedObservation(Observation):
-    """An Observation plus what perception knows about how complete it is.
+    """An Observation plus its mask's size in pixels.
 
-    `partial`: the instance mask touches the image border, so the box covers only the visible part.
+    `partial` (on Observation): the instance mask comes within `border_margin_px` of the image border,
+    so the box covers only what the frame shows of the thing.
     """
 
-    partial: bool = False
     pixel_count: int = 0
 
 
