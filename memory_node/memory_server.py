@@ -149,6 +149,8 @@ class MemoryServerNode(LifecycleNode):
                              time=request.time if request.has_time else None,
                              time_end=request.time_end if request.has_time_end else None,
                              max_results=request.max_results or self.max_results)
+        if query.kind == "search":
+            self._embed_outside_the_lock(" ".join(query.arguments))
         try:
             answer = self.shared.read(lambda store: answer_query(store, query))
             response.success, response.error, response.text = answer.success, answer.error, answer.text
@@ -165,6 +167,22 @@ class MemoryServerNode(LifecycleNode):
         self.queries_failed += int(not response.success)
         self.query_latencies_ms.append((time.perf_counter() - started) * 1000.0)
         return response
+
+    @staticmethod
+    def _embed_outside_the_lock(text: str) -> None:
+        """Embed a search text before the store lock is taken.
+
+        The process-wide embedder caches the vector, so the first search's seconds of model loading
+        never hold up the ingest worker.
+        """
+        if not text.strip():
+            return
+        try:
+            from scene_graph.text_embedding import TextEmbedder
+
+            TextEmbedder.shared().embed([text])
+        except Exception:  # a missing model is reported by the query itself
+            return
 
     def _on_snapshot(self, request: Any, response: Any) -> Any:
         from memory_node.message_conversion import scene_object_to_msg

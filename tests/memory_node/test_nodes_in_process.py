@@ -14,7 +14,7 @@ from memory_node.message_conversion import sensor_frame_messages  # noqa: E402
 from memory_node.synthetic_frame_publisher import create_publishers, publish_frame, wait_for_subscribers  # noqa: E402
 from memory_node.synthetic_stream import synthetic_frames  # noqa: E402
 
-from .node_harness import query, stack_arguments, wait_until  # noqa: E402
+from .node_harness import call_service, query, stack_arguments, wait_until  # noqa: E402
 
 
 @pytest.fixture
@@ -200,3 +200,48 @@ def test_snapshot_and_markers(stack):
     assert {"rooms", "objects", "labels", "trajectory"} <= namespaces
     ids = {m.id for m in received[-1].markers if m.ns == "objects"}
     assert len(ids) == len([m for m in received[-1].markers if m.ns == "objects"])
+
+
+@pytest.mark.slow
+def test_the_first_search_loading_the_model_does_not_hold_up_ingestion(stack, monkeypatch):
+    import threading
+
+    from memory_interfaces.srv import QueryMemory
+
+    from scene_graph.text_embedding import TextEmbedder
+
+    monkeypatch.setattr(TextEmbedder, "_shared", None)  # MiniLM not loaded yet in this process
+    process, client = stack
+    ingest = process.node("IngestNode")
+    publishers = create_publishers(client)
+    assert wait_for_subscribers(publishers, 10.0)
+    searching = threading.Event()
+    done = threading.Event()
+
+    def publish_until_done() -> None:
+        for sf in synthetic_frames(400, period_s=0.5):
+            if done.is_set():
+                return
+            publish_frame(publishers, sensor_frame_messages(sf))
+            searching.set()
+            time.sleep(0.05)
+
+    publisher = threading.Thread(target=publish_until_done, daemon=True)
+    publisher.start()
+    try:
+        assert searching.wait(10.0)
+        assert wait_until(lambda: ingest.pipeline.stats.frames_ingested >= 3, 20.0), ingest.status()
+        before = ingest.pipeline.stats.frames_ingested
+        started = time.monotonic()
+        request = QueryMemory.Request(kind="search", arguments=["something to drink from"])
+        answer = call_service(client, QueryMemory, "query_memory", request, timeout_s=120.0)
+        seconds = time.monotonic() - started
+        during = ingest.pipeline.stats.frames_ingested - before
+    finally:
+        done.set()
+        publisher.join(timeout=5.0)
+    assert answer.success, answer.error
+    assert answer.objects, "the mug and bowl are in memory"
+    # loading the model takes seconds; frames kept being written meanwhile, none dropped from the backlog
+    assert during >= max(3, int(seconds * 20 * 0.25)), (during, seconds, ingest.status())
+    assert ingest.status()["frames_dropped_backlog"] == 0
