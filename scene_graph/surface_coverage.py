@@ -27,12 +27,18 @@ from scene_graph.types import Frame
 
 NEVER = -np.inf
 PROBE_HEIGHT_M = 0.05
+CLEAR_HEIGHT_M = 0.08  # a ray seen through this point above a cell: anything taller standing there would show
 PROBE_PASS_M = 0.02  # the ray through the probe point must go on at least this far (it is not inside a thing)
 SAME_SURFACE_M = 0.05  # a surface height that moved less than this (a box refit) keeps its evidence
 
 
 class SurfaceCoverage:
-    """A grid over the floor plan: per cell the surface height and when it was last seen bare."""
+    """A grid over the floor plan: per cell the surface height and when it was last seen bare (or clear above).
+
+    Two kinds of evidence per cell: `last_empty`, the surface point itself seen bare (nothing at all stands
+    there), and `last_clear`, a ray seen through the point CLEAR_HEIGHT_M above it (nothing taller stands
+    there; this one needs no view of the surface, which a table's near edge or a steep angle often hides).
+    """
 
     def __init__(self, cell_m: float = 0.1, max_range_m: float = 3.5, depth_margin_m: float = 0.015,
                  edge_margin: float = 0.02, min_range_m: float = 0.2) -> None:
@@ -47,6 +53,7 @@ class SurfaceCoverage:
         self.floor = np.zeros((0, 0), dtype=bool)  # cell centre inside a room of the floor plan
         self.height = np.zeros((0, 0))  # surface height per cell (NaN: no surface known)
         self.last_empty = np.zeros((0, 0))
+        self.last_clear = np.zeros((0, 0))
         self.dirty = False
 
     @property
@@ -59,6 +66,7 @@ class SurfaceCoverage:
             self.floor = np.zeros((0, 0), dtype=bool)
             self.height = np.zeros((0, 0))
             self.last_empty = np.zeros((0, 0))
+            self.last_clear = np.zeros((0, 0))
             return
         b = rooms.bounds
         lo = np.floor(b[:, :2].min(axis=0) / self.cell) * self.cell
@@ -74,37 +82,57 @@ class SurfaceCoverage:
             floor[i0:i1, j0:j1] |= shapely.contains_xy(poly, gx, gy)
         if floor.shape == self.floor.shape and np.allclose(lo, self.origin) and np.array_equal(floor, self.floor):
             return  # the same grid: keep surfaces and evidence
-        old = (self.origin.copy(), self.last_empty)
+        old = (self.origin.copy(), self.last_empty, self.last_clear)
         self.origin, self.floor = lo, floor
         self.height = np.where(floor, 0.0, np.nan)
         self.last_empty = np.full((nx, ny), NEVER)
+        self.last_clear = np.full((nx, ny), NEVER)
         if old[1].size and np.allclose(old[0], lo):
             n0, n1 = min(nx, old[1].shape[0]), min(ny, old[1].shape[1])
             self.last_empty[:n0, :n1] = old[1][:n0, :n1]
+            self.last_clear[:n0, :n1] = old[2][:n0, :n1]
 
     def set_surfaces(self, boxes_min: np.ndarray, boxes_max: np.ndarray) -> None:
         """Receptacle boxes (Kx3): their tops are the surfaces of the cells they cover; elsewhere the floor.
 
         A cell whose surface height changes loses its evidence (it was about another surface).
         """
+        if self.floor.size:
+            self.relay((-math.inf, -math.inf), (math.inf, math.inf), boxes_min, boxes_max)
+
+    def relay(self, lo_xy, hi_xy, boxes_min: np.ndarray, boxes_max: np.ndarray) -> None:
+        """Recompute the surfaces of the cells in a rectangle from the receptacle boxes that overlap it.
+
+        Cells whose surface height changed by more than SAME_SURFACE_M lose their evidence.
+        """
         if not self.floor.size:
             return
-        height = np.where(self.floor, 0.0, np.nan)
+        i0, j0, i1, j1 = self._cell_window(lo_xy[0], lo_xy[1], hi_xy[0], hi_xy[1])
+        if i0 >= i1 or j0 >= j1:
+            return
+        height = np.where(self.floor[i0:i1, j0:j1], 0.0, np.nan)
         for lo, hi in zip(np.asarray(boxes_min).reshape(-1, 3), np.asarray(boxes_max).reshape(-1, 3)):
-            i0, j0, i1, j1 = self._cell_window(lo[0], lo[1], hi[0], hi[1])
-            if i0 >= i1 or j0 >= j1:
+            a0, b0, a1, b1 = self._cell_window(max(lo[0], lo_xy[0]), max(lo[1], lo_xy[1]),
+                                               min(hi[0], hi_xy[0]), min(hi[1], hi_xy[1]))
+            if a0 >= a1 or b0 >= b1:
                 continue
-            block = height[i0:i1, j0:j1]
+            block = height[a0 - i0:a1 - i0, b0 - j0:b1 - j0]
             top = float(hi[2])
-            height[i0:i1, j0:j1] = np.where(np.isnan(block) | (block < top), top, block)
+            height[a0 - i0:a1 - i0, b0 - j0:b1 - j0] = np.where(np.isnan(block) | (block < top), top, block)
+        old = self.height[i0:i1, j0:j1]
         with np.errstate(invalid="ignore"):
-            changed = (np.isnan(height) != np.isnan(self.height)) | (np.abs(height - self.height) > SAME_SURFACE_M)
-        self.last_empty[changed] = NEVER
-        self.height = height
+            changed = (np.isnan(height) != np.isnan(old)) | (np.abs(height - old) > SAME_SURFACE_M)
+        self.last_empty[i0:i1, j0:j1][changed] = NEVER
+        self.last_clear[i0:i1, j0:j1][changed] = NEVER
+        self.height[i0:i1, j0:j1] = height
 
     def _cell_window(self, x0: float, y0: float, x1: float, y1: float) -> tuple[int, int, int, int]:
         """Index window [i0, i1) x [j0, j1) of the cells whose centres lie in the rectangle."""
         nx, ny = self.shape
+        lo_x, lo_y = self.origin[0] - self.cell, self.origin[1] - self.cell
+        hi_x, hi_y = self.origin[0] + (nx + 1) * self.cell, self.origin[1] + (ny + 1) * self.cell
+        x0, x1 = min(max(x0, lo_x), hi_x), min(max(x1, lo_x), hi_x)
+        y0, y1 = min(max(y0, lo_y), hi_y), min(max(y1, lo_y), hi_y)
         i0 = max(0, int(math.ceil((x0 - self.origin[0]) / self.cell - 0.5)))
         j0 = max(0, int(math.ceil((y0 - self.origin[1]) / self.cell - 0.5)))
         i1 = min(nx, int(math.floor((x1 - self.origin[0]) / self.cell - 0.5)) + 1)
@@ -136,11 +164,12 @@ class SurfaceCoverage:
             return 0
         pts, cam = pts[keep], cam[keep]
         k = frame.intrinsics
+        marked = self._observe_clear(frame, pts, movable_min, movable_max, furniture_min, furniture_max)
         uv = k.project(cam)
         mu, mv = self.edge_margin * k.width, self.edge_margin * k.height
         inside = (uv[:, 0] >= mu) & (uv[:, 0] <= k.width - 1 - mu) & (uv[:, 1] >= mv) & (uv[:, 1] <= k.height - 1 - mv)
         if not inside.any():
-            return 0
+            return marked
         pts, uv = pts[inside], uv[inside]
         u = np.clip(np.rint(uv[:, 0]).astype(int), 0, k.width - 1)
         v = np.clip(np.rint(uv[:, 1]).astype(int), 0, k.height - 1)
@@ -152,7 +181,7 @@ class SurfaceCoverage:
             expected = np.where(rays[:, 2] < -1e-6, (pts[:, 2] - cp.z) / rays[:, 2], np.nan)  # z-depth
             bare = np.isfinite(d) & (d > 0) & np.isfinite(expected) & (d >= expected - self.depth_margin)
         if not bare.any():
-            return 0
+            return marked
         hit = cp.position + rays[bare] * expected[bare, None]
         fx, fy = (hit[:, 0] - self.origin[0]) / self.cell, (hit[:, 1] - self.origin[1]) / self.cell
         hi_, hj = np.floor(fx).astype(int), np.floor(fy).astype(int)
@@ -177,16 +206,43 @@ class SurfaceCoverage:
         ok &= ~_covered(hit, movable_min, movable_max, self.cell, False)
         ok &= ~_covered(hit, furniture_min, furniture_max, self.cell, True)
         if not ok.any():
-            return 0
+            return marked
         self.last_empty[hi_[ok], hj[ok]] = float(frame.time)
         self.dirty = True
-        return int(ok.sum())
+        return marked + int(ok.sum())
+
+    def _observe_clear(self, frame: Frame, pts: np.ndarray, movable_min, movable_max, furniture_min,
+                       furniture_max) -> int:
+        """Cells whose point CLEAR_HEIGHT_M above the surface this frame's rays went through."""
+        cp, k = frame.camera_pose, frame.intrinsics
+        q = pts + np.array([0.0, 0.0, CLEAR_HEIGHT_M])
+        cam = cp.inverse_transform_points(q)
+        z = np.maximum(cam[:, 2], 1e-6)
+        u, v = k.fx * cam[:, 0] / z + k.cx, k.fy * cam[:, 1] / z + k.cy
+        mu, mv = self.edge_margin * k.width, self.edge_margin * k.height
+        ok = (cam[:, 2] > self.min_range) & (u >= mu) & (u <= k.width - 1 - mu) & (v >= mv) & (v <= k.height - 1 - mv)
+        if not ok.any():
+            return 0
+        q, z = q[ok], z[ok]
+        d = np.asarray(frame.depth, dtype=float)[np.rint(v[ok]).astype(int), np.rint(u[ok]).astype(int)]
+        with np.errstate(invalid="ignore"):
+            clear = np.isfinite(d) & (d >= z + PROBE_PASS_M)
+        clear &= ~_covered(q, movable_min, movable_max, self.cell, False)
+        clear &= ~_covered(q, furniture_min, furniture_max, self.cell, True)
+        if not clear.any():
+            return 0
+        i = np.floor((q[clear, 0] - self.origin[0]) / self.cell).astype(int)
+        j = np.floor((q[clear, 1] - self.origin[1]) / self.cell).astype(int)
+        self.last_clear[i, j] = float(frame.time)
+        self.dirty = True
+        return int(clear.sum())
 
     def seen_empty(self, bbox_min, bbox_max, before: float, support_tolerance_m: float = 0.15) -> float | None:
-        """The last time before `before` that the surface under this box was seen bare, or None (no evidence).
+        """The last time before `before` that the place of this box was seen empty, or None (no evidence).
 
         The cells under the box's footprint (at least the one under its centre) whose surface lies near
-        the box's bottom are examined; at least half of them must have been seen bare before `before`.
+        the box's bottom are examined; at least half of them must have been seen empty before `before`:
+        their surface bare, or - for a box standing more than CLEAR_HEIGHT_M above it - clear above it.
         """
         if not self.floor.size:
             return None
@@ -201,6 +257,8 @@ class SurfaceCoverage:
         times = self.last_empty[i0:i1, j0:j1]
         with np.errstate(invalid="ignore"):
             under = ~np.isnan(height) & (height <= lo[2] + support_tolerance_m)
+            tall = under & (hi[2] - height >= CLEAR_HEIGHT_M + PROBE_PASS_M)
+        times = np.where(tall, np.maximum(times, self.last_clear[i0:i1, j0:j1]), times)
         if not under.any():
             return None
         seen = times[under]
@@ -217,23 +275,31 @@ class SurfaceCoverage:
 
     # ------------------------------------------------------------------ persistence (a row of the meta table)
     def to_text(self) -> str:
-        data = np.ascontiguousarray(self.last_empty, dtype=np.float64).tobytes()
+        """The evidence as text (grid geometry; the seen cells' indices and times, compressed)."""
+        idx = np.flatnonzero(np.isfinite(self.last_empty.ravel()) | np.isfinite(self.last_clear.ravel()))
+        data = b"".join((idx.astype(np.int64).tobytes(), self.last_empty.ravel()[idx].astype(np.float64).tobytes(),
+                         self.last_clear.ravel()[idx].astype(np.float64).tobytes()))
         head = f"{self.cell!r},{float(self.origin[0])!r},{float(self.origin[1])!r},{self.shape[0]},{self.shape[1]}"
-        return head + ";" + base64.b64encode(zlib.compress(data, 6)).decode("ascii")
+        return head + ";" + base64.b64encode(zlib.compress(data, 1)).decode("ascii")
 
     def load_text(self, text: str) -> None:
         """Restore evidence saved by `to_text` if it was saved for the same grid (else keep none)."""
         try:
             head, blob = text.split(";", 1)
             cell, ox, oy, nx, ny = head.split(",")
-            values = np.frombuffer(zlib.decompress(base64.b64decode(blob)), dtype=np.float64)
+            raw = zlib.decompress(base64.b64decode(blob))
         except (ValueError, zlib.error):
             return
-        if (float(cell), int(nx), int(ny)) != (self.cell, *self.shape) or values.size != int(nx) * int(ny) \
+        n = len(raw) // 24
+        if (float(cell), int(nx), int(ny)) != (self.cell, *self.shape) or len(raw) != 24 * n \
                 or not np.allclose((float(ox), float(oy)), self.origin):
             return
-        self.last_empty = values.reshape(int(nx), int(ny)).copy()
-
+        idx = np.frombuffer(raw[:8 * n], dtype=np.int64)
+        if n and (idx.min() < 0 or idx.max() >= self.last_empty.size):
+            return
+        empty, clear = self.last_empty.ravel(), self.last_clear.ravel()  # views: writes go to the grids
+        empty[idx] = np.frombuffer(raw[8 * n:16 * n], dtype=np.float64)
+        clear[idx] = np.frombuffer(raw[16 * n:], dtype=np.float64)
 
 def _covered(pts: np.ndarray, lo: np.ndarray, hi: np.ndarray, pad: float, below_top_only: bool) -> np.ndarray:
     """Per point: inside the footprint (grown by `pad`) of any box; with `below_top_only`, also under its top."""

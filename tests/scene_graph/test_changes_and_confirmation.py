@@ -64,6 +64,25 @@ def test_an_object_put_where_the_robot_had_seen_bare_surface_appeared():
         assert store.tracks[book.object_id].seen_empty == pytest.approx(t_bare)
 
 
+@pytest.mark.parametrize("thing, half, discovered", [
+    ("bottle", (0.04, 0.04, 0.1), False),  # tall: the space above the hidden surface was seen clear
+    ("book", (0.08, 0.06, 0.01), True),  # flat: only the hidden surface itself could have shown it
+])
+def test_a_place_whose_surface_was_hidden_counts_for_tall_things_only(thing, half, discovered):
+    world = _world()
+    world.boxes["guard"] = Box("board", (1.35, 0.81, 0.92), (0.15, 0.01, 0.02))  # a low board before the counter
+    with MemoryStore.open(None, FLOOR_PLAN) as store:
+        world.look(store, "counter")
+        world.time += 3600.0
+        world.boxes[thing] = Box(thing, (1.35, 0.65, 0.9 + half[2]), half)
+        for _ in range(2):  # seen from above this time: over the board
+            world.time += 5.0
+            store.ingest(render(next(world.frame_ids), world.time, (1.35, 1.5, 1.9), (1.35, 0.6, 0.9),
+                                list(world.boxes.values()), world.intrinsics))
+        [ev] = store.events(kinds=["appeared"], target=thing)
+        assert ev.discovery is discovered
+
+
 def test_furniture_first_seen_late_is_still_a_discovery():
     world = _world()
     with MemoryStore.open(None, FLOOR_PLAN) as store:
