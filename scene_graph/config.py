@@ -30,6 +30,10 @@ class MemoryConfig:
     # where it was put, since this long before it was last seen (it was carried there), are that object
     manipulation_merge_radius_m: float = 0.4
     manipulation_window_s: float = 600.0
+    # nobody carries a thing off and back, or across the house, in less than this while the robot looks around:
+    # a half-missed object seen elsewhere sooner is another instance, and one closed as gone and seen again at
+    # its place sooner was never gone (the disappearance is retracted)
+    implausible_change_gap_s: float = 120.0
     # existence
     confirm_sightings: int = 2  # sightings before a tentative object becomes permanent...
     # ...or one decisive sighting: a confident label on a whole (not border-cut) instance with this many depth

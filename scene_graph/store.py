@@ -746,14 +746,21 @@ class MemoryStore:
         return best
 
     def _being_missed(self, new: TrackedObject) -> TrackedObject | None:
-        """A same-category object already missed where it was, since before `new` first appeared: `new` is it, moved."""
+        """A same-category object already missed where it was, since before `new` first appeared: `new` is it, moved.
+
+        Half the miss evidence is weak: it is taken only when the object was last seen long enough before
+        (`implausible_change_gap_s`) for someone to have carried it over; the robot's own carrying is told by
+        record_manipulation.
+        """
         half = self.config.miss_evidence_to_close / 2.0
+        gap = self.config.implausible_change_gap_s
         best = None
         for oid in self.by_category.get(new.category, ()):
             other = self.tracks.get(oid)
             if other is None or other is new or other.status != PRESENT or other.is_receptacle:
                 continue
-            if other.misses < half or other.first_miss is None or other.first_miss > new.first_seen:
+            if other.misses < half or other.first_miss is None or other.first_miss > new.first_seen \
+                    or new.first_seen - other.last_seen < gap:
                 continue
             if best is None or other.misses > best.misses:
                 best = other
@@ -772,21 +779,58 @@ class MemoryStore:
         """`new` (never confirmed) is `old` seen somewhere else: `old` moved (or came back) to `new`'s place."""
         t = new.first_seen
         moved = float(np.linalg.norm(new.position - old.position)) > self.config.move_threshold_m
+        retracted = False
         if old.status == ABSENT:
-            self._open_interval(old, max(t, old.intervals[-1].end or t) if old.intervals else t, new.last_seen,
-                                new.sightings)
+            retracted = not moved and t - old.last_seen < self.config.implausible_change_gap_s \
+                and self._retract_disappearance(old)
+            if not retracted:
+                self._open_interval(old, max(t, old.intervals[-1].end or t) if old.intervals else t, new.last_seen,
+                                    new.sightings)
         old.position, old.bbox_min, old.bbox_max = new.position, new.bbox_min, new.bbox_max
         old.sightings += new.sightings
         old.last_seen = max(old.last_seen, new.last_seen)
         old.misses, old.first_miss = 0.0, None
         self._drop(new)
-        self._relocate(old, t, "moved" if moved else "appeared", frame, result,
-                       frame_ids=(new.created_frame, frame.frame_id))
+        if retracted:
+            self.arrays.update(old)
+            self.region.invalidate()
+        else:
+            self._relocate(old, t, "moved" if moved else "appeared", frame, result,
+                           frame_ids=(new.created_frame, frame.frame_id))
         if new.state is not None:
             self._set_state(old, new.state, float(frame.time), frame, result or IngestResult(frame.frame_id))
         self._save_object(old)
         if result is not None:
             result.matched.append(old.id)
+
+    def _retract_disappearance(self, obj: TrackedObject) -> bool:
+        """`obj`, closed as gone, is seen again where it was moments later: the misses were wrong, not the world.
+
+        Its last interval is re-opened and the disappeared event that closed it is forgotten. False when
+        the last record is not such a disappearance (nothing changed then).
+        """
+        if not obj.intervals or obj.intervals[-1].end is None:
+            return False
+        iv = obj.intervals[-1]
+        closing = [ev for ev in obj.events if ev.kind == "disappeared" and abs(ev.time - iv.end) < 1e-6]
+        if not closing:
+            return False
+        ev = closing[-1]
+        self.temporal_version += 1
+        self.conn.execute("DELETE FROM events WHERE id=?", (ev.id,))
+        obj.events.remove(ev)
+        self.event_log = [e for e in self.event_log if e.id != ev.id]
+        self._room_events = None
+        self._event_times = None
+        iv.end = None
+        self.conn.execute("UPDATE intervals SET end=NULL WHERE id=?", (obj.interval_rows[-1],))
+        obj.status = PRESENT
+        self.absent_by_category[obj.category].discard(obj.id)
+        if obj.rests_on is not None:
+            self.contents_index[obj.rests_on].add(obj.id)
+        if obj.is_receptacle:
+            self._places = None
+        return True
 
     def _relocate(self, obj: TrackedObject, t: float, kind: str, frame: Frame, result: IngestResult | None,
                   frame_ids: tuple[int, ...] | None = None) -> None:

@@ -157,6 +157,45 @@ def test_surface_coverage_marks_only_what_the_depth_reaches():
     assert cov.seen_empty((7.5, 2.5, 0.0), (7.7, 2.7, 0.2), 20.0) is None, "floor under the table: the top hides it"
 
 
+def _without(world: BoxWorld, view: str, category: str):
+    f = world.frame(view)
+    f.observations = [o for o in f.observations if o.category != category]
+    return f
+
+
+@pytest.mark.parametrize("away_s, retracted", [(0.0, True), (3600.0, False)])
+def test_a_disappearance_contradicted_at_once_is_retracted(away_s, retracted):
+    world = _world()
+    with MemoryStore.open(None, FLOOR_PLAN) as store:
+        world.look(store, "counter")
+        mug = _ids(store, "mug")[0]
+        for _ in range(3):  # the detector misses it in plain view: closed as gone
+            store.ingest(_without(world, "counter", "mug"))
+        assert store.count("disappeared", "mug") == 1 and not store.get_object(mug).present
+        world.time += away_s
+        world.look(store, "counter")  # ... and there it is, where it was
+        assert _ids(store, "mug") == [mug] and store.get_object(mug).present
+        history = store.history(mug)
+        if retracted:
+            assert store.count("disappeared", "mug") == 0 and store.changes("kitchen") == []
+            assert len(history.intervals) == 1 and history.intervals[0].end is None
+        else:  # gone for an hour and back at its place: it left and came back
+            assert _kinds(store.changes("kitchen")) == [("appeared", "mug"), ("disappeared", "mug")]
+            assert len(history.intervals) == 2
+
+
+def test_a_half_missed_object_seen_elsewhere_within_seconds_is_another_one():
+    world = _world()
+    with MemoryStore.open(None, FLOOR_PLAN) as store:
+        world.look(store, "counter", "table")
+        mug = _ids(store, "mug")[0]
+        store.ingest(_without(world, "counter", "mug"))  # one miss (half of what closes it)
+        world.boxes["mug2"] = Box("mug", (8.2, 2.45, 0.80), (0.05, 0.05, 0.05))  # another mug, on the table
+        world.look(store, "table", times=2)
+        assert len(_ids(store, "mug")) == 2 and store.count("moved", "mug") == 0
+        assert store.get_object(mug).rests_on == _ids(store, "counter")[0]
+
+
 # ---------------------------------------------------------------- 2. one decisive sighting
 def _confident(world: BoxWorld, view: str, confidence: float, **edits):
     f = world.frame(view)
