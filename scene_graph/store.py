@@ -254,6 +254,10 @@ class MemoryStore:
             rec = rec[(a.status[rec] == PRESENT) & a.is_rec[rec]]
         current = {a.owner[i].id: tuple(np.round(np.concatenate([a.bmin[i], a.bmax[i]]) / 0.05).astype(int).tolist())
                    for i in rec.tolist()}
+        if near is None:  # lay everything at once
+            self._laid_surfaces = current
+            self.coverage.set_surfaces(a.bmin[rec], a.bmax[rec])
+            return
         laid = self._laid_surfaces
         stale = [oid for oid, box in laid.items() if oid not in current and (near is None or _key_overlaps(box, near))]
         stale += [oid for oid, box in current.items() if laid.get(oid) != box]
