@@ -2,8 +2,11 @@
 
 - `frame_processing.FrameProcessor(PerceptionConfig).process(SensorFrame) -> scene_graph.types.Frame`;
   malformed frames raise `frame_processing.FrameError` (a BadInputError naming frame and field).
-- `config.PerceptionConfig` / `config.ArticulationConfig`: typed parameters, including the rule
-  that reads open/closed from a "<category>_door" part next to its body.
+- `config.PerceptionConfig` / `config.ArticulationConfig`: typed parameters, including the thresholds
+  of the door rule.
+- `door_state`: open/closed evidence from a "<category>_door" part and its body, read from the
+  door's own plane and edges (robust to views cut by the image border; silent when a view cannot
+  decide).
 - `noise_models`: seeded label confusion, missed detections, depth noise and odometry drift.
 - `synthetic_scene`: exact ray-cast frames of boxes in a room, for tests and the ingest benchmark.
 Pure numpy: no ROS and no simulator imports.
