@@ -20,7 +20,7 @@ from typing import Any
 
 from memory_stack.errors import BadInputError
 from memory_stack.time_arguments import format_time_value
-from planners.beliefs import NOT_IN_HOUSE, Belief, BeliefBuilder, BeliefConfig
+from planners.beliefs import NOT_IN_HOUSE, QUESTION_MOVE_LIKELIHOOD_RATIO, Belief, BeliefBuilder, BeliefConfig
 from planners.exploration import ExplorationOutcome, ExplorationStepRecord, explore_until_stopped
 from planners.value_of_information import PLANNER_NAMES, ExplorationConfig, MemoryOnlyPolicy, make_policy
 
@@ -32,7 +32,8 @@ class QAConfig:
     """Typed settings of question answering (load with memory_stack.typed_config)."""
 
     exploration: ExplorationConfig = field(default_factory=ExplorationConfig)
-    beliefs: BeliefConfig = field(default_factory=BeliefConfig)
+    beliefs: BeliefConfig = field(
+        default_factory=lambda: BeliefConfig(asked_moved_likelihood_ratio=QUESTION_MOVE_LIKELIHOOD_RATIO))
     min_parse_confidence: float = 0.3     # below: the question is not understood -> "I don't know"
     dont_know_confidence: float = 0.05    # confidence reported with "I don't know"
     hedge_below: float = 0.5              # answers less sure than this are worded "probably ..."

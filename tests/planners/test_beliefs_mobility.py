@@ -14,7 +14,10 @@ from household_memory import HOUR, two_room_memory  # noqa: E402
 from planners.beliefs import BeliefBuilder, BeliefConfig, stay_probability  # noqa: E402
 from planners.typed_query import TypedQuery  # noqa: E402
 
-MOBILE = BeliefConfig(use_mobility_prior=True, use_household_move_rate=False)
+# A busy home's table (the defaults are a quieter home's): the mechanism, not the numbers, is tested here.
+BUSY = {"personal_item": 4.0, "drinkware": 4.0, "furniture": 0.01, "object": 0.5}
+MOBILE = BeliefConfig(use_mobility_prior=True, use_household_move_rate=False, moves_per_day=BUSY,
+                      learn_household_scale=False)
 
 
 @pytest.fixture

@@ -51,7 +51,9 @@ def test_voi_goes_to_look_when_memory_is_stale_and_finds_the_moved_mug(household
     assert h.truly_rests_on("mug_1") == "coffee_table"
     assert report.rests_on_category == "table" and abs(report.position[0] - 8.0) < 0.6
     assert report.steps >= 1 and report.looked_at and 0 < report.path_length_m <= budget
-    assert report.stopped_by in ("certain", "voi") and report.confidence > max(0.8, remembered.confidence + 0.3)
+    # Memory now holds two mug tracks (the one just seen on the table, the stale one on the counter
+    # it did not go back to), so the answer is likely, not certain.
+    assert report.stopped_by in ("certain", "voi") and report.confidence > max(0.75, remembered.confidence + 0.5)
     assert any(e.startswith("frame:") for e in report.evidence)
     assert [r.step for r in report.exploration] == list(range(1, report.steps + 1))
 
