@@ -24,7 +24,8 @@ subscribes to a camera topic (or always, with `render_on_demand: false`), and on
 Every frame has its own, increasing stamp on the simulator's clock: simulated time moves only when
 the robot does something (a drive or turn takes its simulated duration, a look_around view about
 0.8 s of turning), so a frame rendered at an instant already shown first advances the clock by
-`frame_interval_s` (one camera period). Odometry is published with each frame's stamp, so the
+`frame_interval_s` (one camera period; the backend's sim.backend.FrameClock does it for every render,
+this node sets its interval). Odometry is published with each frame's stamp, so the
 ingest node can match the pose to the frame. The control loop publishes odometry and joint states
 when the clock has moved (never the same stamp twice, which readers count as duplicates), and for
 `STATE_REPEAT_S` after a new subscriber appears, so a late joiner hears the robot while it stands still.
@@ -94,6 +95,8 @@ class SimNode(Node):
 
             self.backend = PyBulletBackend(self.scenario_path)
             self._owns_backend = True
+        if self.backend is not None and hasattr(self.backend, "frame_clock"):
+            self.backend.frame_clock.interval_s = self.frame_interval_s  # the backend spaces its frames' stamps
         if self.backend is not None and self.start_time:
             from sim.scenario_time import parse_time
 
@@ -187,9 +190,6 @@ class SimNode(Node):
         )
 
         with self._lock:
-            last = self.last_frame_stamp
-            if last is not None and self.backend.now < last + self.frame_interval_s - 1e-9:
-                self.backend.advance_to(last + self.frame_interval_s)
             frame = self.backend.render()
             self.last_frame_stamp = frame.time
             if self._state_stamp != frame.time:
