@@ -17,6 +17,7 @@ import pytest
 pytest.importorskip("pybullet")
 
 from perception.frame_processing import FrameProcessor  # noqa: E402
+from perception.noise_models import DepthNoise, DepthNoiseConfig  # noqa: E402
 from sim.house_builder import set_door  # noqa: E402
 from sim.pybullet_backend import PyBulletBackend  # noqa: E402
 from sim.scenario import scenario_from_dict  # noqa: E402
@@ -49,10 +50,9 @@ def showroom() -> dict:
 
 
 @pytest.fixture(scope="module")
-def readings():
-    """(furniture id, door angle, body cut by the border, state read) for every view that shows the door."""
-    processor = FrameProcessor()
-    rows = []
+def rendered_views():
+    """Every view that shows a door: (furniture id, category, door angle, SensorFrame)."""
+    views = []
     with PyBulletBackend(scenario_from_dict(showroom(), "door_showroom.yaml")) as sim:
         for fid, furniture in sim.furniture.items():
             width, depth, height = furniture.spec.dimensions()
@@ -67,18 +67,39 @@ def readings():
                         for pan in PAN_OFFSETS:
                             sim.look_at(centre)
                             sim.set_head(sim.robot.pan + pan)
-                            frame = processor.process(sim.render())
-                            bodies = [o for o in frame.observations if o.category == furniture.category]
-                            doors = processor.last_stats.door_readings
-                            if len(bodies) == 1 and doors.get(bodies[0].instance_id):
-                                rows.append((fid, angle, bodies[0].partial, bodies[0].state))
+                            frame = sim.render()
+                            if f"{furniture.category}_door" in frame.labels.values():
+                                views.append((fid, furniture.category, angle, frame))
             set_door(sim.client_id, furniture, 0.0)
+    return views
+
+
+def read_views(views, noise=None):
+    """(furniture id, door angle, body cut by the border, state read) for every view where the door paired."""
+    processor = FrameProcessor()
+    rows = []
+    for fid, category, angle, sensor_frame in views:
+        frame = processor.process(noise.apply(sensor_frame) if noise else sensor_frame)
+        bodies = [o for o in frame.observations if o.category == category]
+        if len(bodies) == 1 and processor.last_stats.door_readings.get(bodies[0].instance_id):
+            rows.append((fid, angle, bodies[0].partial, bodies[0].state))
     return rows
+
+
+@pytest.fixture(scope="module")
+def readings(rendered_views):
+    return read_views(rendered_views)
 
 
 def test_never_reads_a_shut_door_open_nor_an_open_door_shut(readings):
     wrong = [r for r in readings if (r[1] == 0.0 and r[3] == "open") or (r[1] > 0.0 and r[3] == "closed")]
     assert wrong == []
+
+
+def test_depth_noise_of_the_shipped_scenarios_reads_nothing_wrong_either(rendered_views):
+    noisy = read_views(rendered_views, DepthNoise(DepthNoiseConfig(sigma_m=0.01), seed=4))  # the noisiest scenario's
+    assert [r for r in noisy if (r[1] == 0.0 and r[3] == "open") or (r[1] > 0.0 and r[3] == "closed")] == []
+    assert sum(r[3] is not None for r in noisy) >= 0.6 * len(noisy)
 
 
 def test_views_cut_by_the_border_are_many_and_still_read_right_when_they_decide(readings):
