@@ -969,6 +969,8 @@ class MemoryStore:
             obj = a.owner[int(i)]
             if obj is None:  # merged into another track or dropped earlier in this loop
                 continue
+            if self._shut_in(obj):
+                continue
             obj.misses += float(weight)
             if obj.first_miss is None:
                 obj.first_miss = t
@@ -983,6 +985,14 @@ class MemoryStore:
             else:
                 self.conn.execute("UPDATE objects SET misses=?, first_miss=? WHERE id=?",
                                   (obj.misses, obj.first_miss, obj.id))
+
+    def _shut_in(self, obj: TrackedObject) -> bool:
+        """Inside furniture believed closed (its centre within the box, under the top): no camera sees it."""
+        holder = self.tracks.get(obj.rests_on) if obj.rests_on is not None else None
+        if holder is None or holder.state is None or holder.state == "open":
+            return False
+        lo, hi, p = holder.bbox_min, holder.bbox_max, obj.position
+        return bool(lo[0] <= p[0] <= hi[0] and lo[1] <= p[1] <= hi[1] and lo[2] <= p[2] <= hi[2] - 0.02)
 
     def _disappear(self, obj: TrackedObject, frame: Frame, result: IngestResult) -> None:
         """Close the object's presence interval - unless it was already seen elsewhere (then it moved)."""

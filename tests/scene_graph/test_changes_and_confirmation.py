@@ -196,6 +196,24 @@ def test_a_half_missed_object_seen_elsewhere_within_seconds_is_another_one():
         assert store.get_object(mug).rests_on == _ids(store, "counter")[0]
 
 
+def test_things_inside_closed_furniture_are_not_missed():
+    world = _world()
+    world.boxes["milk"] = Box("bottle", (4.2, 0.75, 1.0), (0.04, 0.04, 0.1))  # just behind the fridge door
+    with MemoryStore.open(None, FLOOR_PLAN) as store:
+        world.set_open("fridge", True)
+        world.look(store, "fridge", times=3)
+        bottle = _ids(store, "bottle")[0]
+        assert store.get_object(bottle).rests_on == _ids(store, "fridge")[0]
+        world.set_open("fridge", False)  # the door hides it now
+        world.look(store, "fridge", times=4)
+        assert store.get_object(_ids(store, "fridge")[0]).state == "closed"
+        assert store.get_object(bottle).present and store.count("disappeared", "bottle") == 0
+        del world.boxes["milk"]  # taken out while the door was open: that is seen
+        world.set_open("fridge", True)
+        world.look(store, "fridge", times=4)
+        assert store.count("disappeared", "bottle") == 1
+
+
 # ---------------------------------------------------------------- 2. one decisive sighting
 def _confident(world: BoxWorld, view: str, confidence: float, **edits):
     f = world.frame(view)
