@@ -63,6 +63,30 @@ class RoomIndex:
                 best, best_d = name, d
         return best
 
+    def sight_blocked(self, a_xy, b_xy, door_margin_m: float = 0.1) -> bool:
+        """The floor plan's walls stand between two points: the segment leaves a room away from every door.
+
+        Rooms are walled except at their doors (the prior map); a boundary crossing counts as open within
+        half a door's width (plus `door_margin_m`) of the door.
+        """
+        if not self.polygons:
+            return False
+        seg = shapely.LineString([tuple(map(float, a_xy[:2])), tuple(map(float, b_xy[:2]))])
+        lo_x, hi_x = min(a_xy[0], b_xy[0]), max(a_xy[0], b_xy[0])
+        lo_y, hi_y = min(a_xy[1], b_xy[1]), max(a_xy[1], b_xy[1])
+        b = self.bounds
+        near = np.flatnonzero((b[:, 0] <= hi_x) & (b[:, 2] >= lo_x) & (b[:, 1] <= hi_y) & (b[:, 3] >= lo_y))
+        doors = self.floor_plan.doors if self.floor_plan is not None else ()
+        for i in near:
+            crossing = self.polygons[i].exterior.intersection(seg)
+            if crossing.is_empty:
+                continue
+            for point in getattr(crossing, "geoms", [crossing]):
+                for x, y in getattr(point, "coords", []):
+                    if not any(math.hypot(x - d.at[0], y - d.at[1]) <= d.width / 2.0 + door_margin_m for d in doors):
+                        return True
+        return False
+
     def centre(self, name: str) -> tuple[float, float]:
         poly = self.polygons[self.names.index(name)]
         c = poly.centroid if poly.contains(poly.centroid) else poly.representative_point()

@@ -969,7 +969,7 @@ class MemoryStore:
             obj = a.owner[int(i)]
             if obj is None:  # merged into another track or dropped earlier in this loop
                 continue
-            if self._shut_in(obj):
+            if self._shut_in(obj) or self._behind_a_wall(obj, frame):
                 continue
             obj.misses += float(weight)
             if obj.first_miss is None:
@@ -985,6 +985,18 @@ class MemoryStore:
             else:
                 self.conn.execute("UPDATE objects SET misses=?, first_miss=? WHERE id=?",
                                   (obj.misses, obj.first_miss, obj.id))
+
+    def _behind_a_wall(self, obj: TrackedObject, frame: Frame) -> bool:
+        """In another room than the camera, and the line of sight goes through a wall of the floor plan.
+
+        The depth image rarely says so for a thing standing against the far side of a wall: the wall is
+        nearer than the object by less than the occlusion margin.
+        """
+        cp = frame.camera_pose
+        camera_room = self.rooms.room_of(cp.x, cp.y, tolerance_m=0.0)
+        if camera_room is None or obj.room is None or obj.room == camera_room:
+            return False
+        return self.rooms.sight_blocked((cp.x, cp.y), obj.position)
 
     def _shut_in(self, obj: TrackedObject) -> bool:
         """Inside furniture believed closed (its centre within the box, under the top): no camera sees it."""

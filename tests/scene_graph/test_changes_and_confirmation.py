@@ -214,6 +214,32 @@ def test_things_inside_closed_furniture_are_not_missed():
         assert store.count("disappeared", "bottle") == 1
 
 
+def test_no_miss_through_a_wall_of_the_floor_plan_but_through_the_door():
+    world = _world()
+    world.boxes = {"wall": Box("wall", (5.0, 0.7, 1.25), (0.05, 0.7, 1.25)),  # the kitchen wall south of the door
+                   "lamp": Box("lamp", (5.25, 0.6, 1.0), (0.1, 0.1, 0.2)),  # against it, in the living room
+                   "vase": Box("vase", (5.6, 2.0, 1.0), (0.08, 0.08, 0.15))}  # in line with the door
+
+    def from_kitchen(target):
+        for _ in range(3):
+            world.time += 5.0
+            store.ingest(render(next(world.frame_ids), world.time, (3.0, target[1], 1.3), target,
+                                list(world.boxes.values()), world.intrinsics))
+
+    with MemoryStore.open(None, FLOOR_PLAN) as store:
+        for target in ((5.25, 0.6, 1.0), (5.6, 2.0, 1.0)):  # seen from the living room first
+            for _ in range(2):
+                world.time += 5.0
+                store.ingest(render(next(world.frame_ids), world.time, (7.5, target[1] + 0.5, 1.3), target,
+                                    list(world.boxes.values()), world.intrinsics))
+        assert {"lamp", "vase"} <= {o.category for o in store.objects()}
+        from_kitchen((5.25, 0.6, 1.0))  # the wall hides the lamp: 0.2 m nearer, within the occlusion margin
+        assert store.count("disappeared", "lamp") == 0 and store.locate("lamp")[0].present
+        del world.boxes["vase"]
+        from_kitchen((5.6, 2.0, 1.0))  # through the doorway: not seeing it is evidence
+        assert store.count("disappeared", "vase") == 1
+
+
 # ---------------------------------------------------------------- 2. one decisive sighting
 def _confident(world: BoxWorld, view: str, confidence: float, **edits):
     f = world.frame(view)
