@@ -35,6 +35,7 @@ OPEN = "open"
 CLOSED = "closed"
 _MAX_FIT_POINTS = 4000
 _WIDTH_BINS = 10
+_DOOR_END_QUANTILE = 0.995  # the door's ends: its points are dense and already free of depth outliers
 _DIRECTIONS = ((0, 1), (0, -1), (1, 0), (-1, 0))
 
 
@@ -164,7 +165,7 @@ def read_door(params: DoorRuleParameters, door_xy: np.ndarray, body_xy: np.ndarr
         normal, camera_offset = -normal, -camera_offset
     along = (door_xy - center) @ axis
     q = params.quantile
-    u0, u1 = np.quantile(along, [1.0 - q, q])
+    u0, u1 = np.quantile(along, [1.0 - _DOOR_END_QUANTILE, _DOOR_END_QUANTILE])
     span = float(u1 - u0)
     body_along = (body_xy - center) @ axis
     front = float(np.quantile((body_xy - center) @ normal, q))
