@@ -152,18 +152,30 @@ class SurfaceCoverage:
         i0, j0, i1, j1 = self._cell_window(cp.x - r, cp.y - r, cp.x + r, cp.y + r)
         if i0 >= i1 or j0 >= j1:
             return 0
+        k = frame.intrinsics
         height = self.height[i0:i1, j0:j1]
-        ii, jj = np.nonzero(~np.isnan(height))
+        cx = self.origin[0] + (np.arange(i0, i1) + 0.5) * self.cell - cp.x
+        cy = self.origin[1] + (np.arange(j0, j1) + 0.5) * self.cell - cp.y
+        # a cheap horizontal cut first: within range and inside the field of view's wedge (plus a margin)
+        near = ~np.isnan(height) & (cx[:, None] ** 2 + cy[None, :] ** 2 <= r * r)
+        forward = cp.rotation_matrix()[:, 2]
+        flat = math.hypot(forward[0], forward[1])
+        if flat > 0.5:  # not looking steeply down: the image spans a wedge of directions on the floor
+            half = math.atan2(k.width / 2.0, k.fx) + math.radians(15.0)
+            dist = np.sqrt(cx[:, None] ** 2 + cy[None, :] ** 2) + 1e-9
+            near &= (cx[:, None] * forward[0] + cy[None, :] * forward[1]) / (dist * flat) >= math.cos(half)
+        ii, jj = np.nonzero(near)
         if not len(ii):
             return 0
-        pts = np.stack([self.origin[0] + (ii + i0 + 0.5) * self.cell, self.origin[1] + (jj + j0 + 0.5) * self.cell,
-                        height[ii, jj]], axis=1)
+        pts = np.empty((len(ii), 3))
+        pts[:, 0] = cx[ii] + cp.x
+        pts[:, 1] = cy[jj] + cp.y
+        pts[:, 2] = height[ii, jj]
         cam = cp.inverse_transform_points(pts)
         keep = (cam[:, 2] > self.min_range) & (np.einsum("ij,ij->i", cam, cam) <= r * r)
         if not keep.any():
             return 0
         pts, cam = pts[keep], cam[keep]
-        k = frame.intrinsics
         marked = self._observe_clear(frame, pts, movable_min, movable_max, furniture_min, furniture_max)
         uv = k.project(cam)
         mu, mv = self.edge_margin * k.width, self.edge_margin * k.height
@@ -173,7 +185,8 @@ class SurfaceCoverage:
         pts, uv = pts[inside], uv[inside]
         u = np.clip(np.rint(uv[:, 0]).astype(int), 0, k.width - 1)
         v = np.clip(np.rint(uv[:, 1]).astype(int), 0, k.height - 1)
-        d = np.asarray(frame.depth, dtype=float)[v, u]
+        depth = np.asarray(frame.depth)
+        d = depth[v, u].astype(float)
         # where the pixel's own ray meets the surface's plane: at grazing angles half a pixel is several
         # centimetres along the surface, so the evidence goes to the cell that ray actually reached
         rays = np.stack([(u - k.cx) / k.fx, (v - k.cy) / k.fy, np.ones(len(u))], axis=1) @ cp.rotation_matrix().T
@@ -198,7 +211,7 @@ class SurfaceCoverage:
         pz = np.maximum(probe[:, 2], 1e-6)
         pu = np.clip(np.rint(k.fx * probe[:, 0] / pz + k.cx).astype(int), 0, k.width - 1)
         pv = np.clip(np.rint(k.fy * probe[:, 1] / pz + k.cy).astype(int), 0, k.height - 1)
-        pd = np.asarray(frame.depth, dtype=float)[pv, pu]
+        pd = depth[pv, pu].astype(float)
         with np.errstate(invalid="ignore"):
             ok &= (probe[:, 2] > 0) & np.isfinite(pd) & (pd >= probe[:, 2] + PROBE_PASS_M)
         # what was detected there is not bare surface, whatever the depth says; nor is the floor under a
@@ -224,7 +237,7 @@ class SurfaceCoverage:
         if not ok.any():
             return 0
         q, z = q[ok], z[ok]
-        d = np.asarray(frame.depth, dtype=float)[np.rint(v[ok]).astype(int), np.rint(u[ok]).astype(int)]
+        d = np.asarray(frame.depth)[np.rint(v[ok]).astype(int), np.rint(u[ok]).astype(int)].astype(float)
         with np.errstate(invalid="ignore"):
             clear = np.isfinite(d) & (d >= z + PROBE_PASS_M)
         clear &= ~_covered(q, movable_min, movable_max, self.cell, False)
