@@ -105,10 +105,14 @@ def _history(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
 
 
 def _changes(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
-    (room,) = _need(req, 1, "ROOM")
+    """`changes ROOM`: moves, disappearances, state changes; `changes ROOM discoveries` adds first sightings."""
+    if len(req.arguments) == 2 and req.arguments[1] == "discoveries":
+        room, discoveries = req.arguments[0], True
+    else:
+        (room,), discoveries = _need(req, 1, "ROOM [discoveries]"), False
     t0 = req.time if req.time is not None else 0.0
     t1 = req.time_end if req.time_end is not None else math.inf
-    events = store.changes(room, t0, t1)
+    events = store.changes(room, t0, t1, include_discoveries=discoveries)
     text = f"{len(events)} change(s) in {room}" + "".join(
         f"\n  {_fmt_time(e.time)}: {e.category} {e.object_id} {e.kind}" for e in events)
     return QueryAnswer(text=text, events=list(events), value=float(len(events)))

@@ -39,8 +39,10 @@ def test_every_kind_answers(store):
     mug_id = mug.objects[0].object_id
     history = ask(store, "history", mug_id)
     assert history.success and mug_id in history.text and history.labels
-    changes = ask(store, "changes", "kitchen")
-    assert changes.success and changes.value == len(changes.events) and changes.events
+    changes = ask(store, "changes", "kitchen")  # the flat was only ever discovered: nothing changed in it
+    assert changes.success and changes.value == len(changes.events) == 0
+    discovered = ask(store, "changes", "kitchen", "discoveries")
+    assert discovered.success and {e.category for e in discovered.events} == {"counter", "mug", "bowl"}
     contents = ask(store, "contents", "counter")
     assert sorted(o.category for o in contents.objects) == ["bowl", "mug"]
     count = ask(store, "count", "appeared", "mug")
