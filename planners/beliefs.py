@@ -725,6 +725,9 @@ class BeliefBuilder:
             items = list(self.memory.contents(place, at=t) or [])
         except BadInputError as exc:
             return Belief("contents", [], query, t, [str(exc)])
+        # What is in a room or on a shelf means the things there, not the furniture standing in it.
+        by_id = {_attr(o, "id"): o for o in items}
+        items = [o for o in items if self._portable(_attr(o, "id"), _attr(o, "category"), by_id)]
         receptacle = next((r for r in self.memory.receptacles() or []
                            if place in (_attr(r, "id"), _attr(r, "category"))), None)
         floor_plan = getattr(self.memory, "floor_plan", None)

@@ -61,3 +61,11 @@ def test_a_change_counts_when_it_most_likely_fell_inside_the_period(memory):
     assert changed(memory, "living_room", 7.5, 13.9) == ["mug"], "seen after the period, but most of the gap is in it"
     assert changed(memory, "living_room", 7.5, 8.0) == [], "only a sliver of the gap is in the period"
     assert changed(memory, "living_room", 6.0, 8.0) == [], "what the first look found is not a change"
+
+
+def test_contents_of_a_room_list_the_things_in_it_not_its_furniture(memory):
+    assert any(o.category == "side_table" for o in memory.contents("living_room"))
+    query = TypedQuery("contents", room="living_room", confidence=1.0)
+    listed = BeliefBuilder(memory).build(query, 15 * HOUR).map_candidate.value
+    assert "mug" in listed and "book" in listed
+    assert not {"side_table", "table", "shelf"} & set(listed)
