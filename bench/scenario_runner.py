@@ -83,8 +83,6 @@ class ScenarioSession:
     task_planner: Any
     robot_path: list[tuple[float, float]] = field(default_factory=list)
     looks: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
-    frames_ingested: int = 0
-    frames_rejected: int = 0
 
     @classmethod
     def create(cls, scenario: Scenario, db_path: str | Path | None, seed: int | None = None,
@@ -124,10 +122,17 @@ class ScenarioSession:
         if not self.robot_path or self.robot_path[-1] != point:
             self.robot_path.append(point)
 
+    @property
+    def frames_ingested(self) -> int:
+        """Every frame written to memory: patrols, watches, question looks and task frames."""
+        return self.explorer.frames_ingested
+
+    @property
+    def frames_rejected(self) -> int:
+        return self.explorer.frames_rejected
+
     def ingest(self, sensor_frames: list[Any]) -> None:
-        ingested = self.explorer.ingest(sensor_frames)
-        self.frames_ingested += len(ingested)
-        self.frames_rejected += len(sensor_frames) - len(ingested)
+        self.explorer.ingest(sensor_frames)
 
     def patrol(self, rooms: list[str]) -> None:
         episode = self.memory.begin_episode("patrol", ",".join(rooms), self.backend.now)

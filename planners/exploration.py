@@ -123,6 +123,7 @@ class SimExplorer:
     views_per_look: int = 3
     path_length_m: float = 0.0
     frames_ingested: int = 0
+    frames_rejected: int = 0
     last_skill_results: list[Any] = field(default_factory=list)
 
     def _floor_plan(self) -> Any:
@@ -159,6 +160,7 @@ class SimExplorer:
                 frame = self.processor.process(sensor_frame)
             except BadInputError as exc:
                 log.warning("skipping a frame perception rejected: %s", exc)
+                self.frames_rejected += 1
                 continue
             self.memory.ingest(frame)
             frames.append(frame)

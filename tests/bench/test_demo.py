@@ -94,6 +94,8 @@ def test_demo_session_replays_into_the_same_memory(demo, tmp_path):
                      timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
     document = json.loads(proc.stdout)
-    assert document["frames_ingested"] > 0 and document["frames_rejected"] == 0
-    # Same categories; counts may differ: replay drops frames whose stamp repeats (see the bench report).
+    assert document["frames_rejected"] == 0
+    # every frame the live run wrote (patrols, question looks, the task's frames) is in the bag and replayed
+    live = json.loads((out / "results.json").read_text())["summary"]
+    assert document["frames_ingested"] == live["frames_ingested"] > 0
     assert set(_categories(replay_db)) == set(_categories(out / "memory.db"))
