@@ -63,8 +63,8 @@ class LockedMemory:
         if not callable(value):
             return value
 
-        def call(*args: Any, **kwargs: Any) -> Any:
-            with shared.lock:
+        def call(*args: Any, **kwargs: Any) -> Any:  # a call may write (ingest, record_manipulation)
+            with shared.writing, shared.lock:
                 return getattr(shared.store, name)(*args, **kwargs)
 
         return call

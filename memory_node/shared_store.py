@@ -8,7 +8,9 @@ How ingestion and queries share the memory (the design `memstack up` and the lau
   another executor thread (`memory_node.node_process.StackProcess`). Perception (back-projection, the
   expensive part) runs outside any lock; only `MemoryStore.ingest` (one SQLite transaction plus the
   in-memory index update) and each query hold `lock`, so a query waits at most for one memory write
-  and ingestion waits at most for one query.
+  and ingestion waits at most for one query. The free-surface evidence of a frame (half of a write,
+  and read by no query) is folded in after `lock` is released, under `writing`, which every writer
+  holds.
 - As separate processes (`ingest_node` and `memory_server host_ingest:=false`), the ingest process is
   the only writer; the server opens the same SQLite file (WAL mode lets a reader run next to the
   writer) and `refresh_if_changed()` re-opens it when the file changed, at most once per
@@ -77,8 +79,12 @@ class SharedStore:
         self.path = None if key == ":memory:" else key
         self._open = SharedMemoryStore.open
         self.store = self._open(self.path, floor_plan=floor_plan)
+        self.store.defer_surface_evidence = True
         self.floor_plan = floor_plan
         self.lock = threading.RLock()
+        # held by every writer, outside `lock`: the free-surface update of a frame runs after `lock` is
+        # released (no query reads that grid) and must not overlap another write
+        self.writing = threading.RLock()
         self.users = 0
         self.writers = 0
         self.ingest_reporters: list[Callable[[], Any]] = []
@@ -97,7 +103,7 @@ class SharedStore:
                 shared = cls(key, floor_plan)
                 _REGISTRY[key] = shared
             elif floor_plan is not None and shared.floor_plan is None:
-                with shared.lock:
+                with shared.writing, shared.lock:
                     shared.store.set_floor_plan(floor_plan)
                     shared.floor_plan = floor_plan
             shared.users += 1
@@ -113,14 +119,18 @@ class SharedStore:
             if self.users > 0:
                 return
             _REGISTRY.pop(self.key, None)
-        with self.lock:
+        with self.writing, self.lock:
             self.store.close()
 
     # ------------------------------------------------------------ access
 
     def write(self, frame: Any) -> Any:
-        with self.lock:
-            return self.store.ingest(frame)
+        """Ingest one frame. Queries wait for the memory update only, not for the free-surface grid."""
+        with self.writing:
+            with self.lock:
+                result = self.store.ingest(frame)
+            self.store.observe_deferred_surfaces()
+        return result
 
     def read(self, query: Callable[[Any], T]) -> T:
         with self.lock:

@@ -71,6 +71,9 @@ def load_ontology(path: Path) -> Ontology:
 class MemoryStore:
     """The memory. Construct with `MemoryStore.open(path, floor_plan, config)`."""
 
+    # True: `ingest` leaves a frame's free-surface evidence for `observe_deferred_surfaces` (see there)
+    defer_surface_evidence = False
+
     def __init__(self, conn: sqlite3.Connection, path: Path | None, floor_plan: FloorPlan | None,
                  config: MemoryConfig) -> None:
         self.lock = threading.RLock()
@@ -97,6 +100,7 @@ class MemoryStore:
     @_locked
     def close(self) -> None:
         if self.conn is not None:
+            self.observe_deferred_surfaces()
             if self.coverage.dirty:
                 self._write_tx(self._save_coverage)
             self.conn.close()
@@ -141,6 +145,7 @@ class MemoryStore:
                                         cfg.min_view_range_m)
         self._laid_surfaces: dict[str, tuple[int, ...]] = {}  # receptacle id -> box (5 cm units) laid on the grid
         self._coverage_saved_at = -math.inf
+        self._deferred_surfaces: list[tuple[Frame, list[Observation], list[str]]] = []
 
     # ------------------------------------------------------------------ floor plan
     @property
@@ -311,6 +316,7 @@ class MemoryStore:
             raise BadInputError(f"frame {frame.frame_id}: time {frame.time} is before the last ingested time "
                                 f"{self.last_time}; frames must arrive in time order")
         result = IngestResult(frame.frame_id)
+        self.observe_deferred_surfaces()  # the previous frame's, if its writer did not get to it
         self._pending_objects, self._pending_intervals = [], []
         self.conn.execute("BEGIN IMMEDIATE")
         try:
@@ -402,9 +408,24 @@ class MemoryStore:
         self._negative_evidence(frame, matched_idx, result)
         self._expire_tentative(t, result)
         self._record_coverage(frame)
-        self._observe_surfaces(frame, observations, cats)
+        if self.defer_surface_evidence:
+            self._deferred_surfaces.append((frame, observations, cats))
+        else:
+            self._observe_surfaces(frame, observations, cats)
         for seen in self.open_episode_objects.values():
             seen.update(result.matched)
+
+    def observe_deferred_surfaces(self) -> None:
+        """Fold the free-surface evidence of frames ingested with `defer_surface_evidence` into the grid.
+
+        No query reads the grid, so a single writer (`memory_node.shared_store.SharedStore.write`) calls
+        this after releasing the lock queries wait on; `ingest` and `close` call it first themselves, so
+        a frame's evidence always lands before the next frame is associated. The caller must make sure
+        no other writer runs meanwhile.
+        """
+        while self._deferred_surfaces:
+            frame, observations, cats = self._deferred_surfaces.pop(0)
+            self._observe_surfaces(frame, observations, cats)
 
     def _observe_surfaces(self, frame: Frame, observations: list[Observation], cats: list[str]) -> None:
         """Free-surface evidence of this frame (after association, so new first sightings used the older evidence)."""

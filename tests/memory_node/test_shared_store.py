@@ -68,3 +68,49 @@ def test_queries_and_writes_from_threads_are_serialised(tmp_path):
         assert len(shared.read(lambda s: s.snapshot(None).objects)) == 6
     finally:
         shared.release(writer=True)
+
+
+def test_surface_evidence_folded_in_after_the_lock_gives_the_same_memory(tmp_path):
+    processor = FrameProcessor()
+    frames = [processor.process(f) for f in synthetic_frames(40, period_s=0.5)]
+    direct = MemoryStore.open(None, FLOOR_PLAN)
+    shared = SharedStore.acquire(str(tmp_path / "shared.db"), FLOOR_PLAN, writer=True)
+    try:
+        assert shared.store.defer_surface_evidence and not direct.defer_surface_evidence
+        seen_pending = 0
+        lock_free_during_surfaces = []
+        original = shared.store.observe_deferred_surfaces
+
+        def observe_and_check():
+            nonlocal seen_pending
+            if not shared.store._deferred_surfaces:  # ingest's own call, after write() has drained them
+                return original()
+            seen_pending += len(shared.store._deferred_surfaces)
+            got = []
+
+            def query_thread():  # what a query would find: the lock free while the grid is updated
+                got.append(shared.lock.acquire(blocking=False))
+                if got[-1]:
+                    shared.lock.release()
+
+            probe = threading.Thread(target=query_thread)
+            probe.start()
+            probe.join()
+            lock_free_during_surfaces.append(got[0])
+            original()
+
+        shared.store.observe_deferred_surfaces = observe_and_check
+        for frame in frames:
+            direct.ingest(frame)
+            shared.write(frame)
+        assert seen_pending == len(frames) and all(lock_free_during_surfaces)
+        assert not shared.store._deferred_surfaces
+        assert shared.store.coverage.to_text() == direct.coverage.to_text()
+
+        def summary(store):
+            return [(e.kind, e.category, e.discovery, round(e.time, 3)) for e in store.events()]
+
+        assert summary(shared.store) == summary(direct)
+    finally:
+        direct.close()
+        shared.release(writer=True)
