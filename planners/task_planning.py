@@ -560,12 +560,12 @@ class TaskPlanner:
             if looked.success:
                 on_it = [o for o in self.memory.contents(destination.id) or [] if o.category == spec.object_category]
                 report.reason = "ok (verified by looking)" if on_it else "ok (placed; not re-detected on looking)"
-            self._record_place(top, on_it, looked)
+            self._record_place(top, on_it, looked, destination.id)
         elif report.success:
-            self._record_place(top, [], None)
+            self._record_place(top, [], None, destination.id)
         return "ok" if report.success else "failed"
 
-    def _record_place(self, top: Sequence[float], seen_there: Sequence[Any], looked: Any) -> None:
+    def _record_place(self, top: Sequence[float], seen_there: Sequence[Any], looked: Any, rests_on: str) -> None:
         """Tell memory the robot itself moved the object, so it keeps one track at the new place.
 
         Without this, the placed object re-detected on the destination becomes a second instance
@@ -591,7 +591,7 @@ class TaskPlanner:
         if not math.isfinite(when):
             return
         try:
-            record(object_id, position, when, frame_ids)
+            record(object_id, position, when, frame_ids, rests_on=rests_on)
         except BadInputError as exc:
             log.warning("memory did not take the robot's own move of %s: %s", object_id, exc)
 

@@ -88,6 +88,9 @@ def test_fetch_from_the_remembered_place(household_factory):
     report = h.task_planner().execute("bring the mug to the coffee table", now)
     assert report.success, report.to_dict()
     assert h.truly_rests_on("mug_1") == "coffee_table"
+    mugs = [o for o in h.memory.objects() if o.category == "mug"]
+    place = next(s for s in report.trace if s.skill == "place")
+    assert len(mugs) == 1 and mugs[0].rests_on == place.target, "memory puts the mug on what it was placed on"
     skills = [s.skill for s in report.trace]
     assert "pick" in skills and "place" in skills
     assert not any("search" in s.detail for s in report.trace), "fresh memory: no search"
