@@ -236,7 +236,8 @@ try:
     assert client.wait_for_service(timeout_sec=10.0)
     time.sleep(1.0)  # the last frames through ingest_node
     a = wait(client.call_async(QueryMemory.Request(kind="locate", arguments=["mug"])), 15.0)
-    out["locate"] = {"success": a.success, "positions": [[o.position.x, o.position.y] for o in a.objects]}
+    out["locate"] = {"success": a.success, "positions": [[o.position.x, o.position.y] for o in a.objects],
+                     "rests_on": [o.rests_on for o in a.objects]}
     a = wait(client.call_async(QueryMemory.Request(kind="count", arguments=["moved", "mug"])), 15.0)
     out["moves"] = a.value
 finally:
@@ -259,7 +260,9 @@ def test_task_over_ros_moves_the_mug_and_the_memory_follows(ros_domain, tmp_path
     skills_done = [skill for _, skill, status in out["feedback"] if status == "succeeded"]
     assert "pick" in skills_done and "place" in skills_done, out["feedback"]
     assert skills_done.index("pick") < skills_done.index("place")
-    counter = (1.1, 0.36)
+    counter, half_size = (1.1, 0.36), (1.0, 0.3)  # the 2 m x 0.6 m counter against the wall
     assert out["locate"]["success"] and out["locate"]["positions"], out["locate"]
-    assert math.dist(out["locate"]["positions"][0], counter) < 0.6, out["locate"]
+    x, y = out["locate"]["positions"][0]
+    assert abs(x - counter[0]) <= half_size[0] + 0.1 and abs(y - counter[1]) <= half_size[1] + 0.1, out["locate"]
+    assert out["locate"]["rests_on"][0].startswith("counter"), out["locate"]
     assert out["moves"] >= 1, out
