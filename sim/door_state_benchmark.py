@@ -23,6 +23,8 @@ import statistics
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from perception.frame_processing import FrameProcessor
 from perception.noise_models import DepthNoise, DepthNoiseConfig
@@ -50,6 +52,31 @@ SHOWROOM = {
 }
 
 
+def door_views(sim: PyBulletBackend, angles: Sequence[float], distances: Sequence[float],
+               bearings_deg: Sequence[float], pans: Sequence[float]) -> Iterator[tuple[Any, float, Any]]:
+    """(furniture, door angle, SensorFrame) for every view of the grid, every openable piece in `sim`.
+
+    For each door angle the robot stands at each distance (from the front face) and bearing in front
+    of the piece, aims the head at its centre, then turns it by each pan offset. Each door is shut
+    again after its views.
+    """
+    for furniture in sim.furniture.values():
+        _, depth, height = furniture.spec.dimensions()
+        centre = (*furniture.spec.at, height / 2.0)
+        for angle in angles:
+            set_door(sim.client_id, furniture, angle)
+            for distance in distances:
+                for bearing in bearings_deg:
+                    b, reach = math.radians(bearing), distance + depth / 2.0
+                    x, y = furniture.to_map(math.sin(b) * reach, math.cos(b) * reach)
+                    sim.teleport_base(x, y, math.atan2(centre[1] - y, centre[0] - x))
+                    for pan in pans:
+                        sim.look_at(centre)
+                        sim.set_head(sim.robot.pan + pan)
+                        yield furniture, angle, sim.render()
+        set_door(sim.client_id, furniture, 0.0)
+
+
 def run(angles: list[float], distances: list[float], bearings_deg: list[float], pans: list[float],
         depth_sigma_m: float = 0.0) -> dict:
     processor = FrameProcessor()
@@ -58,33 +85,19 @@ def run(angles: list[float], distances: list[float], bearings_deg: list[float], 
     cut = views = 0
     seconds: list[float] = []
     with PyBulletBackend(scenario_from_dict(SHOWROOM, "door_showroom.yaml")) as sim:
-        for furniture in sim.furniture.values():
-            _, depth, height = furniture.spec.dimensions()
-            centre = (*furniture.spec.at, height / 2.0)
-            for angle in angles:
-                set_door(sim.client_id, furniture, angle)
-                for distance in distances:
-                    for bearing in bearings_deg:
-                        b, reach = math.radians(bearing), distance + depth / 2.0
-                        x, y = furniture.to_map(math.sin(b) * reach, math.cos(b) * reach)
-                        sim.teleport_base(x, y, math.atan2(centre[1] - y, centre[0] - x))
-                        for pan in pans:
-                            sim.look_at(centre)
-                            sim.set_head(sim.robot.pan + pan)
-                            sensor_frame = sim.render()
-                            if noise is not None:
-                                sensor_frame = noise.apply(sensor_frame)
-                            started = time.perf_counter()
-                            frame = processor.process(sensor_frame)
-                            elapsed = time.perf_counter() - started
-                            bodies = [o for o in frame.observations if o.category == furniture.category]
-                            if len(bodies) != 1 or not processor.last_stats.door_readings.get(bodies[0].instance_id):
-                                continue
-                            views += 1
-                            cut += bool(bodies[0].partial)
-                            seconds.append(elapsed)
-                            by_angle[angle][bodies[0].state or "none"] += 1
-            set_door(sim.client_id, furniture, 0.0)
+        for furniture, angle, sensor_frame in door_views(sim, angles, distances, bearings_deg, pans):
+            if noise is not None:
+                sensor_frame = noise.apply(sensor_frame)
+            started = time.perf_counter()
+            frame = processor.process(sensor_frame)
+            elapsed = time.perf_counter() - started
+            bodies = [o for o in frame.observations if o.category == furniture.category]
+            if len(bodies) != 1 or not processor.last_stats.door_readings.get(bodies[0].instance_id):
+                continue
+            views += 1
+            cut += bool(bodies[0].partial)
+            seconds.append(elapsed)
+            by_angle[angle][bodies[0].state or "none"] += 1
     table = {}
     wrong = 0
     for angle, states in by_angle.items():

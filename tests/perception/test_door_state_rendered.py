@@ -18,6 +18,7 @@ pytest.importorskip("pybullet")
 
 from perception.frame_processing import FrameProcessor  # noqa: E402
 from perception.noise_models import DepthNoise, DepthNoiseConfig  # noqa: E402
+from sim.door_state_benchmark import door_views  # noqa: E402
 from sim.house_builder import set_door  # noqa: E402
 from sim.pybullet_backend import PyBulletBackend  # noqa: E402
 from sim.scenario import scenario_from_dict  # noqa: E402
@@ -54,23 +55,9 @@ def rendered_views():
     """Every view that shows a door: (furniture id, category, door angle, SensorFrame)."""
     views = []
     with PyBulletBackend(scenario_from_dict(showroom(), "door_showroom.yaml")) as sim:
-        for fid, furniture in sim.furniture.items():
-            width, depth, height = furniture.spec.dimensions()
-            centre = (*furniture.spec.at, height / 2.0)
-            for angle in ANGLES:
-                set_door(sim.client_id, furniture, angle)
-                for distance in DISTANCES:
-                    for bearing in BEARINGS_DEG:
-                        b, reach = math.radians(bearing), distance + depth / 2
-                        x, y = furniture.to_map(math.sin(b) * reach, math.cos(b) * reach)
-                        sim.teleport_base(x, y, math.atan2(centre[1] - y, centre[0] - x))
-                        for pan in PAN_OFFSETS:
-                            sim.look_at(centre)
-                            sim.set_head(sim.robot.pan + pan)
-                            frame = sim.render()
-                            if f"{furniture.category}_door" in frame.labels.values():
-                                views.append((fid, furniture.category, angle, frame))
-            set_door(sim.client_id, furniture, 0.0)
+        for furniture, angle, frame in door_views(sim, ANGLES, DISTANCES, BEARINGS_DEG, PAN_OFFSETS):
+            if f"{furniture.category}_door" in frame.labels.values():
+                views.append((furniture.id, furniture.category, angle, frame))
     return views
 
 
