@@ -147,10 +147,7 @@ class AI2ThorBackend(SimBackend):
         return agent_pose(self.controller.last_event.metadata)
 
     def render(self) -> SensorFrame:
-        stamp = self.frame_clock.next_time(self._now)
-        if stamp > self._now:
-            self.advance_to(stamp)
-        self.frame_clock.mark(self._now)
+        self._advance_to_frame_time()
         event = self.controller.last_event
         self._frame_id += 1
         frame, self.last_frame_truth = event_to_sensor_frame(

@@ -117,6 +117,15 @@ class FrameClock:
 class SimBackend(abc.ABC):
     """A simulated household with one mobile manipulator in it."""
 
+    frame_clock: FrameClock
+
+    def _advance_to_frame_time(self) -> None:
+        """Before a render: move the clock on to the frame's stamp (see `FrameClock`) and mark it."""
+        stamp = self.frame_clock.next_time(self.now)
+        if stamp > self.now:
+            self.advance_to(stamp)
+        self.frame_clock.mark(self.now)
+
     @abc.abstractmethod
     def load(self, scenario) -> None:
         """Build the world of `scenario` (a sim.scenario.Scenario) at time 0 with the robot at its start."""

@@ -273,10 +273,7 @@ class HabitatBackend(SimBackend):
         return Pose.from_xyz_yaw(x, y, 0.0, yaw)
 
     def render(self) -> SensorFrame:
-        stamp = self.frame_clock.next_time(self._now)
-        if stamp > self._now:
-            self.advance_to(stamp)
-        self.frame_clock.mark(self._now)
+        self._advance_to_frame_time()
         observations = self.sim.get_sensor_observations()
         state = self.agent.get_state()
         sensor = state.sensor_states["color"]

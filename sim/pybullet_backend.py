@@ -259,10 +259,7 @@ class PyBulletBackend(SimBackend):
 
     def render(self) -> SensorFrame:
         """One frame; the clock first moves on by up to one camera period if the last frame was that recent."""
-        stamp = self.frame_clock.next_time(self._now)
-        if stamp > self._now:
-            self.advance_to(stamp)
-        self.frame_clock.mark(self._now)
+        self._advance_to_frame_time()
         started = wallclock.perf_counter()
         rgb, depth, seg = self.camera.render(self.client_id, self.robot.camera_pose())
         mask, labels, confidences, truth = detections(seg, self._key_of, self.rng)
