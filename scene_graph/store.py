@@ -13,7 +13,9 @@ import math
 import sqlite3
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import networkx as nx
 import numpy as np
@@ -43,6 +45,8 @@ from scene_graph.sqlite_log import open_log, read_meta, write_meta
 from scene_graph.surface_coverage import SurfaceCoverage
 from scene_graph.types import Door, FloorPlan, Frame, Observation, Room
 from scene_graph.visibility import miss_weights
+
+T = TypeVar("T")
 
 __all__ = ["MemoryStore", "MemoryConfig", "SceneObject", "Place", "PresenceInterval", "MemoryEvent", "Fact",
            "Episode", "LocationBelief", "ObjectHistory", "WorldSnapshot", "IngestResult"]
@@ -305,6 +309,19 @@ class MemoryStore:
             raise
         self.conn.execute("COMMIT")
 
+    def _state_tx(self, fn: Callable[[], T]) -> T:
+        """`fn` in one SQLite transaction; if it fails, the file rolls back and memory reloads from it."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            value = fn()
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            self._reset_state()
+            self._load()
+            raise
+        return value
+
     # ------------------------------------------------------------------ ingest
     @_locked
     def ingest(self, frame: Frame) -> IngestResult:
@@ -318,8 +335,8 @@ class MemoryStore:
         result = IngestResult(frame.frame_id)
         self.observe_deferred_surfaces()  # the previous frame's, if its writer did not get to it
         self._pending_objects, self._pending_intervals = [], []
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+
+        def write() -> None:
             self._ingest(frame, observations, result)
             self._flush_sightings()
             if self.coverage.dirty and frame.time - self._coverage_saved_at >= self.config.surface_save_period_s:
@@ -328,12 +345,8 @@ class MemoryStore:
             write_meta(self.conn, "last_frame_id", str(frame.frame_id))
             write_meta(self.conn, "last_time", repr(float(frame.time)))
             write_meta(self.conn, "next_object_number", str(self.next_object_number))
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            self._reset_state()
-            self._load()
-            raise
+
+        self._state_tx(write)
         self.last_frame_id = frame.frame_id
         self.last_time = max(self.last_time, float(frame.time))
         return result
@@ -1171,17 +1184,7 @@ class MemoryStore:
             support = self.tracks.get(rests_on) if isinstance(rests_on, str) else None
             if support is None or not support.is_receptacle or support.status == TENTATIVE:
                 raise BadInputError(f"record_manipulation: rests_on {rests_on!r} is not a remembered receptacle")
-        holder: dict[str, MemoryEvent] = {}
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            holder["event"] = self._apply_manipulation(obj, pos, t, fids, support)
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            self._reset_state()
-            self._load()
-            raise
-        return holder["event"]
+        return self._state_tx(lambda: self._apply_manipulation(obj, pos, t, fids, support))
 
     def _apply_manipulation(self, obj: TrackedObject, pos: np.ndarray, t: float,
                             frame_ids: tuple[int, ...], support: TrackedObject | None = None) -> MemoryEvent:
