@@ -31,7 +31,7 @@ setup(
         ("share/ament_index/resource_index/packages", ["resource/" + PACKAGE]),
         ("share/" + PACKAGE, ["package.xml"]),
         ("share/" + PACKAGE + "/launch", glob("launch/*.launch.py")),
-        ("share/" + PACKAGE + "/config", glob("config/*.yaml")),
+        ("share/" + PACKAGE + "/config", glob("config/*.yaml") + glob("config/*.xml")),
         ("share/" + PACKAGE + "/sim_configs", glob("sim_configs/*.yaml")),
     ],
     package_data={"sim": ["assets/*"], "scene_graph": ["data/*"], "planners": ["data/*"]},

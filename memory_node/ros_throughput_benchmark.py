@@ -29,12 +29,6 @@ import yaml
 
 from memory_stack.package_paths import SOURCE_ROOT, default_params_file, sim_config
 
-# Fast DDS sends user data over TCP/SHM sized for images instead of best-effort UDP fragments. With the
-# default transports a 320x240 RGB-D stream at 30 frames/s loses about half of the image samples under
-# sensor-data QoS. All participants that exchange data must use the same setting, so it is set for the
-# three processes of this benchmark only (see README "ROS 2 nodes" for robots).
-LARGE_DATA_TRANSPORT = ("FASTDDS_BUILTIN_TRANSPORTS", "LARGE_DATA")
-
 
 def _params_file(directory: Path, db: Path) -> Path:
     content = yaml.safe_load(default_params_file().read_text())
@@ -48,6 +42,13 @@ def _params_file(directory: Path, db: Path) -> Path:
     path = directory / "params.yaml"
     path.write_text(yaml.safe_dump(content))
     return path
+
+
+def _transport_description(env: dict[str, str]) -> str:
+    if env.get("FASTDDS_BUILTIN_TRANSPORTS"):
+        return env["FASTDDS_BUILTIN_TRANSPORTS"]
+    profile = env.get("FASTDDS_DEFAULT_PROFILES_FILE") or env.get("FASTRTPS_DEFAULT_PROFILES_FILE")
+    return f"profile {Path(profile).name}" if profile else "Fast DDS defaults"
 
 
 class _DiagnosticsReader:
@@ -123,23 +124,29 @@ def run_ros_ingest_benchmark(width: int = 320, height: int = 240, frames: int = 
     """Run the benchmark; returns a JSON-ready dict (see the module docstring)."""
     from memory_stack.ros_environment import require_ros
 
-    require_ros()
-    import rclpy
-    from rclpy.experimental import EventsExecutor
-
-    from memory_node.query_client import QueryClient, percentile
-
     env = dict(os.environ)
     env.setdefault("ROS_DOMAIN_ID", str(random.Random(os.getpid()).randint(120, 200)))
     # ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST makes rmw_fastrtps replace the builtin transports with its own
     # localhost set, which drops most best-effort image samples at 30 frames/s; isolate by domain id instead.
     env["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "SUBNET"
-    env.setdefault(*LARGE_DATA_TRANSPORT)
-    env["FASTDDS_BUILTIN_TRANSPORTS"] = transport or env["FASTDDS_BUILTIN_TRANSPORTS"]
-    os.environ.update({k: env[k] for k in ("ROS_DOMAIN_ID", "ROS_AUTOMATIC_DISCOVERY_RANGE",
-                                           "FASTDDS_BUILTIN_TRANSPORTS")})
+    if transport:  # Fast DDS builtin transports instead of the packaged profile, in all three processes
+        env["FASTDDS_BUILTIN_TRANSPORTS"] = transport
+        env.pop("FASTDDS_DEFAULT_PROFILES_FILE", None)
+    for name in ("ROS_DOMAIN_ID", "ROS_AUTOMATIC_DISCOVERY_RANGE", "FASTDDS_BUILTIN_TRANSPORTS",
+                 "FASTDDS_DEFAULT_PROFILES_FILE"):
+        if name in env:
+            os.environ[name] = env[name]
+        else:
+            os.environ.pop(name, None)
+    require_ros()  # after the environment is final: it picks the transport profile for all three processes
+    env = dict(os.environ)
+    import rclpy
+    from rclpy.experimental import EventsExecutor
+
+    from memory_node.query_client import QueryClient, percentile
+
     result: dict[str, Any] = {"width": width, "height": height, "frames_per_round": frames,
-                              "transport": env["FASTDDS_BUILTIN_TRANSPORTS"], "executor": executor_kind, "rounds": []}
+                              "transport": _transport_description(env), "executor": executor_kind, "rounds": []}
     with tempfile.TemporaryDirectory(prefix="memstack_ros_bench_") as tmp:
         directory = Path(tmp)
         db = directory / "memory.db"
@@ -247,8 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--height", type=int, default=240)
     parser.add_argument("--frames", type=int, default=150, help="frames per rate")
     parser.add_argument("--rates", default="30,60,120", help="comma-separated target frame rates")
-    parser.add_argument("--transport", help="FASTDDS_BUILTIN_TRANSPORTS for all three processes "
-                                            "(default: LARGE_DATA unless set in the environment)")
+    parser.add_argument("--transport", help="FASTDDS_BUILTIN_TRANSPORTS for all three processes (default: the "
+                                            "packaged config/fastdds_large_images.xml unless the environment "
+                                            "chooses Fast DDS transports)")
     parser.add_argument("--executor", choices=("events", "multi-threaded"), default="events",
                         help="executor layout of the stack process (memstack up --executor)")
     parser.add_argument("--json", action="store_true")

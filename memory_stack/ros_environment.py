@@ -17,12 +17,34 @@ class RosEnvironmentError(RuntimeError):
     """ROS 2 or the generated memory_interfaces cannot be imported; the message says what to run."""
 
 
+# any of these means the user chose Fast DDS's transports; the packaged profile then stays out of the way
+TRANSPORT_CHOICES = ("FASTDDS_DEFAULT_PROFILES_FILE", "FASTRTPS_DEFAULT_PROFILES_FILE", "FASTDDS_BUILTIN_TRANSPORTS")
+
+
 def prepare_ros_environment() -> None:
-    """Put the interpreter prefix (where the wheels and memory_interfaces install) on AMENT_PREFIX_PATH."""
+    """AMENT_PREFIX_PATH with the interpreter prefix, and Fast DDS with the large-image transport profile.
+
+    The prefix is where the wheels and memory_interfaces install. The profile is set only when no
+    transport choice is in the environment already (TRANSPORT_CHOICES).
+    """
     prefix = sys.prefix
     current = [p for p in os.environ.get("AMENT_PREFIX_PATH", "").split(os.pathsep) if p]
     if prefix not in current and Path(prefix, "share", "ament_index").is_dir():
         os.environ["AMENT_PREFIX_PATH"] = os.pathsep.join(current + [prefix])
+    profile = large_image_transport_profile()
+    if profile is not None:
+        os.environ["FASTDDS_DEFAULT_PROFILES_FILE"] = str(profile)
+
+
+def large_image_transport_profile() -> Path | None:
+    """config/fastdds_large_images.xml when rmw_fastrtps runs and no transport choice is in the environment."""
+    if any(os.environ.get(name) for name in TRANSPORT_CHOICES):
+        return None
+    if not os.environ.get("RMW_IMPLEMENTATION", "rmw_fastrtps_cpp").startswith("rmw_fastrtps"):
+        return None
+    from memory_stack.package_paths import package_file
+
+    return package_file("config", "fastdds_large_images.xml")
 
 
 def require_ros() -> None:

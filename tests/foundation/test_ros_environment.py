@@ -50,3 +50,27 @@ def test_prepare_ros_environment_puts_prefix_on_ament_prefix_path(monkeypatch):
     from ament_index_python.packages import get_package_share_directory
 
     assert get_package_share_directory("memory_interfaces").endswith("share/memory_interfaces")
+
+
+def test_fast_dds_gets_the_packaged_image_profile_unless_transports_were_chosen(monkeypatch):
+    import os
+    import xml.etree.ElementTree as ET
+
+    from memory_stack.ros_environment import TRANSPORT_CHOICES, large_image_transport_profile, prepare_ros_environment
+
+    for name in TRANSPORT_CHOICES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("RMW_IMPLEMENTATION", raising=False)
+    prepare_ros_environment()
+    profile = Path(os.environ["FASTDDS_DEFAULT_PROFILES_FILE"])
+    assert profile.name == "fastdds_large_images.xml" and profile.is_file()
+    namespace = {"f": "http://www.eprosima.com"}
+    segment = ET.parse(profile).getroot().find(".//f:transport_descriptor[f:type='SHM']/f:segment_size", namespace)
+    assert int(segment.text) >= 640 * 480 * (3 + 4) * 2, "two 640x480 RGB-D frames must fit in flight"
+
+    for name in TRANSPORT_CHOICES:
+        monkeypatch.setenv(name, "user-choice")
+        assert large_image_transport_profile() is None, name
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("RMW_IMPLEMENTATION", "rmw_cyclonedds_cpp")
+    assert large_image_transport_profile() is None

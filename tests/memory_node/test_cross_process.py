@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from memory_stack.package_paths import default_params_file, sim_config
+from memory_stack.ros_environment import TRANSPORT_CHOICES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,14 +29,13 @@ def params_file(tmp_path: Path, db: Path) -> Path:
 
 
 def process_env() -> dict[str, str]:
-    """The test's DDS domain with image-sized Fast DDS transports in all three processes.
+    """The test's DDS domain; each process picks the packaged large-image transport profile itself.
 
     With ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST rmw_fastrtps swaps in its own transports, which drop
     most best-effort image samples at 30 frames/s; the domain id still isolates the test.
     """
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k not in TRANSPORT_CHOICES}
     env["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "SUBNET"
-    env["FASTDDS_BUILTIN_TRANSPORTS"] = "LARGE_DATA"
     return env
 
 

@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from memory_stack.ros_environment import TRANSPORT_CHOICES
+
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "tests" / "bench" / "data" / "tiny_room.yaml"
 START_TIME = "d1 10:00"  # after the timeline moved the mug from the counter to the table
@@ -105,11 +107,10 @@ print(json.dumps(out))
 
 
 def _end_to_end_env(ros_domain: int) -> dict[str, str]:
-    """Large images need LARGE_DATA in every participant, which LOCALHOST discovery would replace."""
-    env = dict(os.environ)
+    """Each process picks the packaged large-image transport profile, which LOCALHOST discovery would replace."""
+    env = {k: v for k, v in os.environ.items() if k not in TRANSPORT_CHOICES}
     env["ROS_DOMAIN_ID"] = str(202 + random.Random(os.getpid() * 31 + ros_domain).randint(0, 29))
     env["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "SUBNET"
-    env["FASTDDS_BUILTIN_TRANSPORTS"] = "LARGE_DATA"
     env["HF_HUB_OFFLINE"] = "1"
     env["TRANSFORMERS_OFFLINE"] = "1"
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
