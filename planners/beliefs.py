@@ -145,10 +145,15 @@ class Belief:
 
 @dataclass(frozen=True)
 class LookRecord:
-    """A look the robot made while answering: at `target`, at time `time`."""
+    """A look the robot made while answering: at `target`, at time `time`.
+
+    `coverage`: the share of the place's top the look saw (planners.exploration.top_coverage); a
+    look that saw half of a shelf's top is half as strong evidence that nothing is on it.
+    """
 
     target: str
     time: float
+    coverage: float = 1.0
 
 
 # A question "where is X" makes a move since the last sighting this many times more likely (see
@@ -931,8 +936,8 @@ class BeliefBuilder:
         The memory applies its own negative evidence when it ingests the frames; this covers
         hypotheses the memory has no record to update for (prior-only places, "elsewhere").
         """
-        miss = 1.0 - self.config.detection_probability
         for look in looks:
+            miss = 1.0 - self.config.detection_probability * max(0.0, min(1.0, float(look.coverage)))
             for c in belief.candidates:
                 if c.reveal_target != look.target:
                     continue
