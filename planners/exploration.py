@@ -94,7 +94,8 @@ def viewpoint_for(target_xy: tuple[float, float], robot_xy: tuple[float, float],
 
 def _best_spot(target_xy: tuple[float, float], robot_xy: tuple[float, float], floor_plan: Any,
                distances: Callable[[float], Sequence[float]], wall_clearance_m: float = 0.35,
-               robot_side_weight: float = 0.25, face_interior: bool = True) -> tuple[tuple[float, float, float], float]:
+               robot_side_weight: float = 0.25, face_interior: bool = True,
+               near_wall_m: float = 1.2) -> tuple[tuple[float, float, float], float]:
     """`viewpoint_for` over 16 directions with, per direction, distances from the target in order of preference.
 
     Returns the spot (x, y, yaw facing the target) and the direction's angle. A later distance of a
@@ -104,7 +105,9 @@ def _best_spot(target_xy: tuple[float, float], robot_xy: tuple[float, float], fl
     target_room = room_at(floor_plan, target_xy)
     to_robot = math.atan2(robot_xy[1] - ty, robot_xy[0] - tx) if math.dist(robot_xy, target_xy) > 1e-6 else None
     to_interior = None
-    if target_room is not None:
+    # only furniture near a wall has an open side towards the room (a table in the middle of the room
+    # has none: the direction to the room's centre from about its centre is noise)
+    if target_room is not None and _wall_clearance(target_xy, target_room.polygon) < near_wall_m:
         cx, cy = polygon_centroid(target_room.polygon)
         if math.dist((cx, cy), target_xy) > 1e-6:
             to_interior = math.atan2(cy - ty, cx - tx)
