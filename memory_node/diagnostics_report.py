@@ -23,11 +23,11 @@ def ingest_status(status: dict[str, Any]) -> DiagnosticStatus:
     rejected = status.get("frames_rejected", 0)
     values = [_kv(k, status.get(k, "")) for k in ("ingest_rate_hz", "frames_ingested", "frames_rejected",
                                                   "frames_dropped_backlog", "frames_waiting", "mean_processing_ms",
-                                                  "last_error")]
+                                                  "perception_restarts", "last_error")]
     for topic, counters in sorted(topics.items()):
         for key in ("received", "matched", "dropped", "unmatched", "late", "duplicate", "out_of_order", "invalid"):
             values.append(_kv(f"{topic}/{key}", counters.get(key, 0)))
-    level = DiagnosticStatus.WARN if (dropped or rejected) else DiagnosticStatus.OK
+    level = DiagnosticStatus.WARN if (dropped or rejected or status.get("perception_restarts")) else DiagnosticStatus.OK
     message = f"{status.get('frames_ingested', 0)} frames ingested, {rejected} rejected, {dropped} messages dropped"
     return DiagnosticStatus(level=level, name=f"{status.get('node', 'ingest_node')}: ingest", message=message,
                             hardware_id=HARDWARE_ID, values=values)

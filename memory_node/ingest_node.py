@@ -82,7 +82,11 @@ class IngestNode(LifecycleNode):
         self.max_range_m = declare(self, "max_range_m", 6.0, "depth beyond this is no return (m)", (0.1, 100.0))
         self.diagnostics_period_s = declare(self, "diagnostics_period_s", 1.0,
                                             "period of /diagnostics when no memory_server reports (s)", (0.1, 60.0))
+        self.perception_process = declare(self, "perception_process", True,
+                                          "run perception in a child process, off the interpreter lock that "
+                                          "queries in this process need; false = in the ingest worker thread")
         self.pipeline = None
+        self._processor = None
         self.shared = None
         self._subscriptions: list[Any] = []
         self._active = False
@@ -103,6 +107,7 @@ class IngestNode(LifecycleNode):
         from memory_node.ingest_pipeline import CameraMount, IngestPipeline, IngestSettings, IngestTopics
         from memory_node.shared_store import SharedStore, load_floor_plan
         from perception.frame_processing import FrameProcessor
+        from perception.perception_process import PerceptionProcess
 
         try:
             settings = IngestSettings(
@@ -118,7 +123,8 @@ class IngestNode(LifecycleNode):
             self.get_logger().error(f"configure failed: {exc}")
             return TransitionCallbackReturn.FAILURE
         settings.first_frame_id = max(1, int(self.shared.read(lambda store: getattr(store, "last_frame_id", 0))) + 1)
-        self.pipeline = IngestPipeline(settings, FrameProcessor(), self.shared.write,
+        self._processor = PerceptionProcess() if self.perception_process else FrameProcessor()
+        self.pipeline = IngestPipeline(settings, self._processor, self.shared.write,
                                        warn=lambda message: self.get_logger().warning(message))
         self.shared.ingest_reporters.append(self.status)
         self._callback_group = MutuallyExclusiveCallbackGroup()
@@ -184,6 +190,10 @@ class IngestNode(LifecycleNode):
                 self.shared.ingest_reporters.remove(self.status)
             self.shared.release(writer=True)
             self.shared = None
+        close = getattr(self._processor, "close", None)  # a PerceptionProcess stops its child
+        if close is not None:
+            close()
+        self._processor = None
         self._work.clear()
 
     # ------------------------------------------------------------ input
@@ -256,6 +266,7 @@ class IngestNode(LifecycleNode):
             "frames_rejected": stats.frames_rejected,
             "frames_dropped_backlog": self._backlog_dropped,
             "frames_waiting": len(self._work),
+            "perception_restarts": getattr(self._processor, "restarts", 0),
             "last_error": stats.last_error,
             "mean_processing_ms": stats.processing_ms_total / max(stats.frames_ingested, 1),
             "topics": {topic: c.as_dict() for topic, c in pipeline.topic_counters().items()},

@@ -30,8 +30,9 @@ import yaml
 from memory_stack.package_paths import SOURCE_ROOT, default_params_file, sim_config
 
 
-def _params_file(directory: Path, db: Path) -> Path:
+def _params_file(directory: Path, db: Path, perception_process: bool = True) -> Path:
     content = yaml.safe_load(default_params_file().read_text())
+    content["ingest_node"]["ros__parameters"]["perception_process"] = perception_process
     for name, section in content.items():
         section["ros__parameters"]["db_path"] = str(db)
         section["ros__parameters"]["floor_plan_file"] = str(sim_config("apartment_two_days.yaml"))
@@ -120,7 +121,7 @@ def _publish_round(env: dict[str, str], frames: int, rate: float, width: int, he
 def run_ros_ingest_benchmark(width: int = 320, height: int = 240, frames: int = 150,
                              rates: tuple[float, ...] = (30.0, 60.0, 120.0), query_period_s: float = 0.01,
                              timeout_s: float = 120.0, transport: str | None = None,
-                             executor_kind: str = "events") -> dict[str, Any]:
+                             executor_kind: str = "events", perception_process: bool = True) -> dict[str, Any]:
     """Run the benchmark; returns a JSON-ready dict (see the module docstring)."""
     from memory_stack.ros_environment import require_ros
 
@@ -146,13 +147,14 @@ def run_ros_ingest_benchmark(width: int = 320, height: int = 240, frames: int = 
     from memory_node.query_client import QueryClient, percentile
 
     result: dict[str, Any] = {"width": width, "height": height, "frames_per_round": frames,
-                              "transport": _transport_description(env), "executor": executor_kind, "rounds": []}
+                              "transport": _transport_description(env), "executor": executor_kind,
+                              "perception": "process" if perception_process else "thread", "rounds": []}
     with tempfile.TemporaryDirectory(prefix="memstack_ros_bench_") as tmp:
         directory = Path(tmp)
         db = directory / "memory.db"
         stack = subprocess.Popen(
             [sys.executable, "-m", "memory_stack.cli", "up", "--no-planner", "--executor", executor_kind,
-             "--params", str(_params_file(directory, db))],
+             "--params", str(_params_file(directory, db, perception_process))],
             cwd=SOURCE_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         rclpy.init()
         node = rclpy.create_node("ros_throughput_benchmark")
@@ -259,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
                                             "chooses Fast DDS transports)")
     parser.add_argument("--executor", choices=("events", "multi-threaded"), default="events",
                         help="executor layout of the stack process (memstack up --executor)")
+    parser.add_argument("--perception", choices=("process", "thread"), default="process",
+                        help="ingest_node perception_process: a child process (default) or the ingest worker thread")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
@@ -268,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, interrupted)
     result = run_ros_ingest_benchmark(args.width, args.height, args.frames,
                                       tuple(float(r) for r in args.rates.split(",")), transport=args.transport,
-                                      executor_kind=args.executor)
+                                      executor_kind=args.executor, perception_process=args.perception == "process")
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))
     return 0
 
