@@ -164,7 +164,8 @@ def test_question_over_ros_drives_the_simulated_robot_and_fills_the_memory(ros_d
     result = out["result"]
     assert result["type"] == "AnswerQuestion_Result"
     assert result["stopped_by"] == "explore-all", result
-    assert result["steps"] >= 1 and result["path_length_m"] > 0.5, result
+    # looks are planned from the table's geometry (0.47 m from the start pose since fcb2a64): it drove at all
+    assert result["steps"] >= 1 and result["path_length_m"] > 0.2, result
     assert len(out["feedback"]) == result["steps"], (out["feedback"], result)
     assert [f["step"] for f in out["feedback"]] == sorted(f["step"] for f in out["feedback"])
     table = (4.6, 3.3)
