@@ -43,7 +43,7 @@ def association_costs(obs_pos: np.ndarray, obs_min: np.ndarray, obs_max: np.ndar
             if f is not None and f.shape == e.shape:
                 cos = float(np.dot(e, f) / (np.linalg.norm(e) * np.linalg.norm(f) + 1e-9))
                 cost[i, j] += 0.4 * (1.0 - cos)
-    feasible = (dist <= gate[None, :]) & ((compat > 0) | (dist <= label_noise_gate))
+    feasible = (dist <= gate[None, :]) & ((compat > 0) | (dist < label_noise_gate))
     feasible &= obs_rec[:, None] == cand_rec[None, :]
     cost[~feasible] = INFEASIBLE
     return cost

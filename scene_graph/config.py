@@ -22,6 +22,12 @@ class MemoryConfig:
     receptacle_touch_margin_m: float = 0.1  # same-category furniture boxes this close are one piece
     label_noise_gate_m: float = 0.15  # a differently-labelled detection this close may be label noise...
     label_conflicts_tolerated: int = 2  # ...for this many frames in a row; then it is another object
+    # Label fusion: a differently-labelled detection within label_noise_gate_m whose box overlaps a track's box by at
+    # least this share of the smaller box is the same physical object: it votes its label (weighted by confidence)
+    # on that track; a tentative track takes every such vote, a confirmed one changes category only when another
+    # category's votes reach label_flip_margin times its current category's (else the conflict rule above applies).
+    label_vote_min_overlap: float = 0.3
+    label_flip_margin: float = 2.0
     move_threshold_m: float = 0.25  # a matched sighting this far from the remembered place is a move
     refit_distance_m: float = 0.08  # a sighting this far off pulls the position fast (not averaged away)
     min_state_confidence: float = 0.0  # state evidence (open/closed) below this is ignored
@@ -76,6 +82,8 @@ class MemoryConfig:
     location_prior_floor: float = 0.2  # pseudo-count for every other known receptacle category
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.label_vote_min_overlap <= 1.0 or self.label_flip_margin < 1.0:
+            raise ValueError("label_vote_min_overlap must be in [0, 1] and label_flip_margin >= 1")
         if self.confirm_sightings < 1:
             raise ValueError("confirm_sightings must be >= 1")
         if self.detector_min_pixels < 0 or self.miss_pixel_safety_factor < 0 or not self.miss_max_range_m > 0:

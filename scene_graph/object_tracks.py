@@ -20,7 +20,8 @@ class TrackedObject:
     __slots__ = ("id", "idx", "category", "is_receptacle", "status", "position", "bbox_min", "bbox_max", "room",
                  "rests_on", "state", "sightings", "first_seen", "last_seen", "misses", "first_miss", "votes",
                  "embedding", "intervals", "interval_rows", "locations", "states", "events", "created_frame",
-                 "last_frame", "conflicts", "pending_state", "pending_time", "pending_frames", "seen_empty")
+                 "last_frame", "conflicts", "conflict_votes", "pending_state", "pending_time", "pending_frames",
+                 "seen_empty")
 
     def __init__(self, id: str, category: str, is_receptacle: bool, position: np.ndarray, bbox_min: np.ndarray,
                  bbox_max: np.ndarray, time: float, frame_id: int) -> None:
@@ -50,6 +51,7 @@ class TrackedObject:
         self.created_frame = frame_id
         self.last_frame = frame_id
         self.conflicts = 0  # consecutive frames in which a differently-labelled detection sat on it
+        self.conflict_votes: dict[str, float] = {}  # the label votes those frames added (taken back if another object)
         # a state seen in consecutive sightings but not yet believed: since when, in which frames
         self.pending_state: str | None = None
         self.pending_time = 0.0

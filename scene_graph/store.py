@@ -387,11 +387,15 @@ class MemoryStore:
                                          onto.compatibility, gate, 0.0)
                 pairs = assign(cost)
             matched_obs = set()
+            paired = {a.owner[int(cand[j])].idx for _, j in pairs}
             for i, j in pairs:
                 obj = a.owner[int(cand[j])]
+                if obj.status == PRESENT and not obj.is_receptacle and self._label_host(
+                        obs_pos[i], obs_min[i], obs_max[i], cats[i], obj, cand, paired) is not None:
+                    continue  # another thing under a flipped label, not this one moved: a vote (below)
                 matched_obs.add(i)
                 matched_idx.add(obj.idx)
-                obj.conflicts = 0
+                obj.conflicts, obj.conflict_votes = 0, {}
                 self._update_matched(obj, observations[i], cats[i], frame, result)
             for i in range(n_obs):
                 if i in matched_obs:
@@ -400,10 +404,15 @@ class MemoryStore:
                     host = self._touching_receptacle(obs_min[i], obs_max[i], cats[i], matched_idx)
                     if host is not None:  # another part of furniture already remembered: extend it
                         matched_idx.add(host.idx)
-                        host.conflicts = 0
+                        host.conflicts, host.conflict_votes = 0, {}
                         self._update_matched(host, observations[i], cats[i], frame, result, extend=True)
                         continue
-                excused = self._label_conflict(obs_pos[i], bool(obs_rec[i]), cand, matched_idx)
+                voted, same_place = self._label_vote(observations[i], cats[i], obs_pos[i], obs_min[i], obs_max[i],
+                                                     bool(obs_rec[i]), cand, matched_idx, frame, result)
+                if voted is not None:
+                    matched_idx.add(voted.idx)  # itself under another label: a vote (and maybe a sighting)
+                    continue
+                excused = self._label_conflict(obs_pos[i], bool(obs_rec[i]), cand, matched_idx) if same_place else None
                 if excused is not None:
                     matched_idx.add(excused.idx)  # probably itself under a wrong label: no evidence either way
                     continue
@@ -451,6 +460,87 @@ class MemoryStore:
         lo = np.array([o.bbox_min for o in observations], dtype=float).reshape(-1, 3)
         hi = np.array([o.bbox_max for o in observations], dtype=float).reshape(-1, 3)
         self.coverage.observe(frame, lo[~rec], hi[~rec], lo[rec], hi[rec])
+
+    def _label_vote(self, ob: Observation, cat: str, pos: np.ndarray, bmin: np.ndarray, bmax: np.ndarray,
+                    is_rec: bool, cand: np.ndarray, taken: set[int], frame: Frame, result: IngestResult
+                    ) -> tuple[TrackedObject | None, bool]:
+        """Label fusion: a differently-labelled detection on a track's own geometry votes on that track.
+
+        The nearest unmatched track within `label_noise_gate_m` whose box overlaps the detection's by
+        `label_vote_min_overlap` of the smaller box is the same physical object seen under another label.
+        A tentative track takes the detection as a sighting (its category is the vote winner, so two "keys"
+        and two low-confidence "orange" frames make one keys track). A confirmed track takes the vote; the
+        detection becomes a sighting under the new category only once that category's votes reach
+        `label_flip_margin` times the current one's, else the conflict rule (`_label_conflict`) decides, and
+        when it decides "another object" the streak's votes are taken back.
+
+        Returns (the track that took the detection as a sighting or None, whether the detection may still be
+        label noise on a track: False when the nearest one's box does not overlap it, e.g. keys lying on a book).
+        """
+        cfg = self.config
+        if cfg.label_noise_gate_m <= 0 or len(cand) == 0:
+            return None, True
+        a = self.arrays
+        d = np.linalg.norm(a.pos[cand] - pos, axis=1)
+        for k in np.argsort(d).tolist():
+            if d[k] > cfg.label_noise_gate_m:
+                break
+            obj = a.owner[int(cand[k])]
+            if obj is None or obj.idx in taken or obj.status == ABSENT or obj.is_receptacle != is_rec \
+                    or obj.category == cat:
+                continue
+            if _overlap_of_smaller(obj.bbox_min, obj.bbox_max, bmin, bmax) < cfg.label_vote_min_overlap:
+                return None, False
+            weight = max(ob.confidence, 0.05)
+            if obj.status == TENTATIVE:
+                self._update_matched(obj, ob, cat, frame, result)
+                return obj, True
+            votes = dict(obj.votes)
+            votes[cat] = votes.get(cat, 0.0) + weight
+            if votes[cat] >= cfg.label_flip_margin * votes.get(obj.category, 0.0):
+                obj.conflicts, obj.conflict_votes = 0, {}
+                self._update_matched(obj, ob, cat, frame, result, flip_margin=cfg.label_flip_margin)
+                return obj, True
+            if obj.conflicts >= cfg.label_conflicts_tolerated:
+                for c, w in obj.conflict_votes.items():  # the streak was another object, not noise on this one
+                    left = obj.votes.get(c, 0.0) - w
+                    if left > 1e-9:
+                        obj.votes[c] = left
+                    else:
+                        obj.votes.pop(c, None)
+                obj.conflict_votes = {}
+                self.conn.execute("UPDATE objects SET votes=? WHERE id=?", (json.dumps(obj.votes), obj.id))
+                return None, True
+            obj.votes = votes
+            obj.conflict_votes[cat] = obj.conflict_votes.get(cat, 0.0) + weight
+            self.conn.execute("UPDATE objects SET votes=? WHERE id=?", (json.dumps(obj.votes), obj.id))
+            return None, True  # not clear yet: _label_conflict excuses it (or calls it another object)
+        return None, True
+
+    def _label_host(self, pos: np.ndarray, bmin: np.ndarray, bmax: np.ndarray, cat: str, matched: TrackedObject,
+                    cand: np.ndarray, paired: set[int]) -> TrackedObject | None:
+        """The object a detection sits on when matching it to `matched` would move that object.
+
+        A detection of `cat` beyond `move_threshold_m` from a remembered `cat` but right on (within
+        `label_noise_gate_m`, boxes overlapping) an unmatched remembered thing of another category is that
+        thing under a flipped label (a book called "keys" half a metre from the keys), not the keys moved.
+        """
+        cfg = self.config
+        if cfg.label_noise_gate_m <= 0 or float(np.linalg.norm(pos - matched.position)) <= cfg.move_threshold_m:
+            return None
+        a = self.arrays
+        d = np.linalg.norm(a.pos[cand] - pos, axis=1)
+        for k in np.argsort(d).tolist():
+            if d[k] > cfg.label_noise_gate_m:
+                break
+            other = a.owner[int(cand[k])]
+            if other is None or other is matched or other.idx in paired or other.status == ABSENT \
+                    or other.is_receptacle or other.category == cat:
+                continue
+            if _overlap_of_smaller(other.bbox_min, other.bbox_max, bmin, bmax) >= cfg.label_vote_min_overlap:
+                return other
+            return None
+        return None
 
     def _label_conflict(self, pos: np.ndarray, is_rec: bool, cand: np.ndarray, taken: set[int]
                         ) -> TrackedObject | None:
@@ -558,7 +648,7 @@ class MemoryStore:
         self.region.invalidate()
 
     def _update_matched(self, obj: TrackedObject, ob: Observation, cat: str, frame: Frame,
-                        result: IngestResult, extend: bool = False) -> None:
+                        result: IngestResult, extend: bool = False, flip_margin: float = 1.0) -> None:
         cfg = self.config
         t = float(frame.time)
         pos = np.asarray(ob.centroid, dtype=float)
@@ -601,7 +691,7 @@ class MemoryStore:
             iv = obj.intervals[-1]
             iv.last_seen = t
             iv.sightings += 1
-        self._vote_category(obj, t, frame)
+        self._vote_category(obj, t, frame, flip_margin)
         if obj.is_receptacle and obj.status == PRESENT and (extend or getattr(ob, "partial", False)):
             obj = self._merge_touching_receptacles(obj, t)
         if obj.status == PRESENT and obj.rests_on is None and not obj.is_receptacle and not moved:
@@ -629,9 +719,11 @@ class MemoryStore:
             self.conn.executemany("UPDATE intervals SET last_seen=?, sightings=? WHERE id=?", self._pending_intervals)
         self._pending_objects, self._pending_intervals = [], []
 
-    def _vote_category(self, obj: TrackedObject, t: float, frame: Frame) -> None:
+    def _vote_category(self, obj: TrackedObject, t: float, frame: Frame, margin: float = 1.0) -> None:
+        """The category is the vote winner (ahead by `margin` times the current category's votes)."""
         best = max(obj.votes, key=obj.votes.get)
-        if best == obj.category or obj.votes[best] <= obj.votes.get(obj.category, 0.0):
+        if best == obj.category or obj.votes[best] <= obj.votes.get(obj.category, 0.0) \
+                or obj.votes[best] < margin * obj.votes.get(obj.category, 0.0):
             return
         self.by_category[obj.category].discard(obj.id)
         old = obj.category
@@ -1570,6 +1662,14 @@ def _key_overlaps(box: tuple[int, ...], rect: tuple[float, float, float, float])
     """A receptacle box in 5 cm units (min xyz, max xyz) overlaps the rectangle (x0, y0, x1, y1) in metres."""
     x0, y0, x1, y1 = (v * 0.05 for v in (box[0], box[1], box[3], box[4]))
     return x0 <= rect[2] and x1 >= rect[0] and y0 <= rect[3] and y1 >= rect[1]
+
+
+def _overlap_of_smaller(a_min: np.ndarray, a_max: np.ndarray, b_min: np.ndarray, b_max: np.ndarray) -> float:
+    """The two boxes' intersection as a share of the smaller box's volume (0 apart, 1 one inside the other)."""
+    inter = float(np.prod(np.clip(np.minimum(a_max, b_max) - np.maximum(a_min, b_min), 0.0, None)))
+    va = float(np.prod(np.clip(a_max - a_min, 1e-6, None)))
+    vb = float(np.prod(np.clip(b_max - b_min, 1e-6, None)))
+    return inter / min(va, vb)
 
 
 def _boxes_touch(a_min: np.ndarray, a_max: np.ndarray, b_min: np.ndarray, b_max: np.ndarray, margin: float) -> bool:
