@@ -683,6 +683,8 @@ class MemoryStore:
             obj.bbox_max = obj.bbox_max + (bmax - obj.bbox_max) * w
         result.matched.append(obj.id)
         if obj.status == TENTATIVE:
+            # confirmed as the vote winner, so a track begun under a flipped label is recognised as the missing object
+            self._vote_category(obj, t, frame, flip_margin)
             if obj.sightings >= cfg.confirm_sightings:
                 self._confirm(obj, frame, result)
                 if self.tracks.get(obj.id) is not obj:

@@ -103,3 +103,20 @@ def test_a_flipped_label_on_another_thing_does_not_move_the_object_it_names(worl
     assert [e.kind for e in store.history(keys.id).events] == ["appeared"]
     assert abs(store.get_object(keys.id).position[0] - 8.0) < 0.01
     assert sorted(o.category for o in _small_things(store)) == ["book", "keys"]
+
+
+def test_a_track_begun_under_a_flipped_label_is_recognised_as_the_missing_object(world, store):
+    for _ in range(2):
+        _seen_as(world, store, "keys", "keys", 0.9)
+    (keys,) = [o for o in _small_things(store) if o.category == "keys"]
+    world.boxes["keys"].centre = (1.2, 0.5, 0.92)  # carried to the counter
+    world.look(store, "table", times=3)
+    assert store.get_object(keys.id, at=world.time) is None or not store.get_object(keys.id).present
+    frame = world.frame("counter")
+    frame.observations = [dataclasses.replace(o, category="book", confidence=0.5) if o.category == "keys" else o
+                          for o in frame.observations]
+    store.ingest(frame)  # first seen there as a "book": a tentative track
+    world.look(store, "counter", times=1)
+    things = [o for o in _small_things(store) if o.category == "keys"]
+    assert [o.id for o in things] == [keys.id]  # the keys, moved; not a second keys track
+    assert things[0].rests_on is not None and things[0].rests_on.startswith("counter")
