@@ -13,7 +13,7 @@ import math
 import sqlite3
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -461,6 +461,20 @@ class MemoryStore:
         hi = np.array([o.bbox_max for o in observations], dtype=float).reshape(-1, 3)
         self.coverage.observe(frame, lo[~rec], hi[~rec], lo[rec], hi[rec])
 
+    def _within_label_gate(self, pos: np.ndarray, cand: np.ndarray) -> Iterator[TrackedObject]:
+        """Remembered objects among `cand` within `label_noise_gate_m` of `pos`, nearest first (none if 0)."""
+        gate = self.config.label_noise_gate_m
+        if gate <= 0 or len(cand) == 0:
+            return
+        a = self.arrays
+        d = np.linalg.norm(a.pos[cand] - pos, axis=1)
+        for k in np.argsort(d).tolist():
+            if d[k] > gate:
+                return
+            obj = a.owner[int(cand[k])]
+            if obj is not None:
+                yield obj
+
     def _label_vote(self, ob: Observation, cat: str, pos: np.ndarray, bmin: np.ndarray, bmax: np.ndarray,
                     is_rec: bool, cand: np.ndarray, taken: set[int], frame: Frame, result: IngestResult
                     ) -> tuple[TrackedObject | None, bool]:
@@ -478,16 +492,8 @@ class MemoryStore:
         label noise on a track: False when the nearest one's box does not overlap it, e.g. keys lying on a book).
         """
         cfg = self.config
-        if cfg.label_noise_gate_m <= 0 or len(cand) == 0:
-            return None, True
-        a = self.arrays
-        d = np.linalg.norm(a.pos[cand] - pos, axis=1)
-        for k in np.argsort(d).tolist():
-            if d[k] > cfg.label_noise_gate_m:
-                break
-            obj = a.owner[int(cand[k])]
-            if obj is None or obj.idx in taken or obj.status == ABSENT or obj.is_receptacle != is_rec \
-                    or obj.category == cat:
+        for obj in self._within_label_gate(pos, cand):
+            if obj.idx in taken or obj.status == ABSENT or obj.is_receptacle != is_rec or obj.category == cat:
                 continue
             if _overlap_of_smaller(obj.bbox_min, obj.bbox_max, bmin, bmax) < cfg.label_vote_min_overlap:
                 return None, False
@@ -526,16 +532,11 @@ class MemoryStore:
         thing under a flipped label (a book called "keys" half a metre from the keys), not the keys moved.
         """
         cfg = self.config
-        if cfg.label_noise_gate_m <= 0 or float(np.linalg.norm(pos - matched.position)) <= cfg.move_threshold_m:
+        if float(np.linalg.norm(pos - matched.position)) <= cfg.move_threshold_m:
             return None
-        a = self.arrays
-        d = np.linalg.norm(a.pos[cand] - pos, axis=1)
-        for k in np.argsort(d).tolist():
-            if d[k] > cfg.label_noise_gate_m:
-                break
-            other = a.owner[int(cand[k])]
-            if other is None or other is matched or other.idx in paired or other.status == ABSENT \
-                    or other.is_receptacle or other.category == cat:
+        for other in self._within_label_gate(pos, cand):
+            if other is matched or other.idx in paired or other.status == ABSENT or other.is_receptacle \
+                    or other.category == cat:
                 continue
             if _overlap_of_smaller(other.bbox_min, other.bbox_max, bmin, bmax) >= cfg.label_vote_min_overlap:
                 return other
@@ -550,15 +551,8 @@ class MemoryStore:
         thing nor as a miss of the old one; after that it is believed to be a different object.
         """
         cfg = self.config
-        if cfg.label_noise_gate_m <= 0 or len(cand) == 0:
-            return None
-        a = self.arrays
-        d = np.linalg.norm(a.pos[cand] - pos, axis=1)
-        for k in np.argsort(d).tolist():
-            if d[k] > cfg.label_noise_gate_m:
-                break
-            obj = a.owner[int(cand[k])]
-            if obj is None or obj.idx in taken or obj.status != PRESENT or obj.is_receptacle != is_rec:
+        for obj in self._within_label_gate(pos, cand):
+            if obj.idx in taken or obj.status != PRESENT or obj.is_receptacle != is_rec:
                 continue
             if obj.conflicts >= cfg.label_conflicts_tolerated:
                 return None
