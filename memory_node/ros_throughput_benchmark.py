@@ -125,21 +125,15 @@ def run_ros_ingest_benchmark(width: int = 320, height: int = 240, frames: int = 
     """Run the benchmark; returns a JSON-ready dict (see the module docstring)."""
     from memory_stack.ros_environment import require_ros
 
-    env = dict(os.environ)
-    env.setdefault("ROS_DOMAIN_ID", str(random.Random(os.getpid()).randint(120, 200)))
+    # this process and the two it starts share one DDS environment
+    os.environ.setdefault("ROS_DOMAIN_ID", str(random.Random(os.getpid()).randint(120, 200)))
     # ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST makes rmw_fastrtps replace the builtin transports with its own
     # localhost set, which drops most best-effort image samples at 30 frames/s; isolate by domain id instead.
-    env["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "SUBNET"
-    if transport:  # Fast DDS builtin transports instead of the packaged profile, in all three processes
-        env["FASTDDS_BUILTIN_TRANSPORTS"] = transport
-        env.pop("FASTDDS_DEFAULT_PROFILES_FILE", None)
-    for name in ("ROS_DOMAIN_ID", "ROS_AUTOMATIC_DISCOVERY_RANGE", "FASTDDS_BUILTIN_TRANSPORTS",
-                 "FASTDDS_DEFAULT_PROFILES_FILE"):
-        if name in env:
-            os.environ[name] = env[name]
-        else:
-            os.environ.pop(name, None)
-    require_ros()  # after the environment is final: it picks the transport profile for all three processes
+    os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "SUBNET"
+    if transport:  # Fast DDS builtin transports instead of the packaged profile
+        os.environ["FASTDDS_BUILTIN_TRANSPORTS"] = transport
+        os.environ.pop("FASTDDS_DEFAULT_PROFILES_FILE", None)
+    require_ros()  # after the environment is final: it picks the transport profile
     env = dict(os.environ)
     import rclpy
     from rclpy.experimental import EventsExecutor

@@ -3,8 +3,8 @@
 A drop-in for `FrameProcessor` where the caller's process also serves latency-sensitive requests
 (the memory server answering QueryMemory next to the ingest node): perception's Python code no
 longer competes with them for the interpreter lock. The RGB, depth and mask arrays go through one
-shared-memory block (no pickling of images); the observations come back pickled (a few hundred
-bytes each). One frame is in flight at a time, so the child may read the block until it answers.
+shared-memory block (no pickling of images); the Frame comes back pickled without its depth (a few
+hundred bytes per observation). One frame is in flight at a time, so the child may read the block until it answers.
 
 The child runs at a lower CPU priority (`niceness`, default 10): perception is throughput work that
 has a frame period to finish in, while the caller's queries are latency work that should get a core
@@ -61,13 +61,13 @@ def _serve(conn: Any, config: PerceptionConfig, niceness: int) -> None:
                       for name, (offset, shape, dtype) in layout.items()}
             try:
                 frame = processor.process(SensorFrame(**fields, **arrays))
-                conn.send(("ok", frame.observations, frame.detector_min_pixels, processor.last_stats))
+                conn.send(("ok", dataclasses.replace(frame, depth=None), processor.last_stats))
             except FrameError as exc:
-                conn.send(("frame_error", (exc.frame_id, exc.field, exc.problem), None, None))
+                conn.send(("frame_error", (exc.frame_id, exc.field, exc.problem), None))
             except BadInputError as exc:
-                conn.send(("bad", str(exc), None, None))
+                conn.send(("bad", str(exc), None))
             except Exception:  # noqa: BLE001 - reported to the parent with the traceback
-                conn.send(("error", traceback.format_exc(), None, None))
+                conn.send(("error", traceback.format_exc(), None))
             finally:
                 del arrays
     finally:
@@ -118,7 +118,7 @@ class PerceptionProcess:
                   if f.name not in _ARRAYS}
         try:
             self._conn.send((block.name, layout, fields))
-            status, payload, min_pixels, stats = self._conn.recv()
+            status, payload, stats = self._conn.recv()
         except (EOFError, OSError, BrokenPipeError) as exc:
             self._restart(exc)
             return self._process_here(sensor_frame)
@@ -129,10 +129,9 @@ class PerceptionProcess:
         if status == "error":
             raise PerceptionProcessError(f"perception failed on frame {sensor_frame.frame_id}:\n{payload}")
         self.last_stats = stats
+        # the child's Frame comes without its depth (the caller's own array, as float32 like FrameProcessor's)
         depth = arrays[1] if arrays[1].dtype == np.float32 else arrays[1].astype(np.float32)
-        return Frame(frame_id=sensor_frame.frame_id, time=float(sensor_frame.time), robot_pose=sensor_frame.robot_pose,
-                     camera_pose=sensor_frame.camera_pose, intrinsics=sensor_frame.intrinsics, observations=payload,
-                     depth=depth, max_range_m=self.config.max_range_m, detector_min_pixels=min_pixels)
+        return dataclasses.replace(payload, depth=depth)
 
     def _process_here(self, sensor_frame: SensorFrame) -> Frame:
         frame = self._local.process(sensor_frame)
