@@ -67,6 +67,8 @@ class MemoryServerNode(LifecycleNode):
         self._diagnostics_pub = None
         self._active = False
         self.query_latencies_ms: deque[float] = deque(maxlen=1000)
+        # the part of each query's time spent waiting for a memory write to release the store
+        self.query_lock_waits_ms: deque[float] = deque(maxlen=1000)
         self.queries_served = 0
         self.queries_failed = 0
 
@@ -151,8 +153,16 @@ class MemoryServerNode(LifecycleNode):
                              max_results=request.max_results or self.max_results)
         if query.kind == "search":
             self._embed_outside_the_lock(" ".join(query.arguments))
+        entered: list[float] = []
+
+        def run(store: Any) -> Any:
+            entered.append(time.perf_counter())
+            return answer_query(store, query)
+
         try:
-            answer = self.shared.read(lambda store: answer_query(store, query))
+            waiting = time.perf_counter()
+            answer = self.shared.read(run)
+            self.query_lock_waits_ms.append((entered[0] - waiting) * 1000.0)
             response.success, response.error, response.text = answer.success, answer.error, answer.text
             response.objects = [location_belief_to_msg(o) if hasattr(o, "object_id") else scene_object_to_msg(o)
                                 for o in answer.objects]
@@ -244,12 +254,14 @@ class MemoryServerNode(LifecycleNode):
         if self.shared is not None:
             values["objects"] = len(self.shared.read(store_objects))
             values["db_bytes"] = self.shared.db_bytes()
-        latencies = sorted(self.query_latencies_ms)
         values["queries_served"] = self.queries_served
         values["queries_failed"] = self.queries_failed
-        if latencies:
-            values["query_p50_ms"] = latencies[len(latencies) // 2]
-            values["query_p99_ms"] = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+        for name, samples in (("query", self.query_latencies_ms), ("query_lock_wait", self.query_lock_waits_ms)):
+            ordered = sorted(samples)
+            if ordered:
+                values[f"{name}_p50_ms"] = ordered[len(ordered) // 2]
+                values[f"{name}_p99_ms"] = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+                values[f"{name}_max_ms"] = ordered[-1]
         return values
 
     def publish_diagnostics(self) -> None:

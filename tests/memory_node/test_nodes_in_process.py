@@ -146,6 +146,31 @@ def test_events_executors_put_ingest_and_queries_on_separate_threads(stack):
     assert len({thread.ident for thread in process._spinners}) == 2
 
 
+def test_diagnostics_separate_waiting_for_a_memory_write_from_the_query_itself(stack):
+    import threading
+
+    process, client = stack
+    server = process.node("MemoryServerNode")
+    assert query(client, "locate", "mug").success
+    held = threading.Event()
+
+    def write_for_a_while() -> None:
+        with server.shared.lock:  # what a memory write holds
+            held.set()
+            time.sleep(0.3)
+
+    writer = threading.Thread(target=write_for_a_while)
+    writer.start()
+    assert held.wait(5.0)
+    assert query(client, "locate", "mug").success
+    writer.join()
+    values = server.memory_values()
+    assert values["queries_served"] == 2
+    assert values["query_lock_wait_max_ms"] >= 200.0
+    assert values["query_max_ms"] >= values["query_lock_wait_max_ms"]
+    assert server.query_lock_waits_ms[0] < 50.0  # the first query did not wait
+
+
 def test_an_unknown_executor_kind_is_refused(ros_domain, tmp_path):
     import rclpy
 
