@@ -20,11 +20,15 @@ import numpy as np
 from memory_stack.errors import BadInputError
 from planners.beliefs import Belief, BeliefBuilder, LookRecord
 from planners.floor_plan_routes import polygon_centroid, room_at, room_named, travel_distance
-from scene_graph.types import Frame
+from scene_graph.synthetic_frames import look_at
+from scene_graph.types import CameraIntrinsics, Frame, Pose
 
 log = logging.getLogger(__name__)
 
 XYZ = tuple[float, float, float]
+# a stand point (x, y, yaw of the base) and the points the head aims at from it
+Stand = tuple[tuple[float, float, float], tuple[XYZ, ...]]
+Box = tuple[Sequence[float], Sequence[float]]
 
 
 @dataclass(frozen=True)
@@ -39,10 +43,23 @@ class ObservationAction:
     aims: tuple[XYZ, ...] = ()
     # the receptacle's remembered box (min, max), to measure how much of its top a look saw
     box: tuple[XYZ, XYZ] | None = None
+    # further stand points after `viewpoint`, each with its own aims (SurfaceLook.more_stands), and
+    # the metres driven from the first stand point through the others
+    more_stands: tuple[Stand, ...] = ()
+    stands_path_m: float = 0.0
 
     @property
     def look_around(self) -> bool:
         return self.kind == "room"
+
+    @property
+    def stands(self) -> tuple[Stand, ...]:
+        return ((self.viewpoint, self.aims),) + self.more_stands
+
+    @property
+    def end_viewpoint(self) -> tuple[float, float, float]:
+        """Where the robot stands when the look is over (the next look's travel starts there)."""
+        return self.more_stands[-1][0] if self.more_stands else self.viewpoint
 
 
 class Explorer(Protocol):
@@ -172,13 +189,23 @@ class SurfaceLook:
 
     `aims` are points on the top face (one per pan of the head, spread along the face when it is
     wider than the view); `sees_top` is False when the top is not below the camera (a fridge, a
-    wardrobe: only its front can be seen, and the aim is the box's centre).
+    wardrobe: only its front can be seen, and the aim is the box's centre). `more_stands`: further
+    stand points (each with its aims) the robot drives to after `viewpoint`, when one stand point
+    cannot see the whole top (things standing on it hide what is behind them from one side);
+    `coverage` is the share of the top the planned views are expected to see (`top_coverage` of
+    them, with the things remembered on the top as occluders).
     """
 
     viewpoint: tuple[float, float, float]
     aims: tuple[XYZ, ...]
     face_distance_m: float
     sees_top: bool
+    more_stands: tuple[Stand, ...] = ()
+    coverage: float = 1.0
+
+    @property
+    def stands(self) -> tuple[Stand, ...]:
+        return ((self.viewpoint, self.aims),) + self.more_stands
 
 
 def _box_extent(half_x: float, half_y: float, angle: float) -> tuple[float, float, float]:
@@ -191,12 +218,51 @@ def _box_extent(half_x: float, half_y: float, angle: float) -> tuple[float, floa
     return to_face, 2.0 * (half_x * s + half_y * c), 2.0 * (half_x * c + half_y * s)
 
 
+def _aims_along(centre: tuple[float, float], half: tuple[float, float], top: float, width: float, covered: float,
+                angle: float) -> tuple[XYZ, ...]:
+    """Aims on a top face (centre, half extents) seen from direction `angle`: one per `covered`-wide slice of `width`.
+
+    The aims go along the box's axis that spans most of the view's width (a counter seen from an
+    angle: along its length), at the points whose offset across the view is the slice's centre.
+    """
+    (cx, cy), (half_x, half_y) = centre, half
+    n = max(1, math.ceil(width / max(covered, 1e-6) - 1e-9))
+    across = (-math.sin(angle), math.cos(angle))
+    offsets = [(i + 0.5) * width / n - width / 2.0 for i in range(n)]
+    if half_x * abs(across[0]) >= half_y * abs(across[1]):
+        return tuple((cx + max(-half_x, min(half_x, o / across[0])), cy, top) for o in offsets)
+    return tuple((cx, cy + max(-half_y, min(half_y, o / across[1])), top) for o in offsets)
+
+
+def aimed_camera_pose(viewpoint: Sequence[float], aim: Sequence[float], camera: CameraModel) -> Pose:
+    """The optical frame of the head camera on a base at `viewpoint` (x, y, yaw), turned onto `aim`."""
+    x, y, yaw = (float(v) for v in viewpoint[:3])
+    lens = (x - camera.behind_base_m * math.cos(yaw), y - camera.behind_base_m * math.sin(yaw), camera.height_m)
+    return look_at(lens, tuple(float(v) for v in aim[:3]))
+
+
+def _camera_intrinsics(camera: CameraModel, width: int = 320) -> CameraIntrinsics:
+    height = max(2, round(width * math.tan(camera.vfov_rad / 2.0) / math.tan(camera.hfov_rad / 2.0)))
+    return CameraIntrinsics(width, height, (width / 2.0) / math.tan(camera.hfov_rad / 2.0),
+                            (height / 2.0) / math.tan(camera.vfov_rad / 2.0), width / 2.0, height / 2.0)
+
+
+def planned_coverage(stands: Sequence[Stand], bbox_min: Sequence[float], bbox_max: Sequence[float],
+                     camera: CameraModel | None = None, occluders: Sequence[Box] = ()) -> float:
+    """`top_coverage` of the views a planned look would take (no depth: the occluders are the remembered things)."""
+    camera = camera or CameraModel()
+    k = _camera_intrinsics(camera)
+    views = [(aimed_camera_pose(vp, aim, camera), k, None) for vp, aims in stands for aim in aims]
+    return _top_coverage(views, bbox_min, bbox_max, camera.height_m, occluders=occluders)
+
+
 def plan_surface_look(bbox_min: Sequence[float], bbox_max: Sequence[float], robot_xy: tuple[float, float],
                       floor_plan: Any, camera: CameraModel | None = None, *,
                       min_depression_rad: float = math.radians(15.0), field_margin_rad: float = math.radians(5.0),
                       base_clearance_m: float = 0.45,
                       max_face_distance_m: float = 1.2, min_top_drop_m: float = 0.05,
-                      wall_clearance_m: float = 0.35) -> SurfaceLook:
+                      wall_clearance_m: float = 0.35, occluders: Sequence[Box] = (), max_stands: int = 3,
+                      enough_coverage: float = 0.95, coverage_tolerance: float = 0.02) -> SurfaceLook:
     """A look at a receptacle planned from its box and the camera's geometry, so its top is in view.
 
     From each direction the camera stands `D` from the box's near face (horizontally):
@@ -210,6 +276,15 @@ def plan_surface_look(bbox_min: Sequence[float], bbox_max: Sequence[float], robo
     of the face the view covers at its near edge. The aims are on the top face, not the box's
     centre (a camera aimed at a shelf's middle sees its top at the edge of the image or not at all).
     Directions are ranked as in `viewpoint_for` (from the room's interior, the robot's side).
+
+    When that one stand point is expected to see less than `enough_coverage` of the top
+    (`planned_coverage`, with `occluders`, the boxes of the things remembered on it, hiding what is
+    behind them), the look is also planned from 2 .. `max_stands` stand points along the front face
+    (the face towards the chosen direction), each in front of its slice of the face and as near as
+    that slice's width allows (a steeper view sees over what stands on the top, and the stand points
+    see behind it from different sides). The fewest stand points that see `enough_coverage`, or
+    within `coverage_tolerance` of the best plan's share, win; the stand points are in driving order
+    from the end nearest the robot.
     """
     camera = camera or CameraModel()
     lo, hi = [float(v) for v in bbox_min[:3]], [float(v) for v in bbox_max[:3]]
@@ -221,63 +296,118 @@ def plan_surface_look(bbox_min: Sequence[float], bbox_max: Sequence[float], robo
     half_field = max(math.radians(5.0), camera.hfov_rad / 2.0 - field_margin_rad)
     nearest = base_clearance_m + camera.behind_base_m
 
-    def face_distance(angle: float) -> float:
-        _, width, depth = _box_extent(half_x, half_y, angle)
+    def standoff(width: float, depth: float) -> float:
         fit = (width / 2.0) / math.tan(half_field)
         farthest = max_face_distance_m
         if sees_top:
             farthest = min(farthest, drop / math.tan(min_depression_rad) - depth)
         return max(nearest, min(fit, farthest))
 
-    def distances(angle: float) -> list[float]:
-        to_face, _, _ = _box_extent(half_x, half_y, angle)
-        d = face_distance(angle)
+    def steps_in(d: float) -> list[float]:
         # where the spot at `d` is outside the room or against a wall: nearer ones, down to the clearance
-        steps = [d - k * (d - nearest) / 3.0 for k in range(4)] if d > nearest else [d]
-        return [to_face + s - camera.behind_base_m for s in steps]
+        return [d - k * (d - nearest) / 3.0 for k in range(4)] if d > nearest else [d]
+
+    def distances(angle: float) -> list[float]:
+        to_face, width, depth = _box_extent(half_x, half_y, angle)
+        return [to_face + s - camera.behind_base_m for s in steps_in(standoff(width, depth))]
 
     viewpoint, angle = _best_spot((cx, cy), robot_xy, floor_plan, distances, wall_clearance_m)
     to_face, width, _ = _box_extent(half_x, half_y, angle)
     d = max(nearest, math.dist(viewpoint[:2], (cx, cy)) - to_face + camera.behind_base_m)
     if not sees_top:
         return SurfaceLook(viewpoint, ((cx, cy, (lo[2] + hi[2]) / 2.0),), d, False)
-    covered = 2.0 * d * math.tan(half_field)
-    n = max(1, math.ceil(width / max(covered, 1e-6) - 1e-9))
-    across = (-math.sin(angle), math.cos(angle))
-    offsets = [(i + 0.5) * width / n - width / 2.0 for i in range(n)]
-    # the aims go along the box's axis that spans most of the view's width (a counter seen from an
-    # angle: along its length), at the points whose offset across the view is `o`
-    if half_x * abs(across[0]) >= half_y * abs(across[1]):
-        aims = tuple((cx + max(-half_x, min(half_x, o / across[0])), cy, top) for o in offsets)
-    else:
-        aims = tuple((cx, cy + max(-half_y, min(half_y, o / across[1])), top) for o in offsets)
-    return SurfaceLook(viewpoint, aims, d, True)
+    aims = _aims_along((cx, cy), (half_x, half_y), top, width, 2.0 * d * math.tan(half_field), angle)
+    coverage = planned_coverage(((viewpoint, aims),), lo, hi, camera, occluders)
+    plans = [(coverage, SurfaceLook(viewpoint, aims, d, True, (), coverage))]
+    if coverage < enough_coverage and max_stands > 1:
+        room = room_at(floor_plan, (cx, cy))
+        # the front face: the box's side whose outward normal is nearest the chosen direction
+        side = round(angle / (math.pi / 2.0)) % 4
+        normal = (math.cos(side * math.pi / 2.0), math.sin(side * math.pi / 2.0))
+        along = 1 if side % 2 == 0 else 0                       # the axis the front face runs along
+        face_lo, face_hi = lo[along], hi[along]
+        depth = hi[1 - along] - lo[1 - along]
+        face = (hi if normal[1 - along] > 0 else lo)[1 - along]
+        yaw = math.atan2(-normal[1], -normal[0])
+        for n in range(2, max_stands + 1):
+            slice_w = (face_hi - face_lo) / n
+            sd = standoff(slice_w, depth)
+            stands = []
+            for i in range(n):
+                mid = face_lo + (i + 0.5) * slice_w
+                for s in steps_in(sd):
+                    spot = [0.0, 0.0]
+                    spot[along], spot[1 - along] = mid, face + normal[1 - along] * (s - camera.behind_base_m)
+                    if room is not None and (room_at(floor_plan, spot) is not room
+                                             or _wall_clearance(spot, room.polygon) < wall_clearance_m):
+                        continue
+                    slice_lo, slice_hi = list(lo), list(hi)
+                    slice_lo[along], slice_hi[along] = mid - slice_w / 2.0, mid + slice_w / 2.0
+                    half = ((slice_hi[0] - slice_lo[0]) / 2.0, (slice_hi[1] - slice_lo[1]) / 2.0)
+                    centre = ((slice_lo[0] + slice_hi[0]) / 2.0, (slice_lo[1] + slice_hi[1]) / 2.0)
+                    covered = 2.0 * s * math.tan(half_field)
+                    stands.append(((spot[0], spot[1], yaw),
+                                   _aims_along(centre, half, top, slice_w, covered, side * math.pi / 2.0)))
+                    break
+            if len(stands) < 2:
+                continue
+            if math.dist(stands[-1][0][:2], robot_xy) < math.dist(stands[0][0][:2], robot_xy):
+                stands.reverse()
+            coverage = planned_coverage(stands, lo, hi, camera, occluders)
+            plans.append((coverage, SurfaceLook(stands[0][0], stands[0][1], sd, True, tuple(stands[1:]), coverage)))
+    best = max(c for c, _ in plans)
+    return next(p for c, p in plans if c >= min(enough_coverage, best - coverage_tolerance))
 
 
-def top_coverage(frames: Sequence[Frame], bbox_min: Sequence[float], bbox_max: Sequence[float],
-                 camera_height_m: float | None = None, grid: int = 5, occlusion_margin_m: float = 0.3,
-                 edge_margin: float = 0.02, min_range_m: float = 0.2) -> float:
-    """The share of a receptacle's top face (a `grid` x `grid` sample, just above it) that some frame saw.
+def _box_arrays(boxes: Sequence[Box]) -> tuple[np.ndarray, np.ndarray]:
+    if not boxes:
+        return np.zeros((0, 3)), np.zeros((0, 3))
+    return (np.array([[float(v) for v in b[0][:3]] for b in boxes]),
+            np.array([[float(v) for v in b[1][:3]] for b in boxes]))
 
-    A sample point counts when it is in front of a frame's camera, projects inside its image and,
-    with depth, nothing stands more than `occlusion_margin_m` in front of it. A top that is not below
-    the camera cannot be seen at all; then the samples are on the box's middle height (what a look
-    at a tall cupboard's front can see). Frames are the look's own (`SimExplorer.look`).
+
+def occluded(origin: Sequence[float], points: np.ndarray, box_min: np.ndarray, box_max: np.ndarray) -> np.ndarray:
+    """Which of `points` (N x 3) are hidden from `origin` by one of the boxes (M x 3 corners): slab test, vectorised.
+
+    A point is hidden when the segment from `origin` to it enters a box before reaching the point.
     """
+    points = np.asarray(points, dtype=float)
+    if not len(box_min) or not len(points):
+        return np.zeros(len(points), dtype=bool)
+    o = np.asarray(origin, dtype=float)[:3]
+    ray = points - o
+    ray = np.where(np.abs(ray) < 1e-9, 1e-9, ray)[:, None, :]            # N x 1 x 3
+    t1, t2 = (box_min[None] - o) / ray, (box_max[None] - o) / ray           # N x M x 3
+    enter, leave = np.minimum(t1, t2).max(axis=2), np.maximum(t1, t2).min(axis=2)
+    return ((enter <= leave) & (leave > 0.0) & (enter < 1.0)).any(axis=1)
+
+
+def _top_coverage(views: Sequence[tuple[Pose, Any, Any]], bbox_min: Sequence[float], bbox_max: Sequence[float],
+                  camera_height_m: float, grid: int = 5, occlusion_margin_m: float = 0.3, edge_margin: float = 0.02,
+                  min_range_m: float = 0.2, occluders: Sequence[Box] = (), cell_m: float = 0.1) -> float:
+    """`top_coverage` over views given as (camera pose, intrinsics, depth or None)."""
     lo, hi = np.asarray(bbox_min, dtype=float)[:3], np.asarray(bbox_max, dtype=float)[:3]
-    if not frames:
+    if not views:
         return 0.0
-    height = camera_height_m if camera_height_m is not None else max(f.camera_pose.z for f in frames)
-    z = hi[2] + 0.02 if height > hi[2] + 0.02 else (lo[2] + hi[2]) / 2.0
+    z = hi[2] + 0.02 if camera_height_m > hi[2] + 0.02 else (lo[2] + hi[2]) / 2.0
     inset = (hi[:2] - lo[:2]) * 0.05
-    xs = np.linspace(lo[0] + inset[0], hi[0] - inset[0], grid)
-    ys = np.linspace(lo[1] + inset[1], hi[1] - inset[1], grid)
+    occ_lo, occ_hi = _box_arrays(occluders)
+    # the shadows of small things are narrower than a coarse grid's cells: sample every `cell_m`
+    nx, ny = grid, grid
+    if len(occ_lo):
+        nx, ny = (max(grid, min(40, math.ceil(float(e) / cell_m) + 1)) for e in hi[:2] - lo[:2])
+    xs = np.linspace(lo[0] + inset[0], hi[0] - inset[0], nx)
+    ys = np.linspace(lo[1] + inset[1], hi[1] - inset[1], ny)
     gx, gy = np.meshgrid(xs, ys, indexing="ij")
     points = np.stack([gx.ravel(), gy.ravel(), np.full(gx.size, z)], axis=1)
+    if len(occ_lo):
+        # where a remembered thing stands, nothing else can: those points are neither seen nor missed
+        free = ~((points[:, None, :] >= occ_lo[None]) & (points[:, None, :] <= occ_hi[None])).all(axis=2).any(axis=1)
+        if free.any():
+            points = points[free]
     seen = np.zeros(len(points), dtype=bool)
-    for f in frames:
-        k = f.intrinsics
-        cam = f.camera_pose.inverse_transform_points(points)
+    for pose, k, depth in views:
+        cam = pose.inverse_transform_points(points)
         ahead = cam[:, 2] > min_range_m
         if not ahead.any():
             continue
@@ -286,15 +416,43 @@ def top_coverage(frames: Sequence[Frame], bbox_min: Sequence[float], bbox_max: S
         mu, mv = edge_margin * k.width, edge_margin * k.height
         ok = ahead & (uv[:, 0] >= mu) & (uv[:, 0] <= k.width - 1 - mu)
         ok &= (uv[:, 1] >= mv) & (uv[:, 1] <= k.height - 1 - mv)
-        if f.depth is not None and ok.any():
+        if depth is not None and ok.any():
             u = np.clip(np.rint(uv[ok, 0]).astype(int), 0, k.width - 1)
             v = np.clip(np.rint(uv[ok, 1]).astype(int), 0, k.height - 1)
-            d = np.asarray(f.depth, dtype=float)[v, u]
+            d = np.asarray(depth, dtype=float)[v, u]
             clear = np.isfinite(d) & (d > 0) & (d >= cam[ok, 2] - occlusion_margin_m)
             idx = np.flatnonzero(ok)
             ok[idx[~clear]] = False
+        if len(occ_lo) and ok.any():
+            idx = np.flatnonzero(ok)
+            ok[idx[occluded(pose.position, points[idx], occ_lo, occ_hi)]] = False
         seen |= ok
     return float(seen.mean())
+
+
+def top_coverage(frames: Sequence[Frame], bbox_min: Sequence[float], bbox_max: Sequence[float],
+                 camera_height_m: float | None = None, grid: int = 5, occlusion_margin_m: float = 0.3,
+                 edge_margin: float = 0.02, min_range_m: float = 0.2, occluders: Sequence[Box] = (),
+                 cell_m: float = 0.1) -> float:
+    """The share of a receptacle's top face (a `grid` x `grid` sample, just above it) that some frame saw.
+
+    A sample point counts when it is in front of a frame's camera, projects inside its image and,
+    with depth, nothing stands more than `occlusion_margin_m` in front of it. A top that is not below
+    the camera cannot be seen at all; then the samples are on the box's middle height (what a look
+    at a tall cupboard's front can see). Frames are the look's own (`SimExplorer.look`).
+
+    `occluders`: boxes (min, max) of the things remembered standing on the top. A sample point behind
+    one of them from a frame's camera (the line of sight passes through the box) was not seen by that
+    frame, and the points inside one (where it stands) are left out; the samples are then every
+    `cell_m` (at least `grid` per side), since what a mug hides is narrower than a 5 x 5 grid's cells.
+    The depth test alone does not catch that: what hides a thing lying on a desk stands a few
+    centimetres in front of it, well inside `occlusion_margin_m` (the depth's and the box's slack).
+    """
+    if not frames:
+        return 0.0
+    height = camera_height_m if camera_height_m is not None else max(f.camera_pose.z for f in frames)
+    return _top_coverage([(f.camera_pose, f.intrinsics, f.depth) for f in frames], bbox_min, bbox_max, height, grid,
+                         occlusion_margin_m, edge_margin, min_range_m, occluders, cell_m)
 
 
 @dataclass
@@ -333,7 +491,7 @@ class SimExplorer:
         floor_plan = self._floor_plan()
         robot = self.robot_xy()
         actions: dict[str, ObservationAction] = {}
-        boxes = None
+        boxes = on_top = None
         for c in belief.candidates:
             if not c.reveal_target or c.reveal_position is None or c.reveal_target in actions:
                 continue
@@ -344,19 +502,34 @@ class SimExplorer:
                 actions[c.reveal_target] = ObservationAction(c.reveal_target, (cx, cy, 0.0), (cx, cy, 0.0), "room")
                 continue
             if boxes is None:
-                boxes = self._receptacle_boxes()
+                boxes, on_top = self._receptacle_boxes(), self._things_on_receptacles()
             box = boxes.get(c.reveal_target)
             if box is None:
                 vp = viewpoint_for((position[0], position[1]), robot, floor_plan, self.standoff_m)
                 actions[c.reveal_target] = ObservationAction(c.reveal_target, position, vp, "receptacle")
                 continue
-            plan = plan_surface_look(box[0], box[1], robot, floor_plan, self.camera)
-            aims = plan.aims
-            if c.object_id and plan.sees_top and position[2] < box[1][2] - 0.15 and _inside_footprint(position, box):
-                aims = (position,)  # a thing remembered inside the furniture (a cabinet's shelf), not on its top
+            inside = c.object_id and position[2] < box[1][2] - 0.15 and _inside_footprint(position, box)
+            plan = plan_surface_look(box[0], box[1], robot, floor_plan, self.camera,
+                                     occluders=() if inside else on_top.get(c.reveal_target, ()))
+            aims, more = plan.aims, plan.more_stands
+            if inside and plan.sees_top:
+                # a thing remembered inside the furniture (a cabinet's shelf), not on its top
+                aims, more = (position,), ()
+            stands = ((plan.viewpoint, aims),) + more
+            path = sum(travel_distance(floor_plan, a[0][:2], b[0][:2]) for a, b in zip(stands, stands[1:]))
             actions[c.reveal_target] = ObservationAction(c.reveal_target, position, plan.viewpoint, "receptacle",
-                                                         aims, box)
+                                                         aims, box, more, path)
         return list(actions.values())
+
+    def _things_on_receptacles(self) -> dict[str, list[Box]]:
+        """The boxes of the things memory holds on each receptacle (what may hide others on its top)."""
+        things: dict[str, list[Box]] = {}
+        objects = getattr(self.memory, "objects", None)
+        for o in (objects() if callable(objects) else None) or []:
+            rests_on, lo, hi = getattr(o, "rests_on", None), getattr(o, "bbox_min", None), getattr(o, "bbox_max", None)
+            if rests_on and lo is not None and hi is not None and not getattr(o, "is_receptacle", False):
+                things.setdefault(rests_on, []).append((tuple(lo[:3]), tuple(hi[:3])))
+        return things
 
     def _receptacle_boxes(self) -> dict[str, tuple[XYZ, XYZ]]:
         boxes = {}
@@ -368,7 +541,8 @@ class SimExplorer:
         return boxes
 
     def travel_cost(self, action: ObservationAction) -> float:
-        return travel_distance(self._floor_plan(), self.robot_xy(), action.viewpoint[:2])
+        """Metres to the look's first stand point and on through the others (`stands_path_m`)."""
+        return travel_distance(self._floor_plan(), self.robot_xy(), action.viewpoint[:2]) + action.stands_path_m
 
     def ingest(self, sensor_frames: Sequence[Any]) -> list[Frame]:
         frames = []
@@ -388,12 +562,12 @@ class SimExplorer:
 
     def look(self, action: ObservationAction) -> list[Frame]:
         results = []
-        yaw = None if action.look_around else action.viewpoint[2]
-        results.append(self.skills.navigate_to(action.viewpoint[0], action.viewpoint[1], yaw))
         if action.look_around:
+            results.append(self.skills.navigate_to(action.viewpoint[0], action.viewpoint[1], None))
             results.append(self.skills.look_around())
-        else:
-            for aim in action.aims or (action.target_position,):
+        for viewpoint, aims in () if action.look_around else action.stands:
+            results.append(self.skills.navigate_to(viewpoint[0], viewpoint[1], viewpoint[2]))
+            for aim in aims or (action.target_position,):
                 for _ in range(max(1, self.views_per_look)):
                     results.append(self.skills.look_at(aim))
         self.last_skill_results = results
@@ -403,7 +577,9 @@ class SimExplorer:
         self.last_look_coverage = 1.0
         if action.box is not None:
             height = self.camera.height_m if self.camera is not None else None
-            self.last_look_coverage = top_coverage(frames, action.box[0], action.box[1], height)
+            # what memory now holds on the top (this look's sightings included) hides what is behind it
+            occluders = self._things_on_receptacles().get(action.target, ())
+            self.last_look_coverage = top_coverage(frames, action.box[0], action.box[1], height, occluders=occluders)
         return frames
 
 

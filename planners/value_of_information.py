@@ -6,6 +6,10 @@ or room and look) by
     net value = expected gain in P(correct answer)  -  cost_weight * cost_m
     cost_m    = travel metres + look_time_s * speed_mps      (time spent looking, in metres)
 
+A look planned from several stand points (a cluttered top, planners.exploration.plan_surface_look)
+costs its whole path (to the first stand point and on through the others) and one look time per
+stand point; the next look's travel starts from its last stand point.
+
 The expected gain is Bayesian lookahead on the belief's hypotheses with a sensor model
 (detection probability d, false-positive rate f): a look at place T either shows one of the
 hypotheses located at T (P = d if that hypothesis is true, f spread over them if the truth is
@@ -114,6 +118,11 @@ class ExplorationPolicy(Protocol):
 
 def _target(action: Any) -> str:
     return action if isinstance(action, str) else action.target
+
+
+def _stands(action: Any) -> int:
+    """How many stand points a look has (planners.exploration.ObservationAction.stands; 1 when unknown)."""
+    return len(getattr(action, "stands", None) or (None,))
 
 
 def reportable_max(belief: Belief, probabilities: Sequence[float]) -> float:
@@ -316,18 +325,25 @@ class ValueOfInformationStopper:
         if not 0.0 < self.certain_threshold <= 1.0:
             raise ValueError(f"certain_threshold must be in (0, 1], got {self.certain_threshold}")
 
-    def cost_m(self, travel_m: float) -> float:
-        return travel_m + self.look_time_s * self.speed_mps
+    def cost_m(self, travel_m: float, stands: int = 1) -> float:
+        """Travel plus the time of the look (one look per stand point of a look from several) in metres."""
+        return travel_m + max(1, stands) * self.look_time_s * self.speed_mps
 
     @staticmethod
     def _hops(actions: Sequence[Any], travel_m: Sequence[float]) -> list[list[float]]:
-        """Metres from look a's viewpoint to look b's (straight line; the robot's own travel when unknown)."""
+        """Metres from where look a ends to through look b's stand points.
+
+        Straight line from a's last stand point to b's first, plus b's own path between its stand points
+        (`stands_path_m`); the robot's own travel to b when the viewpoints are unknown.
+        """
         hops = []
         for first in actions:
             row = []
             for second, travel_b in zip(actions, travel_m):
-                va, vb = getattr(first, "viewpoint", None), getattr(second, "viewpoint", None)
-                row.append(math.dist(va[:2], vb[:2]) if va is not None and vb is not None else travel_b)
+                va = getattr(first, "end_viewpoint", getattr(first, "viewpoint", None))
+                vb = getattr(second, "viewpoint", None)
+                row.append(math.dist(va[:2], vb[:2]) + float(getattr(second, "stands_path_m", 0.0))
+                           if va is not None and vb is not None else travel_b)
             hops.append(row)
         return hops
 
@@ -335,7 +351,8 @@ class ValueOfInformationStopper:
         """Cost of look b right after look a: between their viewpoints plus the look time (inf: over budget)."""
         costs = []
         for a, (row, travel_a) in enumerate(zip(self._hops(actions, travel_m), travel_m)):
-            costs.append([self.cost_m(hop) if spent_m + travel_a + hop <= self.budget_m + 1e-9 and a != b else math.inf
+            costs.append([self.cost_m(hop, _stands(actions[b]))
+                          if spent_m + travel_a + hop <= self.budget_m + 1e-9 and a != b else math.inf
                           for b, hop in enumerate(row)])
         return costs
 
@@ -356,7 +373,7 @@ class ValueOfInformationStopper:
                 room = self.budget_m - spent_m - travel
                 gain = max(gain, search_gain(belief, i, targets, hops, look_m, self.sensor, self.cost_weight,
                                              min(self.search_looks, self.max_steps), room))
-            cost = self.cost_m(travel)
+            cost = self.cost_m(travel, _stands(action))
             scored.append(ScoredAction(action, target, gain, travel, cost, gain - self.cost_weight * cost,
                                        spent_m + travel <= self.budget_m + 1e-9))
         scored.sort(key=lambda s: -s.net_value)

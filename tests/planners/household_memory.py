@@ -100,3 +100,23 @@ def fridge_watch(writer: FrameWriter, t_open: float = 12 * HOUR, t_close: float 
     writer.look_kitchen(t_open - 600, [COUNTER, FRIDGE_CLOSED, *on_counter], repeats=2)
     writer.look_kitchen(t_open, [COUNTER, FRIDGE_OPEN, *on_counter], repeats=2)
     writer.look_kitchen(t_close, [COUNTER, FRIDGE_CLOSED, *on_counter], repeats=2)
+
+
+def mug_place_after_looks(coverages: list[float | None]) -> list[float]:
+    """P(the mug is at its remembered place) after one look there that saw `coverage` of its top (None: no look).
+
+    On `two_room_memory` two days on (planners.beliefs weighs a look's negative evidence by its coverage).
+    """
+    from planners.beliefs import BeliefBuilder, LookRecord
+    from planners.typed_query import TypedQuery
+
+    store, _ = two_room_memory()
+    try:
+        builder = BeliefBuilder(store)
+        query = TypedQuery("present_location", target="mug", confidence=1.0)
+        now = 2 * DAY
+        place = next(c.reveal_target for c in builder.build(query, now).candidates if c.reveal_target)
+        beliefs = [builder.build(query, now, [] if c is None else [LookRecord(place, now, c)]) for c in coverages]
+        return [next(c.probability for c in b.candidates if c.reveal_target == place) for b in beliefs]
+    finally:
+        store.close()

@@ -17,10 +17,8 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from planners.beliefs import BeliefBuilder, LookRecord  # noqa: E402
 from planners.exploration import CameraModel, plan_surface_look, top_coverage, viewpoint_for  # noqa: E402
 from planners.floor_plan_routes import room_at  # noqa: E402
-from planners.typed_query import TypedQuery  # noqa: E402
 from scene_graph.types import CameraIntrinsics, FloorPlan, Frame, Pose, Room  # noqa: E402
 
 FLOOR = FloorPlan(rooms=(Room("kitchen", ((0.0, 0.0), (4.0, 0.0), (4.0, 4.0), (0.0, 4.0))),
@@ -144,24 +142,11 @@ def test_the_camera_model_is_learned_from_a_frame():
 
 def test_a_look_that_saw_little_of_a_place_is_weak_evidence_against_it():
     sys.path.insert(0, str(Path(__file__).parent))
-    from household_memory import DAY, two_room_memory
+    from household_memory import mug_place_after_looks
 
-    store, _ = two_room_memory()
-    try:
-        builder = BeliefBuilder(store)
-        query = TypedQuery("present_location", target="mug", confidence=1.0)
-        now = 2 * DAY
-        place = next(c.reveal_target for c in builder.build(query, now).candidates if c.reveal_target)
-
-        def p_after(coverage: float) -> float:
-            belief = builder.build(query, now, [LookRecord(place, now, coverage)])
-            return next(c.probability for c in belief.candidates if c.reveal_target == place)
-
-        before = next(c.probability for c in builder.build(query, now).candidates if c.reveal_target == place)
-        assert p_after(0.0) == pytest.approx(before)
-        assert before > p_after(0.3) > p_after(1.0)
-    finally:
-        store.close()
+    before, none, some, full = mug_place_after_looks([None, 0.0, 0.3, 1.0])
+    assert none == pytest.approx(before)
+    assert before > some > full
 
 
 @pytest.mark.slow
