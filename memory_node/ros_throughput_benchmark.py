@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from memory_stack.child_processes import stop_child_process
 from memory_stack.package_paths import SOURCE_ROOT, default_params_file, sim_config
 
 
@@ -240,13 +241,7 @@ def run_ros_ingest_benchmark(width: int = 320, height: int = 240, frames: int = 
         finally:
             node.destroy_node()
             rclpy.try_shutdown()
-            if stack.poll() is None:
-                stack.send_signal(signal.SIGINT)
-                try:
-                    stack.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    stack.kill()
-                    stack.wait()
+            stop_child_process(stack, signal.SIGINT, timeout_s=20.0)
     return result
 
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import struct
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -14,20 +12,6 @@ import pytest
 
 DATA = Path(__file__).resolve().parent / "data"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-def _memstack(args: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess:
-    script = Path(sys.executable).parent / "memstack"
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-    proc = subprocess.Popen([str(script), *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def _png_size(path: Path) -> tuple[int, int]:
@@ -45,10 +29,9 @@ def _categories(db: Path) -> Counter:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
+def demo(tmp_path_factory, memstack) -> tuple[subprocess.CompletedProcess, Path]:
     out = tmp_path_factory.mktemp("demo") / "out"
-    proc = _memstack(["demo", "--out", str(out), "--scenario", str(DATA / "tiny_fetch.yaml"), "--json"],
-                     cwd=out.parent, timeout=300)
+    proc = memstack("demo", "--out", out, "--scenario", DATA / "tiny_fetch.yaml", "--json", cwd=out.parent, timeout=300)
     return proc, out
 
 
@@ -87,11 +70,10 @@ def test_demo_memory_holds_what_the_robot_saw(demo):
 
 
 @pytest.mark.slow
-def test_demo_session_replays_into_the_same_memory(demo, tmp_path):
+def test_demo_session_replays_into_the_same_memory(demo, tmp_path, memstack):
     _, out = demo
     replay_db = tmp_path / "replay.db"
-    proc = _memstack(["replay", str(out / "session.mcap"), "--db", str(replay_db), "--json"], cwd=tmp_path,
-                     timeout=120)
+    proc = memstack("replay", out / "session.mcap", "--db", replay_db, "--json", cwd=tmp_path, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
     document = json.loads(proc.stdout)
     assert document["frames_rejected"] == 0

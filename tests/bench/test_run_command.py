@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,29 +16,12 @@ TASK_KEYS = {"id", "do", "success", "steps", "path_length_m", "replans"}
 SUMMARY_KEYS = {"accuracy", "mean_path_length_m", "task_success_rate"}
 
 
-def _memstack() -> list[str]:
-    script = Path(sys.executable).parent / "memstack"
-    return [str(script)] if script.exists() else [shutil.which("memstack") or "memstack"]
-
-
-def _run(args: list[str], cwd: Path, timeout: float = 240) -> subprocess.CompletedProcess:
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-    proc = subprocess.Popen(_memstack() + args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
-
 
 @pytest.fixture(scope="module")
-def fetch_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
+def fetch_run(tmp_path_factory, memstack) -> tuple[subprocess.CompletedProcess, Path]:
     out = tmp_path_factory.mktemp("run_out")
-    return _run(["run", str(DATA / "tiny_fetch.yaml"), "--planner", "memory-only", "--json", "--out", str(out)],
-                cwd=out), out
+    return memstack("run", DATA / "tiny_fetch.yaml", "--planner", "memory-only", "--json", "--out", out, cwd=out,
+                    timeout=240), out
 
 
 @pytest.mark.slow
@@ -90,9 +70,9 @@ def test_run_scores_what_the_robot_watched(fetch_run):
     assert by_id["f3"]["correct"]
 
 
-def test_missing_scenario_file_is_exit_2_naming_it(tmp_path):
+def test_missing_scenario_file_is_exit_2_naming_it(tmp_path, memstack):
     missing = tmp_path / "nowhere.yaml"
-    proc = _run(["run", str(missing), "--json"], cwd=tmp_path, timeout=60)
+    proc = memstack("run", missing, "--json", cwd=tmp_path, timeout=60)
     assert proc.returncode == 2
     assert proc.stdout == ""
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
@@ -105,13 +85,13 @@ def test_missing_scenario_file_is_exit_2_naming_it(tmp_path):
                                "{id: apple_1, category: apple, rests_on: tabel}"), "world.objects[1].rests_on"),
     (lambda text: text.replace("answer: false}", "answer: false, hint: x}"), "questions[0]"),
 ])
-def test_bad_scenario_is_exit_2_naming_file_and_field(tmp_path, edit, field):
+def test_bad_scenario_is_exit_2_naming_file_and_field(tmp_path, edit, field, memstack):
     bad = tmp_path / "bad_scenario.yaml"
     text = (DATA / "tiny_fetch.yaml").read_text()
     changed = edit(text)
     assert changed != text
     bad.write_text(changed)
-    proc = _run(["run", str(bad), "--json"], cwd=tmp_path, timeout=60)
+    proc = memstack("run", bad, "--json", cwd=tmp_path, timeout=60)
     assert proc.returncode == 2
     assert proc.stdout == ""
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
@@ -119,10 +99,10 @@ def test_bad_scenario_is_exit_2_naming_file_and_field(tmp_path, edit, field):
     assert str(bad) in lines[0] and field in lines[0]
 
 
-def test_existing_db_is_refused_and_kept(tmp_path):
+def test_existing_db_is_refused_and_kept(tmp_path, memstack):
     db = tmp_path / "memory.db"
     db.write_bytes(b"precious")
-    proc = _run(["run", str(DATA / "tiny_fetch.yaml"), "--db", str(db), "--json"], cwd=tmp_path, timeout=60)
+    proc = memstack("run", DATA / "tiny_fetch.yaml", "--db", db, "--json", cwd=tmp_path, timeout=60)
     assert proc.returncode == 2
     assert "--db" in proc.stderr and str(db) in proc.stderr
     assert db.read_bytes() == b"precious"

@@ -1,18 +1,13 @@
-"""A small stored memory built through MemoryStore.ingest, and a runner for the `memstack` console script."""
+"""A small stored memory built through MemoryStore.ingest, for the console-command tests."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from scene_graph.store import MemoryStore
 from scene_graph.types import CameraIntrinsics, Door, FloorPlan, Frame, Observation, Pose, Room
-
-MEMSTACK = Path(sys.executable).parent / "memstack"
 
 FLOOR_PLAN = FloorPlan(
     rooms=(Room("kitchen", ((0, 0), (5, 0), (5, 4), (0, 4))), Room("living_room", ((5, 0), (11, 0), (11, 5), (5, 5)))),
@@ -55,19 +50,6 @@ def write_memory(path: Path) -> Path:
 def memory_db(tmp_path_factory) -> Path:
     """A stored memory file the CLI tests read (never written by them)."""
     return write_memory(tmp_path_factory.mktemp("cli_memory") / "memory.db")
-
-
-def run_memstack(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-    return subprocess.run([str(MEMSTACK), *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd,
-                          timeout=300)
-
-
-@pytest.fixture
-def memstack():
-    """A runner of the installed `memstack` console script in a subprocess (arguments as for the shell)."""
-    assert MEMSTACK.exists(), f"{MEMSTACK} missing: run `pip install -e .` (make setup)"
-    return run_memstack
 
 
 @pytest.fixture

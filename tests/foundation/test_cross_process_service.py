@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from memory_stack.child_processes import stop_child_process
+
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "sim_configs" / "apartment_two_days.yaml"
 
@@ -28,13 +30,7 @@ def prepare_memory(db: Path) -> None:
 
 
 def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    stop_child_process(process, signal.SIGINT, timeout_s=10.0)
 
 
 def test_query_memory_between_two_processes(ros_domain, tmp_path):

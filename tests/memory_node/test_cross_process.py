@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from memory_stack.child_processes import stop_child_process
 from memory_stack.package_paths import default_params_file, sim_config
 from memory_stack.ros_environment import TRANSPORT_CHOICES
 
@@ -76,13 +77,7 @@ def test_publisher_process_to_stack_process_to_client_process(ros_domain, tmp_pa
         contents = last_json(run_module("memory_node.query_client", "contents", "living_room"))
         assert sorted(o["category"] for o in contents["objects"]) == ["book", "keys"]
     finally:
-        if stack.poll() is None:
-            stack.send_signal(signal.SIGTERM)
-        try:
-            stack.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            stack.kill()
-            stack.wait()
+        stop_child_process(stack, signal.SIGTERM, timeout_s=20.0)
     assert stack.returncode == 0, stack.stderr.read()[-2000:]
     from scene_graph.store import MemoryStore
 

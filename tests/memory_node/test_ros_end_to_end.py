@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from memory_stack.child_processes import stop_child_process
 from memory_stack.ros_environment import TRANSPORT_CHOICES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -128,13 +129,7 @@ def _params_file(tmp_path: Path) -> Path:
 
 
 def _stop(process: subprocess.Popen) -> str:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+    stop_child_process(process, signal.SIGINT, timeout_s=15.0)
     return process.stderr.read().decode(errors="replace") if process.stderr else ""
 
 

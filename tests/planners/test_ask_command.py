@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -18,13 +15,6 @@ from household_memory import two_room_memory  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def memstack(*args: str) -> subprocess.CompletedProcess:
-    exe = shutil.which("memstack", path=str(Path(sys.executable).parent))
-    command = [exe] if exe else [sys.executable, "-m", "memory_stack.cli"]
-    return subprocess.run(command + list(args), cwd=ROOT, env=dict(os.environ, HF_HUB_OFFLINE="1"),
-                          capture_output=True, text=True, timeout=120)
-
-
 @pytest.fixture(scope="module")
 def memory_db(tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("ask") / "memory.db"
@@ -34,9 +24,10 @@ def memory_db(tmp_path_factory) -> Path:
 
 
 @pytest.mark.slow
-def test_ask_json_answers_from_memory(memory_db):
+def test_ask_json_answers_from_memory(memory_db, memstack):
     # Minutes after the sighting: confident (planners.beliefs.asked_stay_probability).
-    done = memstack("ask", "--db", str(memory_db), "Where is the mug?", "--at", "d1 10:05", "--json")
+    done = memstack("ask", "--db", str(memory_db), "Where is the mug?", "--at", "d1 10:05", "--json", cwd=ROOT,
+                    timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stdout.strip().splitlines()
     assert len(lines) == 1, "exactly one JSON document on stdout"
@@ -56,24 +47,24 @@ def test_ask_without_at_uses_the_latest_memory_time_and_prints_text(memory_db, c
     assert "living room" in out and "confidence" in out
 
 
-def test_missing_db_exits_2_naming_it_and_creates_nothing(tmp_path):
+def test_missing_db_exits_2_naming_it_and_creates_nothing(tmp_path, memstack):
     missing = tmp_path / "nope.db"
-    done = memstack("ask", "--db", str(missing), "Where is the mug?", "--json")
+    done = memstack("ask", "--db", str(missing), "Where is the mug?", "--json", cwd=ROOT, timeout=120)
     assert done.returncode == 2
     assert str(missing) in done.stderr and done.stdout == ""
     assert not missing.exists()
 
 
-def test_bad_time_exits_2_naming_the_argument(memory_db):
-    done = memstack("ask", "--db", str(memory_db), "Where is the mug?", "--at", "tomorrowish")
+def test_bad_time_exits_2_naming_the_argument(memory_db, memstack):
+    done = memstack("ask", "--db", str(memory_db), "Where is the mug?", "--at", "tomorrowish", cwd=ROOT, timeout=120)
     assert done.returncode == 2 and "--at" in done.stderr
 
 
-def test_corrupt_db_exits_2_and_is_left_untouched(tmp_path):
+def test_corrupt_db_exits_2_and_is_left_untouched(tmp_path, memstack):
     corrupt = tmp_path / "corrupt.db"
     corrupt.write_bytes(b"this is not sqlite" * 100)
     before = corrupt.read_bytes()
-    done = memstack("ask", "--db", str(corrupt), "Where is the mug?")
+    done = memstack("ask", "--db", str(corrupt), "Where is the mug?", cwd=ROOT, timeout=120)
     assert done.returncode == 2, done.stderr[-2000:]
     assert str(corrupt) in done.stderr
     assert corrupt.read_bytes() == before
