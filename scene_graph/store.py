@@ -396,7 +396,7 @@ class MemoryStore:
                 matched_obs.add(i)
                 matched_idx.add(obj.idx)
                 obj.conflicts, obj.conflict_votes = 0, {}
-                self._update_matched(obj, observations[i], cats[i], frame, result)
+                matched_idx.add(self._update_matched(obj, observations[i], cats[i], frame, result).idx)
             for i in range(n_obs):
                 if i in matched_obs:
                     continue
@@ -505,8 +505,7 @@ class MemoryStore:
             votes[cat] = votes.get(cat, 0.0) + weight
             if votes[cat] >= cfg.label_flip_margin * votes.get(obj.category, 0.0):
                 obj.conflicts, obj.conflict_votes = 0, {}
-                self._update_matched(obj, ob, cat, frame, result, flip_margin=cfg.label_flip_margin)
-                return obj, True
+                return self._update_matched(obj, ob, cat, frame, result, flip_margin=cfg.label_flip_margin), True
             if obj.conflicts >= cfg.label_conflicts_tolerated:
                 for c, w in obj.conflict_votes.items():  # the streak was another object, not noise on this one
                     left = obj.votes.get(c, 0.0) - w
@@ -642,7 +641,8 @@ class MemoryStore:
         self.region.invalidate()
 
     def _update_matched(self, obj: TrackedObject, ob: Observation, cat: str, frame: Frame,
-                        result: IngestResult, extend: bool = False, flip_margin: float = 1.0) -> None:
+                        result: IngestResult, extend: bool = False, flip_margin: float = 1.0) -> TrackedObject:
+        """One sighting of `obj`; returns the track that took it (another one when `obj` was merged into it)."""
         cfg = self.config
         t = float(frame.time)
         pos = np.asarray(ob.centroid, dtype=float)
@@ -682,12 +682,20 @@ class MemoryStore:
             if obj.sightings >= cfg.confirm_sightings:
                 self._confirm(obj, frame, result)
                 if self.tracks.get(obj.id) is not obj:
-                    return  # it was a missing object seen again: folded into that one
+                    return obj  # it was a missing object seen again: folded into that one
         elif obj.intervals:
             iv = obj.intervals[-1]
             iv.last_seen = t
             iv.sightings += 1
+        was = obj.category
         self._vote_category(obj, t, frame, flip_margin)
+        if obj.category != was and obj.status == PRESENT and not obj.is_receptacle:
+            # relabelled: it may be an object of its new category closed as gone meanwhile, moved here
+            gone = self._recent_predecessor(obj)
+            if gone is not None:
+                self._merge_closed(gone, obj, frame, result)
+                obj = gone
+                result.matched.append(obj.id)
         if obj.is_receptacle and obj.status == PRESENT and (extend or getattr(ob, "partial", False)):
             obj = self._merge_touching_receptacles(obj, t)
         if obj.status == PRESENT and obj.rests_on is None and not obj.is_receptacle and not moved:
@@ -703,6 +711,7 @@ class MemoryStore:
              json.dumps(obj.votes), obj.status, obj.category, obj.id))
         if obj.status == PRESENT and obj.interval_rows:
             self._pending_intervals.append((t, obj.intervals[-1].sightings, obj.interval_rows[-1]))
+        return obj
 
     def _flush_sightings(self) -> None:
         """Write the frame's consolidated sightings (counters and last_seen, no row per sighting)."""
@@ -1167,6 +1176,36 @@ class MemoryStore:
             if best is None or other.first_seen < best.first_seen:
                 best = other
         return best
+
+    def _recent_predecessor(self, new: TrackedObject) -> TrackedObject | None:
+        """The mirror of `_recent_newcomer` for a track that took its category late (label fusion).
+
+        An object of `new`'s (new) category closed as gone, last seen before `new` was first seen, while `new`
+        was never seen leaving: `_disappear` (or `_confirm`) would have made them one object that moved, had
+        `new` carried this category then. The most recently seen such object.
+        """
+        if new.is_receptacle or len(new.intervals) > 1 or any(ev.kind == "disappeared" for ev in new.events):
+            return None
+        best = None
+        for oid in self.absent_by_category.get(new.category, ()):
+            old = self.tracks.get(oid)
+            if old is None or old.status != ABSENT or old.is_receptacle or not old.intervals \
+                    or old.last_seen >= new.first_seen:
+                continue
+            if best is None or old.last_seen > best.last_seen:
+                best = old
+        return best
+
+    def _merge_closed(self, obj: TrackedObject, new: TrackedObject, frame: Frame, result: IngestResult) -> None:
+        """`new` is `obj` (closed as gone) moved: `_merge_newcomer` after re-opening `obj`.
+
+        Closed after `new` was first seen, `obj` is as `_disappear` would have merged it: the disappearance is
+        taken back and its interval runs on. Closed before, the gap is real: a new interval from `new`'s start.
+        """
+        end = obj.intervals[-1].end
+        if end is None or end < new.first_seen or not self._retract_disappearance(obj):
+            self._open_interval(obj, new.first_seen, new.first_seen, 0)
+        self._merge_newcomer(obj, new, frame, result)
 
     def _merge_newcomer(self, obj: TrackedObject, new: TrackedObject, frame: Frame, result: IngestResult) -> None:
         """`new` was `obj` all along: move its records over and turn its appearance into a move of `obj`."""

@@ -120,3 +120,85 @@ def test_a_track_begun_under_a_flipped_label_is_recognised_as_the_missing_object
     things = [o for o in _small_things(store) if o.category == "keys"]
     assert [o.id for o in things] == [keys.id]  # the keys, moved; not a second keys track
     assert things[0].rests_on is not None and things[0].rests_on.startswith("counter")
+
+
+def _not_the_mug(store):
+    return [o for o in _small_things(store) if o.category != "mug"]  # the mug stands on the counter
+
+
+def _counter_sees_a_book(world, store):
+    """Two counter views in which the keys are called a "book" (at 0.4: two sightings confirm it)."""
+    for _ in range(2):
+        frame = world.frame("counter")
+        frame.observations = [dataclasses.replace(o, category="book", confidence=0.4) if o.category == "keys" else o
+                              for o in frame.observations]
+        store.ingest(frame)
+
+
+def _moved_as_a_book_then_relabelled(world, store):
+    """Keys carried from the table to the counter, confirmed there as a "book", then relabelled "keys".
+
+    The table is seen without them in between: the keys are closed as gone (no keys track is new since).
+    """
+    for _ in range(2):
+        _seen_as(world, store, "keys", "keys", 0.9)
+    (keys,) = [o for o in _not_the_mug(store) if o.category == "keys"]
+    world.boxes["keys"].centre = (1.2, 0.5, 0.92)  # carried to the counter
+    _counter_sees_a_book(world, store)
+    (book,) = [o for o in _not_the_mug(store) if o.category == "book"]
+    assert not book.tentative  # a confirmed book: the keys on the table were not missed yet
+    world.look(store, "table", times=3)
+    assert not store.get_object(keys.id).present  # closed as gone: no keys track was new since
+    rate_split = store.move_rate("keys")
+    world.look(store, "counter", times=2)  # 0.8 "book" against 1.8 "keys": relabelled keys
+    return keys, book, rate_split
+
+
+def test_a_track_relabelled_to_a_category_closed_as_gone_meanwhile_is_that_object_moved(world, store):
+    keys, book, rate_split = _moved_as_a_book_then_relabelled(world, store)
+    things = _not_the_mug(store)
+    assert [(o.id, o.category) for o in things] == [(keys.id, "keys")]  # one keys object, the book track merged in
+    assert book.id not in store.tracks and store.locate("book") == []
+    now = store.get_object(keys.id)
+    assert now.present and now.rests_on is not None and now.rests_on.startswith("counter")
+    events = store.history(keys.id).events
+    assert [e.kind for e in events] == ["appeared", "moved"]  # closed after the book was first seen: one stay
+    assert events[1].from_place.startswith("table") and events[1].to_place.startswith("counter")
+    assert store.count("moved", "keys") == 1 and store.count("disappeared", "keys") == 0
+    cfg = store.config
+    hours = (store.now - store.tracks[keys.id].first_seen) / 3600.0
+    assert store.move_rate("keys") > rate_split
+    assert abs(store.move_rate("keys") - (cfg.move_rate_prior_moves + 1) / (cfg.move_rate_prior_hours + hours)) < 1e-9
+    world.look(store, "counter", "table", times=2)  # goes on as one object: matched at the counter, not missed
+    assert [o.id for o in _not_the_mug(store)] == [keys.id] and store.get_object(keys.id).present
+
+
+def test_a_relabelled_track_merged_into_a_closed_object_survives_reopening(tmp_path, world):
+    path = tmp_path / "memory.db"
+    with MemoryStore.open(path, FLOOR_PLAN) as store:
+        keys, _, _ = _moved_as_a_book_then_relabelled(world, store)
+        kinds = [e.kind for e in store.history(keys.id).events]
+        intervals = [(iv.start, iv.end) for iv in store.history(keys.id).intervals]
+    with MemoryStore.open(path) as store:
+        assert [o.id for o in _not_the_mug(store)] == [keys.id]
+        assert [e.kind for e in store.history(keys.id).events] == kinds
+        assert [(iv.start, iv.end) for iv in store.history(keys.id).intervals] == intervals
+        assert store.count("moved", "keys") == 1
+
+
+def test_a_relabelled_track_seen_only_after_the_object_was_closed_keeps_the_gap(world, store):
+    # the table seen without the keys first, the counter "book" only afterwards: gone for a while, then moved
+    for _ in range(2):
+        _seen_as(world, store, "keys", "keys", 0.9)
+    (keys,) = [o for o in _not_the_mug(store) if o.category == "keys"]
+    world.boxes["keys"].centre = (1.2, 0.5, 0.92)
+    world.look(store, "table", times=3)
+    assert not store.get_object(keys.id).present
+    _counter_sees_a_book(world, store)
+    assert [o.category for o in _not_the_mug(store)] == ["book"]
+    world.look(store, "counter", times=2)
+    assert [(o.id, o.category) for o in _not_the_mug(store)] == [(keys.id, "keys")]
+    hist = store.history(keys.id)
+    assert [e.kind for e in hist.events] == ["appeared", "disappeared", "moved"]
+    assert len(hist.intervals) == 2 and hist.intervals[0].end <= hist.intervals[1].start
+    assert store.count("moved", "keys") == 1 and store.get_object(keys.id).present
