@@ -80,14 +80,17 @@ def _check_expected_answers(scenario, sim) -> None:
     checked = 0
     for q in scenario.questions:
         truth = sim.truth_at(q.time)
-        where = re.match(r"^Where (?:is|are) (?:my |the )?(\w+)\?$", q.ask)
+        where = re.match(r"^Where (?:is|are) (my |the )?(\w+)\?$", q.ask)
         on = re.match(r"^What is on the ([\w ]+)\?$", q.ask)
         opened = re.match(r"^How many times was the (\w+) opened", q.ask)
         if where and isinstance(q.answer, dict) and "rests_on" in q.answer:
-            word = where.group(1)
+            word = where.group(2)
             categories = {word, word.rstrip("s")}
             expected = q.answer["rests_on"]
-            assert any(o.category in categories and o.rests_on == expected for o in truth.objects.values()), q
+            places = [o.rests_on for o in truth.objects.values() if o.category in categories]
+            assert expected in places, q
+            if where.group(1) == "the ":  # "the keys" names one place: every object of the category is there
+                assert set(places) == {expected}, (q, places)
         elif on and isinstance(q.answer, list):
             target = on.group(1).replace(" ", "_")
             assert target in furniture, q
