@@ -7,10 +7,13 @@ How ingestion and queries share the memory (the design `memstack up` and the lau
   by database path. Ingestion runs on its own executor thread plus a worker thread, queries on
   another executor thread (`memory_node.node_process.StackProcess`). Perception (back-projection, the
   expensive part) runs outside any lock; only `MemoryStore.ingest` (one SQLite transaction plus the
-  in-memory index update) and each query hold `lock`, so a query waits at most for one memory write
-  and ingestion waits at most for one query. The free-surface evidence of a frame (half of a write,
-  and read by no query) is folded in after `lock` is released, under `writing`, which every writer
-  holds.
+  in-memory index update) and each query hold `lock`. A query that arrives during a write is let in
+  between two observations of the frame (`MemoryStore.between_observations`), so it waits for one
+  observation's update rather than the whole frame's, and ingestion waits at most for one query.
+  Such a query sees the frame partly applied (each object either updated or not yet) and its
+  transaction not yet committed; if the frame then fails, the memory rolls back to before it. The
+  free-surface evidence of a frame (half of a write, and read by no query) is folded in after `lock`
+  is released, under `writing`, which every writer holds.
 - As separate processes (`ingest_node` and `memory_server host_ingest:=false`), the ingest process is
   the only writer; the server opens the same SQLite file (WAL mode lets a reader run next to the
   writer) and `refresh_if_changed()` re-opens it when the file changed, at most once per
@@ -78,10 +81,13 @@ class SharedStore:
         self.key = key
         self.path = None if key == ":memory:" else key
         self._open = SharedMemoryStore.open
-        self.store = self._open(self.path, floor_plan=floor_plan)
-        self.store.defer_surface_evidence = True
-        self.floor_plan = floor_plan
         self.lock = threading.RLock()
+        self.store = self._adopt(self._open(self.path, floor_plan=floor_plan))
+        self.floor_plan = floor_plan
+        # queries waiting for `lock`, and the signal that one of them got it while a write stepped aside
+        self._readers_waiting = 0
+        self._readers_count_lock = threading.Lock()
+        self._reader_admitted = threading.Event()
         # held by every writer, outside `lock`: the free-surface update of a frame runs after `lock` is
         # released (no query reads that grid) and must not overlap another write
         self.writing = threading.RLock()
@@ -124,17 +130,48 @@ class SharedStore:
 
     # ------------------------------------------------------------ access
 
+    def _adopt(self, store: MemoryStore) -> MemoryStore:
+        """The store's own lock becomes `lock`, so a write can step aside for queries inside `ingest`."""
+        store.lock = self.lock
+        store.defer_surface_evidence = True
+        return store
+
     def write(self, frame: Any) -> Any:
-        """Ingest one frame. Queries wait for the memory update only, not for the free-surface grid."""
+        """Ingest one frame. Queries wait for one observation's update, not for the frame or its surfaces."""
         with self.writing:
-            with self.lock:
-                result = self.store.ingest(frame)
-            self.store.observe_deferred_surfaces()
+            store = self.store
+            store.between_observations = self._let_a_waiting_query_in
+            try:
+                result = store.ingest(frame)  # takes `lock` (once: the caller must not hold it)
+            finally:
+                store.between_observations = None
+            store.observe_deferred_surfaces()
         return result
 
+    def _let_a_waiting_query_in(self) -> None:
+        if not self._readers_waiting:
+            return
+        self._reader_admitted.clear()
+        self.lock.release()
+        try:
+            # a released lock is not handed over: without this wait the writer would take it straight back
+            self._reader_admitted.wait(0.002)
+        finally:
+            self.lock.acquire()
+
     def read(self, query: Callable[[Any], T]) -> T:
-        with self.lock:
+        with self._readers_count_lock:
+            self._readers_waiting += 1
+        try:
+            self.lock.acquire()
+        finally:
+            with self._readers_count_lock:
+                self._readers_waiting -= 1
+        try:
+            self._reader_admitted.set()
             return query(self.store)
+        finally:
+            self.lock.release()
 
     def db_bytes(self) -> int:
         if self.path is None:
@@ -165,7 +202,7 @@ class SharedStore:
         signature = self._file_signature()
         if signature == self._signature:
             return False
-        fresh = self._open(self.path, floor_plan=self.floor_plan)
+        fresh = self._adopt(self._open(self.path, floor_plan=self.floor_plan))
         with self.lock:
             old, self.store = self.store, fresh
             self._signature = signature

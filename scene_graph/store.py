@@ -77,6 +77,11 @@ class MemoryStore:
 
     # True: `ingest` leaves a frame's free-surface evidence for `observe_deferred_surfaces` (see there)
     defer_surface_evidence = False
+    # Called by `ingest` between the observations of a frame, with `lock` held once: a writer that shares
+    # the store with readers may let a waiting reader in there (memory_node.shared_store.SharedStore.write).
+    # The reader then sees part of the frame applied: every object it reads has been fully updated or not
+    # at all, but the frame's transaction is not committed yet.
+    between_observations: Callable[[], None] | None = None
 
     def __init__(self, conn: sqlite3.Connection, path: Path | None, floor_plan: FloorPlan | None,
                  config: MemoryConfig) -> None:
@@ -393,6 +398,7 @@ class MemoryStore:
                 if obj.status == PRESENT and not obj.is_receptacle and self._label_host(
                         obs_pos[i], obs_min[i], obs_max[i], cats[i], obj, cand, paired) is not None:
                     continue  # another thing under a flipped label, not this one moved: a vote (below)
+                self._between_observations()
                 matched_obs.add(i)
                 matched_idx.add(obj.idx)
                 obj.conflicts, obj.conflict_votes = 0, {}
@@ -400,6 +406,7 @@ class MemoryStore:
             for i in range(n_obs):
                 if i in matched_obs:
                     continue
+                self._between_observations()
                 if obs_rec[i]:
                     host = self._touching_receptacle(obs_min[i], obs_max[i], cats[i], matched_idx)
                     if host is not None:  # another part of furniture already remembered: extend it
@@ -427,6 +434,7 @@ class MemoryStore:
         if n_obs:
             matched_idx |= self._furniture_in_sight(obs_min[obs_rec], obs_max[obs_rec],
                                                     [c for c, r in zip(cats, obs_rec) if r])
+        self._between_observations()
         self._negative_evidence(frame, matched_idx, result)
         self._expire_tentative(t, result)
         self._record_coverage(frame)
@@ -436,6 +444,10 @@ class MemoryStore:
             self._observe_surfaces(frame, observations, cats)
         for seen in self.open_episode_objects.values():
             seen.update(result.matched)
+
+    def _between_observations(self) -> None:
+        if self.between_observations is not None:
+            self.between_observations()
 
     def observe_deferred_surfaces(self) -> None:
         """Fold the free-surface evidence of frames ingested with `defer_surface_evidence` into the grid.

@@ -114,3 +114,81 @@ def test_surface_evidence_folded_in_after_the_lock_gives_the_same_memory(tmp_pat
     finally:
         direct.close()
         shared.release(writer=True)
+
+
+def test_a_query_during_a_write_gets_in_between_two_observations(tmp_path):
+    import time
+
+    processor = FrameProcessor()
+    frames = [processor.process(f) for f in synthetic_frames(12, period_s=0.5)]
+    direct = MemoryStore.open(None, FLOOR_PLAN)
+    shared = SharedStore.acquire(str(tmp_path / "shared.db"), FLOOR_PLAN, writer=True)
+    try:
+        for frame in frames[:-1]:
+            direct.ingest(frame)
+            shared.write(frame)
+        direct.ingest(frames[-1])
+        assert len(frames[-1].observations) >= 3
+        steps = []
+        original = shared.store._update_matched
+
+        def slow_update(*args, **kwargs):  # each observation's update takes 50 ms
+            time.sleep(0.05)
+            steps.append("update")
+            return original(*args, **kwargs)
+
+        shared.store._update_matched = slow_update
+        writer = threading.Thread(target=shared.write, args=(frames[-1],))
+        writer.start()
+        while not steps:
+            time.sleep(0.001)
+        asked = time.perf_counter()
+        answer = shared.read(lambda s: (steps.count("update"), s.locate("mug")))
+        waited = time.perf_counter() - asked
+        writer.join()
+        updates_seen, beliefs = answer
+        total = steps.count("update")
+        assert 1 <= updates_seen < total, (updates_seen, total)  # inside the frame, not after it
+        assert waited < 0.12  # at most about one observation's update, not the frame's
+        assert beliefs and beliefs[0].category == "mug"
+
+        def summary(store):
+            return ([(e.kind, e.category, round(e.time, 3)) for e in store.events()],
+                    sorted((o.id, tuple(round(v, 4) for v in o.position)) for o in store.objects()))
+
+        assert summary(shared.store) == summary(direct)  # the query changed nothing in the write
+    finally:
+        direct.close()
+        shared.release(writer=True)
+
+
+def test_a_write_with_nobody_waiting_never_releases_the_lock(tmp_path):
+    processor = FrameProcessor()
+    frames = [processor.process(f) for f in synthetic_frames(6)]
+    shared = SharedStore.acquire(str(tmp_path / "m.db"), FLOOR_PLAN, writer=True)
+    released = []
+    try:
+        real_lock = shared.lock
+
+        class CountingLock:
+            def __enter__(self):
+                return real_lock.__enter__()
+
+            def __exit__(self, *exc):
+                return real_lock.__exit__(*exc)
+
+            def acquire(self, *args, **kwargs):
+                return real_lock.acquire(*args, **kwargs)
+
+            def release(self):
+                released.append(1)
+                return real_lock.release()
+
+        shared.lock = shared.store.lock = CountingLock()
+        for frame in frames:
+            shared.write(frame)
+        assert not released
+        assert shared.store.between_observations is None  # only set for the duration of a write
+    finally:
+        shared.lock = shared.store.lock = real_lock
+        shared.release(writer=True)
