@@ -37,19 +37,7 @@ class BoxRender:
     rgb: np.ndarray
 
 
-def look_at(eye: tuple[float, float, float], target: tuple[float, float, float]) -> Pose:
-    """Optical-frame pose (+z forward, +x right, +y down) at `eye` looking at `target` (z is up)."""
-    eye_v = np.asarray(eye, dtype=float)
-    forward = np.asarray(target, dtype=float) - eye_v
-    forward /= np.linalg.norm(forward)
-    right = np.cross(forward, [0.0, 0.0, 1.0])
-    if np.linalg.norm(right) < 1e-9:
-        raise ValueError("look_at: viewing direction is vertical; choose a target off the vertical")
-    right /= np.linalg.norm(right)
-    down = np.cross(forward, right)
-    matrix = np.eye(4)
-    matrix[:3, 0], matrix[:3, 1], matrix[:3, 2], matrix[:3, 3] = right, down, forward, eye_v
-    return Pose.from_matrix(matrix)
+look_at = Pose.looking_at
 
 
 def render_boxes(boxes: list[SyntheticBox], intrinsics: CameraIntrinsics, camera_pose: Pose,

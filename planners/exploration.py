@@ -20,7 +20,6 @@ import numpy as np
 from memory_stack.errors import BadInputError
 from planners.beliefs import Belief, BeliefBuilder, LookRecord
 from planners.floor_plan_routes import polygon_centroid, room_at, room_named, travel_distance
-from scene_graph.synthetic_frames import look_at
 from scene_graph.types import CameraIntrinsics, Frame, Pose
 
 log = logging.getLogger(__name__)
@@ -238,7 +237,7 @@ def aimed_camera_pose(viewpoint: Sequence[float], aim: Sequence[float], camera: 
     """The optical frame of the head camera on a base at `viewpoint` (x, y, yaw), turned onto `aim`."""
     x, y, yaw = (float(v) for v in viewpoint[:3])
     lens = (x - camera.behind_base_m * math.cos(yaw), y - camera.behind_base_m * math.sin(yaw), camera.height_m)
-    return look_at(lens, tuple(float(v) for v in aim[:3]))
+    return Pose.looking_at(lens, tuple(float(v) for v in aim[:3]))
 
 
 def _camera_intrinsics(camera: CameraModel, width: int = 320) -> CameraIntrinsics:

@@ -45,20 +45,7 @@ def _raycast_depth(pose: Pose, k: CameraIntrinsics, boxes: list[Box], far: float
     return best.reshape(k.height, k.width).astype(np.float32)
 
 
-def look_at(eye: tuple[float, float, float], target: tuple[float, float, float]) -> Pose:
-    """The optical-frame pose of a camera at `eye` looking at `target` (z forward, y down, x right)."""
-    e, t = np.asarray(eye, dtype=float), np.asarray(target, dtype=float)
-    forward = t - e
-    forward /= np.linalg.norm(forward)
-    right = np.cross(forward, [0.0, 0.0, 1.0])
-    if np.linalg.norm(right) < 1e-6:
-        right = np.array([1.0, 0.0, 0.0])
-    right /= np.linalg.norm(right)
-    down = np.cross(forward, right)
-    m = np.eye(4)
-    m[:3, :3] = np.stack([right, down, forward], axis=1)
-    m[:3, 3] = e
-    return Pose.from_matrix(m)
+look_at = Pose.looking_at
 
 
 def render(frame_id: int, time: float, eye, target, boxes: list[Box], intrinsics: CameraIntrinsics,

@@ -53,6 +53,24 @@ class Pose:
         n = math.sqrt(qw * qw + qx * qx + qy * qy + qz * qz)
         return cls(float(t[0]), float(t[1]), float(t[2]), qx / n, qy / n, qz / n, qw / n)
 
+    @classmethod
+    def looking_at(cls, eye: tuple[float, float, float], target: tuple[float, float, float]) -> Pose:
+        """The optical-frame pose of a camera at `eye` looking at `target`, image x kept horizontal.
+
+        Looking straight up or down, where "horizontal" is undefined, image x is the map's +x.
+        """
+        e = np.asarray(eye, dtype=float)
+        forward = np.asarray(target, dtype=float) - e
+        forward /= np.linalg.norm(forward)
+        right = np.cross(forward, [0.0, 0.0, 1.0])
+        if np.linalg.norm(right) < 1e-6:
+            right = np.array([1.0, 0.0, 0.0])
+        right /= np.linalg.norm(right)
+        m = np.eye(4)
+        m[:3, :3] = np.stack([right, np.cross(forward, right), forward], axis=1)
+        m[:3, 3] = e
+        return cls.from_matrix(m)
+
     @property
     def position(self) -> np.ndarray:
         return np.array([self.x, self.y, self.z], dtype=float)
