@@ -238,7 +238,7 @@ def two_step_gain(belief: Belief, first: int, targets: Sequence[str], step_cost_
 
 
 def search_gain(belief: Belief, first: int, targets: Sequence[str], hop_m: Sequence[Sequence[float]],
-                look_cost_m: float, sensor: SensorModel, cost_weight: float, max_looks: int,
+                look_cost_m: float | Sequence[float], sensor: SensorModel, cost_weight: float, max_looks: int,
                 room_m: float = math.inf) -> float:
     """Gain of a search that starts with a look at `targets[first]` and goes on while it finds nothing.
 
@@ -246,13 +246,16 @@ def search_gain(belief: Belief, first: int, targets: Sequence[str], hop_m: Seque
     (the classic order for finding one hidden thing); it stops at the first sighting. Its value is
     taken at the best length (the robot may stop after any look), net of the expected cost of the
     looks after the first (a look is made only when the earlier ones found nothing). `hop_m[a][b]`:
-    metres from place a to place b; `room_m`: metres the budget leaves after reaching the first.
+    metres from place a to place b; `look_cost_m`: the time of a look in metres, one for all places or
+    one per place (a look from several stand points takes longer); `room_m`: metres the budget leaves
+    after reaching the first.
     Two looks ahead cannot see that a stale object scattered thinly over many places is worth a
     round of the house; this can, and, being the value of a search the robot could really make,
     it never overstates what looking is worth.
     """
     if not belief.candidates or max_looks < 1:
         return 0.0
+    look_m = [float(look_cost_m)] * len(targets) if isinstance(look_cost_m, (int, float)) else list(look_cost_m)
     now = answer_max(belief, belief.probabilities)
     miss = list(belief.probabilities)      # belief after every look so far found nothing
     reach = 1.0                            # P(every look so far found nothing)
@@ -279,11 +282,11 @@ def search_gain(belief: Belief, first: int, targets: Sequence[str], hop_m: Seque
                 continue
             mass = sum(p for c, p in zip(belief.candidates, miss) if c.reveal_target == target)
             if mass > 0.0:
-                options.append((mass / (hop + look_cost_m), b))
+                options.append((mass / (hop + look_m[b]), b))
         if not options:
             break
         _, following = max(options)
-        cost += reach * (hop_m[current][following] + look_cost_m)
+        cost += reach * (hop_m[current][following] + look_m[following])
         left -= hop_m[current][following]
         visited.add(following)
         current = following
@@ -362,7 +365,7 @@ class ValueOfInformationStopper:
         targets = [_target(a) for a in actions]
         step_costs = self._step_costs(actions, travel_m, spent_m) if self.lookahead == 2 else None
         hops = self._hops(actions, travel_m) if self.search_looks > 1 else None
-        look_m = self.cost_m(0.0)
+        look_m = [self.cost_m(0.0, _stands(a)) for a in actions]
         for i, (action, travel) in enumerate(zip(actions, travel_m)):
             target = targets[i]
             if step_costs is not None:

@@ -267,3 +267,15 @@ def test_a_search_never_plans_beyond_the_budget():
     one_look = search_gain(belief, 0, targets, hops, 2.0, sensor, 0.0, 1)
     assert one_look == pytest.approx(expected_gain(belief, "counter", sensor))
     assert one_look < tight < roomy
+
+
+def test_a_search_prices_each_look_by_its_own_look_time():
+    belief, looks = scattered_belief(p_stay=0.5, places=6)
+    hops = ValueOfInformationStopper._hops(looks, [0.0] * len(looks))
+    targets = [a.target for a in looks]
+    sensor = SensorModel()
+    uniform = search_gain(belief, 0, targets, hops, 2.0, sensor, 0.01, 8)
+    assert search_gain(belief, 0, targets, hops, [2.0] * len(targets), sensor, 0.01, 8) == pytest.approx(uniform)
+    # every later place looked at from three stand points: three look times each
+    slow_later = [2.0] + [6.0] * (len(targets) - 1)
+    assert search_gain(belief, 0, targets, hops, slow_later, sensor, 0.01, 8) < uniform
