@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import threading
+import time
+
+import pytest
 
 from memory_node.shared_store import SharedStore
 from memory_node.synthetic_stream import FLOOR_PLAN, synthetic_frames
@@ -70,96 +73,96 @@ def test_queries_and_writes_from_threads_are_serialised(tmp_path):
         shared.release(writer=True)
 
 
-def test_surface_evidence_folded_in_after_the_lock_gives_the_same_memory(tmp_path):
+@pytest.fixture
+def direct_and_shared(tmp_path):
+    """A plain store in memory and a SharedStore on a file, to be fed the same frames."""
+    direct = MemoryStore.open(None, FLOOR_PLAN)
+    shared = SharedStore.acquire(str(tmp_path / "shared.db"), FLOOR_PLAN, writer=True)
+    try:
+        yield direct, shared
+    finally:
+        direct.close()
+        shared.release(writer=True)
+
+
+def test_surface_evidence_folded_in_after_the_lock_gives_the_same_memory(direct_and_shared):
+    direct, shared = direct_and_shared
     processor = FrameProcessor()
     frames = [processor.process(f) for f in synthetic_frames(40, period_s=0.5)]
-    direct = MemoryStore.open(None, FLOOR_PLAN)
-    shared = SharedStore.acquire(str(tmp_path / "shared.db"), FLOOR_PLAN, writer=True)
-    try:
-        assert shared.store.defer_surface_evidence and not direct.defer_surface_evidence
-        seen_pending = 0
-        lock_free_during_surfaces = []
-        original = shared.store.observe_deferred_surfaces
+    assert shared.store.defer_surface_evidence and not direct.defer_surface_evidence
+    seen_pending = 0
+    lock_free_during_surfaces = []
+    original = shared.store.observe_deferred_surfaces
 
-        def observe_and_check():
-            nonlocal seen_pending
-            if not shared.store._deferred_surfaces:  # ingest's own call, after write() has drained them
-                return original()
-            seen_pending += len(shared.store._deferred_surfaces)
-            got = []
+    def observe_and_check():
+        nonlocal seen_pending
+        if not shared.store._deferred_surfaces:  # ingest's own call, after write() has drained them
+            return original()
+        seen_pending += len(shared.store._deferred_surfaces)
+        got = []
 
-            def query_thread():  # what a query would find: the lock free while the grid is updated
-                got.append(shared.lock.acquire(blocking=False))
-                if got[-1]:
-                    shared.lock.release()
+        def query_thread():  # what a query would find: the lock free while the grid is updated
+            got.append(shared.lock.acquire(blocking=False))
+            if got[-1]:
+                shared.lock.release()
 
-            probe = threading.Thread(target=query_thread)
-            probe.start()
-            probe.join()
-            lock_free_during_surfaces.append(got[0])
-            original()
+        probe = threading.Thread(target=query_thread)
+        probe.start()
+        probe.join()
+        lock_free_during_surfaces.append(got[0])
+        original()
 
-        shared.store.observe_deferred_surfaces = observe_and_check
-        for frame in frames:
-            direct.ingest(frame)
-            shared.write(frame)
-        assert seen_pending == len(frames) and all(lock_free_during_surfaces)
-        assert not shared.store._deferred_surfaces
-        assert shared.store.coverage.to_text() == direct.coverage.to_text()
+    shared.store.observe_deferred_surfaces = observe_and_check
+    for frame in frames:
+        direct.ingest(frame)
+        shared.write(frame)
+    assert seen_pending == len(frames) and all(lock_free_during_surfaces)
+    assert not shared.store._deferred_surfaces
+    assert shared.store.coverage.to_text() == direct.coverage.to_text()
 
-        def summary(store):
-            return [(e.kind, e.category, e.discovery, round(e.time, 3)) for e in store.events()]
+    def summary(store):
+        return [(e.kind, e.category, e.discovery, round(e.time, 3)) for e in store.events()]
 
-        assert summary(shared.store) == summary(direct)
-    finally:
-        direct.close()
-        shared.release(writer=True)
+    assert summary(shared.store) == summary(direct)
 
 
-def test_a_query_during_a_write_gets_in_between_two_observations(tmp_path):
-    import time
-
+def test_a_query_during_a_write_gets_in_between_two_observations(direct_and_shared):
+    direct, shared = direct_and_shared
     processor = FrameProcessor()
     frames = [processor.process(f) for f in synthetic_frames(12, period_s=0.5)]
-    direct = MemoryStore.open(None, FLOOR_PLAN)
-    shared = SharedStore.acquire(str(tmp_path / "shared.db"), FLOOR_PLAN, writer=True)
-    try:
-        for frame in frames[:-1]:
-            direct.ingest(frame)
-            shared.write(frame)
-        direct.ingest(frames[-1])
-        assert len(frames[-1].observations) >= 3
-        steps = []
-        original = shared.store._update_matched
+    for frame in frames[:-1]:
+        direct.ingest(frame)
+        shared.write(frame)
+    direct.ingest(frames[-1])
+    assert len(frames[-1].observations) >= 3
+    steps = []
+    original = shared.store._update_matched
 
-        def slow_update(*args, **kwargs):  # each observation's update takes 50 ms
-            time.sleep(0.05)
-            steps.append("update")
-            return original(*args, **kwargs)
+    def slow_update(*args, **kwargs):  # each observation's update takes 50 ms
+        time.sleep(0.05)
+        steps.append("update")
+        return original(*args, **kwargs)
 
-        shared.store._update_matched = slow_update
-        writer = threading.Thread(target=shared.write, args=(frames[-1],))
-        writer.start()
-        while not steps:
-            time.sleep(0.001)
-        asked = time.perf_counter()
-        answer = shared.read(lambda s: (steps.count("update"), s.locate("mug")))
-        waited = time.perf_counter() - asked
-        writer.join()
-        updates_seen, beliefs = answer
-        total = steps.count("update")
-        assert 1 <= updates_seen < total, (updates_seen, total)  # inside the frame, not after it
-        assert waited < 0.12  # at most about one observation's update, not the frame's
-        assert beliefs and beliefs[0].category == "mug"
+    shared.store._update_matched = slow_update
+    writer = threading.Thread(target=shared.write, args=(frames[-1],))
+    writer.start()
+    while not steps:
+        time.sleep(0.001)
+    asked = time.perf_counter()
+    answer = shared.read(lambda s: (steps.count("update"), s.locate("mug")))
+    waited = time.perf_counter() - asked
+    writer.join()
+    updates_seen, beliefs = answer
+    total = steps.count("update")
+    assert 1 <= updates_seen < total, (updates_seen, total)  # inside the frame, not after it
+    assert waited < 0.12  # at most about one observation's update, not the frame's
+    assert beliefs and beliefs[0].category == "mug"
 
-        def summary(store):
-            return ([(e.kind, e.category, round(e.time, 3)) for e in store.events()],
-                    sorted((o.id, tuple(round(v, 4) for v in o.position)) for o in store.objects()))
+    def summary(store):
+        return ([(e.kind, e.category, round(e.time, 3)) for e in store.events()],
+                sorted((o.id, tuple(round(v, 4) for v in o.position)) for o in store.objects()))
 
-        assert summary(shared.store) == summary(direct)  # the query changed nothing in the write
-    finally:
-        direct.close()
-        shared.release(writer=True)
+    assert summary(shared.store) == summary(direct)  # the query changed nothing in the write
 
 
 def test_a_write_with_nobody_waiting_never_releases_the_lock(tmp_path):
