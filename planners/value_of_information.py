@@ -350,10 +350,11 @@ class ValueOfInformationStopper:
             hops.append(row)
         return hops
 
-    def _step_costs(self, actions: Sequence[Any], travel_m: Sequence[float], spent_m: float) -> list[list[float]]:
-        """Cost of look b right after look a: between their viewpoints plus the look time (inf: over budget)."""
+    def _step_costs(self, actions: Sequence[Any], travel_m: Sequence[float], spent_m: float,
+                    hops: list[list[float]]) -> list[list[float]]:
+        """Cost of look b right after look a: `hops` (`_hops`) plus the look time (inf: over budget)."""
         costs = []
-        for a, (row, travel_a) in enumerate(zip(self._hops(actions, travel_m), travel_m)):
+        for a, (row, travel_a) in enumerate(zip(hops, travel_m)):
             costs.append([self.cost_m(hop, _stands(actions[b]))
                           if spent_m + travel_a + hop <= self.budget_m + 1e-9 and a != b else math.inf
                           for b, hop in enumerate(row)])
@@ -363,8 +364,8 @@ class ValueOfInformationStopper:
               spent_m: float = 0.0) -> list[ScoredAction]:
         scored = []
         targets = [_target(a) for a in actions]
-        step_costs = self._step_costs(actions, travel_m, spent_m) if self.lookahead == 2 else None
-        hops = self._hops(actions, travel_m) if self.search_looks > 1 else None
+        hops = self._hops(actions, travel_m) if self.lookahead == 2 or self.search_looks > 1 else []
+        step_costs = self._step_costs(actions, travel_m, spent_m, hops) if self.lookahead == 2 else None
         look_m = [self.cost_m(0.0, _stands(a)) for a in actions]
         for i, (action, travel) in enumerate(zip(actions, travel_m)):
             target = targets[i]
@@ -372,7 +373,7 @@ class ValueOfInformationStopper:
                 gain = two_step_gain(belief, i, targets, step_costs, self.sensor, self.cost_weight)
             else:
                 gain = expected_gain(belief, target, self.sensor)
-            if hops is not None:
+            if self.search_looks > 1:
                 room = self.budget_m - spent_m - travel
                 gain = max(gain, search_gain(belief, i, targets, hops, look_m, self.sensor, self.cost_weight,
                                              min(self.search_looks, self.max_steps), room))

@@ -47,9 +47,9 @@ class Ontology:
                     raise BadInputError(f"{source}: is_a.{child}: cycle through {node!r}")
                 seen.add(node)
         self._known = set(self.parent) | set(self.parent.values()) | set(self.receptacle_categories) | set(self.typical)
-        self._descendants: dict[str, frozenset[str]] = {}
         self.canonical = lru_cache(maxsize=4096)(self._canonical)
         self.compatibility = lru_cache(maxsize=16384)(self._compatibility)
+        self.descendants = lru_cache(maxsize=4096)(self._descendants)
 
     @classmethod
     def load(cls, path: str | Path) -> Ontology:
@@ -79,11 +79,9 @@ class Ontology:
         cat, par = self.canonical(category), self.canonical(parent)
         return cat == par or par in self.ancestors(cat)
 
-    def descendants(self, category: str) -> set[str]:
+    def _descendants(self, category: str) -> frozenset[str]:
         root = self.canonical(category)
-        if root not in self._descendants:  # every query resolving a category asks this; the tree never changes
-            self._descendants[root] = frozenset(c for c in self._known if c != root and root in self.ancestors(c))
-        return set(self._descendants[root])
+        return frozenset(c for c in self._known if c != root and root in self.ancestors(c))
 
     def _compatibility(self, a: str, b: str) -> float:
         """1.0 same category, 0.5 siblings under a specific parent (mug/glass), 0.0 otherwise."""
