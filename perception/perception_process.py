@@ -10,8 +10,10 @@ The child runs at a lower CPU priority (`niceness`, default 10): perception is t
 has a frame period to finish in, while the caller's queries are latency work that should get a core
 first when both are runnable.
 
-If the child dies, that frame is processed here instead and the child is restarted (counted in
-`restarts`); after `max_restarts` deaths perception stays in the caller's process (`in_process`).
+Until the child has started (imports and all, a second or two on a busy machine) frames are processed
+here, so the first frames never wait for it. If the child dies, that frame is processed here instead
+and the child is restarted (counted in `restarts`); after `max_restarts` deaths perception stays in
+the caller's process (`in_process`).
 Malformed frames raise the same `FrameError`s as `FrameProcessor`, with the same messages.
 """
 
@@ -35,6 +37,7 @@ from scene_graph.types import Frame
 
 LOG = logging.getLogger(__name__)
 _ARRAYS = ("rgb", "depth", "instance_mask")
+_READY = "ready"
 
 
 class PerceptionProcessError(RuntimeError):
@@ -46,6 +49,7 @@ def _serve(conn: Any, config: PerceptionConfig, niceness: int) -> None:
         os.nice(niceness)
     processor = FrameProcessor(config)
     attached: dict[str, shared_memory.SharedMemory] = {}
+    conn.send(_READY)
     try:
         while True:
             request = conn.recv()
@@ -90,6 +94,7 @@ class PerceptionProcess:
         self._block: shared_memory.SharedMemory | None = None
         self._conn: Any = None
         self._child: Any = None
+        self._ready = False
         self._start()
 
     def _start(self) -> None:
@@ -99,11 +104,22 @@ class PerceptionProcess:
         self._child.start()
         child.close()
         self._conn = parent
+        self._ready = False
+
+    def wait_ready(self, timeout_s: float) -> bool:
+        """Wait up to `timeout_s` for the child to start; True once frames go to it."""
+        if self._conn is not None and not self._ready:
+            try:
+                if self._conn.poll(timeout_s):
+                    self._ready = self._conn.recv() == _READY
+            except (EOFError, OSError) as exc:
+                self._restart(exc)
+        return self._ready
 
     def process(self, sensor_frame: SensorFrame) -> Frame:
         arrays = [getattr(sensor_frame, name) for name in _ARRAYS]
-        if self._conn is None or not all(isinstance(a, np.ndarray) for a in arrays):
-            return self._process_here(sensor_frame)  # FrameProcessor names the field that is wrong
+        if not self.wait_ready(0.0) or not all(isinstance(a, np.ndarray) for a in arrays):
+            return self._process_here(sensor_frame)  # still starting, or FrameProcessor names the wrong field
         arrays = [np.ascontiguousarray(a) for a in arrays]
         layout, offset = {}, 0
         for name, array in zip(_ARRAYS, arrays):
@@ -172,6 +188,7 @@ class PerceptionProcess:
                 pass
             self._conn.close()
             self._conn = None
+            self._ready = False
         if self._child is not None:
             self._child.join(timeout=5.0)
             if self._child.is_alive():

@@ -16,7 +16,20 @@ from perception.perception_process import PerceptionProcess
 @pytest.fixture
 def perception():
     with PerceptionProcess(max_restarts=1) as process:
+        assert process.wait_ready(60.0)
         yield process
+
+
+def test_frames_before_the_child_has_started_are_processed_here_without_waiting():
+    frames = list(synthetic_frames(2, 320, 240))
+    with PerceptionProcess() as process:
+        assert not process.wait_ready(0.0)  # a spawned interpreter takes far longer than this to import
+        got = process.process(frames[0])
+        assert got.observations == FrameProcessor().process(frames[0]).observations
+        assert process._block is None  # nothing was sent to the child
+        assert process.wait_ready(60.0)
+        assert process.process(frames[1]).observations == FrameProcessor().process(frames[1]).observations
+        assert process._block is not None and process.restarts == 0
 
 
 def test_same_frames_as_in_process_perception_at_two_sizes(perception):
@@ -63,6 +76,7 @@ def test_a_killed_child_costs_no_frame_and_is_replaced_then_given_up(perception)
 
 def test_close_stops_the_child_and_frees_the_shared_block():
     process = PerceptionProcess()
+    assert process.wait_ready(60.0)
     process.process(next(synthetic_frames(1, 320, 240)))
     child, block = process._child, process._block.name
     assert os.path.exists(f"/dev/shm/{block}")
