@@ -120,8 +120,10 @@ def test_streamed_frames_become_queryable_objects(stack):
     ingest = process.node("IngestNode")
     frames = list(synthetic_frames(24, period_s=0.5))
     # Sensor-data QoS is best effort: on a loaded machine a few large image samples are lost (counted
-    # elsewhere); what matters here is that what arrives becomes the right memory.
-    stream(client, frames, period_s=0.05)
+    # elsewhere); what matters here is that what arrives becomes the right memory. 10 frames/s: the
+    # ingest queue (8 frames) then outlasts the process stalls of a loaded 2-core machine (0.3-0.9 s
+    # seen under the multi-threaded layout); throughput is the ROS benchmark's to measure, not this test's.
+    stream(client, frames, period_s=0.1)
     assert wait_until(lambda: ingest.pipeline.stats.frames_ingested >= 0.75 * len(frames), 20.0), ingest.status()
     time.sleep(0.5)
     answer = query(client, "locate", "mug")
