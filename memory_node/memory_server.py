@@ -3,7 +3,8 @@
 Serves `query_memory` (memory_interfaces/srv/QueryMemory: locate, history, changes, contents, count,
 first_seen, last_seen, search, path, objects) and `get_snapshot` (memory_interfaces/srv/GetSnapshot),
 on an executor thread of their own (`memory_node.node_process.StackProcess`: queries never wait
-behind ingestion's callbacks; each holds the store lock only while it reads). Publishes `scene_graph/markers`
+behind ingestion's callbacks; each holds the store lock only while it reads), under SCHED_FIFO where
+allowed (`query_thread_priority`, memory_node/thread_scheduling.py). Publishes `scene_graph/markers`
 (visualization_msgs/MarkerArray, TRANSIENT_LOCAL so late RViz subscribers get the latest graph) every
 `markers_period_s`, and `/diagnostics` (DiagnosticArray at 1 Hz: the memory's objects and size, plus the
 ingest rate and per-topic drops of every ingest node in this process).
@@ -22,6 +23,7 @@ from collections import deque
 from typing import Any
 
 from memory_node.memory_queries import store_objects
+from memory_node.thread_scheduling import MAX_PRIORITY
 from memory_stack.ros_environment import node_main_guard
 
 try:
@@ -59,6 +61,13 @@ class MemoryServerNode(LifecycleNode):
                                             (0.1, 60.0))
         self.max_results = declare(self, "max_results", 10, "results per query when the request says 0",
                                    (1, 10000))
+        # read by the process hosting this node (memory_node.node_process), which owns the thread
+        self.executor_thread_priority = declare(
+            self, "query_thread_priority", 10,
+            "SCHED_FIFO priority of the thread serving queries, 0 = normal scheduling "
+            "(memory_node/thread_scheduling.py; without the privilege the server warns and runs normally)",
+            (0, MAX_PRIORITY))
+        self.executor_thread_scheduling = "normal"
         self.shared = None
         self.markers = None
         self._services: list[Any] = []
@@ -254,6 +263,7 @@ class MemoryServerNode(LifecycleNode):
         if self.shared is not None:
             values["objects"] = len(self.shared.read(store_objects))
             values["db_bytes"] = self.shared.db_bytes()
+        values["query_thread_scheduling"] = self.executor_thread_scheduling
         values["queries_served"] = self.queries_served
         values["queries_failed"] = self.queries_failed
         for name, samples in (("query", self.query_latencies_ms), ("query_lock_wait", self.query_lock_waits_ms)):

@@ -146,11 +146,12 @@ class StackProcess:
         """One thread per executor; returns at once."""
         for executor, group in self.executors:
             name = "executor-" + "+".join(node.get_name() for node in group)
-            thread = threading.Thread(target=self._spin_executor, args=(executor,), name=name, daemon=True)
+            thread = threading.Thread(target=self._spin_executor, args=(executor, group), name=name, daemon=True)
             thread.start()
             self._spinners.append(thread)
 
-    def _spin_executor(self, executor: Any) -> None:
+    def _spin_executor(self, executor: Any, group: list[Any]) -> None:
+        _schedule_executor_thread(executor, group)
         while not self.stop_event.is_set():
             executor.spin_once(timeout_sec=0.1)
 
@@ -181,6 +182,28 @@ class StackProcess:
                 executor.remove_node(node)
                 node.destroy_node()
             executor.shutdown(timeout_sec=5.0)
+
+
+def _schedule_executor_thread(executor: Any, group: list[Any]) -> None:
+    """Give the calling spinner thread the real-time priority its node asks for (`executor_thread_priority`).
+
+    Only a thread of its own qualifies: one node on a single-threaded executor (the events layout).
+    Threads of the multi-threaded layout run ingestion callbacks too and keep normal scheduling.
+    """
+    from rclpy.executors import MultiThreadedExecutor
+
+    from memory_node.thread_scheduling import request_fifo_priority
+
+    for node in group:
+        if not hasattr(node, "executor_thread_priority"):
+            continue
+        priority = node.executor_thread_priority
+        if priority and (len(group) > 1 or isinstance(executor, MultiThreadedExecutor)):
+            node.executor_thread_scheduling = "normal (its executor's threads serve other nodes too)"
+        else:
+            node.executor_thread_scheduling = request_fifo_priority(priority)
+        if node.executor_thread_scheduling.startswith("normal ("):
+            node.get_logger().warning(f"executor thread: {node.executor_thread_scheduling}")
 
 
 def node_executable(args: list[str] | None, with_ingest: bool | None, with_server: bool) -> None:

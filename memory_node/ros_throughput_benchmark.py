@@ -31,9 +31,11 @@ from memory_stack.child_processes import stop_child_process
 from memory_stack.package_paths import SOURCE_ROOT, default_params_file, sim_config
 
 
-def _params_file(directory: Path, db: Path, perception_process: bool = True) -> Path:
+def _params_file(directory: Path, db: Path, perception_process: bool = True, query_priority: int | None = None) -> Path:
     content = yaml.safe_load(default_params_file().read_text())
     content["ingest_node"]["ros__parameters"]["perception_process"] = perception_process
+    if query_priority is not None:
+        content["memory_server"]["ros__parameters"]["query_thread_priority"] = query_priority
     for name, section in content.items():
         section["ros__parameters"]["db_path"] = str(db)
         section["ros__parameters"]["floor_plan_file"] = str(sim_config("apartment_two_days.yaml"))
@@ -82,6 +84,10 @@ class _DiagnosticsReader:
         with self.lock:
             return float(self.memory.get(key, "nan"))
 
+    def server_value(self, key: str) -> str:
+        with self.lock:
+            return self.memory.get(key, "")
+
     def totals(self) -> dict[str, int]:
         with self.lock:
             values = dict(self.latest)
@@ -126,8 +132,12 @@ def _publish_round(env: dict[str, str], frames: int, rate: float, width: int, he
 def run_ros_ingest_benchmark(width: int = 320, height: int = 240, frames: int = 150,
                              rates: tuple[float, ...] = (30.0, 60.0, 120.0), query_period_s: float = 0.01,
                              timeout_s: float = 120.0, transport: str | None = None,
-                             executor_kind: str = "events", perception_process: bool = True) -> dict[str, Any]:
-    """Run the benchmark; returns a JSON-ready dict (see the module docstring)."""
+                             executor_kind: str = "events", perception_process: bool = True,
+                             query_priority: int | None = None) -> dict[str, Any]:
+    """Run the benchmark; returns a JSON-ready dict (see the module docstring).
+
+    `query_priority` overrides the memory server's query_thread_priority (None: the packaged parameters').
+    """
     from memory_stack.ros_environment import require_ros
 
     # this process and the two it starts share one DDS environment
@@ -153,7 +163,7 @@ def run_ros_ingest_benchmark(width: int = 320, height: int = 240, frames: int = 
         db = directory / "memory.db"
         stack = subprocess.Popen(
             [sys.executable, "-m", "memory_stack.cli", "up", "--no-planner", "--executor", executor_kind,
-             "--params", str(_params_file(directory, db, perception_process))],
+             "--params", str(_params_file(directory, db, perception_process, query_priority))],
             cwd=SOURCE_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         rclpy.init()
         node = rclpy.create_node("ros_throughput_benchmark")
@@ -234,6 +244,7 @@ def run_ros_ingest_benchmark(width: int = 320, height: int = 240, frames: int = 
             spinner.join(timeout=2.0)
             zero = [r["rate_hz_achieved"] for r in result["rounds"] if r["zero_drops"]]
             result["max_rate_zero_drops_hz"] = max(zero) if zero else 0.0
+            result["query_thread_scheduling"] = diagnostics.server_value("query_thread_scheduling")
             result["query_while_ingesting"] = {"n": len(latencies), "p50_ms": percentile(latencies, 50),
                                                "p99_ms": percentile(latencies, 99)}
             client.close()
@@ -258,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="executor layout of the stack process (memstack up --executor)")
     parser.add_argument("--perception", choices=("process", "thread"), default="process",
                         help="ingest_node perception_process: a child process (default) or the ingest worker thread")
+    parser.add_argument("--query-priority", type=int,
+                        help="memory_server query_thread_priority (SCHED_FIFO; 0 = normal scheduling; "
+                             "default: config/memory_stack.yaml)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
@@ -267,7 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, interrupted)
     result = run_ros_ingest_benchmark(args.width, args.height, args.frames,
                                       tuple(float(r) for r in args.rates.split(",")), transport=args.transport,
-                                      executor_kind=args.executor, perception_process=args.perception == "process")
+                                      executor_kind=args.executor, perception_process=args.perception == "process",
+                                      query_priority=args.query_priority)
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))
     return 0
 

@@ -1,0 +1,33 @@
+"""The ROS throughput benchmark itself: three processes, its report, and the query thread's scheduling."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("rclpy")
+
+from memory_stack.package_paths import SOURCE_ROOT  # noqa: E402
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("priority", [None, 0])
+def test_a_short_run_reports_ingestion_queries_and_the_query_thread_scheduling(ros_domain, priority):
+    command = [sys.executable, "-m", "memory_node.ros_throughput_benchmark", "--frames", "30", "--rates", "10",
+               "--json"] + ([] if priority is None else ["--query-priority", str(priority)])
+    done = subprocess.run(command, cwd=SOURCE_ROOT, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    (round_,) = report["rounds"]
+    assert round_["rate_hz_achieved"] == pytest.approx(10.0, rel=0.2)
+    assert round_["frames_ingested"] >= 27  # the throughput target is the benchmark's to judge, at 30 frames/s
+    assert round_["queries"] > 50 and report["query_while_ingesting"]["p99_ms"] > 0
+    assert report["query_idle"]["n"] == 200
+    if priority == 0:
+        assert report["query_thread_scheduling"] == "normal"
+    else:  # the packaged parameters ask for SCHED_FIFO 10; a user without the privilege gets the reason
+        assert report["query_thread_scheduling"] == "SCHED_FIFO 10" or report["query_thread_scheduling"].startswith(
+            "normal (SCHED_FIFO 10 refused")
