@@ -4,14 +4,18 @@ Namespaces and ids are stable: `rooms` (polygon outline, id = room index in the 
 `room_names`, `places` (id = crc32 of the place id), `objects` (box, id = crc32 of the object id),
 `labels` (text above each object, same id), `trajectory` (one line strip, id 0). An object that is no
 longer believed present gets a DELETE for its ids, so RViz never shows stale boxes.
+
+The trajectory of a robot that runs for weeks has tens of thousands of nodes; the line strip keeps at
+most `max_trajectory_points` of them (see `decimated_indices`), so a build stays about a millisecond.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 from builtin_interfaces.msg import Duration
 from geometry_msgs.msg import Point
 from std_msgs.msg import ColorRGBA, Header
@@ -43,11 +47,29 @@ def _marker(header: Header, ns: str, marker_id: int, kind: int) -> Marker:
     return m
 
 
+def decimated_indices(count: int, max_points: int) -> np.ndarray:
+    """Which of `count` line points to draw: at most `max_points`, always the first and the last.
+
+    The most recent half of the budget is drawn at full resolution, the older points at an even stride from
+    the first. A stride (rather than evenly spaced indices) keeps the same old points drawn from one build
+    to the next while the line grows, until the stride itself grows, so the drawn line does not flicker.
+    """
+    if count <= max_points:
+        return np.arange(count)
+    recent = max_points // 2
+    older = count - recent
+    stride = -(-older // (max_points - recent))  # ceil: at most max_points - recent older points
+    return np.concatenate((np.arange(0, older, stride), np.arange(older, count)))
+
+
 class SceneGraphMarkers:
     """Builds MarkerArrays and remembers which object ids it published, to delete them later."""
 
-    def __init__(self, frame_id: str = MAP_FRAME) -> None:
+    def __init__(self, frame_id: str = MAP_FRAME, max_trajectory_points: int = 2000) -> None:
+        if max_trajectory_points < 2:
+            raise ValueError(f"max_trajectory_points must be at least 2, got {max_trajectory_points}")
         self.frame_id = frame_id
+        self.max_trajectory_points = max_trajectory_points
         self._published_objects: set[str] = set()
 
     def build(self, stamp: Any, floor_plan: Any, objects: Iterable[Any], places: Iterable[Any] = (),
@@ -94,7 +116,9 @@ class SceneGraphMarkers:
             for ns in ("objects", "labels"):
                 markers.append(Marker(header=header, ns=ns, id=stable_id(gone), action=Marker.DELETE))
         self._published_objects = current
-        points = [Point(x=float(x), y=float(y), z=float(z)) for x, y, z in trajectory]
+        path = trajectory if isinstance(trajectory, Sequence) else list(trajectory)
+        points = [Point(x=float(x), y=float(y), z=float(z))
+                  for x, y, z in (path[i] for i in decimated_indices(len(path), self.max_trajectory_points).tolist())]
         if len(points) >= 2:
             line = _marker(header, "trajectory", 0, Marker.LINE_STRIP)
             line.scale.x = 0.04

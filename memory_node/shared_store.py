@@ -17,7 +17,10 @@ How ingestion and queries share the memory (the design `memstack up` and the lau
 - As separate processes (`ingest_node` and `memory_server host_ingest:=false`), the ingest process is
   the only writer; the server opens the same SQLite file (WAL mode lets a reader run next to the
   writer) and `refresh_if_changed()` re-opens it when the file changed, at most once per
-  `refresh_period_s`. Answers then lag the writer by up to that period.
+  `refresh_period_s`. The re-open (which loads the whole memory) runs on a background thread, one
+  at a time; queries keep answering from the memory loaded before until the fresh one is swapped in
+  under `lock`, and a re-open that fails (corrupt or locked file) is logged and changes nothing.
+  Answers then lag the writer by up to that period plus one load.
 - Several writers in one process (`memstack up SCENARIO` with planner_server `robot: ros`: ingest_node
   writes the frames of the camera topics, and the planner's explorer writes the frames its skills
   brought back, which are the same frames) would race on time order. While more than one writer
@@ -95,8 +98,13 @@ class SharedStore:
         self.writers = 0
         self.ingest_reporters: list[Callable[[], Any]] = []
         self.server_attached = False
+        # the reader side of a separate writer process: `_refresh_guard` covers the signature, the time and
+        # the thread of the latest re-open; `_closed` (set under `lock`) turns a late swap into a no-op
+        self._refresh_guard = threading.Lock()
         self._signature = self._file_signature()
         self._last_refresh = time.monotonic()
+        self._reloader: threading.Thread | None = None
+        self._closed = False
 
     # ------------------------------------------------------------ acquisition
 
@@ -126,6 +134,7 @@ class SharedStore:
                 return
             _REGISTRY.pop(self.key, None)
         with self.writing, self.lock:
+            self._closed = True
             self.store.close()
 
     # ------------------------------------------------------------ access
@@ -193,20 +202,53 @@ class SharedStore:
         return tuple(sig)
 
     def refresh_if_changed(self, min_period_s: float) -> bool:
-        """Re-open the store when another process changed the file (only when nobody here writes)."""
-        if self.path is None or self.writers > 0:
+        """Start re-opening the store in the background when another process changed the file.
+
+        Only when nobody here writes, at most once per `min_period_s`, and never while a re-open is still
+        running. Returns at once: True when a re-open was started (`wait_for_refresh` waits for it).
+        """
+        if self.path is None or self.writers > 0 or self._closed:
             return False
-        now = time.monotonic()
-        if now - self._last_refresh < min_period_s:
-            return False
-        signature = self._file_signature()
-        if signature == self._signature:
-            return False
-        fresh = self._adopt(self._open(self.path, floor_plan=self.floor_plan))
-        with self.lock:
-            old, self.store = self.store, fresh
-            self._signature = signature
+        with self._refresh_guard:
+            if self._reloader is not None and self._reloader.is_alive():
+                return False
+            now = time.monotonic()
+            if now - self._last_refresh < min_period_s:
+                return False
+            signature = self._file_signature()  # before the load: a change during it is seen next time
+            if signature == self._signature:
+                return False
             self._last_refresh = now
-        old.close()
-        LOG.debug("re-opened %s after a change by another process", self.path)
+            self._reloader = threading.Thread(target=self._reload, args=(signature,), daemon=True,
+                                              name=f"reopen {Path(self.path).name}")
+            self._reloader.start()
         return True
+
+    def wait_for_refresh(self, timeout: float | None = None) -> bool:
+        """Wait for the re-open `refresh_if_changed` started; False if it still runs after `timeout` s."""
+        with self._refresh_guard:
+            reloader = self._reloader
+        if reloader is None:
+            return True
+        reloader.join(timeout)
+        return not reloader.is_alive()
+
+    def _reload(self, signature: tuple) -> None:
+        floor_plan = self.floor_plan
+        try:
+            fresh = self._adopt(self._open(self.path, floor_plan=floor_plan))
+        except Exception as exc:  # noqa: BLE001 - any failure leaves the memory loaded before in service
+            LOG.warning("could not re-open %s after a change by another process, answering from the memory "
+                        "loaded before: %r", self.path, exc)
+            return
+        retired = fresh  # when released, or written here, during the load
+        with self.writing, self.lock:
+            if not self._closed and self.writers == 0:
+                if self.floor_plan is not floor_plan:  # given by an `acquire` during the load
+                    fresh.set_floor_plan(self.floor_plan)
+                retired, self.store = self.store, fresh
+                with self._refresh_guard:
+                    self._signature = signature
+        retired.close()
+        if retired is not fresh:
+            LOG.debug("re-opened %s after a change by another process", self.path)

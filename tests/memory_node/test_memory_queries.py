@@ -103,6 +103,42 @@ def test_markers_are_stable_per_layer_and_deleted_when_gone(store):
     assert {(m.ns, m.id) for m in deleted} == {("objects", gone), ("labels", gone)}
 
 
+def trajectory_line(markers):
+    (line,) = [m for m in markers.markers if m.ns == "trajectory"]
+    return [(p.x, p.y, p.z) for p in line.points]
+
+
+def test_a_long_trajectory_is_drawn_with_bounded_points_recent_part_exact(store):
+    from builtin_interfaces.msg import Time
+
+    from memory_node.scene_graph_markers import SceneGraphMarkers
+
+    path = [(0.01 * i, math.sin(0.001 * i), 0.0) for i in range(50_000)]
+    markers = SceneGraphMarkers(max_trajectory_points=2000)
+    drawn = trajectory_line(markers.build(Time(), store.floor_plan, [], [], path))
+    assert len(drawn) <= 2000
+    assert drawn[0] == path[0] and drawn[-1] == path[-1]
+    assert drawn[-1000:] == path[-1000:]  # the most recent half of the budget at full resolution
+    older = drawn[:-1000]
+    assert len(older) > 900 and older == sorted(older)  # in order along the path
+    gaps = {round(b[0] - a[0], 6) for a, b in zip(older, older[1:])}
+    assert len(gaps) == 1  # decimated evenly
+    earlier = trajectory_line(markers.build(Time(), store.floor_plan, [], [], path[:-5]))
+    assert earlier[:len(older)] == older  # the old points drawn stay the same while the line grows
+
+
+def test_a_short_trajectory_is_drawn_unchanged(store):
+    from builtin_interfaces.msg import Time
+
+    from memory_node.scene_graph_markers import SceneGraphMarkers
+
+    path = [(0.5 * i, 0.25 * i, 0.0) for i in range(2000)]
+    drawn = trajectory_line(SceneGraphMarkers(max_trajectory_points=2000).build(Time(), None, [], [], iter(path)))
+    assert drawn == path
+    with pytest.raises(ValueError, match="max_trajectory_points"):
+        SceneGraphMarkers(max_trajectory_points=1)
+
+
 def test_package_paths_find_config_and_launch():
     from memory_stack.errors import BadInputError
     from memory_stack.package_paths import default_params_file, launch_file, package_file, sim_config

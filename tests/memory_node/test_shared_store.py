@@ -38,10 +38,133 @@ def test_reader_refreshes_after_another_writer_changed_the_file(tmp_path):
             for frame in synthetic_frames(12):
                 writer.ingest(processor.process(frame))
         assert reader.refresh_if_changed(0.0)
+        assert reader.wait_for_refresh(10.0)
         assert len(reader.read(lambda s: s.snapshot(None).objects)) == 6
         assert not reader.refresh_if_changed(0.0)  # unchanged file: no re-open
     finally:
         reader.release()
+
+
+@pytest.fixture(scope="module")
+def processed_frames():
+    processor = FrameProcessor()
+    return [processor.process(f) for f in synthetic_frames(12)]
+
+
+def objects_of(shared):
+    return shared.read(lambda s: s.snapshot(None).objects)
+
+
+@pytest.fixture
+def reader_before_writes(tmp_path):
+    """A reader SharedStore over a file holding only the floor plan, and that file's path for a writer."""
+    db = tmp_path / "m.db"
+    MemoryStore.open(db, FLOOR_PLAN).close()
+    reader = SharedStore.acquire(str(db))
+    try:
+        yield reader, db
+    finally:
+        reader.release()
+
+
+class GatedOpen:
+    """The reader's real `_open`, held at its start until `proceed` is set, to catch a reload in flight."""
+
+    def __init__(self, shared):
+        self.real = shared._open
+        self.started = threading.Event()
+        self.proceed = threading.Event()
+        self.opened = []
+        shared._open = self
+
+    def __call__(self, *args, **kwargs):
+        self.started.set()
+        assert self.proceed.wait(10.0)
+        self.opened.append(self.real(*args, **kwargs))
+        return self.opened[-1]
+
+
+def write_frames(db, frames):
+    with MemoryStore.open(db) as writer:  # stands in for the ingest_node process
+        for frame in frames:
+            writer.ingest(frame)
+
+
+def test_a_reload_runs_in_the_background_while_queries_answer_from_the_old_store(reader_before_writes,
+                                                                                  processed_frames):
+    reader, db = reader_before_writes
+    write_frames(db, processed_frames)
+    gate = GatedOpen(reader)
+    old = reader.store
+    assert reader.refresh_if_changed(0.0)  # returned while the load cannot finish
+    assert gate.started.wait(10.0) and not reader.wait_for_refresh(0.0)
+    assert not reader.refresh_if_changed(0.0)  # never two reloads at once
+    assert objects_of(reader) == [] and reader.store is old
+    gate.proceed.set()
+    assert reader.wait_for_refresh(10.0)
+    assert len(gate.opened) == 1 and reader.store is gate.opened[0]
+    assert len(objects_of(reader)) == 6
+    assert old.conn is None  # the replaced store is closed
+    assert not reader.refresh_if_changed(0.0)
+
+
+def test_a_change_during_the_load_brings_another_reload(reader_before_writes, processed_frames):
+    reader, db = reader_before_writes
+    write_frames(db, processed_frames[:6])
+    gate = GatedOpen(reader)
+    assert reader.refresh_if_changed(0.0)
+    assert gate.started.wait(10.0)
+    write_frames(db, processed_frames[6:])
+    gate.proceed.set()
+    assert reader.wait_for_refresh(10.0)
+    assert reader.refresh_if_changed(0.0)  # the signature was taken before the load, so this write is new
+    assert reader.wait_for_refresh(10.0)
+    assert len(gate.opened) == 2 and len(objects_of(reader)) == 6
+
+
+def test_a_reload_is_not_started_again_before_min_period(reader_before_writes, processed_frames):
+    reader, db = reader_before_writes
+    write_frames(db, processed_frames[:6])
+    assert reader.refresh_if_changed(0.0) and reader.wait_for_refresh(10.0)
+    write_frames(db, processed_frames[6:])
+    assert not reader.refresh_if_changed(3600.0)
+    assert reader.refresh_if_changed(0.0) and reader.wait_for_refresh(10.0)
+
+
+def test_a_failed_reload_keeps_answering_from_the_old_store(tmp_path, processed_frames, caplog):
+    db = tmp_path / "m.db"
+    MemoryStore.open(db, FLOOR_PLAN).close()
+    write_frames(db, processed_frames)
+    reader = SharedStore.acquire(str(db))
+    try:
+        old = reader.store
+        assert len(objects_of(reader)) == 6
+        db.write_bytes(b"not a database " * 512)  # another process left a corrupt file
+        with caplog.at_level("WARNING", logger="memory_node.shared_store"):
+            assert reader.refresh_if_changed(0.0)
+            assert reader.wait_for_refresh(10.0)
+        assert reader.store is old and len(objects_of(reader)) == 6
+        assert [r for r in caplog.records if str(db) in r.getMessage() and "could not re-open" in r.getMessage()]
+        assert reader.refresh_if_changed(0.0) and reader.wait_for_refresh(10.0)  # tried again, as it may heal
+        assert reader.store is old
+    finally:
+        reader.release()
+
+
+def test_a_reload_finishing_after_release_closes_what_it_loaded(tmp_path, processed_frames):
+    db = tmp_path / "m.db"
+    MemoryStore.open(db, FLOOR_PLAN).close()
+    reader = SharedStore.acquire(str(db))
+    write_frames(db, processed_frames)
+    gate = GatedOpen(reader)
+    old = reader.store
+    assert reader.refresh_if_changed(0.0) and gate.started.wait(10.0)
+    reader.release()  # shutdown while the load runs: returns without waiting for it
+    assert old.conn is None
+    gate.proceed.set()
+    assert reader.wait_for_refresh(10.0)
+    assert reader.store is old and gate.opened[0].conn is None
+    assert not reader.refresh_if_changed(0.0)
 
 
 def test_queries_and_writes_from_threads_are_serialised(tmp_path):
