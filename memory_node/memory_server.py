@@ -12,7 +12,8 @@ ingest rate and per-topic drops of every ingest node in this process).
 Sharing the memory with ingestion: see `memory_node.shared_store`. The `memory_server` executable
 hosts the ingest node too (parameter `host_ingest`, default true) because one process with one
 SQLite writer is the robust design; with `host_ingest:=false` it only reads the file another
-process writes, re-opening it when it changed (at most every `refresh_period_s`).
+process writes, re-opening it on a background thread when it changed (at most every `refresh_period_s`;
+queries answer from the memory loaded before until the fresh one is swapped in).
 """
 
 from __future__ import annotations
@@ -240,6 +241,8 @@ class MemoryServerNode(LifecycleNode):
     # ------------------------------------------------------------ periodic output
 
     def publish_markers(self) -> None:
+        from memory_node.scene_graph_markers import decimated_indices
+
         if not self._active or self.shared is None or self._markers_pub is None:
             return
         self.shared.refresh_if_changed(self.refresh_period_s)
@@ -255,7 +258,8 @@ class MemoryServerNode(LifecycleNode):
         except Exception as exc:
             self.get_logger().error(f"scene graph markers: {exc!r}", throttle_duration_sec=10.0)
             return
-        points = [_xyz(p) for p in trajectory]
+        # only the rows the line strip will draw: a weeks-long trajectory has tens of thousands
+        points = [_xyz(trajectory[i]) for i in decimated_indices(len(trajectory), self.markers.max_trajectory_points)]
         self._markers_pub.publish(self.markers.build(self.get_clock().now().to_msg(), plan, objects, places, points))
 
     def memory_values(self) -> dict[str, Any]:
