@@ -36,13 +36,13 @@ from sim.ai2thor_conversion import (
     unity_to_map,
     vertical_fov_deg,
 )
-from sim.backend import AppliedChange, FrameClock, GroundTruth, MotionResult, SimBackend, TimelineCursor
+from sim.backend import AppliedChange, GroundTruth, MotionResult, SimBackend, TimelineClock
 from sim.detector_model import detector_noise
 from sim.scenario import Scenario, load_scenario
 from sim.simulator_availability import AI2THOR_INSTALL, import_simulator
 
 
-class AI2ThorBackend(SimBackend):
+class AI2ThorBackend(TimelineClock, SimBackend):
     """AI2-THOR household (untested against the real build; see module docstring)."""
 
     def __init__(self, scenario: Scenario | str | None = None, *, scene: str = "FloorPlan201", grid_size: float = 0.25,
@@ -78,9 +78,8 @@ class AI2ThorBackend(SimBackend):
         self.noise = detector_noise(noise.label_flip, noise.miss_rate, noise.depth_sigma_m, scenario.seed,
                                     self._flip_pool)
         self.removed: set[str] = set()
-        self._now, self._frame_id = 0.0, 0
-        self.frame_clock = FrameClock()
-        self._timeline = TimelineCursor(self.scenario.timeline)
+        self._frame_id = 0
+        self._start_clock(scenario)
         self._horizon = 20.0
 
     def _step(self, action: str, **kwargs):
@@ -104,15 +103,6 @@ class AI2ThorBackend(SimBackend):
 
     def floor_plan(self) -> FloorPlan:
         return self._floor_plan
-
-    @property
-    def now(self) -> float:
-        return self._now
-
-    def advance_to(self, t: float) -> list[AppliedChange]:
-        changes = [self._apply(e) for e in self._timeline.due(t)]
-        self._now = max(self._now, float(t))
-        return changes
 
     def _apply(self, e) -> AppliedChange:
         objects = {o["objectId"]: o for o in self.controller.last_event.metadata["objects"]}

@@ -114,6 +114,34 @@ class FrameClock:
         self.last = float(time)
 
 
+class TimelineClock(abc.ABC):
+    """A backend's clock that only moves forward, playing the scenario timeline on the way.
+
+    For backends whose world changes only by timeline events between the robot's actions (Habitat-Sim,
+    AI2-THOR): `advance_to(t)` hands each event due by `t` to the backend's `_apply`, once and in time
+    order, then moves the clock to `t` (an earlier `t` leaves it where it is). `_start_clock(scenario)`
+    sets it to 0 with the scenario's timeline unplayed.
+    """
+
+    def _start_clock(self, scenario) -> None:
+        self._now = 0.0
+        self._timeline = TimelineCursor(scenario.timeline)
+        self.frame_clock = FrameClock()
+
+    @property
+    def now(self) -> float:
+        return self._now
+
+    def advance_to(self, t: float) -> list[AppliedChange]:
+        changes = [self._apply(e) for e in self._timeline.due(t)]
+        self._now = max(self._now, float(t))
+        return changes
+
+    @abc.abstractmethod
+    def _apply(self, event) -> AppliedChange:
+        """Make one timeline event (sim.scenario.TimelineEvent) happen in the simulator."""
+
+
 class SimBackend(abc.ABC):
     """A simulated household with one mobile manipulator in it."""
 

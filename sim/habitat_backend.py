@@ -25,13 +25,12 @@ from perception.sensor_frame import SensorFrame
 from scene_graph.types import FloorPlan, Pose
 from sim.backend import (
     AppliedChange,
-    FrameClock,
     FurnitureTruth,
     GroundTruth,
     MotionResult,
     ObjectTruth,
     SimBackend,
-    TimelineCursor,
+    TimelineClock,
 )
 from sim.detector_model import InstanceKey, detector_noise
 from sim.habitat_conversion import (
@@ -51,7 +50,7 @@ DOOR_OPEN_ANGLE = 1.6
 SENSORS = ("color", "depth", "semantic")
 
 
-class HabitatBackend(SimBackend):
+class HabitatBackend(TimelineClock, SimBackend):
     """Habitat-Sim household (untested against the real binary; see module docstring)."""
 
     def __init__(self, scenario: Scenario | str | None = None, *, scene_path: str = "NONE", seed: int | None = None,
@@ -121,9 +120,8 @@ class HabitatBackend(SimBackend):
                            "furniture": sorted({f.category for f in scenario.world.furniture})}
         self.noise = detector_noise(noise.label_flip, noise.miss_rate, noise.depth_sigma_m, scenario.seed,
                                     self._flip_pool)
-        self._now, self._frame_id = 0.0, 0
-        self.frame_clock = FrameClock()
-        self._timeline = TimelineCursor(self.scenario.timeline)
+        self._frame_id = 0
+        self._start_clock(scenario)
         self._pan, self._tilt = 0.0, DEFAULT_TILT
         start = scenario.robot.start
         self._set_agent(start.at[0], start.at[1], start.yaw)
@@ -188,15 +186,6 @@ class HabitatBackend(SimBackend):
     # -- the interface -----------------------------------------------------------------------------
     def floor_plan(self) -> FloorPlan:
         return self.scenario.floor_plan()
-
-    @property
-    def now(self) -> float:
-        return self._now
-
-    def advance_to(self, t: float) -> list[AppliedChange]:
-        changes = [self._apply(e) for e in self._timeline.due(t)]
-        self._now = max(self._now, float(t))
-        return changes
 
     def _apply(self, e) -> AppliedChange:
         rom = self.sim.get_rigid_object_manager()

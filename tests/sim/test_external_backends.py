@@ -16,6 +16,7 @@ import pytest
 
 from sim import ai2thor_conversion as thor
 from sim import habitat_conversion as hab
+from sim.backend import AppliedChange, TimelineClock
 from sim.detector_model import InstanceKey
 from sim.pybullet_robot import optical_pose
 from sim.registry import UnknownBackendError, backend_names, get_backend_class, make_backend, register_backend
@@ -227,6 +228,36 @@ def test_thor_ground_truth_and_scenario_placement():
 def test_ai2thor_backend_says_what_to_install():
     with pytest.raises(SimulatorNotInstalledError, match="pip install ai2thor.*Unity build.*internet"):
         make_backend("ai2thor")
+
+
+# -- the clock both share -------------------------------------------------------------------------------
+class TimelineLog(TimelineClock):
+    """TimelineClock as HabitatBackend and AI2ThorBackend use it, with a list where their simulator would be."""
+
+    def __init__(self, scenario) -> None:
+        self.applied: list[str] = []
+        self._start_clock(scenario)
+
+    def _apply(self, event) -> AppliedChange:
+        self.applied.append(event.target)
+        return AppliedChange(event.time, event.kind, event.target)
+
+
+def test_timeline_clock_plays_each_event_once_in_order_and_never_goes_back():
+    timeline = [{"at": "d1 09:00", "move": "mug_1", "to": "table"}, {"at": "d1 10:00", "open": "fridge"},
+                {"at": "d1 11:00", "remove": "keys_1"}]
+    scenario = scenario_from_dict(small_house(timeline=timeline), "t.yaml")
+    clock = TimelineLog(scenario)
+    assert clock.now == 0.0 and clock.frame_clock.last is None
+    assert clock.advance_to(9 * 3600 - 1) == [] and clock.now == 9 * 3600 - 1
+    changes = clock.advance_to(10 * 3600)
+    assert [(c.kind, c.target, c.time) for c in changes] == [("move", "mug_1", 9 * 3600), ("open", "fridge", 10 * 3600)]
+    assert clock.advance_to(10 * 3600) == [] and clock.applied == ["mug_1", "fridge"]
+    assert clock.advance_to(5.0) == [] and clock.now == 10 * 3600  # an earlier time leaves the clock alone
+    assert [c.target for c in clock.advance_to(12 * 3600)] == ["keys_1"] and clock.now == 12 * 3600
+    assert clock.applied == ["mug_1", "fridge", "keys_1"]
+    clock._start_clock(scenario)  # a new load: back to 0 with the whole timeline to play again
+    assert clock.now == 0.0 and len(clock.advance_to(12 * 3600)) == 3
 
 
 # -- registry ------------------------------------------------------------------------------------------
