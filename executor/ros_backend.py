@@ -4,6 +4,8 @@
   goal is refused (inside furniture), standoff goals around it are tried.
 - look_at / look_around: turn the base with goals at the same place, then ask for a frame on
   `camera/render_request` and gather the synchronised rgb/depth/info/pose/detections (same stamp).
+  With `look_around_views: None` look_around takes as many views as the simulated robot does with the
+  camera's field of view (executor.skills.look_around_view_count on the latest CameraInfo).
 - pick / place: joint trajectories on `arm_controller/joint_trajectory`, computed by IK on a
   kinematics-only PyBullet client loading the same Panda URDF (executor.panda_kinematics). On a real
   robot this is where MoveIt would go: these trajectories are NOT collision-checked. Grasp success
@@ -42,10 +44,11 @@ from executor.skills import (
     Point3,
     RobotSkills,
     SkillResult,
+    look_around_view_count,
 )
 from memory_stack.ros_environment import require_ros
 from perception.sensor_frame import SensorFrame
-from scene_graph.types import Pose
+from scene_graph.types import CameraIntrinsics, Pose
 from sim.category_shapes import object_shape
 from sim.pybullet_robot import ARM_HOME, ARM_MOUNT_X, BASE_HEIGHT
 
@@ -68,8 +71,21 @@ class RosSkillsConfig:
     arm_mount_xyz: tuple[float, float, float] = (ARM_MOUNT_X, 0.0, BASE_HEIGHT - 0.05)
     finger_open_m: float = 0.085
     standoff_radii_m: tuple[float, ...] = (0.55, 0.65, 0.75, 0.9)
-    look_around_views: int = 8
+    # None: as many views as put every heading in `look_around_sightings` of them, from the camera's
+    # field of view (its CameraInfo), as the simulated robot does; `look_around_views_without_camera_info`
+    # while none has arrived. 8 for now: the memory built from 11 views at 70 degrees put the end-to-end
+    # task test's mug 2 cm elsewhere, and the pick's side grasp there drives the elbow into the table
+    # (trajectories are not collision-checked).
+    look_around_views: int | None = 8
+    look_around_sightings: int = 2
+    look_around_views_without_camera_info: int = 8
     home_pose: tuple[float, ...] = ARM_HOME
+
+    def __post_init__(self) -> None:
+        for name in ("look_around_views", "look_around_sightings", "look_around_views_without_camera_info"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}")
 
 
 class FrameAssembler:
@@ -129,6 +145,7 @@ class RosRobotSkills(RobotSkills):
         self._joints_moved_at = 0.0
         self._statuses: list[GoalStatus] = []
         self._frames = FrameAssembler()
+        self._intrinsics: CameraIntrinsics | None = None  # from the latest CameraInfo
         self._goal_seq = 0
         self.kinematics = PandaKinematics()
         self._held_drop: float | None = None  # end-effector height above the held object's bottom
@@ -208,6 +225,7 @@ class RosRobotSkills(RobotSkills):
             value = mc.depth_from_image(msg, t.depth)
         elif part == "info":
             value = mc.intrinsics_from_camera_info(msg, t.camera_info)
+            self._intrinsics = value
         elif part == "pose":
             value = mc.pose_from_pose_stamped(msg, t.camera_pose)
         else:
@@ -349,19 +367,26 @@ class RosRobotSkills(RobotSkills):
         ok = status.state == "succeeded" and bool(frames)
         return SkillResult(ok, REASON_OK if ok else (status.reason or REASON_TIMEOUT), 0.0, status.duration_s, frames)
 
+    def look_around_view_count(self) -> int:
+        if self.config.look_around_views is not None:
+            return self.config.look_around_views
+        if self._intrinsics is None:
+            return self.config.look_around_views_without_camera_info
+        return look_around_view_count(self._intrinsics, self.config.look_around_sightings)
+
+    def _view_towards(self, pose: Pose, yaw: float) -> tuple[float, SensorFrame | None]:
+        """Turn in place to `yaw` and ask for a frame: (seconds the turn took, the frame or None)."""
+        status = self._send_goal(pose.x, pose.y, math.atan2(math.sin(yaw), math.cos(yaw)))
+        return status.duration_s, self.request_frame()
+
     def look_around(self) -> SkillResult:
         pose = self.robot_pose()
-        frames, duration = [], 0.0
-        views = self.config.look_around_views
-        for k in range(views):
-            yaw = pose.yaw + 2 * math.pi * k / views
-            status = self._send_goal(pose.x, pose.y, math.atan2(math.sin(yaw), math.cos(yaw)))
-            duration += status.duration_s
-            frame = self.request_frame()
-            if frame is not None:
-                frames.append(frame)
-        ok = len(frames) == views
-        return SkillResult(ok, REASON_OK if ok else REASON_TIMEOUT, 0.0, duration, frames)
+        views = [self._view_towards(pose, pose.yaw)]  # its CameraInfo tells the field of view, so the count
+        count = self.look_around_view_count()
+        views += [self._view_towards(pose, pose.yaw + 2 * math.pi * k / count) for k in range(1, count)]
+        frames = [frame for _, frame in views if frame is not None]
+        ok = len(frames) == count
+        return SkillResult(ok, REASON_OK if ok else REASON_TIMEOUT, 0.0, sum(d for d, _ in views), frames)
 
     # -- arm ---------------------------------------------------------------------------------------
     def send_trajectory(self, points: list[dict[str, float]], seconds_per_point: float = 1.0) -> bool:

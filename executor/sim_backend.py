@@ -23,7 +23,7 @@ from executor.pybullet_manipulation import (
     PyBulletManipulator,
     carry_held_objects_with_base,
 )
-from executor.skills import REASON_OK, REASON_UNREACHABLE, Point3, RobotSkills, SkillResult
+from executor.skills import REASON_OK, REASON_UNREACHABLE, Point3, RobotSkills, SkillResult, look_around_view_count
 from perception.sensor_frame import SensorFrame
 from scene_graph.types import Pose
 from sim.category_shapes import OBJECT_SHAPES, object_shape
@@ -166,9 +166,7 @@ class SimRobotSkills(RobotSkills):
     def look_around_view_count(self) -> int:
         if self.config.look_around_views is not None:
             return int(self.config.look_around_views)
-        intrinsics = self.backend.camera.intrinsics
-        hfov = 2.0 * math.atan2(intrinsics.width / 2.0, intrinsics.fx)
-        return max(1, math.ceil(self.config.look_around_sightings * 2.0 * math.pi / hfov - 1e-9))
+        return look_around_view_count(self.backend.camera.intrinsics, self.config.look_around_sightings)
 
     def look_around(self) -> SkillResult:
         start = self.backend.now

@@ -9,10 +9,11 @@ can ingest what the robot saw on the way).
 from __future__ import annotations
 
 import abc
+import math
 from dataclasses import dataclass, field
 
 from perception.sensor_frame import SensorFrame
-from scene_graph.types import Pose
+from scene_graph.types import CameraIntrinsics, Pose
 
 Point3 = tuple[float, float, float]
 
@@ -48,6 +49,19 @@ class SkillResult:
     def failed(cls, reason: str, path_length_m: float = 0.0, duration_s: float = 0.0,
                frames: list[SensorFrame] | None = None) -> SkillResult:
         return cls(False, reason, path_length_m, duration_s, list(frames or []))
+
+
+def look_around_view_count(intrinsics: CameraIntrinsics, sightings: int) -> int:
+    """How many equally spaced headings put every direction around the robot in at least `sightings` views.
+
+    The camera's horizontal field of view (from its intrinsics) decides: at 70 degrees, 2 sightings take
+    11 views 32.7 degrees apart. SimRobotSkills.look_around takes this many views, and so does
+    RosRobotSkills.look_around when its config leaves `look_around_views` to the camera.
+    """
+    if sightings < 1:
+        raise ValueError(f"sightings must be >= 1, got {sightings}")
+    hfov = 2.0 * math.atan2(intrinsics.width / 2.0, intrinsics.fx)
+    return max(1, math.ceil(sightings * 2.0 * math.pi / hfov - 1e-9))
 
 
 class RobotSkills(abc.ABC):

@@ -157,6 +157,54 @@ def test_node_publishes_frames_with_one_stamp_and_rejects_bad_commands(rclpy_con
         node.destroy_node()
 
 
+def test_robot_skills_look_around_takes_as_many_views_as_the_camera_needs(rclpy_context):
+    import dataclasses
+    import threading
+
+    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.parameter import Parameter
+
+    from executor.ros_backend import RosRobotSkills, RosSkillsConfig
+    from sim.pybullet_backend import PyBulletBackend
+    from sim.ros_bridge import SimNode
+    from sim.scenario import scenario_from_dict
+    from tests.sim.test_pybullet_backend import small_house
+
+    house = small_house()
+    house["robot"]["camera"]["hfov_deg"] = 120.0  # every heading in two views takes 6 views 60 degrees apart
+    backend = PyBulletBackend(scenario_from_dict(house, "wide_camera.yaml"))
+    node = SimNode(backend=backend, parameter_overrides=[Parameter("camera_rate_hz", value=0.0)])
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    spinning = threading.Event()
+    spinning.set()
+
+    def spin() -> None:
+        while spinning.is_set():
+            executor.spin_once(timeout_sec=0.05)
+
+    thread = threading.Thread(target=spin)
+    thread.start()
+    skills = RosRobotSkills(RosSkillsConfig(look_around_views=None))
+    try:
+        assert skills.wait_for_robot(15.0)
+        assert skills.look_around_view_count() == 8  # no CameraInfo yet: the configured fallback
+        start = skills.robot_pose().yaw
+        look = skills.look_around()
+        assert look.success and len(look.frames) == 6 and skills.look_around_view_count() == 6
+        turned = [math.degrees(f.robot_pose.yaw - start) for f in look.frames]
+        assert all(abs((t - 60.0 * k + 180.0) % 360.0 - 180.0) < 3.0 for k, t in enumerate(turned)), turned
+        skills.config = dataclasses.replace(skills.config, look_around_views=3)  # an explicit count still wins
+        assert len(skills.look_around().frames) == 3
+    finally:
+        skills.shutdown()
+        spinning.clear()
+        thread.join()
+        executor.remove_node(node)
+        node.destroy_node()
+        backend.close()
+
+
 def test_sim_node_with_a_bad_scenario_exits_2_naming_the_file(ros_domain, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("scenario: x\nworld: {rooms: [], furnitur: []}\n")
