@@ -4,12 +4,14 @@
   goal is refused (inside furniture), standoff goals around it are tried.
 - look_at / look_around: turn the base with goals at the same place, then ask for a frame on
   `camera/render_request` and gather the synchronised rgb/depth/info/pose/detections (same stamp).
-  With `look_around_views: None` look_around takes as many views as the simulated robot does with the
-  camera's field of view (executor.skills.look_around_view_count on the latest CameraInfo).
+  look_around takes as many views as the simulated robot does with the camera's field of view
+  (executor.skills.look_around_view_count on the latest CameraInfo) unless `look_around_views` is set.
 - pick / place: joint trajectories on `arm_controller/joint_trajectory`, computed by IK on a
   kinematics-only PyBullet client loading the same Panda URDF (executor.panda_kinematics). On a real
   robot this is where MoveIt would go: these trajectories are NOT collision-checked. Grasp success
-  is read from the finger joint states (fingers that closed on nothing meet in the middle).
+  is read from the finger joint states (fingers that closed on nothing meet in the middle). Each
+  option the IK reaches is tried in turn: one whose arm stops short (against furniture) or whose
+  fingers close on nothing is backed off along the way it came to home, and the next is tried.
 - open / close: not offered over plain topics (a real robot needs a door-opening controller); they
   fail with a reason that says so.
 
@@ -73,10 +75,8 @@ class RosSkillsConfig:
     standoff_radii_m: tuple[float, ...] = (0.55, 0.65, 0.75, 0.9)
     # None: as many views as put every heading in `look_around_sightings` of them, from the camera's
     # field of view (its CameraInfo), as the simulated robot does; `look_around_views_without_camera_info`
-    # while none has arrived. 8 for now: the memory built from 11 views at 70 degrees put the end-to-end
-    # task test's mug 2 cm elsewhere, and the pick's side grasp there drives the elbow into the table
-    # (trajectories are not collision-checked).
-    look_around_views: int | None = 8
+    # while none has arrived. A number: exactly that many views.
+    look_around_views: int | None = None
     look_around_sightings: int = 2
     look_around_views_without_camera_info: int = 8
     home_pose: tuple[float, ...] = ARM_HOME
@@ -439,51 +439,89 @@ class RosRobotSkills(RobotSkills):
     def _fingers(self, width_each: float) -> dict[str, float]:
         return {n: width_each for n in FINGER_JOINT_NAMES}
 
-    def pick(self, category: str, near: Point3) -> SkillResult:
-        approach = self._approach(near)
-        if not approach.success:
-            return approach
-        height = object_shape(category).height
+    def _home(self) -> dict[str, float]:
+        return dict(zip(ARM_JOINT_NAMES, self.config.home_pose))
+
+    def _back_off(self, via: list[dict[str, float]], open_fingers: bool) -> bool:
+        """Retrace the way the arm came (through `via`, last waypoint first) to home: True once home.
+
+        The arm may be pressed against something it was not meant to touch; going back along the path
+        that brought it there leaves the contact the way it entered. Fingers open first unless the hand
+        holds something that must not drop.
+        """
+        first = [self._fingers(self.config.finger_open_m)] if open_fingers else []
+        return self.send_trajectory(first + list(reversed(via)) + [self._home()])
+
+    def _grasp_options(self, near: Point3, height: float) -> list[tuple[tuple[float, ...], np.ndarray, np.ndarray]]:
+        """(hand orientation, pre-grasp, grasp) positions: from above, then from the side tipped down 0, 0.5, 0.9."""
         top = near[2] + height / 2
         base, _ = self._arm_base()
         heading = math.atan2(near[1] - base[1], near[0] - base[0])
         u = np.array([math.cos(heading), math.sin(heading), 0.0])
-        options = []
         grasp_top = np.array([near[0], near[1], top - min(0.028, height / 2)])
-        options.append((top_down_orientation(heading + math.pi / 2), grasp_top + [0, 0, 0.12], grasp_top))
+        options = [(top_down_orientation(heading + math.pi / 2), grasp_top + [0, 0, 0.12], grasp_top)]
         for pitch in (0.0, 0.5, 0.9):
             grasp = np.array([near[0], near[1], max(near[2], top - height + 0.045)])
             axis = np.array([math.cos(pitch) * u[0], math.cos(pitch) * u[1], -math.sin(pitch)])
             options.append((side_orientation(heading, pitch), grasp - 0.12 * axis, grasp))
-        plan = None
-        for orientation, pre, grasp in options:
+        return options
+
+    def _execute_grasp(self, pre: dict[str, float], grasp: dict[str, float], lift: dict[str, float]) -> str | None:
+        """Pre-grasp, grasp, close, lift: REASON_OK, or why not with the arm backed off home.
+
+        None when the arm could not get back home: it is stuck, and no further attempt is safe.
+        """
+        open_fingers = self._fingers(self.config.finger_open_m)
+        if not self.send_trajectory([open_fingers, pre]):
+            return REASON_TIMEOUT if self._back_off([], open_fingers=True) else None
+        if not self.send_trajectory([grasp]):  # stopped short: close nothing there
+            return REASON_TIMEOUT if self._back_off([pre], open_fingers=True) else None
+        self.send_trajectory([{**grasp, **self._fingers(0.0)}])
+        if self.finger_width() < 0.004:
+            return REASON_GRASP_MISSED if self._back_off([pre], open_fingers=True) else None
+        self.send_trajectory([lift])
+        if self.finger_width() < 0.004:
+            self._back_off([], open_fingers=True)
+            return REASON_GRASP_SLIPPED
+        return REASON_OK
+
+    def pick(self, category: str, near: Point3) -> SkillResult:
+        """Try each grasp option the arm reaches by IK until one holds the object.
+
+        An option whose execution fails (the arm stops short, the fingers close on nothing) is backed
+        off to home and the next one is tried; the reason of the last failure is reported when none
+        works. A slipped grasp ends the pick: the object is no longer where `near` says.
+        """
+        approach = self._approach(near)
+        if not approach.success:
+            return approach
+        height = object_shape(category).height
+        start = self.sim_time
+        reason: str | None = REASON_UNREACHABLE
+        for orientation, pre, grasp in self._grasp_options(near, height):
             pre_joints = self._arm_solution(pre, orientation)
             grasp_joints = self._arm_solution(grasp, orientation) if pre_joints else None
-            if pre_joints and grasp_joints:
-                lift_joints = self._arm_solution(grasp + [0, 0, 0.12], orientation) or pre_joints
-                plan = (pre_joints, grasp_joints, lift_joints, grasp)
+            if not (pre_joints and grasp_joints):
+                continue
+            lift_joints = self._arm_solution(grasp + [0, 0, 0.12], orientation) or pre_joints
+            reason = self._execute_grasp(pre_joints, grasp_joints, lift_joints)
+            if reason == REASON_OK:
+                self._held_drop = float(grasp[2] - (near[2] - height / 2))
+                frames = [f for f in [self.request_frame()] if f is not None]
+                return SkillResult(True, REASON_OK, approach.path_length_m,
+                                   approach.duration_s + self.sim_time - start, frames)
+            if reason in (None, REASON_GRASP_SLIPPED):
                 break
-        if plan is None:
-            return SkillResult.failed(REASON_UNREACHABLE, approach.path_length_m, approach.duration_s)
-        pre_joints, grasp_joints, lift_joints, grasp = plan
-        open_fingers = self._fingers(self.config.finger_open_m)
-        start = self.sim_time
-        ok = self.send_trajectory([open_fingers, pre_joints, grasp_joints, {**grasp_joints, **self._fingers(0.0)}])
-        if not ok:
-            return SkillResult.failed(REASON_TIMEOUT, approach.path_length_m, self.sim_time - start)
-        if self.finger_width() < 0.004:
-            self.send_trajectory([open_fingers, pre_joints, dict(zip(ARM_JOINT_NAMES, self.config.home_pose))])
-            return SkillResult.failed(REASON_GRASP_MISSED, approach.path_length_m, self.sim_time - start)
-        self.send_trajectory([lift_joints])
-        if self.finger_width() < 0.004:
-            return SkillResult.failed(REASON_GRASP_SLIPPED, approach.path_length_m, self.sim_time - start)
-        self._held_drop = float(grasp[2] - (top - height))
-        frames = [f for f in [self.request_frame()] if f is not None]
-        return SkillResult(True, REASON_OK, approach.path_length_m, self.sim_time - start + approach.duration_s,
-                           frames)
+        if reason is None:
+            reason = f"{REASON_TIMEOUT}: the arm stopped short and could not get back home"
+        return SkillResult.failed(reason, approach.path_length_m, approach.duration_s + self.sim_time - start)
 
     def place(self, receptacle_position: Point3) -> SkillResult:
-        """Put the held object down at (x, y) on the surface at height receptacle_position[2] (its top)."""
+        """Put the held object down at (x, y) on the surface at height receptacle_position[2] (its top).
+
+        Hand orientations are tried as in `pick`: the arm takes the object above the spot with one the IK
+        reaches; if it stops short on the way, it goes back home still holding and the next one is tried.
+        """
         if self._held_drop is None:
             return SkillResult.failed(REASON_NOT_HOLDING)
         approach = self._approach(receptacle_position)
@@ -493,24 +531,27 @@ class RosRobotSkills(RobotSkills):
         heading = math.atan2(receptacle_position[1] - base[1], receptacle_position[0] - base[0])
         down = np.array([receptacle_position[0], receptacle_position[1], receptacle_position[2] + self._held_drop
                          + 0.015])
-        plan = None
+        start = self.sim_time
+        reason = REASON_UNREACHABLE
         for orientation in (top_down_orientation(heading + math.pi / 2), side_orientation(heading, 0.0),
                             side_orientation(heading, 0.5), side_orientation(heading, 0.9)):
             above = self._arm_solution(down + [0, 0, 0.12], orientation)
             at = self._arm_solution(down, orientation) if above else None
-            if above and at:
-                plan = (above, at)
+            if not (above and at):
+                continue
+            if self.send_trajectory([above]):
+                # the way down ends where the object touches whatever is under it: it is let go there
+                ok = self.send_trajectory([at, {**at, **self._fingers(self.config.finger_open_m)}, above,
+                                           self._home()])
+                self._held_drop = None
+                frames = [f for f in [self.request_frame()] if f is not None]
+                return SkillResult(ok, REASON_OK if ok else REASON_TIMEOUT, approach.path_length_m,
+                                   approach.duration_s + self.sim_time - start, frames)
+            reason = REASON_TIMEOUT
+            if not self._back_off([], open_fingers=False):
+                reason = f"{REASON_TIMEOUT}: the arm stopped short and could not get back home"
                 break
-        if plan is None:
-            return SkillResult.failed(REASON_UNREACHABLE, approach.path_length_m, approach.duration_s)
-        above, at = plan
-        start = self.sim_time
-        ok = self.send_trajectory([above, at, {**at, **self._fingers(self.config.finger_open_m)}, above,
-                                   dict(zip(ARM_JOINT_NAMES, self.config.home_pose))])
-        self._held_drop = None
-        frames = [f for f in [self.request_frame()] if f is not None]
-        return SkillResult(ok, REASON_OK if ok else REASON_TIMEOUT, approach.path_length_m,
-                           self.sim_time - start + approach.duration_s, frames)
+        return SkillResult.failed(reason, approach.path_length_m, approach.duration_s + self.sim_time - start)
 
     def open(self, furniture_position: Point3) -> SkillResult:
         return SkillResult.failed(REASON_NO_DOOR_CONTROLLER)

@@ -21,8 +21,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from executor.ros_backend import RosSkillsConfig
+from executor.skills import look_around_view_count
 from memory_stack.child_processes import stop_child_process
 from memory_stack.ros_environment import TRANSPORT_CHOICES
+from scene_graph.types import CameraIntrinsics
+from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "tests" / "bench" / "data" / "tiny_room.yaml"
@@ -139,8 +143,13 @@ def _stack_and_client(env: dict, tmp_path: Path, client_code: str, timeout: floa
                               "--params", str(_params_file(tmp_path)), "--db", str(tmp_path / "memory.db")],
                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        client = subprocess.run([sys.executable, "-c", client_code], cwd=ROOT, env=env, capture_output=True,
-                                timeout=timeout)
+        try:
+            client = subprocess.run([sys.executable, "-c", client_code], cwd=ROOT, env=env, capture_output=True,
+                                    timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            client_log = (exc.stderr or b"").decode(errors="replace")
+            raise AssertionError(f"client still running after {timeout} s\n{client_log[-3000:]}\n"
+                                 f"{_stop(stack)[-3000:]}") from None
         stack_log = _stop(stack)
         assert client.returncode == 0, client.stderr.decode(errors="replace")[-3000:] + stack_log[-3000:]
         return json.loads(client.stdout.decode().strip().splitlines()[-1]), stack_log
@@ -196,7 +205,8 @@ def test_question_over_ros_drives_the_simulated_robot_and_fills_the_memory(ros_d
 # The client of the task test: it patrols with its own RosRobotSkills (the robot's topics, from this
 # process), then hands "bring the mug to the counter" to planner_server and checks the memory.
 TASK_CLIENT = r"""
-import json, time
+import json, sys, time
+import rclpy
 from rclpy.action import ActionClient
 from memory_interfaces.action import ExecuteTask
 from memory_interfaces.srv import QueryMemory
@@ -212,12 +222,15 @@ try:
         look = skills.look_around()
         out["patrol"].append({"navigate": nav.success, "look": look.success, "frames": len(look.frames),
                               "stamps": [f.time for f in look.frames]})
-    node = skills.node
+        print("patrol leg", out["patrol"][-1]["frames"], "frames", time.monotonic(), file=sys.stderr, flush=True)
+    # a node of its own, spun here: an ActionClient created on a node that another thread spins can be
+    # waited on half-built (AttributeError '_lock' in the executor)
+    node = rclpy.create_node("task_client")
 
     def wait(future, timeout):
         deadline = time.monotonic() + timeout
         while not future.done() and time.monotonic() < deadline:
-            time.sleep(0.05)
+            rclpy.spin_once(node, timeout_sec=0.05)
         assert future.done(), "timed out"
         return future.result()
 
@@ -226,6 +239,7 @@ try:
     handle = wait(action.send_goal_async(ExecuteTask.Goal(task="bring the mug to the counter"),
                                          feedback_callback=lambda m: out["feedback"].append(
                                              [m.feedback.step, m.feedback.skill, m.feedback.status])), 10.0)
+    print("task goal accepted", handle.accepted, time.monotonic(), file=sys.stderr, flush=True)
     r = wait(handle.get_result_async(), 120.0).result
     out["result"] = {"type": type(r).__name__, "success": r.success, "reason": r.reason, "steps": r.steps,
                      "replans": r.replans, "path_length_m": r.path_length_m}
@@ -247,8 +261,11 @@ print(json.dumps(out))
 def test_task_over_ros_moves_the_mug_and_the_memory_follows(ros_domain, tmp_path):
     out, _ = _stack_and_client(_end_to_end_env(ros_domain + 1), tmp_path, TASK_CLIENT, timeout=180)
 
-    for leg in out["patrol"]:  # eight views, each with its own stamp
-        assert leg["navigate"] and leg["look"] and leg["frames"] == 8, leg
+    camera = load_scenario(SCENARIO).robot.camera
+    views = look_around_view_count(CameraIntrinsics.from_hfov(camera.width, camera.height, camera.hfov_deg),
+                                   RosSkillsConfig().look_around_sightings)
+    for leg in out["patrol"]:  # the camera rule's views, as the simulated robot takes them, each with its own stamp
+        assert leg["navigate"] and leg["look"] and leg["frames"] == views, leg
         assert all(b > a for a, b in zip(leg["stamps"], leg["stamps"][1:])), leg["stamps"]
     result = out["result"]
     assert result["type"] == "ExecuteTask_Result"

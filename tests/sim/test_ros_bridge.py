@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import subprocess
@@ -9,10 +10,12 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "sim_configs" / "apartment_two_days.yaml"
+TINY_ROOM = ROOT / "tests" / "bench" / "data" / "tiny_room.yaml"
 
 # The client side of the cross-process test: RosRobotSkills in its own process, reporting JSON.
 DRIVER = r"""
@@ -157,11 +160,39 @@ def test_node_publishes_frames_with_one_stamp_and_rejects_bad_commands(rclpy_con
         node.destroy_node()
 
 
-def test_robot_skills_look_around_takes_as_many_views_as_the_camera_needs(rclpy_context):
-    import dataclasses
+@contextlib.contextmanager
+def skills_driving_sim_node(node, make_skills):
+    """`make_skills()` (a RosRobotSkills) driving `node` spun in this process; both torn down after."""
     import threading
 
     from rclpy.executors import SingleThreadedExecutor
+
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    spinning = threading.Event()
+    spinning.set()
+
+    def spin() -> None:
+        while spinning.is_set():
+            executor.spin_once(timeout_sec=0.05)
+
+    thread = threading.Thread(target=spin)
+    thread.start()
+    skills = make_skills()
+    try:
+        assert skills.wait_for_robot(15.0)
+        yield skills
+    finally:
+        skills.shutdown()
+        spinning.clear()
+        thread.join()
+        executor.remove_node(node)
+        node.destroy_node()
+
+
+def test_robot_skills_look_around_takes_as_many_views_as_the_camera_needs(rclpy_context):
+    import dataclasses
+
     from rclpy.parameter import Parameter
 
     from executor.ros_backend import RosRobotSkills, RosSkillsConfig
@@ -174,35 +205,65 @@ def test_robot_skills_look_around_takes_as_many_views_as_the_camera_needs(rclpy_
     house["robot"]["camera"]["hfov_deg"] = 120.0  # every heading in two views takes 6 views 60 degrees apart
     backend = PyBulletBackend(scenario_from_dict(house, "wide_camera.yaml"))
     node = SimNode(backend=backend, parameter_overrides=[Parameter("camera_rate_hz", value=0.0)])
-    executor = SingleThreadedExecutor()
-    executor.add_node(node)
-    spinning = threading.Event()
-    spinning.set()
-
-    def spin() -> None:
-        while spinning.is_set():
-            executor.spin_once(timeout_sec=0.05)
-
-    thread = threading.Thread(target=spin)
-    thread.start()
-    skills = RosRobotSkills(RosSkillsConfig(look_around_views=None))
     try:
-        assert skills.wait_for_robot(15.0)
-        assert skills.look_around_view_count() == 8  # no CameraInfo yet: the configured fallback
-        start = skills.robot_pose().yaw
-        look = skills.look_around()
-        assert look.success and len(look.frames) == 6 and skills.look_around_view_count() == 6
-        turned = [math.degrees(f.robot_pose.yaw - start) for f in look.frames]
-        assert all(abs((t - 60.0 * k + 180.0) % 360.0 - 180.0) < 3.0 for k, t in enumerate(turned)), turned
-        skills.config = dataclasses.replace(skills.config, look_around_views=3)  # an explicit count still wins
-        assert len(skills.look_around().frames) == 3
+        with skills_driving_sim_node(node, lambda: RosRobotSkills(RosSkillsConfig(look_around_views=None))) as skills:
+            assert skills.look_around_view_count() == 8  # no CameraInfo yet: the configured fallback
+            start = skills.robot_pose().yaw
+            look = skills.look_around()
+            assert look.success and len(look.frames) == 6 and skills.look_around_view_count() == 6
+            turned = [math.degrees(f.robot_pose.yaw - start) for f in look.frames]
+            assert all(abs((t - 60.0 * k + 180.0) % 360.0 - 180.0) < 3.0 for k, t in enumerate(turned)), turned
+            skills.config = dataclasses.replace(skills.config, look_around_views=3)  # an explicit count still wins
+            assert len(skills.look_around().frames) == 3
     finally:
-        skills.shutdown()
-        spinning.clear()
-        thread.join()
-        executor.remove_node(node)
-        node.destroy_node()
         backend.close()
+
+
+def test_robot_skills_pick_backs_off_a_blocked_grasp_and_takes_the_next(rclpy_context):
+    from rclpy.parameter import Parameter
+
+    from executor.ros_backend import RosRobotSkills
+    from sim.ros_bridge import SimNode
+
+    class FirstGraspIntoTheTable(RosRobotSkills):
+        """First tries the steepest side grasp moved 20 cm beside the mug and 10 cm down, into the table top.
+
+        It passes IK (the kinematics model knows no table) and clears the mug, which must stay put for the
+        next option; executed, the hand stops short on the table.
+        """
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.sent: list[tuple[int, bool]] = []  # (points, reached) of each trajectory
+
+        def _grasp_options(self, near, height):
+            options = super()._grasp_options(near, height)
+            orientation, pre, grasp = options[-1]
+            heading = math.atan2(grasp[1] - pre[1], grasp[0] - pre[0])
+            shift = np.array([0.2 * math.sin(heading), -0.2 * math.cos(heading), -0.10])
+            return [(orientation, pre + shift, grasp + shift)] + options
+
+        def send_trajectory(self, points, seconds_per_point=1.0):
+            reached = super().send_trajectory(points, seconds_per_point)
+            self.sent.append((len(points), reached))
+            return reached
+
+    node = SimNode(parameter_overrides=[Parameter("scenario", value=str(TINY_ROOM)),
+                                        Parameter("start_time", value="d1 10:00"),  # the mug is on the table
+                                        Parameter("camera_rate_hz", value=0.0)])
+    backend = node.backend
+    mug = backend.ground_truth().objects["mug_1"].position
+    with skills_driving_sim_node(node, FirstGraspIntoTheTable) as skills:
+        assert skills.navigate_to(mug[0], mug[1]).success
+        started = skills.sim_time
+        pick = skills.pick("mug", mug)
+        assert pick.success, (pick.reason, skills.sent)
+        # it passed IK and was executed: pre-grasp reached, stopped short on the table, back through it to home
+        assert skills.sent[:3] == [(2, True), (1, False), (3, True)], skills.sent
+        assert all(reached for _, reached in skills.sent[3:]), skills.sent  # then the next option, all the way
+        assert skills.finger_width() > 0.02  # closed on the mug
+        assert backend.ground_truth().objects["mug_1"].position[2] > mug[2] + 0.05  # lifted off the table
+        assert pick.duration_s >= skills.sim_time - started - 1e-6  # both attempts counted
 
 
 def test_sim_node_with_a_bad_scenario_exits_2_naming_the_file(ros_domain, tmp_path):
@@ -216,7 +277,11 @@ def test_sim_node_with_a_bad_scenario_exits_2_naming_the_file(ros_domain, tmp_pa
 
 @pytest.mark.slow
 def test_robot_skills_drive_sim_node_from_another_process(ros_domain):
+    from executor.ros_backend import RosSkillsConfig
+    from executor.skills import look_around_view_count
+    from scene_graph.types import CameraIntrinsics
     from sim.pybullet_backend import PyBulletBackend
+    from sim.scenario import load_scenario
 
     with PyBulletBackend(str(SCENARIO)) as truth_world:  # evaluation: where things really are
         mug = truth_world.ground_truth().objects["mug_1"].position
@@ -245,7 +310,10 @@ def test_robot_skills_drive_sim_node_from_another_process(ros_domain):
     moved = out["cmd_vel"]
     assert 0.1 < math.dist(moved, nav["pose"][:2]) <= 0.5 * 1.5 + 0.05  # speed clipped to 0.5 m/s
     look = out["look"]
-    assert look["success"] and look["frames"] == 8 and look["shape"] == [240, 320, 3] and look["depth_finite"]
+    camera = load_scenario(SCENARIO).robot.camera  # as many views as the simulated robot takes with this camera
+    views = look_around_view_count(CameraIntrinsics.from_hfov(camera.width, camera.height, camera.hfov_deg),
+                                   RosSkillsConfig().look_around_sightings)
+    assert look["success"] and look["frames"] == views and look["shape"] == [240, 320, 3] and look["depth_finite"]
     assert {"counter", "fridge"} & set(look["labels"])
     assert look["stamps"] == sorted(look["stamps"]) and look["stamps"][0] > 0
     joints = out["trajectory"]["joints"]
