@@ -14,10 +14,9 @@ from memory_stack.package_paths import SOURCE_ROOT  # noqa: E402
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("priority", [None, 0])
-def test_a_short_run_reports_ingestion_queries_and_the_query_thread_scheduling(ros_domain, priority):
+def test_a_short_run_reports_ingestion_queries_and_the_query_thread_scheduling(ros_domain):
     command = [sys.executable, "-m", "memory_node.ros_throughput_benchmark", "--frames", "30", "--rates", "10",
-               "--json"] + ([] if priority is None else ["--query-priority", str(priority)])
+               "--query-priority", "3", "--json"]
     done = subprocess.run(command, cwd=SOURCE_ROOT, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
@@ -26,8 +25,6 @@ def test_a_short_run_reports_ingestion_queries_and_the_query_thread_scheduling(r
     assert round_["frames_ingested"] >= 27  # the throughput target is the benchmark's to judge, at 30 frames/s
     assert round_["queries"] > 50 and report["query_while_ingesting"]["p99_ms"] > 0
     assert report["query_idle"]["n"] == 200
-    if priority == 0:
-        assert report["query_thread_scheduling"] == "normal"
-    else:  # the packaged parameters ask for SCHED_FIFO 10; a user without the privilege gets the reason
-        assert report["query_thread_scheduling"] == "SCHED_FIFO 10" or report["query_thread_scheduling"].startswith(
-            "normal (SCHED_FIFO 10 refused")
+    # the override reached the server; a user without the privilege gets the reason instead
+    scheduling = report["query_thread_scheduling"]
+    assert scheduling == "SCHED_FIFO 3" or scheduling.startswith("normal (SCHED_FIFO 3 refused"), scheduling
