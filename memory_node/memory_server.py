@@ -241,8 +241,6 @@ class MemoryServerNode(LifecycleNode):
     # ------------------------------------------------------------ periodic output
 
     def publish_markers(self) -> None:
-        from memory_node.scene_graph_markers import decimated_indices
-
         if not self._active or self.shared is None or self._markers_pub is None:
             return
         self.shared.refresh_if_changed(self.refresh_period_s)
@@ -258,9 +256,8 @@ class MemoryServerNode(LifecycleNode):
         except Exception as exc:
             self.get_logger().error(f"scene graph markers: {exc!r}", throttle_duration_sec=10.0)
             return
-        # only the rows the line strip will draw: a weeks-long trajectory has tens of thousands
-        points = [_xyz(trajectory[i]) for i in decimated_indices(len(trajectory), self.markers.max_trajectory_points)]
-        self._markers_pub.publish(self.markers.build(self.get_clock().now().to_msg(), plan, objects, places, points))
+        self._markers_pub.publish(self.markers.build(self.get_clock().now().to_msg(), plan, objects, places,
+                                                     trajectory))
 
     def memory_values(self) -> dict[str, Any]:
         values: dict[str, Any] = {"db_path": self.shared.key if self.shared else ""}
@@ -289,18 +286,6 @@ class MemoryServerNode(LifecycleNode):
             statuses = [memory_status(self.get_name(), {}, error=f"memory unreadable: {exc}")]
         statuses += [ingest_status(report()) for report in list(self.shared.ingest_reporters)]
         self._diagnostics_pub.publish(diagnostic_array(self.get_clock().now().to_msg(), statuses))
-
-
-def _xyz(point: Any) -> tuple[float, float, float]:
-    """A trajectory node as (x, y, z): an object with position/x,y,z, or a (time, x, y, z, ...) row."""
-    if isinstance(point, tuple) and len(point) >= 4:
-        return float(point[1]), float(point[2]), float(point[3])
-    if hasattr(point, "position"):
-        point = point.position
-    if hasattr(point, "x"):
-        return float(point.x), float(point.y), float(getattr(point, "z", 0.0))
-    values = list(point)[:3]
-    return float(values[0]), float(values[1]), float(values[2]) if len(values) > 2 else 0.0
 
 
 def main(args: list[str] | None = None) -> None:

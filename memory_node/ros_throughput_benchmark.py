@@ -81,8 +81,7 @@ class _DiagnosticsReader:
         "query_p99_ms" is its own time in the query callback, "query_lock_wait_p99_ms" the part of it
         spent waiting for a memory write to release the store.
         """
-        with self.lock:
-            return float(self.memory.get(key, "nan"))
+        return float(self.server_value(key) or "nan")
 
     def server_value(self, key: str) -> str:
         with self.lock:

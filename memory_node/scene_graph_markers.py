@@ -62,6 +62,18 @@ def decimated_indices(count: int, max_points: int) -> np.ndarray:
     return np.concatenate((np.arange(0, older, stride), np.arange(older, count)))
 
 
+def trajectory_point(node: Any) -> tuple[float, float, float]:
+    """A trajectory node as (x, y, z): an object with position/x,y,z, or a (time, x, y, z, ...) row."""
+    if isinstance(node, tuple) and len(node) >= 4:
+        return float(node[1]), float(node[2]), float(node[3])
+    if hasattr(node, "position"):
+        node = node.position
+    if hasattr(node, "x"):
+        return float(node.x), float(node.y), float(getattr(node, "z", 0.0))
+    values = list(node)[:3]
+    return float(values[0]), float(values[1]), float(values[2]) if len(values) > 2 else 0.0
+
+
 class SceneGraphMarkers:
     """Builds MarkerArrays and remembers which object ids it published, to delete them later."""
 
@@ -73,7 +85,8 @@ class SceneGraphMarkers:
         self._published_objects: set[str] = set()
 
     def build(self, stamp: Any, floor_plan: Any, objects: Iterable[Any], places: Iterable[Any] = (),
-              trajectory: Iterable[tuple[float, float, float]] = ()) -> MarkerArray:
+              trajectory: Iterable[Any] = ()) -> MarkerArray:
+        """The whole graph as markers; only the drawn `trajectory` nodes (see `trajectory_point`) are converted."""
         header = Header(stamp=stamp, frame_id=self.frame_id)
         markers: list[Marker] = []
         if floor_plan is not None:
@@ -117,8 +130,8 @@ class SceneGraphMarkers:
                 markers.append(Marker(header=header, ns=ns, id=stable_id(gone), action=Marker.DELETE))
         self._published_objects = current
         path = trajectory if isinstance(trajectory, Sequence) else list(trajectory)
-        points = [Point(x=float(x), y=float(y), z=float(z))
-                  for x, y, z in (path[i] for i in decimated_indices(len(path), self.max_trajectory_points).tolist())]
+        points = [Point(x=x, y=y, z=z) for x, y, z in (
+            trajectory_point(path[i]) for i in decimated_indices(len(path), self.max_trajectory_points).tolist())]
         if len(points) >= 2:
             line = _marker(header, "trajectory", 0, Marker.LINE_STRIP)
             line.scale.x = 0.04

@@ -14,6 +14,7 @@ under normal scheduling.
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 
@@ -34,7 +35,7 @@ def request_fifo_priority(priority: int, thread_id: int | None = None) -> str:
     try:
         os.sched_setscheduler(target, os.SCHED_FIFO | os.SCHED_RESET_ON_FORK, os.sched_param(priority))
     except OSError as exc:
-        hint = " (needs CAP_SYS_NICE or an rtprio limit)" if exc.errno == 1 else ""
+        hint = " (needs CAP_SYS_NICE or an rtprio limit)" if exc.errno == errno.EPERM else ""
         return f"normal (SCHED_FIFO {priority} refused: {exc.strerror}{hint})"
     return f"SCHED_FIFO {priority}"
 
