@@ -23,7 +23,7 @@ from memory_stack.errors import BadInputError
 from perception.config import PerceptionConfig
 from perception.frame_processing import FrameProcessor
 from perception.sensor_frame import SensorFrame
-from perception.synthetic_scene import SyntheticBox, look_at, render_boxes, sensor_frame_from_render
+from perception.synthetic_scene import SyntheticBox, render_boxes, sensor_frame_from_render
 from scene_graph.types import CameraIntrinsics, Door, FloorPlan, Pose, Room
 
 TARGET_FPS = {(320, 240): 150.0, (640, 480): 50.0}
@@ -81,7 +81,7 @@ def camera_pose(view: int, views: int) -> Pose:
     cx, cy = CLUSTER_CENTER
     angle = math.radians(-35.0 + 70.0 * (view / max(1, views - 1)))
     eye = (cx - 4.0 * math.cos(angle), cy + 4.0 * math.sin(angle), 1.5)
-    return look_at(eye, (cx + 0.3, cy, 0.5))
+    return Pose.looking_at(eye, (cx + 0.3, cy, 0.5))
 
 
 def render_views(boxes: list[SyntheticBox], intrinsics: CameraIntrinsics, views: int):

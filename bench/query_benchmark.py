@@ -25,7 +25,6 @@ import numpy as np
 
 from memory_stack.errors import BadInputError
 from scene_graph.store import MemoryStore
-from scene_graph.synthetic_frames import look_at
 from scene_graph.types import CameraIntrinsics, Door, FloorPlan, Frame, Observation, Pose, Room
 
 ROOM_SIZE_M = 10.0
@@ -167,7 +166,7 @@ class SyntheticBuilding:
                                    instance_id=len(obs) + 1))
         order = self.np_rng.permutation(len(obs))
         self.observations += len(obs)
-        cam = look_at(eye, target)
+        cam = Pose.looking_at(eye, target)
         return Frame(self.frame_id, t, Pose.from_xyz_yaw(eye[0], eye[1], 0.0, math.pi / 2), cam, self.intrinsics,
                      [obs[k] for k in order], self.depth, 2.0, detector_min_pixels=0.0)
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from perception.sensor_frame import SensorFrame
-from perception.synthetic_scene import SyntheticBox, look_at, render_boxes, sensor_frame_from_render
-from scene_graph.types import CameraIntrinsics, Door, FloorPlan, Room
+from perception.synthetic_scene import SyntheticBox, render_boxes, sensor_frame_from_render
+from scene_graph.types import CameraIntrinsics, Door, FloorPlan, Pose, Room
 
 FLOOR_PLAN = FloorPlan(
     rooms=(Room("kitchen", ((0.0, 0.0), (5.0, 0.0), (5.0, 4.0), (0.0, 4.0))),
@@ -64,7 +64,7 @@ def synthetic_frames(count: int, width: int = 320, height: int = 240, start_time
         view = (i // max(frames_per_view, 1)) % len(VIEWPOINTS)
         if view not in renders:
             eye, target = VIEWPOINTS[view]
-            pose = look_at(eye, target)
+            pose = Pose.looking_at(eye, target)
             renders[view] = (render_boxes(boxes, intrinsics, pose), pose)
         render, camera_pose = renders[view]
         yield sensor_frame_from_render(render, boxes, intrinsics, camera_pose, frame_id=first_frame_id + i,

@@ -37,9 +37,6 @@ class BoxRender:
     rgb: np.ndarray
 
 
-look_at = Pose.looking_at
-
-
 def render_boxes(boxes: list[SyntheticBox], intrinsics: CameraIntrinsics, camera_pose: Pose,
                  room_min: tuple[float, float, float] = (-20.0, -20.0, 0.0),
                  room_max: tuple[float, float, float] = (20.0, 20.0, 3.0)) -> BoxRender:

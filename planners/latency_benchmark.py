@@ -42,12 +42,6 @@ QUESTIONS = (
 LEADS = ("", "hey, ", "robot, ", "tell me, ", "quick question: ", "please, ", "do you know ", "I wonder ")
 
 
-def _look_at(eye: tuple[float, float, float], target: tuple[float, float, float]) -> Pose:
-    from perception.synthetic_scene import look_at
-
-    return look_at(eye, target)
-
-
 def build_memory(rooms: int = 4, days: int = 3, objects_per_room: int = 4, seed: int = 0) -> tuple[Any, float]:
     """A house of `rooms` rooms patrolled twice a day for `days` days; returns (store, latest time)."""
     from scene_graph.store import MemoryStore
@@ -77,7 +71,7 @@ def build_memory(rooms: int = 4, days: int = 3, objects_per_room: int = 4, seed:
             t = day * 86400.0 + hour * 3600.0
             for i in range(rooms):
                 eye = (i * ROOM_W + 2.5, 3.6, 1.3)
-                camera = _look_at(eye, (i * ROOM_W + 2.5, 0.6, 0.6))
+                camera = Pose.looking_at(eye, (i * ROOM_W + 2.5, 0.6, 0.6))
                 observations = []
                 for k, (room, category, center, size) in enumerate(furniture):
                     if room != f"room_{i}":

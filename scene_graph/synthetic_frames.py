@@ -45,14 +45,11 @@ def _raycast_depth(pose: Pose, k: CameraIntrinsics, boxes: list[Box], far: float
     return best.reshape(k.height, k.width).astype(np.float32)
 
 
-look_at = Pose.looking_at
-
-
 def render(frame_id: int, time: float, eye, target, boxes: list[Box], intrinsics: CameraIntrinsics,
            max_range_m: float = 6.0, background_m: float | None = None, with_depth: bool = True,
            rng: np.random.Generator | None = None, position_noise_m: float = 0.0) -> Frame:
     """One frame: observations of the visible boxes and (optionally) the depth image."""
-    pose = look_at(eye, target)
+    pose = Pose.looking_at(eye, target)
     k = intrinsics
     far = background_m if background_m is not None else max_range_m + 1.0
     visible: list[tuple[Box, float, int, int]] = []

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from perception.sensor_frame import SensorFrame
-from perception.synthetic_scene import SyntheticBox, look_at, render_boxes, sensor_frame_from_render
+from perception.synthetic_scene import SyntheticBox, render_boxes, sensor_frame_from_render
 from scene_graph.types import CameraIntrinsics, Pose
 
 ROOM_MIN = (-1.0, -4.0, 0.0)
@@ -44,7 +44,7 @@ class SceneKit:
     @staticmethod
     def front_camera(height: float = 1.0) -> Pose:
         """A camera at the origin looking along +x, level."""
-        return look_at((0.0, 0.0, height), (5.0, 0.0, height))
+        return Pose.looking_at((0.0, 0.0, height), (5.0, 0.0, height))
 
 
 @pytest.fixture

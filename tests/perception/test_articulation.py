@@ -10,7 +10,8 @@ import pytest
 from memory_stack.typed_config import ConfigError, build_dataclass
 from perception.config import ArticulationConfig, PerceptionConfig
 from perception.frame_processing import FrameProcessor
-from perception.synthetic_scene import SyntheticBox, look_at
+from perception.synthetic_scene import SyntheticBox
+from scene_graph.types import Pose
 
 # A fridge 0.8 wide (x), 0.7 deep (y), 1.8 tall whose front faces +y, door hinged at x = 4.8.
 FRIDGE = SyntheticBox("fridge", (4.0, 0.0, 0.0), (4.8, 0.7, 1.8), color=(235, 235, 230))
@@ -26,7 +27,7 @@ FRONT_VIEWS = [(4.4, 3.2, 1.4), (3.2, 3.0, 1.6), (5.6, 3.4, 1.2)]
 
 def observe(scene, boxes, eye, target=(4.4, 0.7, 0.9), config=None):
     processor = FrameProcessor(config or PerceptionConfig())
-    frame = processor.process(scene.frame_of(boxes, look_at(eye, target)))
+    frame = processor.process(scene.frame_of(boxes, Pose.looking_at(eye, target)))
     return {o.category: o for o in frame.observations}, processor.last_stats
 
 
@@ -87,7 +88,7 @@ def test_each_door_pairs_with_the_nearest_body_of_its_category(scene):
     far_door = SyntheticBox("fridge_door", (1.03, 0.7, 0.05), (1.77, 0.74, 1.75))
     processor = FrameProcessor()
     frame = processor.process(scene.frame_of([FRIDGE, DOOR_OPEN, far_fridge, far_door],
-                                             look_at((2.9, 4.5, 1.5), (2.9, 0.5, 0.9))))
+                                             Pose.looking_at((2.9, 4.5, 1.5), (2.9, 0.5, 0.9))))
     states = sorted((o.centroid[0], o.state) for o in frame.observations)
     assert [s for _, s in states] == ["closed", "open"]
 

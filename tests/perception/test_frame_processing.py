@@ -11,7 +11,7 @@ import pytest
 from memory_stack.errors import BadInputError
 from perception.config import PerceptionConfig
 from perception.frame_processing import FrameError, FrameProcessor
-from perception.synthetic_scene import SyntheticBox, look_at, render_boxes, sensor_frame_from_render
+from perception.synthetic_scene import SyntheticBox, render_boxes, sensor_frame_from_render
 from scene_graph.types import CameraIntrinsics, Pose
 
 # A 1 m x 1 m plate facing a camera at the origin that looks along +x: its visible face is x = 3.
@@ -49,7 +49,7 @@ def test_rolled_camera_gives_the_same_map_geometry(scene, roll_deg):
 @pytest.mark.parametrize("eye", [(0.5, -1.5, 1.8), (4.0, 2.5, 1.5), (0.8, 2.8, 1.2)])
 def test_oblique_camera_sees_a_cube_with_its_true_box(scene, eye):
     # From above and to the side three faces are visible; together they span the cube's whole box.
-    pose = look_at(eye, tuple(CUBE.center))
+    pose = Pose.looking_at(eye, tuple(CUBE.center))
     obs = by_category(FrameProcessor().process(scene.frame_of([CUBE], pose)))["box"]
     assert np.allclose(obs.bbox_min, CUBE.box_min, atol=0.02)
     assert np.allclose(obs.bbox_max, CUBE.box_max, atol=0.02)
@@ -73,7 +73,7 @@ def test_nan_and_zero_depth_are_not_points(scene):
 
 
 def test_instance_without_any_valid_depth_is_dropped(scene):
-    sf = scene.frame_of([PLATE, CUBE], look_at((0.0, 0.0, 1.0), (3.0, 0.3, 0.8)))
+    sf = scene.frame_of([PLATE, CUBE], Pose.looking_at((0.0, 0.0, 1.0), (3.0, 0.3, 0.8)))
     sf.depth = sf.depth.copy()
     sf.depth[sf.instance_mask == scene.instance_id_of(sf, "poster")] = np.nan
     processor = FrameProcessor()
@@ -103,7 +103,7 @@ def test_frame_carries_depth_pose_and_time(scene):
 
 def test_tiny_masks_are_dropped(scene):
     tiny = SyntheticBox("keys", (5.0, 1.2, 0.95), (5.03, 1.23, 1.0))
-    sf = scene.frame_of([PLATE, tiny], look_at((0.0, 0.0, 1.0), (5.0, 1.5, 1.0)))
+    sf = scene.frame_of([PLATE, tiny], Pose.looking_at((0.0, 0.0, 1.0), (5.0, 1.5, 1.0)))
     pixels = int(np.count_nonzero(sf.instance_mask == scene.instance_id_of(sf, "keys")))
     assert 0 < pixels < 30
     processor = FrameProcessor(PerceptionConfig(min_mask_pixels=30, min_valid_points=1))
@@ -115,7 +115,7 @@ def test_tiny_masks_are_dropped(scene):
 
 def test_masks_cut_by_the_border_are_flagged_partial(scene):
     # The camera looks past the plate's left half: the plate runs off the right image edge.
-    sf = scene.frame_of([PLATE, CUBE], look_at((0.0, 0.0, 1.0), (3.0, 2.3, 0.8)))
+    sf = scene.frame_of([PLATE, CUBE], Pose.looking_at((0.0, 0.0, 1.0), (3.0, 2.3, 0.8)))
     processor = FrameProcessor()
     obs = by_category(processor.process(sf))
     assert obs["poster"].partial is True
@@ -145,7 +145,7 @@ def test_mask_bleed_onto_the_wall_behind_is_removed(scene):
 
 def test_instance_ids_mean_nothing(scene):
     boxes = [PLATE, CUBE]
-    pose = look_at((0.0, -0.5, 1.3), (3.0, 0.4, 0.6))
+    pose = Pose.looking_at((0.0, -0.5, 1.3), (3.0, 0.4, 0.6))
     sf_a, sf_b = scene.frame_of(boxes, pose, seed=1), scene.frame_of(boxes, pose, seed=2)
     assert sf_a.labels != sf_b.labels  # the same instances under other ids
     a, b = FrameProcessor().process(sf_a), FrameProcessor().process(sf_b)
@@ -220,7 +220,7 @@ def test_non_finite_poses_and_broken_fields_raise(scene, field_name, value):
 
 
 def test_mask_id_without_a_label_raises(scene):
-    sf = scene.frame_of([PLATE, CUBE], look_at((0.0, 0.0, 1.0), (3.0, 0.3, 0.8)))
+    sf = scene.frame_of([PLATE, CUBE], Pose.looking_at((0.0, 0.0, 1.0), (3.0, 0.3, 0.8)))
     cube_id = scene.instance_id_of(sf, "box")
     labels = dict(sf.labels)
     del labels[cube_id]
@@ -254,7 +254,7 @@ def test_empty_and_background_only_frames(scene):
 
 
 def test_large_sparse_instance_ids_work(scene):
-    sf = scene.frame_of([PLATE, CUBE], look_at((0.0, 0.0, 1.0), (3.0, 0.3, 0.8)))
+    sf = scene.frame_of([PLATE, CUBE], Pose.looking_at((0.0, 0.0, 1.0), (3.0, 0.3, 0.8)))
     remap = {old: old * 50_000_000 for old in sf.labels}
     mask = sf.instance_mask.astype(np.int64)
     for old, new in remap.items():
@@ -270,7 +270,7 @@ def test_look_at_points_the_optical_axis_at_the_target(heading_deg):
     # Level cameras facing -y or -x are 180-degree rotations of the optical frame in disguise.
     h = math.radians(heading_deg)
     target = np.array([3.0 * math.cos(h), 3.0 * math.sin(h), 0.4])
-    rotation = look_at((0.0, 0.0, 1.0), tuple(target)).rotation_matrix()
+    rotation = Pose.looking_at((0.0, 0.0, 1.0), tuple(target)).rotation_matrix()
     direction = (target - (0.0, 0.0, 1.0)) / np.linalg.norm(target - (0.0, 0.0, 1.0))
     assert np.allclose(rotation[:, 2], direction, atol=1e-9)
     assert rotation[2, 0] == pytest.approx(0.0, abs=1e-9)  # image x stays horizontal
@@ -286,7 +286,7 @@ def test_camera_facing_any_heading_sees_the_plate_where_it_is(heading_deg):
     plate = SyntheticBox("poster", tuple(face - half), tuple(face + half + 0.05 * np.abs(forward)))
     if heading_deg in (180, -90):
         plate = SyntheticBox("poster", tuple(face - half - 0.05 * np.abs(forward)), tuple(face + half))
-    pose = look_at((0.0, 0.0, 1.0), tuple(face))
+    pose = Pose.looking_at((0.0, 0.0, 1.0), tuple(face))
     intr = CameraIntrinsics.from_hfov(320, 240, 70.0)
     render = render_boxes([plate], intr, pose, (-10.0, -10.0, 0.0), (10.0, 10.0, 3.0))
     obs = FrameProcessor().process(sensor_frame_from_render(render, [plate], intr, pose)).observations[0]
@@ -296,7 +296,7 @@ def test_camera_facing_any_heading_sees_the_plate_where_it_is(heading_deg):
 def test_small_but_real_objects_are_reported_by_default(scene):
     # Dropping a real object that is in view would count against it in the memory (negative evidence).
     mug = SyntheticBox("mug", (4.0, 1.2, 0.94), (4.06, 1.26, 1.04))
-    sf = scene.frame_of([mug], look_at((0.0, 0.0, 1.0), (4.0, 1.5, 1.0)))
+    sf = scene.frame_of([mug], Pose.looking_at((0.0, 0.0, 1.0), (4.0, 1.5, 1.0)))
     pixels = int(np.count_nonzero(sf.instance_mask == scene.instance_id_of(sf, "mug")))
     assert 8 <= pixels < 30
     obs = by_category(FrameProcessor().process(sf))["mug"]

@@ -22,7 +22,7 @@ from perception.noise_models import (
     SensorNoise,
 )
 from perception.sensor_frame import SensorFrame
-from perception.synthetic_scene import SyntheticBox, look_at
+from perception.synthetic_scene import SyntheticBox
 from scene_graph.types import CameraIntrinsics, Pose
 
 CATEGORIES = ["mug", "cup", "book", "keys", "plant", "bowl", "phone", "remote", "laptop", "shoe"]
@@ -172,7 +172,7 @@ def test_odometry_drift_grows_with_distance_and_keeps_the_camera_mount():
     for step in range(101):
         x = 0.1 * step
         robot = Pose.from_xyz_yaw(x, 1.0, 0.0, 0.3)
-        camera = look_at((x + 0.1, 1.0, 1.2), (x + 5.0, 2.0, 0.8))
+        camera = Pose.looking_at((x + 0.1, 1.0, 1.2), (x + 5.0, 2.0, 0.8))
         noisy = model.apply(SensorFrame(**{**frame.__dict__, "robot_pose": robot, "camera_pose": camera}))
         errors.append(math.hypot(noisy.robot_pose.x - robot.x, noisy.robot_pose.y - robot.y))
         mount = np.linalg.inv(robot.matrix()) @ camera.matrix()
@@ -243,7 +243,7 @@ def test_perception_survives_every_noise_at_once(scene):
                                        seed=1, vocabulary=["mug", "chair"])
     noise = SensorNoise(config)
     processor = FrameProcessor()
-    pose = look_at((0.0, 0.0, 1.2), (3.0, 0.3, 0.7))
+    pose = Pose.looking_at((0.0, 0.0, 1.2), (3.0, 0.3, 0.7))
     seen = 0
     for fid in range(20):
         frame = processor.process(noise.apply(scene.frame_of(boxes, pose, seed=fid, frame_id=fid)))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from perception.synthetic_scene import look_at
 from scene_graph.store import MemoryStore
 from scene_graph.types import CameraIntrinsics, Door, FloorPlan, Frame, Observation, Pose, Room
 
@@ -63,7 +62,7 @@ class FrameWriter:
 
     def look(self, t: float, eye: tuple[float, float, float], target: tuple[float, float, float],
              things: list[Thing], repeats: int = 2, step_s: float = 2.0) -> None:
-        camera = look_at(eye, target)
+        camera = Pose.looking_at(eye, target)
         robot = Pose.from_xyz_yaw(eye[0], eye[1], 0.0, 0.0)
         for k in range(repeats):
             frame = Frame(self.next_id, t + k * step_s, robot, camera, INTRINSICS,

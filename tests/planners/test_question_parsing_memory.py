@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from perception.synthetic_scene import look_at
 from planners.question_parsing import QuestionParser
 from planners.time_expressions import DAY_S, HOUR_S
 from scene_graph.store import MemoryStore
@@ -39,7 +38,7 @@ def memory():
                                    (7 * HOUR_S + 60, (6.2, 1.2, 1.3), (9.0, 3.4, 0.6), LIVING)):
         for k in range(3):
             store.ingest(Frame(frame_id, t + 2 * k, Pose.from_xyz_yaw(eye[0], eye[1], 0.0, 0.0),
-                               look_at(eye, target), INTRINSICS, list(things)))
+                               Pose.looking_at(eye, target), INTRINSICS, list(things)))
             frame_id += 1
     yield store
     store.close()
@@ -92,7 +91,7 @@ def test_new_sightings_reach_the_vocabulary(memory, parser):
     eye, target = (6.2, 1.2, 1.3), (9.0, 3.4, 0.6)
     for k in range(3):
         memory.ingest(Frame(100 + k, 9 * HOUR_S + 2 * k, Pose.from_xyz_yaw(eye[0], eye[1], 0.0, 0.0),
-                            look_at(eye, target), INTRINSICS,
+                            Pose.looking_at(eye, target), INTRINSICS,
                             LIVING + [_thing("teapot", (8.2, 2.8, 0.55), (0.2, 0.2, 0.2))]))
     query = parser.parse("Where is the teapot?", NOW)
     assert (query.kind, query.target, query.target_category) == ("present_location", "teapot", "teapot")

@@ -14,7 +14,7 @@ from scene_graph.config import DEFAULT_ONTOLOGY, MemoryConfig
 from scene_graph.ontology import Ontology
 from scene_graph.spatial import RoomIndex, build_places, find_support
 from scene_graph.store import MemoryStore
-from scene_graph.synthetic_frames import Box, look_at, render
+from scene_graph.synthetic_frames import Box, render
 from scene_graph.types import CameraIntrinsics, FloorPlan, Pose, Room
 from scene_graph.visibility import miss_weights
 
@@ -116,13 +116,13 @@ def test_visibility_weights_frustum_range_and_occlusion():
     frame.depth = None
     assert miss_weights(pts, frame, 0.2, 0.05, 0.3, 0.5).tolist() == [0.5, 0.5, 0.0, 0.0, 0.5]
     frame.depth = np.full((48, 64), np.nan)
-    frame.camera_pose = look_at((0.0, 0.0, 1.0), (0.0, 1.0, 1.0))
+    frame.camera_pose = Pose.looking_at((0.0, 0.0, 1.0), (0.0, 1.0, 1.0))
     assert miss_weights(pts[:1], frame, 0.2, 0.05, 0.3, 0.5).tolist() == [0.5]  # no return: half
 
 
 def test_pose_from_matrix_round_trips_180_degree_rotations():
     for target in [(0.0, -1.0, 1.0), (-1.0, 0.0, 1.0), (0.0, 1.0, 1.0), (1.0, 0.0, 0.0)]:
-        pose = look_at((0.0, 0.0, 1.0), target)
+        pose = Pose.looking_at((0.0, 0.0, 1.0), target)
         assert abs(np.linalg.det(pose.rotation_matrix()) - 1.0) < 1e-9
         forward = pose.rotation_matrix()[:, 2]
         expected = np.subtract(target, (0.0, 0.0, 1.0))
