@@ -27,6 +27,7 @@ bench: setup
 
 lint: setup
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 freeze: setup
 	$(PY) scripts/freeze_requirements.py

@@ -2,9 +2,12 @@
 
 from glob import glob
 
-from setuptools import setup
+from setuptools import find_packages, setup
 
 PACKAGE = "memory_stack"
+# Every subpackage of these is installed too.
+TOP_LEVEL_PACKAGES = ["memory_stack", "scene_graph", "perception", "memory_node", "planners", "robot_model", "executor",
+                      "sim", "bench"]
 
 NODES = {
     "ingest_node": "memory_node.ingest_node:main",
@@ -16,17 +19,7 @@ NODES = {
 setup(
     name=PACKAGE,
     version="0.1.0",
-    packages=[
-        "memory_stack",
-        "memory_stack.commands",
-        "scene_graph",
-        "perception",
-        "memory_node",
-        "planners",
-        "executor",
-        "sim",
-        "bench",
-    ],
+    packages=find_packages(include=[p for top in TOP_LEVEL_PACKAGES for p in (top, top + ".*")]),
     data_files=[
         ("share/ament_index/resource_index/packages", ["resource/" + PACKAGE]),
         ("share/" + PACKAGE, ["package.xml"]),

@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from memory_stack.foundation.time_format import parse_time
 from sim.scenario import FurnitureSpec, Question, Scenario, distance_to_polygon_boundary, point_in_polygon
-from sim.scenario_time import parse_time
 
 REST_ON_TOLERANCE_M = 0.5
 TIME_TOLERANCE_S = 3600.0

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from perception.config import PerceptionConfig
 from perception.frame_processing import FrameProcessor
 from perception.sensor_frame import SensorFrame

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from scene_graph.store import MemoryStore
 from scene_graph.types import CameraIntrinsics, Door, FloorPlan, Frame, Observation, Pose, Room
 

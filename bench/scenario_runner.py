@@ -27,8 +27,8 @@ from bench.evaluation import (
     stale_probe_questions,
 )
 from bench.patrol import patrol_viewpoints
+from memory_stack.foundation.time_format import format_time
 from sim.scenario import Question, Scenario, Task, load_scenario
-from sim.scenario_time import format_time
 
 log = logging.getLogger(__name__)
 

@@ -48,7 +48,7 @@ from executor.skills import (
     SkillResult,
     look_around_view_count,
 )
-from memory_stack.ros_environment import require_ros
+from memory_node.ros_environment import require_ros
 from perception.sensor_frame import SensorFrame
 from scene_graph.types import CameraIntrinsics, Pose
 from sim.category_shapes import object_shape

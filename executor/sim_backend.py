@@ -32,7 +32,7 @@ from sim.pybullet_robot import ARM_HOME, ARM_MOUNT_X, BASE_RADIUS
 
 @dataclass
 class SimSkillsConfig:
-    """Behaviour of the simulated skills (typed config; see memory_stack.typed_config)."""
+    """Behaviour of the simulated skills (typed config; see memory_stack.foundation.typed_config)."""
 
     standoff_radii_m: tuple[float, ...] = (0.55, 0.65, 0.75, 0.85, 1.0)
     standoff_headings: int = 24

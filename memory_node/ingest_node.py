@@ -27,7 +27,7 @@ import threading
 import time
 from typing import Any
 
-from memory_stack.ros_environment import node_main_guard
+from memory_node.ros_environment import node_main_guard
 
 try:
     from diagnostic_msgs.msg import DiagnosticArray

@@ -29,7 +29,7 @@ import numpy as np
 
 from memory_node import message_conversion as conv
 from memory_node.frame_synchronizer import ApproximateTimeSynchronizer, StreamCounters, SynchronizedSet
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from perception.sensor_frame import SensorFrame
 from scene_graph.types import CameraIntrinsics, Frame, Pose
 

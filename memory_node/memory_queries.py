@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 
 DEFAULT_MAX_RESULTS = 10
 
@@ -51,7 +51,7 @@ def _fmt_time(t: float | None) -> str:
     if t is None:
         return "never"
     try:
-        from sim.scenario_time import format_time
+        from memory_stack.foundation.time_format import format_time
 
         return format_time(t)
     except Exception:  # time formatting is cosmetic

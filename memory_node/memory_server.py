@@ -24,8 +24,8 @@ from collections import deque
 from typing import Any
 
 from memory_node.memory_queries import store_objects
+from memory_node.ros_environment import node_main_guard
 from memory_node.thread_scheduling import MAX_PRIORITY
-from memory_stack.ros_environment import node_main_guard
 
 try:
     from diagnostic_msgs.msg import DiagnosticArray

@@ -25,7 +25,7 @@ from nav_msgs.msg import Odometry
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import ColorRGBA, Header
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from scene_graph.types import CameraIntrinsics, Observation, Pose
 
 MAX_IMAGE_SIDE = 16384

@@ -89,7 +89,7 @@ class StackProcess:
         """Create nodes in an already-initialised rclpy context (None: ingest if the server hosts it)."""
         from memory_node.ingest_node import IngestNode
         from memory_node.memory_server import MemoryServerNode
-        from memory_stack.errors import BadInputError
+        from memory_stack.foundation.errors import BadInputError
 
         if executor_kind not in EXECUTOR_KINDS:
             raise BadInputError(f"executor: {executor_kind!r} is not one of {', '.join(EXECUTOR_KINDS)}")
@@ -131,7 +131,7 @@ class StackProcess:
         from lifecycle_msgs.msg import State as StateMsg
         from rclpy.lifecycle import TransitionCallbackReturn
 
-        from memory_stack.errors import BadInputError
+        from memory_stack.foundation.errors import BadInputError
 
         for node in self.nodes:
             if not _is_lifecycle(node):
@@ -213,7 +213,7 @@ def node_executable(args: list[str] | None, with_ingest: bool | None, with_serve
     """
     from rclpy.utilities import remove_ros_args
 
-    from memory_stack.errors import BadInputError
+    from memory_stack.foundation.errors import BadInputError
 
     argv = list(sys.argv if args is None else args)
     own = argparse.ArgumentParser(prog=Path(argv[0]).name if argv else "memory_stack node")

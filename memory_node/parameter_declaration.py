@@ -6,7 +6,7 @@ from typing import Any
 
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 
 
 def declare(node: Any, name: str, default: Any, description: str,

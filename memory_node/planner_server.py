@@ -25,8 +25,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from memory_stack.errors import BadInputError
-from memory_stack.ros_environment import node_main_guard
+from memory_node.ros_environment import node_main_guard
+from memory_stack.foundation.errors import BadInputError
 
 try:
     from geometry_msgs.msg import Point

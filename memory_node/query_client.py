@@ -13,7 +13,7 @@ import sys
 import time
 from typing import Any
 
-from memory_stack.ros_environment import node_main_guard
+from memory_node.ros_environment import node_main_guard
 
 
 def response_to_dict(response: Any) -> dict[str, Any]:

@@ -27,8 +27,8 @@ from typing import Any
 
 import yaml
 
-from memory_stack.child_processes import stop_child_process
-from memory_stack.package_paths import SOURCE_ROOT, default_params_file, sim_config
+from memory_node.child_processes import stop_child_process
+from memory_stack.foundation.package_paths import SOURCE_ROOT, default_params_file, sim_config
 
 
 def _params_file(directory: Path, db: Path, perception_process: bool = True, query_priority: int | None = None) -> Path:
@@ -137,7 +137,7 @@ def run_ros_ingest_benchmark(width: int = 320, height: int = 240, frames: int = 
 
     `query_priority` overrides the memory server's query_thread_priority (None: the packaged parameters').
     """
-    from memory_stack.ros_environment import require_ros
+    from memory_node.ros_environment import require_ros
 
     # this process and the two it starts share one DDS environment
     os.environ.setdefault("ROS_DOMAIN_ID", str(random.Random(os.getpid()).randint(120, 200)))

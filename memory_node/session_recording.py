@@ -25,7 +25,7 @@ from typing import Any
 
 from memory_node.ingest_pipeline import IngestTopics
 from memory_node.message_conversion import sensor_frame_messages
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 
 FLOOR_PLAN_METADATA = "memory_stack.floor_plan"
 _SEPARATOR = "=" * 80

@@ -15,7 +15,7 @@ from typing import Any
 
 from memory_node.ingest_pipeline import IngestPipeline, IngestSettings
 from memory_node.session_recording import message_class, read_bag
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 
 LOG = logging.getLogger(__name__)
 

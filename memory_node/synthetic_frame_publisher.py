@@ -14,7 +14,7 @@ import sys
 import time
 from typing import Any
 
-from memory_stack.ros_environment import node_main_guard
+from memory_node.ros_environment import node_main_guard
 
 ROLE_TOPICS = {
     "rgb": "camera/color/image_raw",

@@ -11,7 +11,7 @@ import importlib
 import logging
 import sys
 
-from memory_stack.errors import BadInputError, NotImplementedYetError
+from memory_stack.foundation.errors import BadInputError, NotImplementedYetError
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "run the default scenario end to end and write a report"),

@@ -1,11 +1,11 @@
-"""Typed configuration of perception (load with memory_stack.typed_config; unknown keys rejected)."""
+"""Typed configuration of perception (load with memory_stack.foundation.typed_config; unknown keys rejected)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from memory_stack.typed_config import load_dataclass_file
+from memory_stack.foundation.typed_config import load_dataclass_file
 from perception.door_state import DoorRuleParameters
 
 DEFAULT_OPENABLE_CATEGORIES = [

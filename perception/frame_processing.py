@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from perception.config import PerceptionConfig
 from perception.door_state import CLOSED, DoorReading, edge_contacts, read_door
 from perception.sensor_frame import SensorFrame

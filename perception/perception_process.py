@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from perception.config import PerceptionConfig
 from perception.frame_processing import FrameError, FrameProcessor, FrameStats
 from perception.sensor_frame import SensorFrame

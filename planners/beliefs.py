@@ -34,7 +34,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from planners.floor_plan_routes import polygon_centroid, room_named
 
 NOT_IN_HOUSE = "not_in_house"
@@ -162,7 +162,7 @@ class LookRecord:
 # objects had moved at a look, which would put it near 13.
 QUESTION_MOVE_LIKELIHOOD_RATIO = 4.0
 
-# Prior moves per day by category or ontology parent (sim_configs/ontology.yaml is_a chain): how
+# Prior moves per day by category or ontology parent (the ontology's is_a chain): how
 # mobile categories are relative to each other; each home's level is learned on top of it
 # (BeliefBuilder.household_mobility_scale). Handheld things about once a day, furniture almost
 # never. An earlier table four to eight times higher (keys 4, phones 6 a day) put P(still there)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS task_cases (

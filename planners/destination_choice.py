@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 
 log = logging.getLogger(__name__)
 

@@ -191,9 +191,6 @@ def synonym_table(synonyms: Mapping[str, Iterable[str] | str]) -> dict[str, str]
     return table
 
 
-DEFAULT_ONTOLOGY_PATH = Path(__file__).resolve().parent.parent / "sim_configs" / "ontology.yaml"
-
-
 def ontology_vocabulary(path: str | Path | None = None) -> Vocabulary:
     """Categories and synonyms of the project ontology (scene_graph.ontology); empty if it is unavailable.
 
@@ -201,10 +198,10 @@ def ontology_vocabulary(path: str | Path | None = None) -> Vocabulary:
     broken file raises its BadInputError naming the file and field.
     """
     try:
-        from scene_graph.ontology import GENERIC_PARENTS, Ontology
+        from scene_graph.ontology import DEFAULT_ONTOLOGY, GENERIC_PARENTS, Ontology
     except ImportError:
         return Vocabulary()
-    path = Path(path) if path is not None else DEFAULT_ONTOLOGY_PATH
+    path = Path(path) if path is not None else DEFAULT_ONTOLOGY
     if not path.is_file():
         return Vocabulary()
     onto = Ontology.load(path)

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from planners.beliefs import Belief, BeliefBuilder, LookRecord
 from planners.floor_plan_routes import polygon_centroid, room_at, room_named, travel_distance
 from scene_graph.types import CameraIntrinsics, Frame, Pose

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from memory_stack.errors import BadInputError
-from memory_stack.time_arguments import format_time_value
+from memory_stack.foundation.errors import BadInputError
+from memory_stack.foundation.time_format import format_time_value
 from planners.beliefs import NOT_IN_HOUSE, QUESTION_MOVE_LIKELIHOOD_RATIO, Belief, BeliefBuilder, BeliefConfig
 from planners.exploration import ExplorationOutcome, ExplorationStepRecord, explore_until_stopped
 from planners.value_of_information import PLANNER_NAMES, ExplorationConfig, MemoryOnlyPolicy, make_policy
@@ -29,7 +29,7 @@ DONT_KNOW = "I don't know"
 
 @dataclass
 class QAConfig:
-    """Typed settings of question answering (load with memory_stack.typed_config)."""
+    """Typed settings of question answering (load with memory_stack.foundation.typed_config)."""
 
     exploration: ExplorationConfig = field(default_factory=ExplorationConfig)
     beliefs: BeliefConfig = field(

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from planners.entity_linking import (
     EntityLink,
     EntityLinker,
@@ -43,7 +43,7 @@ from planners.typed_query import KINDS_NEEDING_TARGET, QUERY_KINDS, TypedQuery
 
 @dataclass
 class QuestionParserConfig:
-    """Thresholds of the parser (loadable with memory_stack.typed_config)."""
+    """Thresholds of the parser (loadable with memory_stack.foundation.typed_config)."""
 
     link_threshold: float = 0.6  # cosine similarity for an embedding-only entity link
     intent_min_similarity: float = 0.45  # below this (and no lexical cue) the question is unknown
@@ -51,7 +51,7 @@ class QuestionParserConfig:
     top_k_exemplars: int = 2  # a kind's score: mean of its k most similar exemplars
     unknown_confidence: float = 0.15
     vocabulary_max_age_s: float = 1.0  # re-read memory's categories at most this often (wall clock)
-    ontology_path: str | None = None  # None: sim_configs/ontology.yaml of the repository
+    ontology_path: str | None = None  # None: the ontology shipped with scene_graph
     delexicalize: bool = True  # compare question forms with the named things replaced by placeholders
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from executor.skills import REASON_NOT_HOLDING, SkillResult
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from planners.beliefs import NOT_IN_HOUSE, Belief, BeliefBuilder, BeliefConfig, LookRecord
 from planners.case_memory import CaseHints, CaseMemory, PlaceRecord, TaskCase, task_signature
 from planners.destination_choice import choose_destination, sibling_names
@@ -98,7 +98,7 @@ class TaskReport:
 
 @dataclass
 class TaskConfig:
-    """Typed settings of task execution (load with memory_stack.typed_config)."""
+    """Typed settings of task execution (load with memory_stack.foundation.typed_config)."""
 
     max_replans: int = 3
     search_below_confidence: float = 0.8    # search by VOI first when memory is less sure than this

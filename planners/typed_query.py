@@ -23,7 +23,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 
 QUERY_KINDS: tuple[str, ...] = (
     "present_location", "past_location", "room_of", "contents", "object_state", "count",

@@ -456,7 +456,7 @@ class FixedBudgetPolicy:
 
 @dataclass
 class ExplorationConfig:
-    """Typed settings of all exploration policies (load with memory_stack.typed_config)."""
+    """Typed settings of all exploration policies (load with memory_stack.foundation.typed_config)."""
 
     cost_weight: float = 0.01
     budget_m: float = 30.0
@@ -488,6 +488,6 @@ def make_policy(planner: str, config: ExplorationConfig | None = None) -> Explor
         return ExploreAllPolicy(config.explore_all_max_steps, sensor)
     if name == "fixed-budget":
         return FixedBudgetPolicy(config.fixed_top_k, config.fixed_budget_m, config.certain_threshold, sensor)
-    from memory_stack.errors import BadInputError
+    from memory_stack.foundation.errors import BadInputError
 
     raise BadInputError(f"planner {planner!r}: expected one of {', '.join(PLANNER_NAMES)}")

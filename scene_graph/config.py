@@ -5,16 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from memory_stack.typed_config import build_dataclass, load_dataclass_file
-
-DEFAULT_ONTOLOGY = Path(__file__).resolve().parents[1] / "sim_configs" / "ontology.yaml"
+from memory_stack.foundation.typed_config import build_dataclass, load_dataclass_file
+from scene_graph.ontology import DEFAULT_ONTOLOGY
 
 
 @dataclass
 class MemoryConfig:
     """Association, evidence, consolidation and prior parameters."""
 
-    ontology_path: str | None = None  # None: sim_configs/ontology.yaml
+    ontology_path: str | None = None  # None: the ontology shipped in scene_graph/data
     # association
     min_detection_confidence: float = 0.2
     match_gate_m: float = 0.75  # an observation farther than this from an object is not that object

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from scene_graph.exchange_json import memory_to_document
 from scene_graph.types import CameraIntrinsics, Door, FloorPlan, Frame, Observation, Pose, Room
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import networkx as nx
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from scene_graph.exchange_json import memory_to_document
 
 AXES = ("x", "y", "z")

@@ -35,8 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from memory_stack.errors import BadInputError
-from memory_stack.time_arguments import format_time_value
+from memory_stack.foundation.errors import BadInputError
+from memory_stack.foundation.time_format import format_time_value
 from scene_graph.types import FloorPlan
 
 DOCUMENT_FORMAT = "memory_stack.scene_graph"

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
-from memory_stack.errors import BadInputError
-from memory_stack.typed_config import load_dataclass_file
+from memory_stack.foundation.errors import BadInputError
+from memory_stack.foundation.typed_config import load_dataclass_file
 
 GENERIC_PARENTS = frozenset({"object", "furniture"})
+# Package data of the installed scene_graph (a wheel, a colcon install or a checkout alike).
+DEFAULT_ONTOLOGY = Path(str(resources.files("scene_graph").joinpath("data", "ontology.yaml")))
 
 
 @dataclass
 class OntologyFile:
-    """The YAML layout of sim_configs/ontology.yaml."""
+    """The YAML layout of an ontology file (the default: scene_graph/data/ontology.yaml)."""
 
     synonyms: dict[str, str] = field(default_factory=dict)
     is_a: dict[str, str] = field(default_factory=dict)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import networkx as nx
 import numpy as np
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from scene_graph.object_tracks import ABSENT, PRESENT, TENTATIVE, TrackedObject
 from scene_graph.records import (
     LocationBelief,

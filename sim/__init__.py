@@ -1,6 +1,6 @@
 """Simulated households: scenario files, simulator backends behind one SimBackend interface, ground truth.
 
-- scenario, scenario_time: typed scenario loader/validator (specs/scenario.md) and "dN HH:MM" times.
+- scenario: typed scenario loader/validator (specs/scenario.md).
 - backend: the SimBackend interface, MotionResult, GroundTruth (evaluation only).
 - pybullet_backend (the working default), pybullet_robot, house_builder, camera_rendering,
   occupancy_grid, walls: the PyBullet household and its mobile Panda.

@@ -22,7 +22,7 @@ import numpy as np
 import pybullet as p
 import pybullet_data
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from perception.sensor_frame import SensorFrame
 from scene_graph.types import FloorPlan, Pose
 from sim.backend import (

@@ -6,23 +6,23 @@ simulator is missing fails at construction with SimulatorNotInstalledError, not 
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.registry import Registry, UnknownNameError
 from sim.backend import SimBackend
 
-_BACKENDS: dict[str, str] = {
+
+class UnknownBackendError(UnknownNameError):
+    """A backend name that is not registered; the message lists the known ones."""
+
+
+BACKENDS: Registry[type[SimBackend]] = Registry("simulator backend type", {
     "pybullet": "sim.pybullet_backend:PyBulletBackend",
     "habitat": "sim.habitat_backend:HabitatBackend",
     "ai2thor": "sim.ai2thor_backend:AI2ThorBackend",
-}
-
-
-class UnknownBackendError(BadInputError):
-    """A backend name that is not registered; the message lists the known ones."""
+}, unknown_error=UnknownBackendError)
 
 
 def register_backend(name: str, target: str | type[SimBackend] | None = None) -> Callable | None:
@@ -32,24 +32,18 @@ def register_backend(name: str, target: str | type[SimBackend] | None = None) ->
             register_backend(name, cls)
             return cls
         return decorator
-    if isinstance(target, type):
-        if not issubclass(target, SimBackend):
-            raise TypeError(f"{target.__name__} is not a SimBackend")
-        target = f"{target.__module__}:{target.__qualname__}"
-    _BACKENDS[name] = target
+    if isinstance(target, type) and not issubclass(target, SimBackend):
+        raise TypeError(f"{target.__name__} is not a SimBackend")
+    BACKENDS.register(name, target)
     return None
 
 
 def backend_names() -> list[str]:
-    return sorted(_BACKENDS)
+    return BACKENDS.names()
 
 
 def get_backend_class(name: str) -> type[SimBackend]:
-    if name not in _BACKENDS:
-        raise UnknownBackendError(f"unknown simulator backend type {name!r} (known: {', '.join(backend_names())})")
-    module, _, attribute = _BACKENDS[name].partition(":")
-    cls = getattr(importlib.import_module(module), attribute)
-    return cls
+    return BACKENDS.get(name)
 
 
 def make_backend(name: str, scenario=None, **options) -> SimBackend:

@@ -37,13 +37,13 @@ import math
 import sys
 import threading
 
-from memory_stack.ros_environment import node_main_guard, prepare_ros_environment
+from memory_node.ros_environment import node_main_guard, prepare_ros_environment
 
 prepare_ros_environment()
 
 from executor.panda_kinematics import ARM_JOINT_NAMES, FINGER_JOINT_NAMES  # noqa: E402
 from executor.robot_topics import GoalStatus, RobotTopics  # noqa: E402
-from memory_stack.errors import BadInputError  # noqa: E402
+from memory_stack.foundation.errors import BadInputError  # noqa: E402
 
 try:
     import rclpy
@@ -98,7 +98,7 @@ class SimNode(Node):
         if self.backend is not None and hasattr(self.backend, "frame_clock"):
             self.backend.frame_clock.interval_s = self.frame_interval_s  # the backend spaces its frames' stamps
         if self.backend is not None and self.start_time:
-            from sim.scenario_time import parse_time
+            from memory_stack.foundation.time_format import parse_time
 
             self.backend.advance_to(parse_time(self.start_time))
         self.manipulator = None

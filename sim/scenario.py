@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from memory_stack.errors import BadInputError
-from memory_stack.typed_config import ConfigError, build_dataclass, load_yaml_file
+from memory_stack.foundation.errors import BadInputError
+from memory_stack.foundation.time_format import TimeFormatError, parse_time
+from memory_stack.foundation.typed_config import ConfigError, build_dataclass, load_yaml_file
 from scene_graph.types import Door, FloorPlan, Room
 from sim.category_shapes import furniture_shape
-from sim.scenario_time import TimeFormatError, parse_time
 
 TimeValue = str | float
 

@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from sim.scenario import load_scenario
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 
 
 class SimulatorNotInstalledError(BadInputError):

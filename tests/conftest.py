@@ -37,7 +37,7 @@ def ros_domain(monkeypatch) -> int:
     """A DDS domain id of its own, inherited by child processes, so parallel tests never cross-talk."""
     domain = random.Random(os.getpid() * 7919 + id(monkeypatch)).randint(1, 101)
     monkeypatch.setenv("ROS_DOMAIN_ID", str(domain))
-    from memory_stack.ros_environment import prepare_ros_environment
+    from memory_node.ros_environment import prepare_ros_environment
 
     prepare_ros_environment()
     return domain

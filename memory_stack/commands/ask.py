@@ -11,8 +11,8 @@ import json
 import sys
 from pathlib import Path
 
-from memory_stack.errors import BadInputError
-from memory_stack.time_arguments import format_time_value, parse_time_argument
+from memory_stack.foundation.errors import BadInputError
+from memory_stack.foundation.time_format import format_time_value, parse_time_argument
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

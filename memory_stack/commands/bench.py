@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-from memory_stack.errors import NotImplementedYetError
+from memory_stack.foundation.errors import NotImplementedYetError
 
 BENCHMARKS = {
     "ingest": "bench.ingest_benchmark",

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from bench.scenario_runner import run_scenario
     from memory_node.session_recording import SessionRecorder
     from memory_stack.commands.run_scenario import results_table
-    from memory_stack.package_paths import package_file
+    from memory_stack.foundation.package_paths import package_file
     from sim.scenario import load_scenario
 
     started = time.monotonic()

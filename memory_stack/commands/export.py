@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from memory_stack.commands.query import open_stored_memory
-from memory_stack.time_arguments import parse_time_argument
+from memory_stack.foundation.time_format import parse_time_argument
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

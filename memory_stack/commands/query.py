@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from memory_stack.errors import BadInputError
-from memory_stack.time_arguments import format_time_value, parse_time_argument
+from memory_stack.foundation.errors import BadInputError
+from memory_stack.foundation.time_format import format_time_value, parse_time_argument
 from scene_graph.exchange_json import plain
 
 EVENT_KINDS = ("appeared", "moved", "disappeared", "state_changed", "opened", "closed")

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,9 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from memory_stack.package_paths import default_params_file
-    from memory_stack.ros_environment import RosEnvironmentError, require_ros
-    from memory_stack.typed_config import load_yaml_file
+    from memory_node.ros_environment import RosEnvironmentError, require_ros
+    from memory_stack.foundation.package_paths import default_params_file
+    from memory_stack.foundation.typed_config import load_yaml_file
 
     bag = Path(args.bag)
     if not bag.exists():

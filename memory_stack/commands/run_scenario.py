@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bench.scenario_runner import run_scenario
-    from memory_stack.errors import BadInputError
+    from memory_stack.foundation.errors import BadInputError
     from sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)

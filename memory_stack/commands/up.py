@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,8 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _checked_params_file(path: str | None) -> Path:
-    from memory_stack.package_paths import default_params_file
-    from memory_stack.typed_config import load_yaml_file
+    from memory_stack.foundation.package_paths import default_params_file
+    from memory_stack.foundation.typed_config import load_yaml_file
 
     params = Path(path) if path else default_params_file()
     content = load_yaml_file(params)
@@ -40,7 +40,7 @@ def _checked_params_file(path: str | None) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from memory_stack.ros_environment import RosEnvironmentError, require_ros
+    from memory_node.ros_environment import RosEnvironmentError, require_ros
 
     params = _checked_params_file(args.params)
     overrides: dict[str, object] = {}

@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from planners.typed_query import TypedQuery
 
 

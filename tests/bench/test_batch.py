@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.batch_runner import PLANNERS, BatchJob, expand_jobs, run_batch, summary_markdown
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 
 DATA = Path(__file__).resolve().parent / "data"
 REPO = Path(__file__).resolve().parents[2]

@@ -17,8 +17,8 @@ from bench.evaluation import (
     score_answer,
     score_spl,
 )
+from memory_stack.foundation.time_format import parse_time
 from sim.scenario import Question, load_scenario
-from sim.scenario_time import parse_time
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"

@@ -15,8 +15,8 @@ from bench.evaluation import (
     question_subjects,
     stale_probe_questions,
 )
+from memory_stack.foundation.time_format import parse_time
 from sim.scenario import scenario_from_dict
-from sim.scenario_time import parse_time
 
 HOUSE = {
     "scenario": "stale_house",

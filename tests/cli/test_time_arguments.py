@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from memory_stack.errors import BadInputError
-from memory_stack.time_arguments import format_time_value, parse_time_argument
+from memory_stack.foundation.errors import BadInputError
+from memory_stack.foundation.time_format import format_time_value, parse_time_argument
 
 
 @pytest.mark.parametrize("text, seconds", [("d1 00:00", 0.0), ("d2 08:30", 117000.0), ("d1 23:59", 86340.0),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from memory_stack.child_processes import stop_child_process
+from memory_node.child_processes import stop_child_process
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "sim_configs" / "apartment_two_days.yaml"

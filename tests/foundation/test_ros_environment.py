@@ -40,7 +40,7 @@ def test_node_without_interfaces_names_the_build_command(name):
 
 
 def test_prepare_ros_environment_puts_prefix_on_ament_prefix_path(monkeypatch):
-    from memory_stack.ros_environment import prepare_ros_environment
+    from memory_node.ros_environment import prepare_ros_environment
 
     monkeypatch.delenv("AMENT_PREFIX_PATH", raising=False)
     prepare_ros_environment()
@@ -56,7 +56,7 @@ def test_fast_dds_gets_the_packaged_image_profile_unless_transports_were_chosen(
     import os
     import xml.etree.ElementTree as ET
 
-    from memory_stack.ros_environment import TRANSPORT_CHOICES, large_image_transport_profile, prepare_ros_environment
+    from memory_node.ros_environment import TRANSPORT_CHOICES, large_image_transport_profile, prepare_ros_environment
 
     for name in TRANSPORT_CHOICES:
         monkeypatch.delenv(name, raising=False)

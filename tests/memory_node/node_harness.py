@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from memory_stack.package_paths import default_params_file, sim_config
+from memory_stack.foundation.package_paths import default_params_file, sim_config
 
 SCENARIO = sim_config("apartment_two_days.yaml")
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from memory_stack.child_processes import stop_child_process
-from memory_stack.package_paths import default_params_file, sim_config
-from memory_stack.ros_environment import TRANSPORT_CHOICES
+from memory_node.child_processes import stop_child_process
+from memory_node.ros_environment import TRANSPORT_CHOICES
+from memory_stack.foundation.package_paths import default_params_file, sim_config
 
 ROOT = Path(__file__).resolve().parents[2]
 

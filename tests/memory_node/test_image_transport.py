@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from memory_stack.ros_environment import TRANSPORT_CHOICES
+from memory_node.ros_environment import TRANSPORT_CHOICES
 
 ROOT = Path(__file__).resolve().parents[2]
 FRAMES = 60
@@ -25,7 +25,7 @@ import rclpy
 from rclpy.experimental import EventsExecutor
 from rclpy.qos import qos_profile_sensor_data
 from memory_node.synthetic_frame_publisher import ROLE_TOPICS, create_publishers
-from memory_stack.ros_environment import require_ros
+from memory_node.ros_environment import require_ros
 
 require_ros()
 rclpy.init()

@@ -17,7 +17,7 @@ from memory_node.ingest_pipeline import (
     settings_from_parameters,
 )
 from memory_node.synthetic_stream import FLOOR_PLAN, synthetic_frames
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from perception.frame_processing import FrameProcessor
 from scene_graph.store import MemoryStore
 from scene_graph.types import Observation, Pose

@@ -140,8 +140,8 @@ def test_a_short_trajectory_is_drawn_unchanged(store):
 
 
 def test_package_paths_find_config_and_launch():
-    from memory_stack.errors import BadInputError
-    from memory_stack.package_paths import default_params_file, launch_file, package_file, sim_config
+    from memory_stack.foundation.errors import BadInputError
+    from memory_stack.foundation.package_paths import default_params_file, launch_file, package_file, sim_config
 
     assert default_params_file() == ROOT / "config" / "memory_stack.yaml"
     assert launch_file("memory_stack.launch.py").is_file()

@@ -13,7 +13,7 @@ from sensor_msgs.msg import CameraInfo, Image
 
 from memory_node import message_conversion as conv
 from memory_node.message_conversion import MessageConversionError
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from scene_graph.records import LocationBelief, MemoryEvent, SceneObject
 from scene_graph.types import CameraIntrinsics, Observation, Pose
 

@@ -177,7 +177,7 @@ def test_an_unknown_executor_kind_is_refused(ros_domain, tmp_path):
     import rclpy
 
     from memory_node.node_process import StackProcess
-    from memory_stack.errors import BadInputError
+    from memory_stack.foundation.errors import BadInputError
 
     rclpy.init(args=stack_arguments(tmp_path / "memory.db"))
     try:

@@ -23,8 +23,8 @@ import yaml
 
 from executor.ros_backend import RosSkillsConfig
 from executor.skills import look_around_view_count
-from memory_stack.child_processes import stop_child_process
-from memory_stack.ros_environment import TRANSPORT_CHOICES
+from memory_node.child_processes import stop_child_process
+from memory_node.ros_environment import TRANSPORT_CHOICES
 from scene_graph.types import CameraIntrinsics
 from sim.scenario import load_scenario
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from memory_node.shared_store import SharedStore
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from scene_graph.types import CameraIntrinsics, Frame, Observation, Pose
 
 

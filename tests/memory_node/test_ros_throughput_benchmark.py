@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("rclpy")
 
-from memory_stack.package_paths import SOURCE_ROOT  # noqa: E402
+from memory_stack.foundation.package_paths import SOURCE_ROOT  # noqa: E402
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ import threading
 import pytest
 
 from memory_node.thread_scheduling import request_fifo_priority, thread_scheduling
-from memory_stack.package_paths import SOURCE_ROOT
+from memory_stack.foundation.package_paths import SOURCE_ROOT
 
 
 def _in_new_thread(function):

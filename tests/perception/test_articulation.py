@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from memory_stack.typed_config import ConfigError, build_dataclass
+from memory_stack.foundation.typed_config import ConfigError, build_dataclass
 from perception.config import ArticulationConfig, PerceptionConfig
 from perception.frame_processing import FrameProcessor
 from perception.synthetic_scene import SyntheticBox

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from perception.config import PerceptionConfig
 from perception.frame_processing import FrameError, FrameProcessor
 from perception.synthetic_scene import SyntheticBox, render_boxes, sensor_frame_from_render

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from memory_stack.typed_config import ConfigError, build_dataclass
+from memory_stack.foundation.typed_config import ConfigError, build_dataclass
 from perception.frame_processing import FrameProcessor
 from perception.noise_models import (
     DepthNoise,

@@ -14,8 +14,8 @@ import pytest
 pytest.importorskip("pybullet")
 pybullet_backend = pytest.importorskip("sim.pybullet_backend", reason="sim/pybullet_backend.py has not landed")
 
+from memory_stack.foundation.time_format import parse_time  # noqa: E402
 from perception.frame_processing import FrameProcessor  # noqa: E402
-from sim.scenario_time import parse_time  # noqa: E402
 
 SCENARIO = Path(__file__).resolve().parents[2] / "sim_configs" / "apartment_two_days.yaml"
 FRIDGE_CENTER = (4.3, 0.6, 0.9)

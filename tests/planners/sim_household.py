@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from executor.sim_backend import SimRobotSkills
+from memory_stack.foundation.time_format import parse_time
 from perception.frame_processing import FrameProcessor
 from planners.case_memory import CaseMemory
 from planners.exploration import SimExplorer
@@ -19,7 +20,6 @@ from planners.task_planning import TaskPlanner
 from scene_graph.store import MemoryStore
 from sim.pybullet_backend import PyBulletBackend
 from sim.scenario import scenario_from_dict
-from sim.scenario_time import parse_time
 
 HOUSE: dict[str, Any] = {
     "scenario": "planner_test_flat",

@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from household_memory import DAY, HOUR, fridge_watch, two_room_memory  # noqa: E402
 
-from memory_stack.errors import BadInputError  # noqa: E402
+from memory_stack.foundation.errors import BadInputError  # noqa: E402
 from planners.question_answering import QuestionAnswerer, latest_memory_time  # noqa: E402
 
 NOW = DAY + 20 * HOUR

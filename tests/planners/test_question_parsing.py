@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from planners.question_parsing import QuestionParser
 from planners.time_expressions import DAY_S, HOUR_S
 from planners.typed_query import QUERY_KINDS, TypedQuery

@@ -8,8 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from memory_stack.errors import BadInputError
-from memory_stack.typed_config import build_dataclass
+from memory_stack.foundation.errors import BadInputError
+from memory_stack.foundation.typed_config import build_dataclass
 from planners.reasoning import (
     OpenAICompatibleReasoner,
     Reasoner,

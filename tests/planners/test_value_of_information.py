@@ -196,7 +196,7 @@ def test_fixed_budget_takes_the_most_probable_places_within_its_budget():
 
 
 def test_make_policy_names_and_bad_name():
-    from memory_stack.errors import BadInputError
+    from memory_stack.foundation.errors import BadInputError
 
     assert make_policy("voi").name == "voi"
     assert make_policy("memory-only").name == "memory-only"
@@ -207,7 +207,7 @@ def test_make_policy_names_and_bad_name():
 
 
 def test_planner_config_is_typed_and_rejects_unknown_keys():
-    from memory_stack.typed_config import ConfigError, build_dataclass
+    from memory_stack.foundation.typed_config import ConfigError, build_dataclass
     from planners.question_answering import QAConfig
     from planners.task_planning import TaskConfig
 

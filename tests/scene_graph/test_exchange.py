@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import spark_dsg
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from scene_graph.exchange_dsg import (
     DsgFormatError,
     category_from_name,

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from scene_graph.synthetic_frames import Box
 from scene_graph.types import Observation
 

@@ -7,8 +7,8 @@ import threading
 import numpy as np
 import pytest
 
-from memory_stack.errors import BadInputError
-from memory_stack.typed_config import ConfigError
+from memory_stack.foundation.errors import BadInputError
+from memory_stack.foundation.typed_config import ConfigError
 from scene_graph.association import INFEASIBLE, assign, association_costs, box_iou
 from scene_graph.config import DEFAULT_ONTOLOGY, MemoryConfig
 from scene_graph.ontology import Ontology

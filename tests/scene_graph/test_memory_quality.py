@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from scene_graph.config import MemoryConfig
 from scene_graph.spatial import find_support
 from scene_graph.store import MemoryStore

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 from scene_graph.sqlite_log import SCHEMA_VERSION
 from scene_graph.store import MemoryStore
 

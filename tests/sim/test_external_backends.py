@@ -276,7 +276,7 @@ def test_registry_names_backends_and_rejects_unknown_types():
 
 
 def test_backend_config_is_typed_and_builds_the_backend():
-    from memory_stack.typed_config import ConfigError, build_dataclass
+    from memory_stack.foundation.typed_config import ConfigError, build_dataclass
     from sim.registry import SimBackendConfig, backend_from_config
 
     config = build_dataclass(SimBackendConfig, {"type": "pybullet", "options": {"grid_resolution": 0.05}}, "run.yaml")

@@ -36,7 +36,7 @@ def sim_and_ingest(ros_domain, tmp_path):
     import rclpy
 
     from memory_node.node_process import StackProcess, ros_arguments
-    from memory_stack.package_paths import default_params_file
+    from memory_stack.foundation.package_paths import default_params_file
 
     args = ros_arguments(default_params_file(), {"db_path": str(tmp_path / "memory.db"),
                                                  "floor_plan_file": str(SCENARIO), "scenario": str(SCENARIO),
@@ -97,7 +97,7 @@ def test_frame_interval_out_of_range_is_refused_naming_the_parameter(ros_domain)
     import rclpy
     from rclpy.parameter import Parameter
 
-    from memory_stack.errors import BadInputError
+    from memory_stack.foundation.errors import BadInputError
     from sim.ros_bridge import SimNode
 
     rclpy.init()

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
+from memory_stack.foundation.time_format import TimeFormatError, format_time, parse_time
 from sim.scenario import ScenarioError, load_scenario, scenario_from_dict
-from sim.scenario_time import TimeFormatError, format_time, parse_time
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "sim_configs" / "apartment_two_days.yaml"

@@ -42,7 +42,7 @@ def large_image_transport_profile() -> Path | None:
         return None
     if not os.environ.get("RMW_IMPLEMENTATION", "rmw_fastrtps_cpp").startswith("rmw_fastrtps"):
         return None
-    from memory_stack.package_paths import package_file
+    from memory_stack.foundation.package_paths import package_file
 
     return package_file("config", "fastdds_large_images.xml")
 

@@ -10,10 +10,10 @@ import os
 import sys
 from pathlib import Path
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 
 PACKAGE = "memory_stack"
-SOURCE_ROOT = Path(__file__).resolve().parents[1]
+SOURCE_ROOT = Path(__file__).resolve().parents[2]  # a checkout or an editable install
 
 
 def share_directories() -> list[Path]:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 
 T = TypeVar("T")
 

@@ -1,11 +1,14 @@
-"""Scenario time: `"dN HH:MM"` strings <-> float seconds since `d1 00:00` (see specs/scenario.md)."""
+"""Time as people write it: `"dN HH:MM"` strings <-> float seconds since `d1 00:00` (specs/scenario.md).
+
+The one implementation of the format, for scenario files, command-line arguments and displays.
+"""
 
 from __future__ import annotations
 
 import math
 import re
 
-from memory_stack.errors import BadInputError
+from memory_stack.foundation.errors import BadInputError
 
 SECONDS_PER_DAY = 86400.0
 
@@ -69,3 +72,24 @@ def day_of(t: float) -> int:
 def start_of_day(day: int) -> float:
     """Seconds at `dN 00:00`."""
     return (int(day) - 1) * SECONDS_PER_DAY
+
+
+class TimeArgumentError(BadInputError):
+    """A command-line time is malformed; the message names the argument and quotes the value."""
+
+
+def parse_time_argument(value: str | float | int | None, argument: str = "time") -> float | None:
+    """`"d2 08:30"` -> 117000.0, `"3600"` -> 3600.0, None -> None; errors name `argument` (e.g. `--at`)."""
+    if value is None:
+        return None
+    try:
+        return float(parse_time(value))
+    except ValueError as exc:
+        raise TimeArgumentError(f"{argument}: {exc}") from None
+
+
+def format_time_value(t: float | None) -> str | None:
+    """117000.0 -> `"d2 08:30"` (None and non-finite values -> None)."""
+    if t is None or not math.isfinite(float(t)) or float(t) < 0:
+        return None
+    return format_time(float(t))
