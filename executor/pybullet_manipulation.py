@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pybullet as p
 
-from executor.panda_kinematics import (
+from robot_model.panda_kinematics import (
     ARM_JOINT_NAMES,
     END_EFFECTOR_LINK,
     FINGER_JOINT_NAMES,
@@ -29,7 +29,7 @@ from executor.panda_kinematics import (
     side_orientation,
     top_down_orientation,
 )
-from executor.skills import (
+from robot_model.skills import (
     REASON_ALREADY_HOLDING,
     REASON_DOOR_STUCK,
     REASON_GRASP_MISSED,

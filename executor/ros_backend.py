@@ -5,9 +5,9 @@
 - look_at / look_around: turn the base with goals at the same place, then ask for a frame on
   `camera/render_request` and gather the synchronised rgb/depth/info/pose/detections (same stamp).
   look_around takes as many views as the simulated robot does with the camera's field of view
-  (executor.skills.look_around_view_count on the latest CameraInfo) unless `look_around_views` is set.
+  (robot_model.skills.look_around_view_count on the latest CameraInfo) unless `look_around_views` is set.
 - pick / place: joint trajectories on `arm_controller/joint_trajectory`, computed by IK on a
-  kinematics-only PyBullet client loading the same Panda URDF (executor.panda_kinematics). On a real
+  kinematics-only PyBullet client loading the same Panda URDF (robot_model.panda_kinematics). On a real
   robot this is where MoveIt would go: these trajectories are NOT collision-checked. Grasp success
   is read from the finger joint states (fingers that closed on nothing meet in the middle). Each
   option the IK reaches is tried in turn: one whose arm stops short (against furniture) or whose
@@ -28,15 +28,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from executor.panda_kinematics import (
+from executor.robot_topics import GoalStatus, RobotTopics
+from memory_node.ros_environment import require_ros
+from perception.sensor_frame import SensorFrame
+from robot_model.category_shapes import object_shape
+from robot_model.dimensions import ARM_HOME, ARM_MOUNT_X, BASE_HEIGHT
+from robot_model.panda_kinematics import (
     ARM_JOINT_NAMES,
     FINGER_JOINT_NAMES,
     PandaKinematics,
     side_orientation,
     top_down_orientation,
 )
-from executor.robot_topics import GoalStatus, RobotTopics
-from executor.skills import (
+from robot_model.skills import (
     REASON_GRASP_MISSED,
     REASON_GRASP_SLIPPED,
     REASON_NOT_HOLDING,
@@ -48,11 +52,7 @@ from executor.skills import (
     SkillResult,
     look_around_view_count,
 )
-from memory_node.ros_environment import require_ros
-from perception.sensor_frame import SensorFrame
 from scene_graph.types import CameraIntrinsics, Pose
-from sim.category_shapes import object_shape
-from sim.pybullet_robot import ARM_HOME, ARM_MOUNT_X, BASE_HEIGHT
 
 SETTLED_S = 1.5
 REASON_NO_DOOR_CONTROLLER = "opening doors needs a door controller; not available over these topics"

@@ -5,7 +5,7 @@ target lies inside furniture the robot stops at a standoff pose in front of it, 
 enough for the arm. Pick, place, open and close run the arm with real physics
 (executor.pybullet_manipulation); the simulated seconds they take are added to the backend's clock.
 Objects are found by category and remembered position only: the category gives the expected size
-(sim.category_shapes, the robot's model of what a category looks like), never a simulator id.
+(robot_model.category_shapes, the robot's model of what a category looks like), never a simulator id.
 """
 
 from __future__ import annotations
@@ -16,18 +16,18 @@ from dataclasses import dataclass
 import numpy as np
 import pybullet as p
 
-from executor.panda_kinematics import PandaKinematics
 from executor.pybullet_manipulation import (
     ArmHandles,
     ManipulationConfig,
     PyBulletManipulator,
     carry_held_objects_with_base,
 )
-from executor.skills import REASON_OK, REASON_UNREACHABLE, Point3, RobotSkills, SkillResult, look_around_view_count
 from perception.sensor_frame import SensorFrame
+from robot_model.category_shapes import OBJECT_SHAPES, object_shape
+from robot_model.dimensions import ARM_HOME, ARM_MOUNT_X, BASE_RADIUS
+from robot_model.panda_kinematics import PandaKinematics
+from robot_model.skills import REASON_OK, REASON_UNREACHABLE, Point3, RobotSkills, SkillResult, look_around_view_count
 from scene_graph.types import Pose
-from sim.category_shapes import OBJECT_SHAPES, object_shape
-from sim.pybullet_robot import ARM_HOME, ARM_MOUNT_X, BASE_RADIUS
 
 
 @dataclass

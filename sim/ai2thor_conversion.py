@@ -20,10 +20,10 @@ import numpy as np
 
 from perception.noise_models import SensorNoise
 from perception.sensor_frame import SensorFrame
+from robot_model.dimensions import optical_pose
 from scene_graph.types import CameraIntrinsics, FloorPlan, Pose, Room
 from sim.backend import FurnitureTruth, GroundTruth, ObjectTruth
 from sim.detector_model import InstanceKey, detections, noisy_frame
-from sim.pybullet_robot import optical_pose
 from sim.scenario import Scenario
 
 THOR_TYPE_TO_CATEGORY: dict[str, str] = {

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from perception.sensor_frame import SensorFrame
+from robot_model.dimensions import CAMERA_HEIGHT, DEFAULT_TILT
 from scene_graph.types import FloorPlan, Pose
 from sim.backend import (
     AppliedChange,
@@ -41,7 +42,6 @@ from sim.habitat_conversion import (
     openable_furniture_urdf,
     primitive_for,
 )
-from sim.pybullet_robot import CAMERA_HEIGHT, DEFAULT_TILT
 from sim.scenario import Scenario, load_scenario
 from sim.scenario_layout import BoxPlacement, furniture_box, initial_layout, object_boxes_on
 from sim.simulator_availability import HABITAT_INSTALL, import_simulator

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pybullet as p
 
-from sim.category_shapes import furniture_shape, object_shape
+from robot_model.category_shapes import furniture_shape, object_shape
 from sim.scenario import FurnitureSpec, ObjectSpec
 from sim.walls import Segment
 

@@ -24,6 +24,7 @@ import pybullet_data
 
 from memory_stack.foundation.errors import BadInputError
 from perception.sensor_frame import SensorFrame
+from robot_model.dimensions import BASE_RADIUS
 from scene_graph.types import FloorPlan, Pose
 from sim.backend import (
     AppliedChange,
@@ -50,7 +51,7 @@ from sim.house_builder import (
     set_door,
 )
 from sim.occupancy_grid import NoPathError, OccupancyGrid, build_occupancy_grid, path_length, plan_path
-from sim.pybullet_robot import BASE_RADIUS, MobileManipulator, load_mobile_panda
+from sim.pybullet_robot import MobileManipulator, load_mobile_panda
 from sim.scenario import ObjectSpec, Scenario, TimelineEvent, load_scenario
 from sim.walls import wall_segments
 

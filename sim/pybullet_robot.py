@@ -1,12 +1,8 @@
 """The simulated robot: a kinematic mobile base with a Franka Panda (pybullet_data) and a head camera.
 
-Layout in the base frame (x forward, z up): a round base 0.30 m in radius and `BASE_HEIGHT` tall,
-the Panda mounted on top `ARM_MOUNT_X` ahead of the centre, and a mast at the back carrying a
-pan/tilt head camera at `CAMERA_HEIGHT`. The base is kinematic (mass 0): it is teleported along a
-planned path by the backend, never pushed by physics.
-
-Head angles: `pan` turns left (positive, about +z) relative to the base heading; `tilt` is positive
-looking up, negative looking down. `camera_pose` is the OPTICAL frame (+z forward, +x right, +y down).
+Its dimensions, mounts and head-angle conventions are the robot's own (robot_model.dimensions). The base
+is kinematic (mass 0): it is teleported along a planned path by the backend, never pushed by physics.
+`camera_pose` is the OPTICAL frame (+z forward, +x right, +y down).
 """
 
 from __future__ import annotations
@@ -18,35 +14,24 @@ import numpy as np
 import pybullet as p
 import pybullet_data
 
+from robot_model.dimensions import (
+    ARM_HOME,
+    ARM_MOUNT_X,
+    BASE_HEIGHT,
+    BASE_RADIUS,
+    CAMERA_FORWARD,
+    CAMERA_HEIGHT,
+    DEFAULT_TILT,
+    FINGER_OPEN,
+    MAST_X,
+    optical_pose,
+)
 from scene_graph.types import Pose
 
-BASE_RADIUS = 0.30
-BASE_HEIGHT = 0.35
-ARM_MOUNT_X = 0.12
-MAST_X = -0.18
-CAMERA_HEIGHT = 1.45
-CAMERA_FORWARD = 0.06  # the lens sits this far ahead of the mast axis
-DEFAULT_TILT = -0.35
-
-# A folded arm that stays below the camera's view and inside the base footprint while driving.
-ARM_HOME = (0.0, -1.3, 0.0, -2.9, 0.0, 1.6, 0.785)
+# Joint and link indices of franka_panda/panda.urdf as PyBullet numbers them.
 ARM_JOINTS = (0, 1, 2, 3, 4, 5, 6)
 FINGER_JOINTS = (9, 10)
 END_EFFECTOR_LINK = 11  # panda_grasptarget: between the fingertips
-FINGER_OPEN = 0.04
-
-
-def optical_pose(position: np.ndarray | tuple[float, float, float], yaw: float, pitch: float) -> Pose:
-    """Pose of an optical frame at `position` looking along heading `yaw`, `pitch` up (+) / down (-)."""
-    forward = np.array([math.cos(pitch) * math.cos(yaw), math.cos(pitch) * math.sin(yaw), math.sin(pitch)])
-    right = np.array([math.sin(yaw), -math.cos(yaw), 0.0])
-    down = np.cross(forward, right)
-    m = np.eye(4)
-    m[:3, 0] = right
-    m[:3, 1] = down
-    m[:3, 2] = forward
-    m[:3, 3] = np.asarray(position, dtype=float)
-    return Pose.from_matrix(m)
 
 
 @dataclass

@@ -41,9 +41,9 @@ from memory_node.ros_environment import node_main_guard, prepare_ros_environment
 
 prepare_ros_environment()
 
-from executor.panda_kinematics import ARM_JOINT_NAMES, FINGER_JOINT_NAMES  # noqa: E402
 from executor.robot_topics import GoalStatus, RobotTopics  # noqa: E402
 from memory_stack.foundation.errors import BadInputError  # noqa: E402
+from robot_model.panda_kinematics import ARM_JOINT_NAMES, FINGER_JOINT_NAMES  # noqa: E402
 
 try:
     import rclpy
@@ -110,14 +110,14 @@ class SimNode(Node):
 
     # -- set-up ------------------------------------------------------------------------------------
     def _attach_arm_driver(self) -> None:
-        from executor.panda_kinematics import PandaKinematics
         from executor.pybullet_manipulation import (
             ArmHandles,
             ManipulationConfig,
             PyBulletManipulator,
             carry_held_objects_with_base,
         )
-        from sim.pybullet_robot import ARM_HOME
+        from robot_model.dimensions import ARM_HOME
+        from robot_model.panda_kinematics import PandaKinematics
 
         robot = self.backend.robot
         self.manipulator = PyBulletManipulator(

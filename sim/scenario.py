@@ -15,8 +15,8 @@ from typing import Any
 from memory_stack.foundation.errors import BadInputError
 from memory_stack.foundation.time_format import TimeFormatError, parse_time
 from memory_stack.foundation.typed_config import ConfigError, build_dataclass, load_yaml_file
+from robot_model.category_shapes import furniture_shape
 from scene_graph.types import Door, FloorPlan, Room
-from sim.category_shapes import furniture_shape
 
 TimeValue = str | float
 

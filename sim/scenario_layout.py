@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sim.category_shapes import furniture_shape, object_shape
+from robot_model.category_shapes import furniture_shape, object_shape
 from sim.scenario import FurnitureSpec, ObjectSpec, Scenario
 from sim.walls import wall_segments
 

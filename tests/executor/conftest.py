@@ -1,6 +1,6 @@
 """A small PyBullet workshop scene for the executor tests: a Panda on a raised base, two tables, a cupboard.
 
-Objects take the shapes the simulator gives their categories (sim.category_shapes).
+Objects take the shapes the simulator gives their categories (robot_model.category_shapes).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pybullet as p
 import pybullet_data
 import pytest
 
-from sim.category_shapes import object_shape
-from sim.pybullet_robot import ARM_HOME
+from robot_model.category_shapes import object_shape
+from robot_model.dimensions import ARM_HOME
 
 
 @dataclass

@@ -11,14 +11,14 @@ import pybullet as p
 import pytest
 
 from executor.pybullet_manipulation import ArmHandles, ManipulationConfig, PyBulletManipulator, body_aabb
-from executor.skills import (
+from robot_model.category_shapes import object_shape
+from robot_model.dimensions import ARM_HOME
+from robot_model.skills import (
     REASON_NOT_HOLDING,
     REASON_OBJECT_NOT_FOUND,
     REASON_OBJECT_TOO_LARGE,
     REASON_TARGET_OCCUPIED,
 )
-from sim.category_shapes import object_shape
-from sim.pybullet_robot import ARM_HOME
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]

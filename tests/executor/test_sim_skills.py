@@ -10,7 +10,7 @@ import pybullet as p
 import pytest
 
 from executor.sim_backend import SimRobotSkills
-from executor.skills import REASON_OBJECT_NOT_FOUND, RobotSkills, SkillResult
+from robot_model.skills import REASON_OBJECT_NOT_FOUND, RobotSkills, SkillResult
 from sim.pybullet_backend import PyBulletBackend
 
 SCENARIO = Path(__file__).resolve().parents[2] / "sim_configs" / "apartment_two_days.yaml"

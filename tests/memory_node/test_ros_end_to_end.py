@@ -22,9 +22,9 @@ import pytest
 import yaml
 
 from executor.ros_backend import RosSkillsConfig
-from executor.skills import look_around_view_count
 from memory_node.child_processes import stop_child_process
 from memory_node.ros_environment import TRANSPORT_CHOICES
+from robot_model.skills import look_around_view_count
 from scene_graph.types import CameraIntrinsics
 from sim.scenario import load_scenario
 

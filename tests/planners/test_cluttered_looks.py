@@ -42,7 +42,7 @@ FLOOR = FloorPlan(rooms=(Room("dining_room", ((4.0, 0.0), (8.0, 0.0), (8.0, 4.0)
                   doors=(Door(("dining_room", "study"), (6.0, 4.0), 1.0),))
 # the desk against the study's north wall, 1.2 m x 0.6 m, its top 0.75 m high
 DESK = ((6.18, 7.34, 0.0), (7.38, 7.94, 0.75))
-# what stands on it (centre, half extents): the sizes of sim.category_shapes
+# what stands on it (centre, half extents): the sizes of robot_model.category_shapes
 ON_DESK = {
     "pen": ((6.92, 7.61, 0.81), (0.06, 0.06, 0.06)),
     "mug": ((6.78, 7.62, 0.80), (0.04, 0.04, 0.05)),

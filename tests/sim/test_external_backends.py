@@ -14,11 +14,11 @@ import numpy as np
 import pybullet as p
 import pytest
 
+from robot_model.dimensions import optical_pose
 from sim import ai2thor_conversion as thor
 from sim import habitat_conversion as hab
 from sim.backend import AppliedChange, TimelineClock
 from sim.detector_model import InstanceKey
-from sim.pybullet_robot import optical_pose
 from sim.registry import UnknownBackendError, backend_names, get_backend_class, make_backend, register_backend
 from sim.scenario import scenario_from_dict
 from sim.scenario_layout import furniture_box, initial_layout

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from perception.noise_models import SensorNoise
+from robot_model.dimensions import CAMERA_HEIGHT
 from sim.backend import SimBackend
 from sim.pybullet_backend import PyBulletBackend
-from sim.pybullet_robot import CAMERA_HEIGHT
 from sim.scenario import scenario_from_dict
 
 ROOM_A = [[0, 0], [6, 0], [6, 4], [0, 4]]

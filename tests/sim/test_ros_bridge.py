@@ -278,7 +278,7 @@ def test_sim_node_with_a_bad_scenario_exits_2_naming_the_file(ros_domain, tmp_pa
 @pytest.mark.slow
 def test_robot_skills_drive_sim_node_from_another_process(ros_domain):
     from executor.ros_backend import RosSkillsConfig
-    from executor.skills import look_around_view_count
+    from robot_model.skills import look_around_view_count
     from scene_graph.types import CameraIntrinsics
     from sim.pybullet_backend import PyBulletBackend
     from sim.scenario import load_scenario
