@@ -13,7 +13,7 @@ NODES = {
     "ingest_node": "memory_node.ingest_node:main",
     "memory_server": "memory_node.memory_server:main",
     "planner_server": "memory_node.planner_server:main",
-    "sim_node": "sim.ros_bridge:main",
+    "sim_node": "memory_node.sim_node:main",
 }
 
 setup(

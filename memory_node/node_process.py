@@ -106,9 +106,9 @@ class StackProcess:
         if with_planner:
             acting_nodes += [c() for c in optional_node_classes("memory_node.planner_server")]
         if with_sim:
-            sim_classes = optional_node_classes("sim.ros_bridge")
+            sim_classes = optional_node_classes("memory_node.sim_node")
             if not sim_classes:
-                LOG.warning("sim/ros_bridge.py is not available: the scenario is used for its floor plan only")
+                LOG.warning("memory_node/sim_node.py is not available: the scenario is used for its floor plan only")
             acting_nodes += [c() for c in sim_classes]
         if executor_kind == "events":
             groups = [[node] for node in memory_nodes] + ([acting_nodes] if acting_nodes else [])

@@ -137,7 +137,7 @@ class PlannerServer(Node):
     @property
     def skills(self) -> Any:
         if self._skills is None and self.robot == "ros":
-            from executor.ros_backend import RosRobotSkills
+            from memory_node.robot.ros_skills import RosRobotSkills
 
             self._skills = RosRobotSkills(node_name=f"{self.get_name()}_skills")
             self._owns_skills = True

@@ -1,7 +1,7 @@
 """Start the ROS 2 nodes in one process (same nodes and parameters as launch/memory_stack.launch.py).
 
 Hosts ingest_node and memory_server (and planner_server when memory_node/planner_server.py exists, and
-the PyBullet sim bridged onto ROS as sim_node when a scenario is given and sim/ros_bridge.py exists)
+the PyBullet sim bridged onto ROS as sim_node when a scenario is given and memory_node/sim_node.py exists)
 on executors of their own (`--executor`, see memory_node.node_process.StackProcess), configures and
 activates the lifecycle nodes, and runs until SIGINT or SIGTERM, then shuts down cleanly (frames
 already received are written first).

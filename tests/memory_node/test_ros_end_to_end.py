@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from executor.ros_backend import RosSkillsConfig
 from memory_node.child_processes import stop_child_process
+from memory_node.robot.ros_skills import RosSkillsConfig
 from memory_node.ros_environment import TRANSPORT_CHOICES
 from robot_model.skills import look_around_view_count
 from scene_graph.types import CameraIntrinsics
@@ -210,7 +210,7 @@ import rclpy
 from rclpy.action import ActionClient
 from memory_interfaces.action import ExecuteTask
 from memory_interfaces.srv import QueryMemory
-from executor.ros_backend import RosRobotSkills
+from memory_node.robot.ros_skills import RosRobotSkills
 
 out = {"feedback": []}
 skills = RosRobotSkills(node_name="patrol_client")

@@ -20,7 +20,7 @@ TINY_ROOM = ROOT / "tests" / "bench" / "data" / "tiny_room.yaml"
 # The client side of the cross-process test: RosRobotSkills in its own process, reporting JSON.
 DRIVER = r"""
 import json, math, sys, time
-from executor.ros_backend import RosRobotSkills
+from memory_node.robot.ros_skills import RosRobotSkills
 from geometry_msgs.msg import Twist
 
 mug = tuple(float(v) for v in sys.argv[1].split(","))
@@ -85,7 +85,7 @@ def spin_until(rclpy, node, predicate, timeout: float = 5.0) -> bool:
 
 
 def test_node_without_scenario_is_idle_and_declares_its_parameters(rclpy_context):
-    from sim.ros_bridge import SimNode
+    from memory_node.sim_node import SimNode
 
     node = SimNode()
     try:
@@ -107,7 +107,7 @@ def test_node_publishes_frames_with_one_stamp_and_rejects_bad_commands(rclpy_con
     from sensor_msgs.msg import Image, JointState
     from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
-    from sim.ros_bridge import SimNode
+    from memory_node.sim_node import SimNode
 
     rclpy = rclpy_context
     node = SimNode(parameter_overrides=[Parameter("scenario", value=str(SCENARIO)),
@@ -195,9 +195,9 @@ def test_robot_skills_look_around_takes_as_many_views_as_the_camera_needs(rclpy_
 
     from rclpy.parameter import Parameter
 
-    from executor.ros_backend import RosRobotSkills, RosSkillsConfig
+    from memory_node.robot.ros_skills import RosRobotSkills, RosSkillsConfig
+    from memory_node.sim_node import SimNode
     from sim.pybullet_backend import PyBulletBackend
-    from sim.ros_bridge import SimNode
     from sim.scenario import scenario_from_dict
     from tests.sim.test_pybullet_backend import small_house
 
@@ -222,8 +222,8 @@ def test_robot_skills_look_around_takes_as_many_views_as_the_camera_needs(rclpy_
 def test_robot_skills_pick_backs_off_a_blocked_grasp_and_takes_the_next(rclpy_context):
     from rclpy.parameter import Parameter
 
-    from executor.ros_backend import RosRobotSkills
-    from sim.ros_bridge import SimNode
+    from memory_node.robot.ros_skills import RosRobotSkills
+    from memory_node.sim_node import SimNode
 
     class FirstGraspIntoTheTable(RosRobotSkills):
         """First tries the steepest side grasp moved 20 cm beside the mug and 10 cm down, into the table top.
@@ -269,7 +269,7 @@ def test_robot_skills_pick_backs_off_a_blocked_grasp_and_takes_the_next(rclpy_co
 def test_sim_node_with_a_bad_scenario_exits_2_naming_the_file(ros_domain, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("scenario: x\nworld: {rooms: [], furnitur: []}\n")
-    proc = subprocess.run([sys.executable, "-m", "sim.ros_bridge", str(bad)], cwd=ROOT, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "memory_node.sim_node", str(bad)], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 2
     assert "bad.yaml" in proc.stderr
@@ -277,7 +277,7 @@ def test_sim_node_with_a_bad_scenario_exits_2_naming_the_file(ros_domain, tmp_pa
 
 @pytest.mark.slow
 def test_robot_skills_drive_sim_node_from_another_process(ros_domain):
-    from executor.ros_backend import RosSkillsConfig
+    from memory_node.robot.ros_skills import RosSkillsConfig
     from robot_model.skills import look_around_view_count
     from scene_graph.types import CameraIntrinsics
     from sim.pybullet_backend import PyBulletBackend
@@ -287,7 +287,7 @@ def test_robot_skills_drive_sim_node_from_another_process(ros_domain):
         mug = truth_world.ground_truth().objects["mug_1"].position
         table = truth_world.furniture["coffee_table"]
         table_top = (table.spec.at[0], table.spec.at[1], table.height)
-    sim = subprocess.Popen([sys.executable, "-m", "sim.ros_bridge", "--ros-args", "-p", f"scenario:={SCENARIO}",
+    sim = subprocess.Popen([sys.executable, "-m", "memory_node.sim_node", "--ros-args", "-p", f"scenario:={SCENARIO}",
                             "-p", "camera_rate_hz:=0.0"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True)
     try:

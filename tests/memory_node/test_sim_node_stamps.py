@@ -97,8 +97,8 @@ def test_frame_interval_out_of_range_is_refused_naming_the_parameter(ros_domain)
     import rclpy
     from rclpy.parameter import Parameter
 
+    from memory_node.sim_node import SimNode
     from memory_stack.foundation.errors import BadInputError
-    from sim.ros_bridge import SimNode
 
     rclpy.init()
     try:
@@ -114,7 +114,7 @@ def test_control_loop_repeats_no_stamp_except_briefly_for_a_new_subscriber(ros_d
     from rclpy.parameter import Parameter
 
     from memory_node.message_conversion import stamp_to_seconds
-    from sim.ros_bridge import STATE_REPEAT_S, SimNode
+    from memory_node.sim_node import STATE_REPEAT_S, SimNode
 
     rclpy.init()
     node = listener = None

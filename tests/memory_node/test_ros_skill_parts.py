@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from executor.robot_topics import GoalStatus
+from memory_node.robot.robot_topics import GoalStatus
 from scene_graph.types import CameraIntrinsics, Pose
 
 
@@ -18,7 +18,7 @@ def test_goal_status_round_trips_through_json():
 
 def test_frames_are_assembled_only_from_parts_with_the_same_stamp():
     pytest.importorskip("rclpy")
-    from executor.ros_backend import FrameAssembler
+    from memory_node.robot.frame_assembly import FrameAssembler
 
     assembler = FrameAssembler(keep=3)
     intrinsics = CameraIntrinsics.from_hfov(4, 3, 70.0)
@@ -38,7 +38,7 @@ def test_frames_are_assembled_only_from_parts_with_the_same_stamp():
 
 def test_ros_skills_config_rejects_look_around_counts_below_one():
     pytest.importorskip("rclpy")
-    from executor.ros_backend import RosSkillsConfig
+    from memory_node.robot.ros_skills import RosSkillsConfig
 
     for name in ("look_around_views", "look_around_sightings", "look_around_views_without_camera_info"):
         with pytest.raises(ValueError, match=name):

@@ -7,7 +7,7 @@ Published (stamps are simulated seconds since d1 00:00; frames in `map`):
   all five with the same stamp per frame; rendered only on demand (see below).
 - odom (nav_msgs/Odometry, map -> base_link; drifts when the scenario says so), joint_states
   (sensor_msgs/JointState of the Panda's 7 joints and 2 fingers), goal_status (std_msgs/String JSON,
-  see executor.robot_topics).
+  see memory_node.robot.robot_topics).
 Subscribed:
 - cmd_vel (geometry_msgs/Twist): integrated at `control_rate_hz`, clipped to the speed limits; the
   base stops at walls/furniture (occupancy grid).
@@ -41,7 +41,7 @@ from memory_node.ros_environment import node_main_guard, prepare_ros_environment
 
 prepare_ros_environment()
 
-from executor.robot_topics import GoalStatus, RobotTopics  # noqa: E402
+from memory_node.robot.robot_topics import GoalStatus, RobotTopics  # noqa: E402
 from memory_stack.foundation.errors import BadInputError  # noqa: E402
 from robot_model.panda_kinematics import ARM_JOINT_NAMES, FINGER_JOINT_NAMES  # noqa: E402
 

@@ -23,12 +23,12 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from executor.robot_topics import GoalStatus, RobotTopics
+from memory_node.robot.frame_assembly import FrameAssembler
+from memory_node.robot.robot_topics import GoalStatus, RobotTopics
 from memory_node.ros_environment import require_ros
 from perception.sensor_frame import SensorFrame
 from robot_model.category_shapes import object_shape
@@ -86,36 +86,6 @@ class RosSkillsConfig:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ValueError(f"{name} must be >= 1, got {value}")
-
-
-class FrameAssembler:
-    """Collects the five camera topics of one stamp into a SensorFrame."""
-
-    PARTS = ("rgb", "depth", "info", "pose", "detections")
-
-    def __init__(self, keep: int = 20) -> None:
-        self._partial: OrderedDict[int, dict] = OrderedDict()
-        self._keep = keep
-        self.complete: list[SensorFrame] = []
-        self._count = 0
-
-    def offer(self, part: str, stamp_ns: int, value) -> SensorFrame | None:
-        entry = self._partial.setdefault(stamp_ns, {})
-        entry[part] = value
-        while len(self._partial) > self._keep:
-            self._partial.popitem(last=False)
-        if all(k in entry for k in self.PARTS):
-            del self._partial[stamp_ns]
-            self._count += 1
-            mask, labels, confidences = entry["detections"]
-            odom = entry.get("odom")
-            frame = SensorFrame(frame_id=self._count, time=stamp_ns * 1e-9, rgb=entry["rgb"], depth=entry["depth"],
-                                instance_mask=mask, labels=labels, intrinsics=entry["info"],
-                                camera_pose=entry["pose"], robot_pose=odom or entry["pose"],
-                                confidences=confidences)
-            self.complete.append(frame)
-            return frame
-        return None
 
 
 class RosRobotSkills(RobotSkills):
