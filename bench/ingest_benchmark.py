@@ -173,7 +173,7 @@ def measure(width: int, height: int, frames: int, instances: int, seed: int = 0,
 
 def _ros_measurement(width: int, height: int, frames: int, instances: int) -> dict:
     """`--ros`: frames published from another process into the running nodes (memory_node's benchmark)."""
-    from memory_node.ros_throughput_benchmark import run_ros_ingest_benchmark
+    from bench.ros_throughput import run_ros_ingest_benchmark
 
     return {"ros": run_ros_ingest_benchmark(width=width, height=height, frames=frames)}
 

@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     import rclpy
 
     from memory_node.message_conversion import sensor_frame_messages
-    from memory_node.synthetic_stream import synthetic_frames
+    from perception.synthetic_stream import synthetic_frames
 
     frames = [sensor_frame_messages(f, depth_encoding=args.depth_encoding)
               for f in synthetic_frames(args.frames, args.width, args.height, start_time=args.start_time,

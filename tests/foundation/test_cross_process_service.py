@@ -19,8 +19,8 @@ SCENARIO = ROOT / "sim_configs" / "apartment_two_days.yaml"
 
 def prepare_memory(db: Path) -> None:
     """Ingest rendered-like frames into the SQLite file the server will open (no ROS involved)."""
-    from memory_node.synthetic_stream import FLOOR_PLAN, synthetic_frames
     from perception.frame_processing import FrameProcessor
+    from perception.synthetic_stream import FLOOR_PLAN, synthetic_frames
     from scene_graph.store import MemoryStore
 
     processor = FrameProcessor()

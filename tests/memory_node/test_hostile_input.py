@@ -12,7 +12,7 @@ pytest.importorskip("rclpy")
 from memory_node import message_conversion as conv  # noqa: E402
 from memory_node.diagnostics_report import status_values  # noqa: E402
 from memory_node.synthetic_frame_publisher import create_publishers, publish_frame, wait_for_subscribers  # noqa: E402
-from memory_node.synthetic_stream import synthetic_frames  # noqa: E402
+from perception.synthetic_stream import synthetic_frames  # noqa: E402
 
 from .node_harness import query, stack_arguments, wait_until  # noqa: E402
 

@@ -16,9 +16,9 @@ from memory_node.ingest_pipeline import (
     IngestTopics,
     settings_from_parameters,
 )
-from memory_node.synthetic_stream import FLOOR_PLAN, synthetic_frames
 from memory_stack.foundation.errors import BadInputError
 from perception.frame_processing import FrameProcessor
+from perception.synthetic_stream import FLOOR_PLAN, synthetic_frames
 from scene_graph.store import MemoryStore
 from scene_graph.types import Observation, Pose
 

@@ -12,7 +12,7 @@ pytest.importorskip("rclpy")
 
 from memory_node.message_conversion import sensor_frame_messages  # noqa: E402
 from memory_node.synthetic_frame_publisher import create_publishers, publish_frame, wait_for_subscribers  # noqa: E402
-from memory_node.synthetic_stream import synthetic_frames  # noqa: E402
+from perception.synthetic_stream import synthetic_frames  # noqa: E402
 
 from .node_harness import call_service, query, stack_arguments, wait_until  # noqa: E402
 

@@ -11,8 +11,8 @@ import pytest
 from memory_node.message_conversion import sensor_frame_messages
 from memory_node.session_recording import SessionRecorder, bag_floor_plan, message_definition, read_bag
 from memory_node.session_replay import replay_bag
-from memory_node.synthetic_stream import FLOOR_PLAN, synthetic_frames
 from perception.frame_processing import FrameProcessor
+from perception.synthetic_stream import FLOOR_PLAN, synthetic_frames
 from scene_graph.store import MemoryStore
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from memory_node.shared_store import SharedStore
-from memory_node.synthetic_stream import FLOOR_PLAN, synthetic_frames
 from perception.frame_processing import FrameProcessor
+from perception.synthetic_stream import FLOOR_PLAN, synthetic_frames
 from scene_graph.store import MemoryStore
 
 

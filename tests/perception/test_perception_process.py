@@ -8,9 +8,9 @@ import os
 import numpy as np
 import pytest
 
-from memory_node.synthetic_stream import synthetic_frames
 from perception.frame_processing import FrameError, FrameProcessor
 from perception.perception_process import PerceptionProcess
+from perception.synthetic_stream import synthetic_frames
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from memory_stack.foundation.package_paths import SOURCE_ROOT  # noqa: E402
 
 @pytest.mark.slow
 def test_a_short_run_reports_ingestion_queries_and_the_query_thread_scheduling(ros_domain):
-    command = [sys.executable, "-m", "memory_node.ros_throughput_benchmark", "--frames", "30", "--rates", "10",
+    command = [sys.executable, "-m", "bench.ros_throughput", "--frames", "30", "--rates", "10",
                "--query-priority", "3", "--json"]
     done = subprocess.run(command, cwd=SOURCE_ROOT, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-2000:]

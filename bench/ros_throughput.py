@@ -7,7 +7,8 @@ reads the ingest counters from /diagnostics. For each target rate it reports the
 frames ingested and every counted drop; `max_rate_zero_drops_hz` is the highest rate at which every
 published frame was written with no drop anywhere.
 
-`python -m memory_node.ros_throughput_benchmark --json` or `run_ros_ingest_benchmark(...) -> dict`.
+`python -m bench.ros_throughput --json` or `run_ros_ingest_benchmark(...) -> dict`. The ROS side (query client,
+/diagnostics reader) is memory_node.stack_probe.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from typing import Any
 import yaml
 
 from memory_node.child_processes import stop_child_process
+from memory_node.query_client import percentile
+from memory_node.ros_environment import require_ros
+from memory_node.stack_probe import StackProbe
 from memory_stack.foundation.package_paths import SOURCE_ROOT, default_params_file, sim_config
 
 
@@ -55,51 +59,9 @@ def _transport_description(env: dict[str, str]) -> str:
     return f"profile {Path(profile).name}" if profile else "Fast DDS defaults"
 
 
-class _DiagnosticsReader:
-    """Keeps the latest ingest status values from /diagnostics."""
-
-    def __init__(self, node: Any) -> None:
-        from diagnostic_msgs.msg import DiagnosticArray
-
-        self.latest: dict[str, str] = {}
-        self.memory: dict[str, str] = {}
-        self.lock = threading.Lock()
-        node.create_subscription(DiagnosticArray, "/diagnostics", self._on_message, 10)
-
-    def _on_message(self, msg: Any) -> None:
-        for status in msg.status:
-            if status.name.endswith(": ingest"):
-                with self.lock:
-                    self.latest = {kv.key: kv.value for kv in status.values}
-            elif status.name.endswith(": memory"):
-                with self.lock:
-                    self.memory = {kv.key: kv.value for kv in status.values}
-
-    def server_ms(self, key: str) -> float:
-        """One of the memory server's timings over its last 1000 queries.
-
-        "query_p99_ms" is its own time in the query callback, "query_lock_wait_p99_ms" the part of it
-        spent waiting for a memory write to release the store.
-        """
-        return float(self.server_value(key) or "nan")
-
-    def server_value(self, key: str) -> str:
-        with self.lock:
-            return self.memory.get(key, "")
-
-    def totals(self) -> dict[str, int]:
-        with self.lock:
-            values = dict(self.latest)
-        dropped = sum(int(v) for k, v in values.items() if k.endswith("/dropped"))
-        received = {k[:-len("/received")]: int(v) for k, v in values.items() if k.endswith("/received")}
-        return {"received": received,"frames_ingested": int(values.get("frames_ingested", 0)),
-                "frames_rejected": int(values.get("frames_rejected", 0)),
-                "frames_dropped_backlog": int(values.get("frames_dropped_backlog", 0)),
-                "messages_dropped": dropped}
-
-
 def _publish_round(env: dict[str, str], frames: int, rate: float, width: int, height: int, start_time: float,
-                   client: Any, query_period_s: float, latencies: list[float], deadline_s: float) -> dict[str, Any]:
+                   probe: StackProbe, query_period_s: float, latencies: list[float],
+                   deadline_s: float) -> dict[str, Any]:
     """Run one publisher process while querying; returns its JSON report, or {"error": ...} if it hung."""
     publisher = subprocess.Popen(
         [sys.executable, "-m", "memory_node.synthetic_frame_publisher", "--frames", str(frames),
@@ -115,7 +77,7 @@ def _publish_round(env: dict[str, str], frames: int, rate: float, width: int, he
             if time.monotonic() > deadline:
                 return {"error": f"publisher did not finish within {deadline_s:.0f} s"}
             started = time.perf_counter()
-            response = client.call("locate", ["mug"], timeout_s=5.0)
+            response = probe.query("locate", ["mug"], timeout_s=5.0)
             if response.success:
                 latencies.append((time.perf_counter() - started) * 1000.0)
             time.sleep(query_period_s)
@@ -137,8 +99,6 @@ def run_ros_ingest_benchmark(width: int = 320, height: int = 240, frames: int = 
 
     `query_priority` overrides the memory server's query_thread_priority (None: the packaged parameters').
     """
-    from memory_node.ros_environment import require_ros
-
     # this process and the two it starts share one DDS environment
     os.environ.setdefault("ROS_DOMAIN_ID", str(random.Random(os.getpid()).randint(120, 200)))
     # ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST makes rmw_fastrtps replace the builtin transports with its own
@@ -149,11 +109,6 @@ def run_ros_ingest_benchmark(width: int = 320, height: int = 240, frames: int = 
         os.environ.pop("FASTDDS_DEFAULT_PROFILES_FILE", None)
     require_ros()  # after the environment is final: it picks the transport profile
     env = dict(os.environ)
-    import rclpy
-    from rclpy.experimental import EventsExecutor
-
-    from memory_node.query_client import QueryClient, percentile
-
     result: dict[str, Any] = {"width": width, "height": height, "frames_per_round": frames,
                               "transport": _transport_description(env), "executor": executor_kind,
                               "perception": "process" if perception_process else "thread", "rounds": []}
@@ -164,30 +119,12 @@ def run_ros_ingest_benchmark(width: int = 320, height: int = 240, frames: int = 
             [sys.executable, "-m", "memory_stack.cli", "up", "--no-planner", "--executor", executor_kind,
              "--params", str(_params_file(directory, db, perception_process, query_priority))],
             cwd=SOURCE_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        rclpy.init()
-        node = rclpy.create_node("ros_throughput_benchmark")
-        # the diagnostics reader is spun in C++ too: a Python executor thread in this process would hold
-        # the GIL for a millisecond or two per /diagnostics message and show up in the measured round trips
-        executor = EventsExecutor()
+        probe = StackProbe()
         try:
-            diagnostics = _DiagnosticsReader(node)
-            query_node = rclpy.create_node("ros_throughput_benchmark_queries")
-            client = QueryClient(query_node)
-            if not client.wait(60.0):
+            if not probe.connect(60.0):
                 raise RuntimeError("memstack up did not offer query_memory within 60 s: "
                                    + (stack.stderr.read()[-2000:] if stack.poll() is not None else ""))
-            executor.add_node(node)
-            spinning = threading.Event()
-
-            def spin() -> None:
-                try:
-                    while not spinning.is_set():
-                        executor.spin_once(0.05)
-                except Exception:  # rclpy shut down under us: the benchmark is over
-                    return
-
-            spinner = threading.Thread(target=spin, daemon=True)
-            spinner.start()
+            diagnostics = probe.diagnostics
             latencies: list[float] = []
             start_time = 7 * 3600.0
             warmup = subprocess.run(
@@ -201,7 +138,7 @@ def run_ros_ingest_benchmark(width: int = 320, height: int = 240, frames: int = 
             idle: list[float] = []
             for _ in range(200):  # the same query with nothing streaming: what the machine and DDS cost alone
                 started = time.perf_counter()
-                if client.call("locate", ["mug"], timeout_s=5.0).success:
+                if probe.query("locate", ["mug"], timeout_s=5.0).success:
                     idle.append((time.perf_counter() - started) * 1000.0)
                 time.sleep(query_period_s)
             result["query_idle"] = {"n": len(idle), "p50_ms": percentile(idle, 50), "p99_ms": percentile(idle, 99)}
@@ -210,7 +147,7 @@ def run_ros_ingest_benchmark(width: int = 320, height: int = 240, frames: int = 
                 round_latencies: list[float] = []
                 sent: dict[str, Any] = {}
                 for _attempt in range(2):  # a publisher that hangs (seen in DDS start-up) is killed and retried
-                    sent = _publish_round(env, frames, rate, width, height, start_time, client, query_period_s,
+                    sent = _publish_round(env, frames, rate, width, height, start_time, probe, query_period_s,
                                           round_latencies, deadline_s=frames / rate + 45.0)
                     if "rate_hz" in sent:
                         break
@@ -239,18 +176,14 @@ def run_ros_ingest_benchmark(width: int = 320, height: int = 240, frames: int = 
                     "queries": len(round_latencies)})
                 latencies += round_latencies
                 start_time += frames * 0.5 + 60.0
-            spinning.set()
-            spinner.join(timeout=2.0)
+            probe.disconnect()
             zero = [r["rate_hz_achieved"] for r in result["rounds"] if r["zero_drops"]]
             result["max_rate_zero_drops_hz"] = max(zero) if zero else 0.0
             result["query_thread_scheduling"] = diagnostics.server_value("query_thread_scheduling")
             result["query_while_ingesting"] = {"n": len(latencies), "p50_ms": percentile(latencies, 50),
                                                "p99_ms": percentile(latencies, 99)}
-            client.close()
-            query_node.destroy_node()
         finally:
-            node.destroy_node()
-            rclpy.try_shutdown()
+            probe.shutdown()
             stop_child_process(stack, signal.SIGINT, timeout_s=20.0)
     return result
 
