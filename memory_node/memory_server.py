@@ -23,9 +23,9 @@ import time
 from collections import deque
 from typing import Any
 
-from memory_node.memory_queries import store_objects
 from memory_node.ros_environment import node_main_guard
 from memory_node.thread_scheduling import MAX_PRIORITY
+from scene_graph.requests import store_objects
 
 try:
     from diagnostic_msgs.msg import DiagnosticArray
@@ -149,8 +149,8 @@ class MemoryServerNode(LifecycleNode):
     # ------------------------------------------------------------ services
 
     def _on_query(self, request: Any, response: Any) -> Any:
-        from memory_node.memory_queries import QueryRequest, answer_query
         from memory_node.message_conversion import location_belief_to_msg, memory_event_to_msg, scene_object_to_msg
+        from scene_graph.requests import QueryRequest, answer_query
 
         started = time.perf_counter()
         if not self._active or self.shared is None:

@@ -26,6 +26,7 @@ from typing import Any
 from memory_stack.foundation.errors import BadInputError
 from memory_stack.foundation.time_format import format_time_value, parse_time_argument
 from scene_graph.exchange_json import plain
+from scene_graph.requests import MemoryRequest, ask
 
 EVENT_KINDS = ("appeared", "moved", "disappeared", "state_changed", "opened", "closed")
 
@@ -106,7 +107,7 @@ def _lookup_error(kind: str, target: str, exc: Exception) -> BadInputError:
 
 def run_query(memory: Any, kind_name: str, arguments: Sequence[str], at: float | None = None,
               since: float | None = None, until: float | None = None, k: int = 5) -> Any:
-    """Run one query on an open memory; the result is plain JSON-ready data."""
+    """Run one query on an open memory (through scene_graph.requests.ask); the result is plain JSON-ready data."""
     kind = QUERY_KINDS.get(kind_name)
     if kind is None:
         raise BadInputError(f"kind: unknown query {kind_name!r} (expected one of: {', '.join(QUERY_KINDS)})")
@@ -114,28 +115,30 @@ def run_query(memory: Any, kind_name: str, arguments: Sequence[str], at: float |
     t1 = until if until is not None else at
     try:
         if kind.name == "locate":
-            return plain(memory.locate(_phrase(words), at=at))
+            return plain(ask(memory, MemoryRequest("locate", (_phrase(words),), at=at)))
         if kind.name == "history":
-            return plain(memory.history(words[0], t0=since, t1=t1))
+            return plain(ask(memory, MemoryRequest("history", (words[0],), t0=since, t1=t1)))
         if kind.name == "changes":
-            return plain(memory.changes(_phrase(words), since if since is not None else 0.0, t1))
+            return plain(ask(memory, MemoryRequest("changes", (_phrase(words),), t0=since if since is not None else 0.0,
+                                                   t1=t1)))
         if kind.name == "contents":
-            return plain(memory.contents(_phrase(words), at=at))
+            return plain(ask(memory, MemoryRequest("contents", (_phrase(words),), at=at)))
         if kind.name == "count":
             event_kind = words[0]
             if event_kind not in EVENT_KINDS:
                 raise BadInputError(f"arguments: count: unknown event kind {event_kind!r} "
                                     f"(expected one of: {', '.join(EVENT_KINDS)})")
-            return int(memory.count(event_kind, _phrase(words[1:]), t0=since, t1=t1))
+            return int(ask(memory, MemoryRequest("count", (event_kind, _phrase(words[1:])), t0=since, t1=t1)))
         if kind.name in ("first_seen", "last_seen"):
-            seen = getattr(memory, kind.name)(_phrase(words))
+            seen = ask(memory, MemoryRequest(kind.name, (_phrase(words),)))
             return {"time": seen, "time_text": format_time_value(seen)}
         if kind.name == "search":
             if k < 1:
                 raise BadInputError(f"--k: must be at least 1, got {k}")
-            return [dict(plain(obj), score=float(score)) for obj, score in memory.search(_phrase(words), k=k)]
+            hits = ask(memory, MemoryRequest("search", (_phrase(words),), k=k))
+            return [dict(plain(obj), score=float(score)) for obj, score in hits]
         if kind.name == "path":
-            return [str(p) for p in memory.path(words[0], words[1])]
+            return [str(p) for p in ask(memory, MemoryRequest("path", (words[0], words[1])))]
     except KeyError as exc:
         raise _lookup_error(kind.name, " ".join(words), exc) from exc
     raise AssertionError(kind.name)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from memory_node.memory_queries import QUERY_KINDS, QueryRequest, answer_query
 from perception.frame_processing import FrameProcessor
 from perception.synthetic_stream import FLOOR_PLAN, synthetic_frames
+from scene_graph.requests import QUERY_KINDS, QueryRequest, answer_query
 from scene_graph.store import MemoryStore
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,9 +1,13 @@
-"""The QueryMemory request kinds as plain calls on a MemoryStore, with typed results and a text answer.
+"""Requests to the memory: one dispatcher from a request kind to the MemoryStore call that answers it.
 
-Pure (no ROS): `answer_query(store, QueryRequest) -> QueryAnswer`. The memory server converts the
-answer to a `memory_interfaces/srv/QueryMemory` response; the request's `time` is `at` (or t0 for
-interval kinds) and `time_end` is t1. Wrong input gives `QueryAnswer(success=False, error=...)`
-naming the argument; nothing raises for bad requests.
+`ask(memory, MemoryRequest) -> result` is the single place where a request kind (locate, history,
+changes, contents, count, first_seen, last_seen, search, path, objects) becomes a memory call; the
+result is the memory's own records. Two front ends read their words into a MemoryRequest and present
+the result their way: `memstack query` (plain JSON data and tables) and the QueryMemory service, whose
+pure half is here: `answer_query(store, QueryRequest) -> QueryAnswer` with typed results and a text
+answer. The memory server converts that answer to a `memory_interfaces/srv/QueryMemory` response; the
+request's `time` is `at` (or t0 for interval kinds) and `time_end` is t1. Wrong input gives
+`QueryAnswer(success=False, error=...)` naming the argument; nothing raises for bad requests.
 """
 
 from __future__ import annotations
@@ -16,6 +20,78 @@ from typing import Any
 from memory_stack.foundation.errors import BadInputError
 
 DEFAULT_MAX_RESULTS = 10
+
+
+@dataclass(frozen=True)
+class MemoryRequest:
+    """One request with its words already read: `arguments` are the kind's operands in order.
+
+    locate/first_seen/last_seen (TARGET), history (OBJECT_ID), changes (ROOM), contents
+    (RECEPTACLE_OR_ROOM), count (EVENT_KIND, TARGET), search (TEXT), path (FROM, TO), objects ().
+    """
+
+    kind: str
+    arguments: tuple[str, ...] = ()
+    at: float | None = None
+    t0: float | None = None
+    t1: float | None = None
+    k: int = 5
+    include_discoveries: bool = False
+
+
+def _ask_locate(memory: Any, r: MemoryRequest) -> Any:
+    return memory.locate(r.arguments[0], at=r.at)
+
+
+def _ask_history(memory: Any, r: MemoryRequest) -> Any:
+    return memory.history(r.arguments[0], t0=r.t0, t1=r.t1)
+
+
+def _ask_changes(memory: Any, r: MemoryRequest) -> Any:
+    return memory.changes(r.arguments[0], r.t0, r.t1, include_discoveries=r.include_discoveries)
+
+
+def _ask_contents(memory: Any, r: MemoryRequest) -> Any:
+    return memory.contents(r.arguments[0], at=r.at)
+
+
+def _ask_count(memory: Any, r: MemoryRequest) -> Any:
+    return memory.count(r.arguments[0], r.arguments[1], t0=r.t0, t1=r.t1)
+
+
+def _ask_first_seen(memory: Any, r: MemoryRequest) -> Any:
+    return memory.first_seen(r.arguments[0])
+
+
+def _ask_last_seen(memory: Any, r: MemoryRequest) -> Any:
+    return memory.last_seen(r.arguments[0])
+
+
+def _ask_search(memory: Any, r: MemoryRequest) -> Any:
+    return memory.search(r.arguments[0], k=r.k)
+
+
+def _ask_path(memory: Any, r: MemoryRequest) -> Any:
+    return memory.path(r.arguments[0], r.arguments[1])
+
+
+def _ask_objects(memory: Any, r: MemoryRequest) -> Any:
+    return store_objects(memory, at=r.at)
+
+
+REQUEST_KINDS: dict[str, Callable[[Any, MemoryRequest], Any]] = {
+    "locate": _ask_locate, "history": _ask_history, "changes": _ask_changes, "contents": _ask_contents,
+    "count": _ask_count, "first_seen": _ask_first_seen, "last_seen": _ask_last_seen, "search": _ask_search,
+    "path": _ask_path, "objects": _ask_objects,
+}
+
+
+def ask(memory: Any, request: MemoryRequest) -> Any:
+    """The memory's answer to `request` (KeyError/BadInputError from the memory propagate to the caller)."""
+    handler = REQUEST_KINDS.get(request.kind)
+    if handler is None:
+        raise BadInputError(f"kind: {request.kind!r} is not one of {sorted(REQUEST_KINDS)}")
+    return handler(memory, request)
 
 
 @dataclass
@@ -85,7 +161,7 @@ def _need(request: QueryRequest, count: int, names: str) -> list[str]:
 
 def _locate(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
     (target,) = _need(req, 1, "TARGET")
-    beliefs = store.locate(target, at=req.time)[:limit]
+    beliefs = ask(store, MemoryRequest("locate", (target,), at=req.time))[:limit]
     if not beliefs:
         return QueryAnswer(text=f"I have not seen {target}.", value=math.nan)
     best = beliefs[0]
@@ -96,7 +172,7 @@ def _locate(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
 
 def _history(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
     (object_id,) = _need(req, 1, "OBJECT_ID")
-    history = store.history(object_id, t0=req.time, t1=req.time_end)
+    history = ask(store, MemoryRequest("history", (object_id,), t0=req.time, t1=req.time_end))
     lines = [f"{object_id} ({history.category}):"]
     lines += [f"  {_fmt_time(loc.time)}: {_where(loc)}" for loc in history.locations]
     lines += [f"  {_fmt_time(e.time)}: {e.kind}" for e in history.events]
@@ -112,7 +188,7 @@ def _changes(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
         (room,), discoveries = _need(req, 1, "ROOM [discoveries]"), False
     t0 = req.time if req.time is not None else 0.0
     t1 = req.time_end if req.time_end is not None else math.inf
-    events = store.changes(room, t0, t1, include_discoveries=discoveries)
+    events = ask(store, MemoryRequest("changes", (room,), t0=t0, t1=t1, include_discoveries=discoveries))
     text = f"{len(events)} change(s) in {room}" + "".join(
         f"\n  {_fmt_time(e.time)}: {e.category} {e.object_id} {e.kind}" for e in events)
     return QueryAnswer(text=text, events=list(events), value=float(len(events)))
@@ -120,26 +196,26 @@ def _changes(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
 
 def _contents(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
     (where,) = _need(req, 1, "RECEPTACLE_OR_ROOM")
-    objects = store.contents(where, at=req.time)
+    objects = ask(store, MemoryRequest("contents", (where,), at=req.time))
     text = f"{where}: " + (", ".join(f"{o.category} ({o.id})" for o in objects) if objects else "nothing I know of")
     return QueryAnswer(text=text, objects=list(objects)[:limit], scores=[float(o.confidence) for o in objects][:limit])
 
 
 def _count(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
     kind, target = _need(req, 2, "EVENT_KIND TARGET")
-    n = store.count(kind, target, t0=req.time, t1=req.time_end)
+    n = ask(store, MemoryRequest("count", (kind, target), t0=req.time, t1=req.time_end))
     return QueryAnswer(text=f"{target}: {kind} {n} time(s)", value=float(n))
 
 
 def _first_seen(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
     (target,) = _need(req, 1, "TARGET")
-    t = store.first_seen(target)
+    t = ask(store, MemoryRequest("first_seen", (target,)))
     return QueryAnswer(text=f"{target} first seen {_fmt_time(t)}", value=math.nan if t is None else float(t))
 
 
 def _last_seen(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
     (target,) = _need(req, 1, "TARGET")
-    t = store.last_seen(target)
+    t = ask(store, MemoryRequest("last_seen", (target,)))
     return QueryAnswer(text=f"{target} last seen {_fmt_time(t)}", value=math.nan if t is None else float(t))
 
 
@@ -147,14 +223,14 @@ def _search(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
     if not req.arguments:
         raise BadInputError("arguments: search needs the text to search for")
     text = " ".join(req.arguments)
-    hits = store.search(text, k=limit)
+    hits = ask(store, MemoryRequest("search", (text,), k=limit))
     answer = "; ".join(f"{o.category} ({o.id}) {score:.2f}" for o, score in hits) or "nothing matches"
     return QueryAnswer(text=answer, objects=[o for o, _ in hits], scores=[float(s) for _, s in hits])
 
 
 def _path(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
     a, b = _need(req, 2, "FROM TO")
-    places = store.path(a, b)
+    places = ask(store, MemoryRequest("path", (a, b)))
     return QueryAnswer(text=" -> ".join(places) if places else f"no path from {a} to {b}", labels=list(places),
                        value=float(len(places)))
 
@@ -162,7 +238,7 @@ def _path(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
 def _objects(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
     if req.arguments:
         raise BadInputError(f"arguments: objects takes no arguments, got {len(req.arguments)}")
-    objects = store_objects(store, at=req.time)
+    objects = ask(store, MemoryRequest("objects", at=req.time))
     return QueryAnswer(text=f"{len(objects)} object(s)", objects=list(objects)[:limit],
                        scores=[float(o.confidence) for o in objects][:limit], value=float(len(objects)))
 
