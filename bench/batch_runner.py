@@ -17,11 +17,12 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from memory_stack.composition.assembly import case_memory_path
+from memory_stack.composition.planner_registry import benchmark_planners, check_planner
+from memory_stack.composition.stack_config import StackConfig
 from memory_stack.foundation.errors import BadInputError
 
 log = logging.getLogger(__name__)
-
-PLANNERS = ("voi", "explore-all", "memory-only")
 
 
 @dataclass(frozen=True)
@@ -86,17 +87,19 @@ def expand_jobs(patterns: list[str], planners: list[str] | None, seeds: int) -> 
         if not matches:
             raise BadInputError(f"{pattern}: no scenario file matches")
         paths.extend(m for m in matches if Path(m).name != "ontology.yaml" and m not in paths)
-    chosen = planners or list(PLANNERS)
+    chosen = planners or benchmark_planners()
     for planner in chosen:
-        if planner not in PLANNERS:
-            raise BadInputError(f"--planner: unknown planner {planner!r} (choose from {', '.join(PLANNERS)})")
+        try:
+            check_planner(planner)
+        except BadInputError as exc:
+            raise BadInputError(f"--planner: {exc}") from None
     if seeds < 1:
         raise BadInputError("--seeds: must be >= 1")
     return [BatchJob(p, planner, seed) for p in paths for planner in chosen for seed in range(seeds)]
 
 
-def _run_job(job: BatchJob, out_dir: str) -> dict:
-    """Executed inside a Ray worker process."""
+def _run_job(job: BatchJob, out_dir: str, config: StackConfig | None = None) -> dict:
+    """Executed inside a Ray worker process; the job's memory and case memory start empty."""
     marker = Path(out_dir) / "crash_markers" / job.name
     crashed = int(marker.read_text() or 0) if marker.exists() else 0
     if crashed < job.injected_crashes:
@@ -107,16 +110,22 @@ def _run_job(job: BatchJob, out_dir: str) -> dict:
 
     db_path = Path(out_dir) / "memory" / f"{job.name}.db"
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    if db_path.exists():
-        db_path.unlink()
-    result = run_scenario_file(job.scenario, planner=job.planner, seed_offset=job.seed, db_path=db_path)
+    config = config or StackConfig()
+    # a rerun into the same directory starts from an empty memory, and from no past task executions
+    # unless the config names a case file shared on purpose
+    stale = [db_path] if config.paths.case_memory else [db_path, case_memory_path(db_path, config)]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    result = run_scenario_file(job.scenario, planner=job.planner, seed_offset=job.seed, db_path=db_path,
+                               config=config)
     result["seed_offset"] = job.seed
     result["job"] = job.name
     return result
 
 
 def run_batch(jobs: list[BatchJob], out_dir: str | Path, workers: int = 2, ray_address: str | None = None,
-              progress=None) -> BatchReport:
+              progress=None, config: StackConfig | None = None) -> BatchReport:
+    """Run `jobs` on Ray, each with a stack assembled from `config` (None: the defaults)."""
     import ray
     from ray.exceptions import RayTaskError, WorkerCrashedError
 
@@ -131,7 +140,7 @@ def run_batch(jobs: list[BatchJob], out_dir: str | Path, workers: int = 2, ray_a
     remote_job = ray.remote(num_cpus=1, max_retries=0)(_run_job)
     report = BatchReport()
     attempts = {job: 1 for job in jobs}
-    pending = {remote_job.remote(job, str(out)): job for job in jobs}
+    pending = {remote_job.remote(job, str(out), config): job for job in jobs}
     results_path = out / "results.jsonl"
     try:
         with results_path.open("w") as results_file:
@@ -146,7 +155,7 @@ def run_batch(jobs: list[BatchJob], out_dir: str | Path, workers: int = 2, ray_a
                     log.warning("worker crashed on %s (attempt %d)", job.name, attempts[job])
                     if attempts[job] < 2:
                         attempts[job] += 1
-                        pending[remote_job.remote(job, str(out))] = job
+                        pending[remote_job.remote(job, str(out), config)] = job
                     else:
                         report.failures.append({"job": job.name, "error": "worker crashed twice"})
                     continue

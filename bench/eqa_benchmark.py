@@ -27,8 +27,10 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from bench.batch_runner import PLANNERS, expand_jobs, run_batch
+from bench.batch_runner import expand_jobs, run_batch
 from bench.report_figures import draw_accuracy_vs_path
+from memory_stack.composition.planner_registry import benchmark_planners
+from memory_stack.composition.stack_config import StackConfig, load_stack_config
 
 
 def planner_statistics(runs: list[dict]) -> dict[str, dict]:
@@ -36,7 +38,8 @@ def planner_statistics(runs: list[dict]) -> dict[str, dict]:
     for run in runs:
         grouped[run["planner"]].extend(run["questions"])
     stats = {}
-    for planner in [p for p in PLANNERS if p in grouped] + sorted(set(grouped) - set(PLANNERS)):
+    order = benchmark_planners()
+    for planner in [p for p in order if p in grouped] + sorted(set(grouped) - set(order)):
         questions = grouped[planner]
         by_type: dict[str, list[dict]] = defaultdict(list)
         for q in questions:
@@ -152,6 +155,7 @@ def markdown_table(stats: dict[str, dict]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    config = load_stack_config(args.config)
     jobs = expand_jobs([args.scenarios], args.planner, seeds=1)
     out = Path(args.out)
     print(f"bench eqa: {len(jobs)} runs ({len({j.scenario for j in jobs})} scenarios x "
@@ -159,7 +163,8 @@ def run(args: argparse.Namespace) -> int:
     report = run_batch(jobs, out, workers=2,
                        progress=lambda job, r: print(f"  {job.name}: accuracy {r['summary']['accuracy']:.2f}, "
                                                      f"path {r['summary']['mean_path_length_m']:.1f} m",
-                                                     file=sys.stderr))
+                                                     file=sys.stderr),
+                       config=config)
     stats = planner_statistics(report.results)
     calibration = staleness_calibration(report.results)
     document = {"planners": stats, "staleness_calibration": calibration, "runs": report.results,
@@ -194,19 +199,23 @@ def _percentile(values: list[float], q: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, int(round(q / 100.0 * (len(ordered) - 1))))], 2)
 
 
-def cost_weight_sweep(scenario_paths: list[str], weights: list[float]) -> list[dict]:
-    """VOI on the given scenarios at each `cost_weight` (questions only; everything else default)."""
+def cost_weight_sweep(scenario_paths: list[str], weights: list[float], base: StackConfig | None = None) -> list[dict]:
+    """VOI on the given scenarios at each `cost_weight` of question answering (everything else from `base`)."""
+    import dataclasses
+
     from bench.scenario_runner import run_scenario
-    from planners.question_answering import QAConfig
-    from planners.value_of_information import ExplorationConfig
     from sim.scenario import load_scenario
+
+    base = base or StackConfig()
 
     rows = []
     for weight in weights:
         questions = []
         for path in scenario_paths:
-            config = QAConfig(exploration=ExplorationConfig(cost_weight=weight))
-            questions += run_scenario(load_scenario(path), planner="voi", qa_config=config)["questions"]
+            qa = base.question_answering
+            config = dataclasses.replace(base, question_answering=dataclasses.replace(
+                qa, exploration=dataclasses.replace(qa.exploration, cost_weight=weight)))
+            questions += run_scenario(load_scenario(path), planner="voi", config=config)["questions"]
         rows.append({"cost_weight": weight, "accuracy": _mean([float(q["correct"]) for q in questions]),
                      "total_path_length_m": round(sum(q["path_length_m"] for q in questions), 1),
                      "questions_explored": sum(1 for q in questions if q["steps"] > 0), "n": len(questions)})
@@ -219,9 +228,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.eqa_benchmark", description=main.__doc__)
     parser.add_argument("scenarios", nargs="+")
     parser.add_argument("--cost-weights", default="0.002,0.005,0.01,0.02,0.05")
+    parser.add_argument("--config", metavar="FILE", help="StackConfig YAML the other settings come from")
     args = parser.parse_args(argv)
     weights = [float(w) for w in args.cost_weights.split(",")]
-    rows = cost_weight_sweep(args.scenarios, weights)
+    rows = cost_weight_sweep(args.scenarios, weights, load_stack_config(args.config))
     print("| cost_weight | accuracy | total path | questions explored | n |\n|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['cost_weight']} | {r['accuracy']:.3f} | {r['total_path_length_m']:.1f} m | "

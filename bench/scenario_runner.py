@@ -27,6 +27,8 @@ from bench.evaluation import (
     stale_probe_questions,
 )
 from bench.patrol import patrol_viewpoints
+from memory_stack.composition.assembly import assemble_sim_stack
+from memory_stack.composition.stack_config import StackConfig
 from memory_stack.foundation.time_format import format_time
 from sim.scenario import Question, Scenario, Task, load_scenario
 
@@ -86,29 +88,14 @@ class ScenarioSession:
 
     @classmethod
     def create(cls, scenario: Scenario, db_path: str | Path | None, seed: int | None = None,
-               recorder: Any | None = None, qa_config: Any = None) -> ScenarioSession:
-        from executor.sim_backend import SimRobotSkills
-        from perception.config import PerceptionConfig
-        from perception.frame_processing import FrameProcessor
-        from planners.case_memory import CaseMemory
-        from planners.exploration import SimExplorer
-        from planners.question_answering import QuestionAnswerer
-        from planners.task_planning import TaskPlanner
-        from scene_graph.store import MemoryStore
-        from sim.pybullet_backend import PyBulletBackend
-
+               recorder: Any | None = None, config: StackConfig | None = None) -> ScenarioSession:
+        """Assemble the stack for `scenario` (memory at `db_path`, None: in RAM) from `config` (None: defaults)."""
         if seed is not None:
             scenario.seed = int(seed)
-        backend = PyBulletBackend()
-        backend.load(scenario)
-        memory = MemoryStore.open(db_path, floor_plan=scenario.floor_plan())
-        processor = RecordingProcessor(FrameProcessor(PerceptionConfig()), recorder)
-        skills = SimRobotSkills(backend)
-        explorer = SimExplorer(skills, processor, memory)
-        answerer = QuestionAnswerer(memory, explorer, qa_config)
-        case_path = None if db_path is None else Path(str(db_path) + ".cases.db")
-        task_planner = TaskPlanner(memory, skills, explorer, CaseMemory(case_path))
-        session = cls(scenario, backend, memory, skills, processor, explorer, answerer, task_planner)
+        parts = assemble_sim_stack(scenario, db_path, config or StackConfig(),
+                                   wrap_processor=lambda processor: RecordingProcessor(processor, recorder))
+        session = cls(scenario, parts.backend, parts.memory, parts.skills, parts.processor, parts.explorer,
+                      parts.answerer, parts.task_planner)
         session._note_pose()
         return session
 
@@ -194,8 +181,10 @@ class ScenarioSession:
         and whether it stayed / left the house. Each sample carries the prediction of the default
         belief and of the legacy learned-rate belief.
         """
-        from planners.beliefs import NOT_IN_HOUSE, BeliefBuilder, BeliefConfig
-        from planners.typed_query import TypedQuery
+        from planners.belief.builder import BeliefBuilder
+        from planners.belief.candidates import NOT_IN_HOUSE
+        from planners.belief.config import BeliefConfig
+        from planners.language.typed_query import TypedQuery
 
         now = self.backend.now
         truth_now = self.backend.truth_at(now)
@@ -282,18 +271,18 @@ class ScenarioSession:
 def run_scenario(scenario: Scenario, planner: str = "voi", db_path: str | Path | None = None,
                  seed: int | None = None, recorder: Any | None = None, progress: Progress | None = None,
                  keep_session: bool = False, stale_probes: bool = False,
-                 staleness_calibration: bool = False, qa_config: Any = None) -> dict[str, Any]:
+                 staleness_calibration: bool = False, config: StackConfig | None = None) -> dict[str, Any]:
     """Run one scenario with one planner; returns the `run --json` document of specs/cli.md.
 
     `stale_probes`: also ask the generated stale questions (bench.evaluation.stale_probe_questions)
     after the scenario's own; they are scored under "probes", not in "questions" or the summary.
     `staleness_calibration`: record the belief's P(still there) against the truth for every
     remembered object before each scheduled look and before the questions ("staleness_samples").
-    `qa_config`: a planners.question_answering.QAConfig for the questions (default settings when None).
+    `config`: the StackConfig the stack is assembled from (memory_stack.composition; None: the defaults).
     """
     started = time.monotonic()
     say = progress or (lambda message: log.info("%s", message))
-    session = ScenarioSession.create(scenario, db_path, seed=seed, recorder=recorder, qa_config=qa_config)
+    session = ScenarioSession.create(scenario, db_path, seed=seed, recorder=recorder, config=config)
     questions: list[dict[str, Any]] = []
     probes: list[dict[str, Any]] = []
     tasks: list[dict[str, Any]] = []
@@ -359,7 +348,7 @@ def run_scenario(scenario: Scenario, planner: str = "voi", db_path: str | Path |
 
 def run_scenario_file(path: str | Path, planner: str = "voi", seed: int | None = None,
                       db_path: str | Path | None = None, progress: Progress | None = None,
-                      seed_offset: int = 0, measure: bool = True) -> dict[str, Any]:
+                      seed_offset: int = 0, measure: bool = True, config: StackConfig | None = None) -> dict[str, Any]:
     """Run a scenario file; `seed` replaces the scenario's seed, `seed_offset` is added to it (batch seeds).
 
     This is the batch/benchmark entry (`memstack batch`, `memstack bench eqa`): with `measure` it
@@ -370,7 +359,8 @@ def run_scenario_file(path: str | Path, planner: str = "voi", seed: int | None =
     if seed is None and seed_offset:
         seed = scenario.seed + seed_offset
     result = run_scenario(scenario, planner=planner, db_path=db_path, seed=seed, progress=progress,
-                          stale_probes=measure, staleness_calibration=measure and planner == "memory-only")
+                          stale_probes=measure, staleness_calibration=measure and planner == "memory-only",
+                          config=config)
     result["scenario_file"] = str(path)
     return result
 

@@ -11,6 +11,7 @@ import importlib
 import logging
 import sys
 
+from memory_stack.commands.stack_option import add_config_option
 from memory_stack.foundation.errors import BadInputError, NotImplementedYetError
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -33,12 +34,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="memory_stack: long-term spatio-temporal memory for robots.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
+    add_config_option(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name, (module_name, help_text) in COMMANDS.items():
         module = importlib.import_module(f"memory_stack.commands.{module_name}")
         command_parser = sub.add_parser(name, help=help_text, description=module.__doc__)
         module.add_arguments(command_parser)
+        add_config_option(command_parser)
         command_parser.set_defaults(handler=module.run)
     return parser
 

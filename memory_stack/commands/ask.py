@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+from memory_stack.commands.stack_option import stack_config
 from memory_stack.foundation.errors import BadInputError
 from memory_stack.foundation.time_format import format_time_value, parse_time_argument
 
@@ -27,12 +28,13 @@ def run(args: argparse.Namespace) -> int:
     if not db.is_file():
         raise BadInputError(f"--db {db}: no such memory file (ask never creates one)")
     at = parse_time_argument(args.at, "--at")
-    from planners.question_answering import QuestionAnswerer, latest_memory_time
-    from scene_graph.store import MemoryStore
+    config = stack_config(args)
+    from memory_stack.composition.assembly import build_answerer, open_memory
+    from planners.question_answering import latest_memory_time
 
-    with MemoryStore.open(db) as memory:
+    with open_memory(db, config) as memory:
         now = at if at is not None else latest_memory_time(memory)
-        report = QuestionAnswerer(memory).answer(args.question, now, planner="memory-only")
+        report = build_answerer(memory, None, config).answer(args.question, now, planner="memory-only")
     document = report.to_dict()
     document["at"] = now
     document["at_text"] = format_time_value(now)

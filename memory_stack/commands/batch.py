@@ -6,12 +6,16 @@ import argparse
 import json
 import sys
 
+from memory_stack.commands.stack_option import stack_config
+from memory_stack.composition.planner_registry import planner_names
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("globs", nargs="+", metavar="GLOB", help="scenario files or globs")
     parser.add_argument("--workers", type=int, default=2, help="local Ray worker processes")
     parser.add_argument("--ray-address", help="Ray cluster address (default: start a local Ray)")
-    parser.add_argument("--planner", action="append", help="planner (repeatable); default: all")
+    parser.add_argument("--planner", action="append", choices=planner_names(),
+                        help="planner (repeatable); default: the benchmark's (all but fixed-budget)")
     parser.add_argument("--seeds", type=int, default=1, help="seeds per scenario")
     parser.add_argument("--out", required=True, help="output directory (results.jsonl, summary.json, summary.md)")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON document on stdout")
@@ -20,6 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from bench.batch_runner import expand_jobs, run_batch
 
+    config = stack_config(args)
     jobs = expand_jobs(args.globs, args.planner, args.seeds)
     print(f"batch: {len(jobs)} jobs on {args.ray_address or f'local Ray, {args.workers} workers'}", file=sys.stderr)
 
@@ -28,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"  done {job.name}: accuracy {s['accuracy']:.2f}, path {s['mean_path_length_m']:.1f} m",
               file=sys.stderr)
 
-    report = run_batch(jobs, args.out, workers=args.workers, ray_address=args.ray_address, progress=progress)
+    report = run_batch(jobs, args.out, workers=args.workers, ray_address=args.ray_address, progress=progress,
+                       config=config)
     summary = report.summary()
     if args.json:
         print(json.dumps(summary))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
+from memory_stack.commands.stack_option import add_config_option
 from memory_stack.foundation.errors import NotImplementedYetError
 
 BENCHMARKS = {
@@ -35,6 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     eqa.add_argument("--out", default="bench_out/eqa", help="directory for the table and plot")
     for p in (ingest, query, eqa):
         p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+        add_config_option(p)
 
 
 def run(args: argparse.Namespace) -> int:

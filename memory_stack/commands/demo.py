@@ -14,14 +14,17 @@ import sys
 import time
 from pathlib import Path
 
+from memory_stack.commands.stack_option import stack_config
+from memory_stack.composition.planner_registry import planner_names
+
 DEFAULT_SCENARIO = "apartment_two_days.yaml"
-OUTPUT_FILES = ("memory.db", "memory.db-wal", "memory.db-shm", "memory.db.cases.db", "session.mcap")
+OUTPUT_FILES = ("memory.db", "memory.db-wal", "memory.db-shm", "memory.cases.sqlite", "session.mcap")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="demo_out", help="output directory (default: demo_out)")
     parser.add_argument("--scenario", help=f"scenario YAML (default: sim_configs/{DEFAULT_SCENARIO})")
-    parser.add_argument("--planner", default="voi", choices=["voi", "explore-all", "memory-only"])
+    parser.add_argument("--planner", default="voi", choices=planner_names())
     parser.add_argument("--json", action="store_true", help="print results.json on stdout")
 
 
@@ -34,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.scenario import load_scenario
 
     started = time.monotonic()
+    config = stack_config(args)
     scenario_path = Path(args.scenario) if args.scenario else package_file("sim_configs", DEFAULT_SCENARIO)
     scenario = load_scenario(scenario_path)
     out = Path(args.out)
@@ -49,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     recorder = SessionRecorder(out / "session.mcap", floor_plan=scenario.floor_plan())
     try:
         result = run_scenario(scenario, planner=args.planner, db_path=out / "memory.db", recorder=recorder,
-                              progress=progress, keep_session=True)
+                              progress=progress, keep_session=True, config=config)
     finally:
         recorder.close()
     session = result.pop("_session")

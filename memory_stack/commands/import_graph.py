@@ -15,6 +15,7 @@ import json
 import sys
 from pathlib import Path
 
+from memory_stack.commands.stack_option import stack_config
 from memory_stack.foundation.errors import BadInputError
 from memory_stack.foundation.time_format import format_time_value, parse_time_argument
 
@@ -32,15 +33,16 @@ def run(args: argparse.Namespace) -> int:
     from scene_graph.exchange_dsg import import_graph_into_memory, read_dsg
 
     at = parse_time_argument(args.at, "--at")
+    config = stack_config(args)
     if not Path(args.file).is_file():
         raise BadInputError(f"{args.file}: no such file")
     imported = read_dsg(args.file)
     db = Path(args.db)
     if db.is_dir():
         raise BadInputError(f"--db {db}: is a directory, expected a memory store file")
-    from scene_graph.store import MemoryStore
+    from memory_stack.composition.assembly import open_memory
 
-    memory = MemoryStore.open(db)
+    memory = open_memory(db, config)
     try:
         latest = memory.now
         if at is not None and at < latest:

@@ -7,12 +7,13 @@ import json
 import sys
 from pathlib import Path
 
-PLANNERS = ["voi", "explore-all", "memory-only"]
+from memory_stack.commands.stack_option import stack_config
+from memory_stack.composition.planner_registry import planner_names
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", help="scenario YAML file (format: specs/scenario.md)")
-    parser.add_argument("--planner", default="voi", choices=PLANNERS)
+    parser.add_argument("--planner", default="voi", choices=planner_names())
     parser.add_argument("--db", help="SQLite memory file to create (default: DIR/memory.db, or in memory)")
     parser.add_argument("--out", help="output directory for results.json")
     parser.add_argument("--seed", type=int, help="override the scenario's seed")
@@ -32,8 +33,9 @@ def run(args: argparse.Namespace) -> int:
     if db_path is not None and db_path.exists():
         raise BadInputError(f"--db {db_path}: already exists; `memstack run` builds a fresh memory "
                             "(remove it or choose another path)")
+    config = stack_config(args)
     result = run_scenario(scenario, planner=args.planner, db_path=db_path, seed=args.seed,
-                          progress=lambda message: print(message, file=sys.stderr))
+                          progress=lambda message: print(message, file=sys.stderr), config=config)
     if out is not None:
         (out / "results.json").write_text(json.dumps(result, indent=1))
     if args.json:

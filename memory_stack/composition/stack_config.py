@@ -1,0 +1,103 @@
+"""`StackConfig`: every tunable of an assembled stack in one typed YAML document.
+
+Each section is the dataclass its part already takes, so a section's defaults are that part's
+defaults and nothing is restated here:
+
+```yaml
+memory: {match_gate_m: 0.75}            # scene_graph.config.MemoryConfig
+perception: {max_range_m: 6.0}          # perception.config.PerceptionConfig
+question_answering:                     # planners.question_answering.QAConfig
+  exploration: {cost_weight: 0.01}      #   ExplorationConfig of the planners' policies
+  beliefs: {}                           #   BeliefConfig (questions assume a 4x move likelihood)
+tasks:                                  # planners.acting.task_planning.TaskConfig
+  search: {budget_m: 30.0}              #   ExplorationConfig of a task's searches
+  beliefs: {}
+skills: {look_around_sightings: 2}      # executor.sim_backend.SimSkillsConfig (the simulated robot)
+sim: {type: pybullet, options: {}}      # sim.registry.SimBackendConfig
+paths: {case_memory: null}              # PathsConfig below
+```
+
+Loading rejects unknown keys and wrong types with the file and the field path
+(`stack.yaml: memory.match_gate: unknown key (allowed: ...)`).
+
+`skills` is held as None (the simulated skills' defaults) until a file sets it: its dataclass lives
+beside PyBullet, which only runs that need a simulator should load (and which prints a banner on
+stderr when imported).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from memory_stack.foundation.typed_config import ConfigError, build_dataclass, load_yaml_file
+from perception.config import PerceptionConfig
+from planners.acting.task_planning import TaskConfig
+from planners.question_answering import QAConfig
+from scene_graph.config import MemoryConfig
+from sim.registry import SimBackendConfig
+
+
+@dataclass
+class PathsConfig:
+    """Files the stack keeps besides the memory."""
+
+    # past task executions (planners.acting.case_memory); None: beside the memory file
+    # (memory.db -> memory.cases.sqlite), and kept in RAM when the memory is
+    case_memory: str | None = None
+
+
+@dataclass
+class StackConfig:
+    """The whole stack's settings; `StackConfig()` is what every entry point ran with before."""
+
+    memory: MemoryConfig = field(default_factory=MemoryConfig)
+    perception: PerceptionConfig = field(default_factory=PerceptionConfig)
+    question_answering: QAConfig = field(default_factory=QAConfig)
+    tasks: TaskConfig = field(default_factory=TaskConfig)
+    skills: Any = None  # executor.sim_backend.SimSkillsConfig; None: its defaults
+    sim: SimBackendConfig = field(default_factory=SimBackendConfig)
+    paths: PathsConfig = field(default_factory=PathsConfig)
+
+
+def load_stack_config(path: str | Path | None) -> StackConfig:
+    """The StackConfig in YAML file `path`; None or "" gives the defaults. An empty file is all defaults."""
+    if path is None or str(path) == "":
+        return StackConfig()
+    data = load_yaml_file(path)
+    return stack_config_from_dict({} if data is None else data, source=str(path))
+
+
+def stack_config_from_dict(data: Any, source: str = "<stack config>") -> StackConfig:
+    if not isinstance(data, dict):
+        raise ConfigError(source, "", f"expected a mapping of sections, got {type(data).__name__}")
+    sections = dict(data)
+    skills = sections.pop("skills", None)
+    config = build_dataclass(StackConfig, sections, source=source)
+    if skills is not None:
+        from executor.sim_backend import SimSkillsConfig
+
+        config.skills = build_dataclass(SimSkillsConfig, skills, source=source, field_path="skills")
+    return config
+
+
+def sim_skills_config(config: StackConfig) -> Any:
+    """The simulated skills' settings: the `skills` section, or SimSkillsConfig's defaults without one."""
+    from executor.sim_backend import SimSkillsConfig
+
+    return config.skills if config.skills is not None else SimSkillsConfig()
+
+
+def stack_config_to_dict(config: StackConfig) -> dict[str, Any]:
+    """Plain YAML-safe data (tuples become lists) that `stack_config_from_dict` turns back into `config`."""
+    return _plain(dataclasses.asdict(config))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
