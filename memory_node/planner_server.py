@@ -158,7 +158,7 @@ class PlannerServer(Node):
     @property
     def case_memory(self) -> Any:
         if self._case_memory is None:
-            from planners.case_memory import CaseMemory, cases_path_for
+            from planners.acting.case_memory import CaseMemory, cases_path_for
 
             path = self.case_db_path or cases_path_for(None if self.db_path == ":memory:" else self.db_path)
             self._case_memory = CaseMemory.open(Path(path) if path else None)
@@ -167,13 +167,13 @@ class PlannerServer(Node):
     def explorer(self) -> Any:
         if not self.has_robot or self.skills is None:
             return None
-        from planners.exploration import SimExplorer
+        from planners.acting.exploration import SimExplorer
 
         return SimExplorer(self.skills, self.processor, self.memory)
 
     def qa_config(self, max_path_m: float = 0.0) -> Any:
+        from planners.decision.policies import ExplorationConfig
         from planners.question_answering import QAConfig
-        from planners.value_of_information import ExplorationConfig
 
         budget = float(max_path_m) if max_path_m and max_path_m > 0 else float(self.budget_m)
         exploration = ExplorationConfig(cost_weight=float(self.cost_weight), budget_m=budget, fixed_budget_m=budget)
@@ -234,8 +234,8 @@ class PlannerServer(Node):
     # ----------------------------------------------------------------- ExecuteTask
     def execute(self, task: str, on_step: Any = None) -> Any:
         """The task action's work without ROS types."""
+        from planners.acting.task_planning import TaskConfig, TaskPlanner, TaskReport
         from planners.question_answering import latest_memory_time
-        from planners.task_planning import TaskConfig, TaskPlanner, TaskReport
 
         if not self.has_robot or self.skills is None:
             return TaskReport(False, "no robot connected (parameter robot is 'none'): tasks need skills")

@@ -20,9 +20,12 @@ from typing import Any
 
 from memory_stack.foundation.errors import BadInputError
 from memory_stack.foundation.time_format import format_time_value
-from planners.beliefs import NOT_IN_HOUSE, QUESTION_MOVE_LIKELIHOOD_RATIO, Belief, BeliefBuilder, BeliefConfig
-from planners.exploration import ExplorationOutcome, ExplorationStepRecord, explore_until_stopped
-from planners.value_of_information import PLANNER_NAMES, ExplorationConfig, MemoryOnlyPolicy, make_policy
+from planners.acting.exploration import ExplorationOutcome, ExplorationStepRecord, explore_until_stopped
+from planners.belief.builder import BeliefBuilder
+from planners.belief.candidates import NOT_IN_HOUSE, Belief
+from planners.belief.config import QUESTION_MOVE_LIKELIHOOD_RATIO, BeliefConfig
+from planners.decision.baselines import MemoryOnlyPolicy
+from planners.decision.policies import POLICIES, ExplorationConfig, make_policy
 
 DONT_KNOW = "I don't know"
 
@@ -126,7 +129,7 @@ def _list_text(items: list[str]) -> str:
 class QuestionAnswerer:
     """Answers questions from a memory, optionally going to look through an `Explorer`.
 
-    `parser` defaults to `planners.question_parsing.QuestionParser(memory)`; anything with
+    `parser` defaults to `planners.language.question_parsing.QuestionParser(memory)`; anything with
     `parse(question, now) -> TypedQuery` works.
     """
 
@@ -141,7 +144,7 @@ class QuestionAnswerer:
     @property
     def parser(self) -> Any:
         if self._parser is None:
-            from planners.question_parsing import QuestionParser
+            from planners.language.question_parsing import QuestionParser
 
             started = wall_time.perf_counter()
             self._parser = QuestionParser(self.memory)
@@ -157,8 +160,8 @@ class QuestionAnswerer:
         self._startup_before = self.startup_ms
         if not isinstance(question, str):
             raise BadInputError(f"question: expected text, got {type(question).__name__}")
-        if planner not in PLANNER_NAMES:
-            raise BadInputError(f"planner {planner!r}: expected one of {', '.join(PLANNER_NAMES)}")
+        if planner not in POLICIES:
+            raise BadInputError(f"planner {planner!r}: expected one of {', '.join(POLICIES.names())}")
         if not isinstance(now, (int, float)) or isinstance(now, bool) or not math.isfinite(now):
             raise BadInputError(f"now: expected seconds since d1 00:00, got {now!r}")
         if not question.strip():

@@ -104,10 +104,11 @@ def fridge_watch(writer: FrameWriter, t_open: float = 12 * HOUR, t_close: float 
 def mug_place_after_looks(coverages: list[float | None]) -> list[float]:
     """P(the mug is at its remembered place) after one look there that saw `coverage` of its top (None: no look).
 
-    On `two_room_memory` two days on (planners.beliefs weighs a look's negative evidence by its coverage).
+    On `two_room_memory` two days on (planners.belief.builder weighs a look's negative evidence by its coverage).
     """
-    from planners.beliefs import BeliefBuilder, LookRecord
-    from planners.typed_query import TypedQuery
+    from planners.belief.builder import BeliefBuilder
+    from planners.belief.candidates import LookRecord
+    from planners.language.typed_query import TypedQuery
 
     store, _ = two_room_memory()
     try:

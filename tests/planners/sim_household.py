@@ -12,11 +12,11 @@ from typing import Any
 from executor.sim_backend import SimRobotSkills
 from memory_stack.foundation.time_format import parse_time
 from perception.frame_processing import FrameProcessor
-from planners.case_memory import CaseMemory
-from planners.exploration import SimExplorer
-from planners.floor_plan_routes import polygon_centroid
+from planners.acting.case_memory import CaseMemory
+from planners.acting.exploration import SimExplorer
+from planners.acting.floor_plan_routes import polygon_centroid
+from planners.acting.task_planning import TaskPlanner
 from planners.question_answering import QuestionAnswerer
-from planners.task_planning import TaskPlanner
 from scene_graph.store import MemoryStore
 from sim.pybullet_backend import PyBulletBackend
 from sim.scenario import scenario_from_dict

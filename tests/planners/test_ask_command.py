@@ -25,7 +25,7 @@ def memory_db(tmp_path_factory) -> Path:
 
 @pytest.mark.slow
 def test_ask_json_answers_from_memory(memory_db, memstack):
-    # Minutes after the sighting: confident (planners.beliefs.asked_stay_probability).
+    # Minutes after the sighting: confident (planners.belief.builder.asked_stay_probability).
     done = memstack("ask", "--db", str(memory_db), "Where is the mug?", "--at", "d1 10:05", "--json", cwd=ROOT,
                     timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -21,15 +21,11 @@ from household_memory import (  # noqa: E402
     two_room_memory,
 )
 
-from planners.beliefs import (  # noqa: E402
-    NOT_IN_HOUSE,
-    BeliefBuilder,
-    BeliefConfig,
-    LookRecord,
-    covered_seconds,
-    poisson_pmf,
-)
-from planners.typed_query import TypedQuery  # noqa: E402
+from planners.belief.builder import BeliefBuilder  # noqa: E402
+from planners.belief.candidates import NOT_IN_HOUSE, LookRecord  # noqa: E402
+from planners.belief.config import BeliefConfig  # noqa: E402
+from planners.belief.event_beliefs import covered_seconds, poisson_pmf
+from planners.language.typed_query import TypedQuery  # noqa: E402
 
 LEGACY = BeliefConfig(use_mobility_prior=False, use_household_move_rate=True)
 
@@ -54,7 +50,7 @@ def test_present_location_stays_with_exp_of_rate_times_hours(memory, legacy):
     config = BeliefConfig(use_mobility_prior=not legacy, use_household_move_rate=False)
     builder = BeliefBuilder(memory, config)
     mug = memory.locate("mug")[0]
-    rate = memory.move_rate(mug.object_id) if legacy else builder.mobility_rate(mug.object_id)
+    rate = memory.move_rate(mug.object_id) if legacy else builder.location_model(0.0).mobility_rate(mug.object_id)
     for hours_later in (1.0, 10.0, 40.0):
         now = mug.last_seen + hours_later * HOUR
         belief = builder.build(TypedQuery("present_location", target="mug", confidence=1.0), now)
@@ -179,14 +175,14 @@ def test_household_move_rate_counts_moves_per_object_hour(moved_memory):
     cfg = builder.config
     prior = cfg.household_prior_hours
     expected = (moves + cfg.default_move_rate_per_hour * prior) / (hours + prior)
-    assert moves == 2 and builder.household_move_rate(now) == pytest.approx(expected)
+    assert moves == 2 and builder.location_model(0.0).household_move_rate(now) == pytest.approx(expected)
     quiet = BeliefBuilder(moved_memory, BeliefConfig(use_mobility_prior=False, use_household_move_rate=False,
                                                      default_move_rate_per_hour=0.0))
     loud = BeliefBuilder(moved_memory, BeliefConfig(use_mobility_prior=False, use_household_move_rate=True,
                                                     household_prior_hours=0.0))
     query = TypedQuery("present_location", target="keys", confidence=1.0)
     soon = 12 * HOUR  # few object-hours, two moves: the house is busy, the keys are less surely still there
-    assert loud.household_move_rate(soon) > 5 * moved_memory.move_rate("keys")
+    assert loud.location_model(0.0).household_move_rate(soon) > 5 * moved_memory.move_rate("keys")
     assert loud.build(query, soon).confidence < quiet.build(query, soon).confidence
 
 
@@ -199,13 +195,13 @@ def test_an_object_seen_leaving_is_out_of_the_house_by_the_share_memory_learned(
     assert sorted(e.object_id.split("_")[0] for e in departures) == ["keys", "mug"]   # the mug was seen again
     config = BeliefConfig(absent_stays_absent=0.2, departures_prior_weight=2.0)
     builder = BeliefBuilder(writer_store, config)
-    assert builder.departure_gone_share() == pytest.approx((0.2 * 2.0 + 1) / (2.0 + 2))
+    assert builder.location_model(0.0).departure_gone_share() == pytest.approx((0.2 * 2.0 + 1) / (2.0 + 2))
     belief = builder.build(TypedQuery("still_present", target="keys", confidence=1.0), 13 * HOUR)
     gone = next(c for c in belief.candidates if c.label == NOT_IN_HOUSE)
-    share = builder.departure_gone_share()
+    share = builder.location_model(0.0).departure_gone_share()
     assert gone.probability == pytest.approx(share + (1 - share) * config.not_in_house_share) and not gone.speculative
     assert belief.map_candidate.value is False, "only a look that finds the keys may say they are still here"
     keys_left = next(e.from_place for e in departures if e.object_id.startswith("keys"))
     assert keys_left not in {c.label for c in belief.candidates}, "not back where they were just seen gone"
     fixed = BeliefBuilder(writer_store, BeliefConfig(absent_stays_absent=0.9, learn_departures=False))
-    assert fixed.departure_gone_share() == 0.9
+    assert fixed.location_model(0.0).departure_gone_share() == 0.9

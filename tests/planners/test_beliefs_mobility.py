@@ -11,8 +11,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from household_memory import HOUR, two_room_memory  # noqa: E402
 
-from planners.beliefs import BeliefBuilder, BeliefConfig, stay_probability  # noqa: E402
-from planners.typed_query import TypedQuery  # noqa: E402
+from planners.belief.builder import BeliefBuilder  # noqa: E402
+from planners.belief.config import BeliefConfig  # noqa: E402
+from planners.belief.priors import (
+    LocationModel,  # noqa: E402
+    stay_probability,  # noqa: E402
+)
+from planners.language.typed_query import TypedQuery  # noqa: E402
 
 # A busy home's table (the defaults are a quieter home's): the mechanism, not the numbers, is tested here.
 BUSY = {"personal_item": 4.0, "drinkware": 4.0, "furniture": 0.01, "object": 0.5}
@@ -37,16 +42,18 @@ def moved_memory():
 def test_prior_follows_the_ontology_is_a_chain(quiet_memory):
     builder = BeliefBuilder(quiet_memory, BeliefConfig(moves_per_day={"personal_item": 2.4, "furniture": 0.024},
                                                           use_mobility_prior=True))
-    assert builder.prior_moves_per_hour("keys") == pytest.approx(0.1)      # keys -> personal_item
-    assert builder.prior_moves_per_hour("keychain") == pytest.approx(0.1)  # synonym of keys
-    assert builder.prior_moves_per_hour("fridge") == pytest.approx(0.001)  # fridge -> appliance -> furniture
-    unknown = builder.prior_moves_per_hour("zorblax")
+    model = builder.location_model(0.0)
+    assert model.prior_moves_per_hour("keys") == pytest.approx(0.1)      # keys -> personal_item
+    assert model.prior_moves_per_hour("keychain") == pytest.approx(0.1)  # synonym of keys
+    assert model.prior_moves_per_hour("fridge") == pytest.approx(0.001)  # fridge -> appliance -> furniture
+    unknown = model.prior_moves_per_hour("zorblax")
     assert unknown == pytest.approx(builder.config.default_move_rate_per_hour)
 
 
 def test_handheld_objects_decay_faster_than_furniture(quiet_memory):
     builder = BeliefBuilder(quiet_memory, MOBILE)
-    keys, counter = builder.mobility_rate("keys"), builder.mobility_rate("counter_0")
+    model = builder.location_model(0.0)
+    keys, counter = model.mobility_rate("keys"), model.mobility_rate("counter_0")
     assert keys > 100 * counter
     assert stay_probability(keys, 4.0) < 0.7 < 0.99 < stay_probability(counter, 4.0)
     last_seen = quiet_memory.locate("keys")[0].last_seen
@@ -65,8 +72,8 @@ def test_a_recent_sighting_keeps_confidence_high(quiet_memory):
 
 def test_observed_moves_raise_the_rate(quiet_memory, moved_memory):
     config = BeliefConfig(moves_per_day={"mug": 0.24}, mobility_prior_hours=24.0, learn_household_scale=False)
-    quiet = BeliefBuilder(quiet_memory, config).mobility_rate("mug")
-    moved = BeliefBuilder(moved_memory, config).mobility_rate("mug")
+    quiet = LocationModel(quiet_memory, config, 0.0).mobility_rate("mug")
+    moved = LocationModel(moved_memory, config, 0.0).mobility_rate("mug")
     assert [e.object_id for e in moved_memory.events(kinds=["moved"])] == ["mug_2"]
     mug = next(o for o in moved_memory.objects(include_absent=True) if o.id == "mug_2")
     tracked = (mug.last_seen - mug.first_seen) / HOUR
@@ -75,23 +82,24 @@ def test_observed_moves_raise_the_rate(quiet_memory, moved_memory):
 
 
 def test_long_quiet_tracking_lowers_the_rate_towards_what_was_seen(quiet_memory):
-    short = BeliefBuilder(quiet_memory, BeliefConfig(mobility_prior_hours=24.0)).mobility_rate("keys")
-    weak_prior = BeliefBuilder(quiet_memory, BeliefConfig(mobility_prior_hours=1.0)).mobility_rate("keys")
+    short = LocationModel(quiet_memory, BeliefConfig(mobility_prior_hours=24.0), 0.0).mobility_rate("keys")
+    weak_prior = LocationModel(quiet_memory, BeliefConfig(mobility_prior_hours=1.0), 0.0).mobility_rate("keys")
     assert weak_prior < short  # three quiet tracked hours weigh more against a weaker prior
 
 
 def test_the_household_scale_is_the_moves_seen_over_the_moves_the_prior_expects(moved_memory):
     config = BeliefConfig(moves_per_day={"object": 2.4}, household_scale_prior_moves=2.0)
-    builder = BeliefBuilder(moved_memory, config)
+    model = LocationModel(moved_memory, config, 0.0)
     movable = [o for o in moved_memory.objects(include_absent=True) if not o.is_receptacle]
     expected = sum(0.1 * (o.last_seen - o.first_seen) / HOUR for o in movable)
     moves = len([e for e in moved_memory.events(kinds=["moved"]) if e.object_id in {o.id for o in movable}])
     assert moves == 1
-    assert builder.household_mobility_scale() == pytest.approx((2.0 + moves) / (2.0 + expected))
-    unscaled = BeliefBuilder(moved_memory, BeliefConfig(moves_per_day={"object": 2.4}, learn_household_scale=False))
+    assert model.household_mobility_scale() == pytest.approx((2.0 + moves) / (2.0 + expected))
+    unscaled = LocationModel(moved_memory, BeliefConfig(moves_per_day={"object": 2.4}, learn_household_scale=False),
+                             0.0)
     assert unscaled.household_mobility_scale() == 1.0
-    ratio = builder.mobility_rate("keys") / unscaled.mobility_rate("keys")
-    assert ratio == pytest.approx(builder.household_mobility_scale(), rel=0.05), "keys never moved: prior term only"
+    ratio = model.mobility_rate("keys") / unscaled.mobility_rate("keys")
+    assert ratio == pytest.approx(model.household_mobility_scale(), rel=0.05), "keys never moved: prior term only"
 
 
 def test_bad_mobility_config_is_rejected():

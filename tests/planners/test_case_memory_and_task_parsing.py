@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from household_memory import two_room_memory  # noqa: E402
 
-from planners.case_memory import (  # noqa: E402
+from planners.acting.case_memory import (  # noqa: E402
     CaseMemory,
     CaseMemoryError,
     PlaceRecord,
@@ -19,7 +19,7 @@ from planners.case_memory import (  # noqa: E402
     cases_path_for,
     task_signature,
 )
-from planners.task_planning import TaskParseError, parse_task  # noqa: E402
+from planners.language.task_parsing import TaskParseError, parse_task  # noqa: E402
 
 DESK = PlaceRecord("desk", (9.6, 4.3, 0.75))
 COUNTER = PlaceRecord("counter", (1.0, 0.6, 0.9))

@@ -21,8 +21,8 @@ from household_memory import (  # noqa: E402
     two_room_memory,
 )
 
-from planners.beliefs import BeliefBuilder  # noqa: E402
-from planners.typed_query import TypedQuery  # noqa: E402
+from planners.belief.builder import BeliefBuilder  # noqa: E402
+from planners.language.typed_query import TypedQuery  # noqa: E402
 
 # A side table: a category the ontology does not know, standing on the floor, furniture-sized.
 SIDE_TABLE = Thing("side_table", (6.0, 0.4, 0.3), (0.5, 0.4, 0.6))

@@ -1,4 +1,4 @@
-"""A cluttered top: things standing on it hide what is behind them (planners.exploration).
+"""A cluttered top: things standing on it hide what is behind them (planners.acting.exploration).
 
 The scene is the big house's study desk on day 5 (sim_configs/big_house_five_days.yaml): the pen,
 the mug and the headphones stand at the front, the glasses lie behind them. Frames are ray-cast
@@ -19,19 +19,18 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from planners.beliefs import AnswerCandidate, Belief
-from planners.exploration import (
+from planners.acting.exploration import ObservationAction, SimExplorer
+from planners.acting.floor_plan_routes import room_at
+from planners.acting.viewpoints import (
     CameraModel,
-    ObservationAction,
-    SimExplorer,
     aimed_camera_pose,
     occluded,
     plan_surface_look,
     planned_coverage,
     top_coverage,
 )
-from planners.floor_plan_routes import room_at
-from planners.value_of_information import ValueOfInformationStopper
+from planners.belief.candidates import AnswerCandidate, Belief
+from planners.decision.value_of_information import ValueOfInformationStopper
 from scene_graph.synthetic_frames import Box, render
 from scene_graph.types import CameraIntrinsics, Door, FloorPlan, Pose, Room
 

@@ -9,9 +9,9 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from planners.destination_choice import choose_destination, room_by_similarity, room_named_in  # noqa: E402
-from planners.exploration import viewpoint_for  # noqa: E402
-from planners.floor_plan_routes import room_at  # noqa: E402
+from planners.acting.destination_choice import choose_destination, room_by_similarity, room_named_in  # noqa: E402
+from planners.acting.floor_plan_routes import room_at  # noqa: E402
+from planners.acting.viewpoints import viewpoint_for  # noqa: E402
 from scene_graph.records import SceneObject  # noqa: E402
 from scene_graph.types import FloorPlan, Room  # noqa: E402
 
@@ -32,7 +32,7 @@ TABLES = [KITCHEN_TABLE, LIVING_TABLE]
 
 @pytest.fixture(scope="module")
 def embedder():
-    from planners.question_parsing import default_embedder
+    from planners.language.question_parsing import default_embedder
 
     return default_embedder()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from planners.entity_linking import (
+from planners.language.entity_linking import (
     EntityLinker,
     Vocabulary,
     content_phrases,

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from sim_household import SimHousehold, house  # noqa: E402
 
-from planners.case_memory import CaseMemory  # noqa: E402
+from planners.acting.case_memory import CaseMemory  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

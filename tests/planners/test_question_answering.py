@@ -61,7 +61,7 @@ def test_unknown_or_unanswerable_questions_get_an_honest_dont_know(answerer, que
 
 def test_stale_memory_is_answered_with_hedged_low_confidence(answerer):
     # Minutes after the sighting (half an hour after a move memory saw, asked by someone who cannot
-    # find it, is no longer above 0.9: planners.beliefs.asked_stay_probability).
+    # find it, is no longer above 0.9: planners.belief.builder.asked_stay_probability).
     fresh = answerer.answer("Where is the mug?", 10.1 * HOUR)
     stale = answerer.answer("Where is the mug?", 6 * DAY)
     assert fresh.confidence > 0.9 and stale.confidence < 0.2

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from memory_stack.foundation.errors import BadInputError
-from planners.question_parsing import QuestionParser
-from planners.time_expressions import DAY_S, HOUR_S
-from planners.typed_query import QUERY_KINDS, TypedQuery
+from planners.language.question_parsing import QuestionParser
+from planners.language.time_expressions import DAY_S, HOUR_S
+from planners.language.typed_query import QUERY_KINDS, TypedQuery
 
 NOW = DAY_S + 20 * HOUR_S  # d2 20:00, when the scenario's questions are asked
 D1 = 0.0

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from planners.question_parsing import QuestionParser
-from planners.time_expressions import DAY_S, HOUR_S
+from planners.language.question_parsing import QuestionParser
+from planners.language.time_expressions import DAY_S, HOUR_S
 from scene_graph.store import MemoryStore
 from scene_graph.types import CameraIntrinsics, FloorPlan, Frame, Observation, Pose, Room
 

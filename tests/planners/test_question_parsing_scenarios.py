@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from planners.question_parsing import QuestionParser
+from planners.language.question_parsing import QuestionParser
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "sim_configs"
 SCENARIOS = sorted(p for p in SCENARIO_DIR.glob("*.yaml") if p.name != "ontology.yaml")

@@ -10,7 +10,7 @@ import pytest
 
 from memory_stack.foundation.errors import BadInputError
 from memory_stack.foundation.typed_config import build_dataclass
-from planners.reasoning import (
+from planners.language.reasoning import (
     OpenAICompatibleReasoner,
     Reasoner,
     ReasonerConfig,
@@ -22,7 +22,7 @@ from planners.reasoning import (
     extract_json_object,
     typed_query_from_json,
 )
-from planners.time_expressions import DAY_S, HOUR_S
+from planners.language.time_expressions import DAY_S, HOUR_S
 
 NOW = DAY_S + 20 * HOUR_S
 
@@ -259,7 +259,7 @@ def test_unreachable_endpoint_is_reported_with_its_url():
 
 
 def test_parser_falls_back_to_the_reasoner_only_for_questions_it_cannot_read(chat_server):
-    from planners.question_parsing import QuestionParser
+    from planners.language.question_parsing import QuestionParser
     from scene_graph.text_embedding import TextEmbedder
 
     chat_server.content = '{"kind": "present_location", "target": "keys", "confidence": 0.9}'

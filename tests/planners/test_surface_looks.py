@@ -1,4 +1,4 @@
-"""Looks planned from geometry: the top of the receptacle is in the camera's view (planners.exploration).
+"""Looks planned from geometry: the top of the receptacle is in the camera's view (planners.acting.exploration).
 
 The pure tests build the camera pose a look would have (lens at the viewpoint, behind the base's
 centre, aimed at each aim point) and project the receptacle's top into the image; the rendered test
@@ -17,8 +17,8 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from planners.exploration import CameraModel, plan_surface_look, top_coverage, viewpoint_for  # noqa: E402
-from planners.floor_plan_routes import room_at  # noqa: E402
+from planners.acting.floor_plan_routes import room_at  # noqa: E402
+from planners.acting.viewpoints import CameraModel, plan_surface_look, top_coverage, viewpoint_for  # noqa: E402
 from scene_graph.types import CameraIntrinsics, FloorPlan, Frame, Pose, Room  # noqa: E402
 
 FLOOR = FloorPlan(rooms=(Room("kitchen", ((0.0, 0.0), (4.0, 0.0), (4.0, 4.0), (0.0, 4.0))),
@@ -167,7 +167,7 @@ def test_keys_on_a_high_shelf_top_are_found_by_one_look():
         assert h.truly_rests_on("keys_1") == "shelf"
         # the robot stands somewhere in the kitchen; one planned look at the shelf
         h.skills.navigate_to(2.5, 2.0)
-        from planners.exploration import ObservationAction
+        from planners.acting.exploration import ObservationAction
 
         plan = plan_surface_look(shelf.bbox_min, shelf.bbox_max, h.explorer.robot_xy(), h.memory.floor_plan,
                                  h.explorer.camera)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from planners.time_expressions import DAY_S, HOUR_S, MINUTE_S, format_time, parse_time_expression
+from planners.language.time_expressions import DAY_S, HOUR_S, MINUTE_S, format_time, parse_time_expression
 
 NOW = DAY_S + 20 * HOUR_S  # d2 20:00
 TODAY = DAY_S

@@ -9,19 +9,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planners.beliefs import AnswerCandidate, Belief, stay_probability
-from planners.value_of_information import (
+from planners.belief.candidates import AnswerCandidate, Belief
+from planners.belief.priors import stay_probability
+from planners.decision.baselines import ExploreAllPolicy, FixedBudgetPolicy, MemoryOnlyPolicy
+from planners.decision.policies import make_policy
+from planners.decision.value_of_information import (
     STOPPED_BY_BUDGET,
     STOPPED_BY_CERTAIN,
     STOPPED_BY_VOI,
-    ExploreAllPolicy,
-    FixedBudgetPolicy,
-    MemoryOnlyPolicy,
     SensorModel,
     ValueOfInformationStopper,
     expected_gain,
     look_outcomes,
-    make_policy,
     search_gain,
 )
 
@@ -208,8 +207,8 @@ def test_make_policy_names_and_bad_name():
 
 def test_planner_config_is_typed_and_rejects_unknown_keys():
     from memory_stack.foundation.typed_config import ConfigError, build_dataclass
+    from planners.acting.task_planning import TaskConfig
     from planners.question_answering import QAConfig
-    from planners.task_planning import TaskConfig
 
     config = build_dataclass(QAConfig, {"exploration": {"cost_weight": 0.05, "budget_m": 12}}, source="qa.yaml")
     assert config.exploration.cost_weight == 0.05 and config.exploration.budget_m == 12.0

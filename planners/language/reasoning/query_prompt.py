@@ -6,8 +6,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from planners.time_expressions import format_time, parse_time_expression
-from planners.typed_query import COUNT_KINDS, QUERY_KINDS, STATES, TypedQuery, TypedQueryError
+from planners.language.time_expressions import format_time, parse_time_expression
+from planners.language.typed_query import COUNT_KINDS, QUERY_KINDS, STATES, TypedQuery, TypedQueryError
 
 # The keys a model may fill in; anything else it adds (explanations, ...) is ignored.
 MODEL_KEYS = ("kind", "target", "state", "count_kind", "time", "t0", "t1", "room", "receptacle", "confidence")

@@ -6,7 +6,7 @@ or room and look) by
     net value = expected gain in P(correct answer)  -  cost_weight * cost_m
     cost_m    = travel metres + look_time_s * speed_mps      (time spent looking, in metres)
 
-A look planned from several stand points (a cluttered top, planners.exploration.plan_surface_look)
+A look planned from several stand points (a cluttered top, planners.acting.exploration.plan_surface_look)
 costs its whole path (to the first stand point and on through the others) and one look time per
 stand point; the next look's travel starts from its last stand point.
 
@@ -55,7 +55,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from planners.beliefs import Belief
+from planners.belief.candidates import Belief
 
 STOPPED_BY_VOI = "voi"
 STOPPED_BY_CERTAIN = "certain"
@@ -63,7 +63,6 @@ STOPPED_BY_BUDGET = "budget"
 STOPPED_BY_MEMORY_ONLY = "memory-only"
 STOPPED_BY_EXPLORE_ALL = "explore-all"
 
-PLANNER_NAMES = ("voi", "memory-only", "explore-all", "fixed-budget")
 
 
 @dataclass(frozen=True)
@@ -116,12 +115,12 @@ class ExplorationPolicy(Protocol):
                spent_m: float, steps: int) -> StoppingDecision: ...
 
 
-def _target(action: Any) -> str:
+def action_target(action: Any) -> str:
     return action if isinstance(action, str) else action.target
 
 
 def _stands(action: Any) -> int:
-    """How many stand points a look has (planners.exploration.ObservationAction.stands; 1 when unknown)."""
+    """How many stand points a look has (planners.acting.exploration.ObservationAction.stands; 1 when unknown)."""
     return len(getattr(action, "stands", None) or (None,))
 
 
@@ -363,7 +362,7 @@ class ValueOfInformationStopper:
     def score(self, belief: Belief, actions: Sequence[Any], travel_m: Sequence[float],
               spent_m: float = 0.0) -> list[ScoredAction]:
         scored = []
-        targets = [_target(a) for a in actions]
+        targets = [action_target(a) for a in actions]
         hops = self._hops(actions, travel_m) if self.lookahead == 2 or self.search_looks > 1 else []
         step_costs = self._step_costs(actions, travel_m, spent_m, hops) if self.lookahead == 2 else None
         look_m = [self.cost_m(0.0, _stands(a)) for a in actions]
@@ -397,97 +396,3 @@ class ValueOfInformationStopper:
         if not affordable:
             return StoppingDecision(None, STOPPED_BY_BUDGET, scored)
         return StoppingDecision(affordable[0].action, None, scored, affordable[0])
-
-
-@dataclass
-class MemoryOnlyPolicy:
-    """Never explore: answer from memory as it is."""
-
-    name: str = "memory-only"
-
-    def decide(self, belief: Belief, actions: Sequence[Any], travel_m: Sequence[float],
-               spent_m: float = 0.0, steps: int = 0) -> StoppingDecision:
-        return StoppingDecision(None, STOPPED_BY_MEMORY_ONLY)
-
-
-@dataclass
-class ExploreAllPolicy:
-    """Visit every candidate place (nearest first) before answering; `max_steps` is a safety cap."""
-
-    max_steps: int = 50
-    sensor: SensorModel = field(default_factory=SensorModel)
-    name: str = "explore-all"
-
-    def decide(self, belief: Belief, actions: Sequence[Any], travel_m: Sequence[float],
-               spent_m: float = 0.0, steps: int = 0) -> StoppingDecision:
-        if not actions or steps >= self.max_steps:
-            return StoppingDecision(None, STOPPED_BY_EXPLORE_ALL)
-        i = min(range(len(actions)), key=lambda k: travel_m[k])
-        chosen = ScoredAction(actions[i], _target(actions[i]), expected_gain(belief, _target(actions[i]), self.sensor),
-                              travel_m[i], travel_m[i], 0.0, True)
-        return StoppingDecision(actions[i], None, [chosen], chosen)
-
-
-@dataclass
-class FixedBudgetPolicy:
-    """Look at the `top_k` most probable places (by belief mass), while travel fits in `budget_m`."""
-
-    top_k: int = 2
-    budget_m: float = 15.0
-    certain_threshold: float = 0.95
-    sensor: SensorModel = field(default_factory=SensorModel)
-    name: str = "fixed-budget"
-
-    def decide(self, belief: Belief, actions: Sequence[Any], travel_m: Sequence[float],
-               spent_m: float = 0.0, steps: int = 0) -> StoppingDecision:
-        if belief.candidates and belief.confidence >= self.certain_threshold:
-            return StoppingDecision(None, STOPPED_BY_CERTAIN)
-        if steps >= self.top_k:
-            return StoppingDecision(None, STOPPED_BY_BUDGET)
-        order = sorted(range(len(actions)), key=lambda k: -target_mass(belief, _target(actions[k])))
-        for i in order:
-            if spent_m + travel_m[i] <= self.budget_m + 1e-9:
-                chosen = ScoredAction(actions[i], _target(actions[i]),
-                                      expected_gain(belief, _target(actions[i]), self.sensor),
-                                      travel_m[i], travel_m[i], 0.0, True)
-                return StoppingDecision(actions[i], None, [chosen], chosen)
-        return StoppingDecision(None, STOPPED_BY_BUDGET)
-
-
-@dataclass
-class ExplorationConfig:
-    """Typed settings of all exploration policies (load with memory_stack.foundation.typed_config)."""
-
-    cost_weight: float = 0.01
-    budget_m: float = 30.0
-    detection_probability: float = 0.9
-    false_positive_rate: float = 0.02
-    look_time_s: float = 4.0
-    speed_mps: float = 0.5
-    certain_threshold: float = 0.97
-    max_steps: int = 8
-    lookahead: int = 2
-    search_looks: int = 6        # longest search (in looks) whose value a first look is credited with; 1: off
-    fixed_top_k: int = 2
-    fixed_budget_m: float = 15.0
-    explore_all_max_steps: int = 50
-
-
-def make_policy(planner: str, config: ExplorationConfig | None = None) -> ExplorationPolicy:
-    """The policy a planner name stands for: voi | memory-only | explore-all | fixed-budget."""
-    config = config or ExplorationConfig()
-    sensor = SensorModel(config.detection_probability, config.false_positive_rate)
-    name = (planner or "voi").strip().lower()
-    if name == "voi":
-        return ValueOfInformationStopper(config.cost_weight, config.budget_m, sensor, config.look_time_s,
-                                         config.speed_mps, config.certain_threshold, config.max_steps,
-                                         config.lookahead, config.search_looks)
-    if name == "memory-only":
-        return MemoryOnlyPolicy()
-    if name == "explore-all":
-        return ExploreAllPolicy(config.explore_all_max_steps, sensor)
-    if name == "fixed-budget":
-        return FixedBudgetPolicy(config.fixed_top_k, config.fixed_budget_m, config.certain_threshold, sensor)
-    from memory_stack.foundation.errors import BadInputError
-
-    raise BadInputError(f"planner {planner!r}: expected one of {', '.join(PLANNER_NAMES)}")

@@ -4,11 +4,11 @@ Neither is required: the question parser works on sentence embeddings alone and 
 reasoner only for questions it cannot read. Backends import their heavy dependencies lazily.
 """
 
-from planners.reasoning.base import Reasoner, ReasonerError, ReasonerUnavailableError
-from planners.reasoning.openai_compatible import OpenAICompatibleReasoner
-from planners.reasoning.query_prompt import build_query_prompt, extract_json_object, typed_query_from_json
-from planners.reasoning.registry import REASONER_TYPES, ReasonerConfig, build_reasoner
-from planners.reasoning.transformers_backend import TransformersReasoner
+from planners.language.reasoning.base import Reasoner, ReasonerError, ReasonerUnavailableError
+from planners.language.reasoning.openai_compatible import OpenAICompatibleReasoner
+from planners.language.reasoning.query_prompt import build_query_prompt, extract_json_object, typed_query_from_json
+from planners.language.reasoning.registry import REASONER_TYPES, ReasonerConfig, build_reasoner
+from planners.language.reasoning.transformers_backend import TransformersReasoner
 
 __all__ = [
     "REASONER_TYPES",

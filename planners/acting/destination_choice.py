@@ -71,7 +71,7 @@ def sibling_names(category: str) -> list[str]:
 
 @functools.lru_cache(maxsize=1)
 def _ontology_synonyms() -> dict[str, str]:
-    from planners.entity_linking import ontology_vocabulary
+    from planners.language.entity_linking import ontology_vocabulary
 
     try:
         return dict(ontology_vocabulary().synonyms)

@@ -6,7 +6,7 @@ import json
 import urllib.error
 import urllib.request
 
-from planners.reasoning.base import Reasoner, ReasonerError, ReasonerUnavailableError
+from planners.language.reasoning.base import Reasoner, ReasonerError, ReasonerUnavailableError
 
 SYSTEM_PROMPT = "You are the question-understanding module of a home robot. Follow the format exactly."
 

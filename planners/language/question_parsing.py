@@ -1,10 +1,10 @@
 """Natural-language question -> TypedQuery, without a hosted language model.
 
 How a question is read:
-1. The time expression is found and resolved (planners.time_expressions) and blanked out.
-2. The remaining content words are linked to what memory holds (planners.entity_linking):
+1. The time expression is found and resolved (planners.language.time_expressions) and blanked out.
+2. The remaining content words are linked to what memory holds (planners.language.entity_linking):
    exact/lemma/ontology-synonym matches first; phrases with no lexical match are embedded.
-3. The intent is the question kind whose exemplars (planners.intent_exemplars) are most similar
+3. The intent is the question kind whose exemplars (planners.language.intent_exemplars) are most similar
    to the question (MiniLM sentence embeddings; exemplars embedded once). Both sides are compared
    with the things named replaced by "thing"/"room" and the time expression by "then", so the
    form of the question decides, not the object it is about. Lexical cues add weight where
@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from memory_stack.foundation.errors import BadInputError
-from planners.entity_linking import (
+from planners.language.entity_linking import (
     EntityLink,
     EntityLinker,
     TextEmbedderLike,
@@ -36,9 +36,9 @@ from planners.entity_linking import (
     content_phrases,
     ontology_vocabulary,
 )
-from planners.intent_exemplars import INTENT_EXEMPLARS
-from planners.time_expressions import DAY_S, TimeReference, parse_time_expression
-from planners.typed_query import KINDS_NEEDING_TARGET, QUERY_KINDS, TypedQuery
+from planners.language.intent_exemplars import INTENT_EXEMPLARS
+from planners.language.time_expressions import DAY_S, TimeReference, parse_time_expression
+from planners.language.typed_query import KINDS_NEEDING_TARGET, QUERY_KINDS, TypedQuery
 
 
 @dataclass
@@ -200,7 +200,7 @@ class QuestionParser:
     `memory`: a scene_graph MemoryStore (or anything with `objects(include_absent=True)`,
     `receptacles()` and `floor_plan`); optional. `known_categories` / `known_receptacles` (ids ->
     category, or a list of categories) / `known_rooms` / `synonyms` add vocabulary directly, so the
-    parser works without a store. `reasoner` (planners.reasoning.Reasoner) is consulted only when
+    parser works without a store. `reasoner` (planners.language.reasoning.Reasoner) is consulted only when
     the embedding parser cannot make sense of a question.
     """
 

@@ -14,57 +14,25 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from executor.skills import REASON_NOT_HOLDING, SkillResult
 from memory_stack.foundation.errors import BadInputError
-from planners.beliefs import NOT_IN_HOUSE, Belief, BeliefBuilder, BeliefConfig, LookRecord
-from planners.case_memory import CaseHints, CaseMemory, PlaceRecord, TaskCase, task_signature
-from planners.destination_choice import choose_destination, sibling_names
-from planners.exploration import explore_until_stopped, viewpoint_for
-from planners.value_of_information import ExplorationConfig, make_policy
+from planners.acting.case_memory import CaseHints, CaseMemory, PlaceRecord, TaskCase
+from planners.acting.destination_choice import choose_destination, sibling_names
+from planners.acting.exploration import explore_until_stopped
+from planners.acting.viewpoints import viewpoint_for
+from planners.belief.builder import BeliefBuilder
+from planners.belief.candidates import NOT_IN_HOUSE, Belief, LookRecord
+from planners.belief.config import BeliefConfig
+from planners.decision.policies import ExplorationConfig, make_policy
+from planners.language.task_parsing import STATE_VERBS, TaskSpec, parse_task
+from planners.language.typed_query import TypedQuery
+from robot_model.skills import REASON_NOT_HOLDING, SkillResult
 
 log = logging.getLogger(__name__)
 
-_TASK = re.compile(
-    r"^\s*(?:please\s+)?(?:can you\s+|could you\s+)?"
-    r"(bring|take|put|move|carry|place|fetch|get|return)\s+(?:me\s+)?"
-    r"(?:the|a|an|my|your|that|this)?\s*(.+?)\s+"
-    r"(?:back\s+)?(?:to|on|onto|into|in|at|over to|on top of|inside)\s+"
-    r"(?:the|a|an|my|your)?\s*(.+?)\s*[.!?]*\s*$",
-    re.IGNORECASE,
-)
-
-_STATE_TASK = re.compile(
-    r"^\s*(?:please\s+)?(?:can you\s+|could you\s+)?(open|close|shut)\s+(?:up\s+)?"
-    r"(?:the|a|an|my|your|that|this)?\s*(.+?)\s*(?:door)?\s*[.!?]*\s*$",
-    re.IGNORECASE,
-)
-STATE_VERBS = ("open", "close")
-
-
-class TaskParseError(BadInputError):
-    """A task text does not name an object and a destination; the message quotes it."""
-
-
-@dataclass
-class TaskSpec:
-    """A parsed fetch task: move `object_category` onto the receptacle `destination` (id or category)."""
-
-    text: str
-    verb: str
-    object_mention: str
-    object_category: str
-    destination_mention: str
-    destination: str
-
-    @property
-    def signature(self) -> str:
-        return task_signature("bring" if self.verb in ("fetch", "get", "carry", "take", "return") else self.verb,
-                              self.object_category, self.destination)
 
 
 @dataclass
@@ -116,62 +84,6 @@ class TaskConfig:
     beliefs: BeliefConfig = field(default_factory=BeliefConfig)
 
 
-def _linker_vocabulary(memory: Any) -> Any:
-    from planners.entity_linking import Vocabulary, ontology_vocabulary
-
-    vocab = Vocabulary.from_memory(memory)
-    try:
-        vocab = vocab.merged(ontology_vocabulary())
-    except (OSError, BadInputError) as exc:
-        log.debug("ontology unavailable for task parsing: %s", exc)
-    return vocab
-
-
-def _link(mention: str, vocab: Any, want: str, embedder: Any = None) -> str:
-    from planners.entity_linking import EntityLinker, content_phrases, normalize_name
-
-    phrases = content_phrases(mention) or []
-    linker = EntityLinker(embedder)
-    links, unmatched = linker.lexical_links(phrases, vocab)
-    if unmatched and embedder is not None:
-        vectors = embedder.embed([p.text for p in unmatched])
-        links += [link for link in linker.embedding_links(unmatched, vectors, vocab) if link.linked]
-    ranked = sorted(links, key=lambda link: (link.kind != want, -link.score))
-    if ranked:
-        best = ranked[0]
-        return best.name if want == "receptacle" else (best.category or best.name)
-    return normalize_name(mention)
-
-
-def parse_task(text: str, memory: Any = None, embedder: Any = None) -> TaskSpec:
-    """Parse "bring the mug to the counter" into TaskSpec(verb=bring, object=mug, destination=counter)."""
-    if not isinstance(text, str) or not text.strip():
-        raise TaskParseError("task: empty text; expected e.g. \"bring the mug to the counter\"")
-    match = _TASK.match(text)
-    if match is None:
-        state = _STATE_TASK.match(text)
-        if state is None or not state.group(2).strip():
-            raise TaskParseError(f"task {text!r}: expected \"<bring|put|move|take> <object> to <receptacle>\" "
-                                 "or \"<open|close> <furniture>\"")
-        verb = "close" if state.group(1).lower() in ("close", "shut") else "open"
-        mention = state.group(2).strip()
-        if memory is not None:
-            name = _link(mention, _linker_vocabulary(memory), "receptacle", embedder)
-        else:
-            from planners.entity_linking import normalize_name
-
-            name = normalize_name(mention)
-        return TaskSpec(text, verb, mention, name, mention, name)
-    verb, obj, dest = match.group(1).lower(), match.group(2).strip(), match.group(3).strip()
-    if memory is not None:
-        vocab = _linker_vocabulary(memory)
-        obj_name = _link(obj, vocab, "object", embedder)
-        dest_name = _link(dest, vocab, "receptacle", embedder)
-    else:
-        from planners.entity_linking import normalize_name
-
-        obj_name, dest_name = normalize_name(obj), normalize_name(dest)
-    return TaskSpec(text, verb, obj, obj_name, dest, dest_name)
 
 
 class _HintedBeliefs(BeliefBuilder):
@@ -219,24 +131,17 @@ class _StopOnSighting:
 
     def decide(self, belief: Belief, actions: Sequence[Any], travel_m: Sequence[float], spent_m: float = 0.0,
                steps: int = 0) -> Any:
-        from planners.value_of_information import STOPPED_BY_CERTAIN, StoppingDecision
+        from planners.decision.value_of_information import STOPPED_BY_CERTAIN, StoppingDecision
 
         if self.planner._fresh_sighting(belief, self.since) is not None:
             return StoppingDecision(None, STOPPED_BY_CERTAIN)
         return self.policy.decide(belief, actions, travel_m, spent_m, steps)
 
 
-@dataclass
-class _FindQuery:
-    kind: str
-    target: str
-    confidence: float = 1.0
-
-
 class TaskPlanner:
-    """Executes fetch tasks with `skills` (executor.skills.RobotSkills), learning from past attempts.
+    """Executes fetch tasks with `skills` (robot_model.skills.RobotSkills), learning from past attempts.
 
-    `explorer` (planners.exploration.SimExplorer) makes VOI searches and ingests frames; without
+    `explorer` (planners.acting.exploration.SimExplorer) makes VOI searches and ingests frames; without
     one, frames of failed skills are ingested through `processor` when given.
     """
 
@@ -318,7 +223,7 @@ class TaskPlanner:
 
     def _embedder(self) -> Any:
         if self.embedder is None:
-            from planners.question_parsing import default_embedder
+            from planners.language.question_parsing import default_embedder
 
             self.embedder = default_embedder()
         return self.embedder
@@ -336,7 +241,7 @@ class TaskPlanner:
     def _find(self, spec: TaskSpec, now: float, hints: CaseHints, avoid: list[PlaceRecord], report: TaskReport,
               on_step: Callable[[TaskStep], None] | None, exclude: Sequence[str] = ()) -> tuple[Any, float]:
         builder = _HintedBeliefs(self.memory, self.config.beliefs, hints, avoid, self.config, self._unreachable)
-        query = _FindQuery("present_location", spec.object_category)
+        query = TypedQuery("present_location", target=spec.object_category, confidence=1.0)
         belief = builder.build(query, now)
         fresh = self._fresh_sighting(belief, now - self.config.fresh_sighting_s)
         if fresh is not None:
@@ -603,3 +508,4 @@ class TaskPlanner:
                         report.steps, report.replans, report.path_length_m, found_at, list(failed_at),
                         [f"{s.skill}:{s.target}:{s.status}" for s in report.trace])
         self.case_memory.record(case)
+

@@ -6,7 +6,7 @@ them over; the questions are the scenario forms of specs/scenario.md answered by
 `QuestionAnswerer(memory).answer(question, now, planner="memory-only")` with the real parser
 (MiniLM loaded once before timing). Target: p95 <= 100 ms.
 
-    python -m planners.latency_benchmark --rooms 4 --days 3 --repeats 20
+    python -m bench.planner_latency --rooms 4 --days 3 --repeats 20
 """
 
 from __future__ import annotations

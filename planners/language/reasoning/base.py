@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from memory_stack.foundation.errors import BadInputError
-from planners.typed_query import TypedQuery
+from planners.language.typed_query import TypedQuery
 
 
 class ReasonerError(RuntimeError):
@@ -33,7 +33,7 @@ class Reasoner(ABC):
         Backend failures (network, HTTP status) raise ReasonerError; a model that answers with
         malformed or invalid JSON is not an error, it just yields None.
         """
-        from planners.reasoning.query_prompt import build_query_prompt, typed_query_from_json
+        from planners.language.reasoning.query_prompt import build_query_prompt, typed_query_from_json
 
         reply = self.complete(build_query_prompt(question, now, context))
         return typed_query_from_json(reply, question, now, source=f"reasoner:{type(self).__name__}")

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Literal
 
-from planners.reasoning.base import Reasoner, ReasonerUnavailableError
+from planners.language.reasoning.base import Reasoner, ReasonerUnavailableError
 
 REASONER_TYPES = ("none", "transformers", "openai")
 
@@ -29,13 +29,13 @@ def build_reasoner(config: ReasonerConfig) -> Reasoner | None:
     if config.type == "none":
         return None
     if config.type == "transformers":
-        from planners.reasoning.transformers_backend import TransformersReasoner
+        from planners.language.reasoning.transformers_backend import TransformersReasoner
 
         if not config.model_path:
             raise ReasonerUnavailableError("reasoner.model_path: required for type 'transformers'")
         return TransformersReasoner(config.model_path, max_new_tokens=config.max_new_tokens)
     if config.type == "openai":
-        from planners.reasoning.openai_compatible import OpenAICompatibleReasoner
+        from planners.language.reasoning.openai_compatible import OpenAICompatibleReasoner
 
         if not config.base_url or not config.model:
             raise ReasonerUnavailableError("reasoner.base_url and reasoner.model: required for type 'openai'")

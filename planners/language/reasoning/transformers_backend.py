@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from planners.reasoning.base import Reasoner, ReasonerUnavailableError
+from planners.language.reasoning.base import Reasoner, ReasonerUnavailableError
 
 
 class TransformersReasoner(Reasoner):

@@ -1,0 +1,86 @@
+"""Typed settings of the belief models, and the tables their defaults come from."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+# A question "where is X" makes a move since the last sighting this many times more likely (see
+# asked_stay_probability). An assumption about askers, not fitted: in the shipped scenarios 12 of
+# the 23 present-tense questions are about objects that moved unseen while 7.5% of remembered
+# objects had moved at a look, which would put it near 13.
+QUESTION_MOVE_LIKELIHOOD_RATIO = 4.0
+
+# Prior moves per day by category or ontology parent (the ontology's is_a chain): how
+# mobile categories are relative to each other; each home's level is learned on top of it
+# (BeliefBuilder.household_mobility_scale). Handheld things about once a day, furniture almost
+# never. An earlier table four to eight times higher (keys 4, phones 6 a day) put P(still there)
+# at 0.24 where 0.86 of the objects had stayed (`memstack bench eqa` reliability table).
+DEFAULT_MOVES_PER_DAY: dict[str, float] = {
+    "keys": 1.0, "phone": 1.2, "remote": 0.8, "glasses": 0.8, "wallet": 0.6, "book": 0.4,
+    "personal_item": 0.6, "electronics": 0.4, "laptop": 0.5, "reading_material": 0.4,
+    "kitchenware": 0.6, "drinkware": 0.8, "food": 0.3, "toy": 0.5, "textile": 0.1,
+    "plant": 0.01, "box": 0.05, "appliance": 0.0005, "furniture": 0.002, "object": 0.1,
+}
+
+
+@dataclass
+class BeliefConfig:
+    """Parameters of the belief models (probabilities in [0, 1], rates per hour)."""
+
+    not_in_house_share: float = 0.1        # of the mass that left the last-seen place
+    absent_stays_absent: float = 0.5        # prior P(out of the house) for an object the memory saw leave
+    departures_prior_weight: float = 2.0    # ... worth this many departures; memory's own departures update it
+    learn_departures: bool = True           # False: absent_stays_absent as it is
+    default_move_rate_per_hour: float = 0.02
+    state_change_prior_per_hour: float = 0.02
+    state_prior_hours: float = 24.0
+    active_state_fraction: float = 0.15     # long-run share of time things are open / on
+    event_rate_prior_per_hour: float = 0.02  # unseen-event rate for counts and changes
+    event_prior_hours: float = 24.0
+    arrival_rate_per_hour: float = 0.01      # new things appearing on a receptacle
+    detection_probability: float = 0.9       # a look at a place finds what is there
+    resighted_same_place: float = 0.97       # seen again at the same place after t: stayed all along
+    location_prior_floor: float = 0.02       # receptacle categories the prior never saw
+    max_alternatives: int = 12
+    max_missed_events: int = 3
+    min_state_dwell_s: float = 5.0           # shorter open/closed readings are detector blips
+    floor_clearance_m: float = 0.1           # a track whose box starts this low stands on the floor
+    furniture_min_height_m: float = 0.45     # ... and is furniture when at least this tall
+    use_household_move_rate: bool = False    # legacy rate only: an object moves at least as often as things here do
+    household_prior_hours: float = 48.0      # object-hours of prior at default_move_rate_per_hour
+    # Mobility prior (moves per day) per category or is_a ancestor; observed moves update it.
+    # Handheld things are picked up and put down several times a day; furniture stays put.
+    moves_per_day: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MOVES_PER_DAY))
+    mobility_prior_hours: float = 24.0       # weight of the prior, in tracked object-hours
+    learn_household_scale: bool = True      # scale the prior by how much things move in this home
+    household_scale_prior_moves: float = 2.0  # weight of "as the prior says" (scale 1), in moves
+    # False: the legacy staleness rate (memory.move_rate, at least the household's rate when
+    # use_household_move_rate), which learns ~0.03 moves/h and keeps ~0.9 on stale places.
+    use_mobility_prior: bool = True
+    # P(asked where it is | it moved) / P(asked | it stayed), for present-tense questions (where is,
+    # which room, still in the house). 1: the question is no evidence (tasks, calibration); QAConfig
+    # sets QUESTION_MOVE_LIKELIHOOD_RATIO.
+    asked_moved_likelihood_ratio: float = 1.0
+
+    def __post_init__(self) -> None:
+        for name in ("not_in_house_share", "absent_stays_absent", "detection_probability", "active_state_fraction",
+                     "resighted_same_place", "location_prior_floor"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {value}")
+        for category, per_day in self.moves_per_day.items():
+            if not (math.isfinite(per_day) and per_day >= 0.0):
+                raise ValueError(f"moves_per_day.{category} must be a non-negative number, got {per_day}")
+        if not (math.isfinite(self.asked_moved_likelihood_ratio) and self.asked_moved_likelihood_ratio > 0.0):
+            raise ValueError(f"asked_moved_likelihood_ratio must be positive, got {self.asked_moved_likelihood_ratio}")
+        if self.household_scale_prior_moves <= 0.0:
+            raise ValueError("household_scale_prior_moves must be positive")
+        if self.departures_prior_weight <= 0.0:
+            raise ValueError("departures_prior_weight must be positive")
+        if self.mobility_prior_hours <= 0.0:
+            raise ValueError("mobility_prior_hours must be positive")
+        for name in ("default_move_rate_per_hour", "state_change_prior_per_hour", "event_rate_prior_per_hour",
+                     "arrival_rate_per_hour", "state_prior_hours", "event_prior_hours"):
+            if getattr(self, name) < 0.0:
+                raise ValueError(f"{name} must not be negative")

@@ -1,0 +1,84 @@
+"""Beliefs about what is on a receptacle or in a room.
+
+The remembered list holds while nothing there moved since the receptacle was last seen: each thing
+on it leaves at its own move rate and new things arrive at `arrival_rate_per_hour`.
+"""
+
+from __future__ import annotations
+
+from memory_stack.foundation.errors import BadInputError
+from planners.acting.floor_plan_routes import polygon_centroid, room_named
+from planners.belief.candidates import AnswerCandidate, Belief
+from planners.belief.event_beliefs import portable
+from planners.belief.location_beliefs import query_time
+from planners.belief.priors import SECONDS_PER_HOUR, LocationModel, as_xyz, stay_probability
+from planners.language.typed_query import TypedQuery
+from planners.memory_api import MemoryReader
+from scene_graph.records import SceneObject
+
+
+def _one_receptacle(memory: MemoryReader, place: str, mention: str | None) -> str:
+    """The one receptacle id a category's mention means ("coffee table" among two tables), else `place`."""
+    if not mention:
+        return place
+    same = [r for r in memory.receptacles() if r.category == place]
+    if len(same) < 2:
+        return place
+    from planners.acting.destination_choice import narrow_by_words, sibling_names
+    from planners.language.question_parsing import default_embedder
+
+    narrowed = narrow_by_words(same, mention, place, default_embedder, siblings=sibling_names(place))
+    return narrowed[0].id if len(narrowed) == 1 else place
+
+
+def receptacle_target(memory: MemoryReader, query: TypedQuery) -> str | None:
+    place = query.receptacle or query.room or query.target
+    return _one_receptacle(memory, place, query.mention) if place else place
+
+
+def _last_looked(memory: MemoryReader, place: str, receptacle: SceneObject | None, t: float) -> float | None:
+    if receptacle is not None and receptacle.last_seen is not None:
+        return float(receptacle.last_seen)
+    ends = [b for a, b, room in memory.observed_intervals(0.0, t) if room == place]
+    return max(ends) if ends else None
+
+
+def contents(model: LocationModel, query: TypedQuery, now: float) -> Belief:
+    memory, cfg = model.memory, model.config
+    t = query_time(query, now)
+    place = receptacle_target(memory, query)
+    if not place:
+        return Belief("contents", [], query, t, ["no receptacle or room in the question"])
+    try:
+        items = list(memory.contents(place, at=t))
+    except BadInputError as exc:
+        return Belief("contents", [], query, t, [str(exc)])
+    # What is in a room or on a shelf means the things there, not the furniture standing in it.
+    by_id = {o.id: o for o in items}
+    items = [o for o in items if portable(model, o.id, o.category, by_id)]
+    receptacle = next((r for r in memory.receptacles() if place in (r.id, r.category)), None)
+    floor_plan = memory.floor_plan
+    if receptacle is None and room_named(floor_plan, place) is None and not items:
+        return Belief("contents", [], query, t, [f"{place!r} is no receptacle or room I have seen"])
+    looked = _last_looked(memory, place, receptacle, t)
+    hours = (t - looked) / SECONDS_PER_HOUR if looked is not None else 0.0
+    rate = cfg.arrival_rate_per_hour + sum(model.move_rate(o.id or o.category) for o in items)
+    keep = stay_probability(rate, hours)
+    categories = sorted(str(o.category) for o in items)
+    position = as_xyz(receptacle.position) if receptacle is not None else None
+    if position is None:
+        room = room_named(floor_plan, place)
+        if room is not None:
+            cx, cy = polygon_centroid(room.polygon)
+            position = (cx, cy, 0.0)
+    reveal = None
+    if t >= now and position is not None:
+        reveal = receptacle.id if receptacle is not None else place
+    candidates = [
+        AnswerCandidate(label="as_remembered", value=categories, probability=keep, position=position,
+                        room=receptacle.room if receptacle is not None else None, reveal_target=reveal,
+                        reveal_position=position, last_seen=looked, evidence=[f"object:{o.id}" for o in items]),
+        AnswerCandidate(label="changed", value=None, probability=1.0 - keep, position=position,
+                        reveal_target=reveal, reveal_position=position, speculative=True),
+    ]
+    return Belief("contents", candidates, query, t)

@@ -1,0 +1,111 @@
+"""Task texts: "bring the mug to the counter" -> TaskSpec(verb, object, destination).
+
+The object and destination words are linked to what memory knows (planners.language.entity_linking),
+falling back to normalised names when no memory is given.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from memory_stack.foundation.errors import BadInputError
+from planners.acting.case_memory import task_signature
+from planners.language.entity_linking import (
+    EntityLinker,
+    Vocabulary,
+    content_phrases,
+    normalize_name,
+    ontology_vocabulary,
+)
+
+log = logging.getLogger(__name__)
+
+_TASK = re.compile(
+    r"^\s*(?:please\s+)?(?:can you\s+|could you\s+)?"
+    r"(bring|take|put|move|carry|place|fetch|get|return)\s+(?:me\s+)?"
+    r"(?:the|a|an|my|your|that|this)?\s*(.+?)\s+"
+    r"(?:back\s+)?(?:to|on|onto|into|in|at|over to|on top of|inside)\s+"
+    r"(?:the|a|an|my|your)?\s*(.+?)\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+
+_STATE_TASK = re.compile(
+    r"^\s*(?:please\s+)?(?:can you\s+|could you\s+)?(open|close|shut)\s+(?:up\s+)?"
+    r"(?:the|a|an|my|your|that|this)?\s*(.+?)\s*(?:door)?\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+STATE_VERBS = ("open", "close")
+
+
+class TaskParseError(BadInputError):
+    """A task text does not name an object and a destination; the message quotes it."""
+
+
+@dataclass
+class TaskSpec:
+    """A parsed fetch task: move `object_category` onto the receptacle `destination` (id or category)."""
+
+    text: str
+    verb: str
+    object_mention: str
+    object_category: str
+    destination_mention: str
+    destination: str
+
+    @property
+    def signature(self) -> str:
+        return task_signature("bring" if self.verb in ("fetch", "get", "carry", "take", "return") else self.verb,
+                              self.object_category, self.destination)
+
+
+def _linker_vocabulary(memory: Any) -> Any:
+    vocab = Vocabulary.from_memory(memory)
+    try:
+        vocab = vocab.merged(ontology_vocabulary())
+    except (OSError, BadInputError) as exc:
+        log.debug("ontology unavailable for task parsing: %s", exc)
+    return vocab
+
+
+def _link(mention: str, vocab: Any, want: str, embedder: Any = None) -> str:
+    phrases = content_phrases(mention) or []
+    linker = EntityLinker(embedder)
+    links, unmatched = linker.lexical_links(phrases, vocab)
+    if unmatched and embedder is not None:
+        vectors = embedder.embed([p.text for p in unmatched])
+        links += [link for link in linker.embedding_links(unmatched, vectors, vocab) if link.linked]
+    ranked = sorted(links, key=lambda link: (link.kind != want, -link.score))
+    if ranked:
+        best = ranked[0]
+        return best.name if want == "receptacle" else (best.category or best.name)
+    return normalize_name(mention)
+
+
+def parse_task(text: str, memory: Any = None, embedder: Any = None) -> TaskSpec:
+    """Parse "bring the mug to the counter" into TaskSpec(verb=bring, object=mug, destination=counter)."""
+    if not isinstance(text, str) or not text.strip():
+        raise TaskParseError("task: empty text; expected e.g. \"bring the mug to the counter\"")
+    match = _TASK.match(text)
+    if match is None:
+        state = _STATE_TASK.match(text)
+        if state is None or not state.group(2).strip():
+            raise TaskParseError(f"task {text!r}: expected \"<bring|put|move|take> <object> to <receptacle>\" "
+                                 "or \"<open|close> <furniture>\"")
+        verb = "close" if state.group(1).lower() in ("close", "shut") else "open"
+        mention = state.group(2).strip()
+        if memory is not None:
+            name = _link(mention, _linker_vocabulary(memory), "receptacle", embedder)
+        else:
+            name = normalize_name(mention)
+        return TaskSpec(text, verb, mention, name, mention, name)
+    verb, obj, dest = match.group(1).lower(), match.group(2).strip(), match.group(3).strip()
+    if memory is not None:
+        vocab = _linker_vocabulary(memory)
+        obj_name = _link(obj, vocab, "object", embedder)
+        dest_name = _link(dest, vocab, "receptacle", embedder)
+    else:
+        obj_name, dest_name = normalize_name(obj), normalize_name(dest)
+    return TaskSpec(text, verb, obj, obj_name, dest, dest_name)
