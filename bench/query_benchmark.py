@@ -297,14 +297,14 @@ def _run(world: SyntheticBuilding, db: Path, n_objects: int, days: int, patrols:
               f"{len(world.floor_plan.rooms)} rooms, {days} days x {patrols} patrols")
     build = build_memory(store, world, days, patrols, moves_per_day=max(1, n_objects // 100),
                          removals_per_day=max(1, n_objects // 1000), toggles_per_patrol=max(1, n_objects // 500))
-    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.file.checkpoint()
     db_bytes = _file_bytes(db)
     observations_built = world.observations
 
     # a day without changes: patrols only
     before = db_bytes
     build_memory(store, world, 1, patrols, 0, 0, 0, first_day=days)
-    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.file.checkpoint()
     no_change_day_bytes = _file_bytes(db) - before
 
     ids = [o.id for o in store.objects(include_absent=True) if not o.is_receptacle]

@@ -24,7 +24,7 @@ from scene_graph.records import (
     StateRecord,
     WorldSnapshot,
 )
-from scene_graph.spatial import build_places, find_support
+from scene_graph.spatial import RegionIndex, build_places, find_support
 from scene_graph.temporal_index import TemporalIndex
 
 if TYPE_CHECKING:
@@ -135,12 +135,7 @@ def receptacles(store: MemoryStore) -> list[SceneObject]:
 
 
 def temporal_index(store: MemoryStore) -> TemporalIndex:
-    key = (len(store.event_log), store.temporal_version)
-    cached = getattr(store, "_temporal_index", None)
-    if cached is None or cached[0] != key:
-        cached = (key, TemporalIndex(list(store.tracks.values())))
-        store._temporal_index = cached
-    return cached[1]
+    return store.cache.get("temporal_index", lambda: TemporalIndex(list(store.tracks.values())))
 
 
 def snapshot(store: MemoryStore, t: float | None) -> WorldSnapshot:
@@ -211,14 +206,13 @@ def history(store: MemoryStore, object_id: str, t0: float | None, t1: float | No
                                                                          for s in states], events)
 
 
-def _sorted_events(store: MemoryStore) -> list[MemoryEvent]:
-    if not store._events_sorted:
-        store.event_log.sort(key=lambda e: (e.time, e.id))
-        store._events_sorted = True
-        store._event_times = None
-    if getattr(store, "_event_times", None) is None or len(store._event_times) != len(store.event_log):
-        store._event_times = [e.time for e in store.event_log]
-    return store.event_log
+def _sorted_events(store: MemoryStore) -> tuple[list[float], list[MemoryEvent]]:
+    """Every event in time order, and their times."""
+    def build() -> tuple[list[float], list[MemoryEvent]]:
+        evs = sorted(store.event_log, key=lambda e: (e.time, e.id))
+        return [e.time for e in evs], evs
+
+    return store.cache.get("events_by_time", build)
 
 
 def _room_of_place(store: MemoryStore, place: str | None) -> str | None:
@@ -229,16 +223,17 @@ def _room_of_place(store: MemoryStore, place: str | None) -> str | None:
 
 
 def _room_events(store: MemoryStore) -> dict[str | None, tuple[list[float], list[MemoryEvent]]]:
-    if store._room_events is None:
+    def build() -> dict[str | None, tuple[list[float], list[MemoryEvent]]]:
         by_room: dict[str | None, list[MemoryEvent]] = defaultdict(list)
-        for ev in _sorted_events(store):
+        for ev in _sorted_events(store)[1]:
             rooms = {ev.room}
             if ev.kind == "moved":
                 rooms.add(_room_of_place(store, ev.from_place))
             for r in rooms:
                 by_room[r].append(ev)
-        store._room_events = {r: ([e.time for e in evs], evs) for r, evs in by_room.items()}
-    return store._room_events
+        return {r: ([e.time for e in evs], evs) for r, evs in by_room.items()}
+
+    return store.cache.get("events_by_room", build)
 
 
 def changes(store: MemoryStore, room: str, t0: float | None, t1: float | None,
@@ -264,8 +259,7 @@ def events(store: MemoryStore, t0: float | None, t1: float | None, kinds, target
         ids = resolve(store, target)
         pool = sorted((ev for oid in ids for ev in store.tracks[oid].events), key=lambda e: (e.time, e.id))
     else:
-        pool = _sorted_events(store)
-        times = store._event_times
+        times, pool = _sorted_events(store)
         lo = 0 if t0 is None else bisect.bisect_left(times, float(t0))
         hi = len(times) if t1 is None else bisect.bisect_right(times, float(t1))
         pool = pool[lo:hi]
@@ -313,13 +307,13 @@ def observed_intervals(store: MemoryStore, t0: float | None, t1: float | None) -
 
 def last_observed(store: MemoryStore, room: str | None, t: float) -> float | None:
     """When the robot last looked at `room` at or before t (None: never)."""
-    cache = store.__dict__.setdefault("_observed_by_room", {})
-    if cache.get("size") != len(store.observed):
-        cache.clear()
-        cache["size"] = len(store.observed)
-        for rec in store.observed:  # rows are the store's own mutable records: extended ends stay current
-            cache.setdefault(("room", rec[0]), []).append(rec)
-    rows = cache.get(("room", room), [])
+    def build() -> dict[str | None, list[list]]:
+        by_room: dict[str | None, list[list]] = {}
+        for rec in store.observed:
+            by_room.setdefault(rec[0], []).append(rec)
+        return by_room
+
+    rows = store.cache.get("observed_by_room", build).get(room, [])
     i = bisect.bisect_right([rec[1] for rec in rows], t) - 1 if len(rows) < 64 else \
         bisect.bisect_right(rows, t, key=lambda rec: rec[1]) - 1
     if i < 0:
@@ -348,13 +342,13 @@ def move_rate(store: MemoryStore, target: str) -> float:
 
 def location_prior(store: MemoryStore, category: str) -> dict[str, float]:
     """P(receptacle category | object category): ontology pseudo-counts plus every remembered placement."""
+    cat = store.ontology.canonical(category)
+    return dict(store.cache.get(("location_prior", cat), lambda: _location_prior(store, cat)))
+
+
+def _location_prior(store: MemoryStore, cat: str) -> dict[str, float]:
     cfg = store.config
     onto = store.ontology
-    cat = onto.canonical(category)
-    key = (cat, len(store.event_log))
-    cache = store.__dict__.setdefault("_location_prior_cache", {})
-    if key in cache:
-        return dict(cache[key])
     counts: Counter[str] = Counter()
     known = {c for c, members in store.by_category.items()
              if members and onto.is_receptacle(c) and any(store.tracks[m].status != TENTATIVE for m in members)}
@@ -368,10 +362,7 @@ def location_prior(store: MemoryStore, category: str) -> dict[str, float]:
             if loc.rests_on_category is not None:
                 counts[loc.rests_on_category] += 1.0
     total = sum(counts.values())
-    prior = {k: v / total for k, v in sorted(counts.items(), key=lambda kv: -kv[1])} if total > 0 else {}
-    cache.clear() if len(cache) > 512 else None
-    cache[key] = prior
-    return dict(prior)
+    return {k: v / total for k, v in sorted(counts.items(), key=lambda kv: -kv[1])} if total > 0 else {}
 
 
 # ---------------------------------------------------------------------- locate
@@ -496,17 +487,12 @@ def locate(store: MemoryStore, target: str, at: float | None, include_tentative:
 
 def _receptacles_of(store: MemoryStore, category: str) -> tuple[list[str], np.ndarray]:
     """Present receptacles of a category and their positions (cached until the temporal memory changes)."""
-    key = (store.temporal_version, len(store.event_log))
-    cache = store.__dict__.setdefault("_receptacles_cache", {})
-    if cache.get("key") != key:
-        cache.clear()
-        cache["key"] = key
-    if category not in cache:
+    def build() -> tuple[list[str], np.ndarray]:
         ids = sorted((oid for oid in store.by_category.get(category, ())
                       if store.tracks[oid].is_receptacle and store.tracks[oid].status == PRESENT), key=_id_order)
-        positions = np.array([store.tracks[oid].position for oid in ids], dtype=float).reshape(-1, 3)
-        cache[category] = (ids, positions)
-    return cache[category]
+        return ids, np.array([store.tracks[oid].position for oid in ids], dtype=float).reshape(-1, 3)
+
+    return store.cache.get(("receptacles", category), build)
 
 
 # ---------------------------------------------------------------------- contents
@@ -540,70 +526,14 @@ def contents(store: MemoryStore, receptacle_or_room: str, at: float | None) -> l
     return contents_at(store, rec_ids, float(at))
 
 
-# ---------------------------------------------------------------------- search
-def search(store: MemoryStore, text: str, k: int) -> list[tuple[SceneObject, float]]:
-    """Objects whose category is closest in meaning to `text` (MiniLM sentence embeddings)."""
-    if not isinstance(text, str) or not text.strip():
-        raise BadInputError("search: text must be a non-empty string")
-    cats = sorted(c for c, members in store.by_category.items()
-                  if any(store.tracks[m].status in (PRESENT, ABSENT) for m in members))
-    if not cats:
-        return []
-    vectors = _category_vectors(store, cats)
-    q = _query_vector(store, text)
-    sims = vectors @ q
-    ranked = np.argsort(-sims)
-    out: list[tuple[SceneObject, float]] = []
-    for ci in ranked:
-        members = [store.tracks[oid] for oid in store.by_category.get(cats[ci], ())]
-        members = sorted((o for o in members if o.status in (PRESENT, ABSENT)),
-                         key=lambda o: (o.status != PRESENT, -o.last_seen))
-        for o in members:
-            out.append((o.to_scene_object(_category_of(store, o.rests_on)), float(sims[ci])))
-            if len(out) >= k:
-                return out
-    return out
-
-
-def _embedder(store: MemoryStore):
-    emb = store.__dict__.get("_text_embedder")
-    if emb is None:
-        from scene_graph.text_embedding import TextEmbedder  # lazy: the store works without the model
-
-        emb = TextEmbedder.shared() if hasattr(TextEmbedder, "shared") else TextEmbedder()
-        store._text_embedder = emb
-    return emb
-
-
-def _category_vectors(store: MemoryStore, cats: list[str]) -> np.ndarray:
-    cache: dict[str, np.ndarray] = store.__dict__.setdefault("_category_vector_cache", {})
-    missing = [c for c in cats if c not in cache]
-    if missing:
-        vecs = np.asarray(_embedder(store).embed([c.replace("_", " ") for c in missing]), dtype=np.float32)
-        for c, v in zip(missing, vecs):
-            cache[c] = v / (np.linalg.norm(v) + 1e-9)
-    return np.stack([cache[c] for c in cats])
-
-
-def _query_vector(store: MemoryStore, text: str) -> np.ndarray:
-    cache: dict[str, np.ndarray] = store.__dict__.setdefault("_query_vector_cache", {})
-    v = cache.get(text)
-    if v is None:
-        v = np.asarray(_embedder(store).embed([text]), dtype=np.float32)[0]
-        v = v / (np.linalg.norm(v) + 1e-9)
-        if len(cache) > 1024:
-            cache.clear()
-        cache[text] = v
-    return v
-
-
 # ---------------------------------------------------------------------- spatial
 def place_graph(store: MemoryStore) -> tuple[dict[str, Place], nx.Graph]:
-    if store._places is None:
+    def build() -> tuple[dict[str, Place], nx.Graph]:
         recs = [(o.id, o.position, o.bbox_min, o.bbox_max, o.room) for o in store.tracks.values()
                 if o.is_receptacle and o.status == PRESENT]
-        store._places = build_places(store.rooms, recs)
-    return store._places
+        return build_places(store.rooms, recs)
+
+    return store.cache.get("places", build)
 
 
 def _place_of(store: MemoryStore, name: str) -> str:
@@ -633,11 +563,14 @@ def path(store: MemoryStore, a: str, b: str) -> list[str]:
         raise BadInputError(f"path: no connection between {a!r} and {b!r} in the place graph") from exc
 
 
-def _region(store: MemoryStore):
-    if store.region.stale:
+def _region(store: MemoryStore) -> RegionIndex:
+    def build() -> RegionIndex:
         live = [o for o in store.tracks.values() if o.status == PRESENT]
-        store.region.rebuild([o.id for o in live], np.array([o.position for o in live]).reshape(-1, 3))
-    return store.region
+        region = RegionIndex()
+        region.rebuild([o.id for o in live], np.array([o.position for o in live]).reshape(-1, 3))
+        return region
+
+    return store.cache.get("region", build)
 
 
 def nearest(store: MemoryStore, point, k: int) -> list[tuple[SceneObject, float]]:
@@ -701,6 +634,6 @@ def episode_summary(store: MemoryStore, t0: float, t1: float, seen: set[str]) ->
             "last_event_id": evs[-1].id if evs else None, "t0": t0, "t1": t1}
 
 
-__all__ = ["resolve", "locate", "history", "changes", "contents", "count", "first_seen", "last_seen", "search",
+__all__ = ["resolve", "locate", "history", "changes", "contents", "count", "first_seen", "last_seen",
            "path", "snapshot", "objects", "receptacles", "events", "observed_intervals", "move_rate",
            "location_prior", "layered_graph", "episode_summary", "ABSENT", "CHANGE_KINDS", "EVENT_KINDS"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import json
 import math
-import sqlite3
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -26,6 +25,7 @@ from scene_graph.association import assign, association_costs
 from scene_graph.config import MemoryConfig
 from scene_graph.object_tracks import ABSENT, PRESENT, TENTATIVE, ObjectArrays, TrackedObject
 from scene_graph.ontology import Ontology
+from scene_graph.persistence import MemoryFile
 from scene_graph.records import (
     Episode,
     Fact,
@@ -40,10 +40,11 @@ from scene_graph.records import (
     StateRecord,
     WorldSnapshot,
 )
-from scene_graph.spatial import RegionIndex, RoomIndex, find_support
-from scene_graph.sqlite_log import open_log, read_meta, write_meta
+from scene_graph.search import TextVectors, search
+from scene_graph.spatial import RoomIndex, find_support
 from scene_graph.surface_coverage import SurfaceCoverage
 from scene_graph.types import Door, FloorPlan, Frame, Observation, Room
+from scene_graph.view import ViewCache
 from scene_graph.visibility import miss_weights
 
 T = TypeVar("T")
@@ -83,13 +84,14 @@ class MemoryStore:
     # at all, but the frame's transaction is not committed yet.
     between_observations: Callable[[], None] | None = None
 
-    def __init__(self, conn: sqlite3.Connection, path: Path | None, floor_plan: FloorPlan | None,
-                 config: MemoryConfig) -> None:
+    def __init__(self, file: MemoryFile, floor_plan: FloorPlan | None, config: MemoryConfig) -> None:
         self.lock = threading.RLock()
-        self.conn = conn
-        self.db_path = path
+        self.file = file
+        self.db_path = file.path
         self.config = config
         self.ontology = load_ontology(config.ontology_file)
+        self.cache = ViewCache()
+        self.text_vectors = TextVectors()
         self._reset_state()
         self._load()
         if floor_plan is not None:
@@ -99,21 +101,24 @@ class MemoryStore:
     @classmethod
     def open(cls, path: str | Path | None = None, floor_plan: FloorPlan | None = None,
              config: MemoryConfig | None = None) -> MemoryStore:
-        conn = open_log(path)
+        file = MemoryFile.open(path)
         try:
-            return cls(conn, Path(path) if path is not None else None, floor_plan, config or MemoryConfig())
+            return cls(file, floor_plan, config or MemoryConfig())
         except BaseException:
-            conn.close()
+            file.close()
             raise
 
     @_locked
     def close(self) -> None:
-        if self.conn is not None:
+        if not self.file.closed:
             self.observe_deferred_surfaces()
             if self.coverage.dirty:
                 self._write_tx(self._save_coverage)
-            self.conn.close()
-            self.conn = None
+            self.file.close()
+
+    @property
+    def closed(self) -> bool:
+        return self.file.closed
 
     def __enter__(self) -> MemoryStore:
         return self
@@ -138,12 +143,6 @@ class MemoryStore:
         self.last_frame_id = -1
         self.last_time = -math.inf
         self.next_object_number = 0
-        self._places: tuple[dict[str, Place], nx.Graph] | None = None
-        self.region = RegionIndex()
-        self._events_sorted = True
-        self._room_events: dict[str | None, list[MemoryEvent]] | None = None
-        self._event_times: list[float] | None = None
-        self.temporal_version = 0
         self._next_expiry_check = -math.inf
         self._pending_objects: list[tuple] = []
         self._pending_intervals: list[tuple] = []
@@ -168,30 +167,25 @@ class MemoryStore:
         new_rooms = {oid: rooms.room_of(float(o.position[0]), float(o.position[1])) for oid, o in self.tracks.items()}
 
         def write() -> None:
-            write_meta(self.conn, "floor_plan", json.dumps(_floor_plan_to_json(floor_plan)))
-            self.conn.executemany("UPDATE objects SET room=? WHERE id=?", [(r, oid) for oid, r in new_rooms.items()])
+            self.file.write_meta("floor_plan", json.dumps(_floor_plan_to_json(floor_plan)))
+            self.file.save_rooms(new_rooms)
+            self.rooms = rooms
+            for oid, room in new_rooms.items():
+                self.tracks[oid].room = room
+            self._lay_coverage(None)
 
-        self._write_tx(write)
-        self.rooms = rooms
-        for oid, room in new_rooms.items():
-            self.tracks[oid].room = room
-        self._places = None
-        self._room_events = None
-        self._lay_coverage(None)
+        self._state_tx(write)
 
     # ------------------------------------------------------------------ loading
     def _load(self) -> None:
-        c = self.conn
-        meta = read_meta(c)
+        f = self.file
+        meta = f.read_meta()
         self.last_frame_id = int(meta.get("last_frame_id", -1))
         self.last_time = float(meta.get("last_time", "-inf"))
         self.next_object_number = int(meta.get("next_object_number", 0))
         if "floor_plan" in meta:
             self.rooms = RoomIndex(_floor_plan_from_json(json.loads(meta["floor_plan"])))
-        rows = c.execute("SELECT id, category, is_receptacle, status, x, y, z, min_x, min_y, min_z, max_x, max_y, "
-                         "max_z, room, rests_on, state, sightings, first_seen, last_seen, misses, first_miss, votes, "
-                         "embedding, created_frame FROM objects ORDER BY rowid").fetchall()
-        for r in rows:
+        for r in f.object_rows():
             obj = TrackedObject(r[0], r[1], bool(r[2]), np.array(r[4:7], dtype=float), np.array(r[7:10], dtype=float),
                                 np.array(r[10:13], dtype=float), r[17], r[23] if r[23] is not None else -1)
             obj.status = r[3]
@@ -201,8 +195,7 @@ class MemoryStore:
             if r[22] is not None:
                 obj.embedding = np.frombuffer(r[22], dtype=np.float32).copy()
             self._register(obj)
-        for oid, row_id, start, end, last_seen, sightings in c.execute(
-                "SELECT object_id, id, start, end, last_seen, sightings FROM intervals ORDER BY start, id"):
+        for oid, row_id, start, end, last_seen, sightings in f.interval_rows():
             obj = self.tracks.get(oid)
             if obj is not None:
                 obj.intervals.append(PresenceInterval(oid, start, end, last_seen, sightings))
@@ -210,17 +203,15 @@ class MemoryStore:
         for obj in self.tracks.values():
             if obj.status == PRESENT and obj.intervals and obj.intervals[-1].end is None:
                 obj.intervals[-1].last_seen = obj.last_seen
-        for oid, t, x, y, z, room, rests_on, rcat in c.execute(
-                "SELECT object_id, time, x, y, z, room, rests_on, rests_on_category FROM locations ORDER BY time, id"):
+        for oid, t, x, y, z, room, rests_on, rcat in f.location_rows():
             obj = self.tracks.get(oid)
             if obj is not None:
                 obj.locations.append(LocationRecord(oid, t, (x, y, z), room, rests_on, rcat))
-        for oid, t, state in c.execute("SELECT object_id, time, state FROM states ORDER BY time, id"):
+        for oid, t, state in f.state_rows():
             obj = self.tracks.get(oid)
             if obj is not None:
                 obj.states.append(StateRecord(oid, t, state))
-        for row in c.execute("SELECT id, kind, object_id, category, time, x, y, z, room, from_place, to_place, "
-                             "old_state, new_state, frame_ids, provenance, discovery FROM events ORDER BY time, id"):
+        for row in f.event_rows():
             pos = (row[5], row[6], row[7]) if row[5] is not None else None
             ev = MemoryEvent(row[1], row[2], row[3], row[4], pos, row[8], row[9], row[10], row[11], row[12],
                              tuple(json.loads(row[13])), row[0], row[14], bool(row[15]))
@@ -228,16 +219,14 @@ class MemoryStore:
             obj = self.tracks.get(ev.object_id)
             if obj is not None:
                 obj.events.append(ev)
-        for row_id, room, start, end in c.execute("SELECT id, room, start, end FROM observed ORDER BY start, id"):
+        for row_id, room, start, end in f.observed_rows():
             self.observed.append([room, start, end, row_id])
-        self.trajectory = [tuple(r) for r in c.execute(
-            "SELECT time, x, y, z, yaw, room FROM trajectory ORDER BY time, id")]
-        for row in c.execute("SELECT id, kind, name, start, end, summary FROM episodes ORDER BY id"):
+        self.trajectory = [tuple(r) for r in f.trajectory_rows()]
+        for row in f.episode_rows():
             self.episode_map[row[0]] = Episode(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]))
             if row[4] is None:
                 self.open_episode_objects[row[0]] = set()
-        for row in c.execute("SELECT id, subject, predicate, object, valid_from, valid_to, recorded_at, retired_at, "
-                             "confidence, provenance FROM facts ORDER BY id"):
+        for row in f.fact_rows():
             self.fact_map[row[0]] = Fact(*row)
             self.facts_by_subject[row[1]].append(row[0])
         for obj in self.tracks.values():
@@ -291,7 +280,7 @@ class MemoryStore:
             self.coverage.relay(lo, hi, a.bmin[around], a.bmax[around])
 
     def _save_coverage(self) -> None:
-        write_meta(self.conn, "surface_coverage", self.coverage.to_text())
+        self.file.write_meta("surface_coverage", self.coverage.to_text())
         self.coverage.dirty = False
 
     def _register(self, obj: TrackedObject) -> None:
@@ -302,36 +291,37 @@ class MemoryStore:
             self.tentative.add(obj.id)
         elif obj.status == ABSENT:
             self.absent_by_category[obj.category].add(obj.id)
-        self.region.invalidate()
 
     # ------------------------------------------------------------------ transactions
     def _write_tx(self, fn) -> None:
-        self.conn.execute("BEGIN IMMEDIATE")
+        """`fn` (which writes only the file) in one SQLite transaction."""
         try:
-            fn()
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+            with self.file.transaction():
+                fn()
+        finally:
+            self.cache.clear()
 
     def _state_tx(self, fn: Callable[[], T]) -> T:
-        """`fn` in one SQLite transaction; if it fails, the file rolls back and memory reloads from it."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        """`fn` in one SQLite transaction; if it fails, the file rolls back and memory reloads from it.
+
+        Committed or rolled back, the view's cache is cleared: nothing derived before survives the change.
+        """
         try:
-            value = fn()
-            self.conn.execute("COMMIT")
+            with self.file.transaction():
+                value = fn()
         except BaseException:
-            self.conn.execute("ROLLBACK")
             self._reset_state()
             self._load()
             raise
+        finally:
+            self.cache.clear()
         return value
 
     # ------------------------------------------------------------------ ingest
     @_locked
     def ingest(self, frame: Frame) -> IngestResult:
         """Fold one frame's observations into memory; one SQLite transaction (all or nothing)."""
-        if self.conn is None:
+        if self.file.closed:
             raise BadInputError(f"ingest: the memory store {self.db_path or ':memory:'} is closed")
         observations = [ob for ob in _validate_frame(frame) if ob.confidence >= self.config.min_detection_confidence]
         if frame.time < self.last_time - 1e-6:
@@ -347,9 +337,9 @@ class MemoryStore:
             if self.coverage.dirty and frame.time - self._coverage_saved_at >= self.config.surface_save_period_s:
                 self._save_coverage()
                 self._coverage_saved_at = float(frame.time)
-            write_meta(self.conn, "last_frame_id", str(frame.frame_id))
-            write_meta(self.conn, "last_time", repr(float(frame.time)))
-            write_meta(self.conn, "next_object_number", str(self.next_object_number))
+            self.file.write_meta("last_frame_id", str(frame.frame_id))
+            self.file.write_meta("last_time", repr(float(frame.time)))
+            self.file.write_meta("next_object_number", str(self.next_object_number))
 
         self._state_tx(write)
         self.last_frame_id = frame.frame_id
@@ -447,6 +437,7 @@ class MemoryStore:
 
     def _between_observations(self) -> None:
         if self.between_observations is not None:
+            self.cache.clear()  # a reader let in now sees the frame so far, not what was cached before it
             self.between_observations()
 
     def observe_deferred_surfaces(self) -> None:
@@ -526,11 +517,11 @@ class MemoryStore:
                     else:
                         obj.votes.pop(c, None)
                 obj.conflict_votes = {}
-                self.conn.execute("UPDATE objects SET votes=? WHERE id=?", (json.dumps(obj.votes), obj.id))
+                self.file.save_votes(obj)
                 return None, True
             obj.votes = votes
             obj.conflict_votes[cat] = obj.conflict_votes.get(cat, 0.0) + weight
-            self.conn.execute("UPDATE objects SET votes=? WHERE id=?", (json.dumps(obj.votes), obj.id))
+            self.file.save_votes(obj)
             return None, True  # not clear yet: _label_conflict excuses it (or calls it another object)
         return None, True
 
@@ -622,8 +613,6 @@ class MemoryStore:
 
     def _absorb_receptacle(self, keep: TrackedObject, gone: TrackedObject, t: float) -> None:
         """`gone` was a fragment of `keep`: union the boxes, move what rests on it, forget its own records."""
-        c = self.conn
-        self.temporal_version += 1
         keep.bbox_min = np.minimum(keep.bbox_min, gone.bbox_min)
         keep.bbox_max = np.maximum(keep.bbox_max, gone.bbox_max)
         keep.position = (keep.bbox_min + keep.bbox_max) / 2.0
@@ -637,20 +626,16 @@ class MemoryStore:
             for loc in obj.locations:
                 if loc.rests_on == gone.id:
                     loc.rests_on = keep.id
-        c.execute("UPDATE objects SET rests_on=? WHERE rests_on=?", (keep.id, gone.id))
-        c.execute("UPDATE locations SET rests_on=? WHERE rests_on=?", (keep.id, gone.id))
+        self.file.replace_support(gone.id, keep.id)
         if gone.status != TENTATIVE:
             self._erase_history(gone, t)
             if keep.intervals:
                 iv = keep.intervals[-1]
                 iv.last_seen = max(iv.last_seen, keep.last_seen)
                 iv.sightings += gone.sightings
-                c.execute("UPDATE intervals SET last_seen=?, sightings=? WHERE id=?",
-                          (iv.last_seen, iv.sightings, keep.interval_rows[-1]))
+                self.file.save_interval(keep.interval_rows[-1], iv.last_seen, iv.sightings)
         self._drop(gone)
         self._save_object(keep)
-        self._places = None
-        self.region.invalidate()
 
     def _update_matched(self, obj: TrackedObject, ob: Observation, cat: str, frame: Frame,
                         result: IngestResult, extend: bool = False, flip_margin: float = 1.0) -> TrackedObject:
@@ -718,22 +703,14 @@ class MemoryStore:
             elif obj.status == TENTATIVE:
                 obj.state = str(ob.state)
         self.arrays.update(obj)
-        self._pending_objects.append(
-            (*map(float, obj.position), *map(float, obj.bbox_min), *map(float, obj.bbox_max), obj.sightings, t,
-             json.dumps(obj.votes), obj.status, obj.category, obj.id))
+        self._pending_objects.append(self.file.sighting_row(obj, t))
         if obj.status == PRESENT and obj.interval_rows:
             self._pending_intervals.append((t, obj.intervals[-1].sightings, obj.interval_rows[-1]))
         return obj
 
     def _flush_sightings(self) -> None:
         """Write the frame's consolidated sightings (counters and last_seen, no row per sighting)."""
-        if self._pending_objects:
-            self.conn.executemany(
-                "UPDATE objects SET x=?, y=?, z=?, min_x=?, min_y=?, min_z=?, max_x=?, max_y=?, max_z=?, "
-                "sightings=?, last_seen=?, misses=0, first_miss=NULL, votes=?, status=?, category=? WHERE id=?",
-                self._pending_objects)
-        if self._pending_intervals:
-            self.conn.executemany("UPDATE intervals SET last_seen=?, sightings=? WHERE id=?", self._pending_intervals)
+        self.file.save_sightings(self._pending_objects, self._pending_intervals)
         self._pending_objects, self._pending_intervals = [], []
 
     def _vote_category(self, obj: TrackedObject, t: float, frame: Frame, margin: float = 1.0) -> None:
@@ -745,7 +722,6 @@ class MemoryStore:
         self.by_category[obj.category].discard(obj.id)
         old = obj.category
         obj.category = best
-        self.temporal_version += 1
         self.by_category[best].add(obj.id)
         if obj.status == PRESENT:
             for fact in [self.fact_map[i] for i in self.facts_by_subject.get(obj.id, ())]:
@@ -782,10 +758,9 @@ class MemoryStore:
             return
         old = obj.state
         obj.state = state
-        self.temporal_version += 1
         obj.states.append(StateRecord(obj.id, t, state))
-        self.conn.execute("INSERT INTO states(object_id, time, state) VALUES (?, ?, ?)", (obj.id, t, state))
-        self.conn.execute("UPDATE objects SET state=? WHERE id=?", (state, obj.id))
+        self.file.insert_state(obj.id, t, state)
+        self.file.save_state(obj)
         if old is not None:
             self._emit(MemoryEvent("state_changed", obj.id, obj.category, t, _vec(obj.position), obj.room,
                                    old_state=old, new_state=state, frame_ids=frame_ids or (frame.frame_id,)),
@@ -806,13 +781,7 @@ class MemoryStore:
         obj.seen_empty = self.coverage.seen_empty(bmin, bmax, float(frame.time))
         decisive = self._decisive_sighting(ob, cat, is_rec, pos, bmin, bmax)
         self._register(obj)
-        self.conn.execute(
-            "INSERT INTO objects(id, category, is_receptacle, status, x, y, z, min_x, min_y, min_z, max_x, max_y, "
-            "max_z, room, rests_on, state, sightings, first_seen, last_seen, misses, first_miss, votes, embedding, "
-            "created_frame) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (oid, cat, int(is_rec), obj.status, *map(float, pos), *map(float, bmin), *map(float, bmax), obj.room,
-             None, obj.state, 1, obj.first_seen, obj.last_seen, 0.0, None, json.dumps(obj.votes),
-             obj.embedding.tobytes() if obj.embedding is not None else None, frame.frame_id))
+        self.file.insert_object(obj)
         if self.config.confirm_sightings <= 1 or decisive:
             self._confirm(obj, frame, result)
         return obj
@@ -857,17 +826,15 @@ class MemoryStore:
             return
         obj.status = PRESENT
         t0 = obj.first_seen
-        cur = self.conn.execute("INSERT INTO intervals(object_id, start, end, last_seen, sightings) "
-                                "VALUES (?, ?, NULL, ?, ?)", (obj.id, t0, obj.last_seen, obj.sightings))
+        row = self.file.insert_interval(obj.id, t0, obj.last_seen, obj.sightings)
         obj.intervals.append(PresenceInterval(obj.id, t0, None, obj.last_seen, obj.sightings))
-        obj.interval_rows.append(cur.lastrowid)
+        obj.interval_rows.append(row)
         self._update_support(obj)
         self._add_location(obj, t0)
         if obj.state is not None:
             obj.states.append(StateRecord(obj.id, t0, obj.state))
-            self.conn.execute("INSERT INTO states(object_id, time, state) VALUES (?, ?, ?)", (obj.id, t0, obj.state))
-        self.conn.execute("UPDATE objects SET status=?, rests_on=?, room=? WHERE id=?",
-                          (PRESENT, obj.rests_on, obj.room, obj.id))
+            self.file.insert_state(obj.id, t0, obj.state)
+        self.file.save_confirmed(obj)
         self.arrays.update(obj)
         self._emit(MemoryEvent("appeared", obj.id, obj.category, t0, _vec(obj.position), obj.room,
                                to_place=self._place_name(obj), frame_ids=tuple(dict.fromkeys((obj.created_frame,
@@ -877,7 +844,6 @@ class MemoryStore:
         self.add_fact(obj.id, "is_a", obj.category, valid_from=t0, recorded_at=float(frame.time),
                       confidence=obj.confidence, provenance=f"frame:{frame.frame_id}", _in_tx=True)
         if obj.is_receptacle:
-            self._places = None
             self._attach_to_new_receptacle(obj)
 
     def _reidentify(self, cat: str, is_rec: bool, pos: np.ndarray) -> TrackedObject | None:
@@ -914,13 +880,11 @@ class MemoryStore:
         return best
 
     def _open_interval(self, obj: TrackedObject, start: float, last_seen: float, sightings: int) -> None:
-        self.temporal_version += 1
         obj.status = PRESENT
         self.absent_by_category[obj.category].discard(obj.id)
-        cur = self.conn.execute("INSERT INTO intervals(object_id, start, end, last_seen, sightings) "
-                                "VALUES (?, ?, NULL, ?, ?)", (obj.id, start, last_seen, sightings))
+        row = self.file.insert_interval(obj.id, start, last_seen, sightings)
         obj.intervals.append(PresenceInterval(obj.id, start, None, last_seen, sightings))
-        obj.interval_rows.append(cur.lastrowid)
+        obj.interval_rows.append(row)
 
     def _fold_into(self, new: TrackedObject, old: TrackedObject, frame: Frame, result: IngestResult | None) -> None:
         """`new` (never confirmed) is `old` seen somewhere else: `old` moved (or came back) to `new`'s place."""
@@ -940,7 +904,6 @@ class MemoryStore:
         self._drop(new)
         if retracted:
             self.arrays.update(old)
-            self.region.invalidate()
         else:
             self._relocate(old, t, "moved" if moved else "appeared", frame, result,
                            frame_ids=(new.created_frame, frame.frame_id))
@@ -963,20 +926,15 @@ class MemoryStore:
         if not closing:
             return False
         ev = closing[-1]
-        self.temporal_version += 1
-        self.conn.execute("DELETE FROM events WHERE id=?", (ev.id,))
+        self.file.delete_event(ev.id)
         obj.events.remove(ev)
         self.event_log = [e for e in self.event_log if e.id != ev.id]
-        self._room_events = None
-        self._event_times = None
         iv.end = None
-        self.conn.execute("UPDATE intervals SET end=NULL WHERE id=?", (obj.interval_rows[-1],))
+        self.file.reopen_interval(obj.interval_rows[-1])
         obj.status = PRESENT
         self.absent_by_category[obj.category].discard(obj.id)
         if obj.rests_on is not None:
             self.contents_index[obj.rests_on].add(obj.id)
-        if obj.is_receptacle:
-            self._places = None
         return True
 
     def _relocate(self, obj: TrackedObject, t: float, kind: str, frame: Frame, result: IngestResult | None,
@@ -988,12 +946,9 @@ class MemoryStore:
         self._update_support(obj)
         self._add_location(obj, t)
         self.arrays.update(obj)
-        self.region.invalidate()
         self._emit(MemoryEvent(kind, obj.id, obj.category, t, _vec(obj.position), obj.room,
                                from_place=before if kind == "moved" else None, to_place=self._place_name(obj),
                                frame_ids=frame_ids or (frame.frame_id,)), obj, result)
-        if obj.is_receptacle:
-            self._places = None
 
     def _drop(self, obj: TrackedObject) -> None:
         """Forget an object that never became permanent."""
@@ -1001,8 +956,7 @@ class MemoryStore:
         self.tracks.pop(obj.id, None)
         self.by_category[obj.category].discard(obj.id)
         self.arrays.remove(obj)
-        self.region.invalidate()
-        self.conn.execute("DELETE FROM objects WHERE id=?", (obj.id,))
+        self.file.delete_object(obj.id)
 
     def _update_support(self, obj: TrackedObject) -> None:
         if obj.is_receptacle:
@@ -1039,45 +993,27 @@ class MemoryStore:
         self._update_support(obj)
         if obj.rests_on is None:
             return
-        self.temporal_version += 1
         rcat = self.tracks[obj.rests_on].category
         if obj.locations:
             loc = obj.locations[-1]
             loc.rests_on, loc.rests_on_category = obj.rests_on, rcat
-            self.conn.execute("UPDATE locations SET rests_on=?, rests_on_category=? WHERE object_id=? "
-                              "AND time=?", (obj.rests_on, rcat, obj.id, loc.time))
-        self.conn.execute("UPDATE objects SET rests_on=? WHERE id=?", (obj.rests_on, obj.id))
+            self.file.save_location_support(obj.id, loc.time, obj.rests_on, rcat)
+        self.file.save_support(obj)
 
     def _add_location(self, obj: TrackedObject, t: float) -> None:
-        self.temporal_version += 1
         rcat = self.tracks[obj.rests_on].category if obj.rests_on in self.tracks else None
         pos = _vec(obj.position)
         obj.locations.append(LocationRecord(obj.id, t, pos, obj.room, obj.rests_on, rcat))
-        self.conn.execute("INSERT INTO locations(object_id, time, x, y, z, room, rests_on, rests_on_category) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (obj.id, t, *pos, obj.room, obj.rests_on, rcat))
+        self.file.insert_location(obj.id, t, pos, obj.room, obj.rests_on, rcat)
 
     def _save_object(self, obj: TrackedObject) -> None:
         self.arrays.update(obj)
-        self.conn.execute(
-            "UPDATE objects SET status=?, x=?, y=?, z=?, min_x=?, min_y=?, min_z=?, max_x=?, max_y=?, max_z=?, "
-            "room=?, rests_on=?, state=?, sightings=?, last_seen=?, misses=?, first_miss=?, votes=? WHERE id=?",
-            (obj.status, *map(float, obj.position), *map(float, obj.bbox_min), *map(float, obj.bbox_max), obj.room,
-             obj.rests_on, obj.state, obj.sightings, obj.last_seen, obj.misses, obj.first_miss,
-             json.dumps(obj.votes), obj.id))
+        self.file.save_object(obj)
 
     def _emit(self, ev: MemoryEvent, obj: TrackedObject, result: IngestResult | None) -> None:
-        cur = self.conn.execute(
-            "INSERT INTO events(kind, object_id, category, time, x, y, z, room, from_place, to_place, old_state, "
-            "new_state, frame_ids, provenance, discovery) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (ev.kind, ev.object_id, ev.category, ev.time, *(ev.position or (None, None, None)), ev.room,
-             ev.from_place, ev.to_place, ev.old_state, ev.new_state, json.dumps(list(ev.frame_ids)), ev.provenance,
-             int(ev.discovery)))
-        ev.id = cur.lastrowid
-        if self.event_log and ev.time < self.event_log[-1].time:
-            self._events_sorted = False
+        ev.id = self.file.insert_event(ev)
         self.event_log.append(ev)
         obj.events.append(ev)
-        self._room_events = None
         if result is not None:
             result.events.append(ev)
 
@@ -1126,8 +1062,7 @@ class MemoryStore:
             if obj.misses >= needed:
                 self._disappear(obj, frame, result)
             else:
-                self.conn.execute("UPDATE objects SET misses=?, first_miss=? WHERE id=?",
-                                  (obj.misses, obj.first_miss, obj.id))
+                self.file.save_misses(obj)
 
     def _behind_a_wall(self, obj: TrackedObject, frame: Frame) -> bool:
         """In another room than the camera, and the line of sight goes through a wall of the floor plan.
@@ -1151,7 +1086,6 @@ class MemoryStore:
 
     def _disappear(self, obj: TrackedObject, frame: Frame, result: IngestResult) -> None:
         """Close the object's presence interval - unless it was already seen elsewhere (then it moved)."""
-        self.temporal_version += 1
         newcomer = self._recent_newcomer(obj)
         if newcomer is not None:
             self._merge_newcomer(obj, newcomer, frame, result)
@@ -1163,16 +1097,12 @@ class MemoryStore:
         if obj.intervals:
             iv = obj.intervals[-1]
             iv.end = t_end
-            self.conn.execute("UPDATE intervals SET end=?, last_seen=?, sightings=? WHERE id=?",
-                              (t_end, iv.last_seen, iv.sightings, obj.interval_rows[-1]))
+            self.file.close_interval(obj.interval_rows[-1], t_end, iv.last_seen, iv.sightings)
         if obj.rests_on is not None:
             self.contents_index[obj.rests_on].discard(obj.id)
         self._save_object(obj)
         self._emit(MemoryEvent("disappeared", obj.id, obj.category, t_end, _vec(obj.position), obj.room,
                                from_place=self._place_name(obj), frame_ids=(frame.frame_id,)), obj, result)
-        if obj.is_receptacle:
-            self._places = None
-        self.region.invalidate()
 
     def _recent_newcomer(self, obj: TrackedObject) -> TrackedObject | None:
         """An object of the same category first seen after `obj` was last seen, never seen leaving: `obj` moved."""
@@ -1221,8 +1151,6 @@ class MemoryStore:
 
     def _merge_newcomer(self, obj: TrackedObject, new: TrackedObject, frame: Frame, result: IngestResult) -> None:
         """`new` was `obj` all along: move its records over and turn its appearance into a move of `obj`."""
-        self.temporal_version += 1
-        c = self.conn
         if new.status == TENTATIVE:
             self._fold_into(new, obj, frame, result)
             return
@@ -1232,8 +1160,7 @@ class MemoryStore:
             self.contents_index[obj.rests_on].discard(obj.id)
         if new.rests_on is not None:
             self.contents_index[new.rests_on].discard(new.id)
-        for table in ("locations", "states", "events"):
-            c.execute(f"UPDATE {table} SET object_id=? WHERE object_id=?", (obj.id, new.id))
+        self.file.move_history(new.id, obj.id)
         for loc in new.locations:
             loc.object_id = obj.id
             obj.locations.append(loc)
@@ -1245,8 +1172,7 @@ class MemoryStore:
             ev.object_id = obj.id
             if ev.kind == "appeared" and abs(ev.time - t) < 1e-9:
                 ev.kind, ev.from_place, ev.category, ev.discovery = "moved", before, obj.category, False
-                c.execute("UPDATE events SET kind='moved', from_place=?, category=?, discovery=0 WHERE id=?",
-                          (before, obj.category, ev.id))
+                self.file.save_event_as_move(ev)
             obj.events.append(ev)
         obj.events.sort(key=lambda e: e.time)
         for fact in [self.fact_map[i] for i in self.facts_by_subject.get(new.id, ())]:
@@ -1256,9 +1182,8 @@ class MemoryStore:
         iv = obj.intervals[-1]
         iv.last_seen = max(iv.last_seen, iv_new.last_seen)
         iv.sightings += iv_new.sightings
-        c.execute("UPDATE intervals SET last_seen=?, sightings=? WHERE id=?",
-                  (iv.last_seen, iv.sightings, obj.interval_rows[-1]))
-        c.execute("DELETE FROM intervals WHERE object_id=?", (new.id,))
+        self.file.save_interval(obj.interval_rows[-1], iv.last_seen, iv.sightings)
+        self.file.delete_intervals(new.id)
         obj.position, obj.bbox_min, obj.bbox_max = new.position, new.bbox_min, new.bbox_max
         obj.room, obj.rests_on = new.room, new.rests_on
         if new.state is not None:
@@ -1271,9 +1196,6 @@ class MemoryStore:
         if obj.rests_on is not None:
             self.contents_index[obj.rests_on].add(obj.id)
         self._save_object(obj)
-        self._events_sorted = False
-        self._room_events = None
-        self.region.invalidate()
 
     def _expire_tentative(self, t: float, result: IngestResult) -> None:
         if t < self._next_expiry_check:
@@ -1300,7 +1222,7 @@ class MemoryStore:
         remembered surface under `position`. A placed object rests on something: furniture the memory
         believed gone is present again.
         """
-        if self.conn is None:
+        if self.file.closed:
             raise BadInputError(f"record_manipulation: the memory store {self.db_path or ':memory:'} is closed")
         obj = self.tracks.get(object_id) if isinstance(object_id, str) else None
         if obj is None:
@@ -1347,8 +1269,7 @@ class MemoryStore:
         obj.misses, obj.first_miss = 0.0, None
         iv = obj.intervals[-1]
         iv.last_seen = max(iv.last_seen, t)
-        self.conn.execute("UPDATE intervals SET last_seen=?, sightings=? WHERE id=?",
-                          (iv.last_seen, iv.sightings, obj.interval_rows[-1]))
+        self.file.save_interval(obj.interval_rows[-1], iv.last_seen, iv.sightings)
         obj.room = self.rooms.room_of(float(pos[0]), float(pos[1]))
         self.arrays.update(obj)
         if support is None:
@@ -1364,7 +1285,6 @@ class MemoryStore:
         for dup in self._placed_duplicates(obj, seen_before):
             self._absorb_duplicate(obj, dup, t)
         self._save_object(obj)
-        self.region.invalidate()
         return ev
 
     def _surface_below(self, pos: np.ndarray) -> TrackedObject | None:
@@ -1392,7 +1312,6 @@ class MemoryStore:
             support.misses, support.first_miss = 0.0, None
             support.last_seen = max(support.last_seen, t)
             self._save_object(support)
-            self._places = None
             self._emit(MemoryEvent("appeared", support.id, support.category, t, _vec(support.position), support.room,
                                    to_place=support.room, frame_ids=frame_ids, provenance="manipulation"),
                        support, None)
@@ -1423,20 +1342,15 @@ class MemoryStore:
 
     def _erase_history(self, track: TrackedObject, t: float) -> None:
         """Forget a track folded into another: its rows, its events; its facts are retired at `t`."""
-        for table in ("intervals", "locations", "states", "events"):
-            self.conn.execute(f"DELETE FROM {table} WHERE object_id=?", (track.id,))
+        self.file.erase_history(track.id)
         dropped = {ev.id for ev in track.events}
         self.event_log = [ev for ev in self.event_log if ev.id not in dropped]
-        self._room_events = None
-        self._event_times = None
         for fact in [self.fact_map[i] for i in self.facts_by_subject.get(track.id, ())]:
             if fact.retired_at is None:
                 self.retire_fact(fact.id, t, _in_tx=True)
 
     def _absorb_duplicate(self, obj: TrackedObject, dup: TrackedObject, t: float) -> None:
         """`dup` is `obj` seen at its new place before the manipulation was recorded: forget `dup`'s records."""
-        c = self.conn
-        self.temporal_version += 1
         obj.sightings += dup.sightings
         obj.last_seen = max(obj.last_seen, dup.last_seen)
         if dup.status == PRESENT:
@@ -1446,8 +1360,7 @@ class MemoryStore:
             iv = obj.intervals[-1]
             iv.last_seen = max(iv.last_seen, dup.last_seen)
             iv.sightings += dup.sightings
-            c.execute("UPDATE intervals SET last_seen=?, sightings=? WHERE id=?",
-                      (iv.last_seen, iv.sightings, obj.interval_rows[-1]))
+            self.file.save_interval(obj.interval_rows[-1], iv.last_seen, iv.sightings)
         for seen in self.open_episode_objects.values():
             if dup.id in seen:
                 seen.discard(dup.id)
@@ -1467,10 +1380,9 @@ class MemoryStore:
                 break
         if last is not None and t - last[2] <= cfg.observed_gap_s:
             last[2] = max(last[2], t)
-            self.conn.execute("UPDATE observed SET end=? WHERE id=?", (last[2], last[3]))
+            self.file.extend_observed(last[3], last[2])
         else:
-            cur = self.conn.execute("INSERT INTO observed(room, start, end) VALUES (?, ?, ?)", (room, t, t))
-            self.observed.append([room, t, t, cur.lastrowid])
+            self.observed.append([room, t, t, self.file.insert_observed(room, t, t)])
         rp = frame.robot_pose
         if self.trajectory:
             lt, lx, ly = self.trajectory[-1][:3]
@@ -1479,7 +1391,7 @@ class MemoryStore:
         rroom = self.rooms.room_of(rp.x, rp.y)
         node = (t, rp.x, rp.y, rp.z, rp.yaw, rroom)
         self.trajectory.append(node)
-        self.conn.execute("INSERT INTO trajectory(time, x, y, z, yaw, room) VALUES (?, ?, ?, ?, ?, ?)", node)
+        self.file.insert_trajectory(node)
 
     # ------------------------------------------------------------------ episodic memory
     @_locked
@@ -1489,9 +1401,7 @@ class MemoryStore:
         holder = {}
 
         def write() -> None:
-            cur = self.conn.execute("INSERT INTO episodes(kind, name, start, end, summary) VALUES (?, ?, ?, NULL, "
-                                    "'{}')", (kind, name, float(time)))
-            holder["id"] = cur.lastrowid
+            holder["id"] = self.file.insert_episode(kind, name, float(time))
 
         self._write_tx(write)
         eid = holder["id"]
@@ -1508,8 +1418,7 @@ class MemoryStore:
             raise BadInputError(f"end_episode: episode {episode_id} ends ({time}) before it starts ({ep.start})")
         seen = self.open_episode_objects.pop(episode_id, set())
         summary = queries.episode_summary(self, ep.start, float(time), seen)
-        self._write_tx(lambda: self.conn.execute("UPDATE episodes SET end=?, summary=? WHERE id=?",
-                                                 (float(time), json.dumps(summary), episode_id)))
+        self._write_tx(lambda: self.file.end_episode(episode_id, float(time), summary))
         ep.end, ep.summary = float(time), summary
         return ep
 
@@ -1540,11 +1449,8 @@ class MemoryStore:
         holder = {}
 
         def write() -> None:
-            cur = self.conn.execute(
-                "INSERT INTO facts(subject, predicate, object, valid_from, valid_to, recorded_at, retired_at, "
-                "confidence, provenance) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)",
-                (subject, predicate, object, valid_from, valid_to, rec, float(confidence), provenance))
-            holder["id"] = cur.lastrowid
+            holder["id"] = self.file.insert_fact(subject, predicate, object, valid_from, valid_to, rec,
+                                                 float(confidence), provenance)
 
         write() if _in_tx else self._write_tx(write)
         fid = holder["id"]
@@ -1559,7 +1465,7 @@ class MemoryStore:
         fact = self.fact_map.get(fact_id)
         if fact is None:
             raise BadInputError(f"retire_fact: no fact with id {fact_id}")
-        write = lambda: self.conn.execute("UPDATE facts SET retired_at=? WHERE id=?", (float(at), fact_id))
+        write = lambda: self.file.retire_fact(fact_id, float(at))
         write() if _in_tx else self._write_tx(write)
         fact.retired_at = float(at)
 
@@ -1569,7 +1475,7 @@ class MemoryStore:
         fact = self.fact_map.get(fact_id)
         if fact is None:
             raise BadInputError(f"end_fact: no fact with id {fact_id}")
-        self._write_tx(lambda: self.conn.execute("UPDATE facts SET valid_to=? WHERE id=?", (float(valid_to), fact_id)))
+        self._write_tx(lambda: self.file.end_fact(fact_id, float(valid_to)))
         fact.valid_to = float(valid_to)
 
     @_locked
@@ -1632,7 +1538,7 @@ class MemoryStore:
 
     @_locked
     def search(self, text: str, k: int = 5) -> list[tuple[SceneObject, float]]:
-        return queries.search(self, text, k)
+        return search(self, self.text_vectors, text, k)
 
     @_locked
     def path(self, a: str, b: str) -> list[str]:

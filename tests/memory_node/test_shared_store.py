@@ -19,9 +19,9 @@ def test_acquire_shares_one_store_per_path_and_closes_with_the_last_user(tmp_pat
     b = SharedStore.acquire(str(tmp_path / "." / "m.db"))
     assert a is b and a.users == 2 and a.writers == 1
     a.release(writer=True)
-    assert b.store.conn is not None
+    assert not b.store.closed
     b.release()
-    assert a.store.conn is None
+    assert a.store.closed
     c = SharedStore.acquire(str(db))
     assert c is not a
     c.release()
@@ -104,7 +104,7 @@ def test_a_reload_runs_in_the_background_while_queries_answer_from_the_old_store
     assert reader.wait_for_refresh(10.0)
     assert len(gate.opened) == 1 and reader.store is gate.opened[0]
     assert len(objects_of(reader)) == 6
-    assert old.conn is None  # the replaced store is closed
+    assert old.closed  # the replaced store is closed
     assert not reader.refresh_if_changed(0.0)
 
 
@@ -160,10 +160,10 @@ def test_a_reload_finishing_after_release_closes_what_it_loaded(tmp_path, proces
     old = reader.store
     assert reader.refresh_if_changed(0.0) and gate.started.wait(10.0)
     reader.release()  # shutdown while the load runs: returns without waiting for it
-    assert old.conn is None
+    assert old.closed
     gate.proceed.set()
     assert reader.wait_for_refresh(10.0)
-    assert reader.store is old and gate.opened[0].conn is None
+    assert reader.store is old and gate.opened[0].closed
     assert not reader.refresh_if_changed(0.0)
 
 

@@ -367,9 +367,8 @@ def test_placing_on_furniture_the_memory_thought_gone_brings_it_back(world, stor
     mug, table = _ids(store, "mug")[0], _ids(store, "table")[0]
     gone = store.tracks[table]
     gone.misses = 10.0
-    store.conn.execute("BEGIN IMMEDIATE")
-    store._disappear(gone, world.frame("table"), IngestResult(0))  # as if misses had closed its interval
-    store.conn.execute("COMMIT")
+    with store.file.transaction():
+        store._disappear(gone, world.frame("table"), IngestResult(0))  # as if misses had closed its interval
     assert not store.get_object(table).present
     store.record_manipulation(mug, (8.2, 2.45, 0.80), world.time + 60.0)
     assert store.get_object(mug).rests_on == table and store.get_object(table).present

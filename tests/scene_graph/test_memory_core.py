@@ -42,7 +42,7 @@ def test_a_single_spurious_detection_never_becomes_permanent(world, store):
         world.look(store, "table", times=1, dt=30000.0)  # the ghost is out of view: only time expires it
     assert ghost_id not in store.tracks
     assert "ball" not in {o.category for o in store.objects(include_absent=True)}
-    assert store.conn.execute("SELECT COUNT(*) FROM objects WHERE id=?", (ghost_id,)).fetchone()[0] == 0
+    assert store.file.row_count("objects", ghost_id) == 0
     assert store.count("appeared", "ball") == 0
     in_view = Observation("ball", (1.3, 0.5, 0.95), (1.25, 0.45, 0.9), (1.35, 0.55, 1.0), confidence=0.6)
     r = store.ingest(world.frame("counter", extra=[in_view]))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from memory_stack.foundation.errors import BadInputError
-from scene_graph.sqlite_log import SCHEMA_VERSION
+from scene_graph.persistence import SCHEMA_VERSION
 from scene_graph.store import MemoryStore
 
 from .conftest import FLOOR_PLAN
@@ -82,7 +82,7 @@ def test_a_damaged_store_is_refused_and_left_untouched(tmp_path, world):
     with MemoryStore.open(path, FLOOR_PLAN) as store:
         for _ in range(20):
             world.look(store, "counter", "table", times=1)
-        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.file.checkpoint()
     data = bytearray(path.read_bytes())
     page = 4096
     assert len(data) > 4 * page
@@ -179,15 +179,46 @@ def test_days_without_change_do_not_grow_the_store(tmp_path, world):
     world.day = 0
     with MemoryStore.open(path, FLOOR_PLAN) as store:
         day(store)
-        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.file.checkpoint()
         size1 = path.stat().st_size
-        rows = [store.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("events", "locations",
-                                                                                        "intervals", "objects")]
+        rows = [store.file.row_count(t) for t in ("events", "locations", "intervals", "objects")]
         for _ in range(3):
             day(store)
-        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.file.checkpoint()
         size4 = path.stat().st_size
-        assert [store.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+        assert [store.file.row_count(t)
                 for t in ("events", "locations", "intervals", "objects")] == rows
         assert store.history(store.locate("mug")[0].object_id).intervals[0].sightings >= 4 * 24 * 2
     assert (size4 - size1) / 3 < 64 * 1024, f"{(size4 - size1) / 3:.0f} bytes per unchanged day"
+
+
+def _answers(store, past: float):
+    beliefs = [(b.object_id, b.probability, b.last_seen, b.rests_on) for b in store.locate("mug", at=past)]
+    snap = sorted((o.id, o.last_seen, o.room) for o in store.snapshot(past).objects)
+    return beliefs, snap, store.observed_intervals(), [(e.kind, e.object_id, e.time) for e in store.events()]
+
+
+def test_a_rolled_back_frame_leaves_no_trace_in_answers(tmp_path, world, monkeypatch):
+    """Queries after a failed frame answer from what the file holds, even with their caches warm before it."""
+    from scene_graph.surface_coverage import SurfaceCoverage
+
+    path = tmp_path / "memory.db"
+    with MemoryStore.open(path, FLOOR_PLAN) as store:
+        world.look(store, "counter", times=3)  # the kitchen looked at until t=15
+        world.look(store, "table", times=1, dt=60.0)  # then the living room at t=75
+        past = 70.0  # kitchen last looked at 15 s, answered from the warm caches
+        warm = _answers(store, past)
+
+        def fail(*args, **kwargs):
+            raise RuntimeError("disk full")
+
+        # the kitchen again at t=135: the frame extends the kitchen's observed interval, then fails
+        monkeypatch.setattr(SurfaceCoverage, "observe", fail)
+        with pytest.raises(RuntimeError, match="disk full"):
+            store.ingest(world.frame("counter", dt=60.0))
+        monkeypatch.undo()
+        after = _answers(store, past)
+    with MemoryStore.open(path, FLOOR_PLAN) as reopened:
+        held = _answers(reopened, past)
+    assert held == warm  # the file holds nothing of the failed frame
+    assert after == held
