@@ -51,8 +51,10 @@ class IngestNode(LifecycleNode):
 
     def __init__(self, node_name: str = NODE_NAME, **kwargs: Any) -> None:
         super().__init__(node_name, **kwargs)
+        from memory_node.config_file_parameter import declare_config_file
         from memory_node.parameter_declaration import declare
 
+        self.stack_config = declare_config_file(self)  # memory section for the store, perception for the frames
         self.db_path = declare(self, "db_path", "memory.db", "SQLite memory file (':memory:' for none)")
         self.floor_plan_file = declare(self, "floor_plan_file", "",
                                        "scenario YAML whose rooms/doors are the prior map ('' = none)")
@@ -118,12 +120,13 @@ class IngestNode(LifecycleNode):
                 camera_mount=CameraMount(tuple(self.camera_mount_xyz), tuple(self.camera_mount_rpy)),
                 max_range_m=self.max_range_m)
             floor_plan = load_floor_plan(self.floor_plan_file)
-            self.shared = SharedStore.acquire(self.db_path, floor_plan, writer=True)
+            self.shared = SharedStore.acquire(self.db_path, floor_plan, writer=True, config=self.stack_config.memory)
         except Exception as exc:  # a bad parameter or database: stay unconfigured, say why
             self.get_logger().error(f"configure failed: {exc}")
             return TransitionCallbackReturn.FAILURE
         settings.first_frame_id = max(1, int(self.shared.read(lambda store: getattr(store, "last_frame_id", 0))) + 1)
-        self._processor = PerceptionProcess() if self.perception_process else FrameProcessor()
+        perception = self.stack_config.perception
+        self._processor = PerceptionProcess(perception) if self.perception_process else FrameProcessor(perception)
         self.pipeline = IngestPipeline(settings, self._processor, self.shared.write,
                                        warn=lambda message: self.get_logger().warning(message))
         self.shared.ingest_reporters.append(self.status)

@@ -46,8 +46,10 @@ class MemoryServerNode(LifecycleNode):
 
     def __init__(self, node_name: str = NODE_NAME, **kwargs: Any) -> None:
         super().__init__(node_name, **kwargs)
+        from memory_node.config_file_parameter import declare_config_file
         from memory_node.parameter_declaration import declare
 
+        self.stack_config = declare_config_file(self)  # its memory section, for the store this node opens first
         self.db_path = declare(self, "db_path", "memory.db", "SQLite memory file (':memory:' for none)")
         self.floor_plan_file = declare(self, "floor_plan_file", "",
                                        "scenario YAML whose rooms/doors are the prior map ('' = none)")
@@ -89,7 +91,8 @@ class MemoryServerNode(LifecycleNode):
         from memory_node.shared_store import SharedStore, load_floor_plan
 
         try:
-            self.shared = SharedStore.acquire(self.db_path, load_floor_plan(self.floor_plan_file))
+            self.shared = SharedStore.acquire(self.db_path, load_floor_plan(self.floor_plan_file),
+                                              config=self.stack_config.memory)
         except Exception as exc:  # a bad parameter or database: stay unconfigured, say why
             self.get_logger().error(f"configure failed: {exc}")
             return TransitionCallbackReturn.FAILURE

@@ -12,6 +12,11 @@ and the result says so: `stopped_by` = "memory-only"; tasks are aborted with the
 drive the robot (or the simulator's `sim_node`). From Python, a `RobotSkills` (and a
 `FrameProcessor`) can be handed to the constructor instead.
 
+Settings come from the StackConfig named by the `config_file` parameter (question_answering,
+tasks, paths, memory and perception sections); cost_weight, budget_m, max_replans and case_db_path
+default to the file's values and win over them when set. A goal's `max_path_m` replaces the travel
+budget of the goal's planner only (voi: budget_m, fixed-budget: fixed_budget_m, 15 m by default).
+
 The memory is a `memory_node.shared_store.SharedStore` (shared with a memory_server in the same
 process, re-opened when another process changed the file); it is opened at the first goal, so
 constructing the node touches no file.
@@ -22,10 +27,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from pathlib import Path
 from typing import Any
 
 from memory_node.ros_environment import node_main_guard
+from memory_stack.composition.planner_registry import check_planner, planner_names
 from memory_stack.foundation.errors import BadInputError
 
 try:
@@ -39,7 +44,6 @@ except ImportError:  # main() reports what is missing through node_main_guard
 
 LOG = logging.getLogger(__name__)
 NODE_NAME = "planner_server"
-PLANNERS = ("voi", "memory-only", "explore-all", "fixed-budget")
 ROBOTS = ("none", "ros")
 
 
@@ -83,22 +87,32 @@ class PlannerServer(Node):
     def __init__(self, node_name: str = NODE_NAME, memory: Any = None, skills: Any = None, processor: Any = None,
                  **kwargs: Any) -> None:
         super().__init__(node_name, **kwargs)
+        from memory_node.config_file_parameter import declare_config_file
+
+        try:
+            self.stack_config = declare_config_file(self)
+        except BadInputError:
+            super().destroy_node()  # nothing of this class is built yet for its destroy_node to take down
+            raise
+        exploration = self.stack_config.question_answering.exploration
         self.db_path = _declare(self, "db_path", "memory.db", "SQLite memory file (':memory:' for none)")
         self.floor_plan_file = _declare(self, "floor_plan_file", "",
                                         "scenario YAML whose rooms/doors are the prior map ('' = none)")
-        self.cost_weight = _declare(self, "cost_weight", 0.01,
+        self.cost_weight = _declare(self, "cost_weight", exploration.cost_weight,
                                     "VOI: probability of a correct answer one metre of travel must buy "
                                     "(0 = look until certain or out of budget; larger = answer from memory more)",
                                     (0.0, 10.0))
-        self.budget_m = _declare(self, "budget_m", 30.0, "exploration budget per question (metres)", (0.0, 1000.0))
+        self.budget_m = _declare(self, "budget_m", exploration.budget_m,
+                                 "VOI: exploration budget per question (metres)", (0.0, 1000.0))
         self.default_planner = _declare(self, "default_planner", "voi",
-                                        "planner when a goal leaves it empty", choices=PLANNERS)
+                                        "planner when a goal leaves it empty", choices=tuple(planner_names()))
         self.robot = _declare(self, "robot", "none",
                               "skills backend: none (answer from memory alone) or ros (executor.ros_backend)",
                               choices=ROBOTS)
-        self.case_db_path = _declare(self, "case_db_path", "",
+        self.case_db_path = _declare(self, "case_db_path", self.stack_config.paths.case_memory or "",
                                      "SQLite file of past task executions ('' = next to db_path)")
-        self.max_replans = _declare(self, "max_replans", 3, "replans allowed per task", (0, 20))
+        self.max_replans = _declare(self, "max_replans", self.stack_config.tasks.max_replans,
+                                    "replans allowed per task", (0, 20))
         self.refresh_period_s = _declare(self, "refresh_period_s", 1.0,
                                          "re-open the memory at most this often when another process wrote it (s)",
                                          (0.0, 60.0))
@@ -128,7 +142,7 @@ class PlannerServer(Node):
                 from memory_node.shared_store import SharedStore, load_floor_plan
 
                 self._shared = SharedStore.acquire(self.db_path, load_floor_plan(self.floor_plan_file),
-                                                   writer=self.has_robot)
+                                                   writer=self.has_robot, config=self.stack_config.memory)
                 self._memory = LockedMemory(self._shared, self.refresh_period_s)
             elif isinstance(self._memory, LockedMemory):
                 self._memory.refresh()
@@ -150,49 +164,65 @@ class PlannerServer(Node):
     @property
     def processor(self) -> Any:
         if self._processor is None:
-            from perception.frame_processing import FrameProcessor
+            from memory_stack.composition.assembly import build_perception
 
-            self._processor = FrameProcessor()
+            self._processor = build_perception(self.stack_config)
         return self._processor
 
     @property
     def case_memory(self) -> Any:
         if self._case_memory is None:
-            from planners.acting.case_memory import CaseMemory, cases_path_for
+            from memory_stack.composition.assembly import open_case_memory
 
-            path = self.case_db_path or cases_path_for(None if self.db_path == ":memory:" else self.db_path)
-            self._case_memory = CaseMemory.open(Path(path) if path else None)
+            paths = dataclasses.replace(self.stack_config.paths, case_memory=self.case_db_path or None)
+            self._case_memory = open_case_memory(self.db_path, dataclasses.replace(self.stack_config, paths=paths))
         return self._case_memory
 
     def explorer(self) -> Any:
         if not self.has_robot or self.skills is None:
             return None
-        from planners.acting.exploration import SimExplorer
+        from memory_stack.composition.assembly import build_explorer
 
-        return SimExplorer(self.skills, self.processor, self.memory)
+        return build_explorer(self.skills, self.processor, self.memory)
 
-    def qa_config(self, max_path_m: float = 0.0) -> Any:
-        from planners.decision.policies import ExplorationConfig
-        from planners.question_answering import QAConfig
+    def _with_node_parameters(self, exploration: Any) -> Any:
+        """`exploration` with the node's cost_weight and budget_m where they were set apart from the file's values."""
+        from_file = self.stack_config.question_answering.exploration
+        parameters = {"cost_weight": float(self.cost_weight), "budget_m": float(self.budget_m)}
+        changed = {name: value for name, value in parameters.items() if value != getattr(from_file, name)}
+        return dataclasses.replace(exploration, **changed)
 
-        budget = float(max_path_m) if max_path_m and max_path_m > 0 else float(self.budget_m)
-        exploration = ExplorationConfig(cost_weight=float(self.cost_weight), budget_m=budget, fixed_budget_m=budget)
-        return QAConfig(exploration=exploration)
+    def qa_config(self, planner: str = "voi", max_path_m: float = 0.0) -> Any:
+        """Question answering's settings; a goal's `max_path_m` > 0 is `planner`'s travel budget."""
+        from memory_stack.composition.assembly import question_answering_config
+
+        qa = self.stack_config.question_answering
+        qa = dataclasses.replace(qa, exploration=self._with_node_parameters(qa.exploration))
+        config = dataclasses.replace(self.stack_config, question_answering=qa)
+        return question_answering_config(config, planner, max_path_m if max_path_m > 0 else None)
+
+    def task_config(self) -> Any:
+        tasks = self.stack_config.tasks
+        return dataclasses.replace(tasks, max_replans=int(self.max_replans),
+                                   search=self._with_node_parameters(tasks.search))
 
     # ----------------------------------------------------------------- AnswerQuestion
     def answer(self, question: str, time: float | None, planner: str, max_path_m: float = 0.0,
                on_step: Any = None) -> Any:
         """The action's work without ROS types (also used by tests and `memstack up`)."""
-        from planners.question_answering import QuestionAnswerer, latest_memory_time
+        from memory_stack.composition.assembly import build_answerer
+        from planners.question_answering import latest_memory_time
 
         planner = planner or self.default_planner
-        if planner not in PLANNERS:
-            raise BadInputError(f"goal field 'planner': {planner!r} is not one of {', '.join(PLANNERS)}")
+        try:
+            check_planner(planner)
+        except BadInputError as exc:
+            raise BadInputError(f"goal field 'planner': {exc}") from None
         memory = self.memory
         now = float(time) if time is not None else latest_memory_time(memory)
         with self._run_lock:
             explorer = self.explorer()
-            answerer = QuestionAnswerer(memory, explorer, self.qa_config(max_path_m))
+            answerer = build_answerer(memory, explorer, self.stack_config, self.qa_config(planner, max_path_m))
             return answerer.answer(question, now, planner=planner, on_step=on_step)
 
     def _execute_answer(self, goal_handle: Any) -> Any:
@@ -234,16 +264,16 @@ class PlannerServer(Node):
     # ----------------------------------------------------------------- ExecuteTask
     def execute(self, task: str, on_step: Any = None) -> Any:
         """The task action's work without ROS types."""
-        from planners.acting.task_planning import TaskConfig, TaskPlanner, TaskReport
+        from memory_stack.composition.assembly import build_task_planner
+        from planners.acting.task_planning import TaskReport
         from planners.question_answering import latest_memory_time
 
         if not self.has_robot or self.skills is None:
             return TaskReport(False, "no robot connected (parameter robot is 'none'): tasks need skills")
         memory = self.memory
         with self._run_lock:
-            config = dataclasses.replace(TaskConfig(), max_replans=int(self.max_replans),
-                                         search=self.qa_config().exploration)
-            planner = TaskPlanner(memory, self.skills, self.explorer(), self.case_memory, config, self.processor)
+            planner = build_task_planner(memory, self.skills, self.explorer(), self.case_memory, self.stack_config,
+                                         self.processor, self.task_config())
             return planner.execute(task, latest_memory_time(memory), on_step=on_step)
 
     def _execute_task(self, goal_handle: Any) -> Any:
