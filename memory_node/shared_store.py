@@ -30,6 +30,7 @@ How ingestion and queries share the memory (the design `memstack up` and the lau
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -80,10 +81,10 @@ def load_floor_plan(path: str) -> Any:
 class SharedStore:
     """A MemoryStore guarded by one lock, reference-counted per process and path."""
 
-    def __init__(self, key: str, floor_plan: Any = None) -> None:
+    def __init__(self, key: str, floor_plan: Any = None, config: Any = None) -> None:
         self.key = key
         self.path = None if key == ":memory:" else key
-        self._open = SharedMemoryStore.open
+        self._open = functools.partial(SharedMemoryStore.open, config=config)
         self.lock = threading.RLock()
         self.store = self._adopt(self._open(self.path, floor_plan=floor_plan))
         self.floor_plan = floor_plan
@@ -109,12 +110,13 @@ class SharedStore:
     # ------------------------------------------------------------ acquisition
 
     @classmethod
-    def acquire(cls, db_path: str, floor_plan: Any = None, writer: bool = False) -> SharedStore:
+    def acquire(cls, db_path: str, floor_plan: Any = None, writer: bool = False, config: Any = None) -> SharedStore:
+        """The process's store for `db_path`; `config` (a MemoryConfig) is used by the first to acquire it."""
         key = _key(db_path)
         with _REGISTRY_LOCK:
             shared = _REGISTRY.get(key)
             if shared is None:
-                shared = cls(key, floor_plan)
+                shared = cls(key, floor_plan, config)
                 _REGISTRY[key] = shared
             elif floor_plan is not None and shared.floor_plan is None:
                 with shared.writing, shared.lock:
