@@ -7,6 +7,8 @@ Starts, from config/memory_stack.yaml (the file `memstack up` uses too):
   runs as its own process and the server reads the file it writes (answers lag by up to `refresh_period_s`).
 - `planner_server`: the AnswerQuestion / ExecuteTask action servers.
 - `sim_node` (only with `use_sim:=true`): the PyBullet household of `scenario` bridged onto ROS.
+The memory's map is `floor_plan:=FILE` (rooms and doors; `python -m sim.scenario_check SCENARIO
+--floor-plan-out FILE` writes one from a scenario), else the rooms and doors of `scenario`.
 The memory nodes configure and activate themselves at start (like nav2's `autostart: true`); they
 remain lifecycle nodes (`ros2 lifecycle set /memory_server deactivate`).
 
@@ -39,7 +41,7 @@ def generate_launch_description():
     scenario = LaunchConfiguration("scenario")
     separate_ingest = LaunchConfiguration("separate_ingest")
     remappings = [(default, LaunchConfiguration(name)) for name, default in INPUTS.items()]
-    shared = {"db_path": LaunchConfiguration("db_path"), "floor_plan_file": scenario}
+    shared = {"db_path": LaunchConfiguration("db_path"), "floor_plan_file": LaunchConfiguration("floor_plan")}
 
     arguments = [
         DeclareLaunchArgument("params_file", default_value=PathJoinSubstitution(
@@ -48,6 +50,9 @@ def generate_launch_description():
         DeclareLaunchArgument("db_path", default_value="memory.db", description="SQLite memory file"),
         DeclareLaunchArgument("scenario", default_value="",
                               description="scenario YAML: its rooms/doors are the prior map; with use_sim, the world"),
+        DeclareLaunchArgument("floor_plan", default_value=scenario,
+                              description="the robot's map: a floor-plan file (scene_graph.floor_plan_file) or a "
+                                          "scenario YAML's rooms/doors (default: `scenario`)"),
         DeclareLaunchArgument("use_sim", default_value="false",
                               description="start the PyBullet sim_node for `scenario`"),
         DeclareLaunchArgument("executor", default_value="events",

@@ -70,12 +70,15 @@ def _key(db_path: str) -> str:
 
 
 def load_floor_plan(path: str) -> Any:
-    """The floor plan of a scenario YAML (rooms and doors), or None for ""."""
+    """The floor plan of a floor-plan file or of a scenario file's rooms and doors, or None for "".
+
+    (scene_graph.floor_plan_file: the scenario's other sections are the simulator's and not read here.)
+    """
     if not path:
         return None
-    from sim.scenario import load_scenario
+    from scene_graph.floor_plan_file import load_floor_plan_file
 
-    return load_scenario(path).floor_plan()
+    return load_floor_plan_file(path)
 
 
 class SharedStore:

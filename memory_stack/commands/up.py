@@ -17,7 +17,11 @@ from memory_stack.foundation.errors import BadInputError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("scenario", nargs="?", help="scenario YAML: also bridge the PyBullet sim onto ROS")
+    parser.add_argument("scenario", nargs="?", help="scenario YAML: also bridge the PyBullet sim onto ROS "
+                                                    "(its rooms and doors are the memory's map unless --floor-plan)")
+    parser.add_argument("--floor-plan", metavar="FILE",
+                        help="the robot's map: a floor-plan file (scene_graph.floor_plan_file; overrides "
+                             "floor_plan_file of the parameter file and the scenario's rooms)")
     parser.add_argument("--params", help="node parameter YAML (default: config/memory_stack.yaml)")
     parser.add_argument("--db", help="SQLite memory file (overrides db_path of the parameter file)")
     parser.add_argument("--no-planner", action="store_true", help="do not start planner_server")
@@ -53,6 +57,12 @@ def run(args: argparse.Namespace) -> int:
         load_scenario(scenario_path)  # bad scenarios fail here, naming file and field (exit 2)
         overrides["floor_plan_file"] = str(scenario_path)
         overrides["scenario"] = str(scenario_path)
+    if args.floor_plan:
+        from scene_graph.floor_plan_file import load_floor_plan_file
+
+        floor_plan_path = Path(args.floor_plan).resolve()
+        load_floor_plan_file(floor_plan_path)  # a bad map fails here, naming file and field (exit 2)
+        overrides["floor_plan_file"] = str(floor_plan_path)
     try:
         require_ros()
     except RosEnvironmentError as exc:

@@ -150,7 +150,7 @@ def test_package_paths_find_config_and_launch():
         package_file("config", "none.yaml")
 
 
-def test_memstack_up_rejects_bad_params_and_scenarios(tmp_path):
+def test_memstack_up_rejects_bad_params_scenarios_and_floor_plans(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("ingest_node: [1, 2]\n")
     done = subprocess.run([sys.executable, "-m", "memory_stack.cli", "up", "--params", str(bad)],
@@ -161,3 +161,8 @@ def test_memstack_up_rejects_bad_params_and_scenarios(tmp_path):
     done = subprocess.run([sys.executable, "-m", "memory_stack.cli", "up", str(scenario)],
                           capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.returncode == 2 and "s.yaml" in done.stderr
+    floor_plan = tmp_path / "map.yaml"
+    floor_plan.write_text("rooms:\n  - {name: a, polygon: [[0, 0], [1, 0], [1, 1]], floor: 2}\n")
+    done = subprocess.run([sys.executable, "-m", "memory_stack.cli", "up", "--floor-plan", str(floor_plan)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 2 and "map.yaml: rooms[0].floor: unknown key" in done.stderr

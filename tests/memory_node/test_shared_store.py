@@ -7,9 +7,12 @@ import time
 
 import pytest
 
-from memory_node.shared_store import SharedStore
+from memory_node.shared_store import SharedStore, load_floor_plan
+from memory_stack.foundation.package_paths import sim_config
+from memory_stack.foundation.typed_config import ConfigError
 from perception.frame_processing import FrameProcessor
 from perception.synthetic_stream import FLOOR_PLAN, synthetic_frames
+from scene_graph.floor_plan_file import save_floor_plan_file
 from scene_graph.store import MemoryStore
 
 
@@ -25,6 +28,15 @@ def test_acquire_shares_one_store_per_path_and_closes_with_the_last_user(tmp_pat
     c = SharedStore.acquire(str(db))
     assert c is not a
     c.release()
+
+
+def test_the_nodes_map_is_a_floor_plan_file_or_a_scenarios_rooms_and_doors(tmp_path):
+    assert load_floor_plan("") is None
+    assert load_floor_plan(str(save_floor_plan_file(FLOOR_PLAN, tmp_path / "map.yaml"))) == FLOOR_PLAN
+    apartment = load_floor_plan(str(sim_config("apartment_two_days.yaml")))
+    assert [room.name for room in apartment.rooms] == ["kitchen", "living_room"] and len(apartment.doors) == 1
+    with pytest.raises(ConfigError, match="missing.yaml"):
+        load_floor_plan(str(tmp_path / "missing.yaml"))
 
 
 def test_reader_refreshes_after_another_writer_changed_the_file(tmp_path):
