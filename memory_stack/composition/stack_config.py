@@ -8,16 +8,19 @@ memory: {match_gate_m: 0.75}            # scene_graph.config.MemoryConfig
 perception: {max_range_m: 6.0}          # perception.config.PerceptionConfig
 question_answering:                     # planners.question_answering.QAConfig
   exploration: {cost_weight: 0.01}      #   ExplorationConfig of the planners' policies
-  beliefs: {}                           #   BeliefConfig (questions assume a 4x move likelihood)
+  beliefs: {not_in_house_share: 0.1}    #   BeliefConfig
 tasks:                                  # planners.acting.task_planning.TaskConfig
   search: {budget_m: 30.0}              #   ExplorationConfig of a task's searches
-  beliefs: {}
+  beliefs: {not_in_house_share: 0.1}
 skills: {look_around_sightings: 2}      # executor.sim_backend.SimSkillsConfig (the simulated robot)
 sim: {type: pybullet, options: {}}      # sim.registry.SimBackendConfig
 paths: {case_memory: null}              # PathsConfig below
 ```
 
-Loading rejects unknown keys and wrong types with the file and the field path
+A section given in part keeps the rest of its default, also where that default differs from its
+class's (question answering's beliefs assume an asked-about object 4x more likely moved:
+`question_answering: {beliefs: {not_in_house_share: 0.2}}` keeps that 4.0). Loading rejects
+unknown keys and wrong types with the file and the field path
 (`stack.yaml: memory.match_gate: unknown key (allowed: ...)`).
 
 `skills` is held as None (the simulated skills' defaults) until a file sets it: its dataclass lives
@@ -75,7 +78,7 @@ def stack_config_from_dict(data: Any, source: str = "<stack config>") -> StackCo
         raise ConfigError(source, "", f"expected a mapping of sections, got {type(data).__name__}")
     sections = dict(data)
     skills = sections.pop("skills", None)
-    config = build_dataclass(StackConfig, sections, source=source)
+    config = build_dataclass(StackConfig, _over_defaults(StackConfig(), sections), source=source)
     if skills is not None:
         from executor.sim_backend import SimSkillsConfig
 
@@ -93,6 +96,22 @@ def sim_skills_config(config: StackConfig) -> Any:
 def stack_config_to_dict(config: StackConfig) -> dict[str, Any]:
     """Plain YAML-safe data (tuples become lists) that `stack_config_from_dict` turns back into `config`."""
     return _plain(dataclasses.asdict(config))
+
+
+def _over_defaults(default: Any, data: Any) -> Any:
+    """`data` with every field it leaves out taken from `default` (dataclass `data` is read into), at every depth."""
+    if not dataclasses.is_dataclass(default) or not isinstance(data, dict):
+        return data
+    merged = dict(data)
+    for item in dataclasses.fields(default):
+        if not item.init:
+            continue
+        value = getattr(default, item.name)
+        if item.name in data:
+            merged[item.name] = _over_defaults(value, data[item.name])
+        else:
+            merged[item.name] = _plain(dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value)
+    return merged
 
 
 def _plain(value: Any) -> Any:

@@ -119,3 +119,18 @@ def test_loading_a_config_without_skills_leaves_the_simulator_unloaded(tmp_path)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False" and done.stderr == ""
+
+
+def test_a_nested_section_given_in_part_keeps_the_rest_of_its_default(tmp_path):
+    path = tmp_path / "stack.yaml"
+    path.write_text("question_answering:\n  beliefs:\n    not_in_house_share: 0.2\n")
+    beliefs = load_stack_config(path).question_answering.beliefs
+    assert beliefs.not_in_house_share == 0.2
+    assert beliefs.asked_moved_likelihood_ratio == QAConfig().beliefs.asked_moved_likelihood_ratio == 4.0
+    assert dataclasses.replace(beliefs, not_in_house_share=QAConfig().beliefs.not_in_house_share) == QAConfig().beliefs
+
+
+def test_the_shipped_example_is_the_defaults():
+    from memory_stack.foundation.package_paths import package_file
+
+    assert load_stack_config(package_file("config", "stack.yaml")) == StackConfig()
