@@ -7,7 +7,6 @@
 - `door_state`: open/closed evidence from a "<category>_door" part and its body, read from the
   door's own plane and edges (robust to views cut by the image border; silent when a view cannot
   decide).
-- `noise_models`: seeded label confusion, missed detections, depth noise and odometry drift.
 - `synthetic_scene`: exact ray-cast frames of boxes in a room, for tests and the ingest benchmark.
 Pure numpy: no ROS and no simulator imports.
 """

@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from perception.noise_models import SensorNoise
 from perception.sensor_frame import SensorFrame
 from robot_model.dimensions import optical_pose
 from scene_graph.types import CameraIntrinsics, FloorPlan, Pose, Room
 from sim.backend import FurnitureTruth, GroundTruth, ObjectTruth
 from sim.detector_model import InstanceKey, detections, noisy_frame
 from sim.scenario import Scenario
+from sim.sensor_noise import SensorNoise
 
 THOR_TYPE_TO_CATEGORY: dict[str, str] = {
     "Mug": "mug", "Cup": "cup", "Bowl": "bowl", "Plate": "plate", "Apple": "apple", "Bottle": "bottle",

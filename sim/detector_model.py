@@ -4,7 +4,7 @@ Shared by every backend. A segmentation image holds integer segment ids (PyBulle
 Habitat semantic ids, AI2-THOR mask indices); `key_of(segment_id)` says which thing a segment
 belongs to. `detections` draws fresh random instance ids for every frame (they mean nothing
 across frames) and gives a confidence per instance. The scenario's detector noise (missed
-instances, flipped labels, depth noise) is perception's own noise models (perception.noise_models,
+instances, flipped labels, depth noise) is the sensor noise models (sim.sensor_noise,
 one implementation), built by `detector_noise` and applied by `noisy_frame`: seeded by the
 scenario's seed and the frame id (and drawn in the order of the frame's instance ids, which come
 from the backend's seeded generator), so a run is the same every time.
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from perception.noise_models import NoiseConfig, SensorNoise
 from perception.sensor_frame import SensorFrame
+from sim.sensor_noise import NoiseConfig, SensorNoise
 
 FLIPPED_CONFIDENCE = (0.4, 0.85)  # a detector that mistook a thing is less sure of it
 
@@ -35,7 +35,7 @@ class InstanceKey:
 
 def detector_noise(label_flip: float, miss_rate: float, depth_sigma_m: float, seed: int,
                    flip_pool: dict[str, list[str]] | None = None) -> SensorNoise | None:
-    """The scenario's `robot.noise` detector keys as perception's noise models (None: a perfect detector).
+    """The scenario's `robot.noise` detector keys as the sensor noise models (None: a perfect detector).
 
     `flip_pool[kind]` lists the labels a flipped label of that kind may become (objects flip to
     objects, furniture to furniture); door parts never flip. Odometry drift is not here: the backends

@@ -27,10 +27,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from perception.frame_processing import FrameProcessor
-from perception.noise_models import DepthNoise, DepthNoiseConfig
 from sim.house_builder import set_door
 from sim.pybullet_backend import OPEN_THRESHOLD_RAD, PyBulletBackend
 from sim.scenario import scenario_from_dict
+from sim.sensor_noise import DepthNoise, DepthNoiseConfig
 
 SHOWROOM = {
     "scenario": "door_showroom", "seed": 1,

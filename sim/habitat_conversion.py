@@ -14,11 +14,11 @@ import math
 
 import numpy as np
 
-from perception.noise_models import SensorNoise
 from perception.sensor_frame import SensorFrame
 from scene_graph.types import CameraIntrinsics, Pose
 from sim.detector_model import InstanceKey, detections, noisy_frame
 from sim.scenario_layout import BoxPlacement
+from sim.sensor_noise import SensorNoise
 
 # map = MAP_FROM_HABITAT @ habitat: map x = -hab z, map y = -hab x, map z = hab y
 MAP_FROM_HABITAT = np.array([[0.0, 0.0, -1.0], [-1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])

@@ -17,11 +17,11 @@ import pytest
 pytest.importorskip("pybullet")
 
 from perception.frame_processing import FrameProcessor  # noqa: E402
-from perception.noise_models import DepthNoise, DepthNoiseConfig  # noqa: E402
 from sim.door_state_benchmark import door_views  # noqa: E402
 from sim.house_builder import set_door  # noqa: E402
 from sim.pybullet_backend import PyBulletBackend  # noqa: E402
 from sim.scenario import scenario_from_dict  # noqa: E402
+from sim.sensor_noise import DepthNoise, DepthNoiseConfig  # noqa: E402
 
 TINY_FETCH = Path(__file__).resolve().parents[1] / "bench" / "data" / "tiny_fetch.yaml"
 ANGLES = (0.0, 0.6, 1.6)  # closed, ajar by 34 degrees, fully open (the scenarios' "open")

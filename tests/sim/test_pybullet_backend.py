@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pytest
 
-from perception.noise_models import SensorNoise
 from robot_model.dimensions import CAMERA_HEIGHT
 from sim.backend import SimBackend
 from sim.pybullet_backend import PyBulletBackend
 from sim.scenario import scenario_from_dict
+from sim.sensor_noise import SensorNoise
 
 ROOM_A = [[0, 0], [6, 0], [6, 4], [0, 4]]
 ROOM_B = [[6, 0], [10, 0], [10, 4], [6, 4]]
@@ -222,12 +222,12 @@ def test_detector_noise_rates_roughly_as_configured():
         assert np.std(np.concatenate(diffs)) == pytest.approx(0.05, rel=0.15)
 
 
-def test_detector_noise_is_perceptions_noise_models_and_deterministic_for_the_scenario_seed():
+def test_detector_noise_is_the_sensor_noise_models_and_deterministic_for_the_scenario_seed():
     noise = {"label_flip": 0.4, "miss_rate": 0.2, "depth_sigma_m": 0.02}
     runs = []
     for _ in range(2):
         with PyBulletBackend(scenario_from_dict(small_house(noise=noise), "noisy.yaml")) as sim:
-            assert isinstance(sim.noise, SensorNoise)  # one implementation: perception.noise_models
+            assert isinstance(sim.noise, SensorNoise)  # one implementation: sim.sensor_noise
             sim.teleport_base(1.0, 2.0, 0.0)
             sim.look_at((3.0, 1.4, 0.6))
             frames = []

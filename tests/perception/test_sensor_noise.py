@@ -1,4 +1,4 @@
-"""Noise models: deterministic for a seed, with the configured rates (binomial bounds)."""
+"""Sensor noise (sim.sensor_noise): deterministic for a seed, at the configured rates; what perception makes of it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ import pytest
 
 from memory_stack.foundation.typed_config import ConfigError, build_dataclass
 from perception.frame_processing import FrameProcessor
-from perception.noise_models import (
+from perception.sensor_frame import SensorFrame
+from perception.synthetic_scene import SyntheticBox
+from scene_graph.types import CameraIntrinsics, Pose
+from sim.sensor_noise import (
     DepthNoise,
     DepthNoiseConfig,
     DetectionNoiseConfig,
@@ -21,9 +24,6 @@ from perception.noise_models import (
     OdometryDriftConfig,
     SensorNoise,
 )
-from perception.sensor_frame import SensorFrame
-from perception.synthetic_scene import SyntheticBox
-from scene_graph.types import CameraIntrinsics, Pose
 
 CATEGORIES = ["mug", "cup", "book", "keys", "plant", "bowl", "phone", "remote", "laptop", "shoe"]
 
