@@ -20,12 +20,14 @@ from typing import Any
 
 from memory_stack.foundation.errors import BadInputError
 from memory_stack.foundation.time_format import format_time_value
-from planners.acting.exploration import ExplorationOutcome, ExplorationStepRecord, explore_until_stopped
+from planners.acting.exploration import ExplorationOutcome, ExplorationStepRecord, Explorer, explore_until_stopped
 from planners.belief.builder import BeliefBuilder
 from planners.belief.candidates import NOT_IN_HOUSE, Belief
 from planners.belief.config import QUESTION_MOVE_LIKELIHOOD_RATIO, BeliefConfig
 from planners.decision.baselines import MemoryOnlyPolicy
 from planners.decision.policies import POLICIES, ExplorationConfig, make_policy
+from planners.language.typed_query import TypedQuery
+from planners.memory_api import MemoryReader
 
 DONT_KNOW = "I don't know"
 
@@ -133,7 +135,8 @@ class QuestionAnswerer:
     `parse(question, now) -> TypedQuery` works.
     """
 
-    def __init__(self, memory: Any, explorer: Any = None, config: QAConfig | None = None, parser: Any = None) -> None:
+    def __init__(self, memory: MemoryReader, explorer: Explorer | None = None, config: QAConfig | None = None,
+                 parser: Any = None) -> None:
         self.memory = memory
         self.explorer = explorer
         self.config = config or QAConfig()
@@ -168,8 +171,7 @@ class QuestionAnswerer:
             report = self._dont_know(question, None, "the question is empty", planner)
             return self._finish(report, started)
         query = self.parser.parse(question, float(now))
-        kind = getattr(query, "kind", "unknown")
-        if kind == "unknown" or float(getattr(query, "confidence", 0.0)) < self.config.min_parse_confidence:
+        if query.kind == "unknown" or float(query.confidence) < self.config.min_parse_confidence:
             report = self._dont_know(question, query, "I did not understand the question", planner)
             return self._finish(report, started)
         policy = make_policy(planner, self.config.exploration) if self.explorer is not None else MemoryOnlyPolicy()
@@ -183,9 +185,9 @@ class QuestionAnswerer:
         report.latency_ms = (wall_time.perf_counter() - started) * 1000.0 - report.startup_ms
         return report
 
-    def _dont_know(self, question: str, query: Any, why: str, planner: str,
+    def _dont_know(self, question: str, query: TypedQuery | None, why: str, planner: str,
                    outcome: ExplorationOutcome | None = None) -> AnswerReport:
-        report = AnswerReport(question=question, type=getattr(query, "kind", "unknown") or "unknown",
+        report = AnswerReport(question=question, type=(query.kind if query is not None else None) or "unknown",
                               text=f"{DONT_KNOW}: {why}", value=None, confidence=self.config.dont_know_confidence,
                               query=query, planner=planner)
         if outcome is not None:
@@ -201,15 +203,15 @@ class QuestionAnswerer:
         report.looked_at = list(outcome.looked_at)
         report.exploration = list(outcome.records)
 
-    def _compose(self, question: str, query: Any, outcome: ExplorationOutcome, planner: str) -> AnswerReport:
+    def _compose(self, question: str, query: TypedQuery, outcome: ExplorationOutcome, planner: str) -> AnswerReport:
         belief = outcome.belief
         best = belief.map_candidate
-        target = _words(getattr(query, "target", None) or "it")
+        target = _words(query.target or "it")
         if best is None:
             why = belief.notes[0] if belief.notes else f"my memory holds nothing about {target}"
             return self._dont_know(question, query, why, planner, outcome)
         confidence = belief.confidence
-        parse_confidence = float(getattr(query, "confidence", 1.0))
+        parse_confidence = float(query.confidence)
         if parse_confidence < 0.5:
             confidence *= parse_confidence / 0.5
         report = AnswerReport(question=question, type=belief.kind, text="", confidence=confidence, query=query,
@@ -262,7 +264,7 @@ class QuestionAnswerer:
             report.text = f"{int(best.value)} time{'s' if int(best.value) != 1 else ''} that I saw"
         elif kind == "contents":
             report.value = list(best.value)
-            place = _words(getattr(query, "receptacle", None) or getattr(query, "room", None) or target)
+            place = _words(query.receptacle or query.room or target)
             report.text = f"{hedge}{_list_text(best.value)} {'is' if len(best.value) <= 1 else 'are'} in/on the {place}"
         elif kind == "changes":
             report.value = list(best.value)
@@ -295,8 +297,8 @@ class QuestionAnswerer:
         return out
 
 
-def latest_memory_time(memory: Any) -> float:
+def latest_memory_time(memory: MemoryReader) -> float:
     """The latest time the memory knows of (last sighting or observation), 0.0 for an empty memory."""
-    times = [float(o.last_seen) for o in memory.objects(include_absent=True) or [] if o.last_seen is not None]
-    times += [float(b) for _, b, _ in memory.observed_intervals(0.0, 1e12) or []]
+    times = [float(o.last_seen) for o in memory.objects(include_absent=True) if o.last_seen is not None]
+    times += [float(b) for _, b, _ in memory.observed_intervals(0.0, 1e12)]
     return max(times, default=0.0)

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from memory_stack.foundation.errors import BadInputError
+from scene_graph.records import SceneObject
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +81,9 @@ def _ontology_synonyms() -> dict[str, str]:
         return {}
 
 
-def narrow_by_words(candidates: Sequence[Any], mention: str, category: str,
+def narrow_by_words(candidates: Sequence[SceneObject], mention: str, category: str,
                     embedder_factory: Callable[[], Any] | None = None, margin: float = ROOM_MARGIN,
-                    siblings: Sequence[str] = ()) -> list[Any]:
+                    siblings: Sequence[str] = ()) -> list[SceneObject]:
     """The candidates (same category) the mention's words can mean; all of them when the words do not decide.
 
     `siblings`: other names the ontology folds into the same category ("dining table" for "coffee
@@ -112,9 +113,9 @@ def narrow_by_words(candidates: Sequence[Any], mention: str, category: str,
     return [r for r in candidates if r.room not in claimed] or candidates
 
 
-def choose_destination(candidates: Sequence[Any], mention: str, category: str, robot_xy: tuple[float, float],
+def choose_destination(candidates: Sequence[SceneObject], mention: str, category: str, robot_xy: tuple[float, float],
                        embedder_factory: Callable[[], Any] | None = None, margin: float = ROOM_MARGIN,
-                       siblings: Sequence[str] = ()) -> Any:
+                       siblings: Sequence[str] = ()) -> SceneObject | None:
     """The receptacle among `candidates` (same category) that `mention` most likely means; None if empty.
 
     The words narrow the candidates (`narrow_by_words`); among those left the nearest to the robot wins.

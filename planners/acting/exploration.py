@@ -28,7 +28,8 @@ from planners.acting.viewpoints import (
 )
 from planners.belief.builder import BeliefBuilder
 from planners.belief.candidates import Belief, LookRecord
-from scene_graph.types import Frame
+from planners.memory_api import MemoryWriter
+from scene_graph.types import FloorPlan, Frame
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ class SimExplorer:
 
     skills: Any
     processor: Any
-    memory: Any
+    memory: MemoryWriter
     standoff_m: float = 1.0
     # Frames rendered at the target. The memory confirms an object on its 2nd sighting; with the
     # scenarios' detector noise (miss 0.1, label flip 0.05) 2 views confirm only ~72% of the time
@@ -101,8 +102,8 @@ class SimExplorer:
     # share of the looked-at receptacle's top the last look saw (top_coverage; 1.0 for rooms)
     last_look_coverage: float = 1.0
 
-    def _floor_plan(self) -> Any:
-        return getattr(self.memory, "floor_plan", None)
+    def _floor_plan(self) -> FloorPlan | None:
+        return self.memory.floor_plan
 
     def robot_xy(self) -> tuple[float, float]:
         pose = self.skills.robot_pose()
@@ -145,20 +146,15 @@ class SimExplorer:
     def _things_on_receptacles(self) -> dict[str, list[Box]]:
         """The boxes of the things memory holds on each receptacle (what may hide others on its top)."""
         things: dict[str, list[Box]] = {}
-        objects = getattr(self.memory, "objects", None)
-        for o in (objects() if callable(objects) else None) or []:
-            rests_on, lo, hi = getattr(o, "rests_on", None), getattr(o, "bbox_min", None), getattr(o, "bbox_max", None)
-            if rests_on and lo is not None and hi is not None and not getattr(o, "is_receptacle", False):
-                things.setdefault(rests_on, []).append((tuple(lo[:3]), tuple(hi[:3])))
+        for o in self.memory.objects():
+            if o.rests_on and not o.is_receptacle:
+                things.setdefault(o.rests_on, []).append((tuple(o.bbox_min[:3]), tuple(o.bbox_max[:3])))
         return things
 
     def _receptacle_boxes(self) -> dict[str, tuple[XYZ, XYZ]]:
         boxes = {}
-        receptacles = getattr(self.memory, "receptacles", None)
-        for r in (receptacles() if callable(receptacles) else None) or []:
-            lo, hi = getattr(r, "bbox_min", None), getattr(r, "bbox_max", None)
-            if lo is not None and hi is not None:
-                boxes[r.id] = (tuple(float(v) for v in lo[:3]), tuple(float(v) for v in hi[:3]))
+        for r in self.memory.receptacles():
+            boxes[r.id] = (tuple(float(v) for v in r.bbox_min[:3]), tuple(float(v) for v in r.bbox_max[:3]))
         return boxes
 
     def travel_cost(self, action: ObservationAction) -> float:

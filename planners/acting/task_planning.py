@@ -21,15 +21,18 @@ from typing import Any
 from memory_stack.foundation.errors import BadInputError
 from planners.acting.case_memory import CaseHints, CaseMemory, PlaceRecord, TaskCase
 from planners.acting.destination_choice import choose_destination, sibling_names
-from planners.acting.exploration import explore_until_stopped
+from planners.acting.exploration import ExplorationStepRecord, SimExplorer, explore_until_stopped
 from planners.acting.viewpoints import viewpoint_for
 from planners.belief.builder import BeliefBuilder
-from planners.belief.candidates import NOT_IN_HOUSE, Belief, LookRecord
+from planners.belief.candidates import NOT_IN_HOUSE, AnswerCandidate, Belief, LookRecord
 from planners.belief.config import BeliefConfig
 from planners.decision.policies import ExplorationConfig, make_policy
+from planners.decision.value_of_information import STOPPED_BY_CERTAIN, ExplorationPolicy, StoppingDecision
 from planners.language.task_parsing import STATE_VERBS, TaskSpec, parse_task
 from planners.language.typed_query import TypedQuery
-from robot_model.skills import REASON_NOT_HOLDING, SkillResult
+from planners.memory_api import MemoryReader, MemoryWriter
+from robot_model.skills import REASON_NOT_HOLDING, RobotSkills, SkillResult
+from scene_graph.records import SceneObject
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +92,7 @@ class TaskConfig:
 class _HintedBeliefs(BeliefBuilder):
     """Present-location beliefs re-weighted by past cases and by places already found empty."""
 
-    def __init__(self, memory: Any, config: BeliefConfig, hints: CaseHints, avoid: list[PlaceRecord],
+    def __init__(self, memory: MemoryReader, config: BeliefConfig, hints: CaseHints, avoid: list[PlaceRecord],
                  task_config: TaskConfig, unreachable: Sequence[tuple[float, float, float]] = ()) -> None:
         super().__init__(memory, config)
         self.hints = hints
@@ -97,7 +100,7 @@ class _HintedBeliefs(BeliefBuilder):
         self.unreachable = list(unreachable)
         self.task_config = task_config
 
-    def build(self, query: Any, now: float, looks: Sequence[LookRecord] = ()) -> Belief:
+    def build(self, query: TypedQuery, now: float, looks: Sequence[LookRecord] = ()) -> Belief:
         belief = super().build(query, now, looks)
         cfg = self.task_config
         for c in belief.candidates:
@@ -123,16 +126,14 @@ class _HintedBeliefs(BeliefBuilder):
 class _StopOnSighting:
     """Wraps a search policy: stop as soon as an instance of the object was seen during the search."""
 
-    def __init__(self, policy: Any, planner: TaskPlanner, since: float) -> None:
+    def __init__(self, policy: ExplorationPolicy, planner: TaskPlanner, since: float) -> None:
         self.policy = policy
         self.planner = planner
         self.since = since
-        self.name = getattr(policy, "name", "voi")
+        self.name = policy.name
 
     def decide(self, belief: Belief, actions: Sequence[Any], travel_m: Sequence[float], spent_m: float = 0.0,
-               steps: int = 0) -> Any:
-        from planners.decision.value_of_information import STOPPED_BY_CERTAIN, StoppingDecision
-
+               steps: int = 0) -> StoppingDecision:
         if self.planner._fresh_sighting(belief, self.since) is not None:
             return StoppingDecision(None, STOPPED_BY_CERTAIN)
         return self.policy.decide(belief, actions, travel_m, spent_m, steps)
@@ -145,8 +146,9 @@ class TaskPlanner:
     one, frames of failed skills are ingested through `processor` when given.
     """
 
-    def __init__(self, memory: Any, skills: Any, explorer: Any = None, case_memory: CaseMemory | None = None,
-                 config: TaskConfig | None = None, processor: Any = None, embedder: Any = None) -> None:
+    def __init__(self, memory: MemoryWriter, skills: RobotSkills, explorer: SimExplorer | None = None,
+                 case_memory: CaseMemory | None = None, config: TaskConfig | None = None, processor: Any = None,
+                 embedder: Any = None) -> None:
         self.memory = memory
         self.skills = skills
         self.explorer = explorer
@@ -161,13 +163,13 @@ class TaskPlanner:
         self._unreachable: list[tuple[float, float, float]] = []
 
     # ----------------------------------------------------------------- plumbing
-    def _ingest(self, result: Any) -> None:
-        frames = list(getattr(result, "frames", None) or [])
+    def _ingest(self, result: SkillResult) -> None:
+        frames = list(result.frames)
         if not frames:
             return
-        times = [float(getattr(f, "time", -math.inf)) for f in frames]
+        times = [float(f.time) for f in frames]
         self._latest_frame_time = max([self._latest_frame_time] + times)
-        if self.explorer is not None and hasattr(self.explorer, "ingest"):
+        if self.explorer is not None:
             self.explorer.ingest(frames)
         elif self.processor is not None:
             for sensor_frame in frames:
@@ -176,17 +178,17 @@ class TaskPlanner:
                 except BadInputError as exc:
                     log.warning("skipping a frame perception rejected: %s", exc)
 
-    def _call(self, report: TaskReport, skill: str, target: str, fn: Callable[[], Any],
-              on_step: Callable[[TaskStep], None] | None) -> Any:
+    def _call(self, report: TaskReport, skill: str, target: str, fn: Callable[[], SkillResult],
+              on_step: Callable[[TaskStep], None] | None) -> SkillResult:
         step = len(report.trace) + 1
         if on_step is not None:
             on_step(TaskStep(step, skill, target, "started"))
         result = fn()
-        driven = float(getattr(result, "path_length_m", 0.0) or 0.0)
+        driven = float(result.path_length_m)
         report.path_length_m += driven
         report.steps += 1
         entry = TaskStep(step, skill, target, "succeeded" if result.success else "failed",
-                         getattr(result, "reason", ""), driven)
+                         result.reason, driven)
         report.trace.append(entry)
         if on_step is not None:
             on_step(entry)
@@ -198,7 +200,7 @@ class TaskPlanner:
         return (float(pose.x), float(pose.y))
 
     def _approach(self, report: TaskReport, target: str, position: Sequence[float],
-                  on_step: Callable[[TaskStep], None] | None, force: bool = False) -> Any:
+                  on_step: Callable[[TaskStep], None] | None, force: bool = False) -> SkillResult:
         """Drive to the standoff spot facing `position`; skipped when already near unless `force`.
 
         `force` after a failed pick/place: the skill's own short approach from here did not work,
@@ -208,12 +210,12 @@ class TaskPlanner:
         if near and not force:
             return SkillResult(True, "already there")
         x, y, yaw = viewpoint_for((position[0], position[1]), self._robot_xy(),
-                                  getattr(self.memory, "floor_plan", None), self.config.standoff_m,
+                                  self.memory.floor_plan, self.config.standoff_m,
                                   wall_clearance_m=0.0, face_interior=False)
         return self._call(report, "navigate_to", target, lambda: self.skills.navigate_to(x, y, yaw), on_step)
 
-    def _destination(self, spec: TaskSpec) -> Any:
-        receptacles = list(self.memory.receptacles() or [])
+    def _destination(self, spec: TaskSpec) -> SceneObject | None:
+        receptacles = list(self.memory.receptacles())
         exact = [r for r in receptacles if r.id == spec.destination]
         if exact:
             return exact[0]
@@ -229,7 +231,7 @@ class TaskPlanner:
         return self.embedder
 
     # ----------------------------------------------------------------- finding the object
-    def _fresh_sighting(self, belief: Belief, since: float) -> Any:
+    def _fresh_sighting(self, belief: Belief, since: float) -> AnswerCandidate | None:
         """The most recently seen remembered instance, if one was seen at or after `since`.
 
         Fetching needs *a* mug, not certainty about every mug memory knows: one just seen will do.
@@ -239,7 +241,8 @@ class TaskPlanner:
         return max(seen, key=lambda c: c.last_seen) if seen else None
 
     def _find(self, spec: TaskSpec, now: float, hints: CaseHints, avoid: list[PlaceRecord], report: TaskReport,
-              on_step: Callable[[TaskStep], None] | None, exclude: Sequence[str] = ()) -> tuple[Any, float]:
+              on_step: Callable[[TaskStep], None] | None,
+              exclude: Sequence[str] = ()) -> tuple[AnswerCandidate | None, float]:
         builder = _HintedBeliefs(self.memory, self.config.beliefs, hints, avoid, self.config, self._unreachable)
         query = TypedQuery("present_location", target=spec.object_category, confidence=1.0)
         belief = builder.build(query, now)
@@ -249,7 +252,7 @@ class TaskPlanner:
         if self.explorer is not None and belief.confidence < self.config.search_below_confidence:
             policy = _StopOnSighting(make_policy("voi", self.config.search), self, now)
 
-            def record(step: Any) -> None:
+            def record(step: ExplorationStepRecord) -> None:
                 for skill in ("navigate_to", "look_at"):
                     entry = TaskStep(len(report.trace) + 1, skill, step.target, "succeeded",
                                      f"search: gain {step.expected_gain:.2f}")
@@ -308,7 +311,7 @@ class TaskPlanner:
         self._remember(spec, report, now, found_at, avoid + self._searched_in_vain(found_at))
         return report
 
-    def _set_state(self, spec: TaskSpec, furniture: Any, report: TaskReport,
+    def _set_state(self, spec: TaskSpec, furniture: SceneObject, report: TaskReport,
                    on_step: Callable[[TaskStep], None] | None) -> None:
         """Open or close `furniture`: approach, use the door, then look to see the new state."""
         wanted = "open" if spec.verb == "open" else "closed"
@@ -328,14 +331,14 @@ class TaskPlanner:
                 report.replans += 1
         if report.success and self.config.verify:
             looked = self._call(report, "look_at", furniture.id, lambda: self.skills.look_at(position), on_step)
-            seen = self.memory.get_object(furniture.id) if hasattr(self.memory, "get_object") else None
-            state = getattr(seen, "state", None)
+            seen = self.memory.get_object(furniture.id)
+            state = seen.state if seen is not None else None
             if looked.success and state is not None:
                 report.reason = f"ok (seen {state})" if state == wanted else f"ok (done; memory still says {state})"
 
     def _searched_in_vain(self, found_at: PlaceRecord | None) -> list[PlaceRecord]:
         """Receptacles a search looked at without finding the object (also worth remembering)."""
-        by_id = {r.id: r for r in self.memory.receptacles() or []}
+        by_id = {r.id: r for r in self.memory.receptacles()}
         places = []
         for target in dict.fromkeys(self._searched):
             rec = by_id.get(target)
@@ -391,53 +394,48 @@ class TaskPlanner:
             report.replans += 1
             if picked is not None and not picked.success:
                 look = self._call(report, "look_around", label, self.skills.look_around, on_step)
-                now = max([now] + [getattr(f, "time", now) for f in look.frames or []])
+                now = max([now] + [f.time for f in look.frames])
         return holding, found_at, now
 
-    def _still_there(self, report: TaskReport, spec: TaskSpec, candidate: Any, label: str, now: float,
+    def _still_there(self, report: TaskReport, spec: TaskSpec, candidate: AnswerCandidate, label: str, now: float,
                      on_step: Callable[[TaskStep], None] | None) -> bool:
         """Look before picking an instance that was last seen long ago; False when it is not there any more.
 
         A stale memory sends the arm to grasp at an empty spot; two views let the memory confirm the
         object or record the misses that lower its belief, so the next plan searches instead.
         """
-        last_seen = getattr(candidate, "last_seen", None)
+        last_seen = candidate.last_seen
         if last_seen is not None and last_seen >= now - self.config.fresh_sighting_s:
             return True
         position = tuple(float(v) for v in candidate.position)
         looked_since = math.inf
         for _ in range(max(1, self.config.views_before_pick)):
             look = self._call(report, "look_at", label, lambda p=position: self.skills.look_at(p), on_step)
-            looked_since = min([looked_since] + [float(getattr(f, "time", math.inf)) for f in look.frames or []])
+            looked_since = min([looked_since] + [float(f.time) for f in look.frames])
         if not math.isfinite(looked_since):
             return True      # the look rendered nothing: no evidence either way
         radius = self.config.case_match_radius_m
-        for loc in self.memory.locate(spec.object_category) or []:
-            seen = getattr(loc, "last_seen", None)
+        for loc in self.memory.locate(spec.object_category):
+            seen = loc.last_seen
             if seen is not None and seen >= looked_since and math.dist(loc.position[:2], position[:2]) <= radius:
                 return True
         return False
 
-    def _place_points(self, destination: Any) -> list[tuple[float, float, float]]:
+    def _place_points(self, destination: SceneObject) -> list[tuple[float, float, float]]:
         """Where on the receptacle's top to put things: the spot nearest the robot first, then the centre.
 
         Furniture often stands against a wall; its centre can be out of reach from the free side.
         """
         cx, cy = float(destination.position[0]), float(destination.position[1])
-        lo = getattr(destination, "bbox_min", None)
-        hi = getattr(destination, "bbox_max", None)
-        top = float(hi[2]) if hi is not None else float(destination.position[2])
-        points = []
-        if lo is not None and hi is not None:
-            m = self.config.place_edge_margin_m
-            rx, ry = self._robot_xy()
-            x_lo, x_hi = min(lo[0] + m, cx), max(hi[0] - m, cx)
-            y_lo, y_hi = min(lo[1] + m, cy), max(hi[1] - m, cy)
-            points.append((min(max(rx, x_lo), x_hi), min(max(ry, y_lo), y_hi), top))
-        points.append((cx, cy, top))
-        return points
+        lo, hi = destination.bbox_min, destination.bbox_max
+        top = float(hi[2])
+        m = self.config.place_edge_margin_m
+        rx, ry = self._robot_xy()
+        x_lo, x_hi = min(lo[0] + m, cx), max(hi[0] - m, cx)
+        y_lo, y_hi = min(lo[1] + m, cy), max(hi[1] - m, cy)
+        return [(min(max(rx, x_lo), x_hi), min(max(ry, y_lo), y_hi), top), (cx, cy, top)]
 
-    def _deliver(self, spec: TaskSpec, destination: Any, report: TaskReport,
+    def _deliver(self, spec: TaskSpec, destination: SceneObject, report: TaskReport,
                  on_step: Callable[[TaskStep], None] | None) -> str:
         """Carry and place; "ok", "dropped" (the hand is empty: find the object again) or "failed"."""
         top = self._place_points(destination)[-1]
@@ -463,24 +461,24 @@ class TaskPlanner:
             looked = self._call(report, "look_at", destination.id, lambda: self.skills.look_at(top), on_step)
             on_it = []
             if looked.success:
-                on_it = [o for o in self.memory.contents(destination.id) or [] if o.category == spec.object_category]
+                on_it = [o for o in self.memory.contents(destination.id) if o.category == spec.object_category]
                 report.reason = "ok (verified by looking)" if on_it else "ok (placed; not re-detected on looking)"
             self._record_place(top, on_it, looked, destination.id)
         elif report.success:
             self._record_place(top, [], None, destination.id)
         return "ok" if report.success else "failed"
 
-    def _record_place(self, top: Sequence[float], seen_there: Sequence[Any], looked: Any, rests_on: str) -> None:
+    def _record_place(self, top: Sequence[float], seen_there: Sequence[SceneObject], looked: SkillResult | None,
+                      rests_on: str) -> None:
         """Tell memory the robot itself moved the object, so it keeps one track at the new place.
 
         Without this, the placed object re-detected on the destination becomes a second instance
         while the old track still sits where it was picked up.
         """
-        record = getattr(self.memory, "record_manipulation", None)
         object_id = self._held_object_id
-        if record is None or object_id is None:
+        if object_id is None:
             return
-        remembered = self.memory.get_object(object_id) if hasattr(self.memory, "get_object") else None
+        remembered = self.memory.get_object(object_id)
         if seen_there:
             nearest = min(seen_there, key=lambda o: math.dist(o.position[:2], top[:2]))
             position = tuple(float(v) for v in nearest.position)
@@ -489,14 +487,14 @@ class TaskPlanner:
             if remembered is not None:
                 half_height = max(0.0, float(remembered.bbox_max[2] - remembered.bbox_min[2]) / 2.0)
             position = (float(top[0]), float(top[1]), float(top[2]) + half_height)
-        frame_ids = [int(f.frame_id) for f in getattr(looked, "frames", None) or [] if hasattr(f, "frame_id")]
+        frame_ids = [int(f.frame_id) for f in looked.frames] if looked is not None else []
         when = self._latest_frame_time
         if remembered is not None and remembered.last_seen is not None:
             when = max(when, float(remembered.last_seen))
         if not math.isfinite(when):
             return
         try:
-            record(object_id, position, when, frame_ids, rests_on=rests_on)
+            self.memory.record_manipulation(object_id, position, when, frame_ids, rests_on=rests_on)
         except BadInputError as exc:
             log.warning("memory did not take the robot's own move of %s: %s", object_id, exc)
 

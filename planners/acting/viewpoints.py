@@ -119,17 +119,12 @@ class CameraModel:
     behind_base_m: float = 0.12
 
     @classmethod
-    def from_frame(cls, frame: Any) -> CameraModel | None:
+    def from_frame(cls, frame: Frame) -> CameraModel:
         """The camera model of one frame (its pose, intrinsics and the robot pose it was taken at)."""
-        cam, k, base = getattr(frame, "camera_pose", None), getattr(frame, "intrinsics", None), getattr(
-            frame, "robot_pose", None)
-        if cam is None or k is None:
-            return None
-        behind = cls.behind_base_m
-        if base is not None:
-            heading = float(base.yaw) if hasattr(base, "yaw") else 0.0
-            dx, dy = float(cam.x) - float(base.x), float(cam.y) - float(base.y)
-            behind = max(0.0, -(dx * math.cos(heading) + dy * math.sin(heading)))
+        cam, k, base = frame.camera_pose, frame.intrinsics, frame.robot_pose
+        heading = float(base.yaw)
+        dx, dy = float(cam.x) - float(base.x), float(cam.y) - float(base.y)
+        behind = max(0.0, -(dx * math.cos(heading) + dy * math.sin(heading)))
         return cls(height_m=float(cam.z), hfov_rad=2.0 * math.atan2(k.width / 2.0, k.fx),
                    vfov_rad=2.0 * math.atan2(k.height / 2.0, k.fy), behind_base_m=behind)
 

@@ -13,9 +13,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
+
+from planners.memory_api import MemoryReader
 
 LINK_KINDS = ("object", "receptacle", "room")
 
@@ -160,12 +162,12 @@ class Vocabulary:
         return vocab
 
     @classmethod
-    def from_memory(cls, memory: Any) -> Vocabulary:
+    def from_memory(cls, memory: MemoryReader) -> Vocabulary:
         """Categories, receptacles and rooms a `scene_graph.store.MemoryStore` holds (read-only queries)."""
         vocab = cls()
         for obj in memory.objects(include_absent=True):
             cat = normalize_name(obj.category)
-            if getattr(obj, "is_receptacle", False):
+            if obj.is_receptacle:
                 vocab.receptacle_categories.add(cat)
                 vocab.receptacle_ids[normalize_name(obj.id)] = cat
             else:
@@ -174,7 +176,7 @@ class Vocabulary:
             cat = normalize_name(rec.category)
             vocab.receptacle_categories.add(cat)
             vocab.receptacle_ids[normalize_name(rec.id)] = cat
-        plan = getattr(memory, "floor_plan", None)
+        plan = memory.floor_plan
         if plan is not None:
             vocab.rooms.update(normalize_name(r.name) for r in plan.rooms)
         return vocab

@@ -39,6 +39,7 @@ from planners.language.entity_linking import (
 from planners.language.intent_exemplars import INTENT_EXEMPLARS
 from planners.language.time_expressions import DAY_S, TimeReference, parse_time_expression
 from planners.language.typed_query import KINDS_NEEDING_TARGET, QUERY_KINDS, TypedQuery
+from planners.memory_api import MemoryReader
 
 
 @dataclass
@@ -197,14 +198,14 @@ class IntentClassifier:
 class QuestionParser:
     """Parses questions into TypedQuery against what a memory holds.
 
-    `memory`: a scene_graph MemoryStore (or anything with `objects(include_absent=True)`,
-    `receptacles()` and `floor_plan`); optional. `known_categories` / `known_receptacles` (ids ->
-    category, or a list of categories) / `known_rooms` / `synonyms` add vocabulary directly, so the
-    parser works without a store. `reasoner` (planners.language.reasoning.Reasoner) is consulted only when
-    the embedding parser cannot make sense of a question.
+    `memory`: a `planners.memory_api.MemoryReader` (a scene_graph MemoryStore); optional.
+    `known_categories` / `known_receptacles` (ids -> category, or a list of categories) /
+    `known_rooms` / `synonyms` add vocabulary directly, so the parser works without a store.
+    `reasoner` (planners.language.reasoning.Reasoner) is consulted only when the embedding parser
+    cannot make sense of a question.
     """
 
-    def __init__(self, memory: Any = None, embedder: TextEmbedderLike | None = None, *,
+    def __init__(self, memory: MemoryReader | None = None, embedder: TextEmbedderLike | None = None, *,
                  known_categories: Iterable[str] = (), known_receptacles: Iterable[str] | Mapping[str, str] = (),
                  known_rooms: Iterable[str] = (), synonyms: Mapping[str, Iterable[str] | str] | None = None,
                  use_ontology: bool = True, reasoner: Any = None, config: QuestionParserConfig | None = None):

@@ -20,6 +20,7 @@ from planners.language.entity_linking import (
     normalize_name,
     ontology_vocabulary,
 )
+from planners.memory_api import MemoryReader
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class TaskSpec:
                               self.object_category, self.destination)
 
 
-def _linker_vocabulary(memory: Any) -> Any:
+def _linker_vocabulary(memory: MemoryReader) -> Vocabulary:
     vocab = Vocabulary.from_memory(memory)
     try:
         vocab = vocab.merged(ontology_vocabulary())
@@ -70,7 +71,7 @@ def _linker_vocabulary(memory: Any) -> Any:
     return vocab
 
 
-def _link(mention: str, vocab: Any, want: str, embedder: Any = None) -> str:
+def _link(mention: str, vocab: Vocabulary, want: str, embedder: Any = None) -> str:
     phrases = content_phrases(mention) or []
     linker = EntityLinker(embedder)
     links, unmatched = linker.lexical_links(phrases, vocab)
@@ -84,7 +85,7 @@ def _link(mention: str, vocab: Any, want: str, embedder: Any = None) -> str:
     return normalize_name(mention)
 
 
-def parse_task(text: str, memory: Any = None, embedder: Any = None) -> TaskSpec:
+def parse_task(text: str, memory: MemoryReader | None = None, embedder: Any = None) -> TaskSpec:
     """Parse "bring the mug to the counter" into TaskSpec(verb=bring, object=mug, destination=counter)."""
     if not isinstance(text, str) or not text.strip():
         raise TaskParseError("task: empty text; expected e.g. \"bring the mug to the counter\"")

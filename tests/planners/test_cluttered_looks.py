@@ -31,6 +31,8 @@ from planners.acting.viewpoints import (
 )
 from planners.belief.candidates import AnswerCandidate, Belief
 from planners.decision.value_of_information import ValueOfInformationStopper
+from robot_model.skills import SkillResult
+from scene_graph.records import SceneObject
 from scene_graph.synthetic_frames import Box, render
 from scene_graph.types import CameraIntrinsics, Door, FloorPlan, Pose, Room
 
@@ -152,14 +154,21 @@ class RayCastSkills:
         self.calls.append(("navigate", (x, y, yaw)))
         metres = math.dist((self.pose.x, self.pose.y), (x, y))
         self.pose = Pose.from_xyz_yaw(x, y, 0.0, self.pose.yaw if yaw is None else yaw)
-        return SimpleNamespace(frames=[], path_length_m=metres)
+        return SkillResult(True, path_length_m=metres)
 
     def look_at(self, aim):
         self.calls.append(("look", tuple(aim)))
         self.frame_id += 1
         frame = ray_cast(aimed_camera_pose((self.pose.x, self.pose.y, self.pose.yaw), aim, CAMERA), world(),
                          self.frame_id)
-        return SimpleNamespace(frames=[frame], path_length_m=0.0)
+        return SkillResult(True, frames=[frame])
+
+
+def remembered(object_id: str, box: tuple[tuple[float, ...], tuple[float, ...]], rests_on: str | None) -> SceneObject:
+    """What memory holds of a thing in the desk world: the desk itself when it rests on nothing."""
+    centre = tuple(float(v) for v in np.add(box[0], box[1]) / 2.0)
+    return SceneObject(object_id, object_id.split("_")[0], centre, box[0], box[1], "study", rests_on,
+                       "desk" if rests_on else None, None, 1.0, 0.0, 0.0, True, rests_on is None)
 
 
 @dataclass
@@ -167,14 +176,11 @@ class DeskMemory:
     floor_plan: FloorPlan = FLOOR
     ingested: list = field(default_factory=list)
 
-    def receptacles(self):
-        return [SimpleNamespace(id="desk_1", bbox_min=DESK[0], bbox_max=DESK[1])]
+    def receptacles(self) -> list[SceneObject]:
+        return [remembered("desk_1", DESK, None)]
 
-    def objects(self):
-        things = [SimpleNamespace(id=k, rests_on="desk_1", bbox_min=box_of(t)[0], bbox_max=box_of(t)[1],
-                                  is_receptacle=False) for k, t in ON_DESK.items()]
-        return things + [SimpleNamespace(id="desk_1", rests_on=None, bbox_min=DESK[0], bbox_max=DESK[1],
-                                         is_receptacle=True)]
+    def objects(self) -> list[SceneObject]:
+        return [remembered(k, box_of(t), "desk_1") for k, t in ON_DESK.items()] + self.receptacles()
 
     def ingest(self, frame):
         self.ingested.append(frame)
