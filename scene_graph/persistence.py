@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from memory_stack.foundation.errors import BadInputError
+from scene_graph.types import Door, FloorPlan, Room
 
 if TYPE_CHECKING:
     from scene_graph.records import MemoryEvent
@@ -147,6 +148,16 @@ def _check(conn: sqlite3.Connection, name: str) -> None:
 
 
 
+def _floor_plan_to_json(fp: FloorPlan) -> dict:
+    return {"rooms": [{"name": r.name, "polygon": [list(p) for p in r.polygon]} for r in fp.rooms],
+            "doors": [{"rooms": list(d.rooms), "at": list(d.at), "width": d.width} for d in fp.doors]}
+
+
+def _floor_plan_from_json(data: dict) -> FloorPlan:
+    return FloorPlan(tuple(Room(r["name"], tuple(tuple(p) for p in r["polygon"])) for r in data["rooms"]),
+                     tuple(Door(tuple(d["rooms"]), tuple(d["at"]), d["width"]) for d in data["doors"]))
+
+
 def _votes(obj: TrackedObject) -> str:
     return json.dumps(obj.votes)
 
@@ -206,6 +217,14 @@ class MemoryFile:
     # ------------------------------------------------------------------ meta
     def read_meta(self) -> dict[str, str]:
         return dict(self._c.execute("SELECT key, value FROM meta"))
+
+    def floor_plan(self) -> FloorPlan | None:
+        """The floor plan the store was last given (None: never)."""
+        row = self._c.execute("SELECT value FROM meta WHERE key='floor_plan'").fetchone()
+        return _floor_plan_from_json(json.loads(row[0])) if row else None
+
+    def save_floor_plan(self, floor_plan: FloorPlan) -> None:
+        self.write_meta("floor_plan", json.dumps(_floor_plan_to_json(floor_plan)))
 
     def write_meta(self, key: str, value: str) -> None:
         self._c.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from memory_stack.foundation.errors import BadInputError
-from scene_graph.object_tracks import ABSENT, PRESENT
 from scene_graph.records import SceneObject
-
-if TYPE_CHECKING:
-    from scene_graph.store import MemoryStore
+from scene_graph.tracking.object_tracks import ABSENT, PRESENT
+from scene_graph.view import MemoryView, scene_object
 
 QUERY_VECTORS_KEPT = 1024
 
@@ -53,7 +49,7 @@ class TextVectors:
         return v
 
 
-def search(view: MemoryStore, vectors: TextVectors, text: str, k: int) -> list[tuple[SceneObject, float]]:
+def search(view: MemoryView, vectors: TextVectors, text: str, k: int) -> list[tuple[SceneObject, float]]:
     """Objects whose category is closest in meaning to `text`, present ones first within a category."""
     if not isinstance(text, str) or not text.strip():
         raise BadInputError("search: text must be a non-empty string")
@@ -68,8 +64,7 @@ def search(view: MemoryStore, vectors: TextVectors, text: str, k: int) -> list[t
         members = sorted((o for o in (tracks[oid] for oid in view.by_category.get(cats[ci], ()))
                           if o.status in (PRESENT, ABSENT)), key=lambda o: (o.status != PRESENT, -o.last_seen))
         for o in members:
-            holder = tracks.get(o.rests_on) if o.rests_on is not None else None
-            out.append((o.to_scene_object(holder.category if holder is not None else None), float(sims[ci])))
+            out.append((scene_object(view, o), float(sims[ci])))
             if len(out) >= k:
                 return out
     return out

@@ -1,229 +1,154 @@
-"""Spatial memory: rooms from the floor plan, support relations, places, the layered graph, region index."""
+"""Spatial memory: places and their graph, what is on/in what, nearest and within, paths, the layered graph.
+
+Query functions over a `MemoryView`; the geometric structures they use (room index, support test,
+place graph construction, KD-tree) are in `spatial_index`.
+"""
 
 from __future__ import annotations
 
-import math
-
 import networkx as nx
 import numpy as np
-import shapely
-from scipy.spatial import cKDTree
 
 from memory_stack.foundation.errors import BadInputError
-from scene_graph.records import Place
-from scene_graph.types import FloorPlan
-
-VIEWPOINT_STANDOFF_M = 0.6
-
-
-class RoomIndex:
-    """Point -> room name lookups over the prior floor plan's polygons."""
-
-    def __init__(self, floor_plan: FloorPlan | None) -> None:
-        self.floor_plan = floor_plan
-        self.names: list[str] = []
-        self.polygons: list[shapely.Polygon] = []
-        self.bounds = np.zeros((0, 4))
-        self.vertices: list[list[tuple[float, float]]] = []
-        if floor_plan is None:
-            return
-        for i, room in enumerate(floor_plan.rooms):
-            if len(room.polygon) < 3:
-                raise BadInputError(f"floor_plan.rooms[{i}] ({room.name}): polygon needs >= 3 points")
-            poly = shapely.Polygon(room.polygon)
-            if not poly.is_valid or poly.area <= 0:
-                raise BadInputError(f"floor_plan.rooms[{i}] ({room.name}): polygon is not a valid area")
-            self.names.append(room.name)
-            self.polygons.append(poly)
-        for poly in self.polygons:
-            shapely.prepare(poly)
-        self.bounds = np.array([poly.bounds for poly in self.polygons]).reshape(-1, 4)
-        self.vertices = [list(poly.exterior.coords)[:-1] for poly in self.polygons]
-        names = set(self.names)
-        for i, door in enumerate(floor_plan.doors):
-            for r in door.rooms:
-                if r not in names:
-                    raise BadInputError(f"floor_plan.doors[{i}]: unknown room {r!r}")
-
-    def room_of(self, x: float, y: float, tolerance_m: float = 0.3) -> str | None:
-        if not self.polygons:
-            return None
-        b = self.bounds
-        near = np.flatnonzero((b[:, 0] - tolerance_m <= x) & (x <= b[:, 2] + tolerance_m)
-                              & (b[:, 1] - tolerance_m <= y) & (y <= b[:, 3] + tolerance_m))
-        for i in near:
-            if _inside(x, y, self.vertices[i]):
-                return self.names[i]
-        point = shapely.Point(x, y)
-        best, best_d = None, tolerance_m
-        for i in near:
-            name, poly = self.names[i], self.polygons[i]
-            d = poly.distance(point)
-            if d <= best_d:
-                best, best_d = name, d
-        return best
-
-    def sight_blocked(self, a_xy, b_xy, door_margin_m: float = 0.1) -> bool:
-        """The floor plan's walls stand between two points: the segment leaves a room away from every door.
-
-        Rooms are walled except at their doors (the prior map); a boundary crossing counts as open within
-        half a door's width (plus `door_margin_m`) of the door.
-        """
-        if not self.polygons:
-            return False
-        seg = shapely.LineString([tuple(map(float, a_xy[:2])), tuple(map(float, b_xy[:2]))])
-        lo_x, hi_x = min(a_xy[0], b_xy[0]), max(a_xy[0], b_xy[0])
-        lo_y, hi_y = min(a_xy[1], b_xy[1]), max(a_xy[1], b_xy[1])
-        b = self.bounds
-        near = np.flatnonzero((b[:, 0] <= hi_x) & (b[:, 2] >= lo_x) & (b[:, 1] <= hi_y) & (b[:, 3] >= lo_y))
-        doors = self.floor_plan.doors if self.floor_plan is not None else ()
-        for i in near:
-            crossing = self.polygons[i].exterior.intersection(seg)
-            if crossing.is_empty:
-                continue
-            for point in getattr(crossing, "geoms", [crossing]):
-                for x, y in getattr(point, "coords", []):
-                    if not any(math.hypot(x - d.at[0], y - d.at[1]) <= d.width / 2.0 + door_margin_m for d in doors):
-                        return True
-        return False
-
-    def centre(self, name: str) -> tuple[float, float]:
-        poly = self.polygons[self.names.index(name)]
-        c = poly.centroid if poly.contains(poly.centroid) else poly.representative_point()
-        return (float(c.x), float(c.y))
+from scene_graph.records import Place, SceneObject
+from scene_graph.spatial_index import RegionIndex, build_places
+from scene_graph.temporal import contents_at, snapshot
+from scene_graph.tracking.object_tracks import PRESENT, TENTATIVE
+from scene_graph.view import MemoryView, category_of, id_order, is_current, resolve
 
 
-def _inside(x: float, y: float, vertices: list[tuple[float, float]]) -> bool:
-    """Even-odd ray casting point-in-polygon (boundary points may go either way)."""
-    inside = False
-    j = len(vertices) - 1
-    for i in range(len(vertices)):
-        xi, yi = vertices[i]
-        xj, yj = vertices[j]
-        if (yi > y) != (yj > y) and x < (xj - xi) * (y - yi) / (yj - yi) + xi:
-            inside = not inside
-        j = i
-    return inside
+def place_graph(view: MemoryView) -> tuple[dict[str, Place], nx.Graph]:
+    def build() -> tuple[dict[str, Place], nx.Graph]:
+        recs = [(o.id, o.position, o.bbox_min, o.bbox_max, o.room) for o in view.tracks.values()
+                if o.is_receptacle and o.status == PRESENT]
+        return build_places(view.rooms, recs)
+
+    return view.cache.get("places", build)
 
 
-def find_support(position: np.ndarray, bbox_min: np.ndarray, rec_min: np.ndarray, rec_max: np.ndarray,
-                 footprint_margin: float, gap: float, bbox_max: np.ndarray | None = None,
-                 below_tolerance: float = 0.1) -> int:
-    """Index of the receptacle box that holds (contains) or supports (top just below) the object, or -1.
-
-    rec_min/rec_max: Kx3 receptacle boxes. An object whose centre lies inside a box is in it (a mug
-    in the fridge); otherwise a receptacle whose footprint (grown by `footprint_margin`) overlaps the
-    object's footprint (its box, or its centre without `bbox_max`) supports it when the object's
-    bottom lies from `below_tolerance` under to `gap` above its top - or, for a perceived box that
-    leaks below the surface (mixed depth at the table edge), when its centre is above the top within
-    `gap`. The nearest such top wins.
-    """
-    if len(rec_min) == 0:
-        return -1
-    m = footprint_margin
-    lo_xy = position[:2] if bbox_max is None else np.minimum(bbox_min[:2], position[:2])
-    hi_xy = position[:2] if bbox_max is None else np.maximum(bbox_max[:2], position[:2])
-    centre_xy = ((position[0] >= rec_min[:, 0] - m) & (position[0] <= rec_max[:, 0] + m)
-                 & (position[1] >= rec_min[:, 1] - m) & (position[1] <= rec_max[:, 1] + m))
-    inside = centre_xy & (position[2] >= rec_min[:, 2]) & (position[2] <= rec_max[:, 2] - 0.02)
-    if inside.any():
-        idx = np.flatnonzero(inside)
-        volume = np.prod(rec_max[idx] - rec_min[idx], axis=1)
-        return int(idx[np.argmin(volume)])
-    overlap_xy = ((hi_xy[0] >= rec_min[:, 0] - m) & (lo_xy[0] <= rec_max[:, 0] + m)
-                  & (hi_xy[1] >= rec_min[:, 1] - m) & (lo_xy[1] <= rec_max[:, 1] + m))
-    if not overlap_xy.any():
-        return -1
-    above_bottom = bbox_min[2] - rec_max[:, 2]
-    above_centre = position[2] - rec_max[:, 2]
-    by_bottom = (above_bottom >= -below_tolerance) & (above_bottom <= gap)
-    by_centre = (above_centre > 0.0) & (above_centre <= gap)
-    ok = overlap_xy & (by_bottom | by_centre)
-    if not ok.any():
-        return -1
-    idx = np.flatnonzero(ok)
-    score = np.where(by_bottom[idx], np.abs(above_bottom[idx]), above_centre[idx])
-    return int(idx[np.argmin(score)])
+def _place_of(view: MemoryView, name: str) -> str:
+    places, _ = place_graph(view)
+    if name in places:
+        return name
+    if f"place:room:{name}" in places:
+        return f"place:room:{name}"
+    if f"place:{name}" in places:
+        return f"place:{name}"
+    ids = resolve(view, name)
+    for oid in ids:
+        obj = view.tracks[oid]
+        if obj.rests_on is not None and f"place:{obj.rests_on}" in places:
+            return f"place:{obj.rests_on}"
+        if obj.room is not None and f"place:room:{obj.room}" in places:
+            return f"place:room:{obj.room}"
+    raise BadInputError(f"path: {name!r} is not a place, room, receptacle or object the memory knows")
 
 
-def viewpoint_for(centre: np.ndarray, bbox_min: np.ndarray, bbox_max: np.ndarray,
-                  towards: tuple[float, float] | None) -> tuple[float, float, float]:
-    """A place to stand and look at a receptacle: in front of it, towards the room centre."""
-    cx, cy = float(centre[0]), float(centre[1])
-    if towards is None:
-        direction = np.array([1.0, 0.0])
-    else:
-        direction = np.array([towards[0] - cx, towards[1] - cy])
-        n = float(np.linalg.norm(direction))
-        direction = direction / n if n > 1e-6 else np.array([1.0, 0.0])
-    half = 0.5 * float(max(bbox_max[0] - bbox_min[0], bbox_max[1] - bbox_min[1]))
-    d = half + VIEWPOINT_STANDOFF_M
-    return (cx + d * float(direction[0]), cy + d * float(direction[1]), 0.0)
+def path(view: MemoryView, a: str, b: str) -> list[str]:
+    _, graph = place_graph(view)
+    pa, pb = _place_of(view, a), _place_of(view, b)
+    try:
+        return nx.shortest_path(graph, pa, pb, weight="weight")
+    except nx.NetworkXNoPath as exc:
+        raise BadInputError(f"path: no connection between {a!r} and {b!r} in the place graph") from exc
 
 
-def build_places(rooms: RoomIndex, receptacles: list[tuple[str, np.ndarray, np.ndarray, np.ndarray, str | None]]
-                 ) -> tuple[dict[str, Place], nx.Graph]:
-    """Places (room centres, doors, receptacle viewpoints) and their connectivity graph.
+def _region(view: MemoryView) -> RegionIndex:
+    def build() -> RegionIndex:
+        live = [o for o in view.tracks.values() if o.status == PRESENT]
+        region = RegionIndex()
+        region.rebuild([o.id for o in live], np.array([o.position for o in live]).reshape(-1, 3))
+        return region
 
-    receptacles: (object id, position, bbox_min, bbox_max, room) of every known receptacle.
-    """
-    places: dict[str, Place] = {}
-    graph = nx.Graph()
-
-    def add(place: Place) -> None:
-        places[place.id] = place
-        graph.add_node(place.id)
-
-    for name in rooms.names:
-        cx, cy = rooms.centre(name)
-        add(Place(f"place:room:{name}", "room", (cx, cy, 0.0), name))
-    if rooms.floor_plan is not None:
-        for i, door in enumerate(rooms.floor_plan.doors):
-            pid = f"place:door:{i}:{door.rooms[0]}-{door.rooms[1]}"
-            add(Place(pid, "door", (float(door.at[0]), float(door.at[1]), 0.0), None))
-            for r in door.rooms:
-                _connect(graph, places, pid, f"place:room:{r}")
-    for rid, pos, bmin, bmax, room in receptacles:
-        towards = rooms.centre(room) if room in rooms.names else None
-        pid = f"place:{rid}"
-        add(Place(pid, "receptacle", viewpoint_for(pos, bmin, bmax, towards), room, rid))
-        if room is not None and f"place:room:{room}" in places:
-            _connect(graph, places, pid, f"place:room:{room}")
-    return places, graph
+    return view.cache.get("region", build)
 
 
-def _connect(graph: nx.Graph, places: dict[str, Place], a: str, b: str) -> None:
-    pa, pb = places[a].position, places[b].position
-    graph.add_edge(a, b, weight=math.hypot(pa[0] - pb[0], pa[1] - pb[1]))
+def nearest(view: MemoryView, point, k: int) -> list[tuple[SceneObject, float]]:
+    out = []
+    for oid, d in _region(view).nearest(point, k):
+        o = view.tracks[oid]
+        out.append((o.to_scene_object(category_of(view, o.rests_on)), d))
+    return out
 
 
-class RegionIndex:
-    """Nearest / radius queries over object positions (a KD-tree, rebuilt lazily after changes)."""
+def within(view: MemoryView, point, radius: float) -> list[SceneObject]:
+    return [view.tracks[oid].to_scene_object(category_of(view, view.tracks[oid].rests_on))
+            for oid in _region(view).within(point, radius)]
 
-    def __init__(self) -> None:
-        self._tree: cKDTree | None = None
-        self._ids: list[str] = []
 
-    def invalidate(self) -> None:
-        self._tree = None
+def contents(view: MemoryView, receptacle_or_room: str, at: float | None) -> list[SceneObject]:
+    """Movable objects on/in a receptacle (id or category) or in a room, at time `at`."""
+    key = receptacle_or_room
+    room = key if key in view.rooms.names else None
+    if room is None:
+        obj = view.tracks.get(key)
+        if obj is not None and obj.status != TENTATIVE:
+            rec_ids = {key}
+        else:
+            cat = view.ontology.canonical(key)
+            rec_ids = {oid for oid in view.by_category.get(cat, ()) if view.tracks[oid].is_receptacle
+                       and view.tracks[oid].status != TENTATIVE}
+            if not rec_ids and not view.ontology.is_receptacle(cat):
+                raise BadInputError(f"contents: {key!r} is neither a room, a receptacle id nor a receptacle category")
+    if is_current(view, at):
+        if room is not None:
+            return [o.to_scene_object(category_of(view, o.rests_on)) for o in view.tracks.values()
+                    if o.status == PRESENT and not o.is_receptacle and o.room == room]
+        out = []
+        for rid in sorted(rec_ids, key=id_order):
+            for oid in sorted(view.contents_index.get(rid, ()), key=id_order):
+                o = view.tracks[oid]
+                if o.status == PRESENT:
+                    out.append(o.to_scene_object(category_of(view, o.rests_on)))
+        return out
+    if room is not None:
+        return [o for o in snapshot(view, at).objects if not o.is_receptacle and o.room == room]
+    return contents_at(view, rec_ids, float(at))
 
-    def rebuild(self, ids: list[str], positions: np.ndarray) -> None:
-        self._ids = ids
-        self._tree = cKDTree(positions) if len(ids) else None
 
-    @property
-    def stale(self) -> bool:
-        return self._tree is None
+def receptacles_of(view: MemoryView, category: str) -> tuple[list[str], np.ndarray]:
+    """Present receptacles of a category and their positions (cached until the temporal memory changes)."""
+    def build() -> tuple[list[str], np.ndarray]:
+        ids = sorted((oid for oid in view.by_category.get(category, ())
+                      if view.tracks[oid].is_receptacle and view.tracks[oid].status == PRESENT), key=id_order)
+        return ids, np.array([view.tracks[oid].position for oid in ids], dtype=float).reshape(-1, 3)
 
-    def nearest(self, point: tuple[float, float, float], k: int) -> list[tuple[str, float]]:
-        if self._tree is None or not self._ids:
-            return []
-        k = min(k, len(self._ids))
-        dist, idx = self._tree.query(np.asarray(point, dtype=float), k=k)
-        dist, idx = np.atleast_1d(dist), np.atleast_1d(idx)
-        return [(self._ids[i], float(d)) for d, i in zip(dist, idx)]
+    return view.cache.get(("receptacles", category), build)
 
-    def within(self, point: tuple[float, float, float], radius: float) -> list[str]:
-        if self._tree is None:
-            return []
-        return [self._ids[i] for i in self._tree.query_ball_point(np.asarray(point, dtype=float), radius)]
+
+def layered_graph(view: MemoryView) -> nx.DiGraph:
+    """Build the layered graph: building -> rooms -> places -> objects (+ support, connectivity, trajectory)."""
+    g = nx.DiGraph()
+    g.add_node("building", layer="building")
+    for name in view.rooms.names:
+        cx, cy = view.rooms.centre(name)
+        g.add_node(f"room:{name}", layer="room", name=name, position=(cx, cy, 0.0))
+        g.add_edge("building", f"room:{name}", relation="contains")
+    places, pgraph = place_graph(view)
+    for pid, pl in places.items():
+        g.add_node(pid, layer="place", kind=pl.kind, position=pl.position, room=pl.room)
+        if pl.room is not None and f"room:{pl.room}" in g:
+            g.add_edge(f"room:{pl.room}", pid, relation="contains")
+    for u, v, data in pgraph.edges(data=True):
+        g.add_edge(u, v, relation="connected", weight=data["weight"])
+        g.add_edge(v, u, relation="connected", weight=data["weight"])
+    for o in view.tracks.values():
+        if o.status != PRESENT:
+            continue
+        g.add_node(o.id, layer="object", category=o.category, position=tuple(map(float, o.position)),
+                   bbox_min=tuple(map(float, o.bbox_min)), bbox_max=tuple(map(float, o.bbox_max)), room=o.room,
+                   state=o.state, is_receptacle=o.is_receptacle, first_seen=o.first_seen, last_seen=o.last_seen)
+        holder = f"place:{o.rests_on}" if o.rests_on is not None else (
+            f"place:{o.id}" if o.is_receptacle else f"place:room:{o.room}")
+        if holder in g:
+            g.add_edge(holder, o.id, relation="contains")
+        if o.rests_on is not None:
+            g.add_edge(o.id, o.rests_on, relation="rests_on")
+    previous = None
+    for i, (t, x, y, z, yaw, room) in enumerate(view.trajectory):
+        node = f"agent:{i}"
+        g.add_node(node, layer="agent", time=t, position=(x, y, z), yaw=yaw, room=room)
+        if previous is not None:
+            g.add_edge(previous, node, relation="next")
+        previous = node
+    return g

@@ -22,7 +22,7 @@ import zlib
 import numpy as np
 import shapely
 
-from scene_graph.spatial import RoomIndex
+from scene_graph.spatial_index import RoomIndex
 from scene_graph.types import Frame
 
 NEVER = -np.inf

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scene_graph.object_tracks import TENTATIVE, TrackedObject
+from scene_graph.tracking.object_tracks import TENTATIVE, TrackedObject
 
 
 class TemporalIndex:

@@ -231,9 +231,9 @@ def test_surface_evidence_folded_in_after_the_lock_gives_the_same_memory(direct_
 
     def observe_and_check():
         nonlocal seen_pending
-        if not shared.store._deferred_surfaces:  # ingest's own call, after write() has drained them
+        if not shared.store.deferred_surface_frames:  # ingest's own call, after write() has drained them
             return original()
-        seen_pending += len(shared.store._deferred_surfaces)
+        seen_pending += shared.store.deferred_surface_frames
         got = []
 
         def query_thread():  # what a query would find: the lock free while the grid is updated
@@ -252,7 +252,7 @@ def test_surface_evidence_folded_in_after_the_lock_gives_the_same_memory(direct_
         direct.ingest(frame)
         shared.write(frame)
     assert seen_pending == len(frames) and all(lock_free_during_surfaces)
-    assert not shared.store._deferred_surfaces
+    assert not shared.store.deferred_surface_frames
     assert shared.store.coverage.to_text() == direct.coverage.to_text()
 
     def summary(store):
@@ -271,14 +271,14 @@ def test_a_query_during_a_write_gets_in_between_two_observations(direct_and_shar
     direct.ingest(frames[-1])
     assert len(frames[-1].observations) >= 3
     steps = []
-    original = shared.store._update_matched
+    original = shared.store.tracker._update_matched
 
     def slow_update(*args, **kwargs):  # each observation's update takes 50 ms
         time.sleep(0.05)
         steps.append("update")
         return original(*args, **kwargs)
 
-    shared.store._update_matched = slow_update
+    shared.store.tracker._update_matched = slow_update
     writer = threading.Thread(target=shared.write, args=(frames[-1],))
     writer.start()
     while not steps:

@@ -11,7 +11,7 @@ import pytest
 from memory_stack.foundation.errors import BadInputError
 from scene_graph.config import MemoryConfig
 from scene_graph.records import IngestResult
-from scene_graph.spatial import RoomIndex
+from scene_graph.spatial_index import RoomIndex
 from scene_graph.store import MemoryStore
 from scene_graph.surface_coverage import SurfaceCoverage
 from scene_graph.synthetic_frames import Box, render
@@ -368,7 +368,7 @@ def test_placing_on_furniture_the_memory_thought_gone_brings_it_back(world, stor
     gone = store.tracks[table]
     gone.misses = 10.0
     with store.file.transaction():
-        store._disappear(gone, world.frame("table"), IngestResult(0))  # as if misses had closed its interval
+        store.tracker._disappear(gone, world.frame("table"), IngestResult(0))  # as if misses had closed its interval
     assert not store.get_object(table).present
     store.record_manipulation(mug, (8.2, 2.45, 0.80), world.time + 60.0)
     assert store.get_object(mug).rests_on == table and store.get_object(table).present

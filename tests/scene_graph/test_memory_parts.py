@@ -9,12 +9,12 @@ import pytest
 
 from memory_stack.foundation.errors import BadInputError
 from memory_stack.foundation.typed_config import ConfigError
-from scene_graph.association import INFEASIBLE, assign, association_costs, box_iou
 from scene_graph.config import DEFAULT_ONTOLOGY, MemoryConfig
 from scene_graph.ontology import Ontology
-from scene_graph.spatial import RoomIndex, build_places, find_support
+from scene_graph.spatial_index import RoomIndex, build_places, find_support
 from scene_graph.store import MemoryStore
 from scene_graph.synthetic_frames import Box, render
+from scene_graph.tracking.association import INFEASIBLE, assign, association_costs, box_iou
 from scene_graph.types import CameraIntrinsics, FloorPlan, Pose, Room
 from scene_graph.visibility import miss_weights
 

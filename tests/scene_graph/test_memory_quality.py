@@ -7,7 +7,7 @@ import pytest
 
 from memory_stack.foundation.errors import BadInputError
 from scene_graph.config import MemoryConfig
-from scene_graph.spatial import find_support
+from scene_graph.spatial_index import find_support
 from scene_graph.store import MemoryStore
 from scene_graph.synthetic_frames import Box, render
 from scene_graph.types import CameraIntrinsics, Observation

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from bench.query_benchmark import SyntheticBuilding, build_memory
-from scene_graph.object_tracks import TENTATIVE
 from scene_graph.records import SceneObject, SnapshotObjects
 from scene_graph.store import MemoryStore
+from scene_graph.tracking.object_tracks import TENTATIVE
 
 
 def _reference(store: MemoryStore, t: float) -> dict[str, SceneObject]:

@@ -55,3 +55,18 @@ def assign(cost: np.ndarray) -> list[tuple[int, int]]:
         return []
     rows, cols = linear_sum_assignment(cost)
     return [(int(r), int(c)) for r, c in zip(rows, cols) if cost[r, c] < INFEASIBLE / 2]
+
+
+def overlap_of_smaller(a_min: np.ndarray, a_max: np.ndarray, b_min: np.ndarray, b_max: np.ndarray) -> float:
+    """The two boxes' intersection as a share of the smaller box's volume (0 apart, 1 one inside the other)."""
+    inter = float(np.prod(np.clip(np.minimum(a_max, b_max) - np.maximum(a_min, b_min), 0.0, None)))
+    va = float(np.prod(np.clip(a_max - a_min, 1e-6, None)))
+    vb = float(np.prod(np.clip(b_max - b_min, 1e-6, None)))
+    return inter / min(va, vb)
+
+
+def boxes_touch(a_min: np.ndarray, a_max: np.ndarray, b_min: np.ndarray, b_max: np.ndarray, margin: float) -> bool:
+    """Axis-aligned boxes overlap or lie within `margin` of each other horizontally (and overlap in height)."""
+    return bool(a_min[0] <= b_max[0] + margin and b_min[0] <= a_max[0] + margin
+                and a_min[1] <= b_max[1] + margin and b_min[1] <= a_max[1] + margin
+                and a_min[2] <= b_max[2] + margin and b_min[2] <= a_max[2] + margin)

@@ -82,13 +82,13 @@ class TrackedObject:
         return self.states[i].state if i >= 0 else None
 
     def to_scene_object(self, rests_on_category: str | None) -> SceneObject:
-        return SceneObject(self.id, self.category, _vec(self.position), _vec(self.bbox_min), _vec(self.bbox_max),
+        return SceneObject(self.id, self.category, as_xyz(self.position), as_xyz(self.bbox_min), as_xyz(self.bbox_max),
                            self.room, self.rests_on, rests_on_category, self.state, self.confidence,
                            self.first_seen, self.last_seen, self.status in (PRESENT, TENTATIVE), self.is_receptacle,
                            self.status == TENTATIVE)
 
 
-def _vec(a: np.ndarray) -> tuple[float, float, float]:
+def as_xyz(a: np.ndarray) -> tuple[float, float, float]:
     return (float(a[0]), float(a[1]), float(a[2]))
 
 

@@ -1,0 +1,1 @@
+"""Object tracking: association, label fusion, negative evidence, re-identification, the object tracks."""
