@@ -15,14 +15,13 @@ The mass that left the last-seen place is spread over the other receptacles by
 receptacle is known), with `not_in_house_share` of it for "not in the house". A thing memory saw
 leave is out of the house with the learned `departure_gone_share`.
 
-`LocationModel.hypotheses` gives the planners' hypotheses for a question; `located_distribution`
-gives the same model as a plain distribution over places, for `memstack query locate`.
+`LocationModel.hypotheses` / `past_hypotheses` give the planners' hypotheses for a question;
+`located_distribution` gives the same model as `LocationBelief` rows, for `memstack query locate`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from planners.acting.floor_plan_routes import polygon_centroid
 from planners.belief.candidates import NOT_IN_HOUSE, AnswerCandidate
@@ -285,41 +284,101 @@ class LocationModel:
         total = sum(w for _, w in scored)
         return [(c, w / total) for c, w in scored] if total > 0 else []
 
+    def past_hypotheses(self, target: str, t: float, now: float) -> list[AnswerCandidate]:
+        """Hypotheses for where `target` was at `t` (< now); empty when memory knew nothing of it then.
 
-@dataclass(frozen=True)
-class PlaceProbability:
-    """One entry of `located_distribution`: the thing is at `place` with `probability`.
+        The best remembered placement at t holds unless memory later saw it move or leave: then the
+        move happened uniformly between the last sighting before t and its detection, so
+        P(still there at t) = (t_detected - t) / (t_detected - t_last_seen). Without a later move,
+        a re-sighting at the same place after t means it stayed; otherwise it decays with the rate.
+        """
+        memory, cfg = self.memory, self.config
+        located = [loc for loc in self.located(target, t) if loc.present]
+        if not located:
+            return []
+        best = located[0]
+        object_id = best.object_id
+        last_seen = best.last_seen
+        position = as_xyz(best.position)
+        place = best.rests_on or best.room or object_id
+        later = sorted(memory.events(t0=t, t1=now, kinds=["moved", "disappeared"], target=object_id or target),
+                       key=lambda e: e.time)
+        stay = 1.0
+        other: AnswerCandidate | None = None
+        if later:
+            detected = float(later[0].time)
+            seen_before = float(last_seen) if last_seen is not None and last_seen <= t else None
+            if seen_before is not None and detected > seen_before:
+                stay = min(1.0, max(0.0, (detected - t) / (detected - seen_before)))
+            else:
+                stay = 0.5
+            move = next((e for e in later if e.kind == "moved" and e.position is not None), None)
+            if move is not None:
+                to_position = as_xyz(move.position)
+                to_place = move.to_place
+                to_category = next((r.category for r in memory.receptacles() if r.id == to_place), None)
+                other = AnswerCandidate(
+                    label=str(to_place or "moved"), value=to_position, position=to_position,
+                    probability=1.0 - stay, room=move.room, rests_on=to_place, rests_on_category=to_category,
+                    object_id=object_id, evidence=[f"event:moved@{float(move.time):.0f}"])
+        else:
+            current = [loc for loc in self.located(object_id or target, None)
+                       if loc.object_id == object_id and loc.present]
+            resighted = current and current[0].last_seen is not None and current[0].last_seen > t
+            if resighted:
+                stay = cfg.resighted_same_place
+            elif last_seen is not None:
+                stay = stay_probability(self.move_rate(object_id or target), (t - last_seen) / SECONDS_PER_HOUR)
+        candidates = [AnswerCandidate(
+            label=place, value=position, probability=stay, position=position, room=best.room,
+            rests_on=best.rests_on, rests_on_category=best.rests_on_category,
+            object_id=object_id, last_seen=last_seen,
+            evidence=[f"object:{object_id}"] + ([f"seen@{last_seen:.0f}"] if last_seen is not None else []),
+        )]
+        if other is not None:
+            candidates.append(other)
+        elif stay < 1.0:
+            candidates.append(AnswerCandidate(label="elsewhere", value=None, probability=1.0 - stay, speculative=True))
+        return candidates
 
-    `source`: "memory" (where it was last seen), "prior" (a receptacle the location prior suggests)
-    or "not_in_house"; `position` is where to look (None for not in the house).
-    """
 
-    place: str
-    probability: float
-    source: str
-    object_id: str | None = None
-    room: str | None = None
-    position: tuple[float, float, float] | None = None
-    last_seen: float | None = None
+NOWHERE = (math.nan, math.nan, math.nan)
 
 
-def located_distribution(memory: MemoryReader, target: str, now: float,
-                         config: BeliefConfig | None = None) -> list[PlaceProbability]:
-    """Where `target` is at `now` under the planners' model, most probable first (sums to 1, or empty).
+def located_distribution(memory: MemoryReader, target: str, now: float, at: float | None = None,
+                         config: BeliefConfig | None = None) -> list[LocationBelief]:
+    """Where `target` is at `now` (or was at `at` < now) under the planners' model, most probable first.
 
-    The remembered facts come from `memory.locate` (its "memory" entries: where each instance was
-    last seen, when, present or not); staleness, the location prior and the not-in-the-house share
-    are this module's. The question is no evidence here (`asked_moved_likelihood_ratio` = 1 unless
-    `config` says otherwise), so this is what `memstack query locate` should print.
+    This is what `memstack query locate` and the QueryMemory service should answer: the same
+    `LocationBelief` rows `MemoryStore.locate` returns today, but with this module's staleness,
+    location prior and "not in the house" share instead of the memory's own. The question is no
+    evidence of a move here (`asked_moved_likelihood_ratio` of `config`, 1 by default). Rows:
+    source "memory" (a remembered placement, decayed), "prior" (a receptacle or room the location
+    prior suggests), "not_in_house" (position NaN) and, for a past time, "elsewhere" (moved to a
+    place memory did not see, position NaN). Probabilities sum to 1; empty when memory never saw it.
     """
     model = LocationModel(memory, config or BeliefConfig(), now)
-    if not model.located(target, None):
-        return []
-    candidates, _ = model.hypotheses(target, now)
+    if at is not None and at < now:
+        candidates = model.past_hypotheses(target, at, now)
+    elif model.located(target, None):
+        candidates, _ = model.hypotheses(target, now)
+    else:
+        candidates = []
     total = sum(max(0.0, c.probability) for c in candidates)
-    places = [PlaceProbability(
-        place=c.label, probability=max(0.0, c.probability) / total if total > 0 else 0.0,
-        source="not_in_house" if c.label == NOT_IN_HOUSE else ("prior" if c.speculative else "memory"),
-        object_id=c.object_id, room=c.room, position=c.position, last_seen=c.last_seen,
-    ) for c in candidates]
-    return sorted(places, key=lambda p: (-p.probability, p.source != "memory"))
+    if total <= 0.0:
+        return []
+    category = next((loc.category for loc in model.located(target, at) if loc.category), target)
+    rows = []
+    for c in candidates:
+        if c.label == NOT_IN_HOUSE:
+            source = "not_in_house"
+        elif c.position is None:
+            source = "elsewhere"
+        else:
+            source = "prior" if c.speculative else "memory"
+        rows.append(LocationBelief(
+            object_id=c.object_id, category=category, position=c.position or NOWHERE, room=c.room,
+            rests_on=c.rests_on, rests_on_category=c.rests_on_category,
+            probability=max(0.0, c.probability) / total, last_seen=c.last_seen, present=source == "memory",
+            source=source))
+    return sorted(rows, key=lambda row: (-row.probability, row.source != "memory"))
