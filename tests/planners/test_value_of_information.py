@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from planners.belief.candidates import AnswerCandidate, Belief
 from planners.belief.priors import stay_probability
 from planners.decision.baselines import ExploreAllPolicy, FixedBudgetPolicy, MemoryOnlyPolicy
-from planners.decision.policies import make_policy
+from planners.decision.policies import POLICIES, ExplorationConfig, make_policy
 from planners.decision.value_of_information import (
     STOPPED_BY_BUDGET,
     STOPPED_BY_CERTAIN,
@@ -203,6 +203,27 @@ def test_make_policy_names_and_bad_name():
     assert make_policy("fixed-budget").name == "fixed-budget"
     with pytest.raises(BadInputError, match="planner 'greedy'"):
         make_policy("greedy")
+    assert make_policy(" VOI ").name == "voi" and make_policy(None).name == "voi" and make_policy("").name == "voi"
+
+
+def test_each_registered_planner_reads_its_own_exploration_settings():
+    assert POLICIES.names() == ["explore-all", "fixed-budget", "memory-only", "voi"]
+    config = ExplorationConfig(cost_weight=0.05, budget_m=12.0, detection_probability=0.8, false_positive_rate=0.1,
+                               look_time_s=2.0, speed_mps=0.4, certain_threshold=0.9, max_steps=3, lookahead=1,
+                               search_looks=2, fixed_top_k=4, fixed_budget_m=7.0, explore_all_max_steps=5)
+    voi = make_policy("voi", config)
+    assert isinstance(voi, ValueOfInformationStopper)
+    assert (voi.cost_weight, voi.budget_m, voi.look_time_s, voi.speed_mps, voi.certain_threshold, voi.max_steps,
+            voi.lookahead, voi.search_looks) == (0.05, 12.0, 2.0, 0.4, 0.9, 3, 1, 2)
+    assert (voi.sensor.detection_probability, voi.sensor.false_positive_rate) == (0.8, 0.1)
+    explore_all = make_policy("explore-all", config)
+    assert isinstance(explore_all, ExploreAllPolicy) and explore_all.max_steps == 5
+    assert explore_all.sensor.detection_probability == 0.8
+    fixed = make_policy("fixed-budget", config)
+    assert isinstance(fixed, FixedBudgetPolicy)
+    assert (fixed.top_k, fixed.budget_m, fixed.certain_threshold) == (4, 7.0, 0.9)
+    assert fixed.sensor.false_positive_rate == 0.1
+    assert isinstance(make_policy("memory-only", config), MemoryOnlyPolicy)
 
 
 def test_planner_config_is_typed_and_rejects_unknown_keys():
