@@ -31,7 +31,9 @@ def run(args: argparse.Namespace) -> int:
         from scene_graph.exchange_dsg import check_dsg_suffix
 
         check_dsg_suffix(Path(args.out))
-    memory = open_stored_memory(args.db)
+    from memory_stack.commands.stack_option import stack_config
+
+    memory = open_stored_memory(args.db, stack_config(args))
     try:
         if args.format == "dsg":
             from scene_graph.exchange_dsg import export_dsg

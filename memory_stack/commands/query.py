@@ -66,8 +66,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
 
-def open_stored_memory(db: str | Path):
-    """Open an existing memory file; a missing path is an error and is never created."""
+def open_stored_memory(db: str | Path, config: Any = None):
+    """Open an existing memory file (with `config`'s memory section, a StackConfig); a missing path is never created."""
     path = Path(db)
     if not path.exists():
         raise BadInputError(f"--db {path}: no such file")
@@ -75,10 +75,11 @@ def open_stored_memory(db: str | Path):
         raise BadInputError(f"--db {path}: is a directory, expected a memory store file")
     if path.stat().st_size == 0:
         raise BadInputError(f"--db {path}: empty file, not a memory store")
-    from scene_graph.store import MemoryStore
+    from memory_stack.composition.assembly import open_memory
+    from memory_stack.composition.stack_config import StackConfig
 
     try:
-        return MemoryStore.open(path)
+        return open_memory(path, config or StackConfig())
     except BadInputError as exc:
         message = str(exc)
         raise BadInputError(message if str(path) in message else f"--db {path}: {message}") from exc
@@ -213,7 +214,9 @@ def run(args: argparse.Namespace) -> int:
     until = parse_time_argument(args.until, "--until")
     if since is not None and until is not None and until < since:
         raise BadInputError(f"--until: {args.until!r} is before --since {args.since!r}")
-    memory = open_stored_memory(args.db)
+    from memory_stack.commands.stack_option import stack_config
+
+    memory = open_stored_memory(args.db, stack_config(args))
     try:
         result = run_query(memory, args.kind, args.arguments, at=at, since=since, until=until, k=args.k)
     finally:

@@ -2,7 +2,8 @@
 
 The messages go through the ingest node's own path (conversion, approximate-time synchronisation,
 perception, memory write) without a ROS graph. Topic names and synchronisation settings come from
-the `ingest_node` section of the parameter file (default config/memory_stack.yaml).
+the `ingest_node` section of the parameter file (default config/memory_stack.yaml); the memory and
+perception settings from the StackConfig of `--config`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 
+from memory_stack.commands.stack_option import stack_config
 from memory_stack.foundation.errors import BadInputError
 
 
@@ -34,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
         raise BadInputError(f"{bag}: no such MCAP file or rosbag2 directory")
     params_path = Path(args.params) if args.params else default_params_file()
     params = load_yaml_file(params_path) or {}
+    config = stack_config(args)
     section = (params.get("ingest_node") or {}).get("ros__parameters", {}) if isinstance(params, dict) else {}
     try:
         require_ros()
@@ -43,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from memory_node.ingest_pipeline import settings_from_parameters
     from memory_node.session_recording import bag_floor_plan
     from memory_node.session_replay import replay_bag
-    from scene_graph.store import MemoryStore
+    from memory_stack.composition.assembly import build_perception, open_memory
 
     settings = settings_from_parameters(section, source=str(params_path))
     if args.floor_plan:
@@ -52,10 +55,10 @@ def run(args: argparse.Namespace) -> int:
         floor_plan = load_scenario(args.floor_plan).floor_plan()
     else:
         floor_plan = bag_floor_plan(bag)
-    with MemoryStore.open(args.db) as store:
+    with open_memory(args.db, config) as store:
         if floor_plan is not None and (args.floor_plan or store.floor_plan is None):
             store.set_floor_plan(floor_plan)
-        report = replay_bag(bag, store, settings)
+        report = replay_bag(bag, store, settings, build_perception(config))
         objects = len(store.snapshot(None).objects)
     result = report.as_dict() | {"db": str(args.db), "objects": objects}
     if args.json:

@@ -5,7 +5,8 @@ the PyBullet sim bridged onto ROS as sim_node when a scenario is given and memor
 on executors of their own (`--executor`, see memory_node.node_process.StackProcess), configures and
 activates the lifecycle nodes, and runs until SIGINT or SIGTERM, then shuts down cleanly (frames
 already received are written first).
-Parameters come from config/memory_stack.yaml (or --params), in ROS params-file format.
+Parameters come from config/memory_stack.yaml (or --params), in ROS params-file format; `--config`
+names the StackConfig the nodes build their parts from (their `config_file` parameter).
 """
 
 from __future__ import annotations
@@ -63,6 +64,12 @@ def run(args: argparse.Namespace) -> int:
         floor_plan_path = Path(args.floor_plan).resolve()
         load_floor_plan_file(floor_plan_path)  # a bad map fails here, naming file and field (exit 2)
         overrides["floor_plan_file"] = str(floor_plan_path)
+    if args.config:
+        from memory_stack.composition.stack_config import load_stack_config
+
+        config_path = Path(args.config).resolve()
+        load_stack_config(config_path)  # a bad StackConfig fails here, naming file and field (exit 2)
+        overrides["config_file"] = str(config_path)
     try:
         require_ros()
     except RosEnvironmentError as exc:
