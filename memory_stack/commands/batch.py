@@ -7,7 +7,7 @@ import json
 import sys
 
 from memory_stack.commands.stack_option import stack_config
-from memory_stack.composition.planner_registry import planner_names
+from memory_stack.composition.planner_registry import benchmark_planners, planner_names
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=2, help="local Ray worker processes")
     parser.add_argument("--ray-address", help="Ray cluster address (default: start a local Ray)")
     parser.add_argument("--planner", action="append", choices=planner_names(),
-                        help="planner (repeatable); default: the benchmark's (all but fixed-budget)")
+                        help=f"planner (repeatable); default: {', '.join(benchmark_planners())}")
     parser.add_argument("--seeds", type=int, default=1, help="seeds per scenario")
     parser.add_argument("--out", required=True, help="output directory (results.jsonl, summary.json, summary.md)")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON document on stdout")

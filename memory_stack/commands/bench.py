@@ -6,6 +6,7 @@ import argparse
 import importlib
 
 from memory_stack.commands.stack_option import add_config_option
+from memory_stack.composition.planner_registry import benchmark_planners, planner_names
 from memory_stack.foundation.errors import NotImplementedYetError
 
 BENCHMARKS = {
@@ -32,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     query.add_argument("--ros", action="store_true", help="also measure the QueryMemory service round trip")
     eqa = sub.add_parser("eqa", help="question answering: every planner on every scenario")
     eqa.add_argument("--scenarios", default="sim_configs/*.yaml", help="scenario glob")
-    eqa.add_argument("--planner", action="append", help="planner(s); default: all")
+    eqa.add_argument("--planner", action="append", choices=planner_names(),
+                     help=f"planner (repeatable); default: {', '.join(benchmark_planners())}")
     eqa.add_argument("--out", default="bench_out/eqa", help="directory for the table and plot")
     for p in (ingest, query, eqa):
         p.add_argument("--json", action="store_true", help="print one JSON document on stdout")

@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-HELP = "StackConfig YAML (memory, perception, planners, skills, sim, paths); default: built-in settings"
+HELP = ("StackConfig YAML: sections memory, perception, question_answering, tasks, skills, sim, paths "
+        "(example: config/stack.yaml); default: built-in settings")
 
 
 def add_config_option(parser: argparse.ArgumentParser, top_level: bool = False) -> None:
