@@ -155,3 +155,25 @@ def test_queries_and_ingest_from_several_threads(world):
     store.close()
     with pytest.raises(BadInputError, match="closed"):
         store.ingest(world.frame("counter"))
+
+
+def test_every_write_empties_the_view_cache(world, store):
+    world.look(store, "counter", "table", times=3)
+    past = world.time - 10.0
+
+    def warm() -> None:
+        store.snapshot(past)
+        store.changes("kitchen")
+        store.locate("mug", at=past)
+        store.nearest((1.0, 0.5, 0.9), k=2)
+        assert len(store.cache) > 0
+
+    warm()
+    world.look(store, "counter", times=1)
+    assert len(store.cache) == 0
+    for write in (lambda: store.add_fact("mug_1", "belongs_to", "alice"),
+                  lambda: store.begin_episode("task", "fetch", world.time),
+                  lambda: store.set_floor_plan(store.floor_plan)):
+        warm()
+        write()
+        assert len(store.cache) == 0
