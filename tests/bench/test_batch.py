@@ -100,3 +100,24 @@ def test_batch_on_local_ray_survives_worker_crashes(tmp_path, monkeypatch):
     assert "Failed jobs: " + crash_always.name in markdown
     assert len(json.loads((tmp_path / "jobs.json").read_text())) == 3
     assert os.environ.get("RAY_ADDRESS") is None
+
+
+@pytest.mark.slow
+def test_a_rerun_starts_from_no_past_task_executions(tmp_path):
+    """A job's memory is rebuilt from scratch on a rerun into the same directory, and so is its case memory."""
+    import sqlite3
+
+    from bench.batch_runner import _run_job
+    from planners.acting.case_memory import CaseMemory, TaskCase
+
+    job = BatchJob(str(DATA / "tiny_room.yaml"), "memory-only", 0)
+    stale = tmp_path / "memory" / f"{job.name}.cases.sqlite"
+    stale.parent.mkdir()
+    with CaseMemory(stale) as cases:
+        cases.record(TaskCase("fetch:mug->counter", "bring the mug to the counter", "mug", "counter", 0.0, True,
+                              1, 0, 0.0))
+    result = _run_job(job, str(tmp_path))
+    assert result["questions"]
+    with sqlite3.connect(stale) as db:
+        assert db.execute("SELECT COUNT(*) FROM task_cases WHERE task = 'bring the mug to the counter'").fetchone() \
+            == (0,)
