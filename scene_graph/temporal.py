@@ -17,6 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from memory_stack.foundation.errors import BadInputError
+from scene_graph.config import MemoryConfig
 from scene_graph.persistence import MemoryFile
 from scene_graph.records import (
     IngestResult,
@@ -52,7 +53,7 @@ CHANGE_KINDS = ("appeared", "moved", "disappeared", "state_changed")
 class TemporalMemory:
     """The event log, the rooms looked at and the robot's trajectory; the writer of every temporal record."""
 
-    def __init__(self, file: MemoryFile, config) -> None:
+    def __init__(self, file: MemoryFile, config: MemoryConfig) -> None:
         self.file = file
         self.config = config
         self.event_log: list[MemoryEvent] = []
