@@ -21,11 +21,16 @@ class UnknownNameError(BadInputError):
 
 
 class Registry(Generic[T]):
-    """`register(name, "module:Class")`, `get(name)`, `names()`; `kind` names the registry in errors."""
+    """`register(name, "module:Class")`, `get(name)`, `names()`.
+
+    `kind` names the registry in errors; `field`, if given, is the configuration field the name came from
+    ("reasoner.type: unknown reasoner 'gpt' (known: ...)").
+    """
 
     def __init__(self, kind: str, entries: dict[str, str] | None = None,
-                 unknown_error: type[BadInputError] = UnknownNameError) -> None:
+                 unknown_error: type[BadInputError] = UnknownNameError, field: str | None = None) -> None:
         self.kind = kind
+        self.field = field
         self._entries: dict[str, str | T] = dict(entries or {})
         self._unknown_error = unknown_error
 
@@ -62,5 +67,6 @@ class Registry(Generic[T]):
 
     def _lookup(self, name: str) -> str | T:
         if name not in self._entries:
-            raise self._unknown_error(f"unknown {self.kind} {name!r} (known: {', '.join(self.names())})")
+            where = f"{self.field}: " if self.field else ""
+            raise self._unknown_error(f"{where}unknown {self.kind} {name!r} (known: {', '.join(self.names())})")
         return self._entries[name]

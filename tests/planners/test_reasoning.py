@@ -309,3 +309,14 @@ def test_registry_builds_backends_from_typed_config(tiny_model_dir, chat_server,
         build_dataclass(ReasonerConfig, {"type": "openai", "temprature": 0.1})
     with pytest.raises(BadInputError, match="type: expected one of"):
         build_dataclass(ReasonerConfig, {"type": "gpt"}, source="planner.yaml")
+
+
+def test_reasoner_registry_names_every_type_the_config_allows():
+    from typing import get_args, get_type_hints
+
+    from planners.language.reasoning import REASONERS
+
+    allowed = set(get_args(get_type_hints(ReasonerConfig)["type"]))
+    assert set(REASONERS.names()) == allowed == {"none", "transformers", "openai"}
+    with pytest.raises(BadInputError, match=r"reasoner.type: unknown reasoner 'gpt' \(known: none, openai, transformers\)"):
+        build_reasoner(ReasonerConfig(type="gpt"))

@@ -7,11 +7,11 @@ reasoner only for questions it cannot read. Backends import their heavy dependen
 from planners.language.reasoning.base import Reasoner, ReasonerError, ReasonerUnavailableError
 from planners.language.reasoning.openai_compatible import OpenAICompatibleReasoner
 from planners.language.reasoning.query_prompt import build_query_prompt, extract_json_object, typed_query_from_json
-from planners.language.reasoning.registry import REASONER_TYPES, ReasonerConfig, build_reasoner
+from planners.language.reasoning.registry import REASONERS, ReasonerConfig, build_reasoner
 from planners.language.reasoning.transformers_backend import TransformersReasoner
 
 __all__ = [
-    "REASONER_TYPES",
+    "REASONERS",
     "OpenAICompatibleReasoner",
     "Reasoner",
     "ReasonerConfig",
