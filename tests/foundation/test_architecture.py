@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+ROOT_PACKAGES = ["memory_stack", "scene_graph", "perception", "planners", "robot_model", "executor", "sim",
+                 "memory_node", "bench"]
 
 
 def test_import_contracts_are_kept():
@@ -25,20 +27,23 @@ def _section(config: str, name: str) -> str:
 def test_contracts_catch_forbidden_imports(tmp_path):
     """The contracts as written are live: a planner importing the simulator, or sim importing rclpy, breaks them."""
     config = (ROOT / ".importlinter").read_text()
-    for package, body in {"planners": "import sim.scenario\n", "sim": "import rclpy\n", "scene_graph": "",
-                          "perception": "", "memory_stack": "", "robot_model": "", "executor": "", "bench": "",
-                          "memory_node": "import rclpy\n"}.items():
-        (tmp_path / package).mkdir()
-        (tmp_path / package / "__init__.py").write_text("")
-        (tmp_path / package / "probe.py").write_text(body)
-    for module in ("foundation", "commands", "cli"):
-        (tmp_path / "memory_stack" / module).mkdir()
-        (tmp_path / "memory_stack" / module / "__init__.py").write_text("")
+    probes = {"planners": "import sim.scenario\n", "sim": "import rclpy\n", "memory_node": "import rclpy\n"}
+    modules = {line.strip() for name in ("no-ground-truth", "ros-only-in-memory-node", "layers")
+               for line in _section(config, name).splitlines()
+               if line.startswith("    ") and not line.strip().startswith(";")}
+    modules = {m for line in modules for m in line.split(" | ")} | {"memory_node", "sim"}
+    for module in sorted(modules):
+        if module.split(".")[0] not in ROOT_PACKAGES:
+            continue  # an external package (rclpy, *_msgs)
+        parts = module.split(".")
+        for depth in range(1, len(parts) + 1):
+            tmp_path.joinpath(*parts[:depth]).mkdir(exist_ok=True)
+            tmp_path.joinpath(*parts[:depth], "__init__.py").touch()
+        tmp_path.joinpath(*parts, "probe.py").write_text(probes.get(module, ""))
     (tmp_path / "sim" / "scenario.py").write_text("")
     (tmp_path / "rclpy.py").write_text("")
-    head = "[importlinter]\nroot_packages =\n    " + "\n    ".join(
-        ["memory_stack", "scene_graph", "perception", "planners", "robot_model", "executor", "sim", "memory_node",
-         "bench"]) + "\ninclude_external_packages = True\n\n"
+    head = ("[importlinter]\nroot_packages =\n    " + "\n    ".join(ROOT_PACKAGES)
+            + "\ninclude_external_packages = True\n\n")
     (tmp_path / "contracts.ini").write_text(head + _section(config, "no-ground-truth") + "\n"
                                             + _section(config, "ros-only-in-memory-node"))
     lint_imports = Path(sys.executable).with_name("lint-imports")
