@@ -9,5 +9,5 @@
 - habitat_backend / habitat_conversion, ai2thor_backend / ai2thor_conversion: adapters for Habitat-Sim
   and AI2-THOR (imported lazily; untested against the real simulators, which cannot run here).
 - registry: backend `type:` -> class. observe_schedule: the robot's own patrols and watches.
-- render_benchmark: `python -m sim.render_benchmark` (frames/s, simulated days per wall-clock minute).
+(Its benchmarks, `python -m bench.render_benchmark` and `bench.door_state_benchmark`, live in bench/.)
 """

@@ -16,8 +16,8 @@ import pytest
 
 pytest.importorskip("pybullet")
 
+from bench.door_state_benchmark import door_views  # noqa: E402
 from perception.frame_processing import FrameProcessor  # noqa: E402
-from sim.door_state_benchmark import door_views  # noqa: E402
 from sim.house_builder import set_door  # noqa: E402
 from sim.pybullet_backend import PyBulletBackend  # noqa: E402
 from sim.scenario import scenario_from_dict  # noqa: E402

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bench.render_benchmark import main as benchmark_main
 from sim.observe_schedule import play_observe_schedule
 from sim.pybullet_backend import PyBulletBackend
-from sim.render_benchmark import main as benchmark_main
 from sim.scenario import scenario_from_dict
 from tests.sim.test_pybullet_backend import small_house
 

@@ -1,6 +1,6 @@
 """Score perception's door rule on PyBullet renders: openable furniture, doors at several angles, many views.
 
-    python -m sim.door_state_benchmark [--angles 0 0.12 0.35 0.7 1.2 1.6] [--distances 0.9 1.5 2.6]
+    python -m bench.door_state_benchmark [--angles 0 0.12 0.35 0.7 1.2 1.6] [--distances 0.9 1.5 2.6]
                                        [--bearings -70 -40 -15 0 15 40 70] [--pans 0 0.45 -0.45 0.7 -0.7]
                                        [--depth-sigma 0.0] [--json]
 

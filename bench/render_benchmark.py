@@ -1,6 +1,6 @@
 """Measure the simulator: rendered frames/s at a resolution, and simulated days per wall-clock minute.
 
-    python -m sim.render_benchmark [--scenario sim_configs/apartment_two_days.yaml] [--width 320 --height 240]
+    python -m bench.render_benchmark [--scenario sim_configs/apartment_two_days.yaml] [--width 320 --height 240]
                                    [--frames 60] [--json]
 
 Frames/s: `--frames` renders (RGB + depth + shuffled instance mask + labels) from the robot's start,

@@ -1,10 +1,10 @@
-"""`python -m sim.door_state_benchmark`: a small grid end to end (the full grid is a benchmark, not a test)."""
+"""`python -m bench.door_state_benchmark`: a small grid end to end (the full grid is a benchmark, not a test)."""
 
 from __future__ import annotations
 
 import json
 
-from sim.door_state_benchmark import main, run
+from bench.door_state_benchmark import main, run
 
 
 def test_small_grid_scores_every_angle_and_reads_nothing_wrong():
