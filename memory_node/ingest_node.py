@@ -57,7 +57,7 @@ class IngestNode(LifecycleNode):
         self.stack_config = declare_config_file(self)  # memory section for the store, perception for the frames
         self.db_path = declare(self, "db_path", "memory.db", "SQLite memory file (':memory:' for none)")
         self.floor_plan_file = declare(self, "floor_plan_file", "",
-                                       "scenario YAML whose rooms/doors are the prior map ('' = none)")
+                                       "prior map: a floor-plan or scenario YAML ('' = none)")
         self.rgb_topic = declare(self, "rgb_topic", "camera/color/image_raw", "sensor_msgs/Image rgb8 or bgr8")
         self.depth_topic = declare(self, "depth_topic", "camera/depth/image_raw",
                                    "sensor_msgs/Image 32FC1 (m) or 16UC1 (mm), aligned with rgb")

@@ -8,7 +8,7 @@ feedback per skill (started / succeeded / failed).
 
 Without a robot (parameter `robot` = "none", the default) questions are answered from memory alone
 and the result says so: `stopped_by` = "memory-only"; tasks are aborted with the reason
-"no robot connected". With `robot` = "ros" the skills of `executor.ros_backend.RosRobotSkills`
+"no robot connected". With `robot` = "ros" the skills of `memory_node.robot.ros_skills.RosRobotSkills`
 drive the robot (or the simulator's `sim_node`). From Python, a `RobotSkills` (and a
 `FrameProcessor`) can be handed to the constructor instead.
 
@@ -97,7 +97,7 @@ class PlannerServer(Node):
         exploration = self.stack_config.question_answering.exploration
         self.db_path = _declare(self, "db_path", "memory.db", "SQLite memory file (':memory:' for none)")
         self.floor_plan_file = _declare(self, "floor_plan_file", "",
-                                        "scenario YAML whose rooms/doors are the prior map ('' = none)")
+                                        "prior map: a floor-plan or scenario YAML ('' = none)")
         self.cost_weight = _declare(self, "cost_weight", exploration.cost_weight,
                                     "VOI: probability of a correct answer one metre of travel must buy "
                                     "(0 = look until certain or out of budget; larger = answer from memory more)",
@@ -107,7 +107,7 @@ class PlannerServer(Node):
         self.default_planner = _declare(self, "default_planner", "voi",
                                         "planner when a goal leaves it empty", choices=tuple(planner_names()))
         self.robot = _declare(self, "robot", "none",
-                              "skills backend: none (answer from memory alone) or ros (executor.ros_backend)",
+                              "skills backend: none (answer from memory alone) or ros (memory_node.robot.ros_skills)",
                               choices=ROBOTS)
         self.case_db_path = _declare(self, "case_db_path", self.stack_config.paths.case_memory or "",
                                      "SQLite file of past task executions ('' = next to db_path)")

@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("bag", help="MCAP file or rosbag2 directory")
     parser.add_argument("--db", required=True, help="SQLite memory file")
     parser.add_argument("--params", help="node parameter YAML (default: config/memory_stack.yaml)")
-    parser.add_argument("--floor-plan", help="scenario YAML whose rooms are the prior map "
+    parser.add_argument("--floor-plan", help="floor-plan or scenario YAML: the prior map "
                                              "(default: the one recorded in the bag, if any)")
     parser.add_argument("--json", action="store_true", help="print one JSON document with what was ingested")
 
@@ -50,9 +50,9 @@ def run(args: argparse.Namespace) -> int:
 
     settings = settings_from_parameters(section, source=str(params_path))
     if args.floor_plan:
-        from sim.scenario import load_scenario
+        from scene_graph.floor_plan_file import load_floor_plan_file
 
-        floor_plan = load_scenario(args.floor_plan).floor_plan()
+        floor_plan = load_floor_plan_file(args.floor_plan)
     else:
         floor_plan = bag_floor_plan(bag)
     with open_memory(args.db, config) as store:

@@ -135,3 +135,24 @@ def test_cli_replay_and_its_errors(frames, tmp_path):
     assert bad.returncode == 2 and "garbage.mcap" in bad.stderr
     with MemoryStore.open(db) as store:  # the failed replays lost nothing already stored
         assert len(store.snapshot(None).objects) == result["objects"]
+
+
+def test_cli_replay_takes_the_robot_map_from_a_floor_plan_file(frames, tmp_path):
+    from scene_graph.floor_plan_file import save_floor_plan_file
+    from scene_graph.types import FloorPlan, Room
+
+    bag = record(tmp_path / "s.mcap", frames[:3])
+    plan = FloorPlan((Room("lab", ((-20.0, -20.0), (20.0, -20.0), (20.0, 20.0), (-20.0, 20.0))),))
+    map_file = save_floor_plan_file(plan, tmp_path / "map.yaml")
+    db = tmp_path / "m.db"
+    done = subprocess.run([sys.executable, "-m", "memory_stack.cli", "replay", str(bag), "--db", str(db),
+                           "--floor-plan", str(map_file)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    with MemoryStore.open(db) as store:
+        assert [r.name for r in store.floor_plan.rooms] == ["lab"]
+        assert {o.room for o in store.snapshot(None).objects} == {"lab"}
+    (tmp_path / "bad.yaml").write_text("rooms:\n  - {name: lab, polygon: [[0, 0], [1, 0]]}\n")
+    bad = subprocess.run([sys.executable, "-m", "memory_stack.cli", "replay", str(bag), "--db", str(db),
+                          "--floor-plan", str(tmp_path / "bad.yaml")], capture_output=True, text=True, cwd=ROOT,
+                         timeout=120)
+    assert bad.returncode == 2 and "bad.yaml" in bad.stderr and "Traceback" not in bad.stderr
