@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from memory_stack.foundation.typed_config import build_dataclass, load_dataclass_file
+from memory_stack.foundation.typed_config import build_dataclass
 from scene_graph.ontology import DEFAULT_ONTOLOGY
 
 
@@ -110,10 +110,6 @@ class MemoryConfig:
     @property
     def ontology_file(self) -> Path:
         return Path(self.ontology_path) if self.ontology_path else DEFAULT_ONTOLOGY
-
-    @classmethod
-    def from_yaml(cls, path: str | Path) -> MemoryConfig:
-        return load_dataclass_file(cls, path)
 
     @classmethod
     def from_dict(cls, data: dict, source: str = "<memory config>") -> MemoryConfig:

@@ -21,15 +21,18 @@ from scene_graph.visibility import miss_weights
 from .conftest import FLOOR_PLAN
 
 
-def test_config_loads_from_yaml_and_rejects_unknown_keys(tmp_path):
-    good = tmp_path / "memory.yaml"
-    good.write_text("confirm_sightings: 3\nmatch_gate_m: 0.5\n")
-    cfg = MemoryConfig.from_yaml(good)
+def test_config_loads_from_the_stack_config_and_rejects_unknown_keys(tmp_path):
+    """The memory section of a StackConfig file is how every entry point configures the memory."""
+    from memory_stack.composition.stack_config import load_stack_config
+
+    good = tmp_path / "stack.yaml"
+    good.write_text("memory:\n  confirm_sightings: 3\n  match_gate_m: 0.5\n")
+    cfg = load_stack_config(good).memory
     assert cfg.confirm_sightings == 3 and cfg.match_gate_m == 0.5 and cfg.ontology_file == DEFAULT_ONTOLOGY
     bad = tmp_path / "bad.yaml"
-    bad.write_text("confirm_sightings: 3\nmatch_gate: 0.5\n")
-    with pytest.raises(ConfigError, match=r"bad\.yaml: match_gate: unknown key"):
-        MemoryConfig.from_yaml(bad)
+    bad.write_text("memory:\n  confirm_sightings: 3\n  match_gate: 0.5\n")
+    with pytest.raises(ConfigError, match=r"bad\.yaml: memory\.match_gate: unknown key"):
+        load_stack_config(bad)
     with pytest.raises(ConfigError, match="confirm_sightings"):
         MemoryConfig.from_dict({"confirm_sightings": 0})
 
