@@ -11,7 +11,6 @@ Objects are found by category and remembered position only: the category gives t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import pybullet as p
@@ -22,34 +21,13 @@ from executor.pybullet_manipulation import (
     PyBulletManipulator,
     carry_held_objects_with_base,
 )
+from executor.sim_skills_config import SimSkillsConfig
 from perception.sensor_frame import SensorFrame
 from robot_model.category_shapes import OBJECT_SHAPES, object_shape
 from robot_model.dimensions import ARM_HOME, ARM_MOUNT_X, BASE_RADIUS
 from robot_model.panda_kinematics import PandaKinematics
 from robot_model.skills import REASON_OK, REASON_UNREACHABLE, Point3, RobotSkills, SkillResult, look_around_view_count
 from scene_graph.types import Pose
-
-
-@dataclass
-class SimSkillsConfig:
-    """Behaviour of the simulated skills (typed config; see memory_stack.foundation.typed_config)."""
-
-    standoff_radii_m: tuple[float, ...] = (0.55, 0.65, 0.75, 0.85, 1.0)
-    standoff_headings: int = 24
-    arm_reach_m: float = 0.62  # horizontal distance from the arm's base within which no approach is needed
-    # None: as many views as it takes for every heading to be in `look_around_sightings` views
-    # (the memory believes a new door state after two sightings in a row: one look should give both).
-    look_around_views: int | None = None
-    look_around_sightings: int = 2
-    render_on_arrival: bool = True
-    render_while_manipulating: bool = True
-    finger_stroke_m: float = 0.085
-
-    def __post_init__(self) -> None:
-        if self.look_around_views is not None and self.look_around_views < 1:
-            raise ValueError(f"look_around_views must be >= 1 or null, got {self.look_around_views}")
-        if self.look_around_sightings < 1:
-            raise ValueError(f"look_around_sightings must be >= 1, got {self.look_around_sightings}")
 
 
 class SimRobotSkills(RobotSkills):

@@ -12,7 +12,7 @@ question_answering:                     # planners.question_answering.QAConfig
 tasks:                                  # planners.acting.task_planning.TaskConfig
   search: {budget_m: 30.0}              #   ExplorationConfig of a task's searches
   beliefs: {not_in_house_share: 0.1}
-skills: {look_around_sightings: 2}      # executor.sim_backend.SimSkillsConfig (the simulated robot)
+skills: {look_around_sightings: 2}      # executor.sim_skills_config.SimSkillsConfig (the simulated robot)
 sim: {type: pybullet, options: {}}      # sim.registry.SimBackendConfig
 paths: {case_memory: null}              # PathsConfig below
 ```
@@ -22,10 +22,6 @@ class's (question answering's beliefs assume an asked-about object 4x more likel
 `question_answering: {beliefs: {not_in_house_share: 0.2}}` keeps that 4.0). Loading rejects
 unknown keys and wrong types with the file and the field path
 (`stack.yaml: memory.match_gate: unknown key (allowed: ...)`).
-
-`skills` is held as None (the simulated skills' defaults) until a file sets it: its dataclass lives
-beside PyBullet, which only runs that need a simulator should load (and which prints a banner on
-stderr when imported).
 """
 
 from __future__ import annotations
@@ -35,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from executor.sim_skills_config import SimSkillsConfig
 from memory_stack.foundation.typed_config import ConfigError, build_dataclass, load_yaml_file
 from perception.config import PerceptionConfig
 from planners.acting.task_planning import TaskConfig
@@ -60,7 +57,7 @@ class StackConfig:
     perception: PerceptionConfig = field(default_factory=PerceptionConfig)
     question_answering: QAConfig = field(default_factory=QAConfig)
     tasks: TaskConfig = field(default_factory=TaskConfig)
-    skills: Any = None  # executor.sim_backend.SimSkillsConfig; None: its defaults
+    skills: SimSkillsConfig = field(default_factory=SimSkillsConfig)
     sim: SimBackendConfig = field(default_factory=SimBackendConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
 
@@ -76,21 +73,7 @@ def load_stack_config(path: str | Path | None) -> StackConfig:
 def stack_config_from_dict(data: Any, source: str = "<stack config>") -> StackConfig:
     if not isinstance(data, dict):
         raise ConfigError(source, "", f"expected a mapping of sections, got {type(data).__name__}")
-    sections = dict(data)
-    skills = sections.pop("skills", None)
-    config = build_dataclass(StackConfig, _over_defaults(StackConfig(), sections), source=source)
-    if skills is not None:
-        from executor.sim_backend import SimSkillsConfig
-
-        config.skills = build_dataclass(SimSkillsConfig, skills, source=source, field_path="skills")
-    return config
-
-
-def sim_skills_config(config: StackConfig) -> Any:
-    """The simulated skills' settings: the `skills` section, or SimSkillsConfig's defaults without one."""
-    from executor.sim_backend import SimSkillsConfig
-
-    return config.skills if config.skills is not None else SimSkillsConfig()
+    return build_dataclass(StackConfig, _over_defaults(StackConfig(), dict(data)), source=source)
 
 
 def stack_config_to_dict(config: StackConfig) -> dict[str, Any]:

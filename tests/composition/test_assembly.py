@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from executor.sim_backend import SimSkillsConfig
+from executor.sim_skills_config import SimSkillsConfig
 from memory_stack.composition.assembly import (
     assemble_sim_stack,
     case_memory_path,

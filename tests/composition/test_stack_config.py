@@ -9,12 +9,11 @@ import sys
 import pytest
 import yaml
 
-from executor.sim_backend import SimSkillsConfig
+from executor.sim_skills_config import SimSkillsConfig
 from memory_stack.composition.stack_config import (
     PathsConfig,
     StackConfig,
     load_stack_config,
-    sim_skills_config,
     stack_config_from_dict,
     stack_config_to_dict,
 )
@@ -33,7 +32,7 @@ def test_defaults_are_each_parts_own_defaults():
     assert config.perception == PerceptionConfig()
     assert config.question_answering == QAConfig()
     assert config.tasks == TaskConfig()
-    assert config.skills is None and sim_skills_config(config) == SimSkillsConfig()
+    assert config.skills == SimSkillsConfig()
     assert config.sim == SimBackendConfig()
     assert config.paths == PathsConfig() and config.paths.case_memory is None
     # question answering assumes an asked-about object more likely moved than a task's search does
