@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from memory_stack.composition import assembly
+from memory_stack.composition.stack_config import StackConfig
 from memory_stack.foundation.errors import BadInputError
 from scene_graph.store import MemoryStore
 from scene_graph.types import CameraIntrinsics, Door, FloorPlan, Frame, Observation, Pose, Room
@@ -316,6 +318,10 @@ def _run(world: SyntheticBuilding, db: Path, n_objects: int, days: int, patrols:
     queries: dict[str, dict | None] = {}
     queries["locate"] = _stats(_timed(store.locate, [(rng.choice(ids),) for _ in range(n)]))
     queries["locate_category"] = _stats(_timed(store.locate, [(rng.choice(cats),) for _ in range(200)]))
+    # what `memstack query locate` and QueryMemory answer: the planners' model over those placements
+    where_is = assembly.where_is(StackConfig())
+    queries["locate_model"] = _stats(_timed(lambda target: where_is(store, target, None),
+                                            [(rng.choice(ids),) for _ in range(200)]))
     queries["history"] = _stats(_timed(store.history, [(rng.choice(ids),) for _ in range(n)]))
     queries["contents"] = _stats(_timed(store.contents, [(rng.choice(recs),) for _ in range(n)]))
     c0 = time.process_time()

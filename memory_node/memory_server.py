@@ -48,11 +48,13 @@ class MemoryServerNode(LifecycleNode):
         super().__init__(node_name, **kwargs)
         from memory_node.config_file_parameter import declare_config_file
         from memory_node.parameter_declaration import declare
+        from memory_stack.composition.assembly import where_is
 
         self.stack_config = declare_config_file(self)  # its memory section, for the store this node opens first
+        self._where_is = where_is(self.stack_config)  # locate answers with the planners' model of where things are
         self.db_path = declare(self, "db_path", "memory.db", "SQLite memory file (':memory:' for none)")
         self.floor_plan_file = declare(self, "floor_plan_file", "",
-                                       "scenario YAML whose rooms/doors are the prior map ('' = none)")
+                                       "prior map: a floor-plan or scenario YAML ('' = none)")
         self.host_ingest = declare(self, "host_ingest", True,
                                    "the memory_server executable also runs ingest_node in this process")
         self.refresh_period_s = declare(self, "refresh_period_s", 1.0,
@@ -170,7 +172,7 @@ class MemoryServerNode(LifecycleNode):
 
         def run(store: Any) -> Any:
             entered.append(time.perf_counter())
-            return answer_query(store, query)
+            return answer_query(store, query, self._where_is)
 
         try:
             waiting = time.perf_counter()

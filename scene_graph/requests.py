@@ -86,8 +86,18 @@ REQUEST_KINDS: dict[str, Callable[[Any, MemoryRequest], Any]] = {
 }
 
 
-def ask(memory: Any, request: MemoryRequest) -> Any:
-    """The memory's answer to `request` (KeyError/BadInputError from the memory propagate to the caller)."""
+# "Where is TARGET at AT" under a model of how likely remembered placements still hold (the planners'
+# one model, handed in by the composition root: scene_graph remembers, it does not model).
+Locator = Callable[[Any, str, "float | None"], list[Any]]
+
+
+def ask(memory: Any, request: MemoryRequest, locate: Locator | None = None) -> Any:
+    """The memory's answer to `request` (KeyError/BadInputError from the memory propagate to the caller).
+
+    `locate` answers the locate kind when given; without it, locate is the memory's remembered placements.
+    """
+    if request.kind == "locate" and locate is not None:
+        return locate(memory, request.arguments[0], request.at)
     handler = REQUEST_KINDS.get(request.kind)
     if handler is None:
         raise BadInputError(f"kind: {request.kind!r} is not one of {sorted(REQUEST_KINDS)}")
@@ -159,9 +169,9 @@ def _need(request: QueryRequest, count: int, names: str) -> list[str]:
     return args
 
 
-def _locate(store: Any, req: QueryRequest, limit: int) -> QueryAnswer:
+def _locate(store: Any, req: QueryRequest, limit: int, locate: Locator | None = None) -> QueryAnswer:
     (target,) = _need(req, 1, "TARGET")
-    beliefs = ask(store, MemoryRequest("locate", (target,), at=req.time))[:limit]
+    beliefs = ask(store, MemoryRequest("locate", (target,), at=req.time), locate)[:limit]
     if not beliefs:
         return QueryAnswer(text=f"I have not seen {target}.", value=math.nan)
     best = beliefs[0]
@@ -249,8 +259,11 @@ QUERY_KINDS: dict[str, Callable[[Any, QueryRequest, int], QueryAnswer]] = {
 }
 
 
-def answer_query(store: Any, request: QueryRequest) -> QueryAnswer:
-    """Run one query; bad kinds/arguments come back as success=False with the argument named."""
+def answer_query(store: Any, request: QueryRequest, locate: Locator | None = None) -> QueryAnswer:
+    """Run one query; bad kinds/arguments come back as success=False with the argument named.
+
+    `locate` is the model that answers the locate kind (see `ask`).
+    """
     handler = QUERY_KINDS.get(request.kind)
     if handler is None:
         return QueryAnswer(success=False, error=f"kind: {request.kind!r} is not one of {sorted(QUERY_KINDS)}")
@@ -262,6 +275,8 @@ def answer_query(store: Any, request: QueryRequest) -> QueryAnswer:
             return QueryAnswer(success=False, error=f"{name}: {value} is not a finite time")
     limit = request.max_results or DEFAULT_MAX_RESULTS
     try:
+        if request.kind == "locate":
+            return _locate(store, request, limit, locate)
         return handler(store, request, limit)
     except (BadInputError, KeyError, ValueError) as exc:
         message = str(exc).strip("'\"")

@@ -2,22 +2,19 @@
 
 `SemanticMemory` keeps the bi-temporal facts (valid in the world from/to, recorded/retired in
 memory); its writes run inside the caller's transaction. The functions below are the learned priors
-(where things of a category are kept, how often an object moves) and `locate`, which combines them
-with what the temporal memory remembers.
+(where things of a category are kept, how often an object moves) and `locate`, where memory last
+placed each instance of a target. Turning those into the probability that a thing is still there is
+the planners' one model (planners.belief.priors).
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
-
-import numpy as np
 
 from memory_stack.foundation.errors import BadInputError
 from scene_graph.persistence import MemoryFile
 from scene_graph.records import Fact, LocationBelief
-from scene_graph.spatial import receptacles_of
-from scene_graph.temporal import last_observed, object_at
+from scene_graph.temporal import object_at
 from scene_graph.tracking.object_tracks import TENTATIVE
 from scene_graph.view import (
     MemoryView,
@@ -26,11 +23,7 @@ from scene_graph.view import (
     is_current,
     resolve,
     support_of_tentative,
-    time_or_now,
 )
-
-MAX_PRIOR_ALTERNATIVES = 8
-ABSENT_STAYS_GONE = 0.5  # share of an absent object's mass on "it left the house" (its last place)
 
 
 class SemanticMemory:
@@ -170,12 +163,14 @@ def tentative_beliefs(view: MemoryView, target: str) -> list[LocationBelief]:
 
 def locate(view: MemoryView, target: str, at: float | None, include_tentative: bool = False
            ) -> list[LocationBelief]:
-    """Where the target probably is at `at`: remembered places discounted by staleness, rest spread by prior.
+    """Where memory last placed each instance of the target known at `at` (remembered facts, no model).
 
-    P(still there) = exp(-move_rate * hours since last seen); the remainder goes to other known
-    receptacles in proportion to location_prior(category). Probabilities sum to 1 over the list.
-    With include_tentative (current time only), objects seen once and not yet confirmed are added as
-    `source="tentative"` beliefs weighted by their existence confidence; alone, they are the answer.
+    One `source="memory"` row per instance: its position, room and support when last seen (as of
+    `at`), `last_seen`, and `present` (False once memory saw it leave). How likely it is to still be
+    there is the planners' model (planners.belief.priors), not memory's: the rows share the
+    probability equally, in object id order. With
+    include_tentative (current time only), objects seen once and not yet confirmed are added as
+    `source="tentative"` rows weighted by their existence confidence; alone, they are the answer.
     """
     if include_tentative and is_current(view, at):
         extra = tentative_beliefs(view, target)
@@ -189,66 +184,7 @@ def locate(view: MemoryView, target: str, at: float | None, include_tentative: b
                 b.probability *= 1.0 - weight
             beliefs = sorted(beliefs + extra, key=lambda b: (-b.probability, b.source != "memory"))
         return beliefs
-    ids = resolve(view, target)
-    t = time_or_now(view, at)
-    known = []
-    for oid in ids:
-        so = object_at(view, view.tracks[oid], at)
-        if so is not None:
-            known.append(so)
-    if not known:
-        return []
-    w = 1.0 / len(known)
-    beliefs: list[LocationBelief] = []
-    leftover: dict[str, float] = defaultdict(float)  # category -> mass to spread over its prior
-    exclude: set[str] = set()
-    for so in known:
-        if so.present:
-            last = so.last_seen
-            if not is_current(view, at):
-                seen_room = last_observed(view, so.room, t)
-                if seen_room is not None:
-                    last = min(t, max(last, seen_room) if seen_room <= t else last)
-            hours = max(0.0, t - last) / 3600.0
-            stay = math.exp(-move_rate(view, so.id) * hours) if not so.is_receptacle else 1.0
-            p = w * stay
-        else:
-            p = w * ABSENT_STAYS_GONE
-        beliefs.append(LocationBelief(so.id, so.category, so.position, so.room, so.rests_on, so.rests_on_category,
-                                      p, so.last_seen, so.present, "memory"))
-        if so.rests_on is not None:
-            exclude.add(so.rests_on)
-        if w - p > 1e-12:
-            leftover[so.category] += w - p
-    single = known[0].id if len(known) == 1 else None
-    anchor = np.array(known[0].position)
-    for cat, mass in leftover.items():
-        # every receptacle of a category shares its prior mass equally: take the best categories' nearest ones
-        options = []
-        for rcat, prob in location_prior(view, cat).items():
-            ids, positions = receptacles_of(view, rcat)
-            if ids:
-                options.append((prob / len(ids), rcat, ids, positions))
-        options.sort(key=lambda o: -o[0])
-        chosen: list[tuple[str, float]] = []
-        for share, _, ids, positions in options:
-            order = np.argsort(((positions[:, :2] - anchor[:2]) ** 2).sum(axis=1))
-            for j in order.tolist():
-                if ids[j] not in exclude:
-                    chosen.append((ids[j], mass * share))
-                    if len(chosen) >= MAX_PRIOR_ALTERNATIVES:
-                        break
-            if len(chosen) >= MAX_PRIOR_ALTERNATIVES:
-                break
-        total_share = sum(o[0] * len(o[2]) for o in options)
-        for rid, p in chosen:
-            rec = view.tracks[rid]
-            top = (float(rec.position[0]), float(rec.position[1]), float(rec.bbox_max[2]))
-            beliefs.append(LocationBelief(single, cat, top, rec.room, rid, rec.category, p / max(total_share, 1e-12),
-                                          None, False, "prior"))
-    total = sum(b.probability for b in beliefs)
-    if total > 0:
-        for b in beliefs:
-            b.probability /= total
-    beliefs.sort(key=lambda b: (-b.probability, b.source != "memory"))
-    return beliefs
+    known = [so for so in (object_at(view, view.tracks[oid], at) for oid in resolve(view, target)) if so is not None]
+    share = 1.0 / len(known) if known else 0.0
+    return [LocationBelief(so.id, so.category, so.position, so.room, so.rests_on, so.rests_on_category, share,
+                           so.last_seen, so.present, "memory") for so in known]

@@ -50,7 +50,7 @@ from scene_graph.temporal import TemporalMemory
 from scene_graph.tracking.object_tracks import TrackedObject
 from scene_graph.tracking.tracker import Tracker
 from scene_graph.types import FloorPlan, Frame
-from scene_graph.view import MemoryView, ViewCache, resolve
+from scene_graph.view import MemoryView, ViewCache, resolve, time_or_now
 
 T = TypeVar("T")
 
@@ -378,6 +378,11 @@ class MemoryStore:
     def observed_intervals(self, t0: float | None = None, t1: float | None = None) -> list[tuple[float, float, str]]:
         """When the robot looked at which room: (start, end, room) overlapping [t0, t1]."""
         return temporal.observed_intervals(self.view, t0, t1)
+
+    @_locked
+    def last_observed(self, room: str | None, at: float | None = None) -> float | None:
+        """When the robot last looked at `room` at or before `at` (None: now); None if it never did."""
+        return temporal.last_observed(self.view, room, time_or_now(self.view, at))
 
     @_locked
     def move_rate(self, target: str) -> float:

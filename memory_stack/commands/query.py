@@ -107,8 +107,11 @@ def _lookup_error(kind: str, target: str, exc: Exception) -> BadInputError:
 
 
 def run_query(memory: Any, kind_name: str, arguments: Sequence[str], at: float | None = None,
-              since: float | None = None, until: float | None = None, k: int = 5) -> Any:
-    """Run one query on an open memory (through scene_graph.requests.ask); the result is plain JSON-ready data."""
+              since: float | None = None, until: float | None = None, k: int = 5, config: Any = None) -> Any:
+    """Run one query on an open memory (through scene_graph.requests.ask); the result is plain JSON-ready data.
+
+    locate answers with the planners' model of where things are (`config`'s belief settings, a StackConfig).
+    """
     kind = QUERY_KINDS.get(kind_name)
     if kind is None:
         raise BadInputError(f"kind: unknown query {kind_name!r} (expected one of: {', '.join(QUERY_KINDS)})")
@@ -116,7 +119,11 @@ def run_query(memory: Any, kind_name: str, arguments: Sequence[str], at: float |
     t1 = until if until is not None else at
     try:
         if kind.name == "locate":
-            return plain(ask(memory, MemoryRequest("locate", (_phrase(words),), at=at)))
+            from memory_stack.composition.assembly import where_is
+            from memory_stack.composition.stack_config import StackConfig
+
+            locate = where_is(config or StackConfig())
+            return plain(ask(memory, MemoryRequest("locate", (_phrase(words),), at=at), locate))
         if kind.name == "history":
             return plain(ask(memory, MemoryRequest("history", (words[0],), t0=since, t1=t1)))
         if kind.name == "changes":
@@ -216,9 +223,11 @@ def run(args: argparse.Namespace) -> int:
         raise BadInputError(f"--until: {args.until!r} is before --since {args.since!r}")
     from memory_stack.commands.stack_option import stack_config
 
-    memory = open_stored_memory(args.db, stack_config(args))
+    config = stack_config(args)
+    memory = open_stored_memory(args.db, config)
     try:
-        result = run_query(memory, args.kind, args.arguments, at=at, since=since, until=until, k=args.k)
+        result = run_query(memory, args.kind, args.arguments, at=at, since=since, until=until, k=args.k,
+                           config=config)
     finally:
         memory.close()
     if args.json:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from memory_stack.composition.planner_registry import with_travel_budget
-from memory_stack.composition.stack_config import StackConfig, sim_skills_config
+from memory_stack.composition.stack_config import StackConfig
 
 
 def open_memory(db_path: str | Path | None, config: StackConfig, floor_plan: Any = None) -> Any:
@@ -115,8 +115,27 @@ def assemble_sim_stack(scenario: Any, db_path: str | Path | None, config: StackC
     processor = build_perception(config)
     if wrap_processor is not None:
         processor = wrap_processor(processor)
-    skills = SimRobotSkills(backend, sim_skills_config(config))
+    skills = SimRobotSkills(backend, config.skills)
     explorer = build_explorer(skills, processor, memory)
     answerer = build_answerer(memory, explorer, config)
     task_planner = build_task_planner(memory, skills, explorer, open_case_memory(db_path, config), config)
     return SimStack(backend, memory, skills, processor, explorer, answerer, task_planner)
+
+
+def where_is(config: StackConfig) -> Callable[[Any, str, float | None], list[Any]]:
+    """The answer to "where is TARGET (at AT)" that `memstack query locate` and QueryMemory give.
+
+    The planners' one model of where things are (planners.belief.priors.located_distribution) over
+    the memory's remembered placements, with the config's belief settings; a structured query is no
+    evidence that the thing moved (unlike a person asking, `asked_moved_likelihood_ratio` 1).
+    """
+    from planners.belief.priors import located_distribution
+    from planners.question_answering import latest_memory_time
+
+    beliefs = dataclasses.replace(config.question_answering.beliefs, asked_moved_likelihood_ratio=1.0)
+
+    def locate(memory: Any, target: str, at: float | None) -> list[Any]:
+        now = max(float(memory.now), latest_memory_time(memory))
+        return located_distribution(memory, target, now=now, at=at, config=beliefs)
+
+    return locate

@@ -57,6 +57,9 @@ def as_xyz(value: tuple[float, ...] | list[float] | None) -> tuple[float, float,
         seq.append(0.0)
     return (float(seq[0]), float(seq[1]), float(seq[2]))
 
+# When memory saw a thing leave: the odds that it left for good rather than to a place memory did not see.
+ABSENT_STAYS_GONE = 0.5
+
 
 class LocationModel:
     """Where things are, for one moment: movement rates, remembered places, and where the rest goes.
@@ -196,8 +199,32 @@ class LocationModel:
 
     # ----------------------------------------------------------------- places
     def located(self, target: str, at: float | None) -> list[LocationBelief]:
-        """The memory's remembered placements (its own prior-based alternatives are rebuilt here)."""
-        return [loc for loc in self.memory.locate(target, at=at) if loc.source == "memory"]
+        """The memory's remembered placements, the likeliest to still hold at `at` (None: memory's now) first.
+
+        Memory only remembers; this ranks: a present instance by P(not moved since it was last seen, or
+        since its room was last looked at, for a past time) at memory's learned move rate (furniture
+        stays), an absent one at even odds of having left for good. Ties keep memory's order.
+        """
+        memory_now = float(self.memory.now)
+        t = memory_now if at is None else float(at)
+        current = at is None or at >= memory_now
+
+        def still_there(loc: LocationBelief) -> float:
+            if not loc.present:
+                return ABSENT_STAYS_GONE
+            known = self.memory.get_object(loc.object_id, at) if loc.object_id else None
+            if known is not None and known.is_receptacle:
+                return 1.0
+            last = loc.last_seen if loc.last_seen is not None else t
+            if not current:
+                looked = self.memory.last_observed(loc.room, t)
+                if looked is not None:
+                    last = min(t, max(last, looked) if looked <= t else last)
+            hours = max(0.0, t - last) / SECONDS_PER_HOUR
+            return math.exp(-self.memory.move_rate(loc.object_id or target) * hours)
+
+        remembered = [loc for loc in self.memory.locate(target, at=at) if loc.source == "memory"]
+        return sorted(remembered, key=lambda loc: -still_there(loc))
 
     def hypotheses(self, target: str, now: float) -> tuple[list[AnswerCandidate], str | None]:
         """Hypotheses for where `target` is now: remembered places (decayed), elsewhere, not in house."""

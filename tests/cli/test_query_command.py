@@ -17,8 +17,12 @@ def query_json(memstack, db, *args):
 
 def test_locate_now_and_in_the_past(memstack, memory_db, keys_positions):
     keys_before, keys_after = keys_positions
-    [mug] = query_json(memstack, memory_db, "locate", "mug")
+    beliefs = query_json(memstack, memory_db, "locate", "mug")
+    mug = beliefs[0]  # the planners' model: the remembered place first, then where else it might be
     assert mug["category"] == "mug" and mug["room"] == "kitchen" and mug["rests_on_category"] == "counter"
+    assert mug["source"] == "memory" and mug["probability"] > 0.5
+    assert sum(b["probability"] for b in beliefs) == pytest.approx(1.0)
+    assert beliefs[-1]["source"] in ("not_in_house", "prior") and beliefs[-1]["probability"] < mug["probability"]
     keys_now = query_json(memstack, memory_db, "locate", "keys")[0]
     assert keys_now["position"] == pytest.approx(list(keys_after))
     keys_then = query_json(memstack, memory_db, "locate", "keys", "--at", "d1 00:30")[0]

@@ -195,7 +195,9 @@ def test_days_without_change_do_not_grow_the_store(tmp_path, world):
 def _answers(store, past: float):
     beliefs = [(b.object_id, b.probability, b.last_seen, b.rests_on) for b in store.locate("mug", at=past)]
     snap = sorted((o.id, o.last_seen, o.room) for o in store.snapshot(past).objects)
-    return beliefs, snap, store.observed_intervals(), [(e.kind, e.object_id, e.time) for e in store.events()]
+    looked = [store.last_observed(room, t) for room in ("kitchen", "living_room") for t in (past, 200.0)]
+    return (beliefs, snap, looked, store.observed_intervals(),
+            [(e.kind, e.object_id, e.time) for e in store.events()])
 
 
 def test_a_rolled_back_frame_leaves_no_trace_in_answers(tmp_path, world, monkeypatch):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from memory_stack.commands.query import run_query
+from memory_stack.composition.assembly import where_is
+from memory_stack.composition.stack_config import StackConfig
 from memory_stack.foundation.errors import BadInputError
 from perception.frame_processing import FrameProcessor
 from perception.synthetic_stream import FLOOR_PLAN, synthetic_frames
@@ -37,10 +39,20 @@ def asked(monkeypatch):
 
 def test_the_command_and_the_service_send_the_same_request_and_get_the_same_memory(store, asked):
     memory, first, last = store
+    located: list[tuple] = []
+
+    def model(memory, target, at):
+        located.append((target, at))
+        return where_is(StackConfig())(memory, target, at)
+
     cli = run_query(memory, "locate", ["mug"], at=last)
-    service = answer_query(memory, QueryRequest("locate", ["mug"], time=last))
-    assert asked == [MemoryRequest("locate", ("mug",), at=last)] * 2
+    service = answer_query(memory, QueryRequest("locate", ["mug"], time=last), model)
+    assert located == [("mug", last)] and asked == []  # locate is the model's, not the bare memory's
     assert cli == plain(service.objects) and cli[0]["category"] == "mug"
+    assert [b.source for b in service.objects] != ["memory"]  # memory alone has no alternative places
+    bare = answer_query(memory, QueryRequest("locate", ["mug"], time=last))
+    assert asked == [MemoryRequest("locate", ("mug",), at=last)]
+    assert [b.source for b in bare.objects] == ["memory"] and bare.objects[0].probability == 1.0
 
     asked.clear()
     cli_count = run_query(memory, "count", ["appeared", "mug"], since=first, until=last)
