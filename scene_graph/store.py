@@ -190,6 +190,14 @@ class MemoryStore:
     def now(self) -> float:
         return self.last_time if math.isfinite(self.last_time) else 0.0
 
+    @property
+    def revision(self) -> int:
+        """A number that changes with every write (commit or rollback) and mid-frame reader hand-off.
+
+        What was derived from the memory at one revision holds while the revision is the same.
+        """
+        return self.cache.generation
+
     # ------------------------------------------------------------------ writes
     @_locked
     def set_floor_plan(self, floor_plan: FloorPlan) -> None:

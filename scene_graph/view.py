@@ -26,10 +26,15 @@ T = TypeVar("T")
 
 
 class ViewCache:
-    """Derived values by key, built on first use and all dropped by `clear`."""
+    """Derived values by key, built on first use and all dropped by `clear`.
+
+    `generation` counts the clears: a value derived outside the cache from generation g is current
+    while the generation is still g.
+    """
 
     def __init__(self) -> None:
         self._entries: dict[Hashable, Any] = {}
+        self.generation = 0
 
     def get(self, key: Hashable, build: Callable[[], T]) -> T:
         try:
@@ -40,6 +45,7 @@ class ViewCache:
 
     def clear(self) -> None:
         self._entries.clear()
+        self.generation += 1
 
     def __len__(self) -> int:
         return len(self._entries)

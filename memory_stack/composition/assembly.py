@@ -129,13 +129,17 @@ def where_is(config: StackConfig) -> Callable[[Any, str, float | None], list[Any
     the memory's remembered placements, with the config's belief settings; a structured query is no
     evidence that the thing moved (unlike a person asking, `asked_moved_likelihood_ratio` 1).
     """
-    from planners.belief.priors import located_distribution
-    from planners.question_answering import latest_memory_time
+    from planners.belief.priors import LocationModel, located_distribution
 
     beliefs = dataclasses.replace(config.question_answering.beliefs, asked_moved_likelihood_ratio=1.0)
+    # The model learns its rates from the whole memory: kept while the memory is unchanged (same revision).
+    current: dict[str, Any] = {"memory": None, "revision": None, "model": None}
 
     def locate(memory: Any, target: str, at: float | None) -> list[Any]:
-        now = max(float(memory.now), latest_memory_time(memory))
-        return located_distribution(memory, target, now=now, at=at, config=beliefs)
+        if current["memory"] is not memory or current["revision"] != memory.revision:
+            current.update(memory=memory, revision=memory.revision,
+                           model=LocationModel(memory, beliefs, float(memory.now)))
+        return located_distribution(memory, target, now=float(memory.now), at=at, config=beliefs,
+                                    model=current["model"])
 
     return locate

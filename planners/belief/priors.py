@@ -27,7 +27,7 @@ from planners.acting.floor_plan_routes import polygon_centroid
 from planners.belief.candidates import NOT_IN_HOUSE, AnswerCandidate
 from planners.belief.config import BeliefConfig
 from planners.memory_api import MemoryReader
-from scene_graph.records import LocationBelief
+from scene_graph.records import LocationBelief, SceneObject
 
 SECONDS_PER_HOUR = 3600.0
 
@@ -75,6 +75,13 @@ class LocationModel:
         self._mobility_rates: dict[str, float] = {}
         self._gone_share: float | None = None
         self._scale: float | None = None
+        self._everything: list[SceneObject] | None = None
+
+    def _all_objects(self) -> list[SceneObject]:
+        """Every object memory has seen, absent ones included (read once: the rates all learn from it)."""
+        if self._everything is None:
+            self._everything = self.memory.objects(include_absent=True)
+        return self._everything
 
     # ----------------------------------------------------------------- movement rates
     def household_move_rate(self, now: float) -> float:
@@ -83,7 +90,7 @@ class LocationModel:
         One object's own history is short; how often things move in this house is known better.
         """
         cfg = self.config
-        movable = [o for o in self.memory.objects(include_absent=True) if not o.is_receptacle]
+        movable = [o for o in self._all_objects() if not o.is_receptacle]
         hours = sum(max(0.0, now - float(o.first_seen)) for o in movable) / SECONDS_PER_HOUR
         ids = {o.id for o in movable}
         moves = sum(1 for e in self.memory.events(kinds=["moved", "disappeared"]) if e.object_id in ids)
@@ -139,7 +146,7 @@ class LocationModel:
         happened after the last sighting is not yet visible, so that time is not evidence of staying.
         """
         cfg = self.config
-        everything = self.memory.objects(include_absent=True)
+        everything = self._all_objects()
         objects = [o for o in everything if target in (o.id, o.category)]
         category = next((o.category for o in objects if o.category), None) or target
         same = [o for o in everything if o.category == category]
@@ -168,7 +175,7 @@ class LocationModel:
         if not cfg.learn_household_scale:
             return 1.0
         if self._scale is None:
-            movable = [o for o in self.memory.objects(include_absent=True) if not o.is_receptacle]
+            movable = [o for o in self._all_objects() if not o.is_receptacle]
             expected = 0.0
             for o in movable:
                 hours = max(0.0, float(o.last_seen) - float(o.first_seen)) / SECONDS_PER_HOUR
@@ -373,7 +380,8 @@ NOWHERE = (math.nan, math.nan, math.nan)
 
 
 def located_distribution(memory: MemoryReader, target: str, now: float, at: float | None = None,
-                         config: BeliefConfig | None = None) -> list[LocationBelief]:
+                         config: BeliefConfig | None = None, model: LocationModel | None = None
+                         ) -> list[LocationBelief]:
     """Where `target` is at `now` (or was at `at` < now) under the planners' model, most probable first.
 
     This is what `memstack query locate` and the QueryMemory service should answer: the same
@@ -384,7 +392,7 @@ def located_distribution(memory: MemoryReader, target: str, now: float, at: floa
     prior suggests), "not_in_house" (position NaN) and, for a past time, "elsewhere" (moved to a
     place memory did not see, position NaN). Probabilities sum to 1; empty when memory never saw it.
     """
-    model = LocationModel(memory, config or BeliefConfig(), now)
+    model = model or LocationModel(memory, config or BeliefConfig(), now)  # a model of this memory at `now`
     if at is not None and at < now:
         candidates = model.past_hypotheses(target, at, now)
     elif model.located(target, None):

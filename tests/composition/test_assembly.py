@@ -82,3 +82,42 @@ def test_the_sim_stack_is_built_from_every_section(tmp_path):
         stack.memory.close()
         stack.backend.close()
     assert (tmp_path / "memory.cases.sqlite").is_file()
+
+
+def test_where_is_answers_with_the_planners_model_of_the_memory_as_it_is_now(monkeypatch):
+    """`query locate`'s model is kept between queries, and rebuilt when the memory changes."""
+    from memory_stack.composition.assembly import where_is
+    from perception.frame_processing import FrameProcessor
+    from perception.synthetic_stream import FLOOR_PLAN, synthetic_frames
+    from planners.belief import priors
+    from planners.belief.priors import located_distribution
+    from scene_graph.store import MemoryStore
+
+    built: list[float] = []
+
+    class CountedModel(priors.LocationModel):
+        def __init__(self, memory, config, now):
+            built.append(now)
+            super().__init__(memory, config, now)
+
+    monkeypatch.setattr(priors, "LocationModel", CountedModel)
+    frames = list(synthetic_frames(30))
+    processor = FrameProcessor()
+    locate = where_is(StackConfig())
+    beliefs = dataclasses.replace(StackConfig().question_answering.beliefs, asked_moved_likelihood_ratio=1.0)
+    with MemoryStore.open(None, FLOOR_PLAN) as memory:
+        for frame in frames[:10]:
+            memory.ingest(processor.process(frame))
+        first = locate(memory, "mug", None)
+        assert first == located_distribution(memory, "mug", memory.now, None, beliefs)
+        assert first[0].source == "memory" and abs(sum(b.probability for b in first) - 1.0) < 1e-9
+        revision = memory.revision
+        assert locate(memory, "mug", None) == first and memory.revision == revision  # reading changes nothing
+        assert len(built) == 2  # where_is's, kept for the second query, and the direct call's
+        for frame in frames[10:]:
+            memory.ingest(processor.process(frame))
+        assert memory.revision != revision
+        later = locate(memory, "mug", None)
+        assert len(built) == 3 and built[-1] == memory.now  # rebuilt for the changed memory
+        assert later == located_distribution(memory, "mug", memory.now, None, beliefs)
+        assert later != first  # later sightings: a different memory, a different answer
