@@ -124,7 +124,7 @@ class IngestNode(LifecycleNode):
         except Exception as exc:  # a bad parameter or database: stay unconfigured, say why
             self.get_logger().error(f"configure failed: {exc}")
             return TransitionCallbackReturn.FAILURE
-        settings.first_frame_id = max(1, int(self.shared.read(lambda store: getattr(store, "last_frame_id", 0))) + 1)
+        settings.first_frame_id = max(1, int(self.shared.read(lambda store: store.last_frame_id)) + 1)
         perception = self.stack_config.perception
         self._processor = PerceptionProcess(perception) if self.perception_process else FrameProcessor(perception)
         self.pipeline = IngestPipeline(settings, self._processor, self.shared.write,

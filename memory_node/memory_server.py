@@ -251,10 +251,7 @@ class MemoryServerNode(LifecycleNode):
         self.shared.refresh_if_changed(self.refresh_period_s)
 
         def read(store: Any) -> tuple[Any, list[Any], list[Any], list[Any]]:
-            places = store.places() if hasattr(store, "places") else []
-            trajectory = getattr(store, "trajectory", [])
-            trajectory = trajectory() if callable(trajectory) else trajectory
-            return store.floor_plan, store_objects(store), list(places), list(trajectory)
+            return store.floor_plan, store_objects(store), store.places(), store.trajectory()
 
         try:
             plan, objects, places, trajectory = self.shared.read(read)

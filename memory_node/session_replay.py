@@ -44,7 +44,7 @@ def replay_bag(bag: str | Path, store: Any, settings: IngestSettings | None = No
     from perception.frame_processing import FrameProcessor
 
     settings = settings or IngestSettings()
-    settings.first_frame_id = max(1, int(getattr(store, "last_frame_id", 0)) + 1)
+    settings.first_frame_id = max(1, int(store.last_frame_id) + 1)
     pipeline = IngestPipeline(settings, processor or FrameProcessor(), store.ingest)
     inputs = set(pipeline.synchronized_topics) | {settings.topics.camera_info}
     report = ReplayReport(bag=str(bag))

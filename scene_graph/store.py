@@ -388,6 +388,14 @@ class MemoryStore:
         return temporal.observed_intervals(self.view, t0, t1)
 
     @_locked
+    def trajectory(self, t0: float | None = None, t1: float | None = None
+                   ) -> list[tuple[float, float, float, float, float, str | None]]:
+        """Where the robot went: (time, x, y, z, yaw, room) nodes in time order within [t0, t1]."""
+        lo = -math.inf if t0 is None else float(t0)
+        hi = math.inf if t1 is None else float(t1)
+        return [node for node in self.temporal.trajectory if lo <= node[0] <= hi]
+
+    @_locked
     def last_observed(self, room: str | None, at: float | None = None) -> float | None:
         """When the robot last looked at `room` at or before `at` (None: now); None if it never did."""
         return temporal.last_observed(self.view, room, time_or_now(self.view, at))

@@ -231,6 +231,9 @@ def test_snapshot_and_markers(stack):
 
 @pytest.mark.slow
 def test_the_first_search_loading_the_model_does_not_hold_up_ingestion(stack, monkeypatch):
+    # 10 frames/s: a 3 s stall still overflows the 8-frame backlog, and two busy cores keep up with it
+    # (at 20 frames/s frames were dropped under a loaded test run whether or not a search was loading)
+    FRAMES_PER_S = 10.0  # noqa: N806
     import threading
 
     from memory_interfaces.srv import QueryMemory
@@ -259,7 +262,7 @@ def test_the_first_search_loading_the_model_does_not_hold_up_ingestion(stack, mo
                 return
             publish_frame(publishers, sensor_frame_messages(sf))
             searching.set()
-            time.sleep(0.05)
+            time.sleep(1.0 / FRAMES_PER_S)
 
     publisher = threading.Thread(target=publish_until_done, daemon=True)
     publisher.start()
@@ -279,5 +282,5 @@ def test_the_first_search_loading_the_model_does_not_hold_up_ingestion(stack, mo
     assert answer.objects, "the mug and bowl are in memory"
     # loading the model takes seconds; frames kept being written meanwhile, none dropped from the backlog
     assert seconds >= 3.0
-    assert during >= int(seconds * 20 * 0.25), (during, seconds, ingest.status())
+    assert during >= int(seconds * FRAMES_PER_S * 0.25), (during, seconds, ingest.status())
     assert ingest.status()["frames_dropped_backlog"] == 0

@@ -290,3 +290,14 @@ def test_search_finds_objects_by_meaning(world, store):
     hits = store.search("something to drink coffee from", k=2)
     assert hits[0][0].category == "mug" and hits[0][1] > hits[1][1]
     assert store.search("where did I leave my car keys", k=1)[0][0].category == "keys"
+
+
+def test_trajectory_is_where_the_robot_went_in_time_order(world, store):
+    world.look(store, "counter", times=2)
+    world.look(store, "table", times=2, dt=60.0)
+    path = store.trajectory()
+    assert path and [n[0] for n in path] == sorted(n[0] for n in path)
+    assert {n[5] for n in path} <= {"kitchen", "living_room"} and len(path[0]) == 6
+    later = store.trajectory(t0=path[-1][0])
+    assert later == [path[-1]]
+    assert store.trajectory(t1=path[0][0] - 1.0) == []
