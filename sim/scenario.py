@@ -1,6 +1,6 @@
 """Typed scenario files (specs/scenario.md): load, validate, and hand out the prior floor plan.
 
-`load_scenario(path) -> Scenario`. Every problem raises `ScenarioError` (a BadInputError) whose
+`load_scenario(path) -> Scenario`. Every problem raises `ScenarioError` (a ConfigError, so a BadInputError) whose
 message names the file and the field path, e.g.
 `sim_configs/x.yaml: timeline[3].to: unknown furniture 'desk'`.
 """
@@ -12,37 +12,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from memory_stack.foundation.errors import BadInputError
 from memory_stack.foundation.time_format import TimeFormatError, parse_time
 from memory_stack.foundation.typed_config import ConfigError, build_dataclass, load_yaml_file
 from robot_model.category_shapes import furniture_shape
+from scene_graph.floor_plan_file import DoorEntry, RoomEntry
 from scene_graph.types import Door, FloorPlan, Room
 
 TimeValue = str | float
 
 
-class ScenarioError(BadInputError):
+class ScenarioError(ConfigError):
     """A scenario file is wrong; the message is `FILE: FIELD.PATH: problem`."""
-
-    def __init__(self, source: str, field_path: str, problem: str) -> None:
-        self.source = source
-        self.field_path = field_path
-        self.problem = problem
-        where = f"{source}: {field_path}" if field_path else source
-        super().__init__(f"{where}: {problem}")
-
-
-@dataclass
-class RoomSpec:
-    name: str
-    polygon: list[tuple[float, float]]
-
-
-@dataclass
-class DoorSpec:
-    rooms: tuple[str, str]
-    at: tuple[float, float]
-    width: float = 1.0
 
 
 @dataclass
@@ -84,8 +64,8 @@ class ObjectSpec:
 
 @dataclass
 class World:
-    rooms: list[RoomSpec]
-    doors: list[DoorSpec] = field(default_factory=list)
+    rooms: list[RoomEntry]
+    doors: list[DoorEntry] = field(default_factory=list)
     furniture: list[FurnitureSpec] = field(default_factory=list)
     objects: list[ObjectSpec] = field(default_factory=list)
 
@@ -345,11 +325,11 @@ def _validate(s: Scenario, r: _Reporter) -> None:
     _validate_tasks(s, r, furniture, all_object_ids, categories)
 
 
-def _validate_world(s: Scenario, r: _Reporter) -> dict[str, RoomSpec]:
+def _validate_world(s: Scenario, r: _Reporter) -> dict[str, RoomEntry]:
     w = s.world
     if not w.rooms:
         r.fail("world.rooms", "at least one room is required")
-    rooms: dict[str, RoomSpec] = {}
+    rooms: dict[str, RoomEntry] = {}
     for i, room in enumerate(w.rooms):
         if room.name in rooms:
             r.fail(f"world.rooms[{i}].name", f"duplicate room name {room.name!r}")
@@ -403,7 +383,7 @@ def _polygon_area(polygon) -> float:
     return 0.5 * sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(polygon, list(polygon[1:]) + [polygon[0]]))
 
 
-def _validate_robot(s: Scenario, r: _Reporter, rooms: dict[str, RoomSpec]) -> None:
+def _validate_robot(s: Scenario, r: _Reporter, rooms: dict[str, RoomEntry]) -> None:
     start = s.robot.start
     if s.room_at(*start.at) is None:
         r.fail("robot.start.at", f"{list(start.at)} is not inside any room")
@@ -496,7 +476,7 @@ def _check_receptacle(r: _Reporter, field_path: str, fid: str, furniture: dict, 
         r.fail(field_path, f"furniture {fid!r} has been removed")
 
 
-def _validate_observe(s: Scenario, r: _Reporter, rooms: dict[str, RoomSpec]) -> None:
+def _validate_observe(s: Scenario, r: _Reporter, rooms: dict[str, RoomEntry]) -> None:
     last = -math.inf
     for i, o in enumerate(s.observe):
         where = f"observe[{i}]"
