@@ -14,7 +14,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from bench.evaluation import (
     stale_probe_questions,
 )
 from bench.patrol import patrol_viewpoints
-from memory_stack.composition.assembly import assemble_sim_stack
+from memory_stack.composition.assembly import SimStack, assemble_sim_stack
 from memory_stack.composition.stack_config import StackConfig
 from memory_stack.foundation.time_format import format_time
 from sim.scenario import Question, Scenario, Task, load_scenario
@@ -72,17 +72,10 @@ class RecordingProcessor:
 
 
 @dataclass
-class ScenarioSession:
-    """The parts of one run, wired together; also what the demo draws its pictures from."""
+class ScenarioSession(SimStack):
+    """The parts of one run (the assembled SimStack) and its scenario; also what the demo draws from."""
 
-    scenario: Scenario
-    backend: Any
-    memory: Any
-    skills: Any
-    processor: Any
-    explorer: Any
-    answerer: Any
-    task_planner: Any
+    scenario: Scenario = field(kw_only=True)
     robot_path: list[tuple[float, float]] = field(default_factory=list)
     looks: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
 
@@ -94,8 +87,7 @@ class ScenarioSession:
             scenario.seed = int(seed)
         parts = assemble_sim_stack(scenario, db_path, config or StackConfig(),
                                    wrap_processor=lambda processor: RecordingProcessor(processor, recorder))
-        session = cls(scenario, parts.backend, parts.memory, parts.skills, parts.processor, parts.explorer,
-                      parts.answerer, parts.task_planner)
+        session = cls(**{f.name: getattr(parts, f.name) for f in fields(SimStack)}, scenario=scenario)
         session._note_pose()
         return session
 
