@@ -38,13 +38,6 @@ def memory():
     store.close()
 
 
-@pytest.fixture
-def moved_memory():
-    store, _ = two_room_memory(mug_moves_seen=True)
-    yield store
-    store.close()
-
-
 @pytest.mark.parametrize("legacy", [False, True], ids=["mobility_prior", "learned_rate"])
 def test_present_location_stays_with_exp_of_rate_times_hours(memory, legacy):
     config = BeliefConfig(use_mobility_prior=not legacy, use_household_move_rate=False)

@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from household_memory import HOUR, two_room_memory  # noqa: E402
+from household_memory import HOUR  # noqa: E402
 
 from planners.belief.builder import BeliefBuilder  # noqa: E402
 from planners.belief.config import BeliefConfig  # noqa: E402
@@ -23,20 +23,6 @@ from planners.language.typed_query import TypedQuery  # noqa: E402
 BUSY = {"personal_item": 4.0, "drinkware": 4.0, "furniture": 0.01, "object": 0.5}
 MOBILE = BeliefConfig(use_mobility_prior=True, use_household_move_rate=False, moves_per_day=BUSY,
                       learn_household_scale=False)
-
-
-@pytest.fixture
-def quiet_memory():
-    store, _ = two_room_memory()
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def moved_memory():
-    store, _ = two_room_memory(mug_moves_seen=True)
-    yield store
-    store.close()
 
 
 def test_prior_follows_the_ontology_is_a_chain(quiet_memory):
