@@ -83,6 +83,25 @@ class AnswerReport:
                 "position": list(self.position) if self.position is not None else None,
                 "room": self.room, "rests_on_category": self.rests_on_category, "rests_on": self.rests_on}
 
+    @property
+    def refused(self) -> bool:
+        """True when memory cannot answer and the answer says so ("I don't know: why")."""
+        return not self.knows
+
+    @property
+    def reason(self) -> str | None:
+        """Why the question was refused (None for an answer)."""
+        if self.knows:
+            return None
+        return self.text[len(DONT_KNOW):].lstrip(": ").strip() or "no reason given"
+
+    def batch_record(self) -> dict[str, Any]:
+        """The line `memstack ask --questions` prints for this answer (specs/cli.md)."""
+        query = self.query.to_dict() if hasattr(self.query, "to_dict") else _jsonable(self.query)
+        return {"question": self.question, "answer": self.answer_dict(), "confidence": round(self.confidence, 4),
+                "refused": self.refused, "reason": self.reason, "typed_query": query, "type": self.type,
+                "evidence": list(self.evidence), "latency_ms": round(self.latency_ms, 2)}
+
     def to_dict(self) -> dict[str, Any]:
         query = self.query.to_dict() if hasattr(self.query, "to_dict") else _jsonable(self.query)
         return {

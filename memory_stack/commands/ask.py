@@ -1,7 +1,10 @@
-"""Answer a natural-language question from a stored memory alone (no robot).
+"""Answer natural-language questions from a stored memory alone (no robot).
 
-The memory file is opened as it is and never created: a missing file is an error naming it
-(exit 2). Without --at the question is asked at the latest time the memory knows of.
+`memstack ask --db DB "QUESTION"` answers one question; `memstack ask --db DB --questions FILE`
+answers one question per line of FILE (blank lines skipped) in one process, with the parser's model
+loaded once, printing one JSON object per line (specs/cli.md: question, answer, confidence, refused,
+reason, typed_query). The memory file is opened as it is and never created: a missing file is an
+error naming it (exit 2). Without --at the questions are asked at the latest time the memory knows of.
 """
 
 from __future__ import annotations
@@ -9,7 +12,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from memory_stack.commands.stack_option import stack_config
 from memory_stack.foundation.errors import BadInputError
@@ -18,13 +23,39 @@ from memory_stack.foundation.time_format import format_time_value, parse_time_ar
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", required=True, help="SQLite memory file")
-    parser.add_argument("question")
+    parser.add_argument("question", nargs="?", help="the question (or use --questions FILE)")
+    parser.add_argument("--questions", help="file with one question per line; one JSON object per line on stdout")
     parser.add_argument("--at", help="time of asking: \"dN HH:MM\" or seconds since d1 00:00")
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
 
+def read_questions(path: Path) -> list[str]:
+    """The non-blank lines of a questions file; a missing or undecodable file is a BadInputError naming it."""
+    if not path.is_file():
+        raise BadInputError(f"--questions {path}: no such file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInputError(f"--questions {path}: cannot read it as UTF-8 text ({exc})") from exc
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def answer_batch(answerer: Any, questions: Iterable[str], now: float) -> Iterator[dict[str, Any]]:
+    """One `memstack ask --questions` record per question, answered from memory alone at `now`.
+
+    Reusable by anything that keeps an answerer (and its loaded model) alive between batches.
+    """
+    for question in questions:
+        record = answerer.answer(question, now, planner="memory-only").batch_record()
+        record["at"] = now
+        yield record
+
+
 def run(args: argparse.Namespace) -> int:
     db = Path(args.db)
+    if (args.question is None) == (args.questions is None):
+        raise BadInputError("ask: give either a QUESTION or --questions FILE (exactly one)")
+    questions = read_questions(Path(args.questions)) if args.questions is not None else None
     if not db.is_file():
         raise BadInputError(f"--db {db}: no such memory file (ask never creates one)")
     at = parse_time_argument(args.at, "--at")
@@ -34,8 +65,16 @@ def run(args: argparse.Namespace) -> int:
 
     with open_memory(db, config) as memory:
         now = at if at is not None else latest_memory_time(memory)
-        report = build_answerer(memory, None, config).answer(args.question, now, planner="memory-only")
+        answerer = build_answerer(memory, None, config)
+        if questions is not None:
+            for record in answer_batch(answerer, questions, now):
+                json.dump(record, sys.stdout)
+                sys.stdout.write("\n")
+                sys.stdout.flush()
+            return 0
+        report = answerer.answer(args.question, now, planner="memory-only")
     document = report.to_dict()
+    document["refused"], document["reason"] = report.refused, report.reason
     document["at"] = now
     document["at_text"] = format_time_value(now)
     document["db"] = str(db)

@@ -68,3 +68,30 @@ def test_corrupt_db_exits_2_and_is_left_untouched(tmp_path, memstack):
     assert done.returncode == 2, done.stderr[-2000:]
     assert str(corrupt) in done.stderr
     assert corrupt.read_bytes() == before
+
+
+def test_questions_file_prints_one_json_object_per_question(memory_db, tmp_path, capsys):
+    from memory_stack.cli import main
+
+    questions = tmp_path / "questions.txt"
+    questions.write_text("Which room are the keys in?\n\nWhat is the weather like today?\n")
+    assert main(["ask", "--db", str(memory_db), "--questions", str(questions), "--at", "d1 10:05"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2, "blank lines are skipped, every other line answered"
+    first, second = (json.loads(line) for line in lines)
+    assert first["question"] == "Which room are the keys in?"
+    assert first["refused"] is False and first["reason"] is None
+    assert first["answer"]["value"] == "living_room" and first["typed_query"]["kind"] == "room_of"
+    assert second["refused"] is True and second["reason"] and second["answer"]["value"] is None
+    assert second["confidence"] < 0.3 and second["at"] == 36300.0
+
+
+def test_questions_file_missing_or_together_with_a_question_exits_2(memory_db, tmp_path, memstack):
+    missing = tmp_path / "none.txt"
+    done = memstack("ask", "--db", str(memory_db), "--questions", str(missing), cwd=ROOT, timeout=120)
+    assert done.returncode == 2 and str(missing) in done.stderr and done.stdout == ""
+    both = tmp_path / "q.txt"
+    both.write_text("Where is the mug?\n")
+    done = memstack("ask", "--db", str(memory_db), "Where is the mug?", "--questions", str(both), cwd=ROOT,
+                    timeout=120)
+    assert done.returncode == 2 and "--questions" in done.stderr
