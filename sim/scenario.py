@@ -25,6 +25,30 @@ class ScenarioError(ConfigError):
     """A scenario file is wrong; the message is `FILE: FIELD.PATH: problem`."""
 
 
+@dataclass(frozen=True)
+class ScenarioBounds:
+    """What a scenario may ask of the machine; checked before anything is built or simulated."""
+
+    max_camera_side_px: int = 2048
+    max_camera_pixels: int = 2048 * 1536
+    max_far_m: float = 100.0
+    min_watch_period_s: float = 1.0
+    max_watch_frames: int = 20_000  # over all watches: (to - from) / period_s, summed
+    max_days: int = 366
+    max_coordinate_m: float = 1000.0
+    max_plan_extent_m: float = 250.0  # the occupancy grid covers the floor plan's bounding box at 0.1 m
+    max_polygon_points: int = 256
+    max_furniture_side_m: float = 10.0
+    max_speed_m_s: float = 5.0
+    max_seed: int = 2**32 - 2  # numpy seeds are non-negative; the simulator also uses seed + 1
+    max_items: tuple[tuple[str, int], ...] = (
+        ("world.rooms", 200), ("world.doors", 1000), ("world.furniture", 5000), ("world.objects", 20000),
+        ("timeline", 200_000), ("observe", 20_000), ("questions", 20_000), ("tasks", 5000))
+
+
+BOUNDS = ScenarioBounds()
+
+
 @dataclass
 class FurnitureSpec:
     """A static receptacle. `size` overrides the category's default [width, depth, height]."""
@@ -279,6 +303,8 @@ def scenario_from_dict(data: Any, source: str = "<scenario>") -> Scenario:
     if not isinstance(data, dict):
         raise ScenarioError(source, "", f"expected a mapping at the top level, got {type(data).__name__}")
     data = dict(data)
+    _check_counts(data, source)
+    _check_finite(data, source, "")
     observe = data.get("observe")
     if isinstance(observe, list):
         data["observe"] = [_rename_from_key(entry) for entry in observe]
@@ -290,6 +316,29 @@ def scenario_from_dict(data: Any, source: str = "<scenario>") -> Scenario:
     scenario.source = source
     _validate(scenario, _Reporter(source))
     return scenario
+
+
+def _check_counts(data: dict, source: str) -> None:
+    """Refuse oversized lists before they are converted (the conversion itself walks every item)."""
+    for path, limit in BOUNDS.max_items:
+        value: Any = data
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, list) and len(value) > limit:
+            raise ScenarioError(source, path, f"{len(value)} entries; at most {limit} are allowed")
+
+
+def _check_finite(value: Any, source: str, path: str) -> None:
+    """NaN and infinities (YAML .nan/.inf) are never a valid coordinate, size, rate or time."""
+    stack = [(value, path)]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ScenarioError(source, path, f"expected a finite number, got {value!r}")
+        if isinstance(value, dict):
+            stack += [(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()]
+        elif isinstance(value, list):
+            stack += [(v, f"{path}[{i}]") for i, v in enumerate(value)]
 
 
 def _rename_from_key(entry: Any) -> Any:
@@ -308,12 +357,18 @@ class _Reporter:
 
     def time(self, value: Any, field_path: str) -> float:
         try:
-            return parse_time(value)
+            t = parse_time(value)
         except TimeFormatError as exc:
             raise ScenarioError(self.source, field_path, str(exc)) from exc
+        if t > BOUNDS.max_days * 86400.0:
+            raise ScenarioError(self.source, field_path, f"{value!r} is later than day {BOUNDS.max_days}")
+        return t
 
 
 def _validate(s: Scenario, r: _Reporter) -> None:
+    if not 0 <= s.seed <= BOUNDS.max_seed:
+        r.fail("seed", f"must be within 0..{BOUNDS.max_seed}, got {s.seed}")
+    _validate_extent(s, r)
     rooms = _validate_world(s, r)
     furniture = s.furniture_by_id()
     _validate_robot(s, r, rooms)
@@ -323,6 +378,29 @@ def _validate(s: Scenario, r: _Reporter) -> None:
     categories = {o.category for o in s.world.objects} | {e.add.category for e in s.timeline if e.add is not None}
     _validate_questions(s, r, rooms, furniture, all_object_ids)
     _validate_tasks(s, r, furniture, all_object_ids, categories)
+
+
+def _validate_extent(s: Scenario, r: _Reporter) -> None:
+    """Coordinates, polygon sizes and the floor plan's extent within BOUNDS."""
+    limit = BOUNDS.max_coordinate_m
+    points: list[tuple[float, float]] = []
+    for i, room in enumerate(s.world.rooms):
+        if len(room.polygon) > BOUNDS.max_polygon_points:
+            r.fail(f"world.rooms[{i}].polygon", f"{len(room.polygon)} points; at most {BOUNDS.max_polygon_points}")
+        for j, point in enumerate(room.polygon):
+            if max(abs(float(c)) for c in point) > limit:
+                r.fail(f"world.rooms[{i}].polygon[{j}]", f"{list(point)} is farther than {limit} m from the origin")
+            points.append((float(point[0]), float(point[1])))
+    if points:
+        xs, ys = [x for x, _ in points], [y for _, y in points]
+        extent = max(max(xs) - min(xs), max(ys) - min(ys))
+        if extent > BOUNDS.max_plan_extent_m:
+            r.fail("world.rooms", f"the floor plan spans {extent:.0f} m; at most {BOUNDS.max_plan_extent_m} m")
+    for i, f in enumerate(s.world.furniture):
+        if max(abs(c) for c in f.at) > limit:
+            r.fail(f"world.furniture[{i}].at", f"{list(f.at)} is farther than {limit} m from the origin")
+        if f.size is not None and max(f.size) > BOUNDS.max_furniture_side_m:
+            r.fail(f"world.furniture[{i}].size", f"{list(f.size)}: no side may exceed {BOUNDS.max_furniture_side_m} m")
 
 
 def _validate_world(s: Scenario, r: _Reporter) -> dict[str, RoomEntry]:
@@ -393,6 +471,14 @@ def _validate_robot(s: Scenario, r: _Reporter, rooms: dict[str, RoomEntry]) -> N
     cam = s.robot.camera
     if cam.width < 8 or cam.height < 8:
         r.fail("robot.camera", f"image too small ({cam.width}x{cam.height})")
+    side = BOUNDS.max_camera_side_px
+    for name in ("width", "height"):
+        if getattr(cam, name) > side:
+            r.fail(f"robot.camera.{name}", f"{getattr(cam, name)} px; at most {side}")
+    if cam.width * cam.height > BOUNDS.max_camera_pixels:
+        r.fail("robot.camera", f"{cam.width}x{cam.height} is more than {BOUNDS.max_camera_pixels} pixels")
+    if cam.far_m > BOUNDS.max_far_m:
+        r.fail("robot.camera.far_m", f"{cam.far_m} m; at most {BOUNDS.max_far_m}")
     if not 10.0 <= cam.hfov_deg <= 170.0:
         r.fail("robot.camera.hfov_deg", f"must be within 10..170 degrees, got {cam.hfov_deg}")
     if not 0 < cam.near_m < cam.far_m:
@@ -404,8 +490,8 @@ def _validate_robot(s: Scenario, r: _Reporter, rooms: dict[str, RoomEntry]) -> N
     for name in ("depth_sigma_m", "odom_drift_m_per_m"):
         if getattr(s.robot.noise, name) < 0:
             r.fail(f"robot.noise.{name}", "must not be negative")
-    if s.robot.speed_m_s <= 0:
-        r.fail("robot.speed_m_s", f"must be positive, got {s.robot.speed_m_s}")
+    if not 0 < s.robot.speed_m_s <= BOUNDS.max_speed_m_s:
+        r.fail("robot.speed_m_s", f"must be within 0..{BOUNDS.max_speed_m_s} (exclusive of 0), got {s.robot.speed_m_s}")
 
 
 def _validate_timeline(s: Scenario, r: _Reporter, furniture: dict[str, FurnitureSpec]) -> None:
@@ -478,6 +564,7 @@ def _check_receptacle(r: _Reporter, field_path: str, fid: str, furniture: dict, 
 
 def _validate_observe(s: Scenario, r: _Reporter, rooms: dict[str, RoomEntry]) -> None:
     last = -math.inf
+    watch_frames = 0.0
     for i, o in enumerate(s.observe):
         where = f"observe[{i}]"
         if (o.patrol is None) == (o.watch is None):
@@ -508,8 +595,12 @@ def _validate_observe(s: Scenario, r: _Reporter, rooms: dict[str, RoomEntry]) ->
             o.end = r.time(o.to, f"{where}.to")
             if o.end <= o.start:
                 r.fail(f"{where}.to", "must be later than 'from'")
-            if o.period_s <= 0:
-                r.fail(f"{where}.period_s", "must be positive")
+            if o.period_s < BOUNDS.min_watch_period_s:
+                r.fail(f"{where}.period_s", f"at least {BOUNDS.min_watch_period_s} s, got {o.period_s}")
+            watch_frames += (o.end - o.start) / o.period_s
+            if watch_frames > BOUNDS.max_watch_frames:
+                r.fail(f"{where}.period_s", f"the watches so far take {watch_frames:.0f} frames; "
+                                            f"at most {BOUNDS.max_watch_frames} in a scenario")
         if o.start < last:
             r.fail(f"{where}.{'at' if o.patrol is not None else 'from'}", "observe entries go backwards in time")
         last = o.start
@@ -527,6 +618,9 @@ def _validate_questions(s: Scenario, r: _Reporter, rooms: dict, furniture: dict,
             r.fail(f"{where}.ask", "empty question")
         a = q.answer
         if isinstance(a, dict):
+            for key in ("rests_on", "room"):
+                if key in a and not isinstance(a[key], str):
+                    r.fail(f"{where}.answer.{key}", f"expected a single id, got {a[key]!r}")
             if set(a) == {"rests_on"}:
                 if a["rests_on"] not in furniture:
                     r.fail(f"{where}.answer.rests_on", f"unknown furniture {a['rests_on']!r}")

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import yaml
 
 from memory_stack.foundation.errors import BadInputError
+from memory_stack.foundation.yaml_limits import DEFAULT_LIMITS, YamlLimitError, YamlLimits, check_yaml_limits
 
 T = TypeVar("T")
 
@@ -30,16 +31,28 @@ class ConfigError(BadInputError):
         super().__init__(f"{where}: {problem}")
 
 
-def load_yaml_file(path: str | Path) -> Any:
+def load_yaml_file(path: str | Path, limits: YamlLimits = DEFAULT_LIMITS) -> Any:
+    """Parse a YAML file within `limits` (size, depth, aliases); every problem is a ConfigError naming the file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > limits.max_bytes:
+            raise ConfigError(str(path), "", f"file too large ({size} bytes; the limit is {limits.max_bytes})")
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(str(path), "", f"cannot read file ({exc.strerror})") from exc
     try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ConfigError(str(path), "", f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at line {line})") from exc
+    try:
+        check_yaml_limits(text, limits)
         return yaml.safe_load(text)
+    except YamlLimitError as exc:
+        raise ConfigError(str(path), "", f"YAML refused: {exc}") from exc
     except yaml.YAMLError as exc:
-        raise ConfigError(str(path), "", f"not valid YAML ({exc})") from exc
+        raise ConfigError(str(path), "", f"not valid YAML ({' '.join(str(exc).split())})") from exc
 
 
 def load_dataclass_file(cls: type[T], path: str | Path) -> T:
