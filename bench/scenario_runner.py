@@ -329,6 +329,10 @@ def run_scenario(scenario: Scenario, planner: str = "voi", db_path: str | Path |
     }
     result = {"scenario": scenario.name, "planner": planner, "seed": scenario.seed, "questions": questions,
               "tasks": tasks, "summary": summary}
+    skipped = session.backend.skipped_events()
+    if skipped:
+        result["skipped_events"] = [{"at": format_time(e.time), "kind": e.kind, "target": e.target,
+                                     "reason": e.reason} for e in skipped]
     if stale_probes:
         result["probes"] = probes
     if staleness_calibration:

@@ -69,6 +69,16 @@ class AppliedChange:
     detail: str = ""
 
 
+@dataclass
+class SkippedEvent:
+    """A timeline event (or initial placement, kind "place") the house could not take; the run went on without it."""
+
+    time: float
+    kind: str
+    target: str
+    reason: str
+
+
 class TimelineCursor:
     """The scenario timeline played forward: each event is handed out once, in time order.
 
@@ -198,6 +208,10 @@ class SimBackend(abc.ABC):
     def truth_at(self, t: float) -> GroundTruth:
         """The world's truth as it was at time `t`. Evaluation only."""
         raise NotImplementedError(f"{type(self).__name__} keeps no truth history")
+
+    def skipped_events(self) -> list[SkippedEvent]:
+        """Timeline events the house could not take (e.g. no room left on a surface); they were not applied."""
+        return []
 
     def close(self) -> None:  # noqa: B027 - backends without resources need not override it
         """Release the simulator."""

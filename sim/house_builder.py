@@ -17,12 +17,11 @@ import pybullet as p
 
 from robot_model.category_shapes import furniture_shape, object_shape
 from sim.scenario import FurnitureSpec, ObjectSpec
+from sim.surface_packing import DOOR_THICKNESS, PANEL, spec_surface  # the door fills the opening between panels
 from sim.walls import Segment
 
 WALL_HEIGHT = 2.4
 WALL_THICKNESS = 0.1
-PANEL = 0.04  # carcass panel thickness of openable furniture; the door fills the opening between the panels
-DOOR_THICKNESS = 0.03
 DOOR_OPEN_ANGLE = 1.6
 DOOR_MASS = 2.0
 TABLE_LIKE = {"table", "dining_table", "coffee_table", "desk", "side_table", "bench", "workbench"}
@@ -125,7 +124,6 @@ def build_furniture(client: int, spec: FurnitureSpec) -> FurnitureBody:
     w, d, h = spec.dimensions()
     base_pos = (spec.at[0], spec.at[1], 0.0)
     orn = p.getQuaternionFromEuler((0, 0, spec.yaw))
-    margin = 0.06
     if spec.openable:
         shelf_z = min(shape.inner_shelf if shape.inner_shelf is not None else h / 2, h - 0.15)
         inner_w, inner_d = w - 2 * PANEL, d - PANEL - DOOR_THICKNESS
@@ -155,9 +153,7 @@ def build_furniture(client: int, spec: FurnitureSpec) -> FurnitureBody:
         p.changeVisualShape(body, -1, rgbaColor=shape.color, physicsClientId=client)
         p.changeDynamics(body, 0, jointLowerLimit=0.0, jointUpperLimit=DOOR_OPEN_ANGLE + 0.2, jointDamping=0.5,
                          physicsClientId=client)
-        furniture = FurnitureBody(spec, body, 0, w, d, h, shelf_z,
-                                  (-inner_w / 2 + margin, inner_w / 2 - margin,
-                                   -d / 2 + PANEL + margin, d / 2 - DOOR_THICKNESS - margin))
+        furniture = FurnitureBody(spec, body, 0, w, d, h, shelf_z, spec_surface(spec))
         set_door(client, furniture, 0.0)
         return furniture
     if spec.category in TABLE_LIKE:
@@ -173,8 +169,7 @@ def build_furniture(client: int, spec: FurnitureSpec) -> FurnitureBody:
         col, vis = _compound(client, [((w / 2, d / 2, h / 2), (0, 0, h / 2))], shape.color)
     body = p.createMultiBody(0.0, col, vis, basePosition=base_pos, baseOrientation=orn, physicsClientId=client)
     p.changeVisualShape(body, -1, rgbaColor=shape.color, physicsClientId=client)
-    surface = (-w / 2 + margin, w / 2 - margin, -d / 2 + margin, d / 2 - margin)
-    return FurnitureBody(spec, body, None, w, d, h, h, surface)
+    return FurnitureBody(spec, body, None, w, d, h, h, spec_surface(spec))
 
 
 def _door_color(color):

@@ -34,6 +34,7 @@ from sim.backend import (
     MotionResult,
     ObjectTruth,
     SimBackend,
+    SkippedEvent,
     TimelineCursor,
 )
 from sim.camera_rendering import PinholeCamera, body_and_link
@@ -53,6 +54,7 @@ from sim.house_builder import (
 from sim.occupancy_grid import NoPathError, OccupancyGrid, build_occupancy_grid, path_length, plan_path
 from sim.pybullet_robot import MobileManipulator, load_mobile_panda
 from sim.scenario import ObjectSpec, Scenario, TimelineEvent, load_scenario
+from sim.surface_packing import pack
 from sim.walls import wall_segments
 
 OPEN_THRESHOLD_RAD = 0.35  # a door opened further than this counts as open in the ground truth
@@ -77,6 +79,7 @@ class PyBulletBackend(SimBackend):
         self.furniture: dict[str, FurnitureBody] = {}
         self.objects: dict[str, ObjectBody] = {}
         self.removed: set[str] = set()
+        self._skipped: list[SkippedEvent] = []
         self._now = 0.0
         self._timeline = TimelineCursor(())
         self._frame_id = 0
@@ -111,8 +114,10 @@ class PyBulletBackend(SimBackend):
         self._keys = None
         self.objects = {}
         self.removed = set()
+        self._skipped = []
         for spec in scenario.world.objects:
-            self._add_object(spec)
+            if self._add_object(spec) is None:
+                self._skipped.append(SkippedEvent(0.0, "place", spec.id, f"no room on {spec.rests_on!r}"))
         start = scenario.robot.start
         self.robot = load_mobile_panda(c, start.at[0], start.at[1], start.yaw)
         cam = scenario.robot.camera
@@ -134,25 +139,48 @@ class PyBulletBackend(SimBackend):
         self._settle()
         self._record_truth(0.0)
 
-    def _add_object(self, spec: ObjectSpec) -> ObjectBody:
+    def _add_object(self, spec: ObjectSpec) -> ObjectBody | None:
+        """Build and place an object; None (nothing built) when its furniture has no room for it."""
         furniture = self.furniture[spec.rests_on]
         body = build_object(self.client_id, spec, (0.0, 0.0, -10.0 - len(self.objects)))
         self.objects[spec.id] = body
         self._keys = None
-        self._put_on(body, furniture)
+        if not self._put_on(body, furniture):
+            del self.objects[spec.id]
+            p.removeBody(body.body, physicsClientId=self.client_id)
+            return None
         return body
 
-    def _put_on(self, obj: ObjectBody, furniture: FurnitureBody) -> None:
-        occupied = []
+    def _put_on(self, obj: ObjectBody, furniture: FurnitureBody) -> bool:
+        """Put `obj` on a free spot of `furniture`: a random one, else everything there packed densely.
+
+        False (nothing moved) when even the dense packing has no room.
+        """
+        others = []
         for other in self.objects.values():
             if other is obj:
                 continue
             pos = self._position(other.body)
             if furniture.holds(pos):
-                occupied.append((pos[0], pos[1], other.radius))
+                others.append((other, pos))
+        occupied = [(pos[0], pos[1], other.radius) for other, pos in others]
         spot = free_spot(furniture, obj.radius, occupied, self._placement_rng)
-        if spot is None:
-            raise BadInputError(f"{self.scenario.source}: no free spot left on {furniture.id!r} for {obj.id!r}")
+        if spot is not None:
+            self._place(obj, furniture, spot)
+            return True
+        # Make room as a person would: slide what is there together (sim.surface_packing, the validator's packer).
+        # Objects the robot holds above the surface are not shifted.
+        resting = [other for other, pos in others if pos[2] - furniture.support_z < other.half_height + 0.05]
+        held = [(*furniture.to_local(pos[0], pos[1]), other.radius) for other, pos in others
+                if other not in resting]
+        centres = pack(furniture.surface, [o.radius for o in resting] + [obj.radius], fixed=held)
+        if centres is None:
+            return False
+        for other, centre in zip(resting + [obj], centres):
+            self._place(other, furniture, furniture.to_map(*centre))
+        return True
+
+    def _place(self, obj: ObjectBody, furniture: FurnitureBody, spot: tuple[float, float]) -> None:
         self._release_constraints(obj.body)
         z = furniture.support_z + obj.half_height + 0.002
         yaw = float(self._placement_rng.uniform(-math.pi, math.pi))
@@ -160,6 +188,9 @@ class PyBulletBackend(SimBackend):
                                           physicsClientId=self.client_id)
         p.resetBaseVelocity(obj.body, (0, 0, 0), (0, 0, 0), physicsClientId=self.client_id)
         obj.rests_on = furniture.id
+
+    def skipped_events(self) -> list[SkippedEvent]:
+        return list(self._skipped)
 
     def _release_constraints(self, body: int) -> None:
         c = self.client_id
@@ -215,10 +246,14 @@ class PyBulletBackend(SimBackend):
 
     def _apply(self, e: TimelineEvent) -> AppliedChange:
         kind = e.kind
+        missing = self._missing_target(e)
+        if missing:
+            return self._skip(e, missing)
         if kind == "move":
             obj = self.objects[e.move]
             before = obj.rests_on
-            self._put_on(obj, self.furniture[e.to])
+            if not self._put_on(obj, self.furniture[e.to]):
+                return self._skip(e, f"no room on {e.to!r} for {e.move!r}")
             return AppliedChange(e.time, "move", e.move, f"{before} -> {e.to}")
         if kind in ("open", "close"):
             target = getattr(e, kind)
@@ -238,9 +273,27 @@ class PyBulletBackend(SimBackend):
             self._keys = None
             return AppliedChange(e.time, "remove", e.remove)
         spec = e.add
+        if self._add_object(spec) is None:
+            return self._skip(e, f"no room on {spec.rests_on!r} for {spec.id!r}")
         self.removed.discard(spec.id)
-        self._add_object(spec)
         return AppliedChange(e.time, "add", spec.id, f"on {spec.rests_on}")
+
+    def _missing_target(self, e: TimelineEvent) -> str:
+        """Why an event cannot act (an earlier event on its object was skipped), or ''."""
+        if e.kind == "move" and e.move not in self.objects:
+            return f"object {e.move!r} is not in the house (an earlier event on it was skipped)"
+        if e.kind == "remove" and e.remove not in self.objects and e.remove not in self.furniture:
+            return f"{e.remove!r} is not in the house (an earlier event on it was skipped)"
+        if e.kind == "remove" and e.remove in self.furniture and e.remove not in self.objects:
+            resting = sorted(o.id for o in self.objects.values() if o.rests_on == e.remove)
+            if resting:
+                return f"furniture {e.remove!r} still holds {resting}"
+        return ""
+
+    def _skip(self, e: TimelineEvent, reason: str) -> AppliedChange:
+        """An event the house cannot take: reported (results' skipped_events), not applied; the run goes on."""
+        self._skipped.append(SkippedEvent(e.time, e.kind, e.target, reason))
+        return AppliedChange(e.time, "skipped", e.target, reason)
 
     def robot_pose(self) -> Pose:
         x, y, yaw = self._odometry()

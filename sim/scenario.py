@@ -17,6 +17,7 @@ from memory_stack.foundation.typed_config import ConfigError, build_dataclass, l
 from robot_model.category_shapes import furniture_shape
 from scene_graph.floor_plan_file import DoorEntry, RoomEntry
 from scene_graph.types import Door, FloorPlan, Room
+from sim.surface_packing import fits, spec_surface
 
 TimeValue = str | float
 
@@ -447,6 +448,7 @@ def _validate_world(s: Scenario, r: _Reporter) -> dict[str, RoomEntry]:
                 r.fail(f"{where}.at", f"{f.category} {f.id!r} at {list(f.at)} sticks out of room {f.room!r} "
                                       f"(corner {[round(c, 2) for c in corner]})")
     furniture = s.furniture_by_id()
+    capacity = _Capacity(furniture)
     for i, o in enumerate(w.objects):
         where = f"world.objects[{i}]"
         if o.id in ids:
@@ -454,7 +456,40 @@ def _validate_world(s: Scenario, r: _Reporter) -> dict[str, RoomEntry]:
         ids[o.id] = where
         if o.rests_on not in furniture:
             r.fail(f"{where}.rests_on", f"unknown furniture {o.rests_on!r}")
+    for fid, held in capacity.holding({o.id: (o.rests_on, o.category) for o in w.objects}).items():
+        if not capacity.fits(fid, held):
+            first = next(i for i, o in enumerate(w.objects) if o.rests_on == fid)
+            r.fail(f"world.objects[{first}].rests_on", f"{capacity.describe(fid)} cannot hold all of {sorted(held)} "
+                                                       f"at once ({len(held)} objects)")
     return rooms
+
+
+class _Capacity:
+    """Whether the objects on a piece of furniture fit on its surface (sim.surface_packing), memoised."""
+
+    def __init__(self, furniture: dict[str, FurnitureSpec]) -> None:
+        self.furniture = furniture
+        self._known: dict[tuple[str, tuple[str, ...]], bool] = {}
+
+    @staticmethod
+    def holding(placed: dict[str, tuple[str, str]]) -> dict[str, dict[str, str]]:
+        """Furniture id -> {object id: category} from object id -> (furniture id, category)."""
+        out: dict[str, dict[str, str]] = {}
+        for oid, (fid, category) in placed.items():
+            out.setdefault(fid, {})[oid] = category
+        return out
+
+    def fits(self, fid: str, held: dict[str, str]) -> bool:
+        key = (fid, tuple(sorted(held.values())))
+        if key not in self._known:
+            self._known[key] = fits(spec_surface(self.furniture[fid]), list(key[1]))
+        return self._known[key]
+
+    def describe(self, fid: str) -> str:
+        f = self.furniture[fid]
+        x0, x1, y0, y1 = spec_surface(f)
+        where = "inside" if f.openable else "on top"
+        return f"{f.category} {fid!r} ({x1 - x0:.2f} x {y1 - y0:.2f} m usable {where})"
 
 
 def _polygon_area(polygon) -> float:
@@ -496,6 +531,8 @@ def _validate_robot(s: Scenario, r: _Reporter, rooms: dict[str, RoomEntry]) -> N
 
 def _validate_timeline(s: Scenario, r: _Reporter, furniture: dict[str, FurnitureSpec]) -> None:
     location = {o.id: o.rests_on for o in s.world.objects}
+    category = {o.id: o.category for o in s.world.objects}
+    capacity = _Capacity(furniture)
     removed_objects: set[str] = set()
     furniture_present = set(furniture)
     open_now: set[str] = set()
@@ -520,6 +557,7 @@ def _validate_timeline(s: Scenario, r: _Reporter, furniture: dict[str, Furniture
                 r.fail(f"{where}.to", "a move needs 'to' (a furniture id)")
             _check_receptacle(r, f"{where}.to", e.to, furniture, furniture_present)
             location[e.move] = e.to
+            _check_room_on(r, f"{where}.to", e.to, e.move, location, category, capacity)
         elif kind in ("open", "close"):
             target = getattr(e, kind)
             _check_receptacle(r, f"{where}.{kind}", target, furniture, furniture_present)
@@ -552,7 +590,18 @@ def _validate_timeline(s: Scenario, r: _Reporter, furniture: dict[str, Furniture
                 r.fail(f"{where}.add.id", f"id {added.id!r} is already in use")
             _check_receptacle(r, f"{where}.add.rests_on", added.rests_on, furniture, furniture_present)
             location[added.id] = added.rests_on
+            category[added.id] = added.category
             removed_objects.discard(added.id)
+            _check_room_on(r, f"{where}.add.rests_on", added.rests_on, added.id, location, category, capacity)
+
+
+def _check_room_on(r: _Reporter, field_path: str, fid: str, oid: str, location: dict[str, str],
+                   category: dict[str, str], capacity: _Capacity) -> None:
+    held = {o: category[o] for o, f in location.items() if f == fid}
+    if not capacity.fits(fid, held):
+        others = sorted(o for o in held if o != oid)
+        r.fail(field_path, f"no room for {oid!r} ({category[oid]}): {capacity.describe(fid)} already holds "
+                           f"{others} then")
 
 
 def _check_receptacle(r: _Reporter, field_path: str, fid: str, furniture: dict, present: set[str]) -> None:
