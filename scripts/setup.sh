@@ -52,6 +52,10 @@ grep -rlE "/opt/python/cp3[0-9]+-cp3[0-9]+/" "$VENV/share" --include='*.cmake' 2
     -e "s#/opt/python/cp3[0-9]+-cp3[0-9]+/lib/python3\.[0-9]+/site-packages/numpy/_core/include#${np_include}#g" \
     -e "s#/opt/python/cp3[0-9]+-cp3[0-9]+/include/python3\.[0-9]+#${py_include}#g" || true
 
+# build/ holds CMake trees, cached tool environments and colcon workspaces of the tests: colcon and
+# rosdep must not find packages in there when they crawl a workspace holding this checkout.
+mkdir -p build && touch build/COLCON_IGNORE
+
 iface_hash=$(cat interfaces/memory_interfaces/CMakeLists.txt interfaces/memory_interfaces/package.xml \
   interfaces/memory_interfaces/msg/* interfaces/memory_interfaces/srv/* interfaces/memory_interfaces/action/* | sha256sum | cut -c1-16)
 if [ "$(cat "$VENV/.interfaces-hash" 2>/dev/null)" != "$iface_hash" ] || ! $PY -c "import memory_interfaces.srv" 2>/dev/null; then
@@ -69,7 +73,7 @@ if [ "$(cat "$VENV/.interfaces-hash" 2>/dev/null)" != "$iface_hash" ] || ! $PY -
   echo "$iface_hash" > "$VENV/.interfaces-hash"
 fi
 
-if ! $PY -c "import memory_stack.cli" 2>/dev/null || [ setup.py -nt "$VENV/.editable-stamp" ]; then
+if ! $PY -c "import memory_stack.cli" 2>/dev/null || [ pyproject.toml -nt "$VENV/.editable-stamp" ]; then
   log "installing memory_stack (editable)"
   $PIP install --no-deps --no-build-isolation -e . 2>&1 | grep -vE "is ignored|WheelFile|^\s*!!|^\s*$|strategy" || true
   touch "$VENV/.editable-stamp"

@@ -1,6 +1,6 @@
 """Launch files are checked statically here (no `launch` on PyPI) and for real where ROS is installed.
 
-Static checks: every Node a launch file starts names an executable that setup.py declares, every
+Static checks: every Node a launch file starts names an executable that pyproject.toml declares, every
 parameters file it loads exists, and each file holds only parameters the nodes really declare
 (found by constructing the node classes with rclpy).
 """
@@ -13,6 +13,7 @@ import inspect
 from pathlib import Path
 
 import pytest
+import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,11 +21,9 @@ LAUNCH_FILES = sorted((ROOT / "launch").glob("*.launch.py"))
 
 
 def declared_executables() -> dict[str, str]:
-    tree = ast.parse((ROOT / "setup.py").read_text())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "NODES" for t in node.targets):
-            return dict(ast.literal_eval(node.value))
-    raise AssertionError("setup.py has no NODES table")
+    """The ROS node executables: pyproject.toml's scripts but the `memstack` CLI."""
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    return {name: target for name, target in scripts.items() if name != "memstack"}
 
 
 def launched_nodes(path: Path) -> list[dict[str, str]]:
@@ -76,14 +75,14 @@ def test_launch_file_is_valid_python_and_defines_generate_launch_description(pat
 
 
 @pytest.mark.parametrize("path", LAUNCH_FILES, ids=lambda p: p.name)
-def test_every_launched_executable_is_declared_in_setup_py(path):
+def test_every_launched_executable_is_declared_in_pyproject(path):
     executables = declared_executables()
     nodes = launched_nodes(path)
     assert nodes, f"{path.name} starts no Node"
     for node in nodes:
         if node.get("package", "memory_stack") != "memory_stack":
             continue
-        assert node["executable"] in executables, f"{path.name}: executable {node['executable']!r} not in setup.py"
+        assert node["executable"] in executables, f"{path.name}: {node['executable']!r} not in pyproject.toml"
 
 
 @pytest.mark.parametrize("path", LAUNCH_FILES, ids=lambda p: p.name)

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def setup_py_console_scripts() -> dict[str, str]:
-    tree = ast.parse((ROOT / "setup.py").read_text())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "NODES" for t in node.targets):
-            return dict(ast.literal_eval(node.value))
-    raise AssertionError("setup.py has no NODES table")
+    """The ROS node executables: pyproject.toml's scripts but the `memstack` CLI."""
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    return {name: target for name, target in scripts.items() if name != "memstack"}
 
 
 NODE_SCRIPTS = setup_py_console_scripts()
