@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("import_graph", "import a spark_dsg scene graph into a memory"),
     "replay": ("replay", "ingest a recorded MCAP / rosbag2 of the input topics"),
     "up": ("up", "start the ROS 2 nodes in one process"),
+    "detector": ("detector", "fetch the pretrained detector's files into a cache"),
 }
 
 

@@ -11,23 +11,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from memory_stack.foundation.errors import BadInputError
 from perception.config import PerceptionConfig
 from perception.door_state import CLOSED, DoorReading, edge_contacts, read_door
+from perception.frame_error import FrameError
+from perception.instance_sources import with_instance_mask
 from perception.sensor_frame import SensorFrame
 from scene_graph.types import CameraIntrinsics, Frame, Observation
 
 _LUT_MAX_ID = 1 << 22
-
-
-class FrameError(BadInputError):
-    """A sensor frame is malformed; the message names the frame and the field. Nothing is produced."""
-
-    def __init__(self, frame_id: object, field_name: str, problem: str) -> None:
-        self.frame_id = frame_id
-        self.field = field_name
-        self.problem = problem
-        super().__init__(f"frame {frame_id}: {field_name}: {problem}")
 
 
 @dataclass
@@ -83,6 +74,8 @@ class FrameProcessor:
         self._rays: dict[CameraIntrinsics, tuple[np.ndarray, np.ndarray]] = {}
 
     def process(self, sensor_frame: SensorFrame) -> Frame:
+        if sensor_frame.instance_mask is None:  # boxes or a label image: find the instances first
+            sensor_frame = with_instance_mask(sensor_frame, self.config, self._validated_depth(sensor_frame))
         depth, mask, rgb = self._validated_arrays(sensor_frame)
         stats = FrameStats()
         instances = self._instances(sensor_frame, depth, mask, rgb, stats)
@@ -105,6 +98,25 @@ class FrameProcessor:
     # -- validation -------------------------------------------------------------------------
 
     def _validated_arrays(self, sf: SensorFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        fid = getattr(sf, "frame_id", "?")
+        depth = self._validated_depth(sf)
+        shape = depth.shape
+        mask = _checked_array(fid, "instance_mask", sf.instance_mask)
+        if mask.shape != shape:
+            raise FrameError(fid, "instance_mask", f"shape {mask.shape} does not match depth {shape}")
+        if mask.dtype.kind not in "iu" or mask.dtype.itemsize > 8:
+            raise FrameError(fid, "instance_mask", f"expected integer instance ids (int32), got dtype {mask.dtype}")
+        rgb = _checked_array(fid, "rgb", sf.rgb)
+        if rgb.shape != (*shape, 3):
+            raise FrameError(fid, "rgb", f"shape {rgb.shape} does not match depth: expected {(*shape, 3)}")
+        if rgb.dtype != np.uint8:
+            raise FrameError(fid, "rgb", f"expected uint8, got dtype {rgb.dtype}")
+        if not isinstance(sf.labels, dict):
+            raise FrameError(fid, "labels", f"expected a dict instance id -> label, got {type(sf.labels).__name__}")
+        return depth, mask, rgb
+
+    def _validated_depth(self, sf: SensorFrame) -> np.ndarray:
+        """Time, intrinsics and poses checked; the depth as float32 metres."""
         fid = getattr(sf, "frame_id", "?")
         try:
             time_ok = math.isfinite(float(sf.time))
@@ -131,19 +143,7 @@ class FrameProcessor:
             if depth.dtype != np.float64:
                 raise FrameError(fid, "depth", f"expected float32 metres, got dtype {depth.dtype}")
             depth = depth.astype(np.float32)
-        mask = _checked_array(fid, "instance_mask", sf.instance_mask)
-        if mask.shape != shape:
-            raise FrameError(fid, "instance_mask", f"shape {mask.shape} does not match depth {shape}")
-        if mask.dtype.kind not in "iu" or mask.dtype.itemsize > 8:
-            raise FrameError(fid, "instance_mask", f"expected integer instance ids (int32), got dtype {mask.dtype}")
-        rgb = _checked_array(fid, "rgb", sf.rgb)
-        if rgb.shape != (*shape, 3):
-            raise FrameError(fid, "rgb", f"shape {rgb.shape} does not match depth: expected {(*shape, 3)}")
-        if rgb.dtype != np.uint8:
-            raise FrameError(fid, "rgb", f"expected uint8, got dtype {rgb.dtype}")
-        if not isinstance(sf.labels, dict):
-            raise FrameError(fid, "labels", f"expected a dict instance id -> label, got {type(sf.labels).__name__}")
-        return depth, mask, rgb
+        return depth
 
     def _instance_table(self, sf: SensorFrame,
                         mask_flat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:

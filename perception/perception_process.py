@@ -36,7 +36,7 @@ from perception.sensor_frame import SensorFrame
 from scene_graph.types import Frame
 
 LOG = logging.getLogger(__name__)
-_ARRAYS = ("rgb", "depth", "instance_mask")
+_ARRAYS = ("rgb", "depth", "instance_mask", "label_image")  # through shared memory when given
 _READY = "ready"
 
 
@@ -117,21 +117,22 @@ class PerceptionProcess:
         return self._ready
 
     def process(self, sensor_frame: SensorFrame) -> Frame:
-        arrays = [getattr(sensor_frame, name) for name in _ARRAYS]
+        names = [name for name in _ARRAYS if name in ("rgb", "depth") or getattr(sensor_frame, name) is not None]
+        arrays = [getattr(sensor_frame, name) for name in names]
         if not self.wait_ready(0.0) or not all(isinstance(a, np.ndarray) for a in arrays):
             return self._process_here(sensor_frame)  # still starting, or FrameProcessor names the wrong field
         arrays = [np.ascontiguousarray(a) for a in arrays]
         layout, offset = {}, 0
-        for name, array in zip(_ARRAYS, arrays):
+        for name, array in zip(names, arrays):
             offset = -(-offset // 64) * 64
             layout[name] = (offset, array.shape, array.dtype.str)
             offset += array.nbytes
         block = self._block_of(offset)
-        for name, array in zip(_ARRAYS, arrays):
+        for name, array in zip(names, arrays):
             start = layout[name][0]
             np.ndarray(array.shape, dtype=array.dtype, buffer=block.buf, offset=start)[...] = array
         fields = {f.name: getattr(sensor_frame, f.name) for f in dataclasses.fields(sensor_frame)
-                  if f.name not in _ARRAYS}
+                  if f.name not in names}
         try:
             self._conn.send((block.name, layout, fields))
             status, payload, stats = self._conn.recv()

