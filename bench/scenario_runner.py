@@ -59,7 +59,7 @@ def build_agenda(scenario: Scenario, probes: list[Question] = ()) -> list[Agenda
 
 
 class RecordingProcessor:
-    """Perception that also records every sensor frame it sees (the demo's session.mcap)."""
+    """Perception that also records every sensor frame it sees (the demo's session rosbag2)."""
 
     def __init__(self, processor: Any, recorder: Any | None) -> None:
         self.processor = processor

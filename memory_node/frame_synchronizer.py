@@ -11,7 +11,9 @@ Everything that is not emitted is counted per stream:
 - `late`: a stamp not newer than the last emitted set (it can never be matched any more),
 - `unmatched`: queued but superseded by a newer matched set, or pushed out of a full queue
   (`overflow` counts the latter separately as well),
-- `invalid`: rejected before it reached the queue (conversion errors; counted by the caller).
+- `invalid`: rejected before it reached the queue (conversion errors; counted by the caller),
+- `wrong_frame`: its `header.frame_id` is not the frame it must be in (a pose not in `map` with no
+  transform to bring it there, a depth image in another frame than the colour image; counted by the caller).
 """
 
 from __future__ import annotations
@@ -35,10 +37,11 @@ class StreamCounters:
     duplicate: int = 0
     out_of_order: int = 0
     invalid: int = 0
+    wrong_frame: int = 0
 
     @property
     def dropped(self) -> int:
-        return self.unmatched + self.late + self.duplicate + self.out_of_order + self.invalid
+        return self.unmatched + self.late + self.duplicate + self.out_of_order + self.invalid + self.wrong_frame
 
     def as_dict(self) -> dict[str, int]:
         values = asdict(self)
@@ -111,6 +114,13 @@ class ApproximateTimeSynchronizer:
             counters = self._counters[stream]
             counters.received += 1
             counters.invalid += 1
+
+    def count_wrong_frame(self, stream: str, received: bool = True) -> None:
+        """Count a message of `stream` in the wrong coordinate frame (`received`: not counted on arrival yet)."""
+        with self._lock:
+            counters = self._counters[stream]
+            counters.received += int(received)
+            counters.wrong_frame += 1
 
     # ------------------------------------------------------------ matching
 

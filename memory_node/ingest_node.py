@@ -15,9 +15,11 @@ are never waiting behind perception.
 Subscribed (sensor-data QoS; remap to your drivers, see README "ROS 2 nodes"):
 `camera/color/image_raw` (rgb8/bgr8), `camera/depth/image_raw` (32FC1 m / 16UC1 mm),
 `camera/color/camera_info`, `detections` (memory_interfaces/Detections), `odom` (nav_msgs/Odometry)
-or a PoseStamped per `pose_source`, and `camera/pose` (PoseStamped of the optical frame; "" = use the
-fixed `camera_mount_*`). Published: `memory/events` (memory_interfaces/MemoryEvent, one per change),
-and `/diagnostics` when no memory_server in this process reports for it.
+or a PoseStamped per `pose_source`, and `camera/pose` (PoseStamped of the optical frame; "" = TF where
+tf2_ros exists, else the fixed `camera_mount_*`). Poses must be in `map_frame` or be brought there
+by TF; `frame_id` mismatches are counted per topic (`wrong_frame`) in the diagnostics. Published:
+`memory/events` (memory_interfaces/MemoryEvent, one per change, its header stamped in ROS time, frame
+`map`), and `/diagnostics` when no memory_server in this process reports for it.
 """
 
 from __future__ import annotations
@@ -84,6 +86,10 @@ class IngestNode(LifecycleNode):
         self.max_range_m = declare(self, "max_range_m", 6.0, "depth beyond this is no return (m)", (0.1, 100.0))
         self.diagnostics_period_s = declare(self, "diagnostics_period_s", 1.0,
                                             "period of /diagnostics when no memory_server reports (s)", (0.1, 60.0))
+        self.map_frame = declare(self, "map_frame", "map", "the memory's frame (REP 105): poses must be in it or "
+                                 "be brought into it by TF")
+        self.use_tf = declare(self, "use_tf", True, "where tf2_ros exists: poses in other frames (odom) and, "
+                              "without camera_pose_topic, the camera pose come from TF")
         self.perception_process = declare(self, "perception_process", True,
                                           "run perception in a child process, off the interpreter lock that "
                                           "queries in this process need; false = in the ingest worker thread")
@@ -108,6 +114,9 @@ class IngestNode(LifecycleNode):
     def on_configure(self, state: State) -> TransitionCallbackReturn:
         from memory_node.ingest_pipeline import CameraMount, IngestPipeline, IngestSettings, IngestTopics
         from memory_node.shared_store import SharedStore, load_floor_plan
+        from memory_node.tf_lookup import tf_lookup_for
+        from memory_stack.foundation.errors import BadInputError
+        from memory_stack.foundation.time_epoch import MemoryClock
         from perception.frame_processing import FrameProcessor
         from perception.perception_process import PerceptionProcess
 
@@ -118,17 +127,28 @@ class IngestNode(LifecycleNode):
                                     camera_pose=self.camera_pose_topic),
                 pose_source=self.pose_source, slop_s=self.sync_slop_s, queue_size=self.sync_queue_size,
                 camera_mount=CameraMount(tuple(self.camera_mount_xyz), tuple(self.camera_mount_rpy)),
-                max_range_m=self.max_range_m)
+                max_range_m=self.max_range_m, map_frame=self.map_frame)
             floor_plan = load_floor_plan(self.floor_plan_file)
             self.shared = SharedStore.acquire(self.db_path, floor_plan, writer=True, config=self.stack_config.memory)
         except Exception as exc:  # a bad parameter or database: stay unconfigured, say why
             self.get_logger().error(f"configure failed: {exc}")
             return TransitionCallbackReturn.FAILURE
         settings.first_frame_id = max(1, int(self.shared.read(lambda store: store.last_frame_id)) + 1)
+        try:  # a restarted stack continues its memory on the epoch the memory keeps
+            clock = MemoryClock(self.stack_config.memory.time_epoch, self.shared.read(lambda store: store.time_epoch))
+        except BadInputError as exc:
+            self.get_logger().error(f"configure failed: {exc}")
+            self.shared.release(writer=True)
+            self.shared = None
+            return TransitionCallbackReturn.FAILURE
         perception = self.stack_config.perception
         self._processor = PerceptionProcess(perception) if self.perception_process else FrameProcessor(perception)
+        shared = self.shared
+        transforms = tf_lookup_for(self) if self.use_tf else None  # None on pip-only machines (no tf2_ros)
         self.pipeline = IngestPipeline(settings, self._processor, self.shared.write,
-                                       warn=lambda message: self.get_logger().warning(message))
+                                       warn=lambda message: self.get_logger().warning(message), clock=clock,
+                                       transforms=transforms,
+                                       record_epoch=lambda e: shared.read(lambda store: store.set_time_epoch(e)))
         self.shared.ingest_reporters.append(self.status)
         self._callback_group = MutuallyExclusiveCallbackGroup()
         qos = QoSProfile(depth=self.qos_depth, history=qos_profile_sensor_data.history,
@@ -244,8 +264,9 @@ class IngestNode(LifecycleNode):
 
         if self._events_pub is None:
             return
+        epoch = self.pipeline.clock.epoch or 0.0
         for event in getattr(outcome.result, "events", ()) or ():
-            self._events_pub.publish(memory_event_to_msg(event))
+            self._events_pub.publish(memory_event_to_msg(event, epoch))
 
     # ------------------------------------------------------------ reporting
 

@@ -10,9 +10,15 @@ Streams that are synchronised by stamp: rgb, depth, detections, the robot pose a
 `camera_pose` names a topic, the camera pose. `camera_info` is not synchronised: the latest one
 received is used (drivers publish the same intrinsics with every frame).
 
-The camera pose in the map frame comes either from its own PoseStamped topic (the optical frame,
-as the simulator bridge and `SessionRecorder` publish it) or, when that topic is "", from the
-robot pose composed with the fixed camera mount (tf2 is not installable from PyPI).
+Frames (REP 105): the memory is in `map`. The camera pose comes from its own PoseStamped topic (the
+optical frame in `map`, as the simulator bridge and `SessionRecorder` publish it) or, when that topic
+is "", from TF (`transforms`: map <- the images' frame at their stamp, where tf2_ros exists; see
+`memory_node.tf_lookup`) or else from the robot pose composed with the fixed camera mount. Every
+`header.frame_id` is checked: a robot or camera pose must be in `map`, or be brought there by TF (so
+odometry, in `odom`, is never taken for a map pose); colour, depth and detections of one frame must
+share one camera frame. A message in the wrong frame is counted (`wrong_frame`, per topic, in the
+diagnostics) and dropped, with a warning that names the topic, its frame and the one expected.
+Stamps are ROS time; `clock` maps them onto the memory's time (memory_stack.foundation.time_epoch).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import numpy as np
 from memory_node import message_conversion as conv
 from memory_node.frame_synchronizer import ApproximateTimeSynchronizer, StreamCounters, SynchronizedSet
 from memory_stack.foundation.errors import BadInputError
+from memory_stack.foundation.time_epoch import MemoryClock
 from perception.sensor_frame import SensorFrame
 from scene_graph.types import CameraIntrinsics, Frame, Pose
 
@@ -75,9 +82,21 @@ class CameraMount:
         return Pose.from_matrix(robot_pose.matrix() @ m)
 
 
+class WrongFrameError(conv.MessageConversionError):
+    """A message's header.frame_id is not the frame it must be in; the message names topic, frame and expected."""
+
+    def __init__(self, topic: str, problem: str) -> None:
+        super().__init__(topic, "header.frame_id", problem)
+
+
+# target frame, source frame, stamp (ROS s) -> the source frame's pose in the target frame, None if unknown
+TransformLookup = Callable[[str, str, float], "Pose | None"]
+
+
 @dataclass
 class IngestSettings:
     topics: IngestTopics = field(default_factory=IngestTopics)
+    map_frame: str = "map"  # the memory's frame: every pose is brought into it
     pose_source: PoseSource = "odometry"
     slop_s: float = 0.02
     queue_size: int = 10
@@ -114,8 +133,14 @@ class IngestPipeline:
     """Feed messages with `offer(topic, msg)`; complete frames are processed and written to `sink`."""
 
     def __init__(self, settings: IngestSettings, processor: Any, sink: Callable[[Frame], Any],
-                 warn: Callable[[str], None] | None = None, log_period_s: float = 1.0) -> None:
+                 warn: Callable[[str], None] | None = None, log_period_s: float = 1.0,
+                 clock: MemoryClock | None = None, record_epoch: Callable[[float], Any] | None = None,
+                 transforms: TransformLookup | None = None) -> None:
         self.settings = settings
+        self.transforms = transforms  # TF where tf2_ros exists (ingest_node); None: poses must come in `map`
+        # stamps (ROS time) -> memory time; the epoch the first frame fixes is handed to record_epoch (the store)
+        self.clock = clock or MemoryClock()
+        self._record_epoch = record_epoch
         self._warn = warn or LOG.warning
         self._log_period_s = log_period_s
         self._last_logged: dict[str, float] = {}
@@ -162,6 +187,11 @@ class IngestPipeline:
             raise KeyError(f"topic {topic!r} is not an input of this pipeline ({sorted(self._roles)})")
         try:
             stamp, converted = self._convert(role, topic, msg)
+        except WrongFrameError as exc:
+            self.synchronizer.count_wrong_frame(topic)
+            self.stats.last_error = str(exc)
+            self._log(topic, f"dropped message on {topic}: {exc}")
+            return None
         except BadInputError as exc:
             self.synchronizer.count_invalid(topic)
             self.stats.last_error = str(exc)
@@ -179,11 +209,13 @@ class IngestPipeline:
             self._log(self.settings.topics.camera_info, f"dropped message on {self.settings.topics.camera_info}: {exc}")
 
     def _convert(self, role: str, topic: str, msg: Any) -> tuple[float, Any]:
+        """(stamp, value); camera data carries its frame id: (frame_id, payload)."""
         stamp = conv.stamp_to_seconds(msg.header.stamp)
+        frame_id = str(msg.header.frame_id)
         if role == "rgb":
-            return stamp, conv.rgb_from_image(msg, topic)
+            return stamp, (frame_id, conv.rgb_from_image(msg, topic))
         if role == "depth":
-            return stamp, conv.depth_from_image(msg, topic)
+            return stamp, (frame_id, conv.depth_from_image(msg, topic))
         if role == "detections":
             observations = conv.observations_from_detections(msg, topic)
             if conv.has_instance_mask(msg):
@@ -192,15 +224,29 @@ class IngestPipeline:
                 if not observations and len(msg.mask_ids):
                     raise conv.MessageConversionError(topic, "instance_mask", "label table without a mask image")
                 mask, labels, confidences = None, {}, {}
-            return stamp, (mask, labels, confidences, observations)
+            return stamp, (frame_id, (mask, labels, confidences, observations))
         if role == "pose":
             if self.settings.pose_source == "odometry":
                 if not hasattr(msg, "child_frame_id"):
                     raise conv.MessageConversionError(topic, "type",
                                                       "expected nav_msgs/Odometry (pose_source odometry)")
-                return stamp, conv.pose_from_odometry(msg, topic)
-            return stamp, conv.pose_from_pose_stamped(msg, topic)
-        return stamp, conv.pose_from_pose_stamped(msg, topic)
+                return stamp, self._in_map(topic, frame_id, stamp, conv.pose_from_odometry(msg, topic))
+            return stamp, self._in_map(topic, frame_id, stamp, conv.pose_from_pose_stamped(msg, topic))
+        return stamp, self._in_map(topic, frame_id, stamp, conv.pose_from_pose_stamped(msg, topic))
+
+    def _in_map(self, topic: str, frame_id: str, stamp: float, pose: Pose) -> Pose:
+        """`pose` (given in `frame_id`) in the map frame; odometry is never taken for a map pose."""
+        map_frame = self.settings.map_frame
+        if frame_id == map_frame:
+            return pose
+        if self.transforms is None:
+            raise WrongFrameError(topic, f"{frame_id!r} is not {map_frame!r} and there is no TF here to bring it "
+                                  f"there (a pose in {frame_id!r}, e.g. odometry, is not a map pose: give this "
+                                  f"topic a pose in {map_frame!r}, or run where tf2_ros provides the transform)")
+        transform = self.transforms(map_frame, frame_id, stamp)
+        if transform is None:
+            raise WrongFrameError(topic, f"no transform {map_frame!r} <- {frame_id!r} at {stamp:.3f} s")
+        return Pose.from_matrix(transform.matrix() @ pose.matrix())
 
     def _log(self, key: str, message: str) -> None:
         """Warn at most once per `log_period_s` per topic (a flood is counted in full, logged sparsely)."""
@@ -219,34 +265,48 @@ class IngestPipeline:
         started = wall.perf_counter()
         outcome = IngestOutcome(frame_id=frame_id, time=matched.stamp)
         try:
-            frame = self._frame(frame_id, matched)
+            outcome.time = self.clock.memory_time(matched.stamp)
+            if self.clock.resolved_now and self._record_epoch is not None:
+                self._record_epoch(self.clock.epoch)
+            frame = self._frame(frame_id, matched, outcome.time)
             outcome.observations = len(frame.observations)
             outcome.result = self.sink(frame)
         except BadInputError as exc:
             outcome.error = str(exc)
             self.stats.frames_rejected += 1
             self.stats.last_error = str(exc)
-            self._log("<frame>", f"frame {frame_id} at t={matched.stamp:.3f} rejected: {exc}")
+            self._log("<frame>", f"frame {frame_id} stamped {matched.stamp:.3f} rejected: {exc}")
             return outcome
         outcome.processing_ms = (wall.perf_counter() - started) * 1000.0
         self.stats.frames_ingested += 1
         self.stats.observations += outcome.observations
         self.stats.events += len(getattr(outcome.result, "events", ()) or ())
-        self.stats.last_frame_time = matched.stamp
+        self.stats.last_frame_time = outcome.time
         self.stats.processing_ms_total += outcome.processing_ms
         return outcome
 
-    def _frame(self, frame_id: int, matched: SynchronizedSet) -> Frame:
+    def _frame(self, frame_id: int, matched: SynchronizedSet, time: float) -> Frame:
         topics = self.settings.topics
         if self._camera_info is None:
             self.stats.frames_without_camera_info += 1
             raise BadInputError(f"topic {topics.camera_info!r}: no valid CameraInfo received yet")
         intrinsics = self._camera_info
         messages = {self._roles[t]: m for t, m in matched.messages.items()}
-        rgb, depth = messages["rgb"], messages["depth"]
-        mask, labels, confidences, observations = messages["detections"]
+        camera_frames = {role: messages[role][0] for role in ("rgb", "depth", "detections")}
+        rgb, depth = messages["rgb"][1], messages["depth"][1]
+        mask, labels, confidences, observations = messages["detections"][1]
+        camera_frame = camera_frames["rgb"]
+        for role in ("depth", "detections"):
+            if camera_frames[role] != camera_frame:
+                topic = getattr(topics, role)
+                self.synchronizer.count_wrong_frame(topic, received=False)
+                raise WrongFrameError(topic, f"{camera_frames[role]!r} is not the colour image's frame "
+                                      f"{camera_frame!r} (depth and detections must be registered to it)")
         robot_pose: Pose = messages["pose"]
-        camera_pose = messages.get("camera_pose") or self.settings.camera_mount.optical_pose(robot_pose)
+        camera_pose = messages.get("camera_pose")
+        if camera_pose is None:
+            camera_pose = self.settings.camera_mount.optical_pose(robot_pose) if self.transforms is None \
+                else self._camera_pose_from_tf(topics.rgb, camera_frame, matched.stamp)
         expected = (intrinsics.height, intrinsics.width)
         for topic, shape in ((topics.rgb, rgb.shape[:2]), (topics.depth, depth.shape),
                              (topics.detections, None if mask is None else mask.shape)):
@@ -255,16 +315,25 @@ class IngestPipeline:
                     topic, "width/height", f"{shape[1]}x{shape[0]} does not match {topics.camera_info!r} "
                     f"{expected[1]}x{expected[0]}")
         if mask is None:
-            return Frame(frame_id=frame_id, time=matched.stamp, robot_pose=robot_pose, camera_pose=camera_pose,
+            return Frame(frame_id=frame_id, time=time, robot_pose=robot_pose, camera_pose=camera_pose,
                          intrinsics=intrinsics, observations=list(observations), depth=depth,
                          max_range_m=self.settings.max_range_m)
-        sensor_frame = SensorFrame(frame_id=frame_id, time=matched.stamp, rgb=rgb, depth=depth,
+        sensor_frame = SensorFrame(frame_id=frame_id, time=time, rgb=rgb, depth=depth,
                                    instance_mask=mask, labels=labels, intrinsics=intrinsics,
                                    camera_pose=camera_pose, robot_pose=robot_pose, confidences=confidences)
         frame = self.processor.process(sensor_frame)
         if observations:
             frame.observations.extend(observations)
         return frame
+
+    def _camera_pose_from_tf(self, topic: str, camera_frame: str, stamp: float) -> Pose:
+        """The images' optical frame in the map frame, from TF (no camera pose topic, tf2_ros present)."""
+        pose = self.transforms(self.settings.map_frame, camera_frame, stamp) if camera_frame else None
+        if pose is None:
+            self.synchronizer.count_wrong_frame(topic, received=False)
+            raise WrongFrameError(topic, f"no transform {self.settings.map_frame!r} <- {camera_frame!r} at "
+                                  f"{stamp:.3f} s for the camera pose")
+        return pose
 
     # ------------------------------------------------------------ reporting
 
@@ -297,6 +366,8 @@ def settings_from_parameters(values: dict[str, Any], source: str = "<parameters>
             settings.queue_size = int(values["sync_queue_size"])
         if "max_range_m" in values:
             settings.max_range_m = float(values["max_range_m"])
+        if "map_frame" in values:
+            settings.map_frame = str(values["map_frame"])
         if "camera_mount_xyz" in values or "camera_mount_rpy" in values:
             settings.camera_mount = CameraMount(tuple(float(v) for v in values.get("camera_mount_xyz", (0, 0, 1.2))),
                                                 tuple(float(v) for v in values.get("camera_mount_rpy", (0, 0, 0))))

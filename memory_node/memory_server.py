@@ -39,6 +39,14 @@ except ImportError:  # main() reports what is missing through node_main_guard
     LifecycleNode = object
 
 NODE_NAME = "memory_server"
+MAP_FRAME = "map"  # REP 105: every position the memory keeps is in the map frame
+TIME_VALUED_KINDS = ("first_seen", "last_seen")  # their `value` is a time: sent as ROS seconds
+
+
+def memory_epoch(store: Any) -> float:
+    """The ROS time of the memory's d1 00:00 (0 while it is empty: stamps are then simulated seconds)."""
+    epoch = store.time_epoch
+    return 0.0 if epoch is None else float(epoch)
 
 
 class MemoryServerNode(LifecycleNode):
@@ -154,7 +162,13 @@ class MemoryServerNode(LifecycleNode):
     # ------------------------------------------------------------ services
 
     def _on_query(self, request: Any, response: Any) -> Any:
-        from memory_node.message_conversion import location_belief_to_msg, memory_event_to_msg, scene_object_to_msg
+        from memory_node.message_conversion import (
+            location_belief_to_msg,
+            memory_event_to_msg,
+            memory_stamp,
+            scene_object_to_msg,
+            stamp_to_seconds,
+        )
         from scene_graph.requests import QueryRequest, answer_query
 
         started = time.perf_counter()
@@ -162,28 +176,36 @@ class MemoryServerNode(LifecycleNode):
             response.success, response.error, response.value = False, "memory_server is not active", math.nan
             return response
         self.shared.refresh_if_changed(self.refresh_period_s)
+        asked = stamp_to_seconds(request.time) if request.has_time else None  # ROS time
+        asked_end = stamp_to_seconds(request.time_end) if request.has_time_end else None
         query = QueryRequest(kind=request.kind.strip(), arguments=list(request.arguments),
-                             time=request.time if request.has_time else None,
-                             time_end=request.time_end if request.has_time_end else None,
                              max_results=request.max_results or self.max_results)
+        response.header.frame_id = MAP_FRAME
         if query.kind == "search":
             self._embed_outside_the_lock(" ".join(query.arguments))
         entered: list[float] = []
 
         def run(store: Any) -> Any:
             entered.append(time.perf_counter())
-            return answer_query(store, query, self._where_is)
+            epoch = memory_epoch(store)  # the memory's d1 00:00 in ROS time: request times -> memory times
+            query.time = None if asked is None else asked - epoch
+            query.time_end = None if asked_end is None else asked_end - epoch
+            answer = answer_query(store, query, self._where_is)
+            return answer, epoch, query.time if query.time is not None else store.now
 
         try:
             waiting = time.perf_counter()
-            answer = self.shared.read(run)
+            answer, epoch, about = self.shared.read(run)
             self.query_lock_waits_ms.append((entered[0] - waiting) * 1000.0)
+            response.memory_epoch = memory_stamp(0.0, epoch)
+            response.header.stamp = memory_stamp(max(about, 0.0), epoch)
             response.success, response.error, response.text = answer.success, answer.error, answer.text
-            response.objects = [location_belief_to_msg(o) if hasattr(o, "object_id") else scene_object_to_msg(o)
-                                for o in answer.objects]
+            response.objects = [location_belief_to_msg(o, epoch) if hasattr(o, "object_id")
+                                else scene_object_to_msg(o, epoch=epoch) for o in answer.objects]
             response.scores = [float(s) for s in answer.scores]
-            response.events = [memory_event_to_msg(e) for e in answer.events]
-            response.value = float(answer.value)
+            response.events = [memory_event_to_msg(e, epoch, MAP_FRAME) for e in answer.events]
+            value = float(answer.value)
+            response.value = value + epoch if query.kind in TIME_VALUED_KINDS and math.isfinite(value) else value
             response.labels = [str(label) for label in answer.labels]
         except Exception as exc:  # a failing query must not take the server down
             self.get_logger().error(f"query {query.kind} {query.arguments} failed: {exc!r}")
@@ -210,19 +232,21 @@ class MemoryServerNode(LifecycleNode):
             return
 
     def _on_snapshot(self, request: Any, response: Any) -> Any:
-        from memory_node.message_conversion import scene_object_to_msg
+        from memory_node.message_conversion import memory_stamp, scene_object_to_msg, stamp_to_seconds
 
         if not self._active or self.shared is None:
             response.success, response.error = False, "memory_server is not active"
             return response
-        if request.has_time and not math.isfinite(request.time):
-            response.success, response.error = False, f"time: {request.time} is not a finite time"
-            return response
         self.shared.refresh_if_changed(self.refresh_period_s)
+        epoch = self.shared.read(memory_epoch)
+        at_asked = stamp_to_seconds(request.time) - epoch
+        if request.has_time and at_asked < 0:
+            response.success, response.error = False, "time: before this memory's d1 00:00"
+            return response
 
         def read(store: Any) -> tuple[float, list[Any], list[str]]:
             if request.has_time:
-                snapshot = store.snapshot(request.time)
+                snapshot = store.snapshot(at_asked)
                 objects, at = snapshot.objects, snapshot.time
             else:
                 objects, at = store_objects(store), self._latest_time(store)
@@ -234,8 +258,9 @@ class MemoryServerNode(LifecycleNode):
         except Exception as exc:
             response.success, response.error = False, f"internal error: {exc}"
             return response
-        response.success, response.time, response.rooms = True, float(at), rooms
-        response.objects = [scene_object_to_msg(o) for o in objects]
+        response.success, response.rooms = True, rooms
+        response.header.stamp, response.header.frame_id = memory_stamp(at, epoch), MAP_FRAME
+        response.objects = [scene_object_to_msg(o, epoch=epoch) for o in objects]
         return response
 
     @staticmethod

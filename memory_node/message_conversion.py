@@ -4,7 +4,9 @@ Every function here is pure (no node, no graph) and validates what it reads: a w
 buffer whose size disagrees with width/height/step, a NaN pose or a non-unit quaternion raises
 `MessageConversionError` naming the topic and the field.
 
-Time convention: a ROS stamp carries float seconds since "d1 00:00" (sec + nanosec * 1e-9).
+Time convention: a stamp is ROS time (wall time, or /clock under use_sim_time). The memory keeps
+seconds since its own "d1 00:00", whose ROS time is its epoch (memory_stack.foundation.time_epoch):
+converters from memory records take that `epoch` (0 for a simulator session, whose clock starts at d1 00:00).
 Depth: `32FC1` is metres; `16UC1` (and `mono16` used as depth) is millimetres; 0 or NaN = no return.
 Instance masks: `mono16`, `16UC1` or `32SC1` ids, 0 = background.
 """
@@ -60,12 +62,12 @@ class MessageConversionError(BadInputError):
 # ---------------------------------------------------------------- time
 
 def stamp_to_seconds(stamp: Time) -> float:
-    """A ROS stamp as float seconds since d1 00:00."""
+    """A ROS stamp as float seconds (sec + nanosec * 1e-9)."""
     return float(stamp.sec) + float(stamp.nanosec) * 1e-9
 
 
 def seconds_to_stamp(seconds: float) -> Time:
-    """Float seconds since d1 00:00 as a ROS stamp (rounded to the nanosecond)."""
+    """Float seconds of ROS time as a stamp (rounded to the nanosecond)."""
     if not math.isfinite(seconds) or seconds < 0:
         raise BadInputError(f"time {seconds!r}: a stamp needs finite, non-negative seconds")
     total_ns = int(round(seconds * 1e9))
@@ -367,7 +369,12 @@ def _opt_float(value: Any, default: float = 0.0) -> float:
     return default if value is None else float(value)
 
 
-def scene_object_to_msg(obj: Any, probability: float | None = None) -> SceneObjectMsg:
+def memory_stamp(memory_t: Any, epoch: float) -> Time:
+    """A memory time (seconds since the memory's d1 00:00; None = never) as a ROS stamp (zero for None)."""
+    return Time() if memory_t is None else seconds_to_stamp(epoch + float(memory_t))
+
+
+def scene_object_to_msg(obj: Any, probability: float | None = None, epoch: float = 0.0) -> SceneObjectMsg:
     """A scene_graph SceneObject (or anything with its fields) as a SceneObject message."""
     msg = SceneObjectMsg()
     msg.id = str(obj.id)
@@ -383,13 +390,13 @@ def scene_object_to_msg(obj: Any, probability: float | None = None) -> SceneObje
     msg.confidence = _opt_float(getattr(obj, "confidence", None), 1.0)
     msg.probability = float(probability) if probability is not None else _opt_float(
         getattr(obj, "probability", None), 1.0)
-    msg.first_seen = _opt_float(getattr(obj, "first_seen", None))
-    msg.last_seen = _opt_float(getattr(obj, "last_seen", None))
+    msg.first_seen = memory_stamp(getattr(obj, "first_seen", None), epoch)
+    msg.last_seen = memory_stamp(getattr(obj, "last_seen", None), epoch)
     msg.present = bool(getattr(obj, "present", True))
     return msg
 
 
-def location_belief_to_msg(belief: Any) -> SceneObjectMsg:
+def location_belief_to_msg(belief: Any, epoch: float = 0.0) -> SceneObjectMsg:
     """A LocationBelief (object_id, category, position, room, rests_on, probability, last_seen, present)."""
     msg = SceneObjectMsg()
     msg.id = str(belief.object_id)
@@ -402,18 +409,19 @@ def location_belief_to_msg(belief: Any) -> SceneObjectMsg:
     msg.state = getattr(belief, "state", None) or ""
     msg.probability = _opt_float(getattr(belief, "probability", None), 1.0)
     msg.confidence = msg.probability
-    msg.first_seen = _opt_float(getattr(belief, "first_seen", None))
-    msg.last_seen = _opt_float(getattr(belief, "last_seen", None))
+    msg.first_seen = memory_stamp(getattr(belief, "first_seen", None), epoch)
+    msg.last_seen = memory_stamp(getattr(belief, "last_seen", None), epoch)
     msg.present = bool(getattr(belief, "present", True))
     return msg
 
 
-def memory_event_to_msg(event: Any) -> MemoryEventMsg:
+def memory_event_to_msg(event: Any, epoch: float = 0.0, frame_id: str = "map") -> MemoryEventMsg:
+    """A memory event; its header is stamped with when it happened (ROS time) in the map frame."""
     msg = MemoryEventMsg()
     msg.kind = str(event.kind)
     msg.object_id = str(event.object_id or "")
     msg.category = str(getattr(event, "category", "") or "")
-    msg.time = float(event.time)
+    msg.header = Header(stamp=memory_stamp(event.time, epoch), frame_id=frame_id)
     position = getattr(event, "position", None)
     if position is not None:
         msg.position = _point(position)
@@ -428,11 +436,12 @@ def memory_event_to_msg(event: Any) -> MemoryEventMsg:
 
 # ---------------------------------------------------------------- one sensor frame as input messages
 
-def sensor_frame_messages(frame: Any, depth_encoding: str = "32FC1",
-                          camera_frame_id: str = "camera_optical") -> dict[str, Any]:
-    """The input messages of one SensorFrame by role, every stamp `frame.time`.
+def sensor_frame_messages(frame: Any, depth_encoding: str = "32FC1", camera_frame_id: str = "camera_optical",
+                          map_frame_id: str = "map", base_frame_id: str = "base_link") -> dict[str, Any]:
+    """The input messages of one SensorFrame by role, every stamp `frame.time` (ROS seconds).
 
-    Roles: rgb, depth, camera_info, detections, pose (Odometry), camera_pose (PoseStamped of the optical frame).
+    Roles: rgb, depth, camera_info, detections, pose (Odometry of the base in the map frame, as a localiser
+    publishes it), camera_pose (PoseStamped of the optical frame in the map frame).
     """
     t = float(frame.time)
     return {
@@ -440,6 +449,6 @@ def sensor_frame_messages(frame: Any, depth_encoding: str = "32FC1",
         "depth": depth_to_image(frame.depth, t, camera_frame_id, encoding=depth_encoding),
         "camera_info": camera_info_from_intrinsics(frame.intrinsics, t, camera_frame_id),
         "detections": detections_from_mask(frame.instance_mask, frame.labels, frame.confidences, t, camera_frame_id),
-        "pose": odometry_from_pose(frame.robot_pose, t),
-        "camera_pose": pose_stamped_from_pose(frame.camera_pose, t),
+        "pose": odometry_from_pose(frame.robot_pose, t, map_frame_id, base_frame_id),
+        "camera_pose": pose_stamped_from_pose(frame.camera_pose, t, map_frame_id),
     }

@@ -226,8 +226,15 @@ class PlannerServer(Node):
             return answerer.answer(question, now, planner=planner, on_step=on_step)
 
     def _execute_answer(self, goal_handle: Any) -> Any:
+        from memory_node.memory_server import MAP_FRAME, memory_epoch
+        from memory_node.message_conversion import memory_stamp, stamp_to_seconds
+        from planners.question_answering import latest_memory_time
+
         request = goal_handle.request
         result = AnswerQuestion.Result()
+        memory = self.memory
+        epoch = memory_epoch(memory)
+        at = stamp_to_seconds(request.time) - epoch if request.has_time else None
 
         def feedback(record: Any) -> None:
             msg = AnswerQuestion.Feedback()
@@ -240,14 +247,17 @@ class PlannerServer(Node):
             goal_handle.publish_feedback(msg)
 
         try:
-            report = self.answer(request.question, request.time if request.has_time else None, request.planner,
-                                 request.max_path_m, feedback)
+            if at is not None and at < 0:
+                raise BadInputError("goal field 'time': before this memory's d1 00:00")
+            report = self.answer(request.question, at, request.planner, request.max_path_m, feedback)
         except BadInputError as exc:
             self.get_logger().warning(f"answer_question: {exc}")
             result.answer = f"error: {exc}"
             result.stopped_by = "error"
             goal_handle.abort()
             return result
+        result.header.frame_id = MAP_FRAME
+        result.header.stamp = memory_stamp(at if at is not None else latest_memory_time(memory), epoch)
         result.answer = report.text
         result.confidence = float(report.confidence)
         result.stopped_by = report.stopped_by

@@ -17,6 +17,9 @@ from memory_node.ros_environment import node_main_guard
 
 
 def response_to_dict(response: Any) -> dict[str, Any]:
+    """The answer as JSON; times are ROS seconds, `epoch` is the ROS time of the memory's d1 00:00."""
+    from memory_node.message_conversion import stamp_to_seconds
+
     def point(p: Any) -> list[float]:
         return [p.x, p.y, p.z]
 
@@ -24,11 +27,14 @@ def response_to_dict(response: Any) -> dict[str, Any]:
         "success": response.success, "error": response.error, "text": response.text,
         "objects": [{"id": o.id, "category": o.category, "position": point(o.position), "room": o.room,
                      "rests_on": o.rests_on, "state": o.state, "probability": o.probability,
-                     "last_seen": o.last_seen, "present": o.present} for o in response.objects],
+                     "last_seen": stamp_to_seconds(o.last_seen), "present": o.present} for o in response.objects],
         "scores": list(response.scores),
-        "events": [{"kind": e.kind, "object_id": e.object_id, "time": e.time} for e in response.events],
+        "events": [{"kind": e.kind, "object_id": e.object_id, "time": stamp_to_seconds(e.header.stamp),
+                    "frame_id": e.header.frame_id} for e in response.events],
         "value": None if math.isnan(response.value) else response.value,
         "labels": list(response.labels),
+        "stamp": stamp_to_seconds(response.header.stamp), "frame_id": response.header.frame_id,
+        "epoch": stamp_to_seconds(response.memory_epoch),
     }
 
 
@@ -54,8 +60,10 @@ class QueryClient:
 
     def call(self, kind: str, arguments: list[str], at: float | None = None, timeout_s: float = 10.0) -> Any:
         request = self._type.Request(kind=kind, arguments=list(arguments))
-        if at is not None:
-            request.has_time, request.time = True, float(at)
+        if at is not None:  # ROS seconds
+            from memory_node.message_conversion import seconds_to_stamp
+
+            request.has_time, request.time = True, seconds_to_stamp(float(at))
         future = self.client.call_async(request)
         self._executor.spin_until_future_complete(future, timeout_sec=timeout_s)
         if not future.done():
@@ -79,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("kind")
     parser.add_argument("arguments", nargs="*")
-    parser.add_argument("--at", type=float)
+    parser.add_argument("--at", type=float, help="ROS time (s) the query is about (default: now)")
     parser.add_argument("--wait", type=float, default=20.0, help="seconds to wait for the service")
     parser.add_argument("--repeat", type=int, default=1, help="call N times and report round-trip percentiles")
     parser.add_argument("--period", type=float, default=0.0, help="seconds between repeated calls")

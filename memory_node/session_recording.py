@@ -1,14 +1,14 @@
-"""Record the stack's input topics to MCAP, and read MCAP files or rosbag2 directories back.
+"""Record the stack's input topics as a rosbag2 directory, and read rosbag2 directories or MCAP files back.
 
-`SessionRecorder(path).write_frame(sensor_frame)` writes one frame as the real input messages
-(rgb Image, depth Image, CameraInfo, Detections, Odometry, camera PoseStamped), CDR-serialised by
-rclpy (`serialize_message`) under `ros2msg` schemas, so Foxglove opens the file and `memstack replay`
-(or `ros2 bag play` with the MCAP storage plugin) plays it back. No running graph is needed. The
-floor plan, when given, is stored as MCAP metadata `memory_stack.floor_plan` so a replay into a
-fresh store knows the rooms.
+`SessionRecorder(directory).write_frame(sensor_frame)` writes one frame as the real input messages
+(rgb Image, depth Image, CameraInfo, Detections, Odometry, camera PoseStamped) and its /tf, CDR-serialised
+by rclpy, into a rosbag2 directory (MCAP storage by default) the way `ros2 bag record` writes one, so
+`ros2 bag play`, Foxglove (the .mcap inside) and `memstack replay` play it back. No running graph is
+needed. The floor plan, when given, is stored in the bag's `custom_data` (`memory_stack.floor_plan`) so
+a replay into a fresh store knows the rooms.
 
-`read_bag(path)` yields `BagMessage`s from an `.mcap` file (mcap reader) or a rosbag2 directory (any
-storage the `rosbags` reader supports, MCAP or SQLite), in log-time order.
+`read_bag(path)` yields `BagMessage`s from a rosbag2 directory (the `rosbags` reader: MCAP or SQLite3
+storage) or a single `.mcap` file (mcap reader), in log-time order.
 """
 
 from __future__ import annotations
@@ -23,11 +23,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from memory_node.ingest_pipeline import IngestTopics
 from memory_node.message_conversion import sensor_frame_messages
+from memory_node.robot_frames import RobotFrames
 from memory_stack.foundation.errors import BadInputError
+from scene_graph.types import Pose
 
 FLOOR_PLAN_METADATA = "memory_stack.floor_plan"
+ROSBAG2_VERSION = 9  # metadata.yaml version of Jazzy's and Kilted's rosbag2
+TF_TYPE = "tf2_msgs/msg/TFMessage"
 _SEPARATOR = "=" * 80
 _PRIMITIVES = {"bool", "byte", "char", "float32", "float64", "int8", "uint8", "int16", "uint16", "int32", "uint32",
                "int64", "uint64", "string", "wstring"}
@@ -99,51 +105,73 @@ def message_definition(type_name: str) -> str:
 
 
 class SessionRecorder:
-    """Writes input-topic messages to an MCAP file (ros2 profile, CDR); usable without a ROS graph."""
+    """Writes input topics as a rosbag2 directory, as `ros2 bag record` would; usable without a ROS graph.
+
+    The directory holds `metadata.yaml` (rosbag2 format version 9, offered QoS per topic, the floor plan
+    in `custom_data`) and one MCAP file (or an SQLite3 database with `storage="sqlite3"`). Topic names are
+    absolute (`/camera/color/image_raw`), stamps are ROS time (the simulator's clock: d1 00:00 = 0), messages
+    are CDR-serialised by rclpy. Beside the inputs it writes the REP 105 transforms Foxglove's 3D panel needs
+    to place the camera: `/tf_static` map -> odom (identity: the recorded poses are map poses) and, per
+    frame, `/tf` odom -> base_link (robot pose) and base_link -> the camera's optical frame.
+    """
 
     def __init__(self, path: str | Path, topics: IngestTopics | None = None, floor_plan: Any = None,
-                 depth_encoding: str = "32FC1") -> None:
-        from mcap.writer import CompressionType, Writer
+                 depth_encoding: str = "32FC1", storage: str = "mcap", frames: RobotFrames | None = None) -> None:
+        from rosbags.rosbag2 import StoragePlugin, Writer
 
+        if storage not in ("mcap", "sqlite3"):
+            raise BadInputError(f"storage {storage!r}: expected 'mcap' or 'sqlite3'")
         self.path = Path(path)
+        if self.path.exists():
+            raise BadInputError(f"{self.path}: exists already; a recording is written into a new directory")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.topics = topics or IngestTopics()
+        self.frames_named = frames or RobotFrames()
         self.depth_encoding = depth_encoding
-        self._file = open(self.path, "wb")  # noqa: SIM115 - closed in close()
-        self._writer = Writer(self._file, compression=CompressionType.ZSTD)
-        self._writer.start(profile="ros2", library="memory_stack")
-        self._schemas: dict[str, int] = {}
-        self._channels: dict[str, int] = {}
-        self._sequence = 0
+        self._typestore = _recording_typestore()
+        plugin = StoragePlugin.MCAP if storage == "mcap" else StoragePlugin.SQLITE3
+        self._writer = Writer(self.path, version=ROSBAG2_VERSION, storage_plugin=plugin)
+        # rosbag2 reads custom_data as a map of strings: never left empty (a null there fails `ros2 bag info`)
+        self._writer.set_custom_data("memory_stack.recorder", "memory_node.session_recording.SessionRecorder")
+        if floor_plan is not None:
+            self._writer.set_custom_data(FLOOR_PLAN_METADATA, json.dumps(_floor_plan_json(floor_plan)))
+        self._writer.open()
+        self._closed = False
+        self._connections: dict[str, Any] = {}
+        self._static_written = False
         self.frames = 0
         self.messages = 0
-        if floor_plan is not None:
-            self._writer.add_metadata(FLOOR_PLAN_METADATA, {"json": json.dumps(_floor_plan_json(floor_plan))})
 
-    def _channel(self, topic: str, type_name: str) -> int:
-        if topic not in self._channels:
-            if type_name not in self._schemas:
-                self._schemas[type_name] = self._writer.register_schema(
-                    name=type_name, encoding="ros2msg", data=message_definition(type_name).encode("utf-8"))
-            self._channels[topic] = self._writer.register_channel(
-                topic=topic, message_encoding="cdr", schema_id=self._schemas[type_name])
-        return self._channels[topic]
+    def _connection(self, topic: str, type_name: str) -> Any:
+        name = absolute_topic(topic)
+        if name not in self._connections:
+            self._connections[name] = self._writer.add_connection(
+                name, type_name, typestore=self._typestore, offered_qos_profiles=[_offered_qos(name)])
+        return self._connections[name]
 
     def write_message(self, topic: str, msg: Any, log_time_s: float) -> None:
-        """Serialise one rclpy message (CDR) onto `topic` at `log_time_s` (seconds since d1 00:00)."""
+        """Serialise one rclpy message (CDR) onto `topic` (made absolute) at ROS time `log_time_s`."""
         from rclpy.serialization import serialize_message
 
-        channel = self._channel(topic, type_name_of(msg))
-        stamp_ns = int(round(log_time_s * 1e9))
-        self._sequence += 1
-        self._writer.add_message(channel_id=channel, log_time=stamp_ns, data=serialize_message(msg),
-                                 publish_time=stamp_ns, sequence=self._sequence)
+        self._write(topic, type_name_of(msg), serialize_message(msg), log_time_s)
+
+    def _write(self, topic: str, type_name: str, data: bytes, log_time_s: float) -> None:
+        self._writer.write(self._connection(topic, type_name), int(round(log_time_s * 1e9)), data)
         self.messages += 1
 
     def write_frame(self, sensor_frame: Any) -> None:
-        """One SensorFrame as the six input messages, all stamped with its time."""
-        messages = sensor_frame_messages(sensor_frame, depth_encoding=self.depth_encoding)
+        """One SensorFrame as the input messages and its transforms, all stamped with its time."""
+        names = self.frames_named
+        messages = sensor_frame_messages(sensor_frame, depth_encoding=self.depth_encoding,
+                                         camera_frame_id=names.camera, map_frame_id=names.map,
+                                         base_frame_id=names.base)
         t = float(sensor_frame.time)
+        if not self._static_written:
+            self._write_transforms("/tf_static", t, [(names.map, names.odom, None)])
+            self._static_written = True
+        robot, camera = sensor_frame.robot_pose, sensor_frame.camera_pose
+        camera_in_base = Pose.from_matrix(np.linalg.inv(robot.matrix()) @ camera.matrix())
+        self._write_transforms("/tf", t, [(names.odom, names.base, robot), (names.base, names.camera, camera_in_base)])
         roles = {"camera_info": self.topics.camera_info, "pose": self.topics.pose, "rgb": self.topics.rgb,
                  "depth": self.topics.depth, "detections": self.topics.detections}
         if self.topics.camera_pose:
@@ -152,17 +180,63 @@ class SessionRecorder:
             self.write_message(topic, messages[role], t)
         self.frames += 1
 
+    def _write_transforms(self, topic: str, t: float, links: list[tuple[str, str, Any]]) -> None:
+        """tf2_msgs/TFMessage (not on PyPI: built and serialised with the rosbags type store)."""
+        ts = self._typestore
+        types = ts.types
+        sec, nanosec = divmod(int(round(t * 1e9)), 1_000_000_000)
+        transforms = []
+        stamp = types["builtin_interfaces/msg/Time"](sec=sec, nanosec=nanosec)
+        for parent, child, pose in links:
+            pose = pose or Pose(0.0, 0.0, 0.0)
+            transforms.append(types["geometry_msgs/msg/TransformStamped"](
+                header=types["std_msgs/msg/Header"](stamp=stamp, frame_id=parent),
+                child_frame_id=child,
+                transform=types["geometry_msgs/msg/Transform"](
+                    translation=types["geometry_msgs/msg/Vector3"](x=pose.x, y=pose.y, z=pose.z),
+                    rotation=types["geometry_msgs/msg/Quaternion"](x=pose.qx, y=pose.qy, z=pose.qz, w=pose.qw))))
+        message = types["tf2_msgs/msg/TFMessage"](transforms=transforms)
+        self._write(topic, TF_TYPE, bytes(ts.serialize_cdr(message, TF_TYPE)), t)
+
     def close(self) -> None:
-        if self._file.closed:
+        if self._closed:
             return
-        self._writer.finish()
-        self._file.close()
+        self._closed = True
+        self._writer.close()
 
     def __enter__(self) -> SessionRecorder:
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def absolute_topic(name: str) -> str:
+    """`camera/x` -> `/camera/x` (how `ros2 bag record` names topics of the root namespace)."""
+    return name if name.startswith("/") else "/" + name
+
+
+def _offered_qos(topic: str) -> Any:
+    """What the publishers of the stack offer: reliable keep-last; /tf_static transient-local (latched)."""
+    from rosbags.interfaces import Qos, QosDurability, QosHistory, QosLiveliness, QosReliability, QosTime
+
+    durability = QosDurability.TRANSIENT_LOCAL if topic == "/tf_static" else QosDurability.VOLATILE
+    unset = QosTime(sec=0, nsec=0)
+    return Qos(history=QosHistory.KEEP_LAST, depth=1 if topic == "/tf_static" else 10,
+               reliability=QosReliability.RELIABLE, durability=durability, deadline=unset, lifespan=unset,
+               liveliness=QosLiveliness.AUTOMATIC, liveliness_lease_duration=unset,
+               avoid_ros_namespace_conventions=False)
+
+
+def _recording_typestore() -> Any:
+    """The Jazzy message types (tf2_msgs among them) plus memory_interfaces' messages, from their .msg files."""
+    from rosbags.typesys import Stores, get_types_from_msg, get_typestore
+
+    typestore = get_typestore(Stores.ROS2_JAZZY)
+    for name in ("ObjectObservation", "Detections", "MemoryEvent", "SceneObject"):
+        typestore.register(get_types_from_msg(_msg_file("memory_interfaces", name).read_text(encoding="utf-8"),
+                                              f"memory_interfaces/msg/{name}"))
+    return typestore
 
 
 def _floor_plan_json(floor_plan: Any) -> dict:
@@ -200,19 +274,26 @@ def read_bag(path: str | Path) -> Iterator[BagMessage]:
 
 
 def bag_floor_plan(path: str | Path) -> Any:
-    """The floor plan a SessionRecorder stored in an MCAP file, or None."""
+    """The floor plan a SessionRecorder stored: in a rosbag2 directory's custom_data, or an MCAP file's metadata."""
     path = Path(path)
-    files = sorted(path.glob("*.mcap")) if path.is_dir() else [path]
+    if path.is_dir():
+        import yaml
+
+        try:
+            info = yaml.safe_load((path / "metadata.yaml").read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            return None
+        custom = (info.get("rosbag2_bagfile_information") or {}).get("custom_data") or {}
+        return floor_plan_from_json(json.loads(custom[FLOOR_PLAN_METADATA])) if FLOOR_PLAN_METADATA in custom else None
     from mcap.reader import make_reader
 
-    for file in files:
-        try:
-            with open(file, "rb") as stream:
-                for record in make_reader(stream).iter_metadata():
-                    if record.name == FLOOR_PLAN_METADATA:
-                        return floor_plan_from_json(json.loads(record.metadata["json"]))
-        except Exception:  # not an MCAP file with metadata: no floor plan
-            return None
+    try:
+        with open(path, "rb") as stream:
+            for record in make_reader(stream).iter_metadata():
+                if record.name == FLOOR_PLAN_METADATA:
+                    return floor_plan_from_json(json.loads(record.metadata["json"]))
+    except Exception:  # not an MCAP file with metadata: no floor plan
+        return None
     return None
 
 

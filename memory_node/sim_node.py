@@ -1,6 +1,7 @@
 """sim_node: the PyBullet household as a ROS 2 robot (camera, detector, odometry, base and arm drivers).
 
-Published (stamps are simulated seconds since d1 00:00; frames in `map`):
+Published (stamps are ROS time on the simulator's clock: simulated seconds, d1 00:00 = 0, also on
+`/clock` (rosgraph_msgs/Clock) for nodes run with `use_sim_time`; frames in `map`):
 - camera/color/image_raw (sensor_msgs/Image rgb8), camera/depth/image_raw (32FC1, metres),
   camera/color/camera_info, camera/pose (PoseStamped of the optical frame), detections
   (memory_interfaces/Detections: 32SC1 instance mask, ids shuffled every frame, + label table),
@@ -49,6 +50,7 @@ try:
     import rclpy
     from geometry_msgs.msg import PoseStamped, Twist
     from rclpy.node import Node
+    from rosgraph_msgs.msg import Clock
     from sensor_msgs.msg import CameraInfo, Image, JointState
     from std_msgs.msg import Empty, String
     from trajectory_msgs.msg import JointTrajectory
@@ -139,6 +141,9 @@ class SimNode(Node):
         self.odom_pub = self.create_publisher(Odometry, t.odometry, 10)
         self.joint_pub = self.create_publisher(JointState, t.joint_states, 10)
         self.status_pub = self.create_publisher(String, t.goal_status, 10)
+        # the simulator's clock for nodes under use_sim_time (ROS time = simulated seconds: d1 00:00 is 0)
+        self.clock_pub = self.create_publisher(Clock, "/clock", 10)
+        self._clock_published: float | None = None
         self.create_subscription(Twist, t.cmd_vel, self._on_cmd_vel, 10)
         self.create_subscription(PoseStamped, t.goal_pose, self._on_goal, 10)
         self.create_subscription(JointTrajectory, t.arm_trajectory, self._on_trajectory, 10)
@@ -155,12 +160,26 @@ class SimNode(Node):
         super().destroy_node()
 
     # -- publishing --------------------------------------------------------------------------------
+    def publish_clock(self) -> None:
+        """The simulated time on /clock, once per instant (it only moves forward)."""
+        if self.backend is None:
+            return
+        from memory_node.message_conversion import seconds_to_stamp
+
+        with self._lock:
+            now = self.backend.now
+            if self._clock_published is not None and now <= self._clock_published:
+                return
+            self._clock_published = now
+            self.clock_pub.publish(Clock(clock=seconds_to_stamp(now)))
+
     def publish_state(self) -> None:
         """Odometry and joint states at the current simulated time."""
         if self.backend is None:
             return
         from memory_node.message_conversion import make_header, odometry_from_pose
 
+        self.publish_clock()
         with self._lock:
             now = self.backend.now
             self._state_stamp = now
@@ -192,6 +211,7 @@ class SimNode(Node):
         with self._lock:
             frame = self.backend.render()
             self.last_frame_stamp = frame.time
+            self.publish_clock()
             if self._state_stamp != frame.time:
                 self.publish_state()
         stamp, cam = frame.time, self.camera_frame
@@ -242,6 +262,7 @@ class SimNode(Node):
         self._state_subscribers = subscribers
         if self.backend.now != self._state_stamp or wall < self._repeat_state_until:
             self.publish_state()
+        self.publish_clock()
 
     def _integrate(self, linear: float, angular: float, dt: float) -> None:
         robot = self.backend.robot

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from memory_stack.foundation.time_epoch import parse_epoch
 from memory_stack.foundation.typed_config import build_dataclass
 from scene_graph.ontology import DEFAULT_ONTOLOGY
 
@@ -79,8 +80,12 @@ class MemoryConfig:
     receptacle_move_rate_prior_hours: float = 720.0
     location_prior_strength: float = 3.0  # pseudo-counts spread over the ontology's typical receptacles
     location_prior_floor: float = 0.2  # pseudo-count for every other known receptacle category
+    # the ROS time of this memory's d1 00:00 when its first frame arrives over ROS: "auto", Unix seconds or an
+    # ISO date (memory_stack.foundation.time_epoch); kept in the store's meta from then on
+    time_epoch: str | float = "auto"
 
     def __post_init__(self) -> None:
+        parse_epoch(self.time_epoch, "memory.time_epoch")
         if not 0.0 <= self.label_vote_min_overlap <= 1.0 or self.label_flip_margin < 1.0:
             raise ValueError("label_vote_min_overlap must be in [0, 1] and label_flip_margin >= 1")
         if self.confirm_sightings < 1:

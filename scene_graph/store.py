@@ -212,6 +212,26 @@ class MemoryStore:
 
         self._transaction(write)
 
+    @property
+    def time_epoch(self) -> float | None:
+        """The ROS time (s) of this memory's d1 00:00 (foundation.time_epoch); None while the memory is empty.
+
+        A memory that holds frames but no recorded epoch was written in simulated seconds: its epoch is 0.
+        """
+        stored = self.file.read_meta().get("time_epoch")
+        if stored is not None:
+            return float(stored)
+        return 0.0 if self.last_frame_id >= 0 else None
+
+    @_locked
+    def set_time_epoch(self, epoch_s: float) -> None:
+        """Record the memory's epoch (once: a different one for a memory that has one is refused)."""
+        current = self.time_epoch
+        if current is not None and abs(current - float(epoch_s)) > 1e-6:
+            raise BadInputError(f"memory {self.db_path or ':memory:'}: keeps its times from epoch {current!r} s, "
+                                f"cannot change it to {float(epoch_s)!r} s")
+        self._transaction(lambda: self.file.write_meta("time_epoch", repr(float(epoch_s))))
+
     @_locked
     def ingest(self, frame: Frame) -> IngestResult:
         """Fold one frame's observations into memory; one SQLite transaction (all or nothing)."""

@@ -3,7 +3,8 @@
 The robot patrols the default household over its simulated days while the timeline changes it,
 builds its memory only from rendered frames, answers the scenario's questions with value-of-
 information exploration, and fetches an object with the arm. Writes DIR/report.md,
-DIR/results.json, DIR/memory.db, DIR/session.mcap, DIR/map.png and DIR/timeline.png.
+DIR/results.json, DIR/memory.db, DIR/session/ (a rosbag2 directory, MCAP storage, with /tf: `ros2 bag play`,
+Foxglove and `memstack replay` read it), DIR/map.png and DIR/timeline.png.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from memory_stack.composition.planner_registry import planner_names
 
 DEFAULT_SCENARIO = "apartment_two_days.yaml"
 OUTPUT_FILES = ("memory.db", "memory.db-wal", "memory.db-shm", "memory.cases.sqlite", "session.mcap")
+SESSION_BAG = "session"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,13 +46,17 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     for name in OUTPUT_FILES:
         (out / name).unlink(missing_ok=True)
+    if (out / SESSION_BAG).is_dir():  # a rosbag2 directory is written new: the previous run's goes
+        import shutil
+
+        shutil.rmtree(out / SESSION_BAG)
     print(f"memstack demo: {scenario.name} ({scenario.days()} simulated days, {len(scenario.questions)} questions, "
           f"{len(scenario.tasks)} tasks) -> {out}/", file=sys.stderr)
 
     def progress(message: str) -> None:
         print(f"  [{time.monotonic() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
 
-    recorder = SessionRecorder(out / "session.mcap", floor_plan=scenario.floor_plan())
+    recorder = SessionRecorder(out / SESSION_BAG, floor_plan=scenario.floor_plan())
     try:
         result = run_scenario(scenario, planner=args.planner, db_path=out / "memory.db", recorder=recorder,
                               progress=progress, keep_session=True, config=config)
@@ -72,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(result))
     else:
         print(table)
-        print(f"\nwrote {out}/report.md, results.json, memory.db, session.mcap, map.png, timeline.png "
+        print(f"\nwrote {out}/report.md, results.json, memory.db, {SESSION_BAG}/ (rosbag2), map.png, timeline.png "
               f"in {time.monotonic() - started:.0f} s")
     return 0
 
@@ -91,6 +97,7 @@ def report_markdown(result: dict, table: str, scenario_path: Path) -> str:
         "",
         "![events per object](timeline.png)",
         "",
-        "Replay the session: `memstack replay session.mcap --db replay.db`; open it in Foxglove.",
+        "Replay the session: `memstack replay session --db replay.db` (or `ros2 bag play session`); "
+        "open `session/session_0.mcap` in Foxglove (its 3D panel places the camera from /tf).",
         "",
     ])

@@ -1,9 +1,14 @@
-"""Ingest a recorded MCAP / rosbag2 (MCAP storage) of the input topics into a memory.
+"""Ingest a recorded bag of the input topics into a memory (rosbag2 directory or MCAP file).
+
+The bag is a rosbag2 directory (sqlite3 or MCAP storage, as `ros2 bag record` writes it) or an MCAP file.
 
 The messages go through the ingest node's own path (conversion, approximate-time synchronisation,
 perception, memory write) without a ROS graph. Topic names and synchronisation settings come from
 the `ingest_node` section of the parameter file (default config/memory_stack.yaml); the memory and
-perception settings from the StackConfig of `--config`.
+perception settings from the StackConfig of `--config`. Bag topics match the inputs with or without a
+leading `/`; `--remap FROM:=TO` renames a bag topic onto an input. Stamps are ROS time (Unix or a
+simulator clock): the memory keeps the epoch its first frame fixed (memory.time_epoch). A replay that
+ingests no frame exits 2, naming the topics the bag holds and the topics expected.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--params", help="node parameter YAML (default: config/memory_stack.yaml)")
     parser.add_argument("--floor-plan", help="floor-plan or scenario YAML: the prior map "
                                              "(default: the one recorded in the bag, if any)")
+    parser.add_argument("--remap", action="append", default=[], metavar="FROM:=TO",
+                        help="read bag topic FROM as input topic TO (repeatable), e.g. "
+                             "/head_camera/rgb:=camera/color/image_raw")
     parser.add_argument("--json", action="store_true", help="print one JSON document with what was ingested")
 
 
@@ -45,10 +53,11 @@ def run(args: argparse.Namespace) -> int:
 
     from memory_node.ingest_pipeline import settings_from_parameters
     from memory_node.session_recording import bag_floor_plan
-    from memory_node.session_replay import replay_bag
+    from memory_node.session_replay import parse_remaps, replay_bag
     from memory_stack.composition.assembly import build_perception, open_memory
 
     settings = settings_from_parameters(section, source=str(params_path))
+    remap = parse_remaps(args.remap)
     if args.floor_plan:
         from scene_graph.floor_plan_file import load_floor_plan_file
 
@@ -58,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     with open_memory(args.db, config) as store:
         if floor_plan is not None and (args.floor_plan or store.floor_plan is None):
             store.set_floor_plan(floor_plan)
-        report = replay_bag(bag, store, settings, build_perception(config))
+        report = replay_bag(bag, store, settings, build_perception(config), remap=remap)
         objects = len(store.snapshot(None).objects)
     result = report.as_dict() | {"db": str(args.db), "objects": objects}
     if args.json:

@@ -39,7 +39,7 @@ def demo(tmp_path_factory, memstack) -> tuple[subprocess.CompletedProcess, Path]
 def test_demo_writes_every_output(demo):
     proc, out = demo
     assert proc.returncode == 0, proc.stderr[-3000:]
-    for name in ("report.md", "results.json", "memory.db", "session.mcap", "map.png", "timeline.png"):
+    for name in ("report.md", "results.json", "memory.db", "session/metadata.yaml", "map.png", "timeline.png"):
         assert (out / name).is_file(), name
     results = json.loads((out / "results.json").read_text())
     assert json.loads(proc.stdout) == results  # --json: the one document on stdout is results.json
@@ -58,7 +58,8 @@ def test_demo_writes_every_output(demo):
         width, height = _png_size(out / picture)
         assert width >= 300 and height >= 200
         assert (out / picture).stat().st_size > 10_000, f"{picture} looks empty"
-    assert (out / "session.mcap").read_bytes()[:8] == b"\x89MCAP0\r\n"
+    (mcap,) = (out / "session").glob("*.mcap")  # a rosbag2 directory with MCAP storage
+    assert mcap.read_bytes()[:8] == b"\x89MCAP0\r\n"
     assert "patrol kitchen" in proc.stderr  # progress goes to stderr
 
 
@@ -73,7 +74,7 @@ def test_demo_memory_holds_what_the_robot_saw(demo):
 def test_demo_session_replays_into_the_same_memory(demo, tmp_path, memstack):
     _, out = demo
     replay_db = tmp_path / "replay.db"
-    proc = memstack("replay", out / "session.mcap", "--db", replay_db, "--json", cwd=tmp_path, timeout=120)
+    proc = memstack("replay", out / "session", "--db", replay_db, "--json", cwd=tmp_path, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
     document = json.loads(proc.stdout)
     assert document["frames_rejected"] == 0

@@ -57,7 +57,7 @@ def test_replay_ingests_every_frame_the_live_run_ingested(session_frames, tmp_pa
     floor_plan = backend_plan.floor_plan()
     backend_plan.close()
     processor = FrameProcessor()
-    bag = tmp_path / "session.mcap"
+    bag = tmp_path / "session"
     live_ingested = 0
     with MemoryStore.open(None, floor_plan) as live, SessionRecorder(bag, floor_plan=floor_plan) as recorder:
         for sensor_frame in frames:

@@ -49,5 +49,7 @@ def query(node: Any, kind: str, *arguments: str, at: float | None = None) -> Any
 
     request = QueryMemory.Request(kind=kind, arguments=list(arguments))
     if at is not None:
-        request.has_time, request.time = True, float(at)
+        from memory_node.message_conversion import seconds_to_stamp
+
+        request.has_time, request.time = True, seconds_to_stamp(float(at))
     return call_service(node, QueryMemory, "query_memory", request)

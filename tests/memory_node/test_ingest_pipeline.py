@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -126,3 +127,123 @@ def test_depth_16uc1_millimetres_ingest_like_metres():
     pos_b = {o.category: np.array(o.position) for o in b.snapshot(None).objects}
     assert pos_a.keys() == pos_b.keys()
     assert all(np.allclose(pos_a[k], pos_b[k], atol=0.01) for k in pos_a)
+
+
+UNIX_MIDNIGHT = 1_765_065_600.0  # 2025-12-07T00:00:00Z
+
+
+def unix_stamped(frames, midnight=UNIX_MIDNIGHT):
+    """The frames as a robot on wall time would stamp them (same time of day, Unix seconds)."""
+    for sf in frames:
+        yield midnight + sf.time, conv.sensor_frame_messages(dataclasses.replace(sf, time=midnight + sf.time))
+
+
+def test_unix_stamps_become_memory_time_from_the_midnight_of_the_first_frame(tmp_path):
+    from memory_stack.foundation.time_epoch import MemoryClock
+    from memory_stack.foundation.time_format import format_time
+
+    frames = list(synthetic_frames(16, start_time=10 * 3600.0, period_s=0.5))
+    store = MemoryStore.open(tmp_path / "m.db", FLOOR_PLAN)
+    p = IngestPipeline(IngestSettings(), FrameProcessor(), store.ingest, clock=MemoryClock(store.config.time_epoch,
+                       store.time_epoch), record_epoch=store.set_time_epoch)
+    for _, messages in unix_stamped(frames[:8]):
+        offer_all(p, messages)
+    assert store.time_epoch == UNIX_MIDNIGHT
+    assert format_time(store.now) == format_time(frames[7].time) == "d1 10:00:03.500"
+    store.close()
+
+    # a restarted stack: a new pipeline on the reopened memory continues on the epoch it keeps
+    reopened = MemoryStore.open(tmp_path / "m.db")
+    settings = IngestSettings(first_frame_id=reopened.last_frame_id + 1)
+    restarted = IngestPipeline(settings, FrameProcessor(), reopened.ingest,
+                               clock=MemoryClock(reopened.config.time_epoch, reopened.time_epoch),
+                               record_epoch=reopened.set_time_epoch)
+    for _, messages in unix_stamped(frames[8:]):
+        offer_all(restarted, messages)
+    assert restarted.stats.frames_ingested == 8 and restarted.stats.frames_rejected == 0
+    assert reopened.now == pytest.approx(frames[-1].time, abs=1e-6)
+
+    sim = MemoryStore.open(None, FLOOR_PLAN)  # the same frames on the simulator's clock (epoch 0)
+    p_sim = pipeline(sim)
+    for sf in frames:
+        offer_all(p_sim, conv.sensor_frame_messages(sf))
+    assert sorted((o.category, o.first_seen) for o in reopened.snapshot(None).objects) == \
+        sorted((o.category, o.first_seen) for o in sim.snapshot(None).objects)
+
+
+def test_a_stamp_before_the_memory_epoch_is_rejected_not_stored(tmp_path):
+    from memory_stack.foundation.time_epoch import MemoryClock
+
+    store = MemoryStore.open(None, FLOOR_PLAN)
+    store.set_time_epoch(UNIX_MIDNIGHT)
+    p = IngestPipeline(IngestSettings(), FrameProcessor(), store.ingest, clock=MemoryClock("auto", store.time_epoch))
+    _, messages = next(unix_stamped(synthetic_frames(1), UNIX_MIDNIGHT - 86400.0))
+    (outcome,) = offer_all(p, messages)
+    assert outcome.error and "before the memory's d1 00:00" in outcome.error
+    assert store.last_frame_id == -1
+
+
+def test_odometry_in_odom_is_not_taken_for_a_map_pose_without_tf():
+    store = MemoryStore.open(None, FLOOR_PLAN)
+    p = pipeline(store)
+    for sf in synthetic_frames(3):
+        messages = conv.sensor_frame_messages(sf)
+        messages["pose"].header.frame_id = "odom"
+        assert offer_all(p, messages) == []
+    counters = p.topic_counters()
+    assert counters[T.pose].wrong_frame == 3 and counters[T.pose].dropped == 3
+    assert "'odom' is not 'map'" in p.stats.last_error and T.pose in p.stats.last_error
+    assert store.last_frame_id == -1
+
+
+def test_a_pose_in_odom_is_brought_into_map_by_the_transform():
+    shift = Pose.from_xyz_yaw(0.5, -0.25, 0.0, 0.0)  # where odom sits in map (the localiser's map -> odom)
+    asked = []
+
+    def transforms(target, source, stamp):
+        asked.append((target, source, stamp))
+        return shift if (target, source) == ("map", "odom") else None
+
+    store = MemoryStore.open(None, FLOOR_PLAN)
+    p = IngestPipeline(IngestSettings(), FrameProcessor(), store.ingest, transforms=transforms)
+    sf = next(synthetic_frames(1))
+    messages = conv.sensor_frame_messages(sf)
+    in_odom = Pose.from_matrix(np.linalg.inv(shift.matrix()) @ sf.robot_pose.matrix())
+    messages["pose"] = conv.odometry_from_pose(in_odom, sf.time, "odom")
+    (outcome,) = offer_all(p, messages)
+    assert outcome.error is None and asked == [("map", "odom", sf.time)]
+    (row,) = store.trajectory()
+    assert row[1:3] == pytest.approx((sf.robot_pose.x, sf.robot_pose.y), abs=1e-6)
+
+
+def test_the_camera_pose_comes_from_tf_when_there_is_no_camera_pose_topic():
+    sf = next(synthetic_frames(1))
+
+    def transforms(target, source, stamp):
+        return sf.camera_pose if (target, source) == ("map", "camera_optical") else None
+
+    roles = {k: v for k, v in ROLE_TOPIC.items() if k != "camera_pose"}
+    with_tf = MemoryStore.open(None, FLOOR_PLAN)
+    p = IngestPipeline(IngestSettings(topics=IngestTopics(camera_pose="")), FrameProcessor(), with_tf.ingest,
+                       transforms=transforms)
+    (outcome,) = offer_all(p, conv.sensor_frame_messages(sf), roles)
+    reference = MemoryStore.open(None, FLOOR_PLAN)
+    (expected,) = offer_all(pipeline(reference), conv.sensor_frame_messages(sf))
+    assert outcome.error is None and outcome.observations == expected.observations >= 2
+    assert sorted((o.category, tuple(np.round(o.position, 6))) for o in with_tf.snapshot(None).objects) == \
+        sorted((o.category, tuple(np.round(o.position, 6))) for o in reference.snapshot(None).objects)
+    messages = conv.sensor_frame_messages(next(synthetic_frames(2, start_time=8 * 3600.0)))
+    for message in (messages["rgb"], messages["depth"], messages["detections"]):
+        message.header.frame_id = "head_camera"  # no transform for it: rejected, not placed by the mount
+    (missing,) = offer_all(p, messages, roles)
+    assert missing.error and "no transform 'map' <- 'head_camera'" in missing.error
+
+
+def test_depth_in_another_frame_than_the_colour_image_rejects_the_frame():
+    store = MemoryStore.open(None, FLOOR_PLAN)
+    p = pipeline(store)
+    messages = conv.sensor_frame_messages(next(synthetic_frames(1)))
+    messages["depth"].header.frame_id = "depth_optical"
+    (outcome,) = offer_all(p, messages)
+    assert outcome.error and "'depth_optical' is not the colour image's frame 'camera_optical'" in outcome.error
+    assert p.topic_counters()[T.depth].wrong_frame == 1 and store.last_frame_id == -1

@@ -184,12 +184,16 @@ def test_memory_records_to_messages():
                       state=None, confidence=0.9, first_seen=10.0, last_seen=20.0, present=True, is_receptacle=False)
     msg = conv.scene_object_to_msg(obj)
     assert (msg.id, msg.category, msg.room, msg.rests_on, msg.state) == ("mug_1", "mug", "kitchen", "counter_1", "")
-    assert (msg.position.x, msg.bbox_max.z, msg.last_seen, msg.present) == (1.0, 1.0, 20.0, True)
+    assert (msg.position.x, msg.bbox_max.z, msg.last_seen.sec, msg.present) == (1.0, 1.0, 20, True)
+    on_a_clock = conv.scene_object_to_msg(obj, epoch=1_765_065_600.0)  # memory time -> ROS time
+    assert (on_a_clock.first_seen.sec, on_a_clock.last_seen.sec) == (1_765_065_610, 1_765_065_620)
     belief = LocationBelief(object_id="mug_1", category="mug", position=(1.0, 2.0, 0.9), room="kitchen",
                             rests_on=None, rests_on_category=None, probability=0.75, last_seen=None, present=True)
     bmsg = conv.location_belief_to_msg(belief)
-    assert bmsg.probability == pytest.approx(0.75) and bmsg.rests_on == "" and bmsg.last_seen == 0.0
+    assert bmsg.probability == pytest.approx(0.75) and bmsg.rests_on == "" and bmsg.last_seen.sec == 0
     event = MemoryEvent(kind="moved", object_id="mug_1", category="mug", time=30.0, position=(3.0, 1.0, 0.8),
                         room="living_room", from_place="counter_1", to_place="table_1", frame_ids=(4, 5))
     emsg = conv.memory_event_to_msg(event)
     assert (emsg.kind, emsg.to_place, list(emsg.frame_ids), emsg.position.x) == ("moved", "table_1", [4, 5], 3.0)
+    assert (emsg.header.frame_id, emsg.header.stamp.sec) == ("map", 30)
+    assert conv.memory_event_to_msg(event, epoch=1_765_065_600.0).header.stamp.sec == 1_765_065_630

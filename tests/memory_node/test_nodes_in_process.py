@@ -199,6 +199,7 @@ def test_bad_requests_name_the_argument(stack):
 
 def test_snapshot_and_markers(stack):
     import rclpy
+    from builtin_interfaces.msg import Time
     from memory_interfaces.srv import GetSnapshot
     from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
     from visualization_msgs.msg import MarkerArray
@@ -213,7 +214,7 @@ def test_snapshot_and_markers(stack):
     snapshot = call_service(client, GetSnapshot, "get_snapshot", GetSnapshot.Request())
     assert snapshot.success and sorted(snapshot.rooms) == ["kitchen", "living_room"]
     assert {"counter", "mug", "bowl"} <= {o.category for o in snapshot.objects}
-    before = call_service(client, GetSnapshot, "get_snapshot", GetSnapshot.Request(has_time=True, time=100.0))
+    before = call_service(client, GetSnapshot, "get_snapshot", GetSnapshot.Request(has_time=True, time=Time(sec=100)))
     assert before.success and before.objects == []
     process.node("MemoryServerNode").publish_markers()
     received = []

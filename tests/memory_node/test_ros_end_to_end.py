@@ -39,6 +39,7 @@ from rclpy.action import ActionClient
 from diagnostic_msgs.msg import DiagnosticArray
 from nav_msgs.msg import Odometry
 from memory_interfaces.action import AnswerQuestion
+from memory_node.message_conversion import seconds_to_stamp
 from memory_interfaces.srv import QueryMemory
 
 out = {"odom": [], "feedback": [], "diagnostics": {}}
@@ -73,7 +74,7 @@ try:
     out["server"] = action.wait_for_server(timeout_sec=40.0)
     out["odom_before"] = spin_until(lambda: out["odom"], 20.0) and out["odom"][-1]
     goal = AnswerQuestion.Goal(question="Where is the mug?", planner="explore-all", has_time=True,
-                               time=out["odom_before"][0])
+                               time=seconds_to_stamp(out["odom_before"][0]))
     sent = action.send_goal_async(goal, feedback_callback=lambda fb: out["feedback"].append(
         {"step": fb.feedback.step, "action": fb.feedback.action, "target": fb.feedback.target,
          "cost": fb.feedback.cost, "confidence": fb.feedback.confidence}))

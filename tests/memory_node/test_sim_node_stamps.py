@@ -63,6 +63,10 @@ def test_frames_at_one_instant_get_distinct_increasing_stamps_and_are_all_ingest
     ingest = sim_and_ingest.node("IngestNode")
     odom_stamps: list[float] = []
     sim.create_subscription(Odometry, "odom", lambda m: odom_stamps.append(stamp_to_seconds(m.header.stamp)), 50)
+    from rosgraph_msgs.msg import Clock
+
+    clock: list[float] = []
+    sim.create_subscription(Clock, "/clock", lambda m: clock.append(stamp_to_seconds(m.clock)), 50)
     start = sim.backend.now
     assert start == pytest.approx(8 * 3600.0)
     time.sleep(1.0)  # discovery between the two nodes' endpoints
@@ -91,6 +95,11 @@ def test_frames_at_one_instant_get_distinct_increasing_stamps_and_are_all_ingest
     assert _wait(lambda: ingest.status()["frames_ingested"] >= len(stamps)), ingest.status()
     status = ingest.status()
     assert status["frames_ingested"] == len(stamps), status
+    # /clock: the simulated time for use_sim_time nodes, forward only, at every frame's instant
+    assert _wait(lambda: clock and clock[-1] >= stamps[-1] - 1e-6), (clock[-5:], stamps[-1])  # ns on the wire
+    assert all(b > a for a, b in zip(clock, clock[1:]))
+    assert all(any(abs(s - c) < 1e-6 for c in clock) for s in stamps)
+    assert ingest.shared.read(lambda store: store.time_epoch) == 0.0  # simulated seconds are memory seconds
 
 
 def test_frame_interval_out_of_range_is_refused_naming_the_parameter(ros_domain):
