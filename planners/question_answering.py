@@ -27,6 +27,7 @@ from planners.belief.config import QUESTION_MOVE_LIKELIHOOD_RATIO, BeliefConfig
 from planners.decision.baselines import MemoryOnlyPolicy
 from planners.decision.policies import POLICIES, ExplorationConfig, make_policy
 from planners.language.typed_query import TypedQuery
+from planners.memory_answers import MEMORY_PROJECTIONS, answer_from_memory
 from planners.memory_api import MemoryReader
 
 DONT_KNOW = "I don't know"
@@ -193,6 +194,8 @@ class QuestionAnswerer:
         if query.kind == "unknown" or float(query.confidence) < self.config.min_parse_confidence:
             report = self._dont_know(question, query, "I did not understand the question", planner)
             return self._finish(report, started)
+        if query.kind in MEMORY_PROJECTIONS:
+            return self._finish(self._from_memory(question, query, float(now), planner), started)
         policy = make_policy(planner, self.config.exploration) if self.explorer is not None else MemoryOnlyPolicy()
         outcome = explore_until_stopped(query, float(now), self.beliefs, self.explorer, policy, on_step=on_step)
         report = self._compose(question, query, outcome, planner)
@@ -213,6 +216,18 @@ class QuestionAnswerer:
             self._copy_outcome(report, outcome)
         else:
             report.stopped_by = "memory-only" if self.explorer is None or planner == "memory-only" else "voi"
+        return report
+
+    def _from_memory(self, question: str, query: TypedQuery, now: float, planner: str) -> AnswerReport:
+        """Projections read off memory without exploring (planners.memory_answers)."""
+        found = answer_from_memory(self.memory, query, now)
+        if found.refusal is not None:
+            return self._dont_know(question, query, found.refusal, planner)
+        confidence = found.confidence * min(1.0, float(query.confidence) / 0.5)
+        report = AnswerReport(question=question, type=query.kind, text=found.text, value=found.value,
+                              confidence=confidence, evidence=list(found.evidence), room=found.room,
+                              position=found.position, query=query, planner=planner)
+        report.stopped_by = "memory-only"
         return report
 
     def _copy_outcome(self, report: AnswerReport, outcome: ExplorationOutcome) -> None:

@@ -26,7 +26,7 @@ LINK_KINDS = ("object", "receptacle", "room")
 STOPWORDS: frozenset[str] = frozenset("""
 a about across after again ago all also am an and any anybody anyone anything apartment appear appeared are around
 at away be been before being between by can change changed changes close closed closes closing could count
-current currently d day days did different do does done door during else ever everything exist exists find
+current currently d day days did different do does done during else ever everything exist exists find
 first for found frequently from gone get got go goes going had has have he her here hers his home house how i if
 in inside into is it its just keep kept know last lately leave left let lie lies list located location long lying
 ll m many may me might mine more most move moved moves moving much my near no not notice noticed now number
@@ -38,7 +38,12 @@ were what whats when where whereabouts whether which while who why will with wit
 happened happen happens different currently lying standing stand stands sitting resting rest rests kept stored
 ago earlier frequently often again appears show shows there's whose ever tonight yesterday morning afternoon
 evening night noon midnight recently lately hour hours minute minutes second seconds week weeks
+remember recall help wonder think need want like looking look guess mind sure idea hey okay ok thanks thank
+robot please kindly maybe perhaps end ended ending wind wound hold holds held contain contains contained missing
 """.split())
+# "door" is a word people use for a thing ("the bedroom door"), so it is not a stopword; it is the
+# part of the thing it follows ("the fridge door" asks about the fridge).
+PART_WORDS: frozenset[str] = frozenset({"door", "doors", "lid", "handle", "knob"})
 
 _TOKEN = re.compile(r"[a-z0-9_]+")
 
@@ -289,11 +294,30 @@ class EntityLinker:
                     mention = " ".join(words[i:i + n])
                     found.append(EntityLink(mention, hit[0], hit[2], hit[1], score, method,
                                             self._sub_span(phrase, i, n)))
-            if found:
-                links.extend(sorted(found, key=lambda link: link.span[0]))
-            else:
-                unmatched.append(phrase)
+            kept = self._head_links(phrase, found, covered)
+            if kept:
+                links.extend(sorted(kept, key=lambda link: link.span[0]))
+            head_linked = bool(found) and (covered[-1] or kept == found and any(lk.kind != "room" for lk in kept))
+            if not head_linked:
+                # The head is not linked: the words after the last linked one are embedded or stay themselves.
+                start = max([i + 1 for i in range(len(words) - 1) if covered[i]], default=0)
+                unmatched.append(Phrase(words[start:], self._sub_span(phrase, start, len(words) - start)))
         return links, unmatched
+
+    def _head_links(self, phrase: Phrase, found: list[EntityLink], covered: list[bool]) -> list[EntityLink]:
+        """The links of a phrase read head-final: a thing linked only through a modifier is not the thing.
+
+        "orange juice" does not link to orange, "bedroom door" keeps the room (bedroom) as context and
+        links no object; "the fridge door" is the fridge (a part word after a linked thing). Room links
+        are kept; a phrase whose head word is unlinked yields no object link, so it is embedded or stays
+        itself.
+        """
+        words = phrase.words
+        if not found or covered[-1]:
+            return found
+        if words[-1] in PART_WORDS and len(words) > 1 and covered[-2]:
+            return found
+        return [link for link in found if link.kind == "room"]
 
     @staticmethod
     def _sub_span(phrase: Phrase, i: int, n: int) -> tuple[int, int]:
@@ -340,5 +364,9 @@ class EntityLinker:
 
     @staticmethod
     def _unlinked(phrase: Phrase, score: float) -> EntityLink:
-        name = normalize_name(phrase.text)
+        """An unknown thing stays itself, named by its head ("the white door fully" -> door)."""
+        from planners.language.question_forms import noun_phrase
+
+        np = noun_phrase(phrase.text)
+        name = normalize_name(np.head if np is not None else phrase.text)
         return EntityLink(phrase.text, name, name, "object", score, "unlinked", phrase.span)

@@ -34,10 +34,12 @@ from planners.language.entity_linking import (
     TextEmbedderLike,
     Vocabulary,
     content_phrases,
+    normalize_name,
     ontology_vocabulary,
 )
 from planners.language.intent_exemplars import INTENT_EXEMPLARS
-from planners.language.time_expressions import DAY_S, TimeReference, parse_time_expression
+from planners.language.question_forms import FormReading, NounPhrase, read_form
+from planners.language.time_expressions import DAY_S, TimeReference, parse_time_expression, weekday_reference
 from planners.language.typed_query import KINDS_NEEDING_TARGET, QUERY_KINDS, TypedQuery
 from planners.memory_api import MemoryReader
 
@@ -46,7 +48,9 @@ from planners.memory_api import MemoryReader
 class QuestionParserConfig:
     """Thresholds of the parser (loadable with memory_stack.foundation.typed_config)."""
 
-    link_threshold: float = 0.6  # cosine similarity for an embedding-only entity link
+    link_threshold: float = 0.8  # cosine similarity for an embedding-only entity link: a real synonym
+    # (refrigerator/fridge 0.96, couch/sofa 0.86), not a relative (notebook/laptop 0.74, mug/cup 0.71)
+    day1_weekday: str | None = None  # the weekday of d1 ("monday"); None: weekday names cannot be resolved
     intent_min_similarity: float = 0.45  # below this (and no lexical cue) the question is unknown
     cue_bonus: float = 0.25  # added to the similarity of the kind a lexical cue points at
     top_k_exemplars: int = 2  # a kind's score: mean of its k most similar exemplars
@@ -72,14 +76,17 @@ _CUES: list[tuple[str, re.Pattern]] = [
                              r"\blast time you saw\b|\blast sighting\b")),
     ("changes", re.compile(r"\b(what|anything|something)\b.*\b(changed?|different|happened|moved|added|removed)\b"
                            r"(?!.*\b(how many|times)\b)|\bchanges\b|\bwhat('s| is) new\b")),
-    ("object_state", re.compile(r"^\s*(is|are|was|were|did|has|have)\b.*\b(open|opened|closed|shut|ajar)\b"
+    ("object_state", re.compile(r"^\s*(is|are|was|were|did|has|have|if)\b.*(\b(open|opened|closed|shut|ajar)\b|"
+                                r"\b(turned|switched)\s+(on|off)\b|\b(on|off)\s*\??\s*$|\bon or off\b|\bon of off\b)"
                                 r"(?!.*\bhow many\b)")),
     ("contents", re.compile(r"^\s*(what|which)( objects?| things?| items?)?('s| is| are| was| were)?\s+"
                             r"(lying |sitting |kept |stored |left )?(on|in|inside|on top of|at)\b|"
                             r"\b(list|name) (everything|all|the things|the objects|what)\b|\bwhat's (on|in)\b")),
     ("location", re.compile(r"\bwhere\b|\blocat(e|ion)\b|\bwhereabouts\b|^\s*find\b")),
 ]
-_STATE_WORDS = [("closed", re.compile(r"\b(closed|shut|close)\b")), ("open", re.compile(r"\b(open|opened|ajar)\b"))]
+_STATE_WORDS = [("closed", re.compile(r"\b(closed|shut|close)\b")), ("open", re.compile(r"\b(open|opened|ajar)\b")),
+                ("on", re.compile(r"\b(turned|switched)\s+on\b|\bon\s*\??\s*$|\bon\s+or\s+of+\b")),
+                ("off", re.compile(r"\b(turned|switched)\s+off\b|\boff\s*\??\s*$"))]
 _COUNT_WORDS = [
     ("state_changed", re.compile(r"\b(changed? (its )?state|toggled|switched)\b")),
     ("opened", re.compile(r"\b(open|opened|opening|opens)\b")),
@@ -264,7 +271,10 @@ class QuestionParser:
         if not re.search(r"[A-Za-z]{2,}", text):
             return self._unknown(question, "no words")
         lowered = text.lower()
-        time_ref = parse_time_expression(text, now)
+        weekday = weekday_reference(lowered, now, self.config.day1_weekday)
+        if weekday is not None and isinstance(weekday, str):
+            return self._unknown(question, weekday)
+        time_ref = weekday if weekday is not None else parse_time_expression(text, now)
         blanked = [time_ref.span] if time_ref is not None else []
         phrases = content_phrases(text, blanked)
         read_before = self._vocab_time
@@ -274,12 +284,23 @@ class QuestionParser:
             vocab = self.vocabulary(refresh=True)  # memory may have seen it since the last read
             lexical, unmatched = self.linker.lexical_links(phrases, vocab)
         self.linker.name_embeddings([n for n, _, _ in vocab.names()])
+        without_time = lowered if time_ref is None else \
+            lowered[:time_ref.span[0]] + lowered[time_ref.span[1]:]
+        reading = read_form(re.sub(r"\s+(at|on|in)\s*(?=[?.!]?$)", "", without_time.strip()))
+        if reading is not None and not reading.fallback:
+            ruled = self._from_form(question, reading, now, time_ref, lexical, vocab)
+            if ruled is not None:
+                return ruled
         form = delexicalize(text, lexical, time_ref.span if time_ref else None) if self.config.delexicalize else text
         vectors = np.asarray(self.embedder.embed([form] + [p.text for p in unmatched]), dtype=np.float32)
         links = lexical + self.linker.embedding_links(unmatched, vectors[1:] if unmatched else None, vocab)
         links.sort(key=lambda link: link.span[0])
         scores = self.intents.scores(vectors[0])
         query = self._build(question, lowered, now, time_ref, links, scores, vocab)
+        if reading is not None and reading.fallback and query.confidence < 0.5:
+            ruled = self._from_form(question, reading, now, time_ref, lexical, vocab)
+            if ruled is not None:
+                return ruled
         if query.is_unknown and self.reasoner is not None:
             proposed = self._ask_reasoner(question, now, vocab)
             if proposed is not None:
@@ -381,6 +402,102 @@ class QuestionParser:
             if kind == "past_location" and fields.get("time") is None and time_ref is not None:
                 fields["time"] = time_ref.t1
         fields["confidence"] = float(np.clip(intent_conf * link_conf, 0.0, 1.0))
+        return TypedQuery(**fields)
+
+    # ----------------------------------------------------------------- forms read by rule
+    def _link_phrase(self, np: NounPhrase | None, vocab: Vocabulary) -> EntityLink | None:
+        """The thing a noun phrase names: its head linked against memory, or the head itself unlinked.
+
+        The whole head compound is tried first ("coffee table"), then its last word ("table"); an
+        embedding link needs a real synonym (`link_threshold`); otherwise the words stay themselves.
+        """
+        if np is None or not np.head:
+            return None
+        candidates = [np.head] + ([np.head.split()[-1]] if " " in np.head else [])
+        for words in candidates:
+            link = self._link_words(words, vocab)
+            if link is not None and link.kind != "room" and link.linked:
+                return link
+        head = np.head
+        return EntityLink(head, normalize_name(head), normalize_name(head), "object", 0.0, "unlinked", (0, 0))
+
+    def _room_named(self, words: str | None, vocab: Vocabulary) -> EntityLink | None:
+        if not words:
+            return None
+        link = self._link_words(words, vocab)
+        return link if link is not None and link.kind == "room" else None
+
+    def _from_form(self, question: str, reading: FormReading, now: float, time_ref: TimeReference | None,
+                   lexical: list[EntityLink], vocab: Vocabulary) -> TypedQuery | None:
+        """The typed query of a question whose form a rule read (planners.language.question_forms)."""
+        if reading.refusal is not None:
+            query = self._unknown(question, f"not a question this memory can answer: {reading.refusal}",
+                                  time_ref=time_ref)
+            query.source = f"rule: refused: {reading.refusal}"
+            return query
+        kind = reading.kind
+        rooms = [lk for lk in lexical if lk.kind == "room"]
+        fields: dict[str, Any] = {"kind": kind, "question": question, "source": f"rule: {reading.rule}",
+                                  "attribute": reading.attribute, "relation": reading.relation,
+                                  "activity": reading.activity, "visit": reading.visit}
+        if rooms:
+            fields["room"] = rooms[0].name
+        if time_ref is not None:
+            fields.update(time=time_ref.time, t0=time_ref.t0, t1=time_ref.t1, time_text=time_ref.text)
+        confidence = 0.85
+        target = self._link_phrase(reading.target, vocab) if kind != "identify" or reading.target and \
+            reading.target.head else None
+        if target is not None:
+            fields.update(target=target.name, target_category=target.category if target.linked else None,
+                          mention=target.mention, target_is_receptacle=target.kind == "receptacle")
+            if not target.linked:
+                # Read, but about a thing memory has no name for: answered ("I have never seen ...") below
+                # the confidence of a known thing.
+                confidence = 0.45
+        if reading.target is not None and reading.target.attributes:
+            fields["attributes"] = dict(reading.target.attributes)
+        anchor = self._link_phrase(reading.anchor, vocab)
+        if anchor is not None:
+            anchor_room = self._room_named(reading.anchor.head if reading.anchor else None, vocab)
+            if anchor_room is not None:
+                fields["room"] = anchor_room.name
+                if reading.relation == "in":
+                    fields["relation"] = None
+            else:
+                fields["anchor"] = anchor.name
+                if kind in ("object_count", "exists", "contents") and reading.relation in ("on", "in"):
+                    fields["receptacle"] = anchor.name
+        anchor2 = self._link_phrase(reading.anchor2, vocab)
+        if anchor2 is not None:
+            fields["anchor2"] = anchor2.name
+        if kind == "contents":
+            if anchor is None and target is None:
+                return None
+            place = target or anchor
+            room = self._room_named(reading.target.head if reading.target else None, vocab)
+            if room is not None:
+                fields.update(room=room.name, target=room.name, mention=room.mention, receptacle=None,
+                              relation=None, anchor=None)
+                confidence = 0.85
+            else:
+                fields.update(receptacle=place.name, target=place.name, target_category=place.category,
+                              mention=place.mention, target_is_receptacle=True, relation=None, anchor=None)
+        if kind == "present_location" and time_ref is not None and (time_ref.t1 or time_ref.time or 0.0) < now:
+            fields["kind"] = "past_location"
+        if kind == "identify" and target is None and anchor is None and not fields.get("attributes"):
+            return None
+        if kind == "robot_visit":
+            room = self._room_named(reading.room_words, vocab)
+            if room is None:
+                return self._unknown(question, "no room of the floor plan named", time_ref=time_ref)
+            fields["room"] = room.name
+        if kind == "object_state" and reading.room_words in ("on", "off"):
+            fields["state"] = reading.room_words
+        if kind == "robot_location" and time_ref is None:
+            fields["time"] = now
+        if kind in KINDS_NEEDING_TARGET and fields.get("target") is None:
+            return self._unknown(question, "no object named", time_ref=time_ref)
+        fields["confidence"] = confidence
         return TypedQuery(**fields)
 
     def _unknown(self, question: str, reason: str, scores: dict[str, float] | None = None,

@@ -339,9 +339,9 @@ class TimeExpressionParser:
         if anchor == "last":
             if part != "night":
                 return None  # "last seen", "last time": not a time expression
+            # The night that ended this morning, even when asked late in the evening ("tonight" is the
+            # one under way); asked before 06:00 it is the night still under way.
             night_start = today - DAY_S + 22 * HOUR_S
-            if now >= today + 22 * HOUR_S:  # the night under way
-                night_start = today + 22 * HOUR_S
             return _Anchor(night_start, min(now, night_start + 8 * HOUR_S), night_start + HOUR_S, m.span(), False)
         if anchor == "tonight":
             start = today + 18 * HOUR_S
@@ -355,6 +355,8 @@ class TimeExpressionParser:
             return _Anchor(base, base + DAY_S, base + 12 * HOUR_S, m.span(), False)
         start_h, end_h, point_h = DAY_PARTS[part]
         t0, t1, point = base + start_h * HOUR_S, base + end_h * HOUR_S, base + point_h * HOUR_S
+        if base == today and t0 > now:  # "this evening" asked in the morning: still to come, kept as said
+            return _Anchor(t0, t1, point, m.span(), False)
         if base == today:  # this morning / today afternoon: clipped to now
             t1 = min(t1, now)
             t0 = min(t0, t1)
@@ -399,6 +401,35 @@ class TimeExpressionParser:
 
 
 _PARSER = TimeExpressionParser()
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY = re.compile(r"\b(?:on\s+|last\s+|this\s+past\s+)?(?P<day>" + "|".join(WEEKDAYS) + r")s?\b"
+                      r"(?:\s+(?:in\s+the\s+)?(?P<part>morning|afternoon|evening|night))?")
+
+
+def weekday_reference(text: str, now: float, day1_weekday: str | None) -> TimeReference | str | None:
+    """"on Monday", "last Tuesday evening": the most recent such day before today (today's is "today").
+
+    The store's clock counts days from d1 and knows no calendar: without `day1_weekday` (the weekday
+    of d1) a weekday cannot be resolved and the reason is returned as a string. None: no weekday named.
+    """
+    m = _WEEKDAY.search(text.lower())
+    if m is None:
+        return None
+    if day1_weekday is None or day1_weekday.lower() not in WEEKDAYS:
+        return (f"{m.group('day').capitalize()} cannot be placed: memory counts days from d1 and has no "
+                f"calendar (set the parser's day1_weekday)")
+    today = day_start(now)
+    today_index = (WEEKDAYS.index(day1_weekday.lower()) + int(today // DAY_S)) % 7
+    back = (today_index - WEEKDAYS.index(m.group("day"))) % 7 or 7
+    base = today - back * DAY_S
+    if base < 0:
+        return f"{m.group('day').capitalize()} was before memory began (d1)"
+    if m.group("part"):
+        start_h, end_h, point_h = DAY_PARTS[m.group("part")]
+        return TimeReference(m.group(0), base + point_h * HOUR_S, base + start_h * HOUR_S, base + end_h * HOUR_S,
+                             m.span())
+    return TimeReference(m.group(0), base + 12 * HOUR_S, base, base + DAY_S, m.span())
 
 
 def parse_time_expression(text: str, now: float) -> TimeReference | None:

@@ -14,7 +14,21 @@ Kinds map 1:1 to the question forms of specs/scenario.md, with the answer shapes
 | last_seen         | "When did you last see the keys?"                     | time                      |
 | changes           | "What changed in the kitchen between d1 08:00 and ..."| list of events/categories |
 | still_present     | "Is the remote still in the house?"                   | bool                      |
+| attribute         | "What colour is the mug?"                             | attribute value (text)    |
+| object_count      | "How many mugs are in the kitchen?"                   | int (objects, not events) |
+| identify          | "What is the red object on the table?"                | list of categories        |
+| exists            | "Did you see a mug?" / "Is there a kettle?"           | bool                      |
+| affordance        | "Where can I make coffee?"                            | categories + where        |
+| robot_location    | "Where were you at d1 10:00?"                         | room of the robot         |
+| robot_visit       | "When did you leave the kitchen?"                     | time                      |
 | unknown           | anything else                                         | an honest "don't know"    |
+
+The query is compositional: a *selection* (`target` category or description, `attributes`
+filters such as {"colour": "red"}, a `relation` to an `anchor` (and `anchor2` for "between"),
+`room`, `receptacle`, a time point `time` or interval `t0`/`t1`) and a *projection*, the `kind`
+(location, room, state, count, attribute named by `attribute`, first/last seen, list, yes/no, the
+robot's own pose or visits). Each kind above is one projection; the selection fields apply to all
+of them (docs/QUESTIONS.md draws the table of which kind reads which field).
 """
 
 from __future__ import annotations
@@ -27,15 +41,21 @@ from memory_stack.foundation.errors import BadInputError
 
 QUERY_KINDS: tuple[str, ...] = (
     "present_location", "past_location", "room_of", "contents", "object_state", "count",
-    "first_seen", "last_seen", "changes", "still_present", "unknown",
+    "first_seen", "last_seen", "changes", "still_present",
+    "attribute", "object_count", "identify", "exists", "affordance", "robot_location", "robot_visit",
+    "unknown",
 )
+ATTRIBUTE_NAMES: tuple[str, ...] = ("colour", "size", "material", "shape")
+RELATIONS: tuple[str, ...] = ("on", "in", "near", "next_to", "above", "below", "between", "closest_to",
+                              "left_of", "right_of")
+VISIT_EVENTS: tuple[str, ...] = ("entered", "left", "visited")
 COUNT_KINDS: tuple[str, ...] = ("opened", "closed", "moved", "state_changed", "appeared", "disappeared")
 STATES: tuple[str, ...] = ("open", "closed", "on", "off")
 
 # Kinds that need an object (or receptacle) to be about; without one the question is unanswerable.
 KINDS_NEEDING_TARGET: frozenset[str] = frozenset({
     "present_location", "past_location", "room_of", "object_state", "count", "first_seen", "last_seen",
-    "still_present",
+    "still_present", "attribute", "object_count", "exists",
 })
 
 
@@ -74,6 +94,13 @@ class TypedQuery:
     time_text: str | None = None
     intent_scores: dict[str, float] = field(default_factory=dict)
     source: str = "embedding"
+    attribute: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+    relation: str | None = None
+    anchor: str | None = None
+    anchor2: str | None = None
+    activity: str | None = None
+    visit: str | None = None
 
     def __post_init__(self) -> None:
         validate_typed_query(self)
@@ -97,8 +124,9 @@ class TypedQuery:
         values = dict(data)
         values.setdefault("question", question)
         values.setdefault("source", source)
-        if "intent_scores" in values and values["intent_scores"] is None:
-            values["intent_scores"] = {}
+        for name in ("intent_scores", "attributes"):
+            if name in values and values[name] is None:
+                values[name] = {}
         return cls(**values)
 
 
@@ -121,7 +149,8 @@ def validate_typed_query(query: TypedQuery) -> None:
     """Raise TypedQueryError naming the first invalid field."""
     if query.kind not in QUERY_KINDS:
         raise TypedQueryError(f"typed query: field 'kind' must be one of {', '.join(QUERY_KINDS)}, got {query.kind!r}")
-    for name in ("question", "target", "target_category", "mention", "room", "receptacle", "time_text", "source"):
+    for name in ("question", "target", "target_category", "mention", "room", "receptacle", "time_text", "source",
+                 "anchor", "anchor2", "activity"):
         _check_optional_str(query, name)
     for name in ("time", "t0", "t1"):
         _check_optional_time(query, name)
@@ -131,6 +160,19 @@ def validate_typed_query(query: TypedQuery) -> None:
     if query.count_kind is not None and query.count_kind not in COUNT_KINDS:
         raise TypedQueryError(f"typed query: field 'count_kind' must be one of {', '.join(COUNT_KINDS)} or null, "
                               f"got {query.count_kind!r}")
+    if query.attribute is not None and query.attribute not in ATTRIBUTE_NAMES:
+        raise TypedQueryError(f"typed query: field 'attribute' must be one of {', '.join(ATTRIBUTE_NAMES)} or null, "
+                              f"got {query.attribute!r}")
+    if query.relation is not None and query.relation not in RELATIONS:
+        raise TypedQueryError(f"typed query: field 'relation' must be one of {', '.join(RELATIONS)} or null, "
+                              f"got {query.relation!r}")
+    if query.visit is not None and query.visit not in VISIT_EVENTS:
+        raise TypedQueryError(f"typed query: field 'visit' must be one of {', '.join(VISIT_EVENTS)} or null, "
+                              f"got {query.visit!r}")
+    if not isinstance(query.attributes, dict) or not all(
+            k in ATTRIBUTE_NAMES and isinstance(v, str) for k, v in query.attributes.items()):
+        raise TypedQueryError(f"typed query: field 'attributes' must map {', '.join(ATTRIBUTE_NAMES)} to text, "
+                              f"got {query.attributes!r}")
     if query.t0 is not None and query.t1 is not None and query.t0 > query.t1:
         raise TypedQueryError(f"typed query: interval goes backwards (t0={query.t0} > t1={query.t1})")
     conf = query.confidence

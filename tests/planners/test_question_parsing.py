@@ -154,6 +154,55 @@ PARAPHRASES: dict[str, tuple[dict, list[str]]] = {
         "Do we still have the remote at home?",
         "Is the remote control still around?",
     ]),
+    "attribute_colour": ({"kind": "attribute", "target": "mug", "attribute": "colour"}, [
+        "What colour is the mug?",
+        "What color is my mug?",
+        "Which colour is the coffee mug?",
+        "What is the color of the mug?",
+        "What colors are the mugs?",
+    ]),
+    "object_count": ({"kind": "object_count", "target": "book", "room": "living_room"}, [
+        "How many books are in the living room?",
+        "How many books are there in the living room?",
+        "How many books do we have in the living room?",
+        "How many books can you see in the living room?",
+        "How many books were in the living room?",
+    ]),
+    "identify": ({"kind": "identify", "relation": "on", "anchor": "coffee_table", "attributes": {"colour": "red"}}, [
+        "What is the red object on the coffee table?",
+        "What's the red thing on the coffee table?",
+        "Whats the red item on the coffee table?",
+        "Which red object is on the coffee table?",
+        "What is that red thing lying on the coffee table?",
+    ]),
+    "exists": ({"kind": "exists", "target": "bottle"}, [
+        "Did you see a bottle?",
+        "Did you see the bottle?",
+        "Is there a bottle?",
+        "Is there any bottle?",
+        "Did you ever notice a bottle?",
+    ]),
+    "affordance": ({"kind": "affordance"}, [
+        "Where can I make coffee?",
+        "What can I use to make coffee?",
+        "Where could I make some coffee?",
+        "Is there something to make coffee with?",
+        "I want to make coffee, where should I go?",
+    ]),
+    "robot_location": ({"kind": "robot_location", "time": D1 + 10 * HOUR_S}, [
+        "Where were you at d1 10:00?",
+        "Where were you on d1 at 10:00?",
+        "Where were you at d1 10am?",
+        "where were you at day 1 at 10:00",
+        "Where was the robot at d1 10:00?",
+    ]),
+    "robot_visit": ({"kind": "robot_visit", "visit": "left", "room": "kitchen"}, [
+        "When did you leave the kitchen?",
+        "When did you last leave the kitchen?",
+        "When did you exit the kitchen?",
+        "when did you leave the kitchen",
+        "When did you left the kitchen?",
+    ]),
 }
 
 
@@ -183,6 +232,83 @@ def test_malformed_or_unanswerable_questions_are_unknown_with_low_confidence(par
     query = parser.parse(question, NOW)
     assert query.kind == "unknown", query
     assert query.confidence <= 0.3
+
+
+@pytest.mark.parametrize("question, kind, target, state", [
+    ("Is the lamp on?", "object_state", "lamp", "on"),
+    ("Is the tv switched off?", "object_state", "tv", "off"),
+    ("Is the fan on or off?", "object_state", "fan", "on"),
+    ("Is the bedroom door open?", "object_state", "door", "open"),
+    ("Is the fridge door closed?", "object_state", "fridge", "closed"),
+])
+def test_states_beyond_open_closed_and_door_is_a_thing(parser, question, kind, target, state):
+    q = parser.parse(question, NOW)
+    assert (q.kind, q.target, q.state) == (kind, target, state), q
+    assert q.confidence >= 0.3
+
+
+def test_is_the_mug_on_the_table_is_not_a_state_question(parser):
+    q = parser.parse("Is the mug on the coffee table?", NOW)
+    assert q.state != "on"
+
+
+@pytest.mark.parametrize("question, target", [
+    ("Can you help me find the remote?", "remote"),
+    ("Do you remember where the book is?", "book"),
+    ("Where is the orange juice?", "juice"),
+    ("Where is my notebook?", "notebook"),
+    ("Is the bedroom door open?", "door"),
+])
+def test_filler_words_and_modifiers_are_never_the_target(parser, question, target):
+    q = parser.parse(question, NOW)
+    assert q.target == target, q
+
+
+def test_an_unknown_word_stays_itself_unless_memory_holds_a_real_synonym(parser):
+    assert parser.parse("Where is my notebook?", NOW).target == "notebook"  # not "book"
+    assert parser.parse("Where is the refrigerator?", NOW).target == "fridge"  # a real synonym (0.96)
+    assert parser.parse("Where is the couch?", NOW).target == "sofa"  # ontology synonym
+
+
+def test_the_kitchen_table_links_to_the_table_memory_holds(embedder):
+    p = QuestionParser(embedder=embedder, known_categories=["mug"], known_receptacles={"dining_table": "table"},
+                       known_rooms=["kitchen"])
+    q = p.parse("What is on the kitchen table?", NOW)
+    assert (q.kind, q.target_category, q.room) == ("contents", "table", "kitchen"), q
+
+
+@pytest.mark.parametrize("question, kind, target", [
+    ("Did you see the mug?", "exists", "mug"),
+    ("When did you see the keys?", "last_seen", "keys"),
+    ("Take me to the remote.", "present_location", "remote"),
+    ("Please take me to the book", "present_location", "book"),
+])
+def test_did_you_see_when_did_you_see_and_take_me_to(parser, question, kind, target):
+    q = parser.parse(question, NOW)
+    assert (q.kind, q.target) == (kind, target), q
+    assert q.confidence >= 0.5
+
+
+def test_weekday_without_a_calendar_is_refused_with_the_reason(parser, embedder):
+    q = parser.parse("Where was the mug on Tuesday?", NOW)
+    assert q.kind == "unknown" and "calendar" in q.source
+    from planners.language.question_parsing import QuestionParserConfig
+
+    dated = QuestionParser(embedder=embedder, known_categories=CATEGORIES, known_receptacles=RECEPTACLES,
+                           known_rooms=ROOMS, config=QuestionParserConfig(day1_weekday="monday"))
+    q = dated.parse("Where was the mug on Monday?", NOW)  # asked on d2 (Tuesday): Monday is d1
+    assert (q.kind, q.target, q.t0, q.t1) == ("past_location", "mug", D1, D1 + DAY_S)
+
+
+@pytest.mark.parametrize("question", [
+    "Is the kitchen counter clean?", "Why is the mug on the table?", "How do I turn on the oven?",
+    "What is depicted on the painting above the sofa?", "Is the mug closer to the sofa or the counter?",
+    "What color are the walls in the bedroom?", "What is behind the sofa?", "Is the bin full?",
+])
+def test_questions_the_typed_query_cannot_represent_are_refused_with_a_reason(parser, question):
+    q = parser.parse(question, NOW)
+    assert q.kind == "unknown" and q.confidence < 0.3, q
+    assert q.source.startswith("rule: refused: "), q.source
 
 
 def test_object_memory_never_saw_is_not_a_confident_answer(parser):

@@ -99,10 +99,47 @@ def test_questions_without_time_have_none(text):
     assert parse_time_expression(text, NOW) is None
 
 
-def test_last_night_asked_during_the_night_is_the_night_under_way():
+def test_last_night_asked_late_in_the_evening_is_the_night_before_not_the_one_under_way():
+    # At 23:30 "last night" is the night that ended this morning; "tonight" is the one under way.
     late = at(2, 23, 30)
-    ref = parse_time_expression("last night", late)
-    assert (ref.t0, ref.t1) == (at(2, 22), late)
+    ref = parse_time_expression("Where was the mug last night?", late)
+    assert (ref.t0, ref.t1) == (at(1, 22), at(2, 6))
+    assert parse_time_expression("Where was the mug tonight?", late).t0 == at(2, 18)
+
+
+def test_last_night_asked_before_dawn_is_the_night_still_under_way():
+    early = at(3, 2, 0)
+    ref = parse_time_expression("last night", early)
+    assert (ref.t0, ref.t1) == (at(2, 22), early)
+
+
+def test_this_evening_asked_in_the_morning_is_still_to_come():
+    morning = at(2, 9, 0)
+    ref = parse_time_expression("Where will the mug be this evening?", morning)
+    assert (ref.t0, ref.t1, ref.time) == (at(2, 18), at(2, 22), at(2, 20))
+    assert ref.t0 > morning, "not clipped to a zero-length interval at the time of asking"
+
+
+def test_the_day_before_yesterday_is_the_whole_day_two_days_back():
+    ref = parse_time_expression("Where was the mug the day before yesterday?", at(4, 10))
+    assert (ref.t0, ref.t1, ref.time) == (at(2, 0), at(3, 0), at(2, 12))
+    ref = parse_time_expression("the day before yesterday in the evening", at(4, 10))
+    assert (ref.t0, ref.t1) == (at(2, 18), at(2, 22))
+
+
+def test_weekday_names_resolve_only_with_a_calendar():
+    from planners.language.time_expressions import weekday_reference
+
+    now = at(4, 10)  # d1 a Monday -> d4 a Thursday
+    ref = weekday_reference("where was the mug on tuesday?", now, "monday")
+    assert (ref.t0, ref.t1) == (at(2, 0), at(3, 0))
+    evening = weekday_reference("where was the mug on monday evening", now, "monday")
+    assert (evening.t0, evening.t1) == (at(1, 18), at(1, 22))
+    same_day = weekday_reference("on thursday", now, "monday")
+    assert isinstance(same_day, str) and "before memory began" in same_day  # a week back: before d1
+    reason = weekday_reference("where was the mug on tuesday?", now, None)
+    assert isinstance(reason, str) and "calendar" in reason
+    assert weekday_reference("where is the mug?", now, "monday") is None
 
 
 def test_relative_times_never_go_before_the_origin():

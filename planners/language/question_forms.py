@@ -1,0 +1,346 @@
+"""The forms of questions read by rule before the embedding classifier: new projections and refusals.
+
+The embedding intent classifier (planners.language.question_parsing) knows the ten forms of the
+scenario spec. Questions people actually ask also want attributes, object counts, objects picked
+out by a description or a relation, whether something exists, where one can do something, and the
+robot's own past; and many ask what this memory cannot hold at all (cleanliness, what a picture
+shows, advice). `read_form(text)` recognises these by their wording and returns a `FormReading`:
+
+- `refusal` set: the question asks for something the typed query cannot represent; the parser
+  answers "I don't know" with that reason instead of reading it as a different question.
+- `kind` set: one of the typed query's projections, with the noun phrases it selects by
+  (`target_words`, `anchor_words`, ...) still as words; the parser links them against memory.
+- None: no rule applies; the embedding classifier decides as before.
+
+Noun phrases are reduced to their head ("the small orange juice bottle" -> "bottle", with "small"
+and "orange" kept as attributes) by `noun_phrase`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+COLOUR_WORDS: frozenset[str] = frozenset("""
+black white grey gray red green blue yellow orange purple pink brown beige silver gold golden teal cyan maroon
+navy violet turquoise cream tan olive
+""".split())
+SIZE_WORDS: frozenset[str] = frozenset("small big large tiny huge little tall short long wide".split())
+MATERIAL_WORDS: frozenset[str] = frozenset("wooden wood metal metallic plastic glass leather fabric ceramic steel "
+                                           "stone paper cardboard woven".split())
+
+# Words that name no thing: determiners, pronouns, fillers a person puts into a question.
+_NON_HEAD: frozenset[str] = frozenset("""
+the a an my our your his her their its this that these those some any all both each every other another
+one ones two three four five six seven eight nine ten which what whats who it they them there here
+please thing things object objects item items stuff something anything everything someone somebody
+colored coloured shaped shape color colour colors colours new old main
+remember recall help wonder think need want like looking look guess mind sure
+most mostly mainly both all fully partially closest nearest unfinished
+""".split())
+# "a pile of clothes", "a piece of paper": the head is what the quantity is of.
+_QUANTITY_NOUNS: frozenset[str] = frozenset("pile piece bunch pair set stack heap couple lot kind type sort "
+                                            "bottom top side corner edge end middle front back part".split())
+# A part named after its whole ("the fridge door", "the lamp base"): the whole is what memory holds.
+PART_NOUNS: frozenset[str] = frozenset("door doors handle handles lid lids base top knob knobs trim "
+                                       "surface shelf_of".split())
+
+RELATION_PATTERNS: list[tuple[str, str]] = [
+    ("between", r"(?:in\s+)?between"),
+    ("left_of", r"(?:to\s+|on\s+|in\s+)?(?:the\s+)?left\s+(?:side\s+)?of"),
+    ("right_of", r"(?:to\s+|on\s+|in\s+)?(?:the\s+)?right\s+(?:side\s+)?of"),
+    ("next_to", r"next\s+to|beside|besides|by|alongside"),
+    ("closest_to", r"clos(?:est|e)\s+to|nearest(?:\s+to)?"),
+    ("near", r"near(?:\s+to)?|around"),
+    ("above", r"above|over|hanging\s+over"),
+    ("below", r"below|under|underneath|beneath"),
+    ("on", r"on\s+top\s+of|on|onto|atop"),
+    ("in", r"inside(?:\s+of)?|in|within"),
+]
+_RELATION_RE = re.compile(r"\b(?P<rel>" + "|".join(f"(?P<{name}>{pattern})" for name, pattern in RELATION_PATTERNS)
+                          + r")\s+(?P<rest>.+)$")
+
+# Questions whose answer memory does not hold, with the reason given to the user.
+REFUSALS: list[tuple[re.Pattern, str]] = [(re.compile(p), why) for p, why in [
+    (r"^\s*why\b|\bwhy (is|are|do|does|did|would)\b", "it asks why, and memory holds what was seen, not reasons"),
+    (r"\bhow (do|can|could|should|would) (i|we|you|one)\b(?! (find|get to)\b)|\bhow to\b|\bwhat should (i|we) do\b|"
+     r"\bdo i have to\b|\bwhat (do|can) i do\b|\bwhat to do\b",
+     "it asks for advice or a procedure, not for something seen"),
+    (r"\b(clean|dirty|messy|tidy|cluttered|clutter|neat|organi[sz]ed|made up|unmade|folded|wrinkled|"
+     r"full|empty|filled|overflowing|broken|pushed in|tucked|set up)\b(?![- ]?(bin|can|box|shelf))",
+     "memory keeps open/closed and on/off states, not whether something is clean, full, tidy or used"),
+    (r"\b(well[- ]lit|lighting|natural light|bright enough|dark in)\b", "memory holds no lighting conditions"),
+    (r"\b(depict\w*|painted on|drawn on|written|say|says|logo|brand|label on|picture of|photo of|poster of|"
+     r"image of|in the (picture|painting|photo|poster|mirror))\b",
+     "memory holds what objects are, not what pictures show or what text says"),
+    (r"\b(closer|farther|further|nearer|bigger|smaller|taller|larger)\b.*\bor\b",
+     "comparing two things is not a form the typed query has"),
+    (r"\b(in front of|infront of|behind|across from|across the|opposite( to)?|facing|relative to)\b",
+     "front/behind relations need a viewpoint the typed query does not have (it has left/right, above/below, "
+     "on/in, near and between)"),
+    (r"^\s*(what|which)\s+(is\s+|are\s+)?(the\s+)?(kind\s+of\s+|type\s+of\s+)?(colou?rs?|materials?|shapes?)\s+"
+     r"(of\s+|is\s+|are\s+)*(the\s+)?(\w+\s+)?(walls?|floors?|ceilings?|flooring|tiles?)\b|^\s*what\s+(is|are)\s+(\w+\s+)?(on|along|against|from)\s+the\s+(\w+\s+)?"
+     r"(wall|floor|ceiling)s?\s*\??$", "walls, floors and ceilings are not objects in memory"),
+    (r"\bpatterns?\b", "memory holds colours, not patterns"),
+    (r"\bhow many (different )?(colou?rs|people|persons|choices|options|ways)\b|\bhow much\b|\bhow (far|long|big|tall)\b",
+     "it asks for a measure or a count memory does not keep"),
+    (r"\b(space|room) (for|to)\b|\benough (space|room)\b|\bis there (any )?(space|room)\b",
+     "free space is not something memory holds"),
+    (r"\bused for\b|\bwhat (kind|type) of (room|entertainment|flooring|heating)\b|\bwhat is (this|the) room\b|"
+     r"\bwhat room is (this|the scene)\b|\bcent(er|re) of the room\b|\bwhat is missing\b|\bmissing (on|from)\b",
+     "it asks about the purpose or layout of a room, not about objects memory holds"),
+    (r"\b(person|people|man|woman|girl|boy|someone)\b.*\b(wearing|doing|using|holding)\b|"
+     r"\bwho (is|was)\b", "memory does not record people"),
+    (r"\b(weather|joke|president|meaning of life|poem|song)\b", "it is not about this household"),
+    (r"\bif (i|you|we)\b.*\b(go|turn|walk|sit)\b.*\b(which|what)\b", "route and imagined-viewpoint questions are "
+                                                                        "not forms the typed query has"),
+    (r"\bwhich (one|side)\b|\bwhich \w+ is (right |directly )?(under|above|next to|on)\b",
+     "telling instances apart by position is not a form the typed query has"),
+]]
+
+_ATTRIBUTE_WORDS = {"colou?rs?|colou?r pattern": "colour", "materials?|made (out )?of": "material",
+                    "shapes?|shaped": "shape", "sizes?|big|large": "size"}
+_ATTRIBUTE_Q = re.compile(
+    r"^\s*(?:what|which)(?:'s|s| is| are| was| were)?\s+(?:is\s+|are\s+)?(?:the\s+)?(?:kind of\s+|type of\s+)?"
+    r"(?P<attr>colou?rs?|materials?|shapes?|sizes?)\s+(?:(?:is|are|was|were|does|do)\s+)?(?:of\s+)?(?P<np>.+?)"
+    r"(?:\s+(?:made(?: out)? of|have|has))?\s*\??$")
+_ATTRIBUTE_OF = re.compile(r"^\s*(?:what|which)(?:'s|s| is| are| was| were)?\s+(?:is\s+)?(?:the\s+)?"
+                           r"(?P<attr>colou?rs?|materials?|shapes?|sizes?)\s+(?:of\s+)(?P<np>.+?)\s*\??$")
+_ATTRIBUTE_TAIL = re.compile(r"^\s*(?P<np>.+?)\s+(?:are|is)\s+(?:mainly|mostly)?\s*(?:of\s+)?which\s+"
+                             r"(?P<attr>colou?rs?|materials?|shapes?|sizes?)\s*\??$")
+_MADE_OF = re.compile(r"^\s*what\s+(?:is|are)\s+(?:the\s+)?(?P<np>.+?)\s+made\s+(?:out\s+)?of\s*\??$")
+_COUNT = re.compile(r"^\s*how many\s+(?P<np>.+?)\s*(?:(?:are|is|were|was|do|does|did|can)\b(?P<rest>.*))?\??$")
+_EVENT_COUNT = re.compile(r"\b(times?|often|opened|closed|moved|opening|closing|switched|turned|changed|taken)\b")
+_IDENTIFY_DESC = re.compile(
+    r"^\s*(?:what|which|whats|what's)(?:'s|s| is| are| was| were)?\s+(?:is\s+|are\s+)?(?:the\s+|a\s+|an\s+)*"
+    r"(?P<desc>[\w\s,-]*?)\b(?:object|thing|item|device|appliance|animal\s+\w+|fruit|furniture)s?\b"
+    r"(?P<rest>.*?)\s*\??$")
+_IDENTIFY_NAMED = re.compile(r"^\s*what\s+(?:is|are)\s+(?:the\s+)?(?P<desc>(?:\w+\s+)*?(?:%s))\s+(?P<np>[a-z]+)"
+                             r"(?P<rest>\s+(?:on|in|under|above|below|next to|near|by|beside|between)\b.*?)?\s*\??$"
+                             % "|".join(sorted(COLOUR_WORDS)))
+_WHAT_REL = re.compile(r"^\s*(?:what|whats|what's)(?:'s|s| is| are| was| were)?\s+(?:is\s+|are\s+)?"
+                       r"(?:located\s+|hanging\s+|placed\s+|kept\s+|lying\s+|sitting\s+|standing\s+|found\s+)?"
+                       r"(?P<rel>to the left of|to the right of|left of|right of|on the left of|on the right of|"
+                       r"in between|between|next to|beside|near|above|over|below|under|underneath|beneath)\s+"
+                       r"(?P<rest>.+?)\s*\??$")
+_EXISTS = re.compile(r"^\s*(?:is|are)\s+there\s+(?:a|an|any|some)?\s*(?P<np>.+?)\s*\??$")
+_SEEN = re.compile(r"^\s*(?:did|do)\s+(?:you|the robot)\s+(?:ever\s+)?(?:see|seen|spot|spotted|notice|noticed|"
+                   r"come across|found|find)\s+(?P<np>.+?)\s*\??$")
+_WHEN_SEEN = re.compile(r"^\s*when\s+(?:did|have)\s+you\s+(?:see|seen|spot|spotted|notice|noticed)\s+(?P<np>.+?)\s*\??$")
+_TAKE_ME = re.compile(r"^\s*(?:please\s+)?(?:take|bring|lead|guide|show)\s+me\s+(?:to|the way to)\s+(?P<np>.+?)\s*[.!?]*$")
+_AFFORD = re.compile(
+    r"^\s*(?:where|what|which)\s+(?:\w+\s+)?(?:can|could|should|would|might)\s+(?:i|we|one|you)\s+(?:use\s+to\s+)?"
+    r"(?P<activity>(?!find\b|see\b|get to\b)\w+.*?)\s*\??$|"
+    r"^\s*where\s+(?:i|we)\s+can\s+(?P<activity2>\w+.*?)\s*\??$|"
+    r"^\s*(?:is|are)\s+there\s+(?:something|anything|a place|somewhere)\s+(?:i\s+can\s+use\s+)?(?:to|for|i can)\s+"
+    r"(?P<activity3>.+?)(?:\?.*)?$|"
+    r"\bwhat can i use\b(?P<activity4>.*?)\??$|"
+    r"^\s*(?:i|we)\s+(?:need|want|would like|like)\s+to\s+(?P<activity5>[^,.?]+)[,.]?\s*(?:what|where|which).*$")
+_FIND = re.compile(r"\bwhere\s+(?:can|could|do|would|might)\s+(?:i|we)\s+(?:find|get)\s+(?P<np>(?:a|an|the|my|some|"
+                   r"our)\b.+?)\s*\??$")
+_WHERE_IS = re.compile(r"^\s*where\s+(?:is|are)\s+(?P<np>(?:the|my|our|a|an)\s+.+?)(?:\s+(?:located|kept))?\s*\??$")
+_ON_OFF = re.compile(r"^\s*(?:is|are|was|were|if)\s+(?P<np>.+?)\s+(?:turned\s+|switched\s+)?(?P<state>on|off)"
+                     r"(?:\s+or\s+of+)?\s*\??$|^\s*(?:is|are|was|were)\s+(?:any|all)\s+of\s+(?P<np2>.+?)\s+(?P<state2>on|off)\s*\??$")
+_ANYTHING_ON = re.compile(r"^\s*(?:is|are)\s+(?:there\s+)?(?:anything|something|things|objects|any objects|any things)\b"
+                          r"(?P<rest>.*?)\s*\??$")
+_ROBOT_WHERE = re.compile(r"^\s*where\s+(?:were|are|was|is)\s+(?:you|the robot)\b(?P<rest>.*)$")
+_ROBOT_VISIT = re.compile(r"^\s*when\s+did\s+you\s+(?:last\s+|first\s+)?(?P<verb>enter|leave|left|exit|visit|go\s+(?:in)?to|"
+                          r"come\s+(?:in)?to|arrive\s+(?:in|at)|get\s+to|walk\s+into)\s+(?P<np>.+?)\s*\??$")
+
+
+@dataclass(frozen=True)
+class NounPhrase:
+    """A noun phrase reduced to its head: `head` words (a compound such as "coffee table" kept whole)
+    and the attributes its modifiers name (colour, size, material)."""
+
+    text: str
+    head: str
+    modifiers: tuple[str, ...] = ()
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+def noun_phrase(text: str) -> NounPhrase | None:
+    """The head of a noun phrase and its attribute modifiers; None when no word could be a head.
+
+    English noun phrases end in their head: "the small orange juice bottle" -> head "juice bottle"
+    (the last two content words: compounds are common and the linker tries the whole compound first,
+    then the last word), modifiers ("small", "orange") -> size small, colour orange. "X of Y" keeps X
+    unless X is a quantity ("pile of clothes" -> clothes); a trailing relative clause or relation
+    ("the box on the shelf") is cut off.
+    """
+    words = re.findall(r"[a-z][a-z'-]*", text.lower().replace("'s ", " "))
+    cut = len(words)
+    for i, w in enumerate(words):
+        seen_content = any(v not in _NON_HEAD and v not in COLOUR_WORDS and v not in SIZE_WORDS for v in words[:i])
+        if seen_content and w in ("that", "which", "who", "where", "when", "on", "in", "inside", "under", "above", "below",
+                           "near", "next", "by", "at", "to", "from", "beside", "between", "with", "for", "hanging",
+                           "located", "behind", "over", "is", "are", "was", "were", "kept", "left", "right"):
+            cut = i
+            break
+    words = words[:cut]
+    if "of" in words:
+        i = words.index("of")
+        before = [w for w in words[:i] if w not in _NON_HEAD]
+        if before and before[-1] not in _QUANTITY_NOUNS:
+            words = words[:i]
+        else:
+            words = words[i + 1:]
+    attributes: dict[str, str] = {}
+    content: list[str] = []
+    for w in words:
+        w = w.strip("'-")
+        if not w or w in _NON_HEAD:
+            continue
+        if w in COLOUR_WORDS:
+            attributes.setdefault("colour", "grey" if w == "gray" else w)
+        elif w in SIZE_WORDS:
+            attributes.setdefault("size", {"big": "large", "little": "small", "tiny": "small", "huge": "large"}.get(w, w))
+        elif w in MATERIAL_WORDS and content == []:
+            attributes.setdefault("material", {"wooden": "wood", "metallic": "metal"}.get(w, w))
+        else:
+            content.append(w)
+    if not content and "colour" in attributes and words and words[-1] in COLOUR_WORDS:
+        content, attributes = [words[-1]], {k: v for k, v in attributes.items() if k != "colour"}  # "the orange"
+    if not content:
+        return None
+    head = " ".join(content[-2:])
+    modifiers = tuple(content[:-2])
+    return NounPhrase(text.strip(), head, modifiers, attributes)
+
+
+@dataclass(frozen=True)
+class FormReading:
+    """What the wording of a question says: a refusal, or a projection and its selection as words."""
+
+    kind: str | None = None
+    refusal: str | None = None
+    target: NounPhrase | None = None
+    attribute: str | None = None
+    relation: str | None = None
+    anchor: NounPhrase | None = None
+    anchor2: NounPhrase | None = None
+    activity: str | None = None
+    visit: str | None = None
+    room_words: str | None = None
+    rule: str = ""
+    fallback: bool = False  # a form the embedding classifier knows: used only when that one cannot read it
+
+
+def _relation_of(text: str) -> tuple[str | None, NounPhrase | None, NounPhrase | None]:
+    """The first relation phrase in `text` ("on the water sink" -> on, sink)."""
+    m = _RELATION_RE.search(text)
+    if m is None:
+        return None, None, None
+    relation = next(name for name, _ in RELATION_PATTERNS if m.group(name))
+    rest = m.group("rest")
+    if relation == "between":
+        parts = re.split(r"\band\b|,", rest, maxsplit=1)
+        first = noun_phrase(parts[0])
+        second = noun_phrase(parts[1]) if len(parts) > 1 else None
+        return relation, first, second
+    return relation, noun_phrase(rest), None
+
+
+def _attribute_name(word: str) -> str:
+    for pattern, name in _ATTRIBUTE_WORDS.items():
+        if re.fullmatch(pattern, word):
+            return name
+    return "colour"
+
+
+def read_form(text: str) -> FormReading | None:
+    """The form of a (lowercased, time-expression-free) question by its wording, or None."""
+    t = " ".join(text.lower().replace("’", "'").split())
+    t = re.sub(r"\bwhats\b", "what is", t)
+    t = re.sub(r"\bcolou?r(ed)?\b", lambda m: "colour" + (m.group(1) or ""), t)
+    if m := _TAKE_ME.match(t):
+        return FormReading("present_location", target=noun_phrase(m.group("np")), rule="take me to")
+    if m := _WHEN_SEEN.match(t):
+        return FormReading("last_seen", target=noun_phrase(m.group("np")), rule="when did you see")
+    if m := _ROBOT_VISIT.match(t):
+        verb = m.group("verb")
+        visit = "left" if verb in ("leave", "left", "exit") else "entered" if verb != "visit" else "visited"
+        return FormReading("robot_visit", visit=visit, room_words=m.group("np"), rule="when did you enter/leave")
+    if m := _ROBOT_WHERE.match(t):
+        return FormReading("robot_location", room_words=None, rule="where were you")
+    for pattern, why in REFUSALS:
+        if pattern.search(t):
+            return FormReading(refusal=why, rule=pattern.pattern[:40])
+    # "on the wall", "from the ceiling": where a thing hangs, not a thing memory holds.
+    t = re.sub(r"\s*\b(?:on|along|against|from|to)\s+the\s+(?:left\s+|right\s+|far\s+|back\s+)?"
+               r"(?:wall|ceiling|floor)s?\b(?=\s*(?:$|[?,.]|\b(?:in|of|near|above|below|between|next|by|and|under)\b))",
+               "", t)
+    if m := _ON_OFF.match(t):
+        np = noun_phrase(m.group("np") or m.group("np2"))
+        if np is not None:
+            return FormReading("object_state", target=np, rule="is X on/off", activity=None,
+                               visit=None, room_words=m.group("state") or m.group("state2"))
+    if m := _FIND.search(t):
+        np = noun_phrase(m.group("np"))
+        if np is not None:  # after a preamble ("I need to charge my laptop, where can I find ...") the rule decides
+            return FormReading("present_location", target=np, rule="where can I find X", fallback=m.start() == 0)
+    if m := _ANYTHING_ON.match(t):
+        relation, anchor, _ = _relation_of(m.group("rest"))
+        if anchor is not None:
+            return FormReading("contents", target=anchor, relation=relation, rule="is anything on X")
+    for pattern in (_ATTRIBUTE_Q, _ATTRIBUTE_OF, _ATTRIBUTE_TAIL):
+        if m := pattern.match(t):
+            np = noun_phrase(m.group("np"))
+            if np is not None:
+                return FormReading("attribute", target=np, attribute=_attribute_name(m.group("attr")),
+                                   rule="what colour/material/shape/size")
+    if m := _MADE_OF.match(t):
+        np = noun_phrase(m.group("np"))
+        if np is not None:
+            return FormReading("attribute", target=np, attribute="material", rule="made of")
+    if (m := _COUNT.match(t)) and not _EVENT_COUNT.search(t):
+        np = noun_phrase(m.group("np"))
+        if np is not None:
+            relation, anchor, _ = _relation_of(m.group("rest") or "")
+            return FormReading("object_count", target=np, relation=relation, anchor=anchor, rule="how many")
+    if m := _WHAT_REL.match(t):
+        relation, anchor, anchor2 = _relation_of(m.group("rel") + " " + m.group("rest"))
+        if anchor is not None:
+            return FormReading("identify", relation=relation, anchor=anchor, anchor2=anchor2, rule="what is <rel> X")
+    if m := _IDENTIFY_DESC.match(t):
+        desc = noun_phrase(m.group("desc") + " thing") if m.group("desc").strip() else None
+        relation, anchor, anchor2 = _relation_of(m.group("rest"))
+        attrs = dict(desc.attributes) if desc is not None else {}
+        for w in re.findall(r"[a-z]+", m.group("desc")):
+            if w in COLOUR_WORDS:
+                attrs.setdefault("colour", w)
+        target = NounPhrase(m.group("desc"), "", (), attrs)
+        if not attrs and not m.group("desc").strip() and relation in ("on", "in") and anchor is not None:
+            return FormReading("contents", target=anchor, relation=relation, rule="what objects are on X")
+        return FormReading("identify", target=target, relation=relation, anchor=anchor, anchor2=anchor2,
+                           rule="what is the <description> object")
+    if m := _IDENTIFY_NAMED.match(t):
+        np = noun_phrase(m.group("desc") + " " + m.group("np"))
+        if np is not None:
+            relation, anchor, anchor2 = _relation_of(m.group("rest") or "")
+            return FormReading("identify", target=np, relation=relation, anchor=anchor, anchor2=anchor2,
+                               rule="what is the <colour> X")
+    if m := _SEEN.match(t):
+        np = noun_phrase(m.group("np"))
+        if np is not None:
+            return FormReading("exists", target=np, rule="did you see X")
+    if m := _AFFORD.search(t):
+        activity = next(g for g in m.groups() if g is not None).strip(" ,.?")
+        if not re.match(r"(find|get|see)\b", activity):
+            return FormReading("affordance", activity=activity or None, rule="where can I <activity>")
+    if m := _WHERE_IS.match(t):
+        np = noun_phrase(m.group("np"))
+        if np is not None:
+            return FormReading("present_location", target=np, rule="where is X", fallback=True)
+    if m := _EXISTS.match(t):
+        rest = m.group("np")
+        if re.match(r"(anything|something|things|objects|stuff)\b", rest):
+            relation, anchor, _ = _relation_of(rest)
+            if anchor is not None:
+                return FormReading("contents", target=anchor, relation=relation, rule="is there anything on X")
+            return None
+        np = noun_phrase(rest)
+        if np is not None:
+            relation, anchor, _ = _relation_of(rest)
+            return FormReading("exists", target=np, relation=relation, anchor=anchor, rule="is there a X")
+    return None

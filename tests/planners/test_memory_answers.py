@@ -1,0 +1,61 @@
+"""The typed query's newer projections answered from a real stored memory (real parser, real SQLite)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from household_memory import two_room_memory  # noqa: E402
+
+HOUR = 3600.0
+
+
+@pytest.fixture(scope="module")
+def answerer(tmp_path_factory):
+    from planners.question_answering import QuestionAnswerer
+
+    store, _ = two_room_memory(tmp_path_factory.mktemp("answers") / "memory.db", mug_moves_seen=True)
+    yield QuestionAnswerer(store)
+    store.close()
+
+
+def test_how_many_counts_objects_not_events(answerer):
+    report = answerer.answer("How many mugs are in the living room?", 11 * HOUR, planner="memory-only")
+    assert (report.type, report.value) == ("object_count", 1), report.text
+    report = answerer.answer("How many mugs are in the kitchen?", 11 * HOUR, planner="memory-only")
+    assert report.value == 0, report.text
+
+
+def test_did_you_see_is_a_yes_or_no_from_what_memory_saw(answerer):
+    seen = answerer.answer("Did you see a book?", 11 * HOUR, planner="memory-only")
+    assert (seen.type, seen.value, seen.refused) == ("exists", True, False)
+    assert seen.evidence and seen.evidence[0].startswith("object:")
+    never = answerer.answer("Did you see a giraffe?", 11 * HOUR, planner="memory-only")
+    assert never.value is False and "not seen" in never.text
+
+
+def test_an_attribute_memory_does_not_keep_is_refused_with_the_reason(answerer):
+    report = answerer.answer("What colour is the mug?", 11 * HOUR, planner="memory-only")
+    assert report.refused and "colour" in report.reason
+    assert report.typed_query.kind == "attribute"
+
+
+def test_where_were_you_reads_the_robots_own_trajectory(answerer):
+    report = answerer.answer("Where were you at d1 07:00?", 11 * HOUR, planner="memory-only")
+    nodes = answerer.memory.trajectory(None, 7 * HOUR)
+    if not nodes:
+        assert report.refused
+    else:
+        assert report.type == "robot_location" and report.value == nodes[-1][5]
+
+
+def test_inexpressible_questions_are_refused_not_answered_as_another_question(answerer):
+    for question in ("Which color is the dining table?", "How many blue barrels do we have on the shelves?",
+                     "Is the kitchen counter clean?", "Why is the mug on the table?"):
+        report = answerer.answer(question, 11 * HOUR, planner="memory-only")
+        assert report.refused, (question, report.text)
+        assert report.reason
