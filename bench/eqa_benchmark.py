@@ -156,6 +156,8 @@ def markdown_table(stats: dict[str, dict]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     config = load_stack_config(args.config)
+    if getattr(args, "perception_input", None):
+        config.sim.options["perception_input"] = args.perception_input
     jobs = expand_jobs([args.scenarios], args.planner, seeds=1)
     out = Path(args.out)
     print(f"bench eqa: {len(jobs)} runs ({len({j.scenario for j in jobs})} scenarios x "

@@ -31,21 +31,30 @@ def heights_in_map(depth: np.ndarray, intrinsics: CameraIntrinsics, camera_pose:
     return z
 
 
-def depth_clusters(depth: np.ndarray, valid: np.ndarray, config: BoxLiftingConfig) -> tuple[np.ndarray, int]:
-    """Label image of depth-continuous 4-connected clusters of the valid pixels (0 = not valid)."""
+def depth_clusters(depth: np.ndarray, valid: np.ndarray, config: BoxLiftingConfig,
+                   heights: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """Label image of depth-continuous 4-connected clusters of the valid pixels (0 = not valid).
+
+    With `heights` (map z), neighbours at one height (within `level_tolerance_m`, depths within
+    `level_max_gap_m`) join too: a table top seen at a grazing angle changes fast in depth, not in height.
+    """
     h, w = depth.shape
     index = np.arange(h * w).reshape(h, w)
     tolerance = config.continuity_m + config.continuity_per_m * depth
     rows, cols = [], []
-    pairs = ((depth[:, :-1], depth[:, 1:], tolerance[:, :-1]), (depth[:-1, :], depth[1:, :], tolerance[:-1, :]))
-    for a, b, ta in pairs:
+    pairs = ((np.s_[:, :-1], np.s_[:, 1:]), (np.s_[:-1, :], np.s_[1:, :]))
+    for sa, sb in pairs:
+        a, b = depth[sa], depth[sb]
         if a.size == 0:
             continue
-        va = valid[: a.shape[0], : a.shape[1]]
-        vb = valid[h - a.shape[0]:, w - a.shape[1]:]
-        join = va & vb & (np.abs(a - b) < ta)
-        ia = index[: a.shape[0], : a.shape[1]][join]
-        ib = index[h - a.shape[0]:, w - a.shape[1]:][join]
+        va, vb = valid[sa], valid[sb]
+        gap = np.abs(a - b)
+        close = gap < tolerance[sa]
+        if heights is not None:
+            close |= (np.abs(heights[sa] - heights[sb]) < config.level_tolerance_m) & (gap < config.level_max_gap_m)
+        join = va & vb & close
+        ia = index[sa][join]
+        ib = index[sb][join]
         rows.append(ia)
         cols.append(ib)
     r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
@@ -86,31 +95,51 @@ def _block_min(depth: np.ndarray, valid: np.ndarray, block: int) -> np.ndarray:
     return small
 
 
+def _block_mean(values: np.ndarray, valid: np.ndarray, block: int) -> np.ndarray:
+    """Mean of the valid values of each block (NaN where none)."""
+    h, w = values.shape
+    hb, wb = -(-h // block), -(-w // block)
+    total = np.zeros((hb * block, wb * block), dtype=np.float64)
+    count = np.zeros_like(total)
+    total[:h, :w] = np.where(valid, values, 0.0)
+    count[:h, :w] = valid
+    total = total.reshape(hb, block, wb, block).sum(axis=(1, 3))
+    count = count.reshape(hb, block, wb, block).sum(axis=(1, 3))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
 def object_pixels(depth: np.ndarray, heights: np.ndarray, valid: np.ndarray,
                   config: BoxLiftingConfig) -> np.ndarray:
     """Boolean mask (same shape as the box window) of the object's pixels."""
     keep = valid.copy()
     level = support_level(heights, valid, config)
     if level is not None:
-        keep &= ~(heights < level + config.support_clearance_m)
+        above = keep & ~(heights < level + config.support_clearance_m)
+        # A flat thing (a plate, a wallet) lies within the clearance of its support: its tight box is then
+        # mostly itself, and the support's pixels stay.
+        if np.count_nonzero(above) >= config.min_above_support_share * np.count_nonzero(valid):
+            keep = above
     if np.count_nonzero(keep) < config.min_object_pixels:
         return np.zeros_like(keep)
     h, w = depth.shape
     block = max(1, min(config.block_px, min(h, w) // 8))
     small = _block_min(depth, keep, block)
     small_valid = small > 0
-    labels, n = depth_clusters(small, small_valid, config)
+    labels, n = depth_clusters(small, small_valid, config, _block_mean(heights, keep, block))
     sh, sw = small.shape
-    margin = (1.0 - config.center_window) / 2.0
-    cy0, cy1 = int(sh * margin), max(int(sh * margin) + 1, int(round(sh * (1.0 - margin))))
-    cx0, cx1 = int(sw * margin), max(int(sw * margin) + 1, int(round(sw * (1.0 - margin))))
-    central = np.bincount(labels[cy0:cy1, cx0:cx1].ravel(), minlength=n + 1)[1:].astype(np.float64)
-    if not central.any():
-        central = np.bincount(labels.ravel(), minlength=n + 1)[1:].astype(np.float64)
     index = np.arange(1, n + 1)
+    sizes = np.bincount(labels.ravel(), minlength=n + 1)[1:].astype(np.float64)
+    # The box was drawn around the object: its cluster spans the box, what shows through it does not.
+    spans = np.zeros(n)
+    for k, where in enumerate(ndimage.find_objects(labels, max_label=n)):
+        if where is not None:
+            rows, cols = where
+            spans[k] = ((rows.stop - rows.start) / sh) * ((cols.stop - cols.start) / sw)
     median_depth = np.asarray(ndimage.median(small, labels, index), dtype=np.float64)
-    nearest = float(np.min(median_depth[central > 0]))
-    score = central * (nearest / np.maximum(median_depth, 1e-6)) ** config.near_weight_power
+    nearest = float(np.min(median_depth))
+    score = sizes * spans ** config.span_weight_power * (nearest / np.maximum(median_depth, 1e-6)) ** (
+        config.near_weight_power)
     best = int(np.argmax(score)) + 1
     chosen_small = labels == best
     # Back to full resolution: the chosen blocks' pixels that lie at their block's surface.

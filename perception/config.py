@@ -103,9 +103,12 @@ class BoxLiftingConfig:
     `support_min_share` of them is the surface the object stands on (floor, table top); every pixel of
     the box lower than `support_clearance_m` above it goes.
     Foreground: the remaining pixels are clustered by depth continuity (4-neighbours join when their
-    depths differ by less than `continuity_m + continuity_per_m * depth`); the cluster with most pixels
-    in the box's central window (`center_window` of its width and height) is the object, weighted
-    towards the camera by (nearest depth / cluster depth) ** `near_weight_power`. Clustering runs on
+    depths differ by less than `continuity_m + continuity_per_m * depth`, or their map heights by less
+    than `level_tolerance_m` with depths within `level_max_gap_m`: one horizontal surface). The box
+    was drawn around the object, so the object is the cluster with the highest pixels x span **
+    `span_weight_power` (span: the share of the box's width x height its extent covers; what shows
+    through the object, a wall between table legs, spans less) x (nearest cluster depth / its depth)
+    ** `near_weight_power`. Clustering runs on
     the depth downsampled to blocks of `block_px` (each block's nearest return), which closes the
     holes of real depth and takes 1/block_px^2 of the work; the chosen blocks' pixels within
     `block_px` continuity tolerances of their block's depth are the object.
@@ -116,21 +119,24 @@ class BoxLiftingConfig:
     support_bin_m: float = 0.03
     support_min_share: float = 0.12
     support_clearance_m: float = 0.04
+    min_above_support_share: float = 0.2
+    level_tolerance_m: float = 0.02
+    level_max_gap_m: float = 0.5
     continuity_m: float = 0.03
     continuity_per_m: float = 0.05
-    center_window: float = 0.5
+    span_weight_power: float = 1.0
     near_weight_power: float = 1.0
     block_px: int = 4
     min_object_pixels: int = 20
 
     def __post_init__(self) -> None:
-        for name in ("support_band", "support_min_share", "center_window"):
+        for name in ("support_band", "support_min_share", "min_above_support_share"):
             if not 0.0 < getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in (0, 1], got {getattr(self, name)}")
         for name in ("support_bin_m", "continuity_m"):
             if not getattr(self, name) > 0.0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
-        if self.support_clearance_m < 0.0 or self.continuity_per_m < 0.0 or self.near_weight_power < 0.0:
+        if min(self.support_clearance_m, self.continuity_per_m, self.near_weight_power, self.span_weight_power) < 0.0:
             raise ValueError("support_clearance_m, continuity_per_m and near_weight_power must be >= 0")
         if self.block_px < 1:
             raise ValueError(f"block_px must be >= 1, got {self.block_px}")

@@ -62,7 +62,8 @@ def instances_from_label_image(label_image: np.ndarray, depth: np.ndarray, names
     An instance is a 4-connected region of one object label whose neighbouring depths differ by less
     than `continuity_m + continuity_per_m * depth` (two chairs of one label side by side at different
     depths are two instances). A pixel whose right or lower neighbour is across a label or depth edge is
-    left out, so edges separate regions; labels not in `names` and pixels without depth are no object.
+    cut, so edges separate regions, and then given back to the region on its left or above when it
+    continues it; labels not in `names` and pixels without depth are no object.
     """
     labels = np.asarray(label_image)
     if labels.shape != depth.shape:
@@ -80,6 +81,12 @@ def instances_from_label_image(label_image: np.ndarray, depth: np.ndarray, names
     edge[:-1, :] |= (labels[:-1, :] != labels[1:, :]) | (np.abs(d[:-1, :] - d[1:, :]) >= tolerance[:-1, :])
     components, n = ndimage.label(keep & ~edge)
     mask = components.astype(np.int32)
+    # The edge pixels go back to the region on their left or above when they continue it.
+    for _ in range(2):
+        for sa, sb in ((np.s_[:, 1:], np.s_[:, :-1]), (np.s_[1:, :], np.s_[:-1, :])):
+            joins = (keep[sa] & (mask[sa] == 0) & (mask[sb] > 0) & (labels[sa] == labels[sb])
+                     & (np.abs(d[sa] - d[sb]) < tolerance[sa]))
+            mask[sa][joins] = mask[sb][joins]
     if n == 0:
         return mask, {}
     first_pixel = ndimage.minimum(np.arange(labels.size).reshape(labels.shape), components, np.arange(1, n + 1))

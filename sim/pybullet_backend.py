@@ -52,6 +52,7 @@ from sim.house_builder import (
     set_door,
 )
 from sim.occupancy_grid import NoPathError, OccupancyGrid, build_occupancy_grid, path_length, plan_path
+from sim.perception_inputs import PERCEPTION_INPUTS, as_perception_input, label_space
 from sim.pybullet_robot import MobileManipulator, load_mobile_panda
 from sim.scenario import ObjectSpec, Scenario, TimelineEvent, load_scenario
 from sim.surface_packing import pack
@@ -68,7 +69,10 @@ class PyBulletBackend(SimBackend):
 
     def __init__(self, scenario: Scenario | str | None = None, *, seed: int | None = None,
                  known_obstacles: Iterable[Sequence[tuple[float, float]]] = (), grid_resolution: float = 0.1,
-                 view_time_s: float = VIEW_TIME_S) -> None:
+                 view_time_s: float = VIEW_TIME_S, perception_input: str | None = None) -> None:
+        if perception_input is not None and perception_input not in PERCEPTION_INPUTS:
+            raise BadInputError(f"perception_input: must be one of {list(PERCEPTION_INPUTS)}, got {perception_input!r}")
+        self._perception_input_override = perception_input
         self.client_id = p.connect(p.DIRECT)
         self._seed_override = seed
         self._known_obstacles = [list(o) for o in known_obstacles]
@@ -127,6 +131,9 @@ class PyBulletBackend(SimBackend):
                              | {e.add.category for e in scenario.timeline if e.add is not None}),
             "furniture": sorted({f.category for f in scenario.world.furniture}),
         }
+        self.perception_input = self._perception_input_override or scenario.robot.perception_input
+        self._label_ids = label_space(self._flip_pool["object"] + self._flip_pool["furniture"]
+                                      + [f"{c}_door" for c in self._flip_pool["furniture"]])
         noise = scenario.robot.noise
         self.noise = detector_noise(noise.label_flip, noise.miss_rate, noise.depth_sigma_m, seed, self._flip_pool)
         self._now = 0.0
@@ -322,6 +329,7 @@ class PyBulletBackend(SimBackend):
                             labels=labels, intrinsics=self.camera.intrinsics, camera_pose=self.camera_pose(),
                             robot_pose=self.robot_pose(), confidences=confidences)
         frame, self.last_frame_truth = noisy_frame(frame, truth, self.noise)
+        frame = as_perception_input(frame, self.perception_input, self._label_ids)
         self.render_seconds.append(wallclock.perf_counter() - started)
         return frame
 

@@ -124,6 +124,8 @@ class RobotSpec:
     camera: CameraSpec = field(default_factory=CameraSpec)
     noise: NoiseSpec = field(default_factory=NoiseSpec)
     speed_m_s: float = 0.5
+    # What the simulated detector gives perception: masks | boxes | label_image (sim.perception_inputs).
+    perception_input: str = "masks"
 
 
 @dataclass
@@ -525,6 +527,8 @@ def _validate_robot(s: Scenario, r: _Reporter, rooms: dict[str, RoomEntry]) -> N
     for name in ("depth_sigma_m", "odom_drift_m_per_m"):
         if getattr(s.robot.noise, name) < 0:
             r.fail(f"robot.noise.{name}", "must not be negative")
+    if s.robot.perception_input not in ("masks", "boxes", "label_image"):
+        r.fail("robot.perception_input", f"must be masks, boxes or label_image, got {s.robot.perception_input!r}")
     if not 0 < s.robot.speed_m_s <= BOUNDS.max_speed_m_s:
         r.fail("robot.speed_m_s", f"must be within 0..{BOUNDS.max_speed_m_s} (exclusive of 0), got {s.robot.speed_m_s}")
 

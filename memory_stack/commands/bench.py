@@ -37,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     eqa.add_argument("--planner", action="append", choices=planner_names(),
                      help=f"planner (repeatable); default: {', '.join(benchmark_planners())}")
     eqa.add_argument("--out", default="bench_out/eqa", help="directory for the table and plot")
+    eqa.add_argument("--perception-input", choices=["masks", "boxes", "label_image"],
+                     help="what the simulated detector hands perception (default: each scenario's robot."
+                          "perception_input, masks)")
     perception = sub.add_parser("perception", help="box lifting and the detector on real RGB-D frames")
     perception.add_argument("--data", help="the rgbd folder (default: ../shared/data/rgbd beside the repository)")
     perception.add_argument("--frames", type=int, default=40, help="synthetic frames per input mode (ingest fps)")
