@@ -12,6 +12,7 @@ import glob
 import json
 import logging
 import os
+import threading
 import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -21,6 +22,7 @@ from memory_stack.composition.assembly import case_memory_path
 from memory_stack.composition.planner_registry import benchmark_planners, check_planner
 from memory_stack.composition.stack_config import StackConfig
 from memory_stack.foundation.errors import BadInputError
+from memory_stack.foundation.progress import ProgressBar
 
 log = logging.getLogger(__name__)
 
@@ -124,16 +126,22 @@ def _run_job(job: BatchJob, out_dir: str, config: StackConfig | None = None) -> 
 
 
 def run_batch(jobs: list[BatchJob], out_dir: str | Path, workers: int = 2, ray_address: str | None = None,
-              progress=None, config: StackConfig | None = None) -> BatchReport:
-    """Run `jobs` on Ray, each with a stack assembled from `config` (None: the defaults)."""
+              progress=None, config: StackConfig | None = None, bar: ProgressBar | None = None) -> BatchReport:
+    """Run `jobs` on Ray, each with a stack assembled from `config` (None: the defaults).
+
+    `progress(job, result)` is called for each finished job; `bar` advances once per job that ends
+    (succeeded or failed for good). A `ray_address` that cannot be reached is a BadInputError at once.
+    """
     import ray
     from ray.exceptions import RayTaskError, WorkerCrashedError
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
+    if bar is not None:
+        bar.set_total(len(jobs))
     if ray_address:
-        ray.init(address=ray_address, log_to_driver=False)
+        connect_to_ray(ray_address)
     else:
         ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
                  runtime_env={"env_vars": {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}})
@@ -158,11 +166,13 @@ def run_batch(jobs: list[BatchJob], out_dir: str | Path, workers: int = 2, ray_a
                         pending[remote_job.remote(job, str(out), config)] = job
                     else:
                         report.failures.append({"job": job.name, "error": "worker crashed twice"})
+                        _advance(bar, f"{job.name} FAILED")
                     continue
                 except RayTaskError as exc:
                     cause = exc.cause if exc.cause is not None else exc
                     report.failures.append({"job": job.name, "error": f"{type(cause).__name__}: {cause}"[:500]})
                     log.error("job %s failed: %s", job.name, cause)
+                    _advance(bar, f"{job.name} FAILED")
                     continue
                 result["attempts"] = attempts[job]
                 report.results.append(result)
@@ -170,6 +180,7 @@ def run_batch(jobs: list[BatchJob], out_dir: str | Path, workers: int = 2, ray_a
                 results_file.flush()
                 if progress is not None:
                     progress(job, result)
+                _advance(bar, job.name)
     finally:
         ray.shutdown()
     report.wall_time_s = time.monotonic() - started
@@ -177,6 +188,69 @@ def run_batch(jobs: list[BatchJob], out_dir: str | Path, workers: int = 2, ray_a
     (out / "summary.md").write_text(summary_markdown(report.summary()))
     (out / "jobs.json").write_text(json.dumps([asdict(j) for j in jobs], indent=2))
     return report
+
+
+def _advance(bar: ProgressBar | None, status: str) -> None:
+    if bar is not None:
+        bar.advance(status=status)
+
+
+RAY_CONNECT_TIMEOUT_S = 5.0
+RAY_JOIN_TIMEOUT_S = 20.0
+
+
+def connect_to_ray(address: str) -> None:
+    """Join the Ray cluster at `address`, or raise BadInputError naming it within seconds.
+
+    Ray itself retries an unreachable address for a long time, logging a warning per attempt; a
+    TCP probe of host:port first turns a wrong address into a one-line error.
+    """
+    import socket
+
+    import ray
+
+    target = address
+    if address == "auto":
+        from ray._private.services import canonicalize_bootstrap_address
+
+        target = canonicalize_bootstrap_address("auto")
+        if target is None:
+            raise BadInputError("--ray-address auto: no running Ray cluster found on this machine")
+    host, port = _ray_host_port(target)
+    try:
+        with socket.create_connection((host, port), timeout=RAY_CONNECT_TIMEOUT_S):
+            pass
+    except OSError as exc:
+        raise BadInputError(f"--ray-address {address}: cannot connect to {host}:{port} ({exc.strerror or exc})"
+                            ) from None
+    # Something listens there, but it may not be Ray: ray.init would then retry for minutes.
+    outcome: list[BaseException | None] = []
+
+    def join() -> None:
+        try:
+            ray.init(address=target, log_to_driver=False)
+            outcome.append(None)
+        except BaseException as exc:  # handed to the calling thread below
+            outcome.append(exc)
+
+    joiner = threading.Thread(target=join, name="ray-connect", daemon=True)
+    joiner.start()
+    joiner.join(RAY_JOIN_TIMEOUT_S)
+    if not outcome:
+        raise BadInputError(f"--ray-address {address}: {host}:{port} did not answer as a Ray cluster "
+                            f"within {RAY_JOIN_TIMEOUT_S:.0f} s")
+    if outcome[0] is not None:
+        exc = outcome[0]
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BadInputError(f"--ray-address {address}: cannot join the Ray cluster ({first_line})") from None
+
+
+def _ray_host_port(address: str) -> tuple[str, int]:
+    rest = address.split("://", 1)[1] if "://" in address else address
+    host, _, port = rest.rstrip("/").rpartition(":")
+    if not host or not port.isdigit():
+        raise BadInputError(f"--ray-address {address}: expected HOST:PORT, ray://HOST:PORT or auto")
+    return host.strip("[]"), int(port)
 
 
 def summary_markdown(summary: dict) -> str:

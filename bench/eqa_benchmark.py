@@ -31,6 +31,7 @@ from bench.batch_runner import expand_jobs, run_batch
 from bench.report_figures import draw_accuracy_vs_path
 from memory_stack.composition.planner_registry import benchmark_planners
 from memory_stack.composition.stack_config import StackConfig, load_stack_config
+from memory_stack.foundation.progress import progress_bar
 
 
 def planner_statistics(runs: list[dict]) -> dict[str, dict]:
@@ -162,11 +163,11 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     print(f"bench eqa: {len(jobs)} runs ({len({j.scenario for j in jobs})} scenarios x "
           f"{len({j.planner for j in jobs})} planners) on local Ray", file=sys.stderr)
-    report = run_batch(jobs, out, workers=2,
-                       progress=lambda job, r: print(f"  {job.name}: accuracy {r['summary']['accuracy']:.2f}, "
-                                                     f"path {r['summary']['mean_path_length_m']:.1f} m",
-                                                     file=sys.stderr),
-                       config=config)
+    with progress_bar("bench eqa", total=len(jobs), unit="run", json_output=args.json) as bar:
+        report = run_batch(jobs, out, workers=2,
+                           progress=lambda job, r: bar.write(f"  {job.name}: accuracy {r['summary']['accuracy']:.2f}, "
+                                                             f"path {r['summary']['mean_path_length_m']:.1f} m"),
+                           config=config, bar=bar)
     stats = planner_statistics(report.results)
     calibration = staleness_calibration(report.results)
     document = {"planners": stats, "staleness_calibration": calibration, "runs": report.results,

@@ -29,6 +29,7 @@ from bench.evaluation import (
 from bench.patrol import patrol_viewpoints
 from memory_stack.composition.assembly import SimStack, assemble_sim_stack
 from memory_stack.composition.stack_config import StackConfig
+from memory_stack.foundation.progress import ProgressBar
 from memory_stack.foundation.time_format import format_time
 from sim.scenario import Question, Scenario, Task, load_scenario
 
@@ -263,7 +264,8 @@ class ScenarioSession(SimStack):
 def run_scenario(scenario: Scenario, planner: str = "voi", db_path: str | Path | None = None,
                  seed: int | None = None, recorder: Any | None = None, progress: Progress | None = None,
                  keep_session: bool = False, stale_probes: bool = False,
-                 staleness_calibration: bool = False, config: StackConfig | None = None) -> dict[str, Any]:
+                 staleness_calibration: bool = False, config: StackConfig | None = None,
+                 bar: ProgressBar | None = None) -> dict[str, Any]:
     """Run one scenario with one planner; returns the `run --json` document of specs/cli.md.
 
     `stale_probes`: also ask the generated stale questions (bench.evaluation.stale_probe_questions)
@@ -271,6 +273,7 @@ def run_scenario(scenario: Scenario, planner: str = "voi", db_path: str | Path |
     `staleness_calibration`: record the belief's P(still there) against the truth for every
     remembered object before each scheduled look and before the questions ("staleness_samples").
     `config`: the StackConfig the stack is assembled from (memory_stack.composition; None: the defaults).
+    `bar`: advanced once per agenda item (observation, question, probe, task).
     """
     started = time.monotonic()
     say = progress or (lambda message: log.info("%s", message))
@@ -280,8 +283,11 @@ def run_scenario(scenario: Scenario, planner: str = "voi", db_path: str | Path |
     tasks: list[dict[str, Any]] = []
     samples: list[dict[str, Any]] = []
     sampled_at: set[float] = set()
+    agenda = build_agenda(scenario, stale_probe_questions(scenario) if stale_probes else [])
+    if bar is not None:
+        bar.set_total(len(agenda))
     try:
-        for item in build_agenda(scenario, stale_probe_questions(scenario) if stale_probes else []):
+        for item in agenda:
             if item.time > session.backend.now:
                 session.backend.advance_to(item.time)
             stamp = format_time(session.backend.now)
@@ -313,6 +319,8 @@ def run_scenario(scenario: Scenario, planner: str = "voi", db_path: str | Path |
                 tasks.append(result)
                 say(f"{stamp} task {item.item.do}: {'success' if result['success'] else 'FAILED'} "
                     f"({result['steps']} steps, {result['reason']})")
+            if bar is not None:
+                bar.advance(status=f"{stamp} {item.kind}")
         session.backend.advance_to(max(session.backend.now, scenario.end_time()))
     finally:
         if not keep_session:
@@ -344,7 +352,8 @@ def run_scenario(scenario: Scenario, planner: str = "voi", db_path: str | Path |
 
 def run_scenario_file(path: str | Path, planner: str = "voi", seed: int | None = None,
                       db_path: str | Path | None = None, progress: Progress | None = None,
-                      seed_offset: int = 0, measure: bool = True, config: StackConfig | None = None) -> dict[str, Any]:
+                      seed_offset: int = 0, measure: bool = True, config: StackConfig | None = None,
+                      bar: ProgressBar | None = None) -> dict[str, Any]:
     """Run a scenario file; `seed` replaces the scenario's seed, `seed_offset` is added to it (batch seeds).
 
     This is the batch/benchmark entry (`memstack batch`, `memstack bench eqa`): with `measure` it
@@ -356,7 +365,7 @@ def run_scenario_file(path: str | Path, planner: str = "voi", seed: int | None =
         seed = scenario.seed + seed_offset
     result = run_scenario(scenario, planner=planner, db_path=db_path, seed=seed, progress=progress,
                           stale_probes=measure, staleness_calibration=measure and planner == "memory-only",
-                          config=config)
+                          config=config, bar=bar)
     result["scenario_file"] = str(path)
     return result
 

@@ -8,6 +8,7 @@ import sys
 
 from memory_stack.commands.stack_option import stack_config
 from memory_stack.composition.planner_registry import benchmark_planners, planner_names
+from memory_stack.foundation.progress import progress_bar
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,13 +29,13 @@ def run(args: argparse.Namespace) -> int:
     jobs = expand_jobs(args.globs, args.planner, args.seeds)
     print(f"batch: {len(jobs)} jobs on {args.ray_address or f'local Ray, {args.workers} workers'}", file=sys.stderr)
 
-    def progress(job, result):
-        s = result["summary"]
-        print(f"  done {job.name}: accuracy {s['accuracy']:.2f}, path {s['mean_path_length_m']:.1f} m",
-              file=sys.stderr)
+    with progress_bar("batch", total=len(jobs), unit="job", json_output=args.json) as bar:
+        def progress(job, result):
+            s = result["summary"]
+            bar.write(f"  done {job.name}: accuracy {s['accuracy']:.2f}, path {s['mean_path_length_m']:.1f} m")
 
-    report = run_batch(jobs, args.out, workers=args.workers, ray_address=args.ray_address, progress=progress,
-                       config=config)
+        report = run_batch(jobs, args.out, workers=args.workers, ray_address=args.ray_address, progress=progress,
+                           config=config, bar=bar)
     summary = report.summary()
     if args.json:
         print(json.dumps(summary))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from memory_stack.commands.stack_option import stack_config
 from memory_stack.composition.planner_registry import planner_names
+from memory_stack.foundation.progress import progress_bar
 
 DEFAULT_SCENARIO = "apartment_two_days.yaml"
 OUTPUT_FILES = ("memory.db", "memory.db-wal", "memory.db-shm", "memory.cases.sqlite", "session.mcap")
@@ -53,13 +54,13 @@ def run(args: argparse.Namespace) -> int:
     print(f"memstack demo: {scenario.name} ({scenario.days()} simulated days, {len(scenario.questions)} questions, "
           f"{len(scenario.tasks)} tasks) -> {out}/", file=sys.stderr)
 
-    def progress(message: str) -> None:
-        print(f"  [{time.monotonic() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
-
     recorder = SessionRecorder(out / SESSION_BAG, floor_plan=scenario.floor_plan())
     try:
-        result = run_scenario(scenario, planner=args.planner, db_path=out / "memory.db", recorder=recorder,
-                              progress=progress, keep_session=True, config=config)
+        with progress_bar(f"demo {scenario.name}", unit="step", json_output=args.json) as bar:
+            result = run_scenario(scenario, planner=args.planner, db_path=out / "memory.db", recorder=recorder,
+                                  progress=lambda message: bar.write(f"  [{time.monotonic() - started:6.1f} s] "
+                                                                     f"{message}"),
+                                  keep_session=True, config=config, bar=bar)
     finally:
         recorder.close()
     session = result.pop("_session")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from memory_stack.commands.stack_option import stack_config
 from memory_stack.composition.planner_registry import planner_names
+from memory_stack.foundation.progress import progress_bar
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,8 +34,9 @@ def run(args: argparse.Namespace) -> int:
         raise BadInputError(f"--db {db_path}: already exists; `memstack run` builds a fresh memory "
                             "(remove it or choose another path)")
     config = stack_config(args)
-    result = run_scenario(scenario, planner=args.planner, db_path=db_path, seed=args.seed,
-                          progress=lambda message: print(message, file=sys.stderr), config=config)
+    with progress_bar(f"run {scenario.name}", unit="step", json_output=args.json) as bar:
+        result = run_scenario(scenario, planner=args.planner, db_path=db_path, seed=args.seed,
+                              progress=bar.write, config=config, bar=bar)
     if out is not None:
         (out / "results.json").write_text(json.dumps(result, indent=1))
     if args.json:
