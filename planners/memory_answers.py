@@ -6,9 +6,9 @@ The location, state, count-of-events, seen and changes kinds go through beliefs 
 - object_count: objects of the target category present at `now`, in `room` / on `receptacle`
   (objects, not events: "how many mugs", not "how many times");
 - exists: whether memory ever saw one of the target category (first sighting at or before `now`);
-- attribute: the size class from the remembered box (small < 0.25 m, large > 1.0 m on the longest
-  side); colour, material and shape are not kept by this memory yet, so they are refused with that
-  reason;
+- attribute: the size class from the remembered box (scene_graph.attributes.size_class); colour
+  (named from perception) and any detector-supplied attribute from the semantic memory's facts about
+  the object; an attribute memory has no fact for is refused with that reason;
 - robot_location: the room of the robot's last trajectory node at or before `time`;
 - robot_visit: when the robot last entered / left `room` (from consecutive trajectory nodes).
 - identify, affordance: not answered from memory yet: refused with the reason.
@@ -25,10 +25,10 @@ from memory_stack.foundation.time_format import format_time_value
 from planners.language.entity_linking import lemma_name
 from planners.language.typed_query import TypedQuery
 from planners.memory_api import MemoryReader
+from scene_graph.attributes import size_class
 
 MEMORY_PROJECTIONS: frozenset[str] = frozenset({
     "object_count", "exists", "attribute", "robot_location", "robot_visit", "identify", "affordance"})
-SMALL_M, LARGE_M = 0.25, 1.0
 
 
 @dataclass
@@ -50,17 +50,26 @@ def _matches(category: str, target: str | None) -> bool:
     return target is not None and lemma_name(category) == lemma_name(target)
 
 
-def size_class(bbox_min: Any, bbox_max: Any) -> str:
-    """small / medium / large by the longest side of the box."""
-    longest = max(float(b) - float(a) for a, b in zip(bbox_min, bbox_max))
-    return "small" if longest < SMALL_M else "large" if longest > LARGE_M else "medium"
+def attribute_of(memory: MemoryReader, obj: Any, name: str, at: float | None = None) -> str | None:
+    """An object's attribute: size from its box, anything else from the latest fact memory holds."""
+    if name == "size":
+        return size_class(obj.bbox_min, obj.bbox_max)
+    facts = memory.facts(obj.id, name, at=at)
+    return facts[-1].object if facts else None
+
+
+def select(memory: MemoryReader, objects: list[Any], query: TypedQuery) -> list[Any] | str:
+    """Objects that have every attribute the selection asks for; a reason (str) when memory cannot tell."""
+    for name, value in query.attributes.items():
+        known = [(o, attribute_of(memory, o, name)) for o in objects]
+        if objects and all(v is None for _, v in known):
+            return f"memory keeps no {name} of the {_words(query.target) or 'objects'} it saw, so it cannot pick " \
+                   f"out {value} ones"
+        objects = [o for o, v in known if v == value]
+    return objects
 
 
 def answer_from_memory(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnswer:
-    unkept = sorted(k for k in query.attributes if k != "size")
-    if unkept:  # "how many blue barrels": selecting by colour needs colours memory does not keep yet
-        return MemoryAnswer(refusal=f"memory keeps no {unkept[0]} of objects yet, so it cannot pick out "
-                                    f"{query.attributes[unkept[0]]} ones")
     handler = _HANDLERS.get(query.kind)
     if handler is None:
         return MemoryAnswer(refusal=f"questions of kind {query.kind!r} are read but not answered from memory yet")
@@ -74,6 +83,11 @@ def _object_count(memory: MemoryReader, query: TypedQuery, now: float) -> Memory
         found = [o for o in found if o.room == query.room]
     if query.receptacle is not None:
         found = [o for o in found if query.receptacle in (o.rests_on, o.rests_on_category)]
+    if not found and query.target_category is None:  # a category memory never saw anywhere
+        return MemoryAnswer(text=f"I have not seen any {_words(query.target)}", value=0, confidence=0.3)
+    found = select(memory, found, query)
+    if isinstance(found, str):
+        return MemoryAnswer(refusal=found)
     n = len(found)
     where = f" in the {_words(query.room)}" if query.room else ""
     where += f" on the {_words(query.receptacle)}" if query.receptacle else ""
@@ -87,6 +101,9 @@ def _exists(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnswer
             if _matches(o.category, query.target_category or query.target) and o.first_seen <= now]
     if query.room is not None:
         seen = [o for o in seen if o.room == query.room]
+    seen = select(memory, seen, query)
+    if isinstance(seen, str):
+        return MemoryAnswer(refusal=seen)
     noun = _words(query.target)
     if not seen:
         return MemoryAnswer(text=f"no, I have not seen a {noun}", value=False, confidence=0.7)
@@ -96,14 +113,24 @@ def _exists(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnswer
 
 
 def _attribute(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnswer:
-    if query.attribute != "size":
-        return MemoryAnswer(refusal=f"memory keeps no {query.attribute or 'attribute'} of objects yet")
+    name = query.attribute or "colour"
     found = [o for o in memory.objects(include_absent=True) if _matches(o.category, query.target_category or query.target)]
+    if query.room is not None:
+        found = [o for o in found if o.room == query.room] or found
     if not found:
         return MemoryAnswer(refusal=f"my memory holds nothing about {_words(query.target)}")
-    classes = sorted({size_class(o.bbox_min, o.bbox_max) for o in found})
-    return MemoryAnswer(text=f"the {_words(query.target)} is {' or '.join(classes)}", value=classes[0]
-                        if len(classes) == 1 else classes, confidence=0.7, evidence=[f"object:{o.id}" for o in found])
+    values = [(o, attribute_of(memory, o, name)) for o in found]
+    values = [(o, v) for o, v in values if v is not None]
+    if not values:
+        return MemoryAnswer(refusal=f"memory keeps no {name} of the {_words(query.target)}")
+    names = sorted({v for _, v in values})
+    # The most recently seen one first when several differ ("what colour is the mug?" with two mugs).
+    values.sort(key=lambda ov: -ov[0].last_seen)
+    value = values[0][1] if len(names) == 1 else names
+    text = f"the {_words(query.target)} is {' or '.join(names)}" if name != "size" else \
+        f"the {_words(query.target)} is {' or '.join(names)} (by its size)"
+    return MemoryAnswer(text=text, value=value, confidence=0.75 if len(names) == 1 else 0.4,
+                        evidence=[f"object:{o.id}" for o, _ in values], room=values[0][0].room)
 
 
 def _robot_location(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnswer:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
 from scene_graph.ontology import Ontology
-from scene_graph.records import IngestResult, LocationBelief, MemoryEvent, ObjectHistory, SceneObject
+from scene_graph.records import Fact, IngestResult, LocationBelief, MemoryEvent, ObjectHistory, SceneObject
 from scene_graph.types import FloorPlan, Frame
 
 
@@ -62,6 +62,9 @@ class MemoryReader(Protocol):
 
     def trajectory(self, t0: float | None = None, t1: float | None = None
                    ) -> list[tuple[float, float, float, float, float, str | None]]: ...
+
+    def facts(self, subject: str | None = None, predicate: str | None = None, at: float | None = None,
+              as_of: float | None = None, include_retired: bool = False) -> list[Fact]: ...
 
     def move_rate(self, target: str) -> float: ...
 

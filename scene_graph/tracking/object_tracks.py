@@ -21,7 +21,7 @@ class TrackedObject:
                  "rests_on", "state", "sightings", "first_seen", "last_seen", "misses", "first_miss", "votes",
                  "embedding", "intervals", "interval_rows", "locations", "states", "events", "created_frame",
                  "last_frame", "conflicts", "conflict_votes", "pending_state", "pending_time", "pending_frames",
-                 "seen_empty")
+                 "seen_empty", "colour")
 
     def __init__(self, id: str, category: str, is_receptacle: bool, position: np.ndarray, bbox_min: np.ndarray,
                  bbox_max: np.ndarray, time: float, frame_id: int) -> None:
@@ -43,6 +43,7 @@ class TrackedObject:
         self.first_miss: float | None = None
         self.votes: dict[str, float] = {category: 1.0}
         self.embedding: np.ndarray | None = None
+        self.colour = None  # scene_graph.attributes.ColourSummary once a sighting carried a mean colour
         self.intervals: list[PresenceInterval] = []
         self.interval_rows: list[int] = []
         self.locations: list[LocationRecord] = []

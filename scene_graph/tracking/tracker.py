@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from scene_graph.attributes import COLOUR_PREDICATE, ColourSummary
 from scene_graph.records import IngestResult, MemoryEvent
 from scene_graph.tracking.association import assign, association_costs
 from scene_graph.tracking.object_tracks import PRESENT, TENTATIVE, TrackedObject, as_xyz
@@ -33,8 +34,10 @@ class Tracker(SurfaceEvidence):
         result = IngestResult(frame.frame_id)
         self._pending_objects, self._pending_intervals = [], []
         self.defer_surface_evidence = defer_surface_evidence
+        self._colour_seen: dict[int, TrackedObject] = {}
         self._ingest(frame, observations, result)
         self._flush_sightings()
+        self._write_colours(frame)
         if self.coverage.dirty and frame.time - self.coverage_saved_at >= self.config.surface_save_period_s:
             self.save_coverage()
             self.coverage_saved_at = float(frame.time)
@@ -141,6 +144,7 @@ class Tracker(SurfaceEvidence):
         obj.misses = 0.0
         obj.first_miss = None
         obj.votes[cat] = obj.votes.get(cat, 0.0) + max(ob.confidence, 0.05)
+        self._note_colour(obj, ob)
         if ob.embedding is not None:
             e = np.asarray(ob.embedding, dtype=np.float32).ravel()
             if obj.embedding is None or obj.embedding.shape != e.shape:
@@ -245,6 +249,7 @@ class Tracker(SurfaceEvidence):
         obj = TrackedObject(oid, cat, is_rec, pos.copy(), bmin.copy(), bmax.copy(), float(frame.time),
                             frame.frame_id)
         obj.votes = {cat: max(ob.confidence, 0.05)}
+        self._note_colour(obj, ob)
         if ob.embedding is not None:
             obj.embedding = np.asarray(ob.embedding, dtype=np.float32).ravel()
         if ob.state is not None:
@@ -257,6 +262,31 @@ class Tracker(SurfaceEvidence):
         if self.config.confirm_sightings <= 1 or decisive:
             self._confirm(obj, frame, result)
         return obj
+
+    def _note_colour(self, obj: TrackedObject, ob: Observation) -> None:
+        """Add a sighting's mean colour to the object's colour summary (scene_graph.attributes)."""
+        if ob.mean_color is None:
+            return
+        if obj.colour is None:
+            obj.colour = ColourSummary()
+            known = self.semantic.facts(obj.id, COLOUR_PREDICATE)
+            obj.colour.written = known[-1].object if known else None
+        obj.colour.add(ob.mean_color)
+        self._colour_seen[id(obj)] = obj
+
+    def _write_colours(self, frame: Frame) -> None:
+        """A confirmed object whose colour name changed gets a new colour fact; the old one ends now."""
+        t = float(frame.time)
+        for obj in self._colour_seen.values():
+            name = obj.colour.name
+            if obj.status != PRESENT or name is None or name == obj.colour.written:
+                continue
+            for old in self.semantic.facts(obj.id, COLOUR_PREDICATE):
+                if old.valid_to is None:
+                    self.semantic.end(old.id, t)
+            self.semantic.add(obj.id, COLOUR_PREDICATE, name, valid_from=t, recorded_at=t, confidence=0.8,
+                              provenance=f"frame:{frame.frame_id}")
+            obj.colour.written = name
 
     def _confirm(self, obj: TrackedObject, frame: Frame, result: IngestResult | None) -> None:
         """A tentative object has been seen often enough: make it permanent (or recognise a missing one)."""
