@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "run the default scenario end to end and write a report"),
     "run": ("run_scenario", "run one scenario with a planner and score it"),
     "batch": ("batch", "run many scenarios x seeds x planners on Ray"),
+    "generate": ("generate", "generate household scenarios from a seed (rooms, furniture, days, questions)"),
     "bench": ("bench", "benchmarks: ingest, query, eqa"),
     "query": ("query", "structured queries on a stored memory"),
     "ask": ("ask", "answer a natural-language question from a stored memory"),

@@ -11,6 +11,7 @@ scenario validator and the simulator agree on what fits.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -20,7 +21,7 @@ SURFACE_MARGIN = 0.06
 PANEL = 0.04  # carcass panel thickness of openable furniture (sim.house_builder builds it)
 DOOR_THICKNESS = 0.03
 PACK_CLEARANCE = 0.01
-PACK_STEP = 0.01
+PACK_STEP = 0.02
 
 Rect = tuple[float, float, float, float]  # x0, x1, y0, y1 in the furniture's local frame
 
@@ -84,6 +85,11 @@ def _first_free(x0: float, x1: float, y0: float, y1: float, r: float, placed_xy:
 
 def fits(surface: Rect, categories: Sequence[str]) -> bool:
     """Whether objects of these categories all fit on the surface at once."""
+    return _fits(tuple(round(v, 4) for v in surface), tuple(sorted(categories)))
+
+
+@lru_cache(maxsize=65536)
+def _fits(surface: Rect, categories: tuple[str, ...]) -> bool:
     return pack(surface, [object_shape(c).footprint_radius for c in categories]) is not None
 
 

@@ -1,0 +1,91 @@
+"""Wording of generated questions and tasks: a small template grammar with synonyms per form.
+
+`phrase(rng, form, **slots)` picks one template of the form and one synonym per slot word. Slots:
+{thing} an object category, {place} a furniture category, {room} a room name, {when} a time
+expression, {be}/{Be} the verb agreeing with {thing}. The wording keeps each form's cue words (a
+past question says was/were/ago/yesterday; a present one never does), so bench.evaluation's form of
+a question is the form it was generated as.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from memory_stack.foundation.time_format import format_time
+
+TEMPLATES: dict[str, tuple[str, ...]] = {
+    "present_location": ("Where {be} the {thing}?", "Where can I find the {thing}?", "Where {be} my {thing}?",
+                         "Do you know where the {thing} {be}?", "Can you tell me where the {thing} {be}?",
+                         "Where should I look for the {thing}?"),
+    "past_location": ("Where {was} the {thing} {when}?", "Where {was} my {thing} {when}?",
+                      "{When_cap}, where {was} the {thing}?", "Where did the {thing} sit {when}?"),
+    "room_of": ("Which room {be} the {thing} in?", "In which room {be} the {thing}?", "What room {be} the {thing} in?",
+                "Which room should I go to for the {thing}?"),
+    "contents_on": ("What is on the {place}?", "What's on the {place}?", "What is lying on the {place}?",
+                    "Which things are on the {place}?"),
+    "contents_in": ("What is in the {place}?", "What's inside the {place}?", "What is kept in the {place}?"),
+    "room_contents": ("What is in the {room}?", "Which objects are in the {room}?"),
+    "object_state": ("Is the {place} open?", "Is the {place} door open?", "Is the {place} open right now?"),
+    "count_opened": ("How many times was the {place} opened?", "How often was the {place} opened?",
+                     "How many times has the {place} been opened?"),
+    "count_opened_today": ("How many times was the {place} opened today?", "How often was the {place} opened today?"),
+    "count_moved": ("How many times {was} the {thing} moved?", "How often {was} the {thing} moved?"),
+    "still_present": ("{Be} the {thing} still in the house?", "{Be} my {thing} still in the house?",
+                      "Do we still have the {thing} in the house?"),
+    "changes": ("What changed in the {room} between {t0} and {t1}?",
+                "What is different in the {room} between {t0} and {t1}?"),
+    "first_seen": ("When did you first see the {thing}?", "When was the {thing} first seen?"),
+    "last_seen": ("When did you last see the {thing}?", "When was the {thing} last seen?"),
+    "task_bring": ("bring the {thing} to the {place}", "put the {thing} on the {place}",
+                   "please take the {thing} to the {place}", "could you move the {thing} onto the {place}"),
+    "task_open": ("open the {place}", "please open the {place}"),
+    "task_close": ("close the {place}", "please shut the {place}"),
+}
+
+# words people use for a category; the first is the category itself
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "sofa": ("sofa", "couch"),
+    "phone": ("phone", "cell phone"),
+    "remote": ("remote", "remote control"),
+    "glasses": ("glasses", "eyeglasses"),
+    "tv_stand": ("tv stand", "TV stand"),
+    "fridge": ("fridge", "refrigerator"),
+    "bookshelf": ("bookshelf", "bookcase"),
+    "keys": ("keys", "key ring"),
+    "computer_mouse": ("computer mouse", "mouse"),
+}
+
+PLURAL_WORDS = {"keys", "glasses", "sunglasses", "scissors", "gloves", "headphones", "eyeglasses"}
+
+
+def words(category: str, rng: np.random.Generator | None = None) -> str:
+    options = SYNONYMS.get(category, (category.replace("_", " "),))
+    if rng is None:
+        return options[0]
+    return options[int(rng.integers(len(options)))]
+
+
+def phrase(rng: np.random.Generator, form: str, thing: str | None = None, place: str | None = None,
+           room: str | None = None, when: str | None = None, t0: str | None = None, t1: str | None = None) -> str:
+    template = TEMPLATES[form][int(rng.integers(len(TEMPLATES[form])))]
+    thing_words = words(thing, rng) if thing else ""
+    plural = thing_words.split()[-1] in PLURAL_WORDS if thing_words else False
+    text = template.format(thing=thing_words, place=words(place, rng) if place else "",
+                           room=(room or "").replace("_", " "), when=when or "",
+                           When_cap=(when or "")[:1].upper() + (when or "")[1:], t0=t0 or "", t1=t1 or "",
+                           be="are" if plural else "is", Be="Are" if plural else "Is",
+                           was="were" if plural else "was")
+    return text
+
+
+def time_expression(rng: np.random.Generator, t: float, now: float) -> str:
+    """A way to say past time `t` asked at `now`: absolute, 'N hours ago', or 'yesterday at HH:MM'."""
+    stamp = format_time(t)
+    day, clock = stamp.split(" ")
+    options = [f"at {stamp}", f"on {day} at {clock}"]
+    hours = (now - t) / 3600.0
+    if abs(hours - round(hours)) < 1e-6 and 1 <= hours <= 72:
+        options.append(f"{int(round(hours))} hours ago")
+    if int(now // 86400) - int(t // 86400) == 1:
+        options.append(f"yesterday at {clock}")
+    return options[int(rng.integers(len(options)))]

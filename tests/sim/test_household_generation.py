@@ -1,0 +1,178 @@
+"""Generated households: valid scenarios, varied layouts, answers that follow the timeline, the command."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import pytest
+import yaml
+
+from bench.evaluation import question_type
+from memory_stack.cli import main as memstack
+from robot_model.category_shapes import FURNITURE_SHAPES, OBJECT_SHAPES
+from sim.generation.household import Knobs, generate_household, to_yaml
+from sim.generation.vocabulary import furniture_categories, object_categories
+from sim.scenario import load_scenario, scenario_from_dict
+from sim.scenario_check import main as scenario_check
+
+SMALL = Knobs(days=1, max_objects=15, questions=8, tasks=1)
+
+
+@pytest.fixture(scope="module")
+def households():
+    knobs = [SMALL, Knobs(rooms=2, days=1, max_objects=12), Knobs(rooms=10, layout="corridor", days=2, max_objects=30,
+                                                                  questions=30),
+             Knobs(rooms=6, layout="split", schedule="twice_daily", days=3, questions=20, max_objects=25),
+             Knobs(rooms=4, schedule="watch", noise="high", clutter=1.0, max_objects=40),
+             Knobs(rooms=5, schedule="sparse", days=3, questions=14, max_objects=20)]
+    return [(seed, k, generate_household(seed, k)) for seed, k in enumerate(knobs)]
+
+
+def test_vocabularies_are_large_and_every_category_has_its_own_shape():
+    objects, furniture = object_categories(), furniture_categories()
+    assert len(set(objects)) >= 80 and len(set(furniture)) >= 25
+    assert all(c in OBJECT_SHAPES for c in objects) and all(c in FURNITURE_SHAPES for c in furniture)
+    looks = {(OBJECT_SHAPES[c].kind, OBJECT_SHAPES[c].size, OBJECT_SHAPES[c].color) for c in objects}
+    assert len(looks) == len(set(objects))
+    for a, b in (("cup", "mug"), ("mug", "glass"), ("notebook", "book")):
+        assert OBJECT_SHAPES[a] != OBJECT_SHAPES[b]
+    tables = [FURNITURE_SHAPES[c] for c in ("kitchen_table", "coffee_table", "desk")]
+    assert len({(t.width, t.depth, t.height, t.color) for t in tables}) == 3
+
+
+def test_households_are_valid_scenarios_with_connected_rooms(households):
+    for seed, knobs, doc in households:
+        scenario = scenario_from_dict(doc, f"generated_{seed}")
+        rooms = scenario.room_names()
+        if knobs.rooms is not None:
+            assert len(rooms) == knobs.rooms
+        assert scenario.days() == knobs.days + (1 if scenario.tasks and scenario.tasks[-1].time >= knobs.days * 86400
+                                                else 0)
+        links = {r: set() for r in rooms}
+        for door in scenario.world.doors:
+            links[door.rooms[0]].add(door.rooms[1])
+            links[door.rooms[1]].add(door.rooms[0])
+        seen, todo = {rooms[0]}, deque([rooms[0]])
+        while todo:
+            for nxt in links[todo.popleft()] - seen:
+                seen.add(nxt)
+                todo.append(nxt)
+        assert seen == set(rooms), f"seed {seed}: rooms unreachable {set(rooms) - seen}"
+        kinds = {f.room for f in scenario.world.furniture}
+        assert kinds <= set(rooms) and len(scenario.world.objects) <= knobs.max_objects
+        assert any(f.openable for f in scenario.world.furniture)
+        assert len(scenario.questions) >= knobs.questions * 0.7
+
+
+def test_layouts_differ_in_shape_and_room_sizes(households):
+    areas, styles = set(), set()
+    for _, _, doc in households:
+        for room in doc["world"]["rooms"]:
+            (x0, y0), _, (x1, y1), _ = room["polygon"]
+            areas.add(round((x1 - x0) * (y1 - y0), 1))
+        styles.add("hallway" in {r["name"] for r in doc["world"]["rooms"]})
+    assert styles == {True, False} and len(areas) > 15
+
+
+def test_timelines_have_every_kind_of_event_and_questions_of_every_form(households):
+    kinds, forms = set(), set()
+    for seed, _, doc in households:
+        scenario = scenario_from_dict(doc, f"g{seed}")
+        kinds |= {e.kind for e in scenario.timeline}
+        forms |= {question_type(q) for q in scenario.questions}
+    assert kinds == {"move", "open", "close", "remove", "add"}
+    assert forms >= {"present_location", "past_location", "room_of", "contents", "object_state", "count",
+                     "still_present", "changes", "first_seen", "last_seen"}
+
+
+def _replay(doc: dict, t: float) -> dict[str, str | None]:
+    """Where each object is at t, straight from the document's events (independent of TimelineTruth)."""
+    scenario = scenario_from_dict(doc, "x")
+    where: dict[str, str | None] = {o.id: o.rests_on for o in scenario.world.objects}
+    for e in scenario.timeline:
+        if e.time > t:
+            break
+        if e.kind == "move":
+            where[e.move] = e.to
+        elif e.kind == "remove":
+            where[e.remove] = None
+        elif e.kind == "add":
+            where[e.add.id] = e.add.rests_on
+    return where
+
+
+def test_answers_are_computed_from_the_timeline(households):
+    checked = 0
+    for seed, _, doc in households:
+        scenario = scenario_from_dict(doc, f"g{seed}")
+        for q in scenario.questions:
+            if question_type(q) == "present_location":
+                where = _replay(doc, q.time)
+                holders = [o for o, f in where.items() if f == q.answer["rests_on"]]
+                category = {o.id: o.category for o in scenario.world.objects}
+                category.update({e.add.id: e.add.category for e in scenario.timeline if e.kind == "add"})
+                assert any(category[o].replace("_", " ") in q.ask.lower() or category[o] in ("phone", "remote",
+                           "glasses", "keys", "computer_mouse") for o in holders), (seed, q)
+                checked += 1
+            if question_type(q) == "object_state":
+                fid = next(f.id for f in scenario.world.furniture if f.category.replace("_", " ") in q.ask.lower()
+                           or (f.category == "fridge" and "refrigerator" in q.ask.lower()))
+                events = [e for e in scenario.timeline if e.time <= q.time and e.kind in ("open", "close")
+                          and getattr(e, e.kind) == fid]
+                assert q.answer == (bool(events) and events[-1].kind == "open"), (seed, q)
+                checked += 1
+    assert checked >= 8
+
+
+def test_some_moves_fall_after_the_robots_last_look(households):
+    for seed, knobs, doc in households:
+        scenario = scenario_from_dict(doc, "x")
+        last_look = max(o.end for o in scenario.observe)
+        late = [e for e in scenario.timeline if e.kind == "move" and last_look < e.time < scenario.questions[0].time]
+        assert late or knobs.unseen_moves == 0, seed
+
+
+def test_clutter_fills_surfaces_and_same_seed_same_file():
+    sparse = generate_household(3, Knobs(rooms=4, clutter=0.2, max_objects=200))
+    full = generate_household(3, Knobs(rooms=4, clutter=1.0, max_objects=200))
+    assert len(full["world"]["objects"]) > 2 * len(sparse["world"]["objects"])
+    assert to_yaml(generate_household(5, SMALL)) == to_yaml(generate_household(5, SMALL))
+    assert to_yaml(generate_household(5, SMALL)) != to_yaml(generate_household(6, SMALL))
+
+
+def test_tasks_move_graspable_objects_to_furniture_with_room():
+    from sim.generation.vocabulary import graspable
+
+    tasks = [t for seed in range(4) for t in generate_household(seed, Knobs(tasks=3, days=1))["tasks"]]
+    assert tasks and all(graspable(t["goal"]["category"]) for t in tasks)
+    assert all(t["goal"]["category"].replace("_", " ") in t["do"] or t["goal"]["category"] in ("phone", "remote",
+               "glasses", "keys", "computer_mouse") for t in tasks)
+
+
+def test_generate_command_writes_a_file_scenario_check_accepts(tmp_path, capsys):
+    out = tmp_path / "house.yaml"
+    assert memstack(["generate", "--seed", "9", "--out", str(out), "--rooms", "3", "--days", "1",
+                     "--max-objects", "10", "--questions", "5", "--tasks", "1"]) == 0
+    assert scenario_check([str(out)]) == 0
+    scenario = load_scenario(out)
+    assert len(scenario.room_names()) == 3 and scenario.seed == 9
+    assert yaml.safe_load(out.read_text())["scenario"] == "generated_9"
+    assert memstack(["generate", "--seed", "1", "--count", "2", "--out", str(tmp_path / "many"), "--days", "1",
+                     "--max-objects", "8", "--json"]) == 0
+    assert sorted(p.name for p in (tmp_path / "many").iterdir()) == ["generated_1.yaml", "generated_2.yaml"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--rooms", "11"], "--rooms: 2..10, got 11"),
+    (["--clutter", "1.5"], "--clutter: 0..1"),
+    (["--seed", "-1"], "--seed must be within"),
+    (["--layout", "corridor", "--rooms", "3"], "corridor needs --rooms >= 4"),
+])
+def test_bad_knobs_exit_2_with_one_line(tmp_path, capsys, args, message):
+    argv = ["generate", "--seed", "1", "--out", str(tmp_path / "x.yaml")]
+    argv = [a for a in argv if not (args[0] == "--seed" and a in ("--seed", "1"))] + args
+    assert memstack(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not math.isnan(0.0)
