@@ -36,6 +36,7 @@ class BatchJob:
     seed: int
     crash_first_attempt: bool = False
     crash_attempts: int = 0  # fault injection: the worker process dies on this many first attempts
+    measure: bool = True  # also ask the stale probes and record staleness calibration (run_scenario_file)
 
     @property
     def injected_crashes(self) -> int:
@@ -119,7 +120,7 @@ def _run_job(job: BatchJob, out_dir: str, config: StackConfig | None = None) -> 
     for path in stale:
         path.unlink(missing_ok=True)
     result = run_scenario_file(job.scenario, planner=job.planner, seed_offset=job.seed, db_path=db_path,
-                               config=config)
+                               config=config, measure=job.measure)
     result["seed_offset"] = job.seed
     result["job"] = job.name
     return result

@@ -157,6 +157,10 @@ def markdown_table(stats: dict[str, dict]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     config = load_stack_config(args.config)
+    if args.generated:
+        from bench.generated_eqa import run as run_generated
+
+        return run_generated(args, config)
     if getattr(args, "perception_input", None):
         config.sim.options["perception_input"] = args.perception_input
     jobs = expand_jobs([args.scenarios], args.planner, seeds=1)

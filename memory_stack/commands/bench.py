@@ -37,6 +37,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     eqa.add_argument("--planner", action="append", choices=planner_names(),
                      help=f"planner (repeatable); default: {', '.join(benchmark_planners())}")
     eqa.add_argument("--out", default="bench_out/eqa", help="directory for the table and plot")
+    eqa.add_argument("--generated", type=int, default=0, metavar="N",
+                     help="instead of --scenarios: N generated households (memstack generate), seeds --seed..")
+    eqa.add_argument("--seed", type=int, default=1000, help="first household seed with --generated")
+    eqa.add_argument("--workers", type=int, default=2, help="local Ray worker processes")
+    eqa.add_argument("--ray-address", help="Ray cluster address (default: start a local Ray)")
     eqa.add_argument("--perception-input", choices=["masks", "boxes", "label_image"],
                      help="what the simulated detector hands perception (default: each scenario's robot."
                           "perception_input, masks)")

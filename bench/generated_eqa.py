@@ -1,0 +1,175 @@
+"""`memstack bench eqa --generated N --seed S`: every planner on N generated households (sim.generation).
+
+Households get seeds S..S+N-1 and knobs that cycle with the index, so each value of each knob is
+measured on a share of them: clutter (0.3 / 0.6 / 0.9 of a surface's real capacity), detector noise
+(none / low / medium) and days (1 / 2); rooms 2..4 (the size that 2 shared cores run in reasonable
+time). Writes DIR/households/*.yaml, DIR/results.jsonl (bench.batch_runner), DIR/generated.json and
+DIR/generated.md: per planner accuracy with 95% Wilson intervals (bench.statistics), by question form
+and by knob, path driven, score_spl, task success, the present-location questions whose object moved
+unseen, skipped timeline events and aborted runs (a run that did not finish).
+`python -m bench.generated_eqa DIR` re-summarises DIR/results.jsonl (e.g. of a run stopped early).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from bench.batch_runner import BatchJob, run_batch
+from bench.statistics import wilson_interval
+from memory_stack.composition.planner_registry import benchmark_planners
+
+CLUTTER = (0.3, 0.6, 0.9)
+NOISE = ("none", "low", "medium")
+DAYS = (1, 2)
+
+
+def household_knobs(index: int):
+    from sim.generation.household import Knobs
+
+    return Knobs(rooms=2 + index % 3, days=DAYS[(index // 9) % 2], clutter=CLUTTER[index % 3],
+                 noise=NOISE[(index // 3) % 3], questions=6, tasks=1, max_objects=18, unseen_moves=2)
+
+
+def generate_set(seed: int, count: int, out: Path) -> dict[str, dict]:
+    """Write the households; returns scenario name -> its knobs (the table's knob columns)."""
+    from sim.generation.household import generate_household, to_yaml
+
+    knobs_of = {}
+    folder = out / "households"
+    folder.mkdir(parents=True, exist_ok=True)
+    for k in range(count):
+        knobs = household_knobs(k)
+        document = generate_household(seed + k, knobs)
+        (folder / f"{document['scenario']}.yaml").write_text(to_yaml(document))
+        knobs_of[document["scenario"]] = {"clutter": knobs.clutter, "noise": knobs.noise, "days": knobs.days,
+                                          "rooms": knobs.rooms}
+    (out / "knobs.json").write_text(json.dumps(knobs_of, indent=1))
+    return knobs_of
+
+
+def _rate(flags: list[bool]) -> dict:
+    return wilson_interval(sum(flags), len(flags)).as_dict()
+
+
+def summarise(runs: list[dict], knobs_of: dict[str, dict], failures: list[dict], expected_runs: int) -> dict:
+    by_planner: dict[str, list[dict]] = defaultdict(list)
+    for run in runs:
+        by_planner[run["planner"]].append(run)
+    order = [p for p in benchmark_planners() if p in by_planner] + sorted(set(by_planner) - set(benchmark_planners()))
+    planners = {}
+    for planner in order:
+        planner_runs = by_planner[planner]
+        questions = [dict(q, scenario=r["scenario"]) for r in planner_runs for q in r["questions"]]
+        tasks = [t for r in planner_runs for t in r["tasks"]]
+        forms: dict[str, list[bool]] = defaultdict(list)
+        for q in questions:
+            forms[q["type"]].append(bool(q["correct"]))
+        knob_rates: dict[str, dict] = {}
+        for knob in ("clutter", "noise", "days", "rooms"):
+            values: dict[str, list[bool]] = defaultdict(list)
+            for q in questions:
+                values[str(knobs_of.get(q["scenario"], {}).get(knob))].append(bool(q["correct"]))
+            knob_rates[knob] = {v: _rate(flags) for v, flags in sorted(values.items())}
+        stale = [bool(q["correct"]) for q in questions if q["type"] == "present_location" and q.get("stale")]
+        planners[planner] = {
+            "runs": len(planner_runs),
+            "accuracy": _rate([bool(q["correct"]) for q in questions]),
+            "by_form": {f: _rate(flags) for f, flags in sorted(forms.items())},
+            "by_knob": knob_rates,
+            "present_location_moved_unseen": _rate(stale),
+            "task_success": _rate([bool(t["success"]) for t in tasks]),
+            "task_failures": dict(sorted(_count(t.get("reason", "") for t in tasks if not t["success"]).items())),
+            "score_spl": round(sum(q["score_spl"] for q in questions) / len(questions), 4) if questions else None,
+            "total_path_length_m": round(sum(q["path_length_m"] for q in questions), 1),
+            "mean_path_length_m": round(sum(q["path_length_m"] for q in questions) / len(questions), 3)
+            if questions else None,
+            "skipped_events": sum(len(r.get("skipped_events", [])) for r in planner_runs),
+        }
+    return {"planners": planners, "households": len(knobs_of), "runs": len(runs), "expected_runs": expected_runs,
+            "aborted_runs": len(failures) + max(0, expected_runs - len(runs) - len(failures)),
+            "failed": failures}
+
+
+def _count(values) -> dict:
+    out: dict = {}
+    for v in values:
+        key = str(v).split(":")[0][:60]
+        out[key] = out.get(key, 0) + 1
+    return out
+
+
+def _cell(rate: dict) -> str:
+    if not rate["n"]:
+        return "-"
+    return f"{rate['rate']:.3f} [{rate['ci95_low']:.2f}, {rate['ci95_high']:.2f}] (n={rate['n']})"
+
+
+def markdown(summary: dict) -> str:
+    planners = summary["planners"]
+    explore = planners.get("explore-all", {}).get("total_path_length_m")
+    lines = [f"{summary['households']} generated households, {summary['runs']} of {summary['expected_runs']} runs "
+             f"finished, aborted runs: {summary['aborted_runs']}.", "",
+             "| planner | accuracy [95% CI] | present-location, moved unseen | task success | score_spl "
+             "| total path (m) | path / explore-all | skipped events |", "|---|---|---|---|---|---|---|---|"]
+    for name, s in planners.items():
+        ratio = f"{s['total_path_length_m'] / explore:.2f}" if explore else "-"
+        lines.append(f"| {name} | {_cell(s['accuracy'])} | {_cell(s['present_location_moved_unseen'])} | "
+                     f"{_cell(s['task_success'])} | {s['score_spl']} | {s['total_path_length_m']} | {ratio} | "
+                     f"{s['skipped_events']} |")
+    forms = sorted({f for s in planners.values() for f in s["by_form"]})
+    lines += ["", "| question form | " + " | ".join(planners) + " |", "|---|" + "---|" * len(planners)]
+    for form in forms:
+        lines.append(f"| {form} | " + " | ".join(_cell(s["by_form"].get(form, {"n": 0})) for s in planners.values())
+                     + " |")
+    for knob in ("clutter", "noise", "days", "rooms"):
+        values = sorted({v for s in planners.values() for v in s["by_knob"][knob]})
+        lines += ["", f"| {knob} | " + " | ".join(planners) + " |", "|---|" + "---|" * len(planners)]
+        for value in values:
+            cells = [_cell(s["by_knob"][knob].get(value, {"n": 0})) for s in planners.values()]
+            lines.append(f"| {value} | " + " | ".join(cells) + " |")
+    reasons = "; ".join(f"{name}: {s['task_failures']}" for name, s in planners.items())
+    lines += ["", f"Task failures by reason: {reasons}"]
+    return "\n".join(lines) + "\n"
+
+
+def run(args: argparse.Namespace, config) -> int:
+    out = Path(args.out)
+    planners = args.planner or benchmark_planners()
+    knobs_of = generate_set(args.seed, args.generated, out)
+    files = sorted((out / "households").glob("*.yaml"))
+    jobs = [BatchJob(str(path), planner, 0, measure=False) for path in files for planner in planners]
+    print(f"bench eqa: {len(files)} generated households (seeds {args.seed}..{args.seed + args.generated - 1}) x "
+          f"{len(planners)} planners on Ray", file=sys.stderr)
+    report = run_batch(jobs, out, workers=args.workers, ray_address=args.ray_address,
+                       progress=lambda job, r: print(f"  {job.name}: accuracy {r['summary']['accuracy']:.2f}",
+                                                     file=sys.stderr), config=config)
+    summary = summarise(report.results, knobs_of, report.failures, len(jobs))
+    summary["seeds"] = [args.seed, args.seed + args.generated - 1]
+    (out / "generated.json").write_text(json.dumps(summary, indent=1))
+    (out / "generated.md").write_text(markdown(summary))
+    print(json.dumps(summary) if args.json else markdown(summary))
+    return 0 if not report.failures else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Summarise DIR/results.jsonl of a `bench eqa --generated` run (finished or stopped early)."""
+    parser = argparse.ArgumentParser(prog="python -m bench.generated_eqa", description=main.__doc__)
+    parser.add_argument("dir")
+    args = parser.parse_args(argv)
+    out = Path(args.dir)
+    knobs_of = json.loads((out / "knobs.json").read_text())
+    runs = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines() if line.strip()]
+    planners = sorted({r["planner"] for r in runs})
+    summary = summarise(runs, knobs_of, [], len(knobs_of) * len(planners))
+    (out / "generated.md").write_text(markdown(summary))
+    (out / "generated.json").write_text(json.dumps(summary, indent=1))
+    print(markdown(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""bench eqa --generated: households with cycling knobs, and the per-planner table with Wilson intervals."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.generated_eqa import CLUTTER, NOISE, household_knobs, markdown, summarise
+from bench.statistics import wilson_interval
+
+
+def _q(correct: bool, form: str = "present_location", stale: bool = False, path: float = 1.0) -> dict:
+    return {"correct": correct, "type": form, "stale": stale, "score_spl": 1.0 if correct else 0.0,
+            "path_length_m": path}
+
+
+def test_knobs_cycle_so_every_value_is_measured():
+    knobs = [household_knobs(k) for k in range(18)]
+    assert {k.clutter for k in knobs} == set(CLUTTER) and {k.noise for k in knobs} == set(NOISE)
+    assert {k.days for k in knobs} == {1, 2} and {k.rooms for k in knobs} == {2, 3, 4}
+
+
+def test_summary_counts_rates_buckets_and_aborted_runs():
+    knobs = {"h1": {"clutter": 0.3, "noise": "none", "days": 1, "rooms": 2},
+             "h2": {"clutter": 0.9, "noise": "low", "days": 2, "rooms": 3}}
+    runs = [
+        {"scenario": "h1", "planner": "voi", "questions": [_q(True), _q(True, stale=True)],
+         "tasks": [{"success": True}], "skipped_events": [{"kind": "move"}]},
+        {"scenario": "h2", "planner": "voi", "questions": [_q(False, "contents"), _q(True, stale=True)],
+         "tasks": [{"success": False, "reason": "place failed: unreachable"}]},
+        {"scenario": "h1", "planner": "explore-all", "questions": [_q(True, path=4.0)] * 2, "tasks": []},
+    ]
+    summary = summarise(runs, knobs, [{"job": "h2__explore-all__s0", "error": "boom"}], expected_runs=4)
+    voi = summary["planners"]["voi"]
+    assert voi["accuracy"] == wilson_interval(3, 4).as_dict()
+    assert voi["present_location_moved_unseen"]["n"] == 2 and voi["present_location_moved_unseen"]["rate"] == 1.0
+    assert voi["by_form"]["contents"]["rate"] == 0.0
+    assert voi["by_knob"]["clutter"]["0.3"]["n"] == 2 and voi["by_knob"]["clutter"]["0.9"]["rate"] == 0.5
+    assert voi["task_success"]["rate"] == 0.5 and voi["task_failures"] == {"place failed": 1}
+    assert voi["skipped_events"] == 1 and voi["total_path_length_m"] == 4.0
+    assert summary["aborted_runs"] == 1
+    table = markdown(summary)
+    assert "aborted runs: 1" in table and "| voi | 0.750 [" in table and "| 0.50 |" in table
+
+
+def test_runs_that_never_came_back_count_as_aborted():
+    summary = summarise([], {"h1": {}}, [], expected_runs=3)
+    assert summary["aborted_runs"] == 3
+
+
+@pytest.mark.parametrize("k", [0, 7])
+def test_generated_households_of_the_set_validate(tmp_path, k):
+    from sim.generation.household import generate_household
+    from sim.scenario import scenario_from_dict
+
+    scenario = scenario_from_dict(generate_household(5000 + k, household_knobs(k)), "x")
+    assert 2 <= len(scenario.room_names()) <= 4 and scenario.questions
