@@ -39,7 +39,7 @@ if [ "$(cat "$VENV/.requirements-hash" 2>/dev/null)" != "$req_hash" ]; then
   $PIP install --upgrade pip wheel setuptools 2>&1 | grep -v "is ignored" || true
   $PIP install "$torch_pin" 2>&1 | grep -v "is ignored" || true
   $PIP install -r requirements.txt 2>&1 | grep -v "is ignored" || true
-  $PY -c "import torch, rclpy, open3d, pybullet, spark_dsg" || { log "dependency install failed"; exit 1; }
+  $PY -c "import torch, rclpy, pybullet, spark_dsg, sentence_transformers" || { log "dependency install failed"; exit 1; }
   echo "$req_hash" > "$VENV/.requirements-hash"
 fi
 
