@@ -177,9 +177,11 @@ def run(args: argparse.Namespace) -> int:
     document = {"planners": stats, "staleness_calibration": calibration, "runs": report.results,
                 "failed": report.failures, "crashes": report.crashes, "wall_time_s": round(report.wall_time_s, 1)}
     (out / "eqa.json").write_text(json.dumps(document, indent=1))
-    (out / "eqa.md").write_text(markdown_table(stats) + "\n" + calibration_table(calibration))
+    figure_link = ""
     if stats:
         draw_accuracy_vs_path(out / "accuracy_vs_path.png", stats, title="LA-EQA: accuracy vs path driven")
+        figure_link = "![accuracy (95% Wilson interval) against mean path per question](accuracy_vs_path.png)\n\n"
+    (out / "eqa.md").write_text(markdown_table(stats) + "\n" + figure_link + calibration_table(calibration))
     if args.json:
         print(json.dumps(document))
     else:

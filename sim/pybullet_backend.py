@@ -85,6 +85,7 @@ class PyBulletBackend(SimBackend):
         self.removed: set[str] = set()
         self._skipped: list[SkippedEvent] = []
         self._now = 0.0
+        self.driven_route: list[tuple[float, float]] = []  # every base motion's path points, in order
         self._timeline = TimelineCursor(())
         self._frame_id = 0
         self.frame_clock = FrameClock()
@@ -408,6 +409,8 @@ class PyBulletBackend(SimBackend):
         turning += abs(_wrap(final_yaw - heading))
         duration = length / self.scenario.robot.speed_m_s + turning / TURN_SPEED_RAD_S
         self.robot.set_base_pose(path[-1][0], path[-1][1], final_yaw)
+        # the route as driven, for the report's map (bench.report_figures)
+        self.driven_route.extend((round(float(px), 3), round(float(py), 3)) for px, py in path)
         self._accumulate_drift(length)
         self.advance_by(duration)
         return MotionResult(True, length, duration, "", path)

@@ -66,9 +66,11 @@ def run(args: argparse.Namespace) -> int:
     session = result.pop("_session")
     try:
         memory = session.memory
+        route = getattr(session.backend, "driven_route", None) or session.robot_path
         draw_scene_map(out / "map.png", scenario.floor_plan(), memory.objects(include_absent=True),
-                       session.robot_path, session.looks, title=f"{scenario.name}: what the robot remembers")
-        draw_event_timeline(out / "timeline.png", memory.events(), title=f"{scenario.name}: remembered events")
+                       route, session.looks, title=f"{scenario.name}: what the robot remembers")
+        draw_event_timeline(out / "timeline.png", memory.events(), memory.observed_intervals(),
+                            title=f"{scenario.name}: remembered events and when the robot was looking")
     finally:
         session.close()
     result["summary"]["demo_wall_time_s"] = round(time.monotonic() - started, 1)
