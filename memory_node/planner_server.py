@@ -152,9 +152,13 @@ class PlannerServer(Node):
     def skills(self) -> Any:
         if self._skills is None and self.robot == "ros":
             from memory_node.robot.ros_skills import RosRobotSkills
+            from memory_stack.foundation.time_epoch import MemoryClock
 
             self._skills = RosRobotSkills(node_name=f"{self.get_name()}_skills")
             self._owns_skills = True
+            memory = self.memory  # the robot's frames are stamped in ROS time; the memory keeps its own
+            self._skills.memory_clock = MemoryClock(self.stack_config.memory.time_epoch, memory.time_epoch)
+            self._skills.record_epoch = memory.set_time_epoch
         return self._skills
 
     @property

@@ -181,22 +181,7 @@ class SessionRecorder:
         self.frames += 1
 
     def _write_transforms(self, topic: str, t: float, links: list[tuple[str, str, Any]]) -> None:
-        """tf2_msgs/TFMessage (not on PyPI: built and serialised with the rosbags type store)."""
-        ts = self._typestore
-        types = ts.types
-        sec, nanosec = divmod(int(round(t * 1e9)), 1_000_000_000)
-        transforms = []
-        stamp = types["builtin_interfaces/msg/Time"](sec=sec, nanosec=nanosec)
-        for parent, child, pose in links:
-            pose = pose or Pose(0.0, 0.0, 0.0)
-            transforms.append(types["geometry_msgs/msg/TransformStamped"](
-                header=types["std_msgs/msg/Header"](stamp=stamp, frame_id=parent),
-                child_frame_id=child,
-                transform=types["geometry_msgs/msg/Transform"](
-                    translation=types["geometry_msgs/msg/Vector3"](x=pose.x, y=pose.y, z=pose.z),
-                    rotation=types["geometry_msgs/msg/Quaternion"](x=pose.qx, y=pose.qy, z=pose.qz, w=pose.qw))))
-        message = types["tf2_msgs/msg/TFMessage"](transforms=transforms)
-        self._write(topic, TF_TYPE, bytes(ts.serialize_cdr(message, TF_TYPE)), t)
+        self._write(topic, TF_TYPE, tf_message_cdr(self._typestore, t, links), t)
 
     def close(self) -> None:
         if self._closed:
@@ -209,6 +194,26 @@ class SessionRecorder:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def tf_message_cdr(typestore: Any, t: float, links: list[tuple[str, str, Any]]) -> bytes:
+    """A tf2_msgs/TFMessage of (parent, child, Pose or None = identity) links at time `t`, CDR-serialised.
+
+    tf2_msgs is not on PyPI: the message is built and serialised with the `rosbags` type store.
+    """
+    types = typestore.types
+    sec, nanosec = divmod(int(round(t * 1e9)), 1_000_000_000)
+    stamp = types["builtin_interfaces/msg/Time"](sec=sec, nanosec=nanosec)
+    transforms = []
+    for parent, child, pose in links:
+        pose = pose or Pose(0.0, 0.0, 0.0)
+        transforms.append(types["geometry_msgs/msg/TransformStamped"](
+            header=types["std_msgs/msg/Header"](stamp=stamp, frame_id=parent),
+            child_frame_id=child,
+            transform=types["geometry_msgs/msg/Transform"](
+                translation=types["geometry_msgs/msg/Vector3"](x=pose.x, y=pose.y, z=pose.z),
+                rotation=types["geometry_msgs/msg/Quaternion"](x=pose.qx, y=pose.qy, z=pose.qz, w=pose.qw))))
+    return bytes(typestore.serialize_cdr(types[TF_TYPE](transforms=transforms), TF_TYPE))
 
 
 def absolute_topic(name: str) -> str:

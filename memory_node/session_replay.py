@@ -9,6 +9,10 @@ are relative to the node's namespace. A bag topic matches an input when both nam
 the root namespace (a leading `/` is ignored on either side), after `remap` (bag topic -> input
 topic, as `--remap from:=to`). A replay that ingests no frame is an error naming the topics the bag
 holds and the topics expected: nothing is written then.
+
+Frames: the bag's /tf and /tf_static feed a transform buffer (memory_node.bag_transforms), so a pose in
+`odom` is brought into `map` and, with no camera pose topic (`camera_pose_topic: ""`), the camera pose
+comes from TF, as tf2 does on the robot.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from memory_node.bag_transforms import TF_TYPE, BagTransforms
 from memory_node.ingest_pipeline import IngestPipeline, IngestSettings
 from memory_node.session_recording import message_class, read_bag
 from memory_stack.foundation.errors import BadInputError
@@ -73,8 +78,9 @@ def replay_bag(bag: str | Path, store: Any, settings: IngestSettings | None = No
     settings = settings or IngestSettings()
     settings.first_frame_id = max(1, int(store.last_frame_id) + 1)
     clock = MemoryClock(store.config.time_epoch, store.time_epoch)  # a memory keeps the epoch it started with
+    transforms = BagTransforms()  # the bag's /tf and /tf_static, read as they come
     pipeline = IngestPipeline(settings, processor or FrameProcessor(), store.ingest, clock=clock,
-                              record_epoch=store.set_time_epoch)
+                              record_epoch=store.set_time_epoch, transforms=transforms.lookup)
     inputs = {root_topic(t): t for t in (*pipeline.synchronized_topics, settings.topics.camera_info)}
     remap = remap or {}
     report = ReplayReport(bag=str(bag))
@@ -85,6 +91,12 @@ def replay_bag(bag: str | Path, store: Any, settings: IngestSettings | None = No
         report.messages += 1
         found[record.topic] += 1
         name = root_topic(record.topic)
+        if name in ("tf", "tf_static") and record.type_name == TF_TYPE:
+            try:
+                transforms.add(record.data, static=name == "tf_static")
+            except Exception as exc:  # a corrupt TF message: counted like any message that does not decode
+                report.last_error = f"topic {record.topic!r}: cannot deserialise {record.type_name!r} ({exc})"
+            continue
         topic = inputs.get(remap.get(name, name))
         if topic is None:
             skipped[record.topic] += 1

@@ -7,16 +7,19 @@ Published (stamps are ROS time on the simulator's clock: simulated seconds, d1 0
   (memory_interfaces/Detections: 32SC1 instance mask, ids shuffled every frame, + label table),
   all five with the same stamp per frame; rendered only on demand (see below).
 - odom (nav_msgs/Odometry, map -> base_link; drifts when the scenario says so), joint_states
-  (sensor_msgs/JointState of the Panda's 7 joints and 2 fingers), goal_status (std_msgs/String JSON,
-  see memory_node.robot.robot_topics).
+  (sensor_msgs/JointState of the Panda's 7 joints and 2 fingers).
+Action servers (memory_node.robot.robot_actions: nav2's and control_msgs' types where installed, the
+project's own with the same fields otherwise):
+- navigate_to_pose (NavigateToPose): plans on the occupancy grid and drives there (the motion is
+  simulated at once; simulated time advances by its duration); feedback along the driven path
+  (current_pose, distance_remaining, navigation_time); aborted with error_msg when unreachable.
+- arm_controller/follow_joint_trajectory (FollowJointTrajectory): panda_joint1..7, points executed in
+  order with joint position control and physics; GOAL_TOLERANCE_VIOLATED when the arm stops short.
+- gripper_controller/gripper_cmd (GripperCommand): `position` is the opening between the fingers;
+  closing on an object holds it when both fingers touch it (`stalled`).
 Subscribed:
 - cmd_vel (geometry_msgs/Twist): integrated at `control_rate_hz`, clipped to the speed limits; the
   base stops at walls/furniture (occupancy grid).
-- goal_pose (geometry_msgs/PoseStamped): plans on the occupancy grid and drives there (the motion is
-  simulated at once; simulated time advances by its duration).
-- arm_controller/joint_trajectory (trajectory_msgs/JointTrajectory): panda_joint1..7 and
-  panda_finger_joint1/2, points executed in order with joint position control and physics; closing
-  fingers on an object holds it when both fingers touch it.
 - camera/render_request (std_msgs/Empty): render and publish one frame now.
 
 Rendering costs ~30 ms a frame, so frames are rendered at `camera_rate_hz` only while someone
@@ -42,7 +45,7 @@ from memory_node.ros_environment import node_main_guard, prepare_ros_environment
 
 prepare_ros_environment()
 
-from memory_node.robot.robot_topics import GoalStatus, RobotTopics  # noqa: E402
+from memory_node.robot.robot_topics import RobotTopics  # noqa: E402
 from memory_stack.foundation.errors import BadInputError  # noqa: E402
 from robot_model.panda_kinematics import ARM_JOINT_NAMES, FINGER_JOINT_NAMES  # noqa: E402
 
@@ -52,8 +55,7 @@ try:
     from rclpy.node import Node
     from rosgraph_msgs.msg import Clock
     from sensor_msgs.msg import CameraInfo, Image, JointState
-    from std_msgs.msg import Empty, String
-    from trajectory_msgs.msg import JointTrajectory
+    from std_msgs.msg import Empty
 except ImportError:  # main() explains what is missing (node_main_guard); the module stays importable
     Node = object
 
@@ -78,6 +80,8 @@ class SimNode(Node):
         self.max_linear_speed = float(self.declare_parameter("max_linear_speed", 0.5).value)
         self.max_angular_speed = float(self.declare_parameter("max_angular_speed", 1.0).value)
         self.finger_stroke_m = float(self.declare_parameter("finger_stroke_m", 0.085).value)
+        # FollowJointTrajectory succeeds when every joint ends this close to the last point
+        self.joint_tolerance_rad = float(self.declare_parameter("goal_joint_tolerance_rad", 0.05).value)
         self.map_frame = self.declare_parameter("map_frame", "map").value
         self.base_frame = self.declare_parameter("base_frame", "base_link").value
         self.camera_frame = self.declare_parameter("camera_frame", "camera_optical").value
@@ -140,19 +144,33 @@ class SimNode(Node):
         self.detections_pub = self.create_publisher(Detections, t.detections, 5)
         self.odom_pub = self.create_publisher(Odometry, t.odometry, 10)
         self.joint_pub = self.create_publisher(JointState, t.joint_states, 10)
-        self.status_pub = self.create_publisher(String, t.goal_status, 10)
         # the simulator's clock for nodes under use_sim_time (ROS time = simulated seconds: d1 00:00 is 0)
         self.clock_pub = self.create_publisher(Clock, "/clock", 10)
         self._clock_published: float | None = None
         self.create_subscription(Twist, t.cmd_vel, self._on_cmd_vel, 10)
-        self.create_subscription(PoseStamped, t.goal_pose, self._on_goal, 10)
-        self.create_subscription(JointTrajectory, t.arm_trajectory, self._on_trajectory, 10)
+        from rclpy.action import ActionServer
+        from rclpy.callback_groups import ReentrantCallbackGroup
+
+        from memory_node.robot.robot_actions import robot_action_types
+
+        self.actions = robot_action_types()
+        group = ReentrantCallbackGroup()
+        self._action_servers = [
+            ActionServer(self, self.actions.navigate_to_pose, t.navigate_action, self._execute_navigate,
+                         callback_group=group),
+            ActionServer(self, self.actions.follow_joint_trajectory, t.arm_action, self._execute_trajectory,
+                         callback_group=group),
+            ActionServer(self, self.actions.gripper_command, t.gripper_action, self._execute_gripper,
+                         callback_group=group),
+        ]
         self.create_subscription(Empty, t.render_request, self._on_render_request, 10)
         self.create_timer(1.0 / max(self.control_rate_hz, 0.1), self._on_control_tick)
         if self.camera_rate_hz > 0:
             self.create_timer(1.0 / self.camera_rate_hz, self._on_camera_tick)
 
     def destroy_node(self) -> None:
+        for server in getattr(self, "_action_servers", ()):  # absent when the constructor failed early
+            server.destroy()
         if self.manipulator is not None:
             self.manipulator.kinematics.close()
         if self._owns_backend and self.backend is not None:
@@ -275,44 +293,114 @@ class SimNode(Node):
         robot.set_base_pose(nx, ny, math.atan2(math.sin(new_yaw), math.cos(new_yaw)))
         self.backend.advance_by(dt)
 
-    def _on_goal(self, msg: PoseStamped) -> None:
-        goal_stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+    def drive_to(self, x: float, y: float, yaw: float | None) -> object:
+        """Plan and drive there at once (simulated time advances by the drive); the backend's MotionResult."""
+        with self._lock:
+            result = self.backend.move_base_to(float(x), float(y), yaw)
+        self.publish_state()
+        return result
+
+    def _execute_navigate(self, goal_handle) -> object:
+        from builtin_interfaces.msg import Duration
+
+        from memory_node.message_conversion import seconds_to_stamp
+
+        action = self.actions.navigate_to_pose
+        result = action.Result()
+        pose = goal_handle.request.pose
+        p, q = pose.pose.position, pose.pose.orientation
+        problem = ""
         if self.backend is None:
-            self._status(GoalStatus(goal_stamp, "failed", "sim_node has no scenario loaded"))
-            return
-        p, q = msg.pose.position, msg.pose.orientation
-        if not all(math.isfinite(v) for v in (p.x, p.y, q.x, q.y, q.z, q.w)):
-            self._status(GoalStatus(goal_stamp, "failed", f"topic {self.topics.goal_pose!r}: non-finite pose"))
-            return
+            problem = "sim_node has no scenario loaded"
+        elif pose.header.frame_id not in ("", self.map_frame):
+            problem = f"goal field 'pose.header.frame_id': {pose.header.frame_id!r} is not {self.map_frame!r}"
+        elif not all(math.isfinite(v) for v in (p.x, p.y, q.x, q.y, q.z, q.w)):
+            problem = "goal field 'pose': non-finite pose"
+        if problem:
+            result.error_code, result.error_msg = action.Result.UNKNOWN, problem
+            goal_handle.abort()
+            return result
         norm = math.sqrt(q.x * q.x + q.y * q.y + q.z * q.z + q.w * q.w)
         yaw = None if norm < 1e-6 else math.atan2(2.0 * (q.w * q.z + q.x * q.y), 1.0 - 2.0 * (q.y * q.y + q.z * q.z))
-        self._status(GoalStatus(goal_stamp, "active"))
-        with self._lock:
-            result = self.backend.move_base_to(float(p.x), float(p.y), yaw)
-        self.publish_state()
-        self._status(GoalStatus(goal_stamp, "succeeded" if result.success else "failed", result.reason,
-                                result.path_length_m, result.duration_s))
+        started = self.backend.now
+        motion = self.drive_to(p.x, p.y, yaw)
+        # the drive is simulated at once: its feedback replays the path driven, start to goal
+        path = list(motion.path or []) if motion.success else []
+        remaining = float(motion.path_length_m)
+        for i, (wx, wy) in enumerate(path):
+            if i:
+                remaining = max(0.0, remaining - math.dist(path[i - 1], (wx, wy)))
+            feedback = action.Feedback()
+            feedback.current_pose.header.frame_id = self.map_frame
+            feedback.current_pose.header.stamp = seconds_to_stamp(self.backend.now)
+            feedback.current_pose.pose.position.x, feedback.current_pose.pose.position.y = float(wx), float(wy)
+            done = motion.duration_s * (1.0 - remaining / motion.path_length_m) if motion.path_length_m else 0.0
+            feedback.navigation_time = Duration(sec=int(done), nanosec=int((done % 1.0) * 1e9))
+            feedback.distance_remaining = float(remaining)
+            goal_handle.publish_feedback(feedback)
+        if not motion.success:
+            result.error_code, result.error_msg = action.Result.UNKNOWN, str(motion.reason)
+            goal_handle.abort()
+            return result
+        result.error_code = action.Result.NONE
+        goal_handle.succeed()
+        self.get_logger().debug(f"navigated {motion.path_length_m:.2f} m in {self.backend.now - started:.1f} s")
+        return result
 
-    def _status(self, status: GoalStatus) -> None:
-        self.status_pub.publish(String(data=status.to_json()))
-
-    def _on_trajectory(self, msg: JointTrajectory) -> None:
+    def _execute_trajectory(self, goal_handle) -> object:
+        action = self.actions.follow_joint_trajectory
+        result = action.Result()
+        trajectory = goal_handle.request.trajectory
+        names = list(trajectory.joint_names)
+        problem, code = "", action.Result.SUCCESSFUL
+        unknown = [n for n in names if n not in ARM_JOINT_NAMES]
         if self.manipulator is None:
-            return
-        names = list(msg.joint_names)
-        unknown = [n for n in names if n not in ARM_JOINT_NAMES and n not in FINGER_JOINT_NAMES]
-        if unknown:
-            self.get_logger().error(f"topic {self.topics.arm_trajectory!r}: field joint_names: "
-                                    f"unknown joints {unknown}")
-            return
-        for i, point in enumerate(msg.points):
-            if len(point.positions) != len(names) or not all(math.isfinite(v) for v in point.positions):
-                self.get_logger().error(f"topic {self.topics.arm_trajectory!r}: field points[{i}].positions: "
-                                        f"need {len(names)} finite values")
-                return
-        for point in msg.points:
-            self._execute_point(dict(zip(names, (float(v) for v in point.positions))))
+            problem, code = "sim_node has no arm (no scenario loaded)", action.Result.INVALID_GOAL
+        elif unknown:
+            problem, code = f"goal field 'trajectory.joint_names': not arm joints {unknown}", \
+                action.Result.INVALID_JOINTS
+        else:
+            for i, point in enumerate(trajectory.points):
+                if len(point.positions) != len(names) or not all(math.isfinite(v) for v in point.positions):
+                    problem = f"goal field 'trajectory.points[{i}].positions': need {len(names)} finite values"
+                    code = action.Result.INVALID_GOAL
+                    break
+        if problem:
+            result.error_code, result.error_string = code, problem
+            goal_handle.abort()
+            return result
+        final: dict[str, float] = {}
+        for point in trajectory.points:
+            final = dict(zip(names, (float(v) for v in point.positions)))
+            self._execute_point(final)
             self.publish_state()
+        reached = dict(zip(ARM_JOINT_NAMES, self.manipulator.arm_joint_positions()))
+        off = {n: round(reached[n] - q, 4) for n, q in final.items() if abs(reached[n] - q) > self.joint_tolerance_rad}
+        if off:
+            result.error_code = action.Result.GOAL_TOLERANCE_VIOLATED
+            result.error_string = f"the arm stopped short of the last point (joint errors {off})"
+            goal_handle.abort()
+            return result
+        result.error_code = action.Result.SUCCESSFUL
+        goal_handle.succeed()
+        return result
+
+    def _execute_gripper(self, goal_handle) -> object:
+        action = self.actions.gripper_command
+        result = action.Result()
+        opening = float(goal_handle.request.command.position)
+        if self.manipulator is None or not math.isfinite(opening) or opening < 0:
+            result.reached_goal = False
+            goal_handle.abort()
+            return result
+        width_each = opening / 2.0
+        self._execute_point({n: width_each for n in FINGER_JOINT_NAMES})
+        self.publish_state()
+        result.position = float(self.manipulator.finger_width())
+        result.reached_goal = abs(result.position - min(opening, 2 * self.finger_stroke_m)) < 0.004
+        result.stalled = not result.reached_goal
+        goal_handle.succeed()
+        return result
 
     def _execute_point(self, targets: dict[str, float]) -> None:
         m = self.manipulator

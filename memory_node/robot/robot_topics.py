@@ -1,19 +1,19 @@
-"""The ROS 2 topics a mobile manipulator offers, shared by the simulator bridge (sim_node) and RosRobotSkills.
+"""The ROS 2 topics and actions of a mobile manipulator, shared by sim_node (the simulator bridge) and RosRobotSkills.
 
 Names are relative (they resolve in the node's namespace) and default to the names the ingest node
-listens on, so `sim_node` feeds the memory directly. On a real robot, remap them to its drivers.
+listens on and nav2 / ros2_control serve, so `sim_node` feeds the memory directly and a robot needs
+few remaps.
 
-Navigation: a `geometry_msgs/PoseStamped` on `goal_pose` (map frame) starts a drive; the robot
-answers on `goal_status` with a `std_msgs/String` holding one JSON object per update:
-`{"goal_stamp": float, "state": "active"|"succeeded"|"failed", "reason": str, "path_length_m": float,
-"duration_s": float}`; `goal_stamp` echoes the goal's header stamp (seconds) so a client can tell
-its goals apart.
+Driving and manipulation are actions (memory_node.robot.robot_actions): `navigate_to_pose`
+(NavigateToPose: the goal pose in `map`; feedback `distance_remaining` and `navigation_time`; result
+`error_code`/`error_msg`), `arm_controller/follow_joint_trajectory` (FollowJointTrajectory: the arm's
+joints; result `error_code`, GOAL_TOLERANCE_VIOLATED when the arm stopped short) and
+`gripper_controller/gripper_cmd` (GripperCommand: `position` = opening between the fingers, metres).
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 
 @dataclass
@@ -27,24 +27,6 @@ class RobotTopics:
     odometry: str = "odom"
     joint_states: str = "joint_states"
     cmd_vel: str = "cmd_vel"
-    goal_pose: str = "goal_pose"
-    goal_status: str = "goal_status"
-    arm_trajectory: str = "arm_controller/joint_trajectory"
-
-
-@dataclass
-class GoalStatus:
-    goal_stamp: float
-    state: str
-    reason: str = ""
-    path_length_m: float = 0.0
-    duration_s: float = 0.0
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self))
-
-    @classmethod
-    def from_json(cls, text: str) -> GoalStatus:
-        data = json.loads(text)
-        return cls(float(data["goal_stamp"]), str(data["state"]), str(data.get("reason", "")),
-                   float(data.get("path_length_m", 0.0)), float(data.get("duration_s", 0.0)))
+    navigate_action: str = "navigate_to_pose"
+    arm_action: str = "arm_controller/follow_joint_trajectory"
+    gripper_action: str = "gripper_controller/gripper_cmd"

@@ -1,21 +1,28 @@
-"""RobotSkills over ROS 2 topics: how the stack drives a real robot's drivers (and sim_node, which is how it is tested).
+"""RobotSkills over ROS 2 actions and topics: how the stack drives a robot (and sim_node, which is how it is tested).
 
-- navigate_to: a goal on `goal_pose`, the answer on `goal_status`, checked against odometry; when the
-  goal is refused (inside furniture), standoff goals around it are tried.
+The actions are nav2's NavigateToPose and control_msgs' FollowJointTrajectory / GripperCommand where
+those packages are installed, else the project's own with the same fields (memory_node.robot.robot_actions),
+which sim_node serves.
+
+- navigate_to: a NavigateToPose goal (`navigate_to_pose`), its result checked against odometry; the
+  path length is the longest `distance_remaining` the navigator reported (its plan), the duration its
+  last `navigation_time`; when the goal is refused (inside furniture), standoff goals around it are tried.
 - look_at / look_around: turn the base with goals at the same place, then ask for a frame on
   `camera/render_request` and gather the synchronised rgb/depth/info/pose/detections (same stamp).
   look_around takes as many views as the simulated robot does with the camera's field of view
   (robot_model.skills.look_around_view_count on the latest CameraInfo) unless `look_around_views` is set.
-- pick / place: joint trajectories on `arm_controller/joint_trajectory`, computed by IK on a
-  kinematics-only PyBullet client loading the same Panda URDF (robot_model.panda_kinematics). On a real
-  robot this is where MoveIt would go: these trajectories are NOT collision-checked. Grasp success
+- pick / place: FollowJointTrajectory goals (`arm_controller/follow_joint_trajectory`, the arm's 7
+  joints) and GripperCommand goals (`gripper_controller/gripper_cmd`, opening in metres), computed by IK
+  on a kinematics-only PyBullet client loading the same Panda URDF (robot_model.panda_kinematics). On a
+  real robot this is where MoveIt would go: these trajectories are NOT collision-checked. Grasp success
   is read from the finger joint states (fingers that closed on nothing meet in the middle). Each
   option the IK reaches is tried in turn: one whose arm stops short (against furniture) or whose
   fingers close on nothing is backed off along the way it came to home, and the next is tried.
 - open / close: not offered over plain topics (a real robot needs a door-opening controller); they
   fail with a reason that says so.
 
-Tested against sim_node only, never against a real robot.
+Frames become memory time through `memory_clock` when one is set (planner_server sets the memory's).
+Tested against sim_node only (the project's own actions), never against a real robot or nav2/control_msgs.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from memory_node.robot.frame_assembly import FrameAssembler
-from memory_node.robot.robot_topics import GoalStatus, RobotTopics
+from memory_node.robot.robot_topics import RobotTopics
 from memory_node.ros_environment import require_ros
 from perception.sensor_frame import SensorFrame
 from robot_model.category_shapes import object_shape
@@ -54,8 +61,18 @@ from robot_model.skills import (
 )
 from scene_graph.types import CameraIntrinsics, Pose
 
-SETTLED_S = 1.5
 REASON_NO_DOOR_CONTROLLER = "opening doors needs a door controller; not available over these topics"
+FEEDBACK_GRACE_S = 1.0  # feedback is a topic, the result a service: the last feedback may trail the result
+
+
+@dataclass
+class NavigationOutcome:
+    """What became of one NavigateToPose goal."""
+
+    succeeded: bool
+    reason: str = ""
+    path_length_m: float = 0.0
+    duration_s: float = 0.0
 
 
 @dataclass
@@ -67,7 +84,6 @@ class RosSkillsConfig:
     arm_timeout_s: float = 30.0
     frame_timeout_s: float = 10.0
     position_tolerance_m: float = 0.35  # the simulator's planner may stop a grid cell or two short of a goal
-    joint_tolerance_rad: float = 0.05
     # where panda_link0 sits on the base (base frame, metres): the simulator puts the URDF's base
     # inertial frame (5 cm above link0) at BASE_HEIGHT
     arm_mount_xyz: tuple[float, float, float] = (ARM_MOUNT_X, 0.0, BASE_HEIGHT - 0.05)
@@ -97,10 +113,12 @@ class RosRobotSkills(RobotSkills):
         from geometry_msgs.msg import PoseStamped, Twist
         from memory_interfaces.msg import Detections
         from nav_msgs.msg import Odometry
+        from rclpy.action import ActionClient
         from rclpy.executors import SingleThreadedExecutor
         from sensor_msgs.msg import CameraInfo, Image, JointState
-        from std_msgs.msg import Empty, String
-        from trajectory_msgs.msg import JointTrajectory
+        from std_msgs.msg import Empty
+
+        from memory_node.robot.robot_actions import robot_action_types
 
         self.config = config or RosSkillsConfig()
         self._owns_rclpy = not rclpy.ok()
@@ -112,26 +130,27 @@ class RosRobotSkills(RobotSkills):
         self._odom: tuple[float, Pose] | None = None
         self._joints: dict[str, float] = {}
         self._joint_stamp = -1.0
-        self._joints_moved_at = 0.0
-        self._statuses: list[GoalStatus] = []
         self._frames = FrameAssembler()
+        self.memory_clock = None  # a MemoryClock: frame stamps (ROS time) -> memory time; None = stamps as they are
+        self.record_epoch = None  # called with the epoch the first frame fixed (the memory keeps it)
         self._intrinsics: CameraIntrinsics | None = None  # from the latest CameraInfo
         self._goal_seq = 0
         self.kinematics = PandaKinematics()
         self._held_drop: float | None = None  # end-effector height above the held object's bottom
-        self._msg = {"PoseStamped": PoseStamped, "Twist": Twist, "JointTrajectory": JointTrajectory, "Empty": Empty}
+        self._msg = {"PoseStamped": PoseStamped, "Twist": Twist, "Empty": Empty}
         n = self.node
+        self.actions = robot_action_types()
+        self._navigate = ActionClient(n, self.actions.navigate_to_pose, t.navigate_action)
+        self._arm = ActionClient(n, self.actions.follow_joint_trajectory, t.arm_action)
+        self._gripper = ActionClient(n, self.actions.gripper_command, t.gripper_action)
         n.create_subscription(Odometry, t.odometry, self._on_odom, 10)
         n.create_subscription(JointState, t.joint_states, self._on_joints, 10)
-        n.create_subscription(String, t.goal_status, self._on_status, 10)
         n.create_subscription(Image, t.rgb, lambda m: self._on_part("rgb", m), 5)
         n.create_subscription(Image, t.depth, lambda m: self._on_part("depth", m), 5)
         n.create_subscription(CameraInfo, t.camera_info, lambda m: self._on_part("info", m), 5)
         n.create_subscription(PoseStamped, t.camera_pose, lambda m: self._on_part("pose", m), 5)
         n.create_subscription(Detections, t.detections, lambda m: self._on_part("detections", m), 5)
-        self.goal_pub = n.create_publisher(PoseStamped, t.goal_pose, 10)
         self.cmd_vel_pub = n.create_publisher(Twist, t.cmd_vel, 10)
-        self.trajectory_pub = n.create_publisher(JointTrajectory, t.arm_trajectory, 10)
         self.render_pub = n.create_publisher(Empty, t.render_request, 10)
         self._executor = SingleThreadedExecutor()
         self._executor.add_node(n)
@@ -146,6 +165,8 @@ class RosRobotSkills(RobotSkills):
     def shutdown(self) -> None:
         self._spinning = False
         self._thread.join(timeout=2.0)
+        for client in (self._navigate, self._arm, self._gripper):
+            client.destroy()
         self._executor.remove_node(self.node)
         self.node.destroy_node()
         self.kinematics.close()
@@ -169,20 +190,8 @@ class RosRobotSkills(RobotSkills):
 
         with self._cond:
             update = {name: float(q) for name, q in zip(msg.name, msg.position)}
-            if any(abs(self._joints.get(n, math.inf) - q) > 1e-3 for n, q in update.items()):
-                self._joints_moved_at = time.monotonic()
             self._joints.update(update)
             self._joint_stamp = stamp_to_seconds(msg.header.stamp)
-            self._cond.notify_all()
-
-    def _on_status(self, msg) -> None:
-        try:
-            status = GoalStatus.from_json(msg.data)
-        except (ValueError, KeyError) as exc:
-            self.node.get_logger().error(f"topic {self.config.topics.goal_status!r}: bad status {msg.data!r}: {exc}")
-            return
-        with self._cond:
-            self._statuses = self._statuses[-200:] + [status]
             self._cond.notify_all()
 
     def _on_part(self, part: str, msg) -> None:
@@ -205,7 +214,50 @@ class RosRobotSkills(RobotSkills):
             frame = self._frames.offer(part, stamp_ns, value)
             if frame is not None and self._odom is not None:
                 frame.robot_pose = self._odom[1]
+            if frame is not None and self.memory_clock is not None:
+                self._to_memory_time(frame)
             self._cond.notify_all()
+
+    def _to_memory_time(self, frame: SensorFrame) -> None:
+        from memory_stack.foundation.errors import BadInputError
+
+        try:
+            frame.time = self.memory_clock.memory_time(frame.time)
+            if self.memory_clock.resolved_now and self.record_epoch is not None:
+                self.record_epoch(self.memory_clock.epoch)
+        except BadInputError as exc:  # a stamp before the memory's d1 00:00: the frame is not used
+            self._frames.complete.remove(frame)
+            self.node.get_logger().error(f"frame stamped {frame.time:.3f} dropped: {exc}")
+
+    # -- actions -----------------------------------------------------------------------------------
+    def _wait_future(self, future, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while not future.done():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.005)
+        return True
+
+    def _call_action(self, client, goal, timeout: float, feedback: list | None = None):
+        """(status, result) of one goal, or None when the server is missing or the goal times out (cancelled)."""
+        if not client.wait_for_server(timeout_sec=min(timeout, 10.0)):
+            return None
+        callback = None if feedback is None else (lambda message: feedback.append(message.feedback))
+        sent = client.send_goal_async(goal, feedback_callback=callback)
+        if not self._wait_future(sent, timeout):
+            return None
+        handle = sent.result()
+        if not handle.accepted:
+            return None
+        done = handle.get_result_async()
+        if not self._wait_future(done, timeout):
+            handle.cancel_goal_async()
+            return None
+        return done.result().status, done.result().result
+
+    def _joint_states_after(self, stamp_before: float, timeout: float = 2.0) -> None:
+        """Wait for a joint state newer than `stamp_before` (the driver publishes one after it moved)."""
+        self._wait(lambda: self._joint_stamp > stamp_before, timeout)
 
     def _wait(self, predicate, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -251,43 +303,41 @@ class RosRobotSkills(RobotSkills):
             return self._frames.complete[-1]
 
     # -- base --------------------------------------------------------------------------------------
-    def _send_goal(self, x: float, y: float, yaw: float | None) -> GoalStatus:
-        from memory_node.message_conversion import make_header
+    def _send_goal(self, x: float, y: float, yaw: float | None) -> NavigationOutcome:
+        from action_msgs.msg import GoalStatus
 
         self.wait_for_robot()
-        self._goal_seq += 1
-        stamp = round(self.sim_time + self._goal_seq * 1e-6, 9)
-        msg = self._msg["PoseStamped"]()
-        msg.header = make_header(stamp, "map")
-        msg.pose.position.x, msg.pose.position.y = float(x), float(y)
+        action = self.actions.navigate_to_pose
+        goal = action.Goal()
+        goal.pose.header.frame_id = "map"
+        goal.pose.pose.position.x, goal.pose.pose.position.y = float(x), float(y)
         if yaw is not None:
-            msg.pose.orientation.z, msg.pose.orientation.w = math.sin(yaw / 2), math.cos(yaw / 2)
+            goal.pose.pose.orientation.z, goal.pose.pose.orientation.w = math.sin(yaw / 2), math.cos(yaw / 2)
         else:  # a zero quaternion: "any heading"
-            msg.pose.orientation.w = 0.0
-        self.goal_pub.publish(msg)
+            goal.pose.pose.orientation.w = 0.0
+        feedback: list = []
+        answer = self._call_action(self._navigate, goal, self.config.navigation_timeout_s, feedback)
+        if answer is None:
+            return NavigationOutcome(False, REASON_TIMEOUT)
+        status, result = answer
+        if status != GoalStatus.STATUS_SUCCEEDED:
+            return NavigationOutcome(False, result.error_msg or f"navigation ended with status {status}")
+        self._wait(lambda: any(f.distance_remaining <= 1e-6 for f in feedback), FEEDBACK_GRACE_S)
+        length = max((float(f.distance_remaining) for f in feedback), default=0.0)
+        duration = max((f.navigation_time.sec + f.navigation_time.nanosec * 1e-9 for f in feedback), default=0.0)
 
-        def finished() -> bool:
-            return any(abs(s.goal_stamp - stamp) < 5e-7 and s.state in ("succeeded", "failed") for s in self._statuses)
-
-        if not self._wait(finished, self.config.navigation_timeout_s):
-            return GoalStatus(stamp, "failed", REASON_TIMEOUT)
-        with self._cond:
-            status = next(s for s in reversed(self._statuses)
-                          if abs(s.goal_stamp - stamp) < 5e-7 and s.state in ("succeeded", "failed"))
-        if status.state == "succeeded":
-            # odometry must show the robot there (the driver's word alone is not enough)
-            def arrived() -> bool:
-                return self._odom is not None and math.hypot(self._odom[1].x - x, self._odom[1].y - y) \
-                    < self.config.position_tolerance_m
-            # the driver publishes odometry before the status: a short wait is enough
-            if not self._wait(arrived, min(5.0, self.config.navigation_timeout_s)):
-                return GoalStatus(stamp, "failed", "odometry does not show the robot at the goal",
-                                  status.path_length_m, status.duration_s)
-        return status
+        # odometry must show the robot there (the navigator's word alone is not enough)
+        def arrived() -> bool:
+            return self._odom is not None and math.hypot(self._odom[1].x - x, self._odom[1].y - y) \
+                < self.config.position_tolerance_m
+        # the driver publishes odometry before the result: a short wait is enough
+        if not self._wait(arrived, min(5.0, self.config.navigation_timeout_s)):
+            return NavigationOutcome(False, "odometry does not show the robot at the goal", length, duration)
+        return NavigationOutcome(True, "", length, duration)
 
     def navigate_to(self, x: float, y: float, yaw: float | None = None) -> SkillResult:
         status = self._send_goal(x, y, yaw)
-        if status.state == "succeeded":
+        if status.succeeded:
             frames = [f for f in [self.request_frame()] if f is not None]
             return SkillResult(True, REASON_OK, status.path_length_m, status.duration_s, frames)
         if status.reason == REASON_TIMEOUT:
@@ -322,7 +372,7 @@ class RosRobotSkills(RobotSkills):
             status = self._send_goal(x, y, yaw)
             length += status.path_length_m
             duration += status.duration_s
-            if status.state == "succeeded":
+            if status.succeeded:
                 return SkillResult(True, REASON_OK, length, duration)
             if status.reason == REASON_TIMEOUT:
                 return SkillResult.failed(REASON_TIMEOUT, length, duration)
@@ -334,7 +384,7 @@ class RosRobotSkills(RobotSkills):
         status = self._send_goal(pose.x, pose.y, yaw)
         frame = self.request_frame()
         frames = [frame] if frame is not None else []
-        ok = status.state == "succeeded" and bool(frames)
+        ok = status.succeeded and bool(frames)
         return SkillResult(ok, REASON_OK if ok else (status.reason or REASON_TIMEOUT), 0.0, status.duration_s, frames)
 
     def look_around_view_count(self) -> int:
@@ -360,43 +410,63 @@ class RosRobotSkills(RobotSkills):
 
     # -- arm ---------------------------------------------------------------------------------------
     def send_trajectory(self, points: list[dict[str, float]], seconds_per_point: float = 1.0) -> bool:
-        """Publish a JointTrajectory; True once joint states reach its last point, False if the arm stops short.
+        """Move through `points` (joint name -> position) in order; True when the arm reached its last one.
 
-        (A topic has no result: "stopped short" means the joints stopped moving for `SETTLED_S` away from it.)
+        Consecutive arm waypoints go as one FollowJointTrajectory goal (the arm's 7 joints), a change of the
+        fingers as one GripperCommand goal (opening = both fingers), in the order given. An arm goal that
+        ends GOAL_TOLERANCE_VIOLATED means the arm stopped short (against something).
         """
+        run: list[dict[str, float]] = []
+        reached = True
+
+        def move_arm() -> None:
+            nonlocal reached
+            if run:
+                reached = self._follow_joint_trajectory(list(run), seconds_per_point)
+                run.clear()
+
+        for point in points:
+            arm = {n: q for n, q in point.items() if n in ARM_JOINT_NAMES}
+            fingers = [q for n, q in point.items() if n in FINGER_JOINT_NAMES]
+            if arm:
+                run.append(arm)
+            if fingers:
+                move_arm()
+                self._command_gripper(2.0 * sum(fingers) / len(fingers))
+        move_arm()
+        return reached
+
+    def _follow_joint_trajectory(self, waypoints: list[dict[str, float]], seconds_per_point: float) -> bool:
         from builtin_interfaces.msg import Duration
         from trajectory_msgs.msg import JointTrajectoryPoint
 
-        names = sorted({n for pt in points for n in pt}, key=lambda n: (ARM_JOINT_NAMES + FINGER_JOINT_NAMES).index(n))
-        current = self.joint_positions()
-        msg = self._msg["JointTrajectory"]()
-        msg.joint_names = names
-        last = dict(current)
-        for i, pt in enumerate(points):
-            last.update(pt)
+        action = self.actions.follow_joint_trajectory
+        goal = action.Goal()
+        goal.trajectory.joint_names = list(ARM_JOINT_NAMES)
+        last = self.joint_positions()
+        for i, waypoint in enumerate(waypoints):
+            last.update(waypoint)
             point = JointTrajectoryPoint()
-            point.positions = [float(last.get(n, 0.0)) for n in names]
+            point.positions = [float(last.get(n, 0.0)) for n in ARM_JOINT_NAMES]
             seconds = seconds_per_point * (i + 1)
             point.time_from_start = Duration(sec=int(seconds), nanosec=int((seconds % 1) * 1e9))
-            msg.points.append(point)
+            goal.trajectory.points.append(point)
         with self._cond:
             stamp_before = self._joint_stamp
-        self.trajectory_pub.publish(msg)
-        final = {n: last[n] for n in names if n in ARM_JOINT_NAMES}
+        answer = self._call_action(self._arm, goal, self.config.arm_timeout_s)
+        self._joint_states_after(stamp_before)
+        return answer is not None and answer[1].error_code == action.Result.SUCCESSFUL
 
-        sent_at = time.monotonic()
-
-        def reached() -> bool:
-            return self._joint_stamp > stamp_before and all(
-                abs(self._joints.get(n, math.inf) - q) < self.config.joint_tolerance_rad for n, q in final.items())
-
-        def settled() -> bool:
-            now = time.monotonic()
-            return self._joint_stamp > stamp_before and now - max(sent_at, self._joints_moved_at) > SETTLED_S
-
-        self._wait(lambda: reached() or settled(), self.config.arm_timeout_s)
+    def _command_gripper(self, opening_m: float) -> bool:
+        """Open or close to `opening_m` between the fingers; the finger joint states are fresh afterwards."""
+        action = self.actions.gripper_command
+        goal = action.Goal()
+        goal.command.position = float(opening_m)
         with self._cond:
-            return reached()
+            stamp_before = self._joint_stamp
+        answer = self._call_action(self._gripper, goal, self.config.arm_timeout_s)
+        self._joint_states_after(stamp_before)
+        return answer is not None and bool(answer[1].reached_goal)
 
     def _arm_solution(self, position, orientation) -> dict[str, float] | None:
         base, yaw = self._arm_base()

@@ -44,6 +44,25 @@ def _checked_params_file(path: str | None) -> Path:
     return params
 
 
+def resumed_start_time(db_path: Path) -> str | None:
+    """Where the simulator's clock resumes on an existing memory kept on it: the minute after its last frame.
+
+    A restarted `memstack up SCENARIO --db M` then continues M (its new frames are newer than what M
+    holds) instead of replaying the scenario's first day, whose frames M would refuse as older.
+    """
+    import math
+
+    from memory_stack.foundation.time_format import format_time
+    from scene_graph.store import MemoryStore
+
+    if not db_path.is_file():
+        return None
+    with MemoryStore.open(db_path) as store:
+        if store.last_frame_id < 0 or store.time_epoch != 0.0:  # empty, or not on the simulator's clock
+            return None
+        return format_time((math.floor(store.now / 60.0) + 1) * 60.0)
+
+
 def run(args: argparse.Namespace) -> int:
     from memory_node.ros_environment import RosEnvironmentError, require_ros
 
@@ -58,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
         load_scenario(scenario_path)  # bad scenarios fail here, naming file and field (exit 2)
         overrides["floor_plan_file"] = str(scenario_path)
         overrides["scenario"] = str(scenario_path)
+        resume = resumed_start_time(Path(args.db)) if args.db else None
+        if resume is not None:
+            overrides["start_time"] = resume
     if args.floor_plan:
         from scene_graph.floor_plan_file import load_floor_plan_file
 

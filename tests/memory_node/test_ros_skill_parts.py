@@ -1,19 +1,31 @@
-"""The pure parts of the ROS backend: goal status messages, frame assembly, its config, without a ROS graph."""
+"""The pure parts of the ROS backend: its action types, frame assembly, its config, without a ROS graph."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from memory_node.robot.robot_topics import GoalStatus
 from scene_graph.types import CameraIntrinsics, Pose
 
 
-def test_goal_status_round_trips_through_json():
-    status = GoalStatus(12.000001, "failed", "goal (9.00, 9.00) is inside an obstacle", 1.5, 3.25)
-    assert GoalStatus.from_json(status.to_json()) == status
-    with pytest.raises(KeyError):
-        GoalStatus.from_json('{"state": "active"}')
+def test_the_robot_actions_have_the_standard_fields_where_the_standard_packages_are_missing():
+    """Without nav2_msgs / control_msgs (not on PyPI) the project's own actions stand in, field for field."""
+    pytest.importorskip("rclpy")
+    from memory_node.robot.robot_actions import robot_action_types
+
+    actions = robot_action_types()
+    nav, arm, gripper = actions.navigate_to_pose, actions.follow_joint_trajectory, actions.gripper_command
+    if actions.packages != ("memory_interfaces", "memory_interfaces"):
+        pytest.skip(f"standard action packages installed here: {actions.packages}")
+    assert set(nav.Goal.get_fields_and_field_types()) == {"pose", "behavior_tree"}
+    assert nav.Goal.get_fields_and_field_types()["pose"] == "geometry_msgs/PoseStamped"
+    assert {"error_code", "error_msg"} <= set(nav.Result.get_fields_and_field_types())
+    assert {"current_pose", "navigation_time", "estimated_time_remaining", "number_of_recoveries",
+            "distance_remaining"} == set(nav.Feedback.get_fields_and_field_types())
+    assert arm.Goal.get_fields_and_field_types()["trajectory"] == "trajectory_msgs/JointTrajectory"
+    assert (arm.Result.SUCCESSFUL, arm.Result.INVALID_JOINTS, arm.Result.GOAL_TOLERANCE_VIOLATED) == (0, -2, -5)
+    assert set(gripper.Goal().command.get_fields_and_field_types()) == {"position", "max_effort"}
+    assert set(gripper.Result.get_fields_and_field_types()) == {"position", "effort", "stalled", "reached_goal"}
 
 
 def test_frames_are_assembled_only_from_parts_with_the_same_stamp():

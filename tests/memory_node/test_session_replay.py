@@ -263,3 +263,34 @@ def test_a_bag_whose_topics_match_no_input_is_an_error_naming_them(frames, tmp_p
                                str(db), "--remap", "/head/rgb:=camera/color/image_raw", "--json"],
                               capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert remapped.returncode == 0, remapped.stderr
+
+
+def test_without_a_camera_pose_topic_the_replay_places_the_camera_from_the_bags_tf(frames, tmp_path):
+    from memory_node.ingest_pipeline import IngestSettings, IngestTopics
+
+    bag = record(tmp_path / "s", frames[:12])
+    from_tf = MemoryStore.open(None, FLOOR_PLAN)
+    report = replay_bag(bag, from_tf, IngestSettings(topics=IngestTopics(camera_pose="")))
+    assert report.frames_ingested == 12 and report.skipped_topics == {"/camera/pose": 12}
+    assert memory_summary(from_tf) == memory_summary(live_memory(frames[:12]))  # /tf: the same camera poses
+
+
+def test_a_tf_buffer_composes_chains_and_refuses_what_it_does_not_know():
+    import numpy as np
+    from rosbags.typesys import Stores, get_typestore
+
+    from memory_node.bag_transforms import BagTransforms
+    from memory_node.session_recording import tf_message_cdr
+    from scene_graph.types import Pose
+
+    store = get_typestore(Stores.ROS2_JAZZY)
+    buffer = BagTransforms(tolerance_s=0.05)
+    buffer.add(tf_message_cdr(store, 0.0, [("map", "odom", Pose.from_xyz_yaw(1.0, 0.0, 0.0, 0.0))]), static=True)
+    buffer.add(tf_message_cdr(store, 10.0, [("odom", "base_link", Pose.from_xyz_yaw(0.0, 2.0, 0.0, np.pi / 2))]),
+               static=False)
+    base = buffer.lookup("map", "base_link", 10.02)
+    assert (base.x, base.y) == pytest.approx((1.0, 2.0)) and base.yaw == pytest.approx(np.pi / 2)
+    odom_in_base = buffer.lookup("base_link", "odom", 10.0)
+    assert np.allclose(base.matrix() @ odom_in_base.matrix(), Pose.from_xyz_yaw(1.0, 0.0, 0.0, 0.0).matrix())
+    assert buffer.lookup("map", "base_link", 11.0) is None  # no sample near that time
+    assert buffer.lookup("map", "camera_optical", 10.0) is None  # not in the tree

@@ -34,7 +34,9 @@ try:
     nav = skills.navigate_to(3.0, 2.5, 0.0)
     pose = skills.robot_pose()
     out["navigate"] = {"success": nav.success, "reason": nav.reason, "path": nav.path_length_m,
-                       "pose": [pose.x, pose.y, pose.yaw], "frames": len(nav.frames)}
+                       "pose": [pose.x, pose.y, pose.yaw], "frames": len(nav.frames), "duration": nav.duration_s}
+    outside = skills._send_goal(40.0, 40.0, None)  # NavigateToPose aborted: the reason comes back in error_msg
+    out["outside"] = {"succeeded": outside.succeeded, "reason": outside.reason}
     twist = Twist()
     twist.linear.x = 5.0  # above the speed limit: the driver clips it
     t_end = time.monotonic() + 1.0
@@ -140,11 +142,21 @@ def test_node_publishes_frames_with_one_stamp_and_rejects_bad_commands(rclpy_con
         node._on_control_tick()
         assert spin_until(rclpy, listener, lambda: got["odom"] and got["joints"])
         arm_before = list(got["joints"][-1].position)
+        # bad goals through the action servers, from another node: refused with the standard result codes
+        arm, navigate = node.actions.follow_joint_trajectory, node.actions.navigate_to_pose
         bad = JointTrajectory(joint_names=["elbow_of_someone_else"],
                               points=[JointTrajectoryPoint(positions=[1.0])])
-        node._on_trajectory(bad)
+        result = run_action(listener, node, arm, "arm_controller/follow_joint_trajectory", arm.Goal(trajectory=bad))
+        assert result.error_code == arm.Result.INVALID_JOINTS and "elbow_of_someone_else" in result.error_string
         nan_point = JointTrajectory(joint_names=["panda_joint1"], points=[JointTrajectoryPoint(positions=[math.nan])])
-        node._on_trajectory(nan_point)
+        result = run_action(listener, node, arm, "arm_controller/follow_joint_trajectory",
+                            arm.Goal(trajectory=nan_point))
+        assert result.error_code == arm.Result.INVALID_GOAL and "points[0].positions" in result.error_string
+        in_odom = navigate.Goal()
+        in_odom.pose.header.frame_id = "odom"
+        in_odom.pose.pose.orientation.w = 1.0
+        result = run_action(listener, node, navigate, "navigate_to_pose", in_odom)
+        assert result.error_code != navigate.Result.NONE and "'odom' is not 'map'" in result.error_msg
         twist = Twist()
         twist.linear.x = math.inf
         node._on_cmd_vel(twist)
@@ -158,6 +170,29 @@ def test_node_publishes_frames_with_one_stamp_and_rejects_bad_commands(rclpy_con
     finally:
         listener.destroy_node()
         node.destroy_node()
+
+
+def run_action(client_node, server_node, action_type, name, goal, timeout_s: float = 20.0):
+    """One goal from `client_node` to `server_node`'s action server, both spun here; the result message."""
+    from rclpy.action import ActionClient
+    from rclpy.executors import SingleThreadedExecutor
+
+    executor = SingleThreadedExecutor()
+    for n in (server_node, client_node):
+        executor.add_node(n)
+    client = ActionClient(client_node, action_type, name)
+    try:
+        assert client.wait_for_server(timeout_sec=timeout_s)
+        sent = client.send_goal_async(goal)
+        executor.spin_until_future_complete(sent, timeout_sec=timeout_s)
+        done = sent.result().get_result_async()
+        executor.spin_until_future_complete(done, timeout_sec=timeout_s)
+        assert done.done(), f"no result from {name}"
+        return done.result().result
+    finally:
+        client.destroy()
+        for n in (server_node, client_node):
+            executor.remove_node(n)
 
 
 @contextlib.contextmanager
@@ -307,6 +342,8 @@ def test_robot_skills_drive_sim_node_from_another_process(ros_domain):
     nav = out["navigate"]
     assert nav["success"], nav
     assert math.dist(nav["pose"][:2], (3.0, 2.5)) < 0.35 and nav["path"] > 0.5 and nav["frames"] == 1
+    assert nav["duration"] > 0.5  # the navigator's navigation_time feedback
+    assert not out["outside"]["succeeded"] and "40.00" in out["outside"]["reason"], out["outside"]
     moved = out["cmd_vel"]
     assert 0.1 < math.dist(moved, nav["pose"][:2]) <= 0.5 * 1.5 + 0.05  # speed clipped to 0.5 m/s
     look = out["look"]
