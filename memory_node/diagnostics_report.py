@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from typing import Any
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
@@ -16,19 +18,46 @@ def _kv(key: str, value: Any) -> KeyValue:
     return KeyValue(key=key, value=str(value))
 
 
-def ingest_status(status: dict[str, Any]) -> DiagnosticStatus:
-    """One status for an ingest node: WARN when anything was dropped or rejected."""
+class FaultWindow:
+    """Faults (messages dropped, frames rejected, perception restarts) of the last `window_s` seconds.
+
+    Fed the running totals at every report; the level of a status follows the faults of the window, so
+    one burst of drops shows WARN for `window_s` and then OK again, while the totals stay in the values.
+    """
+
+    def __init__(self, window_s: float = 10.0, now: float | None = None) -> None:
+        self.window_s = window_s
+        self._totals: deque[tuple[float, int]] = deque([(time.monotonic() if now is None else now, 0)])
+
+    def recent(self, total: int, now: float | None = None) -> int:
+        """Faults since the newest report at least `window_s` old (or since the start)."""
+        now = time.monotonic() if now is None else now
+        self._totals.append((now, total))
+        while len(self._totals) > 1 and now - self._totals[1][0] >= self.window_s:
+            self._totals.popleft()
+        return max(0, total - self._totals[0][1])
+
+
+def ingest_status(status: dict[str, Any], window: FaultWindow | None = None) -> DiagnosticStatus:
+    """One status for an ingest node: WARN while anything was dropped or rejected in `window` (None: ever)."""
     topics: dict[str, dict[str, int]] = status.get("topics", {})
     dropped = sum(c.get("dropped", 0) for c in topics.values()) + status.get("frames_dropped_backlog", 0)
     rejected = status.get("frames_rejected", 0)
+    faults = dropped + rejected + status.get("perception_restarts", 0)
+    recent = faults if window is None else window.recent(faults)
     values = [_kv(k, status.get(k, "")) for k in ("ingest_rate_hz", "frames_ingested", "frames_rejected",
                                                   "frames_dropped_backlog", "frames_waiting", "mean_processing_ms",
                                                   "perception_restarts", "last_error")]
     for topic, counters in sorted(topics.items()):
         for key in ("received", "matched", "dropped", "unmatched", "late", "duplicate", "out_of_order", "invalid"):
             values.append(_kv(f"{topic}/{key}", counters.get(key, 0)))
-    level = DiagnosticStatus.WARN if (dropped or rejected or status.get("perception_restarts")) else DiagnosticStatus.OK
+    if window is not None:
+        values.append(_kv("faults_in_window", recent))
+        values.append(_kv("window_s", float(window.window_s)))
+    level = DiagnosticStatus.WARN if recent else DiagnosticStatus.OK
     message = f"{status.get('frames_ingested', 0)} frames ingested, {rejected} rejected, {dropped} messages dropped"
+    if window is not None:
+        message += f" ({recent} faults in the last {window.window_s:g} s)"
     return DiagnosticStatus(level=level, name=f"{status.get('node', 'ingest_node')}: ingest", message=message,
                             hardware_id=HARDWARE_ID, values=values)
 

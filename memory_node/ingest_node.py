@@ -54,7 +54,12 @@ class IngestNode(LifecycleNode):
     def __init__(self, node_name: str = NODE_NAME, **kwargs: Any) -> None:
         super().__init__(node_name, **kwargs)
         from memory_node.config_file_parameter import declare_config_file
-        from memory_node.parameter_declaration import declare
+        from memory_node.parameter_declaration import (
+            declare,
+            declare_autostart,
+            follow_dynamic_parameters,
+            require_parameters_under_namespace,
+        )
 
         self.stack_config = declare_config_file(self)  # memory section for the store, perception for the frames
         self.db_path = declare(self, "db_path", "memory.db", "SQLite memory file (':memory:' for none)")
@@ -82,7 +87,8 @@ class IngestNode(LifecycleNode):
                                        "messages kept per topic while waiting for a match", (1, 1000))
         self.qos_depth = declare(self, "qos_depth", 10, "subscription queue depth (sensor-data QoS)", (1, 1000))
         self.work_queue_size = declare(self, "work_queue_size", 8,
-                                       "synchronised frames waiting for perception; full = oldest dropped", (1, 1000))
+                                       "synchronised frames waiting for perception; full = oldest dropped", (1, 1000),
+                                       dynamic=True)
         self.max_range_m = declare(self, "max_range_m", 6.0, "depth beyond this is no return (m)", (0.1, 100.0))
         self.diagnostics_period_s = declare(self, "diagnostics_period_s", 1.0,
                                             "period of /diagnostics when no memory_server reports (s)", (0.1, 60.0))
@@ -90,13 +96,20 @@ class IngestNode(LifecycleNode):
                                  "be brought into it by TF")
         self.use_tf = declare(self, "use_tf", True, "where tf2_ros exists: poses in other frames (odom) and, "
                               "without camera_pose_topic, the camera pose come from TF")
+        self.diagnostics_window_s = declare(self, "diagnostics_window_s", 10.0,
+                                            "drops and rejects make /diagnostics WARN for this long (s)", (0.1, 3600.0))
         self.perception_process = declare(self, "perception_process", True,
                                           "run perception in a child process, off the interpreter lock that "
                                           "queries in this process need; false = in the ingest worker thread")
+        self.autostart = declare_autostart(self)
+        follow_dynamic_parameters(self)
+        require_parameters_under_namespace(self)
         self.pipeline = None
         self._processor = None
         self.shared = None
-        self._subscriptions: list[Any] = []
+        # not `_subscriptions`: rclpy's Node keeps its own list under that name (with the /clock subscription
+        # of use_sim_time), and replacing it silently drops those
+        self._input_subscriptions: list[Any] = []
         self._active = False
         self._work: collections.deque = collections.deque()
         self._work_ready = threading.Condition()
@@ -106,6 +119,7 @@ class IngestNode(LifecycleNode):
         self._events_pub = None
         self._diagnostics_pub = None
         self._diagnostics_timer = None
+        self._fault_window = None
         self._callback_group = None
         self.last_outcome = None
 
@@ -159,7 +173,7 @@ class IngestNode(LifecycleNode):
         if self.camera_pose_topic:
             inputs.append((PoseStamped, self.camera_pose_topic))
         for msg_type, topic in inputs:
-            self._subscriptions.append(self.create_subscription(
+            self._input_subscriptions.append(self.create_subscription(
                 msg_type, topic, self._callback_for(topic), qos, callback_group=self._callback_group))
         self._events_pub = self.create_lifecycle_publisher(MemoryEventMsg, "memory/events", 100)
         self._diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
@@ -196,9 +210,9 @@ class IngestNode(LifecycleNode):
             self._worker = None
 
     def _teardown(self) -> None:
-        for sub in self._subscriptions:
+        for sub in self._input_subscriptions:
             self.destroy_subscription(sub)
-        self._subscriptions = []
+        self._input_subscriptions = []
         if self._diagnostics_timer is not None:
             self.destroy_timer(self._diagnostics_timer)
             self._diagnostics_timer = None
@@ -297,11 +311,14 @@ class IngestNode(LifecycleNode):
         }
 
     def _publish_diagnostics(self) -> None:
-        from memory_node.diagnostics_report import diagnostic_array, ingest_status
+        from memory_node.diagnostics_report import FaultWindow, diagnostic_array, ingest_status
 
         if self._diagnostics_pub is None or self.shared is None or self.shared.server_attached:
             return
-        self._diagnostics_pub.publish(diagnostic_array(self.get_clock().now().to_msg(), [ingest_status(self.status())]))
+        if self._fault_window is None:
+            self._fault_window = FaultWindow(self.diagnostics_window_s)
+        status = ingest_status(self.status(), self._fault_window)
+        self._diagnostics_pub.publish(diagnostic_array(self.get_clock().now().to_msg(), [status]))
 
 
 def main(args: list[str] | None = None) -> None:

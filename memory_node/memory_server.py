@@ -55,7 +55,12 @@ class MemoryServerNode(LifecycleNode):
     def __init__(self, node_name: str = NODE_NAME, **kwargs: Any) -> None:
         super().__init__(node_name, **kwargs)
         from memory_node.config_file_parameter import declare_config_file
-        from memory_node.parameter_declaration import declare
+        from memory_node.parameter_declaration import (
+            declare,
+            declare_autostart,
+            follow_dynamic_parameters,
+            require_parameters_under_namespace,
+        )
         from memory_stack.composition.assembly import where_is
 
         self.stack_config = declare_config_file(self)  # its memory section, for the store this node opens first
@@ -67,30 +72,39 @@ class MemoryServerNode(LifecycleNode):
                                    "the memory_server executable also runs ingest_node in this process")
         self.refresh_period_s = declare(self, "refresh_period_s", 1.0,
                                         "re-open the file when another process wrote it, at most this often (s)",
-                                        (0.05, 3600.0))
+                                        (0.05, 3600.0), dynamic=True)
         self.markers_period_s = declare(self, "markers_period_s", 1.0,
                                         "period of the scene-graph MarkerArray (s)", (0.05, 3600.0))
         self.diagnostics_period_s = declare(self, "diagnostics_period_s", 1.0, "period of /diagnostics (s)",
                                             (0.1, 60.0))
+        self.diagnostics_window_s = declare(self, "diagnostics_window_s", 10.0,
+                                            "ingest faults (drops, rejects) make /diagnostics WARN for this long (s)",
+                                            (0.1, 3600.0))
         self.max_results = declare(self, "max_results", 10, "results per query when the request says 0",
-                                   (1, 10000))
+                                   (1, 10000), dynamic=True)
         # read by the process hosting this node (memory_node.node_process), which owns the thread
         self.executor_thread_priority = declare(
             self, "query_thread_priority", 10,
             "SCHED_FIFO priority of the thread serving queries, 0 = normal scheduling "
             "(memory_node/thread_scheduling.py; without the privilege the server warns and runs normally)",
             (0, MAX_PRIORITY))
+        self.autostart = declare_autostart(self)
+        follow_dynamic_parameters(self)
+        require_parameters_under_namespace(self)
         self.executor_thread_scheduling = "normal"
         self.shared = None
         self.markers = None
-        self._services: list[Any] = []
-        self._timers: list[Any] = []
+        # not `_services` / `_timers`: rclpy's Node keeps its own lists under those names (the lifecycle and
+        # parameter services among them), and replacing them silently unregisters those services
+        self._query_services: list[Any] = []
+        self._periodic_timers: list[Any] = []
         self._markers_pub = None
         self._diagnostics_pub = None
         self._active = False
         self.query_latencies_ms: deque[float] = deque(maxlen=1000)
         # the part of each query's time spent waiting for a memory write to release the store
         self.query_lock_waits_ms: deque[float] = deque(maxlen=1000)
+        self._fault_windows: dict[str, Any] = {}  # per ingest node: its faults over diagnostics_window_s
         self.queries_served = 0
         self.queries_failed = 0
 
@@ -110,7 +124,7 @@ class MemoryServerNode(LifecycleNode):
         self.markers = SceneGraphMarkers()
         queries = ReentrantCallbackGroup()
         periodic = MutuallyExclusiveCallbackGroup()
-        self._services = [
+        self._query_services = [
             self.create_service(QueryMemory, "query_memory", self._on_query, callback_group=queries),
             self.create_service(GetSnapshot, "get_snapshot", self._on_snapshot, callback_group=queries),
         ]
@@ -118,7 +132,7 @@ class MemoryServerNode(LifecycleNode):
                              durability=DurabilityPolicy.TRANSIENT_LOCAL)
         self._markers_pub = self.create_lifecycle_publisher(MarkerArray, "scene_graph/markers", latched)
         self._diagnostics_pub = self.create_lifecycle_publisher(DiagnosticArray, "/diagnostics", 10)
-        self._timers = [
+        self._periodic_timers = [
             self.create_timer(self.markers_period_s, self.publish_markers, callback_group=periodic),
             self.create_timer(self.diagnostics_period_s, self.publish_diagnostics, callback_group=periodic),
         ]
@@ -145,11 +159,11 @@ class MemoryServerNode(LifecycleNode):
         return TransitionCallbackReturn.SUCCESS
 
     def _teardown(self) -> None:
-        for service in self._services:
+        for service in self._query_services:
             self.destroy_service(service)
-        for timer in self._timers:
+        for timer in self._periodic_timers:
             self.destroy_timer(timer)
-        self._services, self._timers = [], []
+        self._query_services, self._periodic_timers = [], []
         for pub in (self._markers_pub, self._diagnostics_pub):
             if pub is not None:
                 self.destroy_lifecycle_publisher(pub)
@@ -303,7 +317,7 @@ class MemoryServerNode(LifecycleNode):
         return values
 
     def publish_diagnostics(self) -> None:
-        from memory_node.diagnostics_report import diagnostic_array, ingest_status, memory_status
+        from memory_node.diagnostics_report import FaultWindow, diagnostic_array, ingest_status, memory_status
 
         if not self._active or self._diagnostics_pub is None or self.shared is None:
             return
@@ -311,7 +325,10 @@ class MemoryServerNode(LifecycleNode):
             statuses = [memory_status(self.get_name(), self.memory_values())]
         except Exception as exc:
             statuses = [memory_status(self.get_name(), {}, error=f"memory unreadable: {exc}")]
-        statuses += [ingest_status(report()) for report in list(self.shared.ingest_reporters)]
+        for report in list(self.shared.ingest_reporters):
+            values = report()
+            window = self._fault_windows.setdefault(values.get("node", ""), FaultWindow(self.diagnostics_window_s))
+            statuses.append(ingest_status(values, window))
         self._diagnostics_pub.publish(diagnostic_array(self.get_clock().now().to_msg(), statuses))
 
 

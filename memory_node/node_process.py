@@ -22,10 +22,23 @@ from typing import Any
 LOG = logging.getLogger(__name__)
 
 
-def ros_arguments(params_file: str | Path | None = None, overrides: dict[str, Any] | None = None) -> list[str]:
-    """`--ros-args` for rclpy.init: the params file, then global `-p name:=value` overrides."""
+def ros_arguments(params_file: str | Path | None = None, overrides: dict[str, Any] | None = None,
+                  namespace: str = "", log_level: str = "") -> list[str]:
+    """`--ros-args` for rclpy.init: namespace, log level, the params file, then global `-p name:=value` overrides.
+
+    Under a namespace the params file is passed with its bare node keys widened to `/**/NAME`
+    (memory_node.params_file_namespacing), so it reaches the nodes there.
+    """
     args = ["--ros-args"]
+    if namespace:
+        args += ["-r", f"__ns:={namespace if namespace.startswith('/') else '/' + namespace}"]
+    if log_level:
+        args += ["--log-level", log_level]
     if params_file:
+        if namespace:
+            from memory_node.params_file_namespacing import namespaced_params_file
+
+            params_file = namespaced_params_file(params_file)
         args += ["--params-file", str(params_file)]
     for name, value in (overrides or {}).items():
         text = ("true" if value else "false") if isinstance(value, bool) else str(value)
@@ -60,9 +73,9 @@ def _new_executor(kind: str, num_threads: int) -> Any:
     from rclpy.executors import MultiThreadedExecutor
 
     if kind == "events":
-        from rclpy.experimental import EventsExecutor
+        from memory_node.rclpy_executors import single_node_executor
 
-        return EventsExecutor()
+        return single_node_executor()
     return MultiThreadedExecutor(num_threads=num_threads)
 
 
@@ -127,14 +140,19 @@ class StackProcess:
         return next(n for n in self.nodes if type(n).__name__ == cls_name)
 
     def activate(self) -> None:
-        """Configure + activate every lifecycle node; a failed transition raises naming the node."""
+        """The process's lifecycle manager: configure + activate every lifecycle node whose `autostart` is true.
+
+        In order (ingest, memory server, then planner, which needs the memory they open); a failed
+        transition raises naming the node. Nodes with `autostart:=false` stay unconfigured for an
+        outside manager (nav2's lifecycle_manager, `ros2 lifecycle set`) to drive.
+        """
         from lifecycle_msgs.msg import State as StateMsg
         from rclpy.lifecycle import TransitionCallbackReturn
 
         from memory_stack.foundation.errors import BadInputError
 
         for node in self.nodes:
-            if not _is_lifecycle(node):
+            if not _is_lifecycle(node) or not getattr(node, "autostart", True):
                 continue
             for step in ("configure", "activate"):
                 result = getattr(node, f"trigger_{step}")()
@@ -206,8 +224,9 @@ def _schedule_executor_thread(executor: Any, group: list[Any]) -> None:
             node.get_logger().warning(f"executor thread: {node.executor_thread_scheduling}")
 
 
-def node_executable(args: list[str] | None, with_ingest: bool | None, with_server: bool) -> None:
-    """Body of the `ingest_node` / `memory_server` executables: bad parameters exit 2 with the reason.
+def node_executable(args: list[str] | None, with_ingest: bool | None, with_server: bool,
+                    with_planner: bool = False) -> None:
+    """Body of the `ingest_node` / `memory_server` / `planner_server` executables: bad parameters exit 2.
 
     Before `--ros-args` they take `--executor events|multi-threaded` (see `StackProcess`).
     """
@@ -220,7 +239,8 @@ def node_executable(args: list[str] | None, with_ingest: bool | None, with_serve
     own.add_argument("--executor", choices=EXECUTOR_KINDS, default="events")
     options, _unknown = own.parse_known_args(remove_ros_args(argv)[1:])
     try:
-        run_nodes(argv, with_ingest=with_ingest, with_server=with_server, executor_kind=options.executor)
+        run_nodes(argv, with_ingest=with_ingest, with_server=with_server, with_planner=with_planner,
+                  executor_kind=options.executor)
     except BadInputError as exc:
         print(f"memory_stack: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc

@@ -38,9 +38,10 @@ try:
     from memory_interfaces.action import AnswerQuestion, ExecuteTask
     from rclpy.action import ActionServer, CancelResponse, GoalResponse
     from rclpy.callback_groups import ReentrantCallbackGroup
-    from rclpy.node import Node
+    from rclpy.lifecycle import Node as LifecycleNode
+    from rclpy.lifecycle import State, TransitionCallbackReturn
 except ImportError:  # main() reports what is missing through node_main_guard
-    Node = object
+    LifecycleNode = object
 
 LOG = logging.getLogger(__name__)
 NODE_NAME = "planner_server"
@@ -75,14 +76,19 @@ class LockedMemory:
 
 
 def _declare(node: Any, name: str, default: Any, description: str, value_range: tuple[float, float] | None = None,
-             choices: tuple[str, ...] = ()) -> Any:
+             choices: tuple[str, ...] = (), dynamic: bool = False) -> Any:
     from memory_node.parameter_declaration import declare
 
-    return declare(node, name, default, description, value_range, choices)
+    return declare(node, name, default, description, value_range, choices, dynamic)
 
 
-class PlannerServer(Node):
-    """Action servers for question answering and task execution over the shared memory."""
+class PlannerServer(LifecycleNode):
+    """Action servers for question answering and task execution over the shared memory (a lifecycle node).
+
+    `on_configure` opens the memory and fails when there is none (no file at `db_path` within
+    `memory_wait_s`, or an in-process ':memory:' store nobody opened): a planner with no memory
+    behind it does not come up. Goals are accepted only while active; otherwise they are rejected.
+    """
 
     def __init__(self, node_name: str = NODE_NAME, memory: Any = None, skills: Any = None, processor: Any = None,
                  **kwargs: Any) -> None:
@@ -101,21 +107,39 @@ class PlannerServer(Node):
         self.cost_weight = _declare(self, "cost_weight", exploration.cost_weight,
                                     "VOI: probability of a correct answer one metre of travel must buy "
                                     "(0 = look until certain or out of budget; larger = answer from memory more)",
-                                    (0.0, 10.0))
+                                    (0.0, 10.0), dynamic=True)
         self.budget_m = _declare(self, "budget_m", exploration.budget_m,
-                                 "VOI: exploration budget per question (metres)", (0.0, 1000.0))
+                                 "VOI: exploration budget per question (metres)", (0.0, 1000.0), dynamic=True)
         self.default_planner = _declare(self, "default_planner", "voi",
-                                        "planner when a goal leaves it empty", choices=tuple(planner_names()))
+                                        "planner when a goal leaves it empty", choices=tuple(planner_names()),
+                                        dynamic=True)
         self.robot = _declare(self, "robot", "none",
                               "skills backend: none (answer from memory alone) or ros (memory_node.robot.ros_skills)",
                               choices=ROBOTS)
         self.case_db_path = _declare(self, "case_db_path", self.stack_config.paths.case_memory or "",
                                      "SQLite file of past task executions ('' = next to db_path)")
         self.max_replans = _declare(self, "max_replans", self.stack_config.tasks.max_replans,
-                                    "replans allowed per task", (0, 20))
+                                    "replans allowed per task", (0, 20), dynamic=True)
         self.refresh_period_s = _declare(self, "refresh_period_s", 1.0,
                                          "re-open the memory at most this often when another process wrote it (s)",
                                          (0.0, 60.0))
+        self.memory_wait_s = _declare(self, "memory_wait_s", 30.0,
+                                      "configure waits this long for the memory file (written by memory_server or "
+                                      "ingest_node) before failing (s)", (0.0, 3600.0))
+        from memory_node.parameter_declaration import (
+            declare_autostart,
+            follow_dynamic_parameters,
+            require_parameters_under_namespace,
+        )
+
+        self.autostart = declare_autostart(self)
+        follow_dynamic_parameters(self)
+        try:
+            require_parameters_under_namespace(self)
+        except BadInputError:
+            super().destroy_node()
+            raise
+        self._active = False
         self._memory = memory
         self._skills = skills
         self._processor = processor
@@ -127,12 +151,71 @@ class PlannerServer(Node):
         group = ReentrantCallbackGroup()
         self._answer_server = ActionServer(
             self, AnswerQuestion, "answer_question", execute_callback=self._execute_answer,
-            goal_callback=lambda _goal: GoalResponse.ACCEPT, cancel_callback=lambda _goal: CancelResponse.REJECT,
+            goal_callback=self._accept_when_active, cancel_callback=lambda _goal: CancelResponse.REJECT,
             callback_group=group)
         self._task_server = ActionServer(
             self, ExecuteTask, "execute_task", execute_callback=self._execute_task,
-            goal_callback=lambda _goal: GoalResponse.ACCEPT, cancel_callback=lambda _goal: CancelResponse.REJECT,
+            goal_callback=self._accept_when_active, cancel_callback=lambda _goal: CancelResponse.REJECT,
             callback_group=group)
+
+    # ----------------------------------------------------------------- lifecycle
+    def _accept_when_active(self, _goal: Any) -> Any:
+        if self._active:
+            return GoalResponse.ACCEPT
+        self.get_logger().warning("goal rejected: planner_server is not active")
+        return GoalResponse.REJECT
+
+    def on_configure(self, state: State) -> TransitionCallbackReturn:
+        try:
+            self._wait_for_the_memory()
+            _ = self.memory
+        except Exception as exc:  # no memory, or a bad file: stay unconfigured, say why
+            self.get_logger().error(f"configure failed: {exc}")
+            return TransitionCallbackReturn.FAILURE
+        self.get_logger().info(f"configured: memory {self.db_path}")
+        return TransitionCallbackReturn.SUCCESS
+
+    def _wait_for_the_memory(self) -> None:
+        import time
+        from pathlib import Path
+
+        from memory_node.shared_store import is_open
+
+        if self._memory is not None:
+            return
+        if self.db_path in ("", ":memory:"):
+            if not is_open(self.db_path):
+                raise BadInputError("db_path ':memory:': no memory_server or ingest_node in this process holds it")
+            return
+        deadline = time.monotonic() + self.memory_wait_s
+        while not Path(self.db_path).expanduser().exists() and not is_open(self.db_path):
+            if time.monotonic() >= deadline:
+                raise BadInputError(f"db_path {self.db_path!r}: no memory there after {self.memory_wait_s:g} s "
+                                    "(start memory_server or ingest_node, or point db_path at a memory)")
+            time.sleep(0.1)
+
+    def on_activate(self, state: State) -> TransitionCallbackReturn:
+        self._active = True
+        return super().on_activate(state)
+
+    def on_deactivate(self, state: State) -> TransitionCallbackReturn:
+        self._active = False
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state: State) -> TransitionCallbackReturn:
+        self._release_memory()
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_shutdown(self, state: State) -> TransitionCallbackReturn:
+        self._active = False
+        self._release_memory()
+        return TransitionCallbackReturn.SUCCESS
+
+    def _release_memory(self) -> None:
+        if self._shared is not None:
+            self._shared.release(writer=self.has_robot)
+            self._shared = None
+            self._memory = None
 
     # ----------------------------------------------------------------- set-up on first use
     @property
@@ -328,34 +411,15 @@ class PlannerServer(Node):
             self._case_memory.close()
         if self._owns_skills and self._skills is not None:
             self._skills.shutdown()
-        if self._shared is not None:
-            self._shared.release(writer=self.has_robot)
-            self._shared = None
+        self._release_memory()
         super().destroy_node()
 
 
 def main(args: list[str] | None = None) -> None:
     node_main_guard()
-    import rclpy
-    from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+    from memory_node.node_process import node_executable
 
-    rclpy.init(args=args)
-    node = PlannerServer()
-    executor = MultiThreadedExecutor(num_threads=4)
-    executor.add_node(node)
-    try:
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except Exception:
-        # SIGINT shuts the context down from rclpy's signal handler; a wait set being built at that
-        # instant fails with "context is not valid". That is a normal stop, anything else is not.
-        if rclpy.ok():
-            raise
-    finally:
-        executor.remove_node(node)
-        node.destroy_node()
-        rclpy.try_shutdown()
+    node_executable(args, with_ingest=False, with_server=False, with_planner=True)
 
 
 if __name__ == "__main__":

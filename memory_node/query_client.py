@@ -41,18 +41,20 @@ def response_to_dict(response: Any) -> dict[str, Any]:
 class QueryClient:
     """Blocking QueryMemory calls from a node that nothing else spins (its own executor spins it while waiting).
 
-    The executor is rclpy's EventsExecutor, created once: rclpy.spin_until_future_complete(node, ...)
+    The executor is rclpy's EventsExecutor (SingleThreadedExecutor on Jazzy), created once:
+    rclpy.spin_until_future_complete(node, ...)
     builds a Python executor on every call, which alone costs about a millisecond per round trip.
     """
 
     def __init__(self, node: Any, service: str = "query_memory") -> None:
         from memory_interfaces.srv import QueryMemory
-        from rclpy.experimental import EventsExecutor
+
+        from memory_node.rclpy_executors import single_node_executor
 
         self.node = node
         self.client = node.create_client(QueryMemory, service)
         self._type = QueryMemory
-        self._executor = EventsExecutor(context=node.context)
+        self._executor = single_node_executor(context=node.context)
         self._executor.add_node(node)
 
     def wait(self, timeout_s: float) -> bool:

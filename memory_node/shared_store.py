@@ -81,6 +81,12 @@ def load_floor_plan(path: str) -> Any:
     return load_floor_plan_file(path)
 
 
+def is_open(db_path: str) -> bool:
+    """Whether a node of this process holds the memory of `db_path` (for nodes that must not create one)."""
+    with _REGISTRY_LOCK:
+        return _key(db_path) in _REGISTRY
+
+
 class SharedStore:
     """A MemoryStore guarded by one lock, reference-counted per process and path."""
 

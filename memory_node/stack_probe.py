@@ -63,14 +63,15 @@ class StackProbe:
 
     def __init__(self) -> None:
         import rclpy
-        from rclpy.experimental import EventsExecutor
+
+        from memory_node.rclpy_executors import single_node_executor
 
         self._rclpy = rclpy
         rclpy.init()
         self.node = rclpy.create_node("ros_throughput_benchmark")
         # the diagnostics reader is spun in C++ too: a Python executor thread in this process would hold
         # the GIL for a millisecond or two per /diagnostics message and show up in the measured round trips
-        self._executor = EventsExecutor()
+        self._executor = single_node_executor()
         self._spinning = threading.Event()
         self._spinner: threading.Thread | None = None
         self.diagnostics: DiagnosticsReader | None = None

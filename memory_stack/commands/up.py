@@ -3,8 +3,9 @@
 Hosts ingest_node and memory_server (and planner_server when memory_node/planner_server.py exists, and
 the PyBullet sim bridged onto ROS as sim_node when a scenario is given and memory_node/sim_node.py exists)
 on executors of their own (`--executor`, see memory_node.node_process.StackProcess), configures and
-activates the lifecycle nodes, and runs until SIGINT or SIGTERM, then shuts down cleanly (frames
-already received are written first).
+activates the lifecycle nodes whose `autostart` is true (the process's small lifecycle manager;
+`--no-autostart` leaves them to nav2's lifecycle_manager or `ros2 lifecycle set`), and runs until
+SIGINT or SIGTERM, then shuts down cleanly (frames already received are written first).
 Parameters come from config/memory_stack.yaml (or --params), in ROS params-file format; `--config`
 names the StackConfig the nodes build their parts from (their `config_file` parameter).
 """
@@ -26,6 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--params", help="node parameter YAML (default: config/memory_stack.yaml)")
     parser.add_argument("--db", help="SQLite memory file (overrides db_path of the parameter file)")
     parser.add_argument("--no-planner", action="store_true", help="do not start planner_server")
+    parser.add_argument("--namespace", default="", help="run every node under this ROS namespace (one robot of "
+                                                        "several on a DDS domain); the parameter file applies there")
+    parser.add_argument("--no-autostart", action="store_true",
+                        help="leave the lifecycle nodes unconfigured for a lifecycle manager (autostart:=false)")
+    parser.add_argument("--log-level", default="", choices=("", "debug", "info", "warn", "error", "fatal"),
+                        help="ROS log level of the nodes")
     parser.add_argument("--executor", choices=("events", "multi-threaded"), default="events",
                         help="events: ingest and memory server on rclpy EventsExecutors of their own (default); "
                              "multi-threaded: every node on one rclpy MultiThreadedExecutor")
@@ -70,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
     overrides: dict[str, object] = {}
     if args.db:
         overrides["db_path"] = str(Path(args.db).resolve())
+    if args.no_autostart:
+        overrides["autostart"] = False
     if args.scenario:
         from sim.scenario import load_scenario
 
@@ -98,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
         raise BadInputError(str(exc)) from exc
     from memory_node.node_process import ros_arguments, run_nodes
 
-    return run_nodes(ros_arguments(params, overrides), with_ingest=True, with_server=True,
+    ros_args = ros_arguments(params, overrides, namespace=args.namespace, log_level=args.log_level)
+    return run_nodes(ros_args, with_ingest=True, with_server=True,
                      with_planner=not args.no_planner, with_sim=bool(args.scenario),
                      executor_kind=args.executor)

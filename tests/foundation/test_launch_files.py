@@ -1,8 +1,9 @@
 """Launch files are checked statically here (no `launch` on PyPI) and for real where ROS is installed.
 
-Static checks: every Node a launch file starts names an executable that pyproject.toml declares, every
-parameters file it loads exists, and each file holds only parameters the nodes really declare
-(found by constructing the node classes with rclpy).
+Static checks: the launch files take their nodes from memory_node.launch_plan; every node of every
+plan is an executable pyproject.toml declares, and the packaged parameter file holds only parameters
+the nodes really declare (found by constructing the node classes with rclpy). The plans' nodes are
+started as processes in tests/memory_node/test_launch_plan_processes.py.
 """
 
 from __future__ import annotations
@@ -26,32 +27,18 @@ def declared_executables() -> dict[str, str]:
     return {name: target for name, target in scripts.items() if name != "memstack"}
 
 
-def launched_nodes(path: Path) -> list[dict[str, str]]:
-    """Keyword constants of every `...Node(...)` call in a launch file."""
-    found = []
-    for call in ast.walk(ast.parse(path.read_text())):
-        if not isinstance(call, ast.Call):
-            continue
-        name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
-        if not name.endswith("Node"):
-            continue
-        kwargs = {k.arg: k.value.value for k in call.keywords
-                  if k.arg and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)}
-        if "executable" in kwargs:
-            found.append(kwargs)
-    return found
+def plans() -> dict[str, list]:
+    """The nodes of every combination of the launch arguments that change which nodes start."""
+    from memory_node.launch_plan import plan_nodes
 
-
-def parameter_files(path: Path) -> list[Path]:
-    names = {c.value for c in ast.walk(ast.parse(path.read_text()))
-             if isinstance(c, ast.Constant) and isinstance(c.value, str) and c.value.endswith((".yaml", ".yml"))}
-    files = []
-    for name in names:
-        candidates = [ROOT / "config" / Path(name).name, ROOT / name]
-        existing = [c for c in candidates if c.is_file()]
-        assert existing, f"{path.name}: parameters file {name!r} does not exist under config/"
-        files.append(existing[0])
-    return files
+    combos = {}
+    for separate in ("false", "true"):
+        for use_sim in ("false", "true"):
+            for namespace in ("", "robot1"):
+                key = f"separate_ingest={separate} use_sim={use_sim} namespace={namespace!r}"
+                combos[key] = plan_nodes({"separate_ingest": separate, "use_sim": use_sim, "namespace": namespace,
+                                          "scenario": "s.yaml" if use_sim == "true" else ""})
+    return combos
 
 
 def node_classes(entry_point: str) -> list[type]:
@@ -74,42 +61,59 @@ def test_launch_file_is_valid_python_and_defines_generate_launch_description(pat
     assert "generate_launch_description" in functions
 
 
-@pytest.mark.parametrize("path", LAUNCH_FILES, ids=lambda p: p.name)
-def test_every_launched_executable_is_declared_in_pyproject(path):
+def test_launch_files_declare_the_integrator_arguments():
+    from memory_node.launch_plan import LAUNCH_ARGUMENTS
+
+    assert {"namespace", "use_sim_time", "params_file", "autostart", "log_level"} <= set(LAUNCH_ARGUMENTS)
+    text = (ROOT / "launch" / "memory_stack.launch.py").read_text()
+    assert "LAUNCH_ARGUMENTS" in text and "plan_nodes" in text and "namespace=values[\"namespace\"]" in text
+
+
+def test_the_plan_starts_the_right_nodes_with_declared_executables():
     executables = declared_executables()
-    nodes = launched_nodes(path)
-    assert nodes, f"{path.name} starts no Node"
-    for node in nodes:
-        if node.get("package", "memory_stack") != "memory_stack":
-            continue
-        assert node["executable"] in executables, f"{path.name}: {node['executable']!r} not in pyproject.toml"
+    for key, nodes in plans().items():
+        names = [n.executable for n in nodes]
+        assert set(names) <= set(executables), key
+        assert ("ingest_node" in names) == ("separate_ingest=true" in key), key
+        assert ("sim_node" in names) == ("use_sim=true" in key), key
+        server = next(n for n in nodes if n.executable == "memory_server")
+        host = {k: v for p in server.parameters if isinstance(p, dict) for k, v in p.items()}["host_ingest"]
+        assert host == ("separate_ingest=false" in key), key
 
 
-@pytest.mark.parametrize("path", LAUNCH_FILES, ids=lambda p: p.name)
-def test_parameter_files_hold_only_declared_parameters(path, ros_domain):
+def test_the_plan_passes_a_params_file_that_applies_under_any_namespace():
+    from memory_node.launch_plan import plan_nodes
+
+    server = plan_nodes({"namespace": "robot1", "db_path": "/var/lib/r1.db", "autostart": "false"})[0]
+    params_file = Path(server.parameters[0])
+    content = yaml.safe_load(params_file.read_text())
+    assert "/**/memory_server" in content and "memory_server" not in content
+    extra = {k: v for p in server.parameters[1:] for k, v in p.items()}
+    assert extra["db_path"] == "/var/lib/r1.db" and extra["autostart"] is False and extra["use_sim_time"] is False
+
+
+def test_parameter_files_hold_only_declared_parameters(ros_domain):
     import rclpy
 
+    from memory_stack.foundation.package_paths import default_params_file
+
     executables = declared_executables()
-    files = parameter_files(path)
-    assert files, f"{path.name} loads no parameters file"
     rclpy.init()
     try:
         declared: dict[str, set[str]] = {}
-        for node in launched_nodes(path):
-            if node["executable"] not in executables:
-                continue
-            for cls in node_classes(executables[node["executable"]]):
+        launched = {n.executable for nodes in plans().values() for n in nodes}
+        for executable in sorted(launched):
+            for cls in node_classes(executables[executable]):
                 instance = cls()
                 try:
                     declared.setdefault(instance.get_name(), set()).update(instance._parameters)
                 finally:
                     instance.destroy_node()
-        for params_file in files:
-            content = yaml.safe_load(params_file.read_text())
-            for node_name, section in content.items():
-                assert node_name in declared, f"{params_file.name}: {node_name!r} is not a node of {path.name}"
-                unknown = set(section["ros__parameters"]) - declared[node_name]
-                assert not unknown, f"{params_file.name}: {node_name} does not declare {sorted(unknown)}"
+        content = yaml.safe_load(default_params_file().read_text())
+        for node_name, section in content.items():
+            assert node_name in declared, f"memory_stack.yaml: {node_name!r} is not a launched node"
+            unknown = set(section["ros__parameters"]) - declared[node_name]
+            assert not unknown, f"memory_stack.yaml: {node_name} does not declare {sorted(unknown)}"
     finally:
         rclpy.shutdown()
 
