@@ -23,6 +23,15 @@ _PAST_CUES = re.compile(r"\b(was|were|did|yesterday|ago|this morning|last night|
 _CHANGE_CUES = re.compile(r"\b(chang|differen|new|moved in|happened)\w*", re.I)
 _STATE_CUES = re.compile(r"\b(open|opened|closed|shut)\b", re.I)
 _FIRST_CUES = re.compile(r"\b(first|earliest)\b", re.I)
+# The forms docs/QUESTIONS.md adds to the scenario spec, told apart by wording like the ones above.
+ATTRIBUTE_KEYS = ("colour", "size", "material", "shape")
+_ROBOT_CUES = re.compile(r"\bwhere (were|was|are|is) (you|the robot)\b", re.I)
+_VISIT_CUES = re.compile(r"\bwhen did you (last |first )?(enter|leave|left|exit|visit|go|come|arrive|walk)\b", re.I)
+_EXISTS_CUES = re.compile(r"^\s*(did you (ever )?(see|notice|spot)|is there|are there)\b", re.I)
+_OBJECT_COUNT_CUES = re.compile(r"^\s*how many\b(?!.*\b(times?|often)\b)", re.I)
+_RELATION_CUES = re.compile(r"\b(next to|beside|left of|right of|above|below|under|underneath|between|near|"
+                            r"closest to)\b", re.I)
+_AFFORD_CUES = re.compile(r"\b(where|what) (can|could|should) (i|we)\b|\bwhat can i use\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -35,18 +44,30 @@ class Score:
 def question_type(question: Question) -> str:
     """The question form, from the expected answer's shape and the wording (independent of the planner)."""
     expected, text = question.answer, question.ask
+    if isinstance(expected, dict) and any(key in expected for key in ATTRIBUTE_KEYS):
+        return "attribute"
     if isinstance(expected, dict) and "rests_on" in expected:
         return "past_location" if _PAST_CUES.search(text) else "present_location"
     if isinstance(expected, dict) and "room" in expected:
-        return "room_of"
+        if _ROBOT_CUES.search(text):
+            return "robot_location"
+        return "affordance" if _AFFORD_CUES.search(text) else "room_of"
     if isinstance(expected, dict) and "time" in expected:
+        if _VISIT_CUES.search(text):
+            return "robot_visit"
         return "first_seen" if _FIRST_CUES.search(text) else "last_seen"
     if isinstance(expected, bool):
+        if _EXISTS_CUES.search(text):
+            return "exists"
         return "object_state" if _STATE_CUES.search(text) and "house" not in text.lower() else "still_present"
     if isinstance(expected, int):
-        return "count"
+        return "object_count" if _OBJECT_COUNT_CUES.search(text) else "count"
     if isinstance(expected, list):
-        return "changes" if _CHANGE_CUES.search(text) else "contents"
+        if _AFFORD_CUES.search(text):
+            return "affordance"
+        if _CHANGE_CUES.search(text):
+            return "changes"
+        return "relation" if _RELATION_CUES.search(text) else "contents"
     return "other"
 
 
@@ -65,6 +86,11 @@ def score_answer(scenario: Scenario, question: Question, answer: dict[str, Any])
     """Score one reported answer (the `answer` object of specs/cli.md) against the expected value."""
     expected = question.answer
     value = answer.get("value")
+    if isinstance(expected, dict) and any(key in expected for key in ATTRIBUTE_KEYS):
+        key = next(key for key in ATTRIBUTE_KEYS if key in expected)
+        want = str(expected[key]).lower()
+        ok = isinstance(value, str) and value.lower() == want
+        return Score(ok, float(ok), f"{key} {value!r}")
     if isinstance(expected, dict) and "rests_on" in expected:
         position = answer.get("position")
         if position is None:

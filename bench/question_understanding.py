@@ -71,7 +71,8 @@ class Rate:
         return f"{self.value:.1%} ({self.k}/{self.n}, 95% CI {self.low:.1%}-{self.high:.1%})"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rate": round(self.value, 4), "k": self.k, "n": self.n, "ci95": [round(self.low, 4), round(self.high, 4)]}
+        return {"rate": round(self.value, 4), "k": self.k, "n": self.n,
+                "ci95": [round(self.low, 4), round(self.high, 4)]}
 
 
 def load_labelled(labels: Path = LABELS, questions: Path = QUESTIONS) -> list[tuple[dict, dict]]:

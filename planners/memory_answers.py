@@ -11,13 +11,18 @@ The location, state, count-of-events, seen and changes kinds go through beliefs 
   the object; an attribute memory has no fact for is refused with that reason;
 - robot_location: the room of the robot's last trajectory node at or before `time`;
 - robot_visit: when the robot last entered / left `room` (from consecutive trajectory nodes).
-- identify, affordance: not answered from memory yet: refused with the reason.
+- identify: the objects standing in the asked relation to the anchor (scene_graph.spatial_relations,
+  computed now from remembered geometry), filtered by category and attributes when the question gives
+  them ("the red object on the table");
+- affordance: the things memory holds that afford the asked activity (scene_graph.affordances: the
+  affordance table matched by sentence embeddings), best first, with the room of the best one.
 
 Each returns a `MemoryAnswer`; `refusal` set means "I don't know" with that reason.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +30,7 @@ from memory_stack.foundation.time_format import format_time_value
 from planners.language.entity_linking import lemma_name
 from planners.language.typed_query import TypedQuery
 from planners.memory_api import MemoryReader
+from scene_graph import spatial_relations
 from scene_graph.attributes import size_class
 
 MEMORY_PROJECTIONS: frozenset[str] = frozenset({
@@ -114,7 +120,8 @@ def _exists(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnswer
 
 def _attribute(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnswer:
     name = query.attribute or "colour"
-    found = [o for o in memory.objects(include_absent=True) if _matches(o.category, query.target_category or query.target)]
+    wanted = query.target_category or query.target
+    found = [o for o in memory.objects(include_absent=True) if _matches(o.category, wanted)]
     if query.room is not None:
         found = [o for o in found if o.room == query.room] or found
     if not found:
@@ -161,5 +168,75 @@ def _robot_visit(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryA
                         evidence=[f"trajectory:{t:.0f}"], room=query.room)
 
 
-_HANDLERS = {"object_count": _object_count, "exists": _exists, "attribute": _attribute,
+def _instances(memory: MemoryReader, name: str | None) -> list[Any]:
+    """The objects a name denotes: the one with that id, else every present one of that category."""
+    if name is None:
+        return []
+    exact = [o for o in memory.objects() if o.id == name]
+    return exact or [o for o in memory.objects() if _matches(o.category, name)]
+
+
+def _identify(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnswer:
+    anchors = _instances(memory, query.anchor)
+    if query.anchor is not None and not anchors:
+        return MemoryAnswer(refusal=f"my memory holds no {_words(query.anchor)}")
+    if query.relation is not None and not anchors:
+        return MemoryAnswer(refusal="the question names no object to relate to")
+    candidates = memory.objects()
+    if query.room is not None:
+        candidates = [o for o in candidates if o.room == query.room]
+    found: list[Any] = []
+    if anchors and query.relation is not None:
+        second = _instances(memory, query.anchor2)
+        for anchor in anchors:
+            viewpoint = None
+            if query.relation in ("left_of", "right_of"):
+                viewpoint = spatial_relations.viewpoint_of(memory.trajectory(None, now), float(anchor.last_seen))
+            pairs = second or [None]
+            for other in pairs:
+                found += [c for c in spatial_relations.related(query.relation, candidates, anchor, other, viewpoint)
+                          if c not in found]
+    elif not anchors:
+        found = candidates
+    if query.target is not None and query.target_category is not None:
+        found = [o for o in found if _matches(o.category, query.target_category)]
+    found = select(memory, found, query)
+    if isinstance(found, str):
+        return MemoryAnswer(refusal=found)
+    names = sorted(o.category for o in found)
+    what = " and ".join(_words(n) for n in names) if names else "nothing that I saw"
+    relation = _words(query.relation) if query.relation else ""
+    place = f" {relation} the {_words(query.anchor)}" if query.anchor else ""
+    return MemoryAnswer(text=f"{what}{place}", value=names, confidence=0.7 if names else 0.5,
+                        evidence=[f"object:{o.id}" for o in found] + [f"object:{a.id}" for a in anchors],
+                        room=found[0].room if found else None)
+
+
+_AFFORDANCES: list[Any] = []
+
+
+def _affordance(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnswer:
+    from scene_graph.affordances import Affordances
+
+    if not _AFFORDANCES:
+        _AFFORDANCES.append(Affordances.load())
+    activity = re.sub(r"^(to|for)\s+", "", (query.activity or "").strip())
+    if not activity:
+        return MemoryAnswer(refusal="the question names no activity")
+    objects = [o for o in memory.objects() if query.room is None or o.room == query.room]
+    matches = _AFFORDANCES[0].match(activity, {o.category for o in objects})
+    if not matches:
+        return MemoryAnswer(refusal=f"I know of nothing here that is for '{activity}'")
+    best = matches[0][1]
+    chosen = [c for c, sim, _ in matches if sim >= best - 0.05][:3]
+    holders = [o for o in objects if o.category == chosen[0]]
+    holder = max(holders, key=lambda o: o.last_seen)
+    room = f" in the {_words(holder.room)}" if holder.room else ""
+    return MemoryAnswer(text=f"the {' or the '.join(_words(c) for c in chosen)}{room} (for '{activity}')",
+                        value=chosen, room=holder.room, position=tuple(float(v) for v in holder.position),
+                        confidence=0.6, evidence=[f"object:{holder.id}", f"affordance:{matches[0][2]}"])
+
+
+_HANDLERS = {"affordance": _affordance, "identify": _identify, "object_count": _object_count, "exists": _exists,
+             "attribute": _attribute,
              "robot_location": _robot_location, "robot_visit": _robot_visit}

@@ -1,6 +1,7 @@
 """Object attributes from perception: a named colour from the colour summary, a size class from the box.
 
-Colour: the mean colour of an object's pixels (Observation.mean_color, sRGB 0..255) is averaged over
+Colour: the mean colour of an object's pixels (Observation.mean_color, sRGB scaled to 0..1 as
+perception.frame_processing produces it) is averaged over
 its sightings and named in CIELAB: converted to L*a*b* (D65) and then to lightness L*, chroma C* and
 hue angle h; a low chroma is black/grey/white by lightness, otherwise the hue angle picks the name
 from the table below (with brown for dark orange-yellow hues and pink for light, low-chroma reds).
@@ -48,7 +49,7 @@ def _linear(c: float) -> float:
 
 
 def srgb_to_lab(rgb: Sequence[float]) -> tuple[float, float, float]:
-    """sRGB (0..255) -> CIELAB (D65 white)."""
+    """Convert sRGB (0..255) to CIELAB (D65 white)."""
     r, g, b = (_linear(float(v)) for v in rgb[:3])
     x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
     y = 0.2126 * r + 0.7152 * g + 0.0722 * b
@@ -77,7 +78,7 @@ def colour_name(rgb: Sequence[float]) -> str:
 
 
 def size_class(bbox_min: Sequence[float], bbox_max: Sequence[float]) -> str:
-    """small / medium / large by the longest side of the box."""
+    """Size class (small / medium / large) by the longest side of the box."""
     longest = max(float(b) - float(a) for a, b in zip(bbox_min, bbox_max))
     return "small" if longest < SMALL_M else "large" if longest > LARGE_M else "medium"
 
@@ -99,4 +100,5 @@ class ColourSummary:
 
     @property
     def name(self) -> str | None:
-        return colour_name([v / self.n for v in self.total]) if self.n else None
+        """The name of the mean colour (sightings carry sRGB in 0..1)."""
+        return colour_name([255.0 * v / self.n for v in self.total]) if self.n else None

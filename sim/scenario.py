@@ -680,13 +680,19 @@ def _validate_questions(s: Scenario, r: _Reporter, rooms: dict, furniture: dict,
             elif set(a) == {"room"}:
                 if a["room"] != "none" and a["room"] not in rooms:
                     r.fail(f"{where}.answer.room", f"unknown room {a['room']!r}")
+            elif len(a) == 1 and next(iter(a)) in ("colour", "size", "material", "shape"):
+                # an attribute answer (docs/QUESTIONS.md): {colour: red}, {size: small}, ...
+                key = next(iter(a))
+                if not isinstance(a[key], str) or not a[key].strip():
+                    r.fail(f"{where}.answer.{key}", f"expected a name, got {a[key]!r}")
             elif "time" in a and set(a) <= {"time", "tolerance_min"}:
                 r.time(a["time"], f"{where}.answer.time")
                 tolerance = a.get("tolerance_min", 60)
                 if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or tolerance <= 0:
                     r.fail(f"{where}.answer.tolerance_min", f"expected a positive number of minutes, got {tolerance!r}")
             else:
-                r.fail(f"{where}.answer", "expected {rests_on: ID}, {room: NAME} or {time: T[, tolerance_min: N]}, "
+                r.fail(f"{where}.answer", "expected {rests_on: ID}, {room: NAME}, {time: T[, tolerance_min: N]} or "
+                                          "{colour|size|material|shape: NAME}, "
                                           f"got keys {sorted(a)}")
         elif isinstance(a, list):
             for j, item in enumerate(a):

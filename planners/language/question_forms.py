@@ -34,7 +34,7 @@ _NON_HEAD: frozenset[str] = frozenset("""
 the a an my our your his her their its this that these those some any all both each every other another
 one ones two three four five six seven eight nine ten which what whats who it they them there here
 please thing things object objects item items stuff something anything everything someone somebody
-colored coloured shaped shape color colour colors colours new old main
+colored coloured shaped shape color colour colors colours
 remember recall help wonder think need want like looking look guess mind sure
 most mostly mainly both all fully partially closest nearest unfinished
 """.split())
@@ -82,7 +82,8 @@ REFUSALS: list[tuple[re.Pattern, str]] = [(re.compile(p), why) for p, why in [
      r"(of\s+|is\s+|are\s+)*(the\s+)?(\w+\s+)?(walls?|floors?|ceilings?|flooring|tiles?)\b|^\s*what\s+(is|are)\s+(\w+\s+)?(on|along|against|from)\s+the\s+(\w+\s+)?"
      r"(wall|floor|ceiling)s?\s*\??$", "walls, floors and ceilings are not objects in memory"),
     (r"\bpatterns?\b", "memory holds colours, not patterns"),
-    (r"\bhow many (different )?(colou?rs|people|persons|choices|options|ways)\b|\bhow much\b|\bhow (far|long|big|tall)\b",
+    (r"\bhow many (different )?(colou?rs|people|persons|choices|options|ways)\b|\bhow much\b|"
+     r"\bhow (far|long|big|tall)\b",
      "it asks for a measure or a count memory does not keep"),
     (r"\b(space|room) (for|to)\b|\benough (space|room)\b|\bis there (any )?(space|room)\b",
      "free space is not something memory holds"),
@@ -115,9 +116,10 @@ _IDENTIFY_DESC = re.compile(
     r"^\s*(?:what|which|whats|what's)(?:'s|s| is| are| was| were)?\s+(?:is\s+|are\s+)?(?:the\s+|a\s+|an\s+)*"
     r"(?P<desc>[\w\s,-]*?)\b(?:object|thing|item|device|appliance|animal\s+\w+|fruit|furniture)s?\b"
     r"(?P<rest>.*?)\s*\??$")
-_IDENTIFY_NAMED = re.compile(r"^\s*what\s+(?:is|are)\s+(?:the\s+)?(?P<desc>(?:\w+\s+)*?(?:%s))\s+(?P<np>[a-z]+)"
-                             r"(?P<rest>\s+(?:on|in|under|above|below|next to|near|by|beside|between)\b.*?)?\s*\??$"
-                             % "|".join(sorted(COLOUR_WORDS)))
+_COLOUR_ALTERNATIVES = "|".join(sorted(COLOUR_WORDS))
+_IDENTIFY_NAMED = re.compile(r"^\s*what\s+(?:is|are)\s+(?:the\s+)?(?P<desc>(?:\w+\s+)*?(?:" + _COLOUR_ALTERNATIVES
+                             + r"))\s+(?P<np>[a-z]+)"
+                             r"(?P<rest>\s+(?:on|in|under|above|below|next to|near|by|beside|between)\b.*?)?\s*\??$")
 _WHAT_REL = re.compile(r"^\s*(?:what|whats|what's)(?:'s|s| is| are| was| were)?\s+(?:is\s+|are\s+)?"
                        r"(?:located\s+|hanging\s+|placed\s+|kept\s+|lying\s+|sitting\s+|standing\s+|found\s+)?"
                        r"(?P<rel>to the left of|to the right of|left of|right of|on the left of|on the right of|"
@@ -126,8 +128,10 @@ _WHAT_REL = re.compile(r"^\s*(?:what|whats|what's)(?:'s|s| is| are| was| were)?\
 _EXISTS = re.compile(r"^\s*(?:is|are)\s+there\s+(?:a|an|any|some)?\s*(?P<np>.+?)\s*\??$")
 _SEEN = re.compile(r"^\s*(?:did|do)\s+(?:you|the robot)\s+(?:ever\s+)?(?:see|seen|spot|spotted|notice|noticed|"
                    r"come across|found|find)\s+(?P<np>.+?)\s*\??$")
-_WHEN_SEEN = re.compile(r"^\s*when\s+(?:did|have)\s+you\s+(?:see|seen|spot|spotted|notice|noticed)\s+(?P<np>.+?)\s*\??$")
-_TAKE_ME = re.compile(r"^\s*(?:please\s+)?(?:take|bring|lead|guide|show)\s+me\s+(?:to|the way to)\s+(?P<np>.+?)\s*[.!?]*$")
+_WHEN_SEEN = re.compile(r"^\s*when\s+(?:did|have)\s+you\s+(?:see|seen|spot|spotted|notice|noticed)\s+"
+                        r"(?P<np>.+?)\s*\??$")
+_TAKE_ME = re.compile(r"^\s*(?:please\s+)?(?:take|bring|lead|guide|show)\s+me\s+(?:to|the way to)\s+"
+                      r"(?P<np>.+?)\s*[.!?]*$")
 _AFFORD = re.compile(
     r"^\s*(?:where|what|which)\s+(?:\w+\s+)?(?:can|could|should|would|might)\s+(?:i|we|one|you)\s+(?:use\s+to\s+)?"
     r"(?P<activity>(?!find\b|see\b|get to\b)\w+.*?)\s*\??$|"
@@ -141,17 +145,22 @@ _FIND = re.compile(r"\bwhere\s+(?:can|could|do|would|might)\s+(?:i|we)\s+(?:find
 _WHERE_IS = re.compile(r"^\s*where\s+(?:is|are)\s+(?P<np>(?:the|my|our|a|an)\s+.+?)(?:\s+(?:located|kept))?\s*\??$")
 _ON_OFF = re.compile(r"^\s*(?:is|are|was|were|if)\s+(?P<np>.+?)\s+(?:turned\s+|switched\s+)?(?P<state>on|off)"
                      r"(?:\s+or\s+of+)?\s*\??$|^\s*(?:is|are|was|were)\s+(?:any|all)\s+of\s+(?P<np2>.+?)\s+(?P<state2>on|off)\s*\??$")
-_ANYTHING_ON = re.compile(r"^\s*(?:is|are)\s+(?:there\s+)?(?:anything|something|things|objects|any objects|any things)\b"
+_ANYTHING_ON = re.compile(r"^\s*(?:is|are)\s+(?:there\s+)?"
+                          r"(?:anything|something|things|objects|any objects|any things)\b"
                           r"(?P<rest>.*?)\s*\??$")
 _ROBOT_WHERE = re.compile(r"^\s*where\s+(?:were|are|was|is)\s+(?:you|the robot)\b(?P<rest>.*)$")
-_ROBOT_VISIT = re.compile(r"^\s*when\s+did\s+you\s+(?:last\s+|first\s+)?(?P<verb>enter|leave|left|exit|visit|go\s+(?:in)?to|"
+_ROBOT_VISIT = re.compile(r"^\s*when\s+did\s+you\s+(?:last\s+|first\s+)?"
+                          r"(?P<verb>enter|leave|left|exit|visit|go\s+(?:in)?to|"
                           r"come\s+(?:in)?to|arrive\s+(?:in|at)|get\s+to|walk\s+into)\s+(?P<np>.+?)\s*\??$")
 
 
 @dataclass(frozen=True)
 class NounPhrase:
-    """A noun phrase reduced to its head: `head` words (a compound such as "coffee table" kept whole)
-    and the attributes its modifiers name (colour, size, material)."""
+    """A noun phrase reduced to its head and the attributes its modifiers name.
+
+    `head`: the head words (a compound such as "coffee table" kept whole); `attributes`: colour, size,
+    material named by modifiers.
+    """
 
     text: str
     head: str
@@ -171,8 +180,10 @@ def noun_phrase(text: str) -> NounPhrase | None:
     words = re.findall(r"[a-z][a-z'-]*", text.lower().replace("'s ", " "))
     cut = len(words)
     for i, w in enumerate(words):
-        seen_content = any(v not in _NON_HEAD and v not in COLOUR_WORDS and v not in SIZE_WORDS for v in words[:i])
-        if seen_content and w in ("that", "which", "who", "where", "when", "on", "in", "inside", "under", "above", "below",
+        seen_content = any(v not in _NON_HEAD and v not in COLOUR_WORDS and v not in SIZE_WORDS
+                           for v in words[:i])
+        if seen_content and w in ("that", "which", "who", "where", "when", "on", "in", "inside", "under", "above",
+                                  "below",
                            "near", "next", "by", "at", "to", "from", "beside", "between", "with", "for", "hanging",
                            "located", "behind", "over", "is", "are", "was", "were", "kept", "left", "right"):
             cut = i
@@ -194,7 +205,8 @@ def noun_phrase(text: str) -> NounPhrase | None:
         if w in COLOUR_WORDS:
             attributes.setdefault("colour", "grey" if w == "gray" else w)
         elif w in SIZE_WORDS:
-            attributes.setdefault("size", {"big": "large", "little": "small", "tiny": "small", "huge": "large"}.get(w, w))
+            size = {"big": "large", "little": "small", "tiny": "small", "huge": "large"}.get(w, w)
+            attributes.setdefault("size", size)
         elif w in MATERIAL_WORDS and content == []:
             attributes.setdefault("material", {"wooden": "wood", "metallic": "metal"}.get(w, w))
         else:
@@ -326,7 +338,8 @@ def read_form(text: str) -> FormReading | None:
             return FormReading("exists", target=np, rule="did you see X")
     if m := _AFFORD.search(t):
         activity = next(g for g in m.groups() if g is not None).strip(" ,.?")
-        if not re.match(r"(find|get|see)\b", activity):
+        if not re.match(r"(find|get|see)\b", activity) or re.match(r"(find|get)\s+(something|anything|somewhere)\b",
+                                                                     activity):
             return FormReading("affordance", activity=activity or None, rule="where can I <activity>")
     if m := _WHERE_IS.match(t):
         np = noun_phrase(m.group("np"))

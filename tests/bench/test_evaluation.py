@@ -190,6 +190,12 @@ def _type_from_wording(ask: str) -> str:
     """An independent reading of the shipped question forms, by their opening words."""
     text = ask.lower()
     rules = [
+        (r"^what (colou?r|size)", "attribute"),
+        (r"^where were you", "robot_location"),
+        (r"^where can i|^what can i use", "affordance"),
+        (r"^did you see", "exists"),
+        (r"^what is between", "relation"),
+        (r"^how many (?!times)", "object_count"),
         (r"^how many times", "count"),
         (r"^when did you first", "first_seen"),
         (r"^when did you last", "last_seen"),
@@ -213,7 +219,9 @@ def test_every_shipped_question_gets_the_type_its_wording_says():
             assert got == _type_from_wording(q.ask), f"{Path(path).name} {q.id}: {q.ask!r} typed {got}"
             seen_types.add(got)
     assert seen_types == {"present_location", "past_location", "room_of", "contents", "object_state", "count",
-                          "still_present", "changes", "first_seen", "last_seen"}
+                          "still_present", "changes", "first_seen", "last_seen",
+                          # docs/QUESTIONS.md's forms (studio_new_forms_one_day)
+                          "attribute", "object_count", "exists", "robot_location", "relation", "affordance"}
 
 
 @pytest.mark.parametrize("ask, answer, expected_type", [
@@ -228,9 +236,24 @@ def test_every_shipped_question_gets_the_type_its_wording_says():
     ("When did you last see the tablet?", {"time": "d1 10:00"}, "last_seen"),
     ("What is new in the kitchen since this morning?", ["mug"], "changes"),
     ("What is in the bathroom?", ["towel"], "contents"),
+    ("What colour is the mug?", {"colour": "red"}, "attribute"),
+    ("How many mugs are in the kitchen?", 2, "object_count"),
+    ("Did you see a bicycle?", False, "exists"),
+    ("Where were you at d1 10:00?", {"room": "kitchen"}, "robot_location"),
+    ("When did you leave the kitchen?", {"time": "d1 10:00"}, "robot_visit"),
+    ("What is next to the sofa?", ["lamp"], "relation"),
+    ("Where can I make coffee?", {"room": "kitchen"}, "affordance"),
 ])
 def test_paraphrases_get_sensible_types(ask, answer, expected_type):
     assert question_type(_question(ask, answer)) == expected_type
+
+
+def test_attribute_answers_are_scored_by_name():
+    q = _question("What colour is the mug?", {"colour": "red"})
+    assert score_answer(None, q, _answer(value="Red")).correct
+    assert not score_answer(None, q, _answer(value="blue")).correct
+    assert not score_answer(None, q, _answer(value=["red", "blue"])).correct
+    assert not score_answer(None, q, _answer(value=None)).correct
 
 
 def test_tiny_scenarios_cover_several_question_types():

@@ -62,3 +62,30 @@ def test_inexpressible_questions_are_refused_not_answered_as_another_question(an
     barrels = answerer.answer("How many blue barrels do we have on the shelves?", 11 * HOUR, planner="memory-only")
     assert barrels.type == "object_count" and barrels.value == 0, "objects counted, not shelf openings"
     assert barrels.confidence < 0.5, "never having seen a barrel is weak evidence of none"
+
+
+def test_what_is_next_to_a_thing_is_computed_from_remembered_geometry(answerer):
+    report = answerer.answer("What is next to the keys?", 11 * HOUR, planner="memory-only")
+    assert (report.type, report.value) == ("identify", ["mug"]), report.text
+    assert any(e.startswith("object:") for e in report.evidence)
+    unknown = answerer.answer("What is next to the piano?", 11 * HOUR, planner="memory-only")
+    assert unknown.refused and "piano" in unknown.reason
+
+
+def test_where_one_can_do_something_is_read_from_the_affordance_memory(answerer):
+    report = answerer.answer("Where can I get something cold to drink?", 11 * HOUR, planner="memory-only")
+    assert report.type == "affordance" and report.value and report.value[0] == "fridge", report.text
+    assert report.room == "kitchen"
+    assert any(e.startswith("affordance:") for e in report.evidence)
+    nothing = answerer.answer("Where can I take a shower?", 11 * HOUR, planner="memory-only")
+    assert nothing.refused and "shower" in nothing.reason
+
+
+def test_affordance_table_bad_file_names_it(tmp_path):
+    from memory_stack.foundation.errors import BadInputError
+    from scene_graph.affordances import Affordances
+
+    bad = tmp_path / "affordances.yaml"
+    bad.write_text("fridge: keep food cold\n")
+    with pytest.raises(BadInputError, match="fridge"):
+        Affordances.load(bad)

@@ -50,20 +50,25 @@ def test_size_class_by_the_longest_side():
     assert size_class((0, 0, 0), (1.6, 0.6, 0.9)) == "large"
 
 
+def _unit(rgb):
+    """Perception's mean colours are sRGB scaled to 0..1."""
+    return None if rgb is None else tuple(v / 255.0 for v in rgb)
+
+
 class ColouredWriter(FrameWriter):
     def __init__(self, store, colours):
         super().__init__(store)
         self.colours = colours
 
     def look(self, t, eye, target, things, repeats=2, step_s=2.0):
-        from scene_graph.types import Frame, Pose
-
         from household_memory import INTRINSICS
+
+        from scene_graph.types import Frame, Pose
 
         camera = Pose.looking_at(eye, target)
         robot = Pose.from_xyz_yaw(eye[0], eye[1], 0.0, 0.0)
         for k in range(repeats):
-            observations = [dataclasses.replace(th.observation(), mean_color=self.colours.get(th.category))
+            observations = [dataclasses.replace(th.observation(), mean_color=_unit(self.colours.get(th.category)))
                             for th in things]
             self.store.ingest(Frame(self.next_id, t + k * step_s, robot, camera, INTRINSICS, observations))
             self.next_id += 1

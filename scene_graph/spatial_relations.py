@@ -1,0 +1,124 @@
+"""Spatial relations between remembered objects, computed from geometry when a question asks.
+
+Nothing here is stored: relations change whenever something moves, and every one follows from
+positions and boxes memory already keeps. Thresholds are choices, stated once:
+
+- on / in: the object rests on the other (support relation memory keeps), or its box bottom lies
+  within `ON_GAP_M` of the other's top with their footprints overlapping;
+- above / below: the object's centre lies over / under the other's footprint (grown by
+  `FOOTPRINT_MARGIN_M`) and its box is higher / lower than the other's by more than `ON_GAP_M` (so what
+  rests on a table is "on" it, not "above" it);
+- near: horizontal gap between the boxes under `NEAR_M`; next_to: under `NEXT_TO_M` and not on/in;
+- between A and B: the centre projects onto the segment A-B strictly inside it (10%..90%) and lies
+  within `BETWEEN_M` of it;
+- closest_to: the one with the smallest gap (ties by id);
+- left_of / right_of: seen from a viewpoint (the robot's position when it last saw the anchor, or a
+  given point): the sign of the 2D cross product of viewpoint->anchor and viewpoint->object, for
+  objects within `NEAR_M` of the anchor.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+ON_GAP_M = 0.12
+FOOTPRINT_MARGIN_M = 0.1
+NEAR_M = 1.5
+NEXT_TO_M = 0.8
+BETWEEN_M = 0.75
+RELATIONS = ("on", "in", "near", "next_to", "above", "below", "between", "closest_to", "left_of", "right_of")
+
+
+def _centre(obj: Any) -> tuple[float, float, float]:
+    return tuple(float(v) for v in obj.position)  # type: ignore[return-value]
+
+
+def gap_xy(a: Any, b: Any) -> float:
+    """Horizontal distance between two boxes (0 when their footprints overlap)."""
+    dx = max(0.0, float(b.bbox_min[0]) - float(a.bbox_max[0]), float(a.bbox_min[0]) - float(b.bbox_max[0]))
+    dy = max(0.0, float(b.bbox_min[1]) - float(a.bbox_max[1]), float(a.bbox_min[1]) - float(b.bbox_max[1]))
+    return math.hypot(dx, dy)
+
+
+def _over(a: Any, b: Any) -> bool:
+    """Whether a's centre lies over b's footprint (grown by the margin)."""
+    x, y, _ = _centre(a)
+    m = FOOTPRINT_MARGIN_M
+    return (float(b.bbox_min[0]) - m <= x <= float(b.bbox_max[0]) + m
+            and float(b.bbox_min[1]) - m <= y <= float(b.bbox_max[1]) + m)
+
+
+def rests_on(a: Any, b: Any) -> bool:
+    if getattr(a, "rests_on", None) == b.id:
+        return True
+    return _over(a, b) and abs(float(a.bbox_min[2]) - float(b.bbox_max[2])) <= ON_GAP_M
+
+
+def above(a: Any, b: Any) -> bool:
+    return _over(a, b) and float(a.bbox_min[2]) > float(b.bbox_max[2]) + ON_GAP_M
+
+
+def below(a: Any, b: Any) -> bool:
+    return _over(a, b) and float(a.bbox_max[2]) < float(b.bbox_min[2]) - ON_GAP_M
+
+
+def between(a: Any, b: Any, c: Any) -> bool:
+    (ax, ay, _), (bx, by, _), (cx, cy, _) = _centre(a), _centre(b), _centre(c)
+    vx, vy = cx - bx, cy - by
+    length2 = vx * vx + vy * vy
+    if length2 < 1e-9:
+        return False
+    t = ((ax - bx) * vx + (ay - by) * vy) / length2
+    if not 0.1 < t < 0.9:
+        return False
+    px, py = bx + t * vx, by + t * vy
+    return math.hypot(ax - px, ay - py) <= BETWEEN_M
+
+
+def side_of(a: Any, anchor: Any, viewpoint: Sequence[float]) -> str | None:
+    """"left" / "right" of `anchor` as seen from `viewpoint` (x, y); None when straight ahead or behind."""
+    vx, vy = float(anchor.position[0]) - viewpoint[0], float(anchor.position[1]) - viewpoint[1]
+    wx, wy = float(a.position[0]) - viewpoint[0], float(a.position[1]) - viewpoint[1]
+    cross = vx * wy - vy * wx
+    norm = math.hypot(vx, vy) * math.hypot(wx, wy)
+    if norm < 1e-9 or abs(cross) / norm < 0.05:
+        return None
+    return "left" if cross > 0 else "right"
+
+
+def related(relation: str, candidates: list[Any], anchor: Any, anchor2: Any = None,
+            viewpoint: Sequence[float] | None = None) -> list[Any]:
+    """The candidates standing in `relation` to `anchor` (and `anchor2` for between), anchors excluded."""
+    others = [c for c in candidates if c.id != anchor.id and (anchor2 is None or c.id != anchor2.id)]
+    if relation in ("on", "in"):
+        return [c for c in others if rests_on(c, anchor)]
+    if relation == "above":
+        return [c for c in others if above(c, anchor)]
+    if relation == "below":
+        return [c for c in others if below(c, anchor)]
+    if relation == "near":
+        return [c for c in others if gap_xy(c, anchor) <= NEAR_M]
+    if relation == "next_to":
+        return [c for c in others if gap_xy(c, anchor) <= NEXT_TO_M and not rests_on(c, anchor)
+                and not rests_on(anchor, c) and not above(c, anchor) and not below(c, anchor)]
+    if relation == "between":
+        return [c for c in others if anchor2 is not None and between(c, anchor, anchor2)]
+    if relation == "closest_to":
+        ranked = sorted((c for c in others if not rests_on(c, anchor)), key=lambda c: (gap_xy(c, anchor), c.id))
+        return ranked[:1]
+    if relation in ("left_of", "right_of"):
+        if viewpoint is None:
+            return []
+        side = "left" if relation == "left_of" else "right"
+        return [c for c in others if gap_xy(c, anchor) <= NEAR_M and side_of(c, anchor, viewpoint) == side]
+    raise ValueError(f"relation {relation!r}: expected one of {', '.join(RELATIONS)}")
+
+
+def viewpoint_of(trajectory: list[tuple], seen_at: float) -> tuple[float, float] | None:
+    """The robot's (x, y) at the trajectory node nearest to `seen_at` (when it looked at the anchor)."""
+    if not trajectory:
+        return None
+    node = min(trajectory, key=lambda n: abs(float(n[0]) - seen_at))
+    return float(node[1]), float(node[2])
