@@ -132,8 +132,11 @@ def event_timeline_figure(events: Iterable, observed: Iterable[tuple[float, floa
     for event in events:
         rows.setdefault(f"{event.category} ({event.object_id})", len(rows))
     fig, ax = plt.subplots(figsize=(10, max(2.8, 0.28 * len(rows) + 1.5)), dpi=150)
+    times = [e.time for e in events] + [t for s, e, _ in observed for t in (s, e)]
+    # a look of a few seconds stays visible: at least 0.4% of the range wide
+    shortest = max(60.0, 0.004 * (max(times) - min(times))) if times else 60.0
     for i, (start, end, _room) in enumerate(observed):
-        ax.axvspan(start / HOUR, max(end, start + 60.0) / HOUR, color="tab:cyan", alpha=0.15, linewidth=0,
+        ax.axvspan(start / HOUR, max(end, start + shortest) / HOUR, color="tab:cyan", alpha=0.25, linewidth=0,
                    label="robot observing" if i == 0 else None, gid="observing")
     seen_kinds = set()
     for event in events:
@@ -142,7 +145,6 @@ def event_timeline_figure(events: Iterable, observed: Iterable[tuple[float, floa
         seen_kinds.add(event.kind)
         ax.plot(event.time / HOUR, rows[f"{event.category} ({event.object_id})"], marker, color=colour,
                 label=label, markersize=6, linestyle="none", gid=f"event:{event.kind}")
-    times = [e.time for e in events] + [t for s, e, _ in observed for t in (s, e)]
     if times:
         low, high = min(times) / HOUR, max(times) / HOUR
         margin = max(0.25, 0.03 * (high - low))
