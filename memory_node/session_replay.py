@@ -65,8 +65,10 @@ def parse_remaps(values: list[str] | tuple[str, ...] | None) -> dict[str, str]:
 
 
 def replay_bag(bag: str | Path, store: Any, settings: IngestSettings | None = None,
-               processor: Any = None, remap: dict[str, str] | None = None) -> ReplayReport:
+               processor: Any = None, remap: dict[str, str] | None = None, bar: Any = None) -> ReplayReport:
     """Replay `bag` into `store` (a MemoryStore); frame ids continue after the store's last one.
+
+    `bar` (memory_stack.foundation.progress.ProgressBar) advances once per message read.
 
     `remap`: bag topic -> input topic (root-namespace names, see `parse_remaps`). Raises BadInputError
     when no frame was ingested, naming the topics found and expected.
@@ -89,6 +91,8 @@ def replay_bag(bag: str | Path, store: Any, settings: IngestSettings | None = No
     classes: dict[str, type] = {}
     for record in read_bag(bag):
         report.messages += 1
+        if bar is not None:
+            bar.advance()
         found[record.topic] += 1
         name = root_topic(record.topic)
         if name in ("tf", "tf_static") and record.type_name == TF_TYPE:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from memory_stack.commands.stack_option import stack_config
 from memory_stack.foundation.errors import BadInputError
+from memory_stack.foundation.progress import progress_bar
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
     with open_memory(args.db, config) as store:
         if floor_plan is not None and (args.floor_plan or store.floor_plan is None):
             store.set_floor_plan(floor_plan)
-        report = replay_bag(bag, store, settings, build_perception(config), remap=remap)
+        with progress_bar(f"replay {bag.name}", total=bag_message_count(bag), unit="msg",
+                          json_output=args.json) as bar:
+            report = replay_bag(bag, store, settings, build_perception(config), remap=remap, bar=bar)
         objects = len(store.snapshot(None).objects)
     result = report.as_dict() | {"db": str(args.db), "objects": objects}
     if args.json:
@@ -78,3 +81,20 @@ def run(args: argparse.Namespace) -> int:
         if report.last_error:
             print(f"last problem: {report.last_error}", file=sys.stderr)
     return 0
+
+
+def bag_message_count(bag: Path) -> int | None:
+    """Messages in a rosbag2 directory (metadata.yaml) or an MCAP file (its summary); None if unknown."""
+    try:
+        if bag.is_dir():
+            import yaml
+
+            info = yaml.safe_load((bag / "metadata.yaml").read_text())["rosbag2_bagfile_information"]
+            return int(info["message_count"]) or None
+        from mcap.reader import make_reader
+
+        with bag.open("rb") as handle:
+            summary = make_reader(handle).get_summary()
+        return int(summary.statistics.message_count) if summary and summary.statistics else None
+    except Exception:  # a count is only for the bar's ETA; replay itself reports a bad bag
+        return None
