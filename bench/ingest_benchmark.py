@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from memory_stack.foundation.errors import BadInputError
+from memory_stack.foundation.progress import ProgressBar, bars_wanted
 from perception.config import PerceptionConfig
 from perception.frame_processing import FrameProcessor
 from perception.sensor_frame import SensorFrame
@@ -114,6 +114,7 @@ def measure(width: int, height: int, frames: int, instances: int, seed: int = 0,
     with tempfile.TemporaryDirectory(prefix="memstack_bench_ingest_") as tmp:
         path = db_path or Path(tmp) / "ingest.db"
         store = MemoryStore.open(path, floor_plan())
+        bar = ProgressBar("bench ingest", total=warmup + frames, unit="frame", enabled=progress)
         try:
             for i in range(warmup + frames):
                 pose, render = renders[sweep[i % len(sweep)]]
@@ -134,13 +135,11 @@ def measure(width: int, height: int, frames: int, instances: int, seed: int = 0,
                     total_ms.append((t2 - t0) * 1e3)
                     instance_counts.append(len(sensor_frame.labels))
                     observation_counts.append(len(frame.observations))
-                if progress and i % 25 == 0:
-                    print(f"\ringest bench: frame {i + 1}/{warmup + frames}", end="", file=sys.stderr, flush=True)
+                bar.advance()
             objects = len(store.objects(include_absent=True))
         finally:
             store.close()
-        if progress:
-            print(file=sys.stderr)
+            bar.close()
         db_bytes = sum(p.stat().st_size for p in Path(path).parent.glob(Path(path).name + "*"))
 
     p50 = _percentile(total_ms, 50)
@@ -187,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
         raise BadInputError(f"--frames: need at least 1, got {frames}")
     if not 1 <= instances <= 60:
         raise BadInputError(f"--instances: need 1..60, got {instances}")
-    result = measure(width, height, frames, instances, progress=sys.stderr.isatty())
+    result = measure(width, height, frames, instances, progress=bars_wanted(getattr(args, "json", False)))
     if getattr(args, "ros", False):
         result.update(_ros_measurement(width, height, frames, instances))
     if getattr(args, "json", False):

@@ -1,6 +1,7 @@
 """Answer natural-language questions from a stored memory alone (no robot).
 
 `memstack ask --db DB "QUESTION"` answers one question; `memstack ask --db DB --questions FILE`
+(or `--questions -`: standard input, each line answered as it arrives: a warm session)
 answers one question per line of FILE (blank lines skipped) in one process, with the parser's model
 loaded once, printing one JSON object per line (specs/cli.md: question, answer, confidence, refused,
 reason, typed_query). The memory file is opened as it is and never created: a missing file is an
@@ -24,7 +25,8 @@ from memory_stack.foundation.time_format import format_time_value, parse_time_ar
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", required=True, help="SQLite memory file")
     parser.add_argument("question", nargs="?", help="the question (or use --questions FILE)")
-    parser.add_argument("--questions", help="file with one question per line; one JSON object per line on stdout")
+    parser.add_argument("--questions", help="file with one question per line ('-': standard input, each answered as "
+                                            "it arrives, the model loaded once); one JSON object per line on stdout")
     parser.add_argument("--at", help="time of asking: \"dN HH:MM\" or seconds since d1 00:00")
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
@@ -55,7 +57,10 @@ def run(args: argparse.Namespace) -> int:
     db = Path(args.db)
     if (args.question is None) == (args.questions is None):
         raise BadInputError("ask: give either a QUESTION or --questions FILE (exactly one)")
-    questions = read_questions(Path(args.questions)) if args.questions is not None else None
+    if args.questions == "-":  # a warm session: one process, answers as the lines arrive
+        questions = (line.strip() for line in sys.stdin if line.strip())
+    else:
+        questions = read_questions(Path(args.questions)) if args.questions is not None else None
     if not db.is_file():
         raise BadInputError(f"--db {db}: no such memory file (ask never creates one)")
     at = parse_time_argument(args.at, "--at")

@@ -14,6 +14,7 @@ BENCHMARKS = {
     "query": "bench.query_benchmark",
     "eqa": "bench.eqa_benchmark",
     "perception": "bench.perception_benchmark",
+    "ask": "bench.ask_latency",
 }
 
 
@@ -49,7 +50,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     perception.add_argument("--data", help="the rgbd folder (default: ../shared/data/rgbd beside the repository)")
     perception.add_argument("--frames", type=int, default=40, help="synthetic frames per input mode (ingest fps)")
     perception.add_argument("--no-detector", action="store_true", help="skip the detector (no OpenCV/weights)")
-    for p in (ingest, query, eqa, perception):
+    ask = sub.add_parser("ask", help="questions cold (a process each) vs warm (one process, model loaded once)")
+    ask.add_argument("--db", required=True, help="SQLite memory file (e.g. demo_out/memory.db)")
+    ask.add_argument("--questions", help="one question per line (default: ten household questions)")
+    for p in (ingest, query, eqa, perception, ask):
         p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
         add_config_option(p)
 
