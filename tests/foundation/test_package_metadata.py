@@ -105,8 +105,10 @@ def test_generated_interfaces_are_importable_with_typed_fields():
     from memory_interfaces.msg import Detections, MemoryEvent, ObjectObservation, SceneObject
     from memory_interfaces.srv import GetSnapshot, QueryMemory
 
-    request = QueryMemory.Request(kind="locate", arguments=["mug"], has_time=True, time=3600.0)
-    assert request.arguments == ["mug"]
+    from builtin_interfaces.msg import Time
+
+    request = QueryMemory.Request(kind="locate", arguments=["mug"], has_time=True, time=Time(sec=3600))
+    assert request.arguments == ["mug"] and request.time.sec == 3600  # ROS time on the wire
     observation = ObjectObservation(label="mug", confidence=0.5)
     observation.embedding = [0.1, 0.2]
     detections = Detections(observations=[observation])
