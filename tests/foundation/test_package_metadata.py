@@ -101,11 +101,10 @@ def test_every_console_script_target_imports_and_is_callable():
 
 
 def test_generated_interfaces_are_importable_with_typed_fields():
+    from builtin_interfaces.msg import Time
     from memory_interfaces.action import AnswerQuestion, ExecuteTask
     from memory_interfaces.msg import Detections, MemoryEvent, ObjectObservation, SceneObject
     from memory_interfaces.srv import GetSnapshot, QueryMemory
-
-    from builtin_interfaces.msg import Time
 
     request = QueryMemory.Request(kind="locate", arguments=["mug"], has_time=True, time=Time(sec=3600))
     assert request.arguments == ["mug"] and request.time.sec == 3600  # ROS time on the wire
