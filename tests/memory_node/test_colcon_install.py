@@ -73,6 +73,7 @@ def install_space(tmp_path_factory) -> Path:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # the first test builds both packages (minutes on 2 loaded cores)
 def test_colcon_finds_and_installs_both_packages_with_their_data(install_space):
     share = install_space / "memory_stack" / "share" / "memory_stack"
     assert (share / "package.xml").is_file()
@@ -88,6 +89,7 @@ def test_colcon_finds_and_installs_both_packages_with_their_data(install_space):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_memory_server_runs_from_the_install_space_alone(install_space, ros_domain, tmp_path):
     import rclpy
 
