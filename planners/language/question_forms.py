@@ -264,6 +264,9 @@ def read_form(text: str) -> FormReading | None:
     """The form of a (lowercased, time-expression-free) question by its wording, or None."""
     t = " ".join(text.lower().replace("’", "'").split())
     t = re.sub(r"\bwhats\b", "what is", t)
+    # Openings people put before the question itself ("hey robot, quick question: what colour ...").
+    t = re.sub(r"^(?:(?:hey|hi|ok|okay|so|robot|please|quick question|tell me|excuse me|do you know|i wonder|"
+               r"can you tell me|could you tell me)\b[,:]?\s*)+", "", t)
     t = re.sub(r"\bcolou?r(ed)?\b", lambda m: "colour" + (m.group(1) or ""), t)
     if m := _TAKE_ME.match(t):
         return FormReading("present_location", target=noun_phrase(m.group("np")), rule="take me to")

@@ -27,6 +27,7 @@ class Tracker(SurfaceEvidence):
         self._next_expiry_check = -math.inf
         self._pending_objects: list[tuple] = []
         self._pending_intervals: list[tuple] = []
+        self._colour_seen: dict[int, TrackedObject] = {}  # objects whose colour summary this frame changed
 
     def ingest_frame(self, frame: Frame, observations: list[Observation], defer_surface_evidence: bool
                      ) -> IngestResult:

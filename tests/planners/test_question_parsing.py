@@ -438,3 +438,9 @@ def test_any_text_gives_a_valid_typed_query(parser, text, now):
         assert value is None or (math.isfinite(value) and value >= 0.0)
     if query.kind == "unknown":
         assert query.confidence <= 0.3
+
+
+@pytest.mark.parametrize("lead", ["", "hey, ", "robot, ", "quick question: ", "please, ", "I wonder "])
+def test_openings_before_the_question_do_not_hide_its_form(parser, lead):
+    q = parser.parse(f"{lead}what colour is the mug?", NOW)
+    assert (q.kind, q.target, q.attribute) == ("attribute", "mug", "colour"), q
