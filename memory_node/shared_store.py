@@ -90,12 +90,13 @@ def is_open(db_path: str) -> bool:
 class SharedStore:
     """A MemoryStore guarded by one lock, reference-counted per process and path."""
 
-    def __init__(self, key: str, floor_plan: Any = None, config: Any = None) -> None:
+    def __init__(self, key: str, floor_plan: Any = None, config: Any = None, writer: bool = True) -> None:
         self.key = key
         self.path = None if key == ":memory:" else key
         self._open = functools.partial(SharedMemoryStore.open, config=config)
         self.lock = threading.RLock()
-        self.store = self._adopt(self._open(self.path, floor_plan=floor_plan))
+        # readers alone open the file read-only, without the writer lock (scene_graph.writer_lock)
+        self.store = self._adopt(self._open(self.path, floor_plan=floor_plan, read_only=not writer))
         self.floor_plan = floor_plan
         # queries waiting for `lock`, and the signal that one of them got it while a write stepped aside
         self._readers_waiting = 0
@@ -125,8 +126,13 @@ class SharedStore:
         with _REGISTRY_LOCK:
             shared = _REGISTRY.get(key)
             if shared is None:
-                shared = cls(key, floor_plan, config)
+                shared = cls(key, floor_plan, config, writer=writer)
                 _REGISTRY[key] = shared
+            elif writer and shared.store.file.read_only:  # the first writer of a store readers opened
+                with shared.writing, shared.lock:
+                    fresh = shared._adopt(shared._open(shared.path, floor_plan=floor_plan or shared.floor_plan))
+                    shared.store.close()
+                    shared.store = fresh
             elif floor_plan is not None and shared.floor_plan is None:
                 with shared.writing, shared.lock:
                     shared.store.set_floor_plan(floor_plan)
@@ -247,7 +253,7 @@ class SharedStore:
     def _reload(self, signature: tuple) -> None:
         floor_plan = self.floor_plan
         try:
-            fresh = self._adopt(self._open(self.path, floor_plan=floor_plan))
+            fresh = self._adopt(self._open(self.path, floor_plan=floor_plan, read_only=True))
         except Exception as exc:  # noqa: BLE001 - any failure leaves the memory loaded before in service
             LOG.warning("could not re-open %s after a change by another process, answering from the memory "
                         "loaded before: %r", self.path, exc)

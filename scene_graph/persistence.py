@@ -9,20 +9,24 @@ Writes happen inside `transaction()`; nothing else in the memory speaks SQL.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from memory_stack.foundation.errors import BadInputError
+from scene_graph.record_checks import first_damaged_record
 from scene_graph.types import Door, FloorPlan, Room
+from scene_graph.writer_lock import WriterLock
 
 if TYPE_CHECKING:
     from scene_graph.records import MemoryEvent
     from scene_graph.tracking.object_tracks import TrackedObject
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # PRAGMA user_version; MIGRATIONS bring older stores up to it
 APPLICATION_ID = 0x4D454D53  # "MEMS"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -70,37 +74,143 @@ def _foreign(path: str, why: str) -> BadInputError:
     return BadInputError(f"{path}: not a memory_stack memory store ({why}); refusing to open or overwrite it")
 
 
-def _open_connection(path: str | Path | None) -> sqlite3.Connection:
-    """Open (or create) the store file; check it is ours and of our schema version before writing."""
-    if path is None:
-        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-        _create(conn)
-        return conn
-    path = Path(path)
+def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
+    """Version 2: events carry provenance and tell first sightings (discovery) apart from changes."""
+    event_columns = {r[1] for r in conn.execute("PRAGMA table_info(events)")}
+    if "provenance" not in event_columns:
+        conn.execute("ALTER TABLE events ADD COLUMN provenance TEXT NOT NULL DEFAULT 'perception'")
+    if "discovery" not in event_columns:
+        conn.execute("ALTER TABLE events ADD COLUMN discovery INTEGER NOT NULL DEFAULT 0")
+
+
+# version -> the function that brings a store of that version to the next one (in one transaction)
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_1_to_2}
+
+# what a failed SQLite call means for the store (by the primary result code of the error)
+_FAULT_KINDS = {"SQLITE_BUSY": "locked", "SQLITE_LOCKED": "locked", "SQLITE_FULL": "full",
+                "SQLITE_READONLY": "read-only", "SQLITE_IOERR": "io", "SQLITE_CORRUPT": "damaged",
+                "SQLITE_NOTADB": "damaged", "SQLITE_CANTOPEN": "cannot open"}
+_FAULT_TEXT = {"locked": "the memory store is locked by another connection",
+               "full": "the disk is full (or a file size limit was reached)",
+               "read-only": "the memory store is read-only",
+               "io": "disk I/O error (a full disk, a file size limit or a failing device)",
+               "damaged": "damaged memory store", "cannot open": "cannot open the memory store",
+               "error": "memory store error"}
+
+
+class StoreFault(BadInputError):
+    """A store operation failed in SQLite. `kind`: locked, full, read-only, io, damaged, cannot open or error.
+
+    `before_write`: it failed before the transaction changed anything (nothing to roll back in memory).
+    `transient`: the same write may succeed later (a lock released, space freed, a remount).
+    """
+
+    TRANSIENT = frozenset({"locked", "full", "read-only", "io"})
+
+    def __init__(self, message: str, kind: str, before_write: bool = False) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.before_write = before_write
+
+    @property
+    def transient(self) -> bool:
+        return self.kind in self.TRANSIENT
+
+
+def fault_kind(exc: sqlite3.Error) -> str:
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    primary = name.split("_")[0:2]
+    kind = _FAULT_KINDS.get("_".join(primary))
+    if kind is None:  # errors raised by the module itself carry no code: read the message
+        text = str(exc).lower()
+        kind = next((k for needle, k in (("locked", "locked"), ("busy", "locked"), ("disk is full", "full"),
+                                         ("readonly", "read-only"), ("disk i/o", "io"), ("malformed", "damaged"),
+                                         ("not a database", "damaged")) if needle in text), "error")
+    return kind
+
+
+def store_fault(exc: sqlite3.Error, name: str, doing: str, before_write: bool = False) -> StoreFault:
+    kind = fault_kind(exc)
+    return StoreFault(f"{name}: {_FAULT_TEXT[kind]} while {doing} ({exc})", kind, before_write)
+
+
+def _writable(path: Path) -> str | None:
+    """Why a writer cannot write the store at `path` (None: it can)."""
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the file is not writable"
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return f"its directory {path.parent} is not writable (SQLite keeps its journal there)"
+    return None
+
+
+def _check_file(path: Path, read_only: bool) -> bool:
+    """Refuse what is not a store file before SQLite touches it; True when a new store is to be created."""
     name = str(path)
     if path.is_dir():
         raise BadInputError(f"{name}: is a directory, expected a memory store file")
     fresh = not path.exists() or path.stat().st_size == 0
+    if read_only and fresh:
+        raise BadInputError(f"{name}: {'no such file' if not path.exists() else 'empty file'}, "
+                            f"not a memory store (reading never creates one)")
     if not fresh:
         with path.open("rb") as fh:
             if fh.read(16) != SQLITE_MAGIC:
                 raise _foreign(name, "not an SQLite file")
     if not path.parent.exists():
         raise BadInputError(f"{name}: directory {path.parent} does not exist")
+    if not read_only:
+        why = _writable(path)
+        if why:
+            raise StoreFault(f"{name}: the memory store is read-only ({why}); commands that only read it "
+                             f"(query, ask, export) open it read-only", "read-only", before_write=True)
+    return fresh
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     try:
-        conn = sqlite3.connect(name, isolation_level=None, check_same_thread=False)
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+        wal = Path(f"{path}-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise
+    # a WAL-mode store in a directory nobody may write (no -shm can be made) and no pending log: the
+    # file alone is the whole store, so it is read as an immutable file
+    return sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+
+
+def _open_connection(path: str | Path | None, read_only: bool = False) -> sqlite3.Connection:
+    """Open (or create) the store file; check it is ours, of our schema version and undamaged."""
+    if path is None:
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        _create(conn)
+        return conn
+    path = Path(path)
+    name = str(path)
+    fresh = _check_file(path, read_only)
+    try:
+        conn = _connect_read_only(path) if read_only else sqlite3.connect(
+            name, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
-        raise BadInputError(f"{name}: cannot open ({exc})") from exc
+        raise store_fault(exc, name, "opening it", before_write=True) from exc
     try:
         if fresh:
             _create(conn)
         else:
-            _check(conn, name)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
+            _check(conn, name, read_only)
+        if not read_only:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise BadInputError(f"{name}: damaged memory store ({exc}); the file was left untouched") from exc
+        fault = store_fault(exc, name, "checking it", before_write=True)
+        if fault.kind in ("damaged", "error"):
+            raise StoreFault(f"{name}: damaged memory store ({exc}); the file was left untouched", "damaged",
+                             before_write=True) from exc
+        raise fault from exc
     except BadInputError:
         conn.close()
         raise
@@ -121,31 +231,63 @@ def _create(conn: sqlite3.Connection) -> None:
     conn.execute("COMMIT")
 
 
-def _check(conn: sqlite3.Connection, name: str) -> None:
+def _schema_version(conn: sqlite3.Connection, name: str) -> int:
+    """The store's schema version: PRAGMA user_version, which the meta row must repeat."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    if row is None or str(row[0]) != str(version):
+        if version == 0 and row is not None and str(row[0]).isdigit():
+            return int(row[0])  # written before user_version was kept in step with the meta row
+        raise BadInputError(f"{name}: damaged record meta schema_version={None if row is None else row[0]!r}: "
+                            f"does not match the file's user_version {version}; the file was left untouched")
+    return version
+
+
+def _migrate(conn: sqlite3.Connection, name: str, version: int) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for v in range(version, SCHEMA_VERSION):
+            MIGRATIONS[v](conn)
+        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _check(conn: sqlite3.Connection, name: str, read_only: bool = False) -> None:
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     if app_id != APPLICATION_ID:
-        if not tables:
+        if not tables and not read_only:
             _create(conn)
             return
         raise _foreign(name, f"application_id {app_id:#x}, tables {sorted(tables)[:5]}")
     missing = [t for t in TABLES if t not in tables]
     if missing:
         raise _foreign(name, f"missing tables {missing}")
-    row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-    version = int(row[0]) if row else None
-    if version != SCHEMA_VERSION:
-        raise BadInputError(f"{name}: memory store schema version {version}, this memory_stack reads version "
-                            f"{SCHEMA_VERSION}; refusing to open it (the file was left untouched)")
     result = conn.execute("PRAGMA quick_check").fetchone()[0]
     if result != "ok":
         raise BadInputError(f"{name}: damaged memory store (quick_check: {result}); the file was left untouched")
-    event_columns = {r[1] for r in conn.execute("PRAGMA table_info(events)")}
-    if "provenance" not in event_columns:  # stores written before events carried provenance
-        conn.execute("ALTER TABLE events ADD COLUMN provenance TEXT NOT NULL DEFAULT 'perception'")
-    if "discovery" not in event_columns:  # stores written before first sightings were told apart from changes
-        conn.execute("ALTER TABLE events ADD COLUMN discovery INTEGER NOT NULL DEFAULT 0")
-
+    version = _schema_version(conn, name)
+    if version > SCHEMA_VERSION:
+        raise BadInputError(f"{name}: memory store schema version {version} is newer than version "
+                            f"{SCHEMA_VERSION}, which this memory_stack reads; refusing to open it "
+                            f"(the file was left untouched)")
+    if version < SCHEMA_VERSION:
+        if version not in MIGRATIONS:
+            raise BadInputError(f"{name}: memory store schema version {version} cannot be migrated to version "
+                                f"{SCHEMA_VERSION} (no migration from it); the file was left untouched")
+        if read_only:
+            raise BadInputError(f"{name}: memory store schema version {version} must be migrated to version "
+                                f"{SCHEMA_VERSION} before it can be read; open it once with a writing command "
+                                f"(e.g. replay or import) where it is writable")
+        _migrate(conn, name, version)
+    damaged = first_damaged_record(conn)
+    if damaged:
+        raise BadInputError(f"{name}: damaged record {damaged}; the file was left untouched")
 
 
 def _floor_plan_to_json(fp: FloorPlan) -> dict:
@@ -167,16 +309,38 @@ def _box(obj: TrackedObject) -> tuple[float, ...]:
 
 
 class MemoryFile:
-    """The memory's SQLite file: opened with format and version checks, read on load, written per change."""
+    """The memory's SQLite file: opened with format and version checks, read on load, written per change.
 
-    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
+    Opened for writing it holds the memory's writer lock (`scene_graph.writer_lock`) until closed;
+    opened `read_only` it takes no lock, runs no write and never creates, migrates or repairs the file.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None, read_only: bool = False,
+                 writer_lock: WriterLock | None = None) -> None:
         self._conn: sqlite3.Connection | None = conn
         self.path = path
+        self.read_only = read_only
+        self._writer_lock = writer_lock
 
     @classmethod
-    def open(cls, path: str | Path | None) -> MemoryFile:
+    def open(cls, path: str | Path | None, read_only: bool = False) -> MemoryFile:
         """Open (or create) the store file (None: in memory); check it is ours and of our schema version."""
-        return cls(_open_connection(path), Path(path) if path is not None else None)
+        if path is None:
+            return cls(_open_connection(None), None)
+        lock = None
+        if not read_only:
+            _check_file(Path(path), read_only=False)  # a read-only store is refused before any lock file is made
+            lock = WriterLock.acquire(path)
+        try:
+            return cls(_open_connection(path, read_only), Path(path), read_only, lock)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+
+    @property
+    def name(self) -> str:
+        return str(self.path) if self.path is not None else ":memory:"
 
     @property
     def closed(self) -> bool:
@@ -184,23 +348,51 @@ class MemoryFile:
 
     def close(self) -> None:
         if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+                if self._writer_lock is not None:
+                    self._writer_lock.release()
 
     @property
     def _c(self) -> sqlite3.Connection:
         return self._conn  # type: ignore[return-value]
 
+    def set_busy_timeout(self, seconds: float) -> None:
+        """How long a write waits for another connection's lock before failing with a `locked` StoreFault."""
+        self._c.execute(f"PRAGMA busy_timeout={max(0, int(seconds * 1000))}")
+
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One write transaction: committed when the block ends, rolled back if it raises."""
-        self._c.execute("BEGIN IMMEDIATE")
+    def transaction(self, doing: str = "writing") -> Iterator[None]:
+        """One write transaction: committed when the block ends, rolled back if it raises.
+
+        SQLite failures become a `StoreFault` naming the file and what failed; a fault before anything was
+        written says so (`before_write`). A rollback that fails too (SQLite rolls back by itself after some
+        I/O errors) never hides the first failure.
+        """
+        if self.read_only:
+            raise StoreFault(f"{self.name}: opened read-only, refusing {doing}", "read-only", before_write=True)
+        try:
+            self._c.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise store_fault(exc, self.name, doing, before_write=True) from exc
         try:
             yield
-        except BaseException:
-            self._c.execute("ROLLBACK")
+            self._c.execute("COMMIT")
+        except BaseException as exc:
+            self._rollback()
+            if isinstance(exc, sqlite3.Error):
+                raise store_fault(exc, self.name, doing) from exc
             raise
-        self._c.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        if not self._c.in_transaction:
+            return
+        try:
+            self._c.execute("ROLLBACK")
+        except sqlite3.Error:  # the connection's state is unknown now: the caller reloads from the file
+            pass
 
     def checkpoint(self) -> None:
         """Fold the write-ahead log into the main file (so its size on disk is the store's size)."""

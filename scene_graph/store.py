@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sqlite3
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -24,12 +25,13 @@ from typing import TypeVar
 import networkx as nx
 
 from memory_stack.foundation.errors import BadInputError
-from scene_graph import episodic, manipulation, semantic, spatial, temporal
+from scene_graph import episodic, manipulation, semantic, spatial, temporal, unsaved_state
 from scene_graph.config import MemoryConfig
 from scene_graph.episodic import EpisodicMemory
 from scene_graph.frame_checks import validate_frame
+from scene_graph.frame_identity import frame_identity
 from scene_graph.ontology import Ontology
-from scene_graph.persistence import MemoryFile
+from scene_graph.persistence import MemoryFile, StoreFault, store_fault
 from scene_graph.records import (
     Episode,
     Fact,
@@ -97,6 +99,8 @@ class MemoryStore:
         self.ontology = load_ontology(config.ontology_file)
         self.cache = ViewCache()
         self.text_vectors = TextVectors()
+        self._floor_plan_override: FloorPlan | None = None  # a read-only store's floor plan given on open
+        self._loading = ""
         self._load()
         if floor_plan is not None:
             self.set_floor_plan(floor_plan)
@@ -104,8 +108,14 @@ class MemoryStore:
     # ------------------------------------------------------------------ lifecycle
     @classmethod
     def open(cls, path: str | Path | None = None, floor_plan: FloorPlan | None = None,
-             config: MemoryConfig | None = None) -> MemoryStore:
-        file = MemoryFile.open(path)
+             config: MemoryConfig | None = None, read_only: bool = False) -> MemoryStore:
+        """Open (or create) the memory at `path`; for writing it holds the writer lock until `close`.
+
+        `read_only`: for commands that only read (query, ask, export, a server beside a writer process):
+        SQLite `mode=ro`, no writer lock, never created or migrated; a floor plan given here is kept in
+        memory only; any write raises a one-line StoreFault.
+        """
+        file = MemoryFile.open(path, read_only=read_only)
         try:
             return cls(file, floor_plan, config or MemoryConfig())
         except BaseException:
@@ -116,7 +126,7 @@ class MemoryStore:
     def close(self) -> None:
         if not self.file.closed:
             self.observe_deferred_surfaces()
-            if self.coverage.dirty:
+            if self.coverage.dirty and not self.file.read_only:
                 self._transaction(self.tracker.save_coverage)
             self.file.close()
 
@@ -131,24 +141,48 @@ class MemoryStore:
         self.close()
 
     def _load(self) -> None:
-        """Build the memories from the file (on open, and after a rolled-back transaction)."""
+        """Build the memories from the file (on open, and after a rolled-back transaction).
+
+        The file's records were checked on open (`record_checks`); damage they do not catch still ends
+        in one line naming the file and the part of the memory that could not be loaded.
+        """
+        try:
+            self._load_records()
+        except BadInputError:
+            raise
+        except sqlite3.Error as exc:
+            raise store_fault(exc, self.file.name, "loading the memory") from exc
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+            raise BadInputError(f"{self.file.name}: damaged record while loading the {self._loading} "
+                                f"({type(exc).__name__}: {exc}); the file was left untouched") from exc
+
+    def _load_records(self) -> None:
         f = self.file
+        self._loading = "meta table"
         meta = f.read_meta()
         self.last_frame_id = int(meta.get("last_frame_id", -1))
         self.last_time = float(meta.get("last_time", "-inf"))
+        self.last_frame_key = meta.get("last_frame_key")
         self.temporal = TemporalMemory(f, self.config)
         self.semantic = SemanticMemory(f)
         self.episodic = EpisodicMemory(f)
         self.tracker = Tracker(f, self.config, self.ontology, self.temporal, self.semantic, self.episodic)
         self.tracker.between_observations = self._between_observations
-        floor_plan = f.floor_plan()
+        self._loading = "floor plan (meta floor_plan)"
+        floor_plan = self._floor_plan_override or f.floor_plan()
         if floor_plan is not None:
             self.tracker.rooms = RoomIndex(floor_plan)
+        self._loading = "objects table"
         self.tracker.load(int(meta.get("next_object_number", 0)))
+        self._loading = "intervals, locations, states, events, observed and trajectory tables"
         self.temporal.load(self.tracker.tracks)
+        self._loading = "episodes table"
         self.episodic.load()
+        self._loading = "facts table"
         self.semantic.load()
+        self._loading = "objects' support relations"
         self.tracker.index_contents()
+        self._loading = "free-surface evidence (meta surface_coverage)"
         self.tracker.init_surfaces(meta.get("surface_coverage"))
         self.view = MemoryView(self.tracker, self.temporal, lambda: self.now, self.cache)
 
@@ -157,14 +191,24 @@ class MemoryStore:
 
         Committed or rolled back, the view's cache is cleared: nothing derived before survives the change.
         """
+        unsaved = unsaved_state.capture(self.tracker, self.episodic)
         try:
             with self.file.transaction():
                 return fn()
+        except StoreFault as exc:
+            if not exc.before_write:
+                self._reload(unsaved)
+            raise
         except BaseException:
-            self._load()
+            self._reload(unsaved)
             raise
         finally:
             self.cache.clear()
+
+    def _reload(self, unsaved: unsaved_state.UnsavedState) -> None:
+        """Memory as it was before the failed transaction: the file's state plus what only memory held."""
+        self._load()
+        unsaved_state.restore(unsaved, self.tracker, self.episodic)
 
     def _between_observations(self) -> None:
         if self.between_observations is not None:
@@ -203,6 +247,11 @@ class MemoryStore:
     def set_floor_plan(self, floor_plan: FloorPlan) -> None:
         """Give (or replace) the prior map; remembered objects are re-assigned to rooms."""
         rooms = RoomIndex(floor_plan)  # validates before anything changes
+        if self.file.read_only:  # kept in memory: the rooms the writer assigned stay as the file has them
+            self._floor_plan_override = floor_plan
+            self._load()
+            self.cache.clear()
+            return
         rooms_of = self.tracker.rooms_for(rooms)
 
         def write() -> None:
@@ -241,19 +290,27 @@ class MemoryStore:
         if frame.time < self.last_time - 1e-6:
             raise BadInputError(f"frame {frame.frame_id}: time {frame.time} is before the last ingested time "
                                 f"{self.last_time}; frames must arrive in time order")
+        identity = frame_identity(frame)
         self.observe_deferred_surfaces()  # the previous frame's, if its writer did not get to it
 
         def write() -> IngestResult:
             result = self.tracker.ingest_frame(frame, observations, self.defer_surface_evidence)
             self.file.write_meta("last_frame_id", str(frame.frame_id))
             self.file.write_meta("last_time", repr(float(frame.time)))
+            self.file.write_meta("last_frame_key", identity)
             self.file.write_meta("next_object_number", str(self.tracker.next_object_number))
             return result
 
         result = self._transaction(write)
         self.last_frame_id = frame.frame_id
         self.last_time = max(self.last_time, float(frame.time))
+        self.last_frame_key = identity
         return result
+
+    @_locked
+    def is_last_stored(self, frame: Frame) -> bool:
+        """`frame` is the last frame stored (same stamp, same identity), e.g. offered again by a replay or resume."""
+        return abs(float(frame.time) - self.last_time) <= 1e-6 and frame_identity(frame) == self.last_frame_key
 
     def observe_deferred_surfaces(self) -> None:
         """Fold the free-surface evidence of frames ingested with `defer_surface_evidence` into the grid.

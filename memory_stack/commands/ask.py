@@ -61,14 +61,13 @@ def run(args: argparse.Namespace) -> int:
         questions = (line.strip() for line in sys.stdin if line.strip())
     else:
         questions = read_questions(Path(args.questions)) if args.questions is not None else None
-    if not db.is_file():
-        raise BadInputError(f"--db {db}: no such memory file (ask never creates one)")
     at = parse_time_argument(args.at, "--at")
     config = stack_config(args)
-    from memory_stack.composition.assembly import build_answerer, open_memory
+    from memory_stack.commands.query import open_stored_memory
+    from memory_stack.composition.assembly import build_answerer
     from planners.question_answering import latest_memory_time
 
-    with open_memory(db, config) as memory:
+    with open_stored_memory(db, config) as memory:  # read-only; never creates or changes the file
         now = at if at is not None else latest_memory_time(memory)
         answerer = build_answerer(memory, None, config)
         if questions is not None:

@@ -79,7 +79,7 @@ def open_stored_memory(db: str | Path, config: Any = None):
     from memory_stack.composition.stack_config import StackConfig
 
     try:
-        return open_memory(path, config or StackConfig())
+        return open_memory(path, config or StackConfig(), read_only=True)
     except BadInputError as exc:
         message = str(exc)
         raise BadInputError(message if str(path) in message else f"--db {path}: {message}") from exc

@@ -24,11 +24,16 @@ from memory_stack.composition.planner_registry import with_travel_budget
 from memory_stack.composition.stack_config import StackConfig
 
 
-def open_memory(db_path: str | Path | None, config: StackConfig, floor_plan: Any = None) -> Any:
-    """The MemoryStore at `db_path` (None: in RAM) with the config's memory section."""
+def open_memory(db_path: str | Path | None, config: StackConfig, floor_plan: Any = None,
+                read_only: bool = False) -> Any:
+    """The MemoryStore at `db_path` (None: in RAM) with the config's memory section.
+
+    For writing it holds the memory's writer lock until closed; `read_only` (commands that only read)
+    opens it with SQLite `mode=ro`, takes no lock and never creates the file.
+    """
     from scene_graph.store import MemoryStore
 
-    return MemoryStore.open(db_path, floor_plan=floor_plan, config=config.memory)
+    return MemoryStore.open(db_path, floor_plan=floor_plan, config=config.memory, read_only=read_only)
 
 
 def build_perception(config: StackConfig) -> Any:

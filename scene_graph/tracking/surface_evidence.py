@@ -25,6 +25,17 @@ class SurfaceEvidence(NegativeEvidence):
         self.deferred_surfaces: list[tuple[Frame, list[Observation], list[str]]] = []
         self.lay_surfaces(saved)
 
+    def surface_state(self) -> tuple:
+        """The grid and what was laid on it, copied aside (a failed transaction puts it back)."""
+        c = self.coverage
+        grids = tuple(g.copy() for g in (c.origin, c.floor, c.height, c.last_empty, c.last_clear))
+        return grids, c.dirty, dict(self._laid_surfaces), self.coverage_saved_at
+
+    def restore_surface_state(self, state: tuple) -> None:
+        c = self.coverage
+        c.origin, c.floor, c.height, c.last_empty, c.last_clear = state[0]
+        c.dirty, self._laid_surfaces, self.coverage_saved_at = state[1], dict(state[2]), state[3]
+
     def lay_surfaces(self, saved: str | None) -> None:
         """Lay the free-surface grid over the floor plan and the remembered furniture (plus saved evidence)."""
         self.coverage.set_rooms(self.rooms)

@@ -91,14 +91,25 @@ def test_a_damaged_store_is_refused_and_left_untouched(tmp_path, world):
     _unchanged_after_refusal(path, "damaged memory store|not a memory_stack")
 
 
-def test_schema_version_mismatch_is_refused(tmp_path):
+def test_a_newer_schema_version_is_refused_naming_both_versions(tmp_path):
+    path = tmp_path / "memory.db"
+    MemoryStore.open(path, FLOOR_PLAN).close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version=99")
+    conn.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
+    conn.commit()
+    conn.close()
+    _unchanged_after_refusal(path, f"schema version 99 is newer than version {SCHEMA_VERSION}, which this")
+
+
+def test_a_schema_version_the_meta_row_contradicts_is_a_damaged_record(tmp_path):
     path = tmp_path / "memory.db"
     MemoryStore.open(path, FLOOR_PLAN).close()
     conn = sqlite3.connect(path)
     conn.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
     conn.commit()
     conn.close()
-    _unchanged_after_refusal(path, f"schema version 99, this memory_stack reads version {SCHEMA_VERSION}")
+    _unchanged_after_refusal(path, "damaged record meta schema_version='99': does not match the file's user_version")
 
 
 def test_an_empty_file_becomes_a_new_store(tmp_path):

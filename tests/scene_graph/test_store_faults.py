@@ -1,0 +1,227 @@
+"""The store's edges: one writer per memory, read-only stores, damaged records, schema versions, a full disk."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from memory_stack.foundation.errors import BadInputError
+from scene_graph.persistence import SCHEMA_VERSION, StoreFault
+from scene_graph.store import MemoryStore
+from scene_graph.writer_lock import WriterLockHeld, holder_pid
+
+from .conftest import FLOOR_PLAN, BoxWorld
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def stored(tmp_path) -> Path:
+    path = tmp_path / "memory.db"
+    world = BoxWorld()
+    with MemoryStore.open(path, FLOOR_PLAN) as store:
+        store.begin_episode("patrol", "p1", 0.0)
+        world.look(store, "counter", "table", times=2)
+        store.add_fact("mug_1", "belongs_to", "alice", recorded_at=10.0)
+    return path
+
+
+def _one_line(exc: BaseException, path: Path) -> str:
+    text = str(exc)
+    assert "\n" not in text and str(path) in text, text
+    return text
+
+
+# ---------------------------------------------------------------- one writer per memory
+
+def test_a_second_writer_is_refused_naming_the_holder_and_readers_still_read(stored):
+    with MemoryStore.open(stored) as writer:
+        assert holder_pid(stored) == os.getpid()
+        with pytest.raises(WriterLockHeld) as info:
+            MemoryStore.open(stored)
+        assert f"PID {os.getpid()}" in _one_line(info.value, stored)
+        with MemoryStore.open(stored, read_only=True) as reader:  # never blocked by the writer
+            assert len(reader.objects()) == len(writer.objects())
+    with MemoryStore.open(stored) as again:  # released on close
+        assert again.objects()
+
+
+def test_the_lock_of_a_writer_killed_with_9_is_gone_with_it(stored):
+    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, time
+        from scene_graph.store import MemoryStore
+        store = MemoryStore.open({str(stored)!r})
+        print("open", flush=True)
+        time.sleep(60)
+    """)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "open"
+        with pytest.raises(WriterLockHeld, match=f"PID {child.pid}"):
+            MemoryStore.open(stored)
+    finally:
+        child.kill()
+        child.wait()
+    with MemoryStore.open(stored) as store:
+        assert store.objects()
+
+
+# ---------------------------------------------------------------- read-only stores
+
+def test_a_read_only_store_in_a_read_only_directory_is_read(stored):
+    if os.geteuid() == 0:
+        pytest.skip("root ignores file permissions")
+    directory = stored.parent
+    stored.chmod(stat.S_IRUSR)
+    directory.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        with MemoryStore.open(stored, read_only=True) as store:
+            assert store.objects()
+            with pytest.raises(StoreFault, match="opened read-only"):
+                store.add_fact("x", "y", "z")
+        with pytest.raises(StoreFault, match="read-only") as info:
+            MemoryStore.open(stored)
+        _one_line(info.value, stored)
+    finally:
+        directory.chmod(stat.S_IRWXU)
+        stored.chmod(stat.S_IRUSR | stat.S_IWUSR)
+
+
+def test_reading_opens_mode_ro_and_never_writes_or_creates(stored, tmp_path):
+    before = stored.read_bytes()
+    with MemoryStore.open(stored, FLOOR_PLAN, read_only=True) as store:
+        assert store.floor_plan == FLOOR_PLAN
+        with pytest.raises(StoreFault, match="read-only"):
+            store.begin_episode("patrol", "p2", 100.0)
+        objects = len(store.objects())
+    assert stored.read_bytes() == before and objects
+    for missing in (tmp_path / "none.db", tmp_path / "empty.db"):
+        if missing.name == "empty.db":
+            missing.touch()
+        with pytest.raises(BadInputError, match="reading never creates one"):
+            MemoryStore.open(missing, read_only=True)
+        assert not missing.exists() or missing.stat().st_size == 0
+
+
+# ---------------------------------------------------------------- damaged records
+
+DAMAGE = {
+    "meta floor_plan": "UPDATE meta SET value='{rooms: [' WHERE key='floor_plan'",
+    "meta last_frame_id": "UPDATE meta SET value='seven' WHERE key='last_frame_id'",
+    "meta last_time": "UPDATE meta SET value='soon' WHERE key='last_time'",
+    "objects": "UPDATE objects SET votes='{not json' WHERE rowid=(SELECT MIN(rowid) FROM objects)",
+    "objects embedding": "UPDATE objects SET embedding=x'0000803f0000' WHERE rowid=(SELECT MIN(rowid) FROM objects)",
+    "intervals": "UPDATE intervals SET start='yesterday' WHERE id=(SELECT MIN(id) FROM intervals)",
+    "locations": "UPDATE locations SET time='noon' WHERE id=(SELECT MIN(id) FROM locations)",
+    "states": "INSERT INTO states(object_id, time, state) VALUES ('fridge_9', 'x', 'open')",
+    "events": "UPDATE events SET frame_ids='[1, 2' WHERE id=(SELECT MIN(id) FROM events)",
+    "episodes": "UPDATE episodes SET summary='nothing' WHERE id=(SELECT MIN(id) FROM episodes)",
+    "facts": "UPDATE facts SET confidence='sure' WHERE id=(SELECT MIN(id) FROM facts)",
+    "observed": "UPDATE observed SET end='later' WHERE id=(SELECT MIN(id) FROM observed)",
+    "trajectory": "UPDATE trajectory SET x='left' WHERE id=(SELECT MIN(id) FROM trajectory)",
+}
+
+
+@pytest.mark.parametrize("record", DAMAGE)
+def test_a_damaged_record_in_each_table_is_one_line_naming_file_and_record(stored, record):
+    conn = sqlite3.connect(stored)
+    if record == "objects embedding":  # a second object with a full embedding sets the expected length
+        conn.execute("UPDATE objects SET embedding=? WHERE rowid=(SELECT MAX(rowid) FROM objects)",
+                     (b"\x00" * 1536,))
+        conn.execute("UPDATE objects SET embedding=? WHERE rowid=(SELECT MAX(rowid) - 1 FROM objects)",
+                     (b"\x00" * 1536,))
+    changed = conn.execute(DAMAGE[record]).rowcount
+    conn.commit()
+    conn.close()
+    assert changed == 1
+    data = stored.read_bytes()
+    table = record.split()[0]
+    for read_only in (False, True):
+        with pytest.raises(BadInputError) as info:
+            MemoryStore.open(stored, read_only=read_only)
+        text = _one_line(info.value, stored)
+        assert f"damaged record {table}" in text
+        if " " in record:
+            assert record.split()[1] in text
+    assert stored.read_bytes() == data
+
+
+# ---------------------------------------------------------------- schema versions
+
+def test_an_older_store_is_migrated_and_a_newer_one_refused(stored):
+    conn = sqlite3.connect(stored)  # a version 1 store: events without provenance and discovery
+    conn.execute("CREATE TABLE events_v1 AS SELECT id, kind, object_id, category, time, x, y, z, room, from_place, "
+                 "to_place, old_state, new_state, frame_ids FROM events")
+    conn.execute("DROP TABLE events")
+    conn.execute("ALTER TABLE events_v1 RENAME TO events")
+    conn.execute("PRAGMA user_version=1")
+    conn.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(BadInputError, match=f"schema version 1 must be migrated to version {SCHEMA_VERSION}"):
+        MemoryStore.open(stored, read_only=True)
+    with MemoryStore.open(stored) as store:
+        assert store.events() and all(e.provenance == "perception" for e in store.events())
+    conn = sqlite3.connect(stored)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION + 1),))
+    conn.commit()
+    conn.close()
+    for read_only in (False, True):
+        with pytest.raises(BadInputError) as info:
+            MemoryStore.open(stored, read_only=read_only)
+        assert f"schema version {SCHEMA_VERSION + 1} is newer than version {SCHEMA_VERSION}" in \
+            _one_line(info.value, stored)
+
+
+# ---------------------------------------------------------------- a full disk
+
+FULL_DISK_CHILD = textwrap.dedent("""
+    import resource, sys
+    from scene_graph.persistence import StoreFault
+    from scene_graph.store import MemoryStore
+    from tests.scene_graph.conftest import FLOOR_PLAN, BoxWorld
+    store = MemoryStore.open(sys.argv[1])
+    before = (store.last_frame_id, len(store.tracks), len(store.events()))
+    size = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[2]), size[1]))
+    world = BoxWorld()
+    world.time = store.last_time
+    world.frame_ids = iter(range(store.last_frame_id + 1, 10**6))
+    world.boxes["mug"].centre = (8.3, 2.6, 0.8)
+    stored = 0
+    try:
+        for _ in range(400):
+            world.boxes["keys"].centre = (7.6 + 0.1 * (stored % 7), 2.5, 0.77)
+            store.ingest(world.frame("table"))
+            stored += 1
+    except StoreFault as exc:
+        after = (store.last_frame_id, len(store.tracks), len(store.events()))
+        print("FAULT", exc.kind, stored, after[0], str(exc), sep="|")
+        sys.exit(0)
+    print("NOFAULT", stored)
+""")
+
+
+def test_a_full_disk_is_reported_as_such_and_memory_reloads_what_the_file_holds(stored):
+    limit = stored.stat().st_size + (os.path.getsize(str(stored) + "-wal") if Path(str(stored) + "-wal").exists()
+                                     else 0) + 16 * 1024
+    out = subprocess.run([sys.executable, "-c", FULL_DISK_CHILD, str(stored), str(limit)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in out.stderr, out.stderr
+    line = out.stdout.strip().splitlines()[-1]
+    assert line.startswith("FAULT|"), line
+    _, kind, acknowledged, last_in_memory, message = line.split("|")
+    assert kind in ("io", "full") and ("disk" in message and "file size limit" in message)
+    assert "\n" not in message and str(stored) in message
+    with MemoryStore.open(stored) as store:  # every acknowledged frame is in the file, nothing of the failed one
+        assert store.last_frame_id == int(last_in_memory)
+        world_first = int(last_in_memory) - int(acknowledged)
+        assert world_first >= 0
