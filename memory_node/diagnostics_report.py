@@ -54,10 +54,18 @@ def ingest_status(status: dict[str, Any], window: FaultWindow | None = None) -> 
     if window is not None:
         values.append(_kv("faults_in_window", recent))
         values.append(_kv("window_s", float(window.window_s)))
+    for key in ("frames_already_stored", "frames_clock_skew", "store_fault", "store_fault_s", "store_faults",
+                "store_retries", "store_last_outage_s", "store_resume_delay_s", "fatal_error"):
+        if key in status:
+            values.append(_kv(key, status[key]))
     level = DiagnosticStatus.WARN if recent else DiagnosticStatus.OK
     message = f"{status.get('frames_ingested', 0)} frames ingested, {rejected} rejected, {dropped} messages dropped"
     if window is not None:
         message += f" ({recent} faults in the last {window.window_s:g} s)"
+    if status.get("store_fault") or status.get("fatal_error"):  # ingestion is stalled or stopped (issue 15)
+        level = DiagnosticStatus.ERROR
+        message = (f"ingestion stopped: {status['fatal_error']}" if status.get("fatal_error") else
+                   f"store fault, retrying for {status.get('store_fault_s', 0.0):.1f} s: {status['store_fault']}")
     return DiagnosticStatus(level=level, name=f"{status.get('node', 'ingest_node')}: ingest", message=message,
                             hardware_id=HARDWARE_ID, values=values)
 

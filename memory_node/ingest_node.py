@@ -101,6 +101,18 @@ class IngestNode(LifecycleNode):
         self.perception_process = declare(self, "perception_process", True,
                                           "run perception in a child process, off the interpreter lock that "
                                           "queries in this process need; false = in the ingest worker thread")
+        # store faults and clock skew (issue 15): memory_node.ingest_faults
+        self.max_clock_skew_s = declare(self, "max_clock_skew_s", 300.0,
+                                        "a stamp further ahead of ROS time or of the stream is rejected (s)",
+                                        (0.001, 1e9))
+        self.store_retry_max_delay_s = declare(self, "store_retry_max_delay_s", 0.25,
+                                               "longest wait between retries of a write the store refused (s)",
+                                               (0.01, 10.0))
+        self.store_fault_give_up_s = declare(self, "store_fault_give_up_s", 0.0,
+                                             "a store fault lasting longer takes the node to its error state "
+                                             "(s; 0 = retry while the node runs)", (0.0, 1e9))
+        self.store_retry = None
+        self.fatal_error = ""
         self.autostart = declare_autostart(self)
         follow_dynamic_parameters(self)
         require_parameters_under_namespace(self)
@@ -157,12 +169,23 @@ class IngestNode(LifecycleNode):
             return TransitionCallbackReturn.FAILURE
         perception = self.stack_config.perception
         self._processor = PerceptionProcess(perception) if self.perception_process else FrameProcessor(perception)
+        from memory_node.ingest_faults import ClockSkewGuard, RetryPolicy, StoreWriteRetry
+
         shared = self.shared
         transforms = tf_lookup_for(self) if self.use_tf else None  # None on pip-only machines (no tf2_ros)
-        self.pipeline = IngestPipeline(settings, self._processor, self.shared.write,
+        self.store_retry = StoreWriteRetry(
+            self.shared.write, RetryPolicy(max_delay_s=self.store_retry_max_delay_s,
+                                           give_up_s=self.store_fault_give_up_s),
+            warn=lambda message: self.get_logger().warning(message),
+            info=lambda message: self.get_logger().info(message))
+        self.shared.read(lambda store: store.file.set_busy_timeout(0.1))  # queries never wait 5 s behind a lock
+        self.pipeline = IngestPipeline(settings, self._processor, self.store_retry,
                                        warn=lambda message: self.get_logger().warning(message), clock=clock,
                                        transforms=transforms,
                                        record_epoch=lambda e: shared.read(lambda store: store.set_time_epoch(e)))
+        self.pipeline.resume_after = self.shared.read(lambda store: store.last_time)
+        self.pipeline.already_stored = lambda frame: self.shared.read(lambda store: store.is_last_stored(frame))
+        self.pipeline.clock_guard = ClockSkewGuard(self.max_clock_skew_s, ros_now=self._ros_now)
         self.shared.ingest_reporters.append(self.status)
         self._callback_group = MutuallyExclusiveCallbackGroup()
         qos = QoSProfile(depth=self.qos_depth, history=qos_profile_sensor_data.history,
@@ -184,13 +207,35 @@ class IngestNode(LifecycleNode):
 
     def on_activate(self, state: State) -> TransitionCallbackReturn:
         self._active = True
+        if self.store_retry is not None:
+            self.store_retry.stopping.clear()
         self._worker = threading.Thread(target=self._work_loop, name="memory-ingest", daemon=True)
         self._worker.start()
         return super().on_activate(state)
 
     def on_deactivate(self, state: State) -> TransitionCallbackReturn:
         self._stop_worker()
+        if self.fatal_error:  # the deactivation `_fail` asked for: on to the error state
+            return TransitionCallbackReturn.ERROR
         return super().on_deactivate(state)
+
+    def on_error(self, state: State) -> TransitionCallbackReturn:
+        self.get_logger().error(f"in error state: {self.fatal_error or 'a transition failed'}")
+        return TransitionCallbackReturn.FAILURE  # finalized: the process reports the fault and exits non-zero
+
+    def _fail(self, exc: BaseException) -> None:
+        """A fault ingestion cannot survive: say so, leave the active state through the error state."""
+        self.fatal_error = f"{type(exc).__name__}: {exc}"
+        self.get_logger().error(f"ingestion stopped by a fault it cannot survive: {exc}")
+        self._active = False
+        try:
+            self.trigger_deactivate()
+        except Exception as transition_error:  # noqa: BLE001 - the fault is already reported
+            self.get_logger().error(f"error transition failed: {transition_error!r}")
+
+    def _ros_now(self) -> float | None:
+        now = self.get_clock().now().nanoseconds * 1e-9
+        return now or None
 
     def on_cleanup(self, state: State) -> TransitionCallbackReturn:
         self._teardown()
@@ -203,11 +248,13 @@ class IngestNode(LifecycleNode):
 
     def _stop_worker(self) -> None:
         self._active = False
+        if self.store_retry is not None:
+            self.store_retry.stopping.set()  # a frame being retried is given up (counted as rejected)
         with self._work_ready:
             self._work_ready.notify_all()
-        if self._worker is not None:
+        if self._worker is not None and self._worker is not threading.current_thread():
             self._worker.join(timeout=10.0)
-            self._worker = None
+        self._worker = None
 
     def _teardown(self) -> None:
         for sub in self._input_subscriptions:
@@ -266,7 +313,11 @@ class IngestNode(LifecycleNode):
                 if not self._work:  # deactivated and drained: frames already accepted are not lost
                     return
                 matched = self._work.popleft()
-            outcome = self.pipeline.ingest_set(matched)
+            try:
+                outcome = self.pipeline.ingest_set(matched)
+            except Exception as exc:  # noqa: BLE001 - never die silently: the error state says why
+                self._fail(exc)
+                return
             self.last_outcome = outcome
             if outcome.error:  # counted and logged by the pipeline
                 continue
@@ -306,9 +357,20 @@ class IngestNode(LifecycleNode):
             "frames_waiting": len(self._work),
             "perception_restarts": getattr(self._processor, "restarts", 0),
             "last_error": stats.last_error,
+            "frames_already_stored": stats.frames_already_stored,
+            "frames_clock_skew": stats.frames_clock_skew,
+            **self._store_fault_status(),
             "mean_processing_ms": stats.processing_ms_total / max(stats.frames_ingested, 1),
             "topics": {topic: c.as_dict() for topic, c in pipeline.topic_counters().items()},
         }
+
+    def _store_fault_status(self) -> dict[str, Any]:
+        s = self.store_retry.status if self.store_retry is not None else None
+        if s is None:
+            return {"fatal_error": self.fatal_error}
+        return {"store_fault": s.fault, "store_fault_s": (time.monotonic() - s.fault_since) if s.fault_since else 0.0,
+                "store_faults": s.faults, "store_retries": s.retries, "store_last_outage_s": s.last_outage_s,
+                "store_resume_delay_s": s.resume_delay_s, "fatal_error": self.fatal_error}
 
     def _publish_diagnostics(self) -> None:
         from memory_node.diagnostics_report import FaultWindow, diagnostic_array, ingest_status

@@ -127,6 +127,8 @@ class IngestStatistics:
     last_error: str = ""
     last_frame_time: float | None = None
     processing_ms_total: float = 0.0
+    frames_already_stored: int = 0  # replay/resume: the memory holds them (before its last time, or that frame)
+    frames_clock_skew: int = 0  # stamps too far ahead (memory_node.ingest_faults.ClockSkewGuard)
 
 
 class IngestPipeline:
@@ -165,6 +167,13 @@ class IngestPipeline:
         self._next_frame_id = settings.first_frame_id
         self._frame_lock = threading.Lock()
         self.stats = IngestStatistics()
+        # replay and resume (issue 15): frames stamped before `resume_after` (the memory's last time when this
+        # pipeline started) are already stored, and so is a frame `already_stored` recognises; `clock_guard`
+        # (ingest_faults.ClockSkewGuard) rejects stamps too far ahead before they can become the memory's now
+        self.resume_after: float | None = None
+        self.already_stored: Callable[[Frame], bool] | None = None
+        self.clock_guard: Any = None
+        self._drops_seen: dict[str, tuple[int, ...]] = {}
 
     @property
     def synchronized_topics(self) -> tuple[str, ...]:
@@ -197,7 +206,25 @@ class IngestPipeline:
             self.stats.last_error = str(exc)
             self._log(topic, f"dropped message on {topic}: {exc}")
             return None
-        return self.synchronizer.add(topic, stamp, converted)
+        matched = self.synchronizer.add(topic, stamp, converted)
+        self._log_drops()
+        return matched
+
+    _DROP_KINDS = ("late", "duplicate", "out_of_order", "unmatched")
+
+    def _log_drops(self) -> None:
+        """Say the synchroniser's drops (counted in full there) at most once a second per topic."""
+        for topic, counters in self.synchronizer.counters().items():
+            now = tuple(getattr(counters, kind) for kind in self._DROP_KINDS)
+            seen = self._drops_seen.get(topic)
+            if seen is not None and now != seen:
+                new = ", ".join(f"{n - o} {kind.replace('_', ' ')}" for kind, n, o in zip(self._DROP_KINDS, now, seen)
+                                if n > o)
+                total = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in zip(self._DROP_KINDS, now) if n)
+                if self._log(topic, f"dropped messages on {topic}: {new} (so far {total})"):
+                    self._drops_seen[topic] = now
+            elif seen is None:
+                self._drops_seen[topic] = now
 
     def _offer_camera_info(self, msg: Any) -> None:
         self._camera_info_received += 1
@@ -248,29 +275,52 @@ class IngestPipeline:
             raise WrongFrameError(topic, f"no transform {map_frame!r} <- {frame_id!r} at {stamp:.3f} s")
         return Pose.from_matrix(transform.matrix() @ pose.matrix())
 
-    def _log(self, key: str, message: str) -> None:
+    def _log(self, key: str, message: str) -> bool:
         """Warn at most once per `log_period_s` per topic (a flood is counted in full, logged sparsely)."""
         now = wall.monotonic()
         if now - self._last_logged.get(key, -math.inf) >= self._log_period_s:
             self._last_logged[key] = now
             self._warn(message)
+            return True
+        return False
 
     # ------------------------------------------------------------ frames
 
+    def _skipped(self, outcome: IngestOutcome, why: str, counter: str) -> IngestOutcome:
+        setattr(self.stats, counter, getattr(self.stats, counter) + 1)
+        outcome.error = why
+        self._log(counter, f"frame at t={outcome.time:.3f} not ingested: {why}")
+        return outcome
+
     def ingest_set(self, matched: SynchronizedSet) -> IngestOutcome:
         """Assemble, process and write one synchronised set; a bad frame is counted and skipped."""
+        outcome = IngestOutcome(frame_id=-1, time=matched.stamp)
+        if self.resume_after is not None and matched.stamp < self.resume_after - 1e-6:
+            return self._skipped(outcome, f"already stored (before the memory's last time {self.resume_after:.3f})",
+                                 "frames_already_stored")
+        skew = self.clock_guard.check(matched.stamp) if self.clock_guard is not None else None
+        if skew:
+            self.stats.last_error = skew
+            return self._skipped(outcome, skew, "frames_clock_skew")
         with self._frame_lock:
             frame_id = self._next_frame_id
             self._next_frame_id += 1
         started = wall.perf_counter()
-        outcome = IngestOutcome(frame_id=frame_id, time=matched.stamp)
+        outcome.frame_id = frame_id
         try:
             outcome.time = self.clock.memory_time(matched.stamp)
             if self.clock.resolved_now and self._record_epoch is not None:
                 self._record_epoch(self.clock.epoch)
             frame = self._frame(frame_id, matched, outcome.time)
             outcome.observations = len(frame.observations)
+            if self.already_stored is not None and self.already_stored(frame):
+                with self._frame_lock:  # frame ids continue from the memory's: this one was not used
+                    if self._next_frame_id == frame_id + 1:
+                        self._next_frame_id = frame_id
+                return self._skipped(outcome, "already stored (the memory's last frame)", "frames_already_stored")
             outcome.result = self.sink(frame)
+            if self.clock_guard is not None:
+                self.clock_guard.accepted(matched.stamp)
         except BadInputError as exc:
             outcome.error = str(exc)
             self.stats.frames_rejected += 1

@@ -177,7 +177,11 @@ class StackProcess:
         """Spin every executor until `stop_event` is set (by SIGINT/SIGTERM in `run_nodes`)."""
         self.spin_in_background()
         while not self.stop_event.wait(0.2):
-            pass
+            if self.fatal_errors():  # a node in its error state (e.g. ingest_node on a fault it cannot survive)
+                self.stop_event.set()
+
+    def fatal_errors(self) -> list[str]:
+        return [f"{node.get_name()}: {node.fatal_error}" for node in self.nodes if getattr(node, "fatal_error", "")]
 
     def shutdown(self) -> None:
         """Deactivate (draining the ingest backlog), clean up and destroy every node."""
@@ -239,16 +243,21 @@ def node_executable(args: list[str] | None, with_ingest: bool | None, with_serve
     own.add_argument("--executor", choices=EXECUTOR_KINDS, default="events")
     options, _unknown = own.parse_known_args(remove_ros_args(argv)[1:])
     try:
-        run_nodes(argv, with_ingest=with_ingest, with_server=with_server, with_planner=with_planner,
-                  executor_kind=options.executor)
+        code = run_nodes(argv, with_ingest=with_ingest, with_server=with_server, with_planner=with_planner,
+                         executor_kind=options.executor)
     except BadInputError as exc:
         print(f"memory_stack: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
+    if code:
+        raise SystemExit(code)
 
 
 def run_nodes(args: list[str] | None, with_ingest: bool | None, with_server: bool, with_planner: bool = False,
               with_sim: bool = False, executor_kind: str = "events") -> int:
-    """rclpy.init with `args`, host the nodes until SIGINT/SIGTERM, shut down cleanly. Returns 0."""
+    """rclpy.init with `args`, host the nodes until SIGINT/SIGTERM or a node's error state, shut down cleanly.
+
+    Returns 0, or 1 when a node ended in its error state (a fault it could not survive).
+    """
     import rclpy
     from rclpy.signals import SignalHandlerOptions
 
@@ -265,8 +274,11 @@ def run_nodes(args: list[str] | None, with_ingest: bool | None, with_server: boo
         stack.activate()
         LOG.info("memory_stack nodes up: %s", ", ".join(n.get_name() for n in stack.nodes))
         stack.spin()
+        failed = stack.fatal_errors()
+        for message in failed:
+            print(f"memory_stack: {message}", file=sys.stderr)
     finally:
         if stack is not None:
             stack.shutdown()
         rclpy.try_shutdown()
-    return 0
+    return 1 if failed else 0

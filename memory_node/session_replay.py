@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from memory_node.bag_transforms import TF_TYPE, BagTransforms
+from memory_node.ingest_faults import ClockSkewGuard
 from memory_node.ingest_pipeline import IngestPipeline, IngestSettings
 from memory_node.session_recording import message_class, read_bag
 from memory_stack.foundation.errors import BadInputError
@@ -38,6 +39,8 @@ class ReplayReport:
     messages: int = 0
     frames_ingested: int = 0
     frames_rejected: int = 0
+    frames_already_stored: int = 0
+    frames_clock_skew: int = 0
     observations: int = 0
     events: int = 0
     skipped_topics: dict[str, int] = field(default_factory=dict)
@@ -65,13 +68,15 @@ def parse_remaps(values: list[str] | tuple[str, ...] | None) -> dict[str, str]:
 
 
 def replay_bag(bag: str | Path, store: Any, settings: IngestSettings | None = None,
-               processor: Any = None, remap: dict[str, str] | None = None, bar: Any = None) -> ReplayReport:
+               processor: Any = None, remap: dict[str, str] | None = None, bar: Any = None,
+               max_clock_skew_s: float = 300.0) -> ReplayReport:
     """Replay `bag` into `store` (a MemoryStore); frame ids continue after the store's last one.
 
     `bar` (memory_stack.foundation.progress.ProgressBar) advances once per message read.
 
     `remap`: bag topic -> input topic (root-namespace names, see `parse_remaps`). Raises BadInputError
-    when no frame was ingested, naming the topics found and expected.
+    when no frame was ingested, naming the topics found and expected. Frames the memory already holds
+    (a bag replayed again, a resumed replay) are skipped and counted, never ingested twice.
     """
     from rclpy.serialization import deserialize_message
 
@@ -83,6 +88,10 @@ def replay_bag(bag: str | Path, store: Any, settings: IngestSettings | None = No
     transforms = BagTransforms()  # the bag's /tf and /tf_static, read as they come
     pipeline = IngestPipeline(settings, processor or FrameProcessor(), store.ingest, clock=clock,
                               record_epoch=store.set_time_epoch, transforms=transforms.lookup)
+    if store.last_frame_id >= 0:  # resume: what the memory already holds is skipped, never ingested twice
+        pipeline.resume_after = store.last_time
+        pipeline.already_stored = store.is_last_stored
+    pipeline.clock_guard = ClockSkewGuard(max_clock_skew_s)
     inputs = {root_topic(t): t for t in (*pipeline.synchronized_topics, settings.topics.camera_info)}
     remap = remap or {}
     report = ReplayReport(bag=str(bag))
@@ -117,6 +126,7 @@ def replay_bag(bag: str | Path, store: Any, settings: IngestSettings | None = No
         pipeline.offer(topic, msg)
     stats = pipeline.stats
     report.frames_ingested, report.frames_rejected = stats.frames_ingested, stats.frames_rejected
+    report.frames_already_stored, report.frames_clock_skew = stats.frames_already_stored, stats.frames_clock_skew
     report.observations, report.events = stats.observations, stats.events
     report.last_error = stats.last_error or report.last_error
     report.skipped_topics = dict(skipped)

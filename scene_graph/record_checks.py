@@ -53,7 +53,7 @@ _COLUMNS: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 # meta key -> parser the memory applies on load (floor_plan is checked by the caller, which knows its shape)
-_META_NUMBERS = {"last_frame_id": int, "next_object_number": int, "last_time": float}
+_META_NUMBERS = {"last_frame_id": int, "next_object_number": int, "last_time": float, "frames_stored": int}
 
 
 def _first_bad_row(conn: sqlite3.Connection, table: str) -> str | None:

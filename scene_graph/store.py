@@ -163,6 +163,7 @@ class MemoryStore:
         self.last_frame_id = int(meta.get("last_frame_id", -1))
         self.last_time = float(meta.get("last_time", "-inf"))
         self.last_frame_key = meta.get("last_frame_key")
+        self.frames_stored = int(meta.get("frames_stored", 0))  # frames committed: what was acknowledged
         self.temporal = TemporalMemory(f, self.config)
         self.semantic = SemanticMemory(f)
         self.episodic = EpisodicMemory(f)
@@ -298,6 +299,7 @@ class MemoryStore:
             self.file.write_meta("last_frame_id", str(frame.frame_id))
             self.file.write_meta("last_time", repr(float(frame.time)))
             self.file.write_meta("last_frame_key", identity)
+            self.file.write_meta("frames_stored", str(self.frames_stored + 1))
             self.file.write_meta("next_object_number", str(self.tracker.next_object_number))
             return result
 
@@ -305,6 +307,7 @@ class MemoryStore:
         self.last_frame_id = frame.frame_id
         self.last_time = max(self.last_time, float(frame.time))
         self.last_frame_key = identity
+        self.frames_stored += 1
         return result
 
     @_locked

@@ -15,6 +15,7 @@ BENCHMARKS = {
     "eqa": "bench.eqa_benchmark",
     "perception": "bench.perception_benchmark",
     "ask": "bench.ask_latency",
+    "faults": "bench.fault_benchmark",
 }
 
 
@@ -56,6 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for p in (ingest, query, eqa, perception, ask):
         p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
         add_config_option(p)
+    faults = sub.add_parser("faults", help="the fault table: live ingestion and commands under store faults")
+    importlib.import_module("bench.fault_benchmark").add_arguments(faults)
+    add_config_option(faults)
 
 
 def run(args: argparse.Namespace) -> int:
