@@ -120,7 +120,8 @@ def publish(env: dict[str, str], frames: int, rate: float, start_time: float, ti
 
 
 def _published(done: Any) -> int:
-    out = done.stdout if isinstance(done.stdout, str) else ""
+    """Frames a publisher run says it sent (its last JSON line), from its CompletedProcess or its stdout text."""
+    out = done if isinstance(done, str) else (done.stdout or "")
     lines = out.strip().splitlines()
     return int(json.loads(lines[-1]).get("frames", 0)) if lines else 0
 
@@ -152,6 +153,12 @@ def _wait_for_stored_change(db: Path, before: int, timeout_s: float) -> float | 
             pass
         time.sleep(0.01)
     return None
+
+
+def _lost_in_dds(published: int, values: dict[str, str]) -> str:
+    """Frames the publisher sent whose rgb image never reached the node (lost inside DDS), from both sides' counts."""
+    received = int(values.get("camera/color/image_raw/received", 0))
+    return f"{max(0, published - received)} lost in DDS (publisher-side count)"
 
 
 def _row(fault: str, **values: Any) -> dict[str, Any]:
@@ -195,9 +202,9 @@ def lock_held(directory: Path, env: dict[str, str], hold_s: float = 3.0) -> dict
         holder.execute("ROLLBACK")
         holder.close()
         resume = _wait_for_stored_change(db, during, 10.0)
-        publisher.communicate(timeout=90.0)
+        out, _ = publisher.communicate(timeout=90.0)
         values = _settled(probe)
-        return {"published": _published(publisher), "values": values, "resume": resume,
+        return {"published": _published(out), "values": values, "resume": resume,
                 "stalled": during == held, "fault_seen": fault_seen}
 
     try:
@@ -209,7 +216,8 @@ def lock_held(directory: Path, env: dict[str, str], hold_s: float = 3.0) -> dict
     return _row(f"lock held {hold_s:.0f} s during live ingestion", acknowledged=int(values["frames_ingested"]),
                 stored=after["frames_stored"], tracebacks=stack.stderr().count("Traceback"), exit=code,
                 resume_s=seen["resume"],
-                detail=f"published {seen['published']}, stalled while held: {seen['stalled']}, /diagnostics "
+                detail=f"published {seen['published']}, {_lost_in_dds(seen['published'], values)}, "
+                       f"stalled while held: {seen['stalled']}, /diagnostics "
                        f"said {'store fault' if 'locked' in seen['fault_seen'] else repr(seen['fault_seen'])[:40]}, "
                        f"dropped (backlog) {values.get('frames_dropped_backlog')}, integrity {after['integrity']}")
 
@@ -236,8 +244,8 @@ def full_disk(directory: Path, env: dict[str, str], clear_after_s: float = 2.0) 
         before = stored(db)["frames_stored"]
         resource.prlimit(stack.process.pid, resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
         resume = _wait_for_stored_change(db, before, 10.0)
-        publisher.communicate(timeout=90.0)
-        return {"fault": fault, "published": _published(publisher), "values": _settled(probe), "resume": resume}
+        out, _ = publisher.communicate(timeout=90.0)
+        return {"fault": fault, "published": _published(out), "values": _settled(probe), "resume": resume}
 
     try:
         seen = _with_probe(stack, body)
@@ -310,7 +318,8 @@ def clock_skew(directory: Path, env: dict[str, str]) -> dict[str, Any]:
     values = seen["values"]
     return _row("far-future stamp (2e9 s) live", acknowledged=int(values["frames_ingested"]),
                 stored=after["frames_stored"], tracebacks=stack.stderr().count("Traceback"), exit=code,
-                detail=f"published {seen['published']}, rejected for clock skew {values.get('frames_clock_skew')}, "
+                detail=f"published {seen['published']}, {_lost_in_dds(seen['published'], values)}, "
+                       f"rejected for clock skew {values.get('frames_clock_skew')}, "
                        f"memory's last time {after['last_time']:.0f} s")
 
 

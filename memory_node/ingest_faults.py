@@ -124,37 +124,49 @@ class StoreWriteRetry:
 
 
 class ClockSkewGuard:
-    """Rejects stamps too far ahead of ROS time or of the stream (see the module docstring)."""
+    """Rejects stamps too far ahead of ROS time or of the stream (see the module docstring).
+
+    `check` is asked for every message before the synchroniser sees it (a far-future stamp there
+    would make every later message look out of order); the messages of one frame share its stamp,
+    so a jump counts frames by distinct stamps. `accepted` is told each stamp ingested.
+    """
 
     def __init__(self, tolerance_s: float = 300.0, ros_now: Callable[[], float | None] | None = None,
-                 confirm_frames: int = 3) -> None:
+                 confirm_frames: int = 3, same_frame_s: float = 1e-3) -> None:
         self.tolerance_s = float(tolerance_s)
         self.ros_now = ros_now
         self.confirm_frames = max(1, int(confirm_frames))
+        self.same_frame_s = same_frame_s
         self.last_accepted: float | None = None
         self._jump: list[float] = []
-        self.rejected = 0
+        self._last_rejected: float | None = None
+        self.rejected = 0  # frames (distinct stamps) rejected
+
+    def _reject(self, stamp: float, why: str) -> str:
+        if self._last_rejected is None or abs(stamp - self._last_rejected) > self.same_frame_s:
+            self.rejected += 1
+        self._last_rejected = stamp
+        return why
 
     def check(self, stamp: float) -> str | None:
         """None when `stamp` may be ingested, else why not (one line)."""
         tol = self.tolerance_s
         now = self.ros_now() if self.ros_now is not None else None
         if now and stamp > now + tol:  # a clock at 0 (sim time before /clock) is no clock
-            self.rejected += 1
-            return (f"stamp {stamp:.3f} is {stamp - now:.1f} s ahead of ROS time {now:.3f} "
-                    f"(clock-skew tolerance {tol:g} s); not ingested")
-        if self.last_accepted is not None and stamp > self.last_accepted + tol:
-            if self._jump and abs(stamp - self._jump[-1]) <= tol:
-                self._jump.append(stamp)
-            else:
-                self._jump = [stamp]
-            if len(self._jump) < self.confirm_frames:
-                self.rejected += 1
-                return (f"stamp {stamp:.3f} is {stamp - self.last_accepted:.1f} s ahead of the stream's last "
-                        f"stamp {self.last_accepted:.3f} (clock-skew tolerance {tol:g} s); not ingested unless "
-                        f"{self.confirm_frames} frames in a row agree")
-        self._jump = []
-        return None
+            return self._reject(stamp, f"stamp {stamp:.3f} is {stamp - now:.1f} s ahead of ROS time {now:.3f} "
+                                       f"(clock-skew tolerance {tol:g} s); not ingested")
+        if self.last_accepted is None or stamp <= self.last_accepted + tol:
+            return None
+        if not self._jump or abs(stamp - self._jump[-1]) > tol:
+            self._jump = [stamp]  # a new jump (or a lone outlier) begins
+        elif abs(stamp - self._jump[-1]) > self.same_frame_s:
+            self._jump.append(stamp)  # another frame agreeing with the jump
+        if len(self._jump) >= self.confirm_frames:
+            self.last_accepted, self._jump = self._jump[0], []  # the stream really moved on
+            return None
+        return self._reject(stamp, f"stamp {stamp:.3f} is {stamp - self.last_accepted:.1f} s ahead of the stream's "
+                                   f"last stamp {self.last_accepted:.3f} (clock-skew tolerance {tol:g} s); not "
+                                   f"ingested unless {self.confirm_frames} frames in a row agree")
 
     def accepted(self, stamp: float) -> None:
         self.last_accepted = stamp if self.last_accepted is None else max(self.last_accepted, stamp)

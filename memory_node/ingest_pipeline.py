@@ -128,7 +128,7 @@ class IngestStatistics:
     last_frame_time: float | None = None
     processing_ms_total: float = 0.0
     frames_already_stored: int = 0  # replay/resume: the memory holds them (before its last time, or that frame)
-    frames_clock_skew: int = 0  # stamps too far ahead (memory_node.ingest_faults.ClockSkewGuard)
+    frames_clock_skew: int = 0  # frames whose stamp was too far ahead (ingest_faults.ClockSkewGuard)
 
 
 class IngestPipeline:
@@ -168,8 +168,8 @@ class IngestPipeline:
         self._frame_lock = threading.Lock()
         self.stats = IngestStatistics()
         # replay and resume (issue 15): frames stamped before `resume_after` (the memory's last time when this
-        # pipeline started) are already stored, and so is a frame `already_stored` recognises; `clock_guard`
-        # (ingest_faults.ClockSkewGuard) rejects stamps too far ahead before they can become the memory's now
+        # pipeline started, in memory time) are already stored, and so is a frame `already_stored` recognises;
+        # `clock_guard` (ingest_faults.ClockSkewGuard) rejects stamps too far ahead before they become the memory's now
         self.resume_after: float | None = None
         self.already_stored: Callable[[Frame], bool] | None = None
         self.clock_guard: Any = None
@@ -205,6 +205,13 @@ class IngestPipeline:
             self.synchronizer.count_invalid(topic)
             self.stats.last_error = str(exc)
             self._log(topic, f"dropped message on {topic}: {exc}")
+            return None
+        skew = self.clock_guard.check(stamp) if self.clock_guard is not None else None
+        if skew:  # before the synchroniser: a far-future stamp there would make later messages look out of order
+            self.synchronizer.count_invalid(topic)
+            self.stats.frames_clock_skew = self.clock_guard.rejected
+            self.stats.last_error = f"topic {topic!r}: {skew}"
+            self._log("<clock skew>", f"dropped message on {topic}: {skew}")
             return None
         matched = self.synchronizer.add(topic, stamp, converted)
         self._log_drops()
@@ -295,13 +302,9 @@ class IngestPipeline:
     def ingest_set(self, matched: SynchronizedSet) -> IngestOutcome:
         """Assemble, process and write one synchronised set; a bad frame is counted and skipped."""
         outcome = IngestOutcome(frame_id=-1, time=matched.stamp)
-        if self.resume_after is not None and matched.stamp < self.resume_after - 1e-6:
+        if self.resume_after is not None and matched.stamp < self.clock.ros_time(self.resume_after) - 1e-6:
             return self._skipped(outcome, f"already stored (before the memory's last time {self.resume_after:.3f})",
                                  "frames_already_stored")
-        skew = self.clock_guard.check(matched.stamp) if self.clock_guard is not None else None
-        if skew:
-            self.stats.last_error = skew
-            return self._skipped(outcome, skew, "frames_clock_skew")
         with self._frame_lock:
             frame_id = self._next_frame_id
             self._next_frame_id += 1

@@ -133,7 +133,7 @@ def replay_bag(bag: str | Path, store: Any, settings: IngestSettings | None = No
     report.topics = {t: c.as_dict() for t, c in pipeline.topic_counters().items()}
     if report.messages == 0:
         raise BadInputError(f"{bag}: the bag holds no messages")
-    if report.frames_ingested == 0:
+    if report.frames_ingested == 0 and report.frames_already_stored == 0:
         holds = ", ".join(f"{t} ({n})" for t, n in sorted(found.items()))
         why = f"; last problem: {report.last_error}" if report.last_error else ""
         raise BadInputError(f"{bag}: 0 frames ingested; the bag holds [{holds}], replay expects "

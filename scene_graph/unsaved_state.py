@@ -3,20 +3,21 @@
 A failed transaction reloads the memory from the file (`MemoryStore._transaction`); the file alone
 would lose what lives only in memory: the free-surface grid since it was last saved, each track's
 per-frame bookkeeping (label conflicts, a state seen but not yet believed, the frame it was last
-seen in, when its surface was seen bare), the objects seen so far in each open episode, and when
-tentative tracks are next checked for expiry. `capture` copies them before the transaction and
+seen in, when its surface was seen bare, its running colour), the objects seen so far in each open
+episode, and when tentative tracks are next checked for expiry. `capture` copies them before the transaction and
 `restore` puts them back after the reload, so the memory after a failed frame equals the memory
 before it, in memory as in the file.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
 # TrackedObject slots that are not columns of the objects table
 _TRACK_SLOTS = ("last_frame", "conflicts", "conflict_votes", "pending_state", "pending_time", "pending_frames",
-                "seen_empty")
+                "seen_empty", "colour")
 
 
 @dataclass
@@ -28,7 +29,11 @@ class UnsavedState:
 
 
 def _copied(value: Any) -> Any:
-    return value.copy() if isinstance(value, (dict, list, set)) else value
+    if value is None or isinstance(value, (int, float, str)):
+        return value
+    if isinstance(value, (dict, list, set)):
+        return value.copy()
+    return copy.deepcopy(value)  # e.g. the running colour summary
 
 
 def capture(tracker: Any, episodic: Any) -> UnsavedState:

@@ -97,15 +97,17 @@ def test_a_far_future_stamp_is_rejected_and_never_becomes_now():
 def test_a_jump_of_the_stream_needs_consecutive_frames_to_agree():
     guard = ClockSkewGuard(tolerance_s=60.0, confirm_frames=3)
     guard.accepted(100.0)
-    assert "ahead of the stream" in guard.check(2e9)  # one outlier
+    assert "ahead of the stream" in guard.check(2e9)  # one outlier (all its messages)
+    assert "ahead of the stream" in guard.check(2e9)
     assert guard.check(101.0) is None  # the stream goes on
     guard.accepted(101.0)
-    assert guard.check(5000.0) and guard.check(5001.0)  # a real jump (a pause): rejected until confirmed
-    assert guard.check(5002.0) is None
+    assert guard.check(5000.0) and guard.check(5000.0) and guard.check(5001.0)  # a real jump: two frames rejected
+    assert guard.check(5002.0) is None  # the third frame in a row confirms it
+    assert guard.check(5002.0) is None  # and the rest of that frame's messages pass too
     guard.accepted(5002.0)
     assert guard.check(5003.0) is None
-    assert guard.check(161.0 + 60.0) is None  # not ahead: late frames are for the late rule, not this one
-    assert guard.rejected == 3
+    assert guard.check(4000.0) is None  # not ahead: late frames are for the late rule, not this one
+    assert guard.rejected == 3  # frames, not messages
 
 
 def test_sparse_log_says_a_flood_once_a_second_per_key():

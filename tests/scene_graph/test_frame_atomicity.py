@@ -58,6 +58,8 @@ def _plain(value):
         return sorted(value)
     if hasattr(value, "__dataclass_fields__"):
         return {k: _plain(getattr(value, k)) for k in value.__dataclass_fields__}
+    if hasattr(value, "__slots__"):  # e.g. a track's running colour summary
+        return {k: _plain(getattr(value, k)) for k in value.__slots__}
     return value
 
 
