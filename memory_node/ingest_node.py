@@ -34,7 +34,6 @@ from memory_node.ros_environment import node_main_guard
 try:
     from diagnostic_msgs.msg import DiagnosticArray
     from geometry_msgs.msg import PoseStamped
-    from memory_interfaces.msg import Detections
     from memory_interfaces.msg import MemoryEvent as MemoryEventMsg
     from nav_msgs.msg import Odometry
     from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
@@ -72,6 +71,15 @@ class IngestNode(LifecycleNode):
                                          "sensor_msgs/CameraInfo of the rgb/depth camera")
         self.detections_topic = declare(self, "detections_topic", "detections",
                                         "memory_interfaces/Detections (instance mask + labels, or 3D observations)")
+        self.detections_type = declare(self, "detections_type", "masks",
+                                       "what detections_topic carries: masks (memory_interfaces/Detections), boxes "
+                                       "(vision_msgs or memory_interfaces Detection2DArray), label_image "
+                                       "(sensor_msgs/Image mono8/mono16 + label_space_file), detector (no topic: "
+                                       "the detector stage runs on the colour image)",
+                                       choices=("masks", "boxes", "label_image", "detector"))
+        self.label_space_file = declare(self, "label_space_file", "", "label-space YAML (Hydra's convention)")
+        self.detector = declare(self, "detector", "yolov3-tiny",
+                                "detections_type detector: 'yolov3-tiny' or a DetectorConfig YAML")
         self.pose_topic = declare(self, "pose_topic", "odom", "robot base pose in the map frame")
         self.pose_source = declare(self, "pose_source", "odometry", "message type of pose_topic",
                                    choices=("odometry", "pose_stamped"))
@@ -138,6 +146,7 @@ class IngestNode(LifecycleNode):
     # ------------------------------------------------------------ lifecycle
 
     def on_configure(self, state: State) -> TransitionCallbackReturn:
+        from memory_node.detection_inputs import detection_input
         from memory_node.ingest_pipeline import CameraMount, IngestPipeline, IngestSettings, IngestTopics
         from memory_node.shared_store import SharedStore, load_floor_plan
         from memory_node.tf_lookup import tf_lookup_for
@@ -154,6 +163,8 @@ class IngestNode(LifecycleNode):
                 pose_source=self.pose_source, slop_s=self.sync_slop_s, queue_size=self.sync_queue_size,
                 camera_mount=CameraMount(tuple(self.camera_mount_xyz), tuple(self.camera_mount_rpy)),
                 max_range_m=self.max_range_m, map_frame=self.map_frame)
+            detection = detection_input(self.detections_type, self.label_space_file, self.detector)
+            settings.detections_type, settings.label_names = detection.detections_type, detection.label_names
             floor_plan = load_floor_plan(self.floor_plan_file)
             self.shared = SharedStore.acquire(self.db_path, floor_plan, writer=True, config=self.stack_config.memory)
         except Exception as exc:  # a bad parameter or database: stay unconfigured, say why
@@ -181,7 +192,7 @@ class IngestNode(LifecycleNode):
         self.shared.read(lambda store: store.file.set_busy_timeout(0.1))  # queries never wait 5 s behind a lock
         self.pipeline = IngestPipeline(settings, self._processor, self.store_retry,
                                        warn=lambda message: self.get_logger().warning(message), clock=clock,
-                                       transforms=transforms,
+                                       transforms=transforms, detector_stage=detection.detector_stage,
                                        record_epoch=lambda e: shared.read(lambda store: store.set_time_epoch(e)))
         self.pipeline.resume_after = self.shared.read(lambda store: store.last_time)
         self.pipeline.already_stored = lambda frame: self.shared.read(lambda store: store.is_last_stored(frame))
@@ -192,7 +203,9 @@ class IngestNode(LifecycleNode):
                          reliability=ReliabilityPolicy.BEST_EFFORT, durability=qos_profile_sensor_data.durability)
         pose_type = Odometry if self.pose_source == "odometry" else PoseStamped
         inputs = [(Image, self.rgb_topic), (Image, self.depth_topic), (CameraInfo, self.camera_info_topic),
-                  (Detections, self.detections_topic), (pose_type, self.pose_topic)]
+                  (pose_type, self.pose_topic)]
+        if detection.message_class is not None:
+            inputs.append((detection.message_class, self.detections_topic))
         if self.camera_pose_topic:
             inputs.append((PoseStamped, self.camera_pose_topic))
         for msg_type, topic in inputs:

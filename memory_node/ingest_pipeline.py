@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from memory_node import detection_inputs
 from memory_node import message_conversion as conv
 from memory_node.frame_synchronizer import ApproximateTimeSynchronizer, StreamCounters, SynchronizedSet
 from memory_stack.foundation.errors import BadInputError
@@ -103,6 +104,11 @@ class IngestSettings:
     camera_mount: CameraMount = field(default_factory=CameraMount)
     first_frame_id: int = 1
     max_range_m: float = 6.0
+    # What the detections topic carries (memory_node.detection_inputs): masks (memory_interfaces/Detections),
+    # boxes (Detection2DArray), label_image (sensor_msgs/Image + label_names), or detector (no topic: the
+    # pipeline's detector stage finds boxes in the colour image).
+    detections_type: str = "masks"
+    label_names: dict[int, str] | None = None
 
 
 @dataclass
@@ -122,6 +128,7 @@ class IngestStatistics:
     frames_ingested: int = 0
     frames_rejected: int = 0
     frames_without_camera_info: int = 0
+    frames_not_keyframes: int = 0  # detections_type detector: frames the keyframe rule let pass undetected
     observations: int = 0
     events: int = 0
     last_error: str = ""
@@ -137,8 +144,17 @@ class IngestPipeline:
     def __init__(self, settings: IngestSettings, processor: Any, sink: Callable[[Frame], Any],
                  warn: Callable[[str], None] | None = None, log_period_s: float = 1.0,
                  clock: MemoryClock | None = None, record_epoch: Callable[[float], Any] | None = None,
-                 transforms: TransformLookup | None = None) -> None:
+                 transforms: TransformLookup | None = None, detector_stage: Any = None) -> None:
         self.settings = settings
+        # perception.detector_stage.DetectorStage: SensorFrame -> SensorFrame with boxes, or None (not a keyframe)
+        self.detector_stage = detector_stage
+        if settings.detections_type not in detection_inputs.DETECTIONS_TYPES:
+            raise BadInputError(f"detections_type: {settings.detections_type!r} is not one of "
+                                f"{list(detection_inputs.DETECTIONS_TYPES)}")
+        if (settings.detections_type == "detector") != (detector_stage is not None):
+            raise BadInputError("detections_type: 'detector' needs a detector stage, and only it takes one")
+        if settings.detections_type == "label_image" and not settings.label_names:
+            raise BadInputError("detections_type label_image: needs the label names (label_space_file)")
         self.transforms = transforms  # TF where tf2_ros exists (ingest_node); None: poses must come in `map`
         # stamps (ROS time) -> memory time; the epoch the first frame fixes is handed to record_epoch (the store)
         self.clock = clock or MemoryClock()
@@ -151,12 +167,13 @@ class IngestPipeline:
         topics = settings.topics
         if settings.pose_source not in ("odometry", "pose_stamped"):
             raise BadInputError(f"pose_source: {settings.pose_source!r} is not 'odometry' or 'pose_stamped'")
-        self._roles: dict[str, str] = {topics.rgb: "rgb", topics.depth: "depth",
-                                       topics.detections: "detections", topics.pose: "pose"}
+        self._roles: dict[str, str] = {topics.rgb: "rgb", topics.depth: "depth", topics.pose: "pose"}
+        if settings.detections_type != "detector":
+            self._roles[topics.detections] = "detections"
         if topics.camera_pose:
             self._roles[topics.camera_pose] = "camera_pose"
-        named = [t for t in (topics.rgb, topics.depth, topics.detections, topics.pose, topics.camera_pose,
-                             topics.camera_info) if t]
+        named = [t for t in (topics.rgb, topics.depth, topics.pose, topics.camera_pose, topics.camera_info,
+                             topics.detections if "detections" in self._roles.values() else "") if t]
         if len(set(named)) != len(named):
             raise BadInputError(f"input topics must be distinct, got {named}")
         self.synchronizer = ApproximateTimeSynchronizer(self._roles, slop=settings.slop_s,
@@ -250,6 +267,13 @@ class IngestPipeline:
             return stamp, (frame_id, conv.rgb_from_image(msg, topic))
         if role == "depth":
             return stamp, (frame_id, conv.depth_from_image(msg, topic))
+        if role == "detections" and self.settings.detections_type == "boxes":
+            boxes = detection_inputs.boxes_from_detection_array(msg, topic)
+            return stamp, (frame_id, detection_inputs.DetectorOutput({"boxes": boxes}))
+        if role == "detections" and self.settings.detections_type == "label_image":
+            label_image = detection_inputs.label_image_from_msg(msg, topic)
+            return stamp, (frame_id, detection_inputs.DetectorOutput(
+                {"label_image": label_image, "label_names": self.settings.label_names}))
         if role == "detections":
             observations = conv.observations_from_detections(msg, topic)
             if conv.has_instance_mask(msg):
@@ -315,6 +339,10 @@ class IngestPipeline:
             if self.clock.resolved_now and self._record_epoch is not None:
                 self._record_epoch(self.clock.epoch)
             frame = self._frame(frame_id, matched, outcome.time)
+            if frame is None:  # the detector stage's keyframe rule passed this frame by
+                self.stats.frames_not_keyframes += 1
+                outcome.error = "not a keyframe"
+                return outcome
             outcome.observations = len(frame.observations)
             if self.already_stored is not None and self.already_stored(frame):
                 with self._frame_lock:  # frame ids continue from the memory's: this one was not used
@@ -338,18 +366,29 @@ class IngestPipeline:
         self.stats.processing_ms_total += outcome.processing_ms
         return outcome
 
-    def _frame(self, frame_id: int, matched: SynchronizedSet, time: float) -> Frame:
+    def _frame(self, frame_id: int, matched: SynchronizedSet, time: float) -> Frame | None:
         topics = self.settings.topics
         if self._camera_info is None:
             self.stats.frames_without_camera_info += 1
             raise BadInputError(f"topic {topics.camera_info!r}: no valid CameraInfo received yet")
         intrinsics = self._camera_info
         messages = {self._roles[t]: m for t, m in matched.messages.items()}
-        camera_frames = {role: messages[role][0] for role in ("rgb", "depth", "detections")}
+        camera_frames = {role: messages[role][0] for role in ("rgb", "depth", "detections") if role in messages}
         rgb, depth = messages["rgb"][1], messages["depth"][1]
-        mask, labels, confidences, observations = messages["detections"][1]
+        payload = messages["detections"][1] if "detections" in messages else detection_inputs.DetectorOutput()
+        extra: dict[str, Any] = {}
+        if isinstance(payload, detection_inputs.DetectorOutput):  # boxes, a label image, or the detector's turn
+            mask, labels, confidences, observations, extra = None, {}, {}, [], payload.fields
+        else:
+            mask, labels, confidences, observations = payload
+        if "label_image" in extra:
+            mask_shape = extra["label_image"].shape
+        else:
+            mask_shape = None if mask is None else mask.shape
         camera_frame = camera_frames["rgb"]
         for role in ("depth", "detections"):
+            if role not in camera_frames:
+                continue
             if camera_frames[role] != camera_frame:
                 topic = getattr(topics, role)
                 self.synchronizer.count_wrong_frame(topic, received=False)
@@ -362,18 +401,23 @@ class IngestPipeline:
                 else self._camera_pose_from_tf(topics.rgb, camera_frame, matched.stamp)
         expected = (intrinsics.height, intrinsics.width)
         for topic, shape in ((topics.rgb, rgb.shape[:2]), (topics.depth, depth.shape),
-                             (topics.detections, None if mask is None else mask.shape)):
+                             (topics.detections, mask_shape)):
             if shape is not None and tuple(shape) != expected:
                 raise conv.MessageConversionError(
                     topic, "width/height", f"{shape[1]}x{shape[0]} does not match {topics.camera_info!r} "
                     f"{expected[1]}x{expected[0]}")
-        if mask is None:
+        if mask is None and "detections" in messages and not extra:
             return Frame(frame_id=frame_id, time=time, robot_pose=robot_pose, camera_pose=camera_pose,
                          intrinsics=intrinsics, observations=list(observations), depth=depth,
                          max_range_m=self.settings.max_range_m)
         sensor_frame = SensorFrame(frame_id=frame_id, time=time, rgb=rgb, depth=depth,
                                    instance_mask=mask, labels=labels, intrinsics=intrinsics,
-                                   camera_pose=camera_pose, robot_pose=robot_pose, confidences=confidences)
+                                   camera_pose=camera_pose, robot_pose=robot_pose, confidences=confidences,
+                                   **extra)
+        if self.detector_stage is not None:
+            sensor_frame = self.detector_stage(sensor_frame)
+            if sensor_frame is None:
+                return None
         frame = self.processor.process(sensor_frame)
         if observations:
             frame.observations.extend(observations)
@@ -421,6 +465,12 @@ def settings_from_parameters(values: dict[str, Any], source: str = "<parameters>
             settings.max_range_m = float(values["max_range_m"])
         if "map_frame" in values:
             settings.map_frame = str(values["map_frame"])
+        if "detections_type" in values:
+            settings.detections_type = str(values["detections_type"])
+        if values.get("label_space_file"):
+            from perception.label_image import load_label_space
+
+            settings.label_names = load_label_space(str(values["label_space_file"])).names()
         if "camera_mount_xyz" in values or "camera_mount_rpy" in values:
             settings.camera_mount = CameraMount(tuple(float(v) for v in values.get("camera_mount_xyz", (0, 0, 1.2))),
                                                 tuple(float(v) for v in values.get("camera_mount_rpy", (0, 0, 0))))

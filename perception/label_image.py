@@ -61,9 +61,10 @@ def instances_from_label_image(label_image: np.ndarray, depth: np.ndarray, names
 
     An instance is a 4-connected region of one object label whose neighbouring depths differ by less
     than `continuity_m + continuity_per_m * depth` (two chairs of one label side by side at different
-    depths are two instances). A pixel whose right or lower neighbour is across a label or depth edge is
-    cut, so edges separate regions, and then given back to the region on its left or above when it
-    continues it; labels not in `names` and pixels without depth are no object.
+    depths are two instances): regions are labelled per label id, a pixel whose right or lower
+    neighbour of the same label lies across a depth edge is cut, so the edge separates regions, and
+    then given back to the region on its left or above when it continues it. Labels not in `names`
+    and pixels without depth are no object.
     """
     labels = np.asarray(label_image)
     if labels.shape != depth.shape:
@@ -77,18 +78,22 @@ def instances_from_label_image(label_image: np.ndarray, depth: np.ndarray, names
     keep = is_object[labels] & (d > 0)
     tolerance = continuity_m + continuity_per_m * d
     edge = np.zeros_like(keep)
-    edge[:, :-1] |= (labels[:, :-1] != labels[:, 1:]) | (np.abs(d[:, :-1] - d[:, 1:]) >= tolerance[:, :-1])
-    edge[:-1, :] |= (labels[:-1, :] != labels[1:, :]) | (np.abs(d[:-1, :] - d[1:, :]) >= tolerance[:-1, :])
-    components, n = ndimage.label(keep & ~edge)
-    mask = components.astype(np.int32)
-    # The edge pixels go back to the region on their left or above when they continue it.
+    edge[:, :-1] |= (labels[:, :-1] == labels[:, 1:]) & (np.abs(d[:, :-1] - d[:, 1:]) >= tolerance[:, :-1])
+    edge[:-1, :] |= (labels[:-1, :] == labels[1:, :]) & (np.abs(d[:-1, :] - d[1:, :]) >= tolerance[:-1, :])
+    mask = np.zeros(labels.shape, dtype=np.int32)
+    instance_names: dict[int, str] = {}
+    for label_id in np.unique(labels[keep]).tolist():
+        components, count = ndimage.label(keep & ~edge & (labels == label_id))
+        if count == 0:
+            continue
+        inside = components > 0
+        mask[inside] = components[inside] + len(instance_names)
+        for _ in range(count):
+            instance_names[len(instance_names) + 1] = names[int(label_id)]
+    # The pixels cut at depth edges go back to the region on their left or above when they continue it.
     for _ in range(2):
         for sa, sb in ((np.s_[:, 1:], np.s_[:, :-1]), (np.s_[1:, :], np.s_[:-1, :])):
             joins = (keep[sa] & (mask[sa] == 0) & (mask[sb] > 0) & (labels[sa] == labels[sb])
                      & (np.abs(d[sa] - d[sb]) < tolerance[sa]))
             mask[sa][joins] = mask[sb][joins]
-    if n == 0:
-        return mask, {}
-    first_pixel = ndimage.minimum(np.arange(labels.size).reshape(labels.shape), components, np.arange(1, n + 1))
-    label_of = labels.ravel()[np.asarray(first_pixel, dtype=np.int64)]
-    return mask, {i + 1: names[int(label_of[i])] for i in range(n)}
+    return mask, instance_names

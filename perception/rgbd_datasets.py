@@ -107,8 +107,9 @@ def read_3dmatch_intrinsics(root: Path, width: int = 640, height: int = 480) -> 
 def read_3dmatch(root: Path, sequence: str, name: str) -> RgbdFrame:
     """One 3DMatch frame: colour, depth (16-bit mm -> m), camera-to-world pose.
 
-    3DMatch's world frame is the first camera's optical frame (y down); it is turned here so z is up
-    (x_world = x, y_world = z, z_world = -y), the REP 103 convention the memory's map frame follows.
+    3DMatch's (SUN3D's) world frame has y up (the cameras' image-down axes point along -y; cameras
+    stand about 1.1 m above the floor); it is turned here so z is up (x_map = x, y_map = -z, z_map = y),
+    the REP 103 convention the memory's map frame follows.
     """
     from PIL import Image
 
@@ -125,6 +126,6 @@ def read_3dmatch(root: Path, sequence: str, name: str) -> RgbdFrame:
     h, w = depth_mm.shape
     intrinsics = read_3dmatch_intrinsics(root, w, h)
     z_up = np.eye(4)
-    z_up[:3, :3] = [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]]
+    z_up[:3, :3] = [[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]]
     return RgbdFrame(name, rgb, depth_mm.astype(np.float32) / 1000.0, intrinsics,
                      Pose.from_matrix(z_up @ pose), [])

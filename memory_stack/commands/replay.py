@@ -32,6 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--remap", action="append", default=[], metavar="FROM:=TO",
                         help="read bag topic FROM as input topic TO (repeatable), e.g. "
                              "/head_camera/rgb:=camera/color/image_raw")
+    parser.add_argument("--detector", metavar="SPEC",
+                        help="run the detector stage on the bag's colour images instead of reading a detections "
+                             "topic: 'yolov3-tiny' (memstack detector fetch) or a DetectorConfig YAML")
+    parser.add_argument("--detect-every-frame", action="store_true",
+                        help="with --detector: run it on every frame, not only on keyframes (a sparse bag)")
     parser.add_argument("--json", action="store_true", help="print one JSON document with what was ingested")
 
 
@@ -58,6 +63,13 @@ def run(args: argparse.Namespace) -> int:
     from memory_stack.composition.assembly import build_perception, open_memory
 
     settings = settings_from_parameters(section, source=str(params_path))
+    detector_stage = None
+    if args.detector or settings.detections_type == "detector":
+        from perception.detector_stage import build_detector_stage
+
+        settings.detections_type = "detector"
+        detector_stage = build_detector_stage(args.detector or str(section.get("detector", "yolov3-tiny")),
+                                              every_frame=args.detect_every_frame)
     remap = parse_remaps(args.remap)
     if args.floor_plan:
         from scene_graph.floor_plan_file import load_floor_plan_file
@@ -70,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
             store.set_floor_plan(floor_plan)
         with progress_bar(f"replay {bag.name}", total=bag_message_count(bag), unit="msg",
                           json_output=args.json) as bar:
-            report = replay_bag(bag, store, settings, build_perception(config), remap=remap, bar=bar)
+            report = replay_bag(bag, store, settings, build_perception(config), remap=remap, bar=bar,
+                                detector_stage=detector_stage)
         objects = len(store.snapshot(None).objects)
     result = report.as_dict() | {"db": str(args.db), "objects": objects}
     if args.json:
