@@ -176,3 +176,12 @@ def test_bad_knobs_exit_2_with_one_line(tmp_path, capsys, args, message):
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
     assert not math.isnan(0.0)
+
+
+def test_the_robots_ontology_knows_every_generated_furniture_category():
+    from scene_graph.ontology import DEFAULT_ONTOLOGY, Ontology
+    from sim.generation.vocabulary import OPENABLE
+
+    onto = Ontology.load(DEFAULT_ONTOLOGY)
+    assert all(onto.is_receptacle(c) and onto.is_a(c, "furniture") for c in furniture_categories())
+    assert all(onto.is_openable(c) for c in OPENABLE)
