@@ -111,8 +111,11 @@ def _cell(rate: dict) -> str:
 def markdown(summary: dict) -> str:
     planners = summary["planners"]
     explore = planners.get("explore-all", {}).get("total_path_length_m")
-    lines = [f"{summary['households']} generated households, {summary['runs']} of {summary['expected_runs']} runs "
-             f"finished, aborted runs: {summary['aborted_runs']}.", "",
+    stopped = summary.get("stopped_early")
+    note = (f" (run stopped early: the {stopped['households_finished']} of {stopped['households_generated']} "
+            "generated households every planner finished)" if stopped else "")
+    lines = [f"{summary['households']} generated households{note}, {summary['runs']} of {summary['expected_runs']} "
+             f"runs finished, aborted runs: {summary['aborted_runs']}.", "",
              "| planner | accuracy [95% CI] | present-location, moved unseen | task success | score_spl "
              "| total path (m) | path / explore-all | skipped events |", "|---|---|---|---|---|---|---|---|"]
     for name, s in planners.items():
@@ -163,8 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.dir)
     knobs_of = json.loads((out / "knobs.json").read_text())
     runs = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines() if line.strip()]
-    planners = sorted({r["planner"] for r in runs})
-    summary = summarise(runs, knobs_of, [], len(knobs_of) * len(planners))
+    planners = {r["planner"] for r in runs}
+    # a run stopped early: only the households every planner finished, so the planners are compared on the same ones
+    done = {h for h in knobs_of if {r["planner"] for r in runs if r["scenario"] == h} == planners}
+    runs = [r for r in runs if r["scenario"] in done]
+    summary = summarise(runs, {h: k for h, k in knobs_of.items() if h in done}, [], len(runs))
+    summary["stopped_early"] = {"households_generated": len(knobs_of), "households_finished": len(done)}
     (out / "generated.md").write_text(markdown(summary))
     (out / "generated.json").write_text(json.dumps(summary, indent=1))
     print(markdown(summary))

@@ -54,3 +54,20 @@ def test_generated_households_of_the_set_validate(tmp_path, k):
 
     scenario = scenario_from_dict(generate_household(5000 + k, household_knobs(k)), "x")
     assert 2 <= len(scenario.room_names()) <= 4 and scenario.questions
+
+
+def test_a_run_stopped_early_is_summarised_on_the_households_every_planner_finished(tmp_path, capsys):
+    import json
+
+    from bench.generated_eqa import main
+
+    (tmp_path / "knobs.json").write_text(json.dumps({h: {"clutter": 0.3, "noise": "none", "days": 1, "rooms": 2}
+                                                     for h in ("h1", "h2", "h3")}))
+    runs = [{"scenario": "h1", "planner": p, "questions": [_q(True)], "tasks": []} for p in ("voi", "memory-only")]
+    runs.append({"scenario": "h2", "planner": "voi", "questions": [_q(False)], "tasks": []})
+    (tmp_path / "results.jsonl").write_text("\n".join(json.dumps(r) for r in runs) + "\n")
+    assert main([str(tmp_path)]) == 0
+    summary = json.loads((tmp_path / "generated.json").read_text())
+    assert summary["planners"]["voi"]["accuracy"]["n"] == 1 and summary["aborted_runs"] == 0
+    assert summary["stopped_early"] == {"households_generated": 3, "households_finished": 1}
+    assert "the 1 of 3 generated households every planner finished" in capsys.readouterr().out
