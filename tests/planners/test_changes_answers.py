@@ -64,7 +64,8 @@ def test_a_change_counts_when_it_most_likely_fell_inside_the_period(memory):
 
 
 def test_contents_of_a_room_list_the_things_in_it_not_its_furniture(memory):
-    assert any(o.category == "side_table" for o in memory.contents("living_room"))
+    # the side table is remembered (furniture, a receptacle in the ontology), yet no answer lists it
+    assert any(o.category == "side_table" for o in memory.objects())
     query = TypedQuery("contents", room="living_room", confidence=1.0)
     listed = BeliefBuilder(memory).build(query, 15 * HOUR).map_candidate.value
     assert "mug" in listed and "book" in listed
