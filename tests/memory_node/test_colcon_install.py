@@ -103,7 +103,8 @@ def test_memory_server_runs_from_the_install_space_alone(install_space, ros_doma
         assert path.startswith(str(install_space)), f"{path} is not from the install space"
 
     server = subprocess.Popen([str(install_space / "memory_stack" / "lib" / "memory_stack" / "memory_server"),
-                               "--ros-args", "-p", f"db_path:={tmp_path / 'installed.db'}"],
+                               "--ros-args", "-p", f"db_path:={tmp_path / 'installed.db'}",
+                               "-p", "perception_process:=false"],
                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     from memory_node.child_processes import stop_child_process
     from tests.memory_node.node_harness import LifecycleClient, query, wait_until
