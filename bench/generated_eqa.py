@@ -21,6 +21,7 @@ from pathlib import Path
 from bench.batch_runner import BatchJob, run_batch
 from bench.statistics import wilson_interval
 from memory_stack.composition.planner_registry import benchmark_planners
+from memory_stack.foundation.progress import progress_bar
 
 CLUTTER = (0.3, 0.6, 0.9)
 NOISE = ("none", "low", "medium")
@@ -147,9 +148,10 @@ def run(args: argparse.Namespace, config) -> int:
     jobs = [BatchJob(str(path), planner, 0, measure=False) for path in files for planner in planners]
     print(f"bench eqa: {len(files)} generated households (seeds {args.seed}..{args.seed + args.generated - 1}) x "
           f"{len(planners)} planners on Ray", file=sys.stderr)
-    report = run_batch(jobs, out, workers=args.workers, ray_address=args.ray_address,
-                       progress=lambda job, r: print(f"  {job.name}: accuracy {r['summary']['accuracy']:.2f}",
-                                                     file=sys.stderr), config=config)
+    with progress_bar("bench eqa --generated", total=len(jobs), unit="run", json_output=args.json) as bar:
+        report = run_batch(jobs, out, workers=args.workers, ray_address=args.ray_address,
+                           progress=lambda job, r: bar.write(f"  {job.name}: accuracy {r['summary']['accuracy']:.2f}"),
+                           config=config, bar=bar)
     summary = summarise(report.results, knobs_of, report.failures, len(jobs))
     summary["seeds"] = [args.seed, args.seed + args.generated - 1]
     (out / "generated.json").write_text(json.dumps(summary, indent=1))

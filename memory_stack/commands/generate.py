@@ -47,11 +47,14 @@ def knobs_from(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     from memory_stack.foundation.errors import BadInputError
+    from memory_stack.foundation.progress import progress_bar
     from sim.generation.household import write_households
 
     if not 1 <= args.count <= 10_000:
         raise BadInputError(f"generate: --count must be within 1..10000, got {args.count}")
-    written = write_households(args.seed, args.count, Path(args.out), knobs_from(args))
+    with progress_bar("generate", total=args.count, unit="household", json_output=args.json) as bar:
+        written = write_households(args.seed, args.count, Path(args.out), knobs_from(args),
+                                   on_written=lambda path: bar.advance())
     if args.json:
         print(json.dumps({"files": [str(p) for p in written]}))
     else:

@@ -12,6 +12,7 @@ returned, so a generated file always passes `python -m sim.scenario_check`.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -521,8 +522,12 @@ def _tasks(rng: np.random.Generator, knobs: Knobs, scenario: Scenario, truth: Ti
     return tasks
 
 
-def write_households(seed: int, count: int, out: Path, knobs: Knobs = Knobs()) -> list[Path]:
-    """Write `count` households (seeds seed..seed+count-1): to the file `out` when count is 1, else into dir `out`."""
+def write_households(seed: int, count: int, out: Path, knobs: Knobs = Knobs(),
+                     on_written: Callable[[Path], None] | None = None) -> list[Path]:
+    """Write `count` households (seeds seed..seed+count-1): to the file `out` when count is 1, else into dir `out`.
+
+    `on_written(path)` is called after each file is written (the command's progress bar).
+    """
     if count == 1 and out.suffix in (".yaml", ".yml"):
         targets = [(seed, out)]
     else:
@@ -533,6 +538,8 @@ def write_households(seed: int, count: int, out: Path, knobs: Knobs = Knobs()) -
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(to_yaml(document))
         written.append(path)
+        if on_written is not None:
+            on_written(path)
     return written
 
 

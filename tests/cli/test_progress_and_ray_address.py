@@ -93,3 +93,13 @@ def test_a_malformed_ray_address_exits_2(memstack, tmp_path):
     proc = memstack("batch", TINY_ROOM, "--ray-address", "no-port-here", "--out", tmp_path / "out", timeout=120)
     assert proc.returncode == 2
     assert "expected HOST:PORT" in proc.stderr
+
+
+def test_generate_draws_one_step_per_household_on_a_terminal(tmp_path):
+    code, stdout, terminal = run_with_stderr_on_a_terminal("generate", "--seed", "41", "--count", "2",
+                                                           "--rooms", "2", "--out", str(tmp_path / "set"))
+    assert code == 0, terminal[-2000:]
+    counts = re.findall(r"generate:.*?\| *(\d+)/(\d+) \[", terminal)
+    assert counts and counts[-1] == ("2", "2"), f"no finished bar: {terminal[-1500:]!r}"
+    assert sorted(p.name for p in (tmp_path / "set").iterdir()) == ["generated_41.yaml", "generated_42.yaml"]
+    assert "generate:" not in stdout
