@@ -34,6 +34,7 @@ from memory_node.child_processes import stop_child_process
 from memory_node.ros_environment import require_ros
 from memory_node.stack_probe import StackProbe
 from memory_stack.foundation.package_paths import default_params_file, sim_config
+from memory_stack.foundation.progress import progress_bar
 
 SOURCE_ROOT = Path(__file__).resolve().parents[1]
 WIDTH, HEIGHT = 160, 120
@@ -505,22 +506,28 @@ LIVE = {"lock": lock_held, "full_disk": full_disk, "kill9": kill_9, "clock_skew"
         "two_writers": two_writers}
 
 
-def run_faults(live: bool = True, only: list[str] | None = None) -> list[dict[str, Any]]:
+def run_faults(live: bool = True, only: list[str] | None = None,
+               on_scenario: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+    """Every chosen fault scenario, in order; `on_scenario(name)` after each (the command's progress bar)."""
+    offline = {"damaged": damaged_records, "read_only": lambda d: [read_only_store(d)],
+               "atomicity": lambda d: [frame_atomicity(d)]}
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="memstack_faults_") as tmp:
         directory = Path(tmp)
-        if not only or "damaged" in only:
-            rows += damaged_records(directory)
-        if not only or "read_only" in only:
-            rows.append(read_only_store(directory))
-        if not only or "atomicity" in only:
-            rows.append(frame_atomicity(directory))
-        if live:
-            env = _env()
-            for name, scenario in LIVE.items():
-                if not only or name in only:
-                    rows.append(scenario(directory, env))
+        for name in fault_names(live, only):
+            if name in offline:
+                rows += offline[name](directory)
+            else:
+                rows.append(LIVE[name](directory, _env()))
+            if on_scenario is not None:
+                on_scenario(name)
     return rows
+
+
+def fault_names(live: bool = True, only: list[str] | None = None) -> list[str]:
+    """The scenarios `run_faults` runs, in its order."""
+    names = ["damaged", "read_only", "atomicity", *(LIVE if live else ())]
+    return [name for name in names if not only or name in only]
 
 
 def table(rows: list[dict[str, Any]]) -> str:
@@ -540,7 +547,9 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    rows = run_faults(live=not args.no_live, only=args.only)
+    names = fault_names(live=not args.no_live, only=args.only)
+    with progress_bar("bench faults", total=len(names), unit="fault", json_output=args.json) as bar:
+        rows = run_faults(live=not args.no_live, only=args.only, on_scenario=lambda name: bar.advance(status=name))
     if args.json:
         print(json.dumps(rows))
     else:

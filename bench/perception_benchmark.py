@@ -22,11 +22,13 @@ import math
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from memory_stack.foundation.errors import BadInputError
+from memory_stack.foundation.progress import progress_bar
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "rgbd"
 TARGET_MEDIAN_M = 0.15
@@ -267,19 +269,28 @@ def ingest_per_mode(frames: int, width: int = 320, height: int = 240, instances:
     return out
 
 
-def measure(data: Path, frames: int, detector: bool = True) -> dict:
+MEASURED_PARTS = ("box lifting", "detector", "keyframes", "ingest per input mode")
+
+
+def measure(data: Path, frames: int, detector: bool = True, on_part: Callable[[str], None] | None = None) -> dict:
+    """Every part of the benchmark in MEASURED_PARTS order; `on_part(name)` after each (the command's progress bar)."""
+    done = on_part or (lambda name: None)
     sun = data / "sunrgbd"
     if not sun.is_dir():
         raise BadInputError(f"--data: {sun} not found (the SUN RGB-D frames of ../shared/data/rgbd)")
     result = {"machine": "2 cores, no GPU (shared)", "data": str(data.resolve())}
     result.update(box_lifting(sun))
+    done(MEASURED_PARTS[0])
     if detector:
         try:
             result["detector"] = detector_on_frames(data)
         except BadInputError as exc:
             result["detector"] = {"error": str(exc)}
+    done(MEASURED_PARTS[1])
     result["keyframes"] = keyframe_share()
+    done(MEASURED_PARTS[2])
     result["ingest_fps_per_input_mode"] = ingest_per_mode(frames)
+    done(MEASURED_PARTS[3])
     return result
 
 
@@ -287,7 +298,9 @@ def run(args: argparse.Namespace) -> int:
     data = Path(args.data) if args.data else DEFAULT_DATA
     if args.frames < 2:
         raise BadInputError(f"--frames: need at least 2, got {args.frames}")
-    result = measure(data, args.frames, detector=not args.no_detector)
+    with progress_bar("bench perception", total=len(MEASURED_PARTS), unit="part", json_output=args.json) as bar:
+        result = measure(data, args.frames, detector=not args.no_detector,
+                         on_part=lambda name: bar.advance(status=name))
     if args.json:
         print(json.dumps(result))
         return 0
