@@ -26,6 +26,7 @@ import numpy as np
 from memory_stack.composition import assembly
 from memory_stack.composition.stack_config import StackConfig
 from memory_stack.foundation.errors import BadInputError
+from memory_stack.foundation.progress import ProgressBar, progress_bar
 from scene_graph.store import MemoryStore
 from scene_graph.types import CameraIntrinsics, Door, FloorPlan, Frame, Observation, Pose, Room
 
@@ -219,8 +220,12 @@ def _progress(msg: str) -> None:
 
 
 def build_memory(store: MemoryStore, world: SyntheticBuilding, days: int, patrols_per_day: int,
-                 moves_per_day: int, removals_per_day: int, toggles_per_patrol: int, first_day: int = 0) -> dict:
-    """Simulate `days` days: changes between patrols; each patrol looks at every receptacle, room by room."""
+                 moves_per_day: int, removals_per_day: int, toggles_per_patrol: int, first_day: int = 0,
+                 bar: ProgressBar | None = None) -> dict:
+    """Simulate `days` days: changes between patrols; each patrol looks at every receptacle, room by room.
+
+    `bar` advances once per day and shows the day's status line above itself.
+    """
     ingest_ms: list[float] = []
     removed: list[int] = []
     day_starts = []
@@ -253,8 +258,13 @@ def build_memory(store: MemoryStore, world: SyntheticBuilding, days: int, patrol
                 t0 = time.perf_counter()
                 store.ingest(f)
                 ingest_ms.append((time.perf_counter() - t0) * 1000.0)
-        _progress(f"day {day + 1}/{first_day + days}: {world.frame_id} frames, {world.observations} observations, "
+        status = (f"day {day + 1}/{first_day + days}: {world.frame_id} frames, {world.observations} observations, "
                   f"{len(store.tracks)} objects remembered")
+        if bar is None:
+            _progress(status)
+        else:
+            bar.write(f"[bench query] {status}")
+            bar.advance()
     return {"frames": len(ingest_ms), "ingest": _percentiles(ingest_ms),
             "fps_mean": round(len(ingest_ms) / (sum(ingest_ms) / 1000.0), 1), "day_starts": day_starts}
 
@@ -277,7 +287,9 @@ def run(args: argparse.Namespace) -> int:
         tmp = tempfile.TemporaryDirectory(prefix="memstack_bench_query_")
         db = Path(tmp.name) / "memory.db"
     try:
-        result = _run(world, db, n_objects, days, patrols)
+        # one step per simulated day, the quiet day, then the queries
+        with progress_bar("bench query", total=days + 2, unit="step", json_output=getattr(args, "json", False)) as bar:
+            result = _run(world, db, n_objects, days, patrols, bar)
     finally:
         if tmp is not None:
             tmp.cleanup()
@@ -292,20 +304,22 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(world: SyntheticBuilding, db: Path, n_objects: int, days: int, patrols: int) -> dict:
+def _run(world: SyntheticBuilding, db: Path, n_objects: int, days: int, patrols: int,
+         bar: ProgressBar | None = None) -> dict:
     rng = random.Random(1)
     store = MemoryStore.open(db, world.floor_plan)
     _progress(f"{n_objects} objects, {len(world.receptacles)} receptacles, "
               f"{len(world.floor_plan.rooms)} rooms, {days} days x {patrols} patrols")
     build = build_memory(store, world, days, patrols, moves_per_day=max(1, n_objects // 100),
-                         removals_per_day=max(1, n_objects // 1000), toggles_per_patrol=max(1, n_objects // 500))
+                         removals_per_day=max(1, n_objects // 1000), toggles_per_patrol=max(1, n_objects // 500),
+                         bar=bar)
     store.file.checkpoint()
     db_bytes = _file_bytes(db)
     observations_built = world.observations
 
     # a day without changes: patrols only
     before = db_bytes
-    build_memory(store, world, 1, patrols, 0, 0, 0, first_day=days)
+    build_memory(store, world, 1, patrols, 0, 0, 0, first_day=days, bar=bar)
     store.file.checkpoint()
     no_change_day_bytes = _file_bytes(db) - before
 
@@ -371,4 +385,6 @@ def _run(world: SyntheticBuilding, db: Path, n_objects: int, days: int, patrols:
     result["targets_met"]["db_bytes"] = db_bytes <= 100e6
     result["targets_met"]["no_change_day"] = no_change_day_bytes < 1e6
     result["targets_met"]["reopen"] = reopen_s <= 10.0
+    if bar is not None:
+        bar.advance()
     return result

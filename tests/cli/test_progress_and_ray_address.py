@@ -103,3 +103,12 @@ def test_generate_draws_one_step_per_household_on_a_terminal(tmp_path):
     assert counts and counts[-1] == ("2", "2"), f"no finished bar: {terminal[-1500:]!r}"
     assert sorted(p.name for p in (tmp_path / "set").iterdir()) == ["generated_41.yaml", "generated_42.yaml"]
     assert "generate:" not in stdout
+
+
+def test_bench_query_draws_one_step_per_simulated_day_and_one_for_the_queries():
+    code, stdout, terminal = run_with_stderr_on_a_terminal("bench", "query", "--objects", "30", "--days", "2")
+    assert code == 0, terminal[-2000:]
+    counts = re.findall(r"bench query:.*?\| *(\d+)/(\d+) \[", terminal)
+    assert counts and counts[-1] == ("4", "4"), f"two days, the quiet day, the queries: {terminal[-1500:]!r}"
+    assert "[bench query] day 3/3" in terminal, "the per-day status lines are still written, above the bar"
+    assert "p50" in stdout and "bench query:" not in stdout
