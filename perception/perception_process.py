@@ -49,10 +49,13 @@ def _serve(conn: Any, config: PerceptionConfig, niceness: int) -> None:
         os.nice(niceness)
     processor = FrameProcessor(config)
     attached: dict[str, shared_memory.SharedMemory] = {}
-    conn.send(_READY)
     try:
+        conn.send(_READY)
         while True:
-            request = conn.recv()
+            try:
+                request = conn.recv()
+            except EOFError:  # the parent is gone (killed, even with -9): nothing left to serve, exit quietly
+                return
             if request is None:
                 return
             block_name, layout, fields = request
@@ -74,6 +77,8 @@ def _serve(conn: Any, config: PerceptionConfig, niceness: int) -> None:
                 conn.send(("error", traceback.format_exc(), None))
             finally:
                 del arrays
+    except (BrokenPipeError, ConnectionResetError):  # the parent died while we answered it: exit quietly
+        return
     finally:
         for block in attached.values():
             block.close()
