@@ -13,20 +13,20 @@ CODE = """
 import sys
 {block}
 import rclpy
-from std_srvs.srv import Trigger
+from lifecycle_msgs.srv import GetState
 from memory_node.rclpy_executors import single_node_executor
 rclpy.init()
 server = rclpy.create_node("served")
-server.create_service(Trigger, "ping", lambda req, res: setattr(res, "success", True) or res)
+server.create_service(GetState, "ping", lambda req, res: setattr(res.current_state, "label", "True") or res)
 client_node = rclpy.create_node("asker")
 executor = single_node_executor()
 executor.add_node(server)
 executor.add_node(client_node)
-client = client_node.create_client(Trigger, "ping")
+client = client_node.create_client(GetState, "ping")
 assert client.wait_for_service(timeout_sec=30)
-future = client.call_async(Trigger.Request())
+future = client.call_async(GetState.Request())
 executor.spin_until_future_complete(future, timeout_sec=30)
-print(type(executor).__name__, future.result().success)
+print(type(executor).__name__, future.result().current_state.label)
 """
 
 

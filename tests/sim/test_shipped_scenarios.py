@@ -102,4 +102,8 @@ def _check_expected_answers(scenario, sim) -> None:
         else:
             continue
         checked += 1
-    assert checked >= 2
+    # studio_new_forms_one_day asks only the new forms (attributes, relations, counts), checked in
+    # tests/planners/test_question_parsing_scenarios.py; every other scenario has at least two readable ones
+    readable = sum(1 for q in scenario.questions
+                   if re.match(r"^(Where (?:is|are) |What is on the |How many times was the )", q.ask))
+    assert checked >= min(2, readable), (checked, readable)
