@@ -15,9 +15,10 @@ How ingestion and queries share the memory (the design `memstack up` and the lau
   free-surface evidence of a frame (half of a write, and read by no query) is folded in after `lock`
   is released, under `writing`, which every writer holds.
 - As separate processes (`ingest_node` and `memory_server host_ingest:=false`), the ingest process is
-  the only writer; the server opens the same SQLite file (WAL mode lets a reader run next to the
-  writer) and `refresh_if_changed()` re-opens it when the file changed, at most once per
-  `refresh_period_s`. The re-open (which loads the whole memory) runs on a background thread, one
+  the only writer; the server opens the same SQLite file read-only (WAL mode lets a reader run next to
+  the writer). They start in either order: until the writer has created the file, the reader answers
+  from an empty memory (it never creates the file). `refresh_if_changed()` re-opens the file when it
+  changed (or appeared), at most once per `refresh_period_s`. The re-open (which loads the whole memory) runs on a background thread, one
   at a time; queries keep answering from the memory loaded before until the fresh one is swapped in
   under `lock`, and a re-open that fails (corrupt or locked file) is logged and changes nothing.
   Answers then lag the writer by up to that period plus one load.
@@ -81,6 +82,14 @@ def load_floor_plan(path: str) -> Any:
     return load_floor_plan_file(path)
 
 
+def _no_store_yet(path: str) -> bool:
+    """No store file at `path` yet (missing or empty): a writer process has not created it."""
+    try:
+        return os.path.getsize(path) == 0
+    except FileNotFoundError:
+        return True
+
+
 def is_open(db_path: str) -> bool:
     """Whether a node of this process holds the memory of `db_path` (for nodes that must not create one)."""
     with _REGISTRY_LOCK:
@@ -95,8 +104,13 @@ class SharedStore:
         self.path = None if key == ":memory:" else key
         self._open = functools.partial(SharedMemoryStore.open, config=config)
         self.lock = threading.RLock()
-        # readers alone open the file read-only, without the writer lock (scene_graph.writer_lock)
-        self.store = self._adopt(self._open(self.path, floor_plan=floor_plan, read_only=not writer))
+        # readers alone open the file read-only, without the writer lock (scene_graph.writer_lock); a reader
+        # started before the writer process made the file answers from an empty memory until it appears
+        self.awaiting_file = not writer and self.path is not None and _no_store_yet(self.path)
+        if self.awaiting_file:
+            self.store = self._adopt(self._open(None, floor_plan=floor_plan))
+        else:
+            self.store = self._adopt(self._open(self.path, floor_plan=floor_plan, read_only=not writer))
         self.floor_plan = floor_plan
         # queries waiting for `lock`, and the signal that one of them got it while a write stepped aside
         self._readers_waiting = 0
@@ -128,11 +142,13 @@ class SharedStore:
             if shared is None:
                 shared = cls(key, floor_plan, config, writer=writer)
                 _REGISTRY[key] = shared
-            elif writer and shared.store.file.read_only:  # the first writer of a store readers opened
+            elif writer and (shared.store.file.read_only or shared.awaiting_file):
+                # the first writer of a store readers opened (or found no file for yet)
                 with shared.writing, shared.lock:
                     fresh = shared._adopt(shared._open(shared.path, floor_plan=floor_plan or shared.floor_plan))
                     shared.store.close()
                     shared.store = fresh
+                    shared.awaiting_file = False
             elif floor_plan is not None and shared.floor_plan is None:
                 with shared.writing, shared.lock:
                     shared.store.set_floor_plan(floor_plan)
@@ -264,6 +280,7 @@ class SharedStore:
                 if self.floor_plan is not floor_plan:  # given by an `acquire` during the load
                     fresh.set_floor_plan(self.floor_plan)
                 retired, self.store = self.store, fresh
+                self.awaiting_file = False
                 with self._refresh_guard:
                     self._signature = signature
         retired.close()

@@ -57,6 +57,36 @@ def test_reader_refreshes_after_another_writer_changed_the_file(tmp_path):
         reader.release()
 
 
+def test_a_reader_started_before_the_writer_process_made_the_file_answers_empty_then_reads_it(tmp_path):
+    db = tmp_path / "m.db"
+    reader = SharedStore.acquire(str(db), FLOOR_PLAN)  # memory_server host_ingest:=false, started first
+    try:
+        assert not db.exists(), "a reader never creates the memory"
+        assert reader.read(lambda s: s.snapshot(None).objects) == []
+        assert not reader.refresh_if_changed(0.0)  # still no file
+        processor = FrameProcessor()
+        with MemoryStore.open(db) as writer:  # the ingest_node process, started second
+            for frame in synthetic_frames(12):
+                writer.ingest(processor.process(frame))
+        assert reader.refresh_if_changed(0.0) and reader.wait_for_refresh(10.0)
+        assert len(reader.read(lambda s: s.snapshot(None).objects)) == 6
+        assert reader.store.file.read_only
+    finally:
+        reader.release()
+
+
+def test_a_writer_in_the_same_process_opens_the_file_a_reader_found_missing(tmp_path):
+    db = tmp_path / "m.db"
+    reader = SharedStore.acquire(str(db), FLOOR_PLAN)
+    writer = SharedStore.acquire(str(db), writer=True)
+    try:
+        assert writer is reader and db.exists() and not writer.store.file.read_only
+        writer.write(FrameProcessor().process(next(iter(synthetic_frames(1)))))
+    finally:
+        writer.release(writer=True)
+        reader.release()
+
+
 @pytest.fixture(scope="module")
 def processed_frames():
     processor = FrameProcessor()
