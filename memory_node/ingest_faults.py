@@ -7,10 +7,11 @@
   arrive meanwhile wait in the node's bounded backlog (its overflow counted). A fault that is not
   transient (a damaged store), one that lasts longer than `give_up_s`, or any unexpected error
   raises `UnsurvivableFault`: the node goes to its error state and the process exits non-zero.
-- `ClockSkewGuard`: a stamp too far ahead of ROS time (when there is a clock) or of the stream
-  (the last accepted stamp), beyond `tolerance_s`, is rejected and never becomes the memory's
-  "now"; the stream may jump ahead for real (a pause, a new session) and does so once
-  `confirm_frames` consecutive stamps agree with the jump.
+- `ClockSkewGuard`: a stamp too far ahead of ROS time (when there is a clock) or, without a clock, of
+  the stream (the last accepted stamp), beyond `tolerance_s`, is rejected and never becomes the
+  memory's "now"; the stream may jump ahead for real (a pause, a new session): a clock that agrees
+  with the stamp confirms the jump at once, without one it is taken once `confirm_frames`
+  consecutive stamps agree with it. A replay's clock is the bag's recording (log) time.
 - `SparseLog`: every drop is counted by the caller; the log says it at most once a second per topic.
 """
 
@@ -156,6 +157,9 @@ class ClockSkewGuard:
             return self._reject(stamp, f"stamp {stamp:.3f} is {stamp - now:.1f} s ahead of ROS time {now:.3f} "
                                        f"(clock-skew tolerance {tol:g} s); not ingested")
         if self.last_accepted is None or stamp <= self.last_accepted + tol:
+            return None
+        if now:  # ROS time agrees with the stamp: the stream really moved on (a pause, a simulated clock's jump)
+            self._jump = []
             return None
         if not self._jump or abs(stamp - self._jump[-1]) > tol:
             self._jump = [stamp]  # a new jump (or a lone outlier) begins

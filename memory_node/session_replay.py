@@ -92,7 +92,10 @@ def replay_bag(bag: str | Path, store: Any, settings: IngestSettings | None = No
     if store.last_frame_id >= 0:  # resume: what the memory already holds is skipped, never ingested twice
         pipeline.resume_after = store.last_time
         pipeline.already_stored = store.is_last_stored
-    pipeline.clock_guard = ClockSkewGuard(max_clock_skew_s)
+    # the bag's clock is each message's recording (log) time: a stamp agreeing with it is no skew, so a real
+    # jump of the recorded stream (a pause, the simulated clock moving on) loses no frame
+    recorded_at: list[float | None] = [None]
+    pipeline.clock_guard = ClockSkewGuard(max_clock_skew_s, ros_now=lambda: recorded_at[0])
     inputs = {root_topic(t): t for t in (*pipeline.synchronized_topics, settings.topics.camera_info)}
     remap = remap or {}
     report = ReplayReport(bag=str(bag))
@@ -124,6 +127,7 @@ def replay_bag(bag: str | Path, store: Any, settings: IngestSettings | None = No
             report.last_error = f"topic {record.topic!r}: cannot deserialise {record.type_name!r} ({exc})"
             LOG.warning(report.last_error)
             continue
+        recorded_at[0] = record.log_time_ns / 1e9
         pipeline.offer(topic, msg)
     stats = pipeline.stats
     report.frames_ingested, report.frames_rejected = stats.frames_ingested, stats.frames_rejected

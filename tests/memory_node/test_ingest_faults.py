@@ -94,6 +94,17 @@ def test_a_far_future_stamp_is_rejected_and_never_becomes_now():
     assert no_clock.check(2e9) is None and zero_clock.check(2e9) is None
 
 
+def test_a_jump_of_the_stream_that_the_clock_agrees_with_loses_no_frame():
+    ros_now = [100.0]
+    guard = ClockSkewGuard(tolerance_s=60.0, ros_now=lambda: ros_now[0], confirm_frames=3)
+    guard.accepted(100.0)
+    ros_now[0] = 3100.0  # the (simulated or recorded) clock moved on: a pause, the next episode
+    assert guard.check(3100.0) is None  # the first frame after the jump is taken, not held for confirmation
+    guard.accepted(3100.0)
+    assert guard.check(3101.0) is None and guard.rejected == 0
+    assert "ahead of ROS time" in guard.check(9000.0)  # a stamp ahead of the clock still is not
+
+
 def test_a_jump_of_the_stream_needs_consecutive_frames_to_agree():
     guard = ClockSkewGuard(tolerance_s=60.0, confirm_frames=3)
     guard.accepted(100.0)
