@@ -14,14 +14,13 @@ How ingestion and queries share the memory (the design `memstack up` and the lau
   transaction not yet committed; if the frame then fails, the memory rolls back to before it. The
   free-surface evidence of a frame (half of a write, and read by no query) is folded in after `lock`
   is released, under `writing`, which every writer holds.
-- As separate processes (`ingest_node` and `memory_server host_ingest:=false`), the ingest process is
-  the only writer; the server opens the same SQLite file read-only (WAL mode lets a reader run next to
-  the writer). They start in either order: until the writer has created the file, the reader answers
-  from an empty memory (it never creates the file). `refresh_if_changed()` re-opens the file when it
-  changed (or appeared), at most once per `refresh_period_s`. The re-open (which loads the whole
-  memory) runs on a background thread, one at a time; queries keep answering from the memory loaded
-  before until the fresh one is swapped in under `lock`, and a re-open that fails (corrupt or locked file) is logged and changes nothing.
-  Answers then lag the writer by up to that period plus one load.
+- As separate processes (`ingest_node` and `memory_server host_ingest:=false`), the ingest process is the only writer;
+  the server opens the same SQLite file read-only (WAL mode lets a reader run next to the writer). They start in
+  either order: until the writer has created the file, the reader answers from an empty memory (it never creates the
+  file). `refresh_if_changed()` re-opens the file when it changed (or appeared), at most once per `refresh_period_s`.
+  The re-open (which loads the whole memory) runs on a background thread, one at a time; queries keep answering from
+  the memory loaded before until the fresh one is swapped in under `lock`, and a re-open that fails (corrupt or locked
+  file) is logged and changes nothing. Answers then lag the writer by up to that period plus one load.
 - Several writers in one process (`memstack up SCENARIO` with planner_server `robot: ros`: ingest_node
   writes the frames of the camera topics, and the planner's explorer writes the frames its skills
   brought back, which are the same frames) would race on time order. While more than one writer
