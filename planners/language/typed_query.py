@@ -154,21 +154,12 @@ def validate_typed_query(query: TypedQuery) -> None:
         _check_optional_str(query, name)
     for name in ("time", "t0", "t1"):
         _check_optional_time(query, name)
-    if query.state is not None and query.state not in STATES:
-        raise TypedQueryError(f"typed query: field 'state' must be one of {', '.join(STATES)} or null, "
-                              f"got {query.state!r}")
-    if query.count_kind is not None and query.count_kind not in COUNT_KINDS:
-        raise TypedQueryError(f"typed query: field 'count_kind' must be one of {', '.join(COUNT_KINDS)} or null, "
-                              f"got {query.count_kind!r}")
-    if query.attribute is not None and query.attribute not in ATTRIBUTE_NAMES:
-        raise TypedQueryError(f"typed query: field 'attribute' must be one of {', '.join(ATTRIBUTE_NAMES)} or null, "
-                              f"got {query.attribute!r}")
-    if query.relation is not None and query.relation not in RELATIONS:
-        raise TypedQueryError(f"typed query: field 'relation' must be one of {', '.join(RELATIONS)} or null, "
-                              f"got {query.relation!r}")
-    if query.visit is not None and query.visit not in VISIT_EVENTS:
-        raise TypedQueryError(f"typed query: field 'visit' must be one of {', '.join(VISIT_EVENTS)} or null, "
-                              f"got {query.visit!r}")
+    for name, allowed in (("state", STATES), ("count_kind", COUNT_KINDS), ("attribute", ATTRIBUTE_NAMES),
+                          ("relation", RELATIONS), ("visit", VISIT_EVENTS)):
+        value = getattr(query, name)
+        if value is not None and value not in allowed:
+            raise TypedQueryError(f"typed query: field '{name}' must be one of {', '.join(allowed)} or null, "
+                                  f"got {value!r}")
     if not isinstance(query.attributes, dict) or not all(
             k in ATTRIBUTE_NAMES and isinstance(v, str) for k, v in query.attributes.items()):
         raise TypedQueryError(f"typed query: field 'attributes' must map {', '.join(ATTRIBUTE_NAMES)} to text, "
