@@ -129,6 +129,11 @@ class Vocabulary:
     def is_empty(self) -> bool:
         return not (self.object_categories or self.receptacle_categories or self.receptacle_ids or self.rooms)
 
+    def compounds(self) -> frozenset[tuple[str, ...]]:
+        """The multi-word names as word tuples ("tv_stand" -> ("tv", "stand")), for `content_phrases`."""
+        names = {n for n, _, _ in self.names()} | set(self.synonyms)
+        return frozenset(tuple(n.split("_")) for n in names if "_" in n and not re.search(r"_\d+$", n))
+
     def names(self) -> list[tuple[str, str, str | None]]:
         """(name, kind, category) for every linkable name: receptacle ids, categories, rooms."""
         out: list[tuple[str, str, str | None]] = []
@@ -221,8 +226,13 @@ def ontology_vocabulary(path: str | Path | None = None) -> Vocabulary:
     return vocab
 
 
-def content_phrases(text: str, blanked: Iterable[tuple[int, int]] = ()) -> list[Phrase]:
-    """Runs of content words of `text` (lowercased), skipping stopwords, numbers and blanked spans."""
+def content_phrases(text: str, blanked: Iterable[tuple[int, int]] = (),
+                    compounds: frozenset[tuple[str, ...]] = frozenset()) -> list[Phrase]:
+    """Runs of content words of `text` (lowercased), skipping stopwords, numbers and blanked spans.
+
+    A stopword that completes a multi-word name of `compounds` with the words before it stays in the
+    run ("tv stand" when the vocabulary holds tv_stand; "stand" alone is still a template verb).
+    """
     lowered = text.lower()
     for start, end in blanked:
         lowered = lowered[:start] + " " * (end - start) + lowered[end:]
@@ -240,6 +250,8 @@ def content_phrases(text: str, blanked: Iterable[tuple[int, int]] = ()) -> list[
         word = m.group()
         gap = lowered[last_end:m.start()] if last_end >= 0 else ""
         skip = word in STOPWORDS or word.isdigit() or re.fullmatch(r"d\d+", word) is not None
+        if skip and run and not re.search(r"[,;:?!.]", gap) and _completes_compound(run, word, compounds):
+            skip = False
         skip = skip or (word in ("room", "rooms") and not run)  # "which room": not a name; "living room": part of one
         if skip or re.search(r"[,;:?!.]", gap):
             flush()
@@ -250,6 +262,11 @@ def content_phrases(text: str, blanked: Iterable[tuple[int, int]] = ()) -> list[
         last_end = m.end()
     flush()
     return phrases
+
+
+def _completes_compound(run: list[re.Match], word: str, compounds: frozenset[tuple[str, ...]]) -> bool:
+    previous = tuple(m.group() for m in run)
+    return any(len(c) > 1 and c[-1] == word and previous[-(len(c) - 1):] == c[:-1] for c in compounds)
 
 
 class EntityLinker:

@@ -134,14 +134,19 @@ _TAKE_ME = re.compile(r"^\s*(?:please\s+)?(?:take|bring|lead|guide|show)\s+me\s+
                       r"(?P<np>.+?)\s*[.!?]*$")
 _AFFORD = re.compile(
     r"^\s*(?:where|what|which)\s+(?:\w+\s+)?(?:can|could|should|would|might)\s+(?:i|we|one|you)\s+(?:use\s+to\s+)?"
-    r"(?P<activity>(?!find\b|see\b|get to\b)\w+.*?)\s*\??$|"
+    r"(?P<activity>(?!find\b|see\b|get to\b|(?:go\s+and\s+|go\s+to\s+)?(?:look|search|check|hunt)\s+for\b)"
+    r"\w+.*?)\s*\??$|"
     r"^\s*where\s+(?:i|we)\s+can\s+(?P<activity2>\w+.*?)\s*\??$|"
     r"^\s*(?:is|are)\s+there\s+(?:something|anything|a place|somewhere)\s+(?:i\s+can\s+use\s+)?(?:to|for|i can)\s+"
     r"(?P<activity3>.+?)(?:\?.*)?$|"
     r"\bwhat can i use\b(?P<activity4>.*?)\??$|"
     r"^\s*(?:i|we)\s+(?:need|want|would like|like)\s+to\s+(?P<activity5>[^,.?]+)[,.]?\s*(?:what|where|which).*$")
-_FIND = re.compile(r"\bwhere\s+(?:can|could|do|would|might)\s+(?:i|we)\s+(?:find|get)\s+(?P<np>(?:a|an|the|my|some|"
-                   r"our)\b.+?)\s*\??$")
+# Where to find / look for / search for a thing: the thing's location (a search the robot can help with),
+# never an activity ("where should I look for the remote" is not an affordance of "looking").
+_FIND = re.compile(r"\bwhere\s+(?:can|could|do|would|might|should|shall|must)\s+(?:i|we)\s+"
+                   r"(?:(?:find|get)\s+(?P<np>(?:a|an|the|my|some|our)\b.+?)|"
+                   r"(?:(?:go\s+and\s+|go\s+to\s+)?(?:look|search|check|hunt)\s+for|look\s+to\s+find)\s+"
+                   r"(?P<np_search>.+?))\s*\??$")
 _WHERE_IS = re.compile(r"^\s*where\s+(?:is|are)\s+(?P<np>(?:the|my|our|a|an)\s+.+?)(?:\s+(?:located|kept))?\s*\??$")
 _ON_OFF = re.compile(r"^\s*(?:is|are|was|were|if)\s+(?P<np>.+?)\s+(?:turned\s+|switched\s+)?(?P<state>on|off)"
                      r"(?:\s+or\s+of+)?\s*\??$|^\s*(?:is|are|was|were)\s+(?:any|all)\s+of\s+(?P<np2>.+?)\s+(?P<state2>on|off)\s*\??$")
@@ -291,7 +296,7 @@ def read_form(text: str) -> FormReading | None:
             return FormReading("object_state", target=np, rule="is X on/off", activity=None,
                                visit=None, room_words=m.group("state") or m.group("state2"))
     if m := _FIND.search(t):
-        np = noun_phrase(m.group("np"))
+        np = noun_phrase(m.group("np") or m.group("np_search"))
         if np is not None:  # after a preamble ("I need to charge my laptop, where can I find ...") the rule decides
             return FormReading("present_location", target=np, rule="where can I find X", fallback=m.start() == 0)
     if m := _ANYTHING_ON.match(t):

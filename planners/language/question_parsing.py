@@ -276,12 +276,13 @@ class QuestionParser:
             return self._unknown(question, weekday)
         time_ref = weekday if weekday is not None else parse_time_expression(text, now)
         blanked = [time_ref.span] if time_ref is not None else []
-        phrases = content_phrases(text, blanked)
         read_before = self._vocab_time
         vocab = self.vocabulary()
+        phrases = content_phrases(text, blanked, vocab.compounds())
         lexical, unmatched = self.linker.lexical_links(phrases, vocab)
         if unmatched and self.memory is not None and self._vocab_time == read_before:
             vocab = self.vocabulary(refresh=True)  # memory may have seen it since the last read
+            phrases = content_phrases(text, blanked, vocab.compounds())
             lexical, unmatched = self.linker.lexical_links(phrases, vocab)
         self.linker.name_embeddings([n for n, _, _ in vocab.names()])
         without_time = lowered if time_ref is None else \
@@ -534,7 +535,8 @@ class QuestionParser:
         return proposed
 
     def _link_words(self, words: str, vocab: Vocabulary) -> EntityLink | None:
-        phrases = content_phrases(words) or content_phrases(f"the {words}")
+        phrases = content_phrases(words, compounds=vocab.compounds()) or content_phrases(f"the {words}",
+                                                                                          compounds=vocab.compounds())
         links, unmatched = self.linker.lexical_links(phrases, vocab)
         if not links and unmatched:
             vectors = self.embedder.embed([p.text for p in unmatched])

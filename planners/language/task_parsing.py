@@ -72,7 +72,7 @@ def _linker_vocabulary(memory: MemoryReader) -> Vocabulary:
 
 
 def _link(mention: str, vocab: Vocabulary, want: str, embedder: Any = None) -> str:
-    phrases = content_phrases(mention) or []
+    phrases = content_phrases(mention, compounds=vocab.compounds()) or []
     linker = EntityLinker(embedder)
     links, unmatched = linker.lexical_links(phrases, vocab)
     if unmatched and embedder is not None:

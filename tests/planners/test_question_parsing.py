@@ -292,6 +292,26 @@ def test_did_you_see_when_did_you_see_and_take_me_to(parser, question, kind, tar
     assert q.confidence >= 0.5
 
 
+@pytest.mark.parametrize("question, target", [
+    ("Where should I look for the remote?", "remote"),
+    ("Where should we search for my keys?", "keys"),
+    ("Where can I look for keys?", "keys"),
+])
+def test_where_to_look_for_a_thing_is_its_location_not_an_activity(parser, question, target):
+    q = parser.parse(question, NOW)
+    assert (q.kind, q.target) == ("present_location", target), q
+    assert parser.parse("Where should I make coffee?", NOW).kind == "affordance"
+
+
+def test_a_multi_word_receptacle_name_is_not_split_by_a_template_verb(embedder):
+    # "stand" is a template verb ("where does the lamp stand"), but "tv stand" names furniture memory holds.
+    p = QuestionParser(embedder=embedder, known_categories=["remote", "lamp"],
+                       known_receptacles={"tv_stand_1": "tv_stand", "sofa": "sofa"}, known_rooms=["living_room"])
+    q = p.parse("What is on the tv stand?", NOW)
+    assert (q.kind, q.target_category, q.target_is_receptacle) == ("contents", "tv_stand", True), q
+    assert p.parse("Where does the lamp stand?", NOW).target == "lamp"
+
+
 def test_weekday_without_a_calendar_is_refused_with_the_reason(parser, embedder):
     q = parser.parse("Where was the mug on Tuesday?", NOW)
     assert q.kind == "unknown" and "calendar" in q.source
