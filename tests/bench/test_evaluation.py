@@ -192,6 +192,7 @@ def _type_from_wording(ask: str) -> str:
     rules = [
         (r"^what (colou?r|size)", "attribute"),
         (r"^where were you", "robot_location"),
+        (r"^when did you (last )?(enter|leave)", "robot_visit"),
         (r"^where can i|^what can i use", "affordance"),
         (r"^did you see", "exists"),
         (r"^what is between", "relation"),
@@ -221,7 +222,8 @@ def test_every_shipped_question_gets_the_type_its_wording_says():
     assert seen_types == {"present_location", "past_location", "room_of", "contents", "object_state", "count",
                           "still_present", "changes", "first_seen", "last_seen",
                           # docs/QUESTIONS.md's forms (studio_new_forms_one_day)
-                          "attribute", "object_count", "exists", "robot_location", "relation", "affordance"}
+                          "attribute", "object_count", "exists", "robot_location", "robot_visit", "relation",
+                          "affordance"}
 
 
 @pytest.mark.parametrize("ask, answer, expected_type", [
