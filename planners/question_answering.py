@@ -26,6 +26,7 @@ from planners.belief.candidates import NOT_IN_HOUSE, Belief
 from planners.belief.config import QUESTION_MOVE_LIKELIHOOD_RATIO, BeliefConfig
 from planners.decision.baselines import MemoryOnlyPolicy
 from planners.decision.policies import POLICIES, ExplorationConfig, make_policy
+from planners.language.reasoning.registry import ReasonerConfig
 from planners.language.typed_query import TypedQuery
 from planners.memory_answers import MEMORY_PROJECTIONS, answer_from_memory
 from planners.memory_api import MemoryReader
@@ -43,6 +44,10 @@ class QAConfig:
     min_parse_confidence: float = 0.3     # below: the question is not understood -> "I don't know"
     dont_know_confidence: float = 0.05    # confidence reported with "I don't know"
     hedge_below: float = 0.5              # answers less sure than this are worded "probably ..."
+    # The optional reasoner answers, from retrieved memory, what the typed query refuses (off: type none).
+    reasoner: ReasonerConfig = field(default_factory=ReasonerConfig)
+    reasoner_max_confidence: float = 0.6  # a model's own confidence is capped: its reading is not checked
+    reasoner_memory_items: int = 60       # how many retrieved memory items the prompt carries
 
 
 @dataclass
@@ -156,10 +161,11 @@ class QuestionAnswerer:
     """
 
     def __init__(self, memory: MemoryReader, explorer: Explorer | None = None, config: QAConfig | None = None,
-                 parser: Any = None) -> None:
+                 parser: Any = None, reasoner: Any = None) -> None:
         self.memory = memory
         self.explorer = explorer
         self.config = config or QAConfig()
+        self._reasoner = reasoner
         self.beliefs = BeliefBuilder(memory, self.config.beliefs)
         self._parser = parser
         self.startup_ms = 0.0     # one-time model loading (MiniLM, exemplar embeddings), kept out of latency_ms
@@ -177,6 +183,15 @@ class QuestionAnswerer:
             self.startup_ms += (wall_time.perf_counter() - started) * 1000.0
         return self._parser
 
+    @property
+    def reasoner(self) -> Any:
+        """The optional reasoner (planners.language.reasoning), built from the config on first use; None when off."""
+        if self._reasoner is None and self.config.reasoner.type != "none":
+            from planners.language.reasoning.registry import build_reasoner
+
+            self._reasoner = build_reasoner(self.config.reasoner)
+        return self._reasoner
+
     def answer(self, question: str, now: float, planner: str = "voi",
                on_step: Callable[[ExplorationStepRecord], None] | None = None) -> AnswerReport:
         started = wall_time.perf_counter()
@@ -192,7 +207,9 @@ class QuestionAnswerer:
             return self._finish(report, started)
         query = self.parser.parse(question, float(now))
         if query.kind == "unknown" or float(query.confidence) < self.config.min_parse_confidence:
-            report = self._dont_know(question, query, "I did not understand the question", planner)
+            why = "I did not understand the question"
+            report = (self._reasoned(question, query, float(now), planner, why) if self.reasoner is not None
+                      else self._dont_know(question, query, why, planner))
             return self._finish(report, started)
         if query.kind in MEMORY_PROJECTIONS:
             return self._finish(self._from_memory(question, query, float(now), planner), started)
@@ -217,6 +234,19 @@ class QuestionAnswerer:
         else:
             report.stopped_by = "memory-only" if self.explorer is None or planner == "memory-only" else "voi"
         return report
+
+    def _reasoned(self, question: str, query: TypedQuery, now: float, planner: str, why: str) -> AnswerReport:
+        """The reasoner's answer from retrieved memory, citing memory items (planners.reasoned_answers)."""
+        from planners.reasoned_answers import answer_with_reasoner
+
+        found = answer_with_reasoner(self.reasoner, self.memory, question, now, self.config.reasoner_memory_items)
+        if found.refusal is not None:
+            return self._dont_know(question, query, f"{why}; {found.refusal}", planner)
+        confidence = min(found.confidence, self.config.reasoner_max_confidence)
+        hedge = "probably " if confidence < self.config.hedge_below else ""
+        return AnswerReport(question=question, type="reasoner", text=f"{hedge}{found.text}", value=found.text,
+                            confidence=confidence, evidence=list(found.cited), query=query, planner=planner,
+                            stopped_by="memory-only")
 
     def _from_memory(self, question: str, query: TypedQuery, now: float, planner: str) -> AnswerReport:
         """Projections read off memory without exploring (planners.memory_answers)."""

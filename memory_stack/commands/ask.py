@@ -4,14 +4,18 @@
 (or `--questions -`: standard input, each line answered as it arrives: a warm session)
 answers one question per line of FILE (blank lines skipped) in one process, with the parser's model
 loaded once, printing one JSON object per line (specs/cli.md: question, answer, confidence, refused,
-reason, typed_query). The memory file is opened as it is and never created: a missing file is an
+reason, typed_query). `--reasoner URL_OR_DIR` lets a language model answer, from retrieved memory and
+citing the memory items it used (`evidence`), the questions the typed query refuses
+(planners.reasoned_answers). The memory file is opened as it is and never created: a missing file is an
 error naming it (exit 2). Without --at the questions are asked at the latest time the memory knows of.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import math
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -29,6 +33,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                             "it arrives, the model loaded once); one JSON object per line on stdout")
     parser.add_argument("--at", help="time of asking: \"dN HH:MM\" or seconds since d1 00:00")
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    parser.add_argument("--reasoner", metavar="URL_OR_DIR",
+                        help="answer what the typed query refuses with a language model over retrieved memory: an "
+                             "OpenAI-compatible base URL (http://host:port[/v1]) or a local transformers model "
+                             "directory; overrides question_answering.reasoner of --config (default: off)")
+    parser.add_argument("--reasoner-model", default="default", help="model name sent to the --reasoner endpoint")
+    parser.add_argument("--reasoner-timeout", type=float, default=30.0, help="seconds to wait for the reasoner")
 
 
 def read_questions(path: Path) -> list[str]:
@@ -53,6 +63,24 @@ def answer_batch(answerer: Any, questions: Iterable[str], now: float) -> Iterato
         yield record
 
 
+def with_reasoner(config: Any, args: argparse.Namespace) -> Any:
+    """`config` with the reasoner `--reasoner` names (an http(s) URL: an endpoint; otherwise a model directory)."""
+    if getattr(args, "reasoner", None) is None:
+        return config
+    from planners.language.reasoning.registry import ReasonerConfig, build_reasoner
+
+    if not math.isfinite(args.reasoner_timeout) or args.reasoner_timeout <= 0:
+        raise BadInputError(f"--reasoner-timeout: expected a positive number of seconds, got {args.reasoner_timeout}")
+    if args.reasoner.startswith(("http://", "https://")):
+        reasoner = ReasonerConfig(type="openai", base_url=args.reasoner, model=args.reasoner_model,
+                                  timeout_s=args.reasoner_timeout)
+    else:
+        reasoner = ReasonerConfig(type="transformers", model_path=args.reasoner)
+    build_reasoner(reasoner)  # a wrong URL or directory is a one-line error now, not at the first question
+    qa = dataclasses.replace(config.question_answering, reasoner=reasoner)
+    return dataclasses.replace(config, question_answering=qa)
+
+
 def run(args: argparse.Namespace) -> int:
     db = Path(args.db)
     if (args.question is None) == (args.questions is None):
@@ -62,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         questions = read_questions(Path(args.questions)) if args.questions is not None else None
     at = parse_time_argument(args.at, "--at")
-    config = stack_config(args)
+    config = with_reasoner(stack_config(args), args)
     from memory_stack.commands.query import open_stored_memory
     from memory_stack.composition.assembly import build_answerer
     from planners.question_answering import latest_memory_time

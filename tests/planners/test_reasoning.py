@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 from memory_stack.foundation.errors import BadInputError
@@ -140,57 +136,6 @@ def test_transformers_reasoner_names_a_bad_model_path(tmp_path):
 
 
 # ---------------------------------------------------------------- the OpenAI-compatible endpoint
-
-
-class _ChatServer:
-    """A local HTTP server speaking /v1/chat/completions; replies with `self.content` (or a raw body)."""
-
-    def __init__(self):
-        self.requests: list[dict] = []
-        self.content = "{}"
-        self.raw: bytes | None = None
-        self.status = 200
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's naming
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                outer.requests.append({"path": self.path, "body": body,
-                                       "auth": self.headers.get("Authorization"),
-                                       "content_type": self.headers.get("Content-Type")})
-                if outer.raw is not None:
-                    payload = outer.raw
-                else:
-                    payload = json.dumps({"id": "x", "object": "chat.completion", "model": body["model"],
-                                          "choices": [{"index": 0, "finish_reason": "stop",
-                                                       "message": {"role": "assistant", "content": outer.content}}]}
-                                         ).encode()
-                self.send_response(outer.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-@pytest.fixture
-def chat_server():
-    server = _ChatServer()
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 def test_openai_reasoner_speaks_the_chat_completions_protocol(chat_server):
