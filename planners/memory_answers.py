@@ -215,16 +215,23 @@ def _identify(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnsw
 _AFFORDANCES: list[Any] = []
 
 
-def _affordance(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnswer:
+def affordance_table() -> Any:
+    """The process's affordance table (scene_graph.affordances), loaded and embedded on first use."""
     from scene_graph.affordances import Affordances
 
     if not _AFFORDANCES:
-        _AFFORDANCES.append(Affordances.load())
+        table = Affordances.load()
+        table.warm_up()
+        _AFFORDANCES.append(table)
+    return _AFFORDANCES[0]
+
+
+def _affordance(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnswer:
     activity = re.sub(r"^(to|for)\s+", "", (query.activity or "").strip())
     if not activity:
         return MemoryAnswer(refusal="the question names no activity")
     objects = [o for o in memory.objects() if query.room is None or o.room == query.room]
-    matches = _AFFORDANCES[0].match(activity, {o.category for o in objects})
+    matches = affordance_table().match(activity, {o.category for o in objects})
     if not matches:
         return MemoryAnswer(refusal=f"I know of nothing here that is for '{activity}'")
     best = matches[0][1]

@@ -28,7 +28,7 @@ from planners.decision.baselines import MemoryOnlyPolicy
 from planners.decision.policies import POLICIES, ExplorationConfig, make_policy
 from planners.language.reasoning.registry import ReasonerConfig
 from planners.language.typed_query import TypedQuery
-from planners.memory_answers import MEMORY_PROJECTIONS, answer_from_memory
+from planners.memory_answers import MEMORY_PROJECTIONS, affordance_table, answer_from_memory
 from planners.memory_api import MemoryReader
 
 DONT_KNOW = "I don't know"
@@ -180,6 +180,7 @@ class QuestionAnswerer:
             warm_up = getattr(self._parser, "warm_up", None)
             if callable(warm_up):
                 warm_up()
+                affordance_table()  # its embeddings, from the disk cache after the first run on this machine
             self.startup_ms += (wall_time.perf_counter() - started) * 1000.0
         return self._parser
 

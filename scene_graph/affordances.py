@@ -4,6 +4,7 @@
 given categories (those memory holds) by the best cosine similarity between the asked activity
 ("make some coffee") and the activities each affords, keeping those above `threshold`; the table
 is matched by sentence embeddings (scene_graph.text_embedding), so "brew a coffee" needs no entry.
+The table's embeddings are computed once per machine and kept on disk (scene_graph.embedding_cache).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 import yaml
 
 from memory_stack.foundation.errors import BadInputError
+from scene_graph.embedding_cache import cached_embeddings
 
 DEFAULT_AFFORDANCES = Path(str(resources.files("scene_graph").joinpath("data", "affordances.yaml")))
 MATCH_THRESHOLD = 0.6
@@ -51,14 +53,18 @@ class Affordances:
             self._embedder = TextEmbedder.shared()
         return self._embedder
 
+    def warm_up(self) -> None:
+        """Embed (or read from the disk cache) the table now rather than at the first question."""
+        if self._matrix is None:
+            self._matrix = cached_embeddings(self.embedder, [a for _, a in self._pairs])
+
     def match(self, activity: str, categories: Iterable[str], threshold: float = MATCH_THRESHOLD
               ) -> list[tuple[str, float, str]]:
         """(category, similarity, the table's activity it matched), best first, for the given categories."""
         wanted = set(categories)
         if not activity.strip() or not wanted:
             return []
-        if self._matrix is None:
-            self._matrix = np.asarray(self.embedder.embed([a for _, a in self._pairs]), dtype=np.float32)
+        self.warm_up()
         query = np.asarray(self.embedder.embed([activity]), dtype=np.float32)[0]
         sims = self._matrix @ query
         best: dict[str, tuple[float, str]] = {}

@@ -98,6 +98,12 @@ class TextEmbedder:
         """How many distinct texts are cached."""
         return len(self._cache)
 
+    def model_identity(self) -> str:
+        """The model's directory with the names and sizes of its files (scene_graph.embedding_cache keys on it)."""
+        path = Path(self._model_path or packaged_model_path()).resolve()
+        files = sorted((str(f.relative_to(path)), f.stat().st_size) for f in path.rglob("*") if f.is_file())
+        return f"{path} {files}"
+
     @property
     def is_loaded(self) -> bool:
         return self._model is not None
