@@ -89,5 +89,5 @@ def plan_nodes(given: dict[str, str]) -> list[NodeLaunch]:
     planner = {"robot": values["robot"]} if values["robot"] else {}
     nodes.append(NodeLaunch("planner_server", "planner_server", [params, shared, lifecycle, planner]))
     if _flag(values["use_sim"]):
-        nodes.append(NodeLaunch("sim_node", "sim_node", [params, common, {"scenario": values["scenario"]}]))
+        nodes.append(NodeLaunch("sim_node", "sim_node", [params, lifecycle, {"scenario": values["scenario"]}]))
     return nodes

@@ -33,6 +33,14 @@ this node sets its interval). Odometry is published with each frame's stamp, so 
 ingest node can match the pose to the frame. The control loop publishes odometry and joint states
 when the clock has moved (never the same stamp twice, which readers count as duplicates), and for
 `STATE_REPEAT_S` after a new subscriber appears, so a late joiner hears the robot while it stands still.
+
+Lifecycle (like memory_server, ingest_node, planner_server): configure loads the scenario and creates
+the publishers, subscriptions and action servers; activate starts the control and camera timers; an
+inactive node publishes nothing (lifecycle publishers), ignores cmd_vel and render requests and rejects
+goals; cleanup closes the world it loaded (configure loads it afresh). `autostart` (default true): its
+executable configures and activates it; false leaves that to a lifecycle manager (`memstack up` has
+one, nav2's lifecycle_manager is another). Parameters read at configure are read-only; the speed
+limits and `render_on_demand` may change at run time.
 """
 
 from __future__ import annotations
@@ -52,39 +60,70 @@ from robot_model.panda_kinematics import ARM_JOINT_NAMES, FINGER_JOINT_NAMES  # 
 try:
     import rclpy
     from geometry_msgs.msg import PoseStamped, Twist
-    from rclpy.node import Node
+    from rclpy.lifecycle import Node as LifecycleNode
+    from rclpy.lifecycle import State, TransitionCallbackReturn
     from rosgraph_msgs.msg import Clock
     from sensor_msgs.msg import CameraInfo, Image, JointState
     from std_msgs.msg import Empty
 except ImportError:  # main() explains what is missing (node_main_guard); the module stays importable
-    Node = object
+    LifecycleNode = object
 
 SETTLE_WINDOW_S = 0.5  # a cmd_vel older than this is stale: the base stops
 STATE_REPEAT_S = 1.0  # wall seconds the unchanged state is repeated after a new subscriber appears
 
 
-class SimNode(Node):
-    """The simulated robot's drivers. `backend`: a loaded PyBulletBackend, else the `scenario` parameter."""
+class SimNode(LifecycleNode):
+    """The simulated robot's drivers, as a lifecycle node.
+
+    `backend`: a loaded PyBulletBackend, else the `scenario` parameter is loaded at configure (and
+    closed at cleanup). Configure loads the world and creates the publishers, subscriptions and
+    action servers; only an active node publishes (its publishers are lifecycle publishers, its
+    timers run only while active), moves the base on cmd_vel, renders on request and accepts goals.
+    """
 
     def __init__(self, backend=None, **kwargs) -> None:
         super().__init__("sim_node", **kwargs)
-        self.scenario_path = self.declare_parameter("scenario", "").value
-        self.start_time = self.declare_parameter("start_time", "").value
-        self.camera_rate_hz = float(self.declare_parameter("camera_rate_hz", 2.0).value)
-        self.render_on_demand = bool(self.declare_parameter("render_on_demand", True).value)
-        self.control_rate_hz = float(self.declare_parameter("control_rate_hz", 20.0).value)
-        self.frame_interval_s = float(self.declare_parameter("frame_interval_s", 0.1).value)
-        if not (math.isfinite(self.frame_interval_s) and 0.0 < self.frame_interval_s <= 10.0):
-            raise BadInputError(f"node sim_node: parameter frame_interval_s = {self.frame_interval_s}: "
-                                "must be in (0, 10] seconds")
-        self.max_linear_speed = float(self.declare_parameter("max_linear_speed", 0.5).value)
-        self.max_angular_speed = float(self.declare_parameter("max_angular_speed", 1.0).value)
-        self.finger_stroke_m = float(self.declare_parameter("finger_stroke_m", 0.085).value)
+        self._active = False
+        self.backend, self._owns_backend, self.manipulator = backend, False, None
+        self._publishers_made: list = []
+        self._subscriptions_made: list = []
+        self._timers_made: list = []
+        self._action_servers: list = []
+        from memory_node.parameter_declaration import (
+            declare,
+            declare_autostart,
+            follow_dynamic_parameters,
+            require_parameters_under_namespace,
+        )
+
+        self.scenario_path = declare(self, "scenario", "", "scenario YAML of the simulated household (loaded at "
+                                     "configure; '' = none: the node stays idle)")
+        self.start_time = declare(self, "start_time", "", "simulated time the world starts at ('dN HH:MM'; '' = "
+                                  "the scenario's start)")
+        self.camera_rate_hz = declare(self, "camera_rate_hz", 2.0, "frames per second while a camera topic has "
+                                      "subscribers (0 = only on camera/render_request)", (0.0, 60.0))
+        self.render_on_demand = declare(self, "render_on_demand", True, "render only while someone subscribes "
+                                        "to a camera topic (false: always at camera_rate_hz)", dynamic=True)
+        self.control_rate_hz = declare(self, "control_rate_hz", 20.0, "cmd_vel integration and state publishing "
+                                       "rate (Hz)", (0.1, 1000.0))
+        self.frame_interval_s = declare(self, "frame_interval_s", 0.1, "a frame at an instant already shown "
+                                        "first advances the simulated clock by this (s)", (0.001, 10.0))
+        self.max_linear_speed = declare(self, "max_linear_speed", 0.5, "cmd_vel linear.x is clipped to this (m/s)",
+                                        (0.0, 10.0), dynamic=True)
+        self.max_angular_speed = declare(self, "max_angular_speed", 1.0, "cmd_vel angular.z is clipped to this "
+                                         "(rad/s)", (0.0, 20.0), dynamic=True)
+        self.finger_stroke_m = declare(self, "finger_stroke_m", 0.085, "widest opening of the gripper (m)",
+                                       (0.01, 0.5))
         # FollowJointTrajectory succeeds when every joint ends this close to the last point
-        self.joint_tolerance_rad = float(self.declare_parameter("goal_joint_tolerance_rad", 0.05).value)
-        self.map_frame = self.declare_parameter("map_frame", "map").value
-        self.base_frame = self.declare_parameter("base_frame", "base_link").value
-        self.camera_frame = self.declare_parameter("camera_frame", "camera_optical").value
+        self.joint_tolerance_rad = declare(self, "goal_joint_tolerance_rad", 0.05, "FollowJointTrajectory "
+                                           "succeeds when every joint ends this close to the last point (rad)",
+                                           (0.0, 3.2))
+        self.map_frame = declare(self, "map_frame", "map", "REP 105 map frame (goals and the camera pose)")
+        self.base_frame = declare(self, "base_frame", "base_link", "the robot body's frame")
+        self.camera_frame = declare(self, "camera_frame", "camera_optical", "the images' optical frame")
+        self.autostart = declare_autostart(self)
+        follow_dynamic_parameters(self)
+        require_parameters_under_namespace(self)
         self.topics = RobotTopics()
         self._lock = threading.RLock()
         self._twist = (0.0, 0.0)
@@ -94,27 +133,79 @@ class SimNode(Node):
         self._state_stamp: float | None = None
         self._state_subscribers = 0
         self._repeat_state_until = -math.inf
-        self.backend = backend
-        self._owns_backend = False
+        self._clock_published: float | None = None
+        self.configure_error = ""  # why the last configure failed ('' = it did not)
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def on_configure(self, state: State) -> TransitionCallbackReturn:
+        try:
+            self._load_world()
+        except Exception as exc:  # a bad scenario or start time: stay unconfigured, say why
+            self.configure_error = str(exc)
+            self.get_logger().error(f"configure failed: {exc}")
+            self._release_world()
+            return TransitionCallbackReturn.FAILURE
+        self.configure_error = ""
+        self._make_interfaces()
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_activate(self, state: State) -> TransitionCallbackReturn:
+        result = super().on_activate(state)  # the lifecycle publishers first: the timers publish at once
+        self._active = True
+        self._timers_made = [self.create_timer(1.0 / self.control_rate_hz, self._on_control_tick)]
+        if self.camera_rate_hz > 0:
+            self._timers_made.append(self.create_timer(1.0 / self.camera_rate_hz, self._on_camera_tick))
+        return result
+
+    def on_deactivate(self, state: State) -> TransitionCallbackReturn:
+        self._active = False
+        self._twist = (0.0, 0.0)  # an inactive base stands still
+        self._destroy_timers()
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state: State) -> TransitionCallbackReturn:
+        self._destroy_interfaces()
+        self._release_world()
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_shutdown(self, state: State) -> TransitionCallbackReturn:
+        self._active = False
+        self._destroy_interfaces()
+        self._release_world()
+        return TransitionCallbackReturn.SUCCESS
+
+    @property
+    def active(self) -> bool:
+        return self._active
+
+    # -- set-up ------------------------------------------------------------------------------------
+    def _load_world(self) -> None:
         if self.backend is None and self.scenario_path:
             from sim.pybullet_backend import PyBulletBackend
 
             self.backend = PyBulletBackend(self.scenario_path)
             self._owns_backend = True
-        if self.backend is not None and hasattr(self.backend, "frame_clock"):
+        if self.backend is None:
+            self.get_logger().warning("no scenario given (parameter `scenario`): sim_node is idle")
+            return
+        if hasattr(self.backend, "frame_clock"):
             self.backend.frame_clock.interval_s = self.frame_interval_s  # the backend spaces its frames' stamps
-        if self.backend is not None and self.start_time:
+        if self.start_time:
             from memory_stack.foundation.time_format import parse_time
 
             self.backend.advance_to(parse_time(self.start_time))
-        self.manipulator = None
-        if self.backend is not None:
+        if self.manipulator is None:
             self._attach_arm_driver()
-        else:
-            self.get_logger().warning("no scenario given (parameter `scenario`): sim_node is idle")
-        self._make_interfaces()
 
-    # -- set-up ------------------------------------------------------------------------------------
+    def _release_world(self) -> None:
+        if self.manipulator is not None:
+            self.manipulator.kinematics.close()
+            self.manipulator = None
+        if self._owns_backend and self.backend is not None:
+            self.backend.close()
+            self.backend = None
+            self._owns_backend = False
+
     def _attach_arm_driver(self) -> None:
         from executor.pybullet_manipulation import (
             ArmHandles,
@@ -137,50 +228,70 @@ class SimNode(Node):
         from memory_interfaces.msg import Detections
         from nav_msgs.msg import Odometry
 
-        self.rgb_pub = self.create_publisher(Image, t.rgb, 5)
-        self.depth_pub = self.create_publisher(Image, t.depth, 5)
-        self.info_pub = self.create_publisher(CameraInfo, t.camera_info, 5)
-        self.camera_pose_pub = self.create_publisher(PoseStamped, t.camera_pose, 5)
-        self.detections_pub = self.create_publisher(Detections, t.detections, 5)
-        self.odom_pub = self.create_publisher(Odometry, t.odometry, 10)
-        self.joint_pub = self.create_publisher(JointState, t.joint_states, 10)
+        publish = self.create_lifecycle_publisher
+        self.rgb_pub = publish(Image, t.rgb, 5)
+        self.depth_pub = publish(Image, t.depth, 5)
+        self.info_pub = publish(CameraInfo, t.camera_info, 5)
+        self.camera_pose_pub = publish(PoseStamped, t.camera_pose, 5)
+        self.detections_pub = publish(Detections, t.detections, 5)
+        self.odom_pub = publish(Odometry, t.odometry, 10)
+        self.joint_pub = publish(JointState, t.joint_states, 10)
         # the simulator's clock for nodes under use_sim_time (ROS time = simulated seconds: d1 00:00 is 0)
-        self.clock_pub = self.create_publisher(Clock, "/clock", 10)
-        self._clock_published: float | None = None
-        self.create_subscription(Twist, t.cmd_vel, self._on_cmd_vel, 10)
-        from rclpy.action import ActionServer
+        self.clock_pub = publish(Clock, "/clock", 10)
+        self._clock_published = None
+        self._publishers_made = [self.rgb_pub, self.depth_pub, self.info_pub, self.camera_pose_pub,
+                                 self.detections_pub, self.odom_pub, self.joint_pub, self.clock_pub]
+        self._subscriptions_made = [self.create_subscription(Twist, t.cmd_vel, self._on_cmd_vel, 10),
+                                    self.create_subscription(Empty, t.render_request, self._on_render_request, 10)]
+        from rclpy.action import ActionServer, CancelResponse
         from rclpy.callback_groups import ReentrantCallbackGroup
 
         from memory_node.robot.robot_actions import robot_action_types
 
         self.actions = robot_action_types()
         group = ReentrantCallbackGroup()
+        common = {"callback_group": group, "goal_callback": self._accept_when_active,
+                  "cancel_callback": lambda _goal: CancelResponse.REJECT}
         self._action_servers = [
-            ActionServer(self, self.actions.navigate_to_pose, t.navigate_action, self._execute_navigate,
-                         callback_group=group),
+            ActionServer(self, self.actions.navigate_to_pose, t.navigate_action, self._execute_navigate, **common),
             ActionServer(self, self.actions.follow_joint_trajectory, t.arm_action, self._execute_trajectory,
-                         callback_group=group),
-            ActionServer(self, self.actions.gripper_command, t.gripper_action, self._execute_gripper,
-                         callback_group=group),
+                         **common),
+            ActionServer(self, self.actions.gripper_command, t.gripper_action, self._execute_gripper, **common),
         ]
-        self.create_subscription(Empty, t.render_request, self._on_render_request, 10)
-        self.create_timer(1.0 / max(self.control_rate_hz, 0.1), self._on_control_tick)
-        if self.camera_rate_hz > 0:
-            self.create_timer(1.0 / self.camera_rate_hz, self._on_camera_tick)
+
+    def _accept_when_active(self, _goal) -> object:
+        from rclpy.action import GoalResponse
+
+        if self._active:
+            return GoalResponse.ACCEPT
+        self.get_logger().warning("goal rejected: sim_node is not active")
+        return GoalResponse.REJECT
+
+    def _destroy_timers(self) -> None:
+        for timer in self._timers_made:
+            self.destroy_timer(timer)
+        self._timers_made = []
+
+    def _destroy_interfaces(self) -> None:
+        self._destroy_timers()
+        for server in self._action_servers:
+            server.destroy()
+        for subscription in self._subscriptions_made:
+            self.destroy_subscription(subscription)
+        for publisher in self._publishers_made:
+            self.destroy_lifecycle_publisher(publisher)
+        self._action_servers, self._subscriptions_made, self._publishers_made = [], [], []
 
     def destroy_node(self) -> None:
-        for server in getattr(self, "_action_servers", ()):  # absent when the constructor failed early
-            server.destroy()
-        if self.manipulator is not None:
-            self.manipulator.kinematics.close()
-        if self._owns_backend and self.backend is not None:
-            self.backend.close()
+        self._active = False
+        self._destroy_interfaces()
+        self._release_world()
         super().destroy_node()
 
     # -- publishing --------------------------------------------------------------------------------
     def publish_clock(self) -> None:
         """The simulated time on /clock, once per instant (it only moves forward)."""
-        if self.backend is None:
+        if self.backend is None or not self._active:
             return
         from memory_node.message_conversion import seconds_to_stamp
 
@@ -193,7 +304,7 @@ class SimNode(Node):
 
     def publish_state(self) -> None:
         """Odometry and joint states at the current simulated time."""
-        if self.backend is None:
+        if self.backend is None or not self._active:
             return
         from memory_node.message_conversion import make_header, odometry_from_pose
 
@@ -216,7 +327,7 @@ class SimNode(Node):
 
     def publish_frame(self) -> None:
         """Render one frame and publish image, depth, camera info, camera pose, detections (same stamp)."""
-        if self.backend is None:
+        if self.backend is None or not self._active:
             return
         from memory_node.message_conversion import (
             camera_info_from_intrinsics,
@@ -254,6 +365,8 @@ class SimNode(Node):
         self.publish_frame()
 
     def _on_cmd_vel(self, msg: Twist) -> None:
+        if not self._active:
+            return
         values = (msg.linear.x, msg.angular.z)
         if not all(math.isfinite(v) for v in values):
             self.get_logger().error(f"topic {self.topics.cmd_vel!r}: non-finite velocity {values}; ignored")
@@ -266,7 +379,7 @@ class SimNode(Node):
         return self.get_clock().now().nanoseconds * 1e-9
 
     def _on_control_tick(self) -> None:
-        if self.backend is None:
+        if self.backend is None or not self._active:
             return
         dt = 1.0 / max(self.control_rate_hz, 0.1)
         linear, angular = self._twist
@@ -423,20 +536,20 @@ def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
     rclpy.init(args=argv)
     from rclpy.executors import ExternalShutdownException
+    from rclpy.parameter import Parameter
     from rclpy.utilities import remove_ros_args
 
     plain = remove_ros_args(argv)[1:]
     node = None
     try:
-        backend = None
-        if plain:  # `sim_node SCENARIO.yaml` as a shorthand for `-p scenario:=SCENARIO.yaml`
-            from sim.pybullet_backend import PyBulletBackend
-
-            backend = PyBulletBackend(plain[0])
-        node = SimNode(backend)
-        if backend is not None:
-            node._owns_backend = True
-        node.get_logger().info("sim_node ready")
+        # `sim_node SCENARIO.yaml` as a shorthand for `-p scenario:=SCENARIO.yaml`
+        overrides = [Parameter("scenario", value=plain[0])] if plain else []
+        node = SimNode(parameter_overrides=overrides)
+        if node.autostart:  # else a lifecycle manager (nav2's, `memstack up`'s, a test) drives it
+            if node.trigger_configure() != TransitionCallbackReturn.SUCCESS:
+                raise BadInputError(f"configure failed: {node.configure_error}")
+            node.trigger_activate()
+        node.get_logger().info("sim_node ready" if node.autostart else "sim_node waiting for a lifecycle manager")
         rclpy.spin(node)
     except BadInputError as exc:
         print(f"sim_node: {exc}", file=sys.stderr)

@@ -119,3 +119,12 @@ class LifecycleClient:
 
         request = SetParameters.Request(parameters=[Parameter(name, value=value).to_parameter_msg()])
         return call_service(self.node, SetParameters, f"{self.fqn}/set_parameters", request).results[0]
+
+
+def activated(node: Any) -> Any:
+    """A lifecycle node configured and activated in this process (what its executable does with autostart)."""
+    from rclpy.lifecycle import TransitionCallbackReturn
+
+    for step in ("configure", "activate"):
+        assert getattr(node, f"trigger_{step}")() == TransitionCallbackReturn.SUCCESS, f"{node.get_name()}: {step}"
+    return node

@@ -9,6 +9,7 @@ services, list / get / set parameters through the parameter services.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -27,6 +28,8 @@ from memory_stack.foundation.package_paths import default_params_file  # noqa: E
 from perception.synthetic_stream import synthetic_frames  # noqa: E402
 
 from .node_harness import SCENARIO, LifecycleClient, call_service, plan_command, wait_until  # noqa: E402
+
+TINY_ROOM = Path(__file__).resolve().parents[1] / "bench" / "data" / "tiny_room.yaml"
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "planners"))
@@ -88,6 +91,58 @@ def answer(client_node, namespace: str, question: str):
         client.destroy()
 
 
+def heard(node, topic: str) -> list:
+    """Odometry messages received on `topic` by `node` (spun by the caller)."""
+    from nav_msgs.msg import Odometry
+
+    messages: list = []
+    node.create_subscription(Odometry, topic, messages.append, 10)
+    return messages
+
+
+def spin_for(node, seconds: float) -> None:
+    import rclpy
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        rclpy.spin_once(node, timeout_sec=0.05)
+
+
+def spin_until(node, condition, timeout_s: float) -> bool:
+    import rclpy
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and not condition():
+        rclpy.spin_once(node, timeout_sec=0.05)
+    return bool(condition())
+
+
+def navigate(client_node, namespace: str):
+    """A short NavigateToPose goal to the simulator; its result, or None when the goal was rejected."""
+    import rclpy
+    from rclpy.action import ActionClient
+
+    from memory_node.robot.robot_actions import robot_action_types
+
+    action = robot_action_types().navigate_to_pose
+    client = ActionClient(client_node, action, f"{namespace}/navigate_to_pose")
+    try:
+        assert client.wait_for_server(timeout_sec=30.0)
+        goal = action.Goal()
+        goal.pose.header.frame_id = "map"
+        goal.pose.pose.position.x, goal.pose.pose.position.y, goal.pose.pose.orientation.w = 4.0, 2.0, 1.0
+        future = client.send_goal_async(goal)
+        rclpy.spin_until_future_complete(client_node, future, timeout_sec=30.0)
+        handle = future.result()
+        if not handle.accepted:
+            return None
+        result = handle.get_result_async()
+        rclpy.spin_until_future_complete(client_node, result, timeout_sec=60.0)
+        return result.result().result
+    finally:
+        client.destroy()
+
+
 @pytest.mark.slow
 def test_separate_processes_under_a_namespace_driven_by_an_outside_lifecycle_manager(ros_domain, tmp_path):
     import rclpy
@@ -96,35 +151,56 @@ def test_separate_processes_under_a_namespace_driven_by_an_outside_lifecycle_man
 
     db = remembered_household(tmp_path / "robot1.db")
     params = bare_keyed_params(tmp_path, db)
-    plan = plan_nodes({"namespace": "robot1", "separate_ingest": "true", "autostart": "false",
-                       "params_file": str(params)})
+    arguments = {"namespace": "robot1", "separate_ingest": "true", "autostart": "false", "params_file": str(params)}
+    plan = plan_nodes(arguments)
     assert [n.executable for n in plan] == ["memory_server", "ingest_node", "planner_server"]
+    # the simulator as use_sim:=true starts it (its scenario is not this memory's floor plan: only its node is taken)
+    sim_spec = plan_nodes(arguments | {"use_sim": "true", "scenario": str(TINY_ROOM)})[-1]
+    assert sim_spec.executable == "sim_node"
+    # no camera frames: they would go into this memory (ingest_node listens in the same namespace)
+    plan.append(dataclasses.replace(sim_spec, parameters=[*sim_spec.parameters, {"camera_rate_hz": 0.0}]))
     processes = {spec.name: start(plan_command(spec, "robot1")) for spec in plan}
     rclpy.init()
     node = rclpy.create_node("outside_lifecycle_manager")
+    odometry = heard(node, "/robot1/odom")
     try:
         clients = {name: LifecycleClient(node, f"/robot1/{name}") for name in processes}
         for name, client in clients.items():
             assert client.state() == "unconfigured", f"{name}: autostart:=false leaves it to the manager"
-            assert {"db_path", "autostart", "use_sim_time"} <= set(client.list_parameters()), name
+            assert {"autostart", "use_sim_time"} <= set(client.list_parameters()), name
+            if name == "sim_node":
+                continue
+            assert "db_path" in client.list_parameters(), name
             assert client.get("db_path") == str(db), f"{name}: the bare-keyed params file reached /robot1/{name}"
             refused = client.set("db_path", str(tmp_path / "elsewhere.db"))
             assert not refused.successful and "read-only" in refused.reason, (name, refused.reason)
         assert not (ROOT / "memory.db").exists() or (ROOT / "memory.db").stat().st_mtime < time.time() - 600
 
         ingest, server, planner = clients["ingest_node"], clients["memory_server"], clients["planner_server"]
-        assert not ingest.set("sync_slop_s", 0.5).successful, "read at configure: refused, not ignored"
+        sim = clients["sim_node"]
+        assert sim.get("scenario") == str(TINY_ROOM)
+        refused = sim.set("scenario", str(SCENARIO))
+        assert not refused.successful and "read-only" in refused.reason, "loaded at configure: refused, not ignored"
+        assert sim.set("max_linear_speed", 0.3).successful and sim.get("max_linear_speed") == 0.3
+        assert not sim.set("max_linear_speed", -1.0).successful, "out of its declared range"
+        assert ingest.set("sync_slop_s", 0.5).successful is False, "read at configure: refused, not ignored"
         assert ingest.set("work_queue_size", 4).successful and ingest.get("work_queue_size") == 4
-        for client in (ingest, server, planner):
+        for client in (ingest, server, planner, sim):
             assert client.transition("configure"), client.fqn
             assert client.state() == "inactive"
 
         inactive = objects_query(node, "/robot1")
         assert not inactive.success and "not active" in inactive.error, "an inactive server answers nothing"
         assert answer(node, "/robot1", "Where is the mug?") is None, "inactive planner rejects goals"
-        for client in (ingest, server, planner):
+        assert navigate(node, "/robot1") is None, "inactive sim_node rejects goals"
+        spin_for(node, 1.0)
+        assert not odometry, "inactive sim_node publishes nothing"
+        for client in (ingest, server, planner, sim):
             assert client.transition("activate"), client.fqn
             assert client.state() == "active"
+        assert spin_until(node, lambda: odometry, 20.0), "active sim_node publishes odometry"
+        moved = navigate(node, "/robot1")
+        assert moved is not None and not moved.error_msg, "active sim_node accepts goals and drives"
 
         everything = objects_query(node, "/robot1")
         assert everything.success and len(everything.objects) >= 3, everything.error
@@ -138,14 +214,20 @@ def test_separate_processes_under_a_namespace_driven_by_an_outside_lifecycle_man
         result = answer(node, "/robot1", "Where is the mug?")
         assert result is not None and result.stopped_by == "memory-only" and "counter" in result.answer.lower()
 
-        for client in (planner, server, ingest):
+        for client in (sim, planner, server, ingest):
             assert client.transition("deactivate"), client.fqn
         assert not objects_query(node, "/robot1").success
-        for client in (planner, server, ingest):
+        spin_for(node, 0.5)
+        odometry.clear()
+        spin_for(node, 1.0)
+        assert not odometry, "deactivated sim_node publishes nothing"
+        for client in (sim, planner, server, ingest):
             assert client.transition("cleanup"), client.fqn
             assert client.state() == "unconfigured"
         assert wait_until(lambda: not node.count_publishers("/robot1/memory/events"), 10.0), \
             "cleanup destroyed what configure created"
+        assert wait_until(lambda: not node.count_publishers("/robot1/odom"), 10.0), "sim_node's too"
+        assert sim.transition("configure") and sim.state() == "inactive", "sim_node loads its world again"
         assert server.transition("configure") and server.state() == "inactive", "configurable again"
         for name, process in processes.items():
             assert process.poll() is None, (name, process.communicate()[1][-2000:])

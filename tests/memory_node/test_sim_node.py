@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from .node_harness import activated
+
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "sim_configs" / "apartment_two_days.yaml"
 TINY_ROOM = ROOT / "tests" / "bench" / "data" / "tiny_room.yaml"
@@ -89,7 +91,7 @@ def spin_until(rclpy, node, predicate, timeout: float = 5.0) -> bool:
 def test_node_without_scenario_is_idle_and_declares_its_parameters(rclpy_context):
     from memory_node.sim_node import SimNode
 
-    node = SimNode()
+    node = activated(SimNode())
     try:
         assert node.get_name() == "sim_node"
         for name in ("scenario", "camera_rate_hz", "render_on_demand", "control_rate_hz", "max_linear_speed",
@@ -112,9 +114,9 @@ def test_node_publishes_frames_with_one_stamp_and_rejects_bad_commands(rclpy_con
     from memory_node.sim_node import SimNode
 
     rclpy = rclpy_context
-    node = SimNode(parameter_overrides=[Parameter("scenario", value=str(SCENARIO)),
-                                        Parameter("start_time", value="d1 07:00"),
-                                        Parameter("camera_rate_hz", value=0.0)])
+    node = activated(SimNode(parameter_overrides=[Parameter("scenario", value=str(SCENARIO)),
+                                                  Parameter("start_time", value="d1 07:00"),
+                                                  Parameter("camera_rate_hz", value=0.0)]))
     listener = rclpy.create_node("listener")
     got: dict[str, list] = {"rgb": [], "det": [], "odom": [], "joints": []}
     listener.create_subscription(Image, "camera/color/image_raw", got["rgb"].append, 10)
@@ -239,7 +241,7 @@ def test_robot_skills_look_around_takes_as_many_views_as_the_camera_needs(rclpy_
     house = small_house()
     house["robot"]["camera"]["hfov_deg"] = 120.0  # every heading in two views takes 6 views 60 degrees apart
     backend = PyBulletBackend(scenario_from_dict(house, "wide_camera.yaml"))
-    node = SimNode(backend=backend, parameter_overrides=[Parameter("camera_rate_hz", value=0.0)])
+    node = activated(SimNode(backend=backend, parameter_overrides=[Parameter("camera_rate_hz", value=0.0)]))
     try:
         with skills_driving_sim_node(node, lambda: RosRobotSkills(RosSkillsConfig(look_around_views=None))) as skills:
             assert skills.look_around_view_count() == 8  # no CameraInfo yet: the configured fallback
@@ -283,9 +285,9 @@ def test_robot_skills_pick_backs_off_a_blocked_grasp_and_takes_the_next(rclpy_co
             self.sent.append((len(points), reached))
             return reached
 
-    node = SimNode(parameter_overrides=[Parameter("scenario", value=str(TINY_ROOM)),
-                                        Parameter("start_time", value="d1 10:00"),  # the mug is on the table
-                                        Parameter("camera_rate_hz", value=0.0)])
+    node = activated(SimNode(parameter_overrides=[Parameter("scenario", value=str(TINY_ROOM)),
+                                                  Parameter("start_time", value="d1 10:00"),  # the mug is on the table
+                                                  Parameter("camera_rate_hz", value=0.0)]))
     backend = node.backend
     mug = backend.ground_truth().objects["mug_1"].position
     with skills_driving_sim_node(node, FirstGraspIntoTheTable) as skills:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from .node_harness import activated
+
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "tests" / "bench" / "data" / "tiny_room.yaml"
 
@@ -120,8 +122,8 @@ def test_control_loop_repeats_no_stamp_except_briefly_for_a_new_subscriber(ros_d
     rclpy.init()
     node = listener = None
     try:
-        node = SimNode(parameter_overrides=[Parameter("scenario", value=str(SCENARIO)),
-                                            Parameter("camera_rate_hz", value=0.0)])
+        node = activated(SimNode(parameter_overrides=[Parameter("scenario", value=str(SCENARIO)),
+                                                      Parameter("camera_rate_hz", value=0.0)]))
         listener = rclpy.create_node("odom_listener")
         stamps: list[float] = []
         listener.create_subscription(Odometry, "odom", lambda m: stamps.append(stamp_to_seconds(m.header.stamp)), 50)
