@@ -16,8 +16,10 @@ Subscribed (sensor-data QoS; remap to your drivers, see README "ROS 2 nodes"):
 `camera/color/image_raw` (rgb8/bgr8), `camera/depth/image_raw` (32FC1 m / 16UC1 mm),
 `camera/color/camera_info`, `detections` (memory_interfaces/Detections), `odom` (nav_msgs/Odometry)
 or a PoseStamped per `pose_source`, and `camera/pose` (PoseStamped of the optical frame; "" = TF where
-tf2_ros exists, else the fixed `camera_mount_*`). Poses must be in `map_frame` or be brought there
-by TF; `frame_id` mismatches are counted per topic (`wrong_frame`) in the diagnostics. Published:
+tf2_ros exists, else the fixed `camera_mount_*`), and `map_to_odom` (geometry_msgs/TransformStamped, latched:
+the localiser's map -> odom correction). Poses must be in `map_frame` or be brought there by that
+correction (odometry in `odom`: map pose = map->odom * odom pose, REP 105) or by TF; `frame_id`
+mismatches are counted per topic (`wrong_frame`) in the diagnostics. Published:
 `memory/events` (memory_interfaces/MemoryEvent, one per change, its header stamped in ROS time, frame
 `map`), and `/diagnostics` when no memory_server in this process reports for it.
 """
@@ -33,13 +35,13 @@ from memory_node.ros_environment import node_main_guard
 
 try:
     from diagnostic_msgs.msg import DiagnosticArray
-    from geometry_msgs.msg import PoseStamped
+    from geometry_msgs.msg import PoseStamped, TransformStamped
     from memory_interfaces.msg import MemoryEvent as MemoryEventMsg
     from nav_msgs.msg import Odometry
     from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
     from rclpy.lifecycle import Node as LifecycleNode
     from rclpy.lifecycle import State, TransitionCallbackReturn
-    from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+    from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
     from sensor_msgs.msg import CameraInfo, Image
 except ImportError:  # main() reports what is missing through node_main_guard
     LifecycleNode = object
@@ -102,6 +104,10 @@ class IngestNode(LifecycleNode):
                                             "period of /diagnostics when no memory_server reports (s)", (0.1, 60.0))
         self.map_frame = declare(self, "map_frame", "map", "the memory's frame (REP 105): poses must be in it or "
                                  "be brought into it by TF")
+        self.map_to_odom_topic = declare(self, "map_to_odom_topic", "map_to_odom",
+                                         "geometry_msgs/TransformStamped map -> odom (the localiser's correction, "
+                                         "latched): a pose in odom is composed with it where tf2_ros is absent; "
+                                         "'' = TF only")
         self.use_tf = declare(self, "use_tf", True, "where tf2_ros exists: poses in other frames (odom) and, "
                               "without camera_pose_topic, the camera pose come from TF")
         self.diagnostics_window_s = declare(self, "diagnostics_window_s", 10.0,
@@ -162,7 +168,7 @@ class IngestNode(LifecycleNode):
                                     camera_pose=self.camera_pose_topic),
                 pose_source=self.pose_source, slop_s=self.sync_slop_s, queue_size=self.sync_queue_size,
                 camera_mount=CameraMount(tuple(self.camera_mount_xyz), tuple(self.camera_mount_rpy)),
-                max_range_m=self.max_range_m, map_frame=self.map_frame)
+                max_range_m=self.max_range_m, map_frame=self.map_frame, map_to_odom_topic=self.map_to_odom_topic)
             detection = detection_input(self.detections_type, self.label_space_file, self.detector)
             settings.detections_type, settings.label_names = detection.detections_type, detection.label_names
             floor_plan = load_floor_plan(self.floor_plan_file)
@@ -211,6 +217,12 @@ class IngestNode(LifecycleNode):
         for msg_type, topic in inputs:
             self._input_subscriptions.append(self.create_subscription(
                 msg_type, topic, self._callback_for(topic), qos, callback_group=self._callback_group))
+        if self.map_to_odom_topic:  # latched, like /tf_static: a late joiner still gets the correction in force
+            latched = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE,
+                                 durability=DurabilityPolicy.TRANSIENT_LOCAL)
+            self._input_subscriptions.append(self.create_subscription(
+                TransformStamped, self.map_to_odom_topic, self._callback_for(self.map_to_odom_topic), latched,
+                callback_group=self._callback_group))
         self._events_pub = self.create_lifecycle_publisher(MemoryEventMsg, "memory/events", 100)
         self._diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         self._diagnostics_timer = self.create_timer(self.diagnostics_period_s, self._publish_diagnostics,

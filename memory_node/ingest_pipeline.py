@@ -14,9 +14,10 @@ Frames (REP 105): the memory is in `map`. The camera pose comes from its own Pos
 optical frame in `map`, as the simulator bridge and `SessionRecorder` publish it) or, when that topic
 is "", from TF (`transforms`: map <- the images' frame at their stamp, where tf2_ros exists; see
 `memory_node.tf_lookup`) or else from the robot pose composed with the fixed camera mount. Every
-`header.frame_id` is checked: a robot or camera pose must be in `map`, or be brought there by TF (so
-odometry, in `odom`, is never taken for a map pose); colour, depth and detections of one frame must
-share one camera frame. A message in the wrong frame is counted (`wrong_frame`, per topic, in the
+`header.frame_id` is checked: a robot or camera pose must be in `map`, or be brought there by the
+localiser's map -> odom correction (`map_to_odom_topic`, memory_node.map_odom_correction, on pip-only
+machines) or by TF (so odometry, in `odom`, is never taken for a map pose); colour, depth and detections
+of one frame must share one camera frame. A message in the wrong frame is counted (`wrong_frame`, per topic, in the
 diagnostics) and dropped, with a warning that names the topic, its frame and the one expected.
 Stamps are ROS time; `clock` maps them onto the memory's time (memory_stack.foundation.time_epoch).
 """
@@ -109,6 +110,9 @@ class IngestSettings:
     # pipeline's detector stage finds boxes in the colour image).
     detections_type: str = "masks"
     label_names: dict[int, str] | None = None
+    # geometry_msgs/TransformStamped map -> odom (the localiser's correction) where tf2_ros is absent: a pose in
+    # odom becomes map->odom * pose (memory_node.map_odom_correction); "" = none (TF only)
+    map_to_odom_topic: str = ""
 
 
 @dataclass
@@ -156,6 +160,10 @@ class IngestPipeline:
         if settings.detections_type == "label_image" and not settings.label_names:
             raise BadInputError("detections_type label_image: needs the label names (label_space_file)")
         self.transforms = transforms  # TF where tf2_ros exists (ingest_node); None: poses must come in `map`
+        from memory_node.map_odom_correction import MapOdomCorrection
+
+        self.corrections = MapOdomCorrection(settings.map_frame)  # from map_to_odom_topic
+        self._corrections_counters = StreamCounters()
         # stamps (ROS time) -> memory time; the epoch the first frame fixes is handed to record_epoch (the store)
         self.clock = clock or MemoryClock()
         self._record_epoch = record_epoch
@@ -208,6 +216,9 @@ class IngestPipeline:
         if topic == self.settings.topics.camera_info:
             self._offer_camera_info(msg)
             return None
+        if self.settings.map_to_odom_topic and topic == self.settings.map_to_odom_topic:
+            self._offer_correction(msg)
+            return None
         role = self._roles.get(topic)
         if role is None:
             raise KeyError(f"topic {topic!r} is not an input of this pipeline ({sorted(self._roles)})")
@@ -249,6 +260,22 @@ class IngestPipeline:
                     self._drops_seen[topic] = now
             elif seen is None:
                 self._drops_seen[topic] = now
+
+    def _offer_correction(self, msg: Any) -> None:
+        topic = self.settings.map_to_odom_topic
+        counters = self._corrections_counters
+        counters.received += 1
+        try:
+            self.corrections.add(msg, topic)
+        except BadInputError as exc:
+            if "header.frame_id" in str(exc):
+                counters.wrong_frame += 1
+            else:
+                counters.invalid += 1
+            self.stats.last_error = str(exc)
+            self._log(topic, f"dropped message on {topic}: {exc}")
+            return
+        counters.matched += 1
 
     def _offer_camera_info(self, msg: Any) -> None:
         self._camera_info_received += 1
@@ -297,10 +324,18 @@ class IngestPipeline:
         map_frame = self.settings.map_frame
         if frame_id == map_frame:
             return pose
+        correction = self.settings.map_to_odom_topic
+        if self.corrections.knows(frame_id):  # map -> odom from its topic (pip-only machines)
+            transform = self.corrections.lookup(map_frame, frame_id, stamp)
+            if transform is None:
+                raise WrongFrameError(topic, f"no {map_frame!r} -> {frame_id!r} correction on {correction!r} "
+                                      f"stamped at or before {stamp:.3f} s")
+            return Pose.from_matrix(transform.matrix() @ pose.matrix())
         if self.transforms is None:
-            raise WrongFrameError(topic, f"{frame_id!r} is not {map_frame!r} and there is no TF here to bring it "
-                                  f"there (a pose in {frame_id!r}, e.g. odometry, is not a map pose: give this "
-                                  f"topic a pose in {map_frame!r}, or run where tf2_ros provides the transform)")
+            via = f"publish {map_frame!r} -> {frame_id!r} on {correction!r}, " if correction else ""
+            raise WrongFrameError(topic, f"{frame_id!r} is not {map_frame!r} and nothing here brings it there "
+                                  f"(a pose in {frame_id!r}, e.g. odometry, is not a map pose: give this topic a "
+                                  f"pose in {map_frame!r}, {via}or run where tf2_ros provides the transform)")
         transform = self.transforms(map_frame, frame_id, stamp)
         if transform is None:
             raise WrongFrameError(topic, f"no transform {map_frame!r} <- {frame_id!r} at {stamp:.3f} s")
@@ -440,6 +475,8 @@ class IngestPipeline:
         counters[self.settings.topics.camera_info] = StreamCounters(
             received=self._camera_info_received, matched=self._camera_info_received - self._camera_info_invalid,
             invalid=self._camera_info_invalid)
+        if self.settings.map_to_odom_topic:
+            counters[self.settings.map_to_odom_topic] = StreamCounters(**vars(self._corrections_counters))
         return counters
 
 
@@ -465,6 +502,8 @@ def settings_from_parameters(values: dict[str, Any], source: str = "<parameters>
             settings.max_range_m = float(values["max_range_m"])
         if "map_frame" in values:
             settings.map_frame = str(values["map_frame"])
+        if "map_to_odom_topic" in values:
+            settings.map_to_odom_topic = str(values["map_to_odom_topic"])
         if "detections_type" in values:
             settings.detections_type = str(values["detections_type"])
         if values.get("label_space_file"):

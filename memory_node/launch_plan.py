@@ -19,6 +19,7 @@ INPUTS = {
     "detections_topic": "detections",
     "pose_topic": "odom",
     "camera_pose_topic": "camera/pose",
+    "map_to_odom_topic": "map_to_odom",
 }
 
 # name -> (default, description); "" params_file = the packaged config/memory_stack.yaml

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 from builtin_interfaces.msg import Time
-from geometry_msgs.msg import Point, PoseStamped
+from geometry_msgs.msg import Point, PoseStamped, TransformStamped
 from memory_interfaces.msg import Detections, ObjectObservation
 from memory_interfaces.msg import MemoryEvent as MemoryEventMsg
 from memory_interfaces.msg import SceneObject as SceneObjectMsg
@@ -245,6 +245,17 @@ def pose_stamped_from_pose(pose: Pose, stamp_seconds: float, frame_id: str = "ma
     msg = PoseStamped()
     msg.header = make_header(stamp_seconds, frame_id)
     _fill_ros_pose(msg.pose, pose)
+    return msg
+
+
+def transform_stamped_from_pose(pose: Pose, stamp_seconds: float, parent: str, child: str) -> TransformStamped:
+    """`child`'s pose in `parent` as the TransformStamped parent -> child (as TF carries it)."""
+    msg = TransformStamped()
+    msg.header = make_header(stamp_seconds, parent)
+    msg.child_frame_id = child
+    t, q = msg.transform.translation, msg.transform.rotation
+    t.x, t.y, t.z = float(pose.x), float(pose.y), float(pose.z)
+    q.x, q.y, q.z, q.w = float(pose.qx), float(pose.qy), float(pose.qz), float(pose.qw)
     return msg
 
 

@@ -1,13 +1,19 @@
 """sim_node: the PyBullet household as a ROS 2 robot (camera, detector, odometry, base and arm drivers).
 
 Published (stamps are ROS time on the simulator's clock: simulated seconds, d1 00:00 = 0, also on
-`/clock` (rosgraph_msgs/Clock) for nodes run with `use_sim_time`; frames in `map`):
+`/clock` (rosgraph_msgs/Clock) for nodes run with `use_sim_time`; frames as REP 105 names them):
 - camera/color/image_raw (sensor_msgs/Image rgb8), camera/depth/image_raw (32FC1, metres),
   camera/color/camera_info, camera/pose (PoseStamped of the optical frame), detections
   (memory_interfaces/Detections: 32SC1 instance mask, ids shuffled every frame, + label table),
   all five with the same stamp per frame; rendered only on demand (see below).
-- odom (nav_msgs/Odometry, map -> base_link; drifts when the scenario says so), joint_states
+- odom (nav_msgs/Odometry, odom -> base_link; drifts when the scenario says so), joint_states
   (sensor_msgs/JointState of the Panda's 7 joints and 2 fingers).
+- map_to_odom (geometry_msgs/TransformStamped map -> odom, latched, published at activation): the
+  localiser's correction. It is the identity: the simulated robot has no localiser, so its map pose
+  is its (drifting) odometry, as the simulator's own skills and the camera pose assume; the ingest
+  node and RosRobotSkills compose map pose = map->odom * odom pose. Where tf2_msgs imports (a full
+  ROS install; not on PyPI, so untested here) the same links go on /tf_static (map -> odom, constant,
+  and base_link -> camera_optical, the fixed head camera) and /tf (odom -> base_link, with every odometry).
 Action servers (memory_node.robot.robot_actions: nav2's and control_msgs' types where installed, the
 project's own with the same fields otherwise):
 - navigate_to_pose (NavigateToPose): plans on the occupancy grid and drives there (the motion is
@@ -59,9 +65,10 @@ from robot_model.panda_kinematics import ARM_JOINT_NAMES, FINGER_JOINT_NAMES  # 
 
 try:
     import rclpy
-    from geometry_msgs.msg import PoseStamped, Twist
+    from geometry_msgs.msg import PoseStamped, TransformStamped, Twist
     from rclpy.lifecycle import Node as LifecycleNode
     from rclpy.lifecycle import State, TransitionCallbackReturn
+    from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
     from rosgraph_msgs.msg import Clock
     from sensor_msgs.msg import CameraInfo, Image, JointState
     from std_msgs.msg import Empty
@@ -89,6 +96,7 @@ class SimNode(LifecycleNode):
         self._subscriptions_made: list = []
         self._timers_made: list = []
         self._action_servers: list = []
+        self._tf_message = None  # tf2_msgs/TFMessage where it imports
         from memory_node.parameter_declaration import (
             declare,
             declare_autostart,
@@ -119,6 +127,7 @@ class SimNode(LifecycleNode):
                                            "succeeds when every joint ends this close to the last point (rad)",
                                            (0.0, 3.2))
         self.map_frame = declare(self, "map_frame", "map", "REP 105 map frame (goals and the camera pose)")
+        self.odom_frame = declare(self, "odom_frame", "odom", "REP 105 odometry frame (odom's header.frame_id)")
         self.base_frame = declare(self, "base_frame", "base_link", "the robot body's frame")
         self.camera_frame = declare(self, "camera_frame", "camera_optical", "the images' optical frame")
         self.autostart = declare_autostart(self)
@@ -152,6 +161,7 @@ class SimNode(LifecycleNode):
     def on_activate(self, state: State) -> TransitionCallbackReturn:
         result = super().on_activate(state)  # the lifecycle publishers first: the timers publish at once
         self._active = True
+        self.publish_localisation()  # latched, before any odometry it applies to
         self._timers_made = [self.create_timer(1.0 / self.control_rate_hz, self._on_control_tick)]
         if self.camera_rate_hz > 0:
             self._timers_made.append(self.create_timer(1.0 / self.camera_rate_hz, self._on_camera_tick))
@@ -235,12 +245,17 @@ class SimNode(LifecycleNode):
         self.camera_pose_pub = publish(PoseStamped, t.camera_pose, 5)
         self.detections_pub = publish(Detections, t.detections, 5)
         self.odom_pub = publish(Odometry, t.odometry, 10)
+        latched = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
+                             durability=DurabilityPolicy.TRANSIENT_LOCAL)
+        self.map_to_odom_pub = publish(TransformStamped, t.map_to_odom, latched)
+        self._tf_pubs = self._tf_publishers(latched)
         self.joint_pub = publish(JointState, t.joint_states, 10)
         # the simulator's clock for nodes under use_sim_time (ROS time = simulated seconds: d1 00:00 is 0)
         self.clock_pub = publish(Clock, "/clock", 10)
         self._clock_published = None
         self._publishers_made = [self.rgb_pub, self.depth_pub, self.info_pub, self.camera_pose_pub,
-                                 self.detections_pub, self.odom_pub, self.joint_pub, self.clock_pub]
+                                 self.detections_pub, self.odom_pub, self.map_to_odom_pub, self.joint_pub,
+                                 self.clock_pub, *self._tf_pubs]
         self._subscriptions_made = [self.create_subscription(Twist, t.cmd_vel, self._on_cmd_vel, 10),
                                     self.create_subscription(Empty, t.render_request, self._on_render_request, 10)]
         from rclpy.action import ActionServer, CancelResponse
@@ -258,6 +273,37 @@ class SimNode(LifecycleNode):
                          **common),
             ActionServer(self, self.actions.gripper_command, t.gripper_action, self._execute_gripper, **common),
         ]
+
+    def _tf_publishers(self, latched) -> list:
+        """/tf and /tf_static where tf2_msgs imports (a full ROS install; not on PyPI: untested here)."""
+        try:
+            from tf2_msgs.msg import TFMessage
+        except ImportError:
+            self._tf_message = None
+            return []
+        self._tf_message = TFMessage
+        self.tf_pub = self.create_lifecycle_publisher(TFMessage, "/tf", 100)
+        self.tf_static_pub = self.create_lifecycle_publisher(TFMessage, "/tf_static", latched)
+        return [self.tf_pub, self.tf_static_pub]
+
+    def publish_localisation(self) -> None:
+        """The localiser's map -> odom, latched (identity, see the module docstring), and TF's static links."""
+        if self.backend is None or not self._active:
+            return
+        from memory_node.message_conversion import transform_stamped_from_pose
+        from scene_graph.types import Pose
+
+        now = self.backend.now
+        identity = Pose(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0)
+        correction = transform_stamped_from_pose(identity, now, self.map_frame, self.odom_frame)
+        self.map_to_odom_pub.publish(correction)
+        if self._tf_message is not None:
+            import numpy as np
+
+            camera_in_base = Pose.from_matrix(np.linalg.inv(self.backend.robot_pose().matrix())
+                                              @ self.backend.camera_pose().matrix())  # the head camera is fixed
+            mount = transform_stamped_from_pose(camera_in_base, now, self.base_frame, self.camera_frame)
+            self.tf_static_pub.publish(self._tf_message(transforms=[correction, mount]))
 
     def _accept_when_active(self, _goal) -> object:
         from rclpy.action import GoalResponse
@@ -312,7 +358,13 @@ class SimNode(LifecycleNode):
         with self._lock:
             now = self.backend.now
             self._state_stamp = now
-            self.odom_pub.publish(odometry_from_pose(self.backend.robot_pose(), now, self.map_frame, self.base_frame))
+            base = self.backend.robot_pose()  # odometry: drifts when the scenario says so
+            self.odom_pub.publish(odometry_from_pose(base, now, self.odom_frame, self.base_frame))
+            if self._tf_message is not None:
+                from memory_node.message_conversion import transform_stamped_from_pose
+
+                self.tf_pub.publish(self._tf_message(
+                    transforms=[transform_stamped_from_pose(base, now, self.odom_frame, self.base_frame)]))
             msg = JointState()
             msg.header = make_header(now, self.base_frame)
             msg.name = list(ARM_JOINT_NAMES) + list(FINGER_JOINT_NAMES)

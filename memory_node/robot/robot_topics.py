@@ -24,7 +24,8 @@ class RobotTopics:
     detections: str = "detections"
     camera_pose: str = "camera/pose"
     render_request: str = "camera/render_request"
-    odometry: str = "odom"
+    odometry: str = "odom"  # nav_msgs/Odometry in the odom frame (REP 105)
+    map_to_odom: str = "map_to_odom"  # the localiser's map -> odom (TransformStamped, latched): map pose = it * odom
     joint_states: str = "joint_states"
     cmd_vel: str = "cmd_vel"
     navigate_action: str = "navigate_to_pose"

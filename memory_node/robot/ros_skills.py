@@ -110,7 +110,7 @@ class RosRobotSkills(RobotSkills):
     def __init__(self, config: RosSkillsConfig | None = None, node_name: str = "robot_skills") -> None:
         require_ros()
         import rclpy
-        from geometry_msgs.msg import PoseStamped, Twist
+        from geometry_msgs.msg import PoseStamped, TransformStamped, Twist
         from memory_interfaces.msg import Detections
         from nav_msgs.msg import Odometry
         from rclpy.action import ActionClient
@@ -144,6 +144,15 @@ class RosRobotSkills(RobotSkills):
         self._arm = ActionClient(n, self.actions.follow_joint_trajectory, t.arm_action)
         self._gripper = ActionClient(n, self.actions.gripper_command, t.gripper_action)
         n.create_subscription(Odometry, t.odometry, self._on_odom, 10)
+        from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+
+        from memory_node.map_odom_correction import MapOdomCorrection
+
+        self._corrections = MapOdomCorrection("map")
+        self._odom_raw: tuple[float, str, Pose] | None = None  # (stamp, frame_id, pose) of the latest odometry
+        latched = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE,
+                             durability=DurabilityPolicy.TRANSIENT_LOCAL)
+        n.create_subscription(TransformStamped, t.map_to_odom, self._on_map_to_odom, latched)
         n.create_subscription(JointState, t.joint_states, self._on_joints, 10)
         n.create_subscription(Image, t.rgb, lambda m: self._on_part("rgb", m), 5)
         n.create_subscription(Image, t.depth, lambda m: self._on_part("depth", m), 5)
@@ -181,8 +190,31 @@ class RosRobotSkills(RobotSkills):
         from memory_node.message_conversion import pose_from_odometry, stamp_to_seconds
 
         pose = pose_from_odometry(msg, self.config.topics.odometry)
+        self._odom_raw = (stamp_to_seconds(msg.header.stamp), str(msg.header.frame_id), pose)
+        self._update_map_pose()
+
+    def _on_map_to_odom(self, msg) -> None:
+        try:
+            self._corrections.add(msg, self.config.topics.map_to_odom)
+        except ValueError as exc:  # MessageConversionError: said, not used
+            self.node.get_logger().warning(f"dropped message on {self.config.topics.map_to_odom}: {exc}")
+            return
+        self._update_map_pose()
+
+    def _update_map_pose(self) -> None:
+        """The robot's map pose: odometry in map as it is, in odom composed with map -> odom (REP 105)."""
+        if self._odom_raw is None:
+            return
+        stamp, frame, pose = self._odom_raw
+        if frame not in ("", "map"):
+            correction = self._corrections.lookup("map", frame, stamp)
+            if correction is None:  # no map -> odom in force yet: the map pose is unknown until it comes
+                self.node.get_logger().warning(f"odometry in {frame!r}: no map -> {frame!r} correction on "
+                                               f"{self.config.topics.map_to_odom!r} yet", throttle_duration_sec=5.0)
+                return
+            pose = Pose.from_matrix(correction.matrix() @ pose.matrix())
         with self._cond:
-            self._odom = (stamp_to_seconds(msg.header.stamp), pose)
+            self._odom = (stamp, pose)
             self._cond.notify_all()
 
     def _on_joints(self, msg) -> None:

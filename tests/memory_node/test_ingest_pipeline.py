@@ -216,6 +216,36 @@ def test_a_pose_in_odom_is_brought_into_map_by_the_transform():
     assert row[1:3] == pytest.approx((sf.robot_pose.x, sf.robot_pose.y), abs=1e-6)
 
 
+def test_odometry_in_odom_is_composed_with_the_latest_map_to_odom_correction_from_its_topic():
+    """No tf2_ros: map pose = map->odom (TransformStamped on map_to_odom, latest at or before the stamp) * odom pose."""
+    store = MemoryStore.open(None, FLOOR_PLAN)
+    p = pipeline(store, map_to_odom_topic="map_to_odom")
+    frames = list(synthetic_frames(3))
+    first = conv.sensor_frame_messages(frames[0])
+    first["pose"] = conv.odometry_from_pose(frames[0].robot_pose, frames[0].time, "odom")
+    assert offer_all(p, first) == [], "no correction received yet: not a map pose"
+    assert "'odom' is not 'map'" in p.stats.last_error and "map_to_odom" in p.stats.last_error
+
+    wrong = conv.transform_stamped_from_pose(Pose.from_xyz_yaw(0, 0, 0, 0), 0.0, "world", "odom")
+    p.offer("map_to_odom", wrong)
+    assert p.topic_counters()["map_to_odom"].wrong_frame == 1, "a correction not from map is counted, not used"
+    corrections = {frames[0].time: Pose.from_xyz_yaw(0.0, 0.0, 0.0, 0.0),  # the localiser's map -> odom over time
+                   frames[1].time - 0.01: Pose.from_xyz_yaw(0.4, -0.2, 0.0, 0.1)}
+    for stamp, correction in reversed(corrections.items()):  # arrival order does not matter, stamps do
+        p.offer("map_to_odom", conv.transform_stamped_from_pose(correction, stamp, "map", "odom"))
+    for sf, correction in zip(frames[1:], [corrections[frames[1].time - 0.01]] * 2):
+        messages = conv.sensor_frame_messages(sf)
+        in_odom = Pose.from_matrix(np.linalg.inv(correction.matrix()) @ sf.robot_pose.matrix())
+        messages["pose"] = conv.odometry_from_pose(in_odom, sf.time, "odom")
+        (outcome,) = offer_all(p, messages)
+        assert outcome.error is None
+    assert p.stats.frames_ingested == 2
+    rows = store.trajectory()  # (the robot stands still in these frames: one trajectory node, at its true pose)
+    assert [r[1:3] for r in rows] == [pytest.approx((frames[1].robot_pose.x, frames[1].robot_pose.y), abs=1e-6)]
+    counters = p.topic_counters()
+    assert counters["map_to_odom"].matched == 2 and counters[T.pose].wrong_frame == 1
+
+
 def test_the_camera_pose_comes_from_tf_when_there_is_no_camera_pose_topic():
     sf = next(synthetic_frames(1))
 

@@ -169,6 +169,16 @@ def test_node_publishes_frames_with_one_stamp_and_rejects_bad_commands(rclpy_con
         assert got["joints"][-1].position == pytest.approx(arm_before, abs=1e-3)
         odom = got["odom"][-1].pose.pose.position
         assert (odom.x, odom.y) == pytest.approx((2.5, 2.0), abs=1e-6)
+        assert (got["odom"][-1].header.frame_id, got["odom"][-1].child_frame_id) == ("odom", "base_link"), "REP 105"
+        from geometry_msgs.msg import TransformStamped
+        from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+
+        corrections: list = []  # subscribed late: the latched map -> odom still arrives
+        listener.create_subscription(TransformStamped, "map_to_odom", corrections.append, QoSProfile(
+            depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL))
+        assert spin_until(rclpy, listener, lambda: corrections)
+        assert (corrections[0].header.frame_id, corrections[0].child_frame_id) == ("map", "odom")
+        assert corrections[0].transform.rotation.w == 1.0 and corrections[0].transform.translation.x == 0.0
     finally:
         listener.destroy_node()
         node.destroy_node()

@@ -88,6 +88,9 @@ def test_frames_at_one_instant_get_distinct_increasing_stamps_and_are_all_ingest
     assert _wait(lambda: ingest.status()["frames_ingested"] >= len(stamps)), ingest.status()
     status = ingest.status()
     assert status["frames_ingested"] == len(stamps), status
+    # odometry comes in `odom` (REP 105): the ingest node placed it with sim_node's map -> odom, dropping none
+    assert not any(c.wrong_frame for c in ingest.pipeline.topic_counters().values()), ingest.pipeline.topic_counters()
+    assert ingest.pipeline.topic_counters()["map_to_odom"].matched >= 1
     # /clock: the simulated time for use_sim_time nodes, forward only, at every frame's instant
     assert _wait(lambda: clock and clock[-1] >= stamps[-1] - 1e-6), (clock[-5:], stamps[-1])  # ns on the wire
     assert all(b > a for a, b in zip(clock, clock[1:]))
