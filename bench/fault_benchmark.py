@@ -30,6 +30,7 @@ from typing import Any
 
 import yaml
 
+from bench.sqlite_faults import FaultyConnection
 from memory_node.child_processes import stop_child_process
 from memory_node.ros_environment import require_ros
 from memory_node.stack_probe import StackProbe
@@ -488,29 +489,6 @@ def frame_atomicity(directory: Path) -> dict[str, Any]:
             equal += same_memory and fingerprint(reopened) == before
     return _row("exception at every SQL step of one frame", acknowledged=0, stored=0,
                 detail=f"{equal}/{total} steps left memory and file as before the frame")
-
-
-class FaultyConnection:
-    """An SQLite connection that fails at its `fail_at`-th statement with the error a full disk gives."""
-
-    def __init__(self, conn: sqlite3.Connection, steps: list[int], fail_at: int) -> None:
-        self._conn, self._steps, self._fail_at = conn, steps, fail_at
-
-    def _step(self, sql: str) -> None:
-        self._steps[0] += 1
-        if self._steps[0] == self._fail_at:
-            raise sqlite3.OperationalError(f"disk I/O error (injected at step {self._fail_at}: {sql.split()[0]})")
-
-    def execute(self, sql: str, *args: Any) -> Any:
-        self._step(sql)
-        return self._conn.execute(sql, *args)
-
-    def executemany(self, sql: str, *args: Any) -> Any:
-        self._step(sql)
-        return self._conn.executemany(sql, *args)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._conn, name)
 
 
 # ------------------------------------------------------------------ the table

@@ -13,6 +13,7 @@ import sqlite3
 import numpy as np
 import pytest
 
+from bench.sqlite_faults import FaultyConnection
 from scene_graph.persistence import TABLES, StoreFault
 from scene_graph.store import MemoryStore
 from scene_graph.unsaved_state import _TRACK_SLOTS
@@ -22,29 +23,6 @@ from .conftest import FLOOR_PLAN, BoxWorld
 
 class InjectedFault(RuntimeError):
     pass
-
-
-class FaultyConnection:
-    """The store's connection, failing at the `fail_at`-th statement (an SQLite I/O error, as a full disk gives)."""
-
-    def __init__(self, conn: sqlite3.Connection, steps: list[int], fail_at: int) -> None:
-        self._conn, self._steps, self._fail_at = conn, steps, fail_at
-
-    def _step(self, sql: str) -> None:
-        self._steps[0] += 1
-        if self._steps[0] == self._fail_at:
-            raise sqlite3.OperationalError(f"disk I/O error (injected at step {self._fail_at}: {sql.split()[0]})")
-
-    def execute(self, sql: str, *args):
-        self._step(sql)
-        return self._conn.execute(sql, *args)
-
-    def executemany(self, sql: str, *args):
-        self._step(sql)
-        return self._conn.executemany(sql, *args)
-
-    def __getattr__(self, name: str):
-        return getattr(self._conn, name)
 
 
 def _plain(value):
