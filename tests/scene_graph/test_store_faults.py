@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import sqlite3
 import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -74,23 +77,59 @@ def test_the_lock_of_a_writer_killed_with_9_is_gone_with_it(stored):
 
 # ---------------------------------------------------------------- read-only stores
 
-def test_a_read_only_store_in_a_read_only_directory_is_read(stored):
-    if os.geteuid() == 0:
-        pytest.skip("root ignores file permissions")
-    directory = stored.parent
-    stored.chmod(stat.S_IRUSR)
-    directory.chmod(stat.S_IRUSR | stat.S_IXUSR)
+# Run as an unprivileged user: root ignores file modes (os.access and SQLite would let it write), so as root
+# the child drops to `nobody` (the interpreter lives where nobody may not read, so every module the checks use
+# is imported, and the checks run once on a writable copy, before the drop).
+READ_ONLY_CHILD = """
+import json, os, shutil, sys
+from scene_graph.persistence import StoreFault
+from scene_graph.store import MemoryStore
+
+def check(path):
+    seen = {}
+    with MemoryStore.open(path, read_only=True) as store:
+        seen["objects"] = len(store.objects())
+        try:
+            store.add_fact("x", "y", "z")
+            seen["reader_write"] = "written"
+        except StoreFault as exc:
+            seen["reader_write"] = str(exc)
     try:
-        with MemoryStore.open(stored, read_only=True) as store:
-            assert store.objects()
-            with pytest.raises(StoreFault, match="opened read-only"):
-                store.add_fact("x", "y", "z")
-        with pytest.raises(StoreFault, match="read-only") as info:
-            MemoryStore.open(stored)
-        _one_line(info.value, stored)
+        MemoryStore.open(path).close()
+        seen["writer"] = "opened"
+    except StoreFault as exc:
+        seen["writer"] = str(exc)
+    return seen
+
+stored, warm = sys.argv[1], sys.argv[2]
+if os.geteuid() == 0:
+    shutil.copy(stored, warm)
+    check(warm)
+    os.setgroups([])
+    os.setgid(65534)
+    os.setuid(65534)
+print(json.dumps({"euid": os.geteuid(), **check(stored)}))
+"""
+
+
+def test_a_read_only_store_in_a_read_only_directory_is_read(stored, tmp_path):
+    directory = Path(tempfile.mkdtemp(prefix="memstack_ro_"))  # /tmp: reachable by nobody, unlike tmp_path
+    path = directory / "memory.db"
+    try:
+        path.write_bytes(stored.read_bytes())
+        path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        directory.chmod(stat.S_IRUSR | stat.S_IXUSR | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH)
+        done = subprocess.run([sys.executable, "-c", READ_ONLY_CHILD, str(path), str(tmp_path / "warm.db")],
+                              cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        seen = json.loads(done.stdout)
+        assert seen["euid"] != 0 and seen["objects"] > 0
+        assert "opened read-only" in seen["reader_write"]
+        assert "read-only" in seen["writer"] and "\n" not in seen["writer"] and str(path) in seen["writer"]
+        assert path.read_bytes() == stored.read_bytes() and sorted(p.name for p in directory.iterdir()) == ["memory.db"]
     finally:
         directory.chmod(stat.S_IRWXU)
-        stored.chmod(stat.S_IRUSR | stat.S_IWUSR)
+        shutil.rmtree(directory)
 
 
 def test_reading_opens_mode_ro_and_never_writes_or_creates(stored, tmp_path):
