@@ -37,6 +37,7 @@ import numpy as np
 from memory_node import detection_inputs
 from memory_node import message_conversion as conv
 from memory_node.frame_synchronizer import ApproximateTimeSynchronizer, StreamCounters, SynchronizedSet
+from memory_node.ingest_faults import SparseLog
 from memory_stack.foundation.errors import BadInputError
 from memory_stack.foundation.time_epoch import MemoryClock
 from perception.sensor_frame import SensorFrame
@@ -148,7 +149,8 @@ class IngestPipeline:
     def __init__(self, settings: IngestSettings, processor: Any, sink: Callable[[Frame], Any],
                  warn: Callable[[str], None] | None = None, log_period_s: float = 1.0,
                  clock: MemoryClock | None = None, record_epoch: Callable[[float], Any] | None = None,
-                 transforms: TransformLookup | None = None, detector_stage: Any = None) -> None:
+                 transforms: TransformLookup | None = None, detector_stage: Any = None,
+                 log_clock: Callable[[], float] = wall.monotonic) -> None:
         self.settings = settings
         # perception.detector_stage.DetectorStage: SensorFrame -> SensorFrame with boxes, or None (not a keyframe)
         self.detector_stage = detector_stage
@@ -167,9 +169,8 @@ class IngestPipeline:
         # stamps (ROS time) -> memory time; the epoch the first frame fixes is handed to record_epoch (the store)
         self.clock = clock or MemoryClock()
         self._record_epoch = record_epoch
-        self._warn = warn or LOG.warning
-        self._log_period_s = log_period_s
-        self._last_logged: dict[str, float] = {}
+        # every drop is counted in full; the log says it at most once per `log_period_s` per topic
+        self._sparse_log = SparseLog(warn or LOG.warning, log_period_s, clock=log_clock)
         self.processor = processor
         self.sink = sink
         topics = settings.topics
@@ -227,19 +228,19 @@ class IngestPipeline:
         except WrongFrameError as exc:
             self.synchronizer.count_wrong_frame(topic)
             self.stats.last_error = str(exc)
-            self._log(topic, f"dropped message on {topic}: {exc}")
+            self._sparse_log.say(topic, f"dropped message on {topic}: {exc}")
             return None
         except BadInputError as exc:
             self.synchronizer.count_invalid(topic)
             self.stats.last_error = str(exc)
-            self._log(topic, f"dropped message on {topic}: {exc}")
+            self._sparse_log.say(topic, f"dropped message on {topic}: {exc}")
             return None
         skew = self.clock_guard.check(stamp) if self.clock_guard is not None else None
         if skew:  # before the synchroniser: a far-future stamp there would make later messages look out of order
             self.synchronizer.count_invalid(topic)
             self.stats.frames_clock_skew = self.clock_guard.rejected
             self.stats.last_error = f"topic {topic!r}: {skew}"
-            self._log("<clock skew>", f"dropped message on {topic}: {skew}")
+            self._sparse_log.say("<clock skew>", f"dropped message on {topic}: {skew}")
             return None
         matched = self.synchronizer.add(topic, stamp, converted)
         self._log_drops()
@@ -256,7 +257,7 @@ class IngestPipeline:
                 new = ", ".join(f"{n - o} {kind.replace('_', ' ')}" for kind, n, o in zip(self._DROP_KINDS, now, seen)
                                 if n > o)
                 total = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in zip(self._DROP_KINDS, now) if n)
-                if self._log(topic, f"dropped messages on {topic}: {new} (so far {total})"):
+                if self._sparse_log.say(topic, f"dropped messages on {topic}: {new} (so far {total})"):
                     self._drops_seen[topic] = now
             elif seen is None:
                 self._drops_seen[topic] = now
@@ -284,7 +285,8 @@ class IngestPipeline:
         except BadInputError as exc:
             self._camera_info_invalid += 1
             self.stats.last_error = str(exc)
-            self._log(self.settings.topics.camera_info, f"dropped message on {self.settings.topics.camera_info}: {exc}")
+            topic = self.settings.topics.camera_info
+            self._sparse_log.say(topic, f"dropped message on {topic}: {exc}")
 
     def _convert(self, role: str, topic: str, msg: Any) -> tuple[float, Any]:
         """(stamp, value); camera data carries its frame id: (frame_id, payload)."""
@@ -341,21 +343,12 @@ class IngestPipeline:
             raise WrongFrameError(topic, f"no transform {map_frame!r} <- {frame_id!r} at {stamp:.3f} s")
         return Pose.from_matrix(transform.matrix() @ pose.matrix())
 
-    def _log(self, key: str, message: str) -> bool:
-        """Warn at most once per `log_period_s` per topic (a flood is counted in full, logged sparsely)."""
-        now = wall.monotonic()
-        if now - self._last_logged.get(key, -math.inf) >= self._log_period_s:
-            self._last_logged[key] = now
-            self._warn(message)
-            return True
-        return False
-
     # ------------------------------------------------------------ frames
 
     def _skipped(self, outcome: IngestOutcome, why: str, counter: str) -> IngestOutcome:
         setattr(self.stats, counter, getattr(self.stats, counter) + 1)
         outcome.error = why
-        self._log(counter, f"frame at t={outcome.time:.3f} not ingested: {why}")
+        self._sparse_log.say(counter, f"frame at t={outcome.time:.3f} not ingested: {why}")
         return outcome
 
     def ingest_set(self, matched: SynchronizedSet) -> IngestOutcome:
@@ -391,7 +384,7 @@ class IngestPipeline:
             outcome.error = str(exc)
             self.stats.frames_rejected += 1
             self.stats.last_error = str(exc)
-            self._log("<frame>", f"frame {frame_id} stamped {matched.stamp:.3f} rejected: {exc}")
+            self._sparse_log.say("<frame>", f"frame {frame_id} stamped {matched.stamp:.3f} rejected: {exc}")
             return outcome
         outcome.processing_ms = (wall.perf_counter() - started) * 1000.0
         self.stats.frames_ingested += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 
 import numpy as np
 import pytest
@@ -277,3 +278,25 @@ def test_depth_in_another_frame_than_the_colour_image_rejects_the_frame():
     (outcome,) = offer_all(p, messages)
     assert outcome.error and "'depth_optical' is not the colour image's frame 'camera_optical'" in outcome.error
     assert p.topic_counters()[T.depth].wrong_frame == 1 and store.last_frame_id == -1
+
+
+def test_a_flood_of_drops_is_counted_in_full_and_said_at_most_once_a_second_per_topic():
+    store = MemoryStore.open(None, FLOOR_PLAN)
+    said, now = [], [0.0]
+    p = IngestPipeline(IngestSettings(), FrameProcessor(), store.ingest, warn=lambda line: said.append((now[0], line)),
+                       log_clock=lambda: now[0])
+    messages = conv.sensor_frame_messages(next(synthetic_frames(1)))
+    assert len(offer_all(p, messages)) == 1  # the frame goes in; every copy of its messages is a duplicate
+    for i in range(60):  # 3 s of copies, one every 50 ms, on rgb and depth
+        now[0] = 0.05 * (i + 1)
+        assert p.offer(T.rgb, messages["rgb"]) is None and p.offer(T.depth, messages["depth"]) is None
+    counters = p.topic_counters()
+    assert counters[T.rgb].duplicate == 60 and counters[T.depth].duplicate == 60
+    for topic in (T.rgb, T.depth):
+        lines = [(t, line) for t, line in said if line.startswith(f"dropped messages on {topic}:")]
+        times = [t for t, _ in lines]
+        assert len(lines) == 3 and all(b - a >= 1.0 - 1e-9 for a, b in zip(times, times[1:])), said
+        counts = [re.search(r": (\d+) duplicate \(so far (\d+) duplicate\)$", line).groups() for _, line in lines]
+        new, so_far = [int(n) for n, _ in counts], [int(total) for _, total in counts]
+        assert new[0] == 1 and sum(new) == so_far[-1] >= 40  # each drop said once, in the line after it happened
+    assert p.stats.frames_ingested == 1
