@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup interfaces demo test test-fast bench lint freeze clean
+.PHONY: setup interfaces demo test test-fast bench lint mutation freeze clean
 
 setup:
 	@bash scripts/setup.sh
@@ -28,6 +28,12 @@ bench: setup
 lint: setup
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
+
+# mutmut over the transaction, replay-skip and negative-evidence code, then the hand mutants of the decorated
+# transaction code mutmut cannot reach (docs/BENCHMARKS.md "Break it on purpose"; results kept in mutants/)
+mutation: setup
+	bash scripts/mutation.sh
+	nice -n 10 $(PY) scripts/hand_mutants.py
 
 freeze: setup
 	$(PY) scripts/freeze_requirements.py

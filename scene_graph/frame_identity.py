@@ -25,3 +25,8 @@ def frame_identity(frame: Frame) -> str:
         h.update(repr((ob.category, tuple(round(float(v), _DIGITS) for v in ob.centroid))).encode())
     return h.hexdigest()
 
+
+
+def is_stored_frame(frame: Frame, last_time: float, last_key: str | None) -> bool:
+    """`frame` is the memory's last stored frame: the same stamp (to 1 us) and the same identity."""
+    return abs(float(frame.time) - last_time) <= 1e-6 and frame_identity(frame) == last_key

@@ -29,7 +29,7 @@ from scene_graph import episodic, manipulation, semantic, spatial, temporal, uns
 from scene_graph.config import MemoryConfig
 from scene_graph.episodic import EpisodicMemory
 from scene_graph.frame_checks import validate_frame
-from scene_graph.frame_identity import frame_identity
+from scene_graph.frame_identity import frame_identity, is_stored_frame
 from scene_graph.ontology import Ontology
 from scene_graph.persistence import MemoryFile, StoreFault, store_fault
 from scene_graph.records import (
@@ -313,7 +313,7 @@ class MemoryStore:
     @_locked
     def is_last_stored(self, frame: Frame) -> bool:
         """`frame` is the last frame stored (same stamp, same identity), e.g. offered again by a replay or resume."""
-        return abs(float(frame.time) - self.last_time) <= 1e-6 and frame_identity(frame) == self.last_frame_key
+        return is_stored_frame(frame, self.last_time, self.last_frame_key)
 
     def observe_deferred_surfaces(self) -> None:
         """Fold the free-surface evidence of frames ingested with `defer_surface_evidence` into the grid.

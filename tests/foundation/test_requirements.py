@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SKIPPED_DIRECTORIES = {".venv", "build", "install", "log", ".git", "demo_out", "bench_out"}
+SKIPPED_DIRECTORIES = {".venv", "build", "install", "log", ".git", "demo_out", "bench_out", "mutants"}
 
 # Pinned but never imported by name: each with why it is needed.
 RUNTIME_ONLY = {
