@@ -364,8 +364,8 @@ def two_writers(directory: Path, env: dict[str, str]) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ commands on damaged and read-only stores
 
-def _cli(*args: str, timeout_s: float = 300.0) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "memory_stack.cli", *args], cwd=SOURCE_ROOT,
+def _cli(*args: str, timeout_s: float = 300.0, prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    return subprocess.run([*prefix, sys.executable, "-m", "memory_stack.cli", *args], cwd=SOURCE_ROOT,
                           capture_output=True, text=True, timeout=timeout_s)
 
 
@@ -428,21 +428,33 @@ def damaged_records(directory: Path) -> list[dict[str, Any]]:
 
 
 def read_only_store(directory: Path) -> dict[str, Any]:
-    """Reading commands on a store whose file is read-only (0444); a writing command refused in one line."""
-    db = healthy_store(directory / "readonly.db")
+    """Reading commands on a read-only store (0444 file, 0555 directory); a writing command refused in one line.
+
+    Root ignores file modes, so as root the commands run in a private mount namespace where the store's
+    directory is bound read-only (`unshare -m`): what an operator meets on a read-only mount.
+    """
+    folder = directory / "readonly"
+    folder.mkdir()
+    db = healthy_store(folder / "readonly.db")
     os.chmod(db, 0o444)
+    os.chmod(folder, 0o555)
     data = db.read_bytes()
-    read = _cli("query", "locate", "mug", "--db", str(db))
-    write = _cli("import", "--format", "dsg", str(directory / "healthy.json"), "--db", str(db)) \
+    prefix: tuple[str, ...] = ()
+    how = "0444 file in a 0555 directory"
+    if os.geteuid() == 0:
+        prefix = ("unshare", "-m", "sh", "-c", 'mount --bind -o ro "$0" "$0" && exec "$@"', str(folder))
+        how += ", bound read-only (root ignores file modes)"
+    read = _cli("query", "locate", "mug", "--db", str(db), prefix=prefix)
+    write = _cli("import", "--format", "dsg", str(directory / "healthy.json"), "--db", str(db), prefix=prefix) \
         if (directory / "healthy.json").exists() else None
     lines = [line for line in (write.stderr if write else "").splitlines() if line.strip()]
+    os.chmod(folder, 0o755)
     os.chmod(db, 0o644)
-    as_root = os.geteuid() == 0
-    return _row("read-only store (0444)", tracebacks=read.stderr.count("Traceback"),
+    return _row(f"read-only store ({how})", tracebacks=read.stderr.count("Traceback") +
+                (write.stderr.count("Traceback") if write else 0),
                 exit=write.returncode if write else None, refusal_lines=len(lines) if write else None,
-                detail=f"query exit {read.returncode} (mode=ro); file unchanged: {db.read_bytes() == data}"
-                       + ("; as root the file stays writable, so import is not refused" if as_root else
-                          f"; import: {lines[-1][:80] if lines else ''}"))
+                detail=f"query exit {read.returncode} (mode=ro); file unchanged: {db.read_bytes() == data}; "
+                       f"import: {lines[-1][:100] if lines else read.stderr[-100:]}")
 
 
 def frame_atomicity(directory: Path) -> dict[str, Any]:

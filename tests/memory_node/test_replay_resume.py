@@ -66,3 +66,15 @@ def test_a_different_frame_at_the_last_stored_stamp_is_not_taken_for_it(frames, 
         assert other.observations != last.observations and not store.is_last_stored(other)
         later = processor.process(frames[4])
         assert not store.is_last_stored(later)
+
+
+def test_an_empty_bag_is_an_error_and_the_memory_is_left_as_it_was(frames, tmp_path):
+    from memory_stack.foundation.errors import BadInputError
+
+    empty = record(tmp_path / "empty.mcap", [])
+    with MemoryStore.open(tmp_path / "m.db", FLOOR_PLAN) as store:
+        replay_bag(record(tmp_path / "some.mcap", frames[:3]), store)
+        before = (_sightings(store), store.last_frame_id, store.frames_stored)
+        with pytest.raises(BadInputError, match="empty.mcap: the bag holds no messages"):
+            replay_bag(empty, store)
+        assert (_sightings(store), store.last_frame_id, store.frames_stored) == before

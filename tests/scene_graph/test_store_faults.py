@@ -75,6 +75,31 @@ def test_the_lock_of_a_writer_killed_with_9_is_gone_with_it(stored):
         assert store.objects()
 
 
+# ---------------------------------------------------------------- a lock held by another connection
+
+def test_a_frame_refused_at_begin_by_a_lock_keeps_the_memory_without_reloading_it(stored):
+    """A lock at BEGIN changed nothing: no reload (live ingestion retries every 50-250 ms while it lasts)."""
+    world = BoxWorld()
+    with MemoryStore.open(stored) as store:
+        world.time = store.last_time
+        frame = world.frame("table")
+        store.file.set_busy_timeout(0)
+        tracks = dict(store.tracks)
+        holder = sqlite3.connect(stored, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(StoreFault) as info:
+                store.ingest(frame)
+            assert info.value.kind == "locked" and info.value.before_write and info.value.transient
+            assert all(store.tracks[oid] is track for oid, track in tracks.items())  # the same objects: no reload
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        frames = store.frames_stored
+        store.ingest(frame)  # the lock gone, the same frame goes in
+        assert store.frames_stored == frames + 1
+
+
 # ---------------------------------------------------------------- read-only stores
 
 # Run as an unprivileged user: root ignores file modes (os.access and SQLite would let it write), so as root
