@@ -274,7 +274,7 @@ class IngestPipeline:
             else:
                 counters.invalid += 1
             self.stats.last_error = str(exc)
-            self._log(topic, f"dropped message on {topic}: {exc}")
+            self._sparse_log.say(topic, f"dropped message on {topic}: {exc}")
             return
         counters.matched += 1
 
