@@ -2,7 +2,7 @@
 
     python -m bench.door_state_benchmark [--angles 0 0.12 0.35 0.7 1.2 1.6] [--distances 0.9 1.5 2.6]
                                        [--bearings -70 -40 -15 0 15 40 70] [--pans 0 0.45 -0.45 0.7 -0.7]
-                                       [--depth-sigma 0.0] [--json]
+                                       [--depth-sigma 0.0] [--perception-input masks|boxes] [--json]
 
 Five kinds of openable furniture (fridge, cabinet, wardrobe, microwave, cupboard) face four ways in
 one hall. For every door angle the robot stands at each distance and bearing in front of each piece,
@@ -10,7 +10,9 @@ aims the head at it and then turns it by each pan offset, so many views cut the 
 both at the image border. A view counts when its door pairs with its body. Reported per angle: how
 many views read open, closed, or gave no evidence; `wrong` counts "open" on a shut door and
 "closed" on a door opened past the ground truth's open threshold. Evaluation code: it sets and
-reads the door angles; perception sees only the rendered frames.
+reads the door angles; perception sees only the rendered frames. `--perception-input boxes` hands
+perception each instance's 2D box instead of its mask (sim.perception_inputs: no door part, the
+door widens its body's box), so the state comes from the box's depth (perception.box_openness).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any
 
 from perception.frame_processing import FrameProcessor
 from sim.house_builder import set_door
+from sim.perception_inputs import as_perception_input
 from sim.pybullet_backend import OPEN_THRESHOLD_RAD, PyBulletBackend
 from sim.scenario import scenario_from_dict
 from sim.sensor_noise import DepthNoise, DepthNoiseConfig
@@ -78,7 +81,7 @@ def door_views(sim: PyBulletBackend, angles: Sequence[float], distances: Sequenc
 
 
 def run(angles: list[float], distances: list[float], bearings_deg: list[float], pans: list[float],
-        depth_sigma_m: float = 0.0) -> dict:
+        depth_sigma_m: float = 0.0, perception_input: str = "masks") -> dict:
     processor = FrameProcessor()
     noise = DepthNoise(DepthNoiseConfig(sigma_m=depth_sigma_m), seed=1) if depth_sigma_m > 0 else None
     by_angle: dict[float, Counter] = {a: Counter() for a in angles}
@@ -88,6 +91,7 @@ def run(angles: list[float], distances: list[float], bearings_deg: list[float], 
         for furniture, angle, sensor_frame in door_views(sim, angles, distances, bearings_deg, pans):
             if noise is not None:
                 sensor_frame = noise.apply(sensor_frame)
+            sensor_frame = as_perception_input(sensor_frame, perception_input, {})
             started = time.perf_counter()
             frame = processor.process(sensor_frame)
             elapsed = time.perf_counter() - started
@@ -105,7 +109,8 @@ def run(angles: list[float], distances: list[float], bearings_deg: list[float], 
         wrong += bad
         table[f"{angle:g}"] = {"open": states["open"], "closed": states["closed"], "none": states["none"],
                                "wrong": bad}
-    return {"views": views, "border_cut": cut, "depth_sigma_m": depth_sigma_m, "wrong": wrong, "by_angle": table,
+    return {"views": views, "border_cut": cut, "depth_sigma_m": depth_sigma_m, "perception_input": perception_input,
+            "wrong": wrong, "by_angle": table,
             "perception_ms_per_frame_p50": round(1000.0 * statistics.median(seconds), 2) if seconds else None,
             "load_average_1min": round(os.getloadavg()[0], 2)}
 
@@ -117,9 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bearings", type=float, nargs="+", default=[-70, -40, -15, 0, 15, 40, 70])
     parser.add_argument("--pans", type=float, nargs="+", default=[0.0, 0.45, -0.45, 0.7, -0.7])
     parser.add_argument("--depth-sigma", type=float, default=0.0)
+    parser.add_argument("--perception-input", choices=("masks", "boxes"), default="masks")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    result = run(args.angles, args.distances, args.bearings, args.pans, args.depth_sigma)
+    result = run(args.angles, args.distances, args.bearings, args.pans, args.depth_sigma, args.perception_input)
     if args.json:
         print(json.dumps(result))
         return 0

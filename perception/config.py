@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from memory_stack.foundation.typed_config import load_dataclass_file
+from perception.box_openness import BoxOpennessParameters
 from perception.door_state import DoorRuleParameters
 
 DEFAULT_OPENABLE_CATEGORIES = [
@@ -95,6 +97,52 @@ class ArticulationConfig:
 
 
 @dataclass
+class BoxOpennessConfig:
+    """Open/closed from the points of an openable thing found from a 2D box (perception.box_openness).
+
+    Applies to the ArticulationConfig's `openable_categories` when the frame came as boxes (no door
+    part to pair). Points between `band_low` and `band_high` of the object's seen height, top-down;
+    a point more than `behind_m` behind where its camera ray enters their convex hull is seen
+    through an opening (or past a swung-out door). Open: more than `open_share` of them; closed: at
+    most `closed_share` and a view at least `min_span_m` wide; else no evidence.
+    """
+
+    enabled: bool = True
+    band_low: float = 0.2
+    band_high: float = 0.8
+    behind_m: float = 0.1
+    open_share: float = 0.15
+    closed_share: float = 0.03
+    min_points: int = 30
+    min_span_m: float = 0.25
+    cell_m: float = 0.02
+    line_radius_m: float = 0.08
+    skew_deg: float = 12.0
+    open_skew_share: float = 0.2
+    closed_skew_share: float = 0.08
+    min_face_share: float = 0.1
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.band_low < self.band_high <= 1.0:
+            raise ValueError(f"need 0 <= band_low < band_high <= 1, got {self.band_low}, {self.band_high}")
+        for name in ("behind_m", "min_span_m"):
+            if not getattr(self, name) > 0.0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+        if not 0.0 <= self.closed_share < self.open_share <= 1.0:
+            raise ValueError(f"need 0 <= closed_share < open_share <= 1, got {self.closed_share}, {self.open_share}")
+        if self.min_points < 3:
+            raise ValueError(f"min_points must be >= 3, got {self.min_points}")
+
+    def rule_parameters(self) -> BoxOpennessParameters:
+        return BoxOpennessParameters(band=(self.band_low, self.band_high), behind_m=self.behind_m,
+                                     open_share=self.open_share, closed_share=self.closed_share,
+                                     min_points=self.min_points, min_span_m=self.min_span_m, cell_m=self.cell_m,
+                                     line_radius_m=self.line_radius_m, skew_rad=math.radians(self.skew_deg),
+                                     open_skew_share=self.open_skew_share, closed_skew_share=self.closed_skew_share,
+                                     min_face_share=self.min_face_share)
+
+
+@dataclass
 class BoxLiftingConfig:
     """How the object's pixels are found inside a 2D box from depth (perception.box_lifting).
 
@@ -128,6 +176,12 @@ class BoxLiftingConfig:
     near_weight_power: float = 1.0
     block_px: int = 4
     min_object_pixels: int = 20
+    # Centroids of boxed things of a known category move from their seen side to their centre by the
+    # category's typical size (perception.size_priors).
+    # ... and their pixels are the cluster whose size fits: one wider or taller than `oversize_factor`
+    # times the category's largest typical dimension counts less.
+    size_prior_centroid: bool = True
+    oversize_factor: float = 1.5
 
     def __post_init__(self) -> None:
         for name in ("support_band", "support_min_share", "min_above_support_share"):
@@ -167,6 +221,7 @@ class PerceptionConfig:
     default_confidence: float = 1.0
     articulation: ArticulationConfig = field(default_factory=ArticulationConfig)
     box_lifting: BoxLiftingConfig = field(default_factory=BoxLiftingConfig)
+    box_openness: BoxOpennessConfig = field(default_factory=BoxOpennessConfig)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.min_range_m < self.max_range_m:

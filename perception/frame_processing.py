@@ -11,11 +11,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from perception.box_openness import read_box_openness
 from perception.config import PerceptionConfig
 from perception.door_state import CLOSED, DoorReading, edge_contacts, read_door
 from perception.frame_error import FrameError
 from perception.instance_sources import with_instance_mask
 from perception.sensor_frame import SensorFrame
+from perception.size_priors import amodal_centroid, size_prior
+from perception.top_down_outline import dominant_direction, straight_directions
 from scene_graph.types import CameraIntrinsics, Frame, Observation
 
 _LUT_MAX_ID = 1 << 22
@@ -74,12 +77,13 @@ class FrameProcessor:
         self._rays: dict[CameraIntrinsics, tuple[np.ndarray, np.ndarray]] = {}
 
     def process(self, sensor_frame: SensorFrame) -> Frame:
+        from_boxes = sensor_frame.instance_mask is None and sensor_frame.boxes is not None
         if sensor_frame.instance_mask is None:  # boxes or a label image: find the instances first
             sensor_frame = with_instance_mask(sensor_frame, self.config, self._validated_depth(sensor_frame))
         depth, mask, rgb = self._validated_arrays(sensor_frame)
         stats = FrameStats()
         instances = self._instances(sensor_frame, depth, mask, rgb, stats)
-        observations = self._observations(instances, sensor_frame, depth, mask, stats)
+        observations = self._observations(instances, sensor_frame, depth, mask, stats, from_boxes)
         stats.observations = len(observations)
         stats.partial = sum(1 for o in observations if o.partial)
         self.last_stats = stats
@@ -330,7 +334,7 @@ class FrameProcessor:
     # -- observations and articulation evidence ---------------------------------------------
 
     def _observations(self, instances: list[_Instance], sf: SensorFrame, depth: np.ndarray, mask: np.ndarray,
-                      stats: FrameStats) -> list[Observation]:
+                      stats: FrameStats, from_boxes: bool = False) -> list[Observation]:
         art = self.config.articulation
         bodies: list[_Instance] = []
         doors: list[tuple[str, _Instance]] = []
@@ -355,8 +359,12 @@ class FrameProcessor:
                 continue
             evidence.setdefault(id(body), []).append((reading, door))
         observations = []
+        openness = self.config.box_openness
         for body in bodies:
             found = evidence.get(id(body))
+            if not found and from_boxes and openness.enabled and body.label in art.openable_categories:
+                observations.append(self._box_openness_observation(body, sf, depth, mask, stats))
+                continue
             if not found:
                 observations.append(_observation(body))
                 continue
@@ -369,7 +377,35 @@ class FrameProcessor:
             obs.state_confidence = float(reading.confidence)
             stats.door_states[body.instance_id] = obs.state
             observations.append(obs)
+        if from_boxes and self.config.box_lifting.size_prior_centroid:
+            for obs, body in zip(observations, bodies):
+                _place_by_size(obs, body, sf.camera_pose.position)
         return observations
+
+    def _box_openness_observation(self, body: _Instance, sf: SensorFrame, depth: np.ndarray, mask: np.ndarray,
+                                  stats: FrameStats) -> Observation:
+        """A boxed openable thing's observation, with the state its lifted pixels show (perception.box_openness).
+
+        All the box's object pixels count, also those the depth-gap split left out of the observation:
+        a door swung out towards the camera stands apart in depth from the body behind it.
+        """
+        obs = _observation(body)
+        rows, cols = np.nonzero((mask == body.instance_id) & (depth >= self.config.min_range_m)
+                                & (depth <= self.config.max_range_m))
+        z = depth[rows, cols].astype(np.float64)
+        intr = sf.intrinsics
+        camera_points = np.stack([(cols - intr.cx) / intr.fx * z, (rows - intr.cy) / intr.fy * z, z], axis=1)
+        reading = read_box_openness(self.config.box_openness.rule_parameters(),
+                                    sf.camera_pose.transform_points(camera_points), sf.camera_pose.position[:2],
+                                    whole=not body.partial)
+        stats.door_readings.setdefault(body.instance_id, []).append(reading)
+        if reading.state is None:
+            stats.undecided_doors += 1
+            return obs
+        obs.state = reading.state
+        obs.state_confidence = float(reading.confidence)
+        stats.door_states[body.instance_id] = obs.state
+        return obs
 
     def _door_reading(self, door: _Instance, body: _Instance, sf: SensorFrame, depth: np.ndarray,
                       mask: np.ndarray) -> DoorReading:
@@ -413,6 +449,24 @@ def _merged(body: _Instance, parts: list[_Instance]) -> _Instance:
         color=np.average([m.color for m in members], axis=0, weights=weights),
         partial=any(m.partial for m in members), confidence=body.confidence,
     )
+
+
+def _place_by_size(obs: Observation, body: _Instance, camera: np.ndarray) -> None:
+    """Move a boxed thing's centroid from its seen side to its centre, by its category's size (perception.size_priors).
+
+    Masks keep the seen centroid (the memory's behaviour on the masks path is unchanged).
+    """
+    prior = size_prior(obs.category)
+    if prior is None or body.points is None:
+        return
+    points = np.stack(body.points, axis=1).astype(np.float64)
+    step = max(1, points.shape[0] // 4000)
+    points = points[::step]
+    face = dominant_direction(straight_directions(points[:, :2], 0.02, 0.08))
+    centre = amodal_centroid(points, np.asarray(camera, dtype=np.float64), np.asarray(obs.centroid), prior, face)
+    obs.centroid = tuple(float(v) for v in centre)
+    obs.bbox_min = tuple(float(v) for v in np.minimum(obs.bbox_min, centre))
+    obs.bbox_max = tuple(float(v) for v in np.maximum(obs.bbox_max, centre))
 
 
 def _nearest_body(door: _Instance, bodies: list[_Instance], max_distance: float) -> _Instance | None:

@@ -37,6 +37,12 @@ def test_masks_boxes_and_label_image_give_the_same_things_in_the_same_places():
         for category, centroid in found.items():
             if mode == "label_image" and f"{category}_door" in masks_frame.labels.values():
                 continue  # its door state stays undecided from a label image (BENCHMARKS: known limits)
+            if mode == "boxes" and category == "fridge":
+                # boxed furniture moves from its seen front towards its centre (perception.size_priors):
+                # the fridge stands at (3.0, 0.5), 1.8 m tall
+                centre = np.array([3.0, 0.5, expected[category][2]])
+                assert np.linalg.norm(centroid - centre) < np.linalg.norm(expected[category] - centre) - 0.1
+                continue
             assert np.linalg.norm(centroid - expected[category]) < 0.1, (mode, category)
 
 

@@ -1,0 +1,83 @@
+"""Open/closed from a boxed thing's own points (perception.box_openness), and the size-prior centre.
+
+Point sets are what a depth camera sees of a cabinet 0.8 m wide and 0.6 m deep standing against a wall
+(its back on y = -0.3, its front on y = 0.3), 0.9 m tall.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from perception.box_openness import read_box_openness
+from perception.config import BoxOpennessConfig
+from perception.size_priors import amodal_centroid, size_prior
+
+PARAMS = BoxOpennessConfig().rule_parameters()
+
+
+def face(a, b, height=0.9, step=0.01):
+    """Points of a vertical face from (x, y) `a` to `b`, floor to `height`."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    n = max(2, int(np.linalg.norm(b - a) / step))
+    t = np.linspace(0.0, 1.0, n)
+    xy = a + t[:, None] * (b - a)
+    z = np.linspace(0.0, height, 30)
+    return np.column_stack([np.repeat(xy, z.size, axis=0), np.tile(z, n)])
+
+
+def read(*faces, camera=(1.6, 2.0)):
+    return read_box_openness(PARAMS, np.vstack(faces), np.asarray(camera, float))
+
+
+def test_a_shut_cabinet_seen_from_aside_reads_closed():
+    reading = read(face((-0.4, 0.3), (0.4, 0.3)), face((0.4, 0.3), (0.4, -0.3)))
+    assert reading.state == "closed", reading.reason
+
+
+def test_the_inside_seen_through_the_opening_reads_open():
+    carcass = [face((-0.4, 0.3), (-0.37, 0.3)), face((0.37, 0.3), (0.4, 0.3))]
+    inside = [face((-0.37, -0.28), (0.37, -0.28)), face((-0.37, -0.28), (-0.37, 0.3))]
+    door = face((-0.4, 0.3), (-0.4, 1.1))  # swung a right angle about the left hinge
+    reading = read(*carcass, *inside, door, camera=(0.3, 2.2))
+    assert reading.state == "open", reading.reason
+
+
+def test_a_door_ajar_slanted_to_the_box_reads_open():
+    angle = math.radians(20.0)
+    tip = (-0.4 + 0.8 * math.cos(angle), 0.3 + 0.8 * math.sin(angle))
+    reading = read(face((-0.4, 0.3), tip), face((-0.4, 0.3), (-0.4, -0.3)), camera=(-1.5, 2.0))
+    assert reading.state == "open", reading.reason
+
+
+def test_the_wall_beside_a_shut_cabinet_is_no_opening():
+    """The side face runs away from the camera to the wall: behind the hull edge wall-to-corner, not flanked."""
+    cabinet = [face((-0.4, 0.3), (0.4, 0.3)), face((-0.4, 0.3), (-0.4, -0.3))]
+    wall = face((-0.7, -0.3), (-0.4, -0.3))
+    reading = read(*cabinet, wall, camera=(-1.2, 1.4))
+    assert reading.state == "closed", reading.reason
+
+
+def test_one_flat_face_alone_is_no_evidence():
+    """A shut front head-on and a door ajar seen alone look the same: no state."""
+    reading = read(face((-0.4, 0.3), (0.4, 0.3)), camera=(0.0, 2.0))
+    assert reading.state is None
+    assert read(face((-0.4, 0.3), (0.4, 0.3))[:10]).state is None  # too few points
+
+
+def test_the_centre_moves_from_the_seen_front_by_half_the_typical_depth():
+    assert size_prior("Night Stand") == size_prior("nightstand")  # names normalised, SUN RGB-D's spelling aliased
+    assert size_prior("mug") is None
+    prior = size_prior("dresser")
+    front = face((-0.5, 0.2), (0.5, 0.2), height=0.8)  # its front: as wide as a dresser is, not as deep
+    seen = front.mean(axis=0)
+    camera = np.array([0.0, 3.0, 1.2])
+    centre = amodal_centroid(front, camera, seen, prior, face_direction=0.0)
+    assert centre[0] == pytest.approx(seen[0], abs=1e-6) and centre[2] == pytest.approx(seen[2])
+    assert seen[1] - centre[1] == pytest.approx(prior.depth / 2.0, abs=0.02)
+    # Seen from above its whole depth shows already: it stays where it is seen.
+    rng = np.random.default_rng(0)
+    top = np.column_stack([rng.uniform(-0.5, 0.5, 500), rng.uniform(-0.3, 0.3, 500), np.full(500, 0.8)])
+    assert np.allclose(amodal_centroid(top, camera, top.mean(axis=0), prior, None), top.mean(axis=0), atol=0.03)
