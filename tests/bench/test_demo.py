@@ -60,6 +60,13 @@ def test_demo_writes_every_output(demo):
         assert (out / picture).stat().st_size > 10_000, f"{picture} looks empty"
     (mcap,) = (out / "session").glob("*.mcap")  # a rosbag2 directory with MCAP storage
     assert mcap.read_bytes()[:8] == b"\x89MCAP0\r\n"
+    from rosbags.rosbag2 import Reader  # what `ros2 bag play` needs: rosbag2 metadata and every message readable
+
+    with Reader(out / "session") as bag:
+        topics = {c.topic: c.msgcount for c in bag.connections}
+        assert bag.message_count == sum(topics.values()) == sum(1 for _ in bag.messages()) > 0
+    assert {"/camera/color/image_raw", "/odom", "/tf", "/tf_static"} <= set(topics), topics
+    assert topics["/tf_static"] == 1 and topics["/tf"] == topics["/odom"] == results["summary"]["frames_ingested"]
     assert "patrol kitchen" in proc.stderr  # progress goes to stderr
 
 
