@@ -11,6 +11,10 @@ The location, state, count-of-events, seen and changes kinds go through beliefs 
   the object; an attribute memory has no fact for is refused with that reason;
 - robot_location: the room of the robot's last trajectory node at or before `time`;
 - robot_visit: when the robot last entered / left `room` (from consecutive trajectory nodes).
+- robot_actions: what the robot itself did, in order, from its episodic memory (episodes of kind
+  "action" that planners.acting.task_planning records): the action right after / before the latest
+  one matching the question's verb (`activity`) and object (`target`), or every action in `t0..t1`;
+  each as "<verb> <category>" ("open fridge", "pick bowl", "place bowl on counter").
 - identify: the objects standing in the asked relation to the anchor (scene_graph.spatial_relations,
   computed now from remembered geometry), filtered by category and attributes when the question gives
   them ("the red object on the table");
@@ -34,7 +38,8 @@ from scene_graph import spatial_relations
 from scene_graph.attributes import size_class
 
 MEMORY_PROJECTIONS: frozenset[str] = frozenset({
-    "object_count", "exists", "attribute", "robot_location", "robot_visit", "identify", "affordance"})
+    "object_count", "exists", "attribute", "robot_location", "robot_visit", "identify", "affordance",
+    "robot_actions"})
 
 
 @dataclass
@@ -168,6 +173,67 @@ def _robot_visit(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryA
                         evidence=[f"trajectory:{t:.0f}"], room=query.room)
 
 
+_PAST_TENSE = {"pick": "picked up", "place": "put", "open": "opened", "close": "closed"}
+
+
+def _category_of(memory: MemoryReader, name: str) -> str:
+    obj = memory.get_object(name)
+    return obj.category if obj is not None else name
+
+
+def _action(memory: MemoryReader, episode: Any) -> tuple[str, str, str, str | None]:
+    """(verb, object id or category, its category, receptacle category) of an "action" episode's name."""
+    parts = episode.name.split()
+    verb = parts[0] if parts else "?"
+    thing = parts[1] if len(parts) > 1 else "object"
+    receptacle = _category_of(memory, parts[3]) if len(parts) > 3 and parts[2] == "on" else None
+    return verb, thing, _category_of(memory, thing), receptacle
+
+
+def _action_value(action: tuple[str, str, str, str | None]) -> str:
+    verb, _, category, receptacle = action
+    return f"{verb} {category}" + (f" on {receptacle}" if receptacle else "")
+
+
+def _action_phrase(action: tuple[str, str, str, str | None]) -> str:
+    verb, _, category, receptacle = action
+    where = f" on the {_words(receptacle)}" if receptacle else ""
+    return f"{_PAST_TENSE.get(verb, verb)} the {_words(category)}{where}"
+
+
+def _robot_actions(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnswer:
+    episodes = sorted((e for e in memory.episodes(None, now, kind="action") if e.start <= now),
+                      key=lambda e: (e.start, e.id))
+    if query.relation is None and (query.t0 is not None or query.t1 is not None):
+        t0, t1 = query.t0 if query.t0 is not None else -1e18, query.t1 if query.t1 is not None else now
+        episodes = [e for e in episodes if t0 <= e.start <= t1]
+    if not episodes:
+        return MemoryAnswer(refusal="I have no record of doing anything myself" +
+                            (" then" if query.t0 is not None or query.t1 is not None else ""))
+    actions = [_action(memory, e) for e in episodes]
+    if query.relation is None:
+        chosen = list(range(len(actions)))
+        text = "I " + ", then ".join(f"{_action_phrase(a)} at {format_time_value(e.start)}"
+                                     for a, e in zip(actions, episodes))
+    else:
+        wanted = query.target_category or query.target
+        matching = [i for i, (verb, thing, category, _) in enumerate(actions) if verb == query.activity
+                    and (wanted is None or thing == query.target or _matches(category, wanted))]
+        what = f"{_PAST_TENSE.get(query.activity or '', query.activity or 'did')} the {_words(wanted) or 'object'}"
+        if not matching:
+            return MemoryAnswer(refusal=f"I have no record of having {what}")
+        anchor = matching[-1]
+        other = anchor + 1 if query.relation == "after" else anchor - 1
+        if not 0 <= other < len(actions):
+            return MemoryAnswer(refusal=f"I recorded nothing I did {query.relation} I {what} "
+                                        f"(at {format_time_value(episodes[anchor].start)})")
+        chosen = [other]
+        text = (f"{'right ' + query.relation} I {what} (at {format_time_value(episodes[anchor].start)}), I "
+                f"{_action_phrase(actions[other])} at {format_time_value(episodes[other].start)}")
+    return MemoryAnswer(text=text, value=[_action_value(actions[i]) for i in chosen], confidence=0.9,
+                        evidence=[f"episode:{episodes[i].id}" for i in chosen])
+
+
 def _instances(memory: MemoryReader, name: str | None) -> list[Any]:
     """The objects a name denotes: the one with that id, else every present one of that category."""
     if name is None:
@@ -246,4 +312,4 @@ def _affordance(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAn
 
 _HANDLERS = {"affordance": _affordance, "identify": _identify, "object_count": _object_count, "exists": _exists,
              "attribute": _attribute,
-             "robot_location": _robot_location, "robot_visit": _robot_visit}
+             "robot_location": _robot_location, "robot_visit": _robot_visit, "robot_actions": _robot_actions}

@@ -1,9 +1,9 @@
 """What the planners need from the memory: typed protocols over `scene_graph.MemoryStore`.
 
 The planners read memory through `MemoryReader` and write to it (frames seen while exploring,
-objects the arm placed) through `MemoryWriter`; both list exactly the MemoryStore members the
-planners call, typed with `scene_graph.records`, so a renamed method or field fails a type check
-and tests/planners/test_memory_api.py instead of silently reading a default.
+objects the arm placed, the robot's own actions as episodes) through `MemoryWriter`; both list exactly
+the MemoryStore members the planners call, typed with `scene_graph.records`, so a renamed method or
+field fails a type check and tests/planners/test_memory_api.py instead of silently reading a default.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
 from scene_graph.ontology import Ontology
-from scene_graph.records import Fact, IngestResult, LocationBelief, MemoryEvent, ObjectHistory, SceneObject
+from scene_graph.records import Episode, Fact, IngestResult, LocationBelief, MemoryEvent, ObjectHistory, SceneObject
 from scene_graph.types import FloorPlan, Frame
 
 
@@ -63,6 +63,9 @@ class MemoryReader(Protocol):
     def trajectory(self, t0: float | None = None, t1: float | None = None
                    ) -> list[tuple[float, float, float, float, float, str | None]]: ...
 
+    def episodes(self, t0: float | None = None, t1: float | None = None, kind: str | None = None
+                 ) -> list[Episode]: ...
+
     def facts(self, subject: str | None = None, predicate: str | None = None, at: float | None = None,
               as_of: float | None = None, include_retired: bool = False) -> list[Fact]: ...
 
@@ -79,3 +82,7 @@ class MemoryWriter(MemoryReader, Protocol):
 
     def record_manipulation(self, object_id: str, position: Sequence[float], time: float,
                             frame_ids: Sequence[int] = (), rests_on: str | None = None) -> MemoryEvent: ...
+
+    def begin_episode(self, kind: str, name: str, time: float) -> int: ...
+
+    def end_episode(self, episode_id: int, time: float) -> Episode: ...

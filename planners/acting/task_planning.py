@@ -29,7 +29,7 @@ from planners.belief.config import BeliefConfig
 from planners.decision.policies import ExplorationConfig, make_policy
 from planners.decision.value_of_information import STOPPED_BY_CERTAIN, ExplorationPolicy, StoppingDecision
 from planners.language.task_parsing import STATE_VERBS, TaskSpec, parse_task
-from planners.language.typed_query import TypedQuery
+from planners.language.typed_query import ROBOT_ACTIONS, TypedQuery
 from planners.memory_api import MemoryReader, MemoryWriter
 from robot_model.skills import REASON_NOT_HOLDING, RobotSkills, SkillResult
 from scene_graph.records import SceneObject
@@ -193,7 +193,25 @@ class TaskPlanner:
         if on_step is not None:
             on_step(entry)
         self._ingest(result)
+        if result.success and skill in ROBOT_ACTIONS:
+            self._record_action(skill, target, result)
         return result
+
+    def _record_action(self, skill: str, target: str, result: SkillResult) -> None:
+        """The robot's own action as an episode of kind "action" (what planners.memory_answers reads back).
+
+        Named "<skill> <object>" ("open fridge", "pick mug"), "place <object id> on <receptacle id>";
+        spanning the frames the skill saw (else the memory's latest time).
+        """
+        times = [float(f.time) for f in result.frames]
+        end = max(times) if times else float(self.memory.now)
+        start = min(times) if times else end
+        name = f"place {self._held_object_id or 'object'} on {target}" if skill == "place" else f"{skill} {target}"
+        try:
+            episode = self.memory.begin_episode("action", name, start)
+            self.memory.end_episode(episode, end)
+        except BadInputError as exc:
+            log.warning("memory did not take the robot's own action %r: %s", name, exc)
 
     def _robot_xy(self) -> tuple[float, float]:
         pose = self.skills.robot_pose()

@@ -154,6 +154,17 @@ _ANYTHING_ON = re.compile(r"^\s*(?:is|are)\s+(?:there\s+)?"
                           r"(?:anything|something|things|objects|any objects|any things)\b"
                           r"(?P<rest>.*?)\s*\??$")
 _ROBOT_WHERE = re.compile(r"^\s*where\s+(?:were|are|was|is)\s+(?:you|the robot)\b(?P<rest>.*)$")
+# The robot's own actions in order: "what did you do (right) after/before you opened the fridge?", and
+# "what did you do (this evening)?" (the time expression is read and removed before these rules run).
+_DID_ORDER = re.compile(r"^\s*what\s+did\s+you\s+do\s+(?:right\s+|just\s+|immediately\s+|directly\s+)?"
+                        r"(?P<order>after|before)\s+(?:you\s+)?(?:had\s+)?(?P<verb>opened|opening|open|closed|closing|"
+                        r"close|shut|picked\s+up|picking\s+up|picked|pick\s+up|took|grabbed|placed|placing|put\s+down|"
+                        r"putting|put)\s+(?P<np>.+?)\s*\??$")
+_DID_ANY = re.compile(r"^\s*what\s+(?:did|have)\s+you\s+(?:do|done)\s*(?:so\s+far\s*)?\??$")
+ACTION_VERBS = {"opened": "open", "opening": "open", "open": "open", "closed": "close", "closing": "close",
+                "close": "close", "shut": "close", "picked up": "pick", "picking up": "pick", "picked": "pick",
+                "pick up": "pick", "took": "pick", "grabbed": "pick", "placed": "place", "placing": "place",
+                "put down": "place", "putting": "place", "put": "place"}
 _ROBOT_VISIT = re.compile(r"^\s*when\s+did\s+you\s+(?:last\s+|first\s+)?"
                           r"(?P<verb>enter|leave|left|exit|visit|go\s+(?:in)?to|"
                           r"come\s+(?:in)?to|arrive\s+(?:in|at)|get\s+to|walk\s+into)\s+(?P<np>.+?)\s*\??$")
@@ -283,6 +294,12 @@ def read_form(text: str) -> FormReading | None:
         return FormReading("robot_visit", visit=visit, room_words=m.group("np"), rule="when did you enter/leave")
     if m := _ROBOT_WHERE.match(t):
         return FormReading("robot_location", room_words=None, rule="where were you")
+    if m := _DID_ORDER.match(t):
+        verb = ACTION_VERBS[" ".join(m.group("verb").split())]
+        return FormReading("robot_actions", target=noun_phrase(m.group("np")), relation=m.group("order"),
+                           activity=verb, rule="what did you do after/before you <action>")
+    if _DID_ANY.match(t):
+        return FormReading("robot_actions", rule="what did you do")
     for pattern, why in REFUSALS:
         if pattern.search(t):
             return FormReading(refusal=why, rule=pattern.pattern[:40])

@@ -21,6 +21,7 @@ Kinds map 1:1 to the question forms of specs/scenario.md, with the answer shapes
 | affordance        | "Where can I make coffee?"                            | categories + where        |
 | robot_location    | "Where were you at d1 10:00?"                         | room of the robot         |
 | robot_visit       | "When did you leave the kitchen?"                     | time                      |
+| robot_actions     | "What did you do after you opened the fridge?"        | list of actions in order  |
 | unknown           | anything else                                         | an honest "don't know"    |
 
 The query is compositional: a *selection* (`target` category or description, `attributes`
@@ -43,11 +44,14 @@ QUERY_KINDS: tuple[str, ...] = (
     "present_location", "past_location", "room_of", "contents", "object_state", "count",
     "first_seen", "last_seen", "changes", "still_present",
     "attribute", "object_count", "identify", "exists", "affordance", "robot_location", "robot_visit",
-    "unknown",
+    "robot_actions", "unknown",
 )
 ATTRIBUTE_NAMES: tuple[str, ...] = ("colour", "size", "material", "shape")
 RELATIONS: tuple[str, ...] = ("on", "in", "near", "next_to", "above", "below", "between", "closest_to",
-                              "left_of", "right_of")
+                              "left_of", "right_of",
+                              "after", "before")  # in time, between the robot's own actions (robot_actions)
+# The robot's own actions as its episodic memory keeps them (planners.acting.task_planning).
+ROBOT_ACTIONS: tuple[str, ...] = ("pick", "place", "open", "close")
 VISIT_EVENTS: tuple[str, ...] = ("entered", "left", "visited")
 COUNT_KINDS: tuple[str, ...] = ("opened", "closed", "moved", "state_changed", "appeared", "disappeared")
 STATES: tuple[str, ...] = ("open", "closed", "on", "off")

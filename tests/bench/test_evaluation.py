@@ -193,6 +193,7 @@ def _type_from_wording(ask: str) -> str:
         (r"^what (colou?r|size)", "attribute"),
         (r"^where were you", "robot_location"),
         (r"^when did you (last )?(enter|leave)", "robot_visit"),
+        (r"^what did you do", "robot_actions"),
         (r"^where can i|^what can i use", "affordance"),
         (r"^did you see", "exists"),
         (r"^what is between", "relation"),
@@ -223,7 +224,7 @@ def test_every_shipped_question_gets_the_type_its_wording_says():
                           "still_present", "changes", "first_seen", "last_seen",
                           # docs/QUESTIONS.md's forms (studio_new_forms_one_day)
                           "attribute", "object_count", "exists", "robot_location", "robot_visit", "relation",
-                          "affordance"}
+                          "affordance", "robot_actions"}
 
 
 @pytest.mark.parametrize("ask, answer, expected_type", [

@@ -89,3 +89,33 @@ def test_affordance_table_bad_file_names_it(tmp_path):
     bad.write_text("fridge: keep food cold\n")
     with pytest.raises(BadInputError, match="fridge"):
         Affordances.load(bad)
+
+
+def test_what_the_robot_did_in_order_is_read_from_its_action_episodes(tmp_path):
+    from planners.question_answering import QuestionAnswerer
+
+    store, _ = two_room_memory(tmp_path / "memory.db")
+    mug = next(o for o in store.objects() if o.category == "mug")
+    # named as planners.acting.task_planning records them
+    for name, t in [("open fridge", 12 * HOUR), ("pick mug", 12 * HOUR + 60),
+                    (f"place {mug.id} on table", 12 * HOUR + 120), ("close fridge", 12 * HOUR + 300)]:
+        store.end_episode(store.begin_episode("action", name, t), t + 10)
+    store.end_episode(store.begin_episode("patrol", "kitchen", 12 * HOUR + 30), 12 * HOUR + 50)  # not an action
+    answerer = QuestionAnswerer(store)
+
+    def ask(question, at=13 * HOUR):
+        return answerer.answer(question, at, planner="memory-only")
+
+    after = ask("What did you do after you opened the fridge?")
+    assert (after.type, after.value) == ("robot_actions", ["pick mug"]), after.text
+    assert ask("What did you do right before you closed the fridge?").value == ["place mug on table"]
+    assert ask("What did you do after you picked up the mug?").value == ["place mug on table"]
+    assert ask("What did you do?").value == ["open fridge", "pick mug", "place mug on table", "close fridge"]
+    assert ask("What did you do after you opened the fridge?", at=12 * HOUR + 30).refused  # nothing yet after
+    early = ask("What did you do?", at=12 * HOUR + 90)
+    assert early.value == ["open fridge", "pick mug"], early.text
+    nothing = ask("What did you do before you opened the fridge?")
+    assert nothing.refused and "nothing I did before" in nothing.reason
+    never = ask("What did you do after you closed the door?")
+    assert never.refused and "no record of having closed the door" in never.reason
+    store.close()

@@ -50,7 +50,7 @@ def test_the_protocols_list_what_the_planners_use():
     reader = set(members(MemoryReader))
     assert {"objects", "receptacles", "events", "locate", "location_prior", "move_rate", "floor_plan",
             "ontology"} <= reader
-    assert set(members(MemoryWriter)) - reader == {"ingest", "record_manipulation"}
+    assert set(members(MemoryWriter)) - reader == {"ingest", "record_manipulation", "begin_episode", "end_episode"}
 
 
 @pytest.mark.parametrize("protocol", [MemoryReader, MemoryWriter], ids=lambda p: p.__name__)

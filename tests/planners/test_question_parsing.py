@@ -203,6 +203,13 @@ PARAPHRASES: dict[str, tuple[dict, list[str]]] = {
         "when did you leave the kitchen",
         "When did you left the kitchen?",
     ]),
+    "robot_actions": ({"kind": "robot_actions", "relation": "after", "activity": "open", "target": "fridge"}, [
+        "What did you do after you opened the fridge?",
+        "What did you do right after you opened the fridge?",
+        "what did you do after opening the fridge",
+        "What did you do just after you had opened the fridge?",
+        "Hey, what did you do after you opened the fridge?",
+    ]),
 }
 
 
@@ -310,6 +317,17 @@ def test_a_multi_word_receptacle_name_is_not_split_by_a_template_verb(embedder):
     q = p.parse("What is on the tv stand?", NOW)
     assert (q.kind, q.target_category, q.target_is_receptacle) == ("contents", "tv_stand", True), q
     assert p.parse("Where does the lamp stand?", NOW).target == "lamp"
+
+
+@pytest.mark.parametrize("question, relation, verb, target", [
+    ("what did you do right before you put the mug on the counter", "before", "place", "mug"),
+    ("What did you do after you picked up the keys?", "after", "pick", "keys"),
+    ("What did you do before closing the fridge?", "before", "close", "fridge"),
+    ("What did you do?", None, None, None),
+])
+def test_the_robots_own_actions_in_order(parser, question, relation, verb, target):
+    q = parser.parse(question, NOW)
+    assert (q.kind, q.relation, q.activity, q.target) == ("robot_actions", relation, verb, target), q
 
 
 def test_weekday_without_a_calendar_is_refused_with_the_reason(parser, embedder):

@@ -18,7 +18,7 @@ KINDS_BY_SHAPE = {
     "time": {"first_seen", "last_seen", "robot_visit"},
     "int": {"count", "object_count"},
     "bool": {"object_state", "still_present", "exists"},
-    "list": {"contents", "changes", "identify", "affordance"},
+    "list": {"contents", "changes", "identify", "affordance", "robot_actions"},
     "attribute": {"attribute"},
 }
 # Projections of docs/QUESTIONS.md that select no single named thing.

@@ -64,6 +64,10 @@ def test_coffee_table_is_not_the_nearer_dining_table_and_memory_keeps_one_mug(ho
     assert math.dist(mugs[0].position[:2], truth[:2]) < 0.5
     moves = h.memory.events(kinds=["moved"], target=mugs[0].object_id)
     assert moves and moves[-1].time >= now
+    # the robot's own actions, in its episodic memory (what "what did you do after ..." reads)
+    actions = h.memory.episodes(kind="action")
+    assert [a.name for a in actions] == ["pick mug", f"place {mugs[0].object_id} on {living_table}"], actions
+    assert now <= actions[0].start <= actions[0].end <= actions[1].start <= actions[1].end
 
 
 def test_close_the_fridge_someone_left_open(household):
@@ -74,4 +78,6 @@ def test_close_the_fridge_someone_left_open(household):
     assert report.success, report.to_dict()
     assert h.backend.ground_truth().furniture["fridge"].is_open is False
     assert [s.skill for s in report.trace if s.status == "succeeded"][-2:] == ["close", "look_at"]
+    fridge = next(r.id for r in h.memory.receptacles() if r.category == "fridge")
+    assert [a.name for a in h.memory.episodes(kind="action")] == [f"close {fridge}"]  # the memory's id
     assert report.task.signature == "close:fridge->fridge"
