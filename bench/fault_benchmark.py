@@ -539,7 +539,7 @@ def table(rows: list[dict[str, Any]]) -> str:
             return "-"
         if isinstance(value, float):
             return f"{value:.2f}"
-        return str(value)
+        return str(value).replace("|", "\\|")  # a refusal quoted in a detail must not split the row
 
     head = "| fault | acknowledged | stored | lost | tracebacks | resume (s) | exit | refusal lines | detail |"
     lines = [head, "|" + "---|" * 9]

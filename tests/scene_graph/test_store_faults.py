@@ -100,6 +100,17 @@ def test_a_frame_refused_at_begin_by_a_lock_keeps_the_memory_without_reloading_i
         assert store.frames_stored == frames + 1
 
 
+def test_a_frame_offered_to_a_closed_store_is_refused_in_one_line_naming_it(stored):
+    world = BoxWorld()
+    store = MemoryStore.open(stored)
+    world.time = store.last_time
+    store.close()
+    with pytest.raises(BadInputError) as info:
+        store.ingest(world.frame("table"))
+    assert not isinstance(info.value, StoreFault)
+    assert _one_line(info.value, stored).endswith(f"the memory store {stored} is closed")
+
+
 # ---------------------------------------------------------------- read-only stores
 
 # Run as an unprivileged user: root ignores file modes (os.access and SQLite would let it write), so as root
