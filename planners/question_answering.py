@@ -217,7 +217,17 @@ class QuestionAnswerer:
         policy = make_policy(planner, self.config.exploration) if self.explorer is not None else MemoryOnlyPolicy()
         outcome = explore_until_stopped(query, float(now), self.beliefs, self.explorer, policy, on_step=on_step)
         report = self._compose(question, query, outcome, planner)
-        return self._finish(report, started)
+        return self._finish(self._say_stand_in(report, query), started)
+
+    def _say_stand_in(self, report: AnswerReport, query: TypedQuery) -> AnswerReport:
+        """Say so when a related category memory holds answered for the one asked about (cup -> mug)."""
+        stand_in = getattr(self.parser, "stand_in", None)
+        found = stand_in(query) if callable(stand_in) else None
+        if found is not None and not report.text.startswith(DONT_KNOW):
+            named, held = found
+            report.text = (f"I have not seen any {_words(named)}; the nearest I know is the {_words(held)}: "
+                           f"{report.text}")
+        return report
 
     # ----------------------------------------------------------------- composition
     def _finish(self, report: AnswerReport, started: float) -> AnswerReport:

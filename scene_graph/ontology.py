@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -85,6 +86,33 @@ class Ontology:
     def _descendants(self, category: str) -> frozenset[str]:
         root = self.canonical(category)
         return frozenset(c for c in self._known if c != root and root in self.ancestors(c))
+
+    def related_distance(self, a: str, b: str) -> int | None:
+        """Steps through the is_a tree from a to b via their lowest common ancestor; None when that is generic.
+
+        0 same category, 1 parent/child (coffee_table - table), 2 siblings (cup - mug under drinkware).
+        Categories that meet only at "object" or "furniture" are not related.
+        """
+        chain_a = [self.canonical(a), *self.ancestors(a)]
+        chain_b = [self.canonical(b), *self.ancestors(b)]
+        common = next((node for node in chain_a if node in chain_b), None)
+        if common is None or common in GENERIC_PARENTS:
+            return None
+        return chain_a.index(common) + chain_b.index(common)
+
+    def nearest_related(self, category: str, held: Iterable[str],
+                        similarity: Callable[[str, str], float] | None = None) -> str | None:
+        """The category of `held` nearest to `category` in the is_a tree (None: none is related).
+
+        Ties (cup: mug, glass and bottle are all siblings) go to the most `similar` name, else the first
+        in alphabetical order.
+        """
+        ranked = []
+        for other in sorted(set(held)):
+            distance = self.related_distance(category, other)
+            if distance is not None and distance > 0:
+                ranked.append((distance, -(similarity(category, other) if similarity else 0.0), other))
+        return min(ranked)[2] if ranked else None
 
     def _compatibility(self, a: str, b: str) -> float:
         """1.0 same category, 0.5 siblings under a specific parent (mug/glass), 0.0 otherwise."""

@@ -132,7 +132,10 @@ def _location_prior(view: MemoryView, cat: str) -> dict[str, float]:
     for rc in known | set(typical):
         counts[rc] += cfg.location_prior_floor
     for rc in typical:
-        counts[rc] += cfg.location_prior_strength / len(typical)
+        # a typical place names a kind of furniture; memory may hold it only as its kinds (table: coffee_table, ...)
+        kinds = ([rc] if rc in known else []) + sorted(k for k in known - {rc} if k not in typical and onto.is_a(k, rc))
+        for kind in kinds or [rc]:
+            counts[kind] += cfg.location_prior_strength / len(typical) / len(kinds or [rc])
     for oid in view.by_category.get(cat, ()):
         for loc in view.tracks[oid].locations:
             if loc.rests_on_category is not None:

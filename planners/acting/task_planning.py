@@ -83,7 +83,10 @@ class TaskConfig:
     views_before_pick: int = 2               # looks at an instance seen longer ago, before reaching for it
     pick_failures_per_instance: int = 2      # after this many failed picks at one spot, fetch another instance
     verify: bool = True
-    search: ExplorationConfig = field(default_factory=ExplorationConfig)
+    # A fetch fails outright without its object, so its search buys P(found) cheaper than a question buys
+    # P(correct): one metre must buy 0.2% (questions: 1%), up to 60 m. At 1% a search stopped after the
+    # object's last place when it had moved unseen (issue 17: 'I could not find the speaker').
+    search: ExplorationConfig = field(default_factory=lambda: ExplorationConfig(cost_weight=0.002, budget_m=60.0))
     beliefs: BeliefConfig = field(default_factory=BeliefConfig)
 
 

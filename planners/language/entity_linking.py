@@ -125,6 +125,8 @@ class Vocabulary:
     receptacle_ids: dict[str, str] = field(default_factory=dict)
     rooms: set[str] = field(default_factory=set)
     synonyms: dict[str, str] = field(default_factory=dict)
+    # category a question may name -> the related category memory holds that stands in for it (with_stand_ins)
+    stand_ins: dict[str, str] = field(default_factory=dict)
 
     def is_empty(self) -> bool:
         return not (self.object_categories or self.receptacle_categories or self.receptacle_ids or self.rooms)
@@ -154,6 +156,7 @@ class Vocabulary:
             {**other.receptacle_ids, **self.receptacle_ids},
             self.rooms | other.rooms,
             {**other.synonyms, **self.synonyms},
+            {**other.stand_ins, **self.stand_ins},
         )
 
     @classmethod
@@ -224,6 +227,44 @@ def ontology_vocabulary(path: str | Path | None = None) -> Vocabulary:
     vocab.object_categories = {normalize_name(c) for c in categories if c not in GENERIC_PARENTS}
     vocab.object_categories -= vocab.receptacle_categories
     return vocab
+
+
+def load_ontology(path: str | Path | None = None):
+    """The project ontology (scene_graph.ontology.Ontology), or None when it is unavailable."""
+    try:
+        from scene_graph.ontology import DEFAULT_ONTOLOGY, Ontology
+    except ImportError:
+        return None
+    path = Path(path) if path is not None else DEFAULT_ONTOLOGY
+    return Ontology.load(path) if path.is_file() else None
+
+
+def with_stand_ins(vocab: Vocabulary, held: Vocabulary, ontology, similarity=None) -> Vocabulary:
+    """`vocab` where a category memory holds no instance of links to the nearest related one it holds.
+
+    `held` is what memory (and the caller's own lists) hold; `vocab` adds the ontology's categories.
+    An ontology category not held, with a held relative in the is_a tree (ontology.nearest_related:
+    "cup" -> the mug when memory has mugs and no cup, "coffee table" -> the table), becomes a synonym
+    of that relative, recorded in `stand_ins` so the answer can say so. A held category is never
+    replaced: the exact category wins when memory holds it.
+    """
+    if ontology is None:
+        return vocab
+    out = Vocabulary(set(vocab.object_categories), set(vocab.receptacle_categories), dict(vocab.receptacle_ids),
+                     set(vocab.rooms), dict(vocab.synonyms), dict(vocab.stand_ins))
+    for kind_of, held_of in ((out.object_categories, held.object_categories - held.receptacle_categories),
+                             (out.receptacle_categories, held.receptacle_categories)):
+        for category in sorted(kind_of - held_of - held.object_categories - held.receptacle_categories):
+            nearest = ontology.nearest_related(category, held_of, similarity)
+            if nearest is None:
+                continue
+            kind_of.discard(category)
+            out.stand_ins[category] = nearest
+            out.synonyms[lemma_name(category)] = nearest
+            for word, target in list(out.synonyms.items()):
+                if target == category:
+                    out.synonyms[word] = nearest
+    return out
 
 
 def content_phrases(text: str, blanked: Iterable[tuple[int, int]] = (),

@@ -147,6 +147,9 @@ _FIND = re.compile(r"\bwhere\s+(?:can|could|do|would|might|should|shall|must)\s+
                    r"(?:(?:find|get)\s+(?P<np>(?:a|an|the|my|some|our)\b.+?)|"
                    r"(?:(?:go\s+and\s+|go\s+to\s+)?(?:look|search|check|hunt)\s+for|look\s+to\s+find)\s+"
                    r"(?P<np_search>.+?))\s*\??$")
+# "which room should I go to for the X": where the X is, by room (not an activity: a definite thing is sought)
+_ROOM_FOR = re.compile(r"^\s*(?:which|what)\s+room\s+(?:should|can|could|do|would|must)\s+(?:i|we)\s+"
+                       r"(?:go(?:\s+to)?|look(?:\s+in)?|search(?:\s+in)?|check)\s+for\s+(?P<np>(?:the|my|our)\b.+?)\s*\??$")
 _WHERE_IS = re.compile(r"^\s*where\s+(?:is|are)\s+(?P<np>(?:the|my|our|a|an)\s+.+?)(?:\s+(?:located|kept))?\s*\??$")
 _ON_OFF = re.compile(r"^\s*(?:is|are|was|were|if)\s+(?P<np>.+?)\s+(?:turned\s+|switched\s+)?(?P<state>on|off)"
                      r"(?:\s+or\s+of+)?\s*\??$|^\s*(?:is|are|was|were)\s+(?:any|all)\s+of\s+(?P<np2>.+?)\s+(?P<state2>on|off)\s*\??$")
@@ -312,6 +315,10 @@ def read_form(text: str) -> FormReading | None:
         if np is not None:
             return FormReading("object_state", target=np, rule="is X on/off", activity=None,
                                visit=None, room_words=m.group("state") or m.group("state2"))
+    if m := _ROOM_FOR.match(t):
+        np = noun_phrase(m.group("np"))
+        if np is not None:
+            return FormReading("room_of", target=np, rule="which room should I go to for X")
     if m := _FIND.search(t):
         np = noun_phrase(m.group("np") or m.group("np_search"))
         if np is not None:  # after a preamble ("I need to charge my laptop, where can I find ...") the rule decides

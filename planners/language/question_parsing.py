@@ -34,8 +34,11 @@ from planners.language.entity_linking import (
     TextEmbedderLike,
     Vocabulary,
     content_phrases,
+    lemma_name,
+    load_ontology,
     normalize_name,
     ontology_vocabulary,
+    with_stand_ins,
 )
 from planners.language.intent_exemplars import INTENT_EXEMPLARS
 from planners.language.question_forms import FormReading, NounPhrase, read_form
@@ -226,10 +229,15 @@ class QuestionParser:
             exemplars = {kind: [delexicalize_exemplar(t, self.linker) for t in texts]
                          for kind, texts in INTENT_EXEMPLARS.items()}
         self.intents = IntentClassifier(self.embedder, exemplars, top_k=self.config.top_k_exemplars)
-        self._given = Vocabulary.from_lists(known_categories, known_receptacles, known_rooms, synonyms)
+        self._listed = Vocabulary.from_lists(known_categories, known_receptacles, known_rooms, synonyms)
+        self._given = self._listed
+        self._ontology = None
         if use_ontology:
             path = Path(self.config.ontology_path) if self.config.ontology_path else None
             self._given = self._given.merged(ontology_vocabulary(path))
+            self._ontology = load_ontology(path)
+        if self._ontology is not None and not self._listed.is_empty():
+            self._given = with_stand_ins(self._given, self._listed, self._ontology, self._similarity)
         self._vocab: Vocabulary | None = None
         self._vocab_time = -1e18
 
@@ -243,9 +251,27 @@ class QuestionParser:
             return self._given
         now = wallclock.monotonic()
         if refresh or self._vocab is None or now - self._vocab_time > self.config.vocabulary_max_age_s:
-            self._vocab = Vocabulary.from_memory(self.memory).merged(self._given)
+            held = Vocabulary.from_memory(self.memory).merged(self._listed)
+            self._vocab = with_stand_ins(held.merged(self._given), held, self._ontology, self._similarity)
             self._vocab_time = now
         return self._vocab
+
+    def _similarity(self, a: str, b: str) -> float:
+        """Cosine similarity of two category names (ties between look-alikes: "cup" is nearer "mug" than "bottle")."""
+        if self.embedder is None:
+            return 0.0
+        va, vb = self.linker.name_embeddings([a, b])
+        return float(va @ vb / max(1e-9, float(np.linalg.norm(va) * np.linalg.norm(vb))))
+
+    def stand_in(self, query: TypedQuery) -> tuple[str, str] | None:
+        """(category the question named, category memory holds that answered for it), when a look-alike stood in."""
+        if not query.mention or not query.target:
+            return None
+        named = normalize_name(query.mention)
+        for category, held in self.vocabulary().stand_ins.items():
+            if held in (query.target, query.target_category) and lemma_name(named) == lemma_name(category):
+                return category, held
+        return None
 
     def warm_up(self) -> None:
         """Load the model and embed exemplars and vocabulary names now rather than at the first question."""

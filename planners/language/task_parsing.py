@@ -17,8 +17,10 @@ from planners.language.entity_linking import (
     EntityLinker,
     Vocabulary,
     content_phrases,
+    load_ontology,
     normalize_name,
     ontology_vocabulary,
+    with_stand_ins,
 )
 from planners.memory_api import MemoryReader
 
@@ -63,12 +65,13 @@ class TaskSpec:
 
 
 def _linker_vocabulary(memory: MemoryReader) -> Vocabulary:
-    vocab = Vocabulary.from_memory(memory)
+    held = Vocabulary.from_memory(memory)
     try:
-        vocab = vocab.merged(ontology_vocabulary())
+        # a look-alike memory holds stands in for a kind it has none of ("my cup" -> the mug)
+        return with_stand_ins(held.merged(ontology_vocabulary()), held, load_ontology())
     except (OSError, BadInputError) as exc:
         log.debug("ontology unavailable for task parsing: %s", exc)
-    return vocab
+    return held
 
 
 def _link(mention: str, vocab: Vocabulary, want: str, embedder: Any = None) -> str:

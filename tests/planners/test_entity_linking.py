@@ -9,8 +9,10 @@ from planners.language.entity_linking import (
     Vocabulary,
     content_phrases,
     lemma,
+    load_ontology,
     normalize_name,
     ontology_vocabulary,
+    with_stand_ins,
 )
 
 
@@ -40,10 +42,18 @@ def test_cup_finds_mugs_by_embedding_alone(embedder):
     assert found.score > 0.6
 
 
-def test_cup_finds_mugs_through_the_ontology_synonym(embedder):
-    vocab = MEMORY_ONLY.merged(ontology_vocabulary())
+def test_cup_finds_mugs_through_the_ontology_when_memory_holds_no_cup(embedder):
+    onto = load_ontology()
+    vocab = with_stand_ins(MEMORY_ONLY.merged(ontology_vocabulary()), MEMORY_ONLY, onto)
     (found,) = link("Where is my cup?", vocab, embedder)
-    assert (found.name, found.method) == ("mug", "synonym")
+    assert (found.name, found.method) == ("mug", "synonym") and vocab.stand_ins["cup"] == "mug"
+    (found,) = link("What is on the dining table?", vocab, embedder)  # a kind of table: memory's table
+    assert (found.name, found.kind) == ("table", "receptacle")
+    # the exact category wins when memory holds it: a cup next to the mug is the cup
+    held = MEMORY_ONLY.merged(Vocabulary.from_lists(["cup"]))
+    vocab = with_stand_ins(held.merged(ontology_vocabulary()), held, onto)
+    (found,) = link("Where is my cup?", vocab, embedder)
+    assert (found.name, found.method) == ("cup", "exact") and "cup" not in vocab.stand_ins
 
 
 def test_my_keys_finds_keys_exactly_and_key_by_lemma(embedder):

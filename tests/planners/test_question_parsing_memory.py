@@ -96,3 +96,14 @@ def test_new_sightings_reach_the_vocabulary(memory, parser):
     query = parser.parse("Where is the teapot?", NOW)
     assert (query.kind, query.target, query.target_category) == ("present_location", "teapot", "teapot")
     assert query.confidence >= 0.5
+
+
+def test_the_answer_says_when_a_look_alike_stood_in(parser, memory):
+    from planners.question_answering import QuestionAnswerer
+
+    answerer = QuestionAnswerer(memory, parser=parser)
+    report = answerer.answer("Where is my cup?", NOW, planner="memory-only")
+    assert report.text.startswith("I have not seen any cup; the nearest I know is the mug: the mug is"), report.text
+    assert report.room == "kitchen"
+    report = answerer.answer("Where is the mug?", NOW, planner="memory-only")
+    assert report.text.startswith("the mug is"), report.text

@@ -39,11 +39,29 @@ def test_config_loads_from_the_stack_config_and_rejects_unknown_keys(tmp_path):
 
 def test_ontology_synonyms_is_a_and_receptacles():
     onto = Ontology.load(DEFAULT_ONTOLOGY)
-    assert onto.canonical("Cup") == "mug" and onto.canonical("key") == "keys" and onto.canonical("mugs") == "mug"
-    assert onto.canonical("coffee table") == "table" and onto.canonical("spaceship") == "spaceship"
+    assert onto.canonical("coffee mug") == "mug" and onto.canonical("key") == "keys" and onto.canonical("mugs") == "mug"
+    assert onto.canonical("spaceship") == "spaceship" and onto.canonical("bookcase") == "bookshelf"
     assert onto.is_a("mug", "drinkware") and onto.is_a("cup", "kitchenware") and not onto.is_a("keys", "food")
-    assert "mug" in onto.descendants("drinkware")
-    assert onto.compatibility("cup", "mug") == 1.0 and onto.compatibility("mug", "glass") == 0.5
+    assert "mug" in onto.descendants("drinkware") and {"coffee_table", "desk"} <= onto.descendants("table")
+    # look-alikes are separate categories: a cup and a mug side by side are two things, associated only very close
+    assert onto.canonical("Cup") == "cup" and onto.canonical("coffee table") == "coffee_table"
+    assert onto.compatibility("cup", "mug") == 0.5 and onto.compatibility("mug", "glass") == 0.5
+
+
+def test_nearest_related_category_memory_holds():
+    onto = Ontology.load(DEFAULT_ONTOLOGY)
+    assert onto.related_distance("coffee_table", "table") == 1 and onto.related_distance("cup", "mug") == 2
+    assert onto.related_distance("cup", "keys") is None  # related only through "object"
+    assert onto.nearest_related("coffee_table", ["dining_table", "table", "sofa"]) == "table"
+    assert onto.nearest_related("cup", ["bottle", "mug", "keys"], lambda a, b: float(b == "mug")) == "mug"
+    assert onto.nearest_related("cup", ["bottle", "mug"]) == "bottle"  # a tie without a similarity: by name
+    assert onto.nearest_related("cup", ["cup", "keys", "table"]) is None
+    assert onto.nearest_related("nightstand", ["cabinet", "bed"]) == "cabinet"
+    assert onto.is_receptacle("nightstand") and onto.is_openable("nightstand") and onto.is_receptacle("coffee table")
+
+
+def test_ontology_compatibility_and_receptacles():
+    onto = Ontology.load(DEFAULT_ONTOLOGY)
     assert onto.compatibility("mug", "keys") == 0.0 and onto.compatibility("table", "sofa") == 0.0
     assert onto.is_receptacle("fridge") and onto.is_openable("refrigerator") and not onto.is_receptacle("mug")
     assert onto.typical_receptacles("cup")[0] == "counter" and onto.typical_receptacles("spaceship") == []
