@@ -43,7 +43,8 @@ SCHEDULES = ("sparse", "daily", "twice_daily", "watch")
 FORM_SHARES: tuple[tuple[str, float], ...] = (
     ("present_location", 0.30), ("past_location", 0.12), ("room_of", 0.08), ("contents", 0.10),
     ("object_state", 0.07), ("count_opened", 0.06), ("count_moved", 0.05), ("still_present", 0.08),
-    ("changes", 0.05), ("first_seen", 0.04), ("last_seen", 0.05))
+    ("changes", 0.05), ("first_seen", 0.04), ("last_seen", 0.05), ("object_count", 0.06), ("attribute", 0.05),
+    ("exists", 0.04))
 
 
 @dataclass(frozen=True)
@@ -348,10 +349,15 @@ def _questions(rng: np.random.Generator, knobs: Knobs, scenario: Scenario, truth
         "changes": lambda: _changes(rng, truth, scenario, looks, now),
         "first_seen": lambda: _seen(rng, truth, unique, now, first=True),
         "last_seen": lambda: _seen(rng, truth, unique, now, first=False),
+        "object_count": lambda: _object_count(rng, truth, scenario, now),
+        "attribute": lambda: _colour(rng, truth, unique, now),
+        "exists": lambda: _exists(rng, truth, unique, now),
     }
     forms = [f for f, _ in FORM_SHARES]
     shares = np.array([share for _, share in FORM_SHARES])
-    wanted = sorted(rng.choice(forms, size=knobs.questions, p=shares / shares.sum()).tolist(), key=forms.index)
+    every = forms if knobs.questions >= len(forms) else []  # each form once when there are enough, then by share
+    drawn = rng.choice(forms, size=knobs.questions - len(every), p=shares / shares.sum()).tolist()
+    wanted = sorted(every + drawn, key=forms.index)
     questions, asked = [], set()
     for form in wanted:
         for _ in range(8):
@@ -488,6 +494,54 @@ def _seen(rng, truth: TimelineTruth, unique: list[str], now: float, first: bool)
     oid, t = candidates[int(rng.integers(len(candidates)))]
     form = "first_seen" if first else "last_seen"
     return phrase(rng, form, thing=truth.category[oid]), {"time": format_time(t), "tolerance_min": 60}, oid
+
+
+def _object_count(rng, truth: TimelineTruth, scenario: Scenario, now: float):
+    """How many of a category are in a room, for categories whose objects stayed put since the last full patrol."""
+    full = [o.start for o in scenario.observe if o.kind == "patrol" and o.patrol == "all" and o.start <= now]
+    if not full:
+        return None
+    settled: dict[str, list[str]] = {}
+    for oid in truth.objects():
+        settled.setdefault(truth.category[oid], []).append(oid)
+    categories = [c for c, ids in sorted(settled.items())
+                  if any(truth.place_at(o, now) is not None for o in ids)
+                  and all(truth.last_change(o, now) <= max(full) for o in ids)
+                  and not any(truth.place_at(o, now) is not None and truth.furniture[truth.place_at(o, now)].openable
+                              for o in ids)]
+    category = _pick(rng, categories)
+    if category is None:
+        return None
+    room = _pick(rng, scenario.room_names())
+    count = sum(1 for o in settled[category] if truth.room_at(o, now) == room)
+    return phrase(rng, "object_count", thing=category, room=room), count, (category, room)
+
+
+def _colour(rng, truth: TimelineTruth, unique: list[str], now: float):
+    """The rendered colour's name (scene_graph.attributes.colour_name of the category's shape colour)."""
+    from robot_model.category_shapes import object_shape
+    from scene_graph.attributes import colour_name
+
+    oid = _pick(rng, [o for o in unique if truth.patrol_sightings(o, now)])
+    if oid is None:
+        return None
+    rgb = [255.0 * c for c in object_shape(truth.category[oid]).color[:3]]
+    return phrase(rng, "attribute_colour", thing=truth.category[oid]), {"colour": colour_name(rgb)}, oid
+
+
+def _exists(rng, truth: TimelineTruth, unique: list[str], now: float):
+    """Did the robot see a category: one a patrol showed (yes) or one never in this house (no)."""
+    from sim.generation.vocabulary import object_categories
+
+    if rng.random() < 0.5:
+        oid = _pick(rng, [o for o in unique if truth.patrol_sightings(o, now)])
+        if oid is not None:
+            return phrase(rng, "exists", thing=truth.category[oid]), True, truth.category[oid]
+    never = sorted(set(object_categories()) - set(truth.category.values()))
+    category = _pick(rng, never)
+    if category is None:
+        return None
+    return phrase(rng, "exists", thing=category), False, category
 
 
 # ------------------------------------------------------------------------------------------- tasks

@@ -36,6 +36,11 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
                 "What is different in the {room} between {t0} and {t1}?"),
     "first_seen": ("When did you first see the {thing}?", "When was the {thing} first seen?"),
     "last_seen": ("When did you last see the {thing}?", "When was the {thing} last seen?"),
+    "object_count": ("How many {things} are in the {room}?", "How many {things} are there in the {room}?",
+                     "How many {things} does the {room} have?"),
+    "attribute_colour": ("What colour {be} the {thing}?", "What color {be} the {thing}?",
+                         "What colour {be} my {thing}?"),
+    "exists": ("Did you see {a} {thing}?", "Did you ever see {a} {thing}?", "Did you notice {a} {thing}?"),
     "task_bring": ("bring the {thing} to the {place}", "put the {thing} on the {place}",
                    "please take the {thing} to the {place}", "could you move the {thing} onto the {place}"),
     "task_open": ("open the {place}", "please open the {place}"),
@@ -70,12 +75,28 @@ def phrase(rng: np.random.Generator, form: str, thing: str | None = None, place:
     template = TEMPLATES[form][int(rng.integers(len(TEMPLATES[form])))]
     thing_words = words(thing, rng) if thing else ""
     plural = thing_words.split()[-1] in PLURAL_WORDS if thing_words else False
-    text = template.format(thing=thing_words, place=words(place, rng) if place else "",
+    text = template.format(thing=thing_words, things=plural_words(thing_words, plural),
+                           place=words(place, rng) if place else "",
                            room=(room or "").replace("_", " "), when=when or "",
                            When_cap=(when or "")[:1].upper() + (when or "")[1:], t0=t0 or "", t1=t1 or "",
+                           a="any" if plural else "an" if thing_words[:1] in tuple("aeiou") else "a",
                            be="are" if plural else "is", Be="Are" if plural else "Is",
                            was="were" if plural else "was")
     return text
+
+
+def plural_words(thing_words: str, plural: bool) -> str:
+    """'mug' -> 'mugs', 'glass' -> 'glasses', 'battery' -> 'batteries'; words already plural stay."""
+    if not thing_words or plural:
+        return thing_words
+    head, _, last = thing_words.rpartition(" ")
+    if last.endswith(("s", "sh", "ch", "x")):
+        last += "es"
+    elif last.endswith("y") and last[-2:-1] not in "aeiou":
+        last = last[:-1] + "ies"
+    else:
+        last += "s"
+    return f"{head} {last}".strip()
 
 
 def time_expression(rng: np.random.Generator, t: float, now: float) -> str:

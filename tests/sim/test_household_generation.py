@@ -83,7 +83,7 @@ def test_timelines_have_every_kind_of_event_and_questions_of_every_form(househol
         forms |= {question_type(q) for q in scenario.questions}
     assert kinds == {"move", "open", "close", "remove", "add"}
     assert forms >= {"present_location", "past_location", "room_of", "contents", "object_state", "count",
-                     "still_present", "changes", "first_seen", "last_seen"}
+                     "still_present", "changes", "first_seen", "last_seen", "object_count", "attribute", "exists"}
 
 
 def _replay(doc: dict, t: float) -> dict[str, str | None]:
