@@ -86,8 +86,13 @@ def contents(view: MemoryView, receptacle_or_room: str, at: float | None) -> lis
             rec_ids = {key}
         else:
             cat = view.ontology.canonical(key)
-            rec_ids = {oid for oid in view.by_category.get(cat, ()) if view.tracks[oid].is_receptacle
-                       and view.tracks[oid].status != TENTATIVE}
+            rec_ids = set()
+            # the exact category when memory holds one, else its kinds ("the table": coffee_table, desk, ...)
+            for kinds in ([cat], sorted(view.ontology.descendants(cat))):
+                rec_ids = {oid for kind in kinds for oid in view.by_category.get(kind, ())
+                           if view.tracks[oid].is_receptacle and view.tracks[oid].status != TENTATIVE}
+                if rec_ids:
+                    break
             if not rec_ids and not view.ontology.is_receptacle(cat):
                 raise BadInputError(f"contents: {key!r} is neither a room, a receptacle id nor a receptacle category")
     if is_current(view, at):

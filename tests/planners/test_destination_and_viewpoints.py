@@ -109,8 +109,9 @@ def test_contents_of_the_coffee_table_are_not_those_of_every_table():
         apple = Thing("apple", (2.6, 2.2, 0.8), (0.08, 0.08, 0.08))
         writer.look_kitchen(8 * HOUR, KITCHEN_FURNITURE + [kitchen_table, apple], repeats=3)
         writer.look_living_room(8 * HOUR + 60, LIVING_FURNITURE)
-        tables = [r for r in store.receptacles() if r.category == "table"]
-        assert {r.room for r in tables} == {"kitchen", "living_room"}
+        # the dining table is its own kind of table (issue 17's look-alike categories)
+        tables = {r.room: r.category for r in store.receptacles() if r.category in ("table", "dining_table")}
+        assert tables == {"kitchen": "dining_table", "living_room": "table"}
         answerer = QuestionAnswerer(store)
         now = 8 * HOUR + 120
         coffee = answerer.answer("What is on the coffee table?", now)
@@ -118,6 +119,8 @@ def test_contents_of_the_coffee_table_are_not_those_of_every_table():
         both = answerer.answer("What is on the table?", now)
         assert "apple" not in coffee.value and "keys" in coffee.value, coffee.to_dict()
         assert dining.value == ["apple"], dining.to_dict()
-        assert "apple" in both.value and "keys" in both.value
+        assert both.value == ["keys"]  # memory holds a plain table: the exact category wins over its kinds
+        assert sorted(o.category for o in store.contents("table")) == ["keys"]
+        assert sorted(o.category for o in store.contents("dining_table")) == ["apple"]
     finally:
         store.close()
