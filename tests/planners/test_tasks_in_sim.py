@@ -50,8 +50,9 @@ def household():
 def test_coffee_table_is_not_the_nearer_dining_table_and_memory_keeps_one_mug(household):
     h = household()
     now = h.advance("d1 07:20")
-    tables = [r for r in h.memory.receptacles() if r.category == "table"]
-    assert {r.room for r in tables} == {"kitchen", "living_room"}, "both tables are folded into category table"
+    tables = [r for r in h.memory.receptacles() if r.category in ("coffee_table", "dining_table")]
+    # issue 17's look-alike categories: two kinds of table, neither folded into "table"
+    assert {r.room: r.category for r in tables} == {"kitchen": "dining_table", "living_room": "coffee_table"}
     report = h.task_planner().execute("bring the mug to the coffee table", now)
     assert report.success, report.to_dict()
     assert h.truly_rests_on("mug_1") == "coffee_table", report.to_dict()
