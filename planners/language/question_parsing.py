@@ -268,7 +268,10 @@ class QuestionParser:
         if not query.mention or not query.target:
             return None
         named = normalize_name(query.mention)
-        for category, held in self.vocabulary().stand_ins.items():
+        vocab = self.vocabulary()
+        if named in vocab.receptacle_ids:  # it named a receptacle memory holds by that id ("coffee table")
+            return None
+        for category, held in vocab.stand_ins.items():
             if held in (query.target, query.target_category) and lemma_name(named) == lemma_name(category):
                 return category, held
         return None

@@ -286,6 +286,8 @@ def test_the_kitchen_table_links_to_the_table_memory_holds(embedder):
     q = p.parse("What is on the kitchen table?", NOW)
     assert (q.kind, q.target_category, q.mention) == ("contents", "table", "kitchen table"), q
     assert p.stand_in(q) == ("kitchen_table", "table")
+    q = p.parse("What is on the dining table?", NOW)  # memory's receptacle of that id: nothing stood in
+    assert q.target_category == "table" and p.stand_in(q) is None
 
 
 @pytest.mark.parametrize("question, kind, target", [
