@@ -369,6 +369,14 @@ def _questions(rng: np.random.Generator, knobs: Knobs, scenario: Scenario, truth
                 asked.add((form, subject))
                 questions.append({"id": f"q{len(questions) + 1}", "at": stamp, "ask": ask, "answer": answer})
                 break
+    for _ in range(8 * knobs.questions):  # forms with nothing to ask about here give their turn to others
+        if len(questions) >= knobs.questions:
+            break
+        form = str(rng.choice(forms, p=shares / shares.sum()))
+        made = makers[form]()
+        if made is not None and (form, made[2]) not in asked:
+            asked.add((form, made[2]))
+            questions.append({"id": f"q{len(questions) + 1}", "at": stamp, "ask": made[0], "answer": made[1]})
     return questions
 
 
@@ -385,6 +393,7 @@ def _pick(rng: np.random.Generator, items: list):
 
 
 def _present(rng, truth: TimelineTruth, present: list[str], now: float):
+    present = [o for o in present if truth.patrol_sightings(o, now)]  # a thing the robot could have seen
     # prefer objects that moved since the last patrol that could show them (the benchmark's stale bucket)
     stale = [o for o in present if truth.patrol_sightings(o, now) and
              truth.last_change(o, now) > max(truth.patrol_sightings(o, now))]
@@ -442,13 +451,15 @@ def _state(rng, truth: TimelineTruth, openable, now: float):
 
 
 def _count_opened(rng, truth: TimelineTruth, openable, now: float):
-    f = _pick(rng, openable)
+    # only furniture whose every opening in the window a patrol could show: a count is what memory can know
+    today = rng.random() < 0.4
+    t0 = math.floor(now / DAY) * DAY if today else -math.inf
+    shown = [f for f in openable if truth.opened(f.id, t0, now) == truth.openings_a_patrol_shows(f.id, t0, now)]
+    f = _pick(rng, shown)
     if f is None:
         return None
-    if rng.random() < 0.4:
-        day_start = math.floor(now / DAY) * DAY
-        return phrase(rng, "count_opened_today", place=f.category), truth.opened(f.id, day_start, now), f.id
-    return phrase(rng, "count_opened", place=f.category), truth.opened(f.id, -math.inf, now), f.id
+    form = "count_opened_today" if today else "count_opened"
+    return phrase(rng, form, place=f.category), truth.opened(f.id, t0, now), f.id
 
 
 def _count_moved(rng, truth: TimelineTruth, present: list[str], now: float):

@@ -91,6 +91,19 @@ class TimelineTruth:
     def ever_in_house(self, category: str) -> list[str]:
         return [o for o, c in self.category.items() if c == category]
 
+    def openings_a_patrol_shows(self, fid: str, t0: float, t1: float) -> int:
+        """Closed-to-open changes of `fid` the patrols of its room could show in (t0, t1] (state at each look)."""
+        room = self.furniture[fid].room
+        looks = sorted(e.start for e in self.scenario.observe
+                       if e.kind == "patrol" and e.start <= t1 and room in e.rooms(self.scenario.room_names()))
+        shown, was_open = 0, self.is_open(fid, t0)
+        for look in looks:
+            state = self.is_open(fid, look)
+            if look > t0 and state and not was_open:
+                shown += 1
+            was_open = state
+        return shown
+
     def patrol_sightings(self, oid: str, t: float) -> list[float]:
         """Start times of patrols up to `t` whose rooms held the object on an open surface (or an open door)."""
         seen = []

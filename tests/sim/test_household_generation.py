@@ -125,6 +125,28 @@ def test_answers_are_computed_from_the_timeline(households):
     assert checked >= 8
 
 
+def test_questions_ask_only_what_the_robots_looks_could_show(households):
+    counts = 0
+    for seed, _, doc in households:
+        scenario = scenario_from_dict(doc, f"g{seed}")
+        rooms = scenario.room_names()
+        for q in scenario.questions:
+            if question_type(q) == "count" and "opened" in q.ask:
+                fid = next(f for f in scenario.world.furniture if f.category.replace("_", " ") in q.ask.lower()
+                           or (f.category == "fridge" and "refrigerator" in q.ask.lower()))
+                doors = [e for e in scenario.timeline if e.kind in ("open", "close") and getattr(e, e.kind) == fid.id]
+                looks = [o.start for o in scenario.observe if o.kind == "patrol" and fid.room in o.rooms(rooms)]
+                t0 = math.floor(q.time / 86400) * 86400 if "today" in q.ask else -math.inf
+                for k, e in enumerate(doors):  # every opening in the window stays open until a look of its room
+                    if e.kind == "open" and t0 < e.time <= q.time:
+                        closed = next((d.time for d in doors[k + 1:] if d.kind == "close"), math.inf)
+                        assert any(e.time <= t < closed and t <= q.time for t in looks), (seed, q.ask, e)
+                counts += 1
+            if question_type(q) == "present_location":
+                assert any(o.kind == "patrol" for o in scenario.observe if o.start <= q.time), (seed, q)
+    assert counts >= 1
+
+
 def test_some_moves_fall_after_the_robots_last_look(households):
     for seed, knobs, doc in households:
         scenario = scenario_from_dict(doc, "x")
