@@ -4,7 +4,7 @@ mutmut leaves decorated functions alone, and the heart of the transaction is dec
 `MemoryFile.transaction` (@contextmanager) and `MemoryStore.ingest` / `is_last_stored` (@_locked). Each
 mutant below is one flipped comparison or dropped line there; it is applied to a copy of the sources, the
 tests that cover the code run against the copy (`pytest -x`), and the mutant is killed when they fail.
-`python scripts/hand_mutants.py [--list]`; prints one line per mutant and the kill rate. Part of `make mutation`.
+`python scripts/hand_mutants.py [--list] [NAME ...]`: one line per mutant and the kill rate (`make mutation`).
 """
 
 from __future__ import annotations
@@ -80,9 +80,11 @@ def run(name: str, path: str, old: str, new: str, work: Path) -> tuple[bool, flo
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
+    parser.add_argument("names", nargs="*", help="run only the mutants whose name contains one of these")
     args = parser.parse_args()
+    chosen = [m for m in MUTANTS if not args.names or any(n in m[0] for n in args.names)]
     if args.list:
-        print("\n".join(name for name, *_ in MUTANTS))
+        print("\n".join(name for name, *_ in chosen))
         return 0
     killed = 0
     with tempfile.TemporaryDirectory(prefix="memstack_hand_mutants_") as tmp:
@@ -93,11 +95,11 @@ def main() -> int:
                 shutil.copytree(source, work / item, ignore=shutil.ignore_patterns("__pycache__"))
             else:
                 shutil.copy2(source, work / item)
-        for name, path, old, new in MUTANTS:
+        for name, path, old, new in chosen:
             dead, seconds = run(name, path, old, new, work)
             killed += dead
             print(f"{'killed  ' if dead else 'SURVIVED'} {seconds:6.1f} s  {name}", flush=True)
-    print(f"hand mutants: {killed}/{len(MUTANTS)} killed ({killed / len(MUTANTS):.2f})")
+    print(f"hand mutants: {killed}/{len(chosen)} killed ({killed / len(chosen):.2f})")
     return 0
 
 

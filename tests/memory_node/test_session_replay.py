@@ -239,8 +239,9 @@ def test_remapped_topics_and_a_restarted_replay_continue_one_memory(frames, tmp_
     second = replay_bag(tmp_path / "second", store, remap=remap)
     assert second.frames_ingested == 12 and second.frames_rejected == 0
     assert memory_summary(store) == memory_summary(live_memory(frames))
-    with pytest.raises(BadInputError, match="FROM:=TO"):
-        parse_remaps(["head/rgb"])
+    for bad in ("head/rgb", ":=camera/color/image_raw", "/head/rgb:=", "/:=camera/color/image_raw", " := "):
+        with pytest.raises(BadInputError, match="FROM:=TO"):  # no source, no target, or neither
+            parse_remaps([bad])
 
 
 def test_a_bag_whose_topics_match_no_input_is_an_error_naming_them(frames, tmp_path):

@@ -391,3 +391,23 @@ def test_queries_can_include_tentative_objects_flagged(world, store):
     world.look(store, "table", times=1)
     [belief] = store.locate("keys", include_tentative=True)
     assert belief.source == "memory" and belief.rests_on_category == "table"
+
+
+def test_a_disappearance_is_dated_at_the_first_miss_placed_where_it_was_and_leaves_its_support():
+    world = _world()
+    with MemoryStore.open(None, FLOOR_PLAN) as store:
+        world.look(store, "table")
+        keys, table = _ids(store, "keys")[0], _ids(store, "table")[0]
+        where = store.get_object(keys).position
+        assert store.tracks[keys].rests_on == table and keys in store.tracker.contents_index[table]
+        del world.boxes["keys"]  # taken away
+        results = [store.ingest(world.frame("table", dt=60.0)) for _ in range(3)]
+        first_miss = results[0]
+        (event,) = [e for r in results for e in r.events if e.kind == "disappeared"]  # said in the frame's result
+        closing = next(r for r in results if event in r.events)
+        assert event.object_id == keys and event.frame_ids == (closing.frame_id,) and closing is not first_miss
+        assert event.time == store.history(keys).intervals[-1].end < world.time  # at the first miss, not now
+        assert event.time == world.time - 60.0 * (len(results) - results.index(first_miss) - 1)
+        assert np.allclose(event.position, where) and "table" in event.from_place
+        assert keys not in store.tracker.contents_index[table]  # no longer on the table
+        assert [e.object_id for e in store.changes("living_room") if e.kind == "disappeared"] == [keys]
