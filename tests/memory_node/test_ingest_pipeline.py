@@ -300,3 +300,21 @@ def test_a_flood_of_drops_is_counted_in_full_and_said_at_most_once_a_second_per_
         new, so_far = [int(n) for n, _ in counts], [int(total) for _, total in counts]
         assert new[0] == 1 and sum(new) == so_far[-1] >= 40  # each drop said once, in the line after it happened
     assert p.stats.frames_ingested == 1
+
+
+def test_a_frame_already_stored_is_skipped_saying_why_in_its_outcome_and_the_log():
+    store = MemoryStore.open(None, FLOOR_PLAN)
+    frames = [conv.sensor_frame_messages(sf) for sf in synthetic_frames(3)]
+    first = pipeline(store)
+    for messages in frames[:2]:
+        offer_all(first, messages)
+    said = []
+    resumed = IngestPipeline(IngestSettings(), FrameProcessor(), store.ingest, warn=said.append)
+    resumed.resume_after, resumed.already_stored = store.last_time, store.is_last_stored
+    (old,) = offer_all(resumed, frames[0])  # before the memory's last time
+    (last,) = offer_all(resumed, frames[1])  # the memory's last frame itself
+    (new,) = offer_all(resumed, frames[2])
+    assert old.error.startswith("already stored (before the memory's last time")
+    assert last.error == "already stored (the memory's last frame)" and new.error is None
+    assert resumed.stats.frames_already_stored == 2 and store.frames_stored == 3
+    assert said == [f"frame at t={old.time:.3f} not ingested: {old.error}"]  # the second within a second: counted
