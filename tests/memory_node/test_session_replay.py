@@ -220,6 +220,19 @@ def test_a_robot_bag_with_unix_stamps_replays_into_the_memory_of_the_live_sessio
     assert memory_summary(replayed) == memory_summary(live_memory(frames))
 
 
+def test_a_bag_of_the_next_day_continues_the_memory_on_its_own_day_count(frames, tmp_path):
+    """The memory keeps the epoch its first day fixed: day 2's frames are 86400 s on, not a new day 1."""
+    for day, name in ((0, "day1"), (1, "day2")):
+        with SessionRecorder(tmp_path / name, floor_plan=FLOOR_PLAN) as recorder:
+            for sf in on_a_wall_clock(frames[:4], UNIX_MIDNIGHT + 86400.0 * day):
+                recorder.write_frame(sf)
+    with MemoryStore.open(tmp_path / "m.db", FLOOR_PLAN) as store:
+        replay_bag(tmp_path / "day1", store)
+        day_one = store.last_time
+        assert replay_bag(tmp_path / "day2", store).frames_ingested == 4
+        assert store.time_epoch == UNIX_MIDNIGHT and store.last_time == day_one + 86400.0
+
+
 def test_remapped_topics_and_a_restarted_replay_continue_one_memory(frames, tmp_path):
     from memory_node.ingest_pipeline import IngestTopics
     from memory_node.session_replay import parse_remaps
