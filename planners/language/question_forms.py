@@ -45,6 +45,15 @@ _QUANTITY_NOUNS: frozenset[str] = frozenset("pile piece bunch pair set stack hea
 PART_NOUNS: frozenset[str] = frozenset("door doors handle handles lid lids base top knob knobs trim "
                                        "surface shelf_of".split())
 
+NON_HEAD_WORDS = _NON_HEAD
+ATTRIBUTE_WORDS: frozenset[str] = frozenset(COLOUR_WORDS) | frozenset(SIZE_WORDS) | frozenset(MATERIAL_WORDS)
+# Words that name a room or part of a house, whatever the floor plan calls its rooms.
+ROOM_WORDS: frozenset[str] = frozenset("""
+room bedroom bathroom restroom washroom kitchen living dining hallway hall corridor office study garage basement
+attic laundry closet entryway entrance foyer lounge den nursery pantry porch balcony upstairs downstairs stairs
+staircase landing house home apartment flat
+""".split())
+
 RELATION_PATTERNS: list[tuple[str, str]] = [
     ("between", r"(?:in\s+)?between"),
     ("left_of", r"(?:to\s+|on\s+|in\s+)?(?:the\s+)?left\s+(?:side\s+)?of"),
@@ -88,10 +97,15 @@ REFUSALS: list[tuple[re.Pattern, str]] = [(re.compile(p), why) for p, why in [
     (r"\b(space|room) (for|to)\b|\benough (space|room)\b|\bis there (any )?(space|room)\b",
      "free space is not something memory holds"),
     (r"\bused for\b|\bwhat (kind|type) of (room|entertainment|flooring|heating)\b|\bwhat is (this|the) room\b|"
-     r"\bwhat room is (this|the scene)\b|\bcent(er|re) of the room\b|\bwhat is missing\b|\bmissing (on|from)\b",
+     r"\bwhat room is (this|the scene)\b|\bcent(er|re) of the room\b|\b(what|which) (\w+ )?(is|are) missing\b|"
+     r"\bmissing (on|from|to|in)\b",
      "it asks about the purpose or layout of a room, not about objects memory holds"),
     (r"\b(person|people|man|woman|girl|boy|someone)\b.*\b(wearing|doing|using|holding)\b|"
-     r"\bwho (is|was)\b", "memory does not record people"),
+     r"\bwho (is|was)\b|\b(is|are|was|were) (there )?(anyone|anybody|someone|somebody)\b|"
+     r"\b(anyone|anybody|someone|somebody) (living|lives|live|staying|sleeping)\b",
+     "memory does not record people"),
+    (r"\b(being )?shown in\b|\bin (these|the|this) (images?|pictures?|photos?|frames?)\b",
+     "memory holds what objects are, not what pictures show or what text says"),
     (r"\b(weather|joke|president|meaning of life|poem|song)\b", "it is not about this household"),
     (r"\bif (i|you|we)\b.*\b(go|turn|walk|sit)\b.*\b(which|what)\b", "route and imagined-viewpoint questions are "
                                                                         "not forms the typed query has"),
@@ -120,9 +134,10 @@ _COLOUR_ALTERNATIVES = "|".join(sorted(COLOUR_WORDS))
 _IDENTIFY_NAMED = re.compile(r"^\s*what\s+(?:is|are)\s+(?:the\s+)?(?P<desc>(?:\w+\s+)*?(?:" + _COLOUR_ALTERNATIVES
                              + r"))\s+(?P<np>[a-z]+)"
                              r"(?P<rest>\s+(?:on|in|under|above|below|next to|near|by|beside|between)\b.*?)?\s*\??$")
-_WHAT_REL = re.compile(r"^\s*(?:what|whats|what's)(?:'s|s| is| are| was| were)?\s+(?:is\s+|are\s+)?"
+_WHAT_REL = re.compile(r"^\s*(?:what|whats|what's)(?:'s|s| is| are| was| were|"
+                       r" can (?:be found|be seen|i find|you find|i see|you see))?\s+(?:is\s+|are\s+)?"
                        r"(?:located\s+|hanging\s+|placed\s+|kept\s+|lying\s+|sitting\s+|standing\s+|found\s+)?"
-                       r"(?P<rel>to the left of|to the right of|left of|right of|on the left of|on the right of|"
+                       r"(?P<rel>(?:to|on|at) the (?:left|right)(?: hand)?(?: side)? of|left of|right of|"
                        r"in between|between|next to|beside|near|above|over|below|under|underneath|beneath)\s+"
                        r"(?P<rest>.+?)\s*\??$")
 _EXISTS = re.compile(r"^\s*(?:is|are)\s+there\s+(?:a|an|any|some)?\s*(?P<np>.+?)\s*\??$")
@@ -140,7 +155,11 @@ _AFFORD = re.compile(
     r"^\s*(?:is|are)\s+there\s+(?:something|anything|a place|somewhere)\s+(?:i\s+can\s+use\s+)?(?:to|for|i can)\s+"
     r"(?P<activity3>.+?)(?:\?.*)?$|"
     r"\bwhat can i use\b(?P<activity4>.*?)\??$|"
-    r"^\s*(?:i|we)\s+(?:need|want|would like|like)\s+to\s+(?P<activity5>[^,.?]+)[,.]?\s*(?:what|where|which).*$")
+    r"^\s*(?:i|we)\s+(?:need|want|would like|like)\s+to\s+(?P<activity5>[^,.?]+)[,.]?\s*(?:what|where|which).*$|"
+    r"^\s*(?:is|are)\s+there\s+(?:an?\s+(?:object|thing|item|device)|anything|something)\s+(?:\w+\s+){0,5}?"
+    r"(?:(?:that\s+)?(?:i|we)\s+(?:can|could)\s+use\s+)?(?:to|for)\s+(?P<activity6>[^?]+?)\s*\??$|"
+    r"^\s*(?:i\s*'?m|i\s+am|we\s*'?re|we\s+are)\s+(?P<activity7>[^,.?]+)[,.]?\s*(?:is there|are there|what|where)\b"
+    r".*\b(?:use|help)\b.*$")
 # Where to find / look for / search for a thing: the thing's location (a search the robot can help with),
 # never an activity ("where should I look for the remote" is not an affordance of "looking").
 _FIND = re.compile(r"\bwhere\s+(?:can|could|do|would|might|should|shall|must)\s+(?:i|we)\s+"
@@ -155,7 +174,7 @@ _ON_OFF = re.compile(r"^\s*(?:is|are|was|were|if)\s+(?P<np>.+?)\s+(?:turned\s+|s
                      r"(?:\s+or\s+of+)?\s*\??$|^\s*(?:is|are|was|were)\s+(?:any|all)\s+of\s+(?P<np2>.+?)\s+(?P<state2>on|off)\s*\??$")
 _ANYTHING_ON = re.compile(r"^\s*(?:is|are)\s+(?:there\s+)?"
                           r"(?:anything|something|things|objects|any objects|any things)\b"
-                          r"(?P<rest>.*?)\s*\??$")
+                          r"(?!.*\b(?:can|could) use\b)(?P<rest>.*?)\s*\??$")
 _ROBOT_WHERE = re.compile(r"^\s*where\s+(?:were|are|was|is)\s+(?:you|the robot)\b(?P<rest>.*)$")
 # The robot's own actions in order: "what did you do (right) after/before you opened the fridge?", and
 # "what did you do (this evening)?" (the time expression is read and removed before these rules run).
@@ -287,6 +306,8 @@ def read_form(text: str) -> FormReading | None:
     t = re.sub(r"^(?:(?:hey|hi|ok|okay|so|robot|please|quick question|tell me|excuse me|do you know|i wonder|"
                r"can you tell me|could you tell me)\b[,:]?\s*)+", "", t)
     t = re.sub(r"\bcolou?r(ed)?\b", lambda m: "colour" + (m.group(1) or ""), t)
+    # "Is there a paper cutter? If so, where?": the follow-up asks where the thing of the first question is.
+    t = re.sub(r"\s*[?.]?\s*if so,?\s*(?:where|what|which)\b.*$", "?", t)
     if m := _TAKE_ME.match(t):
         return FormReading("present_location", target=noun_phrase(m.group("np")), rule="take me to")
     if m := _WHEN_SEEN.match(t):

@@ -31,9 +31,11 @@ from memory_stack.foundation.errors import BadInputError
 from planners.language.entity_linking import (
     EntityLink,
     EntityLinker,
+    Phrase,
     TextEmbedderLike,
     Vocabulary,
     content_phrases,
+    lemma,
     lemma_name,
     load_ontology,
     normalize_name,
@@ -41,7 +43,14 @@ from planners.language.entity_linking import (
     with_stand_ins,
 )
 from planners.language.intent_exemplars import INTENT_EXEMPLARS
-from planners.language.question_forms import FormReading, NounPhrase, read_form
+from planners.language.question_forms import (
+    ATTRIBUTE_WORDS,
+    NON_HEAD_WORDS,
+    ROOM_WORDS,
+    FormReading,
+    NounPhrase,
+    read_form,
+)
 from planners.language.time_expressions import DAY_S, TimeReference, parse_time_expression, weekday_reference
 from planners.language.typed_query import KINDS_NEEDING_TARGET, QUERY_KINDS, TypedQuery
 from planners.memory_api import MemoryReader
@@ -58,6 +67,9 @@ class QuestionParserConfig:
     cue_bonus: float = 0.25  # added to the similarity of the kind a lexical cue points at
     top_k_exemplars: int = 2  # a kind's score: mean of its k most similar exemplars
     unknown_confidence: float = 0.15
+    # An embedding reading at least this sure must account for every content word of the question
+    # (unaccounted_words), else the question is refused with the words it could not place.
+    min_accounted_confidence: float = 0.3
     vocabulary_max_age_s: float = 1.0  # re-read memory's categories at most this often (wall clock)
     ontology_path: str | None = None  # None: the ontology shipped with scene_graph
     delexicalize: bool = True  # compare question forms with the named things replaced by placeholders
@@ -205,6 +217,51 @@ class IntentClassifier:
         return out
 
 
+# Words of the classifier's own phrasings ("what's new in", "taken out of", "lay eyes on"): the form of
+# a question, never a part of it the reading could ignore.
+TEMPLATE_WORDS: frozenset[str] = frozenset(
+    w for kind, texts in INTENT_EXEMPLARS.items() if kind != "unknown" for t in texts for w in re.findall(r"[a-z]+",
+                                                                                                      t.lower()))
+
+
+# Particles and the words of seeing: part of how people ask ("taken out of", "lay eyes on"), never a thing.
+FORM_WORDS: frozenset[str] = frozenset("out up down away back eyes eye sight glimpse spot spotted notice noticed "
+                                       "lay laid catch caught".split())
+
+
+def unaccounted_words(question: str, phrases: list[Phrase], query: TypedQuery, rooms: Iterable[str] = ()
+                      ) -> list[str]:
+    """Content words of the question that no field of the embedding classifier's reading explains.
+
+    The classifier picks the nearest template, so "what shelf is for stuffed animals" comes out as the
+    shelf's contents. Each run of content words must hold a name the query uses (target, receptacle,
+    room, anchor: its other words are the name's modifiers, "the brown paper box"), a room name, or only
+    attribute words and fillers; a run that holds none of them is a part of the question the reading
+    ignores, and its words are returned.
+    """
+    used: set[str] = set()
+    for value in (query.mention, query.target, query.target_category, query.receptacle, query.room, query.anchor,
+                  query.anchor2):
+        if value:
+            used |= {lemma(w) for w in re.split(r"[\s_]+", value.lower()) if w}
+    used |= {lemma(w) for room in rooms for w in room.split("_")} | ROOM_WORDS
+    loose: list[str] = []
+    previous_accounted, previous_end = False, 0
+    for phrase in phrases:
+        gap = question[previous_end:phrase.span[0]].lower()
+        accounted = (any(lemma(w) in used for w in phrase.words)
+                     # the complement of a name: "the box of bottled water", "a pile of clothes"
+                     or (previous_accounted and re.fullmatch(r"\s+of\s+(?:the\s+|a\s+|an\s+)?", gap) is not None)
+                     # what a list is asked for: "what decorations are on the counter", "which fruit is in ..."
+                     or (query.kind in ("contents", "identify", "changes")
+                         and re.fullmatch(r"\s*(?:what|which)\s+(?:kind of\s+|type of\s+)?", gap) is not None))
+        if not accounted:
+            loose += [w for w in phrase.words if w not in NON_HEAD_WORDS and w not in ATTRIBUTE_WORDS
+                      and w not in TEMPLATE_WORDS and w not in FORM_WORDS and not w.endswith("ly")]
+        previous_accounted, previous_end = accounted, phrase.span[1]
+    return loose
+
+
 class QuestionParser:
     """Parses questions into TypedQuery against what a memory holds.
 
@@ -331,6 +388,15 @@ class QuestionParser:
             ruled = self._from_form(question, reading, now, time_ref, lexical, vocab)
             if ruled is not None:
                 return ruled
+        if not query.is_unknown and query.confidence >= self.config.min_accounted_confidence:
+            loose = unaccounted_words(text, phrases, query, vocab.rooms)
+            if loose and reading is not None and reading.fallback:
+                ruled = self._from_form(question, reading, now, time_ref, lexical, vocab)
+                if ruled is not None:
+                    return ruled
+            if loose:
+                query = self._unknown(question, f"the words '{' '.join(loose)}' are not part of a question I can "
+                                                f"represent (read as {query.kind})", scores, time_ref=time_ref)
         if query.is_unknown and self.reasoner is not None:
             proposed = self._ask_reasoner(question, now, vocab)
             if proposed is not None:

@@ -333,6 +333,26 @@ def test_the_robots_own_actions_in_order(parser, question, relation, verb, targe
     assert (q.kind, q.relation, q.activity, q.target) == ("robot_actions", relation, verb, target), q
 
 
+@pytest.mark.parametrize("question, loose", [
+    ("Which shelf is meant for the stuffed toys?", "meant stuffed toys"),
+    ("Something is sticking out of the counter, what is it?", "sticking"),
+])
+def test_a_reading_that_ignores_content_words_is_refused_naming_them(parser, question, loose):
+    q = parser.parse(question, NOW)
+    assert q.kind == "unknown" and q.confidence < 0.3, q
+    assert f"the words '{loose}' are not part of a question I can represent" in q.source, q.source
+
+
+@pytest.mark.parametrize("question, kind, target", [
+    ("Is the fridge in the kitchen open?", "object_state", "fridge"),       # a room word
+    ("Was the fridge closed properly?", "object_state", "fridge"),          # an adverb
+    ("Where is the bottle of water?", "present_location", "bottle"),        # the complement of a name
+])
+def test_rooms_adverbs_and_complements_are_accounted_for(parser, question, kind, target):
+    q = parser.parse(question, NOW)
+    assert (q.kind, q.target) == (kind, target) and q.confidence >= 0.5, q
+
+
 def test_weekday_without_a_calendar_is_refused_with_the_reason(parser, embedder):
     q = parser.parse("Where was the mug on Tuesday?", NOW)
     assert q.kind == "unknown" and "calendar" in q.source
