@@ -16,7 +16,6 @@ from scipy.sparse.csgraph import connected_components
 
 from perception.box_detections import BoxDetection
 from perception.config import BoxLiftingConfig
-from perception.size_priors import size_prior
 from scene_graph.types import CameraIntrinsics, Pose
 
 
@@ -110,14 +109,9 @@ def _block_mean(values: np.ndarray, valid: np.ndarray, block: int) -> np.ndarray
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
-def object_pixels(depth: np.ndarray, heights: np.ndarray, valid: np.ndarray, config: BoxLiftingConfig,
-                  max_size_m: float | None = None, focal_px: float | None = None) -> np.ndarray:
-    """Boolean mask (same shape as the box window) of the object's pixels.
-
-    With `max_size_m` (the category's largest typical dimension, perception.size_priors) and the
-    camera's `focal_px`, a cluster wider or taller than `oversize_factor` times it is down-weighted
-    by the square of the ratio: a night stand's box that mostly holds the bed in front of it.
-    """
+def object_pixels(depth: np.ndarray, heights: np.ndarray, valid: np.ndarray,
+                  config: BoxLiftingConfig) -> np.ndarray:
+    """Boolean mask (same shape as the box window) of the object's pixels."""
     keep = valid.copy()
     level = support_level(heights, valid, config)
     if level is not None:
@@ -146,9 +140,6 @@ def object_pixels(depth: np.ndarray, heights: np.ndarray, valid: np.ndarray, con
     nearest = float(np.min(median_depth))
     score = sizes * spans ** config.span_weight_power * (nearest / np.maximum(median_depth, 1e-6)) ** (
         config.near_weight_power)
-    if max_size_m is not None and focal_px is not None:
-        score = score * _size_fit(labels, n, block, median_depth, focal_px, _block_mean(heights, keep, block),
-                                  config.oversize_factor * max_size_m)
     best = int(np.argmax(score)) + 1
     chosen_small = labels == best
     # Back to full resolution: the chosen blocks' pixels that lie at their block's surface.
@@ -156,24 +147,6 @@ def object_pixels(depth: np.ndarray, heights: np.ndarray, valid: np.ndarray, con
     block_depth = np.repeat(np.repeat(small, block, axis=0), block, axis=1)[:h, :w]
     tolerance = config.continuity_m + config.continuity_per_m * block_depth
     return chosen & keep & (np.abs(depth - block_depth) < block * tolerance)
-
-
-def _size_fit(labels: np.ndarray, n: int, block: int, median_depth: np.ndarray, focal_px: float,
-              heights: np.ndarray, limit_m: float) -> np.ndarray:
-    """Per cluster: 1 when its width and height (metres) stay within `limit_m`, else (limit / size) ** 2."""
-    fit = np.ones(n)
-    for k, where in enumerate(ndimage.find_objects(labels, max_label=n)):
-        if where is None:
-            continue
-        rows, cols = where
-        width = (cols.stop - cols.start) * block * median_depth[k] / focal_px
-        z = heights[rows, cols][labels[rows, cols] == k + 1]
-        z = z[np.isfinite(z)]
-        tall = float(np.quantile(z, 0.98) - np.quantile(z, 0.02)) if z.size else 0.0
-        size = max(width, tall)
-        if size > limit_m:
-            fit[k] = (limit_m / size) ** 2
-    return fit
 
 
 def instance_mask_from_boxes(detections: list[BoxDetection], depth: np.ndarray, intrinsics: CameraIntrinsics,
@@ -203,8 +176,6 @@ def instance_mask_from_boxes(detections: list[BoxDetection], depth: np.ndarray, 
             continue
         x0, y0, x1, y1 = window
         free = valid[y0:y1, x0:x1] & (mask[y0:y1, x0:x1] == 0)
-        prior = size_prior(det.label) if config.size_prior_centroid else None
-        pixels = object_pixels(depth[y0:y1, x0:x1], heights[y0:y1, x0:x1], free, config,
-                               None if prior is None else max(prior.width, prior.depth, prior.height), intrinsics.fx)
+        pixels = object_pixels(depth[y0:y1, x0:x1], heights[y0:y1, x0:x1], free, config)
         mask[y0:y1, x0:x1][pixels] = iid
     return mask, labels, scores

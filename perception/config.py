@@ -178,10 +178,7 @@ class BoxLiftingConfig:
     min_object_pixels: int = 20
     # Centroids of boxed things of a known category move from their seen side to their centre by the
     # category's typical size (perception.size_priors).
-    # ... and their pixels are the cluster whose size fits: one wider or taller than `oversize_factor`
-    # times the category's largest typical dimension counts less.
     size_prior_centroid: bool = True
-    oversize_factor: float = 1.5
 
     def __post_init__(self) -> None:
         for name in ("support_band", "support_min_share", "min_above_support_share"):
