@@ -102,9 +102,14 @@ class BoxOpennessConfig:
 
     Applies to the ArticulationConfig's `openable_categories` when the frame came as boxes (no door
     part to pair). Points between `band_low` and `band_high` of the object's seen height, top-down;
-    a point more than `behind_m` behind where its camera ray enters their convex hull is seen
-    through an opening (or past a swung-out door). Open: more than `open_share` of them; closed: at
-    most `closed_share` and a view at least `min_span_m` wide; else no evidence.
+    a point more than `behind_m` behind where its camera ray enters their convex hull (and behind
+    both ends of the hull edge it enters by, by as much) is seen through an opening or past a
+    swung-out door. The outline's straight pieces (cells of `cell_m`, neighbourhoods of
+    `line_radius_m`) more than `skew_deg` off the two perpendicular directions of the rest are a
+    door ajar. Open: more than `open_share` seen through, or more than `open_skew_share` slanted;
+    closed: at most `closed_share` and `closed_skew_share`, the thing not cut by the image border,
+    a view at least `min_span_m` wide and two perpendicular faces each at least `min_face_share` of
+    the straight pieces; else no evidence.
     """
 
     enabled: bool = True
