@@ -460,7 +460,7 @@ def _place_by_size(obs: Observation, body: _Instance, camera: np.ndarray) -> Non
     if prior is None or body.points is None:
         return
     points = np.stack(body.points, axis=1).astype(np.float64)
-    step = max(1, points.shape[0] // 4000)
+    step = max(1, points.shape[0] // 1500)
     points = points[::step]
     face = dominant_direction(straight_directions(points[:, :2], 0.02, 0.08))
     centre = amodal_centroid(points, np.asarray(camera, dtype=np.float64), np.asarray(obs.centroid), prior, face)
