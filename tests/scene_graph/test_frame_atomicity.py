@@ -157,3 +157,31 @@ def test_the_unsaved_bookkeeping_is_the_part_a_reload_alone_would_lose(tmp_path)
                "events"}  # rebuilt from the objects' columns and the history tables
     not_in_file = set(TrackedObject.__slots__) - columns - derived
     assert not_in_file == set(_TRACK_SLOTS)
+
+
+def test_restore_undoes_changes_made_in_place_to_the_unsaved_bookkeeping(tmp_path):
+    """A frame that fails after updating the unsaved bookkeeping in place leaves no trace of it.
+
+    Breaks if `capture` keeps references or shallow copies (the running colour holds a list) instead of copies.
+    """
+    from scene_graph.attributes import ColourSummary
+    from scene_graph.unsaved_state import capture, restore
+
+    store, _ = _memory_with_history(tmp_path / "m.db")
+    obj = next(iter(store.tracker.tracks.values()))
+    obj.colour = ColourSummary()
+    obj.colour.add((0.9, 0.1, 0.1))
+    obj.conflict_votes = {"cup": 1.0}
+    before = memory_state(store)
+
+    saved = capture(store.tracker, store.episodic)
+    obj.colour.add((0.1, 0.1, 0.9))
+    obj.conflict_votes["cup"] += 2.0
+    obj.conflict_votes["bowl"] = 4.0
+    restore(saved, store.tracker, store.episodic)
+
+    assert memory_state(store) == before
+    obj.colour.add((0.5, 0.5, 0.5))  # what is restored is not shared with the saved copy either
+    restore(saved, store.tracker, store.episodic)
+    assert memory_state(store) == before
+    store.close()
