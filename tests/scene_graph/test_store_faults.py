@@ -300,3 +300,65 @@ def test_a_full_disk_is_reported_as_such_and_memory_reloads_what_the_file_holds(
         assert store.last_frame_id == int(last_in_memory)
         world_first = int(last_in_memory) - int(acknowledged)
         assert world_first >= 0
+
+
+# ---------------------------------------------------------------- what kind of fault SQLite reported
+
+def _error_of(action) -> sqlite3.Error:
+    try:
+        action()
+    except sqlite3.Error as exc:
+        return exc
+    raise AssertionError("SQLite raised nothing")
+
+
+def test_real_sqlite_errors_are_told_apart_by_their_code(tmp_path):
+    """Decides retry (locked, full, read-only, io) against refusal (damaged) in live ingestion."""
+    from scene_graph.persistence import fault_kind
+
+    path = tmp_path / "kinds.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    assert fault_kind(_error_of(lambda: other.execute("BEGIN IMMEDIATE"))) == "locked"
+    holder.execute("ROLLBACK")
+    other.close()
+
+    reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    assert fault_kind(_error_of(lambda: reader.execute("INSERT INTO t VALUES (1)"))) == "read-only"
+    reader.close()
+
+    holder.execute("PRAGMA max_page_count = 2")
+    big = "x" * 100_000
+    assert fault_kind(_error_of(lambda: holder.execute("INSERT INTO t VALUES (?)", (big,)))) == "full"
+    holder.close()
+
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not a database at all" * 200)
+    assert fault_kind(_error_of(lambda: sqlite3.connect(junk).execute("SELECT * FROM t"))) == "damaged"
+    assert fault_kind(_error_of(lambda: sqlite3.connect(tmp_path / "no" / "such.db"))) == "cannot open"
+
+
+@pytest.mark.parametrize("message, kind", [
+    ("database is locked", "locked"), ("database table is locked", "locked"), ("Database Busy", "locked"),
+    ("database or disk is full", "full"), ("attempt to write a readonly database", "read-only"),
+    ("disk I/O error", "io"), ("database disk image is malformed", "damaged"),
+    ("file is not a database", "damaged"), ("no such table: objects", "error"), ("", "error")])
+def test_errors_without_a_code_are_told_apart_by_their_message(message, kind):
+    """sqlite3 raises some errors itself, with no SQLite code: the message is all there is."""
+    from scene_graph.persistence import fault_kind
+
+    assert fault_kind(sqlite3.OperationalError(message)) == kind
+
+
+def test_a_fault_message_names_the_store_what_was_being_done_and_the_cause():
+    from scene_graph.persistence import store_fault
+
+    fault = store_fault(sqlite3.OperationalError("database or disk is full"), "/m/memory.db", "writing frame 7",
+                        before_write=True)
+    assert (fault.kind, fault.before_write, fault.transient) == ("full", True, True)
+    assert str(fault) == ("/m/memory.db: the disk is full (or a file size limit was reached) while writing frame 7 "
+                          "(database or disk is full)")
+    damaged = store_fault(sqlite3.DatabaseError("file is not a database"), "m.db", "loading")
+    assert (damaged.kind, damaged.before_write, damaged.transient) == ("damaged", False, False)
