@@ -41,10 +41,18 @@ def offer_all(p, messages, roles=ROLE_TOPIC):
 def test_frames_flow_into_the_store():
     store = MemoryStore.open(None, FLOOR_PLAN)
     p = pipeline(store)
+    outcomes = []
     for sf in synthetic_frames(12):
         (outcome,) = offer_all(p, conv.sensor_frame_messages(sf))
         assert outcome.error is None and outcome.observations >= 2
+        outcomes.append(outcome)
     assert p.stats.frames_ingested == 12
+    assert [o.frame_id for o in outcomes] == list(range(outcomes[0].frame_id, outcomes[0].frame_id + 12))
+    assert p.stats.observations == sum(o.observations for o in outcomes)
+    assert p.stats.events == sum(len(o.result.events) for o in outcomes) > 0
+    assert all(o.processing_ms > 0 for o in outcomes)
+    assert p.stats.processing_ms_total == pytest.approx(sum(o.processing_ms for o in outcomes))
+    assert p.stats.last_frame_time == outcomes[-1].time
     assert {o.category for o in store.snapshot(None).objects} == {"counter", "mug", "bowl", "table", "keys", "book"}
 
 
@@ -56,6 +64,12 @@ def test_no_camera_info_yet_rejects_the_frame_and_counts_it():
     (outcome,) = offer_all(p, messages)
     assert outcome.error and "camera_info" in outcome.error
     assert p.stats.frames_rejected == 1 and p.stats.frames_without_camera_info == 1
+    assert p.stats.last_error == outcome.error
+    later = conv.sensor_frame_messages(list(synthetic_frames(2))[1])
+    del later["camera_info"]
+    (second,) = offer_all(p, later)
+    assert second.error and second.frame_id == outcome.frame_id + 1
+    assert p.stats.frames_rejected == 2 and p.stats.frames_without_camera_info == 2
     assert store.snapshot(None).objects == []
 
 
