@@ -71,24 +71,31 @@ def stopped(process: subprocess.Popen) -> str:
     return process.communicate()[1] or ""
 
 
-def answer(client_node, namespace: str, question: str):
+def goal_result(client_node, action_type, name: str, goal, result_timeout_s: float):
+    """The result of one action goal, or None when the server rejected it."""
     import rclpy
-    from memory_interfaces.action import AnswerQuestion
     from rclpy.action import ActionClient
 
-    client = ActionClient(client_node, AnswerQuestion, f"{namespace}/answer_question")
+    client = ActionClient(client_node, action_type, name)
     try:
         assert client.wait_for_server(timeout_sec=30.0)
-        future = client.send_goal_async(AnswerQuestion.Goal(question=question))
+        future = client.send_goal_async(goal)
         rclpy.spin_until_future_complete(client_node, future, timeout_sec=30.0)
         handle = future.result()
         if not handle.accepted:
             return None
         result = handle.get_result_async()
-        rclpy.spin_until_future_complete(client_node, result, timeout_sec=120.0)
+        rclpy.spin_until_future_complete(client_node, result, timeout_sec=result_timeout_s)
         return result.result().result
     finally:
         client.destroy()
+
+
+def answer(client_node, namespace: str, question: str):
+    from memory_interfaces.action import AnswerQuestion
+
+    return goal_result(client_node, AnswerQuestion, f"{namespace}/answer_question",
+                       AnswerQuestion.Goal(question=question), 120.0)
 
 
 def heard(node, topic: str) -> list:
@@ -119,28 +126,13 @@ def spin_until(node, condition, timeout_s: float) -> bool:
 
 def navigate(client_node, namespace: str):
     """A short NavigateToPose goal to the simulator; its result, or None when the goal was rejected."""
-    import rclpy
-    from rclpy.action import ActionClient
-
     from memory_node.robot.robot_actions import robot_action_types
 
     action = robot_action_types().navigate_to_pose
-    client = ActionClient(client_node, action, f"{namespace}/navigate_to_pose")
-    try:
-        assert client.wait_for_server(timeout_sec=30.0)
-        goal = action.Goal()
-        goal.pose.header.frame_id = "map"
-        goal.pose.pose.position.x, goal.pose.pose.position.y, goal.pose.pose.orientation.w = 4.0, 2.0, 1.0
-        future = client.send_goal_async(goal)
-        rclpy.spin_until_future_complete(client_node, future, timeout_sec=30.0)
-        handle = future.result()
-        if not handle.accepted:
-            return None
-        result = handle.get_result_async()
-        rclpy.spin_until_future_complete(client_node, result, timeout_sec=60.0)
-        return result.result().result
-    finally:
-        client.destroy()
+    goal = action.Goal()
+    goal.pose.header.frame_id = "map"
+    goal.pose.pose.position.x, goal.pose.pose.position.y, goal.pose.pose.orientation.w = 4.0, 2.0, 1.0
+    return goal_result(client_node, action, f"{namespace}/navigate_to_pose", goal, 60.0)
 
 
 @pytest.mark.slow
