@@ -5,8 +5,12 @@ those packages are installed, else the project's own with the same fields (memor
 which sim_node serves.
 
 - navigate_to: a NavigateToPose goal (`navigate_to_pose`), its result checked against odometry; the
-  path length is the longest `distance_remaining` the navigator reported (its plan), the duration its
-  last `navigation_time`; when the goal is refused (inside furniture), standoff goals around it are tried.
+  path length is the longest `distance_remaining` the navigator reported (its plan; the straight line
+  driven when no feedback came), the duration the robot's clock (odometry stamps) from goal to arrival,
+  or the navigator's last `navigation_time` if longer; when the goal is refused (inside furniture),
+  standoff goals around it are tried. Feedback is not waited for after the result: rclpy's action
+  client forgets a goal's feedback callback once its result is in, so feedback that trails the result
+  is dropped (a navigator that reports in one burst just before succeeding loses all but the first).
 - look_at / look_around: turn the base with goals at the same place, then ask for a frame on
   `camera/render_request` and gather the synchronised rgb/depth/info/pose/detections (same stamp).
   look_around takes as many views as the simulated robot does with the camera's field of view
@@ -62,7 +66,6 @@ from robot_model.skills import (
 from scene_graph.types import CameraIntrinsics, Pose
 
 REASON_NO_DOOR_CONTROLLER = "opening doors needs a door controller; not available over these topics"
-FEEDBACK_GRACE_S = 1.0  # feedback is a topic, the result a service: the last feedback may trail the result
 
 
 @dataclass
@@ -348,22 +351,28 @@ class RosRobotSkills(RobotSkills):
         else:  # a zero quaternion: "any heading"
             goal.pose.pose.orientation.w = 0.0
         feedback: list = []
+        with self._cond:
+            sent_at, start = self._odom
         answer = self._call_action(self._navigate, goal, self.config.navigation_timeout_s, feedback)
         if answer is None:
             return NavigationOutcome(False, REASON_TIMEOUT)
         status, result = answer
         if status != GoalStatus.STATUS_SUCCEEDED:
             return NavigationOutcome(False, result.error_msg or f"navigation ended with status {status}")
-        self._wait(lambda: any(f.distance_remaining <= 1e-6 for f in feedback), FEEDBACK_GRACE_S)
-        length = max((float(f.distance_remaining) for f in feedback), default=0.0)
-        duration = max((f.navigation_time.sec + f.navigation_time.nanosec * 1e-9 for f in feedback), default=0.0)
+        reported = max((f.navigation_time.sec + f.navigation_time.nanosec * 1e-9 for f in feedback), default=0.0)
 
         # odometry must show the robot there (the navigator's word alone is not enough)
         def arrived() -> bool:
             return self._odom is not None and math.hypot(self._odom[1].x - x, self._odom[1].y - y) \
                 < self.config.position_tolerance_m
         # the driver publishes odometry before the result: a short wait is enough
-        if not self._wait(arrived, min(5.0, self.config.navigation_timeout_s)):
+        there = self._wait(arrived, min(5.0, self.config.navigation_timeout_s))
+        with self._cond:
+            arrived_at, end = self._odom
+        duration = max(reported, arrived_at - sent_at)
+        straight = math.dist((start.x, start.y), (end.x, end.y))
+        length = max((float(f.distance_remaining) for f in feedback), default=straight)
+        if not there:
             return NavigationOutcome(False, "odometry does not show the robot at the goal", length, duration)
         return NavigationOutcome(True, "", length, duration)
 
