@@ -218,10 +218,19 @@ class IntentClassifier:
 
 
 # Words of the classifier's own phrasings ("what's new in", "taken out of", "lay eyes on"): the form of
-# a question, never a part of it the reading could ignore.
+# a question, never a part of it the reading could ignore. The things the phrasings name (mug, keys,
+# fridge) are not form: a question naming one must have it in its typed query (`thing_words`).
 TEMPLATE_WORDS: frozenset[str] = frozenset(
     w for kind, texts in INTENT_EXEMPLARS.items() if kind != "unknown" for t in texts for w in re.findall(r"[a-z]+",
                                                                                                       t.lower()))
+
+
+def thing_words(vocab: Vocabulary) -> frozenset[str]:
+    """Lemmas of the one-word names of things (categories, synonyms, the exemplars' own objects) and of the
+    heads of compound names ("table" of coffee_table): a content word among them is never a filler."""
+    names = {n for n, kind, _ in vocab.names() + EXEMPLAR_VOCABULARY.names() if kind != "room"}
+    names |= set(vocab.synonyms)
+    return frozenset(lemma(n.split("_")[-1]) for n in names if not re.search(r"_\d+$", n))
 
 
 # Particles and the words of seeing: part of how people ask ("taken out of", "lay eyes on"), never a thing.
@@ -229,15 +238,16 @@ FORM_WORDS: frozenset[str] = frozenset("out up down away back eyes eye sight gli
                                        "lay laid catch caught".split())
 
 
-def unaccounted_words(question: str, phrases: list[Phrase], query: TypedQuery, rooms: Iterable[str] = ()
-                      ) -> list[str]:
+def unaccounted_words(question: str, phrases: list[Phrase], query: TypedQuery, rooms: Iterable[str] = (),
+                      things: frozenset[str] = frozenset()) -> list[str]:
     """Content words of the question that no field of the embedding classifier's reading explains.
 
     The classifier picks the nearest template, so "what shelf is for stuffed animals" comes out as the
     shelf's contents. Each run of content words must hold a name the query uses (target, receptacle,
     room, anchor: its other words are the name's modifiers, "the brown paper box"), a room name, or only
     attribute words and fillers; a run that holds none of them is a part of the question the reading
-    ignores, and its words are returned.
+    ignores, and its words are returned. A word naming a thing (`things`, see `thing_words`) is never a
+    filler, even when the classifier's phrasings use it.
     """
     used: set[str] = set()
     for value in (query.mention, query.target, query.target_category, query.receptacle, query.room, query.anchor,
@@ -256,8 +266,9 @@ def unaccounted_words(question: str, phrases: list[Phrase], query: TypedQuery, r
                      or (query.kind in ("contents", "identify", "changes")
                          and re.fullmatch(r"\s*(?:what|which)\s+(?:kind of\s+|type of\s+)?", gap) is not None))
         if not accounted:
-            loose += [w for w in phrase.words if w not in NON_HEAD_WORDS and w not in ATTRIBUTE_WORDS
-                      and w not in TEMPLATE_WORDS and w not in FORM_WORDS and not w.endswith("ly")]
+            loose += [w for w in phrase.words if lemma(w) in things or (
+                w not in NON_HEAD_WORDS and w not in ATTRIBUTE_WORDS and w not in TEMPLATE_WORDS
+                and w not in FORM_WORDS and not w.endswith("ly"))]
         previous_accounted, previous_end = accounted, phrase.span[1]
     return loose
 
@@ -297,6 +308,7 @@ class QuestionParser:
             self._given = with_stand_ins(self._given, self._listed, self._ontology, self._similarity)
         self._vocab: Vocabulary | None = None
         self._vocab_time = -1e18
+        self._things: tuple[Vocabulary, frozenset[str]] | None = None
 
     def vocabulary(self, refresh: bool = False) -> Vocabulary:
         """Memory's vocabulary merged with the given one.
@@ -332,6 +344,11 @@ class QuestionParser:
             if held in (query.target, query.target_category) and lemma_name(named) == lemma_name(category):
                 return category, held
         return None
+
+    def _thing_words(self, vocab: Vocabulary) -> frozenset[str]:
+        if self._things is None or self._things[0] is not vocab:
+            self._things = (vocab, thing_words(vocab))
+        return self._things[1]
 
     def warm_up(self) -> None:
         """Load the model and embed exemplars and vocabulary names now rather than at the first question."""
@@ -389,7 +406,7 @@ class QuestionParser:
             if ruled is not None:
                 return ruled
         if not query.is_unknown and query.confidence >= self.config.min_accounted_confidence:
-            loose = unaccounted_words(text, phrases, query, vocab.rooms)
+            loose = unaccounted_words(text, phrases, query, vocab.rooms, self._thing_words(vocab))
             if loose and reading is not None and reading.fallback:
                 ruled = self._from_form(question, reading, now, time_ref, lexical, vocab)
                 if ruled is not None:
