@@ -1,9 +1,10 @@
 """`memstack bench eqa --generated N --seed S`: every planner on N generated households (sim.generation).
 
-Households get seeds S..S+N-1 and knobs that cycle with the index, so each value of each knob is
-measured on a share of them: clutter (0.3 / 0.6 / 0.9 of a surface's real capacity), detector noise
-(none / low / medium) and days (1 / 2); rooms 2..4 (the size that 2 shared cores run in reasonable
-time). Writes DIR/households/*.yaml, DIR/results.jsonl (bench.batch_runner), DIR/generated.json and
+Households get seeds S..S+N-1 and knobs from the index (`household_knobs`): rooms 2..4 (the size
+that 2 shared cores run in reasonable time), clutter (0.3 / 0.6 / 0.9 of a surface's real capacity),
+detector noise (none / low / medium) and days (1 / 2), in a design where every pair of knobs takes
+every pair of values equally often in each block of 18 households, so one knob's table is not
+another's in disguise. Writes DIR/households/*.yaml, DIR/results.jsonl (bench.batch_runner), DIR/generated.json and
 DIR/generated.md: per planner accuracy with 95% Wilson intervals (bench.statistics), by question form
 and by knob, path driven, score_spl, task success, the present-location questions whose object moved
 unseen, skipped timeline events and aborted runs (a run that did not finish).
@@ -23,16 +24,26 @@ from bench.statistics import wilson_interval
 from memory_stack.composition.planner_registry import benchmark_planners
 from memory_stack.foundation.progress import progress_bar
 
+ROOMS = (2, 3, 4)
 CLUTTER = (0.3, 0.6, 0.9)
 NOISE = ("none", "low", "medium")
 DAYS = (1, 2)
 
 
 def household_knobs(index: int):
+    """The knobs of the index-th household: each knob varies independently of every other.
+
+    Rooms and clutter run through all 9 pairs in each block of 9 households; noise is the third
+    factor of a 3x3 Latin square over them (each noise level once with each room count and with
+    each clutter level); days alternate, and their period 2 against the others' 3 and 9 pairs every
+    day count with every value of the others over 18 households. (Cycling all knobs with the index
+    made the rooms and clutter tables the same households.)
+    """
     from sim.generation.household import Knobs
 
-    return Knobs(rooms=2 + index % 3, days=DAYS[(index // 9) % 2], clutter=CLUTTER[index % 3],
-                 noise=NOISE[(index // 3) % 3], questions=6, tasks=1, max_objects=18, unseen_moves=2)
+    rooms, clutter = index % 3, (index // 3) % 3
+    return Knobs(rooms=ROOMS[rooms], days=DAYS[index % 2], clutter=CLUTTER[clutter],
+                 noise=NOISE[(rooms + clutter) % 3], questions=6, tasks=1, max_objects=18, unseen_moves=2)
 
 
 def generate_set(seed: int, count: int, out: Path) -> dict[str, dict]:

@@ -1,10 +1,13 @@
-"""bench eqa --generated: households with cycling knobs, and the per-planner table with Wilson intervals."""
+"""bench eqa --generated: households with independently varied knobs, the per-planner table with Wilson intervals."""
 
 from __future__ import annotations
 
+from collections import Counter
+from itertools import combinations, product
+
 import pytest
 
-from bench.generated_eqa import CLUTTER, NOISE, household_knobs, markdown, summarise
+from bench.generated_eqa import CLUTTER, DAYS, NOISE, ROOMS, household_knobs, markdown, summarise
 from bench.statistics import wilson_interval
 
 
@@ -13,10 +16,17 @@ def _q(correct: bool, form: str = "present_location", stale: bool = False, path:
             "path_length_m": path}
 
 
-def test_knobs_cycle_so_every_value_is_measured():
-    knobs = [household_knobs(k) for k in range(18)]
-    assert {k.clutter for k in knobs} == set(CLUTTER) and {k.noise for k in knobs} == set(NOISE)
-    assert {k.days for k in knobs} == {1, 2} and {k.rooms for k in knobs} == {2, 3, 4}
+def test_knobs_vary_independently_so_no_knob_table_is_another_in_disguise():
+    knobs = [household_knobs(k) for k in range(36)]
+    values = {"rooms": set(ROOMS), "clutter": set(CLUTTER), "noise": set(NOISE), "days": set(DAYS)}
+    for first, second in combinations(values, 2):
+        for block in (knobs[:18], knobs[18:]):
+            pairs = Counter((getattr(k, first), getattr(k, second)) for k in block)
+            assert set(pairs) == set(product(values[first], values[second])), (first, second)
+            assert len(set(pairs.values())) == 1, f"{first} x {second} unbalanced: {pairs}"
+    nine = knobs[:9]   # a run stopped after 9 households has seen every value of every 3-level knob 3 times
+    for name in ("rooms", "clutter", "noise"):
+        assert Counter(getattr(k, name) for k in nine) == {v: 3 for v in values[name]}
 
 
 def test_summary_counts_rates_buckets_and_aborted_runs():
