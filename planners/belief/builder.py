@@ -41,9 +41,12 @@ class BeliefBuilder:
         self.memory = memory
         self.config = config or BeliefConfig()
 
-    def location_model(self, now: float) -> LocationModel:
-        """The model of where things are at `now` (rates learned from memory as it is now)."""
-        return LocationModel(self.memory, self.config, now)
+    def location_model(self, now: float, looks_from: float | None = None) -> LocationModel:
+        """The model of where things are at `now` (rates learned from memory as it is now).
+
+        `looks_from`: when this question's own looks began (they are applied per place by `build`).
+        """
+        return LocationModel(self.memory, self.config, now, looks_from)
 
     def build(self, query: TypedQuery, now: float, looks: Sequence[LookRecord] = ()) -> Belief:
         kind = query.kind or "unknown"
@@ -52,7 +55,7 @@ class BeliefBuilder:
         model = MODELS.get(kind)
         if model is None:
             return Belief(kind, [], query, now, [f"question kind {kind!r} has no belief model"])
-        belief = model(self.location_model(now), query, now)
+        belief = model(self.location_model(now, min((look.time for look in looks), default=None)), query, now)
         if looks:
             self._apply_looks(belief, looks)
         return belief

@@ -29,7 +29,13 @@ class BeliefConfig:
     """Parameters of the belief models (probabilities in [0, 1], rates per hour)."""
 
     not_in_house_share: float = 0.1        # of the mass that left the last-seen place
-    absent_stays_absent: float = 0.5        # prior P(out of the house) for an object the memory saw leave
+    # Prior P(out of the house) for an object memory saw leave its place; memory's own departures
+    # update it. The same share as for a stale object's moved mass: seeing the move happen says
+    # nothing about where it went (0.5 made one empty look answer "gone", issue 17).
+    absent_stays_absent: float = 0.1
+    # P(a look at a room shows a thing that is in it): how much a room looked at since a thing was
+    # seen gone counts against its places (a patrol misses things in shut furniture and clutter).
+    room_search_detection: float = 0.5
     departures_prior_weight: float = 2.0    # ... worth this many departures; memory's own departures update it
     learn_departures: bool = True           # False: absent_stays_absent as it is
     default_move_rate_per_hour: float = 0.02
@@ -65,6 +71,7 @@ class BeliefConfig:
 
     def __post_init__(self) -> None:
         for name in ("not_in_house_share", "absent_stays_absent", "detection_probability", "active_state_fraction",
+                     "room_search_detection",
                      "resighted_same_place", "location_prior_floor"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:

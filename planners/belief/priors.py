@@ -13,7 +13,10 @@ rate is the memory's learned one (`move_rate`), at least the household's (`use_h
 The mass that left the last-seen place is spread over the other receptacles by
 `memory.location_prior(category)` (floored at `location_prior_floor`; rooms uniformly when no
 receptacle is known), with `not_in_house_share` of it for "not in the house". A thing memory saw
-leave is out of the house with the learned `departure_gone_share`.
+leave is out of the house with the learned `departure_gone_share`, and somewhere else in the house
+with the rest; the rooms the robot has looked at since it saw the thing gone (`searched_since`) are
+negative evidence for the places in them, so "gone" becomes the answer as the house is searched,
+never from the one look that found the place empty.
 
 `LocationModel.hypotheses` / `past_hypotheses` give the planners' hypotheses for a question;
 `located_distribution` gives the same model as `LocationBelief` rows, for `memstack query locate`.
@@ -67,15 +70,20 @@ class LocationModel:
     Rates are cached for the life of the object: make one per question (memory may change between).
     """
 
-    def __init__(self, memory: MemoryReader, config: BeliefConfig, now: float) -> None:
+    def __init__(self, memory: MemoryReader, config: BeliefConfig, now: float,
+                 looks_from: float | None = None) -> None:
         self.memory = memory
         self.config = config
         self.now = now
+        # When the robot started looking for this question: its own looks are applied by the
+        # BeliefBuilder per place, so room observations from then on are not counted twice.
+        self.looks_from = looks_from
         self._house_rate: float | None = None
         self._mobility_rates: dict[str, float] = {}
         self._gone_share: float | None = None
         self._scale: float | None = None
         self._everything: list[SceneObject] | None = None
+        self._observed_intervals: list[tuple[float, float, str]] | None = None
 
     def _all_objects(self) -> list[SceneObject]:
         """Every object memory has seen, absent ones included (read once: the rates all learn from it)."""
@@ -102,9 +110,10 @@ class LocationModel:
 
         A Beta prior (mean `absent_stays_absent`, weight `departures_prior_weight`) updated with the
         disappearances memory recorded of movable things: the ones it later saw again somewhere
-        (moved, appeared) stayed in the house, the rest count as gone (an upper bound: some of
-        them only went where the robot has not looked since). In lived-in homes most departures
-        are moves, so a thing seen leaving is worth searching for.
+        (moved, appeared) stayed in the house; one not seen again counts as gone only once the
+        robot has looked at every room it knows since (an upper bound: a look at a room need not
+        show everything in it). A departure the robot has not searched for yet is no evidence
+        either way: counting it as gone made the first empty look at a place answer "gone".
         """
         cfg = self.config
         if not cfg.learn_departures:
@@ -117,11 +126,41 @@ class LocationModel:
             for e in events:
                 if e.kind != "disappeared":
                     returned_after[e.object_id] = float(e.time)
-            departures = [e for e in events if e.kind == "disappeared"]
-            gone = sum(1 for e in departures if returned_after.get(e.object_id, -math.inf) <= float(e.time))
+            rooms = self._known_rooms()
+            stayed = gone = 0
+            for e in (e for e in events if e.kind == "disappeared"):
+                if returned_after.get(e.object_id, -math.inf) > float(e.time):
+                    stayed += 1
+                elif rooms and rooms <= self.searched_since(float(e.time)):
+                    gone += 1
             weight = cfg.departures_prior_weight
-            self._gone_share = (cfg.absent_stays_absent * weight + gone) / (weight + len(departures))
+            self._gone_share = (cfg.absent_stays_absent * weight + gone) / (weight + stayed + gone)
         return self._gone_share
+
+    def _known_rooms(self) -> set[str]:
+        floor_plan = self.memory.floor_plan
+        if floor_plan is not None and floor_plan.rooms:
+            return {room.name for room in floor_plan.rooms}
+        return {r.room for r in self.memory.receptacles() if r.room}
+
+    def searched_since(self, t: float) -> set[str]:
+        """Rooms the robot began a look at after `t` (and before this question's own looks began)."""
+        until = math.inf if self.looks_from is None else self.looks_from
+        return {room for start, _end, room in self._observed() if t < start < until and room}
+
+    def _observed(self) -> list[tuple[float, float, str]]:
+        if self._observed_intervals is None:
+            self._observed_intervals = list(self.memory.observed_intervals(None, None))
+        return self._observed_intervals
+
+    def departure_time(self, loc: LocationBelief) -> float | None:
+        """When memory noticed the absent placement `loc` empty (its latest departure event), else its last sighting."""
+        if loc.object_id:
+            seen_gone = [float(e.time) for e in self.memory.events(kinds=["disappeared"], target=loc.object_id)
+                         if e.object_id == loc.object_id]
+            if seen_gone:
+                return max(seen_gone)
+        return loc.last_seen
 
     def _category_chain(self, category: str) -> list[str]:
         ontology = self.memory.ontology
@@ -260,20 +299,26 @@ class LocationModel:
                 object_id=loc.object_id, last_seen=loc.last_seen, reveal_target=place, reveal_position=position,
                 evidence=[f"object:{loc.object_id}"] if loc.object_id else [],
             ))
-        gone_mass = 0.0
+        gone_mass = departed_mass = 0.0
+        searched: set[str] = set()
         if absent_weight:
+            # Seen gone from its place: out of the house with the learned share, else somewhere
+            # else in the house, less likely in the rooms looked at since without seeing it.
             gone_mass = self.departure_gone_share()
-            moved_mass += 1.0 - gone_mass
+            departed_mass = 1.0 - gone_mass
+            times = [t for t in (self.departure_time(loc) for loc in absent) if t is not None]
+            searched = self.searched_since(max(times)) if times else set()
         if not located:
             moved_mass = 1.0
         not_in_house = gone_mass + moved_mass * cfg.not_in_house_share
-        elsewhere = moved_mass * (1.0 - cfg.not_in_house_share)
+        elsewhere = moved_mass * (1.0 - cfg.not_in_house_share) + departed_mass
         # A place memory saw the object gone from is not where to look for it again.
         left = {loc.rests_on for loc in absent if loc.rests_on}
         alternatives = self.alternative_places(category or target, exclude=remembered | left)
         if alternatives and elsewhere > 0.0:
+            missed = 1.0 - cfg.room_search_detection
             for candidate, weight in alternatives:
-                candidate.probability = elsewhere * weight
+                candidate.probability = elsewhere * weight * (missed if candidate.room in searched else 1.0)
                 candidates.append(candidate)
         else:
             not_in_house += elsewhere

@@ -14,6 +14,7 @@ from household_memory import (  # noqa: E402
     BOOK_ON_SHELF,
     DAY,
     HOUR,
+    KITCHEN_FURNITURE,
     LIVING_FURNITURE,
     MUG_ON_TABLE,
     FrameWriter,
@@ -188,13 +189,57 @@ def test_an_object_seen_leaving_is_out_of_the_house_by_the_share_memory_learned(
     assert sorted(e.object_id.split("_")[0] for e in departures) == ["keys", "mug"]   # the mug was seen again
     config = BeliefConfig(absent_stays_absent=0.2, departures_prior_weight=2.0)
     builder = BeliefBuilder(writer_store, config)
-    assert builder.location_model(0.0).departure_gone_share() == pytest.approx((0.2 * 2.0 + 1) / (2.0 + 2))
+    # The keys were seen gone, and no room was looked at since: no evidence they left the house.
+    assert builder.location_model(0.0).departure_gone_share() == pytest.approx((0.2 * 2.0 + 0) / (2.0 + 1))
     belief = builder.build(TypedQuery("still_present", target="keys", confidence=1.0), 13 * HOUR)
     gone = next(c for c in belief.candidates if c.label == NOT_IN_HOUSE)
     share = builder.location_model(0.0).departure_gone_share()
-    assert gone.probability == pytest.approx(share + (1 - share) * config.not_in_house_share) and not gone.speculative
+    assert gone.probability == pytest.approx(share) and not gone.speculative
     assert belief.map_candidate.value is False, "only a look that finds the keys may say they are still here"
     keys_left = next(e.from_place for e in departures if e.object_id.startswith("keys"))
     assert keys_left not in {c.label for c in belief.candidates}, "not back where they were just seen gone"
     fixed = BeliefBuilder(writer_store, BeliefConfig(absent_stays_absent=0.9, learn_departures=False))
     assert fixed.location_model(0.0).departure_gone_share() == 0.9
+
+
+def test_gone_grows_with_the_rooms_searched_since_the_departure_not_with_one_empty_look(moved_memory):
+    writer = FrameWriter(moved_memory)
+    writer.next_id = 1000
+    writer.look_living_room(12 * HOUR, LIVING_FURNITURE + [BOOK_ON_SHELF, MUG_ON_TABLE], repeats=6)
+    config = BeliefConfig(absent_stays_absent=0.1, departures_prior_weight=2.0, room_search_detection=0.5,
+                          location_prior_floor=0.05)
+    query = TypedQuery("present_location", target="keys", confidence=1.0)
+
+    def places(belief):
+        return {c.rests_on: c.probability for c in belief.candidates if c.speculative and c.rests_on}
+
+    first = BeliefBuilder(moved_memory, config).build(query, 13 * HOUR)
+    gone_first = next(c for c in first.candidates if c.label == NOT_IN_HOUSE).probability
+    assert gone_first == pytest.approx(0.1 * 2.0 / 3.0), "one empty look: the prior share, nothing more"
+    assert sum(places(first).values()) == pytest.approx(1.0 - gone_first)
+    assert first.map_candidate.label == NOT_IN_HOUSE   # the only answer a look has backed, at low confidence
+    assert first.confidence < 0.2
+
+    writer.look_kitchen(14 * HOUR, KITCHEN_FURNITURE, repeats=2)
+    kitchen = BeliefBuilder(moved_memory, config).build(query, 15 * HOUR)
+    before, after = places(first), places(kitchen)
+    for place in ("counter_0", "fridge_1"):   # the kitchen was looked at since: its places count half
+        assert after[place] / after["shelf_4"] == pytest.approx(0.5 * before[place] / before["shelf_4"])
+    gone_kitchen = next(c for c in kitchen.candidates if c.label == NOT_IN_HOUSE).probability
+    assert gone_kitchen > gone_first
+
+    writer.look_living_room(16 * HOUR, LIVING_FURNITURE + [BOOK_ON_SHELF, MUG_ON_TABLE], repeats=2)
+    everywhere = BeliefBuilder(moved_memory, config)
+    # Every room looked at since and the keys not seen again: now a departure for good.
+    share = everywhere.location_model(0.0).departure_gone_share()
+    assert share == pytest.approx((0.1 * 2.0 + 1) / (2.0 + 2))   # the mug came back, the keys did not
+    gone_all = next(c for c in everywhere.build(query, 17 * HOUR).candidates if c.label == NOT_IN_HOUSE)
+    assert gone_all.probability == pytest.approx(share / (share + (1.0 - share) * 0.5))
+    assert gone_all.probability > gone_kitchen
+
+    # The question's own looks count per place (BeliefBuilder._apply_looks), not again as room searches.
+    own = BeliefBuilder(moved_memory, config).location_model(17 * HOUR, looks_from=14 * HOUR - 1)
+    assert own.searched_since(12 * HOUR + 1) == set()
+    looked = BeliefBuilder(moved_memory, config).build(query, 17 * HOUR, [LookRecord("counter_0", 14 * HOUR - 1)])
+    assert places(looked)["fridge_1"] / places(looked)["shelf_4"] == pytest.approx(
+        before["fridge_1"] / before["shelf_4"]), "the kitchen look was the question's own: counted per place only"
