@@ -40,7 +40,12 @@ most mostly mainly both all fully partially closest nearest unfinished
 """.split())
 # "a pile of clothes", "a piece of paper": the head is what the quantity is of.
 _QUANTITY_NOUNS: frozenset[str] = frozenset("pile piece bunch pair set stack heap couple lot kind type sort "
-                                            "bottom top side corner edge end middle front back part".split())
+                                            "bottom top side corner edge end middle center centre front back "
+                                            "part".split())
+# Window coverings: "down" / "drawn" / "lowered" is their closed state, "up" / "raised" their open one.
+COVERING_NOUNS: frozenset[str] = frozenset("blind blinds shade shades curtain curtains drape drapes shutter shutters "
+                                           "roller".split())
+_COVERING_STATES = {"down": "closed", "drawn": "closed", "lowered": "closed", "up": "open", "raised": "open"}
 # A part named after its whole ("the fridge door", "the lamp base"): the whole is what memory holds.
 PART_NOUNS: frozenset[str] = frozenset("door doors handle handles lid lids base top knob knobs trim "
                                        "surface shelf_of".split())
@@ -73,10 +78,12 @@ _RELATION_RE = re.compile(r"\b(?P<rel>" + "|".join(f"(?P<{name}>{pattern})" for 
 REFUSALS: list[tuple[re.Pattern, str]] = [(re.compile(p), why) for p, why in [
     (r"^\s*why\b|\bwhy (is|are|do|does|did|would)\b", "it asks why, and memory holds what was seen, not reasons"),
     (r"\bhow (do|can|could|should|would) (i|we|you|one)\b(?! (find|get to)\b)|\bhow to\b|\bwhat should (i|we) do\b|"
-     r"\bdo i have to\b|\bwhat (do|can) i do\b|\bwhat to do\b",
+     r"\bdo i have to\b|\bwhat (do|can) i do\b(?! to\b)|\bwhat to do\b",
      "it asks for advice or a procedure, not for something seen"),
-    (r"\b(clean|dirty|messy|tidy|cluttered|clutter|neat|organi[sz]ed|made up|unmade|folded|wrinkled|"
-     r"full|empty|filled|overflowing|broken|pushed in|tucked|set up)\b(?![- ]?(bin|can|box|shelf))",
+    (r"^\s*(is|are|was|were|has|have|does|do|did|if)\b.*\b(clean|dirty|messy|tidy|neat|organi[sz]ed|made(?!\s+(?:out\s+)?of)|"
+     r"made up|unmade|folded|wrinkled|full|empty|filled|overflowing|broken|pushed in|tucked|set up|running|"
+     r"occupied)\b(?![- ]?(bin|can|box|shelf))|\b(cluttered|clutter|messy|unmade|overflowing)\b|"
+     r"\b(clean|dirty|full|empty|tidy) or\b",
      "memory keeps open/closed and on/off states, not whether something is clean, full, tidy or used"),
     (r"\b(well[- ]lit|lighting|natural light|bright enough|dark in)\b", "memory holds no lighting conditions"),
     (r"\b(depict\w*|painted on|drawn on|written|say|says|logo|brand|label on|picture of|photo of|poster of|"
@@ -84,17 +91,31 @@ REFUSALS: list[tuple[re.Pattern, str]] = [(re.compile(p), why) for p, why in [
      "memory holds what objects are, not what pictures show or what text says"),
     (r"\b(closer|farther|further|nearer|bigger|smaller|taller|larger)\b.*\bor\b",
      "comparing two things is not a form the typed query has"),
-    (r"\b(in front of|infront of|behind|across from|across the|opposite( to)?|facing|relative to)\b",
+    (r"\b(in front of|infront of|behind|across from|across the|opposite( to)?|(?<!while )facing|relative to)\b",
      "front/behind relations need a viewpoint the typed query does not have (it has left/right, above/below, "
      "on/in, near and between)"),
     (r"^\s*(what|which)\s+(is\s+|are\s+)?(the\s+)?(kind\s+of\s+|type\s+of\s+)?(colou?rs?|materials?|shapes?)\s+"
-     r"(of\s+|is\s+|are\s+)*(the\s+)?(\w+\s+)?(walls?|floors?|ceilings?|flooring|tiles?)\b|^\s*what\s+(is|are)\s+(\w+\s+)?(on|along|against|from)\s+the\s+(\w+\s+)?"
-     r"(wall|floor|ceiling)s?\s*\??$", "walls, floors and ceilings are not objects in memory"),
+     r"(of\s+|is\s+|are\s+)*(the\s+)?(\w+\s+)?(walls?|floors?|ceilings?|flooring|tiles?)\b"
+     r"(?!\s+(?!(?:of|in|on|and|that|which|with|where|near|by|next|to|above|below|behind|between|is|are|has|have)\b)"
+     r"[a-z])|"
+     r"^\s*what\s+(is|are)\s+(\w+\s+)?(on|along|against|from)\s+the\s+(\w+\s+)?"
+     r"(wall|floor|ceiling)s?(\s+(of|in)\s+the\s+[\w\s]+?)?\s*\??$",
+     "walls, floors and ceilings are not objects in memory"),
     (r"\bpatterns?\b", "memory holds colours, not patterns"),
     (r"\bhow many (different )?(colou?rs|people|persons|choices|options|ways)\b|\bhow much\b|"
      r"\bhow (far|long|big|tall)\b",
      "it asks for a measure or a count memory does not keep"),
-    (r"\b(space|room) (for|to)\b|\benough (space|room)\b|\bis there (any )?(space|room)\b",
+    (r"\b(halfway|half way|partially|partly|all the way|more than half)\b",
+     "memory keeps whether something is open or closed, not how far"),
+    (r"\bbut not\b|\bexcept (for )?the\b", "a set difference between places is not a form the typed query has"),
+    (r"\bif (i|we)\s*(?:'m|am|are|was|don't|do not|can't|cannot|have)\b",
+     "a condition on the asker is not part of what the typed query can select by"),
+    (r"\bhow many\b.*\b(does|do|can|could|will)\b.*\b(make|hold|fit|take|seat|serve|brew|store)\b",
+     "it asks for a capacity, which memory does not keep"),
+    (r"\b(is|are) there (any |some )?(water|liquid|ice)\s+(in|inside|on)\b",
+     "liquids are not objects memory holds"),
+    (r"(?<!this )(?<!the )(?<!that )\b(space|room) (for|to)\b|\benough (space|room)\b|"
+     r"\bis there (any )?(space|room)\b",
      "free space is not something memory holds"),
     (r"\bused for\b|\bwhat (kind|type) of (room|entertainment|flooring|heating)\b|\bwhat is (this|the) room\b|"
      r"\bwhat room is (this|the scene)\b|\bcent(er|re) of the room\b|\b(what|which) (\w+ )?(is|are) missing\b|"
@@ -136,9 +157,10 @@ _IDENTIFY_NAMED = re.compile(r"^\s*what\s+(?:is|are)\s+(?:the\s+)?(?P<desc>(?:\w
                              r"(?P<rest>\s+(?:on|in|under|above|below|next to|near|by|beside|between)\b.*?)?\s*\??$")
 _WHAT_REL = re.compile(r"^\s*(?:what|whats|what's)(?:'s|s| is| are| was| were|"
                        r" can (?:be found|be seen|i find|you find|i see|you see))?\s+(?:is\s+|are\s+)?"
-                       r"(?:located\s+|hanging\s+|placed\s+|kept\s+|lying\s+|sitting\s+|standing\s+|found\s+)?"
+                       r"(?:(?:located|hanging|placed|kept|lying|sitting|standing|found|\w+ed)(?:\s+(?:in|up))?\s+)?"
                        r"(?P<rel>(?:to|on|at) the (?:left|right)(?: hand)?(?: side)? of|left of|right of|"
-                       r"in between|between|next to|beside|near|above|over|below|under|underneath|beneath)\s+"
+                       r"in between|between|next to|beside|by|near|above|over|below|under|underneath|beneath|"
+                       r"on top of|on|inside|in)\s+"
                        r"(?P<rest>.+?)\s*\??$")
 _EXISTS = re.compile(r"^\s*(?:is|are)\s+there\s+(?:a|an|any|some)?\s*(?P<np>.+?)\s*\??$")
 _SEEN = re.compile(r"^\s*(?:did|do)\s+(?:you|the robot)\s+(?:ever\s+)?(?:see|seen|spot|spotted|notice|noticed|"
@@ -148,28 +170,47 @@ _WHEN_SEEN = re.compile(r"^\s*when\s+(?:did|have)\s+you\s+(?:see|seen|spot|spott
 _TAKE_ME = re.compile(r"^\s*(?:please\s+)?(?:take|bring|lead|guide|show)\s+me\s+(?:to|the way to)\s+"
                       r"(?P<np>.+?)\s*[.!?]*$")
 _AFFORD = re.compile(
-    r"^\s*(?:where|what|which)\s+(?:\w+\s+)?(?:can|could|should|would|might)\s+(?:i|we|one|you)\s+(?:use\s+to\s+)?"
-    r"(?P<activity>(?!find\b|see\b|get to\b|(?:go\s+and\s+|go\s+to\s+)?(?:look|search|check|hunt)\s+for\b)"
+    r"^\s*(?:where|what|which)\s+(?:\w+\s+)?(?:can|could|should|would|might|(?<=where )do)\s+(?:i|we|one|you)\s+"
+    r"(?:use\s+to\s+)?(?P<activity>(?!find\b|see\b|get to\b|have\b|leave\b|left\b|"
+    r"(?:go\s+and\s+|go\s+to\s+)?(?:look|search|check|hunt|reach)\s+for\b)"
     r"\w+.*?)\s*\??$|"
     r"^\s*where\s+(?:i|we)\s+can\s+(?P<activity2>\w+.*?)\s*\??$|"
-    r"^\s*(?:is|are)\s+there\s+(?:something|anything|a place|somewhere)\s+(?:i\s+can\s+use\s+)?(?:to|for|i can)\s+"
+    r"^\s*(?:is|are)\s+there\s+(?:something|anything|a place|somewhere)\s+(?:i\s+can\s+use\s+)?"
+    r"(?:to|for|i can|where (?:i|we) can)\s+"
     r"(?P<activity3>.+?)(?:\?.*)?$|"
-    r"\bwhat can i use\b(?P<activity4>.*?)\??$|"
-    r"^\s*(?:i|we)\s+(?:need|want|would like|like)\s+to\s+(?P<activity5>[^,.?]+)[,.]?\s*(?:what|where|which).*$|"
+    r"\bwhat can i (?:use|do)\b(?P<activity4>.*?)\??$|"
+    r"^\s*(?:i|we)\b[^?]*?\b(?:need|want|would like|like)\s+to\s+(?P<activity5>[^,.?]+)[,.]?\s*"
+    r"(?:what|where|which|can you find|could you find|is there|are there)\b.*$|"
     r"^\s*(?:is|are)\s+there\s+(?:an?\s+(?:object|thing|item|device)|anything|something)\s+(?:\w+\s+){0,5}?"
     r"(?:(?:that\s+)?(?:i|we)\s+(?:can|could)\s+use\s+)?(?:to|for)\s+(?P<activity6>[^?]+?)\s*\??$|"
     r"^\s*(?:i\s*'?m|i\s+am|we\s*'?re|we\s+are)\s+(?P<activity7>[^,.?]+)[,.]?\s*(?:is there|are there|what|where)\b"
-    r".*\b(?:use|help)\b.*$")
+    r".*\b(?:use|help)\b.*$|"
+    r"^\s*(?:i|we)\s+(?:need|want)\s+to\s+(?P<activity8>[^,.?]+?)\s*[?.!]*$")
 # Where to find / look for / search for a thing: the thing's location (a search the robot can help with),
 # never an activity ("where should I look for the remote" is not an affordance of "looking").
 _FIND = re.compile(r"\bwhere\s+(?:can|could|do|would|might|should|shall|must)\s+(?:i|we)\s+"
-                   r"(?:(?:find|get)\s+(?P<np>(?:a|an|the|my|some|our)\b.+?)|"
-                   r"(?:(?:go\s+and\s+|go\s+to\s+)?(?:look|search|check|hunt)\s+for|look\s+to\s+find)\s+"
+                   r"(?:find\s+(?P<np>(?:a|an|the|my|some|our)\b.+?)|get\s+(?P<np_get>(?:the|my|our)\b.+?)|"
+                   r"(?:(?:go\s+and\s+|go\s+to\s+)?(?:look|search|check|hunt|reach)\s+for|look\s+to\s+find)\s+"
                    r"(?P<np_search>.+?))\s*\??$")
 # "which room should I go to for the X": where the X is, by room (not an activity: a definite thing is sought)
 _ROOM_FOR = re.compile(r"^\s*(?:which|what)\s+room\s+(?:should|can|could|do|would|must)\s+(?:i|we)\s+"
                        r"(?:go(?:\s+to)?|look(?:\s+in)?|search(?:\s+in)?|check)\s+for\s+(?P<np>(?:the|my|our)\b.+?)\s*\??$")
-_WHERE_IS = re.compile(r"^\s*where\s+(?:is|are)\s+(?P<np>(?:the|my|our|a|an)\s+.+?)(?:\s+(?:located|kept))?\s*\??$")
+_WHERE_IS = re.compile(r"^\s*where\s+(?:\w+ly\s+)?(?:is|are)\s+(?P<np>(?:the|my|our|a|an)\s+.+?)"
+                       r"(?:\s+(?:located|kept))?\s*\??$|"
+                       r"^\s*where\s+(?P<np2>(?!(?:is|are|was|were|did|do|does|can|could|should|would|have|has)\b)"
+                       r"[a-z][\w\s-]*?)\s+(?:is|are)\s+(?:located|kept|placed|stored)\s*\??$")
+# "is/are X open/closed", read by rule only when the embedding reading cannot stand behind the question; a
+# relation phrase after the head ("the cabinets below the mirror") becomes the selection's relation.
+_OPEN_CLOSED = re.compile(r"^\s*(?:is|are|was|were)\s+(?P<np>.+?)\s+(?:fully\s+|still\s+|all\s+)?"
+                          r"(?P<state>open|opened|closed|shut|ajar)(?:\s+or\s+(?:open|opened|closed|shut))?\s*\??$")
+_COVERED = re.compile(r"^\s*(?:is|are|was|were)\s+(?P<np>.+?)\s+(?P<state>down|up|drawn|lowered|raised)\s*\??$")
+# "how can I time myself": a means to an activity; answered with a thing only when the semantic memory knows a
+# thing for that activity (the parser checks), otherwise it is advice.
+_HOW_MEANS = re.compile(r"(?:^|[,.;]\s*)how\s+(?:(?:can|could|do|should|might)\s+(?:i|we|one)|(?:i|we)\s+can)\s+"
+                        r"(?P<activity>(?!find\b|get\s+to\b|know\b|tell\b)\w.*?)\s*[?.!]*$")
+# "There are two trash cans, which colour are them?": the pronoun stands for the thing of the opening clause.
+_THERE_IS_THEN = re.compile(r"^there(?:'s|s| is| are)\s+(?P<np>[^,.?]+?)\s*[,.]\s*"
+                            r"(?P<q>(?:what|which|where|is|are)\b.*\b(?:it|them|they)\b.*)$")
 _ON_OFF = re.compile(r"^\s*(?:is|are|was|were|if)\s+(?P<np>.+?)\s+(?:turned\s+|switched\s+)?(?P<state>on|off)"
                      r"(?:\s+or\s+of+)?\s*\??$|^\s*(?:is|are|was|were)\s+(?:any|all)\s+of\s+(?P<np2>.+?)\s+(?P<state2>on|off)\s*\??$")
 _ANYTHING_ON = re.compile(r"^\s*(?:is|are)\s+(?:there\s+)?"
@@ -274,6 +315,8 @@ class FormReading:
     room_words: str | None = None
     rule: str = ""
     fallback: bool = False  # a form the embedding classifier knows: used only when that one cannot read it
+    state: str | None = None  # object_state: the state asked about
+    activity_must_be_known: bool = False  # affordance: refuse as advice unless semantic memory knows the activity
 
 
 def _relation_of(text: str) -> tuple[str | None, NounPhrase | None, NounPhrase | None]:
@@ -308,6 +351,9 @@ def read_form(text: str) -> FormReading | None:
     t = re.sub(r"\bcolou?r(ed)?\b", lambda m: "colour" + (m.group(1) or ""), t)
     # "Is there a paper cutter? If so, where?": the follow-up asks where the thing of the first question is.
     t = re.sub(r"\s*[?.]?\s*if so,?\s*(?:where|what|which)\b.*$", "?", t)
+    if m := _THERE_IS_THEN.match(t):
+        thing = re.sub(r"^(?:something|anything|an?\s+(?:object|thing|item))\b\s*", "", m.group("np"))
+        t = re.sub(r"\b(?:it|them|they)\b", thing, m.group("q"), count=1)
     if m := _TAKE_ME.match(t):
         return FormReading("present_location", target=noun_phrase(m.group("np")), rule="take me to")
     if m := _WHEN_SEEN.match(t):
@@ -324,24 +370,39 @@ def read_form(text: str) -> FormReading | None:
                            activity=verb, rule="what did you do after/before you <action>")
     if _DID_ANY.match(t):
         return FormReading("robot_actions", rule="what did you do")
+    if m := _HOW_MEANS.search(t):
+        return FormReading("affordance", activity=m.group("activity"), rule="how can I <activity>",
+                           activity_must_be_known=True)
     for pattern, why in REFUSALS:
         if pattern.search(t):
             return FormReading(refusal=why, rule=pattern.pattern[:40])
     # "on the wall", "from the ceiling": where a thing hangs, not a thing memory holds.
     t = re.sub(r"\s*\b(?:on|along|against|from|to)\s+the\s+(?:left\s+|right\s+|far\s+|back\s+)?"
-               r"(?:wall|ceiling|floor)s?\b(?=\s*(?:$|[?,.]|\b(?:in|of|near|above|below|between|next|by|and|under)\b))",
+               r"(?:wall|ceiling|floor)s?\b(?=\s*(?:$|[?,.]|\b(?:in|of|near|above|below|between|next|by|and|under|to)\b))",
                "", t)
     if m := _ON_OFF.match(t):
         np = noun_phrase(m.group("np") or m.group("np2"))
         if np is not None:
             return FormReading("object_state", target=np, rule="is X on/off", activity=None,
                                visit=None, room_words=m.group("state") or m.group("state2"))
+    if (m := _COVERED.match(t)) and (np := noun_phrase(m.group("np"))) is not None and \
+            np.head.split()[-1] in COVERING_NOUNS:
+        return FormReading("object_state", target=np, state=_COVERING_STATES[m.group("state")],
+                           rule="are the blinds down/up")
+    if m := _OPEN_CLOSED.match(t):
+        np = noun_phrase(m.group("np"))
+        if np is not None:
+            relation, anchor, anchor2 = _relation_of(m.group("np")[len(np.text.split(np.head)[0]) + len(np.head):]
+                                                     if np.head in m.group("np") else "")
+            state = "closed" if m.group("state") in ("closed", "shut") else "open"
+            return FormReading("object_state", target=np, state=state, relation=relation, anchor=anchor,
+                               anchor2=anchor2, rule="is X open/closed", fallback=True)
     if m := _ROOM_FOR.match(t):
         np = noun_phrase(m.group("np"))
         if np is not None:
             return FormReading("room_of", target=np, rule="which room should I go to for X")
     if m := _FIND.search(t):
-        np = noun_phrase(m.group("np") or m.group("np_search"))
+        np = noun_phrase(m.group("np") or m.group("np_get") or m.group("np_search"))
         if np is not None:  # after a preamble ("I need to charge my laptop, where can I find ...") the rule decides
             return FormReading("present_location", target=np, rule="where can I find X", fallback=m.start() == 0)
     if m := _ANYTHING_ON.match(t):
@@ -365,6 +426,12 @@ def read_form(text: str) -> FormReading | None:
             return FormReading("object_count", target=np, relation=relation, anchor=anchor, rule="how many")
     if m := _WHAT_REL.match(t):
         relation, anchor, anchor2 = _relation_of(m.group("rel") + " " + m.group("rest"))
+        if anchor is not None and relation in ("on", "in"):
+            structural = anchor.head.split()[-1] in ROOM_WORDS | {"corner", "side", "wall", "floor", "ceiling"}
+            if structural and re.search(r"\b(corner|side|wall|floor|ceiling)s?\b", m.group("rest")):
+                return FormReading(refusal="a corner, side or wall of a room is not a place memory holds",
+                                   rule="what is in the corner of the room")
+            return FormReading("contents", target=anchor, relation=relation, rule="what is on/in X", fallback=True)
         if anchor is not None:
             return FormReading("identify", relation=relation, anchor=anchor, anchor2=anchor2, rule="what is <rel> X")
     if m := _IDENTIFY_DESC.match(t):
@@ -391,11 +458,14 @@ def read_form(text: str) -> FormReading | None:
             return FormReading("exists", target=np, rule="did you see X")
     if m := _AFFORD.search(t):
         activity = next(g for g in m.groups() if g is not None).strip(" ,.?")
-        if not re.match(r"(find|get|see)\b", activity) or re.match(r"(find|get)\s+(something|anything|somewhere)\b",
-                                                                     activity):
+        place = re.match(r"(?:access|enter|reach|get\s+into|go\s+(?:in)?to)\s+(?:the\s+)?(\w+)", activity)
+        if place is not None and place.group(1) in ROOM_WORDS:
+            return FormReading(refusal="the way to a room is not something memory holds", rule="where can I reach X")
+        if not re.match(r"(find|see|get\s+(?:the|my|our|your|to)\b)", activity) or \
+                re.match(r"(find|get)\s+(something|anything|somewhere)\b", activity):
             return FormReading("affordance", activity=activity or None, rule="where can I <activity>")
     if m := _WHERE_IS.match(t):
-        np = noun_phrase(m.group("np"))
+        np = noun_phrase(m.group("np") or m.group("np2"))
         if np is not None:
             return FormReading("present_location", target=np, rule="where is X", fallback=True)
     if m := _EXISTS.match(t):

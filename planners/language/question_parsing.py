@@ -73,6 +73,8 @@ class QuestionParserConfig:
     vocabulary_max_age_s: float = 1.0  # re-read memory's categories at most this often (wall clock)
     ontology_path: str | None = None  # None: the ontology shipped with scene_graph
     delexicalize: bool = True  # compare question forms with the named things replaced by placeholders
+    # "how can I X" is read as "what is for X" only when an activity of the affordance table is this similar
+    how_affordance_similarity: float = 0.7
 
 
 MAX_QUESTION_CHARS = 1000
@@ -226,8 +228,10 @@ TEMPLATE_WORDS: frozenset[str] = frozenset(
 
 
 def thing_words(vocab: Vocabulary) -> frozenset[str]:
-    """Lemmas of the one-word names of things (categories, synonyms, the exemplars' own objects) and of the
-    heads of compound names ("table" of coffee_table): a content word among them is never a filler."""
+    """Lemmas of the names of things: one-word names and heads of compounds ("table" of coffee_table).
+
+    Categories, synonyms and the exemplars' own objects; a content word among them is never a filler.
+    """
     names = {n for n, kind, _ in vocab.names() + EXEMPLAR_VOCABULARY.names() if kind != "room"}
     names |= set(vocab.synonyms)
     return frozenset(lemma(n.split("_")[-1]) for n in names if not re.search(r"_\d+$", n))
@@ -309,6 +313,7 @@ class QuestionParser:
         self._vocab: Vocabulary | None = None
         self._vocab_time = -1e18
         self._things: tuple[Vocabulary, frozenset[str]] | None = None
+        self._affordances: Any = None
 
     def vocabulary(self, refresh: bool = False) -> Vocabulary:
         """Memory's vocabulary merged with the given one.
@@ -390,7 +395,11 @@ class QuestionParser:
         self.linker.name_embeddings([n for n, _, _ in vocab.names()])
         without_time = lowered if time_ref is None else \
             lowered[:time_ref.span[0]] + lowered[time_ref.span[1]:]
-        reading = read_form(re.sub(r"\s+(at|on|in)\s*(?=[?.!]?$)", "", without_time.strip()))
+        # "which room is it in?": the trailing preposition goes; "is the tv on?": there it is the state.
+        stripped = without_time.strip()
+        if not re.match(r"(is|are|was|were|if|has|have)\b", stripped):
+            stripped = re.sub(r"\s+(at|on|in)\s*(?=[?.!]?$)", "", stripped)
+        reading = read_form(stripped)
         if reading is not None and not reading.fallback:
             ruled = self._from_form(question, reading, now, time_ref, lexical, vocab)
             if ruled is not None:
@@ -531,7 +540,9 @@ class QuestionParser:
             link = self._link_words(words, vocab)
             if link is not None and link.kind != "room" and link.linked:
                 return link
-        head = np.head
+        # Unlinked, the head stays itself; a room word before it says where, not what ("the bedroom door").
+        words = np.head.split()
+        head = " ".join(words[1:]) if len(words) > 1 and words[0] in ROOM_WORDS else np.head
         return EntityLink(head, normalize_name(head), normalize_name(head), "object", 0.0, "unlinked", (0, 0))
 
     def _room_named(self, words: str | None, vocab: Vocabulary) -> EntityLink | None:
@@ -606,12 +617,32 @@ class QuestionParser:
             fields["room"] = room.name
         if kind == "object_state" and reading.room_words in ("on", "off"):
             fields["state"] = reading.room_words
+        if kind == "object_state" and reading.state is not None:
+            fields["state"] = reading.state
+        if reading.activity_must_be_known and not self._activity_known(reading.activity or ""):
+            query = self._unknown(question, "not a question this memory can answer: it asks for advice or a "
+                                            "procedure, and no thing memory knows of is for "
+                                            f"'{reading.activity}'", time_ref=time_ref)
+            query.source = f"rule: refused: no thing is known for '{reading.activity}'"
+            return query
         if kind == "robot_location" and time_ref is None:
             fields["time"] = now
         if kind in KINDS_NEEDING_TARGET and fields.get("target") is None:
             return self._unknown(question, "no object named", time_ref=time_ref)
         fields["confidence"] = confidence
         return TypedQuery(**fields)
+
+    def _activity_known(self, activity: str) -> bool:
+        """Whether the semantic memory's affordance table knows a thing for `activity`.
+
+        The bar is higher than the answerer's: a "how can I" question is more often about a procedure than a thing.
+        """
+        from scene_graph.affordances import Affordances
+
+        if self._affordances is None:
+            self._affordances = Affordances.load(embedder=self.embedder)
+        table = self._affordances
+        return bool(table.match(activity, table.table, threshold=self.config.how_affordance_similarity))
 
     def _unknown(self, question: str, reason: str, scores: dict[str, float] | None = None,
                  time_ref: TimeReference | None = None, mention: str | None = None) -> TypedQuery:

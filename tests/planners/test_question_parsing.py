@@ -520,3 +520,46 @@ def test_any_text_gives_a_valid_typed_query(parser, text, now):
 def test_openings_before_the_question_do_not_hide_its_form(parser, lead):
     q = parser.parse(f"{lead}what colour is the mug?", NOW)
     assert (q.kind, q.target, q.attribute) == ("attribute", "mug", "colour"), q
+
+
+@pytest.mark.parametrize("question, fields", [
+    # a state after "turned" at the end is the state, not a dangling preposition
+    ("Is the lamp in the living room turned on?", {"kind": "object_state", "target": "lamp", "state": "on"}),
+    # window coverings: down is closed
+    ("Are the blinds in the bedroom down?", {"kind": "object_state", "target": "blind", "state": "closed"}),
+    # a relation phrase after the head selects which one, and the typed query keeps it
+    ("Is the fridge below the shelf closed?", {"kind": "object_state", "target": "fridge", "state": "closed",
+                                               "relation": "below", "anchor": "shelf"}),
+    ("Where can I get some water?", {"kind": "affordance"}),                # a source of something
+    ("Where can I get my keys?", {"kind": "present_location", "target": "keys"}),  # a definite thing
+    ("Where do I store my shoes?", {"kind": "affordance"}),
+    ("How can I change the TV channel?", {"kind": "affordance"}),           # the semantic memory knows a thing
+    ("Where precisely are the keys?", {"kind": "present_location", "target": "keys"}),
+    ("There are two mugs, which colour are them?", {"kind": "attribute", "target": "mug", "attribute": "colour"}),
+    ("What is on top of the calculator?", {"kind": "contents", "target": "calculator"}),
+    ("I need to clean my hands, can you find something useful?", {"kind": "affordance"}),
+])
+def test_general_rules_of_session_9(parser, question, fields):
+    q = parser.parse(question, NOW)
+    from planners.language.entity_linking import lemma_name
+
+    got = {k: lemma_name(v) if k == "target" and v else v for k, v in ((k, getattr(q, k)) for k in fields)}
+    assert got == {k: lemma_name(v) if k == "target" else v for k, v in fields.items()}, q
+    assert q.confidence >= 0.45, q
+
+
+@pytest.mark.parametrize("question, why", [
+    ("How do I turn on the sink?", "no thing is known for"),                # advice: no thing is for it
+    ("Is there water in the sink?", "liquids"),
+    ("How many cups does the coffee machine make?", "capacity"),
+    ("What's on the sofa but not the counter?", "set difference"),
+    ("Where can I access the attic?", "the way to a room"),
+    ("Is the fridge more than halfway open?", "how far"),
+    ("Where should I sit if I don't want to move anything?", "condition on the asker"),
+    ("What is in the corner of the room?", "corner"),
+    ("Is the counter clean or dirty?", "clean"),
+])
+def test_questions_memory_cannot_answer_are_refused_with_the_reason(parser, question, why):
+    q = parser.parse(question, NOW)
+    assert q.kind == "unknown" and q.confidence < 0.3, q
+    assert why in q.source, q.source
