@@ -27,7 +27,8 @@ _FIRST_CUES = re.compile(r"\b(first|earliest)\b", re.I)
 ATTRIBUTE_KEYS = ("colour", "size", "material", "shape")
 _ROBOT_CUES = re.compile(r"\bwhere (were|was|are|is) (you|the robot)\b", re.I)
 _VISIT_CUES = re.compile(r"\bwhen did you (last |first )?(enter|leave|left|exit|visit|go|come|arrive|walk)\b", re.I)
-_ACTION_CUES = re.compile(r"^\s*what (did|have) you (do|done)\b", re.I)
+_ACTION_CUES = re.compile(r"^\s*(what|where|which \w+) (did|have) you (do|done|put|place|set|pick|take|grab|open|"
+                          r"close)\b", re.I)
 _EXISTS_CUES = re.compile(r"^\s*(did you (ever )?(see|notice|spot)|is there|are there)\b", re.I)
 _OBJECT_COUNT_CUES = re.compile(r"^\s*how many\b(?!.*\b(times?|often)\b)", re.I)
 _RELATION_CUES = re.compile(r"\b(next to|beside|left of|right of|above|below|under|underneath|between|near|"

@@ -14,7 +14,10 @@ The location, state, count-of-events, seen and changes kinds go through beliefs 
 - robot_actions: what the robot itself did, in order, from its episodic memory (episodes of kind
   "action" that planners.acting.task_planning records): the action right after / before the latest
   one matching the question's verb (`activity`) and object (`target`), or every action in `t0..t1`;
-  each as "<verb> <category>" ("open fridge", "pick bowl", "place bowl on counter").
+  each as "<verb> <category>" ("open fridge", "pick bowl", "place bowl on counter"). With `action` set, the
+  nearest action of that verb (on `target` when named) before / after the one named by `activity` and
+  `anchor`, answered by what it was on or with: "what did you put the bowl on right after you picked it
+  up" -> [counter] (the receptacle of a place, the object of a pick/open/close).
 - identify: the objects standing in the asked relation to the anchor (scene_graph.spatial_relations,
   computed now from remembered geometry), filtered by category and attributes when the question gives
   them ("the red object on the table");
@@ -211,6 +214,8 @@ def _robot_actions(memory: MemoryReader, query: TypedQuery, now: float) -> Memor
         return MemoryAnswer(refusal="I have no record of doing anything myself" +
                             (" then" if query.t0 is not None or query.t1 is not None else ""))
     actions = [_action(memory, e) for e in episodes]
+    if query.action is not None and query.relation in ("before", "after"):
+        return _action_relative(query, episodes, actions)
     if query.relation is None:
         chosen = list(range(len(actions)))
         text = "I " + ", then ".join(f"{_action_phrase(a)} at {format_time_value(e.start)}"
@@ -232,6 +237,36 @@ def _robot_actions(memory: MemoryReader, query: TypedQuery, now: float) -> Memor
                 f"{_action_phrase(actions[other])} at {format_time_value(episodes[other].start)}")
     return MemoryAnswer(text=text, value=[_action_value(actions[i]) for i in chosen], confidence=0.9,
                         evidence=[f"episode:{episodes[i].id}" for i in chosen])
+
+
+def _names_thing(action: tuple[str, str, str, str | None], name: str | None) -> bool:
+    return name is None or action[1] == name or _matches(action[2], name)
+
+
+def _action_relative(query: TypedQuery, episodes: list[Any], actions: list[tuple[str, str, str, str | None]]
+                     ) -> MemoryAnswer:
+    """The nearest `query.action` before/after the latest action named by `activity` and `anchor` (or target)."""
+    named = query.anchor or query.target
+    what = f"{_PAST_TENSE.get(query.activity or '', query.activity or 'did')} the {_words(named) or 'object'}"
+    matching = [i for i, a in enumerate(actions) if a[0] == query.activity and _names_thing(a, named)]
+    if not matching:
+        return MemoryAnswer(refusal=f"I have no record of having {what}")
+    anchor = matching[-1]
+    order = range(anchor + 1, len(actions)) if query.relation == "after" else range(anchor - 1, -1, -1)
+    asked = query.target if query.anchor is not None else None
+    found = next((i for i in order if actions[i][0] == query.action and _names_thing(actions[i], asked)), None)
+    asked_text = f"{_PAST_TENSE.get(query.action or '', query.action or '')} {_words(asked) or 'anything'}".strip()
+    if found is None:
+        return MemoryAnswer(refusal=f"I recorded no {asked_text} {query.relation} I {what} "
+                                    f"(at {format_time_value(episodes[anchor].start)})")
+    verb, _, category, receptacle = actions[found]
+    if verb == "place" and receptacle is None:
+        return MemoryAnswer(refusal=f"my record of when I {_action_phrase(actions[found])} does not say on what")
+    value = [receptacle if verb == "place" else category]
+    text = (f"right {query.relation} I {what} (at {format_time_value(episodes[anchor].start)}), I "
+            f"{_action_phrase(actions[found])} at {format_time_value(episodes[found].start)}")
+    return MemoryAnswer(text=text, value=value, confidence=0.9,
+                        evidence=[f"episode:{episodes[anchor].id}", f"episode:{episodes[found].id}"])
 
 
 def _instances(memory: MemoryReader, name: str | None) -> list[Any]:

@@ -223,6 +223,17 @@ _DID_ORDER = re.compile(r"^\s*what\s+did\s+you\s+do\s+(?:right\s+|just\s+|immedi
                         r"(?P<order>after|before)\s+(?:you\s+)?(?:had\s+)?(?P<verb>opened|opening|open|closed|closing|"
                         r"close|shut|picked\s+up|picking\s+up|picked|pick\s+up|took|grabbed|placed|placing|put\s+down|"
                         r"putting|put)\s+(?P<np>.+?)\s*\??$")
+# One action asked about relative to another: "what did you put the bowl on right after you picked it up?",
+# "where did you place the mug before you opened the fridge?", "what did you pick up after you opened X?".
+_VERB_ALTERNATIVES = (r"opened|opening|open|closed|closing|close|shut|picked\s+up|picking\s+up|picked|pick\s+up|took|"
+                      r"grabbed|placed|placing|put\s+down|putting|put")
+_DID_WHICH = re.compile(r"^\s*(?:what|where|which\s+\w+|on\s+what|on\s+which\s+\w+)\s+did\s+you\s+"
+                        r"(?P<asked>place|put(?:\s+down)?|set(?:\s+down)?|leave|pick\s+up|take|grab|open|close)\s+"
+                        r"(?P<thing>.*?)\s*(?:\b(?:on|onto|in|into|down)\s+)?(?:right\s+|just\s+|immediately\s+|"
+                        r"directly\s+)?(?P<order>after|before)\s+(?:you\s+)?(?:had\s+)?(?P<verb>" + _VERB_ALTERNATIVES
+                        + r")\s+(?P<np>.+?)\s*\??$")
+_ASKED_ACTIONS = {"place": "place", "put": "place", "put down": "place", "set": "place", "set down": "place",
+                  "leave": "place", "pick up": "pick", "take": "pick", "grab": "pick", "open": "open", "close": "close"}
 _DID_ANY = re.compile(r"^\s*what\s+(?:did|have)\s+you\s+(?:do|done)\s*(?:so\s+far\s*)?\??$")
 ACTION_VERBS = {"opened": "open", "opening": "open", "open": "open", "closed": "close", "closing": "close",
                 "close": "close", "shut": "close", "picked up": "pick", "picking up": "pick", "picked": "pick",
@@ -317,6 +328,7 @@ class FormReading:
     fallback: bool = False  # a form the embedding classifier knows: used only when that one cannot read it
     state: str | None = None  # object_state: the state asked about
     activity_must_be_known: bool = False  # affordance: refuse as advice unless semantic memory knows the activity
+    action: str | None = None  # robot_actions: the action asked about, relative to the one named by `activity`
 
 
 def _relation_of(text: str) -> tuple[str | None, NounPhrase | None, NounPhrase | None]:
@@ -368,6 +380,15 @@ def read_form(text: str) -> FormReading | None:
         verb = ACTION_VERBS[" ".join(m.group("verb").split())]
         return FormReading("robot_actions", target=noun_phrase(m.group("np")), relation=m.group("order"),
                            activity=verb, rule="what did you do after/before you <action>")
+    if m := _DID_WHICH.match(t):
+        verb = ACTION_VERBS[" ".join(m.group("verb").split())]
+        thing = noun_phrase(m.group("thing")) if m.group("thing") else None
+        anchor = noun_phrase(m.group("np"))
+        if re.fullmatch(r"(?:it|them)(?:\s+(?:up|down))?", m.group("np")):  # "... right after you picked it up"
+            anchor = thing
+        return FormReading("robot_actions", target=thing, anchor=anchor, relation=m.group("order"), activity=verb,
+                           action=_ASKED_ACTIONS[" ".join(m.group("asked").split())],
+                           rule="what did you <action> before/after you <action>")
     if _DID_ANY.match(t):
         return FormReading("robot_actions", rule="what did you do")
     if m := _HOW_MEANS.search(t):

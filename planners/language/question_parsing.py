@@ -563,7 +563,7 @@ class QuestionParser:
         rooms = [lk for lk in lexical if lk.kind == "room"]
         fields: dict[str, Any] = {"kind": kind, "question": question, "source": f"rule: {reading.rule}",
                                   "attribute": reading.attribute, "relation": reading.relation,
-                                  "activity": reading.activity, "visit": reading.visit}
+                                  "activity": reading.activity, "visit": reading.visit, "action": reading.action}
         if rooms:
             fields["room"] = rooms[0].name
         if time_ref is not None:

@@ -22,6 +22,8 @@ Kinds map 1:1 to the question forms of specs/scenario.md, with the answer shapes
 | robot_location    | "Where were you at d1 10:00?"                         | room of the robot         |
 | robot_visit       | "When did you leave the kitchen?"                     | time                      |
 | robot_actions     | "What did you do after you opened the fridge?"        | list of actions in order  |
+|                   | "What did you put the bowl on right after you picked  | what that action was on / |
+|                   | it up?" (`action`: the one asked about)               | with (categories)         |
 | unknown           | anything else                                         | an honest "don't know"    |
 
 The query is compositional: a *selection* (`target` category or description, `attributes`
@@ -105,6 +107,9 @@ class TypedQuery:
     anchor2: str | None = None
     activity: str | None = None
     visit: str | None = None
+    # robot_actions: the action asked about ("what did you *put the bowl on* right before you opened the
+    # fridge": place), nearest before/after the one named by `activity` and `anchor` (or `target`)
+    action: str | None = None
 
     def __post_init__(self) -> None:
         validate_typed_query(self)
@@ -159,7 +164,7 @@ def validate_typed_query(query: TypedQuery) -> None:
     for name in ("time", "t0", "t1"):
         _check_optional_time(query, name)
     for name, allowed in (("state", STATES), ("count_kind", COUNT_KINDS), ("attribute", ATTRIBUTE_NAMES),
-                          ("relation", RELATIONS), ("visit", VISIT_EVENTS)):
+                          ("relation", RELATIONS), ("visit", VISIT_EVENTS), ("action", ROBOT_ACTIONS)):
         value = getattr(query, name)
         if value is not None and value not in allowed:
             raise TypedQueryError(f"typed query: field '{name}' must be one of {', '.join(allowed)} or null, "

@@ -193,7 +193,7 @@ def _type_from_wording(ask: str) -> str:
         (r"^what (colou?r|size)", "attribute"),
         (r"^where were you", "robot_location"),
         (r"^when did you (last )?(enter|leave)", "robot_visit"),
-        (r"^what did you do", "robot_actions"),
+        (r"^what did you (do|put|place|pick)", "robot_actions"),
         (r"^where can i|^what can i use", "affordance"),
         (r"^did you see", "exists"),
         (r"^what is between", "relation"),

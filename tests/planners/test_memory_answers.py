@@ -119,3 +119,30 @@ def test_what_the_robot_did_in_order_is_read_from_its_action_episodes(tmp_path):
     never = ask("What did you do after you closed the door?")
     assert never.refused and "no record of having closed the door" in never.reason
     store.close()
+
+
+def test_one_action_relative_to_another_is_answered_by_what_it_was_on_or_with(tmp_path):
+    """"The receptacle you placed X on right before you ...": the nearest such action, in the asked direction."""
+    from planners.question_answering import QuestionAnswerer
+
+    store, _ = two_room_memory(tmp_path / "memory.db")
+    mug = next(o for o in store.objects() if o.category == "mug")
+    keys = next(o for o in store.objects() if o.category == "keys")
+    for name, t in [(f"place {mug.id} on counter", 12 * HOUR), (f"pick {keys.id}", 12 * HOUR + 60),
+                    (f"place {keys.id} on shelf", 12 * HOUR + 120), ("open fridge", 12 * HOUR + 200),
+                    (f"pick {mug.id}", 12 * HOUR + 260), (f"place {mug.id} on table", 12 * HOUR + 320)]:
+        store.end_episode(store.begin_episode("action", name, t), t + 10)
+    answerer = QuestionAnswerer(store)
+
+    def ask(question):
+        return answerer.answer(question, 13 * HOUR, planner="memory-only")
+
+    before = ask("What did you put the mug on right before you opened the fridge?")
+    assert (before.type, before.value) == ("robot_actions", ["counter"]), before.text  # not the keys' shelf
+    assert before.typed_query.action == "place" and before.typed_query.anchor == "fridge"
+    assert ask("Where did you place the mug right after you picked it up?").value == ["table"]
+    assert ask("What did you pick up after you opened the fridge?").value == ["mug"]
+    assert ask("What did you pick up before you opened the fridge?").value == ["keys"]
+    none = ask("What did you put the book on before you opened the fridge?")
+    assert none.refused and "no put book before I opened the fridge" in none.reason, none.reason
+    store.close()
