@@ -136,6 +136,12 @@ def _attribute(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAns
         return MemoryAnswer(refusal=f"my memory holds nothing about {_words(query.target)}")
     values = [(o, attribute_of(memory, o, name)) for o in found]
     values = [(o, v) for o, v in values if v is not None]
+    if not values and name not in ("colour", "size"):
+        # Only a detector that reports the attribute writes such facts (subject object id, predicate the name);
+        # none of this robot's does, and a category's usual material would be a guess, not an observation.
+        return MemoryAnswer(refusal=f"memory keeps no {name} of the {_words(query.target)}: no detector of this "
+                                    f"robot reports {name} (colour is named from what perception saw, size from "
+                                    f"the box), and I do not guess it")
     if not values:
         return MemoryAnswer(refusal=f"memory keeps no {name} of the {_words(query.target)}")
     names = sorted({v for _, v in values})

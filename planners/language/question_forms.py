@@ -105,6 +105,10 @@ REFUSALS: list[tuple[re.Pattern, str]] = [(re.compile(p), why) for p, why in [
     (r"\bhow many (different )?(colou?rs|people|persons|choices|options|ways)\b|\bhow much\b|"
      r"\bhow (far|long|big|tall)\b",
      "it asks for a measure or a count memory does not keep"),
+    (r"\b(colou?rs?|materials?|shapes?)\b.*\b(borders?|edges?|legs?|rims?|trims?|numbers?|letters?|handles?|"
+     r"cushions?|screens?)\s+of\b", "memory keeps what it saw of whole objects, not of their parts"),
+    (r"\b(colou?rs?|materials?|shapes?)\b.*\b(appliances|furniture|electronics)\b",
+     "a class of things is not one category memory can describe"),
     (r"\b(halfway|half way|partially|partly|all the way|more than half)\b",
      "memory keeps whether something is open or closed, not how far"),
     (r"\bbut not\b|\bexcept (for )?the\b", "a set difference between places is not a form the typed query has"),

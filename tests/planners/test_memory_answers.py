@@ -146,3 +146,18 @@ def test_one_action_relative_to_another_is_answered_by_what_it_was_on_or_with(tm
     none = ask("What did you put the book on before you opened the fridge?")
     assert none.refused and "no put book before I opened the fridge" in none.reason, none.reason
     store.close()
+
+
+def test_material_is_refused_with_the_reason_unless_a_detector_reported_it(tmp_path):
+    from planners.question_answering import QuestionAnswerer
+
+    store, _ = two_room_memory(tmp_path / "memory.db")
+    answerer = QuestionAnswerer(store)
+    refused = answerer.answer("What material is the mug?", 11 * HOUR, planner="memory-only")
+    assert refused.refused and refused.typed_query.attribute == "material", refused.text
+    assert "no detector of this robot reports material" in refused.reason, refused.reason
+    mug = next(o for o in store.objects() if o.category == "mug")
+    store.add_fact(mug.id, "material", "ceramic", recorded_at=10 * HOUR, provenance="detector")  # as one would
+    reported = answerer.answer("What material is the mug?", 11 * HOUR, planner="memory-only")
+    assert (reported.refused, reported.value) == (False, "ceramic"), reported.text
+    store.close()

@@ -558,6 +558,8 @@ def test_general_rules_of_session_9(parser, question, fields):
     ("Where should I sit if I don't want to move anything?", "condition on the asker"),
     ("What is in the corner of the room?", "corner"),
     ("Is the counter clean or dirty?", "clean"),
+    ("What colour are the legs of the table?", "parts"),
+    ("What colour are the appliances in the kitchen?", "class of things"),
 ])
 def test_questions_memory_cannot_answer_are_refused_with_the_reason(parser, question, why):
     q = parser.parse(question, NOW)
