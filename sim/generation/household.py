@@ -463,7 +463,9 @@ def _count_opened(rng, truth: TimelineTruth, openable, now: float):
 
 
 def _count_moved(rng, truth: TimelineTruth, present: list[str], now: float):
-    oid = _pick(rng, present)
+    # only things whose every move a patrol showed (from and to): as for openings, a count is what memory can know
+    shown = [o for o in present if truth.moves(o, -math.inf, now) == truth.moves_a_patrol_shows(o, -math.inf, now)]
+    oid = _pick(rng, shown)
     if oid is None:
         return None
     return phrase(rng, "count_moved", thing=truth.category[oid]), truth.moves(oid, -math.inf, now), oid

@@ -104,6 +104,24 @@ class TimelineTruth:
             was_open = state
         return shown
 
+    def moves_a_patrol_shows(self, oid: str, t0: float, t1: float) -> int:
+        """Moves of `oid` in (t0, t1] that patrols could show (memory cannot count a move its looks missed).
+
+        A move is shown when a patrol saw the thing where it was after its step before and where it
+        went before its step after.
+        """
+        sightings = self.patrol_sightings(oid, t1)
+        steps = [time for time, _ in self._steps[oid]] + [math.inf]
+        shown = 0
+        for e in self.scenario.timeline:
+            if e.kind != "move" or e.move != oid or not t0 < e.time <= t1:
+                continue
+            i = steps.index(e.time)
+            before = any(steps[i - 1] <= t < e.time for t in sightings)
+            after = any(e.time <= t < steps[i + 1] for t in sightings)
+            shown += before and after
+        return shown
+
     def patrol_sightings(self, oid: str, t: float) -> list[float]:
         """Start times of patrols up to `t` whose rooms held the object on an open surface (or an open door)."""
         seen = []

@@ -147,6 +147,38 @@ def test_questions_ask_only_what_the_robots_looks_could_show(households):
     assert counts >= 1
 
 
+def test_move_counts_ask_only_about_things_whose_every_move_a_patrol_showed(households):
+    asked = 0
+    for seed, _, doc in households:
+        scenario = scenario_from_dict(doc, f"g{seed}")
+        rooms = scenario.room_names()
+        furniture = scenario.furniture_by_id()
+        patrols = [o for o in scenario.observe if o.kind == "patrol"]
+
+        def seen(place, t0, t1):   # a patrol of the place's room in [t0, t1) while it was on an open surface
+            spec = furniture[place]
+            return any(t0 <= o.start < t1 and spec.room in o.rooms(rooms) and not spec.openable for o in patrols)
+
+        for q in scenario.questions:
+            if question_type(q) != "count" or "moved" not in q.ask:
+                continue
+            asked += 1
+            fitting = []
+            things = list(scenario.world.objects) + [e.add for e in scenario.timeline if e.kind == "add"]
+            for obj in [o for o in things if o.category.replace("_", " ") in q.ask]:
+                place, last, moves, shown = obj.rests_on, -math.inf, [], True
+                for e in [e for e in scenario.timeline if e.kind == "move" and e.move == obj.id and e.time <= q.time]:
+                    moves.append(e)
+                    shown &= seen(place, last, e.time)
+                    place, last = e.to, e.time
+                for a, b in zip(moves, moves[1:] + [None]):
+                    shown &= seen(a.to, a.time, b.time if b else q.time + 1e-3)
+                if shown and len(moves) == q.answer:
+                    fitting.append(obj.id)
+            assert fitting, (seed, q.ask, q.answer)
+    assert asked >= 1
+
+
 def test_some_moves_fall_after_the_robots_last_look(households):
     for seed, knobs, doc in households:
         scenario = scenario_from_dict(doc, "x")
