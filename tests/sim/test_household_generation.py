@@ -155,8 +155,8 @@ def test_move_counts_ask_only_about_things_whose_every_move_a_patrol_showed(hous
         furniture = scenario.furniture_by_id()
         patrols = [o for o in scenario.observe if o.kind == "patrol"]
 
-        def seen(place, t0, t1):   # a patrol of the place's room in [t0, t1) while it was on an open surface
-            spec = furniture[place]
+        def seen(place, t0, t1, furniture=furniture, rooms=rooms, patrols=patrols):
+            spec = furniture[place]   # a patrol of the place's room in [t0, t1), on an open surface
             return any(t0 <= o.start < t1 and spec.room in o.rooms(rooms) and not spec.openable for o in patrols)
 
         for q in scenario.questions:
