@@ -77,7 +77,8 @@ _RELATION_RE = re.compile(r"\b(?P<rel>" + "|".join(f"(?P<{name}>{pattern})" for 
 # Questions whose answer memory does not hold, with the reason given to the user.
 REFUSALS: list[tuple[re.Pattern, str]] = [(re.compile(p), why) for p, why in [
     (r"^\s*why\b|\bwhy (is|are|do|does|did|would)\b", "it asks why, and memory holds what was seen, not reasons"),
-    (r"\bhow (do|can|could|should|would) (i|we|you|one)\b(?! (find|get to)\b)|\bhow to\b|\bwhat should (i|we) do\b|"
+    (r"\bhow (do|can|could|should|would) (i|we|you|one)\b(?! (find|get to)\b)|\bhow to\b|"
+     r"\bwhat should (i|we) do\b(?! to\b)|"
      r"\bdo i have to\b|\bwhat (do|can) i do\b(?! to\b)|\bwhat to do\b",
      "it asks for advice or a procedure, not for something seen"),
     (r"^\s*(is|are|was|were|has|have|does|do|did|if)\b.*\b(clean|dirty|messy|tidy|neat|organi[sz]ed|made(?!\s+(?:out\s+)?of)|"
@@ -106,9 +107,10 @@ REFUSALS: list[tuple[re.Pattern, str]] = [(re.compile(p), why) for p, why in [
      r"\bhow (far|long|big|tall)\b",
      "it asks for a measure or a count memory does not keep"),
     (r"\b(colou?rs?|materials?|shapes?)\b.*\b(borders?|edges?|legs?|rims?|trims?|numbers?|letters?|handles?|"
-     r"cushions?|screens?)\s+of\b", "memory keeps what it saw of whole objects, not of their parts"),
+     r"cushions?|screens?|steps?)\s+of\b", "memory keeps what it saw of whole objects, not of their parts"),
     (r"\b(colou?rs?|materials?|shapes?)\b.*\b(appliances|furniture|electronics)\b",
      "a class of things is not one category memory can describe"),
+    (r"\b(path|way|route|passage)\s+(to|from|between|into)\b", "routes are not something memory holds"),
     (r"\b(halfway|half way|partially|partly|all the way|more than half)\b",
      "memory keeps whether something is open or closed, not how far"),
     (r"\bbut not\b|\bexcept (for )?the\b", "a set difference between places is not a form the typed query has"),
@@ -153,7 +155,7 @@ _COUNT = re.compile(r"^\s*how many\s+(?P<np>.+?)\s*(?:(?:are|is|were|was|do|does
 _EVENT_COUNT = re.compile(r"\b(times?|often|opened|closed|moved|opening|closing|switched|turned|changed|taken)\b")
 _IDENTIFY_DESC = re.compile(
     r"^\s*(?:what|which|whats|what's)(?:'s|s| is| are| was| were)?\s+(?:is\s+|are\s+)?(?:the\s+|a\s+|an\s+)*"
-    r"(?P<desc>[\w\s,-]*?)\b(?:object|thing|item|device|appliance|animal\s+\w+|fruit|furniture)s?\b"
+    r"(?P<desc>[\w\s,-]*?)\b(?:object|thing|item|device|appliance|machine|animal\s+\w+|fruit|furniture)s?\b"
     r"(?P<rest>.*?)\s*\??$")
 _COLOUR_ALTERNATIVES = "|".join(sorted(COLOUR_WORDS))
 _IDENTIFY_NAMED = re.compile(r"^\s*what\s+(?:is|are)\s+(?:the\s+)?(?P<desc>(?:\w+\s+)*?(?:" + _COLOUR_ALTERNATIVES
@@ -162,6 +164,7 @@ _IDENTIFY_NAMED = re.compile(r"^\s*what\s+(?:is|are)\s+(?:the\s+)?(?P<desc>(?:\w
 _WHAT_REL = re.compile(r"^\s*(?:what|whats|what's)(?:'s|s| is| are| was| were|"
                        r" can (?:be found|be seen|i find|you find|i see|you see))?\s+(?:is\s+|are\s+)?"
                        r"(?:(?:located|hanging|placed|kept|lying|sitting|standing|found|\w+ed)(?:\s+(?:in|up))?\s+)?"
+                       r"(?:\w+ly\s+)?"
                        r"(?P<rel>(?:to|on|at) the (?:left|right)(?: hand)?(?: side)? of|left of|right of|"
                        r"in between|between|next to|beside|by|near|above|over|below|under|underneath|beneath|"
                        r"on top of|on|inside|in)\s+"
@@ -182,7 +185,7 @@ _AFFORD = re.compile(
     r"^\s*(?:is|are)\s+there\s+(?:something|anything|a place|somewhere)\s+(?:i\s+can\s+use\s+)?"
     r"(?:to|for|i can|where (?:i|we) can)\s+"
     r"(?P<activity3>.+?)(?:\?.*)?$|"
-    r"\bwhat can i (?:use|do)\b(?P<activity4>.*?)\??$|"
+    r"\bwhat (?:can|should) i (?:use|do)\b(?P<activity4>.*?)\??$|"
     r"^\s*(?:i|we)\b[^?]*?\b(?:need|want|would like|like)\s+to\s+(?P<activity5>[^,.?]+)[,.]?\s*"
     r"(?:what|where|which|can you find|could you find|is there|are there)\b.*$|"
     r"^\s*(?:is|are)\s+there\s+(?:an?\s+(?:object|thing|item|device)|anything|something)\s+(?:\w+\s+){0,5}?"
@@ -192,7 +195,7 @@ _AFFORD = re.compile(
     r"^\s*(?:i|we)\s+(?:need|want)\s+to\s+(?P<activity8>[^,.?]+?)\s*[?.!]*$")
 # Where to find / look for / search for a thing: the thing's location (a search the robot can help with),
 # never an activity ("where should I look for the remote" is not an affordance of "looking").
-_FIND = re.compile(r"\bwhere\s+(?:can|could|do|would|might|should|shall|must)\s+(?:i|we)\s+"
+_FIND = re.compile(r"\bwhere\s+(?:can|could|do|would|might|should|shall|must)\s+(?:i|we|you)\s+"
                    r"(?:find\s+(?P<np>(?:a|an|the|my|some|our)\b.+?)|get\s+(?P<np_get>(?:the|my|our)\b.+?)|"
                    r"(?:(?:go\s+and\s+|go\s+to\s+)?(?:look|search|check|hunt|reach)\s+for|look\s+to\s+find)\s+"
                    r"(?P<np_search>.+?))\s*\??$")
@@ -210,7 +213,7 @@ _OPEN_CLOSED = re.compile(r"^\s*(?:is|are|was|were)\s+(?P<np>.+?)\s+(?:fully\s+|
 _COVERED = re.compile(r"^\s*(?:is|are|was|were)\s+(?P<np>.+?)\s+(?P<state>down|up|drawn|lowered|raised)\s*\??$")
 # "how can I time myself": a means to an activity; answered with a thing only when the semantic memory knows a
 # thing for that activity (the parser checks), otherwise it is advice.
-_HOW_MEANS = re.compile(r"(?:^|[,.;]\s*)how\s+(?:(?:can|could|do|should|might)\s+(?:i|we|one)|(?:i|we)\s+can)\s+"
+_HOW_MEANS = re.compile(r"(?:^|[,.;]\s*)how\s+(?:(?:can|could|do|should|might)\s+(?:i|we|one)|(?:i|we)\s+can|to)\s+"
                         r"(?P<activity>(?!find\b|get\s+to\b|know\b|tell\b)\w.*?)\s*[?.!]*$")
 # "There are two trash cans, which colour are them?": the pronoun stands for the thing of the opening clause.
 _THERE_IS_THEN = re.compile(r"^there(?:'s|s| is| are)\s+(?P<np>[^,.?]+?)\s*[,.]\s*"
@@ -279,11 +282,12 @@ def noun_phrase(text: str) -> NounPhrase | None:
         if seen_content and w in ("that", "which", "who", "where", "when", "on", "in", "inside", "under", "above",
                                   "below",
                            "near", "next", "by", "at", "to", "from", "beside", "between", "with", "for", "hanging",
-                           "located", "behind", "over", "is", "are", "was", "were", "kept", "left", "right"):
+                           "located", "behind", "over", "is", "are", "was", "were", "kept", "left", "right",
+                           "around"):
             cut = i
             break
     words = words[:cut]
-    if "of" in words:
+    while "of" in words:  # "most of the cabinets of the kitchen" -> cabinets
         i = words.index("of")
         before = [w for w in words[:i] if w not in _NON_HEAD]
         if before and before[-1] not in _QUANTITY_NOUNS:

@@ -538,6 +538,10 @@ def test_openings_before_the_question_do_not_hide_its_form(parser, lead):
     ("There are two mugs, which colour are them?", {"kind": "attribute", "target": "mug", "attribute": "colour"}),
     ("What is on top of the calculator?", {"kind": "contents", "target": "calculator"}),
     ("I need to clean my hands, can you find something useful?", {"kind": "affordance"}),
+    ("My hands are wet, what should I do to dry them?", {"kind": "affordance"}),
+    ("What material are most of the mugs of the kitchen made of?", {"kind": "attribute", "target": "mug"}),
+    ("What is immediately to the left of the sofa?", {"kind": "identify", "relation": "left_of", "anchor": "sofa"}),
+    ("What are the things on the counter around the sofa?", {"kind": "contents", "target": "counter"}),
 ])
 def test_general_rules_of_session_9(parser, question, fields):
     q = parser.parse(question, NOW)
@@ -560,6 +564,7 @@ def test_general_rules_of_session_9(parser, question, fields):
     ("Is the counter clean or dirty?", "clean"),
     ("What colour are the legs of the table?", "parts"),
     ("What colour are the appliances in the kitchen?", "class of things"),
+    ("Is there a clear path to the sofa?", "routes"),
 ])
 def test_questions_memory_cannot_answer_are_refused_with_the_reason(parser, question, why):
     q = parser.parse(question, NOW)
