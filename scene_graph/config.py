@@ -57,6 +57,9 @@ class MemoryConfig:
     miss_pixel_safety_factor: float = 2.0
     miss_max_range_m: float = 5.0  # beyond this, not seeing something is no evidence it left
     occlusion_margin_m: float = 0.3
+    # a remembered thing smaller than occlusion_margin_m is hidden by anything nearer than its own size (not
+    # below this): on a cluttered top the neighbour in front of a pen is nearer by less than the full margin
+    small_object_occlusion_margin_m: float = 0.1
     image_edge_margin: float = 0.05  # fraction of width/height ignored at the image border
     min_view_range_m: float = 0.2
     # free-surface evidence (scene_graph.surface_coverage): a first sighting where the surface was seen bare before
@@ -99,6 +102,8 @@ class MemoryConfig:
             raise ValueError("surface_cell_m and empty_evidence_range_m must be > 0")
         if self.state_change_sightings < 1:
             raise ValueError("state_change_sightings must be >= 1")
+        if not 0.0 <= self.small_object_occlusion_margin_m:
+            raise ValueError("small_object_occlusion_margin_m must be >= 0")
         if self.match_gate_m <= 0 or self.miss_evidence_to_close <= 0:
             raise ValueError("match_gate_m and miss_evidence_to_close must be > 0")
 

@@ -17,7 +17,7 @@ _CORNERS = np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)],
 def miss_weights(points: np.ndarray, frame: Frame, min_range: float, edge_margin: float, occlusion_margin: float,
                  weight_without_depth: float, bbox_min: np.ndarray | None = None,
                  bbox_max: np.ndarray | None = None, min_pixels: float = 0.0,
-                 max_range: float | None = None) -> np.ndarray:
+                 max_range: float | None = None, min_occlusion_margin: float | None = None) -> np.ndarray:
     """Per point: 0 when the camera could not have seen it, else the weight of a missed detection.
 
     A point counts when it is in front of the camera within `frame.max_range_m` (and `max_range`, the
@@ -29,7 +29,10 @@ def miss_weights(points: np.ndarray, frame: Frame, min_range: float, edge_margin
     frame's intrinsics: a miss counts only when the visible part of that projection covers at least
     `min_pixels` pixels (a detector never reports smaller instances, so a far or tiny object not
     being reported says nothing), and the depth check samples a grid over the projected box instead
-    of one pixel: at least `MIN_CLEAR_FRACTION` of it must be unoccluded.
+    of one pixel: at least `MIN_CLEAR_FRACTION` of it must be unoccluded. With `min_occlusion_margin`
+    the margin of a box smaller than `occlusion_margin` is its own size (not below that floor): a pen
+    lying 20 cm behind the headphones on a desk is hidden by them, though they are nearer by less
+    than the full margin.
     """
     weights = np.zeros(len(points))
     if len(points) == 0:
@@ -75,8 +78,12 @@ def miss_weights(points: np.ndarray, frame: Frame, min_range: float, edge_margin
     v = np.clip(np.rint(vv).astype(int), 0, k.height - 1)
     d = np.asarray(frame.depth, dtype=float)[v, u]
     no_return = hit & (~np.isfinite(d) | (d <= 0))
+    margin = np.full(len(idx), float(occlusion_margin))
+    if min_occlusion_margin is not None:
+        size = np.max(bmax[big] - bmin[big], axis=1)
+        margin = np.clip(size, min(min_occlusion_margin, occlusion_margin), occlusion_margin)
     with np.errstate(invalid="ignore"):
-        clear = hit & ~no_return & (d >= t_near - occlusion_margin)
+        clear = hit & ~no_return & (d >= t_near - margin[:, None])
     clear_frac = clear.sum(axis=1) / n_hit
     unknown_frac = no_return.sum(axis=1) / n_hit
     full = (clear_frac >= MIN_CLEAR_FRACTION) & (area * clear_frac >= min_pixels)

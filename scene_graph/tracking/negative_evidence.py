@@ -35,7 +35,7 @@ class NegativeEvidence(Reidentification):
         w = miss_weights(a.pos[idx], frame, cfg.min_view_range_m, cfg.image_edge_margin, cfg.occlusion_margin_m,
                          cfg.miss_weight_without_depth, a.bmin[idx], a.bmax[idx],
                          cfg.miss_pixels_for(frame.detector_min_pixels),
-                         cfg.miss_max_range_m)
+                         cfg.miss_max_range_m, cfg.small_object_occlusion_margin_m)
         t = float(frame.time)
         for i, weight in zip(idx[w > 0], w[w > 0]):
             obj = a.owner[int(i)]

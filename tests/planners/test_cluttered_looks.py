@@ -253,8 +253,10 @@ def test_value_of_information_prices_a_look_from_several_stand_points_by_its_who
 
 
 @pytest.mark.slow
-@pytest.mark.skip(reason="issue 17: since ed5efc7 gave the pen its own thin shape, the desk patrol no longer sees it "
-                         "(small flat objects on cluttered surfaces are a known perception gap of that issue)")
+@pytest.mark.skip(reason="issue 17: the pen is now seen (from in front of the desk) and kept through the patrol's "
+                         "farther views where the headphones hide it (scene_graph small_object_occlusion_margin_m), "
+                         "but the scene's premise is gone: the real 1.2 cm pen (and the 7 cm headphones) hide no "
+                         "glasses from the single stand point, which sees them; the layout needs a taller occluder")
 def test_glasses_behind_the_pen_are_found_by_the_planned_stand_points_in_pybullet():
     """The same desk layout in the rendered simulator (the test house's desk against the living room's north wall)."""
     import pybullet as p
@@ -282,6 +284,12 @@ def test_glasses_behind_the_pen_are_found_by_the_planned_stand_points_in_pybulle
         for object_id in ("pen_1", "headphones_1", "cup_1"):
             put(object_id)
         h.patrol("d1 07:00")
+        # a 1.2 cm pen is about one pixel wide from the room's middle: it is seen from in front of the desk,
+        # and the patrol's farther views of the desk, where the headphones hide it, do not make it gone
+        pen_x, pen_y, _ = layout["pen_1"]
+        h.explorer.ingest(h.skills.navigate_to(pen_x - 0.1, pen_y - 0.7, math.pi / 2).frames
+                          + h.skills.look_at((pen_x, pen_y, 0.76)).frames)
+        h.patrol("d1 08:00")
         desk = next(r for r in h.memory.receptacles() if r.category == "desk")
         on_desk = {o.category for o in h.memory.objects() if o.rests_on == desk.id}
         assert {"pen", "headphones"} <= on_desk, on_desk

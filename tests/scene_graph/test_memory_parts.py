@@ -198,3 +198,24 @@ def test_every_write_empties_the_view_cache(world, store):
         warm()
         write()
         assert len(store.cache) == 0
+
+
+def test_a_small_thing_behind_its_neighbour_on_a_top_is_hidden_not_missed():
+    """A pen 20 cm behind taller headphones on a desk is hidden by them, not missed.
+
+    From 1.5 m the headphones are nearer than the pen by less than the 0.3 m occlusion margin; the
+    margin shrinks to the pen's size, so not seeing the pen is no miss.
+    """
+    k = CameraIntrinsics.from_hfov(320, 240, 70.0)
+    desk = Box("desk", (0.0, 2.3, 0.375), (0.6, 0.3, 0.375))
+    headphones = Box("headphones", (0.0, 2.12, 0.81), (0.08, 0.06, 0.06))
+    pen = ((-0.07, 2.31, 0.75), (0.07, 2.33, 0.762))
+    frame = render(0, 0.0, (0.0, 0.8, 1.45), (0.0, 2.3, 0.76), [desk, headphones], k)
+    lo, hi = np.array([pen[0]]), np.array([pen[1]])
+    centre = (lo + hi) / 2
+    args = (frame, 0.2, 0.05, 0.3, 0.5, lo, hi, 16.0)
+    assert miss_weights(centre, *args).tolist() == [1.0]            # the full margin: counted as missed
+    assert miss_weights(centre, *args, None, 0.1).tolist() == [0.0]  # its own size: hidden
+    # with the headphones gone the pen is in plain view, and not seeing it is a miss
+    bare = render(1, 0.0, (0.0, 0.8, 1.45), (0.0, 2.3, 0.76), [desk], k)
+    assert miss_weights(centre, bare, *args[1:], None, 0.1).tolist() == [1.0]
