@@ -11,6 +11,7 @@ joint is driven by its motor (no grasp of the handle is simulated).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -437,17 +438,41 @@ class PyBulletManipulator:
             poses.sort(key=lambda g: g.mode != "side")
         return GraspPlan(body, support, center, poses, min(widths))
 
+    def _reachable_grasp(self, plan: GraspPlan, strict: bool = False) -> GraspPose | None:
+        """The first grasp whose grasp pose is reachable without touching anything, with a reachable pre-grasp.
+
+        `strict`: also the full pre-grasp height and the lift (what a stance well within reach gives).
+        Otherwise, at the edge of the arm's reach (a high counter), a shorter approach along the same
+        axis is tried before giving up.
+        """
+        for g in plan.poses:
+            if not self.can_reach(g.grasp, g.orientation, ignore=(plan.body, plan.support)):
+                continue
+            if strict:
+                if self.can_reach(g.pre, g.orientation) and self.can_reach(g.lift, g.orientation):
+                    return g
+                continue
+            for fraction in (1.0, 0.5, 0.3):
+                pre = g.grasp + (g.pre - g.grasp) * fraction
+                if self.can_reach(pre, g.orientation):
+                    return g if fraction == 1.0 else dataclasses.replace(g, pre=pre)
+        return None
+
     # -- skills ----------------------------------------------------------------------------------
-    def pick(self, near: Sequence[float], expected_height: float | None = None) -> ManipulationOutcome:
-        """Grasp the object at `near`, lift it, verify it left its support; the arm ends in a carry pose."""
+    def pick(self, near: Sequence[float], expected_height: float | None = None,
+             strict_reach: bool = False) -> ManipulationOutcome:
+        """Grasp the object at `near`, lift it, verify it left its support; the arm ends in a carry pose.
+
+        `strict_reach`: "unreachable" unless the whole approach (pre-grasp, grasp, lift) is within reach
+        from here, so the caller can stand closer before settling for a shorter approach.
+        """
         if self.held_body is not None:
             return ManipulationOutcome(False, REASON_ALREADY_HOLDING, 0.0, self.held_body)
         plan = self.plan_grasp(near, expected_height)
         if isinstance(plan, str):
             return ManipulationOutcome(False, plan, 0.0)
         elapsed = self.set_fingers(self.finger_open, max_s=0.5)
-        pose = next((g for g in plan.poses if self.can_reach(g.grasp, g.orientation, ignore=(plan.body, plan.support))
-                     and self.can_reach(g.pre, g.orientation)), None)
+        pose = self._reachable_grasp(plan, strict_reach)
         if pose is None:
             return ManipulationOutcome(False, REASON_UNREACHABLE, elapsed, plan.body)
         start_z = float(p.getBasePositionAndOrientation(plan.body, physicsClientId=self.client)[0][2])
@@ -553,12 +578,19 @@ class PyBulletManipulator:
                     best, best_top = body, float(hi[2])
         return best
 
-    def free_spots(self, receptacle: int, footprint: float, near: Sequence[float]) -> list[np.ndarray]:
-        """Points on the receptacle's top, inside it by a margin, with no object within `footprint`."""
+    def free_spots(self, receptacle: int, footprint: float | tuple[float, float],
+                   near: Sequence[float]) -> list[np.ndarray]:
+        """Points on the receptacle's top with room for an object of `footprint`, nearest `near` first.
+
+        `footprint`: the object's (x, y) extents in the map as it will be set down (one number: a
+        square). It stays 3 cm inside the top, and its box must clear every object already there; a long
+        thing is checked along each axis with its own extent (not as a square of its length).
+        """
         lo, hi = body_aabb(self.client, receptacle)
-        margin = footprint / 2 + 0.03
-        xs = np.arange(lo[0] + margin, hi[0] - margin + 1e-6, 0.05)
-        ys = np.arange(lo[1] + margin, hi[1] - margin + 1e-6, 0.05)
+        fx, fy = (footprint, footprint) if np.isscalar(footprint) else (float(footprint[0]), float(footprint[1]))
+        mx, my = fx / 2 + 0.03, fy / 2 + 0.03
+        xs = np.arange(lo[0] + mx, hi[0] - mx + 1e-6, 0.05)
+        ys = np.arange(lo[1] + my, hi[1] - my + 1e-6, 0.05)
         spots = [np.array([x, y, hi[2]]) for x in xs for y in ys]
         others = []
         for body in self.bodies_near(((lo + hi) / 2.0), float(np.max(hi - lo))):
@@ -567,9 +599,9 @@ class PyBulletManipulator:
             olo, ohi = body_aabb(self.client, body)
             if ohi[2] > hi[2] - 0.02:
                 others.append((olo, ohi))
-        half = footprint / 2 + 0.015
-        free = [s for s in spots if all(s[0] + half < olo[0] or s[0] - half > ohi[0] or
-                                        s[1] + half < olo[1] or s[1] - half > ohi[1] for olo, ohi in others)]
+        hx, hy = fx / 2 + 0.015, fy / 2 + 0.015
+        free = [s for s in spots if all(s[0] + hx < olo[0] or s[0] - hx > ohi[0] or
+                                        s[1] + hy < olo[1] or s[1] - hy > ohi[1] for olo, ohi in others)]
         near = np.asarray(near, dtype=float)
         return sorted(free, key=lambda s: float(math.hypot(*(s[:2] - near[:2]))))
 
@@ -603,7 +635,7 @@ class PyBulletManipulator:
         if receptacle is None:
             return ManipulationOutcome(False, REASON_OBJECT_NOT_FOUND, 0.0)
         lo, hi = body_aabb(self.client, body)
-        footprint = float(max(hi[0] - lo[0], hi[1] - lo[1]))
+        footprint = (float(hi[0] - lo[0]), float(hi[1] - lo[1]))
         spots = self.free_spots(receptacle, footprint, receptacle_position)
         # the asked-for spot first, then the free spots nearest the arm (anywhere on the receptacle will do)
         base, _ = self.arm_base_pose()

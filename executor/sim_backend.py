@@ -67,16 +67,18 @@ class SimRobotSkills(RobotSkills):
         if seconds > 0:
             self.backend.advance_by(seconds)
 
-    def standoff_poses(self, target: Point3, keep_out=None) -> list[tuple[float, float, float]]:
+    def standoff_poses(self, target: Point3, keep_out=None,
+                       radii: tuple[float, ...] | None = None) -> list[tuple[float, float, float]]:
         """Free base poses around `target` facing it, nearest to the target first, then nearest to the robot.
 
-        `keep_out(x, y) -> bool` rejects more places (e.g. where a door swings).
+        `keep_out(x, y) -> bool` rejects more places (e.g. where a door swings); `radii`: the rings of
+        arm-to-target distances, in order (default `standoff_radii_m`).
         """
         grid = self.backend.occupancy_grid()
         bx, by, _ = self.robot.base_pose()
         room = self._room_at(target[0], target[1])
         poses = []
-        for radius in self.config.standoff_radii_m:
+        for radius in self.config.standoff_radii_m if radii is None else radii:
             ring = []
             for k in range(self.config.standoff_headings):
                 angle = 2.0 * math.pi * k / self.config.standoff_headings
@@ -176,18 +178,61 @@ class SimRobotSkills(RobotSkills):
         return behind_or_beside
 
     def pick(self, category: str, near: Point3) -> SkillResult:
+        """Approach, grasp and lift; when the arm cannot reach from where the base stands, stand elsewhere.
+
+        A grasp whose whole approach (pre-grasp, grasp, lift) is not within reach from one stance (a
+        high counter at the edge of the arm's reach, neighbours in the way on one side) is tried from
+        up to `pick_stances` other free stances around the object, the closest rings first; from the
+        last one a shorter approach is allowed before "unreachable" is reported.
+        """
         frames: list[SensorFrame] = []
         start = self.backend.now
-        approach = self.approach(near, frames, keep_out=self._front_of_door(near))
+        keep_out = self._front_of_door(near)
+        approach = self.approach(near, frames, keep_out=keep_out)
         if not approach.success:
             return approach
-        self.backend.look_at(tuple(float(v) for v in near))
-        self._render(frames, self.config.render_while_manipulating)
+        driven = approach.path_length_m
         expected = object_shape(category).height if category in OBJECT_SHAPES else None
-        outcome = self.manipulator.pick(near, expected_height=expected)
-        self._spend(outcome.duration_s)
-        self._render(frames, self.config.render_while_manipulating)
-        return SkillResult(outcome.success, outcome.reason, approach.path_length_m, self.backend.now - start, frames)
+        tried = [self.robot.base_pose()[:2]]
+        stances = 0
+        strict = True
+        while True:
+            self.backend.look_at(tuple(float(v) for v in near))
+            self._render(frames, self.config.render_while_manipulating)
+            outcome = self.manipulator.pick(near, expected_height=expected, strict_reach=strict)
+            self._spend(outcome.duration_s)
+            self._render(frames, self.config.render_while_manipulating)
+            if outcome.success or outcome.reason != REASON_UNREACHABLE or not strict:
+                break
+            moved, arrived = (0.0, False)
+            if stances < self.config.pick_stances:
+                moved, arrived = self._another_stance(near, tried, keep_out)
+            driven += moved
+            if arrived:
+                stances += 1
+            else:
+                strict = False      # no stance has it well within reach: a shorter approach from here
+        return SkillResult(outcome.success, outcome.reason, driven, self.backend.now - start, frames)
+
+    def _another_stance(self, target: Point3, tried: list[tuple[float, float]], keep_out=None) -> tuple[float, bool]:
+        """Drive to a free stance around `target` away from the `tried` ones (closest rings first).
+
+        Returns (metres driven, arrived).
+        """
+        radii = tuple(sorted(set(self.config.pick_stance_radii_m) | set(self.config.standoff_radii_m)))
+        driven, goals = 0.0, 0
+        for x, y, yaw in self.standoff_poses(target, keep_out, radii):
+            if any(math.hypot(x - tx, y - ty) < self.config.stance_spacing_m for tx, ty in tried):
+                continue
+            tried.append((x, y))
+            result = self.backend.move_base_to(*self._odometry_goal(x, y), self._odometry_yaw(yaw))
+            driven += result.path_length_m
+            if result.success:
+                return driven, True
+            goals += 1
+            if goals >= 3:
+                break
+        return driven, False
 
     def place(self, receptacle_position: Point3) -> SkillResult:
         frames: list[SensorFrame] = []

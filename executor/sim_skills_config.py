@@ -14,6 +14,11 @@ class SimSkillsConfig:
 
     standoff_radii_m: tuple[float, ...] = (0.55, 0.65, 0.75, 0.85, 1.0)
     standoff_headings: int = 24
+    # a pick out of the arm's reach from the first stance is tried from this many other stances, on the
+    # standoff rings and these closer ones (a high top's far objects need the arm close), this far apart
+    pick_stances: int = 3
+    pick_stance_radii_m: tuple[float, ...] = (0.4, 0.47)
+    stance_spacing_m: float = 0.25
     arm_reach_m: float = 0.62  # horizontal distance from the arm's base within which no approach is needed
     # None: as many views as it takes for every heading to be in `look_around_sightings` views
     # (the memory believes a new door state after two sightings in a row: one look should give both).
