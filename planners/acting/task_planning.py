@@ -31,7 +31,7 @@ from planners.decision.value_of_information import STOPPED_BY_CERTAIN, Explorati
 from planners.language.task_parsing import STATE_VERBS, TaskSpec, parse_task
 from planners.language.typed_query import ROBOT_ACTIONS, TypedQuery
 from planners.memory_api import MemoryReader, MemoryWriter
-from robot_model.skills import REASON_NOT_HOLDING, RobotSkills, SkillResult
+from robot_model.skills import REASON_ALREADY_HOLDING, REASON_NOT_HOLDING, RobotSkills, SkillResult
 from scene_graph.records import SceneObject
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,7 @@ class TaskConfig:
     fresh_sighting_s: float = 600.0          # an instance seen this recently is fetched without searching
     views_before_pick: int = 2               # looks at an instance seen longer ago, before reaching for it
     pick_failures_per_instance: int = 2      # after this many failed picks at one spot, fetch another instance
+    put_down_tries: int = 3                  # receptacles tried to set down what could not be delivered
     verify: bool = True
     # A fetch fails outright without its object, so its search buys P(found) cheaper than a question buys
     # P(correct): one metre must buy 0.2% (questions: 1%), up to 60 m. At 1% a search stopped after the
@@ -164,6 +165,10 @@ class TaskPlanner:
         self._latest_frame_time = -math.inf
         self._failed_pick_spots: list[tuple[float, float, float]] = []
         self._unreachable: list[tuple[float, float, float]] = []
+        # the hand holds what a pick took and no place or put-down released (kept across tasks: a task
+        # that could not deliver must not leave the next one with a full hand)
+        self._holding = False
+        self._picked_from: SceneObject | None = None
 
     # ----------------------------------------------------------------- plumbing
     def _ingest(self, result: SkillResult) -> None:
@@ -320,17 +325,53 @@ class TaskPlanner:
             return report
         avoid: list[PlaceRecord] = []
         found_at: PlaceRecord | None = None
+        if self._holding:
+            self._put_down(report, on_step)     # what an earlier task could not deliver
         while True:
             holding, found_at, now = self._fetch(spec, now, hints, avoid, report, on_step)
             if not holding:
                 break
             destination = self._destination(spec) or destination     # nearest to where it was picked up
             outcome = self._deliver(spec, destination, report, on_step)
+            if outcome == "failed" and self._holding:
+                self._put_down(report, on_step, note=True)
             if outcome != "dropped" or report.replans >= self.config.max_replans:
                 break
             report.replans += 1      # it slipped out of the hand on the way: find it again
         self._remember(spec, report, now, found_at, avoid + self._searched_in_vain(found_at))
         return report
+
+    def _put_down(self, report: TaskReport, on_step: Callable[[TaskStep], None] | None, note: bool = False) -> bool:
+        """Empty the hand: set what it holds back where it was picked up, else on the nearest free top.
+
+        A task that could not deliver ends with its reason and an empty hand, so the next task does not
+        fail with "already holding"; `note` adds where the object was left to the report's reason.
+        """
+        robot = self._robot_xy()
+        ontology = self.memory.ontology
+        tops = [r for r in self.memory.receptacles() if r.present and not ontology.is_openable(r.category)]
+        tops.sort(key=lambda r: math.dist(robot, (float(r.position[0]), float(r.position[1]))))
+        origin = self._picked_from
+        if origin is not None:
+            tops = [r for r in tops if r.id == origin.id] + [r for r in tops if r.id != origin.id]
+        for receptacle in tops[:self.config.put_down_tries]:
+            position = tuple(float(v) for v in receptacle.position)
+            moved = self._approach(report, receptacle.id, position, on_step)
+            if not moved.success:
+                continue
+            points = self._place_points(receptacle)
+            placed = self._call(report, "place", receptacle.id, lambda p=points[0]: self.skills.place(p), on_step)
+            if placed.success or placed.reason == REASON_NOT_HOLDING:
+                self._holding = False
+                if placed.success:
+                    self._record_place(points[0], [], None, receptacle.id)
+                    if note:
+                        report.reason += f"; put it down on the {receptacle.category.replace('_', ' ')}"
+                self._held_object_id = None
+                return True
+        if note:
+            report.reason += "; could not put it down (still holding it)"
+        return False
 
     def _set_state(self, spec: TaskSpec, furniture: SceneObject, report: TaskReport,
                    on_step: Callable[[TaskStep], None] | None) -> None:
@@ -393,10 +434,16 @@ class TaskPlanner:
                 picked = self._call(report, "pick", spec.object_category,
                                     lambda c=candidate: self.skills.pick(spec.object_category, tuple(c.position)),
                                     on_step)
+            if picked is not None and picked.reason == REASON_ALREADY_HOLDING and not self._holding:
+                self._holding = True     # the hand was full before this planner knew (e.g. a restart)
+                if self._put_down(report, on_step):
+                    continue
             if picked is not None and picked.success:
                 holding = True
                 found_at = place
                 self._held_object_id = candidate.object_id
+                self._holding = True
+                self._picked_from = next((r for r in self.memory.receptacles() if r.id == candidate.rests_on), None)
                 break
             avoid.append(place)
             failed_picks += int(picked is not None)
@@ -471,9 +518,11 @@ class TaskPlanner:
                 if placed.success:
                     report.success = True
                     report.reason = "ok"
+                    self._holding = False
                     break
                 report.reason = f"place failed: {placed.reason}"
                 if placed.reason == REASON_NOT_HOLDING:
+                    self._holding = False
                     self._call(report, "look_around", destination.id, self.skills.look_around, on_step)
                     return "dropped"
             if attempt < self.config.max_replans:

@@ -122,3 +122,28 @@ def test_moved_mug_is_searched_for_and_the_repeated_task_takes_fewer_steps(house
         stored = cases.cases()
     assert len(stored) == 2 and all(c.success for c in stored)
     assert stored[0].found_at is not None and stored[0].found_at.category == "desk"
+
+
+def test_a_task_that_cannot_deliver_puts_the_object_down_and_the_next_task_has_a_free_hand():
+    """A task that cannot deliver ends with its reason and an empty hand.
+
+    The wardrobe's top (1.9 m) is out of the arm's reach: the mug goes back on the counter, not left in
+    the hand, so the next task does not fail with "already holding".
+    """
+    data = house([])
+    data["world"]["furniture"].append({"id": "wardrobe", "category": "wardrobe", "room": "living_room",
+                                       "at": [6.0, 4.6], "yaw": 3.14159})
+    h = SimHousehold.create(data)
+    try:
+        h.patrol("d1 07:00")
+        planner = h.task_planner()
+        failed = planner.execute("bring the mug to the wardrobe", h.advance("d1 08:00"))
+        assert not failed.success and failed.reason.startswith("place failed: unreachable"), failed.to_dict()
+        assert failed.reason.endswith("put it down on the counter")
+        assert h.truly_rests_on("mug_1") == "counter" and h.skills.manipulator.held_body is None
+        done = planner.execute("bring the mug to the coffee table", h.advance("d1 09:00"))
+        assert done.success, done.to_dict()
+        assert h.truly_rests_on("mug_1") == "coffee_table"
+        assert not any("already holding" in s.detail for s in done.trace)
+    finally:
+        h.close()
