@@ -87,7 +87,10 @@ class TaskConfig:
     # A fetch fails outright without its object, so its search buys P(found) cheaper than a question buys
     # P(correct): one metre must buy 0.2% (questions: 1%), up to 60 m. At 1% a search stopped after the
     # object's last place when it had moved unseen (issue 17: 'I could not find the speaker').
-    search: ExplorationConfig = field(default_factory=lambda: ExplorationConfig(cost_weight=0.002, budget_m=60.0))
+    # Questions stop after 8 looks; a fetch looks at every place (a 12-piece house) within the metres: dev seed 100's
+    # spatula, moved to a counter unseen, was given up after 8 of 12 places and 14.5 m.
+    search: ExplorationConfig = field(default_factory=lambda: ExplorationConfig(cost_weight=0.002, budget_m=60.0,
+                                                                                max_steps=30))
     beliefs: BeliefConfig = field(default_factory=BeliefConfig)
 
 
@@ -325,8 +328,10 @@ class TaskPlanner:
             return report
         avoid: list[PlaceRecord] = []
         found_at: PlaceRecord | None = None
-        if self._holding:
-            self._put_down(report, on_step)     # what an earlier task could not deliver
+        if self._holding and not self._put_down(report, on_step):     # what an earlier task could not deliver
+            report.reason = "my hand is full: I could not put down what an earlier task could not deliver"
+            self._remember(spec, report, now, None, [])
+            return report
         while True:
             holding, found_at, now = self._fetch(spec, now, hints, avoid, report, on_step)
             if not holding:
@@ -340,6 +345,18 @@ class TaskPlanner:
             report.replans += 1      # it slipped out of the hand on the way: find it again
         self._remember(spec, report, now, found_at, avoid + self._searched_in_vain(found_at))
         return report
+
+    def _support_of(self, candidate: AnswerCandidate) -> SceneObject | None:
+        """The receptacle an instance rests on: the one memory names, else the one whose footprint holds it."""
+        receptacles = [r for r in self.memory.receptacles() if r.present]
+        named = [r for r in receptacles if r.id == candidate.rests_on]
+        if named or candidate.position is None:
+            return named[0] if named else None
+        x, y = float(candidate.position[0]), float(candidate.position[1])
+        margin = self.config.case_match_radius_m / 5.0
+        under = [r for r in receptacles if r.bbox_min[0] - margin <= x <= r.bbox_max[0] + margin
+                 and r.bbox_min[1] - margin <= y <= r.bbox_max[1] + margin]
+        return min(under, key=lambda r: math.dist(r.position[:2], (x, y))) if under else None
 
     def _put_down(self, report: TaskReport, on_step: Callable[[TaskStep], None] | None, note: bool = False) -> bool:
         """Empty the hand: set what it holds back where it was picked up, else on the nearest free top.
@@ -443,7 +460,7 @@ class TaskPlanner:
                 found_at = place
                 self._held_object_id = candidate.object_id
                 self._holding = True
-                self._picked_from = next((r for r in self.memory.receptacles() if r.id == candidate.rests_on), None)
+                self._picked_from = self._support_of(candidate)
                 break
             avoid.append(place)
             failed_picks += int(picked is not None)
