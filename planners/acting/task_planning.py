@@ -347,16 +347,20 @@ class TaskPlanner:
         return report
 
     def _support_of(self, candidate: AnswerCandidate) -> SceneObject | None:
-        """The receptacle an instance rests on: the one memory names, else the one whose footprint holds it."""
+        """The receptacle an instance rests on: the one memory names, else the one whose footprint is nearest it."""
         receptacles = [r for r in self.memory.receptacles() if r.present]
         named = [r for r in receptacles if r.id == candidate.rests_on]
-        if named or candidate.position is None:
+        if named or candidate.position is None or not receptacles:
             return named[0] if named else None
         x, y = float(candidate.position[0]), float(candidate.position[1])
-        margin = self.config.case_match_radius_m / 5.0
-        under = [r for r in receptacles if r.bbox_min[0] - margin <= x <= r.bbox_max[0] + margin
-                 and r.bbox_min[1] - margin <= y <= r.bbox_max[1] + margin]
-        return min(under, key=lambda r: math.dist(r.position[:2], (x, y))) if under else None
+
+        def off_footprint(r: SceneObject) -> float:
+            dx = max(float(r.bbox_min[0]) - x, 0.0, x - float(r.bbox_max[0]))
+            dy = max(float(r.bbox_min[1]) - y, 0.0, y - float(r.bbox_max[1]))
+            return math.hypot(dx, dy)
+
+        nearest = min(receptacles, key=off_footprint)
+        return nearest if off_footprint(nearest) <= self.config.case_match_radius_m else None
 
     def _put_down(self, report: TaskReport, on_step: Callable[[TaskStep], None] | None, note: bool = False) -> bool:
         """Empty the hand: set what it holds back where it was picked up, else on the nearest free top.
