@@ -31,7 +31,13 @@ from planners.decision.value_of_information import STOPPED_BY_CERTAIN, Explorati
 from planners.language.task_parsing import STATE_VERBS, TaskSpec, parse_task
 from planners.language.typed_query import ROBOT_ACTIONS, TypedQuery
 from planners.memory_api import MemoryReader, MemoryWriter
-from robot_model.skills import REASON_ALREADY_HOLDING, REASON_NOT_HOLDING, RobotSkills, SkillResult
+from robot_model.skills import (
+    REASON_ALREADY_HOLDING,
+    REASON_NOT_HOLDING,
+    REASON_UNREACHABLE,
+    RobotSkills,
+    SkillResult,
+)
 from scene_graph.records import SceneObject
 
 log = logging.getLogger(__name__)
@@ -241,7 +247,12 @@ class TaskPlanner:
         x, y, yaw = viewpoint_for((position[0], position[1]), self._robot_xy(),
                                   self.memory.floor_plan, self.config.standoff_m,
                                   wall_clearance_m=0.0, face_interior=False)
-        return self._call(report, "navigate_to", target, lambda: self.skills.navigate_to(x, y, yaw), on_step)
+        moved = self._call(report, "navigate_to", target, lambda: self.skills.navigate_to(x, y, yaw), on_step)
+        if not moved.success and moved.reason.startswith(REASON_UNREACHABLE):
+            # the planned spot is blocked (a wall, furniture, clutter on the floor): pick, place and open make
+            # their own approach over free stances around the target, so let them try instead of giving up here
+            return SkillResult(True, f"approach left to the skill ({moved.reason})")
+        return moved
 
     def _destination(self, spec: TaskSpec) -> SceneObject | None:
         receptacles = list(self.memory.receptacles())
