@@ -12,13 +12,22 @@ behind the hull face spanned by the door's free edge. So, from the object's poin
   (doors swing about vertical hinges: the geometry that tells open from shut is horizontal);
 - the 2D convex hull of those points is built, and for each point the distance it lies behind the
   hull's near side along its camera ray (`behind_m`);
-- a door swung out by less than a right angle is a face slanted to the box's right angles: the share
-  of the outline's straight pieces off the two perpendicular directions of the rest (`skew`);
+- the outline's straight faces are found by robust line fits (perception.top_down_outline
+  .straight_faces) whose tolerance follows the depth noise the points themselves show
+  (`noise_factor` times the surface's thickness, between `min_tolerance_m` and `max_tolerance_m`):
+  the same rule reads a noiseless render and a noisy camera;
+- a door swung out by less than a right angle is a face slanted to the largest face's right angles:
+  the share of the points on slanted faces (`skew`);
 - open: more than `open_share` of the points lie more than `behind_m` behind the hull (flanked on
-  both sides by nearer points), or more than `open_skew_share` of the outline is slanted; closed: at
-  most `closed_share` and `closed_skew_share`, the view is not cut by the image border, the points
-  span at least `min_span_m` across the view, and two perpendicular faces show (a single flat face
-  is a shut front head-on or a door ajar seen alone: no evidence); otherwise no evidence.
+  both sides by nearer points), or more than `open_skew_share` of the points are on slanted faces;
+  closed: at most `closed_share` and `closed_skew_share`, the view is not cut by the image border,
+  the points span at least `min_span_m` across the view, a second face perpendicular to the largest
+  shows (at least `min_face_share` of the faces' length: a single flat face is a shut front head-on
+  or a door ajar seen alone, no evidence) and the square faces hold at least `min_explained` of the
+  points (nothing else in the box); otherwise no evidence;
+- points behind the hull that lie on a face the hull touches (at least `junction_share` of that
+  face's points on the hull side) are no opening: they are the corner where two faces meet turning
+  away from the camera, typically a thing's side and the wall beside it in the box.
 
 The rule knows no category's size, pose or door side; it is applied to the categories listed as
 openable (perception.config.ArticulationConfig.openable_categories).
@@ -31,9 +40,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from perception.door_state import CLOSED, OPEN, DoorReading
-from perception.top_down_outline import square_offsets, straight_directions
+from perception.top_down_outline import Face, off_square, straight_faces, surface_noise
 
-_MAX_POINTS = 3000
+_MAX_POINTS = 1500
 
 
 @dataclass(frozen=True)
@@ -46,12 +55,16 @@ class BoxOpennessParameters:
     closed_share: float
     min_points: int
     min_span_m: float
-    cell_m: float
-    line_radius_m: float
+    noise_factor: float
+    min_tolerance_m: float
+    max_tolerance_m: float
+    min_face_m: float
     skew_rad: float
     open_skew_share: float
     closed_skew_share: float
     min_face_share: float
+    min_explained: float
+    junction_share: float
 
 
 def behind_hull(xy: np.ndarray, camera_xy: np.ndarray, flank_m: float) -> np.ndarray | None:
@@ -87,28 +100,24 @@ def behind_hull(xy: np.ndarray, camera_xy: np.ndarray, flank_m: float) -> np.nda
     return np.where(end_distance < distance - flank_m, distance - entry, 0.0)
 
 
-def skewed_share(xy: np.ndarray, cell_m: float, radius_m: float, skew_rad: float) -> float:
-    """Share of the outline (top-down, Nx2) running at a slant to the rest's right angles.
-
-    A shut box's seen faces meet at right angles: every straight piece of its outline runs along one
-    of two perpendicular directions. A door swung out by less than a right angle adds a face slanted
-    to them. 0 with fewer than 10 straight pieces.
-    """
-    directions = straight_directions(xy, cell_m, radius_m)
-    if directions.size < 10:
-        return 0.0
-    off, _ = square_offsets(directions)
-    return float(np.mean(off > skew_rad))
+def _faces(xy: np.ndarray, params: BoxOpennessParameters) -> list[Face]:
+    noise = surface_noise(xy)
+    tolerance = min(max(params.noise_factor * noise, params.min_tolerance_m), params.max_tolerance_m)
+    return straight_faces(xy, tolerance, params.min_face_m)
 
 
-def _two_faces(xy: np.ndarray, params: BoxOpennessParameters) -> bool:
-    """Whether the outline shows two perpendicular faces, each at least `min_face_share` of its straight pieces."""
-    directions = straight_directions(xy, params.cell_m, params.line_radius_m)
-    if directions.size < 10:
-        return False
-    off, along = square_offsets(directions)
-    square = off <= params.skew_rad
-    return min(np.mean(square & along), np.mean(square & ~along)) >= params.min_face_share
+def _skew_and_square(faces: list[Face], params: BoxOpennessParameters, n: int) -> tuple[float, bool, float]:
+    """Share of the points on faces slanted to the largest; whether a perpendicular face shows; share on square faces."""
+    if not faces:
+        return 0.0, False, 0.0
+    reference = faces[0].direction
+    square = [f for f in faces if off_square(f.direction, reference) <= params.skew_rad]
+    skew = sum(int(np.count_nonzero(f.members)) for f in faces if f not in square) / n
+    total = sum(f.length_m for f in faces)
+    perpendicular = any(abs(np.cos(f.direction - reference)) < 0.5 and f.length_m >= params.min_face_share * total
+                        for f in square[1:])
+    explained = float(np.mean(np.any([f.members for f in square], axis=0)))
+    return skew, perpendicular, explained
 
 
 def read_box_openness(params: BoxOpennessParameters, points: np.ndarray, camera_xy: np.ndarray,
@@ -140,10 +149,20 @@ def read_box_openness(params: BoxOpennessParameters, points: np.ndarray, camera_
     reading.span_m = float(np.quantile(spread, 0.98) - np.quantile(spread, 0.02))
     reading.camera_offset_m = float(np.linalg.norm(view))
     behind = behind_hull(xy, camera, params.behind_m)
-    share = 0.0 if behind is None else float(np.mean(behind > params.behind_m))
-    skew = skewed_share(xy, params.cell_m, params.line_radius_m, params.skew_rad)
+    opening = np.zeros(xy.shape[0], dtype=bool) if behind is None else behind > params.behind_m
+    faces = _faces(xy, params)
+    for face in faces:
+        # Where two faces meet in a corner that turns away from the camera (a thing's side and the wall
+        # beside it), the points near the corner lie behind the hull spanned by the faces' far ends,
+        # yet they lie on faces the hull touches: no opening. The inside seen through an opening is a
+        # surface of its own (a back panel, shelves).
+        on_hull = face.members & ~opening
+        if on_hull.any() and np.count_nonzero(on_hull) >= params.junction_share * np.count_nonzero(face.members):
+            opening &= ~face.members
+    share = float(np.mean(opening))
+    skew, perpendicular, explained = _skew_and_square(faces, params, xy.shape[0])
     reading.front_m = share  # the share of points seen through the hull's near side (diagnostics)
-    reading.beyond_m = skew  # the share of the outline slanted to the rest (diagnostics)
+    reading.beyond_m = skew  # the share of the points on slanted faces (diagnostics)
     if share > params.open_share:
         reading.state = OPEN
         reading.confidence = 0.6 + 0.4 * min(1.0, (share - params.open_share) / max(params.open_share, 1e-9))
@@ -152,10 +171,10 @@ def read_box_openness(params: BoxOpennessParameters, points: np.ndarray, camera_
     if skew > params.open_skew_share:
         reading.state = OPEN
         reading.confidence = 0.6 + 0.4 * min(1.0, skew)
-        reading.reason = f"{skew:.0%} of the outline slanted to the box's right angles (a door swung out)"
+        reading.reason = f"{skew:.0%} of the points on faces slanted to the box's right angles (a door swung out)"
         return reading
     if (whole and share <= params.closed_share and skew <= params.closed_skew_share
-            and reading.span_m >= params.min_span_m and _two_faces(xy, params)):
+            and reading.span_m >= params.min_span_m and perpendicular and explained >= params.min_explained):
         reading.state = CLOSED
         reading.confidence = 0.6 + 0.4 * (1.0 - share / max(params.closed_share, 1e-9))
         reading.reason = f"a closed front: {share:.0%} of the points behind it over {reading.span_m:.2f} m"

@@ -104,12 +104,16 @@ class BoxOpennessConfig:
     part to pair). Points between `band_low` and `band_high` of the object's seen height, top-down;
     a point more than `behind_m` behind where its camera ray enters their convex hull (and behind
     both ends of the hull edge it enters by, by as much) is seen through an opening or past a
-    swung-out door. The outline's straight pieces (cells of `cell_m`, neighbourhoods of
-    `line_radius_m`) more than `skew_deg` off the two perpendicular directions of the rest are a
-    door ajar. Open: more than `open_share` seen through, or more than `open_skew_share` slanted;
-    closed: at most `closed_share` and `closed_skew_share`, the thing not cut by the image border,
-    a view at least `min_span_m` wide and two perpendicular faces each at least `min_face_share` of
-    the straight pieces; else no evidence.
+    swung-out door. The outline's straight faces are robust line fits whose tolerance is
+    `noise_factor` times the thickness the points' surface shows (their depth noise), clipped to
+    [`min_tolerance_m`, `max_tolerance_m`]; a face is at least `min_face_m` long. Faces more than
+    `skew_deg` off the largest face's right angles are a door ajar. Open: more than `open_share`
+    seen through, or more than `open_skew_share` of the points on
+    slanted faces; closed: at most `closed_share` and `closed_skew_share`, the thing not cut by the
+    image border, a view at least `min_span_m` wide, a face perpendicular to the largest at least
+    `min_face_share` of the faces' length, and at least `min_explained` of the points on square
+    faces; else no evidence. Points behind the hull on a face with at least `junction_share` of its
+    points on the hull side are a corner of two faces (a side and the wall beside it), not an opening.
     """
 
     enabled: bool = True
@@ -120,12 +124,16 @@ class BoxOpennessConfig:
     closed_share: float = 0.03
     min_points: int = 30
     min_span_m: float = 0.25
-    cell_m: float = 0.02
-    line_radius_m: float = 0.08
+    noise_factor: float = 3.0
+    min_tolerance_m: float = 0.01
+    max_tolerance_m: float = 0.05
+    min_face_m: float = 0.1
     skew_deg: float = 12.0
     open_skew_share: float = 0.2
     closed_skew_share: float = 0.08
     min_face_share: float = 0.1
+    min_explained: float = 0.85
+    junction_share: float = 0.2
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.band_low < self.band_high <= 1.0:
@@ -137,14 +145,21 @@ class BoxOpennessConfig:
             raise ValueError(f"need 0 <= closed_share < open_share <= 1, got {self.closed_share}, {self.open_share}")
         if self.min_points < 3:
             raise ValueError(f"min_points must be >= 3, got {self.min_points}")
+        if not 0.0 < self.min_tolerance_m <= self.max_tolerance_m or not self.noise_factor > 0.0:
+            raise ValueError(f"need noise_factor > 0 and 0 < min_tolerance_m <= max_tolerance_m, got "
+                             f"{self.noise_factor}, {self.min_tolerance_m}, {self.max_tolerance_m}")
+        if not self.min_face_m > 0.0 or not 0.0 <= self.min_explained <= 1.0:
+            raise ValueError(f"need min_face_m > 0 and 0 <= min_explained <= 1, got {self.min_face_m}, {self.min_explained}")
 
     def rule_parameters(self) -> BoxOpennessParameters:
         return BoxOpennessParameters(band=(self.band_low, self.band_high), behind_m=self.behind_m,
                                      open_share=self.open_share, closed_share=self.closed_share,
-                                     min_points=self.min_points, min_span_m=self.min_span_m, cell_m=self.cell_m,
-                                     line_radius_m=self.line_radius_m, skew_rad=math.radians(self.skew_deg),
-                                     open_skew_share=self.open_skew_share, closed_skew_share=self.closed_skew_share,
-                                     min_face_share=self.min_face_share)
+                                     min_points=self.min_points, min_span_m=self.min_span_m,
+                                     noise_factor=self.noise_factor, min_tolerance_m=self.min_tolerance_m,
+                                     max_tolerance_m=self.max_tolerance_m, min_face_m=self.min_face_m,
+                                     skew_rad=math.radians(self.skew_deg), open_skew_share=self.open_skew_share,
+                                     closed_skew_share=self.closed_skew_share, min_face_share=self.min_face_share,
+                                     min_explained=self.min_explained, junction_share=self.junction_share)
 
 
 @dataclass
