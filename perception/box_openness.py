@@ -22,12 +22,15 @@ behind the hull face spanned by the door's free edge. So, from the object's poin
   both sides by nearer points), or more than `open_skew_share` of the points are on slanted faces;
   closed: at most `closed_share` and `closed_skew_share`, the view is not cut by the image border,
   the points span at least `min_span_m` across the view, a second face perpendicular to the largest
-  shows (at least `min_face_share` of the faces' length: a single flat face is a shut front head-on
-  or a door ajar seen alone, no evidence) and the square faces hold at least `min_explained` of the
-  points (nothing else in the box); otherwise no evidence;
+  shows (at least `min_face_share` of the faces' length) or the one flat face stands square to the
+  view ray (within `head_on_rad`: a front seen head-on), and the square faces hold at least
+  `min_explained` of the points (nothing else in the box); otherwise no evidence. `whole` here means
+  the image's side borders do not cut the thing (a tall fridge cut at the top still shows its whole
+  width: a door hinged on a vertical edge, shut or open, shows at every height);
 - points behind the hull that lie on a face the hull touches (at least `junction_share` of that
-  face's points on the hull side) are no opening: they are the corner where two faces meet turning
-  away from the camera, typically a thing's side and the wall beside it in the box.
+  face's points on the hull side) are no evidence of an opening: they are the corner where two
+  faces meet turning away from the camera, typically a thing's side and the wall beside it in the
+  box. Nor are they evidence of a shut door: "closed" counts every point behind the hull.
 
 The rule knows no category's size, pose or door side; it is applied to the categories listed as
 openable (perception.config.ArticulationConfig.openable_categories).
@@ -64,6 +67,7 @@ class BoxOpennessParameters:
     closed_skew_share: float
     min_face_share: float
     min_explained: float
+    head_on_rad: float
     junction_share: float
 
 
@@ -100,10 +104,23 @@ def behind_hull(xy: np.ndarray, camera_xy: np.ndarray, flank_m: float) -> np.nda
     return np.where(end_distance < distance - flank_m, distance - entry, 0.0)
 
 
-def _faces(xy: np.ndarray, params: BoxOpennessParameters) -> list[Face]:
-    noise = surface_noise(xy)
+def _faces(xy: np.ndarray, params: BoxOpennessParameters, noise: float) -> list[Face]:
     tolerance = min(max(params.noise_factor * noise, params.min_tolerance_m), params.max_tolerance_m)
     return straight_faces(xy, tolerance, params.min_face_m)
+
+
+def _head_on(faces: list[Face], view: np.ndarray, params: BoxOpennessParameters) -> bool:
+    """Whether the only face (all faces parallel to the largest) stands across the view ray, within `head_on_rad`.
+
+    A shut front seen head-on is one flat face square to the camera. A door ajar seen alone is square
+    to the camera only from a bearing off the body's own front, and from there the body's side or
+    the inside beside the door's free edge shows.
+    """
+    if not faces or any(off_square(f.direction, faces[0].direction) > params.skew_rad
+                        or abs(np.cos(f.direction - faces[0].direction)) < 0.5 for f in faces[1:]):
+        return False
+    across = abs(float(np.arctan2(view[1], view[0])) - faces[0].direction) % np.pi
+    return abs(across - np.pi / 2.0) <= params.head_on_rad
 
 
 def _skew_and_square(faces: list[Face], params: BoxOpennessParameters, n: int) -> tuple[float, bool, float]:
@@ -148,9 +165,14 @@ def read_box_openness(params: BoxOpennessParameters, points: np.ndarray, camera_
     spread = xy @ across
     reading.span_m = float(np.quantile(spread, 0.98) - np.quantile(spread, 0.02))
     reading.camera_offset_m = float(np.linalg.norm(view))
-    behind = behind_hull(xy, camera, params.behind_m)
-    opening = np.zeros(xy.shape[0], dtype=bool) if behind is None else behind > params.behind_m
-    faces = _faces(xy, params)
+    noise = surface_noise(xy)
+    # The hull's near side is drawn by the nearest noisy points, up to ~noise_factor sigmas in front of
+    # the surface, and a point may lie as far behind it: a noisy face is not seen through.
+    behind_m = params.behind_m + 2.0 * params.noise_factor * noise
+    behind = behind_hull(xy, camera, behind_m)
+    opening = np.zeros(xy.shape[0], dtype=bool) if behind is None else behind > behind_m
+    faces = _faces(xy, params, noise)
+    seen_behind = float(np.mean(opening))
     for face in faces:
         # Where two faces meet in a corner that turns away from the camera (a thing's side and the wall
         # beside it), the points near the corner lie behind the hull spanned by the faces' far ends,
@@ -173,8 +195,10 @@ def read_box_openness(params: BoxOpennessParameters, points: np.ndarray, camera_
         reading.confidence = 0.6 + 0.4 * min(1.0, skew)
         reading.reason = f"{skew:.0%} of the points on faces slanted to the box's right angles (a door swung out)"
         return reading
-    if (whole and share <= params.closed_share and skew <= params.closed_skew_share
-            and reading.span_m >= params.min_span_m and perpendicular and explained >= params.min_explained):
+    # The corner exemption only withholds "open": points behind the hull are never evidence of a shut door.
+    if (whole and seen_behind <= params.closed_share and skew <= params.closed_skew_share
+            and reading.span_m >= params.min_span_m and explained >= params.min_explained
+            and (perpendicular or _head_on(faces, view, params))):
         reading.state = CLOSED
         reading.confidence = 0.6 + 0.4 * (1.0 - share / max(params.closed_share, 1e-9))
         reading.reason = f"a closed front: {share:.0%} of the points behind it over {reading.span_m:.2f} m"

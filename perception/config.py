@@ -110,8 +110,9 @@ class BoxOpennessConfig:
     `skew_deg` off the largest face's right angles are a door ajar. Open: more than `open_share`
     seen through, or more than `open_skew_share` of the points on
     slanted faces; closed: at most `closed_share` and `closed_skew_share`, the thing not cut by the
-    image border, a view at least `min_span_m` wide, a face perpendicular to the largest at least
-    `min_face_share` of the faces' length, and at least `min_explained` of the points on square
+    image's side borders, a view at least `min_span_m` wide, a face perpendicular to the largest at
+    least `min_face_share` of the faces' length or one face within `head_on_deg` of square to the
+    view ray, and at least `min_explained` of the points on square
     faces; else no evidence. Points behind the hull on a face with at least `junction_share` of its
     points on the hull side are a corner of two faces (a side and the wall beside it), not an opening.
     """
@@ -133,6 +134,7 @@ class BoxOpennessConfig:
     closed_skew_share: float = 0.08
     min_face_share: float = 0.1
     min_explained: float = 0.85
+    head_on_deg: float = 10.0
     junction_share: float = 0.2
 
     def __post_init__(self) -> None:
@@ -159,7 +161,8 @@ class BoxOpennessConfig:
                                      max_tolerance_m=self.max_tolerance_m, min_face_m=self.min_face_m,
                                      skew_rad=math.radians(self.skew_deg), open_skew_share=self.open_skew_share,
                                      closed_skew_share=self.closed_skew_share, min_face_share=self.min_face_share,
-                                     min_explained=self.min_explained, junction_share=self.junction_share)
+                                     min_explained=self.min_explained, junction_share=self.junction_share,
+                                     head_on_rad=math.radians(self.head_on_deg))
 
 
 @dataclass

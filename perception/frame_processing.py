@@ -395,9 +395,12 @@ class FrameProcessor:
         z = depth[rows, cols].astype(np.float64)
         intr = sf.intrinsics
         camera_points = np.stack([(cols - intr.cx) / intr.fx * z, (rows - intr.cy) / intr.fy * z, z], axis=1)
+        # Doors hinge on vertical edges: only the image's side borders can hide an opening.
+        margin = self.config.border_margin_px
+        cut_across = cols.size > 0 and (int(cols.min()) < margin or int(cols.max()) >= depth.shape[1] - margin)
         reading = read_box_openness(self.config.box_openness.rule_parameters(),
                                     sf.camera_pose.transform_points(camera_points), sf.camera_pose.position[:2],
-                                    whole=not body.partial)
+                                    whole=not cut_across)
         stats.door_readings.setdefault(body.instance_id, []).append(reading)
         if reading.state is None:
             stats.undecided_doors += 1

@@ -68,7 +68,7 @@ def _commonest(angles: np.ndarray, bins: int = 18) -> float:
     return (int(np.argmax(counts)) + 0.5) * (np.pi / 2) / bins
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Face:
     """A straight face of a top-down outline: its direction (radians in [0, pi)), the points on it, its length."""
 
