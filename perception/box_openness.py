@@ -124,7 +124,7 @@ def _head_on(faces: list[Face], view: np.ndarray, params: BoxOpennessParameters)
 
 
 def _skew_and_square(faces: list[Face], params: BoxOpennessParameters, n: int) -> tuple[float, bool, float]:
-    """Share of the points on faces slanted to the largest; whether a perpendicular face shows; share on square faces."""
+    """The share of points on faces slanted to the largest; a perpendicular face shown; the share on square faces."""
     if not faces:
         return 0.0, False, 0.0
     reference = faces[0].direction

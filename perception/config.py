@@ -151,7 +151,8 @@ class BoxOpennessConfig:
             raise ValueError(f"need noise_factor > 0 and 0 < min_tolerance_m <= max_tolerance_m, got "
                              f"{self.noise_factor}, {self.min_tolerance_m}, {self.max_tolerance_m}")
         if not self.min_face_m > 0.0 or not 0.0 <= self.min_explained <= 1.0:
-            raise ValueError(f"need min_face_m > 0 and 0 <= min_explained <= 1, got {self.min_face_m}, {self.min_explained}")
+            raise ValueError(f"need min_face_m > 0 and 0 <= min_explained <= 1, "
+                             f"got {self.min_face_m}, {self.min_explained}")
 
     def rule_parameters(self) -> BoxOpennessParameters:
         return BoxOpennessParameters(band=(self.band_low, self.band_high), behind_m=self.behind_m,
