@@ -33,6 +33,7 @@ _EXISTS_CUES = re.compile(r"^\s*(did you (ever )?(see|notice|spot)|is there|are 
 _OBJECT_COUNT_CUES = re.compile(r"^\s*how many\b(?!.*\b(times?|often)\b)", re.I)
 _RELATION_CUES = re.compile(r"\b(next to|beside|left of|right of|above|below|under|underneath|between|near|"
                             r"closest to)\b", re.I)
+_IDENTIFY_CUES = re.compile(r"^\s*(what|which) (is the \w+ (thing|object|item)|\w+ (thing|object|item) is)\b", re.I)
 _AFFORD_CUES = re.compile(r"\b(where|what) (can|could|should) (i|we)\b|\bwhat can i use\b", re.I)
 
 
@@ -71,6 +72,8 @@ def question_type(question: Question) -> str:
             return "affordance"
         if _CHANGE_CUES.search(text):
             return "changes"
+        if _IDENTIFY_CUES.search(text):
+            return "identify"
         return "relation" if _RELATION_CUES.search(text) else "contents"
     return "other"
 

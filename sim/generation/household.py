@@ -44,7 +44,7 @@ FORM_SHARES: tuple[tuple[str, float], ...] = (
     ("present_location", 0.30), ("past_location", 0.12), ("room_of", 0.08), ("contents", 0.10),
     ("object_state", 0.07), ("count_opened", 0.06), ("count_moved", 0.05), ("still_present", 0.08),
     ("changes", 0.05), ("first_seen", 0.04), ("last_seen", 0.05), ("object_count", 0.06), ("attribute", 0.05),
-    ("exists", 0.04))
+    ("exists", 0.04), ("identify", 0.04), ("affordance", 0.04))
 
 
 @dataclass(frozen=True)
@@ -352,6 +352,8 @@ def _questions(rng: np.random.Generator, knobs: Knobs, scenario: Scenario, truth
         "object_count": lambda: _object_count(rng, truth, scenario, now),
         "attribute": lambda: _colour(rng, truth, unique, now),
         "exists": lambda: _exists(rng, truth, unique, now),
+        "identify": lambda: _identify(rng, truth, scenario, surfaces, now),
+        "affordance": lambda: _affordance(rng, scenario),
     }
     forms = [f for f, _ in FORM_SHARES]
     shares = np.array([share for _, share in FORM_SHARES])
@@ -555,6 +557,47 @@ def _exists(rng, truth: TimelineTruth, unique: list[str], now: float):
     if category is None:
         return None
     return phrase(rng, "exists", thing=category), False, category
+
+
+def _identify(rng, truth: TimelineTruth, scenario: Scenario, surfaces, now: float):
+    """'What is the red thing on the counter?': the one thing of that colour on a top a patrol last showed as it is now.
+
+    The colour is the rendered one's name (as `_colour`); a top whose things changed since a patrol last showed
+    its room is not asked about (memory could not know).
+    """
+    from robot_model.category_shapes import object_shape
+    from scene_graph.attributes import colour_name
+
+    options = []
+    for f in surfaces:
+        shown = [o.start for o in scenario.observe if o.kind == "patrol" and o.start <= now
+                 and f.room in o.rooms(scenario.room_names())]
+        on = truth.on(f.id, now)
+        if not shown or not on or sorted(truth.on(f.id, max(shown))) != sorted(on):
+            continue
+        colours = [colour_name([255.0 * c for c in object_shape(category).color[:3]]) for category in on]
+        options += [(f, category, colour) for category, colour in zip(on, colours) if colours.count(colour) == 1]
+    chosen = _pick(rng, options)
+    if chosen is None:
+        return None
+    f, category, colour = chosen
+    return phrase(rng, "identify_colour", place=f.category, colour=colour), [category], (f.id, colour)
+
+
+def _affordance(rng, scenario: Scenario):
+    """'Where can I keep the milk cold?': the room of the furniture serving an activity, when only one room has it."""
+    from sim.generation.vocabulary import ACTIVITIES
+
+    options = []
+    for activity, categories in ACTIVITIES:
+        rooms = {f.room for f in scenario.world.furniture if f.category in categories}
+        if len(rooms) == 1:
+            options.append((activity, rooms.pop()))
+    chosen = _pick(rng, options)
+    if chosen is None:
+        return None
+    activity, room = chosen
+    return phrase(rng, "affordance_where", activity=activity), {"room": room}, activity
 
 
 # ------------------------------------------------------------------------------------------- tasks

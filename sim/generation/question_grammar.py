@@ -2,9 +2,9 @@
 
 `phrase(rng, form, **slots)` picks one template of the form and one synonym per slot word. Slots:
 {thing} an object category, {place} a furniture category, {room} a room name, {when} a time
-expression, {be}/{Be} the verb agreeing with {thing}. The wording keeps each form's cue words (a
-past question says was/were/ago/yesterday; a present one never does), so bench.evaluation's form of
-a question is the form it was generated as.
+expression, {be}/{Be} the verb agreeing with {thing}, {colour} a colour name, {activity} what someone
+wants to do there. The wording keeps each form's cue words (a past question says was/were/ago/yesterday;
+a present one never does), so bench.evaluation's form of a question is the form it was generated as.
 """
 
 from __future__ import annotations
@@ -41,6 +41,9 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "attribute_colour": ("What colour {be} the {thing}?", "What color {be} the {thing}?",
                          "What colour {be} my {thing}?"),
     "exists": ("Did you see {a} {thing}?", "Did you ever see {a} {thing}?", "Did you notice {a} {thing}?"),
+    "identify_colour": ("What is the {colour} thing on the {place}?", "Which {colour} object is on the {place}?",
+                        "What is the {colour} item on the {place}?"),
+    "affordance_where": ("Where can I {activity}?", "Where could I {activity}?"),
     "task_bring": ("bring the {thing} to the {place}", "put the {thing} on the {place}",
                    "please take the {thing} to the {place}", "could you move the {thing} onto the {place}"),
     "task_open": ("open the {place}", "please open the {place}"),
@@ -71,7 +74,8 @@ def words(category: str, rng: np.random.Generator | None = None) -> str:
 
 
 def phrase(rng: np.random.Generator, form: str, thing: str | None = None, place: str | None = None,
-           room: str | None = None, when: str | None = None, t0: str | None = None, t1: str | None = None) -> str:
+           room: str | None = None, when: str | None = None, t0: str | None = None, t1: str | None = None,
+           colour: str | None = None, activity: str | None = None) -> str:
     template = TEMPLATES[form][int(rng.integers(len(TEMPLATES[form])))]
     thing_words = words(thing, rng) if thing else ""
     plural = thing_words.split()[-1] in PLURAL_WORDS if thing_words else False
@@ -81,7 +85,7 @@ def phrase(rng: np.random.Generator, form: str, thing: str | None = None, place:
                            When_cap=(when or "")[:1].upper() + (when or "")[1:], t0=t0 or "", t1=t1 or "",
                            a="any" if plural else "an" if thing_words[:1] in tuple("aeiou") else "a",
                            be="are" if plural else "is", Be="Are" if plural else "Is",
-                           was="were" if plural else "was")
+                           was="were" if plural else "was", colour=colour or "", activity=activity or "")
     return text
 
 

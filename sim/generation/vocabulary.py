@@ -96,6 +96,22 @@ OBJECT_GROUPS: tuple[ObjectGroup, ...] = (
 
 GROUP_OF: dict[str, ObjectGroup] = {c: g for g in OBJECT_GROUPS for c in g.categories}
 
+# What people do with furniture, in the words of a question ("Where can I <activity>?"), and every furniture
+# category that serves it. The generator's own world knowledge, written apart from the robot's affordance table
+# (scene_graph/data/affordances.yaml), so a generated answer does not come from the answerer's own data.
+ACTIVITIES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("keep the milk cold", frozenset({"fridge"})),
+    ("warm up my leftovers", frozenset({"microwave", "oven"})),
+    ("do the laundry", frozenset({"washing_machine"})),
+    ("wash the dishes", frozenset({"sink", "dishwasher"})),
+    ("hang up my coat", frozenset({"wardrobe", "closet"})),
+    ("wash my hands", frozenset({"sink", "washbasin"})),
+    ("have dinner", frozenset({"dining_table", "kitchen_table"})),
+    ("sleep", frozenset({"bed"})),
+    ("put my shoes away", frozenset({"shoe_rack"})),
+    ("repair something with tools", frozenset({"workbench"})),
+)
+
 # graspable by the simulated long-stroke gripper (two 8.5 cm finger strokes, a top-down pinch): at most this wide
 GRASP_WIDTH_M = 0.15
 GRASP_MIN_HEIGHT_M = 0.01

@@ -83,7 +83,43 @@ def test_timelines_have_every_kind_of_event_and_questions_of_every_form(househol
         forms |= {question_type(q) for q in scenario.questions}
     assert kinds == {"move", "open", "close", "remove", "add"}
     assert forms >= {"present_location", "past_location", "room_of", "contents", "object_state", "count",
-                     "still_present", "changes", "first_seen", "last_seen", "object_count", "attribute", "exists"}
+                     "still_present", "changes", "first_seen", "last_seen", "object_count", "attribute", "exists",
+                     "identify", "affordance"}
+
+
+def test_identify_and_affordance_answers_follow_the_world(households):
+    """Identify and affordance answers come from the world, not from the answerer.
+
+    'What is the red thing on the counter?': the one thing of that colour there now, as a patrol last showed
+    the top; 'Where can I keep the milk cold?': the one room with furniture for it (the generator's activities).
+    """
+    from scene_graph.attributes import colour_name
+    from sim.generation.vocabulary import ACTIVITIES
+
+    checked = 0
+    for seed, _, doc in households:
+        scenario = scenario_from_dict(doc, f"g{seed}")
+        category = {o.id: o.category for o in scenario.world.objects}
+        category.update({e.add.id: e.add.category for e in scenario.timeline if e.kind == "add"})
+        for q in scenario.questions:
+            if question_type(q) == "identify":
+                place = next(f for f in scenario.world.furniture if f" {f.category.replace('_', ' ')}?" in q.ask
+                             or (f.category in ("sofa", "bookshelf", "tv_stand") and q.ask.endswith(
+                                 ("couch?", "bookcase?", "TV stand?"))))
+                colour = q.ask.split()[3] if q.ask.startswith("What") else q.ask.split()[1]
+                patrols = [o.start for o in scenario.observe if o.kind == "patrol" and o.start <= q.time
+                           and place.room in o.rooms(scenario.room_names())]
+                now, shown = _replay(doc, q.time), _replay(doc, max(patrols))
+                on_now = sorted(category[o] for o, f in now.items() if f == place.id)
+                assert on_now == sorted(category[o] for o, f in shown.items() if f == place.id), (seed, q.ask)
+                named = [c for c in on_now if colour_name([255 * v for v in OBJECT_SHAPES[c].color[:3]]) == colour]
+                assert named == q.answer, (seed, q.ask, on_now)
+                checked += 1
+            if question_type(q) == "affordance":
+                serving = next(c for a, c in ACTIVITIES if a in q.ask)
+                assert {f.room for f in scenario.world.furniture if f.category in serving} == {q.answer["room"]}
+                checked += 1
+    assert checked >= 4
 
 
 def _replay(doc: dict, t: float) -> dict[str, str | None]:
