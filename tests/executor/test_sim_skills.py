@@ -138,3 +138,27 @@ def test_open_and_close_the_fridge_move_its_door(world):
     closed = skills.close((fridge[0], fridge[1], 0.9))
     assert closed.success, closed.reason
     assert backend.ground_truth().furniture["fridge"].is_open is False
+
+
+def test_a_pick_out_of_reach_from_where_the_robot_stands_is_made_from_a_closer_stance(world):
+    """A pick the arm cannot make from where the base stands is made from another stance.
+
+    Keys 12 cm behind the front edge of a 0.9 m counter, the arm 0.6 m away: from there the hand reaches the
+    keys but not the pre-grasp above them; the pick drives to a closer stance instead of "unreachable".
+    """
+    from robot_model.dimensions import ARM_MOUNT_X
+
+    backend, skills = world
+    counter = backend.furniture["counter"]
+    local_y = counter.depth / 2 - 0.12
+    x, y = counter.to_map(0.0, local_y)
+    keys = backend.objects["keys_1"].body
+    p.resetBasePositionAndOrientation(keys, (x, y, counter.height + 0.011), (0, 0, 0, 1),
+                                      physicsClientId=backend.client_id)
+    for _ in range(100):
+        p.stepSimulation(physicsClientId=backend.client_id)
+    bx, by = counter.to_map(0.0, local_y + 0.6 + ARM_MOUNT_X)
+    skills.robot.set_base_pose(bx, by, math.atan2(y - by, x - bx))
+    picked = skills.pick("keys", (x, y, counter.height + 0.01))
+    assert picked.success, picked.reason
+    assert picked.path_length_m > 0.1 and backend.ground_truth().objects["keys_1"].rests_on == "robot"
