@@ -11,7 +11,8 @@ behind the hull face spanned by the door's free edge. So, from the object's poin
   surface seen from above, no floor or shelf it stands on) are taken top-down, in the map frame
   (doors swing about vertical hinges: the geometry that tells open from shut is horizontal);
 - the 2D convex hull of those points is built, and for each point the distance it lies behind the
-  hull's near side along its camera ray (`behind_m`);
+  hull's near side along its camera ray (`behind_m`, plus 2 x `noise_factor` x the surface's
+  thickness: noisy points draw the hull's near side in front of the surface);
 - the outline's straight faces are found by robust line fits (perception.top_down_outline
   .straight_faces) whose tolerance follows the depth noise the points themselves show
   (`noise_factor` times the surface's thickness, between `min_tolerance_m` and `max_tolerance_m`):
@@ -20,13 +21,13 @@ behind the hull face spanned by the door's free edge. So, from the object's poin
   the share of the points on slanted faces (`skew`);
 - open: more than `open_share` of the points lie more than `behind_m` behind the hull (flanked on
   both sides by nearer points), or more than `open_skew_share` of the points are on slanted faces;
-  closed: at most `closed_share` and `closed_skew_share`, the view is not cut by the image border,
-  the points span at least `min_span_m` across the view, a second face perpendicular to the largest
-  shows (at least `min_face_share` of the faces' length) or the one flat face stands square to the
-  view ray (within `head_on_rad`: a front seen head-on), and the square faces hold at least
-  `min_explained` of the points (nothing else in the box); otherwise no evidence. `whole` here means
-  the image's side borders do not cut the thing (a tall fridge cut at the top still shows its whole
-  width: a door hinged on a vertical edge, shut or open, shows at every height);
+  closed: at most `closed_share` and `closed_skew_share`, the view is `whole`, the points span at
+  least `min_span_m` across the view, a second face perpendicular to the largest shows (at least
+  `min_face_share` of the faces' length) or the one flat face stands square to the view ray (within
+  `head_on_rad`: a front seen head-on), and the square faces hold at least `min_explained` of the
+  points (nothing else in the box); otherwise no evidence. `whole` here means the image's side
+  borders do not cut the thing (a tall fridge cut at the top still shows its whole width: a door
+  hinged on a vertical edge, shut or open, shows at every height);
 - points behind the hull that lie on a face the hull touches (at least `junction_share` of that
   face's points on the hull side) are no evidence of an opening: they are the corner where two
   faces meet turning away from the camera, typically a thing's side and the wall beside it in the

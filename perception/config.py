@@ -100,21 +100,21 @@ class ArticulationConfig:
 class BoxOpennessConfig:
     """Open/closed from the points of an openable thing found from a 2D box (perception.box_openness).
 
-    Applies to the ArticulationConfig's `openable_categories` when the frame came as boxes (no door
-    part to pair). Points between `band_low` and `band_high` of the object's seen height, top-down;
-    a point more than `behind_m` behind where its camera ray enters their convex hull (and behind
-    both ends of the hull edge it enters by, by as much) is seen through an opening or past a
-    swung-out door. The outline's straight faces are robust line fits whose tolerance is
-    `noise_factor` times the thickness the points' surface shows (their depth noise), clipped to
-    [`min_tolerance_m`, `max_tolerance_m`]; a face is at least `min_face_m` long. Faces more than
-    `skew_deg` off the largest face's right angles are a door ajar. Open: more than `open_share`
-    seen through, or more than `open_skew_share` of the points on
-    slanted faces; closed: at most `closed_share` and `closed_skew_share`, the thing not cut by the
-    image's side borders, a view at least `min_span_m` wide, a face perpendicular to the largest at
-    least `min_face_share` of the faces' length or one face within `head_on_deg` of square to the
-    view ray, and at least `min_explained` of the points on square
-    faces; else no evidence. Points behind the hull on a face with at least `junction_share` of its
-    points on the hull side are a corner of two faces (a side and the wall beside it), not an opening.
+    Applies to the ArticulationConfig's `openable_categories` when the frame came as boxes (no door part
+    to pair). Points between `band_low` and `band_high` of the object's seen height, top-down; a point
+    more than `behind_m` (plus 2 x `noise_factor` x the thickness the points' surface shows) behind
+    where its camera ray enters their convex hull (and behind both ends of the hull edge it enters by,
+    by as much) is seen through an opening or past a swung-out door. The outline's straight faces are
+    robust line fits whose tolerance is `noise_factor` times the thickness the points' surface shows
+    (their depth noise), clipped to [`min_tolerance_m`, `max_tolerance_m`]; a face is at least
+    `min_face_m` long. Faces more than `skew_deg` off the largest face's right angles are a door ajar.
+    Open: more than `open_share` seen through, or more than `open_skew_share` of the points on slanted
+    faces; closed: at most `closed_share` and `closed_skew_share`, the thing not cut by the image's side
+    borders, a view at least `min_span_m` wide, a face perpendicular to the largest at least
+    `min_face_share` of the faces' length or one face within `head_on_deg` of square to the view ray,
+    and at least `min_explained` of the points on square faces; else no evidence. Points behind the hull
+    on a face with at least `junction_share` of its points on the hull side are a corner of two faces (a
+    side and the wall beside it), not an opening.
     """
 
     enabled: bool = True
@@ -153,6 +153,9 @@ class BoxOpennessConfig:
         if not self.min_face_m > 0.0 or not 0.0 <= self.min_explained <= 1.0:
             raise ValueError(f"need min_face_m > 0 and 0 <= min_explained <= 1, "
                              f"got {self.min_face_m}, {self.min_explained}")
+        if not 0.0 <= self.head_on_deg < 45.0 or not 0.0 <= self.junction_share <= 1.0:
+            raise ValueError(f"need 0 <= head_on_deg < 45 and 0 <= junction_share <= 1, "
+                             f"got {self.head_on_deg}, {self.junction_share}")
 
     def rule_parameters(self) -> BoxOpennessParameters:
         return BoxOpennessParameters(band=(self.band_low, self.band_high), behind_m=self.behind_m,
