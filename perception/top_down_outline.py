@@ -44,19 +44,6 @@ def straight_directions(xy: np.ndarray, cell_m: float, radius_m: float) -> np.nd
     return (0.5 * np.arctan2(2.0 * sxy[straight], (sxx - syy)[straight])) % np.pi
 
 
-def square_offsets(angles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per direction: its offset (radians) from the commonest direction or its perpendicular.
-
-    Also whether it runs along the commonest direction (True) or across it (False).
-    """
-    mode = _commonest(angles)
-    off = np.abs((angles % (np.pi / 2) - mode + np.pi / 4) % (np.pi / 2) - np.pi / 4)
-    close = off <= np.pi / 36
-    reference = float(angles[close][0]) if close.any() else mode  # one member: it only splits the two families
-    along = np.abs((angles - reference + np.pi / 2) % np.pi - np.pi / 2) < np.pi / 4
-    return off, along
-
-
 def dominant_direction(angles: np.ndarray) -> float | None:
     """The commonest direction modulo 90 degrees (radians), or None with fewer than 10 directions."""
     return _commonest(angles) if angles.size >= 10 else None
