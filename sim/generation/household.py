@@ -532,16 +532,21 @@ def _object_count(rng, truth: TimelineTruth, scenario: Scenario, now: float):
     return phrase(rng, "object_count", thing=category, room=room), count, (category, room)
 
 
-def _colour(rng, truth: TimelineTruth, unique: list[str], now: float):
-    """The rendered colour's name (scene_graph.attributes.colour_name of the category's shape colour)."""
+def _rendered_colour(category: str) -> str:
+    """The name of the colour the simulator renders a category in (scene_graph.attributes.colour_name of its shape)."""
     from robot_model.category_shapes import object_shape
     from scene_graph.attributes import colour_name
 
+    return colour_name([255.0 * c for c in object_shape(category).color[:3]])
+
+
+def _colour(rng, truth: TimelineTruth, unique: list[str], now: float):
+    """The rendered colour's name of a thing a patrol saw."""
     oid = _pick(rng, [o for o in unique if truth.patrol_sightings(o, now)])
     if oid is None:
         return None
-    rgb = [255.0 * c for c in object_shape(truth.category[oid]).color[:3]]
-    return phrase(rng, "attribute_colour", thing=truth.category[oid]), {"colour": colour_name(rgb)}, oid
+    category = truth.category[oid]
+    return phrase(rng, "attribute_colour", thing=category), {"colour": _rendered_colour(category)}, oid
 
 
 def _exists(rng, truth: TimelineTruth, unique: list[str], now: float):
@@ -562,12 +567,9 @@ def _exists(rng, truth: TimelineTruth, unique: list[str], now: float):
 def _identify(rng, truth: TimelineTruth, scenario: Scenario, surfaces, now: float):
     """'What is the red thing on the counter?': the one thing of that colour on a top a patrol last showed as it is now.
 
-    The colour is the rendered one's name (as `_colour`); a top whose things changed since a patrol last showed
-    its room is not asked about (memory could not know).
+    The colour is the rendered one's name (`_rendered_colour`); a top whose things changed since a patrol last
+    showed its room is not asked about (memory could not know).
     """
-    from robot_model.category_shapes import object_shape
-    from scene_graph.attributes import colour_name
-
     options = []
     for f in surfaces:
         shown = [o.start for o in scenario.observe if o.kind == "patrol" and o.start <= now
@@ -575,7 +577,7 @@ def _identify(rng, truth: TimelineTruth, scenario: Scenario, surfaces, now: floa
         on = truth.on(f.id, now)
         if not shown or not on or sorted(truth.on(f.id, max(shown))) != sorted(on):
             continue
-        colours = [colour_name([255.0 * c for c in object_shape(category).color[:3]]) for category in on]
+        colours = [_rendered_colour(category) for category in on]
         options += [(f, category, colour) for category, colour in zip(on, colours) if colours.count(colour) == 1]
     chosen = _pick(rng, options)
     if chosen is None:
