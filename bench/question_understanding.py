@@ -1,6 +1,6 @@
 """How well the parser reads questions people wrote: OpenEQA questions against our labels.
 
-`python -m bench.question_understanding [--split heldout|dev|dev2|dev3|dev4|all] [--json] [--errors]`
+`python -m bench.question_understanding [--split heldout|dev|dev2|dev3|dev4|dev5|all] [--json] [--errors]`
 
 The questions are OpenEQA's (../shared/data/questions/openeqa.jsonl, never copied here); the labels
 are ours (bench/data/openeqa_labels.jsonl, see bench/data/README.md: which questions, drawn how,
@@ -141,8 +141,8 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Rate]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.question_understanding", description=__doc__.split("\n")[0])
-    ap.add_argument("--split", choices=("heldout", "dev", "dev2", "dev3", "dev4", "all"), default="heldout",
-                    help="heldout (default: what is reported), dev .. dev4 (what the parser was developed on: "
+    ap.add_argument("--split", choices=("heldout", "dev", "dev2", "dev3", "dev4", "dev5", "all"), default="heldout",
+                    help="heldout (default: what is reported), dev .. dev5 (what the parser was developed on: "
                          "the session-7, session-8 and two session-9 draws) or all")
     ap.add_argument("--labels", default=str(LABELS))
     ap.add_argument("--questions", default=str(QUESTIONS))
