@@ -109,20 +109,30 @@ def _target_right(target: str | None, targets: list[str], synonyms: dict[str, st
     return name in wanted or name.split("_")[-1] in wanted
 
 
+def _accepted_kinds(label: dict) -> set[str]:
+    kinds = {label.get("kind")} | set(label.get("also_accepted_kinds", []))
+    if "past_location" in kinds or "present_location" in kinds:
+        kinds |= {"present_location", "past_location"}
+    return kinds
+
+
+def reading_right(label: dict, query: Any, synonyms: dict[str, str]) -> bool:
+    """Whether `query` reads the labelled question as labelled: its kind and target (never for inexpressible ones)."""
+    if not label["expressible"] or query.kind not in _accepted_kinds(label):
+        return False
+    target = query.target if query.kind != "identify" else (query.anchor or query.target or query.room)
+    return _target_right(target, label.get("targets", []), synonyms)
+
+
 def evaluate(pairs: list[tuple[dict, dict]], parser: Any, min_confidence: float) -> list[Outcome]:
     outcomes = []
     for label, question in pairs:
         query = parser.parse(question["question"], ASKED_AT)
-        kinds = {label.get("kind")} | set(label.get("also_accepted_kinds", []))
-        if "past_location" in kinds or "present_location" in kinds:
-            kinds |= {"present_location", "past_location"}
         outcome = Outcome(label["qid"], question["question"], label["split"], label["expressible"], label.get("kind"),
                           label.get("targets", []), query.kind, query.target, query.confidence, query.source)
         outcome.confident = query.kind != "unknown" and query.confidence >= min_confidence
-        outcome.kind_right = query.kind in kinds and outcome.confident
-        target = query.target if query.kind != "identify" else (query.anchor or query.target or query.room)
-        outcome.target_right = outcome.kind_right and _target_right(target, label.get("targets", []),
-                                                                    parser.vocabulary().synonyms)
+        outcome.kind_right = query.kind in _accepted_kinds(label) and outcome.confident
+        outcome.target_right = outcome.confident and reading_right(label, query, parser.vocabulary().synonyms)
         outcomes.append(outcome)
     return outcomes
 

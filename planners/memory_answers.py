@@ -37,7 +37,7 @@ from memory_stack.foundation.time_format import format_time_value
 from planners.language.entity_linking import lemma_name
 from planners.language.typed_query import TypedQuery
 from planners.memory_api import MemoryReader
-from scene_graph import spatial_relations
+from planners.relational_selection import instances, related_instances
 from scene_graph.attributes import size_class
 
 MEMORY_PROJECTIONS: frozenset[str] = frozenset({
@@ -275,16 +275,9 @@ def _action_relative(query: TypedQuery, episodes: list[Any], actions: list[tuple
                         evidence=[f"episode:{episodes[anchor].id}", f"episode:{episodes[found].id}"])
 
 
-def _instances(memory: MemoryReader, name: str | None) -> list[Any]:
-    """The objects a name denotes: the one with that id, else every present one of that category."""
-    if name is None:
-        return []
-    exact = [o for o in memory.objects() if o.id == name]
-    return exact or [o for o in memory.objects() if _matches(o.category, name)]
-
 
 def _identify(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnswer:
-    anchors = _instances(memory, query.anchor)
+    anchors = instances(memory, query.anchor)
     if query.anchor is not None and not anchors:
         return MemoryAnswer(refusal=f"my memory holds no {_words(query.anchor)}")
     if query.relation is not None and not anchors:
@@ -294,15 +287,8 @@ def _identify(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnsw
         candidates = [o for o in candidates if o.room == query.room]
     found: list[Any] = []
     if anchors and query.relation is not None:
-        second = _instances(memory, query.anchor2)
-        for anchor in anchors:
-            viewpoint = None
-            if query.relation in ("left_of", "right_of"):
-                viewpoint = spatial_relations.viewpoint_of(memory.trajectory(None, now), float(anchor.last_seen))
-            pairs = second or [None]
-            for other in pairs:
-                found += [c for c in spatial_relations.related(query.relation, candidates, anchor, other, viewpoint)
-                          if c not in found]
+        related = related_instances(memory, candidates, query, now)
+        found = related if isinstance(related, list) else []
     elif not anchors:
         found = candidates
     if query.target is not None and query.target_category is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from planners.belief.candidates import NOT_IN_HOUSE, AnswerCandidate, Belief
 from planners.belief.priors import LocationModel
 from planners.language.typed_query import TypedQuery
+from planners.relational_selection import no_related_reason, related_instances, selects_by_relation
 
 
 def never_seen(candidates: list[AnswerCandidate], target: str) -> list[str]:
@@ -26,16 +27,42 @@ def query_time(query: TypedQuery, now: float) -> float:
     return float(t) if t is not None else now
 
 
-def present_location(model: LocationModel, query: TypedQuery, now: float) -> Belief:
+def _present_hypotheses(model: LocationModel, query: TypedQuery, now: float
+                        ) -> tuple[list[AnswerCandidate], list[str]]:
+    """The hypotheses for the selected thing, and notes when there are none.
+
+    With a relation ("the mug next to the sink"): for the instances standing in it, or none with the
+    reason when memory holds no such instance.
+    """
+    if not selects_by_relation(query):
+        candidates, _ = model.hypotheses(query.target, now)
+        return candidates, never_seen(candidates, query.target)
+    objects = [o for o in model.memory.objects() if query.target in (o.id, o.category)]
+    related = related_instances(model.memory, objects, query, now) if objects else []
+    if isinstance(related, str) or not related:
+        return [], [related if isinstance(related, str) else no_related_reason(query)]
+    if len(related) == 1:
+        candidates, _ = model.hypotheses(related[0].id, now)
+        return candidates, never_seen(candidates, related[0].id)
+    ids = {o.id for o in related}
     candidates, _ = model.hypotheses(query.target, now)
-    return Belief("present_location", candidates, query, now, never_seen(candidates, query.target))
+    candidates = [c for c in candidates if c.object_id in ids]
+    total = sum(c.probability for c in candidates)
+    for c in candidates:
+        c.probability = c.probability / total if total > 0 else 1.0 / len(candidates)
+    return candidates, never_seen(candidates, query.target)
+
+
+def present_location(model: LocationModel, query: TypedQuery, now: float) -> Belief:
+    candidates, notes = _present_hypotheses(model, query, now)
+    return Belief("present_location", candidates, query, now, notes)
 
 
 def room_of(model: LocationModel, query: TypedQuery, now: float) -> Belief:
-    candidates, _ = model.hypotheses(query.target, now)
+    candidates, notes = _present_hypotheses(model, query, now)
     for c in candidates:
         c.value = "none" if c.label == NOT_IN_HOUSE else (c.room or "none")
-    return Belief("room_of", candidates, query, now, never_seen(candidates, query.target))
+    return Belief("room_of", candidates, query, now, notes)
 
 
 def still_present(model: LocationModel, query: TypedQuery, now: float) -> Belief:

@@ -12,6 +12,7 @@ from planners.belief.candidates import AnswerCandidate, Belief
 from planners.belief.location_beliefs import query_time
 from planners.belief.priors import SECONDS_PER_HOUR, LocationModel, as_xyz
 from planners.language.typed_query import TypedQuery
+from planners.relational_selection import no_related_reason, related_instances, selects_by_relation
 
 ACTIVE_STATES = ("open", "on")
 OPPOSITE_STATE = {"open": "closed", "closed": "open", "on": "off", "off": "on"}
@@ -55,6 +56,12 @@ def object_state(model: LocationModel, query: TypedQuery, now: float) -> Belief:
     asked = query.state
     objects = [o for o in model.memory.objects(at=t, include_absent=False)
                if query.target in (o.id, o.category) and o.state]
+    if objects and selects_by_relation(query):  # "is the cabinet below the sink open?": that cabinet
+        related = related_instances(model.memory, objects, query, now)
+        if isinstance(related, str) or not related:
+            return Belief("object_state", [], query, t, [related if isinstance(related, str)
+                                                          else no_related_reason(query)])
+        objects = related
     if not objects:
         return Belief("object_state", [], query, t, [f"no remembered state for {query.target}"])
     obj = max(objects, key=lambda o: o.last_seen or 0.0)

@@ -361,8 +361,12 @@ def _attribute_name(word: str) -> str:
     return "colour"
 
 
-def read_form(text: str) -> FormReading | None:
-    """The form of a (lowercased, time-expression-free) question by its wording, or None."""
+def read_form(text: str, refusals: bool = True) -> FormReading | None:
+    """The form of a (lowercased, time-expression-free) question by its wording, or None.
+
+    `refusals=False` skips the refusing rules (what the reading score is fitted on: the reading a question
+    would get without them, planners.language.reading_score).
+    """
     t = " ".join(text.lower().replace("’", "'").split())
     t = re.sub(r"\bwhats\b", "what is", t)
     # Openings people put before the question itself ("hey robot, quick question: what colour ...").
@@ -402,7 +406,7 @@ def read_form(text: str) -> FormReading | None:
     if m := _HOW_MEANS.search(t):
         return FormReading("affordance", activity=m.group("activity"), rule="how can I <activity>",
                            activity_must_be_known=True)
-    for pattern, why in REFUSALS:
+    for pattern, why in REFUSALS if refusals else ():
         if pattern.search(t):
             return FormReading(refusal=why, rule=pattern.pattern[:40])
     # "on the wall", "from the ceiling": where a thing hangs, not a thing memory holds.
@@ -457,7 +461,7 @@ def read_form(text: str) -> FormReading | None:
         relation, anchor, anchor2 = _relation_of(m.group("rel") + " " + m.group("rest"))
         if anchor is not None and relation in ("on", "in"):
             structural = anchor.head.split()[-1] in ROOM_WORDS | {"corner", "side", "wall", "floor", "ceiling"}
-            if structural and re.search(r"\b(corner|side|wall|floor|ceiling)s?\b", m.group("rest")):
+            if refusals and structural and re.search(r"\b(corner|side|wall|floor|ceiling)s?\b", m.group("rest")):
                 return FormReading(refusal="a corner, side or wall of a room is not a place memory holds",
                                    rule="what is in the corner of the room")
             return FormReading("contents", target=anchor, relation=relation, rule="what is on/in X", fallback=True)
@@ -488,7 +492,7 @@ def read_form(text: str) -> FormReading | None:
     if m := _AFFORD.search(t):
         activity = next(g for g in m.groups() if g is not None).strip(" ,.?")
         place = re.match(r"(?:access|enter|reach|get\s+into|go\s+(?:in)?to)\s+(?:the\s+)?(\w+)", activity)
-        if place is not None and place.group(1) in ROOM_WORDS:
+        if refusals and place is not None and place.group(1) in ROOM_WORDS:
             return FormReading(refusal="the way to a room is not something memory holds", rule="where can I reach X")
         if not re.match(r"(find|see|get\s+(?:the|my|our|your|to)\b)", activity) or \
                 re.match(r"(find|get)\s+(something|anything|somewhere)\b", activity):

@@ -75,6 +75,7 @@ class QuestionParserConfig:
     delexicalize: bool = True  # compare question forms with the named things replaced by placeholders
     # "how can I X" is read as "what is for X" only when an activity of the affordance table is this similar
     how_affordance_similarity: float = 0.7
+    reading_score_path: str | None = None  # None: planners/data/reading_score.json (bench.reading_score_fit)
 
 
 MAX_QUESTION_CHARS = 1000
@@ -314,6 +315,7 @@ class QuestionParser:
         self._vocab_time = -1e18
         self._things: tuple[Vocabulary, frozenset[str]] | None = None
         self._affordances: Any = None
+        self._reading_score: Any = None
 
     def vocabulary(self, refresh: bool = False) -> Vocabulary:
         """Memory's vocabulary merged with the given one.
@@ -367,23 +369,66 @@ class QuestionParser:
         """The typed query of `question` asked at `now` (seconds since d1 00:00).
 
         Questions it cannot read give kind "unknown" with a low confidence; a question that is not
-        text, or a `now` that is not a finite time, raises BadInputError naming which.
+        text, or a `now` that is not a finite time, raises BadInputError naming which. A reading's
+        `confidence` is the reading score's calibrated probability that it is the question's
+        (planners.language.reading_score), capped by the reading's own; below the score's threshold
+        the question is refused.
         """
+        query, features = self._read(question, now, refusals=True)
+        if features is not None:
+            score = self.reading_score()
+            probability = score.probability(features)
+            if probability < score.threshold:
+                refused = self._unknown(question, f"the reading as {query.kind} leaves too much of the question out "
+                                                  f"(reading score {probability:.2f} < {score.threshold:.2f})",
+                                        query.intent_scores, mention=query.mention)
+                refused.time, refused.t0, refused.t1, refused.time_text = query.time, query.t0, query.t1, \
+                    query.time_text
+                refused.source = f"{query.source}: refused by the reading score"
+                query = refused
+            else:
+                # Capped by the reading's own confidence: a thing memory has no name for stays below 0.5
+                # (answered "I have never seen ...", not confidently).
+                query.confidence = min(float(query.confidence), probability)
+        if query.is_unknown and self.reasoner is not None:
+            proposed = self._ask_reasoner(question, now, self.vocabulary())
+            if proposed is not None:
+                return proposed
+        return query
+
+    def read_without_refusals(self, question: str, now: float) -> tuple[TypedQuery, dict[str, float] | None]:
+        """The reading `question` gets with no refusing rule, and its reading-score features (None if unknown).
+
+        What the reading score is fitted on (bench.reading_score_fit): how readings look that rules
+        would otherwise have refused. `question_expressible` is left 0 (the fitter's probe fills it).
+        """
+        return self._read(question, now, refusals=False)
+
+    def reading_score(self) -> Any:
+        from planners.language.reading_score import ReadingScore
+
+        if self._reading_score is None:
+            path = Path(self.config.reading_score_path) if self.config.reading_score_path else None
+            self._reading_score = ReadingScore.load(path)
+        return self._reading_score
+
+    def _read(self, question: str, now: float, refusals: bool) -> tuple[TypedQuery, dict[str, float] | None]:
         if not isinstance(question, str):
             raise BadInputError(f"question: expected text, got {type(question).__name__}")
         if isinstance(now, bool) or not isinstance(now, (int, float)) or not math.isfinite(now):
             raise BadInputError(f"now: expected seconds since d1 00:00 (a finite number), got {now!r}")
         if len(question) > MAX_QUESTION_CHARS:
-            return self._unknown(question, f"longer than {MAX_QUESTION_CHARS} characters")
+            return self._unknown(question, f"longer than {MAX_QUESTION_CHARS} characters"), None
         text = " ".join(question.strip().split())
         if not re.search(r"[A-Za-z]{2,}", text):
-            return self._unknown(question, "no words")
+            return self._unknown(question, "no words"), None
         lowered = text.lower()
         weekday = weekday_reference(lowered, now, self.config.day1_weekday)
         if weekday is not None and isinstance(weekday, str):
-            return self._unknown(question, weekday)
+            return self._unknown(question, weekday), None
         time_ref = weekday if weekday is not None else parse_time_expression(text, now)
         blanked = [time_ref.span] if time_ref is not None else []
+        span = time_ref.span if time_ref is not None else None
         read_before = self._vocab_time
         vocab = self.vocabulary()
         phrases = content_phrases(text, blanked, vocab.compounds())
@@ -399,35 +444,67 @@ class QuestionParser:
         stripped = without_time.strip()
         if not re.match(r"(is|are|was|were|if|has|have)\b", stripped):
             stripped = re.sub(r"\s+(at|on|in)\s*(?=[?.!]?$)", "", stripped)
-        reading = read_form(stripped)
+        reading = read_form(stripped, refusals)
+        things = self._thing_words(vocab)
         if reading is not None and not reading.fallback:
-            ruled = self._from_form(question, reading, now, time_ref, lexical, vocab)
+            ruled = self._from_form(question, reading, now, time_ref, lexical, vocab, refusals)
             if ruled is not None:
-                return ruled
+                return ruled, self._features(text, phrases, ruled, vocab, things, refusals, span)
         form = delexicalize(text, lexical, time_ref.span if time_ref else None) if self.config.delexicalize else text
-        vectors = np.asarray(self.embedder.embed([form] + [p.text for p in unmatched]), dtype=np.float32)
-        links = lexical + self.linker.embedding_links(unmatched, vectors[1:] if unmatched else None, vocab)
+        # One call: the question's form, the question itself (the reading score's probe), unmatched phrases.
+        vectors = np.asarray(self.embedder.embed([form, text] + [p.text for p in unmatched]), dtype=np.float32)
+        question_vector = vectors[1]
+        links = lexical + self.linker.embedding_links(unmatched, vectors[2:] if unmatched else None, vocab)
         links.sort(key=lambda link: link.span[0])
         scores = self.intents.scores(vectors[0])
         query = self._build(question, lowered, now, time_ref, links, scores, vocab)
         if reading is not None and reading.fallback and query.confidence < 0.5:
-            ruled = self._from_form(question, reading, now, time_ref, lexical, vocab)
+            ruled = self._from_form(question, reading, now, time_ref, lexical, vocab, refusals)
             if ruled is not None:
-                return ruled
+                return ruled, self._features(text, phrases, ruled, vocab, things, refusals, span, question_vector)
         if not query.is_unknown and query.confidence >= self.config.min_accounted_confidence:
-            loose = unaccounted_words(text, phrases, query, vocab.rooms, self._thing_words(vocab))
+            loose = unaccounted_words(text, phrases, query, vocab.rooms, things)
             if loose and reading is not None and reading.fallback:
-                ruled = self._from_form(question, reading, now, time_ref, lexical, vocab)
+                ruled = self._from_form(question, reading, now, time_ref, lexical, vocab, refusals)
                 if ruled is not None:
-                    return ruled
-            if loose:
+                    return ruled, self._features(text, phrases, ruled, vocab, things, refusals, span,
+                                                 question_vector)
+            if loose and refusals:
                 query = self._unknown(question, f"the words '{' '.join(loose)}' are not part of a question I can "
                                                 f"represent (read as {query.kind})", scores, time_ref=time_ref)
-        if query.is_unknown and self.reasoner is not None:
-            proposed = self._ask_reasoner(question, now, vocab)
-            if proposed is not None:
-                return proposed
-        return query
+        if query.is_unknown or query.confidence < self.config.min_accounted_confidence:
+            return query, None
+        return query, self._features(text, phrases, query, vocab, things, refusals, span, question_vector)
+
+    def _features(self, text: str, phrases: list[Phrase], query: TypedQuery, vocab: Vocabulary,
+                  things: frozenset[str], refusals: bool = True, time_span: tuple[int, int] | None = None,
+                  question_vector: np.ndarray | None = None) -> dict[str, float] | None:
+        """The reading score's features of a reading (None for an unknown one: nothing to score)."""
+        from planners.language.reading_score import reading_features
+
+        if query.is_unknown:
+            return None
+        held = {n for n, _, _ in vocab.names()} | set(vocab.synonyms) | vocab.rooms
+        loose = len(unaccounted_words(text, phrases, query, vocab.rooms, things))
+        features = reading_features(text, query, phrases, loose,
+                                    lambda name: lemma_name(name) in held or name in held, things, time_span)
+        features["activity_similarity"] = (self._activity_similarity(query.activity) if query.kind == "affordance"
+                                           else 1.0)
+        if refusals:
+            if question_vector is None:
+                question_vector = np.asarray(self.embedder.embed([text]), dtype=np.float32)[0]
+            features["question_expressible"] = self.reading_score().question_logit(question_vector)
+        else:  # fitting: bench.reading_score_fit puts the probe's cross-validated logit here
+            features["question_expressible"] = 0.0
+        return features
+
+    def _activity_similarity(self, activity: str | None) -> float:
+        """The best cosine similarity of an activity to one the affordance table knows (0 when none is named)."""
+        if not activity or not activity.strip():
+            return 0.0
+        table = self._affordance_table()
+        found = table.match(activity, table.table, threshold=-1.0)
+        return found[0][1] if found else 0.0
 
     def _build(self, question: str, lowered: str, now: float, time_ref: TimeReference | None,
                links: list[EntityLink], scores: dict[str, float], vocab: Vocabulary) -> TypedQuery:
@@ -552,7 +629,7 @@ class QuestionParser:
         return link if link is not None and link.kind == "room" else None
 
     def _from_form(self, question: str, reading: FormReading, now: float, time_ref: TimeReference | None,
-                   lexical: list[EntityLink], vocab: Vocabulary) -> TypedQuery | None:
+                   lexical: list[EntityLink], vocab: Vocabulary, refusals: bool = True) -> TypedQuery | None:
         """The typed query of a question whose form a rule read (planners.language.question_forms)."""
         if reading.refusal is not None:
             query = self._unknown(question, f"not a question this memory can answer: {reading.refusal}",
@@ -619,7 +696,7 @@ class QuestionParser:
             fields["state"] = reading.room_words
         if kind == "object_state" and reading.state is not None:
             fields["state"] = reading.state
-        if reading.activity_must_be_known and not self._activity_known(reading.activity or ""):
+        if refusals and reading.activity_must_be_known and not self._activity_known(reading.activity or ""):
             query = self._unknown(question, "not a question this memory can answer: it asks for advice or a "
                                             "procedure, and no thing memory knows of is for "
                                             f"'{reading.activity}'", time_ref=time_ref)
@@ -637,12 +714,15 @@ class QuestionParser:
 
         The bar is higher than the answerer's: a "how can I" question is more often about a procedure than a thing.
         """
+        table = self._affordance_table()
+        return bool(table.match(activity, table.table, threshold=self.config.how_affordance_similarity))
+
+    def _affordance_table(self) -> Any:
         from scene_graph.affordances import Affordances
 
         if self._affordances is None:
             self._affordances = Affordances.load(embedder=self.embedder)
-        table = self._affordances
-        return bool(table.match(activity, table.table, threshold=self.config.how_affordance_similarity))
+        return self._affordances
 
     def _unknown(self, question: str, reason: str, scores: dict[str, float] | None = None,
                  time_ref: TimeReference | None = None, mention: str | None = None) -> TypedQuery:

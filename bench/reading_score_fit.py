@@ -1,0 +1,150 @@
+"""Fit the parser's reading score on the labelled OpenEQA development splits (never held-out, never dev5).
+
+`python -m bench.reading_score_fit [--splits dev,dev2,dev3,dev4] [--l2 1.0] [--write]`
+
+First the question probe: a logistic model (L2 `--probe-l2`) of "expressible" on the MiniLM sentence
+embedding of every labelled question of the splits, plus the parser's own exemplars
+(planners/language/intent_exemplars.py: those of a kind expressible, those of "unknown" not; OpenEQA
+asks almost none of the spec's forms, counts of events, changes, still-present, first/last seen); its
+logit for each labelled question is taken from 5-fold cross-validation (fold = position % 5; the
+exemplars are in every training fold), so the second stage sees it as it will be on unseen questions.
+Then each development question is read with the refusing rules off (QuestionParser.read_without_refusals:
+the reading it would get from a parser that had never seen its wording), and each reading that is not
+"unknown" is one example: its features (planners.language.reading_score.FEATURES) and whether it is
+right by the labels (kind and target, bench.question_understanding.reading_right; a reading of an
+inexpressible question is never right). A logistic model is fitted by Newton's method with an L2
+penalty (`--l2`). The threshold is the highest probability that still keeps `--keep-right` (95%) of the
+right readings: refusing an expressible question costs the kind-and-target rate directly, so the
+budget for that cost is fixed first and the threshold removes as many wrong readings as it allows.
+`--write` stores the coefficients, probe, threshold and provenance in planners/data/reading_score.json.
+Printed: the fit's reliability (readings by predicted probability, with the share right and its
+Wilson interval).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from bench.question_understanding import ASKED_AT, LABELS, QUESTIONS, load_labelled, reading_right
+from bench.statistics import wilson_interval
+
+DEV_SPLITS = ("dev", "dev2", "dev3", "dev4")
+BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.0001)
+
+
+def reliability_table(probabilities: list[float], right: list[bool]) -> list[str]:
+    lines = ["| P(reading right) | readings | right | share right [95% CI] |", "|---|---|---|---|"]
+    for low, high in zip(BINS, BINS[1:]):
+        inside = [r for p, r in zip(probabilities, right) if low <= p < high]
+        if not inside:
+            continue
+        k, n = sum(inside), len(inside)
+        ci = wilson_interval(k, n)
+        lines.append(f"| {low:.1f}-{min(high, 1.0):.1f} | {n} | {k} | {k / n:.1%} [{ci.low:.1%}, {ci.high:.1%}] |")
+    return lines
+
+
+def choose_threshold(probabilities: list[float], right: list[bool], keep_right: float) -> float:
+    """The highest threshold that keeps at least `keep_right` of the right readings."""
+    ranked = sorted((p for p, r in zip(probabilities, right) if r), reverse=True)
+    if not ranked:
+        return 0.5
+    kept = max(1, math.ceil(keep_right * len(ranked)))
+    return math.floor(ranked[kept - 1] * 1000) / 1000
+
+
+def probe_logits(vectors: Any, expressible: list[bool], extra_vectors: Any, extra_expressible: list[bool],
+                 l2: float, folds: int = 5) -> tuple[Any, Any]:
+    """(cross-validated logits of every labelled question, the probe fitted on all of them and the extras)."""
+    import numpy as np
+
+    from planners.language.reading_score import PROBE_LOGIT_LIMIT, fit_logistic
+
+    x = np.asarray(vectors, dtype=float)
+    y = np.asarray(expressible, dtype=bool)
+    ex = np.asarray(extra_vectors, dtype=float)
+    ey = np.asarray(extra_expressible, dtype=bool)
+    fold = np.arange(len(y)) % folds
+    logits = np.zeros(len(y))
+    for k in range(folds):
+        w = fit_logistic(np.vstack([x[fold != k], ex]), np.concatenate([y[fold != k], ey]), l2)
+        logits[fold == k] = w[0] + x[fold == k] @ w[1:]
+    probe = fit_logistic(np.vstack([x, ex]), np.concatenate([y, ey]), l2)
+    return np.clip(logits, -PROBE_LOGIT_LIMIT, PROBE_LOGIT_LIMIT), probe
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.reading_score_fit", description=__doc__.split("\n")[0])
+    ap.add_argument("--splits", default=",".join(DEV_SPLITS))
+    ap.add_argument("--l2", type=float, default=1.0)
+    ap.add_argument("--probe-l2", type=float, default=0.3)
+    ap.add_argument("--keep-right", type=float, default=0.95)
+    ap.add_argument("--write", action="store_true", help="store the fit in planners/data/reading_score.json")
+    args = ap.parse_args(argv)
+    from memory_stack.foundation.errors import BadInputError
+    from planners.language.intent_exemplars import INTENT_EXEMPLARS
+    from planners.language.question_parsing import QuestionParser
+    from planners.language.reading_score import FEATURES, ReadingScore
+
+    splits = tuple(s.strip() for s in args.splits.split(",") if s.strip())
+    if {"heldout", "dev5"} & set(splits):
+        raise BadInputError("--splits: the reading score is fitted on development splits only, not heldout or dev5")
+    if not QUESTIONS.is_file():
+        raise BadInputError(f"{QUESTIONS}: no such file (OpenEQA questions, ../shared/data)")
+    parser = QuestionParser()
+    synonyms = parser.vocabulary().synonyms
+    pairs = [(label, question) for label, question in load_labelled(LABELS, QUESTIONS) if label["split"] in splits]
+    texts = [" ".join(question["question"].strip().split()) for _, question in pairs]
+    exemplars = [(text, kind != "unknown") for kind, examples in INTENT_EXEMPLARS.items() for text in examples]
+    logits, probe = probe_logits(parser.embedder.embed(texts), [label["expressible"] for label, _ in pairs],
+                                 parser.embedder.embed([t for t, _ in exemplars]), [e for _, e in exemplars],
+                                 args.probe_l2)
+    rows, right, inexpressible = [], [], []
+    for (label, question), logit in zip(pairs, logits):
+        query, features = parser.read_without_refusals(question["question"], ASKED_AT)
+        if features is None:
+            continue
+        features["question_expressible"] = float(logit)
+        rows.append(features)
+        right.append(reading_right(label, query, synonyms))
+        inexpressible.append(not label["expressible"])
+    score = ReadingScore.fit(rows, right, l2=args.l2)
+    score.probe_bias, score.probe_weights = float(probe[0]), [float(w) for w in probe[1:]]
+    probabilities = [score.probability(r) for r in rows]
+    score.threshold = choose_threshold(probabilities, right, args.keep_right)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parent).stdout.strip()
+    score.provenance = {
+        "command": f"python -m bench.reading_score_fit --splits {','.join(splits)} --l2 {args.l2} "
+                   f"--probe-l2 {args.probe_l2} --keep-right {args.keep_right} --write",
+        "questions": len(pairs), "embedding": "all-MiniLM-L6-v2 (the parser's), unit length",
+        "probe_also_fitted_on": f"the parser's {len(exemplars)} intent exemplars "
+                                "(planners/language/intent_exemplars.py)",
+        "fitted_on": f"OpenEQA labelled splits {', '.join(splits)} (bench/data/openeqa_labels.jsonl), "
+                     f"read with the refusing rules off",
+        "readings": len(rows), "right": int(sum(right)), "of_inexpressible": int(sum(inexpressible)),
+        "parser_commit": commit or "unknown",
+        "threshold_rule": f"highest probability keeping >= {args.keep_right:.0%} of the right readings",
+    }
+    print(f"{len(rows)} readings of splits {', '.join(splits)}: {sum(right)} right, {sum(inexpressible)} of "
+          f"inexpressible questions; threshold {score.threshold:.3f}")
+    for name in FEATURES:
+        print(f"  {name:22s} {score.coefficients[name]:+.3f}")
+    print(f"  {'intercept':22s} {score.intercept:+.3f}")
+    print("\n".join(reliability_table(probabilities, right)))
+    kept = [(r, i) for p, r, i in zip(probabilities, right, inexpressible) if p >= score.threshold]
+    print(f"kept {len(kept)}: right {sum(r for r, _ in kept)}/{sum(right)}, "
+          f"inexpressible {sum(i for _, i in kept)}/{sum(inexpressible)}")
+    if args.write:
+        score.save()
+        print("written planners/data/reading_score.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
