@@ -83,6 +83,7 @@ class LocationModel:
         self._gone_share: float | None = None
         self._scale: float | None = None
         self._everything: list[SceneObject] | None = None
+        self._relocations: dict[str, tuple[int, float]] | None = None
         self._observed_intervals: list[tuple[float, float, str]] | None = None
 
     def _all_objects(self) -> list[SceneObject]:
@@ -90,6 +91,31 @@ class LocationModel:
         if self._everything is None:
             self._everything = self.memory.objects(include_absent=True)
         return self._everything
+
+    def relocations(self) -> dict[str, tuple[int, float]]:
+        """Per object: how many times memory saw it leave its place, and when it last noticed one.
+
+        A move is a `moved` event, or a `disappeared` one memory never linked to a new place (the
+        thing turned up as a new track elsewhere, or left the house); a departure followed by the
+        re-sighting that made it a `moved` is one move, not two. Counting only `moved` events missed
+        every move between two patrols that memory could not link (9 of 12 departures in one
+        two-patrol household), and the rates learned from them put P(still there) at 0.95 after 13 h.
+        """
+        if self._relocations is None:
+            found: dict[str, tuple[int, float]] = {}
+            last_kind: dict[str, str] = {}
+            for e in sorted(self.memory.events(kinds=["moved", "disappeared"]), key=lambda e: e.time):
+                count, latest = found.get(e.object_id, (0, -math.inf))
+                same_move = e.kind == "moved" and last_kind.get(e.object_id) == "disappeared"
+                found[e.object_id] = (count + (0 if same_move else 1), max(latest, float(e.time)))
+                last_kind[e.object_id] = e.kind
+            self._relocations = found
+        return self._relocations
+
+    def tracked_hours(self, obj: SceneObject) -> float:
+        """Hours memory followed `obj`: first sighting to the last sighting or the last move it noticed, if later."""
+        end = max(float(obj.last_seen), self.relocations().get(obj.id, (0, -math.inf))[1])
+        return max(0.0, end - float(obj.first_seen)) / SECONDS_PER_HOUR
 
     # ----------------------------------------------------------------- movement rates
     def household_move_rate(self, now: float) -> float:
@@ -181,20 +207,18 @@ class LocationModel:
     def mobility_rate(self, target: str) -> float:
         """Posterior mean moves per hour: Gamma(mobility prior) updated with the category's observed moves.
 
-        Exposure is the hours memory tracked each object (first to last sighting): a move that
-        happened after the last sighting is not yet visible, so that time is not evidence of staying.
+        Moves are `relocations`; exposure is the hours memory tracked each object (`tracked_hours`):
+        a move that happened after the last sighting is not yet visible, so that time is not evidence
+        of staying until memory notices the move.
         """
         cfg = self.config
         everything = self._all_objects()
         objects = [o for o in everything if target in (o.id, o.category)]
         category = next((o.category for o in objects if o.category), None) or target
         same = [o for o in everything if o.category == category]
-        tracked_hours = 0.0
-        ids = set()
-        for o in same:
-            tracked_hours += max(0.0, float(o.last_seen) - float(o.first_seen)) / SECONDS_PER_HOUR
-            ids.add(o.id)
-        moves = sum(1 for e in self.memory.events(kinds=["moved"]) if e.object_id in ids)
+        relocations = self.relocations()
+        tracked_hours = sum(self.tracked_hours(o) for o in same)
+        moves = sum(relocations.get(o.id, (0, 0.0))[0] for o in same)
         if len(same) > 1:
             moves, tracked_hours = moves / len(same), tracked_hours / len(same)
         prior_rate = self.prior_moves_per_hour(category) * self.household_mobility_scale()
@@ -217,10 +241,9 @@ class LocationModel:
             movable = [o for o in self._all_objects() if not o.is_receptacle]
             expected = 0.0
             for o in movable:
-                hours = max(0.0, float(o.last_seen) - float(o.first_seen)) / SECONDS_PER_HOUR
-                expected += self.prior_moves_per_hour(o.category) * hours
-            ids = {o.id for o in movable}
-            moves = sum(1 for e in self.memory.events(kinds=["moved"]) if e.object_id in ids)
+                expected += self.prior_moves_per_hour(o.category) * self.tracked_hours(o)
+            relocations = self.relocations()
+            moves = sum(relocations.get(o.id, (0, 0.0))[0] for o in movable)
             weight = cfg.household_scale_prior_moves
             self._scale = (weight + moves) / (weight + expected)
         return self._scale

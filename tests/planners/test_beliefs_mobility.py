@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from household_memory import HOUR  # noqa: E402
+from household_memory import HOUR, KITCHEN_FURNITURE, two_room_memory  # noqa: E402
 
 from planners.belief.builder import BeliefBuilder  # noqa: E402
 from planners.belief.config import BeliefConfig  # noqa: E402
@@ -86,6 +86,29 @@ def test_the_household_scale_is_the_moves_seen_over_the_moves_the_prior_expects(
     assert unscaled.household_mobility_scale() == 1.0
     ratio = model.mobility_rate("keys") / unscaled.mobility_rate("keys")
     assert ratio == pytest.approx(model.household_mobility_scale(), rel=0.05), "keys never moved: prior term only"
+
+
+def test_a_departure_memory_never_linked_to_a_new_place_is_a_move(moved_memory):
+    """Seen gone from the counter and never seen again: one move, and the hours until it was noticed are exposure."""
+    store, writer = two_room_memory()
+    try:
+        writer.look_kitchen(10 * HOUR, KITCHEN_FURNITURE, repeats=6)
+        gone = store.events(kinds=["disappeared"])
+        assert [e.object_id for e in gone] == ["mug_2"] and not store.events(kinds=["moved"])
+        config = BeliefConfig(moves_per_day={"object": 2.4}, household_scale_prior_moves=2.0)
+        model = LocationModel(store, config, 0.0)
+        assert model.relocations() == {"mug_2": (1, pytest.approx(float(gone[0].time)))}
+        movable = [o for o in store.objects(include_absent=True) if not o.is_receptacle]
+        mug = next(o for o in movable if o.id == "mug_2")
+        assert model.tracked_hours(mug) == pytest.approx((gone[0].time - mug.first_seen) / HOUR)
+        expected = sum(0.1 * model.tracked_hours(o) for o in movable)
+        assert model.household_mobility_scale() == pytest.approx((2.0 + 1) / (2.0 + expected))
+    finally:
+        store.close()
+    # gone from the counter, then seen on the table: the departure and the move are one move
+    linked = LocationModel(moved_memory, BeliefConfig(), 0.0).relocations()
+    assert [e.kind for e in moved_memory.events(kinds=["disappeared", "moved"])] == ["disappeared", "moved"]
+    assert linked["mug_2"][0] == 1
 
 
 def test_bad_mobility_config_is_rejected():
