@@ -1,7 +1,8 @@
 """Beliefs about what is on a receptacle or in a room.
 
-The remembered list holds while nothing there moved since the receptacle was last seen: each thing
-on it leaves at its own move rate and new things arrive at `arrival_rate_per_hour`.
+The remembered list holds while nothing there moved: each thing on it leaves at its own move rate
+since it was itself last seen, and new things arrive at `arrival_rate_per_hour` since the
+receptacle was last seen.
 """
 
 from __future__ import annotations
@@ -62,8 +63,12 @@ def contents(model: LocationModel, query: TypedQuery, now: float) -> Belief:
         return Belief("contents", [], query, t, [f"{place!r} is no receptacle or room I have seen"])
     looked = _last_looked(memory, place, receptacle, t)
     hours = (t - looked) / SECONDS_PER_HOUR if looked is not None else 0.0
-    rate = cfg.arrival_rate_per_hour + sum(model.move_rate(o.id or o.category) for o in items)
-    keep = stay_probability(rate, hours)
+    # Each thing stays since it was itself last seen there: the furniture seen again from afar (on the
+    # way to another place) says nothing about the small things on it memory did not see then.
+    keep = stay_probability(cfg.arrival_rate_per_hour, hours)
+    for o in items:
+        since = (t - float(o.last_seen)) / SECONDS_PER_HOUR if o.last_seen is not None else hours
+        keep *= stay_probability(model.move_rate(o.id or o.category), since)
     categories = sorted(str(o.category) for o in items)
     position = as_xyz(receptacle.position) if receptacle is not None else None
     if position is None:

@@ -155,6 +155,26 @@ def test_contents_and_changes(moved_memory):
     assert changes.map_candidate.value == ["mug"], "first sightings at the first look are not changes"
 
 
+def test_contents_seen_again_from_afar_stay_as_stale_as_the_things_on_it(moved_memory):
+    """The table seen again (no one frame showing the keys and the mug well enough to close them) is no news of them."""
+    writer = FrameWriter(moved_memory)
+    writer.next_id = 1000
+    now = 2 * DAY
+    writer.look_living_room(now - 60, LIVING_FURNITURE, repeats=1)
+    table = next(r for r in moved_memory.receptacles() if r.category == "table")
+    on_table = [o for o in moved_memory.contents("table") if not o.is_receptacle]
+    assert table.last_seen >= now - 60 and sorted(o.category for o in on_table) == ["keys", "mug"]
+    assert all(o.last_seen <= 11 * HOUR for o in on_table)
+    builder = BeliefBuilder(moved_memory)
+    model = builder.location_model(now)
+    expected = math.exp(-builder.config.arrival_rate_per_hour * (now - table.last_seen) / HOUR)
+    for o in on_table:
+        expected *= math.exp(-model.move_rate(o.id) * (now - o.last_seen) / HOUR)
+    belief = builder.build(TypedQuery("contents", receptacle="table", confidence=1.0), now)
+    assert sorted(belief.map_candidate.value) == ["keys", "mug"]
+    assert belief.confidence == pytest.approx(expected, rel=1e-6) and belief.confidence < 0.9
+
+
 def test_unknown_kind_gives_an_empty_belief(memory):
     belief = BeliefBuilder(memory).build(TypedQuery("unknown", confidence=0.1), 2 * DAY)
     assert belief.map_candidate is None and belief.confidence == 0.0
