@@ -330,7 +330,8 @@ def occluded(origin: Sequence[float], points: np.ndarray, box_min: np.ndarray, b
 
 def _top_coverage(views: Sequence[tuple[Pose, Any, Any]], bbox_min: Sequence[float], bbox_max: Sequence[float],
                   camera_height_m: float, grid: int = 5, occlusion_margin_m: float = 0.3, edge_margin: float = 0.02,
-                  min_range_m: float = 0.2, occluders: Sequence[Box] = (), cell_m: float = 0.1) -> float:
+                  min_range_m: float = 0.2, occluders: Sequence[Box] = (), cell_m: float = 0.1,
+                  max_range_m: float = math.inf) -> float:
     """`top_coverage` over views given as (camera pose, intrinsics, depth or None)."""
     lo, hi = np.asarray(bbox_min, dtype=float)[:3], np.asarray(bbox_max, dtype=float)[:3]
     if not views:
@@ -355,6 +356,8 @@ def _top_coverage(views: Sequence[tuple[Pose, Any, Any]], bbox_min: Sequence[flo
     for pose, k, depth in views:
         cam = pose.inverse_transform_points(points)
         ahead = cam[:, 2] > min_range_m
+        if math.isfinite(max_range_m):
+            ahead &= np.linalg.norm(cam, axis=1) <= max_range_m
         if not ahead.any():
             continue
         uv = np.full((len(points), 2), -1.0)
@@ -379,7 +382,7 @@ def _top_coverage(views: Sequence[tuple[Pose, Any, Any]], bbox_min: Sequence[flo
 def top_coverage(frames: Sequence[Frame], bbox_min: Sequence[float], bbox_max: Sequence[float],
                  camera_height_m: float | None = None, grid: int = 5, occlusion_margin_m: float = 0.3,
                  edge_margin: float = 0.02, min_range_m: float = 0.2, occluders: Sequence[Box] = (),
-                 cell_m: float = 0.1) -> float:
+                 cell_m: float = 0.1, max_range_m: float = math.inf) -> float:
     """The share of a receptacle's top face (a `grid` x `grid` sample, just above it) that some frame saw.
 
     A sample point counts when it is in front of a frame's camera, projects inside its image and,
@@ -391,6 +394,7 @@ def top_coverage(frames: Sequence[Frame], bbox_min: Sequence[float], bbox_max: S
     one of them from a frame's camera (the line of sight passes through the box) was not seen by that
     frame, and the points inside one (where it stands) are left out; the samples are then every
     `cell_m` (at least `grid` per side), since what a mug hides is narrower than a 5 x 5 grid's cells.
+    A sample point farther than `max_range_m` from a frame's camera was not seen by it.
     The depth test alone does not catch that: what hides a thing lying on a desk stands a few
     centimetres in front of it, well inside `occlusion_margin_m` (the depth's and the box's slack).
     """
@@ -398,4 +402,4 @@ def top_coverage(frames: Sequence[Frame], bbox_min: Sequence[float], bbox_max: S
         return 0.0
     height = camera_height_m if camera_height_m is not None else max(f.camera_pose.z for f in frames)
     return _top_coverage([(f.camera_pose, f.intrinsics, f.depth) for f in frames], bbox_min, bbox_max, height, grid,
-                         occlusion_margin_m, edge_margin, min_range_m, occluders, cell_m)
+                         occlusion_margin_m, edge_margin, min_range_m, occluders, cell_m, max_range_m)

@@ -61,19 +61,23 @@ class BeliefBuilder:
         return belief
 
     def _apply_looks(self, belief: Belief, looks: Sequence[LookRecord]) -> None:
-        """A look at a place that did not re-sight a hypothesis there is negative evidence for it.
+        """A look that showed a place and did not re-sight a hypothesis there is negative evidence for it.
+
+        The place looked at and the others its frames showed (`LookRecord.also_seen`) alike, each by
+        the share of its top the frames saw.
 
         The memory applies its own negative evidence when it ingests the frames; this covers
         hypotheses the memory has no record to update for (prior-only places, "elsewhere").
         """
+        if belief.kind in ("object_state", "contents"):
+            belief.normalize()
+            return
         for look in looks:
-            miss = 1.0 - self.config.detection_probability * max(0.0, min(1.0, float(look.coverage)))
             for c in belief.candidates:
-                if c.reveal_target != look.target:
+                coverage = look.coverage_of(c.reveal_target) if c.reveal_target else 0.0
+                if coverage <= 0.0:
                     continue
                 if c.last_seen is not None and c.last_seen >= look.time:
                     continue
-                if belief.kind in ("object_state", "contents"):
-                    continue
-                c.probability *= miss
+                c.probability *= 1.0 - self.config.detection_probability * min(1.0, float(coverage))
         belief.normalize()

@@ -119,8 +119,17 @@ class LookRecord:
 
     `coverage`: the share of the place's top the look saw (planners.acting.viewpoints.top_coverage); a
     look that saw half of a shelf's top is half as strong evidence that nothing is on it.
+    `also_seen`: (place, coverage) of the other places the same frames showed (the counter beside the
+    oven looked at); a look there is evidence about them too.
     """
 
     target: str
     time: float
     coverage: float = 1.0
+    also_seen: tuple[tuple[str, float], ...] = ()
+
+    def coverage_of(self, place: str) -> float:
+        """The share of `place`'s top this look saw (0 for a place it did not show)."""
+        if place == self.target:
+            return self.coverage
+        return max((c for p, c in self.also_seen if p == place), default=0.0)
