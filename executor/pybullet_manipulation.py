@@ -49,6 +49,8 @@ SEARCH_RADIUS_M = 0.30
 FINGER_FORCE_N = 60.0
 APPROACH_HEIGHT_M = 0.12
 LIFT_HEIGHT_M = 0.12
+TILTED_PITCHES = (1.2, 1.0)  # hand tipped down this far (rad; pi/2 is straight down) for tilted grasps
+TILTED_LIFT_M = (0.08, 0.08)  # a tilted grasp lifts back toward the arm (m) and up (m)
 
 
 @dataclass
@@ -107,7 +109,7 @@ class ManipulationOutcome:
 class GraspPose:
     """One way to take an object: hand orientation, pre-grasp, grasp and lift positions of the end-effector."""
 
-    mode: str  # "top" (hand pointing down) or "side" (hand horizontal, approaching from the arm)
+    mode: str  # "top" (hand pointing down), "side" (hand horizontal or tipped, from the arm) or "tilted"
     orientation: tuple[float, float, float, float]
     pre: np.ndarray
     grasp: np.ndarray
@@ -430,12 +432,22 @@ class PyBulletManipulator:
                 grasp = np.array([center[0], center[1], side_z]) - u * max(0.0, depth / 2 - 0.035)
                 poses.append(GraspPose("side", side_orientation(approach, pitch), grasp - 0.12 * axis, grasp,
                                        grasp + [0, 0, LIFT_HEIGHT_M], pitch))
+        # Tilted (tried last): fingertips at the top-down grasp height, the hand leaning back toward the
+        # arm, lifted up and back toward it. The wrist stays nearer the arm than above the object, so a flat
+        # thing in the middle of a deep, high top (a sponge mid-counter) is in reach where top-down is not.
+        if width <= self.max_grip_width:
+            u = np.array([math.cos(approach), math.sin(approach), 0.0])
+            for pitch in TILTED_PITCHES:
+                axis = np.array([math.cos(pitch) * u[0], math.cos(pitch) * u[1], -math.sin(pitch)])
+                grasp = np.array([center[0], center[1], top_z])
+                poses.append(GraspPose("tilted", side_orientation(approach, pitch), grasp - 0.12 * axis, grasp,
+                                       grasp + [0, 0, TILTED_LIFT_M[1]] - TILTED_LIFT_M[0] * u, pitch))
         if not poses:
             return REASON_OBJECT_TOO_LARGE
         shapes = p.getCollisionShapeData(body, -1, physicsClientId=self.client)
         round_or_tall = height >= 0.1 or (len(shapes) == 1 and shapes[0][2] == p.GEOM_SPHERE)
         if round_or_tall:  # held round its middle, not pinched at the top
-            poses.sort(key=lambda g: g.mode != "side")
+            poses.sort(key=lambda g: (g.mode == "tilted", g.mode != "side"))
         return GraspPlan(body, support, center, poses, min(widths))
 
     def _reachable_grasp(self, plan: GraspPlan, strict: bool = False) -> GraspPose | None:
@@ -622,7 +634,7 @@ class PyBulletManipulator:
         heading = math.atan2(spot[1] - base[1], spot[0] - base[0])
         mode, pitch = self._held_grasp
         turns = (0.0, 0.6, -0.6, 1.2, -1.2)
-        if mode == "side":
+        if mode in ("side", "tilted"):
             return [side_orientation(heading + turn, pitch) for turn in turns]
         return [top_down_orientation(heading + math.pi / 2 + turn) for turn in turns[:3]]
 
@@ -648,7 +660,9 @@ class PyBulletManipulator:
             for orientation in self._place_orientations(spot):
                 rotation = np.array(p.getMatrixFromQuaternion(orientation)).reshape(3, 3)
                 down = np.array([spot[0], spot[1], spot[2] + half_height + 0.01]) - rotation @ offset
-                if not self.can_reach(down, orientation, ignore=(receptacle,)):
+                # the arm must clear the receptacle too (the held object, 1 cm above it, is not checked):
+                # ignoring it let an elbow rest on a low nightstand's top, and the arm stalled there
+                if not self.can_reach(down, orientation):
                     continue
                 above = next((down + [0, 0, h] for h in (APPROACH_HEIGHT_M, 0.06) if
                               self.can_reach(down + [0, 0, h], orientation)), None)

@@ -90,6 +90,8 @@ class TaskConfig:
     pick_failures_per_instance: int = 2      # after this many failed picks at one spot, fetch another instance
     put_down_tries: int = 3                  # receptacles tried to set down what could not be delivered
     verify: bool = True
+    verify_footprint_slack_m: float = 0.1    # a verified delivery is seen within the top's footprint, this much outside
+    verify_height_m: float = 0.4             # ... with its centre at most this far above the top
     # A fetch fails outright without its object, so its search buys P(found) cheaper than a question buys
     # P(correct): one metre must buy 0.2% (questions: 1%), up to 60 m. At 1% a search stopped after the
     # object's last place when it had moved unseen (issue 17: 'I could not find the speaker').
@@ -563,12 +565,35 @@ class TaskPlanner:
             looked = self._call(report, "look_at", destination.id, lambda: self.skills.look_at(top), on_step)
             on_it = []
             if looked.success:
-                on_it = [o for o in self.memory.contents(destination.id) if o.category == spec.object_category]
+                on_it = self._seen_on(spec.object_category, destination, looked)
                 report.reason = "ok (verified by looking)" if on_it else "ok (placed; not re-detected on looking)"
             self._record_place(top, on_it, looked, destination.id)
         elif report.success:
             self._record_place(top, [], None, destination.id)
         return "ok" if report.success else "failed"
+
+    def _seen_on(self, category: str, destination: SceneObject, looked: SkillResult) -> list[SceneObject]:
+        """Things of `category` the verifying look itself saw on `destination`'s top.
+
+        Seen in the look's own frames (not remembered from before) and standing within the top's
+        footprint at its height: memory's `rests_on` alone once "verified" a delivery memory agreed
+        with while the world did not (issue 17, dev household 8037).
+        """
+        times = [float(f.time) for f in looked.frames]
+        if not times:
+            return []
+        since = min(times)
+        lo, hi = destination.bbox_min, destination.bbox_max
+        slack = self.config.verify_footprint_slack_m
+        seen = []
+        for obj in self.memory.objects(include_tentative=True):      # one look's sighting is still tentative
+            if obj.category != category or obj.last_seen is None or obj.last_seen < since or obj.position is None:
+                continue
+            x, y, z = (float(v) for v in obj.position)
+            if (float(lo[0]) - slack <= x <= float(hi[0]) + slack and float(lo[1]) - slack <= y <= float(hi[1]) + slack
+                    and float(hi[2]) - slack <= z <= float(hi[2]) + self.config.verify_height_m):
+                seen.append(obj)
+        return seen
 
     def _record_place(self, top: Sequence[float], seen_there: Sequence[SceneObject], looked: SkillResult | None,
                       rests_on: str) -> None:

@@ -24,7 +24,7 @@ from sim.generation.floor_layout import generate_layout
 from sim.generation.furnishing import Piece, furnish, robot_start, stock
 from sim.generation.question_grammar import phrase, time_expression
 from sim.generation.timeline_truth import TimelineTruth
-from sim.generation.vocabulary import GROUP_OF, OBJECT_GROUPS, graspable
+from sim.generation.vocabulary import GROUP_OF, OBJECT_GROUPS, graspable, top_within_reach
 from sim.scenario import Scenario, scenario_from_dict
 from sim.surface_packing import fits, surface_of_category
 
@@ -609,11 +609,13 @@ def _tasks(rng: np.random.Generator, knobs: Knobs, scenario: Scenario, truth: Ti
     counts: dict[str, int] = {}
     for f in furniture.values():
         counts[f.category] = counts.get(f.category, 0) + 1
+    # only tops the arm reaches: a thing cannot be taken from or set on a 1.4 m bookshelf by this robot
     targets = [f for f in furniture.values() if counts[f.category] == 1 and not f.openable
-               and f.category in {h for g in OBJECT_GROUPS for h in g.homes}]
+               and f.category in {h for g in OBJECT_GROUPS for h in g.homes} and top_within_reach(f.dimensions()[2])]
     movable = [o for o in _unique_objects(truth)
                if truth.place_at(o, now) is not None and graspable(truth.category[o])
-               and not furniture[truth.place_at(o, now)].openable]
+               and not furniture[truth.place_at(o, now)].openable
+               and top_within_reach(furniture[truth.place_at(o, now)].dimensions()[2])]
     rng.shuffle(movable)
     tasks: list[dict] = []
     used_targets: set[str] = set()

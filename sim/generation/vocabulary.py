@@ -124,6 +124,16 @@ def graspable(category: str) -> bool:
     return narrow <= GRASP_WIDTH_M and shape.height >= GRASP_MIN_HEIGHT_M
 
 
+# the highest furniture top the arm takes things from and sets them on: a top-down grasp's hand reaches 1.12 m
+# at 0.35 m from the arm's base (robot_model.panda_kinematics on the 0.35 m base), less an object and its approach
+REACHABLE_TOP_M = 1.0
+
+
+def top_within_reach(top_height_m: float) -> bool:
+    """Whether things on a top this high are within the arm's reach (a 1.4 m bookshelf's are not)."""
+    return top_height_m <= REACHABLE_TOP_M
+
+
 def object_categories() -> list[str]:
     return [c for g in OBJECT_GROUPS for c in g.categories]
 

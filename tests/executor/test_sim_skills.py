@@ -140,13 +140,17 @@ def test_open_and_close_the_fridge_move_its_door(world):
     assert backend.ground_truth().furniture["fridge"].is_open is False
 
 
-def test_a_pick_out_of_reach_from_where_the_robot_stands_is_made_from_a_closer_stance(world):
+def test_a_pick_out_of_reach_from_where_the_robot_stands_is_made_from_a_closer_stance(world, monkeypatch):
     """A pick the arm cannot make from where the base stands is made from another stance.
 
     Keys 12 cm behind the front edge of a 0.9 m counter, the arm 0.6 m away: from there the hand reaches the
     keys but not the pre-grasp above them; the pick drives to a closer stance instead of "unreachable".
+    (Without tilted grasps, which would take them from where the robot stands.)
     """
+    import executor.pybullet_manipulation as manipulation
     from robot_model.dimensions import ARM_MOUNT_X
+
+    monkeypatch.setattr(manipulation, "TILTED_PITCHES", ())
 
     backend, skills = world
     counter = backend.furniture["counter"]
@@ -162,3 +166,24 @@ def test_a_pick_out_of_reach_from_where_the_robot_stands_is_made_from_a_closer_s
     picked = skills.pick("keys", (x, y, counter.height + 0.01))
     assert picked.success, picked.reason
     assert picked.path_length_m > 0.1 and backend.ground_truth().objects["keys_1"].rests_on == "robot"
+
+
+def test_a_flat_thing_mid_counter_is_picked_with_the_hand_tilted_back(world):
+    """Keys in the middle of a 0.6 m deep, 0.9 m high counter against a wall, approached from its front.
+
+    Top-down, the hand reaches the keys but neither the pre-grasp above them nor the lift from any stance
+    in front; a grasp with the hand tipped back toward the arm (wrist nearer the arm) takes them
+    (generated household 8000's sponge was "unreachable" after 3 replans).
+    """
+    backend, skills = world
+    counter = backend.furniture["counter"]
+    x, y = counter.to_map(0.0, 0.0)
+    keys = backend.objects["keys_1"].body
+    p.resetBasePositionAndOrientation(keys, (x, y, counter.height + 0.011), (0, 0, 0, 1),
+                                      physicsClientId=backend.client_id)
+    for _ in range(100):
+        p.stepSimulation(physicsClientId=backend.client_id)
+    picked = skills.pick("keys", (x, y, counter.height + 0.01))
+    assert picked.success, picked.reason
+    assert skills.manipulator._held_grasp[0] == "tilted"
+    assert backend.ground_truth().objects["keys_1"].rests_on == "robot"

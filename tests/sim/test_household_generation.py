@@ -12,7 +12,8 @@ from bench.evaluation import question_type
 from memory_stack.cli import main as memstack
 from robot_model.category_shapes import FURNITURE_SHAPES, OBJECT_SHAPES
 from sim.generation.household import Knobs, generate_household, to_yaml
-from sim.generation.vocabulary import furniture_categories, object_categories
+from sim.generation.timeline_truth import TimelineTruth
+from sim.generation.vocabulary import REACHABLE_TOP_M, furniture_categories, object_categories
 from sim.scenario import load_scenario, scenario_from_dict
 from sim.scenario_check import main as scenario_check
 
@@ -243,6 +244,14 @@ def test_tasks_move_graspable_objects_to_furniture_with_room(households):
     assert len(tasks) >= 4 and all(graspable(t["goal"]["category"]) for t in tasks)
     assert all(t["goal"]["category"].replace("_", " ") in t["do"] or t["goal"]["category"] in ("phone", "remote",
                "glasses", "keys", "computer_mouse") for t in tasks)
+    # nothing is asked to go onto a top above the arm's reach (a 1.4 m bookshelf), nor taken from one
+    for _, _, doc in households:
+        scenario = scenario_from_dict(doc)
+        furniture, truth = scenario.furniture_by_id(), TimelineTruth(scenario)
+        for task in scenario.tasks:
+            sources = [truth.place_at(o, task.time) for o, c in truth.category.items() if c == task.goal.category]
+            for place in [task.goal.rests_on] + [s for s in sources if s is not None]:
+                assert furniture[place].dimensions()[2] <= REACHABLE_TOP_M, (task.do, place)
 
 
 def test_generate_command_writes_a_file_scenario_check_accepts(tmp_path, capsys):
