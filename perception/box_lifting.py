@@ -9,6 +9,8 @@ boxes become the same 3D observations masks give.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import ndimage
 from scipy.sparse import coo_matrix
@@ -16,6 +18,8 @@ from scipy.sparse.csgraph import connected_components
 
 from perception.box_detections import BoxDetection
 from perception.config import BoxLiftingConfig
+from perception.framing_surface import FramingSurface, framing_surfaces
+from perception.size_priors import SizePrior, size_prior
 from scene_graph.types import CameraIntrinsics, Pose
 
 
@@ -109,51 +113,170 @@ def _block_mean(values: np.ndarray, valid: np.ndarray, block: int) -> np.ndarray
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
-def object_pixels(depth: np.ndarray, heights: np.ndarray, valid: np.ndarray,
-                  config: BoxLiftingConfig) -> np.ndarray:
-    """Boolean mask (same shape as the box window) of the object's pixels."""
-    keep = valid.copy()
-    level = support_level(heights, valid, config)
+def _grown(window: tuple[int, int, int, int], margin: float, width: int, height: int) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = window
+    mx, my = int(round((x1 - x0) * margin)), int(round((y1 - y0) * margin))
+    return max(0, x0 - mx), max(0, y0 - my), min(width, x1 + mx), min(height, y1 + my)
+
+
+@dataclass
+class LiftedBox:
+    """The object's pixels in its box window, and the depth estimated for them where its own is not usable."""
+
+    pixels: np.ndarray
+    estimated_depth: np.ndarray | None = None  # over the box window; used where `pixels` is True
+
+
+def _size_fit(prior: SizePrior | None, box_px: tuple[int, int], depth: np.ndarray,
+              intrinsics: CameraIntrinsics, config: BoxLiftingConfig) -> np.ndarray:
+    """Per cluster depth: 1 when the box, seen at that depth, is no larger than the category can be; less beyond."""
+    if prior is None:
+        return np.ones_like(depth)
+    across = box_px[0] * depth / intrinsics.fx
+    up = box_px[1] * depth / intrinsics.fy
+    # Any turn of the thing: at most its footprint's diagonal across; seen from above, its height plus its depth.
+    ratio = np.maximum(across / (np.hypot(prior.width, prior.depth) * config.size_slack),
+                       up / ((prior.height + prior.depth) * config.size_slack))
+    return np.minimum(1.0, 1.0 / np.maximum(ratio, 1e-9)) ** config.size_fit_power
+
+
+def lift_box(depth: np.ndarray, heights: np.ndarray, free: np.ndarray, untaken: np.ndarray,
+             box: tuple[int, int, int, int], context: tuple[int, int, int, int], intrinsics: CameraIntrinsics,
+             prior: SizePrior | None, config: BoxLiftingConfig) -> LiftedBox:
+    """The object's pixels inside `box`, chosen among the depth clusters of its surroundings `context`.
+
+    `depth`, `heights`, `free` (valid depth, not taken by a smaller box) and `untaken` (not taken, with or
+    without depth) cover the context window (full-image pixel coordinates (x0, y0, x1, y1)).
+    """
+    cx0, cy0 = context[0], context[1]
+    bx0, by0, bx1, by1 = box[0] - cx0, box[1] - cy0, box[2] - cx0, box[3] - cy0
+    inside = np.s_[by0:by1, bx0:bx1]
+    box_valid = free[inside]
+    keep = free.copy()
+    level = support_level(heights[inside], box_valid, config)
     if level is not None:
         above = keep & ~(heights < level + config.support_clearance_m)
         # A flat thing (a plate, a wallet) lies within the clearance of its support: its tight box is then
         # mostly itself, and the support's pixels stay.
-        if np.count_nonzero(above) >= config.min_above_support_share * np.count_nonzero(valid):
+        if np.count_nonzero(above[inside]) >= config.min_above_support_share * np.count_nonzero(box_valid):
             keep = above
-    if np.count_nonzero(keep) < config.min_object_pixels:
-        return np.zeros_like(keep)
+    empty = LiftedBox(np.zeros(box_valid.shape, dtype=bool))
+    surfaces = framing_surfaces(depth, free, box, context, intrinsics, config.framing_tolerance_m,
+                                config.framing_tolerance_per_m, config.framing_min_side_share)
+    thin = prior is not None and prior.depth <= config.thin_depth_m
+    # A mirror, a picture, a screen lies on its wall: its pixels may be the surface's.
+    backgrounds = [] if thin else surfaces
+    chosen = _best_cluster(depth, heights, keep, backgrounds, (bx0, by0, bx1, by1), context, intrinsics, prior,
+                           config)
+    # Behind a surface seen on three sides of the box by more than the thing's own depth: a reflection or
+    # what shows through glass. The thing's top edge and one side seen against one surface: it stands
+    # against it, which places it when its own surface gave no depth.
+    framed = next((f for f in surfaces if len(f.sides) >= 3), None)
+    backing = next((f for f in surfaces if "top" in f.sides), None)
+    use = None
+    if chosen is None:
+        use = backing
+    else:
+        pixels, containment = chosen
+        rows, cols = np.nonzero(pixels)
+        allowed = (prior.depth if prior is not None else config.unknown_depth_m) + config.framing_tolerance_m
+        if framed is not None:
+            behind = depth[inside][rows, cols] - framed.depth_at(cols + box[0], rows + box[1], intrinsics)
+            if float(np.median(behind)) > allowed:
+                use = framed
+        if use is None and backing is not None and containment < config.min_containment:
+            # Mostly a cluster reaching far beyond the box (a bigger thing in front, the wall around)
+            # while the box's other pixels have no depth: the thing's own dark or glossy surface gave none.
+            others = untaken[inside] & ~pixels
+            missing = np.count_nonzero(others & ~box_valid) / max(1, np.count_nonzero(others))
+            if missing >= config.min_missing_depth_share:
+                use = backing
+    if use is None:
+        return empty if chosen is None else LiftedBox(chosen[0])
+    rows, cols = np.mgrid[by0:by1, bx0:bx1]
+    plane = use.depth_at(cols + cx0, rows + cy0, intrinsics)
+    d = depth[inside]
+    tolerance = config.framing_tolerance_m + config.framing_tolerance_per_m * plane
+    # The thing lies against the surface: every untaken pixel of the box not in front of it.
+    pixels = untaken[inside] & np.isfinite(plane) & ~(free[inside] & (d < plane - tolerance))
+    if np.count_nonzero(pixels) < config.min_object_pixels:
+        return empty
+    front = prior.depth if prior is not None else 0.0
+    return LiftedBox(pixels, np.maximum(plane - front, 1e-3).astype(np.float32))
+
+
+def _best_cluster(depth: np.ndarray, heights: np.ndarray, keep: np.ndarray, surfaces: list[FramingSurface],
+                  box: tuple[int, int, int, int], context: tuple[int, int, int, int],
+                  intrinsics: CameraIntrinsics, prior: SizePrior | None,
+                  config: BoxLiftingConfig) -> tuple[np.ndarray, float] | None:
+    """The box's object cluster (pixels over the box window) and its containment, or None."""
+    bx0, by0, bx1, by1 = box
+    if np.count_nonzero(keep[by0:by1, bx0:bx1]) < config.min_object_pixels:
+        return None
     h, w = depth.shape
-    block = max(1, min(config.block_px, min(h, w) // 8))
+    block = max(1, min(config.block_px, min(by1 - by0, bx1 - bx0) // 8))
     small = _block_min(depth, keep, block)
     small_valid = small > 0
     labels, n = depth_clusters(small, small_valid, config, _block_mean(heights, keep, block))
-    sh, sw = small.shape
-    index = np.arange(1, n + 1)
-    sizes = np.bincount(labels.ravel(), minlength=n + 1)[1:].astype(np.float64)
+    if n == 0:
+        return None
+    sb = np.s_[by0 // block: -(-by1 // block), bx0 // block: -(-bx1 // block)]
+    in_box = labels[sb]
+    sh, sw = in_box.shape
+    inside = np.bincount(in_box.ravel(), minlength=n + 1)[1:].astype(np.float64)
+    total = np.bincount(labels.ravel(), minlength=n + 1)[1:].astype(np.float64)
+    index = np.flatnonzero(inside > 0) + 1
     # The box was drawn around the object: its cluster spans the box, what shows through it does not.
     spans = np.zeros(n)
-    for k, where in enumerate(ndimage.find_objects(labels, max_label=n)):
+    for k, where in enumerate(ndimage.find_objects(in_box, max_label=n)):
         if where is not None:
             rows, cols = where
             spans[k] = ((rows.stop - rows.start) / sh) * ((cols.stop - cols.start) / sw)
-    median_depth = np.asarray(ndimage.median(small, labels, index), dtype=np.float64)
+    median_depth = np.full(n, np.inf)
+    median_depth[index - 1] = np.asarray(ndimage.median(small[sb], in_box, index), dtype=np.float64)
     nearest = float(np.min(median_depth))
-    score = sizes * spans ** config.span_weight_power * (nearest / np.maximum(median_depth, 1e-6)) ** (
-        config.near_weight_power)
+    # ...and it ends near the box: a cluster reaching far beyond it is the wall behind, the floor, a bigger
+    # thing in front.
+    containment = inside / np.maximum(total, 1.0)
+    fit = _size_fit(prior, (bx1 - bx0, by1 - by0), np.where(np.isfinite(median_depth), median_depth, 1.0),
+                    intrinsics, config)
+    score = inside * spans ** config.span_weight_power * (nearest / np.maximum(median_depth, 1e-6)) ** (
+        config.near_weight_power) * containment ** config.containment_power * fit
+    # A cluster lying on a surface seen around the box and reaching beyond it is that surface (the wall
+    # behind), unless nothing else is in the box.
+    on_surface = np.zeros(small.shape, dtype=bool)
+    if surfaces:
+        rows, cols = np.mgrid[0:small.shape[0], 0:small.shape[1]]
+        rows, cols = rows * block + (block - 1) / 2.0 + context[1], cols * block + (block - 1) / 2.0 + context[0]
+        for surface in surfaces:
+            plane = surface.depth_at(cols, rows, intrinsics)
+            on_surface |= small_valid & (np.abs(small - plane) < config.framing_tolerance_m
+                                         + config.framing_tolerance_per_m * plane)
+    surface_share = np.bincount(labels[on_surface], minlength=n + 1)[1:] / np.maximum(total, 1.0)
+    background = (surface_share >= config.surface_share) & (containment < 1.0 - 1e-9)
+    candidate = inside > 0
+    if np.any(candidate & ~background):
+        candidate &= ~background
+    score[~candidate] = -1.0
     best = int(np.argmax(score)) + 1
     chosen_small = labels == best
     # Back to full resolution: the chosen blocks' pixels that lie at their block's surface.
     chosen = np.repeat(np.repeat(chosen_small, block, axis=0), block, axis=1)[:h, :w]
     block_depth = np.repeat(np.repeat(small, block, axis=0), block, axis=1)[:h, :w]
     tolerance = config.continuity_m + config.continuity_per_m * block_depth
-    return chosen & keep & (np.abs(depth - block_depth) < block * tolerance)
+    pixels = (chosen & keep & (np.abs(depth - block_depth) < block * tolerance))[by0:by1, bx0:bx1]
+    if np.count_nonzero(pixels) < config.min_object_pixels:
+        return None
+    return pixels, float(containment[best - 1])
 
 
 def instance_mask_from_boxes(detections: list[BoxDetection], depth: np.ndarray, intrinsics: CameraIntrinsics,
                              camera_pose: Pose, config: BoxLiftingConfig, min_range_m: float = 0.1,
-                             max_range_m: float = 6.0) -> tuple[np.ndarray, dict[int, str], dict[int, float]]:
-    """An instance mask (ids 1..n in detection order), labels and scores for the boxes of one frame.
+                             max_range_m: float = 6.0) -> tuple[np.ndarray, dict[int, str], dict[int, float], np.ndarray]:
+    """An instance mask (ids 1..n in detection order), labels, scores and the depth to lift them with.
 
+    The depth is `depth` itself, or a copy holding, at the pixels of a thing whose own depth was not
+    usable, the depth estimated from its framing surface (perception.framing_surface).
     A detection whose box holds no object pixels keeps its id in the tables but has no pixels (the
     frame processor counts it as dropped).
     """
@@ -161,8 +284,9 @@ def instance_mask_from_boxes(detections: list[BoxDetection], depth: np.ndarray, 
     mask = np.zeros((h, w), dtype=np.int32)
     labels: dict[int, str] = {}
     scores: dict[int, float] = {}
+    lifted_depth = depth
     if not detections:
-        return mask, labels, scores
+        return mask, labels, scores, lifted_depth
     valid = np.isfinite(depth) & (depth >= min_range_m) & (depth <= max_range_m)
     heights = heights_in_map(depth, intrinsics, camera_pose)
     order = sorted(range(len(detections)), key=lambda i: detections[i].area)
@@ -175,7 +299,13 @@ def instance_mask_from_boxes(detections: list[BoxDetection], depth: np.ndarray, 
         if window is None:
             continue
         x0, y0, x1, y1 = window
-        free = valid[y0:y1, x0:x1] & (mask[y0:y1, x0:x1] == 0)
-        pixels = object_pixels(depth[y0:y1, x0:x1], heights[y0:y1, x0:x1], free, config)
-        mask[y0:y1, x0:x1][pixels] = iid
-    return mask, labels, scores
+        cx0, cy0, cx1, cy1 = _grown(window, config.context_margin, w, h)
+        untaken = mask[cy0:cy1, cx0:cx1] == 0
+        lifted = lift_box(depth[cy0:cy1, cx0:cx1], heights[cy0:cy1, cx0:cx1], valid[cy0:cy1, cx0:cx1] & untaken,
+                          untaken, window, (cx0, cy0, cx1, cy1), intrinsics, size_prior(det.label), config)
+        mask[y0:y1, x0:x1][lifted.pixels] = iid
+        if lifted.estimated_depth is not None:
+            if lifted_depth is depth:
+                lifted_depth = depth.copy()
+            lifted_depth[y0:y1, x0:x1][lifted.pixels] = lifted.estimated_depth[lifted.pixels]
+    return mask, labels, scores, lifted_depth

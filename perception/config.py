@@ -188,6 +188,23 @@ class BoxLiftingConfig:
     holes of real depth and takes 1/block_px^2 of the work; the chosen blocks' pixels within
     `block_px` continuity tolerances of their block's depth are the object.
     Boxes are lifted smallest first; a pixel taken by a smaller box is not given to a larger one.
+    Surroundings: clustering runs over the box grown by `context_margin` of its width/height on each
+    side, so a cluster's containment (its share of pixels inside the box) is known: the wall behind,
+    the floor, a bigger thing in front reach beyond the box; the score is multiplied by containment **
+    `containment_power`. Size: for a category with a typical size (perception.size_priors), a cluster
+    at a depth where the box would be wider than the thing's footprint diagonal (or taller than its
+    height plus depth), times `size_slack`, is behind the thing: score x (limit / box size) **
+    `size_fit_power`.
+    Framing surface (perception.framing_surface): a plane seen around the box on three of its four
+    sides (a side counts when `framing_min_side_share` of its pixels lie within `framing_tolerance_m`
+    + `framing_tolerance_per_m` x depth of it). When the chosen cluster lies behind it by more than the
+    thing's typical depth (`unknown_depth_m` without a size prior), a mirror or glass, or has less than
+    `min_containment` while at least `min_missing_depth_share` of the box's other pixels have no depth
+    (a bigger thing in front, while the thing's own dark or glossy surface gave none; this and no
+    cluster need the surface above the box's top edge and one other side), or the box holds no cluster, the thing's own depth is not
+    usable: it lies against
+    the surface, its pixels are the box's untaken pixels not in front of it, their depth the surface's
+    minus the typical depth. Without a framing surface such a box is dropped when it holds no cluster.
     """
 
     support_band: float = 0.35
@@ -203,6 +220,18 @@ class BoxLiftingConfig:
     near_weight_power: float = 1.0
     block_px: int = 4
     min_object_pixels: int = 20
+    context_margin: float = 0.5
+    containment_power: float = 1.0
+    size_slack: float = 1.3
+    size_fit_power: float = 2.0
+    framing_tolerance_m: float = 0.03
+    framing_tolerance_per_m: float = 0.02
+    framing_min_side_share: float = 0.5
+    unknown_depth_m: float = 0.5
+    min_containment: float = 0.35
+    min_missing_depth_share: float = 0.3
+    surface_share: float = 0.6
+    thin_depth_m: float = 0.1
     # Centroids of boxed things of a known category move from their seen side to their centre by the
     # category's typical size (perception.size_priors).
     size_prior_centroid: bool = True
@@ -218,6 +247,13 @@ class BoxLiftingConfig:
             raise ValueError("support_clearance_m, continuity_per_m and near_weight_power must be >= 0")
         if self.block_px < 1:
             raise ValueError(f"block_px must be >= 1, got {self.block_px}")
+        for name in ("framing_min_side_share", "min_containment", "min_missing_depth_share", "surface_share"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
+        if self.size_slack <= 0.0 or self.framing_tolerance_m <= 0.0 or self.unknown_depth_m < 0.0:
+            raise ValueError("size_slack and framing_tolerance_m must be > 0, unknown_depth_m >= 0")
+        if min(self.context_margin, self.containment_power, self.size_fit_power, self.framing_tolerance_per_m) < 0.0:
+            raise ValueError("context_margin, containment_power, size_fit_power and framing_tolerance_per_m must be >= 0")
         if self.min_object_pixels < 1:
             raise ValueError(f"min_object_pixels must be >= 1, got {self.min_object_pixels}")
 

@@ -78,8 +78,10 @@ class FrameProcessor:
 
     def process(self, sensor_frame: SensorFrame) -> Frame:
         from_boxes = sensor_frame.instance_mask is None and sensor_frame.boxes is not None
+        sensor_depth = None
         if sensor_frame.instance_mask is None:  # boxes or a label image: find the instances first
-            sensor_frame = with_instance_mask(sensor_frame, self.config, self._validated_depth(sensor_frame))
+            sensor_depth = self._validated_depth(sensor_frame)
+            sensor_frame = with_instance_mask(sensor_frame, self.config, sensor_depth)
         depth, mask, rgb = self._validated_arrays(sensor_frame)
         stats = FrameStats()
         instances = self._instances(sensor_frame, depth, mask, rgb, stats)
@@ -94,7 +96,7 @@ class FrameProcessor:
             camera_pose=sensor_frame.camera_pose,
             intrinsics=sensor_frame.intrinsics,
             observations=observations,
-            depth=depth,
+            depth=depth if sensor_depth is None else sensor_depth,  # what the sensor saw, not estimates
             max_range_m=self.config.max_range_m,
             detector_min_pixels=float(self.config.min_mask_pixels),
         )

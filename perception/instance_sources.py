@@ -16,7 +16,9 @@ from perception.sensor_frame import SensorFrame
 def with_instance_mask(frame: SensorFrame, config: PerceptionConfig, depth: np.ndarray) -> SensorFrame:
     """`frame` itself when it has an instance mask, else a copy whose mask comes from its boxes or label image.
 
-    `depth` is the frame's validated float32 depth. Raises FrameError (naming the frame and field)
+    `depth` is the frame's validated float32 depth. From boxes, the copy's depth may differ from it at the
+    pixels of a thing whose own depth was not usable (perception.box_lifting): perception lifts the
+    thing with it, the memory keeps the sensor's depth. Raises FrameError (naming the frame and field)
     when the frame has none of the three, or a label image without label names.
     """
     if frame.instance_mask is not None:
@@ -24,10 +26,11 @@ def with_instance_mask(frame: SensorFrame, config: PerceptionConfig, depth: np.n
     fid = frame.frame_id
     if frame.boxes is not None:
         boxes = [b.validated(f"frame {fid}: boxes[{i}]") for i, b in enumerate(frame.boxes)]
-        mask, labels, scores = instance_mask_from_boxes(
+        mask, labels, scores, lifted_depth = instance_mask_from_boxes(
             boxes, depth, frame.intrinsics, frame.camera_pose, config.box_lifting,
             config.min_range_m, config.max_range_m)
-        return dataclasses.replace(frame, instance_mask=mask, labels=labels, confidences=scores)
+        # lifted_depth holds, for things whose own depth was not usable, the depth estimated for them.
+        return dataclasses.replace(frame, instance_mask=mask, labels=labels, confidences=scores, depth=lifted_depth)
     if frame.label_image is not None:
         if not isinstance(frame.label_image, np.ndarray) or frame.label_image.dtype.kind not in "iu":
             raise FrameError(fid, "label_image", "expected an integer numpy array")
