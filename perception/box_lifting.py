@@ -209,62 +209,73 @@ def _best_cluster(depth: np.ndarray, heights: np.ndarray, keep: np.ndarray, surf
                   box: tuple[int, int, int, int], context: tuple[int, int, int, int],
                   intrinsics: CameraIntrinsics, prior: SizePrior | None,
                   config: BoxLiftingConfig) -> tuple[np.ndarray, float] | None:
-    """The box's object cluster (pixels over the box window) and its containment, or None."""
+    """The box's object cluster (pixels over the box window) and its containment, or None.
+
+    The candidates are the depth clusters of the box alone; the clusters of the surroundings say how far
+    each reaches beyond the box.
+    """
     bx0, by0, bx1, by1 = box
-    if np.count_nonzero(keep[by0:by1, bx0:bx1]) < config.min_object_pixels:
+    inside = np.s_[by0:by1, bx0:bx1]
+    box_depth, box_keep = depth[inside], keep[inside]
+    if np.count_nonzero(box_keep) < config.min_object_pixels:
         return None
-    h, w = depth.shape
-    block = max(1, min(config.block_px, min(by1 - by0, bx1 - bx0) // 8))
-    small = _block_min(depth, keep, block)
+    h, w = box_depth.shape
+    block = max(1, min(config.block_px, min(h, w) // 8))
+    small = _block_min(box_depth, box_keep, block)
     small_valid = small > 0
-    labels, n = depth_clusters(small, small_valid, config, _block_mean(heights, keep, block))
+    labels, n = depth_clusters(small, small_valid, config, _block_mean(heights[inside], box_keep, block))
     if n == 0:
         return None
-    sb = np.s_[by0 // block: -(-by1 // block), bx0 // block: -(-bx1 // block)]
-    in_box = labels[sb]
-    sh, sw = in_box.shape
-    inside = np.bincount(in_box.ravel(), minlength=n + 1)[1:].astype(np.float64)
-    total = np.bincount(labels.ravel(), minlength=n + 1)[1:].astype(np.float64)
-    index = np.flatnonzero(inside > 0) + 1
+    sh, sw = small.shape
+    index = np.arange(1, n + 1)
+    sizes = np.bincount(labels.ravel(), minlength=n + 1)[1:].astype(np.float64)
     # The box was drawn around the object: its cluster spans the box, what shows through it does not.
     spans = np.zeros(n)
-    for k, where in enumerate(ndimage.find_objects(in_box, max_label=n)):
+    for k, where in enumerate(ndimage.find_objects(labels, max_label=n)):
         if where is not None:
             rows, cols = where
             spans[k] = ((rows.stop - rows.start) / sh) * ((cols.stop - cols.start) / sw)
-    median_depth = np.full(n, np.inf)
-    median_depth[index - 1] = np.asarray(ndimage.median(small[sb], in_box, index), dtype=np.float64)
+    median_depth = np.asarray(ndimage.median(small, labels, index), dtype=np.float64)
     nearest = float(np.min(median_depth))
     # ...and it ends near the box: a cluster reaching far beyond it is the wall behind, the floor, a bigger
-    # thing in front.
-    containment = inside / np.maximum(total, 1.0)
-    fit = _size_fit(prior, (bx1 - bx0, by1 - by0), np.where(np.isfinite(median_depth), median_depth, 1.0),
-                    intrinsics, config)
-    score = inside * spans ** config.span_weight_power * (nearest / np.maximum(median_depth, 1e-6)) ** (
+    # thing in front. The surroundings' blocks are aligned with the box's.
+    oy, ox = by0 % block, bx0 % block
+    around = _block_min(depth[oy:, ox:], keep[oy:, ox:], block)
+    around_labels, m = depth_clusters(around, around > 0, config, _block_mean(heights[oy:, ox:], keep[oy:, ox:], block))
+    r0, c0 = (by0 - oy) // block, (bx0 - ox) // block
+    around_in_box = around_labels[r0:r0 + sh, c0:c0 + sw]
+    around_inside = np.bincount(around_in_box.ravel(), minlength=m + 1).astype(np.float64)
+    around_total = np.bincount(around_labels.ravel(), minlength=m + 1).astype(np.float64)
+    around_containment = around_inside / np.maximum(around_total, 1.0)
+    around_containment[0] = 1.0
+    pairs = np.bincount((labels * (m + 1) + around_in_box)[(labels > 0) & (around_in_box > 0)],
+                        minlength=(n + 1) * (m + 1)).reshape(n + 1, m + 1)[1:]
+    containment = np.where(pairs.sum(axis=1) > 0, around_containment[np.argmax(pairs, axis=1)], 1.0)
+    fit = _size_fit(prior, (bx1 - bx0, by1 - by0), median_depth, intrinsics, config)
+    score = sizes * spans ** config.span_weight_power * (nearest / np.maximum(median_depth, 1e-6)) ** (
         config.near_weight_power) * containment ** config.containment_power * fit
     # A cluster lying on a surface seen around the box and reaching beyond it is that surface (the wall
     # behind), unless nothing else is in the box.
     on_surface = np.zeros(small.shape, dtype=bool)
     if surfaces:
-        rows, cols = np.mgrid[0:small.shape[0], 0:small.shape[1]]
-        rows, cols = rows * block + (block - 1) / 2.0 + context[1], cols * block + (block - 1) / 2.0 + context[0]
+        rows, cols = np.mgrid[0:sh, 0:sw]
+        rows = rows * block + (block - 1) / 2.0 + context[1] + by0
+        cols = cols * block + (block - 1) / 2.0 + context[0] + bx0
         for surface in surfaces:
             plane = surface.depth_at(cols, rows, intrinsics)
             on_surface |= small_valid & (np.abs(small - plane) < config.framing_tolerance_m
                                          + config.framing_tolerance_per_m * plane)
-    surface_share = np.bincount(labels[on_surface], minlength=n + 1)[1:] / np.maximum(total, 1.0)
+    surface_share = np.bincount(labels[on_surface], minlength=n + 1)[1:] / np.maximum(sizes, 1.0)
     background = (surface_share >= config.surface_share) & (containment < 1.0 - 1e-9)
-    candidate = inside > 0
-    if np.any(candidate & ~background):
-        candidate &= ~background
-    score[~candidate] = -1.0
+    if np.any(~background):
+        score[background] = -1.0
     best = int(np.argmax(score)) + 1
     chosen_small = labels == best
     # Back to full resolution: the chosen blocks' pixels that lie at their block's surface.
     chosen = np.repeat(np.repeat(chosen_small, block, axis=0), block, axis=1)[:h, :w]
     block_depth = np.repeat(np.repeat(small, block, axis=0), block, axis=1)[:h, :w]
     tolerance = config.continuity_m + config.continuity_per_m * block_depth
-    pixels = (chosen & keep & (np.abs(depth - block_depth) < block * tolerance))[by0:by1, bx0:bx1]
+    pixels = chosen & box_keep & (np.abs(box_depth - block_depth) < block * tolerance)
     if np.count_nonzero(pixels) < config.min_object_pixels:
         return None
     return pixels, float(containment[best - 1])

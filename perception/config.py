@@ -199,7 +199,7 @@ class BoxLiftingConfig:
     sides (a side counts when `framing_min_side_share` of its pixels lie within `framing_tolerance_m`
     + `framing_tolerance_per_m` x depth of it). When the chosen cluster lies behind it by more than the
     thing's typical depth (`unknown_depth_m` without a size prior), a mirror or glass, or has less than
-    `min_containment` while at least `min_missing_depth_share` of the box's other pixels have no depth
+    `min_containment` (mostly beyond the box) while at least `min_missing_depth_share` of the box's other pixels have no depth
     (a bigger thing in front, while the thing's own dark or glossy surface gave none; this and no
     cluster need the surface above the box's top edge and one other side), or the box holds no cluster, the thing's own depth is not
     usable: it lies against
@@ -228,7 +228,7 @@ class BoxLiftingConfig:
     framing_tolerance_per_m: float = 0.02
     framing_min_side_share: float = 0.5
     unknown_depth_m: float = 0.5
-    min_containment: float = 0.35
+    min_containment: float = 0.5
     min_missing_depth_share: float = 0.3
     surface_share: float = 0.6
     thin_depth_m: float = 0.1

@@ -79,3 +79,82 @@ def test_malformed_boxes_name_the_field(masked_frame):
     neither = dataclasses.replace(masked_frame, instance_mask=None)
     with pytest.raises(FrameError, match="instance_mask"):
         FrameProcessor().process(neither)
+
+
+# -- where the box's own depth misleads: a loose box, a dark thing, a mirror ------------------------------
+
+
+def _tight_box(scene, parts, pose, intr, grow: float = 0.0) -> BoxDetection:
+    """The box a detector would draw around `parts` alone (grown by `grow` of its size on each side)."""
+    alone = scene.frame_of(parts, pose, intr)
+    rows, cols = np.nonzero(alone.instance_mask > 0)
+    gw, gh = grow * (cols.max() + 1 - cols.min()), grow * (rows.max() + 1 - rows.min())
+    return BoxDetection(parts[0].label, 0.8, cols.min() - gw, rows.min() - gh, cols.max() + 1 + gw, rows.max() + 1)
+
+
+def _lifted(frame, boxes):
+    boxed = dataclasses.replace(frame, instance_mask=None, labels={}, confidences={}, boxes=boxes)
+    out = FrameProcessor().process(boxed)
+    return {o.category: o for o in out.observations}, out
+
+
+def _error(obs, truth) -> float:
+    return float(np.linalg.norm(np.subtract(obs.centroid, truth)))
+
+
+@pytest.mark.parametrize("camera", [(4.0, 0.0, 1.0), (3.0, 1.0, 1.4)])
+def test_a_loose_box_is_not_the_wall_behind_its_thing(scene, camera):
+    """A box grown by 80% each side holds more wall than lamp: the wall frames the box and reaches beyond it."""
+    lamp = [SyntheticBox("lamp", (6.0, -0.15, 0.0), (6.3, 0.15, 0.5), (200, 200, 100))]
+    pose = Pose.looking_at(camera, (6.15, 0.0, 0.3))
+    intr = scene.intrinsics(320, 240, 60)
+    got, _ = _lifted(scene.frame_of(lamp, pose, intr), [_tight_box(scene, lamp, pose, intr, grow=0.8)])
+    assert _error(got["lamp"], lamp[0].center) < 0.12
+
+
+def _dark(scene, frame, label):
+    """The frame with no depth on `label`'s pixels (a black, glossy front returns nothing)."""
+    depth = frame.depth.copy()
+    depth[frame.instance_mask == scene.instance_id_of(frame, label)] = 0.0
+    return dataclasses.replace(frame, depth=depth)
+
+
+@pytest.mark.parametrize("camera", [(3.5, 0.2, 1.2), (3.0, -0.8, 1.3)])
+def test_a_thing_without_depth_behind_a_bed_stands_against_the_wall_above_it(scene, camera):
+    bed = [SyntheticBox("bed", (5.9, -0.8, 0.0), (7.95, 0.8, 0.55))]
+    stand = [SyntheticBox("nightstand", (7.55, 0.9, 0.0), (7.95, 1.35, 0.6), (20, 20, 20))]
+    pose = Pose.looking_at(camera, (6.8, 0.5, 0.4))
+    intr = scene.intrinsics(320, 240, 60)
+    frame = _dark(scene, scene.frame_of(bed + stand, pose, intr), "nightstand")
+    got, out = _lifted(frame, [_tight_box(scene, bed, pose, intr), _tight_box(scene, stand, pose, intr)])
+    # Not the bed's side in front of it (1.3-1.7 m off before): against the wall seen above it.
+    assert _error(got["nightstand"], stand[0].center) < 0.3
+    assert _error(got["bed"], bed[0].center) < 0.3
+    # The memory gets the sensor's depth, not the estimate: no return where the night stand is.
+    assert not np.any(out.depth[frame.depth == 0.0] > 0.0)
+
+
+@pytest.mark.parametrize("camera", [(5.0, 0.3, 1.3), (4.0, -1.2, 1.5)])
+def test_a_mirror_is_on_its_wall_not_where_the_reflected_room_is(scene, camera):
+    dresser = [SyntheticBox("dresser", (7.5, -0.5, 0.0), (8.0, 0.5, 0.8))]
+    mirror = [SyntheticBox("mirror", (7.97, -0.4, 0.9), (8.0, 0.4, 1.7), (200, 200, 220))]
+    pose = Pose.looking_at(camera, (7.9, 0.0, 1.2))
+    intr = scene.intrinsics(320, 240, 60)
+    frame = scene.frame_of(dresser + mirror, pose, intr)
+    glass = frame.instance_mask == scene.instance_id_of(frame, "mirror")
+    depth = frame.depth.copy()
+    depth[glass] += 2.0  # the room the mirror shows, as far behind the wall as the camera stands before it
+    got, _ = _lifted(dataclasses.replace(frame, depth=depth),
+                  [_tight_box(scene, dresser, pose, intr), _tight_box(scene, mirror, pose, intr)])
+    assert _error(got["mirror"], mirror[0].center) < 0.08
+    assert _error(got["dresser"], dresser[0].center) < 0.15
+
+
+def test_a_box_with_no_depth_and_nothing_around_it_is_dropped_not_placed(scene):
+    pose = Pose.looking_at((0.0, 0.0, 1.3), (3.5, 0.0, 0.5))
+    frame = scene.frame_of([], pose)
+    depth = frame.depth.copy()
+    depth[:, 100:220] = 0.0  # a band of no returns from the top of the image to the bottom
+    boxed = dataclasses.replace(frame, depth=depth, instance_mask=None,
+                                boxes=[BoxDetection("ghost", 0.5, 130, 60, 190, 200)])
+    assert FrameProcessor().process(boxed).observations == []
