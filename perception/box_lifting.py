@@ -2,9 +2,12 @@
 
 A box holds the object and whatever lies around it: the floor or table it stands on, the wall behind,
 things in front. The object's pixels are what is left when the support plane is removed (by height
-in the map frame) and the depth-continuous cluster at the box's centre, favouring the nearer one,
-is kept (see BoxLiftingConfig). The mask then goes through FrameProcessor like a segmenter's, so
-boxes become the same 3D observations masks give.
+in the map frame) and the best depth-continuous cluster of the box is kept: one that spans the box,
+lies near, ends near the box's edges (the box's surroundings are clustered too), is no farther than
+the category's size allows and is not the surface seen around the box (see BoxLiftingConfig). A
+thing whose own pixels give no usable depth (a mirror, glass, a dark front) is placed against the
+surface that frames its box (perception.framing_surface), or dropped. The mask then goes through
+FrameProcessor like a segmenter's, so boxes become the same 3D observations masks give.
 """
 
 from __future__ import annotations
@@ -192,17 +195,40 @@ def lift_box(depth: np.ndarray, heights: np.ndarray, free: np.ndarray, untaken: 
             if missing >= config.min_missing_depth_share:
                 use = backing
     if use is None:
-        return empty if chosen is None else LiftedBox(chosen[0])
+        if chosen is None:
+            return empty
+        return LiftedBox(_off_surfaces(chosen[0], depth[inside], backgrounds, (box[0], box[1]), intrinsics, config))
     rows, cols = np.mgrid[by0:by1, bx0:bx1]
     plane = use.depth_at(cols + cx0, rows + cy0, intrinsics)
     d = depth[inside]
     tolerance = config.framing_tolerance_m + config.framing_tolerance_per_m * plane
     # The thing lies against the surface: every untaken pixel of the box not in front of it.
-    pixels = untaken[inside] & np.isfinite(plane) & ~(free[inside] & (d < plane - tolerance))
+    with np.errstate(invalid="ignore"):  # inf - inf where the plane is not in front of the camera
+        in_front = free[inside] & (d < plane - tolerance)
+    pixels = untaken[inside] & np.isfinite(plane) & ~in_front
     if np.count_nonzero(pixels) < config.min_object_pixels:
         return empty
     front = prior.depth if prior is not None else 0.0
     return LiftedBox(pixels, np.maximum(plane - front, 1e-3).astype(np.float32))
+
+
+def _off_surfaces(pixels: np.ndarray, depth: np.ndarray, surfaces: list[FramingSurface], origin: tuple[int, int],
+                  intrinsics: CameraIntrinsics, config: BoxLiftingConfig) -> np.ndarray:
+    """`pixels` without those on a surface seen around the box (the wall a counter's top runs into), when
+    most of them are off it."""
+    if not surfaces:
+        return pixels
+    rows, cols = np.nonzero(pixels)
+    d = depth[rows, cols].astype(np.float64)
+    on = np.zeros(rows.size, dtype=bool)
+    for surface in surfaces:
+        plane = surface.depth_at(cols + origin[0], rows + origin[1], intrinsics)
+        on |= np.abs(d - plane) < config.framing_tolerance_m + config.framing_tolerance_per_m * plane
+    if not on.any() or np.count_nonzero(~on) < max(config.min_object_pixels, on.size // 2):
+        return pixels
+    kept = pixels.copy()
+    kept[rows[on], cols[on]] = False
+    return kept
 
 
 def _best_cluster(depth: np.ndarray, heights: np.ndarray, keep: np.ndarray, surfaces: list[FramingSurface],
@@ -283,7 +309,8 @@ def _best_cluster(depth: np.ndarray, heights: np.ndarray, keep: np.ndarray, surf
 
 def instance_mask_from_boxes(detections: list[BoxDetection], depth: np.ndarray, intrinsics: CameraIntrinsics,
                              camera_pose: Pose, config: BoxLiftingConfig, min_range_m: float = 0.1,
-                             max_range_m: float = 6.0) -> tuple[np.ndarray, dict[int, str], dict[int, float], np.ndarray]:
+                             max_range_m: float = 6.0
+                             ) -> tuple[np.ndarray, dict[int, str], dict[int, float], np.ndarray]:
     """An instance mask (ids 1..n in detection order), labels, scores and the depth to lift them with.
 
     The depth is `depth` itself, or a copy holding, at the pixels of a thing whose own depth was not

@@ -104,17 +104,19 @@ def _on_plane(design: np.ndarray, d: np.ndarray, tolerance: np.ndarray, params: 
 def _fit_plane(design: np.ndarray, d: np.ndarray, tolerance: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
     """Inverse-depth plane parameters with most inliers among three-point hypotheses, refined by least squares."""
     target = 1.0 / d
-    best, best_count = None, 0
-    for triple in rng.integers(0, d.size, size=(_HYPOTHESES, 3)):
-        a = design[triple]
-        if abs(np.linalg.det(a)) < 1e-9:
-            continue
-        params = np.linalg.solve(a, target[triple])
-        count = int(np.count_nonzero(_on_plane(design, d, tolerance, params)))
-        if count > best_count:
-            best, best_count = params, count
-    if best is None or best_count < 3:
+    triples = rng.integers(0, d.size, size=(_HYPOTHESES, 3))
+    systems = design[triples]  # (H, 3, 3)
+    solvable = np.abs(np.linalg.det(systems)) > 1e-9
+    if not solvable.any():
         return None
-    on = _on_plane(design, d, tolerance, best)
+    hypotheses = np.linalg.solve(systems[solvable], target[triples[solvable]][..., None])[..., 0]  # (H', 3)
+    inverse = design @ hypotheses.T  # (N, H')
+    with np.errstate(divide="ignore", invalid="ignore"):
+        predicted = np.where(inverse > 1e-6, 1.0 / np.maximum(inverse, 1e-6), np.inf)
+    counts = np.count_nonzero(np.abs(predicted - d[:, None]) < tolerance[:, None], axis=0)
+    best = int(np.argmax(counts))
+    if counts[best] < 3:
+        return None
+    on = _on_plane(design, d, tolerance, hypotheses[best])
     refined, *_ = np.linalg.lstsq(design[on], target[on], rcond=None)
     return refined
