@@ -214,8 +214,10 @@ def lift_box(depth: np.ndarray, heights: np.ndarray, free: np.ndarray, untaken: 
 
 def _off_surfaces(pixels: np.ndarray, depth: np.ndarray, surfaces: list[FramingSurface], origin: tuple[int, int],
                   intrinsics: CameraIntrinsics, config: BoxLiftingConfig) -> np.ndarray:
-    """`pixels` without those on a surface seen around the box (the wall a counter's top runs into), when
-    most of them are off it."""
+    """`pixels` without those on a surface seen around the box, when most of them are off it.
+
+    A counter's top runs into the wall behind it: depth continuity joins them, the wall is not the counter.
+    """
     if not surfaces:
         return pixels
     rows, cols = np.nonzero(pixels)

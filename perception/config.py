@@ -188,23 +188,26 @@ class BoxLiftingConfig:
     holes of real depth and takes 1/block_px^2 of the work; the chosen blocks' pixels within
     `block_px` continuity tolerances of their block's depth are the object.
     Boxes are lifted smallest first; a pixel taken by a smaller box is not given to a larger one.
-    Surroundings: clustering runs over the box grown by `context_margin` of its width/height on each
-    side, so a cluster's containment (its share of pixels inside the box) is known: the wall behind,
-    the floor, a bigger thing in front reach beyond the box; the score is multiplied by containment **
-    `containment_power`. Size: for a category with a typical size (perception.size_priors), a cluster
-    at a depth where the box would be wider than the thing's footprint diagonal (or taller than its
-    height plus depth), times `size_slack`, is behind the thing: score x (limit / box size) **
-    `size_fit_power`.
-    Framing surface (perception.framing_surface): a plane seen around the box on three of its four
+    Surroundings: the box grown by `context_margin` of its width/height on each side is clustered
+    too, so each candidate's containment is known (the share of its surroundings cluster inside the
+    box): the wall behind, the floor, a bigger thing in front reach beyond the box; the score is
+    multiplied by containment ** `containment_power`. Size: for a category with a typical size
+    (perception.size_priors), a cluster at a depth where the box would be wider than the thing's
+    footprint diagonal (or taller than its height plus depth), times `size_slack`, is behind the
+    thing: score x (limit / box size) ** `size_fit_power`.
+    Framing surfaces (perception.framing_surface): up to two planes seen around the box on two or more
     sides (a side counts when `framing_min_side_share` of its pixels lie within `framing_tolerance_m`
-    + `framing_tolerance_per_m` x depth of it). When the chosen cluster lies behind it by more than the
-    thing's typical depth (`unknown_depth_m` without a size prior), a mirror or glass, or has less than
-    `min_containment` (mostly beyond the box) while at least `min_missing_depth_share` of the box's other pixels have no depth
-    (a bigger thing in front, while the thing's own dark or glossy surface gave none; this and no
-    cluster need the surface above the box's top edge and one other side), or the box holds no cluster, the thing's own depth is not
-    usable: it lies against
-    the surface, its pixels are the box's untaken pixels not in front of it, their depth the surface's
-    minus the typical depth. Without a framing surface such a box is dropped when it holds no cluster.
+    + `framing_tolerance_per_m` x depth of one). A candidate with at least `surface_share` of its
+    blocks on one that reaches beyond the box is that surface, not the thing (unless the thing is thin,
+    typical depth <= `thin_depth_m`: a mirror, a picture, a screen), when another candidate exists.
+    The thing's own depth is not usable when the chosen cluster lies behind a surface seen on three
+    sides by more than the thing's typical depth (`unknown_depth_m` without a size prior: a mirror,
+    glass), or has containment below `min_containment` (mostly beyond the box) while at least
+    `min_missing_depth_share` of the box's other pixels have no depth (a bigger thing in front, the
+    thing's own dark or glossy surface gave none), or the box holds no cluster. Then the thing lies
+    against the surface (for the last two: one seen above the box's top edge and on another side):
+    its pixels are the box's untaken pixels not in front of it, their depth the surface's minus the
+    thing's typical depth. A box with no cluster and no such surface is dropped.
     """
 
     support_band: float = 0.35
@@ -253,7 +256,8 @@ class BoxLiftingConfig:
         if self.size_slack <= 0.0 or self.framing_tolerance_m <= 0.0 or self.unknown_depth_m < 0.0:
             raise ValueError("size_slack and framing_tolerance_m must be > 0, unknown_depth_m >= 0")
         if min(self.context_margin, self.containment_power, self.size_fit_power, self.framing_tolerance_per_m) < 0.0:
-            raise ValueError("context_margin, containment_power, size_fit_power and framing_tolerance_per_m must be >= 0")
+            raise ValueError(
+                "context_margin, containment_power, size_fit_power and framing_tolerance_per_m must be >= 0")
         if self.min_object_pixels < 1:
             raise ValueError(f"min_object_pixels must be >= 1, got {self.min_object_pixels}")
 
