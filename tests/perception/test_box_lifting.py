@@ -158,3 +158,21 @@ def test_a_box_with_no_depth_and_nothing_around_it_is_dropped_not_placed(scene):
     boxed = dataclasses.replace(frame, depth=depth, instance_mask=None,
                                 boxes=[BoxDetection("ghost", 0.5, 130, 60, 190, 200)])
     assert FrameProcessor().process(boxed).observations == []
+
+
+@pytest.mark.parametrize("camera", [(5.0, 0.5, 1.3), (5.5, 1.5, 1.2)])
+def test_a_counter_against_a_wall_does_not_take_the_wall_its_top_runs_into(scene, camera):
+    """Depth continuity joins a counter's top with the wall behind it; the wall seen around the box is not the counter.
+
+    The robot places things at spots inside the remembered top: one on the wall is off the counter.
+    """
+    counter = [SyntheticBox("counter", (7.4, -1.0, 0.0), (8.0, 1.0, 0.9))]
+    pose = Pose.looking_at(camera, (7.7, 0.0, 0.6))
+    intr = scene.intrinsics(320, 240, 60)
+    frame = scene.frame_of(counter, pose, intr)
+    rows, cols = np.nonzero(frame.instance_mask > 0)
+    loose = BoxDetection("counter", 0.8, cols.min() - 3, rows.min() - 0.25 * (rows.max() - rows.min()),
+                         cols.max() + 4, rows.max() + 4)  # a detector's box reaching up onto the wall
+    got, _ = _lifted(frame, [loose])
+    assert got["counter"].bbox_max[2] < 0.95
+    assert -1.05 < got["counter"].bbox_min[1] and got["counter"].bbox_max[1] < 1.05
