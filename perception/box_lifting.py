@@ -12,6 +12,7 @@ FrameProcessor like a segmenter's, so boxes become the same 3D observations mask
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -145,8 +146,11 @@ def _size_fit(prior: SizePrior | None, box_px: tuple[int, int], depth: np.ndarra
 
 def lift_box(depth: np.ndarray, heights: np.ndarray, free: np.ndarray, untaken: np.ndarray,
              box: tuple[int, int, int, int], context: tuple[int, int, int, int], intrinsics: CameraIntrinsics,
-             prior: SizePrior | None, config: BoxLiftingConfig) -> LiftedBox:
+             prior: SizePrior | None, config: BoxLiftingConfig, hollow: bool = False) -> LiftedBox:
     """The object's pixels inside `box`, chosen among the depth clusters of its surroundings `context`.
+
+    `hollow`: the thing has an inside (an openable cabinet, fridge, wardrobe): what lies on the wall
+    behind it may be its back panel seen through an opening, and stays.
 
     `depth`, `heights`, `free` (valid depth, not taken by a smaller box) and `untaken` (not taken, with or
     without depth) cover the context window (full-image pixel coordinates (x0, y0, x1, y1)).
@@ -197,6 +201,8 @@ def lift_box(depth: np.ndarray, heights: np.ndarray, free: np.ndarray, untaken: 
     if use is None:
         if chosen is None:
             return empty
+        if hollow:
+            return LiftedBox(chosen[0])
         return LiftedBox(_off_surfaces(chosen[0], depth[inside], backgrounds, (box[0], box[1]), intrinsics, config))
     rows, cols = np.mgrid[by0:by1, bx0:bx1]
     plane = use.depth_at(cols + cx0, rows + cy0, intrinsics)
@@ -311,12 +317,13 @@ def _best_cluster(depth: np.ndarray, heights: np.ndarray, keep: np.ndarray, surf
 
 def instance_mask_from_boxes(detections: list[BoxDetection], depth: np.ndarray, intrinsics: CameraIntrinsics,
                              camera_pose: Pose, config: BoxLiftingConfig, min_range_m: float = 0.1,
-                             max_range_m: float = 6.0
+                             max_range_m: float = 6.0, hollow_categories: Collection[str] = ()
                              ) -> tuple[np.ndarray, dict[int, str], dict[int, float], np.ndarray]:
     """An instance mask (ids 1..n in detection order), labels, scores and the depth to lift them with.
 
     The depth is `depth` itself, or a copy holding, at the pixels of a thing whose own depth was not
     usable, the depth estimated from its framing surface (perception.framing_surface).
+    `hollow_categories`: things with an inside (the openable ones), see lift_box.
     A detection whose box holds no object pixels keeps its id in the tables but has no pixels (the
     frame processor counts it as dropped).
     """
@@ -342,7 +349,8 @@ def instance_mask_from_boxes(detections: list[BoxDetection], depth: np.ndarray, 
         cx0, cy0, cx1, cy1 = _grown(window, config.context_margin, w, h)
         untaken = mask[cy0:cy1, cx0:cx1] == 0
         lifted = lift_box(depth[cy0:cy1, cx0:cx1], heights[cy0:cy1, cx0:cx1], valid[cy0:cy1, cx0:cx1] & untaken,
-                          untaken, window, (cx0, cy0, cx1, cy1), intrinsics, size_prior(det.label), config)
+                          untaken, window, (cx0, cy0, cx1, cy1), intrinsics, size_prior(det.label), config,
+                          hollow=det.label in hollow_categories)
         mask[y0:y1, x0:x1][lifted.pixels] = iid
         if lifted.estimated_depth is not None:
             if lifted_depth is depth:

@@ -28,7 +28,8 @@ def with_instance_mask(frame: SensorFrame, config: PerceptionConfig, depth: np.n
         boxes = [b.validated(f"frame {fid}: boxes[{i}]") for i, b in enumerate(frame.boxes)]
         mask, labels, scores, lifted_depth = instance_mask_from_boxes(
             boxes, depth, frame.intrinsics, frame.camera_pose, config.box_lifting,
-            config.min_range_m, config.max_range_m)
+            config.min_range_m, config.max_range_m,
+            hollow_categories=frozenset(config.articulation.openable_categories))
         # lifted_depth holds, for things whose own depth was not usable, the depth estimated for them.
         return dataclasses.replace(frame, instance_mask=mask, labels=labels, confidences=scores, depth=lifted_depth)
     if frame.label_image is not None:
