@@ -44,7 +44,7 @@ FORM_SHARES: tuple[tuple[str, float], ...] = (
     ("present_location", 0.30), ("past_location", 0.12), ("room_of", 0.08), ("contents", 0.10),
     ("object_state", 0.07), ("count_opened", 0.06), ("count_moved", 0.05), ("still_present", 0.08),
     ("changes", 0.05), ("first_seen", 0.04), ("last_seen", 0.05), ("object_count", 0.06), ("attribute", 0.05),
-    ("exists", 0.04), ("identify", 0.04), ("affordance", 0.04))
+    ("exists", 0.04), ("identify", 0.04), ("affordance", 0.04), ("robot_location", 0.04))
 
 
 @dataclass(frozen=True)
@@ -354,6 +354,7 @@ def _questions(rng: np.random.Generator, knobs: Knobs, scenario: Scenario, truth
         "exists": lambda: _exists(rng, truth, unique, now),
         "identify": lambda: _identify(rng, truth, scenario, surfaces, now),
         "affordance": lambda: _affordance(rng, scenario),
+        "robot_location": lambda: _robot_where(rng, scenario, now),
     }
     forms = [f for f, _ in FORM_SHARES]
     shares = np.array([share for _, share in FORM_SHARES])
@@ -600,6 +601,34 @@ def _affordance(rng, scenario: Scenario):
         return None
     activity, room = chosen
     return phrase(rng, "affordance_where", activity=activity), {"room": room}, activity
+
+
+def _robot_where(rng, scenario: Scenario, now: float):
+    """'Where were you at d1 07:45?': a time the schedule alone says where the robot was.
+
+    During a watch it stays in the watched room; a patrol ends in the last room it goes round and the
+    robot waits there until its next scheduled look (from two hours after the patrol starts, so the patrol
+    is over, to half an hour before the next look). Not asked about the time of questions and tasks,
+    whose looks take the robot anywhere.
+    """
+    looks = sorted(scenario.observe, key=lambda o: o.start)
+    options = []
+    for i, look in enumerate(looks):
+        if look.start >= now:
+            break
+        if look.kind == "watch":
+            options.append((look.start, min(look.end, now), look.watch))
+        elif look.kind == "patrol":
+            following = looks[i + 1].start if i + 1 < len(looks) else now
+            start, end = look.start + 2 * HOUR, min(following, now) - 0.5 * HOUR
+            if end > start:
+                options.append((start, end, look.rooms(scenario.room_names())[-1]))
+    chosen = _pick(rng, options)
+    if chosen is None:
+        return None
+    start, end, room = chosen
+    t = math.floor((start + float(rng.uniform(0.25, 0.75)) * (end - start)) / 60.0) * 60.0
+    return phrase(rng, "robot_where", when=time_expression(rng, t, now)), {"room": room}, ("robot", t)
 
 
 # ------------------------------------------------------------------------------------------- tasks

@@ -44,6 +44,8 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "identify_colour": ("What is the {colour} thing on the {place}?", "Which {colour} object is on the {place}?",
                         "What is the {colour} item on the {place}?"),
     "affordance_where": ("Where can I {activity}?", "Where could I {activity}?"),
+    # "Which room were you in ...?" is not read as the robot's own place by the parser (session 10): not generated
+    "robot_where": ("Where were you {when}?",),
     "task_bring": ("bring the {thing} to the {place}", "put the {thing} on the {place}",
                    "please take the {thing} to the {place}", "could you move the {thing} onto the {place}"),
     "task_open": ("open the {place}", "please open the {place}"),

@@ -12,6 +12,7 @@ from bench.evaluation import question_type
 from memory_stack.cli import main as memstack
 from robot_model.category_shapes import FURNITURE_SHAPES, OBJECT_SHAPES
 from sim.generation.household import Knobs, generate_household, to_yaml
+from sim.generation.question_grammar import SYNONYMS
 from sim.generation.timeline_truth import TimelineTruth
 from sim.generation.vocabulary import REACHABLE_TOP_M, furniture_categories, object_categories
 from sim.scenario import load_scenario, scenario_from_dict
@@ -85,7 +86,36 @@ def test_timelines_have_every_kind_of_event_and_questions_of_every_form(househol
     assert kinds == {"move", "open", "close", "remove", "add"}
     assert forms >= {"present_location", "past_location", "room_of", "contents", "object_state", "count",
                      "still_present", "changes", "first_seen", "last_seen", "object_count", "attribute", "exists",
-                     "identify", "affordance"}
+                     "identify", "affordance", "robot_location"}
+
+
+def test_where_the_robot_was_follows_its_schedule(households):
+    """'Where were you at T?': what the schedule says.
+
+    Inside a watch, the watched room; else T lies in the wait after a patrol (2 h after it started,
+    30 min before the next look) and the answer is the patrol's last room.
+    """
+    from planners.language.time_expressions import TimeExpressionParser
+
+    asked = 0
+    for seed, _, doc in households:
+        scenario = scenario_from_dict(doc, f"g{seed}")
+        looks = sorted(scenario.observe, key=lambda o: o.start)
+        for q in scenario.questions:
+            if question_type(q) != "robot_location":
+                continue
+            asked += 1
+            t = TimeExpressionParser().parse(q.ask, q.time).time
+            assert t is not None and t < q.time - 1800, q.ask
+            watch = [o for o in looks if o.kind == "watch" and o.start <= t <= o.end]
+            if watch:
+                assert q.answer == {"room": watch[0].watch}, q
+                continue
+            patrol = [o for o in looks if o.start <= t][-1]
+            assert patrol.kind == "patrol" and t >= patrol.start + 7200, q
+            assert all(not t < o.start < t + 1800 for o in looks), q
+            assert q.answer == {"room": patrol.rooms(scenario.room_names())[-1]}, q
+    assert asked >= 3
 
 
 def test_identify_and_affordance_answers_follow_the_world(households):
@@ -207,7 +237,9 @@ def test_move_counts_ask_only_about_things_whose_every_move_a_patrol_showed(hous
             asked += 1
             fitting = []
             things = list(scenario.world.objects) + [e.add for e in scenario.timeline if e.kind == "add"]
-            for obj in [o for o in things if o.category.replace("_", " ") in q.ask]:
+            named = [o for o in things
+                     if any(w in q.ask for w in SYNONYMS.get(o.category, (o.category.replace("_", " "),)))]
+            for obj in named:
                 place, last, moves, shown = obj.rests_on, -math.inf, [], True
                 for e in [e for e in scenario.timeline if e.kind == "move" and e.move == obj.id and e.time <= q.time]:
                     moves.append(e)
