@@ -34,6 +34,7 @@ from bench.question_understanding import ASKED_AT, LABELS, QUESTIONS, load_label
 from bench.statistics import wilson_interval
 
 DEV_SPLITS = ("dev", "dev2", "dev3", "dev4")
+LOCATION_KINDS = {"present_location", "past_location"}
 BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.0001)
 
 
@@ -58,24 +59,20 @@ def choose_threshold(probabilities: list[float], right: list[bool], keep_right: 
     return math.floor(ranked[kept - 1] * 1000) / 1000
 
 
-def probe_logits(vectors: Any, expressible: list[bool], extra_vectors: Any, extra_expressible: list[bool],
-                 l2: float, folds: int = 5) -> tuple[Any, Any]:
-    """(cross-validated logits of every labelled question, the probe fitted on all of them and the extras)."""
+def probe_logits(vectors: Any, expressible: list[bool], l2: float, folds: int = 5) -> tuple[Any, Any]:
+    """(cross-validated logits of every question, the probe fitted on all of them)."""
     import numpy as np
 
     from planners.language.reading_score import PROBE_LOGIT_LIMIT, fit_logistic
 
     x = np.asarray(vectors, dtype=float)
     y = np.asarray(expressible, dtype=bool)
-    ex = np.asarray(extra_vectors, dtype=float)
-    ey = np.asarray(extra_expressible, dtype=bool)
     fold = np.arange(len(y)) % folds
     logits = np.zeros(len(y))
     for k in range(folds):
-        w = fit_logistic(np.vstack([x[fold != k], ex]), np.concatenate([y[fold != k], ey]), l2)
+        w = fit_logistic(x[fold != k], y[fold != k], l2)
         logits[fold == k] = w[0] + x[fold == k] @ w[1:]
-    probe = fit_logistic(np.vstack([x, ex]), np.concatenate([y, ey]), l2)
-    return np.clip(logits, -PROBE_LOGIT_LIMIT, PROBE_LOGIT_LIMIT), probe
+    return np.clip(logits, -PROBE_LOGIT_LIMIT, PROBE_LOGIT_LIMIT), fit_logistic(x, y, l2)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,46 +97,62 @@ def main(argv: list[str] | None = None) -> int:
     synonyms = parser.vocabulary().synonyms
     pairs = [(label, question) for label, question in load_labelled(LABELS, QUESTIONS) if label["split"] in splits]
     texts = [" ".join(question["question"].strip().split()) for _, question in pairs]
-    exemplars = [(text, kind != "unknown") for kind, examples in INTENT_EXEMPLARS.items() for text in examples]
-    logits, probe = probe_logits(parser.embedder.embed(texts), [label["expressible"] for label, _ in pairs],
-                                 parser.embedder.embed([t for t, _ in exemplars]), [e for _, e in exemplars],
+    exemplars = [(text, kind) for kind, examples in INTENT_EXEMPLARS.items() for text in examples]
+    logits, probe = probe_logits(parser.embedder.embed(texts + [t for t, _ in exemplars]),
+                                 [label["expressible"] for label, _ in pairs] + [k != "unknown" for _, k in exemplars],
                                  args.probe_l2)
-    rows, right, inexpressible = [], [], []
-    for (label, question), logit in zip(pairs, logits):
-        query, features = parser.read_without_refusals(question["question"], ASKED_AT)
+    rows, right, inexpressible, openeqa = [], [], [], []
+    items = [(label, question["question"]) for label, question in pairs] + [(kind, text) for text, kind in exemplars]
+    for (label, text), logit in zip(items, logits):
+        query, features = parser.read_without_refusals(text, ASKED_AT)
         if features is None:
             continue
         features["question_expressible"] = float(logit)
         rows.append(features)
-        right.append(reading_right(label, query, synonyms))
-        inexpressible.append(not label["expressible"])
+        if isinstance(label, dict):
+            right.append(reading_right(label, query, synonyms))
+            inexpressible.append(not label["expressible"])
+        else:  # an exemplar is right when read as its own kind
+            right.append(label != "unknown" and (query.kind == label or {query.kind, label} <= LOCATION_KINDS))
+            inexpressible.append(label == "unknown")
+        openeqa.append(isinstance(label, dict))
     score = ReadingScore.fit(rows, right, l2=args.l2)
     score.probe_bias, score.probe_weights = float(probe[0]), [float(w) for w in probe[1:]]
     probabilities = [score.probability(r) for r in rows]
-    score.threshold = choose_threshold(probabilities, right, args.keep_right)
+    # The threshold keeps its share of right readings of OpenEQA questions (exemplars are the templates).
+    score.threshold = choose_threshold([p for p, o in zip(probabilities, openeqa) if o],
+                                       [r for r, o in zip(right, openeqa) if o], args.keep_right)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=Path(__file__).resolve().parent).stdout.strip()
     score.provenance = {
         "command": f"python -m bench.reading_score_fit --splits {','.join(splits)} --l2 {args.l2} "
                    f"--probe-l2 {args.probe_l2} --keep-right {args.keep_right} --write",
         "questions": len(pairs), "embedding": "all-MiniLM-L6-v2 (the parser's), unit length",
-        "probe_also_fitted_on": f"the parser's {len(exemplars)} intent exemplars "
-                                "(planners/language/intent_exemplars.py)",
+        "also_fitted_on": f"the parser's {len(exemplars)} intent exemplars (planners/language/intent_exemplars.py): "
+                          "in the probe (expressible unless 'unknown') and as readings (right when read as "
+                          "their own kind)",
         "fitted_on": f"OpenEQA labelled splits {', '.join(splits)} (bench/data/openeqa_labels.jsonl), "
                      f"read with the refusing rules off",
-        "readings": len(rows), "right": int(sum(right)), "of_inexpressible": int(sum(inexpressible)),
+        "readings": len(rows), "openeqa_readings": int(sum(openeqa)), "right": int(sum(right)),
+        "of_inexpressible": int(sum(inexpressible)),
         "parser_commit": commit or "unknown",
         "threshold_rule": f"highest probability keeping >= {args.keep_right:.0%} of the right readings",
     }
-    print(f"{len(rows)} readings of splits {', '.join(splits)}: {sum(right)} right, {sum(inexpressible)} of "
-          f"inexpressible questions; threshold {score.threshold:.3f}")
+    print(f"{len(rows)} readings ({sum(openeqa)} of splits {', '.join(splits)}, the rest exemplars): {sum(right)} "
+          f"right, {sum(inexpressible)} of inexpressible questions; threshold {score.threshold:.3f}")
     for name in FEATURES:
         print(f"  {name:22s} {score.coefficients[name]:+.3f}")
     print(f"  {'intercept':22s} {score.intercept:+.3f}")
-    print("\n".join(reliability_table(probabilities, right)))
-    kept = [(r, i) for p, r, i in zip(probabilities, right, inexpressible) if p >= score.threshold]
-    print(f"kept {len(kept)}: right {sum(r for r, _ in kept)}/{sum(right)}, "
-          f"inexpressible {sum(i for _, i in kept)}/{sum(inexpressible)}")
+    print("OpenEQA readings:")
+    print("\n".join(reliability_table([p for p, o in zip(probabilities, openeqa) if o],
+                                       [r for r, o in zip(right, openeqa) if o])))
+    print("exemplar readings:")
+    print("\n".join(reliability_table([p for p, o in zip(probabilities, openeqa) if not o],
+                                       [r for r, o in zip(right, openeqa) if not o])))
+    kept = [(r, i) for p, r, i, o in zip(probabilities, right, inexpressible, openeqa) if p >= score.threshold and o]
+    print(f"OpenEQA readings kept {len(kept)}: right {sum(r for r, _ in kept)}/"
+          f"{sum(r for r, o in zip(right, openeqa) if o)}, inexpressible {sum(i for _, i in kept)}/"
+          f"{sum(i for i, o in zip(inexpressible, openeqa) if o)}")
     if args.write:
         score.save()
         print("written planners/data/reading_score.json")

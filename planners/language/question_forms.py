@@ -163,8 +163,8 @@ _IDENTIFY_NAMED = re.compile(r"^\s*what\s+(?:is|are)\s+(?:the\s+)?(?P<desc>(?:\w
                              r"(?P<rest>\s+(?:on|in|under|above|below|next to|near|by|beside|between)\b.*?)?\s*\??$")
 _WHAT_REL = re.compile(r"^\s*(?:what|whats|what's)(?:'s|s| is| are| was| were|"
                        r" can (?:be found|be seen|i find|you find|i see|you see))?\s+(?:is\s+|are\s+)?"
-                       r"(?:(?:located|hanging|placed|kept|lying|sitting|standing|found|\w+ed)(?:\s+(?:in|up))?\s+)?"
-                       r"(?:\w+ly\s+)?"
+                       r"(?:(?:(?P<verb>located|hanging|placed|kept|lying|sitting|standing|stored)|found|\w+ed)(?:\s+(?:in|up))?\s+)?"
+                       r"(?:(?:\w+ly|right|just)\s+)?"
                        r"(?P<rel>(?:to|on|at) the (?:left|right)(?: hand)?(?: side)? of|left of|right of|"
                        r"in between|between|next to|beside|by|near|above|over|below|under|underneath|beneath|"
                        r"on top of|on|inside|in)\s+"
@@ -178,7 +178,9 @@ _TAKE_ME = re.compile(r"^\s*(?:please\s+)?(?:take|bring|lead|guide|show)\s+me\s+
                       r"(?P<np>.+?)\s*[.!?]*$")
 _AFFORD = re.compile(
     r"^\s*(?:where|what|which)\s+(?:\w+\s+)?(?:can|could|should|would|might|(?<=where )do)\s+(?:i|we|one|you)\s+"
-    r"(?:use\s+to\s+)?(?P<activity>(?!find\b|see\b|get to\b|have\b|leave\b|left\b|"
+    r"(?:use\s+to\s+)?(?P<activity>(?!find\b|see\b|get to\b|leave\b|left\b|"
+    # "where could I have left it" is a location; "where can I have dinner" an activity
+    r"have\s+(?:\w+ed|left|put|seen|lost|kept|been|got|gotten|hidden|taken|set)\b|"
     r"(?:go\s+and\s+|go\s+to\s+)?(?:look|search|check|hunt|reach)\s+for\b)"
     r"\w+.*?)\s*\??$|"
     r"^\s*where\s+(?:i|we)\s+can\s+(?P<activity2>\w+.*?)\s*\??$|"
@@ -201,7 +203,8 @@ _FIND = re.compile(r"\bwhere\s+(?:can|could|do|would|might|should|shall|must)\s+
                    r"(?P<np_search>.+?))\s*\??$")
 # "which room should I go to for the X": where the X is, by room (not an activity: a definite thing is sought)
 _ROOM_FOR = re.compile(r"^\s*(?:which|what)\s+room\s+(?:should|can|could|do|would|must)\s+(?:i|we)\s+"
-                       r"(?:go(?:\s+to)?|look(?:\s+in)?|search(?:\s+in)?|check)\s+for\s+(?P<np>(?:the|my|our)\b.+?)\s*\??$")
+                       r"(?:go(?:\s+to)?|look(?:\s+in)?|search(?:\s+in)?|check)\s+"
+                       r"(?:for|to\s+(?:see|find|get|fetch|look\s+at))\s+(?P<np>(?:the|my|our)\b.+?)\s*\??$")
 _WHERE_IS = re.compile(r"^\s*where\s+(?:\w+ly\s+)?(?:is|are)\s+(?P<np>(?:the|my|our|a|an)\s+.+?)"
                        r"(?:\s+(?:located|kept))?\s*\??$|"
                        r"^\s*where\s+(?P<np2>(?!(?:is|are|was|were|did|do|does|can|could|should|would|have|has)\b)"
@@ -350,8 +353,20 @@ def _relation_of(text: str) -> tuple[str | None, NounPhrase | None, NounPhrase |
         parts = re.split(r"\band\b|,", rest, maxsplit=1)
         first = noun_phrase(parts[0])
         second = noun_phrase(parts[1]) if len(parts) > 1 else None
+        if first is not None and second is not None and first.head in ATTRIBUTE_WORDS:
+            # "between the brown and green sofa": the head is shared, the first part only describes it
+            first = NounPhrase(first.text, second.head, first.modifiers, {**_attributes_of(first.head)})
         return relation, first, second
     return relation, noun_phrase(rest), None
+
+
+def _attributes_of(word: str) -> dict[str, str]:
+    """The attribute an attribute word names ({"colour": "brown"}); {} for any other word."""
+    if word in COLOUR_WORDS:
+        return {"colour": word}
+    if word in SIZE_WORDS:
+        return {"size": word}
+    return {"material": word} if word in MATERIAL_WORDS else {}
 
 
 def _attribute_name(word: str) -> str:
@@ -464,7 +479,10 @@ def read_form(text: str, refusals: bool = True) -> FormReading | None:
             if refusals and structural and re.search(r"\b(corner|side|wall|floor|ceiling)s?\b", m.group("rest")):
                 return FormReading(refusal="a corner, side or wall of a room is not a place memory holds",
                                    rule="what is in the corner of the room")
-            return FormReading("contents", target=anchor, relation=relation, rule="what is on/in X", fallback=True)
+            # "what is on X" is a spec form the classifier knows; "what is located/kept on X" is not (but
+            # "what changed in X" is, and stays the classifier's)
+            return FormReading("contents", target=anchor, relation=relation, rule="what is on/in X",
+                               fallback=m.group("verb") is None)
         if anchor is not None:
             return FormReading("identify", relation=relation, anchor=anchor, anchor2=anchor2, rule="what is <rel> X")
     if m := _IDENTIFY_DESC.match(t):

@@ -378,6 +378,7 @@ class QuestionParser:
         if features is not None:
             score = self.reading_score()
             probability = score.probability(features)
+            query.reading_score = probability
             if probability < score.threshold:
                 refused = self._unknown(question, f"the reading as {query.kind} leaves too much of the question out "
                                                   f"(reading score {probability:.2f} < {score.threshold:.2f})",
@@ -385,6 +386,7 @@ class QuestionParser:
                 refused.time, refused.t0, refused.t1, refused.time_text = query.time, query.t0, query.t1, \
                     query.time_text
                 refused.source = f"{query.source}: refused by the reading score"
+                refused.reading_score = probability
                 query = refused
             else:
                 # Capped by the reading's own confidence: a thing memory has no name for stays below 0.5
@@ -503,7 +505,7 @@ class QuestionParser:
         if not activity or not activity.strip():
             return 0.0
         table = self._affordance_table()
-        found = table.match(activity, table.table, threshold=-1.0)
+        found = table.match(activity, table.known_categories(), threshold=-1.0, uses=False)
         return found[0][1] if found else 0.0
 
     def _build(self, question: str, lowered: str, now: float, time_ref: TimeReference | None,
@@ -615,7 +617,9 @@ class QuestionParser:
         candidates = [np.head] + ([np.head.split()[-1]] if " " in np.head else [])
         for words in candidates:
             link = self._link_words(words, vocab)
-            if link is not None and link.kind != "room" and link.linked:
+            # Head-final: a link that names only a modifier ("fruit" of "fruit bowl") is not the thing
+            if link is not None and link.kind != "room" and link.linked and \
+                    lemma(link.mention.split()[-1]) == lemma(words.split()[-1]):
                 return link
         # Unlinked, the head stays itself; a room word before it says where, not what ("the bedroom door").
         words = np.head.split()
@@ -715,7 +719,8 @@ class QuestionParser:
         The bar is higher than the answerer's: a "how can I" question is more often about a procedure than a thing.
         """
         table = self._affordance_table()
-        return bool(table.match(activity, table.table, threshold=self.config.how_affordance_similarity))
+        return bool(table.match(activity, table.known_categories(), threshold=self.config.how_affordance_similarity,
+                                uses=False))
 
     def _affordance_table(self) -> Any:
         from scene_graph.affordances import Affordances

@@ -110,6 +110,9 @@ class TypedQuery:
     # robot_actions: the action asked about ("what did you *put the bowl on* right before you opened the
     # fridge": place), nearest before/after the one named by `activity` and `anchor` (or `target`)
     action: str | None = None
+    # The reading score's probability that this reading is the question's (planners.language.reading_score);
+    # None when the reading was not scored (a reasoner's, one built by hand, or no reading at all).
+    reading_score: float | None = None
 
     def __post_init__(self) -> None:
         validate_typed_query(self)
@@ -179,6 +182,10 @@ def validate_typed_query(query: TypedQuery) -> None:
     if isinstance(conf, bool) or not isinstance(conf, (int, float)) or not 0.0 <= conf <= 1.0:
         raise TypedQueryError(f"typed query: field 'confidence' must be a number in [0, 1], got {conf!r}")
     query.confidence = float(conf)
+    score = query.reading_score
+    if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))
+                              or not 0.0 <= score <= 1.0):
+        raise TypedQueryError(f"typed query: field 'reading_score' must be a number in [0, 1] or null, got {score!r}")
     if not isinstance(query.target_is_receptacle, bool):
         raise TypedQueryError("typed query: field 'target_is_receptacle' must be true/false")
     if not isinstance(query.intent_scores, dict):

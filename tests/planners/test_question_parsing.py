@@ -562,3 +562,29 @@ def test_questions_memory_cannot_answer_are_refused_with_the_reason(parser, ques
     q = parser.parse(question, NOW)
     assert q.kind == "unknown" and q.confidence < 0.3, q
     assert why in q.source, q.source
+
+
+def test_where_can_i_have_an_activity_is_an_affordance_not_where_i_have_left_a_thing(parser):
+    dinner = parser.parse("Where can I have dinner?", NOW)
+    assert (dinner.kind, dinner.activity) == ("affordance", "have dinner")
+    keys = parser.parse("Where could I have left my keys?", NOW)
+    assert (keys.kind, keys.target) == ("present_location", "keys")
+
+
+@pytest.mark.parametrize("question, kind, anchor, anchor2, target", [
+    # a compound's modifier that is a category ("fruit") is not the thing: the head is ("basket")
+    ("What is between the fruit basket and the counter?", "identify", "fruit_basket", "counter", None),
+    # "the brown and green sofa": one head for both parts of "between"
+    ("What is between the brown and green sofa?", "identify", "sofa", "sofa", None),
+    ("What is right above the counter?", "identify", "counter", None, None),
+    # a placement verb is no spec form: the rule reads it, not the nearest template
+    ("What is located on the counter?", "contents", None, None, "counter"),
+    ("Which room should I go to see the remote?", "room_of", None, None, "remote"),
+])
+def test_relations_heads_and_placement_verbs_are_read_generally(parser, question, kind, anchor, anchor2, target):
+    query = parser.parse(question, NOW)
+    assert (query.kind, query.anchor, query.anchor2) == (kind, anchor, anchor2), query
+    if target is not None:
+        assert query.target == target
+    if "brown" in question:
+        assert query.relation == "between"
