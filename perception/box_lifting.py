@@ -170,9 +170,11 @@ def lift_box(depth: np.ndarray, heights: np.ndarray, free: np.ndarray, untaken: 
     empty = LiftedBox(np.zeros(box_valid.shape, dtype=bool))
     surfaces = framing_surfaces(depth, free, box, context, intrinsics, config.framing_tolerance_m,
                                 config.framing_tolerance_per_m, config.framing_min_side_share)
-    thin = prior is not None and prior.depth <= config.thin_depth_m
-    # A mirror, a picture, a screen lies on its wall: its pixels may be the surface's.
-    backgrounds = [] if thin else surfaces
+    # Only a thing known to be deeper than the surfaces' tolerance (a category with a typical size, not
+    # thin) is judged against them: a mirror, a picture, a screen lies on its wall, and a small thing
+    # (keys, an apple) at the back of a counter lies within the tolerance of the wall behind it.
+    judged = prior is not None and prior.depth > config.thin_depth_m
+    backgrounds = surfaces if judged else []
     chosen = _best_cluster(depth, heights, keep, backgrounds, (bx0, by0, bx1, by1), context, intrinsics, prior,
                            config)
     # Behind a surface seen on three sides of the box by more than the thing's own depth: a reflection or
@@ -201,7 +203,7 @@ def lift_box(depth: np.ndarray, heights: np.ndarray, free: np.ndarray, untaken: 
     if use is None:
         if chosen is None:
             return empty
-        if hollow:
+        if hollow or not backgrounds:
             return LiftedBox(chosen[0])
         return LiftedBox(_off_surfaces(chosen[0], depth[inside], backgrounds, (box[0], box[1]), intrinsics, config))
     rows, cols = np.mgrid[by0:by1, bx0:bx1]
