@@ -1,0 +1,36 @@
+"""bench.question_understanding's scoring: what counts as a right reading, and the reliability table."""
+
+from __future__ import annotations
+
+from bench.question_understanding import Outcome, reading_right, reliability
+from planners.language.typed_query import TypedQuery
+
+LABEL = {"qid": "q", "split": "dev", "expressible": True, "kind": "object_state", "also_accepted_kinds": [],
+         "targets": ["cabinet", "kitchen_cabinet"], "state": "open"}
+
+
+def test_a_reading_is_right_when_kind_and_target_are_the_labelled_ones():
+    right = TypedQuery(kind="object_state", target="kitchen_cabinet", state="open", confidence=0.9)
+    assert reading_right(LABEL, right, {})
+    assert not reading_right(LABEL, TypedQuery(kind="present_location", target="cabinet", confidence=0.9), {})
+    assert not reading_right(LABEL, TypedQuery(kind="object_state", target="sink", confidence=0.9), {})
+    assert not reading_right({**LABEL, "expressible": False}, right, {}), "never right on an inexpressible question"
+    assert reading_right({**LABEL, "targets": ["couch"]}, TypedQuery(kind="object_state", target="sofa",
+                                                                      confidence=0.9), {"couch": "sofa"})
+
+
+def _outcome(score: float, right: bool, expressible: bool = True) -> Outcome:
+    o = Outcome("q", "?", "dev", expressible, "object_state", [], "object_state", "x", 0.9, "rule")
+    o.confident, o.target_right, o.reading_score = True, right, score
+    return o
+
+
+def test_the_reliability_table_counts_answered_readings_by_score():
+    outcomes = [_outcome(0.6, True), _outcome(0.65, False, expressible=False), _outcome(0.97, True),
+                _outcome(0.99, True)]
+    unanswered = _outcome(0.99, False)
+    unanswered.confident = False
+    rows = reliability(outcomes + [unanswered])
+    assert rows[2].startswith("| 0.50-0.70 | 2 | 1 | 1 (1) | 50.0%")
+    assert rows[3].startswith("| 0.95-1.00 | 2 | 2 | 0 (0) | 100.0%")
+    assert len(rows) == 4, "empty bins and unanswered readings are left out"
