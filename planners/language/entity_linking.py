@@ -20,6 +20,7 @@ import numpy as np
 from planners.memory_api import MemoryReader
 
 LINK_KINDS = ("object", "receptacle", "room")
+DETERMINERS = frozenset({"the", "a", "an", "my", "your", "our", "his", "her", "their", "this", "that", "any"})
 
 # Words that never name an entity in these questions: question words, auxiliaries, determiners,
 # pronouns, prepositions, and the verbs/nouns of the question templates.
@@ -130,6 +131,11 @@ class Vocabulary:
 
     def is_empty(self) -> bool:
         return not (self.object_categories or self.receptacle_categories or self.receptacle_ids or self.rooms)
+
+    def stopword_names(self) -> frozenset[str]:
+        """One-word names that are also template words ("can"), nouns only after a determiner."""
+        names = {n for n, _, _ in self.names()} | set(self.synonyms)
+        return frozenset(n for n in names if n in STOPWORDS)
 
     def compounds(self) -> frozenset[tuple[str, ...]]:
         """The multi-word names as word tuples ("tv_stand" -> ("tv", "stand")), for `content_phrases`."""
@@ -268,11 +274,13 @@ def with_stand_ins(vocab: Vocabulary, held: Vocabulary, ontology, similarity=Non
 
 
 def content_phrases(text: str, blanked: Iterable[tuple[int, int]] = (),
-                    compounds: frozenset[tuple[str, ...]] = frozenset()) -> list[Phrase]:
+                    compounds: frozenset[tuple[str, ...]] = frozenset(),
+                    stopword_names: frozenset[str] = frozenset()) -> list[Phrase]:
     """Runs of content words of `text` (lowercased), skipping stopwords, numbers and blanked spans.
 
     A stopword that completes a multi-word name of `compounds` with the words before it stays in the
-    run ("tv stand" when the vocabulary holds tv_stand; "stand" alone is still a template verb).
+    run ("tv stand" when the vocabulary holds tv_stand; "stand" alone is still a template verb), and so
+    does one of `stopword_names` right after a determiner ("the can", "my can"; "where can I" skips it).
     """
     lowered = text.lower()
     for start, end in blanked:
@@ -287,10 +295,14 @@ def content_phrases(text: str, blanked: Iterable[tuple[int, int]] = (),
             phrases.append(Phrase(tuple(m.group() for m in run), (run[0].start(), run[-1].end())))
             run.clear()
 
+    previous_word = ""
     for m in _TOKEN.finditer(lowered):
         word = m.group()
         gap = lowered[last_end:m.start()] if last_end >= 0 else ""
         skip = word in STOPWORDS or word.isdigit() or re.fullmatch(r"d\d+", word) is not None
+        if skip and word in stopword_names and previous_word in DETERMINERS and not gap.strip():
+            skip = False
+        previous_word = word
         if skip and run and not re.search(r"[,;:?!.]", gap) and _completes_compound(run, word, compounds):
             skip = False
         skip = skip or (word in ("room", "rooms") and not run)  # "which room": not a name; "living room": part of one

@@ -433,11 +433,11 @@ class QuestionParser:
         span = time_ref.span if time_ref is not None else None
         read_before = self._vocab_time
         vocab = self.vocabulary()
-        phrases = content_phrases(text, blanked, vocab.compounds())
+        phrases = content_phrases(text, blanked, vocab.compounds(), vocab.stopword_names())
         lexical, unmatched = self.linker.lexical_links(phrases, vocab)
         if unmatched and self.memory is not None and self._vocab_time == read_before:
             vocab = self.vocabulary(refresh=True)  # memory may have seen it since the last read
-            phrases = content_phrases(text, blanked, vocab.compounds())
+            phrases = content_phrases(text, blanked, vocab.compounds(), vocab.stopword_names())
             lexical, unmatched = self.linker.lexical_links(phrases, vocab)
         self.linker.name_embeddings([n for n, _, _ in vocab.names()])
         without_time = lowered if time_ref is None else \

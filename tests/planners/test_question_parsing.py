@@ -302,6 +302,18 @@ def test_did_you_see_when_did_you_see_and_take_me_to(parser, question, kind, tar
     assert q.confidence >= 0.5
 
 
+@pytest.mark.parametrize("question, kind", [
+    ("Is my can still in the house?", "still_present"),
+    ("Which room is the can in?", "room_of"),
+    ("Where can I find the can?", "present_location"),
+    ("When did you last see the can?", "last_seen"),
+])
+def test_a_thing_named_like_a_template_word_is_a_noun_after_a_determiner(parser, question, kind):
+    q = parser.parse(question, NOW)
+    assert (q.kind, q.target) == (kind, "can"), q
+    assert q.confidence >= 0.5
+
+
 @pytest.mark.parametrize("question, target", [
     ("Where should I look for the remote?", "remote"),
     ("Where should we search for my keys?", "keys"),
