@@ -181,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.question_understanding", description=__doc__.split("\n")[0])
     ap.add_argument("--split", choices=("heldout", "heldout2", "dev", "dev2", "dev3", "dev4", "dev5", "devs", "all"),
                     default="heldout",
-                    help="heldout (default: what is reported; heldout2: session 11's fresh draw), dev .. dev4 (what the parser was developed and the "
+                    help="heldout (default: what is reported), heldout2 (session 11's fresh held-out draw), "
+                         "dev .. dev4 (what the parser was developed and the "
                          "reading score fitted on: the session-7, session-8 and two session-9 draws; devs: all four), "
                          "dev5 (session 10's check, never fitted on) or all")
     ap.add_argument("--labels", default=str(LABELS))

@@ -90,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
 
     splits = tuple(s.strip() for s in args.splits.split(",") if s.strip())
     if {"heldout", "heldout2", "dev5"} & set(splits):
-        raise BadInputError("--splits: the reading score is fitted on development splits only, not heldout, heldout2 or dev5")
+        raise BadInputError("--splits: the reading score is fitted on development splits only, "
+                            "not heldout, heldout2 or dev5")
     if not QUESTIONS.is_file():
         raise BadInputError(f"{QUESTIONS}: no such file (OpenEQA questions, ../shared/data)")
     parser = QuestionParser()
