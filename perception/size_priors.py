@@ -4,7 +4,9 @@ A camera sees the near side of a thing: the centroid of its seen points lies in 
 centre, by up to half its depth along the view (a bed seen from its foot: the footboard and the near
 half of the mattress). With the category's typical size the centre is put back where the size says:
 the near side of the seen points plus half the thing's extent along the view ray, never nearer than
-the seen centroid itself (a thing seen from above already shows its whole depth).
+the seen centroid itself (a thing seen from above already shows its whole depth). Its height is the
+middle of the seen points' height span, not their mean (most of a bed's or a counter's seen points
+are on its top).
 
 The sizes (width across the front, depth front to back, height; metres) are common catalogue sizes of
 household furniture, written down once; they were not fitted to any data set (in particular not to
@@ -17,6 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+# How far the seen span across the view may exceed a reading of the size before the reading is unlikely:
+# the seen points' quantile span is not exact (a few cm of depth noise and edge pixels).
+ACROSS_SLACK_M = 0.1
 
 
 @dataclass(frozen=True)
@@ -49,13 +55,21 @@ SIZE_PRIORS: dict[str, SizePrior] = {
     "toilet": SizePrior(0.4, 0.7, 0.8),
     "bathtub": SizePrior(1.7, 0.75, 0.55),
     "plant": SizePrior(0.4, 0.4, 0.8),
+    "sink": SizePrior(0.8, 0.55, 0.85),  # a sink unit (kitchen base or bathroom vanity), not a run of counter
+    "washbasin": SizePrior(0.6, 0.45, 0.85),
+    "tv_stand": SizePrior(1.4, 0.4, 0.5),
+    "side_table": SizePrior(0.5, 0.5, 0.6),
+    "bench": SizePrior(1.2, 0.4, 0.45),
+    "dishwasher": SizePrior(0.6, 0.6, 0.85),  # the 60 cm built-in appliance module
+    "washing_machine": SizePrior(0.6, 0.6, 0.85),
+    "oven": SizePrior(0.6, 0.6, 0.9),
 }
 
 _ALIASES = {
     "night_stand": "nightstand", "dresser_mirror": "mirror", "couch": "sofa", "refrigerator": "fridge",
     "bookshelf": "shelf", "bookcase": "shelf", "cupboard": "cabinet", "closet": "wardrobe",
-    "sideboard": "cabinet", "tv_stand": "cabinet", "tv_monitor": "tv", "tvmonitor": "tv", "pottedplant": "plant",
-    "potted_plant": "plant", "diningtable": "dining_table", "sink": "counter", "kitchen_table": "table",
+    "sideboard": "cabinet", "tv_monitor": "tv", "tvmonitor": "tv", "pottedplant": "plant",
+    "potted_plant": "plant", "diningtable": "dining_table", "kitchen_table": "table",
 }
 
 
@@ -77,8 +91,24 @@ def extent_along(prior: SizePrior, view: np.ndarray, face_direction: float | Non
     c, s = abs(np.cos(angle)), abs(np.sin(angle))
     readings = [(prior.width * c + prior.depth * s, prior.width * s + prior.depth * c),
                 (prior.width * s + prior.depth * c, prior.width * c + prior.depth * s)]
-    along, _ = min(readings, key=lambda r: abs(r[1] - seen_across_m))
+    # What is seen across is at most what the thing spans across (occlusion and the image border only cut
+    # it): a reading narrower than the seen span is unlikely (a sink narrower than a counter is still not
+    # as deep as the counter is wide); among those that hold it, the closest.
+    along, _ = min(readings, key=lambda r: (max(0.0, seen_across_m - r[1] - ACROSS_SLACK_M), abs(r[1] - seen_across_m)))
     return along
+
+
+def amodal_height(points: np.ndarray, prior: SizePrior, quantile: float = 0.02) -> float:
+    """The height of a thing's centre: the middle between its seen top and its bottom.
+
+    The seen points' mean lies where most of them are (a bed's mattress top, a counter's top): not the
+    middle. The bottom is the lowest seen point, or lower where the top seen is above it by less than the
+    category's height (the bottom hidden behind something in front, or cut off by the support removal).
+    """
+    z = points[:, 2]
+    top = float(np.quantile(z, 1.0 - quantile))
+    bottom = float(np.quantile(z, quantile))
+    return (top + bottom) / 2.0
 
 
 def amodal_centroid(points: np.ndarray, camera: np.ndarray, centroid: np.ndarray, prior: SizePrior,
@@ -99,4 +129,5 @@ def amodal_centroid(points: np.ndarray, camera: np.ndarray, centroid: np.ndarray
     shift = min(max(0.0, near + extent / 2.0 - distance), extent / 2.0)
     out = np.asarray(centroid, dtype=np.float64).copy()
     out[:2] += shift * view
+    out[2] = amodal_height(points, prior)
     return out

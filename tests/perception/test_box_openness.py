@@ -13,7 +13,7 @@ import pytest
 
 from perception.box_openness import read_box_openness
 from perception.config import BoxOpennessConfig
-from perception.size_priors import amodal_centroid, size_prior
+from perception.size_priors import amodal_centroid, extent_along, size_prior
 
 PARAMS = BoxOpennessConfig().rule_parameters()
 
@@ -117,3 +117,29 @@ def test_the_centre_moves_from_the_seen_front_by_half_the_typical_depth():
     rng = np.random.default_rng(0)
     top = np.column_stack([rng.uniform(-0.5, 0.5, 500), rng.uniform(-0.3, 0.3, 500), np.full(500, 0.8)])
     assert np.allclose(amodal_centroid(top, camera, top.mean(axis=0), prior, None), top.mean(axis=0), atol=0.03)
+
+
+def test_the_centre_is_half_way_up_the_seen_height_not_where_most_points_are():
+    """A bed seen from its foot: mostly the mattress top at 0.5 m, a few points of the footboard below it."""
+    prior = size_prior("bed")
+    rng = np.random.default_rng(1)
+    mattress = np.column_stack([rng.uniform(-0.8, 0.8, 20000), rng.uniform(-1.0, 1.0, 20000), np.full(20000, 0.5)])
+    foot = face((-0.8, -1.0), (0.8, -1.0), height=0.5)
+    points = np.vstack([mattress, foot])
+    seen = points.mean(axis=0)
+    assert seen[2] > 0.4
+    centre = amodal_centroid(points, np.array([0.0, -3.5, 1.4]), seen, prior, face_direction=0.0)
+    assert centre[2] == pytest.approx(0.25, abs=0.04)  # the lowest 2% of the points set the bottom
+
+
+def test_a_seen_span_wider_than_a_reading_of_the_size_rules_that_reading_out():
+    """A counter's typical size is 2.0 x 0.6: seen 0.9 m across, its 0.6 m side is not what faces the camera."""
+    prior = size_prior("counter")
+    view = np.array([0.0, 1.0])  # looking along +y at a face running along x
+    assert extent_along(prior, view, 0.0, seen_across_m=0.9) == pytest.approx(prior.depth)
+    # seen 0.65 across (within the seen span's slack of 0.6): its end, the 2 m run going away from the camera
+    assert extent_along(prior, view, 0.0, seen_across_m=0.65) == pytest.approx(prior.width)
+
+
+def test_a_sink_is_sized_as_a_sink_unit_not_as_a_counter():
+    assert size_prior("sink") != size_prior("counter") and size_prior("sink").width < 1.0
