@@ -17,8 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from perception.box_detections import BoxDetection
 from perception.config import BoxLiftingConfig
@@ -47,29 +45,23 @@ def depth_clusters(depth: np.ndarray, valid: np.ndarray, config: BoxLiftingConfi
     `level_max_gap_m`) join too: a table top seen at a grazing angle changes fast in depth, not in height.
     """
     h, w = depth.shape
-    index = np.arange(h * w).reshape(h, w)
     tolerance = config.continuity_m + config.continuity_per_m * depth
-    rows, cols = [], []
-    pairs = ((np.s_[:, :-1], np.s_[:, 1:]), (np.s_[:-1, :], np.s_[1:, :]))
-    for sa, sb in pairs:
+    # The graph drawn as an image twice the size: pixel (i, j) at (2i, 2j), a join between neighbours at
+    # the point between them; its 4-connected components are the graph's (and numbered in the same
+    # raster order of their first pixel).
+    graph = np.zeros((max(1, 2 * h - 1), max(1, 2 * w - 1)), dtype=bool)
+    graph[::2, ::2] = valid
+    pairs = ((np.s_[:, :-1], np.s_[:, 1:], np.s_[::2, 1::2]), (np.s_[:-1, :], np.s_[1:, :], np.s_[1::2, ::2]))
+    for sa, sb, between in pairs:
         a, b = depth[sa], depth[sb]
         if a.size == 0:
             continue
-        va, vb = valid[sa], valid[sb]
         gap = np.abs(a - b)
         close = gap < tolerance[sa]
         if heights is not None:
             close |= (np.abs(heights[sa] - heights[sb]) < config.level_tolerance_m) & (gap < config.level_max_gap_m)
-        join = va & vb & close
-        ia = index[sa][join]
-        ib = index[sb][join]
-        rows.append(ia)
-        cols.append(ib)
-    r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-    c = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
-    graph = coo_matrix((np.ones(r.size, dtype=np.int8), (r, c)), shape=(h * w, h * w))
-    _, component = connected_components(graph, directed=False)
-    component = component.reshape(h, w)
+        graph[between] = valid[sa] & valid[sb] & close
+    component = ndimage.label(graph)[0][::2, ::2]
     labels = np.zeros((h, w), dtype=np.int64)
     present, dense = np.unique(component[valid], return_inverse=True)
     labels[valid] = dense + 1

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from perception.box_detections import BoxDetection
+from perception.box_lifting import depth_clusters
+from perception.config import BoxLiftingConfig
 from perception.frame_processing import FrameError, FrameProcessor
 from perception.synthetic_scene import SyntheticBox
 from scene_graph.types import Pose
@@ -193,3 +195,19 @@ def test_a_small_thing_at_the_back_of_a_counter_keeps_its_pixels(scene):
     # The support removal takes its bottom as before (about 56% stays); the wall rule took a third more.
     assert got["mug"].num_points >= 0.5 * from_masks["mug"].num_points
     assert _error(got["mug"], mug.center) < 0.08
+
+
+def test_depth_clusters_join_neighbours_close_in_depth_or_level_and_number_them_in_raster_order():
+    config = BoxLiftingConfig()
+    depth = np.array([[1.4, 1.4, 1.0, 1.0],
+                      [1.4, 1.4, 1.0, 1.0],
+                      [3.0, 3.0, 3.0, 0.0],
+                      [3.0, 3.0, 3.0, 3.0]], dtype=np.float32)
+    valid = depth > 0
+    labels, n = depth_clusters(depth, valid, config)
+    assert n == 3  # the 3 m wall's pixels around the hole at (2, 3) join through (3, 3)
+    assert labels.tolist() == [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 3, 0], [3, 3, 3, 3]]
+    # A top seen at a grazing angle: depth jumps between rows, height does not: one cluster.
+    heights = np.where(depth < 2.5, 0.75, 0.2)  # 0.4 m apart in depth: within level_max_gap_m
+    labels, n = depth_clusters(depth, valid, config, heights)
+    assert n == 2 and labels[0, 0] == labels[0, 3] != labels[3, 0]
