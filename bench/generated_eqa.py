@@ -43,7 +43,8 @@ def household_knobs(index: int):
 
     rooms, clutter = index % 3, (index // 3) % 3
     return Knobs(rooms=ROOMS[rooms], days=DAYS[index % 2], clutter=CLUTTER[clutter],
-                 noise=NOISE[(rooms + clutter) % 3], questions=6, tasks=1, max_objects=18, unseen_moves=2)
+                 noise=NOISE[(rooms + clutter) % 3], questions=6, tasks=1, impossible_tasks=1, max_objects=18,
+                 unseen_moves=2)
 
 
 def generate_set(seed: int, count: int, out: Path) -> dict[str, dict]:
@@ -93,7 +94,12 @@ def summarise(runs: list[dict], knobs_of: dict[str, dict], failures: list[dict],
             "by_form": {f: _rate(flags) for f, flags in sorted(forms.items())},
             "by_knob": knob_rates,
             "present_location_moved_unseen": _rate(stale),
-            "task_success": _rate([bool(t["success"]) for t in tasks]),
+            # the target: tasks that can be done, done; tasks that cannot, ended with why (or done)
+            "task_success": _rate([bool(t["success"]) for t in tasks if t.get("expected", "done") == "done"]),
+            "task_cannot_said_why": _rate([bool(t["success"]) for t in tasks if t.get("expected", "done") != "done"]),
+            "task_success_by_expected": {kind: _rate([bool(t["success"]) for t in tasks
+                                                      if t.get("expected", "done") == kind])
+                                         for kind in sorted({t.get("expected", "done") for t in tasks})},
             "task_failures": dict(sorted(_count(t.get("reason", "") for t in tasks if not t["success"]).items())),
             "score_spl": round(sum(q["score_spl"] for q in questions) / len(questions), 4) if questions else None,
             "total_path_length_m": round(sum(q["path_length_m"] for q in questions), 1),
@@ -128,13 +134,14 @@ def markdown(summary: dict) -> str:
             "generated households every planner finished)" if stopped else "")
     lines = [f"{summary['households']} generated households{note}, {summary['runs']} of {summary['expected_runs']} "
              f"runs finished, aborted runs: {summary['aborted_runs']}.", "",
-             "| planner | accuracy [95% CI] | present-location, moved unseen | task success | score_spl "
-             "| total path (m) | path / explore-all | skipped events |", "|---|---|---|---|---|---|---|---|"]
+             "| planner | accuracy [95% CI] | present-location, moved unseen | task success | impossible tasks: "
+             "said why | score_spl | total path (m) | path / explore-all | skipped events |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for name, s in planners.items():
         ratio = f"{s['total_path_length_m'] / explore:.2f}" if explore else "-"
         lines.append(f"| {name} | {_cell(s['accuracy'])} | {_cell(s['present_location_moved_unseen'])} | "
-                     f"{_cell(s['task_success'])} | {s['score_spl']} | {s['total_path_length_m']} | {ratio} | "
-                     f"{s['skipped_events']} |")
+                     f"{_cell(s['task_success'])} | {_cell(s['task_cannot_said_why'])} | {s['score_spl']} | "
+                     f"{s['total_path_length_m']} | {ratio} | {s['skipped_events']} |")
     forms = sorted({f for s in planners.values() for f in s["by_form"]})
     lines += ["", "| question form | " + " | ".join(planners) + " |", "|---|" + "---|" * len(planners)]
     for form in forms:
@@ -146,6 +153,12 @@ def markdown(summary: dict) -> str:
         for value in values:
             cells = [_cell(s["by_knob"][knob].get(value, {"n": 0})) for s in planners.values()]
             lines.append(f"| {value} | " + " | ".join(cells) + " |")
+    kinds = sorted({k for s in planners.values() for k in s.get("task_success_by_expected", {})})
+    if kinds:
+        lines += ["", "| task (expected outcome) | " + " | ".join(planners) + " |", "|---|" + "---|" * len(planners)]
+        for kind in kinds:
+            cells = [_cell(s["task_success_by_expected"].get(kind, {"n": 0})) for s in planners.values()]
+            lines.append(f"| {kind} | " + " | ".join(cells) + " |")
     reasons = "; ".join(f"{name}: {s['task_failures']}" for name, s in planners.items())
     lines += ["", f"Task failures by reason: {reasons}"]
     return "\n".join(lines) + "\n"

@@ -242,8 +242,12 @@ class ScenarioSession(SimStack):
     def do(self, task: Task) -> dict[str, Any]:
         report = self.task_planner.execute(task.do, self.backend.now)
         self._note_pose()
-        success = self._goal_holds(task)
-        return {"id": task.id, "do": task.do, "success": success, "reported_success": bool(report.success),
+        done = self._goal_holds(task)
+        # a task that cannot be done is right when the robot says why; done after all is right too
+        said_why = task.goal.cannot is not None and not report.success and report.cannot == task.goal.cannot
+        return {"id": task.id, "do": task.do, "success": done or said_why, "done": done,
+                "expected": task.goal.cannot or "done", "cannot": report.cannot,
+                "reported_success": bool(report.success),
                 "reason": report.reason, "steps": report.steps, "path_length_m": round(report.path_length_m, 3),
                 "replans": report.replans}
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from memory_stack.foundation.time_format import TimeFormatError, parse_time
 from memory_stack.foundation.typed_config import ConfigError, build_dataclass, load_yaml_file
+from planners.acting.task_outcomes import CANNOT_KINDS
 from robot_model.category_shapes import furniture_shape
 from scene_graph.floor_plan_file import DoorEntry, RoomEntry
 from scene_graph.types import Door, FloorPlan, Room
@@ -205,6 +206,9 @@ class TaskGoal:
     rests_on: str | None = None
     furniture: str | None = None
     state: str | None = None
+    # the task cannot be done, and the robot must say why: unreachable, not graspable or not found
+    # (planners.acting.task_outcomes); it is still right when the robot does it after all
+    cannot: str | None = None
 
 
 @dataclass
@@ -730,3 +734,5 @@ def _validate_tasks(s: Scenario, r: _Reporter, furniture: dict, object_ids: set[
             r.fail(f"{where}.goal", "a goal needs 'rests_on' (with category/object) or 'furniture' with 'state'")
         if g.rests_on is not None and g.category is None and g.object is None:
             r.fail(f"{where}.goal", "'rests_on' needs 'category' or 'object'")
+        if g.cannot is not None and g.cannot not in CANNOT_KINDS:
+            r.fail(f"{where}.goal.cannot", f"expected one of {list(CANNOT_KINDS)}, got {g.cannot!r}")

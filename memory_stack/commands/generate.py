@@ -29,6 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the robot's own looks: sparse (every other morning), daily, twice_daily, watch")
     parser.add_argument("--questions", type=int, default=defaults.questions)
     parser.add_argument("--tasks", type=int, default=defaults.tasks)
+    parser.add_argument("--impossible-tasks", type=int, default=defaults.impossible_tasks,
+                        help="fetch tasks that cannot be done (unreachable, not graspable, not found), after the rest")
     parser.add_argument("--max-objects", type=int, default=defaults.max_objects)
     parser.add_argument("--activity", type=float, default=defaults.activity, help="scales the moves per day")
     parser.add_argument("--unseen-moves", type=int, default=defaults.unseen_moves,
@@ -41,7 +43,8 @@ def knobs_from(args: argparse.Namespace):
     from sim.generation.household import Knobs
 
     return Knobs(rooms=args.rooms, days=args.days, clutter=args.clutter, noise=args.noise, schedule=args.schedule,
-                 questions=args.questions, tasks=args.tasks, max_objects=args.max_objects, activity=args.activity,
+                 questions=args.questions, tasks=args.tasks,
+                 impossible_tasks=args.impossible_tasks, max_objects=args.max_objects, activity=args.activity,
                  unseen_moves=args.unseen_moves, layout=args.layout)
 
 

@@ -22,6 +22,7 @@ from memory_stack.foundation.errors import BadInputError
 from planners.acting.case_memory import CaseHints, CaseMemory, PlaceRecord, TaskCase
 from planners.acting.destination_choice import choose_destination, sibling_names
 from planners.acting.exploration import ExplorationStepRecord, SimExplorer, explore_until_stopped
+from planners.acting.task_outcomes import CANNOT_FIND, CANNOT_GRASP, cannot_kind
 from planners.acting.viewpoints import viewpoint_for
 from planners.belief.builder import BeliefBuilder
 from planners.belief.candidates import NOT_IN_HOUSE, AnswerCandidate, Belief, LookRecord
@@ -34,6 +35,7 @@ from planners.memory_api import MemoryReader, MemoryWriter
 from robot_model.skills import (
     REASON_ALREADY_HOLDING,
     REASON_NOT_HOLDING,
+    REASON_OBJECT_TOO_LARGE,
     REASON_UNREACHABLE,
     RobotSkills,
     SkillResult,
@@ -66,9 +68,11 @@ class TaskReport:
     trace: list[TaskStep] = field(default_factory=list)
     task: TaskSpec | None = None
     used_cases: int = 0
+    cannot: str = ""     # a failed task's kind (planners.acting.task_outcomes): unreachable, not graspable, not found
 
     def to_dict(self) -> dict[str, Any]:
-        return {"success": self.success, "reason": self.reason, "steps": self.steps, "replans": self.replans,
+        return {"success": self.success, "reason": self.reason, "cannot": self.cannot, "steps": self.steps,
+                "replans": self.replans,
                 "path_length_m": round(self.path_length_m, 3), "used_cases": self.used_cases,
                 "trace": [vars(s) for s in self.trace]}
 
@@ -333,6 +337,7 @@ class TaskPlanner:
         if destination is None:
             what = "to " + spec.verb if spec.verb in STATE_VERBS else "to put it on"
             report.reason = f"I have not seen any {spec.destination.replace('_', ' ')} {what}"
+            report.cannot = CANNOT_FIND
             self._remember(spec, report, now, None, [])
             return report
         if spec.verb in STATE_VERBS:
@@ -420,9 +425,10 @@ class TaskPlanner:
             else:
                 done = self._call(report, spec.verb, furniture.id, lambda: skill(position), on_step)
                 if done.success:
-                    report.success, report.reason = True, "ok"
+                    report.success, report.reason, report.cannot = True, "ok", ""
                     break
                 report.reason = f"{spec.verb} failed: {done.reason}"
+                report.cannot = cannot_kind(done.reason)
             if attempt < self.config.max_replans:
                 report.replans += 1
         if report.success and self.config.verify:
@@ -457,6 +463,7 @@ class TaskPlanner:
             candidate, now = self._find(spec, now, hints, avoid, report, on_step)
             if candidate is None:
                 report.reason = f"I could not find the {spec.object_mention}"
+                report.cannot = CANNOT_FIND
                 break
             place = PlaceRecord(candidate.rests_on_category, tuple(float(v) for v in candidate.position))
             label = candidate.rests_on or candidate.label
@@ -479,6 +486,11 @@ class TaskPlanner:
                 self._holding = True
                 self._picked_from = self._support_of(candidate)
                 break
+            if picked is not None and picked.reason.startswith(REASON_OBJECT_TOO_LARGE):
+                # another try, or another instance of the same category, does not make it fit the hand
+                report.reason = f"the {spec.object_mention} is not graspable: {picked.reason}"
+                report.cannot = CANNOT_GRASP
+                break
             avoid.append(place)
             failed_picks += int(picked is not None)
             if picked is not None:
@@ -492,6 +504,7 @@ class TaskPlanner:
                 last = picked if picked is not None else moved
                 skill = "pick" if picked is not None else "navigate_to"
                 report.reason = f"gave up after {report.replans} replans (last {skill}: {last.reason})"
+                report.cannot = cannot_kind(last.reason)
                 break
             report.replans += 1
             if picked is not None and not picked.success:
@@ -545,16 +558,18 @@ class TaskPlanner:
             moved = self._approach(report, destination.id, destination.position, on_step, force=attempt > 0)
             if not moved.success:
                 report.reason = f"could not reach the {spec.destination_mention}: {moved.reason}"
+                report.cannot = cannot_kind(moved.reason)
             else:
                 points = self._place_points(destination)
                 top = points[attempt % len(points)]
                 placed = self._call(report, "place", destination.id, lambda p=top: self.skills.place(p), on_step)
                 if placed.success:
                     report.success = True
-                    report.reason = "ok"
+                    report.reason, report.cannot = "ok", ""
                     self._holding = False
                     break
                 report.reason = f"place failed: {placed.reason}"
+                report.cannot = cannot_kind(placed.reason)
                 if placed.reason == REASON_NOT_HOLDING:
                     self._holding = False
                     self._call(report, "look_around", destination.id, self.skills.look_around, on_step)

@@ -20,11 +20,12 @@ import numpy as np
 
 from memory_stack.foundation.errors import BadInputError
 from memory_stack.foundation.time_format import format_time
+from planners.acting.task_outcomes import CANNOT_FIND, CANNOT_GRASP, CANNOT_REACH
 from sim.generation.floor_layout import generate_layout
 from sim.generation.furnishing import Piece, furnish, robot_start, stock
 from sim.generation.question_grammar import phrase, time_expression
 from sim.generation.timeline_truth import TimelineTruth
-from sim.generation.vocabulary import GROUP_OF, OBJECT_GROUPS, graspable, top_within_reach
+from sim.generation.vocabulary import GROUP_OF, OBJECT_GROUPS, graspable, too_wide_to_grasp, top_within_reach
 from sim.scenario import Scenario, scenario_from_dict
 from sim.surface_packing import fits, surface_of_category
 
@@ -58,6 +59,7 @@ class Knobs:
     schedule: str = "daily"
     questions: int = 10
     tasks: int = 2
+    impossible_tasks: int = 1  # fetch tasks that cannot be done (unreachable, not graspable, not found), last
     max_objects: int = 40
     activity: float = 1.0  # scales every group's moves per day
     unseen_moves: int = 3  # moves after the robot's last look before the questions
@@ -79,6 +81,8 @@ class Knobs:
             problems.append(f"--questions: 0..200, got {self.questions}")
         if not 0 <= self.tasks <= 20:
             problems.append(f"--tasks: 0..20, got {self.tasks}")
+        if not 0 <= self.impossible_tasks <= 20:
+            problems.append(f"--impossible-tasks: 0..20, got {self.impossible_tasks}")
         if not 1 <= self.max_objects <= 500:
             problems.append(f"--max-objects: 1..500, got {self.max_objects}")
         if not 0.0 <= self.activity <= 10.0:
@@ -634,13 +638,15 @@ def _robot_where(rng, scenario: Scenario, now: float):
 # ------------------------------------------------------------------------------------------- tasks
 def _tasks(rng: np.random.Generator, knobs: Knobs, scenario: Scenario, truth: TimelineTruth,
            now: float) -> list[dict]:
+    """`knobs.tasks` fetch tasks the robot can do, then `knobs.impossible_tasks` it cannot (`_impossible_tasks`)."""
     furniture = scenario.furniture_by_id()
     counts: dict[str, int] = {}
     for f in furniture.values():
         counts[f.category] = counts.get(f.category, 0) + 1
+    homes = {h for g in OBJECT_GROUPS for h in g.homes}
     # only tops the arm reaches: a thing cannot be taken from or set on a 1.4 m bookshelf by this robot
     targets = [f for f in furniture.values() if counts[f.category] == 1 and not f.openable
-               and f.category in {h for g in OBJECT_GROUPS for h in g.homes} and top_within_reach(f.dimensions()[2])]
+               and f.category in homes and top_within_reach(f.dimensions()[2])]
     movable = [o for o in _unique_objects(truth)
                if truth.place_at(o, now) is not None and graspable(truth.category[o])
                and not furniture[truth.place_at(o, now)].openable
@@ -662,7 +668,61 @@ def _tasks(rng: np.random.Generator, knobs: Knobs, scenario: Scenario, truth: Ti
         tasks.append({"id": f"t{len(tasks) + 1}", "at": format_time(t),
                       "do": phrase(rng, "task_bring", thing=truth.category[oid], place=target.category),
                       "goal": {"category": truth.category[oid], "rests_on": target.id}})
+    asked = {t["goal"]["category"] for t in tasks}
+    all_targets = [f for f in furniture.values() if counts[f.category] == 1 and not f.openable and f.category in homes]
+    return tasks + _impossible_tasks(rng, knobs, truth, furniture, all_targets, asked, used_targets, now, len(tasks))
+
+
+def _impossible_tasks(rng: np.random.Generator, knobs: Knobs, truth: TimelineTruth, furniture: dict,
+                      targets: list, asked: set[str], used_targets: set[str], now: float, first: int) -> list[dict]:
+    """Fetch tasks that cannot be done, after the others; each goal names why (`cannot`, `_cannot`).
+
+    Drawn from the household's unique things on open tops or gone from the house, to any open top: a thing
+    too wide for the gripper (`too_wide_to_grasp`) is not graspable, a top above the arm's reach (`top_within_reach`) is
+    unreachable (the target is drawn among those above it when the thing itself could be fetched), a thing
+    gone from the house is not found. The runner scores such a task right when the robot ends it with
+    that kind, or does it after all.
+    """
+    things = [o for o in _unique_objects(truth) if truth.category[o] not in asked
+              and (truth.place_at(o, now) is None or not furniture[truth.place_at(o, now)].openable)]
+    rng.shuffle(things)
+    tasks: list[dict] = []
+    for oid in things:
+        if len(tasks) >= knobs.impossible_tasks:
+            break
+        t = now + (first + len(tasks) + 1) * 0.5 * HOUR
+        here = truth.place_at(oid, now)
+        if here != truth.place_at(oid, t):
+            continue      # it comes back (or leaves) before the task: what to expect is not fixed
+        from_top = None if here is None else furniture[here].dimensions()[2]
+        options = [f for f in targets if f.id != here and f.id not in used_targets and
+                   fits(surface_of_category(f.category, False), truth.on(f.id, now) + [truth.category[oid]])
+                   and _cannot(truth.category[oid], from_top, f.dimensions()[2]) is not None]
+        if not options:
+            continue
+        target = options[int(rng.integers(len(options)))]
+        used_targets.add(target.id)
+        tasks.append({"id": f"t{first + len(tasks) + 1}", "at": format_time(t),
+                      "do": phrase(rng, "task_bring", thing=truth.category[oid], place=target.category),
+                      "goal": {"category": truth.category[oid], "rests_on": target.id,
+                               "cannot": _cannot(truth.category[oid], from_top, target.dimensions()[2])}})
     return tasks
+
+
+def _cannot(category: str, from_top_m: float | None, to_top_m: float) -> str | None:
+    """The kind of failure a fetch of `category` from a top `from_top_m` high (None: not in the house) ends in.
+
+    In the order the robot meets them: it must find the thing, then grasp it (the gripper's width decides
+    before the arm tries to reach), then reach where it is and where it goes. None also when the outcome is
+    not fixed: a thing neither surely graspable nor surely too wide (the simulator may or may not hold it).
+    """
+    if from_top_m is None:
+        return CANNOT_FIND
+    if too_wide_to_grasp(category):
+        return CANNOT_GRASP
+    if graspable(category) and (not top_within_reach(from_top_m) or not top_within_reach(to_top_m)):
+        return CANNOT_REACH
+    return None
 
 
 def write_households(seed: int, count: int, out: Path, knobs: Knobs = Knobs(),

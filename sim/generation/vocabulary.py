@@ -124,6 +124,20 @@ def graspable(category: str) -> bool:
     return narrow <= GRASP_WIDTH_M and shape.height >= GRASP_MIN_HEIGHT_M
 
 
+# the simulated gripper's widest grip (two 8.5 cm finger strokes less 6 mm: executor's `max_grip_width`)
+GRIPPER_OPENING_M = 0.164
+
+
+def too_wide_to_grasp(category: str) -> bool:
+    """Whether no grasp of the simulated gripper fits round an object of this category, from any side.
+
+    Between `graspable` and this (a 16 cm bowl, a 5 mm envelope) the simulator may or may not hold it.
+    """
+    shape = object_shape(category)
+    narrow = min(shape.size[0], shape.size[1]) if shape.kind == "box" else 2 * shape.size[0]
+    return narrow > GRIPPER_OPENING_M
+
+
 # the highest furniture top the arm takes things from and sets them on: a top-down grasp's hand reaches 1.12 m
 # at 0.35 m from the arm's base (robot_model.panda_kinematics on the 0.35 m base), less an object and its approach
 REACHABLE_TOP_M = 1.0

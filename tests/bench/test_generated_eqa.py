@@ -36,7 +36,9 @@ def test_summary_counts_rates_buckets_and_aborted_runs():
         {"scenario": "h1", "planner": "voi", "questions": [_q(True), _q(True, stale=True)],
          "tasks": [{"success": True}], "skipped_events": [{"kind": "move"}]},
         {"scenario": "h2", "planner": "voi", "questions": [_q(False, "contents"), _q(True, stale=True)],
-         "tasks": [{"success": False, "reason": "place failed: unreachable"}]},
+         "tasks": [{"success": False, "reason": "place failed: unreachable"},
+                   {"success": True, "expected": "unreachable", "reason": "place failed: unreachable"},
+                   {"success": False, "expected": "not found", "reason": "gave up after 3 replans (last pick"}]},
         {"scenario": "h1", "planner": "explore-all", "questions": [_q(True, path=4.0)] * 2, "tasks": []},
     ]
     summary = summarise(runs, knobs, [{"job": "h2__explore-all__s0", "error": "boom"}], expected_runs=4)
@@ -45,11 +47,17 @@ def test_summary_counts_rates_buckets_and_aborted_runs():
     assert voi["present_location_moved_unseen"]["n"] == 2 and voi["present_location_moved_unseen"]["rate"] == 1.0
     assert voi["by_form"]["contents"]["rate"] == 0.0
     assert voi["by_knob"]["clutter"]["0.3"]["n"] == 2 and voi["by_knob"]["clutter"]["0.9"]["rate"] == 0.5
-    assert voi["task_success"]["rate"] == 0.5 and voi["task_failures"] == {"place failed": 1}
+    # tasks that can be done count toward task success; the others toward "said why", by kind too
+    assert voi["task_success"]["rate"] == 0.5 and voi["task_success"]["n"] == 2
+    assert voi["task_cannot_said_why"]["rate"] == 0.5 and voi["task_cannot_said_why"]["n"] == 2
+    assert voi["task_success_by_expected"]["unreachable"]["rate"] == 1.0
+    assert voi["task_success_by_expected"]["not found"]["rate"] == 0.0
+    assert voi["task_failures"] == {"place failed": 1, "gave up after 3 replans (last pick": 1}
     assert voi["skipped_events"] == 1 and voi["total_path_length_m"] == 4.0
     assert summary["aborted_runs"] == 1
     table = markdown(summary)
     assert "aborted runs: 1" in table and "| voi | 0.750 [" in table and "| 0.50 |" in table
+    assert "| not found | 0.000 [" in table and "| unreachable | 1.000 [" in table
 
 
 def test_runs_that_never_came_back_count_as_aborted():

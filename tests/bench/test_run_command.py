@@ -106,3 +106,25 @@ def test_existing_db_is_refused_and_kept(tmp_path, memstack):
     assert proc.returncode == 2
     assert "--db" in proc.stderr and str(db) in proc.stderr
     assert db.read_bytes() == b"precious"
+
+
+@pytest.mark.slow
+def test_a_task_that_cannot_be_done_is_right_when_the_robot_says_why(tmp_path):
+    """A laptop is wider than the gripper: "not graspable" scores the task right; any other reason would not."""
+    import yaml
+
+    from bench.scenario_runner import run_scenario
+    from sim.scenario import scenario_from_dict
+
+    document = yaml.safe_load((DATA / "tiny_fetch.yaml").read_text())
+    document["world"]["objects"].append({"id": "laptop_1", "category": "laptop", "rests_on": "table"})
+    document["questions"] = []
+    document["tasks"] = [{"id": "t1", "at": "d1 09:30", "do": "bring the laptop to the counter",
+                          "goal": {"category": "laptop", "rests_on": "counter", "cannot": "not graspable"}},
+                         {"id": "t2", "at": "d1 10:00", "do": "bring the laptop to the counter",
+                          "goal": {"category": "laptop", "rests_on": "counter", "cannot": "unreachable"}}]
+    result = run_scenario(scenario_from_dict(document), planner="memory-only", db_path=tmp_path / "memory.db")
+    said_why, other_why = result["tasks"]
+    assert said_why["cannot"] == "not graspable" and not said_why["done"] and not said_why["reported_success"]
+    assert said_why["success"] and said_why["expected"] == "not graspable", said_why
+    assert other_why["cannot"] == "not graspable" and not other_why["success"], other_why

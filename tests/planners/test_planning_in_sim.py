@@ -140,10 +140,31 @@ def test_a_task_that_cannot_deliver_puts_the_object_down_and_the_next_task_has_a
         failed = planner.execute("bring the mug to the wardrobe", h.advance("d1 08:00"))
         assert not failed.success and failed.reason.startswith("place failed: unreachable"), failed.to_dict()
         assert failed.reason.endswith("put it down on the counter")
+        assert failed.cannot == "unreachable"      # the kind a person (and the benchmark) reads
         assert h.truly_rests_on("mug_1") == "counter" and h.skills.manipulator.held_body is None
         done = planner.execute("bring the mug to the coffee table", h.advance("d1 09:00"))
         assert done.success, done.to_dict()
         assert h.truly_rests_on("mug_1") == "coffee_table"
         assert not any("already holding" in s.detail for s in done.trace)
+    finally:
+        h.close()
+
+
+def test_a_task_that_cannot_be_done_ends_with_the_kind_of_reason():
+    """Too wide for the gripper: "not graspable" after one pick, not three replans; no such furniture: "not found"."""
+    data = house([])
+    data["world"]["objects"].append({"id": "laptop_1", "category": "laptop", "rests_on": "desk"})
+    h = SimHousehold.create(data)
+    try:
+        h.patrol("d1 07:00")
+        planner = h.task_planner()
+        wide = planner.execute("bring the laptop to the coffee table", h.advance("d1 08:00"))
+        assert not wide.success and wide.cannot == "not graspable", wide.to_dict()
+        assert wide.reason.startswith("the laptop is not graspable"), wide.reason
+        assert [s.skill for s in wide.trace].count("pick") == 1 and wide.replans == 0
+        assert h.truly_rests_on("laptop_1") == "desk"
+        nowhere = planner.execute("bring the mug to the bookshelf", h.advance("d1 09:00"))
+        assert not nowhere.success and nowhere.cannot == "not found", nowhere.to_dict()
+        assert nowhere.to_dict()["cannot"] == "not found"
     finally:
         h.close()

@@ -272,18 +272,55 @@ def test_clutter_fills_surfaces_and_same_seed_same_file(households):
 def test_tasks_move_graspable_objects_to_furniture_with_room(households):
     from sim.generation.vocabulary import graspable
 
-    tasks = [t for _, _, doc in households for t in doc["tasks"]]
+    tasks = [t for _, _, doc in households for t in doc["tasks"] if "cannot" not in t["goal"]]
     assert len(tasks) >= 4 and all(graspable(t["goal"]["category"]) for t in tasks)
     assert all(t["goal"]["category"].replace("_", " ") in t["do"] or t["goal"]["category"] in ("phone", "remote",
                "glasses", "keys", "computer_mouse") for t in tasks)
-    # nothing is asked to go onto a top above the arm's reach (a 1.4 m bookshelf), nor taken from one
+    # a task that can be done takes nothing from a top above the arm's reach (a 1.4 m bookshelf), nor sets it there
     for _, _, doc in households:
         scenario = scenario_from_dict(doc)
         furniture, truth = scenario.furniture_by_id(), TimelineTruth(scenario)
         for task in scenario.tasks:
+            if task.goal.cannot is not None:
+                continue
             sources = [truth.place_at(o, task.time) for o, c in truth.category.items() if c == task.goal.category]
             for place in [task.goal.rests_on] + [s for s in sources if s is not None]:
                 assert furniture[place].dimensions()[2] <= REACHABLE_TOP_M, (task.do, place)
+
+
+def test_tasks_that_cannot_be_done_name_the_reason_their_geometry_fixes():
+    from executor.sim_skills_config import SimSkillsConfig
+    from sim.generation.vocabulary import GRIPPER_OPENING_M, graspable, too_wide_to_grasp
+
+    # the generator's gripper is the simulator's (executor's max_grip_width: two strokes less 6 mm)
+    assert GRIPPER_OPENING_M == pytest.approx(2 * SimSkillsConfig().finger_stroke_m - 0.006)
+    assert too_wide_to_grasp("laptop") and not too_wide_to_grasp("bowl") and not graspable("bowl")
+
+    kinds = set()
+    for seed in range(12):
+        doc = generate_household(seed, Knobs(rooms=3, days=1, max_objects=18, questions=0, tasks=1,
+                                             impossible_tasks=2))
+        scenario = scenario_from_dict(doc)
+        furniture, truth = scenario.furniture_by_id(), TimelineTruth(scenario)
+        possible = [t for t in scenario.tasks if t.goal.cannot is None]
+        impossible = [t for t in scenario.tasks if t.goal.cannot is not None]
+        assert len(possible) <= 1 and len(impossible) <= 2
+        assert all(p.time < i.time for p in possible for i in impossible)      # after the others
+        for task in impossible:
+            [oid] = [o for o, c in truth.category.items() if c == task.goal.category]
+            here = truth.place_at(oid, task.time)
+            tops = [furniture[task.goal.rests_on].dimensions()[2]] + ([] if here is None else
+                                                                       [furniture[here].dimensions()[2]])
+            expected = ("not found" if here is None else "not graspable" if too_wide_to_grasp(task.goal.category)
+                        else "unreachable")
+            assert expected != "unreachable" or graspable(task.goal.category)   # a 16 cm bowl: neither
+            assert task.goal.cannot == expected, (seed, task.do, here)
+            if expected == "unreachable":
+                assert max(tops) > REACHABLE_TOP_M, (seed, task.do)
+            kinds.add(expected)
+    assert kinds == {"not found", "not graspable", "unreachable"}
+    only_possible = generate_household(0, Knobs(days=1, max_objects=15, questions=0, impossible_tasks=0))["tasks"]
+    assert only_possible and all("cannot" not in t["goal"] for t in only_possible)
 
 
 def test_generate_command_writes_a_file_scenario_check_accepts(tmp_path, capsys):

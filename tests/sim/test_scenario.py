@@ -104,6 +104,7 @@ def _append(key, item):
     (lambda d: d["questions"][5].update(answer={"room": "attic"}), "questions[5].answer.room: unknown room 'attic'"),
     (lambda d: d["questions"][0].update(at="d9 25:00"), "questions[0].at"),
     (lambda d: d["tasks"][0]["goal"].update(rests_on="desk"), "tasks[0].goal.rests_on: unknown furniture 'desk'"),
+    (lambda d: d["tasks"][0]["goal"].update(cannot="too heavy"), "tasks[0].goal.cannot: expected one of"),
     (lambda d: d["world"]["doors"][0].update(at=[3.0, 3.0]), "world.doors[0].at"),
     (lambda d: d["robot"]["noise"].update(miss_rate=1.5), "robot.noise.miss_rate"),
     (lambda d: d["robot"]["start"].update(at=[4.3, 0.6]), "robot.start.at: [4.3, 0.6] is inside furniture 'fridge'"),
