@@ -25,7 +25,7 @@ _STATE_CUES = re.compile(r"\b(open|opened|closed|shut)\b", re.I)
 _FIRST_CUES = re.compile(r"\b(first|earliest)\b", re.I)
 # The forms docs/QUESTIONS.md adds to the scenario spec, told apart by wording like the ones above.
 ATTRIBUTE_KEYS = ("colour", "size", "material", "shape")
-_ROBOT_CUES = re.compile(r"\bwhere (were|was|are|is) (you|the robot)\b", re.I)
+_ROBOT_CUES = re.compile(r"\b(where|which room|what room) (were|was|are|is) (you|the robot)\b", re.I)
 _VISIT_CUES = re.compile(r"\bwhen did you (last |first )?(enter|leave|left|exit|visit|go|come|arrive|walk)\b", re.I)
 _ACTION_CUES = re.compile(r"^\s*(what|where|which \w+) (did|have) you (do|done|put|place|set|pick|take|grab|open|"
                           r"close)\b", re.I)

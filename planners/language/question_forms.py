@@ -88,7 +88,8 @@ REFUSALS: list[tuple[re.Pattern, str]] = [(re.compile(p), why) for p, why in [
      "memory keeps open/closed and on/off states, not whether something is clean, full, tidy or used"),
     (r"\b(well[- ]lit|lighting|natural light|bright enough|dark in)\b", "memory holds no lighting conditions"),
     (r"\b(depict\w*|painted on|drawn on|written|say|says|logo|brand|label on|picture of|photo of|poster of|"
-     r"image of|in the (picture|painting|photo|poster|mirror))\b",
+     r"image of|in the (picture|painting|photo|poster|mirror|tapestry|artwork|drawing|canvas|mural))\b|"
+     r"^\s*what\s+does\s+(the|this|that)\b.*\bshow\b",
      "memory holds what objects are, not what pictures show or what text says"),
     (r"\b(closer|farther|further|nearer|bigger|smaller|taller|larger)\b.*\bor\b",
      "comparing two things is not a form the typed query has"),
@@ -116,9 +117,13 @@ REFUSALS: list[tuple[re.Pattern, str]] = [(re.compile(p), why) for p, why in [
     (r"\bbut not\b|\bexcept (for )?the\b", "a set difference between places is not a form the typed query has"),
     (r"\bif (i|we)\s*(?:'m|am|are|was|don't|do not|can't|cannot|have)\b",
      "a condition on the asker is not part of what the typed query can select by"),
+    (r"\bif (the|it|they|this|that|there)\b", "a condition on how things are is not part of what the typed query "
+                                               "can select by"),
+    (r"\bhow many rooms\b", "it counts rooms, and the typed query counts objects"),
     (r"\bhow many\b.*\b(does|do|can|could|will)\b.*\b(make|hold|fit|take|seat|serve|brew|store)\b",
      "it asks for a capacity, which memory does not keep"),
-    (r"\b(is|are) there (any |some )?(water|liquid|ice)\s+(in|inside|on)\b",
+    (r"\b(is|are) there (any |some )?(water|liquid|ice)\s+(in|inside|on)\b|"
+     r"\b(have|has|contain|contains|hold|holds)\s+(any\s+|some\s+)?(water|liquid|ice)\b",
      "liquids are not objects memory holds"),
     (r"(?<!this )(?<!the )(?<!that )\b(space|room) (for|to)\b|\benough (space|room)\b|"
      r"\bis there (any )?(space|room)\b",
@@ -172,6 +177,9 @@ _WHAT_REL = re.compile(r"^\s*(?:what|whats|what's)(?:'s|s| is| are| was| were|"
 _EXISTS = re.compile(r"^\s*(?:is|are)\s+there\s+(?:a|an|any|some)?\s*(?P<np>.+?)\s*\??$")
 _SEEN = re.compile(r"^\s*(?:did|do)\s+(?:you|the robot)\s+(?:ever\s+)?(?:see|seen|spot|spotted|notice|noticed|"
                    r"come across|found|find)\s+(?P<np>.+?)\s*\??$")
+# "Have you seen my keys?" asks where they are; "have you ever seen a wallet?" whether there is one.
+_HAVE_SEEN = re.compile(r"^\s*have\s+you\s+(?:ever\s+)?(?:seen|spotted|noticed|found)\s+(?P<np>.+?)"
+                        r"(?:\s+(?:anywhere|around|somewhere|lately|recently))?\s*\??$")
 _WHEN_SEEN = re.compile(r"^\s*when\s+(?:did|have)\s+you\s+(?:see|seen|spot|spotted|notice|noticed)\s+"
                         r"(?P<np>.+?)\s*\??$")
 _TAKE_ME = re.compile(r"^\s*(?:please\s+)?(?:take|bring|lead|guide|show)\s+me\s+(?:to|the way to)\s+"
@@ -226,7 +234,8 @@ _ON_OFF = re.compile(r"^\s*(?:is|are|was|were|if)\s+(?P<np>.+?)\s+(?:turned\s+|s
 _ANYTHING_ON = re.compile(r"^\s*(?:is|are)\s+(?:there\s+)?"
                           r"(?:anything|something|things|objects|any objects|any things)\b"
                           r"(?!.*\b(?:can|could) use\b)(?P<rest>.*?)\s*\??$")
-_ROBOT_WHERE = re.compile(r"^\s*where\s+(?:were|are|was|is)\s+(?:you|the robot)\b(?P<rest>.*)$")
+_ROBOT_WHERE = re.compile(r"^\s*(?:where|(?:in\s+)?(?:which|what)\s+room)\s+(?:were|are|was|is)\s+"
+                          r"(?:you|the robot)\b(?P<rest>.*)$")
 # The robot's own actions in order: "what did you do (right) after/before you opened the fridge?", and
 # "what did you do (this evening)?" (the time expression is read and removed before these rules run).
 _DID_ORDER = re.compile(r"^\s*what\s+did\s+you\s+do\s+(?:right\s+|just\s+|immediately\s+|directly\s+)?"
@@ -312,8 +321,11 @@ def noun_phrase(text: str) -> NounPhrase | None:
             attributes.setdefault("material", {"wooden": "wood", "metallic": "metal"}.get(w, w))
         else:
             content.append(w)
-    if not content and "colour" in attributes and words and words[-1] in COLOUR_WORDS:
-        content, attributes = [words[-1]], {k: v for k, v in attributes.items() if k != "colour"}  # "the orange"
+    if not content and words and (words[-1] in COLOUR_WORDS and "colour" in attributes or
+                                  words[-1] in MATERIAL_WORDS and "material" in attributes):
+        # an attribute word that ends the phrase is its head: "the orange", "the glass"
+        named = "colour" if words[-1] in COLOUR_WORDS else "material"
+        content, attributes = [words[-1]], {k: v for k, v in attributes.items() if k != named}
     if not content:
         return None
     head = " ".join(content[-2:])
@@ -376,12 +388,44 @@ def _attribute_name(word: str) -> str:
     return "colour"
 
 
+# What a building is made of: not objects memory holds ("the dining room walls", "the vehicle wallpaper")
+STRUCTURE_NOUNS: frozenset[str] = frozenset("wall walls wallpaper wallpapers floor floors flooring ceiling ceilings "
+                                            "tile tiles baseboard baseboards".split())
+# Parts of a thing: memory describes whole objects ("the refrigerator handles", "the trim around the mirror")
+PARTS_NOT_HELD: frozenset[str] = frozenset("handle handles leg legs trim trims rim rims border borders "
+                                           "edge edges".split())
+STOREY_WORDS: frozenset[str] = frozenset("top bottom upper lower ground first second third main".split())
+
+
 def read_form(text: str, refusals: bool = True) -> FormReading | None:
     """The form of a (lowercased, time-expression-free) question by its wording, or None.
 
     `refusals=False` skips the refusing rules (what the reading score is fitted on: the reading a question
     would get without them, planners.language.reading_score).
     """
+    reading = _read_form(text, refusals)
+    if refusals and reading is not None and reading.refusal is None:
+        why = unheld_selection(reading)
+        if why is not None:
+            return FormReading(refusal=why, rule="a selection memory does not hold")
+    return reading
+
+
+def unheld_selection(reading: FormReading) -> str | None:
+    """Why memory cannot hold what a reading selects (a wall, a part of a thing, a storey alone), or None."""
+    head = reading.target.head.split()[-1] if reading.target is not None and reading.target.head else ""
+    if head in STRUCTURE_NOUNS:
+        return "walls, floors and ceilings are not objects in memory"
+    if reading.kind == "attribute" and head in PARTS_NOT_HELD:
+        return "memory keeps what it saw of whole objects, not of their parts"
+    anchor = reading.anchor.head.split() if reading.anchor is not None and reading.anchor.head else []
+    if reading.kind == "identify" and not head and reading.anchor2 is None and len(anchor) > 1 and \
+            anchor[-1] == "floor" and anchor[-2] in STOREY_WORDS:
+        return "storeys of a house are not places memory holds"
+    return None
+
+
+def _read_form(text: str, refusals: bool) -> FormReading | None:
     t = " ".join(text.lower().replace("’", "'").split())
     t = re.sub(r"\bwhats\b", "what is", t)
     # Openings people put before the question itself ("hey robot, quick question: what colour ...").
@@ -503,6 +547,10 @@ def read_form(text: str, refusals: bool = True) -> FormReading | None:
             relation, anchor, anchor2 = _relation_of(m.group("rest") or "")
             return FormReading("identify", target=np, relation=relation, anchor=anchor, anchor2=anchor2,
                                rule="what is the <colour> X")
+    if (m := _HAVE_SEEN.match(t)) and (np := noun_phrase(m.group("np"))) is not None:
+        if re.match(r"(?:a|an|any)\b", m.group("np")):
+            return FormReading("exists", target=np, rule="have you seen a X")
+        return FormReading("present_location", target=np, rule="have you seen my X", fallback=True)
     if m := _SEEN.match(t):
         np = noun_phrase(m.group("np"))
         if np is not None:

@@ -763,8 +763,9 @@ class QuestionParser:
         return proposed
 
     def _link_words(self, words: str, vocab: Vocabulary) -> EntityLink | None:
-        phrases = content_phrases(words, compounds=vocab.compounds()) or content_phrases(f"the {words}",
-                                                                                          compounds=vocab.compounds())
+        compounds, stopword_names = vocab.compounds(), vocab.stopword_names()
+        phrases = content_phrases(words, compounds=compounds) or \
+            content_phrases(f"the {words}", compounds=compounds, stopword_names=stopword_names)
         links, unmatched = self.linker.lexical_links(phrases, vocab)
         if not links and unmatched:
             vectors = self.embedder.embed([p.text for p in unmatched])

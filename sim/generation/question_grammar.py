@@ -44,8 +44,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "identify_colour": ("What is the {colour} thing on the {place}?", "Which {colour} object is on the {place}?",
                         "What is the {colour} item on the {place}?"),
     "affordance_where": ("Where can I {activity}?", "Where could I {activity}?"),
-    # "Which room were you in ...?" is not read as the robot's own place by the parser (session 10): not generated
-    "robot_where": ("Where were you {when}?",),
+    "robot_where": ("Where were you {when}?", "Which room were you in {when}?"),
     "task_bring": ("bring the {thing} to the {place}", "put the {thing} on the {place}",
                    "please take the {thing} to the {place}", "could you move the {thing} onto the {place}"),
     "task_open": ("open the {place}", "please open the {place}"),
@@ -80,15 +79,33 @@ def phrase(rng: np.random.Generator, form: str, thing: str | None = None, place:
            colour: str | None = None, activity: str | None = None) -> str:
     template = TEMPLATES[form][int(rng.integers(len(TEMPLATES[form])))]
     thing_words = words(thing, rng) if thing else ""
+    place_words = words(place, rng) if place else ""
+    return render(template, thing_words, place_words, room=room, when=when, t0=t0, t1=t1, colour=colour,
+                  activity=activity)
+
+
+def every_phrasing(form: str, thing: str | None = None, place: str | None = None, room: str | None = None,
+                   when: str | None = None, t0: str | None = None, t1: str | None = None,
+                   colour: str | None = None, activity: str | None = None) -> list[str]:
+    """Every wording `phrase` can give these slots: each template of the form with each word for the things."""
+    thing_options = SYNONYMS.get(thing, (thing.replace("_", " "),)) if thing else ("",)
+    place_options = SYNONYMS.get(place, (place.replace("_", " "),)) if place else ("",)
+    return [render(template, thing_words, place_words, room=room, when=when, t0=t0, t1=t1, colour=colour,
+                   activity=activity)
+            for template in TEMPLATES[form] for thing_words in thing_options for place_words in place_options]
+
+
+def render(template: str, thing_words: str, place_words: str, room: str | None = None, when: str | None = None,
+           t0: str | None = None, t1: str | None = None, colour: str | None = None,
+           activity: str | None = None) -> str:
+    """One template with its slots filled: the verb agrees with the thing's words, an article with its sound."""
     plural = thing_words.split()[-1] in PLURAL_WORDS if thing_words else False
-    text = template.format(thing=thing_words, things=plural_words(thing_words, plural),
-                           place=words(place, rng) if place else "",
+    return template.format(thing=thing_words, things=plural_words(thing_words, plural), place=place_words,
                            room=(room or "").replace("_", " "), when=when or "",
                            When_cap=(when or "")[:1].upper() + (when or "")[1:], t0=t0 or "", t1=t1 or "",
                            a="any" if plural else "an" if thing_words[:1] in tuple("aeiou") else "a",
                            be="are" if plural else "is", Be="Are" if plural else "Is",
                            was="were" if plural else "was", colour=colour or "", activity=activity or "")
-    return text
 
 
 def plural_words(thing_words: str, plural: bool) -> str:

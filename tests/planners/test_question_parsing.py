@@ -576,6 +576,65 @@ def test_questions_memory_cannot_answer_are_refused_with_the_reason(parser, ques
     assert why in q.source, q.source
 
 
+@pytest.mark.parametrize("question, why", [
+    # what a building is made of, whatever the words before it ("the kitchen walls", not only "colour of the walls")
+    ("Which colour are the kitchen walls?", "walls, floors and ceilings"),
+    ("What material is the bathroom flooring?", "walls, floors and ceilings"),
+    ("How many rooms have striped wallpaper?", "counts rooms"),
+    # a part of a thing named before it ("the oven handles"), not only "the handles of the oven"
+    ("What colour are the oven handles?", "parts"),
+    ("What color is the rim around the sink?", "parts"),
+    # a storey is the only place a described thing is looked for
+    ("What is the red thing on the upper floor?", "storeys"),
+    # a condition on how things are, a liquid held by a thing, what a picture-like thing shows
+    ("Where should I put the mugs if the cabinet is full?", "condition on how things are"),
+    ("Does the kettle have water in it?", "liquids"),
+    ("What is in the mural?", "what pictures show"),
+    ("What does the poster in the hallway show?", "what pictures show"),
+])
+def test_selections_memory_does_not_hold_are_refused_with_the_reason(parser, question, why):
+    q = parser.parse(question, NOW)
+    assert q.kind == "unknown" and q.confidence < 0.3, q
+    assert why in q.source, q.source
+
+
+@pytest.mark.parametrize("question, fields", [
+    ("What shape are the door knobs?", {"kind": "attribute", "target": "door_knob"}),  # a knob is a thing
+    ("What colour are the flowers on the table upstairs?", {"kind": "attribute"}),  # a storey beside a place
+    ("What can I use if my hands get cold?", {"kind": "affordance"}),  # a condition on the asker is the activity
+    ("Where can I get some water?", {"kind": "affordance"}),
+    ("Have you seen my remote?", {"kind": "present_location", "target": "remote"}),
+    ("Have you seen the blue umbrella anywhere?", {"kind": "present_location", "target": "umbrella"}),
+    ("Have you ever seen a bottle?", {"kind": "exists", "target": "bottle"}),
+    ("Which room were you in at d2 08:00?", {"kind": "robot_location", "time": D1 + DAY_S + 8 * HOUR_S}),
+    ("In what room was the robot yesterday at 18:00?", {"kind": "robot_location", "time": D1 + 18 * HOUR_S}),
+])
+def test_general_rules_of_session_11(parser, question, fields):
+    _assert_reads(parser, question, fields)
+
+
+@pytest.mark.parametrize("question, fields", [
+    ("What colour is the glass?", {"kind": "attribute", "target": "glass"}),  # a material word as the head
+    ("Did you see a glass?", {"kind": "exists", "target": "glass"}),
+    ("Which room should I go to for the glass?", {"kind": "room_of", "target": "glass"}),
+    ("Did you see a can?", {"kind": "exists", "target": "can"}),  # a template word after "a"
+    ("Where is my key ring?", {"kind": "present_location", "target": "keys"}),  # the ontology's synonym
+])
+def test_things_named_by_a_material_word_or_a_template_word(embedder, question, fields):
+    things = QuestionParser(embedder=embedder, known_categories=["glass", "glasses", "can", "keys", "mug"],
+                            known_receptacles=RECEPTACLES, known_rooms=ROOMS)
+    _assert_reads(things, question, fields)
+
+
+def _assert_reads(parser: QuestionParser, question: str, fields: dict) -> None:
+    from planners.language.entity_linking import lemma_name
+
+    q = parser.parse(question, NOW)
+    got = {k: lemma_name(v) if k == "target" and v else v for k, v in ((k, getattr(q, k)) for k in fields)}
+    assert got == {k: lemma_name(v) if k == "target" else v for k, v in fields.items()}, q
+    assert q.confidence >= 0.45, q
+
+
 def test_where_can_i_have_an_activity_is_an_affordance_not_where_i_have_left_a_thing(parser):
     dinner = parser.parse("Where can I have dinner?", NOW)
     assert (dinner.kind, dinner.activity) == ("affordance", "have dinner")

@@ -19,7 +19,7 @@ def parser():
 
 @pytest.mark.parametrize("question", [
     "Is there enough light in the nursery for the twins to read?",
-    "What is the thing the kids always fight over near the garage, if it is not broken?",
+    "What is the thing the kids always fight over near the garage, unless it is broken?",
 ])
 def test_a_reading_that_leaves_much_of_the_question_out_is_refused_by_the_score(parser, question):
     unguarded, features = parser.read_without_refusals(question, ASKED_AT)
