@@ -168,7 +168,7 @@ def lift_box(depth: np.ndarray, heights: np.ndarray, free: np.ndarray, untaken: 
     judged = prior is not None and prior.depth > config.thin_depth_m
     backgrounds = surfaces if judged else []
     chosen = _best_cluster(depth, heights, keep, backgrounds, (bx0, by0, bx1, by1), context, intrinsics, prior,
-                           config)
+                           config, hollow)
     # Behind a surface seen on three sides of the box by more than the thing's own depth: a reflection or
     # what shows through glass. The thing's top edge and one side seen against one surface: it stands
     # against it, which places it when its own surface gave no depth.
@@ -236,7 +236,7 @@ def _off_surfaces(pixels: np.ndarray, depth: np.ndarray, surfaces: list[FramingS
 def _best_cluster(depth: np.ndarray, heights: np.ndarray, keep: np.ndarray, surfaces: list[FramingSurface],
                   box: tuple[int, int, int, int], context: tuple[int, int, int, int],
                   intrinsics: CameraIntrinsics, prior: SizePrior | None,
-                  config: BoxLiftingConfig) -> tuple[np.ndarray, float] | None:
+                  config: BoxLiftingConfig, hollow: bool = False) -> tuple[np.ndarray, float] | None:
     """The box's object cluster (pixels over the box window) and its containment, or None.
 
     The candidates are the depth clusters of the box alone; the clusters of the surroundings say how far
@@ -294,7 +294,13 @@ def _best_cluster(depth: np.ndarray, heights: np.ndarray, keep: np.ndarray, surf
             on_surface |= small_valid & (np.abs(small - plane) < config.framing_tolerance_m
                                          + config.framing_tolerance_per_m * plane)
     surface_share = np.bincount(labels[on_surface], minlength=n + 1)[1:] / np.maximum(sizes, 1.0)
-    background = (surface_share >= config.surface_share) & (containment < 1.0 - 1e-9)
+    # ...or, held inside the box, lies deeper than the nearest candidate by more than half the thing's
+    # depth: the wall behind seen between a desk's legs, under its top (not for a thing with an inside:
+    # its back panel lies there).
+    through = np.zeros(n, dtype=bool)
+    if prior is not None and not hollow:
+        through = median_depth - nearest > prior.depth / 2.0
+    background = (surface_share >= config.surface_share) & ((containment < 1.0 - 1e-9) | through)
     if np.any(~background):
         score[background] = -1.0
     best = int(np.argmax(score)) + 1

@@ -198,8 +198,9 @@ class BoxLiftingConfig:
     Framing surfaces (perception.framing_surface): up to two planes seen around the box on two or more
     sides (a side counts when `framing_min_side_share` of its pixels lie within `framing_tolerance_m`
     + `framing_tolerance_per_m` x depth of one). A candidate with at least `surface_share` of its
-    blocks on one that reaches beyond the box is that surface, not the thing, when another candidate
-    exists; this, and dropping the chosen cluster's pixels on a surface, apply only to categories
+    blocks on one that reaches beyond the box, or lies inside it deeper than the nearest candidate by
+    more than half the thing's typical depth (the wall seen between a desk's legs; not for things with
+    an inside), is that surface, not the thing, when another candidate exists; this, and dropping the chosen cluster's pixels on a surface, apply only to categories
     with a typical size deeper than `thin_depth_m` (not a mirror, a picture, a screen on its wall, nor
     a small thing of no listed size: keys at the back of a counter lie within the tolerance of the wall).
     The thing's own depth is not usable when the chosen cluster lies behind a surface seen on three

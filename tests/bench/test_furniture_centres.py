@@ -30,3 +30,11 @@ def test_boxed_furniture_is_put_nearer_its_centre_than_the_seen_points_of_its_ma
 def test_a_bad_distance_is_an_error_naming_the_option(capsys):
     assert main(["--scenarios", str(STUDIO), "--distances", "0"]) == 2
     assert "--distances" in capsys.readouterr().err
+
+
+def test_a_desk_against_a_wall_is_not_the_wall_seen_between_its_legs():
+    """From 2.6 m the desk's top is a thin strip; the wall under it, framed by the legs, lies in the box."""
+    office = STUDIO.parent / "office_two_days.yaml"
+    rows = [r for r in measure_scenario(load_scenario(office), [2.6], [-25.0]) if r["furniture"] == "desk_a"]
+    assert len(rows) == 1 and rows[0]["boxes"] is not None
+    assert rows[0]["boxes"]["error_m"] < 0.3 and rows[0]["boxes"]["along_m"] < 0.3
