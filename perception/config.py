@@ -202,7 +202,8 @@ class BoxLiftingConfig:
     more than half the thing's typical depth (the wall seen between a desk's legs; not for things with
     an inside), is that surface, not the thing, when another candidate exists; this, and dropping the
     chosen cluster's pixels on a surface, apply only to categories with a typical size deeper than
-    `thin_depth_m` (not a mirror, a picture, a screen on its wall, nor a small thing of no listed size: keys at the back of a counter lie within the tolerance of the wall).
+    `thin_depth_m` (not a mirror, a picture, a screen on its wall, nor a small thing of no listed size:
+    keys at the back of a counter lie within the tolerance of the wall).
     The thing's own depth is not usable when the chosen cluster lies behind a surface seen on three
     sides by more than the thing's typical depth (`unknown_depth_m` without a size prior: a mirror,
     glass), or has containment below `min_containment` (mostly beyond the box) while at least
