@@ -10,7 +10,8 @@ positions and boxes memory already keeps. Thresholds are choices, stated once:
   rests on a table is "on" it, not "above" it);
 - near: horizontal gap between the boxes under `NEAR_M`; next_to: under `NEXT_TO_M` and not on/in;
 - between A and B: the centre projects onto the segment A-B strictly inside it (10%..90%) and lies
-  within `BETWEEN_M` of it;
+  within `BETWEEN_M` of it; what rests on or in another thing found there is that thing's content (the
+  milk in the fridge between the counter and the desk), not an answer of its own;
 - closest_to: the one with the smallest gap (ties by id);
 - left_of / right_of: seen from a viewpoint (the robot's position when it last saw the anchor, or a
   given point): the sign of the 2D cross product of viewpoint->anchor and viewpoint->object, for
@@ -104,7 +105,8 @@ def related(relation: str, candidates: list[Any], anchor: Any, anchor2: Any = No
         return [c for c in others if gap_xy(c, anchor) <= NEXT_TO_M and not rests_on(c, anchor)
                 and not rests_on(anchor, c) and not above(c, anchor) and not below(c, anchor)]
     if relation == "between":
-        return [c for c in others if anchor2 is not None and between(c, anchor, anchor2)]
+        inside = [c for c in others if anchor2 is not None and between(c, anchor, anchor2)]
+        return [c for c in inside if not any(o.id != c.id and rests_on(c, o) for o in inside)]
     if relation == "closest_to":
         ranked = sorted((c for c in others if not rests_on(c, anchor)), key=lambda c: (gap_xy(c, anchor), c.id))
         return ranked[:1]

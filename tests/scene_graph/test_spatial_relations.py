@@ -42,6 +42,17 @@ def test_next_to_near_closest_and_between():
     assert related("between", ALL, TABLE, None) == []
 
 
+def test_what_rests_in_a_thing_between_two_others_is_its_content_not_an_answer():
+    fridge = thing("fridge", (3.5, 3.5, 0.9), (0.7, 0.7, 1.8))
+    milk = thing("milk", (3.5, 3.5, 0.5), (0.1, 0.1, 0.25), rests_on="fridge")
+    apple = thing("apple", (3.4, 3.6, 1.3), (0.08, 0.08, 0.08), rests_on="fridge")
+    ball = thing("ball", (3.5, 2.8, 0.1), (0.2, 0.2, 0.2))  # on the floor beside the fridge: an answer
+    counter = thing("counter", (2.0, 3.5, 0.45), (1.0, 0.6, 0.9))
+    desk = thing("desk", (5.0, 3.5, 0.375), (1.2, 0.6, 0.75))
+    found = related("between", [fridge, milk, apple, ball, counter, desk], counter, desk)
+    assert ids(found) == ["ball", "fridge"]
+
+
 def test_left_and_right_depend_on_the_viewpoint():
     from_south = (2.0, -1.0)  # looking north (+y) at the table: +x is to the right
     left_thing = thing("left", (1.2, 2.3, 0.4), (0.2, 0.2, 0.2))
