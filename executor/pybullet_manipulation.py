@@ -591,12 +591,13 @@ class PyBulletManipulator:
         return best
 
     def free_spots(self, receptacle: int, footprint: float | tuple[float, float],
-                   near: Sequence[float]) -> list[np.ndarray]:
+                   near: Sequence[float], occupied_too: bool = False) -> list[np.ndarray]:
         """Points on the receptacle's top with room for an object of `footprint`, nearest `near` first.
 
         `footprint`: the object's (x, y) extents in the map as it will be set down (one number: a
         square). It stays 3 cm inside the top, and its box must clear every object already there; a long
         thing is checked along each axis with its own extent (not as a square of its length).
+        `occupied_too`: every such point, whatever stands there.
         """
         lo, hi = body_aabb(self.client, receptacle)
         fx, fy = (footprint, footprint) if np.isscalar(footprint) else (float(footprint[0]), float(footprint[1]))
@@ -609,7 +610,7 @@ class PyBulletManipulator:
             if body in (receptacle, self.held_body) or not _is_dynamic(self.client, body):
                 continue
             olo, ohi = body_aabb(self.client, body)
-            if ohi[2] > hi[2] - 0.02:
+            if ohi[2] > hi[2] - 0.02 and not occupied_too:
                 others.append((olo, ohi))
         hx, hy = fx / 2 + 0.015, fy / 2 + 0.015
         free = [s for s in spots if all(s[0] + hx < olo[0] or s[0] - hx > ohi[0] or
@@ -653,24 +654,15 @@ class PyBulletManipulator:
         base, _ = self.arm_base_pose()
         spots = spots[:1] + sorted(spots[1:], key=lambda s: float(math.hypot(s[0] - base[0], s[1] - base[1])))
         if not spots:
-            return ManipulationOutcome(False, REASON_TARGET_OCCUPIED, 0.0, body)
-        offset, half_height = self._held_offset()
-        chosen = None
-        for spot in spots[:30]:
-            for orientation in self._place_orientations(spot):
-                rotation = np.array(p.getMatrixFromQuaternion(orientation)).reshape(3, 3)
-                down = np.array([spot[0], spot[1], spot[2] + half_height + 0.01]) - rotation @ offset
-                # the arm must clear the receptacle too (the held object, 1 cm above it, is not checked):
-                # ignoring it let an elbow rest on a low nightstand's top, and the arm stalled there
-                if not self.can_reach(down, orientation):
-                    continue
-                above = next((down + [0, 0, h] for h in (APPROACH_HEIGHT_M, 0.06) if
-                              self.can_reach(down + [0, 0, h], orientation)), None)
-                if above is not None:
-                    chosen = (orientation, down, above)
-                    break
-            if chosen is not None:
-                break
+            # a full top the arm cannot reach anywhere is out of reach first: clearing it would not help
+            every = self.free_spots(receptacle, footprint, receptacle_position, occupied_too=True)
+            every.sort(key=lambda s: float(math.hypot(s[0] - base[0], s[1] - base[1])))
+            rlo, rhi = body_aabb(self.client, receptacle)
+            standing = [b for b in self.bodies_near((rlo + rhi) / 2.0, float(np.max(rhi - rlo)))
+                        if b not in (receptacle, body) and _is_dynamic(self.client, b)]
+            reachable = self._place_pose(every, ignore=standing) is not None
+            return ManipulationOutcome(False, REASON_TARGET_OCCUPIED if reachable else REASON_UNREACHABLE, 0.0, body)
+        chosen = self._place_pose(spots)
         if chosen is None:
             return ManipulationOutcome(False, REASON_UNREACHABLE, 0.0, body)
         orientation, down, above = chosen
@@ -694,6 +686,27 @@ class PyBulletManipulator:
         if not self.rests_on(body, receptacle):
             return ManipulationOutcome(False, REASON_NOT_ON_TARGET, elapsed, body)
         return ManipulationOutcome(True, REASON_OK, elapsed, body)
+
+    def _place_pose(self, spots: Sequence[np.ndarray],
+                    ignore: Sequence[int] = ()) -> tuple[Sequence[float], np.ndarray, np.ndarray] | None:
+        """(orientation, set-down point, point above it) for the first of `spots` (at most 30) the arm reaches.
+
+        `ignore`: bodies the arm may touch there (what stands on a full top, when asking whether it is in reach).
+        """
+        offset, half_height = self._held_offset()
+        for spot in spots[:30]:
+            for orientation in self._place_orientations(spot):
+                rotation = np.array(p.getMatrixFromQuaternion(orientation)).reshape(3, 3)
+                down = np.array([spot[0], spot[1], spot[2] + half_height + 0.01]) - rotation @ offset
+                # the arm must clear the receptacle too (the held object, 1 cm above it, is not checked):
+                # ignoring it let an elbow rest on a low nightstand's top, and the arm stalled there
+                if not self.can_reach(down, orientation, ignore):
+                    continue
+                above = next((down + [0, 0, h] for h in (APPROACH_HEIGHT_M, 0.06) if
+                              self.can_reach(down + [0, 0, h], orientation, ignore)), None)
+                if above is not None:
+                    return orientation, down, above
+        return None
 
     def rests_on(self, body: int, receptacle: int) -> bool:
         """Touching the receptacle, centre inside its top footprint, not moving."""

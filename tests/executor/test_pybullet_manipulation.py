@@ -167,6 +167,23 @@ def test_place_on_a_full_table_reports_target_occupied(workshop):
     assert arm.held_body == mug  # still in the hand, nothing lost
 
 
+def test_place_on_a_full_top_out_of_reach_reports_unreachable_not_occupied(workshop):
+    """Clearing a top the arm cannot reach anywhere would not help: "unreachable" is the reason that holds."""
+    arm = manipulator_for(workshop)
+    mug = workshop.add_object("mug", 0.55, 0.1)
+    assert arm.pick(position(workshop, mug)).success
+    far_table = p.createMultiBody(0, p.createCollisionShape(p.GEOM_BOX, halfExtents=[0.2, 0.2, 0.35],
+                                                            physicsClientId=workshop.client),
+                                  -1, [2.0, 0.0, 0.35], physicsClientId=workshop.client)
+    for x in (1.86, 2.0, 2.14):
+        for y in (-0.14, 0.0, 0.14):
+            workshop.add_object("box", x, y, on=far_table, settle=False)
+    assert arm.free_spots(far_table, 0.1, (2.0, 0.0, 0.7)) == []
+    result = arm.place((2.0, 0.0, 0.7))
+    assert not result.success and result.reason == "unreachable"
+    assert arm.held_body == mug
+
+
 def test_no_door_near_a_plain_table(workshop):
     result = manipulator_for(workshop).set_door((0.75, 0.0, 0.7), open_door=True)
     assert not result.success and "door" in result.reason
