@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import time as wall_time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,6 +153,13 @@ def _list_text(items: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+def category_name_similarity(name: str, names: Sequence[str]) -> Sequence[float]:
+    """Cosine similarity of a category name to others (the parser's MiniLM, loaded on first use)."""
+    from scene_graph.text_embedding import TextEmbedder
+
+    return [float(v) for v in TextEmbedder.shared().similarity(name, names)]
+
+
 class QuestionAnswerer:
     """Answers questions from a memory, optionally going to look through an `Explorer`.
 
@@ -166,7 +173,7 @@ class QuestionAnswerer:
         self.explorer = explorer
         self.config = config or QAConfig()
         self._reasoner = reasoner
-        self.beliefs = BeliefBuilder(memory, self.config.beliefs)
+        self.beliefs = BeliefBuilder(memory, self.config.beliefs, similarity=category_name_similarity)
         self._parser = parser
         self.startup_ms = 0.0     # one-time model loading (MiniLM, exemplar embeddings), kept out of latency_ms
 

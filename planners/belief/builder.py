@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from planners.belief import contents_beliefs, event_beliefs, location_beliefs, state_beliefs
 from planners.belief.candidates import Belief, LookRecord
 from planners.belief.config import BeliefConfig
+from planners.belief.place_prior import Similarity
 from planners.belief.priors import LocationModel
 from planners.language.typed_query import TypedQuery
 from planners.memory_api import MemoryReader
@@ -37,16 +38,19 @@ MODELS: dict[str, BeliefModel] = {
 class BeliefBuilder:
     """Builds a `Belief` for a typed query from the memory's public query API."""
 
-    def __init__(self, memory: MemoryReader, config: BeliefConfig | None = None) -> None:
+    def __init__(self, memory: MemoryReader, config: BeliefConfig | None = None,
+                 similarity: Similarity | None = None) -> None:
+        """`similarity(name, names)`: how alike category names are (cosine); None: no back-off by name."""
         self.memory = memory
         self.config = config or BeliefConfig()
+        self.similarity = similarity
 
     def location_model(self, now: float, looks_from: float | None = None) -> LocationModel:
         """The model of where things are at `now` (rates learned from memory as it is now).
 
         `looks_from`: when this question's own looks began (they are applied per place by `build`).
         """
-        return LocationModel(self.memory, self.config, now, looks_from)
+        return LocationModel(self.memory, self.config, now, looks_from, self.similarity)
 
     def build(self, query: TypedQuery, now: float, looks: Sequence[LookRecord] = ()) -> Belief:
         kind = query.kind or "unknown"

@@ -48,6 +48,12 @@ class BeliefConfig:
     detection_probability: float = 0.9       # a look at a place finds what is there
     resighted_same_place: float = 0.97       # seen again at the same place after t: stayed all along
     location_prior_floor: float = 0.02       # receptacle categories the prior never saw
+    # Where a moved thing may be (planners.belief.place_prior), each source worth this many placements:
+    category_prior_weight: float = 4.0       # the ontology's typical places of the category (+1 per placement seen)
+    neighbour_prior_weight: float = 2.0      # the places of the categories nearest by name, when the ontology has none
+    neighbour_min_similarity: float = 0.45   # ... cosine similarity of the names at least this
+    neighbour_count: int = 3
+    home_prior_weight: float = 2.0           # where things are put in this home (0: off)
     max_alternatives: int = 12
     max_missed_events: int = 3
     min_state_dwell_s: float = 5.0           # shorter open/closed readings are detector blips
@@ -81,6 +87,11 @@ class BeliefConfig:
                 raise ValueError(f"moves_per_day.{category} must be a non-negative number, got {per_day}")
         if not (math.isfinite(self.asked_moved_likelihood_ratio) and self.asked_moved_likelihood_ratio > 0.0):
             raise ValueError(f"asked_moved_likelihood_ratio must be positive, got {self.asked_moved_likelihood_ratio}")
+        for name in ("category_prior_weight", "neighbour_prior_weight", "home_prior_weight"):
+            if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0.0):
+                raise ValueError(f"{name} must be a non-negative number, got {getattr(self, name)}")
+        if self.neighbour_count < 1:
+            raise ValueError(f"neighbour_count must be at least 1, got {self.neighbour_count}")
         if self.household_scale_prior_moves <= 0.0:
             raise ValueError("household_scale_prior_moves must be positive")
         if self.departures_prior_weight <= 0.0:

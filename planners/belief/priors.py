@@ -29,6 +29,7 @@ import math
 from planners.acting.floor_plan_routes import polygon_centroid
 from planners.belief.candidates import NOT_IN_HOUSE, AnswerCandidate
 from planners.belief.config import BeliefConfig
+from planners.belief.place_prior import PlacePrior, Similarity
 from planners.memory_api import MemoryReader
 from scene_graph.records import LocationBelief, SceneObject
 
@@ -71,8 +72,9 @@ class LocationModel:
     """
 
     def __init__(self, memory: MemoryReader, config: BeliefConfig, now: float,
-                 looks_from: float | None = None) -> None:
+                 looks_from: float | None = None, similarity: Similarity | None = None) -> None:
         self.memory = memory
+        self.similarity = similarity
         self.config = config
         self.now = now
         # When the robot started looking for this question: its own looks are applied by the
@@ -353,14 +355,10 @@ class LocationModel:
     def alternative_places(self, category: str, exclude: set[str]) -> list[tuple[AnswerCandidate, float]]:
         """Receptacles (or rooms, when none is known) where a moved object may be, by the location prior."""
         cfg = self.config
-        try:
-            prior = dict(self.memory.location_prior(category))
-        except (KeyError, LookupError, ValueError):
-            prior = {}
         receptacles = [r for r in self.memory.receptacles() if r.id not in exclude]
+        weights = PlacePrior(self.memory, cfg, self._all_objects(), self.similarity).weights(category, receptacles)
         scored: list[tuple[AnswerCandidate, float]] = []
-        for rec in receptacles:
-            weight = max(float(prior.get(rec.category, 0.0)), cfg.location_prior_floor)
+        for rec, weight in zip(receptacles, weights):
             position = as_xyz(rec.position)
             top = as_xyz(rec.bbox_max)
             value = (position[0], position[1], top[2]) if position and top else position

@@ -56,7 +56,7 @@ def test_present_location_stays_with_exp_of_rate_times_hours(memory, legacy):
 
 
 def test_moved_mass_goes_to_other_receptacles_by_the_location_prior_plus_not_in_house(memory):
-    config = BeliefConfig(not_in_house_share=0.1, location_prior_floor=0.0)
+    config = BeliefConfig(not_in_house_share=0.1, location_prior_floor=0.0, home_prior_weight=0.0)
     builder = BeliefBuilder(memory, config)
     now = 2 * DAY
     belief = builder.build(TypedQuery("present_location", target="mug", confidence=1.0), now)
