@@ -31,9 +31,10 @@ class ExplorationConfig:
     look_time_s: float = 4.0
     speed_mps: float = 0.5
     certain_threshold: float = 0.97
-    # a safety cap in looks; budget_m and cost_weight are the stopping rule. 8 cut off searches still worth
-    # 0.3-0.4 a look in 3-4 room houses of 13-14 places (docs/BENCHMARKS.md, issue 17 session 10)
-    max_steps: int = 12
+    # a safety cap in looks; budget_m and cost_weight are the stopping rule. 12 (session 10) spent 40% of
+    # voi's path on development households on searches of more than 8 looks, 1 of 4 right
+    # (docs/BENCHMARKS.md, issue 17 session 11)
+    max_steps: int = 8
     lookahead: int = 2
     search_looks: int = 6        # longest search (in looks) whose value a first look is credited with; 1: off
     fixed_top_k: int = 2

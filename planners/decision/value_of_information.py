@@ -310,7 +310,7 @@ class ValueOfInformationStopper:
     look_time_s: float = 4.0
     speed_mps: float = 0.5
     certain_threshold: float = 0.97
-    max_steps: int = 12
+    max_steps: int = 8
     lookahead: int = 2
     search_looks: int = 6
     name: str = "voi"
