@@ -1,4 +1,4 @@
-"""Fit the parser's reading score on the labelled OpenEQA development splits (never held-out, heldout2 or dev5).
+"""Fit the parser's reading score on the labelled OpenEQA development splits (never heldout, heldout2, heldout3 or dev5).
 
 `python -m bench.reading_score_fit [--splits dev,dev2,dev3,dev4] [--l2 1.0] [--write]`
 
@@ -89,9 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     from planners.language.reading_score import FEATURES, ReadingScore
 
     splits = tuple(s.strip() for s in args.splits.split(",") if s.strip())
-    if {"heldout", "heldout2", "dev5"} & set(splits):
+    if {"heldout", "heldout2", "heldout3", "dev5"} & set(splits):
         raise BadInputError("--splits: the reading score is fitted on development splits only, "
-                            "not heldout, heldout2 or dev5")
+                            "not heldout, heldout2, heldout3 or dev5")
     if not QUESTIONS.is_file():
         raise BadInputError(f"{QUESTIONS}: no such file (OpenEQA questions, ../shared/data)")
     parser = QuestionParser()
