@@ -31,9 +31,9 @@ class ExplorationConfig:
     look_time_s: float = 4.0
     speed_mps: float = 0.5
     certain_threshold: float = 0.97
-    # a safety cap in looks; budget_m and cost_weight are the stopping rule. 12 (session 10) spent 40% of
-    # voi's path on development households on searches of more than 8 looks, 1 of 4 right
-    # (docs/BENCHMARKS.md, issue 17 session 11)
+    # a safety cap in looks; budget_m and cost_weight are the stopping rule. With 12 (session 10), 8 of 120
+    # questions on 12 development households took more than 8 looks: 41% of voi's path, 3 right
+    # (0 of 3 on 7 of them with the place prior, which finds things sooner; docs/BENCHMARKS.md, issue 17 session 11)
     max_steps: int = 8
     lookahead: int = 2
     search_looks: int = 6        # longest search (in looks) whose value a first look is credited with; 1: off
