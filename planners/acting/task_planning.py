@@ -469,7 +469,8 @@ class TaskPlanner:
             label = candidate.rests_on or candidate.label
             moved = self._approach(report, label, candidate.position, on_step, force=failed_picks > 0)
             picked = None
-            if moved.success and not self._still_there(report, spec, candidate, label, now, on_step):
+            not_seen = moved.success and not self._still_there(report, spec, candidate, label, now, on_step)
+            if not_seen:
                 moved = SkillResult(False, f"no {spec.object_mention} seen at the {label.replace('_', ' ')}")
             if moved.success:
                 picked = self._call(report, "pick", spec.object_category,
@@ -504,7 +505,8 @@ class TaskPlanner:
                 last = picked if picked is not None else moved
                 skill = "pick" if picked is not None else "navigate_to"
                 report.reason = f"gave up after {report.replans} replans (last {skill}: {last.reason})"
-                report.cannot = cannot_kind(last.reason)
+                # the last place it was believed to be showed nothing: not found, like a search that found nothing
+                report.cannot = CANNOT_FIND if not_seen and picked is None else cannot_kind(last.reason)
                 break
             report.replans += 1
             if picked is not None and not picked.success:

@@ -169,3 +169,19 @@ def test_a_task_that_cannot_be_done_ends_with_the_kind_of_reason():
         assert nowhere.to_dict()["cannot"] == "not found"
     finally:
         h.close()
+
+
+def test_a_fetch_that_never_sees_the_object_where_it_was_believed_ends_not_found():
+    """The mug left after the patrol: the look where memory had it shows nothing, and no replan is left."""
+    from perception.frame_processing import FrameProcessor
+    from planners.acting.task_planning import TaskConfig, TaskPlanner
+
+    h = SimHousehold.create(house([{"at": "d1 07:30", "remove": "mug_1"}]))
+    try:
+        h.patrol("d1 07:00")
+        planner = TaskPlanner(h.memory, h.skills, None, config=TaskConfig(max_replans=0), processor=FrameProcessor())
+        gone = planner.execute("bring the mug to the coffee table", h.advance("d1 08:00"))
+        assert not gone.success and gone.cannot == "not found", gone.to_dict()
+        assert gone.reason.startswith("gave up after 0 replans (last navigate_to: no mug seen at"), gone.reason
+    finally:
+        h.close()

@@ -326,7 +326,7 @@ def test_tasks_that_cannot_be_done_name_the_reason_their_geometry_fixes():
 def test_generate_command_writes_a_file_scenario_check_accepts(tmp_path, capsys):
     out = tmp_path / "house.yaml"
     assert memstack(["generate", "--seed", "9", "--out", str(out), "--rooms", "3", "--days", "1",
-                     "--max-objects", "10", "--questions", "5", "--tasks", "1"]) == 0
+                     "--max-objects", "10", "--questions", "5", "--tasks", "1", "--impossible-tasks", "2"]) == 0
     assert scenario_check([str(out)]) == 0
     scenario = load_scenario(out)
     assert len(scenario.room_names()) == 3 and scenario.seed == 9
@@ -341,6 +341,7 @@ def test_generate_command_writes_a_file_scenario_check_accepts(tmp_path, capsys)
     (["--clutter", "1.5"], "--clutter: 0..1"),
     (["--seed", "-1"], "--seed must be within"),
     (["--layout", "corridor", "--rooms", "3"], "corridor needs --rooms >= 4"),
+    (["--impossible-tasks", "21"], "--impossible-tasks: 0..20, got 21"),
 ])
 def test_bad_knobs_exit_2_with_one_line(tmp_path, capsys, args, message):
     argv = ["generate", "--seed", "1", "--out", str(tmp_path / "x.yaml")]
