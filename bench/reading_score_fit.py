@@ -1,6 +1,9 @@
-"""Fit the parser's reading score on the labelled OpenEQA development splits (never heldout, heldout2, heldout3 or dev5).
+"""Fit the parser's reading score on the labelled OpenEQA development splits (never heldout, heldout2 or heldout3).
 
 `python -m bench.reading_score_fit [--splits dev,dev2,dev3,dev4] [--l2 1.0] [--write]`
+`python -m bench.reading_score_fit --cross-validate [--splits dev,dev2,dev3,dev4,dev5] [--rules-off]`: leave one
+development split out (bench.reading_score_cross_validation): how the refusals carry over to wordings the fit
+has not seen.
 
 First the question probe: a logistic model (L2 `--probe-l2`) of "expressible" on the MiniLM sentence
 embedding of every labelled question of the splits, plus the parser's own exemplars
@@ -34,6 +37,7 @@ from bench.question_understanding import ASKED_AT, LABELS, QUESTIONS, load_label
 from bench.statistics import wilson_interval
 
 DEV_SPLITS = ("dev", "dev2", "dev3", "dev4")
+HELD_OUT = ("heldout", "heldout2", "heldout3")
 LOCATION_KINDS = {"present_location", "past_location"}
 BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.0001)
 
@@ -77,26 +81,38 @@ def probe_logits(vectors: Any, expressible: list[bool], l2: float, folds: int = 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.reading_score_fit", description=__doc__.split("\n")[0])
-    ap.add_argument("--splits", default=",".join(DEV_SPLITS))
+    ap.add_argument("--splits", default=None,
+                    help="default dev,dev2,dev3,dev4 (the stored fit); with --cross-validate dev .. dev5")
     ap.add_argument("--l2", type=float, default=1.0)
     ap.add_argument("--probe-l2", type=float, default=0.3)
     ap.add_argument("--keep-right", type=float, default=0.95)
     ap.add_argument("--write", action="store_true", help="store the fit in planners/data/reading_score.json")
+    ap.add_argument("--cross-validate", action="store_true",
+                    help="leave each of --splits out in turn: its refusals at fixed thresholds and the fitted one")
+    ap.add_argument("--rules-off", action="store_true",
+                    help="with --cross-validate: read the left-out split with the parser's refusing rules off")
+    ap.add_argument("--thresholds", default="0.3,0.4,0.5,0.6,0.7,0.8",
+                    help="with --cross-validate: the fixed thresholds to report besides the fitted one")
     args = ap.parse_args(argv)
+    from bench.reading_score_cross_validation import CV_SPLITS
     from memory_stack.foundation.errors import BadInputError
     from planners.language.intent_exemplars import INTENT_EXEMPLARS
     from planners.language.question_parsing import QuestionParser
     from planners.language.reading_score import FEATURES, ReadingScore
 
+    if args.splits is None:
+        args.splits = ",".join(CV_SPLITS if args.cross_validate else DEV_SPLITS)
     splits = tuple(s.strip() for s in args.splits.split(",") if s.strip())
-    if {"heldout", "heldout2", "heldout3", "dev5"} & set(splits):
+    if set(HELD_OUT) & set(splits):
         raise BadInputError("--splits: the reading score is fitted on development splits only, "
-                            "not heldout, heldout2, heldout3 or dev5")
+                            "not heldout, heldout2 or heldout3")
     if not QUESTIONS.is_file():
         raise BadInputError(f"{QUESTIONS}: no such file (OpenEQA questions, ../shared/data)")
     parser = QuestionParser()
     synonyms = parser.vocabulary().synonyms
     pairs = [(label, question) for label, question in load_labelled(LABELS, QUESTIONS) if label["split"] in splits]
+    if args.cross_validate:
+        return _cross_validate(args, parser, pairs, splits)
     texts = [" ".join(question["question"].strip().split()) for _, question in pairs]
     exemplars = [(text, kind) for kind, examples in INTENT_EXEMPLARS.items() for text in examples]
     logits, probe = probe_logits(parser.embedder.embed(texts + [t for t, _ in exemplars]),
@@ -157,6 +173,30 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         score.save()
         print("written planners/data/reading_score.json")
+    return 0
+
+
+def _cross_validate(args: argparse.Namespace, parser: Any, pairs: list[tuple[dict, dict]],
+                    splits: tuple[str, ...]) -> int:
+    from bench.reading_score_cross_validation import collect, cross_validate, table
+    from memory_stack.foundation.errors import BadInputError
+    from planners.language.intent_exemplars import INTENT_EXEMPLARS
+    from planners.question_answering import QAConfig
+
+    try:
+        thresholds = [None] + [float(t) for t in args.thresholds.split(",") if t.strip()]
+    except ValueError:
+        raise BadInputError(f"--thresholds {args.thresholds!r}: expected numbers separated by commas") from None
+    if len(splits) < 2:
+        raise BadInputError("--splits: cross-validation needs at least two splits")
+    exemplars = [(text, kind) for kind, examples in INTENT_EXEMPLARS.items() for text in examples]
+    questions = collect(parser, pairs, exemplars, ASKED_AT, reading_right)
+    tallies = cross_validate(questions, thresholds, args.l2, args.probe_l2, args.keep_right,
+                             QAConfig().min_parse_confidence, rules_off=args.rules_off, splits=splits)
+    print(f"leave one split out over {', '.join(splits)} ({len(pairs)} questions; the other splits and "
+          f"{len(exemplars)} exemplars fitted each time), l2 {args.l2}, probe l2 {args.probe_l2}, keep-right "
+          f"{args.keep_right}, refusing rules {'off' if args.rules_off else 'on'}:")
+    print("\n".join(table(tallies)))
     return 0
 
 

@@ -1,0 +1,157 @@
+"""How the reading score's refusals carry over to wordings it was not fitted on: leave one split out.
+
+For each development split S (dev .. dev5) the question probe and the reading score are fitted, exactly
+as bench.reading_score_fit fits them, on the other splits plus the parser's intent exemplars, and S's
+questions are then read as the parser reads them (its refusing rules on) with that fold's score. Every
+S is a separate draw with its own wordings, so the pooled numbers estimate what a fresh draw would see,
+without spending a held-out split. What the estimate cannot remove: the parser's wording rules were
+written on these splits' errors, so readings (not the score) are still optimistic; the refusing rules
+can be switched off (`rules_off`) to see how the score alone refuses.
+
+Reported per threshold: confident answers to inexpressible questions, expressible questions refused,
+and expressible questions read with the right kind and target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+CV_SPLITS = ("dev", "dev2", "dev3", "dev4", "dev5")
+LOCATION_KINDS = {"present_location", "past_location"}
+
+
+@dataclass
+class Question:
+    """One labelled question (or exemplar): its readings with the refusing rules off and on."""
+
+    split: str | None            # None: an intent exemplar (in every training fold, never evaluated)
+    expressible: bool
+    vector: Any
+    features_off: dict[str, float] | None
+    right_off: bool
+    kind_off: str
+    confidence_off: float
+    features_on: dict[str, float] | None = None
+    right_on: bool = False
+    kind_on: str = "unknown"
+    confidence_on: float = 0.0
+
+
+@dataclass
+class Tally:
+    """Counts pooled over the left-out splits at one threshold."""
+
+    inexpressible: int = 0
+    confident_on_inexpressible: int = 0
+    expressible: int = 0
+    refused_expressible: int = 0
+    right_on_expressible: int = 0
+    by_split: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
+
+    def add(self, split: str, answered: Sequence[bool], right: Sequence[bool], expressible: Sequence[bool]) -> None:
+        inexpressible_answered = sum(a for a, e in zip(answered, expressible) if not e)
+        refused = sum(not a for a, e in zip(answered, expressible) if e)
+        right_count = sum(r for r, e in zip(right, expressible) if e)
+        n_expressible = sum(expressible)
+        self.inexpressible += len(expressible) - n_expressible
+        self.confident_on_inexpressible += inexpressible_answered
+        self.expressible += n_expressible
+        self.refused_expressible += refused
+        self.right_on_expressible += right_count
+        self.by_split[split] = (inexpressible_answered, len(expressible) - n_expressible, right_count, n_expressible)
+
+
+def collect(parser: Any, pairs: list[tuple[dict, dict]], exemplars: list[tuple[str, str]], asked_at: float,
+            reading_right: Any) -> list[Question]:
+    """Every labelled question and exemplar, embedded and read both ways (refusing rules off and on)."""
+    synonyms = parser.vocabulary().synonyms
+    texts = [" ".join(q["question"].strip().split()) for _, q in pairs] + [t for t, _ in exemplars]
+    vectors = parser.embedder.embed(texts)
+    out = []
+    for i, text in enumerate(texts):
+        query, features = parser.read_without_refusals(text, asked_at)
+        if i < len(pairs):
+            label = pairs[i][0]
+            item = Question(label["split"], bool(label["expressible"]), vectors[i], features,
+                            reading_right(label, query, synonyms), query.kind, float(query.confidence))
+            on, on_features = parser._read(text, asked_at, refusals=True)
+            item.features_on, item.kind_on, item.confidence_on = on_features, on.kind, float(on.confidence)
+            item.right_on = reading_right(label, on, synonyms)
+        else:
+            kind = exemplars[i - len(pairs)][1]
+            right = kind != "unknown" and (query.kind == kind or {query.kind, kind} <= LOCATION_KINDS)
+            item = Question(None, kind != "unknown", vectors[i], features, right, query.kind,
+                            float(query.confidence))
+        out.append(item)
+    return out
+
+
+def fit_fold(train: list[Question], l2: float, probe_l2: float, keep_right: float) -> Any:
+    """The probe and the reading score fitted on `train` as bench.reading_score_fit fits them."""
+    import numpy as np
+
+    from bench.reading_score_fit import choose_threshold, probe_logits
+    from planners.language.reading_score import ReadingScore
+
+    logits, probe = probe_logits(np.asarray([q.vector for q in train]), [q.expressible for q in train], probe_l2)
+    rows, right, openeqa = [], [], []
+    for q, logit in zip(train, logits):
+        if q.features_off is None:
+            continue
+        rows.append({**q.features_off, "question_expressible": float(logit)})
+        right.append(q.right_off)
+        openeqa.append(q.split is not None)
+    score = ReadingScore.fit(rows, right, l2=l2)
+    score.probe_bias, score.probe_weights = float(probe[0]), [float(w) for w in probe[1:]]
+    probabilities = [score.probability(r) for r in rows]
+    score.threshold = choose_threshold([p for p, o in zip(probabilities, openeqa) if o],
+                                       [r for r, o in zip(right, openeqa) if o], keep_right)
+    return score
+
+
+def answered(q: Question, score: Any, threshold: float, min_confidence: float, rules_off: bool) -> tuple[bool, bool]:
+    """(answered confidently, read right and answered) for `q` under `score` at `threshold`, as the parser does."""
+    features = q.features_off if rules_off else q.features_on
+    kind = q.kind_off if rules_off else q.kind_on
+    confidence = q.confidence_off if rules_off else q.confidence_on
+    right = q.right_off if rules_off else q.right_on
+    if kind == "unknown":
+        return False, False
+    if features is not None:
+        probability = score.probability({**features, "question_expressible": score.question_logit(q.vector)})
+        if probability < threshold:
+            return False, False
+        confidence = min(confidence, probability)
+    ok = confidence >= min_confidence
+    return ok, ok and right
+
+
+def cross_validate(questions: list[Question], thresholds: Sequence[float | None], l2: float, probe_l2: float,
+                   keep_right: float, min_confidence: float, rules_off: bool = False,
+                   splits: Sequence[str] = CV_SPLITS) -> dict[float | None, Tally]:
+    """Leave-one-split-out tallies per threshold (None: the threshold each fold's fit chose)."""
+    tallies: dict[float | None, Tally] = {t: Tally() for t in thresholds}
+    for left_out in splits:
+        train = [q for q in questions if q.split != left_out]
+        test = [q for q in questions if q.split == left_out]
+        score = fit_fold(train, l2, probe_l2, keep_right)
+        for t in thresholds:
+            results = [answered(q, score, score.threshold if t is None else t, min_confidence, rules_off)
+                       for q in test]
+            tallies[t].add(left_out, [a for a, _ in results], [r for _, r in results], [q.expressible for q in test])
+    return tallies
+
+
+def table(tallies: dict[float | None, Tally]) -> list[str]:
+    lines = ["| threshold | confident on inexpressible | expressible refused | kind+target right on expressible |",
+             "|---|---|---|---|"]
+    for t, tally in tallies.items():
+        name = "fitted (keep-right rule)" if t is None else f"{t:.2f}"
+        ci, ce = tally.inexpressible or 1, tally.expressible or 1
+        lines.append(f"| {name} | {tally.confident_on_inexpressible / ci:.1%} "
+                     f"({tally.confident_on_inexpressible}/{tally.inexpressible}) | "
+                     f"{tally.refused_expressible / ce:.1%} ({tally.refused_expressible}/{tally.expressible}) | "
+                     f"{tally.right_on_expressible / ce:.1%} ({tally.right_on_expressible}/{tally.expressible}) |")
+    return lines

@@ -1,0 +1,62 @@
+"""Leave-one-split-out estimate of the reading score's refusals (bench.reading_score_cross_validation).
+
+The questions are built by hand (features and labels) so that what each fold may and may not learn is known.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.reading_score_cross_validation import Question, Tally, cross_validate
+
+
+def _question(split: str, expressible: bool, uncovered_share: float, index: int, kind: str = "identify") -> Question:
+    from planners.language.reading_score import FEATURES, SPEC_KINDS
+
+    features = {name: 0.0 for name in FEATURES}
+    features["uncovered_share"] = uncovered_share
+    features["spec_kind"] = 1.0 if kind in SPEC_KINDS else 0.0
+    vector = [1.0, 0.0, 0.0] if index % 2 else [0.0, 1.0, 0.0]
+    return Question(split, expressible, vector, dict(features), expressible, kind, 0.9,
+                    dict(features), expressible, kind, 0.9)
+
+
+def _split(name: str, leftover_of_inexpressible: float, kind_of_inexpressible: str = "identify") -> list[Question]:
+    out = [_question(name, True, 0.0, i) for i in range(12)]
+    return out + [_question(name, False, leftover_of_inexpressible, i, kind_of_inexpressible) for i in range(8)]
+
+
+def test_each_split_is_scored_by_a_fit_on_the_others_only():
+    # In splits a, b, c an inexpressible question leaves its words unaccounted for; in x it does not, and
+    # only x's are read as a kind of the scenario spec: a fit that saw x would learn to refuse that kind.
+    questions = _split("a", 1.0) + _split("b", 1.0) + _split("c", 1.0) + _split("x", 0.0, "contents")
+    tallies = cross_validate(questions, [None, 0.5], l2=1.0, probe_l2=1.0, keep_right=0.95, min_confidence=0.3,
+                             splits=("a", "b", "c", "x"))
+    for tally in tallies.values():
+        assert set(tally.by_split) == {"a", "b", "c", "x"}
+        assert (tally.inexpressible, tally.expressible) == (32, 48)
+        # x's inexpressible questions look expressible to a fit that never saw x: all answered.
+        assert tally.by_split["x"][:2] == (8, 8)
+        # a, b and c are each caught by what the other splits taught.
+        assert all(tally.by_split[s][0] == 0 for s in "abc")
+        assert tally.right_on_expressible == 48 and tally.refused_expressible == 0
+
+
+def test_the_tally_adds_up_per_split():
+    tally = Tally()
+    tally.add("s", answered=[True, False, True], right=[True, False, False], expressible=[True, True, False])
+    assert (tally.confident_on_inexpressible, tally.inexpressible) == (1, 1)
+    assert (tally.refused_expressible, tally.right_on_expressible, tally.expressible) == (1, 1, 2)
+    assert tally.by_split["s"] == (1, 1, 1, 2)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--cross-validate", "--splits", "dev"], "at least two splits"),
+    (["--cross-validate", "--thresholds", "0.5,high"], "--thresholds"),
+])
+def test_cross_validation_refuses_bad_arguments_naming_them(argv, message):
+    from bench.reading_score_fit import main
+    from memory_stack.foundation.errors import BadInputError
+
+    with pytest.raises(BadInputError, match=message):
+        main(argv)
