@@ -106,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     if set(HELD_OUT) & set(splits):
         raise BadInputError("--splits: the reading score is fitted on development splits only, "
                             "not heldout, heldout2 or heldout3")
+    if args.cross_validate:
+        _thresholds(args.thresholds)
+        if len(splits) < 2:
+            raise BadInputError("--splits: cross-validation needs at least two splits")
     if not QUESTIONS.is_file():
         raise BadInputError(f"{QUESTIONS}: no such file (OpenEQA questions, ../shared/data)")
     parser = QuestionParser()
@@ -176,19 +180,23 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _thresholds(text: str) -> list[float | None]:
+    """None (the fitted threshold) then the --thresholds values."""
+    from memory_stack.foundation.errors import BadInputError
+
+    try:
+        return [None] + [float(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise BadInputError(f"--thresholds {text!r}: expected numbers separated by commas") from None
+
+
 def _cross_validate(args: argparse.Namespace, parser: Any, pairs: list[tuple[dict, dict]],
                     splits: tuple[str, ...]) -> int:
     from bench.reading_score_cross_validation import collect, cross_validate, table
-    from memory_stack.foundation.errors import BadInputError
     from planners.language.intent_exemplars import INTENT_EXEMPLARS
     from planners.question_answering import QAConfig
 
-    try:
-        thresholds = [None] + [float(t) for t in args.thresholds.split(",") if t.strip()]
-    except ValueError:
-        raise BadInputError(f"--thresholds {args.thresholds!r}: expected numbers separated by commas") from None
-    if len(splits) < 2:
-        raise BadInputError("--splits: cross-validation needs at least two splits")
+    thresholds = _thresholds(args.thresholds)
     exemplars = [(text, kind) for kind, examples in INTENT_EXEMPLARS.items() for text in examples]
     questions = collect(parser, pairs, exemplars, ASKED_AT, reading_right)
     tallies = cross_validate(questions, thresholds, args.l2, args.probe_l2, args.keep_right,

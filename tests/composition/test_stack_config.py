@@ -125,7 +125,7 @@ def test_a_nested_section_given_in_part_keeps_the_rest_of_its_default(tmp_path):
     path.write_text("question_answering:\n  beliefs:\n    not_in_house_share: 0.2\n")
     beliefs = load_stack_config(path).question_answering.beliefs
     assert beliefs.not_in_house_share == 0.2
-    assert beliefs.asked_moved_likelihood_ratio == QAConfig().beliefs.asked_moved_likelihood_ratio == 4.0
+    assert beliefs.asked_moved_likelihood_ratio == QAConfig().beliefs.asked_moved_likelihood_ratio == 8.0
     assert dataclasses.replace(beliefs, not_in_house_share=QAConfig().beliefs.not_in_house_share) == QAConfig().beliefs
 
 
