@@ -463,6 +463,9 @@ class TaskPlanner:
             candidate, now = self._find(spec, now, hints, avoid, report, on_step)
             if candidate is None:
                 report.reason = f"I could not find the {spec.object_mention}"
+                if spec.stand_in:
+                    nearest = spec.stand_in.replace("_", " ")
+                    report.reason += f" (I have seen none; the nearest kind I know is the {nearest})"
                 report.cannot = CANNOT_FIND
                 break
             place = PlaceRecord(candidate.rests_on_category, tuple(float(v) for v in candidate.position))

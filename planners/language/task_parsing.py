@@ -17,6 +17,7 @@ from planners.language.entity_linking import (
     EntityLinker,
     Vocabulary,
     content_phrases,
+    lemma_name,
     load_ontology,
     normalize_name,
     ontology_vocabulary,
@@ -49,7 +50,11 @@ class TaskParseError(BadInputError):
 
 @dataclass
 class TaskSpec:
-    """A parsed fetch task: move `object_category` onto the receptacle `destination` (id or category)."""
+    """A parsed fetch task: move `object_category` onto the receptacle `destination` (id or category).
+
+    `stand_in`: the related kind memory holds when it holds no instance of the named one ("my cup" ->
+    the mug), for the report; the task still fetches the named kind.
+    """
 
     text: str
     verb: str
@@ -57,6 +62,7 @@ class TaskSpec:
     object_category: str
     destination_mention: str
     destination: str
+    stand_in: str = ""
 
     @property
     def signature(self) -> str:
@@ -88,6 +94,23 @@ def _link(mention: str, vocab: Vocabulary, want: str, embedder: Any = None) -> s
     return normalize_name(mention)
 
 
+def _named_kind(mention: str, vocab: Vocabulary) -> str:
+    """The category memory holds no instance of that the mention's words name ("" when they name none).
+
+    Exact words first, then their singular, from the whole mention down to its last word (the head):
+    "glass" names the glass even where "glasses" (eyeglasses) shares its singular.
+    """
+    words = normalize_name(mention).split("_")
+    for start in range(len(words)):
+        key = "_".join(words[start:])
+        if key in vocab.stand_ins:
+            return key
+        named = [c for c in sorted(vocab.stand_ins) if lemma_name(c) == lemma_name(key)]
+        if named:
+            return named[0]
+    return ""
+
+
 def parse_task(text: str, memory: MemoryReader | None = None, embedder: Any = None) -> TaskSpec:
     """Parse "bring the mug to the counter" into TaskSpec(verb=bring, object=mug, destination=counter)."""
     if not isinstance(text, str) or not text.strip():
@@ -110,6 +133,12 @@ def parse_task(text: str, memory: MemoryReader | None = None, embedder: Any = No
         vocab = _linker_vocabulary(memory)
         obj_name = _link(obj, vocab, "object", embedder)
         dest_name = _link(dest, vocab, "receptacle", embedder)
+        # A task's goal is the kind it names: a look-alike carried instead is a false "done" (issue 17,
+        # 10002: "the glass" linked to the wallet through "glasses"), so fetch the named kind and keep
+        # the stand-in only to say what memory holds instead.
+        named = _named_kind(obj, vocab)
+        if named and named != obj_name:
+            return TaskSpec(text, verb, obj, named, dest, dest_name, stand_in=vocab.stand_ins[named])
     else:
         obj_name, dest_name = normalize_name(obj), normalize_name(dest)
     return TaskSpec(text, verb, obj, obj_name, dest, dest_name)

@@ -185,3 +185,25 @@ def test_a_fetch_that_never_sees_the_object_where_it_was_believed_ends_not_found
         assert gone.reason.startswith("gave up after 0 replans (last navigate_to: no mug seen at"), gone.reason
     finally:
         h.close()
+
+
+def test_a_task_naming_a_kind_memory_has_none_of_does_not_carry_a_look_alike():
+    """Memory holds a mug and no cup: the mug stays where it is and the task says why it is not done.
+
+    Issue 17, household 10002: asked for the glass, the robot carried a look-alike and reported
+    "ok (verified by looking)".
+    """
+    from perception.frame_processing import FrameProcessor
+    from planners.acting.task_planning import TaskConfig, TaskPlanner
+
+    h = SimHousehold.create(house([]))
+    try:
+        h.patrol("d1 07:00")
+        planner = TaskPlanner(h.memory, h.skills, None, config=TaskConfig(max_replans=0), processor=FrameProcessor())
+        report = planner.execute("bring the cup to the coffee table", h.advance("d1 08:00"))
+        assert report.task.object_category == "cup" and report.task.stand_in == "mug"
+        assert not report.success and report.cannot == "not found", report.to_dict()
+        assert report.reason == "I could not find the cup (I have seen none; the nearest kind I know is the mug)"
+        assert h.truly_rests_on("mug_1") == "counter"
+    finally:
+        h.close()
