@@ -97,14 +97,20 @@ def _link(mention: str, vocab: Vocabulary, want: str, embedder: Any = None) -> s
 def _named_kind(mention: str, vocab: Vocabulary) -> str:
     """The category memory holds no instance of that the mention's words name ("" when they name none).
 
-    Exact words first, then their singular, from the whole mention down to its last word (the head):
-    "glass" names the glass even where "glasses" (eyeglasses) shares its singular.
+    Exact words first, then their singular, from the whole mention down to its last word (the head);
+    a kind memory holds wins: "glasses" are the eyeglasses memory holds, not the drinking glass that
+    shares their singular, and "glass" names the glass where memory holds no glass and no glasses.
     """
+    known = vocab.object_categories | vocab.receptacle_categories      # held, or linked without a stand-in
     words = normalize_name(mention).split("_")
     for start in range(len(words)):
         key = "_".join(words[start:])
+        if key in known:
+            return ""
         if key in vocab.stand_ins:
             return key
+        if any(lemma_name(c) == lemma_name(key) for c in known):
+            return ""
         named = [c for c in sorted(vocab.stand_ins) if lemma_name(c) == lemma_name(key)]
         if named:
             return named[0]

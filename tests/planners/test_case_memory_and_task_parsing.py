@@ -117,6 +117,20 @@ def test_a_task_fetches_the_kind_it_names_not_a_look_alike_memory_holds():
         store.close()
 
 
+def test_glasses_memory_holds_are_not_taken_for_the_drinking_glass_sharing_their_singular():
+    """Shipped office_two_days: "bring the glasses" with eyeglasses in memory and no glass."""
+    from household_memory import KEYS_ON_TABLE, LIVING_FURNITURE, Thing
+
+    store, writer = two_room_memory()
+    try:
+        glasses = Thing("glasses", (8.2, 2.6, 0.47), (0.14, 0.05, 0.04))
+        writer.look_living_room(8 * 3600, LIVING_FURNITURE + [KEYS_ON_TABLE, glasses], repeats=6)
+        spec = parse_task("bring the glasses to the counter", store)
+        assert (spec.object_category, spec.stand_in) == ("glasses", "")
+    finally:
+        store.close()
+
+
 @pytest.mark.parametrize("text", ["", "   ", "dance", "bring the mug", "where is the mug?"])
 def test_unparseable_tasks_raise_naming_the_text(text):
     with pytest.raises(TaskParseError, match="task"):
