@@ -258,6 +258,7 @@ def with_stand_ins(vocab: Vocabulary, held: Vocabulary, ontology, similarity=Non
         return vocab
     out = Vocabulary(set(vocab.object_categories), set(vocab.receptacle_categories), dict(vocab.receptacle_ids),
                      set(vocab.rooms), dict(vocab.synonyms), dict(vocab.stand_ins))
+    names = vocab.object_categories | vocab.receptacle_categories
     for kind_of, held_of in ((out.object_categories, held.object_categories - held.receptacle_categories),
                              (out.receptacle_categories, held.receptacle_categories)):
         for category in sorted(kind_of - held_of - held.object_categories - held.receptacle_categories):
@@ -266,7 +267,12 @@ def with_stand_ins(vocab: Vocabulary, held: Vocabulary, ontology, similarity=Non
                 continue
             kind_of.discard(category)
             out.stand_ins[category] = nearest
-            out.synonyms[lemma_name(category)] = nearest
+            # the singular of "glasses" is "glass", a category of its own: the glasses' stand-in is filed under
+            # "glasses" only, not over the glass's
+            if lemma_name(category) == category or lemma_name(category) not in names:
+                out.synonyms[lemma_name(category)] = nearest
+            else:
+                out.synonyms[category] = nearest
             for word, target in list(out.synonyms.items()):
                 if target == category:
                     out.synonyms[word] = nearest
@@ -353,8 +359,9 @@ class EntityLinker:
                     hit, method, score = by_exact.get(key), "exact", 1.0
                     if hit is None:
                         hit, method, score = by_lemma.get(lemma_name(key)), "lemma", 0.95
-                    if hit is None and lemma_name(key) in vocab.synonyms:
-                        cat = vocab.synonyms[lemma_name(key)]
+                    synonym = key if key in vocab.synonyms else lemma_name(key)
+                    if hit is None and synonym in vocab.synonyms:
+                        cat = vocab.synonyms[synonym]
                         kind = "receptacle" if cat in receptacle_cats else "object"
                         hit, method, score = (cat, kind, cat), "synonym", 0.9
                     if hit is None:

@@ -56,6 +56,20 @@ def test_cup_finds_mugs_through_the_ontology_when_memory_holds_no_cup(embedder):
     assert (found.name, found.method) == ("cup", "exact") and "cup" not in vocab.stand_ins
 
 
+def test_a_stand_in_is_not_filed_under_a_singular_that_names_another_category(embedder):
+    # "glasses" (eyeglasses) has the singular "glass", the drinking glass's own name: with neither held,
+    # "the glass" links to the drinking glass's relative, never to what stands in for the eyeglasses.
+    onto = load_ontology()
+    held = Vocabulary.from_lists(["mug", "wallet"], {"counter": "counter"}, ["kitchen"])
+    vocab = with_stand_ins(held.merged(ontology_vocabulary()), held, onto)
+    assert {"glass", "glasses"} <= set(vocab.stand_ins)
+    assert vocab.stand_ins["glass"] != vocab.stand_ins["glasses"]
+    (found,) = link("Where is the glass?", vocab, embedder)
+    assert found.name == vocab.stand_ins["glass"]
+    (found,) = link("Where are my glasses?", vocab, embedder)
+    assert found.name == vocab.stand_ins["glasses"]
+
+
 def test_my_keys_finds_keys_exactly_and_key_by_lemma(embedder):
     (found,) = link("Where are my keys?", MEMORY_ONLY, embedder)
     assert (found.name, found.method, found.score) == ("keys", "exact", 1.0)
