@@ -18,8 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench.reading_score_fit import exemplar_right, fit_score, probe_logits
+
 CV_SPLITS = ("dev", "dev2", "dev3", "dev4", "dev5")
-LOCATION_KINDS = {"present_location", "past_location"}
 
 
 @dataclass
@@ -81,7 +82,7 @@ def collect(parser: Any, pairs: list[tuple[dict, dict]], exemplars: list[tuple[s
             item.right_on = reading_right(label, on, synonyms)
         else:
             kind = exemplars[i - len(pairs)][1]
-            right = kind != "unknown" and (query.kind == kind or {query.kind, kind} <= LOCATION_KINDS)
+            right = exemplar_right(kind, query.kind)
             item = Question(None, kind != "unknown", vectors[i], features, right, query.kind,
                             float(query.confidence))
         out.append(item)
@@ -92,9 +93,6 @@ def fit_fold(train: list[Question], l2: float, probe_l2: float, keep_right: floa
     """The probe and the reading score fitted on `train` as bench.reading_score_fit fits them."""
     import numpy as np
 
-    from bench.reading_score_fit import choose_threshold, probe_logits
-    from planners.language.reading_score import ReadingScore
-
     logits, probe = probe_logits(np.asarray([q.vector for q in train]), [q.expressible for q in train], probe_l2)
     rows, right, openeqa = [], [], []
     for q, logit in zip(train, logits):
@@ -103,12 +101,7 @@ def fit_fold(train: list[Question], l2: float, probe_l2: float, keep_right: floa
         rows.append({**q.features_off, "question_expressible": float(logit)})
         right.append(q.right_off)
         openeqa.append(q.split is not None)
-    score = ReadingScore.fit(rows, right, l2=l2)
-    score.probe_bias, score.probe_weights = float(probe[0]), [float(w) for w in probe[1:]]
-    probabilities = [score.probability(r) for r in rows]
-    score.threshold = choose_threshold([p for p, o in zip(probabilities, openeqa) if o],
-                                       [r for r, o in zip(right, openeqa) if o], keep_right)
-    return score
+    return fit_score(rows, right, openeqa, probe, l2, keep_right)[0]
 
 
 def answered(q: Question, score: Any, threshold: float, min_confidence: float, rules_off: bool) -> tuple[bool, bool]:

@@ -63,6 +63,27 @@ def choose_threshold(probabilities: list[float], right: list[bool], keep_right: 
     return math.floor(ranked[kept - 1] * 1000) / 1000
 
 
+def exemplar_right(kind: str, read_kind: str) -> bool:
+    """An intent exemplar is read right when read as its own kind (either location kind for a location one)."""
+    return kind != "unknown" and (read_kind == kind or {read_kind, kind} <= LOCATION_KINDS)
+
+
+def fit_score(rows: list[dict[str, float]], right: list[bool], openeqa: list[bool], probe: Any, l2: float,
+              keep_right: float) -> tuple[Any, list[float]]:
+    """The reading score fitted on `rows` with the probe's weights, and its probability of each row.
+
+    The threshold keeps `keep_right` of the right readings of OpenEQA questions (exemplars are the templates).
+    """
+    from planners.language.reading_score import ReadingScore
+
+    score = ReadingScore.fit(rows, right, l2=l2)
+    score.probe_bias, score.probe_weights = float(probe[0]), [float(w) for w in probe[1:]]
+    probabilities = [score.probability(r) for r in rows]
+    score.threshold = choose_threshold([p for p, o in zip(probabilities, openeqa) if o],
+                                       [r for r, o in zip(right, openeqa) if o], keep_right)
+    return score, probabilities
+
+
 def probe_logits(vectors: Any, expressible: list[bool], l2: float, folds: int = 5) -> tuple[Any, Any]:
     """(cross-validated logits of every question, the probe fitted on all of them)."""
     import numpy as np
@@ -98,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     from memory_stack.foundation.errors import BadInputError
     from planners.language.intent_exemplars import INTENT_EXEMPLARS
     from planners.language.question_parsing import QuestionParser
-    from planners.language.reading_score import FEATURES, ReadingScore
+    from planners.language.reading_score import FEATURES
 
     if args.splits is None:
         args.splits = ",".join(CV_SPLITS if args.cross_validate else DEV_SPLITS)
@@ -134,15 +155,10 @@ def main(argv: list[str] | None = None) -> int:
             right.append(reading_right(label, query, synonyms))
             inexpressible.append(not label["expressible"])
         else:  # an exemplar is right when read as its own kind
-            right.append(label != "unknown" and (query.kind == label or {query.kind, label} <= LOCATION_KINDS))
+            right.append(exemplar_right(label, query.kind))
             inexpressible.append(label == "unknown")
         openeqa.append(isinstance(label, dict))
-    score = ReadingScore.fit(rows, right, l2=args.l2)
-    score.probe_bias, score.probe_weights = float(probe[0]), [float(w) for w in probe[1:]]
-    probabilities = [score.probability(r) for r in rows]
-    # The threshold keeps its share of right readings of OpenEQA questions (exemplars are the templates).
-    score.threshold = choose_threshold([p for p, o in zip(probabilities, openeqa) if o],
-                                       [r for r, o in zip(right, openeqa) if o], args.keep_right)
+    score, probabilities = fit_score(rows, right, openeqa, probe, args.l2, args.keep_right)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=Path(__file__).resolve().parent).stdout.strip()
     score.provenance = {
