@@ -269,10 +269,8 @@ def with_stand_ins(vocab: Vocabulary, held: Vocabulary, ontology, similarity=Non
             out.stand_ins[category] = nearest
             # the singular of "glasses" is "glass", a category of its own: the glasses' stand-in is filed under
             # "glasses" only, not over the glass's
-            if lemma_name(category) == category or lemma_name(category) not in names:
-                out.synonyms[lemma_name(category)] = nearest
-            else:
-                out.synonyms[category] = nearest
+            singular = lemma_name(category)
+            out.synonyms[singular if singular == category or singular not in names else category] = nearest
             for word, target in list(out.synonyms.items()):
                 if target == category:
                     out.synonyms[word] = nearest
