@@ -395,6 +395,7 @@ class PlannerServer(LifecycleNode):
             return result
         result.success = bool(report.success)
         result.reason = report.reason
+        result.cannot = report.cannot
         result.steps = int(report.steps)
         result.replans = int(report.replans)
         result.path_length_m = float(report.path_length_m)

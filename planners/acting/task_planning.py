@@ -266,6 +266,8 @@ class TaskPlanner:
         if exact:
             return exact[0]
         same = [r for r in receptacles if r.category == spec.destination]
+        if not same:
+            return None     # decided without asking the robot where it is (no skill is needed to fail)
         return choose_destination(same, spec.destination_mention, spec.destination, self._robot_xy(),
                                   self._embedder, siblings=sibling_names(spec.destination))
 

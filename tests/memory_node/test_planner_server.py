@@ -144,3 +144,35 @@ def test_bad_parameter_exits_naming_it(ros_domain, memory_db):
                           text=True, timeout=60)
     assert done.returncode != 0
     assert "default_planner" in done.stderr and "fastest" in done.stderr
+
+
+@pytest.mark.slow
+def test_task_result_carries_the_kind_of_failure_over_dds(ros_domain, memory_db):
+    """A task that cannot be done says which kind (TaskReport.cannot) in the ExecuteTask result, not only in words."""
+    import rclpy
+    from action_msgs.msg import GoalStatus
+    from memory_interfaces.action import ExecuteTask
+    from rclpy.action import ActionClient
+
+    # robot:=ros with no robot running: a task whose destination memory has never seen fails before any skill
+    server = start_server(memory_db, "robot:=ros")
+    rclpy.init()
+    node = rclpy.create_node("planner_task_kind_client")
+    try:
+        task_client = ActionClient(node, ExecuteTask, "execute_task")
+        deadline = time.monotonic() + 60
+        while not task_client.wait_for_server(timeout_sec=1.0):
+            assert server.poll() is None, stop(server)[-2000:]
+            assert time.monotonic() < deadline, "execute_task server never came up"
+        try:
+            status, result, _ = run_goal(node, task_client, ExecuteTask.Goal(task="bring the mug to the bed"))
+        except AssertionError:
+            raise AssertionError(stop(server)[-3000:]) from None
+    finally:
+        node.destroy_node()
+        rclpy.shutdown()
+        err = stop(server)
+    assert "Traceback" not in err, err[-3000:]
+    assert status == GoalStatus.STATUS_ABORTED
+    assert not result.success and "bed" in result.reason, result.reason
+    assert result.cannot == "not found"
