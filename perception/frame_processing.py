@@ -17,7 +17,7 @@ from perception.door_state import CLOSED, DoorReading, edge_contacts, read_door
 from perception.frame_error import FrameError
 from perception.instance_sources import with_instance_mask
 from perception.sensor_frame import SensorFrame
-from perception.size_priors import amodal_centroid, size_prior
+from perception.size_priors import amodal_centroid, size_prior, within_reach
 from perception.top_down_outline import facing_direction
 from scene_graph.types import CameraIntrinsics, Frame, Observation
 
@@ -459,6 +459,8 @@ def _merged(body: _Instance, parts: list[_Instance]) -> _Instance:
 def _place_by_size(obs: Observation, body: _Instance, camera: np.ndarray, faces: BoxOpennessConfig) -> None:
     """Move a boxed thing's centroid from its seen side to its centre, by its category's size (perception.size_priors).
 
+    Points further along the view than the thing's footprint diagonal from where most of them are belong to
+    something in front or behind (perception.size_priors.within_reach) and are left out of the centre.
     Which way the thing faces is its largest straight face top-down, found by the line fits box openness
     reads doors with (`faces`: their tolerance follows the depth noise the points show). Masks keep the
     seen centroid (the memory's behaviour on the masks path is unchanged).
@@ -469,9 +471,14 @@ def _place_by_size(obs: Observation, body: _Instance, camera: np.ndarray, faces:
     points = np.stack(body.points, axis=1).astype(np.float64)
     step = max(1, points.shape[0] // 1500)
     points = points[::step]
+    centroid = np.asarray(obs.centroid, dtype=np.float64)
+    kept = within_reach(points, np.asarray(camera, dtype=np.float64), float(np.hypot(prior.width, prior.depth)))
+    if not kept.all():
+        points = points[kept]
+        centroid = points.mean(axis=0)
     face = facing_direction(points[:, :2], faces.noise_factor, faces.min_tolerance_m, faces.max_tolerance_m,
                             faces.min_face_m)
-    centre = amodal_centroid(points, np.asarray(camera, dtype=np.float64), np.asarray(obs.centroid), prior, face)
+    centre = amodal_centroid(points, np.asarray(camera, dtype=np.float64), centroid, prior, face)
     obs.centroid = tuple(float(v) for v in centre)
     obs.bbox_min = tuple(float(v) for v in np.minimum(obs.bbox_min, centre))
     obs.bbox_max = tuple(float(v) for v in np.maximum(obs.bbox_max, centre))

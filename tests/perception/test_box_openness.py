@@ -192,3 +192,17 @@ def test_a_face_seen_through_real_depth_noise_still_gives_its_direction():
     # A noiseless view gives the same direction.
     clean = seen_box(prior.width, prior.depth, prior.height, yaw, camera, sigma_per_m=0.0)
     assert off_square(facing_direction(clean[:, :2], *params), yaw) < math.radians(2.0)
+
+
+def test_a_cluster_running_further_along_the_view_than_the_thing_can_is_cut_to_where_most_of_it_is():
+    """A dresser's box whose depth cluster also holds the back of a chair 1.5 m in front of it."""
+    from perception.size_priors import within_reach
+
+    prior = size_prior("dresser")
+    camera = np.array([0.0, -4.0, 1.2])
+    dresser = seen_box(prior.width, prior.depth, prior.height, 0.0, camera, sigma_per_m=0.006)
+    chair = face((-0.2, -1.75), (0.2, -1.75), height=0.9)[::3]
+    points = np.vstack([dresser, chair])
+    kept = within_reach(points, camera, float(np.hypot(prior.width, prior.depth)))
+    assert kept[: len(dresser)].mean() > 0.97 and not kept[len(dresser):].any()
+    assert within_reach(dresser, camera, float(np.hypot(prior.width, prior.depth))).mean() > 0.99
