@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from planners.belief import contents_beliefs, event_beliefs, location_beliefs, state_beliefs
 from planners.belief.candidates import Belief, LookRecord
 from planners.belief.config import BeliefConfig
+from planners.belief.interior_visibility import visibility
 from planners.belief.place_prior import Similarity
 from planners.belief.priors import LocationModel
 from planners.language.typed_query import TypedQuery
@@ -59,16 +60,20 @@ class BeliefBuilder:
         model = MODELS.get(kind)
         if model is None:
             return Belief(kind, [], query, now, [f"question kind {kind!r} has no belief model"])
-        belief = model(self.location_model(now, min((look.time for look in looks), default=None)), query, now)
+        location_model = self.location_model(now, min((look.time for look in looks), default=None))
+        belief = model(location_model, query, now)
         if looks:
-            self._apply_looks(belief, looks)
+            self._apply_looks(belief, looks, location_model)
         return belief
 
-    def _apply_looks(self, belief: Belief, looks: Sequence[LookRecord]) -> None:
+    def _apply_looks(self, belief: Belief, looks: Sequence[LookRecord], model: LocationModel) -> None:
         """A look that showed a place and did not re-sight a hypothesis there is negative evidence for it.
 
         The place looked at and the others its frames showed (`LookRecord.also_seen`) alike, each by
         the share of its top the frames saw.
+
+        A look sees into furniture only while its door is open (`interior_visibility`, by the door state
+        memory read at the look): a look at a shut fridge is no evidence about what is inside.
 
         The memory applies its own negative evidence when it ingests the frames; this covers
         hypotheses the memory has no record to update for (prior-only places, "elsewhere").
@@ -83,5 +88,6 @@ class BeliefBuilder:
                     continue
                 if c.last_seen is not None and c.last_seen >= look.time:
                     continue
-                c.probability *= 1.0 - self.config.detection_probability * min(1.0, float(coverage))
+                seen = min(1.0, float(coverage)) * visibility(model, c.reveal_target, look.time)
+                c.probability *= 1.0 - self.config.detection_probability * seen
         belief.normalize()

@@ -24,7 +24,8 @@ class AnswerCandidate:
     say where a look now would confirm or refute it (None: nothing to look at, e.g. the past).
     `speculative` hypotheses (events that may have been missed, places a moved object may have
     gone to by the prior) lower the confidence of the observed answer and are worth looking at, but
-    are never reported as the answer until a look confirms them.
+    are never reported as the answer until a look confirms them. `visibility`: how likely a look at
+    `reveal_target` is to show the thing when this hypothesis is true (0 inside a shut wardrobe).
     """
 
     label: str
@@ -40,6 +41,9 @@ class AnswerCandidate:
     reveal_position: tuple[float, float, float] | None = None
     evidence: list[str] = field(default_factory=list)
     speculative: bool = False
+    # P(a look at reveal_target would show the thing if it is there): below 1 inside furniture whose
+    # door may be shut (planners.belief.interior_visibility)
+    visibility: float = 1.0
 
     @property
     def answer_key(self) -> Any:

@@ -11,6 +11,7 @@ from memory_stack.foundation.errors import BadInputError
 from planners.acting.floor_plan_routes import polygon_centroid, room_named
 from planners.belief.candidates import AnswerCandidate, Belief
 from planners.belief.event_beliefs import portable
+from planners.belief.interior_visibility import DOOR_STATES, last_seen_inside, visibility
 from planners.belief.location_beliefs import query_time
 from planners.belief.priors import SECONDS_PER_HOUR, LocationModel, as_xyz, stay_probability
 from planners.language.typed_query import TypedQuery
@@ -61,7 +62,13 @@ def contents(model: LocationModel, query: TypedQuery, now: float) -> Belief:
     floor_plan = memory.floor_plan
     if receptacle is None and room_named(floor_plan, place) is None and not items:
         return Belief("contents", [], query, t, [f"{place!r} is no receptacle or room I have seen"])
-    looked = _last_looked(memory, place, receptacle, t)
+    if receptacle is not None and receptacle.state in DOOR_STATES:
+        # a shut door hides the inside: the contents were seen when it was last seen open
+        looked = last_seen_inside(model, receptacle, t)
+        if looked is None and not items:
+            return Belief("contents", [], query, t, [f"I have never seen inside the {receptacle.category}"])
+    else:
+        looked = _last_looked(memory, place, receptacle, t)
     hours = (t - looked) / SECONDS_PER_HOUR if looked is not None else 0.0
     # Each thing stays since it was itself last seen there: the furniture seen again from afar (on the
     # way to another place) says nothing about the small things on it memory did not see then.
@@ -79,11 +86,13 @@ def contents(model: LocationModel, query: TypedQuery, now: float) -> Belief:
     reveal = None
     if t >= now and position is not None:
         reveal = receptacle.id if receptacle is not None else place
+    seen = visibility(model, receptacle.id, t) if receptacle is not None else 1.0
     candidates = [
         AnswerCandidate(label="as_remembered", value=categories, probability=keep, position=position,
                         room=receptacle.room if receptacle is not None else None, reveal_target=reveal,
-                        reveal_position=position, last_seen=looked, evidence=[f"object:{o.id}" for o in items]),
+                        reveal_position=position, last_seen=looked, evidence=[f"object:{o.id}" for o in items],
+                        visibility=seen),
         AnswerCandidate(label="changed", value=None, probability=1.0 - keep, position=position,
-                        reveal_target=reveal, reveal_position=position, speculative=True),
+                        reveal_target=reveal, reveal_position=position, speculative=True, visibility=seen),
     ]
     return Belief("contents", candidates, query, t)

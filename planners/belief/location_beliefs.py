@@ -8,6 +8,7 @@ split with a move detected later); here they become the answer each question kin
 from __future__ import annotations
 
 from planners.belief.candidates import NOT_IN_HOUSE, AnswerCandidate, Belief
+from planners.belief.interior_visibility import visibility
 from planners.belief.priors import LocationModel
 from planners.language.typed_query import TypedQuery
 from planners.relational_selection import no_related_reason, related_instances, selects_by_relation
@@ -53,13 +54,23 @@ def _present_hypotheses(model: LocationModel, query: TypedQuery, now: float
     return candidates, never_seen(candidates, query.target)
 
 
+def _with_visibility(model: LocationModel, candidates: list[AnswerCandidate], now: float) -> list[AnswerCandidate]:
+    """Each hypothesis' chance of being seen by a look at its place now (a shut door hides what is inside)."""
+    for c in candidates:
+        if c.reveal_target is not None and c.label != NOT_IN_HOUSE:
+            c.visibility = visibility(model, c.reveal_target, now)
+    return candidates
+
+
 def present_location(model: LocationModel, query: TypedQuery, now: float) -> Belief:
     candidates, notes = _present_hypotheses(model, query, now)
+    _with_visibility(model, candidates, now)
     return Belief("present_location", candidates, query, now, notes)
 
 
 def room_of(model: LocationModel, query: TypedQuery, now: float) -> Belief:
     candidates, notes = _present_hypotheses(model, query, now)
+    _with_visibility(model, candidates, now)
     for c in candidates:
         c.value = "none" if c.label == NOT_IN_HOUSE else (c.room or "none")
     return Belief("room_of", candidates, query, now, notes)
@@ -67,6 +78,7 @@ def room_of(model: LocationModel, query: TypedQuery, now: float) -> Belief:
 
 def still_present(model: LocationModel, query: TypedQuery, now: float) -> Belief:
     candidates, _ = model.hypotheses(query.target, now)
+    _with_visibility(model, candidates, now)
     for c in candidates:
         c.value = c.label != NOT_IN_HOUSE
     return Belief("still_present", candidates, query, now, never_seen(candidates, query.target))

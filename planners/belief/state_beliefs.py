@@ -6,32 +6,12 @@ things are open/on (a two-state Markov chain), so "closed" stays likely.
 
 from __future__ import annotations
 
-import math
-
 from planners.belief.candidates import AnswerCandidate, Belief
 from planners.belief.location_beliefs import query_time
 from planners.belief.priors import SECONDS_PER_HOUR, LocationModel, as_xyz
+from planners.belief.two_state import OPPOSITE_STATE, state_change_rate, state_keep_probability
 from planners.language.typed_query import TypedQuery
 from planners.relational_selection import no_related_reason, related_instances, selects_by_relation
-
-ACTIVE_STATES = ("open", "on")
-OPPOSITE_STATE = {"open": "closed", "closed": "open", "on": "off", "off": "on"}
-
-
-def state_keep_probability(state: str | None, rate_per_hour: float, hours: float, active_fraction: float) -> float:
-    """P(a two-state thing still shows `state` after `hours`), a two-state Markov chain.
-
-    Changes happen at `rate_per_hour`; in the long run the thing is in an active state (open, on)
-    `active_fraction` of the time, so a closed fridge stays likely closed and an open one closes.
-    """
-    mixing = math.exp(-2.0 * max(0.0, rate_per_hour) * max(0.0, hours))
-    if state in ACTIVE_STATES:
-        stationary = active_fraction
-    elif state in OPPOSITE_STATE:
-        stationary = 1.0 - active_fraction
-    else:
-        stationary = 0.5
-    return stationary + (1.0 - stationary) * mixing
 
 
 def _answer(state: str | None, asked: str | None) -> str | bool | None:
@@ -41,14 +21,6 @@ def _answer(state: str | None, asked: str | None) -> str | bool | None:
     if not asked:
         return state
     return state == asked
-
-
-def state_change_rate(model: LocationModel, target: str, object_id: str | None, first_seen: float | None,
-                      now: float) -> float:
-    cfg = model.config
-    changes = model.memory.count("state_changed", object_id or target)
-    hours = max(0.0, (now - first_seen) / SECONDS_PER_HOUR) if first_seen is not None else 0.0
-    return (changes + cfg.state_change_prior_per_hour * cfg.state_prior_hours) / (hours + cfg.state_prior_hours)
 
 
 def object_state(model: LocationModel, query: TypedQuery, now: float) -> Belief:

@@ -140,16 +140,17 @@ def look_outcomes(belief: Belief, target: str, sensor: SensorModel,
     covered = [i for i, c in enumerate(belief.candidates) if c.reveal_target == target]
     if not covered:
         return [(1.0, list(prior), None)]
-    d, f = sensor.detection_probability, sensor.false_positive_rate
-    covered_set = set(covered)
+    f = sensor.false_positive_rate
+    # a hypothesis behind a shut door is seen only if the door is open (AnswerCandidate.visibility)
+    detect = {i: sensor.detection_probability * belief.candidates[i].visibility for i in covered}
     outcomes: list[tuple[float, list[float]]] = []
     for j in covered:
-        joint = [(d * p if i == j else 0.0) if i in covered_set else (f / len(covered)) * p
+        joint = [(detect[i] * p if i == j else 0.0) if i in detect else (f / len(covered)) * p
                  for i, p in enumerate(prior)]
         total = sum(joint)
         if total > 0.0:
             outcomes.append((total, [x / total for x in joint], j))
-    joint_nothing = [(1.0 - d) * p if i in covered_set else (1.0 - f) * p for i, p in enumerate(prior)]
+    joint_nothing = [(1.0 - detect[i]) * p if i in detect else (1.0 - f) * p for i, p in enumerate(prior)]
     total = sum(joint_nothing)
     if total > 0.0:
         outcomes.append((total, [x / total for x in joint_nothing], None))

@@ -13,10 +13,15 @@ sys.path.insert(0, str(Path(__file__).parent))
 from household_memory import (  # noqa: E402
     BOOK_ON_SHELF,
     DAY,
+    FRIDGE_CLOSED,
     HOUR,
+    KEYS_ON_TABLE,
+    KITCHEN_EYE,
     KITCHEN_FURNITURE,
+    LIVING_EYE,
     LIVING_FURNITURE,
     MUG_ON_TABLE,
+    TABLE,
     FrameWriter,
     fridge_watch,
     two_room_memory,
@@ -263,3 +268,46 @@ def test_gone_grows_with_the_rooms_searched_since_the_departure_not_with_one_emp
     looked = BeliefBuilder(moved_memory, config).build(query, 17 * HOUR, [LookRecord("counter_0", 14 * HOUR - 1)])
     assert places(looked)["fridge_1"] / places(looked)["shelf_4"] == pytest.approx(
         before["fridge_1"] / before["shelf_4"]), "the kitchen look was the question's own: counted per place only"
+
+
+def test_a_look_at_a_shut_fridge_is_no_evidence_about_what_is_inside():
+    """Memory read the fridge closed: a thing that may be inside is hidden from a look; the table's things are not."""
+    store, writer = two_room_memory()
+    fridge_watch(writer)
+    builder = BeliefBuilder(store, BeliefConfig(location_prior_floor=0.2))
+    query = TypedQuery("present_location", target="mug", confidence=1.0)
+    now = 2 * DAY
+    places = {c.reveal_target: c for c in builder.build(query, now).candidates if c.reveal_target}
+    assert places["fridge_1"].visibility < 0.2, "seen closed at 12:05, probably closed still"
+    assert places["table_3"].visibility == 1.0 and places["counter_0"].visibility == 1.0
+    writer.look(now - 30, KITCHEN_EYE, (4.3, 0.6, 0.9), [FRIDGE_CLOSED])   # the look: the fridge shut
+    writer.look(now - 20, LIVING_EYE, (8.0, 2.5, 0.3), [TABLE, KEYS_ON_TABLE])
+
+    def probability_at(place: str, looks: list[LookRecord]) -> float:
+        belief = builder.build(query, now, looks)
+        return next(c.probability for c in belief.candidates if c.reveal_target == place)
+
+    try:
+        fridge_before = probability_at("fridge_1", [])
+        assert probability_at("fridge_1", [LookRecord("fridge_1", now - 30)]) == pytest.approx(fridge_before)
+        table_before = probability_at("table_3", [])
+        assert probability_at("table_3", [LookRecord("table_3", now - 20)]) < 0.5 * table_before
+    finally:
+        store.close()
+
+
+def test_what_is_in_a_shut_fridge_was_seen_when_it_was_last_open():
+    """Seen shut since it was last open, the fridge's inside is as old as that opening; never open: never seen."""
+    store, writer = two_room_memory()
+    query = TypedQuery("contents", target="fridge", receptacle="fridge", confidence=1.0)
+    try:
+        never = BeliefBuilder(store).build(query, 2 * DAY)
+        assert never.candidates == [] and never.notes == ["I have never seen inside the fridge"]
+        fridge_watch(writer)                              # opened at 12:00, seen shut again at 12:05
+        writer.look_kitchen(30 * HOUR, KITCHEN_FURNITURE)  # seen shut at d2 06:00
+        belief = BeliefBuilder(store).build(query, 2 * DAY)
+        remembered = next(c for c in belief.candidates if c.label == "as_remembered")
+        assert 12 * HOUR <= remembered.last_seen <= 12 * HOUR + 400
+        assert remembered.visibility < 0.2, "a look at the shut fridge would not show its inside"
+    finally:
+        store.close()

@@ -299,3 +299,23 @@ def test_a_search_prices_each_look_by_its_own_look_time():
     # every later place looked at from three stand points: three look times each
     slow_later = [2.0] + [6.0] * (len(targets) - 1)
     assert search_gain(belief, 0, targets, hops, slow_later, sensor, 0.01, 8) < uniform
+
+
+def test_a_look_cannot_find_what_a_shut_door_hides():
+    """A hypothesis with visibility 0 (inside a shut fridge): a look there shows nothing and is worth nothing."""
+    belief = location_belief(0.2, {"fridge": 0.6, "table": 0.4})
+    fridge = next(c for c in belief.candidates if c.reveal_target == "fridge")
+    sensor = SensorModel(detection_probability=0.9, false_positive_rate=0.0)
+    open_gain = expected_gain(belief, "fridge", sensor)
+    assert open_gain > 0.0
+    fridge.visibility = 0.0
+    (p_nothing, posterior, j), = look_outcomes(belief, "fridge", sensor)
+    assert j is None and p_nothing == pytest.approx(1.0)
+    assert posterior == pytest.approx(belief.probabilities)
+    assert expected_gain(belief, "fridge", sensor) == 0.0
+    fridge.visibility = 0.5
+    assert 0.0 < expected_gain(belief, "fridge", sensor) < open_gain
+    stopper = ValueOfInformationStopper(cost_weight=0.001, lookahead=1, search_looks=1)
+    fridge.visibility = 0.0
+    assert stopper.decide(belief, ["fridge", "table"], [1.0, 1.0]).action == "table"
+
