@@ -361,22 +361,28 @@ class ValueOfInformationStopper:
         return costs
 
     def score(self, belief: Belief, actions: Sequence[Any], travel_m: Sequence[float],
-              spent_m: float = 0.0) -> list[ScoredAction]:
+              spent_m: float = 0.0, steps: int = 0) -> list[ScoredAction]:
+        """Each look's gain, cost and net value, best first; `steps`: looks already made for this question.
+
+        A look is credited with at most the search that `max_steps` still allows after it: crediting
+        six more looks when two are left kept long searches going to the cap.
+        """
         scored = []
+        looks_left = max(1, self.max_steps - steps)
         targets = [action_target(a) for a in actions]
         hops = self._hops(actions, travel_m) if self.lookahead == 2 or self.search_looks > 1 else []
         step_costs = self._step_costs(actions, travel_m, spent_m, hops) if self.lookahead == 2 else None
         look_m = [self.cost_m(0.0, _stands(a)) for a in actions]
         for i, (action, travel) in enumerate(zip(actions, travel_m)):
             target = targets[i]
-            if step_costs is not None:
+            if step_costs is not None and looks_left > 1:
                 gain = two_step_gain(belief, i, targets, step_costs, self.sensor, self.cost_weight)
             else:
                 gain = expected_gain(belief, target, self.sensor)
             if self.search_looks > 1:
                 room = self.budget_m - spent_m - travel
                 gain = max(gain, search_gain(belief, i, targets, hops, look_m, self.sensor, self.cost_weight,
-                                             min(self.search_looks, self.max_steps), room))
+                                             min(self.search_looks, looks_left), room))
             cost = self.cost_m(travel, _stands(action))
             scored.append(ScoredAction(action, target, gain, travel, cost, gain - self.cost_weight * cost,
                                        spent_m + travel <= self.budget_m + 1e-9))
@@ -387,7 +393,7 @@ class ValueOfInformationStopper:
                spent_m: float = 0.0, steps: int = 0) -> StoppingDecision:
         if belief.candidates and belief.confidence >= self.certain_threshold:
             return StoppingDecision(None, STOPPED_BY_CERTAIN)
-        scored = self.score(belief, actions, travel_m, spent_m)
+        scored = self.score(belief, actions, travel_m, spent_m, steps)
         worthwhile = [s for s in scored if s.net_value > 0.0]
         if not worthwhile:
             return StoppingDecision(None, STOPPED_BY_VOI, scored)

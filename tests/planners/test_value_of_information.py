@@ -319,3 +319,14 @@ def test_a_look_cannot_find_what_a_shut_door_hides():
     fridge.visibility = 0.0
     assert stopper.decide(belief, ["fridge", "table"], [1.0, 1.0]).action == "table"
 
+
+def test_a_search_is_credited_only_with_the_looks_the_cap_still_allows():
+    """The round of the house that justified the first look is not there to credit with one look left."""
+    belief, looks = scattered_belief(p_stay=0.5, places=6)
+    travel = [6.0 + 2.0 * k for k in range(len(looks))]
+    searching = ValueOfInformationStopper(cost_weight=0.01, search_looks=8, max_steps=8)
+    assert not searching.decide(belief, looks, travel, steps=0).stop
+    late = searching.decide(belief, looks, travel, steps=7)
+    assert late.stop and late.stopped_by == STOPPED_BY_VOI
+    gains = [max(s.expected_gain for s in searching.score(belief, looks, travel, steps=k)) for k in (0, 4, 7)]
+    assert gains[0] >= gains[1] > gains[2]
