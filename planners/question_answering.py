@@ -303,6 +303,8 @@ class QuestionAnswerer:
         report.alternatives = self._alternatives(belief)
         kind = belief.kind
         hedge = "probably " if confidence < self.config.hedge_below else ""
+        if kind in NOT_FOUND_KINDS and best.label == NOT_IN_HOUSE and unsearched_mass(belief) > 0.5:
+            return self._not_found(report, query, belief, target)
         if kind in ("present_location", "past_location"):
             if best.label == NOT_IN_HOUSE:
                 report.value, report.room = None, "none"
@@ -364,6 +366,40 @@ class QuestionAnswerer:
             return self._dont_know(question, query, f"questions of kind {kind!r} are not supported", planner, outcome)
         return report
 
+    def _not_found(self, report: AnswerReport, query: TypedQuery, belief: Belief, target: str) -> AnswerReport:
+        """The search stopped with the thing not found, more likely (> 0.5) somewhere unsearched than gone.
+
+        "Not in the house any more" would be a guess presented as a finding; say what was found instead:
+        nothing, and where and when memory last saw it. A present-tense yes/no ("is it still in the
+        house?") is answered by the belief's pooled mass (the unsearched places say yes), hedged.
+        """
+        inside = unsearched_mass(belief)
+        last = self._last_sighting(query.target)
+        seen = ""
+        if last is not None:
+            where = f" on the {_words(last.rests_on_category)}" if last.rests_on_category else ""
+            room = f" in the {_words(last.room)}" if last.room else ""
+            when = f" at {format_time_value(last.last_seen)}" if last.last_seen is not None else ""
+            seen = f"; I last saw {'them' if _is(target) == 'are' else 'it'}{where}{room}{when}"
+        found = f"I have not found the {target}{seen}, and there are places I have not searched"
+        if belief.kind == "still_present":
+            report.value = True
+            report.confidence = inside
+            report.text = f"probably yes: {found}"
+            return report
+        report.value, report.position, report.room = None, None, None
+        report.rests_on = report.rests_on_category = None
+        report.confidence = self.config.dont_know_confidence
+        report.text = found
+        return report
+
+    def _last_sighting(self, target: str | None) -> Any:
+        """Memory's most recent remembered placement of `target` (absent ones included), None when it has none."""
+        if not target:
+            return None
+        rows = [row for row in self.memory.locate(target) if row.source == "memory"]
+        return max(rows, key=lambda row: row.last_seen if row.last_seen is not None else -math.inf, default=None)
+
     def _alternatives(self, belief: Belief, k: int = 3) -> list[dict[str, Any]]:
         masses = belief.answer_masses()
         ranked = sorted(belief.candidates, key=lambda c: -c.probability)
@@ -377,6 +413,14 @@ class QuestionAnswerer:
             if len(out) >= k:
                 break
         return out
+
+
+NOT_FOUND_KINDS = ("present_location", "room_of", "still_present")
+
+
+def unsearched_mass(belief: Belief) -> float:
+    """P(the thing is in the house, at a place not seen to hold it yet): every hypothesis but "not in the house"."""
+    return sum(c.probability for c in belief.candidates if c.label != NOT_IN_HOUSE)
 
 
 def latest_memory_time(memory: MemoryReader) -> float:

@@ -84,3 +84,22 @@ def test_every_planner_without_a_robot_answers_from_memory(answerer):
 
 def test_latest_memory_time(answerer):
     assert latest_memory_time(answerer.memory) == pytest.approx(12 * HOUR + 302)
+
+
+def test_a_thing_seen_gone_but_not_searched_for_is_not_found_not_gone():
+    """The keys left the table unseen and the house is mostly unsearched: say so, not "not in the house"."""
+    from household_memory import BOOK_ON_SHELF, LIVING_FURNITURE
+
+    store, writer = two_room_memory()
+    writer.look_living_room(12 * HOUR, LIVING_FURNITURE + [BOOK_ON_SHELF], repeats=6)
+    try:
+        answerer = QuestionAnswerer(store)
+        where = answerer.answer("Where are the keys?", NOW)
+        assert where.text.startswith("I have not found the keys; I last saw them on the table in the living room at")
+        assert "not in the house" not in where.text
+        assert where.position is None and where.value is None and where.room is None
+        still = answerer.answer("Are the keys still in the house?", NOW)
+        assert still.value is True and still.text.startswith("probably yes: I have not found the keys")
+        assert 0.5 < still.confidence < 1.0
+    finally:
+        store.close()
