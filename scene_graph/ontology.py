@@ -12,6 +12,12 @@ from memory_stack.foundation.errors import BadInputError
 from memory_stack.foundation.typed_config import load_dataclass_file
 
 GENERIC_PARENTS = frozenset({"object", "furniture"})
+# The classes of nouns that name no object memory stores (ontology.yaml `not_objects`), and why.
+NOT_OBJECT_CLASSES = {
+    "structure": "walls, floors and other parts of the building are not objects I remember",
+    "part": "I remember objects, not their parts",
+    "substance": "I remember objects, not substances",
+}
 # Package data of the installed scene_graph (a wheel, a colcon install or a checkout alike).
 DEFAULT_ONTOLOGY = Path(str(resources.files("scene_graph").joinpath("data", "ontology.yaml")))
 
@@ -25,6 +31,7 @@ class OntologyFile:
     receptacles: list[str] = field(default_factory=list)
     openable: list[str] = field(default_factory=list)
     typical_receptacles: dict[str, list[str]] = field(default_factory=dict)
+    not_objects: dict[str, list[str]] = field(default_factory=dict)
 
 
 def normalise_label(label: str) -> str:
@@ -50,6 +57,12 @@ class Ontology:
                 if node in seen:
                     raise BadInputError(f"{source}: is_a.{child}: cycle through {node!r}")
                 seen.add(node)
+        unknown_classes = set(spec.not_objects) - set(NOT_OBJECT_CLASSES)
+        if unknown_classes:
+            raise BadInputError(f"{source}: not_objects.{sorted(unknown_classes)[0]}: unknown class "
+                                f"(expected one of {', '.join(NOT_OBJECT_CLASSES)})")
+        self.not_object_class = {normalise_label(word): kind for kind, words in spec.not_objects.items()
+                                 for word in words}
         self._known = set(self.parent) | set(self.parent.values()) | set(self.receptacle_categories) | set(self.typical)
         self.canonical = lru_cache(maxsize=4096)(self._canonical)
         self.compatibility = lru_cache(maxsize=16384)(self._compatibility)
@@ -123,6 +136,19 @@ class Ontology:
         if pa is not None and pa == pb and pa not in GENERIC_PARENTS:
             return 0.5
         return 0.0
+
+    def not_an_object(self, noun: str) -> str | None:
+        """The class ("structure", "part", "substance") of a noun that names no object memory stores, or None.
+
+        A plural is read as its singular ("walls", "legs"); a known category is never one.
+        """
+        name = normalise_label(noun)
+        if self.canonical(name) in self._known or name in self.synonyms:
+            return None
+        for form in (name, name[:-2] if name.endswith("es") else name, name[:-1] if name.endswith("s") else name):
+            if form in self.not_object_class:
+                return self.not_object_class[form]
+        return None
 
     def is_receptacle(self, category: str) -> bool:
         cat = self.canonical(category)

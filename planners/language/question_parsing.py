@@ -54,6 +54,7 @@ from planners.language.question_forms import (
 from planners.language.time_expressions import DAY_S, TimeReference, parse_time_expression, weekday_reference
 from planners.language.typed_query import KINDS_NEEDING_TARGET, QUERY_KINDS, TypedQuery
 from planners.memory_api import MemoryReader
+from scene_graph.ontology import NOT_OBJECT_CLASSES
 
 
 @dataclass
@@ -415,6 +416,51 @@ class QuestionParser:
         return self._reading_score
 
     def _read(self, question: str, now: float, refusals: bool) -> tuple[TypedQuery, dict[str, float] | None]:
+        query, features = self._read_wording(question, now, refusals)
+        if refusals and not query.is_unknown:
+            why = self._selects_no_object(" ".join(question.strip().split()), query)
+            if why is not None:
+                refused = self._unknown(question, why, query.intent_scores)
+                refused.source = f"{query.source}: refused, {why}"
+                return refused, None
+        return query, features
+
+    def _selects_no_object(self, text: str, query: TypedQuery) -> str | None:
+        """Why the reading selects something memory stores no object of, by the ontology's `not_objects`.
+
+        The noun is the head of the target, receptacle or anchor ("the dining room walls", "the sofa
+        cushion", "water"), unless memory holds an object of that name; or, for a projection that
+        describes the selected thing (its attribute, a count, whether it exists, what it is), a part
+        noun said of the thing the reading selects ("the cushions of the sofa", "the fridge handles").
+        """
+        if self._ontology is None:
+            return None
+        vocab = self.vocabulary()
+        held = {lemma_name(n) for n, _, _ in vocab.names()} | {lemma_name(n) for n in vocab.synonyms}
+        for value in (query.target, query.receptacle, query.anchor, query.anchor2):
+            if not value or lemma_name(value) in held:
+                continue
+            head = normalize_name(value).split("_")[-1]
+            kind = self._ontology.not_an_object(head)
+            if kind == "part" and query.kind == "object_state":
+                continue  # a part that opens is how its whole opens ("is the toilet lid closed")
+            if kind is not None and lemma(head) not in held:
+                return f"{NOT_OBJECT_CLASSES[kind]} ('{head}')"
+        if query.kind in ("attribute", "object_count", "exists", "identify") and query.target:
+            canonical = self._ontology.canonical
+            whole = canonical(lemma(normalize_name(query.target).split("_")[-1]))
+            words = re.findall(r"[a-z]+", text.lower())
+            for i, word in enumerate(words):
+                if self._ontology.not_an_object(word) != "part":
+                    continue
+                after = words[i + 1:i + 4]
+                of_whole = bool(after) and after[0] == "of" and whole in {canonical(lemma(w)) for w in after[1:]}
+                whole_before = i > 0 and canonical(lemma(words[i - 1])) == whole
+                if of_whole or whole_before:
+                    return f"{NOT_OBJECT_CLASSES['part']} ('{word}' of the {whole})"
+        return None
+
+    def _read_wording(self, question: str, now: float, refusals: bool) -> tuple[TypedQuery, dict[str, float] | None]:
         if not isinstance(question, str):
             raise BadInputError(f"question: expected text, got {type(question).__name__}")
         if isinstance(now, bool) or not isinstance(now, (int, float)) or not math.isfinite(now):

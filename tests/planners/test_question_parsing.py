@@ -598,6 +598,25 @@ def test_selections_memory_does_not_hold_are_refused_with_the_reason(parser, que
     assert why in q.source, q.source
 
 
+@pytest.mark.parametrize("question, why", [
+    # the ontology's not_objects, whatever the wording: a part as the target, a part said of the thing selected
+    ("What color is the sofa cushion?", "not their parts ('cushion')"),
+    ("How many legs does the table have?", "not their parts ('legs')"),
+    ("What material is the armrest of the chair?", "not their parts ('armrest')"),
+    ("What colour is the lampshade?", "not their parts"),
+])
+def test_selections_the_ontology_says_are_no_objects_are_refused_with_the_reason(parser, question, why):
+    q = parser.parse(question, NOW)
+    assert q.kind == "unknown" and q.confidence < 0.3, q
+    assert why in q.source, q.source
+
+
+def test_a_part_noun_memory_holds_an_object_of_is_a_thing(embedder):
+    cushions = QuestionParser(embedder=embedder, known_categories=["cushion", "mug"], known_receptacles=RECEPTACLES,
+                              known_rooms=ROOMS)
+    _assert_reads(cushions, "What color is the cushion?", {"kind": "attribute", "target": "cushion"})
+
+
 @pytest.mark.parametrize("question, fields", [
     ("What shape are the door knobs?", {"kind": "attribute", "target": "door_knob"}),  # a knob is a thing
     ("What colour are the flowers on the table upstairs?", {"kind": "attribute"}),  # a storey beside a place

@@ -67,10 +67,22 @@ def test_ontology_compatibility_and_receptacles():
     assert onto.typical_receptacles("cup")[0] == "counter" and onto.typical_receptacles("spaceship") == []
 
 
+def test_the_ontology_knows_nouns_that_name_no_object_memory_stores():
+    onto = Ontology.load(DEFAULT_ONTOLOGY)
+    assert onto.not_an_object("walls") == "structure" and onto.not_an_object("Ceiling") == "structure"
+    assert onto.not_an_object("legs") == "part" and onto.not_an_object("cushions") == "part"
+    assert onto.not_an_object("water") == "substance"
+    # things memory holds, and the parts that are things of their own (doors, knobs, window shades)
+    assert [onto.not_an_object(w) for w in ("sofa", "bench", "glass", "door", "knob", "shade", "bottle")] == [None] * 7
+
+
 def test_a_broken_ontology_names_the_file(tmp_path):
     path = tmp_path / "onto.yaml"
     path.write_text("synonyms: {}\nis_a: {a: b, b: a}\n")
     with pytest.raises(BadInputError, match=r"onto\.yaml: is_a\.a: cycle"):
+        Ontology.load(path)
+    path.write_text("not_objects: {liquid: [water]}\n")
+    with pytest.raises(BadInputError, match=r"onto\.yaml: not_objects\.liquid: unknown class"):
         Ontology.load(path)
     path.write_text("synonym: {}\n")
     with pytest.raises(BadInputError, match=r"onto\.yaml: synonym: unknown key"):
