@@ -83,6 +83,8 @@ class Tracker(SurfaceEvidence):
             paired = {a.owner[int(cand[j])].idx for _, j in pairs}
             for i, j in pairs:
                 obj = a.owner[int(cand[j])]
+                if obj is None:
+                    continue  # merged away by an earlier pair of this frame (re-identification): unmatched now
                 if obj.status == PRESENT and not obj.is_receptacle and self._label_host(
                         obs_pos[i], obs_min[i], obs_max[i], cats[i], obj, cand, paired) is not None:
                     continue  # another thing under a flipped label, not this one moved: a vote (below)
