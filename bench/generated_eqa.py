@@ -101,6 +101,8 @@ def summarise(runs: list[dict], knobs_of: dict[str, dict], failures: list[dict],
                                                       if t.get("expected", "done") == kind])
                                          for kind in sorted({t.get("expected", "done") for t in tasks})},
             "task_failures": dict(sorted(_count(t.get("reason", "") for t in tasks if not t["success"]).items())),
+            # what the robot said against the truth: "done" only when done (the report is scored, not only the world)
+            "task_reports": _reports(tasks),
             "score_spl": round(sum(q["score_spl"] for q in questions) / len(questions), 4) if questions else None,
             "total_path_length_m": round(sum(q["path_length_m"] for q in questions), 1),
             "mean_path_length_m": round(sum(q["path_length_m"] for q in questions) / len(questions), 3)
@@ -110,6 +112,14 @@ def summarise(runs: list[dict], knobs_of: dict[str, dict], failures: list[dict],
     return {"planners": planners, "households": len(knobs_of), "runs": len(runs), "expected_runs": expected_runs,
             "aborted_runs": len(failures) + max(0, expected_runs - len(runs) - len(failures)),
             "failed": failures}
+
+
+def _reports(tasks: list[dict]) -> dict:
+    """Reported success against the goal's truth: false successes, done but not confirmed, and the agreeing rate."""
+    told = [t for t in tasks if "reported_success" in t and "done" in t]
+    return {"false_success": sum(1 for t in told if t["reported_success"] and not t["done"]),
+            "done_unconfirmed": sum(1 for t in told if t["done"] and not t["reported_success"]),
+            "agrees": _rate([bool(t["reported_success"]) == bool(t["done"]) for t in told])}
 
 
 def _count(values) -> dict:
@@ -161,6 +171,11 @@ def markdown(summary: dict) -> str:
             lines.append(f"| {kind} | " + " | ".join(cells) + " |")
     reasons = "; ".join(f"{name}: {s['task_failures']}" for name, s in planners.items())
     lines += ["", f"Task failures by reason: {reasons}"]
+    reports = "; ".join(f"{name}: {s['task_reports']['false_success']} false success, "
+                        f"{s['task_reports']['done_unconfirmed']} done but not confirmed, report = truth "
+                        f"{_cell(s['task_reports']['agrees'])}" for name, s in planners.items() if "task_reports" in s)
+    if reports:
+        lines += ["", f"Task reports against the truth: {reports}"]
     return "\n".join(lines) + "\n"
 
 

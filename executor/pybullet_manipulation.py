@@ -51,6 +51,8 @@ APPROACH_HEIGHT_M = 0.12
 LIFT_HEIGHT_M = 0.12
 TILTED_PITCHES = (1.2, 1.0)  # hand tipped down this far (rad; pi/2 is straight down) for tilted grasps
 TILTED_LIFT_M = (0.08, 0.08)  # a tilted grasp lifts back toward the arm (m) and up (m)
+RECEPTACLE_TOP_TOLERANCE_M = 0.2  # a remembered top's height is this close to the real one's
+RECEPTACLE_SEARCH_M = 0.35  # ... and its (x, y) at most this far outside the real footprint
 
 
 @dataclass
@@ -578,16 +580,27 @@ class PyBulletManipulator:
         self.held_body = None
 
     def receptacle_at(self, position: Sequence[float]) -> int | None:
-        """The static body whose top footprint contains (x, y) of `position` (highest top first)."""
+        """The static body with its top at the height of `position` whose footprint holds its (x, y).
+
+        `position` is where a remembered top is: (x, y) on it and z its height. Bodies whose top is more
+        than `RECEPTACLE_TOP_TOLERANCE_M` from that height are not it (the floor under a remembered box a
+        little off the real one once took a wine glass meant for a tv stand, and the place "succeeded").
+        With none holding (x, y), the nearest top at that height within `RECEPTACLE_SEARCH_M` of it is
+        taken (the remembered box is off the real one by more than the placing margin).
+        """
         point = np.asarray(position, dtype=float)
-        best, best_top = None, -math.inf
+        best, best_key = None, (math.inf, -math.inf)
         for body in self.bodies_near(point, 0.6):
             if body == self.held_body or _is_dynamic(self.client, body):
                 continue
             lo, hi = body_aabb(self.client, body)
-            if lo[0] <= point[0] <= hi[0] and lo[1] <= point[1] <= hi[1] and hi[2] - lo[2] > 0.05:
-                if hi[2] > best_top and hi[2] < 2.0:
-                    best, best_top = body, float(hi[2])
+            at_height = abs(float(hi[2]) - float(point[2])) <= RECEPTACLE_TOP_TOLERANCE_M
+            if hi[2] - lo[2] <= 0.05 or hi[2] >= 2.0 or not at_height:
+                continue
+            off = math.hypot(max(lo[0] - point[0], 0.0, point[0] - hi[0]), max(lo[1] - point[1], 0.0, point[1] - hi[1]))
+            key = (off, -float(hi[2]))      # holding (x, y) first, then the highest top
+            if off <= RECEPTACLE_SEARCH_M and key < best_key:
+                best, best_key = body, key
         return best
 
     def free_spots(self, receptacle: int, footprint: float | tuple[float, float],

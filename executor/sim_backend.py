@@ -194,6 +194,7 @@ class SimRobotSkills(RobotSkills):
         driven = approach.path_length_m
         expected = object_shape(category).height if category in OBJECT_SHAPES else None
         tried = [self.robot.base_pose()[:2]]
+        stood = [self.robot.base_pose()]
         stances = 0
         strict = True
         while True:
@@ -210,9 +211,30 @@ class SimRobotSkills(RobotSkills):
             driven += moved
             if arrived:
                 stances += 1
+                stood.append(self.robot.base_pose())
             else:
-                strict = False      # no stance has it well within reach: a shorter approach from here
+                # no stance has it well within reach: a shorter approach, from the stance nearest it
+                strict = False
+                driven += self._back_to_nearest(near, stood)
         return SkillResult(outcome.success, outcome.reason, driven, self.backend.now - start, frames)
+
+    def _arm_distance(self, pose: tuple[float, float, float], target: Point3) -> float:
+        x, y, yaw = pose
+        return math.hypot(x + ARM_MOUNT_X * math.cos(yaw) - target[0], y + ARM_MOUNT_X * math.sin(yaw) - target[1])
+
+    def _back_to_nearest(self, target: Point3, stood: list[tuple[float, float, float]]) -> float:
+        """Drive back to the stance (of those stood at) whose arm was nearest `target`; metres driven.
+
+        The last stance tried is often the farthest (the rings go outward): a shorter approach from
+        there failed where it worked from the first, closer one (issue 17, 10028's remote on a table).
+        """
+        here = self.robot.base_pose()
+        x, y, yaw = min(stood, key=lambda pose: self._arm_distance(pose, target))
+        if self._arm_distance(here, target) - self._arm_distance((x, y, yaw), target) < 0.05:
+            return 0.0
+        facing = math.atan2(target[1] - y, target[0] - x)
+        result = self.backend.move_base_to(*self._odometry_goal(x, y), self._odometry_yaw(facing))
+        return result.path_length_m
 
     def _another_stance(self, target: Point3, tried: list[tuple[float, float]], keep_out=None) -> tuple[float, bool]:
         """Drive to a free stance around `target` away from the `tried` ones (closest rings first).

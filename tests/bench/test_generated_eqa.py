@@ -34,9 +34,9 @@ def test_summary_counts_rates_buckets_and_aborted_runs():
              "h2": {"clutter": 0.9, "noise": "low", "days": 2, "rooms": 3}}
     runs = [
         {"scenario": "h1", "planner": "voi", "questions": [_q(True), _q(True, stale=True)],
-         "tasks": [{"success": True}], "skipped_events": [{"kind": "move"}]},
+         "tasks": [{"success": True, "done": False, "reported_success": True}], "skipped_events": [{"kind": "move"}]},
         {"scenario": "h2", "planner": "voi", "questions": [_q(False, "contents"), _q(True, stale=True)],
-         "tasks": [{"success": False, "reason": "place failed: unreachable"},
+         "tasks": [{"success": False, "reason": "place failed: unreachable", "done": True, "reported_success": False},
                    {"success": True, "expected": "unreachable", "reason": "place failed: unreachable"},
                    {"success": False, "expected": "not found", "reason": "gave up after 3 replans (last pick"}]},
         {"scenario": "h1", "planner": "explore-all", "questions": [_q(True, path=4.0)] * 2, "tasks": []},
@@ -53,11 +53,15 @@ def test_summary_counts_rates_buckets_and_aborted_runs():
     assert voi["task_success_by_expected"]["unreachable"]["rate"] == 1.0
     assert voi["task_success_by_expected"]["not found"]["rate"] == 0.0
     assert voi["task_failures"] == {"place failed": 1, "gave up after 3 replans (last pick": 1}
+    # a report is scored against the truth: "done" while the goal does not hold is a false success
+    assert voi["task_reports"]["false_success"] == 1 and voi["task_reports"]["done_unconfirmed"] == 1
+    assert voi["task_reports"]["agrees"]["n"] == 2 and voi["task_reports"]["agrees"]["rate"] == 0.0
     assert voi["skipped_events"] == 1 and voi["total_path_length_m"] == 4.0
     assert summary["aborted_runs"] == 1
     table = markdown(summary)
     assert "aborted runs: 1" in table and "| voi | 0.750 [" in table and "| 0.50 |" in table
     assert "| not found | 0.000 [" in table and "| unreachable | 1.000 [" in table
+    assert "voi: 1 false success, 1 done but not confirmed" in table
 
 
 def test_runs_that_never_came_back_count_as_aborted():
