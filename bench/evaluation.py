@@ -125,8 +125,9 @@ def score_answer(scenario: Scenario, question: Question, answer: dict[str, Any])
         ok = isinstance(value, int) and not isinstance(value, bool) and value == expected
         return Score(ok, float(ok), f"value {value!r}")
     if isinstance(expected, list):
-        reported = value if isinstance(value, list) else []
-        f1 = category_f1([str(v) for v in reported], [str(v) for v in expected])
+        if not isinstance(value, list):
+            return Score(False, 0.0, "no list reported")  # "I don't know" is not "nothing"
+        f1 = category_f1([str(v) for v in value], [str(v) for v in expected])
         return Score(f1 == 1.0, f1, f"F1 {f1:.2f}")
     return Score(False, 0.0, f"unsupported expected answer {expected!r}")
 

@@ -161,7 +161,8 @@ def test_list_is_a_multiset():
 def test_empty_lists(tiny):
     q = _question("What is on the meeting table?", [])
     assert score_answer(tiny, q, _answer(value=[])).correct
-    assert score_answer(tiny, q, _answer(value=None)).correct
+    dont_know = score_answer(tiny, q, _answer(value=None))  # "I don't know" is not "nothing"
+    assert not dont_know.correct and dont_know.score == 0.0
     assert not score_answer(tiny, q, _answer(value=["mug"])).correct
     nonempty = _question("What is on the table?", ["mug"])
     assert score_answer(tiny, nonempty, _answer(value=None)).score == 0.0
