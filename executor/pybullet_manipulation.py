@@ -51,7 +51,8 @@ APPROACH_HEIGHT_M = 0.12
 LIFT_HEIGHT_M = 0.12
 TILTED_PITCHES = (1.2, 1.0)  # hand tipped down this far (rad; pi/2 is straight down) for tilted grasps
 TILTED_LIFT_M = (0.08, 0.08)  # a tilted grasp lifts back toward the arm (m) and up (m)
-RECEPTACLE_TOP_TOLERANCE_M = 0.2  # a remembered top's height is this close to the real one's
+RECEPTACLE_TOP_TOLERANCE_M = 0.2  # a real top is at most this far above the remembered one
+RECEPTACLE_MIN_TOP_M = 0.05  # a top this low is the floor (or a rug), not a receptacle
 RECEPTACLE_SEARCH_M = 0.35  # ... and its (x, y) at most this far outside the real footprint
 
 
@@ -582,11 +583,13 @@ class PyBulletManipulator:
     def receptacle_at(self, position: Sequence[float]) -> int | None:
         """The static body with its top at the height of `position` whose footprint holds its (x, y).
 
-        `position` is where a remembered top is: (x, y) on it and z its height. Bodies whose top is more
-        than `RECEPTACLE_TOP_TOLERANCE_M` from that height are not it (the floor under a remembered box a
-        little off the real one once took a wine glass meant for a tv stand, and the place "succeeded").
-        With none holding (x, y), the nearest top at that height within `RECEPTACLE_SEARCH_M` of it is
-        taken (the remembered box is off the real one by more than the placing margin).
+        `position` is where a remembered top is: (x, y) on it and z its height. The floor is never it (a
+        remembered box a little off the real one once put a wine glass meant for a tv stand on the floor,
+        and the place "succeeded"), nor is a top more than `RECEPTACLE_TOP_TOLERANCE_M` above that height;
+        a lower top may be (a box lifted from a detector's 2D box holds what stands on the thing, so the
+        remembered top can be 0.3 m above the real one). Among those, the one holding (x, y), else the
+        nearest within `RECEPTACLE_SEARCH_M` (the remembered box is off the real one by more than the
+        placing margin); of equals, the top nearest that height.
         """
         point = np.asarray(position, dtype=float)
         best, best_key = None, (math.inf, -math.inf)
@@ -594,11 +597,11 @@ class PyBulletManipulator:
             if body == self.held_body or _is_dynamic(self.client, body):
                 continue
             lo, hi = body_aabb(self.client, body)
-            at_height = abs(float(hi[2]) - float(point[2])) <= RECEPTACLE_TOP_TOLERANCE_M
+            at_height = RECEPTACLE_MIN_TOP_M < float(hi[2]) <= float(point[2]) + RECEPTACLE_TOP_TOLERANCE_M
             if hi[2] - lo[2] <= 0.05 or hi[2] >= 2.0 or not at_height:
                 continue
             off = math.hypot(max(lo[0] - point[0], 0.0, point[0] - hi[0]), max(lo[1] - point[1], 0.0, point[1] - hi[1]))
-            key = (off, -float(hi[2]))      # holding (x, y) first, then the highest top
+            key = (off, abs(float(hi[2]) - float(point[2])))  # holding (x, y) first, then the top nearest z
             if off <= RECEPTACLE_SEARCH_M and key < best_key:
                 best, best_key = body, key
         return best
