@@ -168,6 +168,18 @@ def test_a_pick_out_of_reach_from_where_the_robot_stands_is_made_from_a_closer_s
     assert picked.path_length_m > 0.1 and backend.ground_truth().objects["keys_1"].rests_on == "robot"
 
 
+def _keys_mid_counter(backend):
+    """keys_1 put mid-counter and settled; returns the counter centre's (x, y) and the counter."""
+    counter = backend.furniture["counter"]
+    x, y = counter.to_map(0.0, 0.0)
+    keys = backend.objects["keys_1"].body
+    p.resetBasePositionAndOrientation(keys, (x, y, counter.height + 0.011), (0, 0, 0, 1),
+                                      physicsClientId=backend.client_id)
+    for _ in range(100):
+        p.stepSimulation(physicsClientId=backend.client_id)
+    return x, y, counter
+
+
 def test_a_flat_thing_mid_counter_is_picked_with_the_hand_tilted_back(world):
     """Keys in the middle of a 0.6 m deep, 0.9 m high counter against a wall, approached from its front.
 
@@ -176,13 +188,7 @@ def test_a_flat_thing_mid_counter_is_picked_with_the_hand_tilted_back(world):
     (generated household 8000's sponge was "unreachable" after 3 replans).
     """
     backend, skills = world
-    counter = backend.furniture["counter"]
-    x, y = counter.to_map(0.0, 0.0)
-    keys = backend.objects["keys_1"].body
-    p.resetBasePositionAndOrientation(keys, (x, y, counter.height + 0.011), (0, 0, 0, 1),
-                                      physicsClientId=backend.client_id)
-    for _ in range(100):
-        p.stepSimulation(physicsClientId=backend.client_id)
+    x, y, counter = _keys_mid_counter(backend)
     picked = skills.pick("keys", (x, y, counter.height + 0.01))
     assert picked.success, picked.reason
     assert skills.manipulator._held_grasp[0] == "tilted"
@@ -200,13 +206,7 @@ def test_the_shorter_approach_is_made_from_the_stance_nearest_the_object(world, 
 
     monkeypatch.setattr(manipulation, "TILTED_PITCHES", ())
     backend, skills = world
-    counter = backend.furniture["counter"]
-    x, y = counter.to_map(0.0, 0.0)
-    keys = backend.objects["keys_1"].body
-    p.resetBasePositionAndOrientation(keys, (x, y, counter.height + 0.011), (0, 0, 0, 1),
-                                      physicsClientId=backend.client_id)
-    for _ in range(100):
-        p.stepSimulation(physicsClientId=backend.client_id)
+    x, y, counter = _keys_mid_counter(backend)
     attempts = []
     pick = skills.manipulator.pick
 
