@@ -288,3 +288,19 @@ def test_an_object_missed_once_and_then_seen_elsewhere_moved(world, store):
     world.look(store, "table", times=2)
     assert _ids(store, "mug") == [mug_id], "the mug that appeared on the table is the one missed on the counter"
     assert store.count("moved", "mug") == 1 and store.locate("mug")[0].rests_on == _ids(store, "table")[0]
+
+
+def test_a_track_absorbed_earlier_in_the_same_frame_leaves_its_observation_unmatched(world, store):
+    world.boxes["counter"] = Box("counter", (1.5, 0.5, 0.45), (1.0, 0.3, 0.45))
+    left = Observation("counter", (1.0, 0.5, 0.45), (0.5, 0.2, 0.0), (1.5, 0.8, 0.9))
+    right = Observation("counter", (2.25, 0.5, 0.45), (2.0, 0.2, 0.0), (2.5, 0.8, 0.9))
+    _counter_views(world, store, [left, right])
+    ids = sorted((o.id for o in store.objects() if o.category == "counter"), key=lambda i: int(i.split("_")[-1]))
+    assert len(ids) == 2
+    # one frame: a border-cut view grows the left track until it touches the right one, which is absorbed;
+    # the right piece, seen in the same frame and paired with the absorbed track, must not be lost or crash
+    grown = Observation("counter", (1.1, 0.5, 0.45), (0.5, 0.2, 0.0), (1.98, 0.8, 0.9), partial=True)
+    _counter_views(world, store, [grown, right], times=1)
+    counters = [o for o in store.objects(include_absent=True) if o.category == "counter"]
+    assert [o.id for o in counters] == [ids[0]], "the older id is kept, no third track"
+    assert counters[0].bbox_max[0] >= 2.48, "the right piece's sighting extended the kept counter"
