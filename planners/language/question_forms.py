@@ -96,19 +96,10 @@ REFUSALS: list[tuple[re.Pattern, str]] = [(re.compile(p), why) for p, why in [
     (r"\b(in front of|infront of|behind|across from|across the|opposite( to)?|(?<!while )facing|relative to)\b",
      "front/behind relations need a viewpoint the typed query does not have (it has left/right, above/below, "
      "on/in, near and between)"),
-    (r"^\s*(what|which)\s+(is\s+|are\s+)?(the\s+)?(kind\s+of\s+|type\s+of\s+)?(colou?rs?|materials?|shapes?)\s+"
-     r"(of\s+|is\s+|are\s+)*(the\s+)?(\w+\s+)?(walls?|floors?|ceilings?|flooring|tiles?)\b"
-     r"(?!\s+(?!(?:of|in|on|and|that|which|with|where|near|by|next|to|above|below|behind|between|is|are|has|have)\b)"
-     r"[a-z])|"
-     r"^\s*what\s+(is|are)\s+(\w+\s+)?(on|along|against|from)\s+the\s+(\w+\s+)?"
-     r"(wall|floor|ceiling)s?(\s+(of|in)\s+the\s+[\w\s]+?)?\s*\??$",
-     "walls, floors and ceilings are not objects in memory"),
     (r"\bpatterns?\b", "memory holds colours, not patterns"),
     (r"\bhow many (different )?(colou?rs|people|persons|choices|options|ways)\b|\bhow much\b|"
      r"\bhow (far|long|big|tall)\b",
      "it asks for a measure or a count memory does not keep"),
-    (r"\b(colou?rs?|materials?|shapes?)\b.*\b(borders?|edges?|legs?|rims?|trims?|numbers?|letters?|handles?|"
-     r"cushions?|screens?|steps?)\s+of\b", "memory keeps what it saw of whole objects, not of their parts"),
     (r"\b(colou?rs?|materials?|shapes?)\b.*\b(appliances|furniture|electronics)\b",
      "a class of things is not one category memory can describe"),
     (r"\b(path|way|route|passage)\s+(to|from|between|into)\b", "routes are not something memory holds"),
@@ -388,12 +379,6 @@ def _attribute_name(word: str) -> str:
     return "colour"
 
 
-# What a building is made of: not objects memory holds ("the dining room walls", "the vehicle wallpaper")
-STRUCTURE_NOUNS: frozenset[str] = frozenset("wall walls wallpaper wallpapers floor floors flooring ceiling ceilings "
-                                            "tile tiles baseboard baseboards".split())
-# Parts of a thing: memory describes whole objects ("the refrigerator handles", "the trim around the mirror")
-PARTS_NOT_HELD: frozenset[str] = frozenset("handle handles leg legs trim trims rim rims border borders "
-                                           "edge edges".split())
 STOREY_WORDS: frozenset[str] = frozenset("top bottom upper lower ground first second third main".split())
 
 
@@ -412,12 +397,12 @@ def read_form(text: str, refusals: bool = True) -> FormReading | None:
 
 
 def unheld_selection(reading: FormReading) -> str | None:
-    """Why memory cannot hold what a reading selects (a wall, a part of a thing, a storey alone), or None."""
+    """Why memory cannot hold what a reading selects (a storey alone), or None.
+
+    Walls, parts and substances are the ontology's `not_objects`, checked by the parser against what
+    memory holds (QuestionParser._selects_no_object).
+    """
     head = reading.target.head.split()[-1] if reading.target is not None and reading.target.head else ""
-    if head in STRUCTURE_NOUNS:
-        return "walls, floors and ceilings are not objects in memory"
-    if reading.kind == "attribute" and head in PARTS_NOT_HELD:
-        return "memory keeps what it saw of whole objects, not of their parts"
     anchor = reading.anchor.head.split() if reading.anchor is not None and reading.anchor.head else []
     if reading.kind == "identify" and not head and reading.anchor2 is None and len(anchor) > 1 and \
             anchor[-1] == "floor" and anchor[-2] in STOREY_WORDS:

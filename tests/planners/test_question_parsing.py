@@ -383,7 +383,7 @@ def test_weekday_without_a_calendar_is_refused_with_the_reason(parser, embedder)
 @pytest.mark.parametrize("question", [
     "Is the kitchen counter clean?", "Why is the mug on the table?", "How do I turn on the oven?",
     "What is depicted on the painting above the sofa?", "Is the mug closer to the sofa or the counter?",
-    "What color are the walls in the bedroom?", "What is behind the sofa?", "Is the bin full?",
+    "What is behind the sofa?", "Is the bin full?",
 ])
 def test_questions_the_typed_query_cannot_represent_are_refused_with_a_reason(parser, question):
     q = parser.parse(question, NOW)
@@ -566,7 +566,7 @@ def test_general_rules_of_session_9(parser, question, fields):
     ("Where should I sit if I don't want to move anything?", "condition on the asker"),
     ("What is in the corner of the room?", "corner"),
     ("Is the counter clean or dirty?", "clean"),
-    ("What colour are the legs of the table?", "parts"),
+    ("What colour are the legs of the table?", "not their parts ('legs')"),
     ("What colour are the appliances in the kitchen?", "class of things"),
     ("Is there a clear path to the sofa?", "routes"),
 ])
@@ -578,12 +578,13 @@ def test_questions_memory_cannot_answer_are_refused_with_the_reason(parser, ques
 
 @pytest.mark.parametrize("question, why", [
     # what a building is made of, whatever the words before it ("the kitchen walls", not only "colour of the walls")
-    ("Which colour are the kitchen walls?", "walls, floors and ceilings"),
-    ("What material is the bathroom flooring?", "walls, floors and ceilings"),
+    ("Which colour are the kitchen walls?", "parts of the building are not objects I remember ('walls')"),
+    ("What material is the bathroom flooring?", "parts of the building are not objects I remember ('flooring')"),
+    ("What color are the walls in the bedroom?", "parts of the building are not objects I remember ('walls')"),
     ("How many rooms have striped wallpaper?", "counts rooms"),
     # a part of a thing named before it ("the oven handles"), not only "the handles of the oven"
-    ("What colour are the oven handles?", "parts"),
-    ("What color is the rim around the sink?", "parts"),
+    ("What colour are the oven handles?", "not their parts ('handles')"),
+    ("What color is the rim around the sink?", "not their parts ('rim')"),
     # a storey is the only place a described thing is looked for
     ("What is the red thing on the upper floor?", "storeys"),
     # a condition on how things are, a liquid held by a thing, what a picture-like thing shows
