@@ -128,7 +128,10 @@ class Affordances:
             sim, text = max(options)
             if sim >= threshold:
                 best[category] = (sim, text)
-        return sorted(((c, s, t) for c, (s, t) in best.items()), key=lambda x: (-x[1], x[0]))
+        # Kinds that share an entry through is_a (coffee, dining and kitchen tables all "have dinner" as
+        # tables) tie; the one whose own name is nearer the activity ("use a dining table") comes first.
+        own = own_use if uses else self._use_similarities(sorted(best), query)
+        return sorted(((c, s, t) for c, (s, t) in best.items()), key=lambda x: (-x[1], -own[x[0]][0], x[0]))
 
     def _use_similarities(self, categories: list[str], query: np.ndarray) -> dict[str, tuple[float, str]]:
         """Similarity of the activity to "use a <category>" for each category (embedded once per category)."""

@@ -26,6 +26,14 @@ def test_a_category_without_an_entry_speaks_through_the_ontology(table):
     assert found and found[0][0] == "kitchen_table" and found[0][2] == "have dinner"
 
 
+def test_kinds_sharing_an_inherited_entry_rank_by_how_near_their_own_name_is(table):
+    # coffee, dining and kitchen tables all "have dinner" through table; the name decides, not the alphabet
+    for uses in (True, False):
+        found = table.match("have dinner", {"coffee_table", "kitchen_table", "dining_table"}, uses=uses)
+        assert [c for c, _, _ in found] == ["dining_table", "kitchen_table", "coffee_table"], found
+        assert len({s for _, s, _ in found}) == 1, "they tie on the table's entry"
+
+
 def test_the_washbasin_is_where_one_washes_hands(table):
     found = table.match("wash my hands", {"washbasin", "bed", "tv_stand"})
     assert found and found[0][0] == "washbasin"
