@@ -75,18 +75,25 @@ class TimelineTruth:
         return sorted(self.category[o] for o in self._steps if self.room_at(o, t) == room)
 
     def changed_in_room(self, room: str, t0: float, t1: float) -> list[str]:
-        """Categories of the objects that arrived in, left, or moved within `room` during (t0, t1]."""
+        """Categories of the objects whose place differs between t0 and t1 and that `room` showed at t0 or t1.
+
+        What the two patrols at t0 and t1 can show: an object that arrived in, left or moved within the room
+        and stood in it in view at one of the two looks. One that moved away and came back, only passed
+        through the room between the looks, or was shut inside furniture at both is no change either look
+        shows.
+        """
         changed = []
-        for oid, steps in self._steps.items():
-            for time, where in steps:
-                if not t0 < time <= t1:
-                    continue
-                before = self.place_at(oid, time - 1e-3)
-                rooms = {self.furniture[p].room for p in (before, where) if p is not None}
-                if room in rooms and before != where:
-                    changed.append(oid)
-                    break
+        for oid in self._steps:
+            before, after = self.place_at(oid, t0), self.place_at(oid, t1)
+            if before != after and (self._shown_in(room, before, t0) or self._shown_in(room, after, t1)):
+                changed.append(oid)
         return sorted(self.category[o] for o in changed)
+
+    def _shown_in(self, room: str, place: str | None, t: float) -> bool:
+        """Whether a thing on `place` at `t` stands in view in `room` (not shut inside openable furniture)."""
+        if place is None or self.furniture[place].room != room:
+            return False
+        return not self.furniture[place].openable or self.is_open(place, t)
 
     def ever_in_house(self, category: str) -> list[str]:
         return [o for o, c in self.category.items() if c == category]

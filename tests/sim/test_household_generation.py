@@ -198,6 +198,33 @@ def test_answers_are_computed_from_the_timeline(households):
     assert checked >= 8
 
 
+def test_changes_are_what_the_two_looks_show():
+    # between the d1 07:00 and d2 07:00 patrols: a mug leaves the counter and comes back, a book passes over
+    # the counter from the sofa to the shelf, a cup shut in the cabinet is removed, a plate moves to the sofa
+    counter = {"id": "counter", "category": "counter", "room": "kitchen", "at": [1, 1], "yaw": 0.0}
+    cabinet = {"id": "cabinet", "category": "cabinet", "room": "kitchen", "at": [3, 3], "yaw": 0.0, "openable": True}
+    sofa = {"id": "sofa", "category": "sofa", "room": "living_room", "at": [6, 2], "yaw": 0.0}
+    shelf = {"id": "shelf", "category": "shelf", "room": "living_room", "at": [7, 3], "yaw": 0.0}
+    doc = {"scenario": "changes", "seed": 1, "robot": {"start": {"at": [1.0, 2.0], "yaw": 0.0}},
+           "world": {"rooms": [{"name": "kitchen", "polygon": [[0, 0], [4, 0], [4, 4], [0, 4]]},
+                               {"name": "living_room", "polygon": [[4, 0], [8, 0], [8, 4], [4, 4]]}],
+                     "furniture": [counter, cabinet, sofa, shelf],
+                     "objects": [{"id": "mug_1", "category": "mug", "rests_on": "counter"},
+                                 {"id": "book_1", "category": "book", "rests_on": "sofa"},
+                                 {"id": "cup_1", "category": "cup", "rests_on": "cabinet"},
+                                 {"id": "plate_1", "category": "plate", "rests_on": "counter"}]},
+           "timeline": [{"at": "d1 08:00", "move": "mug_1", "to": "sofa"},
+                        {"at": "d1 09:00", "move": "mug_1", "to": "counter"},
+                        {"at": "d1 10:00", "move": "book_1", "to": "counter"},
+                        {"at": "d1 11:00", "move": "book_1", "to": "shelf"},
+                        {"at": "d1 12:00", "remove": "cup_1"}, {"at": "d1 13:00", "move": "plate_1", "to": "sofa"}],
+           "observe": [{"at": "d1 07:00", "patrol": "all"}, {"at": "d2 07:00", "patrol": "all"}]}
+    truth = TimelineTruth(scenario_from_dict(doc, "changes"))
+    t0, t1 = 7 * 3600.0, 31 * 3600.0
+    assert truth.changed_in_room("kitchen", t0, t1) == ["plate"]
+    assert truth.changed_in_room("living_room", t0, t1) == ["book", "plate"]
+
+
 def test_questions_ask_only_what_the_robots_looks_could_show(households):
     counts = 0
     for seed, _, doc in households:
