@@ -130,3 +130,21 @@ def test_questions_about_colour_are_answered_from_the_colour_facts(tmp_path):
         assert fridge.refused and "colour" in fridge.reason
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("surface, name", [
+    ((0.85, 0.85, 0.85), "white"),   # keyboard
+    ((0.95, 0.65, 0.70), "pink"),    # doll
+    ((0.80, 0.55, 0.25), "orange"),  # bread
+    ((0.30, 0.30, 0.30), "grey"),    # speaker
+    ((0.70, 0.70, 0.75), "grey"),    # fork
+    ((0.40, 0.22, 0.10), "brown"),   # wallet
+])
+def test_a_summary_names_the_surface_colour_its_darker_sightings_show(surface, name):
+    from scene_graph.attributes import SEEN_SHARE_OF_SURFACE, ColourSummary
+
+    summary = ColourSummary()
+    for share in (0.9 * SEEN_SHARE_OF_SURFACE, SEEN_SHARE_OF_SURFACE, 1.1 * SEEN_SHARE_OF_SURFACE):
+        summary.add([share * c for c in surface])  # shading darkens every channel alike
+    assert summary.name == name
+    assert colour_name([255.0 * c for c in surface]) == name
