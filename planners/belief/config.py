@@ -41,8 +41,10 @@ class BeliefConfig:
     departures_prior_weight: float = 2.0    # ... worth this many departures; memory's own departures update it
     learn_departures: bool = True           # False: absent_stays_absent as it is
     default_move_rate_per_hour: float = 0.02
+    # Prior median of how often a two-state thing changes (per hour) and its spread in decades (a
+    # weak log-normal prior); readings of the category in this home update it (two_state).
     state_change_prior_per_hour: float = 0.02
-    state_prior_hours: float = 24.0
+    state_rate_prior_decades: float = 1.0
     active_state_fraction: float = 0.15     # long-run share of time things are open / on
     event_rate_prior_per_hour: float = 0.02  # unseen-event rate for counts and changes
     event_prior_hours: float = 24.0
@@ -98,9 +100,13 @@ class BeliefConfig:
             raise ValueError("household_scale_prior_moves must be positive")
         if self.departures_prior_weight <= 0.0:
             raise ValueError("departures_prior_weight must be positive")
+        if not (math.isfinite(self.state_rate_prior_decades) and self.state_rate_prior_decades > 0.0):
+            raise ValueError(f"state_rate_prior_decades must be positive, got {self.state_rate_prior_decades}")
+        if not (math.isfinite(self.state_change_prior_per_hour) and self.state_change_prior_per_hour > 0.0):
+            raise ValueError(f"state_change_prior_per_hour must be positive, got {self.state_change_prior_per_hour}")
         if self.mobility_prior_hours <= 0.0:
             raise ValueError("mobility_prior_hours must be positive")
         for name in ("default_move_rate_per_hour", "state_change_prior_per_hour", "event_rate_prior_per_hour",
-                     "arrival_rate_per_hour", "state_prior_hours", "event_prior_hours"):
+                     "arrival_rate_per_hour", "event_prior_hours"):
             if getattr(self, name) < 0.0:
                 raise ValueError(f"{name} must not be negative")

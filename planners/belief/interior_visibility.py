@@ -8,14 +8,14 @@ never seen with a door) shows its things to every look.
 
 `visibility` is P(a look at the receptacle at `at` would see inside): 1 without a door state; the
 probability that the door is open then, by the last state memory read and the same two-state model
-that answers "is the fridge open?" (`two_state.state_keep_probability`). `last_seen_inside`: when
+that answers "is the fridge open?" (`two_state.state_keep`). `last_seen_inside`: when
 memory last saw into it (what is in a wardrobe seen shut since was not seen then).
 """
 
 from __future__ import annotations
 
 from planners.belief.priors import SECONDS_PER_HOUR, LocationModel
-from planners.belief.two_state import state_change_rate, state_keep_probability
+from planners.belief.two_state import state_keep
 from scene_graph.records import SceneObject
 
 DOOR_STATES = ("open", "closed")
@@ -28,8 +28,7 @@ def visibility(model: LocationModel, receptacle_id: str, at: float) -> float:
         return 1.0
     seen = receptacle.last_seen if receptacle.last_seen is not None else at
     hours = max(0.0, at - seen) / SECONDS_PER_HOUR
-    rate = state_change_rate(model, receptacle.category, receptacle.id, receptacle.first_seen, at)
-    keep = state_keep_probability(receptacle.state, rate, hours, model.config.active_state_fraction)
+    keep = state_keep(model, receptacle.category, receptacle.state, hours, at)
     return keep if receptacle.state == "open" else 1.0 - keep
 
 

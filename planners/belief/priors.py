@@ -87,8 +87,10 @@ class LocationModel:
         self._everything: list[SceneObject] | None = None
         self._relocations: dict[str, tuple[int, float]] | None = None
         self._observed_intervals: list[tuple[float, float, str]] | None = None
+        # per (category, time): the posterior of how often its two-state things change (two_state)
+        self.state_rates: dict[tuple[str, float], object] = {}
 
-    def _all_objects(self) -> list[SceneObject]:
+    def all_objects(self) -> list[SceneObject]:
         """Every object memory has seen, absent ones included (read once: the rates all learn from it)."""
         if self._everything is None:
             self._everything = self.memory.objects(include_absent=True)
@@ -126,7 +128,7 @@ class LocationModel:
         One object's own history is short; how often things move in this house is known better.
         """
         cfg = self.config
-        movable = [o for o in self._all_objects() if not o.is_receptacle]
+        movable = [o for o in self.all_objects() if not o.is_receptacle]
         hours = sum(max(0.0, now - float(o.first_seen)) for o in movable) / SECONDS_PER_HOUR
         ids = {o.id for o in movable}
         moves = sum(1 for e in self.memory.events(kinds=["moved", "disappeared"]) if e.object_id in ids)
@@ -174,9 +176,10 @@ class LocationModel:
     def searched_since(self, t: float) -> set[str]:
         """Rooms the robot began a look at after `t` (and before this question's own looks began)."""
         until = math.inf if self.looks_from is None else self.looks_from
-        return {room for start, _end, room in self._observed() if t < start < until and room}
+        return {room for start, _end, room in self.observed() if t < start < until and room}
 
-    def _observed(self) -> list[tuple[float, float, str]]:
+    def observed(self) -> list[tuple[float, float, str]]:
+        """Every (start, end, room) the robot watched, read once."""
         if self._observed_intervals is None:
             self._observed_intervals = list(self.memory.observed_intervals(None, None))
         return self._observed_intervals
@@ -214,7 +217,7 @@ class LocationModel:
         of staying until memory notices the move.
         """
         cfg = self.config
-        everything = self._all_objects()
+        everything = self.all_objects()
         objects = [o for o in everything if target in (o.id, o.category)]
         category = next((o.category for o in objects if o.category), None) or target
         same = [o for o in everything if o.category == category]
@@ -240,7 +243,7 @@ class LocationModel:
         if not cfg.learn_household_scale:
             return 1.0
         if self._scale is None:
-            movable = [o for o in self._all_objects() if not o.is_receptacle]
+            movable = [o for o in self.all_objects() if not o.is_receptacle]
             expected = 0.0
             for o in movable:
                 expected += self.prior_moves_per_hour(o.category) * self.tracked_hours(o)
@@ -356,7 +359,7 @@ class LocationModel:
         """Receptacles (or rooms, when none is known) where a moved object may be, by the location prior."""
         cfg = self.config
         receptacles = [r for r in self.memory.receptacles() if r.id not in exclude]
-        weights = PlacePrior(self.memory, cfg, self._all_objects(), self.similarity).weights(category, receptacles)
+        weights = PlacePrior(self.memory, cfg, self.all_objects(), self.similarity).weights(category, receptacles)
         scored: list[tuple[AnswerCandidate, float]] = []
         for rec, weight in zip(receptacles, weights):
             position = as_xyz(rec.position)

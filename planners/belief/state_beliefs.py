@@ -1,7 +1,8 @@
 """Beliefs about a thing's state ("is the fridge open?").
 
-The last seen state decays at the object's state-change rate towards the long-run share of time
-things are open/on (a two-state Markov chain), so "closed" stays likely.
+The last seen state decays towards the long-run share of time things are open/on (a two-state
+Markov chain), so "closed" stays likely, at the rate its category's things were seen to change in
+this home (`two_state.state_rate_posterior`), so a state read hours ago is not certain.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from planners.belief.candidates import AnswerCandidate, Belief
 from planners.belief.location_beliefs import query_time
 from planners.belief.priors import SECONDS_PER_HOUR, LocationModel, as_xyz
-from planners.belief.two_state import OPPOSITE_STATE, state_change_rate, state_keep_probability
+from planners.belief.two_state import OPPOSITE_STATE, state_keep
 from planners.language.typed_query import TypedQuery
 from planners.relational_selection import no_related_reason, related_instances, selects_by_relation
 
@@ -39,9 +40,8 @@ def object_state(model: LocationModel, query: TypedQuery, now: float) -> Belief:
     obj = max(objects, key=lambda o: o.last_seen or 0.0)
     state = obj.state
     last_seen = obj.last_seen
-    rate = state_change_rate(model, query.target, obj.id, obj.first_seen, now)
     hours = (t - last_seen) / SECONDS_PER_HOUR if last_seen is not None else 0.0
-    keep = state_keep_probability(state, rate, hours, model.config.active_state_fraction)
+    keep = state_keep(model, obj.category, state, hours, t)
     position = as_xyz(obj.position)
     reveal = obj.id if t >= now else None
     other = OPPOSITE_STATE.get(state, f"not {state}")
