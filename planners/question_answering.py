@@ -23,7 +23,11 @@ from memory_stack.foundation.time_format import format_time_value
 from planners.acting.exploration import ExplorationOutcome, ExplorationStepRecord, Explorer, explore_until_stopped
 from planners.belief.builder import BeliefBuilder
 from planners.belief.candidates import NOT_IN_HOUSE, Belief
-from planners.belief.config import QUESTION_MOVE_LIKELIHOOD_RATIO, BeliefConfig
+from planners.belief.config import (
+    QUESTION_MOVE_LIKELIHOOD_RATIO,
+    STATE_QUESTION_CHANGE_LIKELIHOOD_RATIO,
+    BeliefConfig,
+)
 from planners.decision.baselines import MemoryOnlyPolicy
 from planners.decision.policies import POLICIES, ExplorationConfig, make_policy
 from planners.language.reasoning.registry import ReasonerConfig
@@ -40,7 +44,8 @@ class QAConfig:
 
     exploration: ExplorationConfig = field(default_factory=ExplorationConfig)
     beliefs: BeliefConfig = field(
-        default_factory=lambda: BeliefConfig(asked_moved_likelihood_ratio=QUESTION_MOVE_LIKELIHOOD_RATIO))
+        default_factory=lambda: BeliefConfig(asked_moved_likelihood_ratio=QUESTION_MOVE_LIKELIHOOD_RATIO,
+                                             asked_state_change_likelihood_ratio=STATE_QUESTION_CHANGE_LIKELIHOOD_RATIO))
     min_parse_confidence: float = 0.3     # below: the question is not understood -> "I don't know"
     dont_know_confidence: float = 0.05    # confidence reported with "I don't know"
     hedge_below: float = 0.5              # answers less sure than this are worded "probably ..."

@@ -13,6 +13,14 @@ from dataclasses import dataclass, field
 # unseen while 7.5% of remembered things had moved at a look: near 13).
 QUESTION_MOVE_LIKELIHOOD_RATIO = 8.0
 
+# "Is the fridge open?" asked now makes a change since memory last read the state this many times
+# more likely (see state_beliefs). Also an assumption about askers: on development households
+# 10000-10049 and 11000-11049, 6 of 29 present-tense door questions found the door open where the
+# state model (two_state) gave a reading ~13 h old P(open) ~0.06: odds 0.26 / 0.064, about 4. Kept
+# below (1 - active_state_fraction) / active_state_fraction (5.7), so a question alone never makes the
+# unseen state the answer: it makes a look worth more, and memory's "closed" stays the answer without one.
+STATE_QUESTION_CHANGE_LIKELIHOOD_RATIO = 4.0
+
 # Prior moves per day by category or ontology parent (the ontology's is_a chain): how
 # mobile categories are relative to each other; each home's level is learned on top of it
 # (BeliefBuilder.household_mobility_scale). Handheld things about once a day, furniture almost
@@ -78,6 +86,8 @@ class BeliefConfig:
     # which room, still in the house). 1: the question is no evidence (tasks, calibration); QAConfig
     # sets QUESTION_MOVE_LIKELIHOOD_RATIO.
     asked_moved_likelihood_ratio: float = 1.0
+    # The same for present-tense state questions; QAConfig sets STATE_QUESTION_CHANGE_LIKELIHOOD_RATIO.
+    asked_state_change_likelihood_ratio: float = 1.0
 
     def __post_init__(self) -> None:
         for name in ("not_in_house_share", "absent_stays_absent", "detection_probability", "active_state_fraction",
@@ -89,8 +99,9 @@ class BeliefConfig:
         for category, per_day in self.moves_per_day.items():
             if not (math.isfinite(per_day) and per_day >= 0.0):
                 raise ValueError(f"moves_per_day.{category} must be a non-negative number, got {per_day}")
-        if not (math.isfinite(self.asked_moved_likelihood_ratio) and self.asked_moved_likelihood_ratio > 0.0):
-            raise ValueError(f"asked_moved_likelihood_ratio must be positive, got {self.asked_moved_likelihood_ratio}")
+        for name in ("asked_moved_likelihood_ratio", "asked_state_change_likelihood_ratio"):
+            if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0.0):
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         for name in ("category_prior_weight", "neighbour_prior_weight", "home_prior_weight"):
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0.0):
                 raise ValueError(f"{name} must be a non-negative number, got {getattr(self, name)}")

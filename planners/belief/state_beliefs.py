@@ -2,14 +2,18 @@
 
 The last seen state decays towards the long-run share of time things are open/on (a two-state
 Markov chain), so "closed" stays likely, at the rate its category's things were seen to change in
-this home (`two_state.state_rate_posterior`), so a state read hours ago is not certain.
+this home (`two_state.state_rate_posterior`), so a state read hours ago is not certain. A question
+about the state now is itself evidence that it changed since memory read it, as a where-is question
+is of a move (`BeliefConfig.asked_state_change_likelihood_ratio`: 1 for tasks and calibration,
+`STATE_QUESTION_CHANGE_LIKELIHOOD_RATIO` for questions, below the ratio that would make the unseen
+state the answer without a look).
 """
 
 from __future__ import annotations
 
 from planners.belief.candidates import AnswerCandidate, Belief
 from planners.belief.location_beliefs import query_time
-from planners.belief.priors import SECONDS_PER_HOUR, LocationModel, as_xyz
+from planners.belief.priors import SECONDS_PER_HOUR, LocationModel, as_xyz, asked_stay_probability
 from planners.belief.two_state import OPPOSITE_STATE, state_keep
 from planners.language.typed_query import TypedQuery
 from planners.relational_selection import no_related_reason, related_instances, selects_by_relation
@@ -42,6 +46,10 @@ def object_state(model: LocationModel, query: TypedQuery, now: float) -> Belief:
     last_seen = obj.last_seen
     hours = (t - last_seen) / SECONDS_PER_HOUR if last_seen is not None else 0.0
     keep = state_keep(model, obj.category, state, hours, t)
+    if t >= now:
+        # "is the fridge open?" is asked when the asker has a reason to doubt what memory last saw:
+        # the question is evidence of a change, as "where is X?" is of a move (asked_stay_probability)
+        keep = asked_stay_probability(keep, model.config.asked_state_change_likelihood_ratio)
     position = as_xyz(obj.position)
     reveal = obj.id if t >= now else None
     other = OPPOSITE_STATE.get(state, f"not {state}")

@@ -21,7 +21,8 @@ from household_memory import (  # noqa: E402
 )
 
 from planners.belief.builder import BeliefBuilder  # noqa: E402
-from planners.belief.config import BeliefConfig  # noqa: E402
+from planners.belief.config import STATE_QUESTION_CHANGE_LIKELIHOOD_RATIO, BeliefConfig  # noqa: E402
+from planners.belief.priors import asked_stay_probability  # noqa: E402
 from planners.belief.two_state import state_rate_posterior  # noqa: E402
 from planners.decision.value_of_information import ValueOfInformationStopper  # noqa: E402
 from planners.language.typed_query import TypedQuery  # noqa: E402
@@ -79,6 +80,27 @@ def test_the_change_rate_is_learned_from_what_the_robot_saw_change():
     finally:
         busy.close()
         quiet.close()
+
+
+def test_asking_whether_it_is_open_now_is_evidence_of_a_change():
+    """The asker's likelihood ratio (as for where-is questions) applies to the present state only."""
+    store = _patrols(2)
+    try:
+        now = DAY + 20 * HOUR
+        plain = BeliefBuilder(store, BeliefConfig()).build(OPEN_NOW, now)
+        asked_config = BeliefConfig(asked_state_change_likelihood_ratio=STATE_QUESTION_CHANGE_LIKELIHOOD_RATIO)
+        asked = BeliefBuilder(store, asked_config).build(OPEN_NOW, now)
+        assert asked.map_candidate.probability == pytest.approx(
+            asked_stay_probability(plain.map_candidate.probability, STATE_QUESTION_CHANGE_LIKELIHOOD_RATIO))
+        assert asked.confidence < 0.8
+        stationary = 1.0 - BeliefConfig().active_state_fraction   # a closed reading long ago: only the long-run share
+        assert asked_stay_probability(stationary, STATE_QUESTION_CHANGE_LIKELIHOOD_RATIO) > 0.5, \
+            "the question alone never makes the unseen state the answer"
+        past = TypedQuery("object_state", target="fridge", state="open", time=DAY + 9 * HOUR, confidence=1.0)
+        assert (BeliefBuilder(store, BeliefConfig(asked_state_change_likelihood_ratio=8.0)).build(past, now).confidence
+                == pytest.approx(BeliefBuilder(store).build(past, now).confidence))
+    finally:
+        store.close()
 
 
 @pytest.mark.parametrize("bad", [0.0, -1.0, float("nan")])
