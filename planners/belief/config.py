@@ -56,7 +56,9 @@ class BeliefConfig:
     active_state_fraction: float = 0.15     # long-run share of time things are open / on
     event_rate_prior_per_hour: float = 0.02  # unseen-event rate for counts and changes
     event_prior_hours: float = 24.0
-    arrival_rate_per_hour: float = 0.01      # new things appearing on a receptacle
+    arrival_rate_per_hour: float = 0.01      # new things appearing on a receptacle (learn_arrival_rate off)
+    # True: things arrive on a receptacle at the home's learned move rates times its share of placements
+    learn_arrival_rate: bool = True
     detection_probability: float = 0.9       # a look at a place finds what is there
     resighted_same_place: float = 0.97       # seen again at the same place after t: stayed all along
     location_prior_floor: float = 0.02       # receptacle categories the prior never saw

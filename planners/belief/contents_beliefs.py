@@ -1,8 +1,9 @@
 """Beliefs about what is on a receptacle or in a room.
 
 The remembered list holds while nothing there moved: each thing on it leaves at its own move rate
-since it was itself last seen, and new things arrive at `arrival_rate_per_hour` since the
-receptacle was last seen.
+since it was itself last seen, and new things arrive since the receptacle was last seen at the rate
+things move in this home (`arrival_rate`), not at a fixed rate: a counter last seen empty half a day
+ago in a home where things move about is not certainly empty still.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from planners.belief.candidates import AnswerCandidate, Belief
 from planners.belief.event_beliefs import portable
 from planners.belief.interior_visibility import DOOR_STATES, last_seen_inside, visibility
 from planners.belief.location_beliefs import query_time
+from planners.belief.place_prior import PlacePrior
 from planners.belief.priors import SECONDS_PER_HOUR, LocationModel, as_xyz, stay_probability
 from planners.language.typed_query import TypedQuery
 from planners.memory_api import MemoryReader
@@ -45,8 +47,30 @@ def _last_looked(memory: MemoryReader, place: str, receptacle: SceneObject | Non
     return max(ends) if ends else None
 
 
+def arrival_rate(model: LocationModel, places: set[str]) -> float:
+    """Things arriving per hour on `places` (receptacle ids).
+
+    The moves per hour of everything else here (each at its learned move rate) times the share of
+    this home's placements those places take (the place prior's home counts, one each added);
+    `arrival_rate_per_hour` when `learn_arrival_rate` is off.
+    """
+    cfg = model.config
+    if not cfg.learn_arrival_rate:
+        return cfg.arrival_rate_per_hour
+    receptacles = model.memory.receptacles()
+    if not receptacles:
+        return cfg.arrival_rate_per_hour
+    everything = model.all_objects()
+    moves = sum(model.move_rate(o.category) for o in everything
+                if o.present and not o.is_receptacle and o.category and o.rests_on not in places)
+    counts = PlacePrior(model.memory, cfg, everything, model.similarity).home_counts()
+    weights = {r.id: counts.get(r.id, 0) + 1.0 for r in receptacles}
+    share = sum(w for rid, w in weights.items() if rid in places) / sum(weights.values())
+    return moves * share
+
+
 def contents(model: LocationModel, query: TypedQuery, now: float) -> Belief:
-    memory, cfg = model.memory, model.config
+    memory = model.memory
     t = query_time(query, now)
     place = receptacle_target(memory, query)
     if not place:
@@ -72,7 +96,11 @@ def contents(model: LocationModel, query: TypedQuery, now: float) -> Belief:
     hours = (t - looked) / SECONDS_PER_HOUR if looked is not None else 0.0
     # Each thing stays since it was itself last seen there: the furniture seen again from afar (on the
     # way to another place) says nothing about the small things on it memory did not see then.
-    keep = stay_probability(cfg.arrival_rate_per_hour, hours)
+    if receptacle is not None:
+        places = {receptacle.id}
+    else:
+        places = {r.id for r in memory.receptacles() if r.room == place}
+    keep = stay_probability(arrival_rate(model, places), hours)
     for o in items:
         since = (t - float(o.last_seen)) / SECONDS_PER_HOUR if o.last_seen is not None else hours
         keep *= stay_probability(model.move_rate(o.id or o.category), since)

@@ -30,6 +30,7 @@ from household_memory import (  # noqa: E402
 from planners.belief.builder import BeliefBuilder  # noqa: E402
 from planners.belief.candidates import NOT_IN_HOUSE, LookRecord  # noqa: E402
 from planners.belief.config import BeliefConfig  # noqa: E402
+from planners.belief.contents_beliefs import arrival_rate  # noqa: E402
 from planners.belief.event_beliefs import covered_seconds, poisson_pmf
 from planners.language.typed_query import TypedQuery  # noqa: E402
 
@@ -172,7 +173,7 @@ def test_contents_seen_again_from_afar_stay_as_stale_as_the_things_on_it(moved_m
     assert all(o.last_seen <= 11 * HOUR for o in on_table)
     builder = BeliefBuilder(moved_memory)
     model = builder.location_model(now)
-    expected = math.exp(-builder.config.arrival_rate_per_hour * (now - table.last_seen) / HOUR)
+    expected = math.exp(-arrival_rate(model, {table.id}) * (now - table.last_seen) / HOUR)
     for o in on_table:
         expected *= math.exp(-model.move_rate(o.id) * (now - o.last_seen) / HOUR)
     belief = builder.build(TypedQuery("contents", receptacle="table", confidence=1.0), now)

@@ -116,3 +116,30 @@ def _writer(store):
     writer.next_id = 500
     return writer
 
+
+def test_things_arrive_on_a_receptacle_at_the_rate_things_move_in_this_home():
+    """The arrival rate is the home's moves per hour times the receptacle's share of placements, not a constant.
+
+    Tripling how much the mobility prior says things move triples what arrives on the table, and a
+    table last seen a day ago is then less likely to hold exactly what it held.
+    """
+    from planners.belief.config import DEFAULT_MOVES_PER_DAY
+    from planners.belief.contents_beliefs import arrival_rate
+
+    store = _patrols(2)
+    try:
+        now = DAY + 20 * HOUR
+        calm = BeliefConfig(learn_household_scale=False)
+        busy = BeliefConfig(learn_household_scale=False,
+                            moves_per_day={k: 3.0 * v for k, v in DEFAULT_MOVES_PER_DAY.items()})
+        table = next(r for r in store.receptacles() if r.category == "table")
+        rates = [arrival_rate(BeliefBuilder(store, c).location_model(now), {table.id}) for c in (calm, busy)]
+        assert rates[0] > 0.0
+        assert rates[1] == pytest.approx(3.0 * rates[0])
+        query = TypedQuery("contents", receptacle="table", confidence=1.0)
+        beliefs = [BeliefBuilder(store, c).build(query, now) for c in (calm, busy)]
+        assert beliefs[1].confidence < beliefs[0].confidence
+        fixed = BeliefBuilder(store, BeliefConfig(learn_household_scale=False, learn_arrival_rate=False))
+        assert arrival_rate(fixed.location_model(now), {table.id}) == BeliefConfig().arrival_rate_per_hour
+    finally:
+        store.close()
