@@ -1,7 +1,8 @@
 """Where boxed furniture is put, against the simulator's ground truth: the development set of amodal completion.
 
     python -m bench.furniture_centres [--scenarios PATH ...] [--households SEED ...]
-                                      [--distances 1.6 2.6] [--bearings -50 -25 0 25 50] [--json]
+                                      [--distances 1.6 2.6] [--bearings -50 -25 0 25 50]
+                                      [--depth-sigma M] [--depth-sigma-per-m M] [--rows] [--json]
 
 For every piece of furniture whose category has a typical size (perception.size_priors) the robot stands
 at each distance and bearing in front of it (where the base fits), aims the head at the piece's middle
@@ -29,6 +30,7 @@ from perception.frame_processing import FrameProcessor
 from perception.size_priors import size_prior
 from sim.pybullet_backend import PyBulletBackend
 from sim.scenario import Scenario, load_scenario, scenario_from_dict
+from sim.sensor_noise import DepthNoise, DepthNoiseConfig
 
 SHIPPED = Path(__file__).resolve().parents[1] / "sim_configs"
 MATCH_M = 2.0
@@ -70,9 +72,12 @@ def _error(observations: list, category: str, centre: np.ndarray, camera: np.nda
             "across_m": float(offset[0] * -ray[1] + offset[1] * ray[0]), "height_m": float(offset[2])}
 
 
-def measure_scenario(scenario: Scenario, distances: Sequence[float], bearings_deg: Sequence[float]) -> list[dict]:
+def measure_scenario(scenario: Scenario, distances: Sequence[float], bearings_deg: Sequence[float],
+                     depth_noise: DepthNoiseConfig | None = None) -> list[dict]:
+    """Per view, both modes' errors; `depth_noise`: Gaussian depth noise on the rendered frames (a real sensor's)."""
     rows = []
     processor = FrameProcessor()
+    noise = DepthNoise(depth_noise, scenario.seed) if depth_noise is not None else None
     with PyBulletBackend(scenario, perception_input="boxes") as sim:
         for spec, distance, bearing, centre in views(sim, distances, bearings_deg):
             row = {"scenario": scenario.name, "furniture": spec.id, "category": spec.category,
@@ -80,6 +85,8 @@ def measure_scenario(scenario: Scenario, distances: Sequence[float], bearings_de
             for mode in ("boxes", "masks"):
                 sim.perception_input = mode
                 frame = sim.render()
+                if noise is not None:
+                    frame = noise.apply(frame)
                 camera = np.asarray(frame.camera_pose.position, dtype=np.float64)
                 row[mode] = _error(processor.process(frame).observations, spec.category, centre, camera)
             rows.append(row)
@@ -130,15 +137,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="generated household seeds (instead of the shipped scenarios unless --scenarios)")
     parser.add_argument("--distances", nargs="+", type=float, default=[1.6, 2.6])
     parser.add_argument("--bearings", nargs="+", type=float, default=[-50.0, -25.0, 0.0, 25.0, 50.0])
+    parser.add_argument("--depth-sigma", type=float, default=0.0, help="depth noise sigma (m) at 0 m")
+    parser.add_argument("--depth-sigma-per-m", type=float, default=0.0,
+                        help="depth noise sigma growth per metre of depth (a structured-light camera: ~0.006)")
     parser.add_argument("--rows", action="store_true", help="print every view's errors too")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     try:
         if any(d <= 0 for d in args.distances):
             raise BadInputError(f"--distances: must be positive, got {args.distances}")
+        try:
+            noise = DepthNoiseConfig(args.depth_sigma, args.depth_sigma_per_m)
+        except ValueError as exc:
+            raise BadInputError(f"--depth-sigma / --depth-sigma-per-m: {exc}") from exc
         rows = []
         for scenario in _scenarios(args):
-            rows.extend(measure_scenario(scenario, args.distances, args.bearings))
+            rows.extend(measure_scenario(scenario, args.distances, args.bearings, noise))
     except BadInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

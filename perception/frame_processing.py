@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from perception.box_openness import read_box_openness
-from perception.config import PerceptionConfig
+from perception.config import BoxOpennessConfig, PerceptionConfig
 from perception.door_state import CLOSED, DoorReading, edge_contacts, read_door
 from perception.frame_error import FrameError
 from perception.instance_sources import with_instance_mask
 from perception.sensor_frame import SensorFrame
-from perception.size_priors import amodal_centroid, size_prior
-from perception.top_down_outline import dominant_direction, straight_directions
+from perception.size_priors import amodal_centroid, size_prior, within_reach
+from perception.top_down_outline import facing_direction
 from scene_graph.types import CameraIntrinsics, Frame, Observation
 
 _LUT_MAX_ID = 1 << 22
@@ -381,7 +381,7 @@ class FrameProcessor:
             observations.append(obs)
         if from_boxes and self.config.box_lifting.size_prior_centroid:
             for obs, body in zip(observations, bodies):
-                _place_by_size(obs, body, sf.camera_pose.position)
+                _place_by_size(obs, body, sf.camera_pose.position, self.config.box_openness)
         return observations
 
     def _box_openness_observation(self, body: _Instance, sf: SensorFrame, depth: np.ndarray, mask: np.ndarray,
@@ -456,10 +456,14 @@ def _merged(body: _Instance, parts: list[_Instance]) -> _Instance:
     )
 
 
-def _place_by_size(obs: Observation, body: _Instance, camera: np.ndarray) -> None:
+def _place_by_size(obs: Observation, body: _Instance, camera: np.ndarray, faces: BoxOpennessConfig) -> None:
     """Move a boxed thing's centroid from its seen side to its centre, by its category's size (perception.size_priors).
 
-    Masks keep the seen centroid (the memory's behaviour on the masks path is unchanged).
+    Points further along the view than the thing's footprint diagonal from where most of them are belong to
+    something in front or behind (perception.size_priors.within_reach) and are left out of the centre.
+    Which way the thing faces is its largest straight face top-down, found by the line fits box openness
+    reads doors with (`faces`: their tolerance follows the depth noise the points show). Masks keep the
+    seen centroid (the memory's behaviour on the masks path is unchanged).
     """
     prior = size_prior(obs.category)
     if prior is None or body.points is None:
@@ -467,8 +471,14 @@ def _place_by_size(obs: Observation, body: _Instance, camera: np.ndarray) -> Non
     points = np.stack(body.points, axis=1).astype(np.float64)
     step = max(1, points.shape[0] // 1500)
     points = points[::step]
-    face = dominant_direction(straight_directions(points[:, :2], 0.02, 0.08))
-    centre = amodal_centroid(points, np.asarray(camera, dtype=np.float64), np.asarray(obs.centroid), prior, face)
+    centroid = np.asarray(obs.centroid, dtype=np.float64)
+    kept = within_reach(points, np.asarray(camera, dtype=np.float64), float(np.hypot(prior.width, prior.depth)))
+    if not kept.all():
+        points = points[kept]
+        centroid = points.mean(axis=0)
+    face = facing_direction(points[:, :2], faces.noise_factor, faces.min_tolerance_m, faces.max_tolerance_m,
+                            faces.min_face_m)
+    centre = amodal_centroid(points, np.asarray(camera, dtype=np.float64), centroid, prior, face)
     obs.centroid = tuple(float(v) for v in centre)
     obs.bbox_min = tuple(float(v) for v in np.minimum(obs.bbox_min, centre))
     obs.bbox_max = tuple(float(v) for v in np.maximum(obs.bbox_max, centre))

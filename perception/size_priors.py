@@ -98,6 +98,24 @@ def extent_along(prior: SizePrior, view: np.ndarray, face_direction: float | Non
     return along
 
 
+def within_reach(points: np.ndarray, camera: np.ndarray, reach_m: float) -> np.ndarray:
+    """Which points (Nx3, map) lie in the densest stretch `reach_m` long along the view from `camera`.
+
+    A thing spans at most its footprint's diagonal along any view ray: a cluster running further mixes it
+    with something in front of it or behind it (a chair before a dresser, the wall behind a mirror), and
+    the thing is where most of its points are.
+    """
+    view = np.asarray(points[:, :2].mean(axis=0) - camera[:2], dtype=np.float64)
+    norm = float(np.linalg.norm(view))
+    if norm < 1e-6 or points.shape[0] == 0:
+        return np.ones(points.shape[0], dtype=bool)
+    along = (points[:, :2] - camera[:2]) @ (view / norm)
+    ordered = np.sort(along)
+    ends = np.searchsorted(ordered, ordered + reach_m, side="right")
+    start = int(np.argmax(ends - np.arange(ordered.size)))
+    return (along >= ordered[start]) & (along <= ordered[start] + reach_m)
+
+
 def amodal_height(points: np.ndarray, prior: SizePrior, quantile: float = 0.02) -> float:
     """The height of a thing's centre: the middle between its seen top and its bottom.
 
