@@ -478,7 +478,8 @@ def _place_by_size(obs: Observation, body: _Instance, camera: np.ndarray, faces:
         centroid = points.mean(axis=0)
     face = facing_direction(points[:, :2], faces.noise_factor, faces.min_tolerance_m, faces.max_tolerance_m,
                             faces.min_face_m)
-    centre = amodal_centroid(points, np.asarray(camera, dtype=np.float64), centroid, prior, face)
+    centre = amodal_centroid(points, np.asarray(camera, dtype=np.float64), centroid, prior, face,
+                             whole_in_view=not body.partial)
     obs.centroid = tuple(float(v) for v in centre)
     obs.bbox_min = tuple(float(v) for v in np.minimum(obs.bbox_min, centre))
     obs.bbox_max = tuple(float(v) for v in np.maximum(obs.bbox_max, centre))

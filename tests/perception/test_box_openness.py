@@ -146,8 +146,8 @@ def test_a_sink_is_sized_as_a_sink_unit_not_as_a_counter():
     assert size_prior("sink") != size_prior("counter") and size_prior("sink").width < 1.0
 
 
-def seen_box(width, depth, height, yaw, camera, sigma_per_m, seed=0, step=0.01):
-    """The faces of a box (centre at the origin, turned by `yaw`) that `camera` (x, y, z) sees.
+def seen_box(width, depth, height, yaw, camera, sigma_per_m, seed=0, step=0.01, top=False):
+    """The faces of a box (centre at the origin, turned by `yaw`) that `camera` (x, y, z) sees (`top`: its top too).
 
     Each point is pushed along its camera ray by Gaussian depth noise of sigma `sigma_per_m` x its distance.
     """
@@ -160,6 +160,10 @@ def seen_box(width, depth, height, yaw, camera, sigma_per_m, seed=0, step=0.01):
         middle, normal = (a + b) / 2.0, np.array([b[1] - a[1], a[0] - b[0]])
         if normal @ (cam[:2] - middle) > 0.0:  # the face turns to the camera
             points.append(face(a, b, height=height, step=step))
+    if top:
+        u, v = np.meshgrid(np.arange(-width / 2, width / 2, step), np.arange(-depth / 2, depth / 2, step))
+        u, v = u.ravel(), v.ravel()
+        points.append(np.column_stack([c * u - s * v, s * u + c * v, np.full(u.size, height)]))
     points = np.vstack(points)
     rays = points - cam
     distance = np.linalg.norm(rays, axis=1)
@@ -206,3 +210,37 @@ def test_a_cluster_running_further_along_the_view_than_the_thing_can_is_cut_to_w
     kept = within_reach(points, camera, float(np.hypot(prior.width, prior.depth)))
     assert kept[: len(dresser)].mean() > 0.97 and not kept[len(dresser):].any()
     assert within_reach(dresser, camera, float(np.hypot(prior.width, prior.depth))).mean() > 0.99
+
+
+@pytest.mark.parametrize("sigma_per_m", [0.0, 0.006])
+@pytest.mark.parametrize("yaw_deg", [0.0, 20.0, 70.0])
+def test_a_counter_shorter_than_the_catalogue_one_seen_whole_from_above_is_put_at_its_centre(yaw_deg, sigma_per_m):
+    """A 1.2 m counter (the catalogue's is 2.0 x 0.6) seen diagonally from 0.4 m above its top, all of it in view.
+
+    Its outline spans less across the view than the catalogue counter would, so the catalogue size is too
+    large; its top, seen from above, says which way it lies. Read with the catalogue size the centre is put
+    0.3-0.6 m past it, outside its own footprint (what happened on the synthetic detections topic).
+    """
+    prior = size_prior("counter")
+    camera = np.array([1.8, 1.6, 1.3])
+    yaw = math.radians(yaw_deg)
+    points = seen_box(1.2, 0.6, 0.9, yaw, camera, sigma_per_m=sigma_per_m, top=True)
+    seen = points.mean(axis=0)
+    view = -camera[:2] / np.linalg.norm(camera[:2])
+    along = lambda p: float(p[:2] @ view)  # noqa: E731  (the truth centre is the origin)
+    centre = amodal_centroid(points, camera, seen, prior, yaw, whole_in_view=True)
+    assert np.linalg.norm(centre[:2]) < 0.15 and abs(along(centre)) < 0.12
+    cut = amodal_centroid(points, camera, seen, prior, yaw, whole_in_view=False)  # cut by the image border
+    assert along(cut) > along(centre) + 0.1
+
+
+def test_a_face_without_its_top_in_sight_keeps_the_way_the_catalogue_reading_lies():
+    """A wardrobe's front and side seen from below its top: no top to say which way it lies."""
+    from perception.size_priors import top_seen_along
+
+    camera = np.array([1.8, 1.6, 1.3])
+    points = seen_box(0.8, 0.6, 1.9, math.radians(20.0), camera, sigma_per_m=0.0, top=False)
+    assert top_seen_along(points, camera, points[:, 0]) is None
+    counter_top = seen_box(1.2, 0.6, 0.9, 0.0, camera, sigma_per_m=0.0, top=True)
+    assert top_seen_along(counter_top, camera, counter_top[:, 0]) == pytest.approx(1.2, abs=0.05)
+    assert top_seen_along(counter_top, np.array([1.8, 1.6, 0.9]), counter_top[:, 0]) is None  # eye level with it
