@@ -36,11 +36,6 @@ from collections.abc import Sequence
 SMALL_M, LARGE_M = 0.25, 1.0
 COLOUR_PREDICATE = "colour"
 ACHROMATIC_CHROMA = 14.0
-# The share of a surface's own colour that the mean of its pixels shows under the house's light (shading
-# and exposure darken every channel alike): the median ratio of sighting means to the objects' own colours,
-# 0.78 (357 channel readings of the objects of development household 11005, session 13; deciles 0.68-0.91).
-# A name is the surface's: a white plate that looks light grey in the image is white.
-SEEN_SHARE_OF_SURFACE = 0.78
 
 _HUE_NAMES: tuple[tuple[float, str], ...] = (
     (45.0, "red"), (75.0, "orange"), (110.0, "yellow"), (190.0, "green"), (245.0, "cyan"), (310.0, "blue"),
@@ -91,9 +86,10 @@ def size_class(bbox_min: Sequence[float], bbox_max: Sequence[float]) -> str:
 class ColourSummary:
     """The running mean colour of one object's sightings and the name last written to memory."""
 
-    __slots__ = ("total", "n", "written")
+    __slots__ = ("total", "n", "written", "seen_share")
 
-    def __init__(self) -> None:
+    def __init__(self, seen_share: float) -> None:
+        self.seen_share = seen_share  # MemoryConfig.colour_seen_share: how much of a surface's colour its pixels show
         self.total = [0.0, 0.0, 0.0]
         self.n = 0
         self.written: str | None = None
@@ -105,7 +101,7 @@ class ColourSummary:
 
     @property
     def name(self) -> str | None:
-        """The name of the surface colour the mean of the sightings shows (sRGB in 0..1, SEEN_SHARE_OF_SURFACE)."""
+        """The name of the surface colour the mean of the sightings shows (sRGB in 0..1, divided by seen_share)."""
         if not self.n:
             return None
-        return colour_name([255.0 * v / (self.n * SEEN_SHARE_OF_SURFACE) for v in self.total])
+        return colour_name([255.0 * v / (self.n * self.seen_share) for v in self.total])

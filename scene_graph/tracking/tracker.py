@@ -271,7 +271,7 @@ class Tracker(SurfaceEvidence):
         if ob.mean_color is None:
             return
         if obj.colour is None:
-            obj.colour = ColourSummary()
+            obj.colour = ColourSummary(self.config.colour_seen_share)
             known = self.semantic.facts(obj.id, COLOUR_PREDICATE)
             obj.colour.written = known[-1].object if known else None
         obj.colour.add(ob.mean_color)

@@ -141,10 +141,29 @@ def test_questions_about_colour_are_answered_from_the_colour_facts(tmp_path):
     ((0.40, 0.22, 0.10), "brown"),   # wallet
 ])
 def test_a_summary_names_the_surface_colour_its_darker_sightings_show(surface, name):
-    from scene_graph.attributes import SEEN_SHARE_OF_SURFACE, ColourSummary
+    from scene_graph.attributes import ColourSummary
+    from scene_graph.config import MemoryConfig
 
-    summary = ColourSummary()
-    for share in (0.9 * SEEN_SHARE_OF_SURFACE, SEEN_SHARE_OF_SURFACE, 1.1 * SEEN_SHARE_OF_SURFACE):
+    seen = MemoryConfig().colour_seen_share
+    summary = ColourSummary(seen)
+    for share in (0.9 * seen, seen, 1.1 * seen):
         summary.add([share * c for c in surface])  # shading darkens every channel alike
     assert summary.name == name
     assert colour_name([255.0 * c for c in surface]) == name
+
+
+def test_the_seen_share_is_the_cameras_a_camera_that_shows_colours_as_they_are_names_the_pixels():
+    from scene_graph.attributes import ColourSummary
+    from scene_graph.config import MemoryConfig
+
+    plate = (0.70, 0.70, 0.70)  # a light grey surface, seen as it is (white balance, exposure right)
+    as_seen = ColourSummary(1.0)
+    simulated = ColourSummary(MemoryConfig().colour_seen_share)
+    for summary in (as_seen, simulated):
+        summary.add(plate)
+    assert as_seen.name == "grey"
+    assert simulated.name == "white", "the simulator's shading share brightens it back to its surface"
+    assert MemoryConfig.from_dict({"colour_seen_share": 1.0}).colour_seen_share == 1.0
+    for bad in (0.0, 1.5):
+        with pytest.raises(Exception, match="colour_seen_share"):
+            MemoryConfig.from_dict({"colour_seen_share": bad})

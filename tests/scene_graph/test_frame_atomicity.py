@@ -169,7 +169,7 @@ def test_restore_undoes_changes_made_in_place_to_the_unsaved_bookkeeping(tmp_pat
 
     store, _ = _memory_with_history(tmp_path / "m.db")
     obj = next(iter(store.tracker.tracks.values()))
-    obj.colour = ColourSummary()
+    obj.colour = ColourSummary(store.config.colour_seen_share)
     obj.colour.add((0.9, 0.1, 0.1))
     obj.conflict_votes = {"cup": 1.0}
     before = memory_state(store)
