@@ -39,10 +39,11 @@ from planners.language.typed_query import TypedQuery
 from planners.memory_api import MemoryReader
 from planners.relational_selection import instances, related_instances
 from scene_graph.attributes import size_class
+from scene_graph.room_relations import ROOM_RELATIONS
 
 MEMORY_PROJECTIONS: frozenset[str] = frozenset({
     "object_count", "exists", "attribute", "robot_location", "robot_visit", "identify", "affordance",
-    "robot_actions"})
+    "robot_actions", "room_for"})
 
 
 @dataclass
@@ -56,8 +57,12 @@ class MemoryAnswer:
     refusal: str | None = None
 
 
-def _words(name: str | None) -> str:
+def words(name: str | None) -> str:
+    """A memory name as words ("coffee_table" -> "coffee table")."""
     return (name or "").replace("_", " ")
+
+
+_words = words
 
 
 def _matches(category: str, target: str | None) -> bool:
@@ -280,14 +285,17 @@ def _identify(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnsw
     anchors = instances(memory, query.anchor)
     if query.anchor is not None and not anchors:
         return MemoryAnswer(refusal=f"my memory holds no {_words(query.anchor)}")
-    if query.relation is not None and not anchors:
+    by_room = query.relation in ROOM_RELATIONS
+    if query.relation is not None and not anchors and not by_room:
         return MemoryAnswer(refusal="the question names no object to relate to")
     candidates = memory.objects()
     if query.room is not None:
         candidates = [o for o in candidates if o.room == query.room]
     found: list[Any] = []
-    if anchors and query.relation is not None:
+    if (anchors or by_room) and query.relation is not None:
         related = related_instances(memory, candidates, query, now)
+        if isinstance(related, str) and by_room:
+            return MemoryAnswer(refusal=related)
         found = related if isinstance(related, list) else []
     elif not anchors:
         found = candidates
@@ -300,6 +308,9 @@ def _identify(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnsw
     what = " and ".join(_words(n) for n in names) if names else "nothing that I saw"
     relation = _words(query.relation) if query.relation else ""
     place = f" {relation} the {_words(query.anchor)}" if query.anchor else ""
+    if by_room:
+        said = {"in_middle_of": "in the middle of", "on_wall": "on a wall of"}[str(query.relation)]
+        place = f" {said} the {_words(query.room) or 'room'}"
     return MemoryAnswer(text=f"{what}{place}", value=names, confidence=0.7 if names else 0.5,
                         evidence=[f"object:{o.id}" for o in found] + [f"object:{a.id}" for a in anchors],
                         room=found[0].room if found else None)
@@ -339,4 +350,11 @@ def _affordance(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAn
 
 _HANDLERS = {"affordance": _affordance, "identify": _identify, "object_count": _object_count, "exists": _exists,
              "attribute": _attribute,
-             "robot_location": _robot_location, "robot_visit": _robot_visit, "robot_actions": _robot_actions}
+             "robot_location": _robot_location, "robot_visit": _robot_visit, "robot_actions": _robot_actions,
+             "room_for": lambda memory, query, now: _room_for(memory, query, now)}
+
+
+def _room_for(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnswer:
+    from planners.free_space_answers import room_for  # it builds on this module's MemoryAnswer
+
+    return room_for(memory, query, now)

@@ -15,7 +15,14 @@ positions and boxes memory already keeps. Thresholds are choices, stated once:
 - closest_to: the one with the smallest gap (ties by id);
 - left_of / right_of: seen from a viewpoint (the robot's position when it last saw the anchor, or a
   given point): the sign of the 2D cross product of viewpoint->anchor and viewpoint->object, for
-  objects within `NEAR_M` of the anchor.
+  objects within `NEAR_M` of the anchor;
+- behind / in_front_of: seen from the same viewpoint (memory keeps no facing of furniture, so "in front of
+  the sofa" is the robot's front, not the sofa's): the object's centre lies within the anchor's width across
+  the line of sight (grown by `FOOTPRINT_MARGIN_M`), within `NEAR_M` of the anchor, farther than the
+  anchor's centre (behind) or between the viewpoint and the anchor (in front of);
+- across_from: in the same room, facing the anchor over open floor: a horizontal gap of at least
+  `ACROSS_MIN_M`, and no third object standing on the floor taller than `SIGHT_HEIGHT_M` on the line
+  between their centres; what rests on another thing is that thing's content.
 """
 
 from __future__ import annotations
@@ -29,7 +36,11 @@ FOOTPRINT_MARGIN_M = 0.1
 NEAR_M = 1.5
 NEXT_TO_M = 0.8
 BETWEEN_M = 0.75
-RELATIONS = ("on", "in", "near", "next_to", "above", "below", "between", "closest_to", "left_of", "right_of")
+ACROSS_MIN_M = 1.0
+SIGHT_HEIGHT_M = 1.2
+RELATIONS = ("on", "in", "near", "next_to", "above", "below", "between", "closest_to", "left_of", "right_of",
+             "behind", "in_front_of", "across_from")
+VIEWPOINT_RELATIONS = frozenset({"left_of", "right_of", "behind", "in_front_of"})
 
 
 def _centre(obj: Any) -> tuple[float, float, float]:
@@ -89,6 +100,52 @@ def side_of(a: Any, anchor: Any, viewpoint: Sequence[float]) -> str | None:
     return "left" if cross > 0 else "right"
 
 
+def depth_of(a: Any, anchor: Any, viewpoint: Sequence[float]) -> str | None:
+    """"behind" / "in_front" of `anchor` as seen from `viewpoint` (x, y); None when off the line of sight."""
+    vx, vy = float(anchor.position[0]) - viewpoint[0], float(anchor.position[1]) - viewpoint[1]
+    distance = math.hypot(vx, vy)
+    if distance < 1e-9:
+        return None
+    ux, uy = vx / distance, vy / distance
+    wx, wy = float(a.position[0]) - float(anchor.position[0]), float(a.position[1]) - float(anchor.position[1])
+    along, across = wx * ux + wy * uy, abs(wx * uy - wy * ux)
+    corners = [(float(x), float(y)) for x in (anchor.bbox_min[0], anchor.bbox_max[0])
+               for y in (anchor.bbox_min[1], anchor.bbox_max[1])]
+    half_width = max(abs((x - float(anchor.position[0])) * uy - (y - float(anchor.position[1])) * ux)
+                     for x, y in corners)
+    if across > half_width + FOOTPRINT_MARGIN_M or gap_xy(a, anchor) > NEAR_M:
+        return None
+    if along > 0.0:
+        return "behind"
+    return "in_front" if -along < distance else None
+
+
+def _segment_crosses(p: Sequence[float], q: Sequence[float], box: Any) -> bool:
+    """Whether the 2D segment p-q passes through box's footprint (Liang-Barsky clipping)."""
+    t0, t1 = 0.0, 1.0
+    for axis in (0, 1):
+        d = q[axis] - p[axis]
+        lo, hi = float(box.bbox_min[axis]), float(box.bbox_max[axis])
+        if abs(d) < 1e-12:
+            if not lo <= p[axis] <= hi:
+                return False
+            continue
+        a, b = (lo - p[axis]) / d, (hi - p[axis]) / d
+        t0, t1 = max(t0, min(a, b)), min(t1, max(a, b))
+        if t0 > t1:
+            return False
+    return True
+
+
+def across(a: Any, anchor: Any, others: Sequence[Any]) -> bool:
+    """Whether `a` faces `anchor` over open floor in the same room (see the module's thresholds)."""
+    if a.room is None or a.room != anchor.room or gap_xy(a, anchor) < ACROSS_MIN_M:
+        return False
+    p, q = _centre(a)[:2], _centre(anchor)[:2]
+    return not any(o.id not in (a.id, anchor.id) and float(o.bbox_min[2]) <= ON_GAP_M
+                   and float(o.bbox_max[2]) > SIGHT_HEIGHT_M and _segment_crosses(p, q, o) for o in others)
+
+
 def related(relation: str, candidates: list[Any], anchor: Any, anchor2: Any = None,
             viewpoint: Sequence[float] | None = None) -> list[Any]:
     """The candidates standing in `relation` to `anchor` (and `anchor2` for between), anchors excluded."""
@@ -115,6 +172,15 @@ def related(relation: str, candidates: list[Any], anchor: Any, anchor2: Any = No
             return []
         side = "left" if relation == "left_of" else "right"
         return [c for c in others if gap_xy(c, anchor) <= NEAR_M and side_of(c, anchor, viewpoint) == side]
+    if relation in ("behind", "in_front_of"):
+        if viewpoint is None:
+            return []
+        side = "behind" if relation == "behind" else "in_front"
+        return [c for c in others if not rests_on(c, anchor) and not rests_on(anchor, c)
+                and depth_of(c, anchor, viewpoint) == side]
+    if relation == "across_from":
+        return [c for c in others if across(c, anchor, candidates) and not any(
+            o.id != c.id and rests_on(c, o) for o in candidates)]
     raise ValueError(f"relation {relation!r}: expected one of {', '.join(RELATIONS)}")
 
 

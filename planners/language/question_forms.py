@@ -21,6 +21,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from planners.language.spatial_forms import RELATION_PATTERNS as DEPTH_RELATION_PATTERNS
+from planners.language.spatial_forms import read_spatial_form
+
 COLOUR_WORDS: frozenset[str] = frozenset("""
 black white grey gray red green blue yellow orange purple pink brown beige silver gold golden teal cyan maroon
 navy violet turquoise cream tan olive
@@ -59,7 +62,8 @@ attic laundry closet entryway entrance foyer lounge den nursery pantry porch bal
 staircase landing house home apartment flat
 """.split())
 
-RELATION_PATTERNS: list[tuple[str, str]] = [
+# The depth relations go first: "in front of" is not "in".
+RELATION_PATTERNS: list[tuple[str, str]] = [*DEPTH_RELATION_PATTERNS,
     ("between", r"(?:in\s+)?between"),
     ("left_of", r"(?:to\s+|on\s+|in\s+)?(?:the\s+)?left\s+(?:side\s+)?of"),
     ("right_of", r"(?:to\s+|on\s+|in\s+)?(?:the\s+)?right\s+(?:side\s+)?of"),
@@ -93,9 +97,9 @@ REFUSALS: list[tuple[re.Pattern, str]] = [(re.compile(p), why) for p, why in [
      "memory holds what objects are, not what pictures show or what text says"),
     (r"\b(closer|farther|further|nearer|bigger|smaller|taller|larger)\b.*\bor\b",
      "comparing two things is not a form the typed query has"),
-    (r"\b(in front of|infront of|behind|across from|across the|opposite( to)?|(?<!while )facing|relative to)\b",
-     "front/behind relations need a viewpoint the typed query does not have (it has left/right, above/below, "
-     "on/in, near and between)"),
+    (r"\b((?<!while )facing|relative to)\b",
+     "a viewpoint of its own (facing, relative to) is not one the typed query has (its left/right, behind and "
+     "in front are seen from where the robot stood)"),
     (r"\bpatterns?\b", "memory holds colours, not patterns"),
     (r"\bhow many (different )?(colou?rs|people|persons|choices|options|ways)\b|\bhow much\b|"
      r"\bhow (far|long|big|tall)\b",
@@ -285,7 +289,8 @@ def noun_phrase(text: str) -> NounPhrase | None:
         if seen_content and w in ("that", "which", "who", "where", "when", "on", "in", "inside", "under", "above",
                                   "below",
                            "near", "next", "by", "at", "to", "from", "beside", "between", "with", "for", "hanging",
-                           "located", "behind", "over", "is", "are", "was", "were", "kept", "left", "right",
+                           "located", "behind", "across", "opposite", "infront", "over", "is", "are", "was",
+                           "were", "kept", "left", "right",
                            "around"):
             cut = i
             break
@@ -422,6 +427,8 @@ def _read_form(text: str, refusals: bool) -> FormReading | None:
     if m := _THERE_IS_THEN.match(t):
         thing = re.sub(r"^(?:something|anything|an?\s+(?:object|thing|item))\b\s*", "", m.group("np"))
         t = re.sub(r"\b(?:it|them|they)\b", thing, m.group("q"), count=1)
+    if (spatial := read_spatial_form(t)) is not None:
+        return spatial
     if m := _TAKE_ME.match(t):
         return FormReading("present_location", target=noun_phrase(m.group("np")), rule="take me to")
     if m := _WHEN_SEEN.match(t):

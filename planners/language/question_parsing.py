@@ -55,6 +55,7 @@ from planners.language.time_expressions import DAY_S, TimeReference, parse_time_
 from planners.language.typed_query import KINDS_NEEDING_TARGET, QUERY_KINDS, TypedQuery
 from planners.memory_api import MemoryReader
 from scene_graph.ontology import NOT_OBJECT_CLASSES
+from scene_graph.room_relations import ROOM_RELATIONS
 
 
 @dataclass
@@ -735,8 +736,15 @@ class QuestionParser:
                               mention=place.mention, target_is_receptacle=True, relation=None, anchor=None)
         if kind == "present_location" and time_ref is not None and (time_ref.t1 or time_ref.time or 0.0) < now:
             fields["kind"] = "past_location"
-        if kind == "identify" and target is None and anchor is None and not fields.get("attributes"):
+        if kind == "identify" and reading.relation in ROOM_RELATIONS:
+            room = self._room_named(reading.room_words, vocab) if reading.room_words else None
+            if room is not None:
+                fields["room"] = room.name
+        elif kind == "identify" and target is None and anchor is None and not fields.get("attributes"):
             return None
+        if kind == "room_for":  # the surface is the anchor phrase, the thing to put down the target
+            fields.update(anchor=None, relation=None, receptacle=anchor.name if anchor is not None and
+                          fields.get("room") != anchor.name else None)
         if kind == "robot_visit":
             room = self._room_named(reading.room_words, vocab)
             if room is None:

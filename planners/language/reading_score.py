@@ -45,6 +45,14 @@ _RELATION_WORDS = re.compile(r"\b(left|right|above|below|under|underneath|beneat
 # Places and relations the typed query has no field for.
 _UNHELD_PLACES = re.compile(r"\b(behind|in front|front of|across|opposite|facing|corner|side of|cent(er|re)|"
                             r"middle|back of|wall|walls|floor|ceiling)\b")
+# The place words a relation of the query holds (it is then not an unheld place).
+_HELD_PLACES: dict[str, re.Pattern] = {
+    "behind": re.compile(r"\b(behind|back of)\b"),
+    "in_front_of": re.compile(r"\b(in ?front|front of)\b"),
+    "across_from": re.compile(r"\b(across|opposite)\b|\bwalls?\b"),
+    "in_middle_of": re.compile(r"\b(cent(er|re)|middle)\b"),
+    "on_wall": re.compile(r"\bwalls?\b"),
+}
 _CLAUSE_MARKS = re.compile(r"[,;:]|\b(if|but|because|so|when|while|then|and)\b")
 
 FEATURES: tuple[str, ...] = (
@@ -113,7 +121,8 @@ def reading_features(question: str, query: TypedQuery, phrases: Iterable[Phrase]
         "loose_words": math.log1p(loose_words),
         "unheld_names": float(sum(not known_name(n) for n in names)),
         "relation_dropped": 1.0 if _RELATION_WORDS.search(lowered) and query.relation is None else 0.0,
-        "unheld_place": 1.0 if _UNHELD_PLACES.search(lowered) else 0.0,
+        "unheld_place": 1.0 if _UNHELD_PLACES.search(_HELD_PLACES[query.relation].sub(" ", lowered)
+                                                     if query.relation in _HELD_PLACES else lowered) else 0.0,
         "clauses": math.log1p(len(_CLAUSE_MARKS.findall(lowered)) + max(0, questions - 1)),
         "content_words": math.log1p(len(content)),
         "template_similarity": 0.0 if rule else float(similarity),

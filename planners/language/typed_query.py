@@ -21,6 +21,9 @@ Kinds map 1:1 to the question forms of specs/scenario.md, with the answer shapes
 | affordance        | "Where can I make coffee?"                            | categories + where        |
 | robot_location    | "Where were you at d1 10:00?"                         | room of the robot         |
 | robot_visit       | "When did you leave the kitchen?"                     | time                      |
+| room_for          | "Is there room on the desk for a laptop?" /           | bool, or list of surfaces |
+|                   | "Which table has room for the box?" (`receptacle`:    |                           |
+|                   | the surface, `target`: the thing to put down)         |                           |
 | robot_actions     | "What did you do after you opened the fridge?"        | list of actions in order  |
 |                   | "What did you put the bowl on right after you picked  | what that action was on / |
 |                   | it up?" (`action`: the one asked about)               | with (categories)         |
@@ -46,11 +49,12 @@ QUERY_KINDS: tuple[str, ...] = (
     "present_location", "past_location", "room_of", "contents", "object_state", "count",
     "first_seen", "last_seen", "changes", "still_present",
     "attribute", "object_count", "identify", "exists", "affordance", "robot_location", "robot_visit",
-    "robot_actions", "unknown",
+    "robot_actions", "room_for", "unknown",
 )
 ATTRIBUTE_NAMES: tuple[str, ...] = ("colour", "size", "material", "shape")
 RELATIONS: tuple[str, ...] = ("on", "in", "near", "next_to", "above", "below", "between", "closest_to",
-                              "left_of", "right_of",
+                              "left_of", "right_of", "behind", "in_front_of", "across_from",
+                              "in_middle_of", "on_wall",  # of a room (`room`, or any room), no anchor
                               "after", "before")  # in time, between the robot's own actions (robot_actions)
 # The robot's own actions as its episodic memory keeps them (planners.acting.task_planning).
 ROBOT_ACTIONS: tuple[str, ...] = ("pick", "place", "open", "close")
