@@ -122,7 +122,11 @@ def reading_right(label: dict, query: Any, synonyms: dict[str, str]) -> bool:
     """Whether `query` reads the labelled question as labelled: its kind and target (never for inexpressible ones)."""
     if not label["expressible"] or query.kind not in _accepted_kinds(label):
         return False
+    if label.get("relabelled") and label.get("relation") and query.relation != label["relation"]:
+        return False  # session 13b's relabelled questions are right only with the relation they ask for
     target = query.target if query.kind != "identify" else (query.anchor or query.target or query.room)
+    if query.kind == "room_for":  # the surface asked about, not the thing to put down
+        target = query.receptacle
     return _target_right(target, label.get("targets", []), synonyms)
 
 
