@@ -17,6 +17,7 @@ from planners.language.entity_linking import (
     EntityLinker,
     Vocabulary,
     content_phrases,
+    lemma,
     lemma_name,
     load_ontology,
     normalize_name,
@@ -91,7 +92,22 @@ def _link(mention: str, vocab: Vocabulary, want: str, embedder: Any = None) -> s
     if ranked:
         best = ranked[0]
         return best.name if want == "receptacle" else (best.category or best.name)
-    return normalize_name(mention)
+    return _head_kind(mention, vocab, want) or normalize_name(mention)
+
+
+def _head_kind(mention: str, vocab: Vocabulary, want: str) -> str:
+    """The one known compound category whose last word is the mention's head ("" when none or several).
+
+    People name a thing by its head noun: "the mouse" is the computer mouse, "the controller" the game
+    controller; a head several kinds share ("the table") names none of them.
+    """
+    words = normalize_name(mention).split("_")
+    if not words or not words[-1]:
+        return ""
+    head = lemma(words[-1])
+    kinds = vocab.receptacle_categories if want == "receptacle" else vocab.object_categories
+    named = sorted(c for c in kinds if "_" in c and lemma(c.rsplit("_", 1)[1]) == head)
+    return named[0] if len(named) == 1 else ""
 
 
 def _named_kind(mention: str, vocab: Vocabulary) -> str:

@@ -131,6 +131,26 @@ def test_glasses_memory_holds_are_not_taken_for_the_drinking_glass_sharing_their
         store.close()
 
 
+def test_a_head_noun_names_the_one_compound_kind_memory_holds_with_it():
+    """Dev household 11034: "put the mouse on the kitchen table" with a computer_mouse in memory.
+
+    "mouse" matched no category, stayed "mouse", and the search looked in every room for a kind no
+    detection carries ("I could not find the mouse"). A head several kinds share names none of them.
+    """
+    from household_memory import KEYS_ON_TABLE, LIVING_FURNITURE, Thing
+
+    store, writer = two_room_memory()
+    try:
+        things = [Thing("computer_mouse", (8.2, 2.6, 0.47), (0.1, 0.06, 0.04)),
+                  Thing("game_controller", (8.4, 2.5, 0.47), (0.15, 0.1, 0.05))]
+        writer.look_living_room(8 * 3600, LIVING_FURNITURE + [KEYS_ON_TABLE] + things, repeats=6)
+        assert parse_task("put the mouse on the counter", store).object_category == "computer_mouse"
+        assert parse_task("bring the controller to the counter", store).object_category == "game_controller"
+        assert parse_task("bring the computer mouse to the counter", store).object_category == "computer_mouse"
+    finally:
+        store.close()
+
+
 @pytest.mark.parametrize("text", ["", "   ", "dance", "bring the mug", "where is the mug?"])
 def test_unparseable_tasks_raise_naming_the_text(text):
     with pytest.raises(TaskParseError, match="task"):
