@@ -346,13 +346,21 @@ class PyBulletManipulator:
         return sorted({b for b, _ in found if b != self.arm.body})
 
     def find_object(self, near: Sequence[float], radius: float = SEARCH_RADIUS_M,
-                    expected_height: float | None = None) -> int | None:
+                    expected_height: float | Sequence[float] | None = None) -> int | None:
         """The dynamic body whose centre is closest to `near` (horizontally), within `radius`.
 
         With `expected_height` (what the category looks like), bodies whose height is far from it
-        are not the object asked for.
+        are not the object asked for. Several heights (the category standing, then lying on another
+        face) are tried in turn: a thing that fell over is found when nothing of its upright height is there.
         """
-        near = np.asarray(near, dtype=float)
+        heights = [expected_height] if expected_height is None or np.isscalar(expected_height) else expected_height
+        for height in heights:
+            body = self._nearest_object(np.asarray(near, dtype=float), radius, height)
+            if body is not None:
+                return body
+        return None
+
+    def _nearest_object(self, near: np.ndarray, radius: float, expected_height: float | None) -> int | None:
         best, best_d = None, radius
         for body in self.bodies_near(near, radius):
             if body == self.held_body or not _is_dynamic(self.client, body):
@@ -393,7 +401,8 @@ class PyBulletManipulator:
         lo, hi = body_aabb(self.client, body)
         return abs((hi[0] - lo[0]) * math.cos(direction)) + abs((hi[1] - lo[1]) * math.sin(direction))
 
-    def plan_grasp(self, near: Sequence[float], expected_height: float | None = None) -> GraspPlan | str:
+    def plan_grasp(self, near: Sequence[float],
+                   expected_height: float | Sequence[float] | None = None) -> GraspPlan | str:
         """Candidate grasps of the object at `near`: top-down across its narrow sides, then from the side."""
         body = self.find_object(near, expected_height=expected_height)
         if body is None:
@@ -474,7 +483,7 @@ class PyBulletManipulator:
         return None
 
     # -- skills ----------------------------------------------------------------------------------
-    def pick(self, near: Sequence[float], expected_height: float | None = None,
+    def pick(self, near: Sequence[float], expected_height: float | Sequence[float] | None = None,
              strict_reach: bool = False) -> ManipulationOutcome:
         """Grasp the object at `near`, lift it, verify it left its support; the arm ends in a carry pose.
 

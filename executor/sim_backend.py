@@ -192,7 +192,7 @@ class SimRobotSkills(RobotSkills):
         if not approach.success:
             return approach
         driven = approach.path_length_m
-        expected = object_shape(category).height if category in OBJECT_SHAPES else None
+        expected = object_shape(category).resting_heights if category in OBJECT_SHAPES else None
         tried = [self.robot.base_pose()[:2]]
         stood = [self.robot.base_pose()]
         stances = 0

@@ -43,6 +43,20 @@ class ObjectShape:
         return 2.0 * self.size[0]
 
     @property
+    def resting_heights(self) -> tuple[float, ...]:
+        """How tall it stands as made, then lying on each other face.
+
+        A flat thing that slid off a top and leans on its edge is as tall as it is long.
+        """
+        if self.kind == "box":
+            sides = (self.size[2], self.size[1], self.size[0])
+        elif self.kind == "cylinder":
+            sides = (self.size[1], 2.0 * self.size[0])
+        else:
+            sides = (2.0 * self.size[0],)
+        return tuple(dict.fromkeys(sides))
+
+    @property
     def footprint_radius(self) -> float:
         if self.kind == "box":
             return 0.5 * max(self.size[0], self.size[1])

@@ -35,6 +35,7 @@ from planners.memory_api import MemoryReader, MemoryWriter
 from robot_model.skills import (
     REASON_ALREADY_HOLDING,
     REASON_NOT_HOLDING,
+    REASON_NOT_ON_TARGET,
     REASON_OBJECT_TOO_LARGE,
     REASON_UNREACHABLE,
     RobotSkills,
@@ -405,7 +406,7 @@ class TaskPlanner:
                 continue
             points = self._place_points(receptacle)
             placed = self._call(report, "place", receptacle.id, lambda p=points[0]: self.skills.place(p), on_step)
-            if placed.success or placed.reason == REASON_NOT_HOLDING:
+            if placed.success or placed.reason in (REASON_NOT_HOLDING, REASON_NOT_ON_TARGET):
                 self._holding = False
                 if placed.success:
                     self._record_place(points[0], [], None, receptacle.id)
@@ -580,7 +581,8 @@ class TaskPlanner:
                     break
                 report.reason = f"place failed: {placed.reason}"
                 report.cannot = cannot_kind(placed.reason)
-                if placed.reason == REASON_NOT_HOLDING:
+                # released but not resting on the top (slid off its edge): the hand is empty as when it slipped
+                if placed.reason in (REASON_NOT_HOLDING, REASON_NOT_ON_TARGET):
                     self._holding = False
                     self._call(report, "look_around", destination.id, self.skills.look_around, on_step)
                     return "dropped"

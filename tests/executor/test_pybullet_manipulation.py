@@ -147,6 +147,26 @@ def test_an_object_of_another_size_is_not_taken_for_the_one_asked(workshop):
     assert not result.success and result.reason == REASON_OBJECT_NOT_FOUND
 
 
+def test_a_flat_thing_on_its_edge_is_found_by_its_other_sides(workshop):
+    """A thing lying on another face is found by its other sides.
+
+    Dev households 11010, 11018: a scarf that slid off a counter's edge leaned there on its long side,
+    0.3 m tall; the pick, looking for something 4 cm tall, said "object not where expected" twice.
+    """
+    arm = manipulator_for(workshop)
+    scarf = workshop.add_object("scarf", 0.55, 0.1)
+    shape = object_shape("scarf")
+    centre = position(workshop, scarf)
+    on_edge = p.getQuaternionFromEuler((math.pi / 2, 0.0, 0.0))
+    top = body_aabb(workshop.client, workshop.table_a)[1][2]
+    p.resetBasePositionAndOrientation(scarf, (centre[0], centre[1], top + shape.size[1] / 2), on_edge,
+                                      physicsClientId=workshop.client)
+    near = position(workshop, scarf)
+    assert arm.find_object(near, expected_height=shape.height) is None
+    assert arm.find_object(near, expected_height=shape.resting_heights) == scarf
+    assert shape.resting_heights[0] == shape.height     # upright first: a neighbour standing as made wins
+
+
 def test_place_without_holding_fails(workshop):
     result = manipulator_for(workshop).place(TABLE_B_TOP)
     assert not result.success and result.reason == REASON_NOT_HOLDING
