@@ -37,7 +37,7 @@ from bench.question_understanding import ASKED_AT, LABELS, QUESTIONS, load_label
 from bench.statistics import wilson_interval
 
 DEV_SPLITS = ("dev", "dev2", "dev3", "dev4")
-HELD_OUT = ("heldout", "heldout2", "heldout3", "heldout4")
+HELD_OUT = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5")
 LOCATION_KINDS = {"present_location", "past_location"}
 BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.0001)
 
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     splits = tuple(s.strip() for s in args.splits.split(",") if s.strip())
     if set(HELD_OUT) & set(splits):
         raise BadInputError("--splits: the reading score is fitted on development splits only, "
-                            "not heldout, heldout2, heldout3 or heldout4")
+                            "not heldout, heldout2, heldout3, heldout4 or heldout5")
     if args.cross_validate:
         _thresholds(args.thresholds)
         if len(splits) < 2:

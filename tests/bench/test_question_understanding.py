@@ -34,3 +34,22 @@ def test_the_reliability_table_counts_answered_readings_by_score():
     assert rows[2].startswith("| 0.50-0.70 | 2 | 1 | 1 (1) | 50.0%")
     assert rows[3].startswith("| 0.95-1.00 | 2 | 2 | 0 (0) | 100.0%")
     assert len(rows) == 4, "empty bins and unanswered readings are left out"
+
+
+def test_heldout5_is_the_draw_its_provenance_states():
+    """bench/data/README.md: Random(1616).sample(rest, 160), rest = the questions in file order not labelled before."""
+    import json
+    import random
+
+    from bench.question_understanding import LABELS, QUESTIONS, load_labelled
+
+    questions = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    labels = [label for label, _ in load_labelled()]
+    heldout5 = [label for label in labels if label["split"] == "heldout5"]
+    drawn_before = {"dev", "dev2", "dev3", "dev4", "dev5", "heldout", "heldout2", "heldout3", "heldout4"}
+    earlier = {label["qid"] for label in labels if label["split"] in drawn_before}
+    rest = [q for q in questions if q["qid"] not in earlier]
+    drawn = random.Random(1616).sample(rest, 160)
+    assert [(label["sample_index"], label["qid"]) for label in heldout5] == \
+        [(i, q["qid"]) for i, q in enumerate(drawn)], LABELS
+    assert all(label["expressible"] == ("kind" in label) == ("why_not" not in label) for label in heldout5)

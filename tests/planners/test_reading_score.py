@@ -81,6 +81,6 @@ def test_the_fit_refuses_the_splits_it_is_checked_on():
     from bench.reading_score_fit import main
     from memory_stack.foundation.errors import BadInputError
 
-    for checked_on in ("heldout", "heldout2", "heldout3", "heldout4"):
-        with pytest.raises(BadInputError, match="heldout, heldout2, heldout3 or heldout4"):
+    for checked_on in ("heldout", "heldout2", "heldout3", "heldout4", "heldout5"):
+        with pytest.raises(BadInputError, match="heldout, heldout2, heldout3, heldout4 or heldout5"):
             main(["--splits", f"dev,{checked_on}"])
