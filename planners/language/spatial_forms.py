@@ -38,16 +38,16 @@ _ON_WALL = re.compile(_WHAT + r"(?:on|along|against|from)\s+(?:the|a|one|any)\s+
                       r"rear|side|main|north|south|east|west|other)\s+)?walls?"
                       r"(?:\s+(?:of|in)\s+(?P<room>(?:the\s+)?[\w\s]+?))?(?:\s+(?:perpendicular|parallel|next|near|"
                       r"opposite|facing)\b.*)?\s*\??$")
-_ROOM_ON = re.compile(r"^\s*(?:is|are)\s+there\s+(?:any\s+|some\s+|enough\s+|still\s+)?(?:free\s+)?(?:room|space)\s+"
+_FREE_ON = re.compile(r"^\s*(?:is|are)\s+there\s+(?:any\s+|some\s+|enough\s+|still\s+)?(?:free\s+)?(?:room|space)\s+"
                       r"(?:left\s+)?(?:on|in|at)\s+(?P<surface>(?:the|my|our|this|that)\s+.+?)"
                       r"(?:\s+(?:for|to)\s+(?P<rest>.+?))?\s*\??$")
-_ROOM_FOR = re.compile(r"^\s*(?:is|are)\s+there\s+(?:any\s+|some\s+|enough\s+|still\s+)?(?:free\s+)?(?:room|space)\s+"
+_FREE_FOR = re.compile(r"^\s*(?:is|are)\s+there\s+(?:any\s+|some\s+|enough\s+|still\s+)?(?:free\s+)?(?:room|space)\s+"
                        r"(?:for|to)\s+(?P<rest>.+?)\s+(?:on|onto|in|at|from)\s+(?P<surface>(?:the|my|our)\s+.+?)"
                        r"\s*\??$")
 _CAN_FIT = re.compile(r"^\s*(?:can|could|will|would|does|do)\s+(?:(?:i|we|you)\s+(?:put|place|set|fit)\s+)?"
                       r"(?P<thing>(?:a|an|another|my|one\s+more|the|some)\s+.+?)\s+(?:fit\s+)?(?:on|onto|in)\s+"
                       r"(?P<surface>(?:the|my|our)\s+.+?)(?:\s+to\s+(?P<purpose>\w+.*?))?\s*\??$")
-_WHICH_ROOM_FOR = re.compile(r"^\s*(?:which|what)\s+(?:surface|table|shelf|counter|place|spot)s?\s+(?:has|have)\s+"
+_WHICH_FREE_FOR = re.compile(r"^\s*(?:which|what)\s+(?:surface|table|shelf|counter|place|spot)s?\s+(?:has|have)\s+"
                              r"(?:enough\s+)?(?:room|space)\s+for\s+(?P<thing>.+?)\s*\??$|"
                              r"^\s*where\s+is\s+there\s+(?:enough\s+)?(?:room|space)\s+for\s+(?P<thing2>.+?)\s*\??$")
 _THING_AFTER = re.compile(r"^(?:(?:me|us)\s+to\s+)?(?:put|place|set|fit|store|keep)?\s*(?:down\s+)?"
@@ -92,7 +92,7 @@ def read_spatial_form(t: str) -> Any:
                            rule="what is in the middle of the room")
     if m := _ON_WALL.match(t):
         return FormReading("identify", relation="on_wall", room_words=m.group("room"), rule="what is on the wall")
-    for pattern in (_ROOM_ON, _ROOM_FOR):
+    for pattern in (_FREE_ON, _FREE_FOR):
         if m := pattern.match(t):
             surface = noun_phrase(m.group("surface"))
             if surface is not None:
@@ -104,7 +104,7 @@ def read_spatial_form(t: str) -> Any:
         if surface is not None and thing is not None:
             return FormReading("room_for", target=thing, anchor=surface, rule="can Y fit on X",
                                activity=m.group("purpose"))
-    if m := _WHICH_ROOM_FOR.match(t):
+    if m := _WHICH_FREE_FOR.match(t):
         thing = noun_phrase(m.group("thing") or m.group("thing2"))
         if thing is not None:
             return FormReading("room_for", target=thing, rule="which surface has room for Y")
