@@ -9,8 +9,9 @@ Geometry in scene_graph.free_space.
 
 from __future__ import annotations
 
+from planners.language.entity_linking import display_name
 from planners.language.typed_query import TypedQuery
-from planners.memory_answers import MemoryAnswer, words
+from planners.memory_answers import MemoryAnswer
 from planners.memory_api import MemoryReader
 from planners.relational_selection import instances
 from scene_graph.free_space import MIN_FREE_SIDE_M, fits_on, footprint_of, free_share
@@ -24,7 +25,7 @@ def _thing_size(memory: MemoryReader, query: TypedQuery) -> tuple[tuple[float, f
     side = (MIN_FREE_SIDE_M, MIN_FREE_SIDE_M)
     if query.target is None:
         return side, f"a clear {MIN_FREE_SIDE_M:.2f} m square"
-    return side, f"I have seen no {words(query.target)}, so I looked for a clear {MIN_FREE_SIDE_M:.2f} m square"
+    return side, f"I have seen no {display_name(query.target)}, so I looked for a clear {MIN_FREE_SIDE_M:.2f} m square"
 
 
 def room_for(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnswer:
@@ -32,28 +33,29 @@ def room_for(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnswe
     if query.receptacle is not None:
         surfaces = instances(memory, query.receptacle)
         if not surfaces:
-            return MemoryAnswer(refusal=f"my memory holds no {words(query.receptacle)}")
+            return MemoryAnswer(refusal=f"my memory holds no {display_name(query.receptacle)}")
     else:
         surfaces = [r for r in memory.receptacles() if query.room is None or r.room == query.room]
         if not surfaces:
             return MemoryAnswer(refusal="my memory holds no surface to put things on"
-                                + (f" in the {words(query.room)}" if query.room else ""))
+                                + (f" in the {display_name(query.room)}" if query.room else ""))
     size, default = _thing_size(memory, query)
     surfaces = [s for s in surfaces if s.id != query.target]
     with_room = [s for s in surfaces if fits_on(s, objects, size)]
     evidence = [f"object:{s.id}" for s in surfaces]
-    thing = f"a {words(query.target)}" if query.target else "something"
+    thing = f"a {display_name(query.target)}" if query.target else "something"
     sized = f"{thing} ({size[0]:.2f} x {size[1]:.2f} m)" if default is None else f"{thing} ({default})"
     confidence = 0.7 if default is None else 0.45
     if query.receptacle is not None:
         yes = bool(with_room)
         share = max(free_share(s, objects) for s in surfaces)
         text = (f"{'yes' if yes else 'no'}, there is {'' if yes else 'no '}room for {sized} on the "
-                f"{words(query.receptacle)} (about {share:.0%} of its top is clear)")
+                f"{display_name(query.receptacle)} (about {share:.0%} of its top is clear)")
         return MemoryAnswer(text=text, value=yes, confidence=confidence, evidence=evidence,
                             room=(with_room or surfaces)[0].room)
     names = sorted({s.category for s in with_room})
-    text = (f"the {' and the '.join(words(n) for n in names)} {'has' if len(names) == 1 else 'have'} room for {sized}"
+    listed = " and the ".join(display_name(n) for n in names)
+    text = (f"the {listed} {'has' if len(names) == 1 else 'have'} room for {sized}"
             if names else f"no surface I remember has room for {sized}")
     return MemoryAnswer(text=text, value=names, confidence=confidence, evidence=evidence,
                         room=with_room[0].room if with_room else None)

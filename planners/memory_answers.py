@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from memory_stack.foundation.time_format import format_time_value
-from planners.language.entity_linking import lemma_name
+from planners.language.entity_linking import display_name, lemma_name
 from planners.language.typed_query import TypedQuery
 from planners.memory_api import MemoryReader
 from planners.relational_selection import instances, related_instances
@@ -57,14 +57,6 @@ class MemoryAnswer:
     refusal: str | None = None
 
 
-def words(name: str | None) -> str:
-    """A memory name as words ("coffee_table" -> "coffee table")."""
-    return (name or "").replace("_", " ")
-
-
-_words = words
-
-
 def _matches(category: str, target: str | None) -> bool:
     return target is not None and lemma_name(category) == lemma_name(target)
 
@@ -82,8 +74,8 @@ def select(memory: MemoryReader, objects: list[Any], query: TypedQuery) -> list[
     for name, value in query.attributes.items():
         known = [(o, attribute_of(memory, o, name)) for o in objects]
         if objects and all(v is None for _, v in known):
-            return f"memory keeps no {name} of the {_words(query.target) or 'objects'} it saw, so it cannot pick " \
-                   f"out {value} ones"
+            return f"memory keeps no {name} of the {display_name(query.target) or 'objects'} it saw, so it " \
+                   f"cannot pick out {value} ones"
         objects = [o for o, v in known if v == value]
     return objects
 
@@ -103,14 +95,14 @@ def _object_count(memory: MemoryReader, query: TypedQuery, now: float) -> Memory
     if query.receptacle is not None:
         found = [o for o in found if query.receptacle in (o.rests_on, o.rests_on_category)]
     if not found and query.target_category is None:  # a category memory never saw anywhere
-        return MemoryAnswer(text=f"I have not seen any {_words(query.target)}", value=0, confidence=0.3)
+        return MemoryAnswer(text=f"I have not seen any {display_name(query.target)}", value=0, confidence=0.3)
     found = select(memory, found, query)
     if isinstance(found, str):
         return MemoryAnswer(refusal=found)
     n = len(found)
-    where = f" in the {_words(query.room)}" if query.room else ""
-    where += f" on the {_words(query.receptacle)}" if query.receptacle else ""
-    noun = _words(query.target)
+    where = f" in the {display_name(query.room)}" if query.room else ""
+    where += f" on the {display_name(query.receptacle)}" if query.receptacle else ""
+    noun = display_name(query.target)
     return MemoryAnswer(text=f"{n} {noun}{'s' if n != 1 and not noun.endswith('s') else ''}{where} that I know of",
                         value=n, confidence=0.8, evidence=[f"object:{o.id}" for o in found])
 
@@ -123,7 +115,7 @@ def _exists(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnswer
     seen = select(memory, seen, query)
     if isinstance(seen, str):
         return MemoryAnswer(refusal=seen)
-    noun = _words(query.target)
+    noun = display_name(query.target)
     if not seen:
         return MemoryAnswer(text=f"no, I have not seen a {noun}", value=False, confidence=0.7)
     first = min(seen, key=lambda o: o.first_seen)
@@ -138,23 +130,23 @@ def _attribute(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAns
     if query.room is not None:
         found = [o for o in found if o.room == query.room] or found
     if not found:
-        return MemoryAnswer(refusal=f"my memory holds nothing about {_words(query.target)}")
+        return MemoryAnswer(refusal=f"my memory holds nothing about {display_name(query.target)}")
     values = [(o, attribute_of(memory, o, name)) for o in found]
     values = [(o, v) for o, v in values if v is not None]
     if not values and name not in ("colour", "size"):
         # Only a detector that reports the attribute writes such facts (subject object id, predicate the name);
         # none of this robot's does, and a category's usual material would be a guess, not an observation.
-        return MemoryAnswer(refusal=f"memory keeps no {name} of the {_words(query.target)}: no detector of this "
+        return MemoryAnswer(refusal=f"memory keeps no {name} of the {display_name(query.target)}: no detector of this "
                                     f"robot reports {name} (colour is named from what perception saw, size from "
                                     f"the box), and I do not guess it")
     if not values:
-        return MemoryAnswer(refusal=f"memory keeps no {name} of the {_words(query.target)}")
+        return MemoryAnswer(refusal=f"memory keeps no {name} of the {display_name(query.target)}")
     names = sorted({v for _, v in values})
     # The most recently seen one first when several differ ("what colour is the mug?" with two mugs).
     values.sort(key=lambda ov: -ov[0].last_seen)
     value = values[0][1] if len(names) == 1 else names
-    text = f"the {_words(query.target)} is {' or '.join(names)}" if name != "size" else \
-        f"the {_words(query.target)} is {' or '.join(names)} (by its size)"
+    text = f"the {display_name(query.target)} is {' or '.join(names)}" if name != "size" else \
+        f"the {display_name(query.target)} is {' or '.join(names)} (by its size)"
     return MemoryAnswer(text=text, value=value, confidence=0.75 if len(names) == 1 else 0.4,
                         evidence=[f"object:{o.id}" for o, _ in values], room=values[0][0].room)
 
@@ -165,7 +157,7 @@ def _robot_location(memory: MemoryReader, query: TypedQuery, now: float) -> Memo
     if not nodes:
         return MemoryAnswer(refusal=f"I have no record of where I was at {format_time_value(at)}")
     t, x, y, z, _, room = nodes[-1]
-    where = f"in the {_words(room)}" if room else "outside every room of the map"
+    where = f"in the {display_name(room)}" if room else "outside every room of the map"
     return MemoryAnswer(text=f"I was {where} at {format_time_value(at)}", value=room, room=room or "none",
                         position=(x, y, z), confidence=0.9, evidence=[f"trajectory:{t:.0f}"])
 
@@ -178,7 +170,7 @@ def _robot_visit(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryA
         left = before[5] == query.room and after[5] != query.room
         if (query.visit == "left" and left) or (query.visit != "left" and entered):
             times.append(after[0])
-    room = _words(query.room)
+    room = display_name(query.room)
     if not times:
         return MemoryAnswer(refusal=f"I have no record of having {query.visit or 'entered'} the {room}")
     t = times[-1]
@@ -211,8 +203,8 @@ def _action_value(action: tuple[str, str, str, str | None]) -> str:
 
 def _action_phrase(action: tuple[str, str, str, str | None]) -> str:
     verb, _, category, receptacle = action
-    where = f" on the {_words(receptacle)}" if receptacle else ""
-    return f"{_PAST_TENSE.get(verb, verb)} the {_words(category)}{where}"
+    where = f" on the {display_name(receptacle)}" if receptacle else ""
+    return f"{_PAST_TENSE.get(verb, verb)} the {display_name(category)}{where}"
 
 
 def _robot_actions(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnswer:
@@ -235,7 +227,8 @@ def _robot_actions(memory: MemoryReader, query: TypedQuery, now: float) -> Memor
         wanted = query.target_category or query.target
         matching = [i for i, (verb, thing, category, _) in enumerate(actions) if verb == query.activity
                     and (wanted is None or thing == query.target or _matches(category, wanted))]
-        what = f"{_PAST_TENSE.get(query.activity or '', query.activity or 'did')} the {_words(wanted) or 'object'}"
+        past = _PAST_TENSE.get(query.activity or "", query.activity or "did")
+        what = f"{past} the {display_name(wanted) or 'object'}"
         if not matching:
             return MemoryAnswer(refusal=f"I have no record of having {what}")
         anchor = matching[-1]
@@ -258,7 +251,7 @@ def _action_relative(query: TypedQuery, episodes: list[Any], actions: list[tuple
                      ) -> MemoryAnswer:
     """The nearest `query.action` before/after the latest action named by `activity` and `anchor` (or target)."""
     named = query.anchor or query.target
-    what = f"{_PAST_TENSE.get(query.activity or '', query.activity or 'did')} the {_words(named) or 'object'}"
+    what = f"{_PAST_TENSE.get(query.activity or '', query.activity or 'did')} the {display_name(named) or 'object'}"
     matching = [i for i, a in enumerate(actions) if a[0] == query.activity and _names_thing(a, named)]
     if not matching:
         return MemoryAnswer(refusal=f"I have no record of having {what}")
@@ -266,7 +259,8 @@ def _action_relative(query: TypedQuery, episodes: list[Any], actions: list[tuple
     order = range(anchor + 1, len(actions)) if query.relation == "after" else range(anchor - 1, -1, -1)
     asked = query.target if query.anchor is not None else None
     found = next((i for i in order if actions[i][0] == query.action and _names_thing(actions[i], asked)), None)
-    asked_text = f"{_PAST_TENSE.get(query.action or '', query.action or '')} {_words(asked) or 'anything'}".strip()
+    past = _PAST_TENSE.get(query.action or "", query.action or "")
+    asked_text = f"{past} {display_name(asked) or 'anything'}".strip()
     if found is None:
         return MemoryAnswer(refusal=f"I recorded no {asked_text} {query.relation} I {what} "
                                     f"(at {format_time_value(episodes[anchor].start)})")
@@ -284,7 +278,7 @@ def _action_relative(query: TypedQuery, episodes: list[Any], actions: list[tuple
 def _identify(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnswer:
     anchors = instances(memory, query.anchor)
     if query.anchor is not None and not anchors:
-        return MemoryAnswer(refusal=f"my memory holds no {_words(query.anchor)}")
+        return MemoryAnswer(refusal=f"my memory holds no {display_name(query.anchor)}")
     by_room = query.relation in ROOM_RELATIONS
     if query.relation is not None and not anchors and not by_room:
         return MemoryAnswer(refusal="the question names no object to relate to")
@@ -305,12 +299,12 @@ def _identify(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnsw
     if isinstance(found, str):
         return MemoryAnswer(refusal=found)
     names = sorted(o.category for o in found)
-    what = " and ".join(_words(n) for n in names) if names else "nothing that I saw"
-    relation = _words(query.relation) if query.relation else ""
-    place = f" {relation} the {_words(query.anchor)}" if query.anchor else ""
+    what = " and ".join(display_name(n) for n in names) if names else "nothing that I saw"
+    relation = display_name(query.relation) if query.relation else ""
+    place = f" {relation} the {display_name(query.anchor)}" if query.anchor else ""
     if by_room:
         said = {"in_middle_of": "in the middle of", "on_wall": "on a wall of"}[str(query.relation)]
-        place = f" {said} the {_words(query.room) or 'room'}"
+        place = f" {said} the {display_name(query.room) or 'room'}"
     return MemoryAnswer(text=f"{what}{place}", value=names, confidence=0.7 if names else 0.5,
                         evidence=[f"object:{o.id}" for o in found] + [f"object:{a.id}" for a in anchors],
                         room=found[0].room if found else None)
@@ -342,19 +336,19 @@ def _affordance(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAn
     chosen = [c for c, sim, _ in matches if sim >= best - 0.05][:3]
     holders = [o for o in objects if o.category == chosen[0]]
     holder = max(holders, key=lambda o: o.last_seen)
-    room = f" in the {_words(holder.room)}" if holder.room else ""
-    return MemoryAnswer(text=f"the {' or the '.join(_words(c) for c in chosen)}{room} (for '{activity}')",
+    room = f" in the {display_name(holder.room)}" if holder.room else ""
+    return MemoryAnswer(text=f"the {' or the '.join(display_name(c) for c in chosen)}{room} (for '{activity}')",
                         value=chosen, room=holder.room, position=tuple(float(v) for v in holder.position),
                         confidence=0.6, evidence=[f"object:{holder.id}", f"affordance:{matches[0][2]}"])
-
-
-_HANDLERS = {"affordance": _affordance, "identify": _identify, "object_count": _object_count, "exists": _exists,
-             "attribute": _attribute,
-             "robot_location": _robot_location, "robot_visit": _robot_visit, "robot_actions": _robot_actions,
-             "room_for": lambda memory, query, now: _room_for(memory, query, now)}
 
 
 def _room_for(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnswer:
     from planners.free_space_answers import room_for  # it builds on this module's MemoryAnswer
 
     return room_for(memory, query, now)
+
+
+_HANDLERS = {"affordance": _affordance, "identify": _identify, "object_count": _object_count, "exists": _exists,
+             "attribute": _attribute,
+             "robot_location": _robot_location, "robot_visit": _robot_visit, "robot_actions": _robot_actions,
+             "room_for": _room_for}

@@ -30,6 +30,7 @@ from planners.belief.config import (
 )
 from planners.decision.baselines import MemoryOnlyPolicy
 from planners.decision.policies import POLICIES, ExplorationConfig, make_policy
+from planners.language.entity_linking import display_name
 from planners.language.reasoning.registry import ReasonerConfig
 from planners.language.typed_query import TypedQuery
 from planners.memory_answers import MEMORY_PROJECTIONS, affordance_table, answer_from_memory
@@ -140,10 +141,6 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _words(name: str | None) -> str:
-    return (name or "").replace("_", " ")
-
-
 def _is(target: str) -> str:
     return "are" if target.endswith("s") and not target.endswith("ss") else "is"
 
@@ -154,7 +151,7 @@ def _list_text(items: list[str]) -> str:
     counts: dict[str, int] = {}
     for item in items:
         counts[item] = counts.get(item, 0) + 1
-    parts = [f"{n} {_words(c)}s" if n > 1 else f"a {_words(c)}" for c, n in sorted(counts.items())]
+    parts = [f"{n} {display_name(c)}s" if n > 1 else f"a {display_name(c)}" for c, n in sorted(counts.items())]
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
@@ -237,8 +234,8 @@ class QuestionAnswerer:
         found = stand_in(query) if callable(stand_in) else None
         if found is not None and not report.text.startswith(DONT_KNOW):
             named, held = found
-            report.text = (f"I have not seen any {_words(named)}; the nearest I know is the {_words(held)}: "
-                           f"{report.text}")
+            report.text = (f"I have not seen any {display_name(named)}; the nearest I know is the "
+                           f"{display_name(held)}: {report.text}")
         return report
 
     # ----------------------------------------------------------------- composition
@@ -293,7 +290,7 @@ class QuestionAnswerer:
     def _compose(self, question: str, query: TypedQuery, outcome: ExplorationOutcome, planner: str) -> AnswerReport:
         belief = outcome.belief
         best = belief.map_candidate
-        target = _words(query.target or "it")
+        target = display_name(query.target or "it")
         if best is None:
             why = belief.notes[0] if belief.notes else f"my memory holds nothing about {target}"
             return self._dont_know(question, query, why, planner, outcome)
@@ -321,8 +318,8 @@ class QuestionAnswerer:
                 report.room = best.room
                 report.rests_on = best.rests_on
                 report.rests_on_category = best.rests_on_category
-                where = f"on the {_words(best.rests_on_category)}" if best.rests_on_category else "at a spot"
-                room = f" in the {_words(best.room)}" if best.room else ""
+                where = f"on the {display_name(best.rests_on_category)}" if best.rests_on_category else "at a spot"
+                room = f" in the {display_name(best.room)}" if best.room else ""
                 verb = _is(target) if kind == "present_location" else ("were" if _is(target) == "are" else "was")
                 when = ""
                 if kind == "past_location" and belief.time is not None:
@@ -332,7 +329,7 @@ class QuestionAnswerer:
             report.value = best.value
             report.room = best.value
             report.text = (f"the {target} {_is(target)} {hedge}not in any room of the house" if best.value == "none"
-                           else f"the {target} {_is(target)} {hedge}in the {_words(best.value)}")
+                           else f"the {target} {_is(target)} {hedge}in the {display_name(best.value)}")
             if best.value != "none":
                 report.position = best.position
         elif kind == "still_present":
@@ -353,12 +350,12 @@ class QuestionAnswerer:
             report.text = f"{int(best.value)} time{'s' if int(best.value) != 1 else ''} that I saw"
         elif kind == "contents":
             report.value = list(best.value)
-            place = _words(query.receptacle or query.room or target)
+            place = display_name(query.receptacle or query.room or target)
             report.text = f"{hedge}{_list_text(best.value)} {'is' if len(best.value) <= 1 else 'are'} in/on the {place}"
         elif kind == "changes":
             report.value = list(best.value)
             report.text = ("nothing changed that I saw" if not best.value
-                           else f"these changed: {', '.join(_words(v) for v in best.value)}")
+                           else f"these changed: {', '.join(display_name(v) for v in best.value)}")
         elif kind in ("first_seen", "last_seen"):
             if best.value is None:
                 report.value = None
@@ -382,8 +379,8 @@ class QuestionAnswerer:
         last = self._last_sighting(query.target)
         seen = ""
         if last is not None:
-            where = f" on the {_words(last.rests_on_category)}" if last.rests_on_category else ""
-            room = f" in the {_words(last.room)}" if last.room else ""
+            where = f" on the {display_name(last.rests_on_category)}" if last.rests_on_category else ""
+            room = f" in the {display_name(last.room)}" if last.room else ""
             when = f" at {format_time_value(last.last_seen)}" if last.last_seen is not None else ""
             seen = f"; I last saw {'them' if _is(target) == 'are' else 'it'}{where}{room}{when}"
         found = f"I have not found the {target}{seen}, and there are places I have not searched"

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from memory_stack.foundation.time_format import format_time_value
-from planners.language.entity_linking import STOPWORDS, lemma
+from planners.language.entity_linking import STOPWORDS, display_name, lemma
 from planners.language.reasoning.base import Reasoner, ReasonerError
 from planners.language.reasoning.query_prompt import extract_json_object
 from planners.memory_answers import attribute_of
@@ -58,10 +58,6 @@ class ReasonedAnswer:
     refusal: str | None = None
 
 
-def _words(name: str | None) -> str:
-    return (name or "").replace("_", " ")
-
-
 def _t(seconds: float | None) -> str:
     return format_time_value(seconds) if seconds is not None else "unknown time"
 
@@ -70,13 +66,13 @@ def retrieve_memory_items(memory: MemoryReader, now: float) -> list[MemoryItem]:
     """Everything memory holds up to `now` that a reasoner may read, as id-tagged lines."""
     items: list[MemoryItem] = []
     for obj in memory.objects(at=now, include_absent=True):
-        parts = [f"{_words(obj.category)}"]
+        parts = [f"{display_name(obj.category)}"]
         if obj.is_receptacle:
             parts.append("(furniture)")
         if obj.room:
-            parts.append(f"in the {_words(obj.room)}")
+            parts.append(f"in the {display_name(obj.room)}")
         if obj.rests_on_category:
-            parts.append(f"on the {_words(obj.rests_on_category)} ({obj.rests_on})")
+            parts.append(f"on the {display_name(obj.rests_on_category)} ({obj.rests_on})")
         if obj.state:
             parts.append(f"state {obj.state}")
         for name in ("colour", "size", "material", "shape"):
@@ -88,11 +84,12 @@ def retrieve_memory_items(memory: MemoryReader, now: float) -> list[MemoryItem]:
             parts.append("no longer in the house")
         items.append(MemoryItem(f"object:{obj.id}", " ".join(parts), float(obj.last_seen or 0.0)))
     for event in memory.events(None, now):
-        detail = f"{event.kind} {_words(event.category)} ({event.object_id})"
+        detail = f"{event.kind} {display_name(event.category)} ({event.object_id})"
         if event.room:
-            detail += f" in the {_words(event.room)}"
+            detail += f" in the {display_name(event.room)}"
         if event.from_place or event.to_place:
-            detail += f" from {_words(event.from_place) or 'somewhere'} to {_words(event.to_place) or 'somewhere'}"
+            detail += (f" from {display_name(event.from_place) or 'somewhere'}"
+                       f" to {display_name(event.to_place) or 'somewhere'}")
         if event.new_state:
             detail += f", state {event.old_state or '?'} -> {event.new_state}"
         if event.provenance == "manipulation":
@@ -101,7 +98,7 @@ def retrieve_memory_items(memory: MemoryReader, now: float) -> list[MemoryItem]:
     episodes = getattr(memory, "episodes", None)
     for episode in (episodes(None, now) if callable(episodes) else []):
         span = f"from {_t(episode.start)}" + (f" to {_t(episode.end)}" if episode.end is not None else " on")
-        items.append(MemoryItem(f"episode:{episode.id}", f"the robot's {episode.kind} of {_words(episode.name)} "
+        items.append(MemoryItem(f"episode:{episode.id}", f"the robot's {episode.kind} of {display_name(episode.name)} "
                                 f"{span}", float(episode.start)))
     nodes = memory.trajectory(None, now)
     n = 0
@@ -109,8 +106,8 @@ def retrieve_memory_items(memory: MemoryReader, now: float) -> list[MemoryItem]:
         if before[5] == after[5]:
             continue
         n += 1
-        moves = [f"left the {_words(before[5])}"] if before[5] else []
-        moves += [f"entered the {_words(after[5])}"] if after[5] else []
+        moves = [f"left the {display_name(before[5])}"] if before[5] else []
+        moves += [f"entered the {display_name(after[5])}"] if after[5] else []
         items.append(MemoryItem(f"visit:{n}", f"at {_t(after[0])}: the robot {' and '.join(moves)}", float(after[0])))
     return items
 

@@ -13,17 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from planners.language.entity_linking import lemma_name
+from planners.language.entity_linking import display_name, lemma_name
 from planners.language.typed_query import TypedQuery
 from planners.memory_api import MemoryReader
 from scene_graph import room_relations, spatial_relations
 
 # Relations between the robot's own actions, not between objects.
 TEMPORAL_RELATIONS = frozenset({"after", "before"})
-
-
-def _words(name: str | None) -> str:
-    return (name or "").replace("_", " ")
 
 
 def instances(memory: MemoryReader, name: str | None) -> list[Any]:
@@ -48,7 +44,7 @@ def room_related_instances(memory: MemoryReader, candidates: list[Any], query: T
         return "my memory holds no floor plan, so I cannot tell where the walls or the middle of a room are"
     rooms = [r for r in plan.rooms if query.room is None or r.name == query.room]
     if not rooms:
-        return f"the floor plan has no room {_words(query.room)}"
+        return f"the floor plan has no room {display_name(query.room)}"
     found: list[Any] = []
     for room in rooms:
         found += room_relations.in_room_relation(str(query.relation), room, candidates)
@@ -61,7 +57,7 @@ def related_instances(memory: MemoryReader, candidates: list[Any], query: TypedQ
         return room_related_instances(memory, candidates, query)
     anchors = instances(memory, query.anchor)
     if not anchors:
-        return f"my memory holds no {_words(query.anchor)}"
+        return f"my memory holds no {display_name(query.anchor)}"
     second = instances(memory, query.anchor2)
     found: list[Any] = []
     for anchor in anchors:
@@ -77,6 +73,7 @@ def related_instances(memory: MemoryReader, candidates: list[Any], query: TypedQ
 def no_related_reason(query: TypedQuery) -> str:
     """Why a relational selection came out empty ("no cabinet I remember is below the sink")."""
     if query.relation in room_relations.ROOM_RELATIONS:
-        where = f"the {_words(query.room)}" if query.room else "a room"
-        return f"no {_words(query.target)} I remember is {_words(query.relation)} {where}"
-    return f"no {_words(query.target)} I remember is {_words(query.relation)} the {_words(query.anchor)}"
+        where = f"the {display_name(query.room)}" if query.room else "a room"
+        return f"no {display_name(query.target)} I remember is {display_name(query.relation)} {where}"
+    return (f"no {display_name(query.target)} I remember is {display_name(query.relation)} "
+            f"the {display_name(query.anchor)}")

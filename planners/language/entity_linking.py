@@ -60,8 +60,9 @@ def normalize_name(text: str) -> str:
     return "_".join(_TOKEN.findall(text.lower().replace("-", " ")))
 
 
-def display_name(name: str) -> str:
-    return name.replace("_", " ")
+def display_name(name: str | None) -> str:
+    """A memory name as words ("coffee_table" -> "coffee table"; None -> "")."""
+    return (name or "").replace("_", " ")
 
 
 def lemma(word: str) -> str:
