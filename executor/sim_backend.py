@@ -56,8 +56,9 @@ class SimRobotSkills(RobotSkills):
         if enabled:
             frames.append(self.backend.render())
 
-    def _arm_base_xy(self) -> np.ndarray:
-        x, y, yaw = self.robot.base_pose()
+    def _arm_base_xy(self, pose: tuple[float, float, float] | None = None) -> np.ndarray:
+        """Where the arm's base stands (map x, y) with the robot at `pose` (now, by default)."""
+        x, y, yaw = self.robot.base_pose() if pose is None else pose
         return np.array([x + ARM_MOUNT_X * math.cos(yaw), y + ARM_MOUNT_X * math.sin(yaw)])
 
     def _within_reach(self, point: Point3) -> bool:
@@ -219,8 +220,7 @@ class SimRobotSkills(RobotSkills):
         return SkillResult(outcome.success, outcome.reason, driven, self.backend.now - start, frames)
 
     def _arm_distance(self, pose: tuple[float, float, float], target: Point3) -> float:
-        x, y, yaw = pose
-        return math.hypot(x + ARM_MOUNT_X * math.cos(yaw) - target[0], y + ARM_MOUNT_X * math.sin(yaw) - target[1])
+        return float(np.linalg.norm(self._arm_base_xy(pose) - np.asarray(target[:2], dtype=float)))
 
     def _back_to_nearest(self, target: Point3, stood: list[tuple[float, float, float]]) -> float:
         """Drive back to the stance (of those stood at) whose arm was nearest `target`; metres driven.

@@ -48,13 +48,12 @@ class ObjectShape:
 
         A flat thing that slid off a top and leans on its edge is as tall as it is long.
         """
+        lying: tuple[float, ...] = ()
         if self.kind == "box":
-            sides = (self.size[2], self.size[1], self.size[0])
+            lying = (self.size[1], self.size[0])
         elif self.kind == "cylinder":
-            sides = (self.size[1], 2.0 * self.size[0])
-        else:
-            sides = (2.0 * self.size[0],)
-        return tuple(dict.fromkeys(sides))
+            lying = (2.0 * self.size[0],)
+        return tuple(dict.fromkeys((self.height, *lying)))
 
     @property
     def footprint_radius(self) -> float:
