@@ -1,7 +1,7 @@
 """How well the parser reads questions people wrote: OpenEQA questions against our labels.
 
 `python -m bench.question_understanding
-[--split heldout|heldout2|heldout3|heldout4|heldout5|dev|dev2|dev3|dev4|dev5|devs|all]
+[--split heldout|heldout2|heldout3|heldout4|heldout5|heldout6|dev|dev2|dev3|dev4|dev5|devs|all]
 [--json] [--errors] [--reliability]`
 
 The questions are OpenEQA's (../shared/data/questions/openeqa.jsonl, never copied here); the labels
@@ -184,12 +184,12 @@ def reliability(outcomes: list[Outcome]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.question_understanding", description=__doc__.split("\n")[0])
-    ap.add_argument("--split", choices=("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "dev", "dev2",
-                                        "dev3", "dev4", "dev5", "devs", "all"),
+    ap.add_argument("--split", choices=("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "dev",
+                                        "dev2", "dev3", "dev4", "dev5", "devs", "all"),
                     default="heldout",
                     help="heldout (default: what is reported), heldout2 and heldout3 (session 11's fresh held-out "
-                         "draws), heldout4 (session 12's), heldout5 (session 13's), dev .. dev4 (what the parser was "
-                         "developed and the reading "
+                         "draws), heldout4 (session 12's), heldout5 (session 13's), heldout6 (session 14's, the last "
+                         "176), dev .. dev4 (what the parser was developed and the reading "
                          "score fitted on: the session-7, session-8 and two session-9 draws; devs: all four), dev5 "
                          "(session 10's draw: parser rules of session 11 and, since session 11b, the reading score) "
                          "or all")

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.reading_score_fit import exemplar_right, fit_score, probe_logits
+from bench.reading_score_fit import exemplar_right, fit_score, held_out_splits, probe_logits
 
 CV_SPLITS = ("dev", "dev2", "dev3", "dev4", "dev5")
 
@@ -125,6 +125,10 @@ def cross_validate(questions: list[Question], thresholds: Sequence[float | None]
                    keep_right: float, min_confidence: float, rules_off: bool = False,
                    splits: Sequence[str] = CV_SPLITS) -> dict[float | None, Tally]:
     """Leave-one-split-out tallies per threshold (None: the threshold each fold's fit chose)."""
+    held_out = held_out_splits(tuple(sorted({q.split for q in questions if q.split is not None} | set(splits))))
+    if held_out:  # every question not left out is trained on: a held-out one must never be among them
+        raise ValueError(f"cross-validation fits on every split it is given; held-out splits given: "
+                         f"{', '.join(held_out)}")
     tallies: dict[float | None, Tally] = {t: Tally() for t in thresholds}
     for left_out in splits:
         train = [q for q in questions if q.split != left_out]

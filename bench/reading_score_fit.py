@@ -37,9 +37,14 @@ from bench.question_understanding import ASKED_AT, LABELS, QUESTIONS, load_label
 from bench.statistics import wilson_interval
 
 DEV_SPLITS = ("dev", "dev2", "dev3", "dev4")
-HELD_OUT = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5")
+HELD_OUT = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6")
 LOCATION_KINDS = {"present_location", "past_location"}
 BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.0001)
+
+
+def held_out_splits(splits: tuple[str, ...]) -> list[str]:
+    """The named splits the fit must never see: HELD_OUT, and any split named heldout* (a later draw)."""
+    return [s for s in splits if s in HELD_OUT or s.startswith("heldout")]
 
 
 def reliability_table(probabilities: list[float], right: list[bool]) -> list[str]:
@@ -124,9 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.splits is None:
         args.splits = ",".join(CV_SPLITS if args.cross_validate else DEV_SPLITS)
     splits = tuple(s.strip() for s in args.splits.split(",") if s.strip())
-    if set(HELD_OUT) & set(splits):
-        raise BadInputError("--splits: the reading score is fitted on development splits only, "
-                            "not heldout, heldout2, heldout3, heldout4 or heldout5")
+    held_out = held_out_splits(splits)
+    if held_out:
+        raise BadInputError(f"--splits: the reading score is fitted on development splits only, not "
+                            f"{', '.join(held_out)} (held out: {', '.join(HELD_OUT)} and any later heldout split)")
     if args.cross_validate:
         _thresholds(args.thresholds)
         if len(splits) < 2:

@@ -57,3 +57,27 @@ def test_heldout5_is_the_draw_its_provenance_states():
     assert [(label["sample_index"], label["qid"]) for label in heldout5] == \
         [(i, q["qid"]) for i, q in enumerate(drawn)], LABELS
     assert all(label["expressible"] == ("kind" in label) == ("why_not" not in label) for label in heldout5)
+
+
+def test_heldout6_is_the_draw_its_provenance_states_and_exhausts_the_questions():
+    """bench/data/README.md: Random(1617).sample(rest, 176), rest = the 176 questions in file order not labelled before."""
+    import json
+    import random
+
+    from bench.question_understanding import LABELS, QUESTIONS, load_labelled
+
+    if not QUESTIONS.is_file():
+        pytest.skip(f"OpenEQA's questions are not here ({QUESTIONS}): ../shared/data is absent")
+    questions = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    labels = [label for label, _ in load_labelled()]
+    heldout6 = [label for label in labels if label["split"] == "heldout6"]
+    drawn_before = {"dev", "dev2", "dev3", "dev4", "dev5", "heldout", "heldout2", "heldout3", "heldout4", "heldout5"}
+    earlier = {label["qid"] for label in labels if label["split"] in drawn_before}
+    assert len(earlier) == 1460, LABELS
+    rest = [q for q in questions if q["qid"] not in earlier]
+    drawn = random.Random(1617).sample(rest, 176)
+    assert [(label["sample_index"], label["qid"]) for label in heldout6] == \
+        [(i, q["qid"]) for i, q in enumerate(drawn)], LABELS
+    assert all(label["expressible"] == ("kind" in label) == ("why_not" not in label) for label in heldout6)
+    assert sorted(label["qid"] for label in labels) == sorted(q["qid"] for q in questions), \
+        "every OpenEQA question is labelled exactly once"

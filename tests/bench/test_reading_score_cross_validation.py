@@ -42,6 +42,18 @@ def test_each_split_is_scored_by_a_fit_on_the_others_only():
         assert tally.right_on_expressible == 48 and tally.refused_expressible == 0
 
 
+@pytest.mark.parametrize("held_out", ["heldout6", "heldout5", "heldout9"])
+def test_cross_validation_never_fits_on_a_held_out_split(held_out):
+    # every split given but the left-out one is trained on, so a held-out split among them is refused outright
+    questions = _split("a", 1.0) + _split("b", 1.0) + _split(held_out, 1.0)
+    with pytest.raises(ValueError, match=held_out):
+        cross_validate(questions, [None], l2=1.0, probe_l2=1.0, keep_right=0.95, min_confidence=0.3,
+                       splits=("a", "b"))
+    with pytest.raises(ValueError, match=held_out):
+        cross_validate(_split("a", 1.0) + _split("b", 1.0), [None], l2=1.0, probe_l2=1.0, keep_right=0.95,
+                       min_confidence=0.3, splits=("a", "b", held_out))
+
+
 def test_the_tally_adds_up_per_split():
     tally = Tally()
     tally.add("s", answered=[True, False, True], right=[True, False, False], expressible=[True, True, False])

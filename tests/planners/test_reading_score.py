@@ -77,10 +77,14 @@ def test_the_stored_score_says_what_it_was_fitted_on():
     assert "reading_score_fit" in score.provenance["command"], SCORE_PATH
 
 
-def test_the_fit_refuses_the_splits_it_is_checked_on():
+def test_the_fit_refuses_the_splits_it_is_checked_on(monkeypatch, tmp_path):
     from bench.reading_score_fit import main
     from memory_stack.foundation.errors import BadInputError
 
-    for checked_on in ("heldout", "heldout2", "heldout3", "heldout4", "heldout5"):
-        with pytest.raises(BadInputError, match="heldout, heldout2, heldout3, heldout4 or heldout5"):
+    # no questions to read: should the refusal break, the fit stops at the missing file, never reading a held-out one
+    monkeypatch.setattr("bench.reading_score_fit.QUESTIONS", tmp_path / "absent.jsonl")
+    for checked_on in ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7"):
+        with pytest.raises(BadInputError, match=f"development splits only, not {checked_on} "):
             main(["--splits", f"dev,{checked_on}"])
+        with pytest.raises(BadInputError, match=f"not {checked_on} "):
+            main(["--cross-validate", "--splits", f"dev,dev2,{checked_on}"])
