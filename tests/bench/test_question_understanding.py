@@ -60,7 +60,7 @@ def test_heldout5_is_the_draw_its_provenance_states():
 
 
 def test_heldout6_is_the_draw_its_provenance_states_and_exhausts_the_questions():
-    """bench/data/README.md: Random(1617).sample(rest, 176), rest = the 176 questions in file order not labelled before."""
+    """bench/data/README.md: Random(1617).sample(rest, 176), rest = the questions in file order not labelled before."""
     import json
     import random
 
