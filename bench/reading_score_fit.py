@@ -1,9 +1,12 @@
-"""Fit the parser's reading score on the labelled OpenEQA development splits (never the heldout splits).
+"""Fit the parser's reading score on the labelled OpenEQA development splits (never the fresh draw, heldout6).
 
-`python -m bench.reading_score_fit [--splits dev,dev2,dev3,dev4] [--l2 1.0] [--write]`
-`python -m bench.reading_score_fit --cross-validate [--splits dev,dev2,dev3,dev4,dev5] [--rules-off]`: leave one
+`python -m bench.reading_score_fit [--splits dev,...,heldout5] [--l2 1.0] [--write]`
+`python -m bench.reading_score_fit --cross-validate [--splits dev,...,heldout5] [--rules-off]`: leave one
 development split out (bench.reading_score_cross_validation): how the refusals carry over to wordings the fit
-has not seen.
+has not seen, beside the stored score read on the same splits.
+
+Development splits: dev .. dev5 and heldout .. heldout5 (each held-out draw was measured once when fresh and
+is development data since). heldout6 is the fresh draw of session 14: never fitted on.
 
 First the question probe: a logistic model (L2 `--probe-l2`) of "expressible" on the MiniLM sentence
 embedding of every labelled question of the splits, plus the parser's own exemplars
@@ -36,15 +39,15 @@ from typing import Any
 from bench.question_understanding import ASKED_AT, LABELS, QUESTIONS, load_labelled, reading_right
 from bench.statistics import wilson_interval
 
-DEV_SPLITS = ("dev", "dev2", "dev3", "dev4")
-HELD_OUT = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6")
+DEV_SPLITS = ("dev", "dev2", "dev3", "dev4", "dev5", "heldout", "heldout2", "heldout3", "heldout4", "heldout5")
+HELD_OUT = ("heldout6",)
 LOCATION_KINDS = {"present_location", "past_location"}
 BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.0001)
 
 
 def held_out_splits(splits: tuple[str, ...]) -> list[str]:
-    """The named splits the fit must never see: HELD_OUT, and any split named heldout* (a later draw)."""
-    return [s for s in splits if s in HELD_OUT or s.startswith("heldout")]
+    """The named splits the fit must never see: HELD_OUT, and any heldout* split not yet development (a later draw)."""
+    return [s for s in splits if s in HELD_OUT or (s.startswith("heldout") and s not in DEV_SPLITS)]
 
 
 def reliability_table(probabilities: list[float], right: list[bool]) -> list[str]:
@@ -108,7 +111,7 @@ def probe_logits(vectors: Any, expressible: list[bool], l2: float, folds: int = 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.reading_score_fit", description=__doc__.split("\n")[0])
     ap.add_argument("--splits", default=None,
-                    help="default dev,dev2,dev3,dev4 (the stored fit); with --cross-validate dev .. dev5")
+                    help="default: every development split, dev .. dev5 and heldout .. heldout5")
     ap.add_argument("--l2", type=float, default=1.0)
     ap.add_argument("--probe-l2", type=float, default=0.3)
     ap.add_argument("--keep-right", type=float, default=0.95)
@@ -120,14 +123,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--thresholds", default="0.3,0.4,0.5,0.6,0.7,0.8",
                     help="with --cross-validate: the fixed thresholds to report besides the fitted one")
     args = ap.parse_args(argv)
-    from bench.reading_score_cross_validation import CV_SPLITS
     from memory_stack.foundation.errors import BadInputError
     from planners.language.intent_exemplars import INTENT_EXEMPLARS
     from planners.language.question_parsing import QuestionParser
     from planners.language.reading_score import FEATURES
 
     if args.splits is None:
-        args.splits = ",".join(CV_SPLITS if args.cross_validate else DEV_SPLITS)
+        args.splits = ",".join(DEV_SPLITS)
     splits = tuple(s.strip() for s in args.splits.split(",") if s.strip())
     held_out = held_out_splits(splits)
     if held_out:
@@ -214,19 +216,30 @@ def _thresholds(text: str) -> list[float | None]:
 
 def _cross_validate(args: argparse.Namespace, parser: Any, pairs: list[tuple[dict, dict]],
                     splits: tuple[str, ...]) -> int:
-    from bench.reading_score_cross_validation import collect, cross_validate, table
+    from bench.reading_score_cross_validation import collect, cross_validate, stored_tally, table
     from planners.language.intent_exemplars import INTENT_EXEMPLARS
+    from planners.language.reading_score import ReadingScore
     from planners.question_answering import QAConfig
 
     thresholds = _thresholds(args.thresholds)
     exemplars = [(text, kind) for kind, examples in INTENT_EXEMPLARS.items() for text in examples]
     questions = collect(parser, pairs, exemplars, ASKED_AT, reading_right)
+    min_confidence = QAConfig().min_parse_confidence
     tallies = cross_validate(questions, thresholds, args.l2, args.probe_l2, args.keep_right,
-                             QAConfig().min_parse_confidence, rules_off=args.rules_off, splits=splits)
+                             min_confidence, rules_off=args.rules_off, splits=splits)
+    stored = ReadingScore.load()
+    tallies["stored"] = stored_tally(questions, stored, min_confidence, args.rules_off, splits)
     print(f"leave one split out over {', '.join(splits)} ({len(pairs)} questions; the other splits and "
           f"{len(exemplars)} exemplars fitted each time), l2 {args.l2}, probe l2 {args.probe_l2}, keep-right "
           f"{args.keep_right}, refusing rules {'off' if args.rules_off else 'on'}:")
     print("\n".join(table(tallies)))
+    print(f"stored: planners/data/reading_score.json as it is (fitted on {stored.provenance.get('fitted_on', '?')}; "
+          f"splits it was fitted on are read in-sample). Per split, fitted threshold then stored "
+          f"(confident on inexpressible / right on expressible / expressible refused):")
+    for split in splits:
+        fold, kept = tallies[None].by_split[split], tallies["stored"].by_split[split]
+        print(f"  {split:9s} {fold[0]}/{fold[1]} {fold[2]}/{fold[3]} {tallies[None].refused_by_split[split]}   "
+              f"stored {kept[0]}/{kept[1]} {kept[2]}/{kept[3]} {tallies['stored'].refused_by_split[split]}")
     return 0
 
 
