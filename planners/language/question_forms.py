@@ -41,6 +41,16 @@ colored coloured shaped shape color colour colors colours
 remember recall help wonder think need want like looking look guess mind sure
 most mostly mainly both all fully partially closest nearest unfinished
 """.split())
+# Words after a noun phrase's head that start what is said of it, not part of its name: prepositions, place
+# adverbs and participles ("the table close to the sofa", "the doors downstairs", "the chest surrounded by
+# sofas", "the coat hanger made from", "the door propped open"). Words that also begin compounds ("standing
+# lamp", "wall mounted") are left out; a place adverb before a room word names the room ("the upstairs bedroom").
+_PLACE_ADVERBS: frozenset[str] = frozenset("upstairs downstairs".split())
+_PHRASE_ENDS: frozenset[str] = frozenset("""
+close besides beneath underneath along against beyond within toward towards into onto through facing
+nearby overhead
+made propped surrounded placed attached leaning lying hung stored stacked positioned situated sitting
+""".split())
 # "a pile of clothes", "a piece of paper": the head is what the quantity is of.
 _QUANTITY_NOUNS: frozenset[str] = frozenset("pile piece bunch pair set stack heap couple lot kind type sort "
                                             "bottom top side corner edge end middle center centre front back "
@@ -291,7 +301,8 @@ def noun_phrase(text: str) -> NounPhrase | None:
                            "near", "next", "by", "at", "to", "from", "beside", "between", "with", "for", "hanging",
                            "located", "behind", "across", "opposite", "infront", "over", "is", "are", "was",
                            "were", "kept", "left", "right",
-                           "around"):
+                           "around") or w in _PHRASE_ENDS or (w in _PLACE_ADVERBS and
+                                                                 not set(words[i + 1:i + 2]) & ROOM_WORDS):
             cut = i
             break
     words = words[:cut]

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from memory_stack.foundation.errors import BadInputError
+from planners.language.comparisons import compared_by
 from planners.language.entity_linking import (
     EntityLink,
     EntityLinker,
@@ -280,6 +281,12 @@ def unaccounted_words(question: str, phrases: list[Phrase], query: TypedQuery, r
     return loose
 
 
+def _selects_by_comparison(question: str) -> str | None:
+    """Why a question that picks its thing by a superlative ("the largest object") cannot be read, or None."""
+    word = compared_by(question)
+    return None if word is None else f"it picks a thing by comparing it with others ('{word}'), which I cannot express"
+
+
 class QuestionParser:
     """Parses questions into TypedQuery against what a memory holds.
 
@@ -419,7 +426,7 @@ class QuestionParser:
     def _read(self, question: str, now: float, refusals: bool) -> tuple[TypedQuery, dict[str, float] | None]:
         query, features = self._read_wording(question, now, refusals)
         if refusals and not query.is_unknown:
-            why = self._selects_no_object(" ".join(question.strip().split()), query)
+            why = self._selects_no_object(" ".join(question.strip().split()), query) or _selects_by_comparison(question)
             if why is not None:
                 refused = self._unknown(question, why, query.intent_scores)
                 refused.source = f"{query.source}: refused, {why}"

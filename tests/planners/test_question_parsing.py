@@ -280,6 +280,44 @@ def test_filler_words_and_modifiers_are_never_the_target(parser, question, targe
     assert q.target == target, q
 
 
+@pytest.mark.parametrize("question, target", [
+    ("What colour is the book close to the sofa?", "book"),
+    ("What is on the counter besides the mug?", "counter"),
+    ("Where are the keys downstairs?", "keys"),
+    ("What colour is the mug surrounded by books?", "mug"),
+    ("What material is the mug made from?", "mug"),
+    ("Is the fridge door propped open?", "fridge_door"),
+])
+def test_what_follows_the_head_noun_is_not_part_of_its_name(parser, question, target):
+    q = parser.parse(question, NOW)
+    assert q.target == target, q
+
+
+def test_a_place_adverb_ends_a_noun_phrase_unless_a_room_word_follows():
+    from planners.language.question_forms import noun_phrase
+
+    assert noun_phrase("the bedroom doors upstairs").head == "bedroom doors"
+    assert noun_phrase("the upstairs bedroom").head == "upstairs bedroom"
+
+
+@pytest.mark.parametrize("question", [
+    "What is the largest object on the sofa?", "What colour is the thickest book?",
+    "Where is the warmest place to stand?",
+])
+def test_a_thing_picked_by_comparison_is_refused_with_the_reason(parser, question):
+    q = parser.parse(question, NOW)
+    assert q.kind == "unknown" and q.confidence < 0.3, q
+    assert "comparing it with others" in q.source, q.source
+
+
+def test_closest_and_nearest_are_relations_not_comparisons():
+    from planners.language.comparisons import compared_by
+
+    assert compared_by("What is closest to the sofa?") is None
+    assert compared_by("Which book is nearest to the mug?") is None
+    assert compared_by("Which is the biggest box?") == "biggest"
+
+
 def test_an_unknown_word_stays_itself_unless_memory_holds_a_real_synonym(parser):
     assert parser.parse("Where is my notebook?", NOW).target == "notebook"  # not "book"
     assert parser.parse("Where is the refrigerator?", NOW).target == "fridge"  # a real synonym (0.96)
