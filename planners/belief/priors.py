@@ -193,6 +193,27 @@ class LocationModel:
                 return max(seen_gone)
         return loc.last_seen
 
+    def false_close_probability(self, loc: LocationBelief) -> float:
+        """P(`loc`, which memory closed as gone, is still in place): memory's misses were false.
+
+        Bayes between a false close (`BeliefConfig.false_close_probability`) and a move between the last
+        sighting and the close, at the thing's move rate: a close seconds after a sighting is almost surely
+        false, one hours later almost surely a move.
+        """
+        if not loc.object_id or loc.last_seen is None:
+            return 0.0
+        closes = [float(e.time) for e in self.memory.events(kinds=["disappeared"], target=loc.object_id)
+                  if e.object_id == loc.object_id]
+        if not closes:
+            return 0.0
+        closed = max(closes)
+        hours = max(0.0, closed - float(loc.last_seen)) / SECONDS_PER_HOUR
+        moved = 1.0 - stay_probability(self.move_rate(loc.object_id or loc.category or ""), hours)
+        false_close = self.config.false_close_probability
+        if false_close <= 0.0:
+            return 0.0
+        return false_close / (false_close + (1.0 - false_close) * moved)
+
     def _category_chain(self, category: str) -> list[str]:
         ontology = self.memory.ontology
         try:
@@ -330,12 +351,31 @@ class LocationModel:
         gone_mass = departed_mass = 0.0
         searched: set[str] = set()
         if absent_weight:
-            # Seen gone from its place: out of the house with the learned share, else somewhere
-            # else in the house, less likely in the rooms looked at since without seeing it.
-            gone_mass = self.departure_gone_share()
-            departed_mass = 1.0 - gone_mass
+            # Seen gone from its place: still there if memory's misses were false (speculative, like the
+            # places it may have gone to: a look must find it there again), else out of the house with the
+            # learned share, else somewhere else in the house; less likely in the rooms looked at since
+            # without seeing it.
             times = [t for t in (self.departure_time(loc) for loc in absent) if t is not None]
             searched = self.searched_since(max(times)) if times else set()
+            missed = 1.0 - cfg.room_search_detection
+            kept = 0.0
+            for loc in absent:
+                if not loc.rests_on:
+                    continue
+                p = self.false_close_probability(loc) / len(absent)
+                if loc.room in searched:
+                    p *= missed
+                kept += p
+                remembered.add(loc.rests_on)
+                position = as_xyz(loc.position)
+                candidates.append(AnswerCandidate(
+                    label=loc.rests_on, value=position, probability=p, position=position, room=loc.room,
+                    rests_on=loc.rests_on, rests_on_category=loc.rests_on_category, object_id=loc.object_id,
+                    last_seen=loc.last_seen, reveal_target=loc.rests_on, reveal_position=position,
+                    evidence=[f"object:{loc.object_id}"] if loc.object_id else [], speculative=True,
+                ))
+            gone_mass = (1.0 - kept) * self.departure_gone_share()
+            departed_mass = 1.0 - kept - gone_mass
         if not located:
             moved_mass = 1.0
         not_in_house = gone_mass + moved_mass * cfg.not_in_house_share
