@@ -13,10 +13,12 @@ rate is the memory's learned one (`move_rate`), at least the household's (`use_h
 The mass that left the last-seen place is spread over the other receptacles by
 `memory.location_prior(category)` (floored at `location_prior_floor`; rooms uniformly when no
 receptacle is known), with `not_in_house_share` of it for "not in the house". A thing memory saw
-leave is out of the house with the learned `departure_gone_share`, and somewhere else in the house
-with the rest; the rooms the robot has looked at since it saw the thing gone (`searched_since`) are
-negative evidence for the places in them, so "gone" becomes the answer as the house is searched,
-never from the one look that found the place empty.
+leave may still be there, memory's misses false (`false_close_probability`: likely for a close seconds
+after a sighting, a look must find it again); else it is out of the house with the learned
+`departure_gone_share`, and somewhere else in the house with the rest; the rooms the robot has
+looked at since it saw the thing gone (`searched_since`) are negative evidence for the places in
+them, so "gone" becomes the answer as the house is searched, never from the one look that found the
+place empty.
 
 `LocationModel.hypotheses` / `past_hypotheses` give the planners' hypotheses for a question;
 `located_distribution` gives the same model as `LocationBelief` rows, for `memstack query locate`.
