@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +43,7 @@ from robot_model.skills import (
     REASON_OK,
     REASON_TARGET_OCCUPIED,
     REASON_UNREACHABLE,
+    REASON_WRONG_RECEPTACLE,
 )
 
 SEARCH_RADIUS_M = 0.30
@@ -589,7 +590,7 @@ class PyBulletManipulator:
         self._constraint = None
         self.held_body = None
 
-    def receptacle_at(self, position: Sequence[float]) -> int | None:
+    def receptacle_at(self, position: Sequence[float], accept: Callable[[int], bool] | None = None) -> int | None:
         """The static body with its top at the height of `position` whose footprint holds its (x, y).
 
         `position` is where a remembered top is: (x, y) on it and z its height. The floor is never it (a
@@ -598,12 +599,13 @@ class PyBulletManipulator:
         a lower top may be (a box lifted from a detector's 2D box holds what stands on the thing, so the
         remembered top can be 0.3 m above the real one). Among those, the one holding (x, y), else the
         nearest within `RECEPTACLE_SEARCH_M` (the remembered box is off the real one by more than the
-        placing margin); of equals, the top nearest that height.
+        placing margin); of equals, the top nearest that height. `accept`: only bodies it accepts (the
+        furniture asked for) are taken.
         """
         point = np.asarray(position, dtype=float)
         best, best_key = None, (math.inf, -math.inf)
         for body in self.bodies_near(point, 0.6):
-            if body == self.held_body or _is_dynamic(self.client, body):
+            if body == self.held_body or _is_dynamic(self.client, body) or (accept is not None and not accept(body)):
                 continue
             lo, hi = body_aabb(self.client, body)
             at_height = RECEPTACLE_MIN_TOP_M < float(hi[2]) <= float(point[2]) + RECEPTACLE_TOP_TOLERANCE_M
@@ -664,14 +666,20 @@ class PyBulletManipulator:
             return [side_orientation(heading + turn, pitch) for turn in turns]
         return [top_down_orientation(heading + math.pi / 2 + turn) for turn in turns[:3]]
 
-    def place(self, receptacle_position: Sequence[float]) -> ManipulationOutcome:
-        """Lower the held object onto a free spot of the receptacle at (x, y), release, verify it rests there."""
+    def place(self, receptacle_position: Sequence[float],
+              accept: Callable[[int], bool] | None = None) -> ManipulationOutcome:
+        """Lower the held object onto a free spot of the receptacle at (x, y), release, verify it rests there.
+
+        `accept`: the receptacle must be a body it accepts; a top there that it does not is
+        REASON_WRONG_RECEPTACLE (issue 17, 12038: a jar meant for a bookshelf went onto a dishwasher).
+        """
         if self.held_body is None:
             return ManipulationOutcome(False, REASON_NOT_HOLDING, 0.0)
         body = self.held_body
-        receptacle = self.receptacle_at(receptacle_position)
+        receptacle = self.receptacle_at(receptacle_position, accept)
         if receptacle is None:
-            return ManipulationOutcome(False, REASON_OBJECT_NOT_FOUND, 0.0)
+            other = accept is not None and self.receptacle_at(receptacle_position) is not None
+            return ManipulationOutcome(False, REASON_WRONG_RECEPTACLE if other else REASON_OBJECT_NOT_FOUND, 0.0)
         lo, hi = body_aabb(self.client, body)
         footprint = (float(hi[0] - lo[0]), float(hi[1] - lo[1]))
         spots = self.free_spots(receptacle, footprint, receptacle_position)

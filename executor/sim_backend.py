@@ -27,6 +27,7 @@ from robot_model.category_shapes import OBJECT_SHAPES, object_shape
 from robot_model.dimensions import ARM_HOME, ARM_MOUNT_X, BASE_RADIUS
 from robot_model.panda_kinematics import PandaKinematics
 from robot_model.skills import REASON_OK, REASON_UNREACHABLE, Point3, RobotSkills, SkillResult, look_around_view_count
+from scene_graph.ontology import DEFAULT_ONTOLOGY, Ontology
 from scene_graph.types import Pose
 
 
@@ -46,6 +47,7 @@ class SimRobotSkills(RobotSkills):
             ManipulationConfig(finger_stroke_m=self.config.finger_stroke_m, home_pose=ARM_HOME),
             ignored_bodies=(self.robot.base_id,))
         carry_held_objects_with_base(self.robot, self.manipulator)
+        self._ontology: Ontology | None = None
 
     def shutdown(self) -> None:
         """Release the kinematics client (the backend stays open; it is the caller's)."""
@@ -256,17 +258,30 @@ class SimRobotSkills(RobotSkills):
                 break
         return driven, False
 
-    def place(self, receptacle_position: Point3) -> SkillResult:
+    def _is_furniture_of(self, category: str | None):
+        """None, or a test that a body is furniture of `category` (by the ontology's names, as memory names it)."""
+        if category is None:
+            return None
+        if self._ontology is None:
+            self._ontology = Ontology.load(DEFAULT_ONTOLOGY)
+        ontology = self._ontology
+        wanted = ontology.canonical(category)
+        bodies = {f.body: ontology.canonical(f.spec.category) for f in self.backend.furniture.values()}
+        return lambda body: bodies.get(body) == wanted
+
+    def place(self, receptacle_position: Point3, receptacle_category: str | None = None) -> SkillResult:
+        """Approach and place; with `receptacle_category` only a top of furniture of that category is used."""
         frames: list[SensorFrame] = []
         start = self.backend.now
+        accept = self._is_furniture_of(receptacle_category)
         if self.manipulator.held_body is None:
-            return SkillResult.failed(self.manipulator.place(receptacle_position).reason)
+            return SkillResult.failed(self.manipulator.place(receptacle_position, accept).reason)
         approach = self.approach(receptacle_position, frames)
         if not approach.success:
             return approach
         self.backend.look_at(tuple(float(v) for v in receptacle_position))
         self._render(frames, self.config.render_while_manipulating)
-        outcome = self.manipulator.place(receptacle_position)
+        outcome = self.manipulator.place(receptacle_position, accept)
         self._spend(outcome.duration_s)
         self._render(frames, self.config.render_while_manipulating)
         return SkillResult(outcome.success, outcome.reason, approach.path_length_m, self.backend.now - start, frames)

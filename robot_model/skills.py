@@ -27,6 +27,7 @@ REASON_NOT_HOLDING = "not holding anything"
 REASON_ALREADY_HOLDING = "already holding an object"
 REASON_TARGET_OCCUPIED = "target occupied"
 REASON_NOT_ON_TARGET = "object did not come to rest on the target"
+REASON_WRONG_RECEPTACLE = "the top there is not the receptacle asked for"
 REASON_NO_DOOR = "no door there"
 REASON_DOOR_STUCK = "door did not move"
 REASON_TIMEOUT = "timed out"
@@ -88,8 +89,12 @@ class RobotSkills(abc.ABC):
         """Grasp the object of `category` found near `near` and lift it off its support."""
 
     @abc.abstractmethod
-    def place(self, receptacle_position: Point3) -> SkillResult:
-        """Put the held object down on the receptacle at that position and verify it rests there."""
+    def place(self, receptacle_position: Point3, receptacle_category: str | None = None) -> SkillResult:
+        """Put the held object down on the receptacle at that position and verify it rests there.
+
+        With `receptacle_category`, a top found there that is not furniture of that category is not used:
+        the place fails with REASON_WRONG_RECEPTACLE (a backend that cannot tell says so in its docs).
+        """
 
     @abc.abstractmethod
     def open(self, furniture_position: Point3) -> SkillResult:

@@ -597,8 +597,10 @@ class RosRobotSkills(RobotSkills):
             reason = f"{REASON_TIMEOUT}: the arm stopped short and could not get back home"
         return SkillResult.failed(reason, approach.path_length_m, approach.duration_s + self.sim_time - start)
 
-    def place(self, receptacle_position: Point3) -> SkillResult:
+    def place(self, receptacle_position: Point3, receptacle_category: str | None = None) -> SkillResult:
         """Put the held object down at (x, y) on the surface at height receptacle_position[2] (its top).
+
+        `receptacle_category` is not checked here: the robot's topics say nothing of what the top is.
 
         Hand orientations are tried as in `pick`: the arm takes the object above the spot with one the IK
         reaches; if it stops short on the way, it goes back home still holding and the next one is tried.

@@ -38,6 +38,7 @@ from robot_model.skills import (
     REASON_NOT_ON_TARGET,
     REASON_OBJECT_TOO_LARGE,
     REASON_UNREACHABLE,
+    REASON_WRONG_RECEPTACLE,
     RobotSkills,
     SkillResult,
 )
@@ -264,14 +265,19 @@ class TaskPlanner:
             return SkillResult(True, f"approach left to the skill ({moved.reason})")
         return moved
 
-    def _destination(self, spec: TaskSpec) -> SceneObject | None:
-        receptacles = list(self.memory.receptacles())
+    def _destination(self, spec: TaskSpec, ruled_out: Sequence[str] = ()) -> SceneObject | None:
+        """The receptacle the task's destination names; of several, those memory believes present first.
+
+        `ruled_out`: ids a look at their remembered place found gone (`_relocalised`).
+        """
+        receptacles = [r for r in self.memory.receptacles() if r.id not in ruled_out]
         exact = [r for r in receptacles if r.id == spec.destination]
         if exact:
             return exact[0]
         same = [r for r in receptacles if r.category == spec.destination]
         if not same:
             return None     # decided without asking the robot where it is (no skill is needed to fail)
+        same = [r for r in same if r.present] or same
         return choose_destination(same, spec.destination_mention, spec.destination, self._robot_xy(),
                                   self._embedder, siblings=sibling_names(spec.destination))
 
@@ -561,19 +567,65 @@ class TaskPlanner:
         y_lo, y_hi = min(lo[1] + m, cy), max(hi[1] - m, cy)
         return [(min(max(rx, x_lo), x_hi), min(max(ry, y_lo), y_hi), top), (cx, cy, top)]
 
+    def _relocalised(self, spec: TaskSpec, destination: SceneObject, report: TaskReport,
+                     on_step: Callable[[TaskStep], None] | None, ruled_out: list[str]) -> SceneObject | None:
+        """The destination as memory believes it after looking at it, when its last sighting is old.
+
+        Memory's place of a piece of furniture seen long ago can be wrong (a mislabelled sighting kept as a
+        bookshelf between a dishwasher and a cabinet: the jar was set on the dishwasher, issue 17, 12038).
+        The looks let memory confirm it, close it as gone or know it elsewhere; gone, the next receptacle
+        the destination names is taken (None: there is none).
+        """
+        seen = destination.last_seen
+        if seen is not None and seen >= float(self.memory.now) - self.config.fresh_sighting_s:
+            return destination
+        lo, hi = destination.bbox_min, destination.bbox_max
+        point = ((float(lo[0]) + float(hi[0])) / 2.0, (float(lo[1]) + float(hi[1])) / 2.0, float(hi[2]))
+        looked_since = math.inf
+        for _ in range(max(1, self.config.views_before_pick)):
+            look = self._call(report, "look_at", destination.id, lambda p=point: self.skills.look_at(p), on_step)
+            looked_since = min([looked_since] + [float(f.time) for f in look.frames])
+        current = self.memory.get_object(destination.id)
+        if current is not None and current.present:
+            seen_again = current.last_seen is not None and current.last_seen >= looked_since
+            if seen_again or not math.isfinite(looked_since):
+                return current
+            # not seen where remembered: another piece of that name, if memory knows one, is the better bet
+            other = self._destination(spec, [*ruled_out, destination.id])
+            if other is None:
+                return current
+        return self._rule_out(destination, ruled_out, spec)
+
+    def _rule_out(self, destination: SceneObject, ruled_out: list[str], spec: TaskSpec) -> SceneObject | None:
+        """The next receptacle the destination names, `destination` being wrong (gone, or another top there)."""
+        ruled_out.append(destination.id)
+        return self._destination(spec, ruled_out)
+
     def _deliver(self, spec: TaskSpec, destination: SceneObject, report: TaskReport,
                  on_step: Callable[[TaskStep], None] | None) -> str:
         """Carry and place; "ok", "dropped" (the hand is empty: find the object again) or "failed"."""
         top = self._place_points(destination)[-1]
+        ruled_out: list[str] = []
         for attempt in range(self.config.max_replans + 1):
             moved = self._approach(report, destination.id, destination.position, on_step, force=attempt > 0)
+            if moved.success:
+                where = destination.position
+                current = self._relocalised(spec, destination, report, on_step, ruled_out)
+                if current is None:
+                    report.reason = f"I could not find the {spec.destination_mention} where I remembered it"
+                    report.cannot = CANNOT_FIND
+                    break
+                destination = current
+                if math.dist(where[:2], destination.position[:2]) > self.config.case_match_radius_m:
+                    moved = self._approach(report, destination.id, destination.position, on_step)
             if not moved.success:
                 report.reason = f"could not reach the {spec.destination_mention}: {moved.reason}"
                 report.cannot = cannot_kind(moved.reason)
             else:
                 points = self._place_points(destination)
                 top = points[attempt % len(points)]
-                placed = self._call(report, "place", destination.id, lambda p=top: self.skills.place(p), on_step)
+                placed = self._call(report, "place", destination.id,
+                                    lambda p=top, c=destination.category: self.skills.place(p, c), on_step)
                 if placed.success:
                     report.success = True
                     report.reason, report.cannot = "ok", ""
@@ -581,6 +633,14 @@ class TaskPlanner:
                     break
                 report.reason = f"place failed: {placed.reason}"
                 report.cannot = cannot_kind(placed.reason)
+                if placed.reason == REASON_WRONG_RECEPTACLE:
+                    # memory's place of it holds another piece of furniture: the next one of that name, if any
+                    other = self._rule_out(destination, ruled_out, spec)
+                    if other is None:
+                        report.reason = f"I could not find the {spec.destination_mention} where I remembered it"
+                        report.cannot = CANNOT_FIND
+                        break
+                    destination = other
                 # released but not resting on the top (slid off its edge): the hand is empty as when it slipped
                 if placed.reason in (REASON_NOT_HOLDING, REASON_NOT_ON_TARGET):
                     self._holding = False

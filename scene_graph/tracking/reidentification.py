@@ -20,12 +20,21 @@ from scene_graph.types import Frame
 class Reidentification(LabelFusion):
     """Finding the track an object already has, and merging two tracks of one object."""
 
+    def _furniture_too_far(self, a: TrackedObject, position: np.ndarray) -> bool:
+        """A receptacle (furniture) is never taken as moved beyond its association gate.
+
+        Furniture is pushed, not carried about: a same-category piece seen farther off is another piece, or a
+        mislabelled sighting where the remembered one was (issue 17, 12038: a kitchen "bookshelf" seen for
+        0.1 s, closed as gone, became the living room's bookshelf "moved" there).
+        """
+        return a.is_receptacle and float(np.linalg.norm(a.position - position)) > self.config.receptacle_match_gate_m
+
     def _reidentify(self, cat: str, is_rec: bool, pos: np.ndarray) -> TrackedObject | None:
         """The nearest object of this category that the memory believes has left: the same object, moved."""
         best, best_d = None, math.inf
         for oid in self.absent_by_category.get(cat, ()):
             obj = self.tracks[oid]
-            if obj.status != ABSENT or obj.is_receptacle != is_rec:
+            if obj.status != ABSENT or obj.is_receptacle != is_rec or self._furniture_too_far(obj, pos):
                 continue
             d = float(np.linalg.norm(obj.position - pos))
             if d < best_d:
@@ -106,7 +115,8 @@ class Reidentification(LabelFusion):
         best = None
         for oid in self.by_category.get(obj.category, ()):
             other = self.tracks[oid]
-            if other is obj or other.is_receptacle != obj.is_receptacle or other.status == ABSENT:
+            if other is obj or other.is_receptacle != obj.is_receptacle or other.status == ABSENT \
+                    or self._furniture_too_far(obj, other.position):
                 continue
             if other.first_seen <= obj.last_seen or len(other.intervals) > 1:
                 continue

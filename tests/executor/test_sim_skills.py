@@ -10,7 +10,7 @@ import pybullet as p
 import pytest
 
 from executor.sim_backend import SimRobotSkills
-from robot_model.skills import REASON_OBJECT_NOT_FOUND, RobotSkills, SkillResult
+from robot_model.skills import REASON_OBJECT_NOT_FOUND, REASON_WRONG_RECEPTACLE, RobotSkills, SkillResult
 from sim.pybullet_backend import PyBulletBackend
 
 SCENARIO = Path(__file__).resolve().parents[2] / "sim_configs" / "apartment_two_days.yaml"
@@ -96,6 +96,24 @@ def test_fetch_the_mug_from_the_counter_to_the_coffee_table(world):
     truth = backend.ground_truth().objects["mug_1"]
     assert truth.rests_on == "coffee_table", truth
     assert placed.path_length_m > 3.0 and placed.duration_s > 0
+
+
+def test_a_place_onto_named_furniture_takes_no_other_top_there(world):
+    """A place asked onto a fridge where the top is the counter's fails with the reason and keeps holding.
+
+    Issue 17, 12038: a jar asked onto a bookshelf memory wrongly kept in the kitchen went onto the
+    dishwasher's top under that point, and the task reported success.
+    """
+    backend, skills = world
+    mug = backend.ground_truth().objects["mug_1"]
+    assert skills.pick("mug", mug.position).success
+    counter = top_of(backend, "counter")
+    wrong = skills.place(counter, "fridge")
+    assert not wrong.success and wrong.reason == REASON_WRONG_RECEPTACLE
+    assert backend.ground_truth().objects["mug_1"].rests_on == "robot"
+    placed = skills.place(counter, "counter")
+    assert placed.success, placed.reason
+    assert backend.ground_truth().objects["mug_1"].rests_on == "counter"
 
 
 def test_held_object_travels_with_the_robot(world):

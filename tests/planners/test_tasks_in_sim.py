@@ -20,9 +20,10 @@ from sim_household import SimHousehold, house  # noqa: E402
 pytestmark = pytest.mark.slow
 
 
-def two_table_house(timeline=()):
+def two_table_house(timeline=(), furniture_too=()):
     data = house(list(timeline))
     furniture = data["world"]["furniture"]
+    furniture.extend(furniture_too)
     for f in furniture:
         if f["id"] == "coffee_table":
             f["category"] = "coffee_table"
@@ -36,8 +37,8 @@ def two_table_house(timeline=()):
 def household():
     made = []
 
-    def make(timeline=()):
-        h = SimHousehold.create(two_table_house(timeline))
+    def make(timeline=(), furniture_too=()):
+        h = SimHousehold.create(two_table_house(timeline, furniture_too))
         made.append(h)
         h.patrol("d1 07:00")
         return h
@@ -82,3 +83,23 @@ def test_close_the_fridge_someone_left_open(household):
     fridge = next(r.id for r in h.memory.receptacles() if r.category == "fridge")
     assert [a.name for a in h.memory.episodes(kind="action")] == [f"close {fridge}"]  # the memory's id
     assert report.task.signature == "close:fridge->fridge"
+
+
+def test_a_destination_memory_keeps_where_it_is_no_more_is_looked_at_and_the_other_one_taken(household):
+    """Memory still holds a kitchen coffee table taken away unseen; the living room's is the one that is there.
+
+    The nearer one is looked at before placing; not seen there, the task takes the other one instead of
+    setting the mug on whatever top is at the remembered place (issue 17, 12038: a jar asked onto a
+    bookshelf memory wrongly kept in the kitchen went onto the dishwasher and the task reported success).
+    """
+    h = household([{"at": "d1 07:30", "remove": "kitchen_coffee_table"}],
+                  [{"id": "kitchen_coffee_table", "category": "coffee_table", "room": "kitchen", "at": [3.3, 2.9]}])
+    now = h.advance("d1 08:00")
+    tables = {r.room: r.id for r in h.memory.receptacles() if r.category == "coffee_table" and r.present}
+    assert set(tables) == {"kitchen", "living_room"}
+    report = h.task_planner().execute("bring the mug to the coffee table", now)
+    assert report.success, report.to_dict()
+    assert h.truly_rests_on("mug_1") == "coffee_table", report.to_dict()
+    looked = [s.target for s in report.trace if s.skill == "look_at"]
+    assert tables["kitchen"] in looked
+    assert {s.target for s in report.trace if s.skill == "place"} == {tables["living_room"]}
