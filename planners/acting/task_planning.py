@@ -36,6 +36,7 @@ from robot_model.skills import (
     REASON_ALREADY_HOLDING,
     REASON_NOT_HOLDING,
     REASON_NOT_ON_TARGET,
+    REASON_OBJECT_NOT_FOUND,
     REASON_OBJECT_TOO_LARGE,
     REASON_UNREACHABLE,
     REASON_WRONG_RECEPTACLE,
@@ -569,7 +570,9 @@ class TaskPlanner:
 
     def _relocalised(self, spec: TaskSpec, destination: SceneObject, report: TaskReport,
                      on_step: Callable[[TaskStep], None] | None, ruled_out: list[str]) -> SceneObject | None:
-        """The destination as memory believes it after looking at it, when its last sighting is old.
+        """The destination as memory believes it after looking at it, when memory is unsure of it.
+
+        Unsure: seen less often than `search_below_confidence` takes, and not within `fresh_sighting_s`.
 
         Memory's place of a piece of furniture seen long ago can be wrong (a mislabelled sighting kept as a
         bookshelf between a dishwasher and a cabinet: the jar was set on the dishwasher, issue 17, 12038).
@@ -577,7 +580,8 @@ class TaskPlanner:
         the destination names is taken (None: there is none).
         """
         seen = destination.last_seen
-        if seen is not None and seen >= float(self.memory.now) - self.config.fresh_sighting_s:
+        if seen is not None and seen >= float(self.memory.now) - self.config.fresh_sighting_s \
+                or destination.confidence >= self.config.search_below_confidence:
             return destination
         lo, hi = destination.bbox_min, destination.bbox_max
         point = ((float(lo[0]) + float(hi[0])) / 2.0, (float(lo[1]) + float(hi[1])) / 2.0, float(hi[2]))
@@ -633,8 +637,8 @@ class TaskPlanner:
                     break
                 report.reason = f"place failed: {placed.reason}"
                 report.cannot = cannot_kind(placed.reason)
-                if placed.reason == REASON_WRONG_RECEPTACLE:
-                    # memory's place of it holds another piece of furniture: the next one of that name, if any
+                if placed.reason in (REASON_WRONG_RECEPTACLE, REASON_OBJECT_NOT_FOUND):
+                    # memory's place of it holds another piece of furniture, or none: the next one of that name
                     other = self._rule_out(destination, ruled_out, spec)
                     if other is None:
                         report.reason = f"I could not find the {spec.destination_mention} where I remembered it"

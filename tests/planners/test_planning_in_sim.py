@@ -168,7 +168,7 @@ def test_a_place_that_lets_go_off_the_top_counts_as_dropped_and_the_object_is_lo
         real_place = h.skills.place
         manipulator = h.skills.manipulator
 
-        def lets_go_beside(position):
+        def lets_go_beside(position, receptacle_category=None):
             h.skills.place = real_place
             moved = h.skills.approach(position, [])
             manipulator._detach()
