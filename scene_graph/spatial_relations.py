@@ -8,11 +8,14 @@ positions and boxes memory already keeps. Thresholds are choices, stated once:
 - above / below: the object's centre lies over / under the other's footprint (grown by
   `FOOTPRINT_MARGIN_M`) and its box is higher / lower than the other's by more than `ON_GAP_M` (so what
   rests on a table is "on" it, not "above" it);
-- near: horizontal gap between the boxes under `NEAR_M`; next_to: under `NEXT_TO_M` and not on/in;
+- near: horizontal gap between the boxes under `NEAR_M` and not on/in; next_to: under `NEXT_TO_M` and not on/in;
 - between A and B: the centre projects onto the segment A-B strictly inside it (10%..90%) and lies
-  within `BETWEEN_M` of it; what rests on or in another thing found there is that thing's content (the
-  milk in the fridge between the counter and the desk), not an answer of its own;
-- closest_to: the one with the smallest gap (ties by id);
+  within `BETWEEN_M` of it; what rests on or in another thing found there, or on A or B, is that thing's
+  content (the milk in the fridge between the counter and the desk), not an answer of its own;
+- closest_to: the one with the smallest gap (ties by id), neither on the anchor nor what the anchor is on;
+- near, next_to and closest_to likewise leave out what rests on another thing: the lamp on the side table is
+  the side table's content, not a thing next to the sofa of its own; unless it rests on what the anchor rests
+  on (the mug next to the laptop, both on the desk);
 - left_of / right_of: seen from a viewpoint (the robot's position when it last saw the anchor, or a
   given point): the sign of the 2D cross product of viewpoint->anchor and viewpoint->object, for
   objects within `NEAR_M` of the anchor;
@@ -146,6 +149,11 @@ def across(a: Any, anchor: Any, others: Sequence[Any]) -> bool:
                    and float(o.bbox_max[2]) > SIGHT_HEIGHT_M and _segment_crosses(p, q, o) for o in others)
 
 
+def _content(a: Any, anchor: Any, others: Sequence[Any]) -> bool:
+    """Whether `a` rests on another of `others` that the anchor does not rest on too (that thing's content)."""
+    return any(o.id not in (a.id, anchor.id) and rests_on(a, o) and not rests_on(anchor, o) for o in others)
+
+
 def related(relation: str, candidates: list[Any], anchor: Any, anchor2: Any = None,
             viewpoint: Sequence[float] | None = None) -> list[Any]:
     """The candidates standing in `relation` to `anchor` (and `anchor2` for between), anchors excluded."""
@@ -157,15 +165,20 @@ def related(relation: str, candidates: list[Any], anchor: Any, anchor2: Any = No
     if relation == "below":
         return [c for c in others if below(c, anchor)]
     if relation == "near":
-        return [c for c in others if gap_xy(c, anchor) <= NEAR_M]
+        return [c for c in others if gap_xy(c, anchor) <= NEAR_M and not rests_on(c, anchor)
+                and not _content(c, anchor, candidates)]
     if relation == "next_to":
         return [c for c in others if gap_xy(c, anchor) <= NEXT_TO_M and not rests_on(c, anchor)
-                and not rests_on(anchor, c) and not above(c, anchor) and not below(c, anchor)]
+                and not rests_on(anchor, c) and not above(c, anchor) and not below(c, anchor)
+                and not _content(c, anchor, candidates)]
     if relation == "between":
         inside = [c for c in others if anchor2 is not None and between(c, anchor, anchor2)]
-        return [c for c in inside if not any(o.id != c.id and rests_on(c, o) for o in inside)]
+        supports = [*inside, anchor, anchor2]
+        return [c for c in inside if not any(o.id != c.id and rests_on(c, o) for o in supports)]
     if relation == "closest_to":
-        ranked = sorted((c for c in others if not rests_on(c, anchor)), key=lambda c: (gap_xy(c, anchor), c.id))
+        ranked = sorted((c for c in others if not rests_on(c, anchor) and not rests_on(anchor, c)
+                         and not _content(c, anchor, candidates)),
+                        key=lambda c: (gap_xy(c, anchor), c.id))
         return ranked[:1]
     if relation in ("left_of", "right_of"):
         if viewpoint is None:

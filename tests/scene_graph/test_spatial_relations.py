@@ -53,6 +53,24 @@ def test_what_rests_in_a_thing_between_two_others_is_its_content_not_an_answer()
     assert ids(found) == ["ball", "fridge"]
 
 
+def test_what_rests_on_another_thing_is_its_content_for_nearness_unless_it_shares_the_anchors_support():
+    sofa = thing("sofa", (2.0, 2.0, 0.4), (2.0, 0.9, 0.8))
+    side_table = thing("side_table", (3.3, 2.0, 0.3), (0.5, 0.5, 0.6))
+    lamp = thing("lamp", (3.1, 2.0, 0.75), (0.15, 0.15, 0.3), rests_on="side_table")  # nearer to the sofa
+    remote = thing("remote", (1.0, 2.0, 0.82), (0.15, 0.05, 0.03), rests_on="sofa")
+    shelf = thing("shelf", (6.0, 2.0, 0.9), (0.8, 0.4, 1.8))
+    laptop = thing("laptop", (5.8, 2.0, 1.82), (0.3, 0.2, 0.03), rests_on="shelf")
+    book = thing("book", (6.2, 2.0, 1.85), (0.2, 0.15, 0.1), rests_on="shelf")
+    room = [sofa, side_table, lamp, remote, shelf, laptop, book]
+    assert ids(related("next_to", room, sofa)) == ["side_table"], "the lamp is the side table's content"
+    assert ids(related("closest_to", room, sofa)) == ["side_table"]
+    assert ids(related("near", room, sofa)) == ["side_table"]
+    assert ids(related("between", room, side_table, shelf)) == [], "what rests on an anchor is its content"
+    assert ids(related("between", room, sofa, shelf)) == ["side_table"]
+    assert ids(related("next_to", room, laptop)) == ["book"], "both on the shelf: next to each other"
+    assert ids(related("closest_to", room, laptop)) == ["book"]
+
+
 def test_left_and_right_depend_on_the_viewpoint():
     from_south = (2.0, -1.0)  # looking north (+y) at the table: +x is to the right
     left_thing = thing("left", (1.2, 2.3, 0.4), (0.2, 0.2, 0.2))
