@@ -8,7 +8,8 @@ The location, state, count-of-events, seen and changes kinds go through beliefs 
 - exists: whether memory ever saw one of the target category (first sighting at or before `now`);
 - attribute: the size class from the remembered box (scene_graph.attributes.size_class); colour
   (named from perception) and any detector-supplied attribute from the semantic memory's facts about
-  the object; an attribute memory has no fact for is refused with that reason;
+  the object; an attribute memory has no fact for is refused with that reason; a relation in the selection
+  ("the chair behind the table") keeps the instances in it (planners.relational_selection);
 - robot_location: the room of the robot's last trajectory node at or before `time`;
 - robot_visit: when the robot last entered / left `room` (from consecutive trajectory nodes).
 - robot_actions: what the robot itself did, in order, from its episodic memory (episodes of kind
@@ -37,7 +38,7 @@ from memory_stack.foundation.time_format import format_time_value
 from planners.language.entity_linking import display_name, lemma_name
 from planners.language.typed_query import TypedQuery
 from planners.memory_api import MemoryReader
-from planners.relational_selection import instances, related_instances
+from planners.relational_selection import instances, no_related_reason, related_instances, selects_by_relation
 from scene_graph.attributes import size_class
 from scene_graph.room_relations import ROOM_RELATIONS
 
@@ -131,6 +132,11 @@ def _attribute(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAns
         found = [o for o in found if o.room == query.room] or found
     if not found:
         return MemoryAnswer(refusal=f"my memory holds nothing about {display_name(query.target)}")
+    if selects_by_relation(query):  # "the chair behind the table": only the chairs memory holds there
+        related = related_instances(memory, found, query, now)
+        if isinstance(related, str) or not related:
+            return MemoryAnswer(refusal=related if isinstance(related, str) else no_related_reason(query))
+        found = related
     values = [(o, attribute_of(memory, o, name)) for o in found]
     values = [(o, v) for o, v in values if v is not None]
     if not values and name not in ("colour", "size"):
@@ -302,6 +308,8 @@ def _identify(memory: MemoryReader, query: TypedQuery, now: float) -> MemoryAnsw
     what = " and ".join(display_name(n) for n in names) if names else "nothing that I saw"
     relation = display_name(query.relation) if query.relation else ""
     place = f" {relation} the {display_name(query.anchor)}" if query.anchor else ""
+    if query.anchor and query.anchor2:
+        place += f" and the {display_name(query.anchor2)}"
     if by_room:
         said = {"in_middle_of": "in the middle of", "on_wall": "on a wall of"}[str(query.relation)]
         place = f" {said} the {display_name(query.room) or 'room'}"

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from planners.language.spatial_forms import RELATION_PATTERNS as DEPTH_RELATION_PATTERNS
-from planners.language.spatial_forms import read_spatial_form
+from planners.language.spatial_forms import read_spatial_form, relation_after_head
 
 COLOUR_WORDS: frozenset[str] = frozenset("""
 black white grey gray red green blue yellow orange purple pink brown beige silver gold golden teal cyan maroon
@@ -361,7 +361,7 @@ class FormReading:
     action: str | None = None  # robot_actions: the action asked about, relative to the one named by `activity`
 
 
-def _relation_of(text: str) -> tuple[str | None, NounPhrase | None, NounPhrase | None]:
+def relation_of(text: str) -> tuple[str | None, NounPhrase | None, NounPhrase | None]:
     """The first relation phrase in `text` ("on the water sink" -> on, sink)."""
     m = _RELATION_RE.search(text)
     if m is None:
@@ -487,7 +487,7 @@ def _read_form(text: str, refusals: bool) -> FormReading | None:
     if m := _OPEN_CLOSED.match(t):
         np = noun_phrase(m.group("np"))
         if np is not None:
-            relation, anchor, anchor2 = _relation_of(m.group("np")[len(np.text.split(np.head)[0]) + len(np.head):]
+            relation, anchor, anchor2 = relation_of(m.group("np")[len(np.text.split(np.head)[0]) + len(np.head):]
                                                      if np.head in m.group("np") else "")
             state = "closed" if m.group("state") in ("closed", "shut") else "open"
             return FormReading("object_state", target=np, state=state, relation=relation, anchor=anchor,
@@ -501,14 +501,16 @@ def _read_form(text: str, refusals: bool) -> FormReading | None:
         if np is not None:  # after a preamble ("I need to charge my laptop, where can I find ...") the rule decides
             return FormReading("present_location", target=np, rule="where can I find X", fallback=m.start() == 0)
     if m := _ANYTHING_ON.match(t):
-        relation, anchor, _ = _relation_of(m.group("rest"))
+        relation, anchor, _ = relation_of(m.group("rest"))
         if anchor is not None:
             return FormReading("contents", target=anchor, relation=relation, rule="is anything on X")
     for pattern in (_ATTRIBUTE_Q, _ATTRIBUTE_OF, _ATTRIBUTE_TAIL):
         if m := pattern.match(t):
             np = noun_phrase(m.group("np"))
             if np is not None:
+                relation, anchor, anchor2 = relation_after_head(m.group("np"), np)
                 return FormReading("attribute", target=np, attribute=_attribute_name(m.group("attr")),
+                                   relation=relation, anchor=anchor, anchor2=anchor2,
                                    rule="what colour/material/shape/size")
     if m := _MADE_OF.match(t):
         np = noun_phrase(m.group("np"))
@@ -517,10 +519,10 @@ def _read_form(text: str, refusals: bool) -> FormReading | None:
     if (m := _COUNT.match(t)) and not _EVENT_COUNT.search(t):
         np = noun_phrase(m.group("np"))
         if np is not None:
-            relation, anchor, _ = _relation_of(m.group("rest") or "")
+            relation, anchor, _ = relation_of(m.group("rest") or "")
             return FormReading("object_count", target=np, relation=relation, anchor=anchor, rule="how many")
     if m := _WHAT_REL.match(t):
-        relation, anchor, anchor2 = _relation_of(m.group("rel") + " " + m.group("rest"))
+        relation, anchor, anchor2 = relation_of(m.group("rel") + " " + m.group("rest"))
         if anchor is not None and relation in ("on", "in"):
             structural = anchor.head.split()[-1] in ROOM_WORDS | {"corner", "side", "wall", "floor", "ceiling"}
             if refusals and structural and re.search(r"\b(corner|side|wall|floor|ceiling)s?\b", m.group("rest")):
@@ -534,7 +536,7 @@ def _read_form(text: str, refusals: bool) -> FormReading | None:
             return FormReading("identify", relation=relation, anchor=anchor, anchor2=anchor2, rule="what is <rel> X")
     if m := _IDENTIFY_DESC.match(t):
         desc = noun_phrase(m.group("desc") + " thing") if m.group("desc").strip() else None
-        relation, anchor, anchor2 = _relation_of(m.group("rest"))
+        relation, anchor, anchor2 = relation_of(m.group("rest"))
         attrs = dict(desc.attributes) if desc is not None else {}
         for w in re.findall(r"[a-z]+", m.group("desc")):
             if w in COLOUR_WORDS:
@@ -547,7 +549,7 @@ def _read_form(text: str, refusals: bool) -> FormReading | None:
     if m := _IDENTIFY_NAMED.match(t):
         np = noun_phrase(m.group("desc") + " " + m.group("np"))
         if np is not None:
-            relation, anchor, anchor2 = _relation_of(m.group("rest") or "")
+            relation, anchor, anchor2 = relation_of(m.group("rest") or "")
             return FormReading("identify", target=np, relation=relation, anchor=anchor, anchor2=anchor2,
                                rule="what is the <colour> X")
     if (m := _HAVE_SEEN.match(t)) and (np := noun_phrase(m.group("np"))) is not None:
@@ -569,16 +571,18 @@ def _read_form(text: str, refusals: bool) -> FormReading | None:
     if m := _WHERE_IS.match(t):
         np = noun_phrase(m.group("np") or m.group("np2"))
         if np is not None:
-            return FormReading("present_location", target=np, rule="where is X", fallback=True)
+            relation, anchor, anchor2 = relation_after_head(m.group("np") or m.group("np2"), np)
+            return FormReading("present_location", target=np, relation=relation, anchor=anchor, anchor2=anchor2,
+                               rule="where is X", fallback=True)
     if m := _EXISTS.match(t):
         rest = m.group("np")
         if re.match(r"(anything|something|things|objects|stuff)\b", rest):
-            relation, anchor, _ = _relation_of(rest)
+            relation, anchor, _ = relation_of(rest)
             if anchor is not None:
                 return FormReading("contents", target=anchor, relation=relation, rule="is there anything on X")
             return None
         np = noun_phrase(rest)
         if np is not None:
-            relation, anchor, _ = _relation_of(rest)
+            relation, anchor, _ = relation_of(rest)
             return FormReading("exists", target=np, relation=relation, anchor=anchor, rule="is there a X")
     return None

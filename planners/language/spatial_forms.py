@@ -3,6 +3,11 @@
 - "what is behind / in front of / across from / opposite X" -> identify, relation behind / in_front_of /
   across_from, anchor X (planners.language.question_forms reads the same phrases inside other questions:
   `RELATION_PATTERNS` below go first in its list);
+- "what is closest / nearest to X", "what stands / sits between X and Y", "which furniture is next to X" ->
+  identify, relation closest_to / between / next_to / near, anchor X (and Y): the wordings of nearness the
+  general "what is <relation> X" rule of planners.language.question_forms leaves to the classifier (a
+  superlative, a verb in the present tense); a thing named before the verb is the target ("which chair is
+  closest to the desk"), a generic one ("furniture", "piece of furniture", "object") is not;
 - "what is in the centre / middle of the room | kitchen" -> identify, relation in_middle_of (the room, when
   one is named, is linked by the parser);
 - "what is (hanging) on the (back / left / ...) wall (of the living room)" -> identify, relation on_wall; a
@@ -33,6 +38,12 @@ _WHAT = r"^\s*(?:what|which)(?:\s+(?!is\b|are\b|was\b|were\b|can\b)(?P<desc>[a-z
         r"(?:from\s+)?"
 _WHAT_DEPTH = re.compile(_WHAT + r"(?:on\s+the\s+(?:\w+\s+)?walls?\s+)?(?P<rel>" + _DEPTH + r")\s+(?P<rest>.+?)\s*\??$")
 _OPPOSITE_WALL = re.compile(_WHAT + r"on\s+the\s+(?:opposite|other)\s+wall\s+(?:of|from|to)\s+(?P<rest>.+?)\s*\??$")
+_NEARNESS = re.compile(r"^\s*(?:what|which)(?:\s+(?P<desc>(?!is\b|are\b|stands?\b|sits?\b)[a-z]+(?:\s+of\s+[a-z]+)?))?"
+                       r"\s+(?:is|are|'s|stands|stand|sits|sit|lies|is\s+standing|is\s+located)\s+"
+                       r"(?:(?:right|just|directly)\s+)?"
+                       r"(?P<rel>clos(?:est|e)\s+to|nearest(?:\s+to)?|(?:in\s+)?between|next\s+to|beside|near)\s+"
+                       r"(?P<rest>.+?)\s*\??$")
+_GENERIC_DESC = re.compile(r"(?:piece|pieces|item|items)\s+of\s+furniture|furniture|" + _GENERIC)
 _MIDDLE = re.compile(_WHAT + r"(?:in|at)\s+the\s+(?:very\s+)?(?:centre|center|middle)\s+of\s+(?P<room>.+?)\s*\??$")
 _ON_WALL = re.compile(_WHAT + r"(?:on|along|against|from)\s+(?:the|a|one|any)\s+(?:(?:back|front|left|right|far|"
                       r"rear|side|main|north|south|east|west|other)\s+)?walls?"
@@ -71,6 +82,35 @@ def _thing(rest: str | None) -> Any:
     return noun_phrase(m.group("np")) if m else None
 
 
+def relation_after_head(np_text: str, np: Any) -> tuple[str | None, Any, Any]:
+    """The relation the words after a noun phrase's head select by: "the chair behind the table" -> behind, table.
+
+    (relation, anchor, anchor2); (None, None, None) when the phrase says none. Attribute and location readings
+    keep it, so "what colour is the chair behind the table" is about that chair.
+    """
+    from planners.language.question_forms import relation_of
+
+    if np is None or not np.head or np.head not in np_text:
+        return None, None, None
+    return relation_of(np_text.split(np.head, 1)[1])
+
+
+def _read_nearness(t: str) -> Any:
+    """The identify reading of a nearness wording (`_NEARNESS`), or None."""
+    from planners.language.question_forms import FormReading, noun_phrase, relation_of
+
+    m = _NEARNESS.match(t)
+    if m is None:
+        return None
+    relation, anchor, anchor2 = relation_of(m.group("rel") + " " + m.group("rest"))
+    if anchor is None or (relation == "between" and anchor2 is None):
+        return None
+    desc = m.group("desc")
+    target = noun_phrase(desc) if desc and not _GENERIC_DESC.fullmatch(desc) else None
+    return FormReading("identify", target=target, relation=relation, anchor=anchor, anchor2=anchor2,
+                       rule="what is closest to / stands between X")
+
+
 def read_spatial_form(t: str) -> Any:
     """The FormReading of a (normalised, lowercased) question in one of the module's wordings, or None."""
     from planners.language.question_forms import FormReading, noun_phrase
@@ -87,6 +127,8 @@ def read_spatial_form(t: str) -> Any:
         if anchor is not None:
             return FormReading("identify", target=target, relation=_relation_name(" ".join(m.group("rel").split())),
                                anchor=anchor, rule="what is behind / in front of / across from X")
+    if (nearness := _read_nearness(t)) is not None:
+        return nearness
     if m := _MIDDLE.match(t):
         return FormReading("identify", relation="in_middle_of", room_words=m.group("room"),
                            rule="what is in the middle of the room")

@@ -65,3 +65,33 @@ def test_a_location_question_about_the_related_instance(answerer):
     missing = builder.build(TypedQuery(kind="present_location", target="mug", relation="below", anchor="sink",
                                        confidence=0.9), 9 * HOUR)
     assert not missing.candidates and "below the sink" in missing.notes[0]
+
+
+@pytest.fixture(scope="module")
+def boxes(tmp_path_factory):
+    """A small box in the sink and a medium one by the door."""
+    from planners.question_answering import QuestionAnswerer
+    from scene_graph.store import MemoryStore
+
+    store = MemoryStore.open(tmp_path_factory.mktemp("boxes") / "memory.db", floor_plan=FLOOR_PLAN)
+    writer = FrameWriter(store)
+    writer.look(7 * HOUR, KITCHEN_EYE, (2.0, 0.8, 0.6), [SINK, Thing("box", (2.6, 0.5, 1.05), (0.1, 0.1, 0.1))])
+    writer.look(8 * HOUR, KITCHEN_EYE, (1.2, 1.2, 0.4), [Thing("box", (1.2, 1.2, 0.4), (0.9, 0.6, 0.8))])
+    yield QuestionAnswerer(store)
+    store.close()
+
+
+def test_an_attribute_of_the_instance_the_relation_picks(boxes):
+    """'What size is the box in the sink?' is about that box, not the one seen last (the relation is kept)."""
+    report = boxes.answer("What size is the box in the sink?", 9 * HOUR, planner="memory-only")
+    assert report.typed_query.relation == "in" and report.typed_query.anchor == "sink", report.typed_query
+    assert (report.type, report.value) == ("attribute", "small"), report.text
+    assert boxes.answer("What size is the box?", 9 * HOUR, planner="memory-only").value == ["medium", "small"]
+    nothing = boxes.answer("What size is the box next to the fridge?", 9 * HOUR, planner="memory-only")
+    assert nothing.refused and "fridge" in nothing.reason, nothing.text
+
+
+def test_a_where_question_keeps_the_relation_of_its_thing(answerer):
+    report = answerer.answer("Where is the mug in the sink?", 9 * HOUR, planner="memory-only")
+    assert report.typed_query.relation == "in" and report.typed_query.anchor == "sink", report.typed_query
+    assert report.position is not None and report.position[0] == pytest.approx(2.6, abs=0.2), report.text

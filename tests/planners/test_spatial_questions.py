@@ -63,6 +63,19 @@ def test_depth_and_room_relations_answer_from_geometry(answerer, question, relat
     assert report.value == value, report.text
 
 
+@pytest.mark.parametrize("question, relation, value", [
+    ("What is closest to the desk?", "closest_to", ["sofa"]),  # the monitor on it is not
+    ("What is nearest to the desk?", "closest_to", ["sofa"]),
+    ("Which furniture is next to the sofa?", "next_to", ["desk", "lamp", "table"]),
+    ("What stands next to the desk?", "next_to", ["sofa"]),
+    ("What stands between the sofa and the desk?", "between", []),
+])
+def test_nearness_worded_with_a_superlative_or_a_verb(answerer, question, relation, value):
+    report = ask(answerer, question)
+    assert report.typed_query.kind == "identify" and report.typed_query.relation == relation, report.typed_query
+    assert report.value == value, report.text
+
+
 def test_across_from_is_over_open_floor(answerer):
     report = ask(answerer, "What is across from the sofa?")
     assert report.typed_query.relation == "across_from"
