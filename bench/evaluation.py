@@ -31,7 +31,7 @@ _ACTION_CUES = re.compile(r"^\s*(what|where|which \w+) (did|have) you (do|done|p
                           r"close)\b", re.I)
 _EXISTS_CUES = re.compile(r"^\s*(did you (ever )?(see|notice|spot)|is there|are there)\b", re.I)
 _OBJECT_COUNT_CUES = re.compile(r"^\s*how many\b(?!.*\b(times?|often)\b)", re.I)
-_RELATION_CUES = re.compile(r"\b(next to|beside|left of|right of|above|below|under|underneath|between|near|"
+_RELATION_CUES = re.compile(r"\b(next to|beside|left of|right of|above|below|under|underneath|between|near|nearest|"
                             r"closest to)\b", re.I)
 _IDENTIFY_CUES = re.compile(r"^\s*(what|which) (is the \w+ (thing|object|item)|\w+ (thing|object|item) is)\b", re.I)
 _AFFORD_CUES = re.compile(r"\b(where|what) (can|could|should) (i|we)\b|\bwhat can i use\b", re.I)

@@ -45,7 +45,7 @@ FORM_SHARES: tuple[tuple[str, float], ...] = (
     ("present_location", 0.30), ("past_location", 0.12), ("room_of", 0.08), ("contents", 0.10),
     ("object_state", 0.07), ("count_opened", 0.06), ("count_moved", 0.05), ("still_present", 0.08),
     ("changes", 0.05), ("first_seen", 0.04), ("last_seen", 0.05), ("object_count", 0.06), ("attribute", 0.05),
-    ("exists", 0.04), ("identify", 0.04), ("affordance", 0.04), ("robot_location", 0.04))
+    ("exists", 0.04), ("identify", 0.04), ("affordance", 0.04), ("robot_location", 0.04), ("relation", 0.05))
 
 
 @dataclass(frozen=True)
@@ -359,6 +359,7 @@ def _questions(rng: np.random.Generator, knobs: Knobs, scenario: Scenario, truth
         "identify": lambda: _identify(rng, truth, scenario, surfaces, now),
         "affordance": lambda: _affordance(rng, scenario),
         "robot_location": lambda: _robot_where(rng, scenario, now),
+        "relation": lambda: _relation(rng, scenario, named_furniture),
     }
     forms = [f for f, _ in FORM_SHARES]
     shares = np.array([share for _, share in FORM_SHARES])
@@ -633,6 +634,35 @@ def _robot_where(rng, scenario: Scenario, now: float):
     start, end, room = chosen
     t = math.floor((start + float(rng.uniform(0.25, 0.75)) * (end - start)) / 60.0) * 60.0
     return phrase(rng, "robot_where", when=time_expression(rng, t, now)), {"room": room}, ("robot", t)
+
+
+def _relation(rng, scenario: Scenario, named_furniture):
+    """'What is next to the sofa?', '... closest to ...', '... between the bed and the desk?' (true footprints).
+
+    The anchors are pieces their category names alone; the answers are the pieces of the anchor's room in the
+    relation (sim.generation.relation_truth: what rests on a piece is its content), asked only where no piece
+    is doubtful. Mostly asked where something is in the relation (a list of nothing is asked too).
+    """
+    from sim.generation import relation_truth
+
+    pieces = list(scenario.world.furniture)
+    kind = ("next_to", "closest", "between")[int(rng.integers(3))]
+    options: list[tuple[str, list[str], tuple]] = []
+    for anchor in named_furniture:
+        if kind == "between":
+            for other in named_furniture:
+                if other.id > anchor.id and other.room == anchor.room:
+                    answer = relation_truth.between(anchor, other, pieces)
+                    if answer is not None:
+                        options.append((phrase(rng, "relation_between", place=anchor.category, place2=other.category),
+                                        answer, ("between", anchor.id, other.id)))
+            continue
+        answer = (relation_truth.next_to if kind == "next_to" else relation_truth.closest_to)(anchor, pieces)
+        if answer is not None:
+            form = "relation_next_to" if kind == "next_to" else "relation_closest"
+            options.append((phrase(rng, form, place=anchor.category), answer, (kind, anchor.id)))
+    something = [o for o in options if o[1]]
+    return _pick(rng, something) if something and rng.random() < 0.8 else _pick(rng, options)
 
 
 # ------------------------------------------------------------------------------------------- tasks

@@ -3,8 +3,9 @@
 `phrase(rng, form, **slots)` picks one template of the form and one synonym per slot word. Slots:
 {thing} an object category, {place} a furniture category, {room} a room name, {when} a time
 expression, {be}/{Be} the verb agreeing with {thing}, {colour} a colour name, {activity} what someone
-wants to do there. The wording keeps each form's cue words (a past question says was/were/ago/yesterday;
-a present one never does), so bench.evaluation's form of a question is the form it was generated as.
+wants to do there, {place2} a second furniture category (the other end of "between"). The wording keeps
+each form's cue words (a past question says was/were/ago/yesterday; a present one never does), so
+bench.evaluation's form of a question is the form it was generated as.
 """
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
                         "What is the {colour} item on the {place}?"),
     "affordance_where": ("Where can I {activity}?", "Where could I {activity}?"),
     "robot_where": ("Where were you {when}?", "Which room were you in {when}?"),
+    "relation_next_to": ("What is next to the {place}?", "What's next to the {place}?", "What is beside the {place}?",
+                         "Which furniture is next to the {place}?"),
+    "relation_closest": ("What is closest to the {place}?", "Which furniture is closest to the {place}?",
+                         "What is nearest to the {place}?", "Which piece of furniture is closest to the {place}?"),
+    "relation_between": ("What is between the {place} and the {place2}?",
+                         "What stands between the {place} and the {place2}?",
+                         "Which furniture is between the {place} and the {place2}?"),
     "task_bring": ("bring the {thing} to the {place}", "put the {thing} on the {place}",
                    "please take the {thing} to the {place}", "could you move the {thing} onto the {place}"),
     "task_open": ("open the {place}", "please open the {place}"),
@@ -76,31 +84,35 @@ def words(category: str, rng: np.random.Generator | None = None) -> str:
 
 def phrase(rng: np.random.Generator, form: str, thing: str | None = None, place: str | None = None,
            room: str | None = None, when: str | None = None, t0: str | None = None, t1: str | None = None,
-           colour: str | None = None, activity: str | None = None) -> str:
+           colour: str | None = None, activity: str | None = None, place2: str | None = None) -> str:
     template = TEMPLATES[form][int(rng.integers(len(TEMPLATES[form])))]
     thing_words = words(thing, rng) if thing else ""
     place_words = words(place, rng) if place else ""
+    place2_words = words(place2, rng) if place2 else ""
     return render(template, thing_words, place_words, room=room, when=when, t0=t0, t1=t1, colour=colour,
-                  activity=activity)
+                  activity=activity, place2_words=place2_words)
 
 
 def every_phrasing(form: str, thing: str | None = None, place: str | None = None, room: str | None = None,
                    when: str | None = None, t0: str | None = None, t1: str | None = None,
-                   colour: str | None = None, activity: str | None = None) -> list[str]:
+                   colour: str | None = None, activity: str | None = None, place2: str | None = None) -> list[str]:
     """Every wording `phrase` can give these slots: each template of the form with each word for the things."""
     thing_options = SYNONYMS.get(thing, (thing.replace("_", " "),)) if thing else ("",)
     place_options = SYNONYMS.get(place, (place.replace("_", " "),)) if place else ("",)
+    place2_options = SYNONYMS.get(place2, (place2.replace("_", " "),)) if place2 else ("",)
     return [render(template, thing_words, place_words, room=room, when=when, t0=t0, t1=t1, colour=colour,
-                   activity=activity)
-            for template in TEMPLATES[form] for thing_words in thing_options for place_words in place_options]
+                   activity=activity, place2_words=place2_words)
+            for template in TEMPLATES[form] for thing_words in thing_options for place_words in place_options
+            for place2_words in place2_options]
 
 
 def render(template: str, thing_words: str, place_words: str, room: str | None = None, when: str | None = None,
            t0: str | None = None, t1: str | None = None, colour: str | None = None,
-           activity: str | None = None) -> str:
+           activity: str | None = None, place2_words: str = "") -> str:
     """One template with its slots filled: the verb agrees with the thing's words, an article with its sound."""
     plural = thing_words.split()[-1] in PLURAL_WORDS if thing_words else False
     return template.format(thing=thing_words, things=plural_words(thing_words, plural), place=place_words,
+                           place2=place2_words,
                            room=(room or "").replace("_", " "), when=when or "",
                            When_cap=(when or "")[:1].upper() + (when or "")[1:], t0=t0 or "", t1=t1 or "",
                            a="any" if plural else "an" if thing_words[:1] in tuple("aeiou") else "a",

@@ -246,6 +246,7 @@ def test_every_shipped_question_gets_the_type_its_wording_says():
     ("Where were you at d1 10:00?", {"room": "kitchen"}, "robot_location"),
     ("When did you leave the kitchen?", {"time": "d1 10:00"}, "robot_visit"),
     ("What is next to the sofa?", ["lamp"], "relation"),
+    ("What is nearest to the fridge?", ["sink"], "relation"),
     ("Where can I make coffee?", {"room": "kitchen"}, "affordance"),
 ])
 def test_paraphrases_get_sensible_types(ask, answer, expected_type):

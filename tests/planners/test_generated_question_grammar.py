@@ -30,6 +30,8 @@ KIND_OF_FORM: dict[str, tuple[str, str | None]] = {
     "object_count": ("object_count", "target"), "attribute_colour": ("attribute", "target"),
     "exists": ("exists", "target"), "identify_colour": ("identify", "anchor"),
     "affordance_where": ("affordance", None), "robot_where": ("robot_location", None),
+    "relation_next_to": ("identify", "anchor"), "relation_closest": ("identify", "anchor"),
+    "relation_between": ("identify", "anchor"),
 }
 # "How many glasses are in the kitchen?" asks for drinking glasses or for eyeglasses: English does not say which
 AMBIGUOUS = {("object_count", "glass")}
@@ -54,6 +56,9 @@ def grammar() -> list[tuple[str, str, str | None]]:
         elif "{colour}" in joined:
             for i, f in enumerate(furniture):
                 out += [(form, q, f) for q in every_phrasing(form, place=f, colour=COLOURS[i % len(COLOURS)])]
+        elif "{place2}" in joined:
+            out += [(form, q, f) for i, f in enumerate(furniture)
+                    for q in every_phrasing(form, place=f, place2=furniture[(i + 1) % len(furniture)])]
         elif "{place}" in joined:
             places = openable if form.startswith(("object_state", "count_opened", "contents_in")) else furniture
             out += [(form, q, f) for f in places for q in every_phrasing(form, place=f)]

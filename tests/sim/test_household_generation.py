@@ -86,7 +86,7 @@ def test_timelines_have_every_kind_of_event_and_questions_of_every_form(househol
     assert kinds == {"move", "open", "close", "remove", "add"}
     assert forms >= {"present_location", "past_location", "room_of", "contents", "object_state", "count",
                      "still_present", "changes", "first_seen", "last_seen", "object_count", "attribute", "exists",
-                     "identify", "affordance", "robot_location"}
+                     "identify", "affordance", "robot_location", "relation"}
 
 
 def test_where_the_robot_was_follows_its_schedule(households):
@@ -377,6 +377,43 @@ def test_bad_knobs_exit_2_with_one_line(tmp_path, capsys, args, message):
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
     assert not math.isnan(0.0)
+
+
+def test_relation_answers_are_the_pieces_clearly_in_the_relation_in_the_anchors_room(households):
+    """'What is next to the sofa?': the pieces of its room whose footprints come within half a metre of it.
+
+    Asked only when no piece of any room is within 0.5..1.1 m; 'closest to' only with a lead of 0.4 m
+    (shapely distances, not relation_truth's).
+    """
+    import shapely
+
+    def box(f):
+        return shapely.Polygon(f.footprint())
+
+    asked = set()
+    for seed in range(10):
+        doc = generate_household(seed, Knobs(days=1, max_objects=10, questions=40, tasks=0, impossible_tasks=0))
+        scenario = scenario_from_dict(doc, f"g{seed}")
+        for q in scenario.questions:
+            if question_type(q) != "relation":
+                continue
+            kind = "between" if "between" in q.ask else "next_to" if "next to" in q.ask or "beside" in q.ask \
+                else "closest"
+            asked.add(kind)
+            named = [f for f in scenario.world.furniture if f.category.replace("_", " ") in
+                     q.ask.lower().replace("couch", "sofa").replace("refrigerator", "fridge")
+                     .replace("bookcase", "bookshelf")]
+            if kind == "between":
+                continue
+            anchor = max(named, key=lambda f: len(f.category))
+            gaps = sorted((box(f).distance(box(anchor)), f.category, f.room) for f in scenario.world.furniture
+                          if f.id != anchor.id)
+            assert not any(0.5 + 1e-6 < g < 1.1 - 1e-6 for g, _, _ in gaps) or kind == "closest", (seed, q.ask)
+            if kind == "next_to":
+                assert q.answer == sorted(c for g, c, r in gaps if g <= 0.5 and r == anchor.room), (seed, q.ask)
+            else:
+                assert q.answer == [gaps[0][1]] and gaps[1][0] - gaps[0][0] >= 0.4 - 1e-6, (seed, q.ask)
+    assert asked == {"between", "next_to", "closest"}
 
 
 def test_the_robots_ontology_knows_every_generated_furniture_category():
