@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from planners.language.spatial_forms import RELATION_PATTERNS as DEPTH_RELATION_PATTERNS
-from planners.language.spatial_forms import read_spatial_form, relation_after_head
+from planners.language.spatial_forms import read_nearness_form, read_spatial_form, relation_after_head
 
 COLOUR_WORDS: frozenset[str] = frozenset("""
 black white grey gray red green blue yellow orange purple pink brown beige silver gold golden teal cyan maroon
@@ -534,6 +534,8 @@ def _read_form(text: str, refusals: bool) -> FormReading | None:
                                fallback=m.group("verb") is None)
         if anchor is not None:
             return FormReading("identify", relation=relation, anchor=anchor, anchor2=anchor2, rule="what is <rel> X")
+    if (nearness := read_nearness_form(t)) is not None:
+        return nearness
     if m := _IDENTIFY_DESC.match(t):
         desc = noun_phrase(m.group("desc") + " thing") if m.group("desc").strip() else None
         relation, anchor, anchor2 = relation_of(m.group("rest"))

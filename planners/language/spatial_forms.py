@@ -4,10 +4,10 @@
   across_from, anchor X (planners.language.question_forms reads the same phrases inside other questions:
   `RELATION_PATTERNS` below go first in its list);
 - "what is closest / nearest to X", "what stands / sits between X and Y", "which furniture is next to X" ->
-  identify, relation closest_to / between / next_to / near, anchor X (and Y): the wordings of nearness the
-  general "what is <relation> X" rule of planners.language.question_forms leaves to the classifier (a
-  superlative, a verb in the present tense); a thing named before the verb is the target ("which chair is
-  closest to the desk"), a generic one ("furniture", "piece of furniture", "object") is not;
+  identify, relation closest_to / between / next_to / near, anchor X (and Y) (`read_nearness_form`, called
+  by planners.language.question_forms): the wordings of nearness its general "what is <relation> X" rule
+  leaves to the classifier (a superlative, a verb in the present tense); a thing named before the verb is
+  the target ("which chair is closest to the desk"), a generic one ("furniture", "piece of furniture", "object") is not;
 - "what is in the centre / middle of the room | kitchen" -> identify, relation in_middle_of (the room, when
   one is named, is linked by the parser);
 - "what is (hanging) on the (back / left / ...) wall (of the living room)" -> identify, relation on_wall; a
@@ -95,8 +95,12 @@ def relation_after_head(np_text: str, np: Any) -> tuple[str | None, Any, Any]:
     return relation_of(np_text.split(np.head, 1)[1])
 
 
-def _read_nearness(t: str) -> Any:
-    """The identify reading of a nearness wording (`_NEARNESS`), or None."""
+def read_nearness_form(t: str) -> Any:
+    """The identify reading of a nearness wording (`_NEARNESS`), or None.
+
+    Read after question_forms' general "what is <relation> X" rule, and like it after a wall the words stand
+    along is dropped ("between the fireplace and the sofa along the wall": the sofa).
+    """
     from planners.language.question_forms import FormReading, noun_phrase, relation_of
 
     m = _NEARNESS.match(t)
@@ -127,8 +131,6 @@ def read_spatial_form(t: str) -> Any:
         if anchor is not None:
             return FormReading("identify", target=target, relation=_relation_name(" ".join(m.group("rel").split())),
                                anchor=anchor, rule="what is behind / in front of / across from X")
-    if (nearness := _read_nearness(t)) is not None:
-        return nearness
     if m := _MIDDLE.match(t):
         return FormReading("identify", relation="in_middle_of", room_words=m.group("room"),
                            rule="what is in the middle of the room")
