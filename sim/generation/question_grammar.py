@@ -47,7 +47,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "affordance_where": ("Where can I {activity}?", "Where could I {activity}?"),
     "robot_where": ("Where were you {when}?", "Which room were you in {when}?"),
     "relation_next_to": ("What is next to the {place}?", "What's next to the {place}?", "What is beside the {place}?",
-                         "Which furniture is next to the {place}?"),
+                         "What stands next to the {place}?"),
     "relation_closest": ("What is closest to the {place}?", "Which furniture is closest to the {place}?",
                          "What is nearest to the {place}?", "Which piece of furniture is closest to the {place}?"),
     "relation_between": ("What is between the {place} and the {place2}?",

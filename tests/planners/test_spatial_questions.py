@@ -66,7 +66,7 @@ def test_depth_and_room_relations_answer_from_geometry(answerer, question, relat
 @pytest.mark.parametrize("question, relation, value", [
     ("What is closest to the desk?", "closest_to", ["sofa"]),  # the monitor on it is not
     ("What is nearest to the desk?", "closest_to", ["sofa"]),
-    ("Which furniture is next to the sofa?", "next_to", ["desk", "lamp", "table"]),
+    ("What stands beside the sofa?", "next_to", ["desk", "lamp", "table"]),
     ("What stands next to the desk?", "next_to", ["sofa"]),
     ("What stands between the sofa and the desk?", "between", []),
 ])
