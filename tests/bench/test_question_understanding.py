@@ -38,46 +38,45 @@ def test_the_reliability_table_counts_answered_readings_by_score():
     assert len(rows) == 4, "empty bins and unanswered readings are left out"
 
 
-def test_heldout5_is_the_draw_its_provenance_states():
-    """bench/data/README.md: Random(1616).sample(rest, 160), rest = the questions in file order not labelled before."""
+@pytest.fixture(scope="module")
+def openeqa() -> tuple[list[dict], list[dict]]:
+    """OpenEQA's questions (from ../shared/data) and the repository's labels of them."""
     import json
-    import random
 
-    from bench.question_understanding import LABELS, QUESTIONS, load_labelled
+    from bench.question_understanding import QUESTIONS, load_labelled
 
     if not QUESTIONS.is_file():
         pytest.skip(f"OpenEQA's questions are not here ({QUESTIONS}): ../shared/data is absent")
     questions = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    labels = [label for label, _ in load_labelled()]
-    heldout5 = [label for label in labels if label["split"] == "heldout5"]
-    drawn_before = {"dev", "dev2", "dev3", "dev4", "dev5", "heldout", "heldout2", "heldout3", "heldout4"}
-    earlier = {label["qid"] for label in labels if label["split"] in drawn_before}
-    rest = [q for q in questions if q["qid"] not in earlier]
-    drawn = random.Random(1616).sample(rest, 160)
-    assert [(label["sample_index"], label["qid"]) for label in heldout5] == \
-        [(i, q["qid"]) for i, q in enumerate(drawn)], LABELS
-    assert all(label["expressible"] == ("kind" in label) == ("why_not" not in label) for label in heldout5)
+    return questions, [label for label, _ in load_labelled()]
 
 
-def test_heldout6_is_the_draw_its_provenance_states_and_exhausts_the_questions():
-    """bench/data/README.md: Random(1617).sample(rest, 176), rest = the questions in file order not labelled before."""
-    import json
+DRAWN_BEFORE_HELDOUT5 = ("dev", "dev2", "dev3", "dev4", "dev5", "heldout", "heldout2", "heldout3", "heldout4")
+
+
+@pytest.mark.parametrize(("split", "seed", "size", "drawn_before"), [
+    ("heldout5", 1616, 160, DRAWN_BEFORE_HELDOUT5),
+    ("heldout6", 1617, 176, (*DRAWN_BEFORE_HELDOUT5, "heldout5")),
+])
+def test_a_held_out_split_is_the_draw_its_provenance_states(openeqa, split, seed, size, drawn_before):
+    """bench/data/README.md: Random(seed).sample(rest, size), rest = the questions in file order not labelled before."""
     import random
 
-    from bench.question_understanding import LABELS, QUESTIONS, load_labelled
+    from bench.question_understanding import LABELS
 
-    if not QUESTIONS.is_file():
-        pytest.skip(f"OpenEQA's questions are not here ({QUESTIONS}): ../shared/data is absent")
-    questions = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    labels = [label for label, _ in load_labelled()]
-    heldout6 = [label for label in labels if label["split"] == "heldout6"]
-    drawn_before = {"dev", "dev2", "dev3", "dev4", "dev5", "heldout", "heldout2", "heldout3", "heldout4", "heldout5"}
+    questions, labels = openeqa
+    held_out = [label for label in labels if label["split"] == split]
     earlier = {label["qid"] for label in labels if label["split"] in drawn_before}
-    assert len(earlier) == 1460, LABELS
     rest = [q for q in questions if q["qid"] not in earlier]
-    drawn = random.Random(1617).sample(rest, 176)
-    assert [(label["sample_index"], label["qid"]) for label in heldout6] == \
+    drawn = random.Random(seed).sample(rest, size)
+    assert [(label["sample_index"], label["qid"]) for label in held_out] == \
         [(i, q["qid"]) for i, q in enumerate(drawn)], LABELS
-    assert all(label["expressible"] == ("kind" in label) == ("why_not" not in label) for label in heldout6)
-    assert sorted(label["qid"] for label in labels) == sorted(q["qid"] for q in questions), \
-        "every OpenEQA question is labelled exactly once"
+    assert all(label["expressible"] == ("kind" in label) == ("why_not" not in label) for label in held_out)
+
+
+def test_heldout6_exhausts_the_questions(openeqa):
+    """After heldout6 every OpenEQA question is labelled exactly once."""
+    from bench.question_understanding import LABELS
+
+    questions, labels = openeqa
+    assert sorted(label["qid"] for label in labels) == sorted(q["qid"] for q in questions), LABELS
