@@ -101,3 +101,28 @@ def test_a_destination_memory_keeps_where_it_is_no_more_is_ruled_out_and_the_oth
     assert report.success, report.to_dict()
     assert h.truly_rests_on("mug_1") == "coffee_table", report.to_dict()
     assert [s.target for s in report.trace if s.skill == "place" and s.status == "succeeded"] == [tables["living_room"]]
+
+
+def test_a_destination_memory_is_unsure_of_is_looked_at_before_anything_is_put_down(household):
+    """A doubted destination is looked at before anything is put down on it.
+
+    Unsure of the kitchen coffee table (taken away unseen), the robot looks at it first and, not seeing it,
+    carries the mug to the living room's: no place is tried on a top memory only remembers.
+    """
+    from dataclasses import replace
+
+    from planners.acting.task_planning import TaskConfig, TaskPlanner
+
+    h = household([{"at": "d1 07:30", "remove": "kitchen_coffee_table"}],
+                  [{"id": "kitchen_coffee_table", "category": "coffee_table", "room": "kitchen", "at": [3.3, 2.9]}])
+    now = h.advance("d1 08:00")
+    tables = {r.room: r.id for r in h.memory.receptacles() if r.category == "coffee_table" and r.present}
+    unsure = replace(TaskConfig(), search_below_confidence=1.01)  # every destination seen an hour ago is doubted
+    report = TaskPlanner(h.memory, h.skills, h.explorer, config=unsure).execute("bring the mug to the coffee table",
+                                                                                 now)
+    assert report.success, report.to_dict()
+    assert h.truly_rests_on("mug_1") == "coffee_table", report.to_dict()
+    places = [(s.target, s.status) for s in report.trace if s.skill == "place" and s.status != "started"]
+    assert places == [(tables["living_room"], "succeeded")], report.to_dict()
+    looks = [i for i, s in enumerate(report.trace) if s.skill == "look_at" and s.target == tables["kitchen"]]
+    assert looks and looks[0] < next(i for i, s in enumerate(report.trace) if s.skill == "place"), report.to_dict()
