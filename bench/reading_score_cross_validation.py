@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.reading_score_fit import exemplar_right, fit_score, held_out_splits, probe_logits
+from bench.reading_score_fit import DEV_SPLITS, exemplar_right, fit_score, held_out_splits, probe_logits
 
-CV_SPLITS = ("dev", "dev2", "dev3", "dev4", "dev5", "heldout", "heldout2", "heldout3", "heldout4", "heldout5")
+CV_SPLITS = DEV_SPLITS  # every development split is left out once
 
 
 @dataclass

@@ -148,6 +148,12 @@ class _HintedBeliefs(BeliefBuilder):
         return belief
 
 
+def _destination_lost(report: TaskReport, spec: TaskSpec) -> None:
+    """No receptacle the destination names is left where memory put it."""
+    report.reason = f"I could not find the {spec.destination_mention} where I remembered it"
+    report.cannot = CANNOT_FIND
+
+
 class _StopOnSighting:
     """Wraps a search policy: stop as soon as an instance of the object was seen during the search."""
 
@@ -616,8 +622,7 @@ class TaskPlanner:
                 where = destination.position
                 current = self._relocalised(spec, destination, report, on_step, ruled_out)
                 if current is None:
-                    report.reason = f"I could not find the {spec.destination_mention} where I remembered it"
-                    report.cannot = CANNOT_FIND
+                    _destination_lost(report, spec)
                     break
                 destination = current
                 if math.dist(where[:2], destination.position[:2]) > self.config.case_match_radius_m:
@@ -641,8 +646,7 @@ class TaskPlanner:
                     # memory's place of it holds another piece of furniture, or none: the next one of that name
                     other = self._rule_out(destination, ruled_out, spec)
                     if other is None:
-                        report.reason = f"I could not find the {spec.destination_mention} where I remembered it"
-                        report.cannot = CANNOT_FIND
+                        _destination_lost(report, spec)
                         break
                     destination = other
                 # released but not resting on the top (slid off its edge): the hand is empty as when it slipped

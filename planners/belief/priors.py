@@ -186,14 +186,18 @@ class LocationModel:
             self._observed_intervals = list(self.memory.observed_intervals(None, None))
         return self._observed_intervals
 
+    def closed_at(self, loc: LocationBelief) -> float | None:
+        """When memory last closed the absent placement `loc` as gone (its latest departure event), or None."""
+        if not loc.object_id:
+            return None
+        seen_gone = [float(e.time) for e in self.memory.events(kinds=["disappeared"], target=loc.object_id)
+                     if e.object_id == loc.object_id]
+        return max(seen_gone) if seen_gone else None
+
     def departure_time(self, loc: LocationBelief) -> float | None:
-        """When memory noticed the absent placement `loc` empty (its latest departure event), else its last sighting."""
-        if loc.object_id:
-            seen_gone = [float(e.time) for e in self.memory.events(kinds=["disappeared"], target=loc.object_id)
-                         if e.object_id == loc.object_id]
-            if seen_gone:
-                return max(seen_gone)
-        return loc.last_seen
+        """When memory noticed the absent placement `loc` empty (`closed_at`), else its last sighting."""
+        closed = self.closed_at(loc)
+        return loc.last_seen if closed is None else closed
 
     def false_close_probability(self, loc: LocationBelief) -> float:
         """P(`loc`, which memory closed as gone, is still in place): memory's misses were false.
@@ -202,13 +206,9 @@ class LocationModel:
         sighting and the close, at the thing's move rate: a close seconds after a sighting is almost surely
         false, one hours later almost surely a move.
         """
-        if not loc.object_id or loc.last_seen is None:
+        closed = self.closed_at(loc)
+        if closed is None or loc.last_seen is None:
             return 0.0
-        closes = [float(e.time) for e in self.memory.events(kinds=["disappeared"], target=loc.object_id)
-                  if e.object_id == loc.object_id]
-        if not closes:
-            return 0.0
-        closed = max(closes)
         hours = max(0.0, closed - float(loc.last_seen)) / SECONDS_PER_HOUR
         moved = 1.0 - stay_probability(self.move_rate(loc.object_id or loc.category or ""), hours)
         false_close = self.config.false_close_probability

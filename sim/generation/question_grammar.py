@@ -75,8 +75,15 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 PLURAL_WORDS = {"keys", "glasses", "sunglasses", "scissors", "gloves", "headphones", "eyeglasses"}
 
 
+def word_options(category: str | None) -> tuple[str, ...]:
+    """Every word for a category (its synonyms, else its name as words); ("",) for an empty slot."""
+    if not category:
+        return ("",)
+    return SYNONYMS.get(category, (category.replace("_", " "),))
+
+
 def words(category: str, rng: np.random.Generator | None = None) -> str:
-    options = SYNONYMS.get(category, (category.replace("_", " "),))
+    options = word_options(category)
     if rng is None:
         return options[0]
     return options[int(rng.integers(len(options)))]
@@ -97,13 +104,10 @@ def every_phrasing(form: str, thing: str | None = None, place: str | None = None
                    when: str | None = None, t0: str | None = None, t1: str | None = None,
                    colour: str | None = None, activity: str | None = None, place2: str | None = None) -> list[str]:
     """Every wording `phrase` can give these slots: each template of the form with each word for the things."""
-    thing_options = SYNONYMS.get(thing, (thing.replace("_", " "),)) if thing else ("",)
-    place_options = SYNONYMS.get(place, (place.replace("_", " "),)) if place else ("",)
-    place2_options = SYNONYMS.get(place2, (place2.replace("_", " "),)) if place2 else ("",)
     return [render(template, thing_words, place_words, room=room, when=when, t0=t0, t1=t1, colour=colour,
                    activity=activity, place2_words=place2_words)
-            for template in TEMPLATES[form] for thing_words in thing_options for place_words in place_options
-            for place2_words in place2_options]
+            for template in TEMPLATES[form] for thing_words in word_options(thing)
+            for place_words in word_options(place) for place2_words in word_options(place2)]
 
 
 def render(template: str, thing_words: str, place_words: str, room: str | None = None, when: str | None = None,

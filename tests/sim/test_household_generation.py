@@ -12,7 +12,7 @@ from bench.evaluation import question_type
 from memory_stack.cli import main as memstack
 from robot_model.category_shapes import FURNITURE_SHAPES, OBJECT_SHAPES
 from sim.generation.household import Knobs, generate_household, to_yaml
-from sim.generation.question_grammar import SYNONYMS
+from sim.generation.question_grammar import word_options
 from sim.generation.timeline_truth import TimelineTruth
 from sim.generation.vocabulary import REACHABLE_TOP_M, furniture_categories, object_categories
 from sim.scenario import load_scenario, scenario_from_dict
@@ -265,7 +265,7 @@ def test_move_counts_ask_only_about_things_whose_every_move_a_patrol_showed(hous
             fitting = []
             things = list(scenario.world.objects) + [e.add for e in scenario.timeline if e.kind == "add"]
             named = [o for o in things
-                     if any(w in q.ask for w in SYNONYMS.get(o.category, (o.category.replace("_", " "),)))]
+                     if any(w in q.ask for w in word_options(o.category))]
             for obj in named:
                 place, last, moves, shown = obj.rests_on, -math.inf, [], True
                 for e in [e for e in scenario.timeline if e.kind == "move" and e.move == obj.id and e.time <= q.time]:
