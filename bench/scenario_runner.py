@@ -273,7 +273,9 @@ def run_scenario(scenario: Scenario, planner: str = "voi", db_path: str | Path |
     """Run one scenario with one planner; returns the `run --json` document of specs/cli.md.
 
     `stale_probes`: also ask the generated stale questions (bench.evaluation.stale_probe_questions)
-    after the scenario's own; they are scored under "probes", not in "questions" or the summary.
+    after the scenario's own; they are scored under "probes", not in "questions" or the summary. The
+    planner answers them like any question, so its looks move the robot and add to memory: the tasks
+    (and later questions) of a run with probes start from another state than one without.
     `staleness_calibration`: record the belief's P(still there) against the truth for every
     remembered object before each scheduled look and before the questions ("staleness_samples").
     `config`: the StackConfig the stack is assembled from (memory_stack.composition; None: the defaults).
