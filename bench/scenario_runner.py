@@ -31,6 +31,7 @@ from memory_stack.composition.assembly import SimStack, assemble_sim_stack
 from memory_stack.composition.stack_config import StackConfig
 from memory_stack.foundation.progress import ProgressBar
 from memory_stack.foundation.time_format import format_time
+from planners.acting.task_outcomes import CANNOT_REACH
 from sim.scenario import Question, Scenario, Task, load_scenario
 
 log = logging.getLogger(__name__)
@@ -240,16 +241,33 @@ class ScenarioSession(SimStack):
         return float(report.path_length_m)
 
     def do(self, task: Task) -> dict[str, Any]:
+        labelled = task.goal.cannot or "done"
+        expected = CANNOT_REACH if labelled == "done" and self._out_of_reach(task) else labelled
         report = self.task_planner.execute(task.do, self.backend.now)
         self._note_pose()
         done = self._goal_holds(task)
         # a task that cannot be done is right when the robot says why; done after all is right too
-        said_why = task.goal.cannot is not None and not report.success and report.cannot == task.goal.cannot
+        said_why = expected != "done" and not report.success and report.cannot == expected
         return {"id": task.id, "do": task.do, "success": done or said_why, "done": done,
-                "expected": task.goal.cannot or "done", "cannot": report.cannot,
+                "expected": expected, "labelled": labelled, "cannot": report.cannot,
                 "reported_success": bool(report.success),
                 "reason": report.reason, "steps": report.steps, "path_length_m": round(report.path_length_m, 3),
                 "replans": report.replans}
+
+    def _out_of_reach(self, task: Task) -> bool:
+        """A fetch whose every thing of that category lies where the arm reaches it from no free stance.
+
+        Judged on the truth when the task starts, with the robot's own kinematics (the scenario's
+        label knows only the height of the top a thing is on, not how deep on it the thing lies).
+        """
+        goal = task.goal
+        if goal.category is None or goal.rests_on is None or goal.furniture is not None:
+            return False
+        things = [o for o in self.backend.ground_truth().objects.values()
+                  if o.category == goal.category and (goal.object is None or o.id == goal.object)]
+        if not things or any(o.rests_on in (goal.rests_on, "robot") for o in things):
+            return False
+        return not any(self.skills.reachable_from_some_stance(o.category, o.position) for o in things)
 
     def _goal_holds(self, task: Task) -> bool:
         truth = self.backend.ground_truth()

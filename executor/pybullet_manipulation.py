@@ -402,9 +402,13 @@ class PyBulletManipulator:
         lo, hi = body_aabb(self.client, body)
         return abs((hi[0] - lo[0]) * math.cos(direction)) + abs((hi[1] - lo[1]) * math.sin(direction))
 
-    def plan_grasp(self, near: Sequence[float],
-                   expected_height: float | Sequence[float] | None = None) -> GraspPlan | str:
-        """Candidate grasps of the object at `near`: top-down across its narrow sides, then from the side."""
+    def plan_grasp(self, near: Sequence[float], expected_height: float | Sequence[float] | None = None,
+                   arm_base: Sequence[float] | None = None) -> GraspPlan | str:
+        """Candidate grasps of the object at `near`: top-down across its narrow sides, then from the side.
+
+        Side and tilted grasps come from the arm's side: from where the arm's base stands now, or from
+        `arm_base` (x, y) when planning for a stance the robot is not at yet.
+        """
         body = self.find_object(near, expected_height=expected_height)
         if body is None:
             return REASON_OBJECT_NOT_FOUND
@@ -413,7 +417,7 @@ class PyBulletManipulator:
         support = self.support_of(body)
         support_top = float(lo[2])  # it rests there (a shelf inside furniture is below the furniture top)
         _, orn = p.getBasePositionAndOrientation(body, physicsClientId=self.client)
-        base, _ = self.arm_base_pose()
+        base = self.arm_base_pose()[0] if arm_base is None else np.asarray(arm_base, dtype=float)
         poses: list[GraspPose] = []
         widths = []
         # top-down: fingers close along the object's own axes (narrowest first), both hand yaws
@@ -462,6 +466,22 @@ class PyBulletManipulator:
         if round_or_tall:  # held round its middle, not pinched at the top
             poses.sort(key=lambda g: (g.mode == "tilted", g.mode != "side"))
         return GraspPlan(body, support, center, poses, min(widths))
+
+    def reaches_from(self, plan: GraspPlan, arm_base: Sequence[float], arm_orientation: Sequence[float]) -> bool:
+        """Whether the arm, its base at this pose, reaches a grasp of `plan` with its full approach and lift.
+
+        Inverse kinematics only (the arm is not moved there, so nothing is checked for collisions): a
+        stance that passes may still fail at the pick, one that fails cannot succeed with a strict reach.
+        """
+        self.kinematics.set_base_pose(arm_base, arm_orientation)
+        try:
+            seed = self.arm_joint_positions()
+            return any(self.kinematics.solve(g.grasp, g.orientation, seed=seed).reached
+                       and self.kinematics.solve(g.pre, g.orientation, seed=seed).reached
+                       and self.kinematics.solve(g.lift, g.orientation, seed=seed).reached
+                       for g in plan.poses)
+        finally:
+            self.sync_kinematics()
 
     def _reachable_grasp(self, plan: GraspPlan, strict: bool = False) -> GraspPose | None:
         """The first grasp whose grasp pose is reachable without touching anything, with a reachable pre-grasp.
@@ -656,15 +676,48 @@ class PyBulletManipulator:
         local, _ = p.multiplyTransforms(inv_pos, inv_orn, center.tolist(), [0, 0, 0, 1])
         return np.array(local), float(center[2] - lo[2])
 
-    def _place_orientations(self, spot: np.ndarray) -> list[tuple[float, float, float, float]]:
-        """Hand orientations that keep the held object as it was grasped (upright): any turn about vertical."""
-        base, _ = self.arm_base_pose()
+    def _place_orientations(self, spot: np.ndarray,
+                            arm_base: Sequence[float] | None = None) -> list[tuple[float, float, float, float]]:
+        """Hand orientations that keep the held object as it was grasped (upright): any turn about vertical.
+
+        Turned about the heading from the arm's base (where it stands, or `arm_base`) to the spot.
+        """
+        base = self.arm_base_pose()[0] if arm_base is None else arm_base
         heading = math.atan2(spot[1] - base[1], spot[0] - base[0])
         mode, pitch = self._held_grasp
         turns = (0.0, 0.6, -0.6, 1.2, -1.2)
         if mode in ("side", "tilted"):
             return [side_orientation(heading + turn, pitch) for turn in turns]
         return [top_down_orientation(heading + math.pi / 2 + turn) for turn in turns[:3]]
+
+    def place_reaches_from(self, receptacle_position: Sequence[float], accept: Callable[[int], bool] | None,
+                           arm_base: Sequence[float], arm_orientation: Sequence[float]) -> bool:
+        """Whether the arm, its base at this pose, reaches a free spot of the receptacle to set the held thing on.
+
+        Inverse kinematics only, as `reaches_from`: the set-down point and a point above it, for the
+        free spots nearest that arm base (at most 30).
+        """
+        if self.held_body is None:
+            return False
+        receptacle = self.receptacle_at(receptacle_position, accept)
+        if receptacle is None:
+            return False
+        lo, hi = body_aabb(self.client, self.held_body)
+        spots = self.free_spots(receptacle, (float(hi[0] - lo[0]), float(hi[1] - lo[1])), arm_base)
+        offset, half_height = self._held_offset()
+        self.kinematics.set_base_pose(arm_base, arm_orientation)
+        try:
+            seed = self.arm_joint_positions()
+            for spot in spots[:30]:
+                for orientation in self._place_orientations(spot, arm_base):
+                    rotation = np.array(p.getMatrixFromQuaternion(orientation)).reshape(3, 3)
+                    down = np.array([spot[0], spot[1], spot[2] + half_height + 0.01]) - rotation @ offset
+                    if (self.kinematics.solve(down, orientation, seed=seed).reached and
+                            self.kinematics.solve(down + [0, 0, 0.06], orientation, seed=seed).reached):
+                        return True
+            return False
+        finally:
+            self.sync_kinematics()
 
     def place(self, receptacle_position: Sequence[float],
               accept: Callable[[int], bool] | None = None) -> ManipulationOutcome:

@@ -185,8 +185,9 @@ class SimRobotSkills(RobotSkills):
 
         A grasp whose whole approach (pre-grasp, grasp, lift) is not within reach from one stance (a
         high counter at the edge of the arm's reach, neighbours in the way on one side) is tried from
-        up to `pick_stances` other free stances around the object, the closest rings first; from the
-        last one a shorter approach is allowed before "unreachable" is reported.
+        up to `pick_stances` other free stances around the object from which the arm's kinematics
+        reach a grasp (every side of the furniture, the closest rings first); when none does, or none
+        worked, a shorter approach from the stance nearest the object is tried before "unreachable".
         """
         frames: list[SensorFrame] = []
         start = self.backend.now
@@ -210,7 +211,7 @@ class SimRobotSkills(RobotSkills):
                 break
             moved, arrived = (0.0, False)
             if stances < self.config.pick_stances:
-                moved, arrived = self._another_stance(near, tried, keep_out)
+                moved, arrived = self._another_stance(near, tried, keep_out, self._reach_test(near, expected))
             driven += moved
             if arrived:
                 stances += 1
@@ -238,15 +239,52 @@ class SimRobotSkills(RobotSkills):
         result = self.backend.move_base_to(*self._odometry_goal(x, y), self._odometry_yaw(facing))
         return result.path_length_m
 
-    def _another_stance(self, target: Point3, tried: list[tuple[float, float]], keep_out=None) -> tuple[float, bool]:
+    def _arm_base_at(self, pose: tuple[float, float, float]) -> tuple[tuple[float, float, float], tuple]:
+        """The arm's base pose (position, quaternion) with the robot's base at `pose` (true map x, y, yaw)."""
+        x, y, yaw = self.robot.base_pose()
+        position, orientation = self.manipulator.arm_base_pose()
+        dx, dy = position[0] - x, position[1] - y
+        lx = math.cos(yaw) * dx + math.sin(yaw) * dy
+        ly = -math.sin(yaw) * dx + math.cos(yaw) * dy
+        px, py, turn = pose[0], pose[1], pose[2] - yaw
+        at = (px + math.cos(pose[2]) * lx - math.sin(pose[2]) * ly,
+              py + math.sin(pose[2]) * lx + math.cos(pose[2]) * ly, float(position[2]))
+        _, turned = p.multiplyTransforms((0, 0, 0), p.getQuaternionFromEuler((0, 0, turn)), (0, 0, 0), orientation)
+        return at, turned
+
+    def _reach_test(self, near: Point3, expected_height):
+        """A test of a stance (x, y, yaw): the arm's kinematics reach a grasp of the object at `near` from it."""
+        def reaches(pose: tuple[float, float, float]) -> bool:
+            at, orientation = self._arm_base_at(pose)
+            plan = self.manipulator.plan_grasp(near, expected_height, arm_base=at)
+            return not isinstance(plan, str) and self.manipulator.reaches_from(plan, at, orientation)
+        return reaches
+
+    def reachable_from_some_stance(self, category: str, position: Point3) -> bool:
+        """Whether the arm's kinematics reach a grasp of the `category` thing at `position` from some free stance.
+
+        Every free stance around it on every ring is looked at (nothing moves): the benchmark's judge of
+        whether a thing lies out of this robot's reach where it is (a glove mid-bed, a tall box at the
+        back of a table against a wall), so a task to fetch it cannot be done.
+        """
+        expected = object_shape(category).resting_heights if category in OBJECT_SHAPES else None
+        reaches = self._reach_test(position, expected)
+        radii = tuple(sorted(set(self.config.pick_stance_radii_m) | set(self.config.standoff_radii_m)))
+        return any(reaches(pose) for pose in self.standoff_poses(position, self._front_of_door(position), radii))
+
+    def _another_stance(self, target: Point3, tried: list[tuple[float, float]], keep_out=None,
+                        reaches=None) -> tuple[float, bool]:
         """Drive to a free stance around `target` away from the `tried` ones (closest rings first).
 
-        Returns (metres driven, arrived).
+        `reaches(pose) -> bool` rules out stances the arm cannot reach the target from (all of them
+        are looked at, on every side, before driving). Returns (metres driven, arrived).
         """
         radii = tuple(sorted(set(self.config.pick_stance_radii_m) | set(self.config.standoff_radii_m)))
         driven, goals = 0.0, 0
         for x, y, yaw in self.standoff_poses(target, keep_out, radii):
             if any(math.hypot(x - tx, y - ty) < self.config.stance_spacing_m for tx, ty in tried):
+                continue
+            if reaches is not None and not reaches((x, y, yaw)):
                 continue
             tried.append((x, y))
             result = self.backend.move_base_to(*self._odometry_goal(x, y), self._odometry_yaw(yaw))
@@ -279,12 +317,30 @@ class SimRobotSkills(RobotSkills):
         approach = self.approach(receptacle_position, frames)
         if not approach.success:
             return approach
-        self.backend.look_at(tuple(float(v) for v in receptacle_position))
-        self._render(frames, self.config.render_while_manipulating)
-        outcome = self.manipulator.place(receptacle_position, accept)
-        self._spend(outcome.duration_s)
-        self._render(frames, self.config.render_while_manipulating)
-        return SkillResult(outcome.success, outcome.reason, approach.path_length_m, self.backend.now - start, frames)
+        driven = approach.path_length_m
+        tried = [self.robot.base_pose()[:2]]
+        for stance in range(self.config.pick_stances + 1):
+            self.backend.look_at(tuple(float(v) for v in receptacle_position))
+            self._render(frames, self.config.render_while_manipulating)
+            outcome = self.manipulator.place(receptacle_position, accept)
+            self._spend(outcome.duration_s)
+            self._render(frames, self.config.render_while_manipulating)
+            if outcome.reason != REASON_UNREACHABLE or stance == self.config.pick_stances:
+                break
+            # no free spot in the arm's reach from here: a stance (any side) from which one is
+            moved, arrived = self._another_stance(receptacle_position, tried, None,
+                                                  self._place_reach_test(receptacle_position, accept))
+            driven += moved
+            if not arrived:
+                break
+        return SkillResult(outcome.success, outcome.reason, driven, self.backend.now - start, frames)
+
+    def _place_reach_test(self, receptacle_position: Point3, accept):
+        """A test of a stance (x, y, yaw): the arm's kinematics reach a free spot of the receptacle from it."""
+        def reaches(pose: tuple[float, float, float]) -> bool:
+            at, orientation = self._arm_base_at(pose)
+            return self.manipulator.place_reaches_from(receptacle_position, accept, at, orientation)
+        return reaches
 
     def _door(self, furniture_position: Point3, open_door: bool) -> SkillResult:
         frames: list[SensorFrame] = []
