@@ -97,6 +97,11 @@ def summarise(runs: list[dict], knobs_of: dict[str, dict], failures: list[dict],
             # the target: tasks that can be done, done; tasks that cannot, ended with why (or done)
             "task_success": _rate([bool(t["success"]) for t in tasks if t.get("expected", "done") == "done"]),
             "task_cannot_said_why": _rate([bool(t["success"]) for t in tasks if t.get("expected", "done") != "done"]),
+            # as the scenario labelled them: a fetch judged out of the arm's reach when it started counts as doable
+            "task_success_labelled_doable": _rate([bool(t.get("done")) for t in tasks
+                                                   if t.get("labelled", t.get("expected", "done")) == "done"]),
+            "tasks_judged_out_of_reach": sum(1 for t in tasks if t.get("labelled", t.get("expected")) !=
+                                             t.get("expected")),
             "task_success_by_expected": {kind: _rate([bool(t["success"]) for t in tasks
                                                       if t.get("expected", "done") == kind])
                                          for kind in sorted({t.get("expected", "done") for t in tasks})},
@@ -171,6 +176,10 @@ def markdown(summary: dict) -> str:
             lines.append(f"| {kind} | " + " | ".join(cells) + " |")
     reasons = "; ".join(f"{name}: {s['task_failures']}" for name, s in planners.items())
     lines += ["", f"Task failures by reason: {reasons}"]
+    labelled = "; ".join(f"{name}: {_cell(s['task_success_labelled_doable'])} done, "
+                         f"{s['tasks_judged_out_of_reach']} judged out of reach"
+                         for name, s in planners.items() if "task_success_labelled_doable" in s)
+    lines += ["", f"Tasks the scenario labels doable (some judged out of reach when they started): {labelled}"]
     reports = "; ".join(f"{name}: {s['task_reports']['false_success']} false success, "
                         f"{s['task_reports']['done_unconfirmed']} done but not confirmed, report = truth "
                         f"{_cell(s['task_reports']['agrees'])}" for name, s in planners.items() if "task_reports" in s)

@@ -211,7 +211,10 @@ class SimRobotSkills(RobotSkills):
                 break
             moved, arrived = (0.0, False)
             if stances < self.config.pick_stances:
-                moved, arrived = self._another_stance(near, tried, keep_out, self._reach_test(near, expected))
+                # stances around the thing as the arm found it here, not as memory placed it (13020: 7 cm off)
+                plan = self.manipulator.plan_grasp(near, expected)
+                seen = near if isinstance(plan, str) else tuple(float(v) for v in plan.center)
+                moved, arrived = self._another_stance(seen, tried, keep_out, self._reach_test(seen, expected))
             driven += moved
             if arrived:
                 stances += 1
@@ -281,11 +284,22 @@ class SimRobotSkills(RobotSkills):
         """
         radii = tuple(sorted(set(self.config.pick_stance_radii_m) | set(self.config.standoff_radii_m)))
         driven, goals = 0.0, 0
+        # a stance stood at that the arm does not reach from is no reason to skip a nearby one it does
+        # reach from (13020: a glass 2.5 cm out of reach from the stance stood at, 9 cm from one in reach)
+        spaced_from = [(tx, ty) for tx, ty in tried
+                       if reaches is None or reaches((tx, ty, math.atan2(target[1] - ty, target[0] - tx)))]
+        judged = 0
         for x, y, yaw in self.standoff_poses(target, keep_out, radii):
-            if any(math.hypot(x - tx, y - ty) < self.config.stance_spacing_m for tx, ty in tried):
+            if any(math.hypot(x - tx, y - ty) < self.config.stance_spacing_m for tx, ty in spaced_from):
                 continue
-            if reaches is not None and not reaches((x, y, yaw)):
+            if any(math.hypot(x - tx, y - ty) < 0.02 for tx, ty in tried):
                 continue
+            if reaches is not None:
+                judged += 1
+                if judged > self.config.stances_judged:
+                    break
+                if not reaches((x, y, yaw)):
+                    continue
             tried.append((x, y))
             result = self.backend.move_base_to(*self._odometry_goal(x, y), self._odometry_yaw(yaw))
             driven += result.path_length_m

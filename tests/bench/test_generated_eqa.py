@@ -39,7 +39,9 @@ def test_summary_counts_rates_buckets_and_aborted_runs():
          "tasks": [{"success": False, "reason": "place failed: unreachable", "done": True, "reported_success": False},
                    {"success": True, "expected": "unreachable", "reason": "place failed: unreachable"},
                    {"success": False, "expected": "not found", "reason": "gave up after 3 replans (last pick"}]},
-        {"scenario": "h1", "planner": "explore-all", "questions": [_q(True, path=4.0)] * 2, "tasks": []},
+        {"scenario": "h1", "planner": "explore-all", "questions": [_q(True, path=4.0)] * 2,
+         "tasks": [{"success": True, "done": False, "expected": "unreachable", "labelled": "done",
+                    "reason": "gave up after 3 replans (last pick: unreachable)", "reported_success": False}]},
     ]
     summary = summarise(runs, knobs, [{"job": "h2__explore-all__s0", "error": "boom"}], expected_runs=4)
     voi = summary["planners"]["voi"]
@@ -58,6 +60,11 @@ def test_summary_counts_rates_buckets_and_aborted_runs():
     assert voi["task_reports"]["agrees"]["n"] == 2 and voi["task_reports"]["agrees"]["rate"] == 0.0
     assert voi["skipped_events"] == 1 and voi["total_path_length_m"] == 4.0
     assert summary["aborted_runs"] == 1
+    # a fetch labelled doable but judged out of the arm's reach when it started: "said why", and counted apart
+    explore = summary["planners"]["explore-all"]
+    assert explore["task_cannot_said_why"]["n"] == 1 and explore["task_success"]["n"] == 0
+    assert explore["tasks_judged_out_of_reach"] == 1 and explore["task_success_labelled_doable"]["rate"] == 0.0
+    assert voi["tasks_judged_out_of_reach"] == 0 and voi["task_success_labelled_doable"]["n"] == 2
     table = markdown(summary)
     assert "aborted runs: 1" in table and "| voi | 0.750 [" in table and "| 0.50 |" in table
     assert "| not found | 0.000 [" in table and "| unreachable | 1.000 [" in table

@@ -261,3 +261,24 @@ def test_a_stance_is_judged_by_the_arm_s_kinematic_reach_from_it(world):
     assert skills.robot.base_pose() == pose
     picked = skills.pick("keys", (fx, fy, fridge.height + 0.01))
     assert not picked.success and picked.reason == "unreachable"
+
+
+def test_a_place_stance_is_judged_by_whether_the_arm_reaches_a_free_spot_from_it(world):
+    """Holding the mug: in front of the counter a free spot of its top is in the arm's reach; 1.5 m off none is.
+
+    SimRobotSkills.place drives to such a stance when none is in reach from where it stands (issue 17,
+    13006 / 13036: "place failed: unreachable" onto a counter and a sofa from the one stance tried).
+    """
+    backend, skills = world
+    mug = backend.ground_truth().objects["mug_1"]
+    assert skills.pick("mug", mug.position).success
+    counter = backend.furniture["counter"]
+    top = top_of(backend, "counter")
+    accept = skills._is_furniture_of("counter")
+    near = counter.to_map(0.0, counter.depth / 2 + 0.45)
+    far = counter.to_map(0.0, counter.depth / 2 + 1.8)
+    facing = -math.pi / 2
+    pose = skills.robot.base_pose()
+    assert skills.manipulator.place_reaches_from(top, accept, *skills._arm_base_at((*near, facing)))
+    assert not skills.manipulator.place_reaches_from(top, accept, *skills._arm_base_at((*far, facing)))
+    assert skills.robot.base_pose() == pose and backend.ground_truth().objects["mug_1"].rests_on == "robot"
