@@ -695,7 +695,7 @@ class PyBulletManipulator:
         """Whether the arm, its base at this pose, reaches a free spot of the receptacle to set the held thing on.
 
         Inverse kinematics only, as `reaches_from`: the set-down point and a point above it, for the
-        8 free spots nearest that arm base and 3 hand turns (a cheap test: it is asked of many stances).
+        4 free spots nearest that arm base and 2 hand turns (a cheap test: it is asked of many stances).
         """
         if self.held_body is None:
             return False
@@ -708,8 +708,8 @@ class PyBulletManipulator:
         self.kinematics.set_base_pose(arm_base, arm_orientation)
         try:
             seed = self.arm_joint_positions()
-            for spot in spots[:8]:
-                for orientation in self._place_orientations(spot, arm_base)[:3]:
+            for spot in spots[:4]:
+                for orientation in self._place_orientations(spot, arm_base)[:2]:
                     rotation = np.array(p.getMatrixFromQuaternion(orientation)).reshape(3, 3)
                     down = np.array([spot[0], spot[1], spot[2] + half_height + 0.01]) - rotation @ offset
                     if (self.kinematics.solve(down, orientation, seed=seed).reached and

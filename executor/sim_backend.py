@@ -276,7 +276,7 @@ class SimRobotSkills(RobotSkills):
         return any(reaches(pose) for pose in self.standoff_poses(position, self._front_of_door(position), radii))
 
     def _another_stance(self, target: Point3, tried: list[tuple[float, float]], keep_out=None,
-                        reaches=None) -> tuple[float, bool]:
+                        reaches=None, judged_at_most: int | None = None) -> tuple[float, bool]:
         """Drive to a free stance around `target` away from the `tried` ones (closest rings first).
 
         `reaches(pose) -> bool` rules out stances the arm cannot reach the target from (all of them
@@ -296,7 +296,7 @@ class SimRobotSkills(RobotSkills):
                 continue
             if reaches is not None:
                 judged += 1
-                if judged > self.config.stances_judged:
+                if judged > (self.config.stances_judged if judged_at_most is None else judged_at_most):
                     break
                 if not reaches((x, y, yaw)):
                     continue
@@ -343,7 +343,8 @@ class SimRobotSkills(RobotSkills):
                 break
             # no free spot in the arm's reach from here: a stance (any side) from which one is
             moved, arrived = self._another_stance(receptacle_position, tried, None,
-                                                  self._place_reach_test(receptacle_position, accept))
+                                                  self._place_reach_test(receptacle_position, accept),
+                                                  self.config.place_stances_judged)
             driven += moved
             if not arrived:
                 break

@@ -20,6 +20,7 @@ class SimSkillsConfig:
     pick_stance_radii_m: tuple[float, ...] = (0.4, 0.47)
     stance_spacing_m: float = 0.25
     stances_judged: int = 48  # free stances judged by the arm's reach (closest rings first) before giving up
+    place_stances_judged: int = 12  # the same for a place (each judgement costs more: several spots and turns)
     arm_reach_m: float = 0.62  # horizontal distance from the arm's base within which no approach is needed
     # None: as many views as it takes for every heading to be in `look_around_sightings` views
     # (the memory believes a new door state after two sightings in a row: one look should give both).
