@@ -6,8 +6,10 @@ in the map frame) and the best depth-continuous cluster of the box is kept: one 
 lies near, ends near the box's edges (the box's surroundings are clustered too), is no farther than
 the category's size allows and is not the surface seen around the box (see BoxLiftingConfig). A
 thing whose own pixels give no usable depth (a mirror, glass, a dark front) is placed against the
-surface that frames its box (perception.framing_surface), or dropped. The mask then goes through
-FrameProcessor like a segmenter's, so boxes become the same 3D observations masks give.
+surface that frames its box (perception.framing_surface), or dropped. A thing whose box mostly
+shows a bigger detected thing in front of it is dropped too: its box's depth would put it on that
+thing or on the wall. The mask then goes through FrameProcessor like a segmenter's, so boxes become
+the same 3D observations masks give.
 """
 
 from __future__ import annotations
@@ -116,6 +118,13 @@ def _grown(window: tuple[int, int, int, int], margin: float, width: int, height:
 
 
 @dataclass
+class _Candidate:
+    pixels: np.ndarray
+    containment: float  # the share of its surroundings' cluster inside the box
+    hidden: float  # the larger share of the box and of the cluster that shows a bigger detection in front
+
+
+@dataclass
 class LiftedBox:
     """The object's pixels in its box window, and the depth estimated for them where its own is not usable."""
 
@@ -138,11 +147,16 @@ def _size_fit(prior: SizePrior | None, box_px: tuple[int, int], depth: np.ndarra
 
 def lift_box(depth: np.ndarray, heights: np.ndarray, free: np.ndarray, untaken: np.ndarray,
              box: tuple[int, int, int, int], context: tuple[int, int, int, int], intrinsics: CameraIntrinsics,
-             prior: SizePrior | None, config: BoxLiftingConfig, hollow: bool = False) -> LiftedBox:
+             prior: SizePrior | None, config: BoxLiftingConfig, hollow: bool = False,
+             covering: Collection[tuple[int, int, int, int]] = ()) -> LiftedBox:
     """The object's pixels inside `box`, chosen among the depth clusters of its surroundings `context`.
 
     `hollow`: the thing has an inside (an openable cabinet, fridge, wardrobe): what lies on the wall
     behind it may be its back panel seen through an opening, and stays.
+
+    `covering`: the windows (full-image pixels) of the other detections at least as large whose boxes overlap
+    this one and reach lower in the image (perhaps a bigger thing in front); mostly hidden by such a thing,
+    this one is dropped (see BoxLiftingConfig).
 
     `depth`, `heights`, `free` (valid depth, not taken by a smaller box) and `untaken` (not taken, with or
     without depth) cover the context window (full-image pixel coordinates (x0, y0, x1, y1)).
@@ -159,6 +173,8 @@ def lift_box(depth: np.ndarray, heights: np.ndarray, free: np.ndarray, untaken: 
         # mostly itself, and the support's pixels stay.
         if np.count_nonzero(above[inside]) >= config.min_above_support_share * np.count_nonzero(box_valid):
             keep = above
+        else:
+            covering = ()  # what fills its box is the support it lies on, not a thing in front of it
     empty = LiftedBox(np.zeros(box_valid.shape, dtype=bool))
     surfaces = framing_surfaces(depth, free, box, context, intrinsics, config.framing_tolerance_m,
                                 config.framing_tolerance_per_m, config.framing_min_side_share)
@@ -167,8 +183,10 @@ def lift_box(depth: np.ndarray, heights: np.ndarray, free: np.ndarray, untaken: 
     # (keys, an apple) at the back of a counter lies within the tolerance of the wall behind it.
     judged = prior is not None and prior.depth > config.thin_depth_m
     backgrounds = surfaces if judged else []
+    if not judged:
+        covering = ()  # ...and so, against a bigger thing in front of it, is a thing of no known size
     chosen = _best_cluster(depth, heights, keep, backgrounds, (bx0, by0, bx1, by1), context, intrinsics, prior,
-                           config, hollow)
+                           config, hollow, covering)
     # Behind a surface seen on three sides of the box by more than the thing's own depth: a reflection or
     # what shows through glass. The thing's top edge and one side seen against one surface: it stands
     # against it, which places it when its own surface gave no depth.
@@ -178,10 +196,12 @@ def lift_box(depth: np.ndarray, heights: np.ndarray, free: np.ndarray, untaken: 
     if chosen is None:
         use = backing
     else:
-        pixels, containment = chosen
+        pixels, containment = chosen.pixels, chosen.containment
         rows, cols = np.nonzero(pixels)
         allowed = (prior.depth if prior is not None else config.unknown_depth_m) + config.framing_tolerance_m
-        if framed is not None:
+        # Mostly a bigger detection in front (see BoxLiftingConfig): what frames the box is that thing, no wall.
+        hidden = chosen.hidden >= config.hidden_share
+        if framed is not None and not hidden:
             behind = depth[inside][rows, cols] - framed.depth_at(cols + box[0], rows + box[1], intrinsics)
             if float(np.median(behind)) > allowed:
                 use = framed
@@ -192,12 +212,17 @@ def lift_box(depth: np.ndarray, heights: np.ndarray, free: np.ndarray, untaken: 
             missing = np.count_nonzero(others & ~box_valid) / max(1, np.count_nonzero(others))
             if missing >= config.min_missing_depth_share:
                 use = backing
+        if use is None and hidden:
+            # Where the thing itself is, this view does not say: placed by its depth, it would stand on the
+            # thing in front of it or on the wall.
+            return empty
     if use is None:
         if chosen is None:
             return empty
         if hollow or not backgrounds:
-            return LiftedBox(chosen[0])
-        return LiftedBox(_off_surfaces(chosen[0], depth[inside], backgrounds, (box[0], box[1]), intrinsics, config))
+            return LiftedBox(chosen.pixels)
+        return LiftedBox(_off_surfaces(chosen.pixels, depth[inside], backgrounds, (box[0], box[1]), intrinsics,
+                                       config))
     rows, cols = np.mgrid[by0:by1, bx0:bx1]
     plane = use.depth_at(cols + cx0, rows + cy0, intrinsics)
     d = depth[inside]
@@ -236,8 +261,9 @@ def _off_surfaces(pixels: np.ndarray, depth: np.ndarray, surfaces: list[FramingS
 def _best_cluster(depth: np.ndarray, heights: np.ndarray, keep: np.ndarray, surfaces: list[FramingSurface],
                   box: tuple[int, int, int, int], context: tuple[int, int, int, int],
                   intrinsics: CameraIntrinsics, prior: SizePrior | None,
-                  config: BoxLiftingConfig, hollow: bool = False) -> tuple[np.ndarray, float] | None:
-    """The box's object cluster (pixels over the box window) and its containment, or None.
+                  config: BoxLiftingConfig, hollow: bool = False,
+                  covering: Collection[tuple[int, int, int, int]] = ()) -> _Candidate | None:
+    """The box's object cluster (pixels over the box window), its containment and hidden share, or None.
 
     The candidates are the depth clusters of the box alone; the clusters of the surroundings say how far
     each reaches beyond the box.
@@ -305,6 +331,9 @@ def _best_cluster(depth: np.ndarray, heights: np.ndarray, keep: np.ndarray, surf
         score[background] = -1.0
     best = int(np.argmax(score)) + 1
     chosen_small = labels == best
+    front = _in_front(small, around_labels, (r0, c0), block, (context[0] + ox, context[1] + oy), covering, config)
+    hidden = max(np.count_nonzero(front) / np.count_nonzero(small_valid),
+                 np.count_nonzero(front & chosen_small) / np.count_nonzero(chosen_small))
     # Back to full resolution: the chosen blocks' pixels that lie at their block's surface.
     chosen = np.repeat(np.repeat(chosen_small, block, axis=0), block, axis=1)[:h, :w]
     block_depth = np.repeat(np.repeat(small, block, axis=0), block, axis=1)[:h, :w]
@@ -312,7 +341,47 @@ def _best_cluster(depth: np.ndarray, heights: np.ndarray, keep: np.ndarray, surf
     pixels = chosen & box_keep & (np.abs(box_depth - block_depth) < block * tolerance)
     if np.count_nonzero(pixels) < config.min_object_pixels:
         return None
-    return pixels, float(containment[best - 1])
+    return _Candidate(pixels, float(containment[best - 1]), hidden)
+
+
+def _in_front(box_depth: np.ndarray, around_labels: np.ndarray, box_at: tuple[int, int], block: int,
+              origin: tuple[int, int], covering: Collection[tuple[int, int, int, int]],
+              config: BoxLiftingConfig) -> np.ndarray:
+    """The box's blocks that show a bigger detection in front of the thing.
+
+    A surroundings' cluster is such a detection's surface when, beyond the box, it lies (at least
+    `hidden_share` of its blocks there) inside the `covering` windows (full-image pixels) and fills at least
+    `occluder_fill` of what they show around the box; it is in front when it lies nearer (median depth) than
+    the box's other blocks, or nothing else is in the box.
+
+    `box_depth`: the box's block depths (0 = none); `around_labels`: the surroundings' clusters, whose block
+    (0, 0) has its top-left pixel at `origin` and whose blocks from `box_at` on are the box's.
+    """
+    box_blocks = box_depth > 0
+    if not covering or not box_blocks.any():
+        return np.zeros_like(box_blocks)
+    rows = np.arange(around_labels.shape[0]) * block + (block - 1) / 2.0 + origin[1]
+    cols = np.arange(around_labels.shape[1]) * block + (block - 1) / 2.0 + origin[0]
+    covered = np.zeros(around_labels.shape, dtype=bool)
+    for x0, y0, x1, y1 in covering:
+        covered |= ((rows >= y0) & (rows < y1))[:, None] & ((cols >= x0) & (cols < x1))[None, :]
+    r0, c0 = box_at
+    sh, sw = box_blocks.shape
+    beyond = around_labels.copy()
+    beyond[r0:r0 + sh, c0:c0 + sw] = 0
+    m = int(around_labels.max()) + 1
+    beyond_count = np.bincount(beyond.ravel(), minlength=m)
+    covered_count = np.bincount(beyond[covered], minlength=m)
+    shown = np.count_nonzero(covered & (beyond > 0))
+    occluder = (beyond_count > 0) & (covered_count >= config.hidden_share * beyond_count) & (
+        covered_count >= config.occluder_fill * max(shown, 1))
+    occluder[0] = False
+    in_box = around_labels[r0:r0 + sh, c0:c0 + sw]
+    front = box_blocks & occluder[in_box]
+    rest = box_blocks & ~front
+    if not front.any() or (rest.any() and float(np.median(box_depth[front])) >= float(np.median(box_depth[rest]))):
+        return np.zeros_like(box_blocks)
+    return front
 
 
 def instance_mask_from_boxes(detections: list[BoxDetection], depth: np.ndarray, intrinsics: CameraIntrinsics,
@@ -337,23 +406,33 @@ def instance_mask_from_boxes(detections: list[BoxDetection], depth: np.ndarray, 
     valid = np.isfinite(depth) & (depth >= min_range_m) & (depth <= max_range_m)
     heights = heights_in_map(depth, intrinsics, camera_pose)
     order = sorted(range(len(detections)), key=lambda i: detections[i].area)
-    for i in order:
+    windows = [det.pixel_window(w, h) for det in detections]
+    for rank, i in enumerate(order):
         det = detections[i]
         iid = i + 1
         labels[iid] = det.label
         scores[iid] = float(det.score)
-        window = det.pixel_window(w, h)
+        window = windows[i]
         if window is None:
             continue
         x0, y0, x1, y1 = window
+        covering = [o for o in (windows[j] for j in order[rank + 1:]) if o is not None and _in_front_of(o, window)]
         cx0, cy0, cx1, cy1 = _grown(window, config.context_margin, w, h)
         untaken = mask[cy0:cy1, cx0:cx1] == 0
         lifted = lift_box(depth[cy0:cy1, cx0:cx1], heights[cy0:cy1, cx0:cx1], valid[cy0:cy1, cx0:cx1] & untaken,
                           untaken, window, (cx0, cy0, cx1, cy1), intrinsics, size_prior(det.label), config,
-                          hollow=det.label in hollow_categories)
+                          hollow=det.label in hollow_categories, covering=covering)
         mask[y0:y1, x0:x1][lifted.pixels] = iid
         if lifted.estimated_depth is not None:
             if lifted_depth is depth:
                 lifted_depth = depth.copy()
             lifted_depth[y0:y1, x0:x1][lifted.pixels] = lifted.estimated_depth[lifted.pixels]
     return mask, labels, scores, lifted_depth
+
+
+def _in_front_of(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    """Box `a` overlaps box `b` and reaches lower in the image.
+
+    Of two things on one floor seen from above it, the nearer one's foot is the lower one.
+    """
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3] and a[3] > b[3]

@@ -212,6 +212,16 @@ class BoxLiftingConfig:
     against the surface (for the last two: one seen above the box's top edge and on another side):
     its pixels are the box's untaken pixels not in front of it, their depth the surface's minus the
     thing's typical depth. A box with no cluster and no such surface is dropped.
+    Hidden behind a bigger thing: for a thing judged against surfaces (a typical size, not thin) whose
+    support was removed, a surroundings' cluster is a bigger detection's surface when, beyond the box,
+    at least `hidden_share` of its blocks lie inside the boxes of the detections at least as large that
+    overlap this one and reach lower in the image (of two things on one floor seen from above it, the
+    nearer one's foot is the lower one: a chair or an ottoman against a table or a bed's foot is in
+    front of it, not hidden) and it fills at least `occluder_fill` of what those boxes show around it; it is in
+    front when it lies nearer (median depth) than the rest of the box, or is all of it. When at least
+    `hidden_share` of the box's blocks with depth, or of the chosen cluster's, are such a surface in front,
+    the box's depth does not place the thing (it would stand on the thing in front, or on the wall), and
+    the box is dropped - unless its own pixels gave no depth and it stands against the wall above it.
     """
 
     support_band: float = 0.35
@@ -239,6 +249,8 @@ class BoxLiftingConfig:
     min_missing_depth_share: float = 0.3
     surface_share: float = 0.6
     thin_depth_m: float = 0.1
+    hidden_share: float = 0.8
+    occluder_fill: float = 0.5
     # Centroids of boxed things of a known category move from their seen side to their centre by the
     # category's typical size (perception.size_priors).
     size_prior_centroid: bool = True
@@ -254,7 +266,8 @@ class BoxLiftingConfig:
             raise ValueError("support_clearance_m, continuity_per_m and near_weight_power must be >= 0")
         if self.block_px < 1:
             raise ValueError(f"block_px must be >= 1, got {self.block_px}")
-        for name in ("framing_min_side_share", "min_containment", "min_missing_depth_share", "surface_share"):
+        for name in ("framing_min_side_share", "min_containment", "min_missing_depth_share", "surface_share",
+                     "hidden_share", "occluder_fill"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         if self.size_slack <= 0.0 or self.framing_tolerance_m <= 0.0 or self.unknown_depth_m < 0.0:
