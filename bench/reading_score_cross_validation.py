@@ -39,6 +39,7 @@ class Question:
     right_on: bool = False
     kind_on: str = "unknown"
     confidence_on: float = 0.0
+    label_kind: str = "unknown"  # the labelled kind (an exemplar's own), "unknown" for an inexpressible question
 
 
 @dataclass
@@ -83,11 +84,12 @@ def collect(parser: Any, pairs: list[tuple[dict, dict]], exemplars: list[tuple[s
             on, on_features = parser._read(text, asked_at, refusals=True)
             item.features_on, item.kind_on, item.confidence_on = on_features, on.kind, float(on.confidence)
             item.right_on = reading_right(label, on, synonyms)
+            item.label_kind = label.get("kind") or "unknown" if label["expressible"] else "unknown"
         else:
             kind = exemplars[i - len(pairs)][1]
             right = exemplar_right(kind, query.kind)
             item = Question(None, kind != "unknown", vectors[i], features, right, query.kind,
-                            float(query.confidence))
+                            float(query.confidence), label_kind=kind)
         out.append(item)
     return out
 
@@ -142,6 +144,58 @@ def cross_validate(questions: list[Question], thresholds: Sequence[float | None]
                        for q in test]
             tallies[t].add(left_out, [a for a, _ in results], [r for _, r in results], [q.expressible for q in test])
     return tallies
+
+
+def with_learned_kind(q: Question, score: Any, model: Any, learned: Any, min_confidence: float) -> tuple[bool, bool]:
+    """(answered confidently, read right and answered) for `q` as the parser reads it with the learned kind on.
+
+    The reading score decides first (`answered`); then planners.language.learned_kind.learned_decision keeps,
+    refuses, or confirms the reading the rules refused, exactly as QuestionParser._learned_reading does.
+    """
+    from planners.language.learned_kind import kind_class, learned_decision
+
+    answered_now, right_now = answered(q, score, score.threshold, min_confidence, False)
+    read_kind = q.kind_on
+    if read_kind != "unknown" and q.features_on is not None:
+        probability = score.probability({**q.features_on, "question_expressible": score.question_logit(q.vector)})
+        read_kind = read_kind if probability >= score.threshold else "unknown"
+    probabilities = model.probabilities(q.vector)
+    decision = learned_decision(read_kind, q.kind_off, probabilities, learned)
+    if decision == "refuse":
+        return False, False
+    if decision == "confirm":
+        ok = min(q.confidence_off, probabilities[kind_class(q.kind_off)]) >= min_confidence
+        return ok, ok and q.right_off
+    return answered_now, right_now
+
+
+def cross_validate_reading(questions: list[Question], l2: float, probe_l2: float, keep_right: float,
+                           min_confidence: float, kind_l2: float, learned: Sequence[Any],
+                           splits: Sequence[str] = CV_SPLITS) -> tuple[Tally, list[Tally]]:
+    """The whole reading left one split out: (rules and reading score alone, with the learned kind per setting).
+
+    Per fold, the reading score (fit_fold) and the kind model (planners.language.learned_kind.KindModel, on the
+    labelled kinds of the other splits' questions and the intent exemplars, L2 `kind_l2`) are fitted on the
+    other splits only.
+    """
+    from planners.language.learned_kind import KindModel
+
+    held_out = held_out_splits(tuple(sorted({q.split for q in questions if q.split is not None} | set(splits))))
+    if held_out:
+        raise ValueError(f"cross-validation fits on every split it is given; held-out splits given: "
+                         f"{', '.join(held_out)}")
+    alone, tallies = Tally(), [Tally() for _ in learned]
+    for left_out in splits:
+        train = [q for q in questions if q.split != left_out]
+        test = [q for q in questions if q.split == left_out]
+        score = fit_fold(train, l2, probe_l2, keep_right)
+        model = KindModel.fit([q.vector for q in train], [q.label_kind for q in train], l2=kind_l2)
+        results = [answered(q, score, score.threshold, min_confidence, False) for q in test]
+        alone.add(left_out, [a for a, _ in results], [r for _, r in results], [q.expressible for q in test])
+        for setting, tally in zip(learned, tallies):
+            results = [with_learned_kind(q, score, model, setting, min_confidence) for q in test]
+            tally.add(left_out, [a for a, _ in results], [r for _, r in results], [q.expressible for q in test])
+    return alone, tallies
 
 
 def stored_tally(questions: list[Question], score: Any, min_confidence: float, rules_off: bool,

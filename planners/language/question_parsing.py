@@ -21,7 +21,7 @@ import math
 import re
 import time as wallclock
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ from planners.language.entity_linking import (
     with_stand_ins,
 )
 from planners.language.intent_exemplars import INTENT_EXEMPLARS
+from planners.language.learned_kind import LearnedKindConfig, kind_class, learned_decision
 from planners.language.question_forms import (
     ATTRIBUTE_WORDS,
     NON_HEAD_WORDS,
@@ -79,6 +80,9 @@ class QuestionParserConfig:
     # "how can I X" is read as "what is for X" only when an activity of the affordance table is this similar
     how_affordance_similarity: float = 0.7
     reading_score_path: str | None = None  # None: planners/data/reading_score.json (bench.reading_score_fit)
+    # The kind learned from the labelled questions (planners.language.learned_kind): confirms a reading the
+    # rules refused, or refuses one worded like the questions labelled inexpressible.
+    learned: LearnedKindConfig = field(default_factory=LearnedKindConfig)
 
 
 MAX_QUESTION_CHARS = 1000
@@ -325,6 +329,7 @@ class QuestionParser:
         self._things: tuple[Vocabulary, frozenset[str]] | None = None
         self._affordances: Any = None
         self._reading_score: Any = None
+        self._kind_model: Any = None
 
     def vocabulary(self, refresh: bool = False) -> Vocabulary:
         """Memory's vocabulary merged with the given one.
@@ -401,6 +406,8 @@ class QuestionParser:
                 # Capped by the reading's own confidence: a thing memory has no name for stays below 0.5
                 # (answered "I have never seen ...", not confidently).
                 query.confidence = min(float(query.confidence), probability)
+        if self.config.learned.enabled:
+            query = self._learned_reading(question, now, query)
         if query.is_unknown and self.reasoner is not None:
             proposed = self._ask_reasoner(question, now, self.vocabulary())
             if proposed is not None:
@@ -414,6 +421,40 @@ class QuestionParser:
         would otherwise have refused. `question_expressible` is left 0 (the fitter's probe fills it).
         """
         return self._read(question, now, refusals=False)
+
+    def kind_model(self) -> Any:
+        from planners.language.learned_kind import KindModel
+
+        if self._kind_model is None:
+            path = Path(self.config.learned.path) if self.config.learned.path else None
+            self._kind_model = KindModel.load(path)
+        return self._kind_model
+
+    def _learned_reading(self, question: str, now: float, query: TypedQuery) -> TypedQuery:
+        """The reading after the learned kind's say (learned_decision): kept, refused, or the unrefused one read."""
+        text = " ".join(question.strip().split()) if isinstance(question, str) else ""
+        if not re.search(r"[A-Za-z]{2,}", text) or len(question) > MAX_QUESTION_CHARS:
+            return query
+        unrefused: TypedQuery | None = None
+        if query.is_unknown:
+            unrefused, _ = self.read_without_refusals(question, now)
+            if unrefused.is_unknown:
+                return query
+        probabilities = self.kind_model().probabilities(np.asarray(self.embedder.embed([text]), dtype=np.float32)[0])
+        decision = learned_decision(query.kind, unrefused.kind if unrefused is not None else "unknown", probabilities,
+                                    self.config.learned)
+        if decision == "refuse":
+            refused = self._unknown(question, f"worded like the questions memory cannot answer (learned: "
+                                              f"P(unknown) {probabilities['unknown']:.2f})", query.intent_scores,
+                                    mention=query.mention)
+            refused.time, refused.t0, refused.t1, refused.time_text = query.time, query.t0, query.t1, query.time_text
+            refused.source = f"{query.source}: refused by the learned kind"
+            return refused
+        if decision == "confirm" and unrefused is not None:
+            unrefused.confidence = min(float(unrefused.confidence), probabilities[kind_class(unrefused.kind)])
+            unrefused.source = f"{unrefused.source}: refused by the rules, its kind confirmed by the learned kind"
+            return unrefused
+        return query
 
     def reading_score(self) -> Any:
         from planners.language.reading_score import ReadingScore

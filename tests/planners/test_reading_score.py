@@ -83,7 +83,7 @@ def test_the_fit_refuses_the_splits_it_is_checked_on(monkeypatch, tmp_path):
 
     # no questions to read: should the refusal break, the fit stops at the missing file, never reading a held-out one
     monkeypatch.setattr("bench.reading_score_fit.QUESTIONS", tmp_path / "absent.jsonl")
-    for checked_on in ("heldout6", "heldout7"):
+    for checked_on in ("heldout7", "heldout8"):
         with pytest.raises(BadInputError, match=f"development splits only, not {checked_on} "):
             main(["--splits", f"dev,{checked_on}"])
         with pytest.raises(BadInputError, match=f"not {checked_on} "):
