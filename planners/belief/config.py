@@ -85,6 +85,10 @@ class BeliefConfig:
     # Handheld things are picked up and put down several times a day; furniture stays put.
     moves_per_day: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MOVES_PER_DAY))
     mobility_prior_hours: float = 24.0       # weight of the prior, in tracked object-hours
+    # How far the table's ranking of categories holds in a home (1: as written, 0: every thing alike), equally
+    # likely a priori; which things memory saw move weighs them (LocationModel.ranking_weights). (1.0,): the
+    # table always. In generated homes a plant or a vase is moved unseen as often as a mug; in others not.
+    mobility_ranking_strengths: tuple[float, ...] = (0.0, 0.5, 1.0)
     learn_household_scale: bool = True      # scale the prior by how much things move in this home
     household_scale_prior_moves: float = 2.0  # weight of "as the prior says" (scale 1), in moves
     # False: the legacy staleness rate (memory.move_rate, at least the household's rate when
@@ -123,6 +127,10 @@ class BeliefConfig:
             raise ValueError(f"state_rate_prior_decades must be positive, got {self.state_rate_prior_decades}")
         if not (math.isfinite(self.state_change_prior_per_hour) and self.state_change_prior_per_hour > 0.0):
             raise ValueError(f"state_change_prior_per_hour must be positive, got {self.state_change_prior_per_hour}")
+        if not self.mobility_ranking_strengths or not all(
+                math.isfinite(v) and 0.0 <= v <= 1.0 for v in self.mobility_ranking_strengths):
+            got = self.mobility_ranking_strengths
+            raise ValueError(f"mobility_ranking_strengths must be one or more numbers in [0, 1], got {got}")
         if self.mobility_prior_hours <= 0.0:
             raise ValueError("mobility_prior_hours must be positive")
         for name in ("default_move_rate_per_hour", "state_change_prior_per_hour", "event_rate_prior_per_hour",

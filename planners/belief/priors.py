@@ -7,8 +7,11 @@ posterior mean of a Gamma prior whose mean is the category's mobility prior
 (`BeliefConfig.moves_per_day`, looked up along the ontology's is_a chain: keys and phones move
 several times a day, furniture almost never) scaled by how much things move in this home, updated
 with the moves memory saw for things of that category over the hours it tracked them:
-rate = (prior_moves + moves) / (prior_hours + tracked hours). With `use_mobility_prior` off the
-rate is the memory's learned one (`move_rate`), at least the household's (`use_household_move_rate`).
+rate = (prior_moves + moves) / (prior_hours + tracked hours). How far the table's ranking of
+categories holds in this home is itself weighed by which things memory saw move (`ranking_weights`:
+a plant moved as often as a mug flattens it), and P(still there) is averaged over it (`stay`). With
+`use_mobility_prior` off the rate is the memory's learned one (`move_rate`), at least the household's
+(`use_household_move_rate`).
 
 The mass that left the last-seen place is spread over the other receptacles by
 `memory.location_prior(category)` (floored at `location_prior_floor`; rooms uniformly when no
@@ -83,9 +86,11 @@ class LocationModel:
         # BeliefBuilder per place, so room observations from then on are not counted twice.
         self.looks_from = looks_from
         self._house_rate: float | None = None
-        self._mobility_rates: dict[str, float] = {}
+        self._mobility_rates: dict[tuple[str, float], float] = {}
         self._gone_share: float | None = None
-        self._scale: float | None = None
+        self._scale: dict[float, float] = {}
+        self._mean_prior: float | None = None
+        self._ranking: list[tuple[float, float]] | None = None
         self._everything: list[SceneObject] | None = None
         self._relocations: dict[str, tuple[int, float]] | None = None
         self._observed_intervals: list[tuple[float, float, str]] | None = None
@@ -210,7 +215,7 @@ class LocationModel:
         if closed is None or loc.last_seen is None:
             return 0.0
         hours = max(0.0, closed - float(loc.last_seen)) / SECONDS_PER_HOUR
-        moved = 1.0 - stay_probability(self.move_rate(loc.object_id or loc.category or ""), hours)
+        moved = 1.0 - self.stay(loc.object_id or loc.category or "", hours)
         false_close = self.config.false_close_probability
         if false_close <= 0.0:
             return 0.0
@@ -232,27 +237,102 @@ class LocationModel:
                 return table[name] / 24.0
         return self.config.default_move_rate_per_hour
 
-    def mobility_rate(self, target: str) -> float:
+    def mobility_rate(self, target: str, strength: float = 1.0) -> float:
         """Posterior mean moves per hour: Gamma(mobility prior) updated with the category's observed moves.
 
         Moves are `relocations`; exposure is the hours memory tracked each object (`tracked_hours`):
         a move that happened after the last sighting is not yet visible, so that time is not evidence
-        of staying until memory notices the move.
+        of staying until memory notices the move. `strength`: how far the table's ranking of categories
+        holds (`ranked_prior_per_hour_from`): 1 as the table says, 0 every category alike.
         """
         cfg = self.config
         everything = self.all_objects()
         objects = [o for o in everything if target in (o.id, o.category)]
         category = next((o.category for o in objects if o.category), None) or target
+        if any(o.is_receptacle for o in objects):
+            strength = 1.0  # the ranking weighed is that of movable things: furniture stays as the table says
         same = [o for o in everything if o.category == category]
         relocations = self.relocations()
         tracked_hours = sum(self.tracked_hours(o) for o in same)
         moves = sum(relocations.get(o.id, (0, 0.0))[0] for o in same)
         if len(same) > 1:
             moves, tracked_hours = moves / len(same), tracked_hours / len(same)
-        prior_rate = self.prior_moves_per_hour(category) * self.household_mobility_scale()
+        prior = self.ranked_prior_per_hour_from(self.prior_moves_per_hour(category), strength)
+        prior_rate = prior * self.household_mobility_scale(strength)
         return (prior_rate * cfg.mobility_prior_hours + moves) / (cfg.mobility_prior_hours + tracked_hours)
 
-    def household_mobility_scale(self) -> float:
+    def _movers(self) -> list[tuple[float, float, int]]:
+        """(mobility prior per hour, tracked hours, moves seen) of every movable thing memory has seen."""
+        relocations = self.relocations()
+        return [(self.prior_moves_per_hour(o.category), self.tracked_hours(o), relocations.get(o.id, (0, 0.0))[0])
+                for o in self.all_objects() if not o.is_receptacle]
+
+    def _mean_prior_per_hour(self) -> float | None:
+        """The tracked-hours-weighted mean mobility prior of this home's movable things (None: none tracked)."""
+        if self._mean_prior is None:
+            movers = self._movers()
+            hours = sum(h for _, h, _ in movers)
+            self._mean_prior = sum(p * h for p, h, _ in movers) / hours if hours > 0.0 else math.nan
+        return None if math.isnan(self._mean_prior) else self._mean_prior
+
+    def ranked_prior_per_hour_from(self, prior: float, strength: float) -> float:
+        """A mobility prior with the table's ranking tempered: mean * (prior / mean) ** strength.
+
+        At strength 1 the table as it is; at 0 every category moves at the home's mean prior rate
+        (`_mean_prior_per_hour`), so the household scale then learns one rate for all its things.
+        """
+        mean = self._mean_prior_per_hour()
+        if strength == 1.0 or mean is None or mean <= 0.0:
+            return prior
+        return mean * (max(prior, 1e-12) / mean) ** strength
+
+    def ranking_weights(self) -> list[tuple[float, float]]:
+        """(strength, posterior probability) of how far the mobility table's ranking holds in this home.
+
+        The evidence is which things memory saw move. Under a strength things move at one scale times
+        their tempered prior q_i; with the scale at its maximum likelihood the Poisson log-likelihood is
+        sum(moves_i * log q_i) - N * log(sum(q_i * hours_i)) (+ a term alike for every strength). Moves of
+        things the table calls mobile favour the table; moves of things it calls fixed (a plant or a vase
+        moved as often as a mug) favour a flatter ranking. The prior over
+        `BeliefConfig.mobility_ranking_strengths` is uniform; with no move seen it stays uniform.
+        """
+        if self._ranking is None:
+            strengths = self.config.mobility_ranking_strengths
+            movers = self._movers()
+            total = sum(n for _, _, n in movers)
+            logs = []
+            for strength in strengths:
+                ranked = [(self.ranked_prior_per_hour_from(p, strength), h, n) for p, h, n in movers]
+                exposure = sum(q * h for q, h, _ in ranked)
+                if total == 0 or exposure <= 0.0:
+                    logs.append(0.0)
+                    continue
+                logs.append(sum(n * math.log(max(q, 1e-12)) for q, _, n in ranked if n)
+                            - total * math.log(exposure))
+            top = max(logs)
+            weights = [math.exp(v - top) for v in logs]
+            norm = sum(weights)
+            self._ranking = [(s, w / norm) for s, w in zip(strengths, weights)]
+        return self._ranking
+
+    def stay(self, target: str, hours: float) -> float:
+        """P(`target` is still where it was `hours` ago), averaged over the ranking's strengths (`ranking_weights`).
+
+        Averaging the stay probabilities, not the rates, keeps the doubt about the ranking: in a home where
+        things of every kind move alike, a plant is not near-certain to stand where it stood 13 h ago just
+        because the table says plants stay put.
+        """
+        if not self.config.use_mobility_prior:
+            return stay_probability(self.move_rate(target), hours)
+        return sum(w * stay_probability(self._strength_rate(target, s), hours) for s, w in self.ranking_weights())
+
+    def _strength_rate(self, target: str, strength: float) -> float:
+        key = (target, strength)
+        if key not in self._mobility_rates:
+            self._mobility_rates[key] = self.mobility_rate(target, strength)
+        return self._mobility_rates[key]
+
+    def household_mobility_scale(self, strength: float = 1.0) -> float:
         """How much more (> 1) or less (< 1) things move in this home than the mobility prior says.
 
         The prior fixes how mobile categories are relative to each other (keys more than books,
@@ -265,23 +345,18 @@ class LocationModel:
         cfg = self.config
         if not cfg.learn_household_scale:
             return 1.0
-        if self._scale is None:
-            movable = [o for o in self.all_objects() if not o.is_receptacle]
-            expected = 0.0
-            for o in movable:
-                expected += self.prior_moves_per_hour(o.category) * self.tracked_hours(o)
-            relocations = self.relocations()
-            moves = sum(relocations.get(o.id, (0, 0.0))[0] for o in movable)
+        if strength not in self._scale:
+            movers = self._movers()
+            expected = sum(self.ranked_prior_per_hour_from(p, strength) * h for p, h, _ in movers)
+            moves = sum(n for _, _, n in movers)
             weight = cfg.household_scale_prior_moves
-            self._scale = (weight + moves) / (weight + expected)
-        return self._scale
+            self._scale[strength] = (weight + moves) / (weight + expected)
+        return self._scale[strength]
 
     def move_rate(self, target: str) -> float:
         """Moves per hour of `target` (an object id or a category) under the configured rate model."""
         if self.config.use_mobility_prior:
-            if target not in self._mobility_rates:
-                self._mobility_rates[target] = self.mobility_rate(target)
-            return self._mobility_rates[target]
+            return sum(w * self._strength_rate(target, s) for s, w in self.ranking_weights())
         try:
             rate = float(self.memory.move_rate(target))
         except (KeyError, LookupError, ValueError):
@@ -338,8 +413,7 @@ class LocationModel:
         for loc in present:
             share = 1.0 / total
             hours = (now - loc.last_seen) / SECONDS_PER_HOUR if loc.last_seen is not None else 0.0
-            stay = asked_stay_probability(stay_probability(self.move_rate(loc.object_id or target), hours),
-                                          cfg.asked_moved_likelihood_ratio)
+            stay = asked_stay_probability(self.stay(loc.object_id or target, hours), cfg.asked_moved_likelihood_ratio)
             moved_mass += share * (1.0 - stay)
             place = loc.rests_on or loc.room or loc.object_id or target
             remembered.add(place)
@@ -473,7 +547,7 @@ class LocationModel:
             if resighted:
                 stay = cfg.resighted_same_place
             elif last_seen is not None:
-                stay = stay_probability(self.move_rate(object_id or target), (t - last_seen) / SECONDS_PER_HOUR)
+                stay = self.stay(object_id or target, (t - last_seen) / SECONDS_PER_HOUR)
         candidates = [AnswerCandidate(
             label=place, value=position, probability=stay, position=position, room=best.room,
             rests_on=best.rests_on, rests_on_category=best.rests_on_category,

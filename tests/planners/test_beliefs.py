@@ -47,7 +47,9 @@ def memory():
 
 @pytest.mark.parametrize("legacy", [False, True], ids=["mobility_prior", "learned_rate"])
 def test_present_location_stays_with_exp_of_rate_times_hours(memory, legacy):
-    config = BeliefConfig(use_mobility_prior=not legacy, use_household_move_rate=False)
+    # the table's ranking held as written: one rate (several strengths average the stay probabilities)
+    config = BeliefConfig(use_mobility_prior=not legacy, use_household_move_rate=False,
+                          mobility_ranking_strengths=(1.0,))
     builder = BeliefBuilder(memory, config)
     mug = memory.locate("mug")[0]
     rate = memory.move_rate(mug.object_id) if legacy else builder.location_model(0.0).mobility_rate(mug.object_id)

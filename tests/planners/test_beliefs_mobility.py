@@ -118,3 +118,59 @@ def test_bad_mobility_config_is_rejected():
         BeliefConfig(mobility_prior_hours=0.0)
     with pytest.raises(ValueError, match="household_scale_prior_moves"):
         BeliefConfig(household_scale_prior_moves=0.0)
+
+
+# Which things memory saw move says how far the table's ranking of categories holds in this home. On
+# `moved_memory` the mug moved once and the keys and the book did not.
+MUG_CALLED_FIXED = {"mug": 0.01, "book": 0.01, "keys": 2.0}   # the table contradicted: a "fixed" thing moved
+MUG_CALLED_MOBILE = {"mug": 2.0, "book": 0.01, "keys": 0.01}  # the table borne out: a mobile thing moved
+
+
+def test_a_fixed_thing_seen_moving_flattens_the_ranking_and_one_mobile_thing_keeps_it(moved_memory):
+    contradicted = LocationModel(moved_memory, BeliefConfig(moves_per_day=MUG_CALLED_FIXED), 0.0).ranking_weights()
+    borne_out = LocationModel(moved_memory, BeliefConfig(moves_per_day=MUG_CALLED_MOBILE), 0.0).ranking_weights()
+    assert [s for s, _ in contradicted] == [0.0, 0.5, 1.0]
+    assert contradicted[0][1] > 0.8 and contradicted[-1][1] < 0.05
+    # one move of a thing the table calls mobile is weaker evidence: the table likeliest, flat least likely
+    assert borne_out[-1][1] == max(w for _, w in borne_out) and borne_out[0][1] < 0.2
+    assert sum(w for _, w in contradicted) == pytest.approx(1.0)
+    quiet = LocationModel(two_room_memory()[0], BeliefConfig(), 0.0).ranking_weights()
+    assert [w for _, w in quiet] == pytest.approx([1 / 3] * 3), "no move seen: no evidence either way"
+
+
+def test_a_thing_the_table_calls_fixed_is_not_near_certain_where_such_things_were_seen_moving(moved_memory):
+    """The book never moved, the table says books stay put, but so it said of the mug, which moved."""
+    book = next(loc for loc in moved_memory.locate("book") if loc.source == "memory")
+    hours = 13.0
+    contradicted = LocationModel(moved_memory, BeliefConfig(moves_per_day=MUG_CALLED_FIXED), 0.0)
+    table_only = LocationModel(moved_memory, BeliefConfig(moves_per_day=MUG_CALLED_FIXED,
+                                                          mobility_ranking_strengths=(1.0,)), 0.0)
+    borne_out = LocationModel(moved_memory, BeliefConfig(moves_per_day=MUG_CALLED_MOBILE), 0.0)
+    assert table_only.stay(book.object_id, hours) > 0.99
+    assert contradicted.stay(book.object_id, hours) < 0.75
+    assert contradicted.stay(book.object_id, hours) < borne_out.stay(book.object_id, hours) < 0.99
+    # furniture is not one of the things whose ranking is weighed: it stays as the table says
+    assert contradicted.stay("counter_0", hours) == pytest.approx(table_only.stay("counter_0", hours))
+
+
+def test_asked_for_a_fixed_thing_in_a_home_where_such_things_move_the_robot_looks_before_answering(moved_memory):
+    from planners.belief.config import QUESTION_MOVE_LIKELIHOOD_RATIO
+    from planners.decision.value_of_information import STOPPED_BY_VOI, ValueOfInformationStopper
+
+    book = next(loc for loc in moved_memory.locate("book") if loc.source == "memory")
+    query = TypedQuery("present_location", target="book", confidence=1.0)
+    now = book.last_seen + 13 * HOUR
+    places = [r.id for r in moved_memory.receptacles()]
+    travel = [3.0] * len(places)
+
+    def decide(strengths):
+        config = BeliefConfig(moves_per_day=MUG_CALLED_FIXED, mobility_ranking_strengths=strengths,
+                              asked_moved_likelihood_ratio=QUESTION_MOVE_LIKELIHOOD_RATIO)
+        belief = BeliefBuilder(moved_memory, config).build(query, now)
+        return belief, ValueOfInformationStopper().decide(belief, places, travel)
+
+    belief, decision = decide((0.0, 0.5, 1.0))
+    assert belief.confidence < 0.7
+    assert decision.action in places and decision.stopped_by is None, "a look before answering"
+    belief, decision = decide((1.0,))  # the table trusted blindly: the stale sighting answered, no look
+    assert belief.confidence > 0.9 and decision.stopped_by == STOPPED_BY_VOI

@@ -14,7 +14,7 @@ from household_memory import DAY, HOUR  # noqa: E402
 
 from planners.belief.builder import BeliefBuilder  # noqa: E402
 from planners.belief.config import BeliefConfig  # noqa: E402
-from planners.belief.priors import LocationModel, located_distribution, stay_probability  # noqa: E402
+from planners.belief.priors import LocationModel, located_distribution  # noqa: E402
 from planners.language.typed_query import TypedQuery  # noqa: E402
 
 
@@ -25,7 +25,7 @@ def test_the_remembered_place_decays_and_the_rest_goes_to_the_prior_and_out_of_t
     rows = located_distribution(quiet_memory, "mug", now, config=config)
     assert sum(r.probability for r in rows) == pytest.approx(1.0)
     assert [r.probability for r in rows] == sorted((r.probability for r in rows), reverse=True)
-    stay = stay_probability(LocationModel(quiet_memory, config, now).move_rate(mug.object_id), 10.0)
+    stay = LocationModel(quiet_memory, config, now).stay(mug.object_id, 10.0)
     (remembered,) = [r for r in rows if r.source == "memory"]
     assert remembered.object_id == mug.object_id and remembered.rests_on == "counter_0" and remembered.present
     assert remembered.probability == pytest.approx(stay, rel=1e-9)
