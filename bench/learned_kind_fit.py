@@ -16,6 +16,7 @@ questions labelled inexpressible.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -80,7 +81,7 @@ def _cross_validate(args: argparse.Namespace, parser: Any, pairs: list, exemplar
     from planners.question_answering import QAConfig
 
     questions = collect(parser, pairs, exemplars, ASKED_AT, reading_right)
-    shipped = QuestionParserConfig().learned
+    shipped = dataclasses.replace(QuestionParserConfig().learned, enabled=True)  # its settings, switched on
     settings = [shipped] + ([LearnedKindConfig(True, None, *g) for g in GRID] if args.grid else [])
     alone, tallies = cross_validate_reading(questions, 1.0, 0.3, 0.95, QAConfig().min_parse_confidence, args.l2,
                                             settings)

@@ -63,7 +63,7 @@ def test_a_wording_like_the_inexpressible_ones_is_refused_when_refusing_is_on(em
     question = "What kind of cups are there?"
     assert _parser(embedder, model_path, enabled=False).parse(question, NOW).kind == "contents"  # the rules read it
     assert _parser(embedder, model_path).parse(question, NOW).kind == "contents"  # refusing is off by default
-    config = QuestionParserConfig(learned=LearnedKindConfig(path=str(model_path), refuse_min_unknown=0.6))
+    config = QuestionParserConfig(learned=LearnedKindConfig(enabled=True, path=str(model_path), refuse_min_unknown=0.6))
     parser = QuestionParser(embedder=embedder, known_categories=["mug", "cup"], config=config)
     query = parser.parse(question, NOW)
     assert query.kind == "unknown" and "refused by the learned kind" in query.source, query
