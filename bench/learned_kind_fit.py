@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.question_understanding import ASKED_AT, LABELS, QUESTIONS, load_labelled, reading_right
+from bench.question_understanding import ASKED_AT, LABELS, QUESTIONS, labelled_kind, load_labelled, reading_right
 from bench.reading_score_fit import DEV_SPLITS
 
 GRID = ((0.5, 1.0, None), (0.5, 0.2, 0.6), (1.01, 1.0, 0.6), (0.5, 0.1, 0.7), (0.5, 0.3, None), (0.4, 1.0, None))
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         _cross_validate(args, parser, pairs, exemplars)
     if args.write:
         texts = [" ".join(q["question"].strip().split()) for _, q in pairs] + [t for t, _ in exemplars]
-        kinds = [(label.get("kind") or "unknown") if label["expressible"] else "unknown" for label, _ in pairs]
+        kinds = [labelled_kind(label) for label, _ in pairs]
         model = KindModel.fit(parser.embedder.embed(texts), kinds + [k for _, k in exemplars], l2=args.l2)
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                                 cwd=Path(__file__).resolve().parent).stdout.strip()

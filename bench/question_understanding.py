@@ -98,6 +98,11 @@ def load_labelled(labels: Path = LABELS, questions: Path = QUESTIONS) -> list[tu
     return pairs
 
 
+def labelled_kind(label: dict) -> str:
+    """The kind a label gives its question: "unknown" when labelled inexpressible (or given no kind)."""
+    return (label.get("kind") or "unknown") if label["expressible"] else "unknown"
+
+
 def _target_right(target: str | None, targets: list[str], synonyms: dict[str, str]) -> bool:
     """The parser's target is a labelled one, its head word is, or it is memory's name for one (couch -> sofa)."""
     from planners.language.entity_linking import lemma_name

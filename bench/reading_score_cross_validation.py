@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench.question_understanding import labelled_kind
 from bench.reading_score_fit import DEV_SPLITS, exemplar_right, fit_score, held_out_splits, probe_logits
 
 CV_SPLITS = DEV_SPLITS  # every development split is left out once
@@ -84,7 +85,7 @@ def collect(parser: Any, pairs: list[tuple[dict, dict]], exemplars: list[tuple[s
             on, on_features = parser._read(text, asked_at, refusals=True)
             item.features_on, item.kind_on, item.confidence_on = on_features, on.kind, float(on.confidence)
             item.right_on = reading_right(label, on, synonyms)
-            item.label_kind = label.get("kind") or "unknown" if label["expressible"] else "unknown"
+            item.label_kind = labelled_kind(label)
         else:
             kind = exemplars[i - len(pairs)][1]
             right = exemplar_right(kind, query.kind)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -473,13 +474,19 @@ class PyBulletManipulator:
         Inverse kinematics only (the arm is not moved there, so nothing is checked for collisions): a
         stance that passes may still fail at the pick, one that fails cannot succeed with a strict reach.
         """
-        self.kinematics.set_base_pose(arm_base, arm_orientation)
-        try:
-            seed = self.arm_joint_positions()
+        with self._kinematics_at(arm_base, arm_orientation) as seed:
             return any(self.kinematics.solve(g.grasp, g.orientation, seed=seed).reached
                        and self.kinematics.solve(g.pre, g.orientation, seed=seed).reached
                        and self.kinematics.solve(g.lift, g.orientation, seed=seed).reached
                        for g in plan.poses)
+
+    @contextmanager
+    def _kinematics_at(self, arm_base: Sequence[float],
+                       arm_orientation: Sequence[float]) -> Iterator[tuple[float, ...]]:
+        """The kinematic model with the arm's base at this pose (the arm's joints as the seed), then as it is."""
+        self.kinematics.set_base_pose(arm_base, arm_orientation)
+        try:
+            yield self.arm_joint_positions()
         finally:
             self.sync_kinematics()
 
@@ -705,9 +712,7 @@ class PyBulletManipulator:
         lo, hi = body_aabb(self.client, self.held_body)
         spots = self.free_spots(receptacle, (float(hi[0] - lo[0]), float(hi[1] - lo[1])), arm_base)
         offset, half_height = self._held_offset()
-        self.kinematics.set_base_pose(arm_base, arm_orientation)
-        try:
-            seed = self.arm_joint_positions()
+        with self._kinematics_at(arm_base, arm_orientation) as seed:
             for spot in spots[:4]:
                 for orientation in self._place_orientations(spot, arm_base)[:2]:
                     rotation = np.array(p.getMatrixFromQuaternion(orientation)).reshape(3, 3)
@@ -716,8 +721,6 @@ class PyBulletManipulator:
                             self.kinematics.solve(down + [0, 0, 0.06], orientation, seed=seed).reached):
                         return True
             return False
-        finally:
-            self.sync_kinematics()
 
     def place(self, receptacle_position: Sequence[float],
               accept: Callable[[int], bool] | None = None) -> ManipulationOutcome:

@@ -272,8 +272,12 @@ class SimRobotSkills(RobotSkills):
         """
         expected = object_shape(category).resting_heights if category in OBJECT_SHAPES else None
         reaches = self._reach_test(position, expected)
-        radii = tuple(sorted(set(self.config.pick_stance_radii_m) | set(self.config.standoff_radii_m)))
-        return any(reaches(pose) for pose in self.standoff_poses(position, self._front_of_door(position), radii))
+        return any(reaches(pose) for pose in self.standoff_poses(position, self._front_of_door(position),
+                                                                 self._stance_radii()))
+
+    def _stance_radii(self) -> tuple[float, ...]:
+        """The rings a pick or place stance is sought on: the pick rings and the approach's standoffs."""
+        return tuple(sorted(set(self.config.pick_stance_radii_m) | set(self.config.standoff_radii_m)))
 
     def _another_stance(self, target: Point3, tried: list[tuple[float, float]], keep_out=None,
                         reaches=None, judged_at_most: int | None = None) -> tuple[float, bool]:
@@ -282,14 +286,13 @@ class SimRobotSkills(RobotSkills):
         `reaches(pose) -> bool` rules out stances the arm cannot reach the target from (all of them
         are looked at, on every side, before driving). Returns (metres driven, arrived).
         """
-        radii = tuple(sorted(set(self.config.pick_stance_radii_m) | set(self.config.standoff_radii_m)))
         driven, goals = 0.0, 0
         # a stance stood at that the arm does not reach from is no reason to skip a nearby one it does
         # reach from (13020: a glass 2.5 cm out of reach from the stance stood at, 9 cm from one in reach)
         spaced_from = [(tx, ty) for tx, ty in tried
                        if reaches is None or reaches((tx, ty, math.atan2(target[1] - ty, target[0] - tx)))]
         judged = 0
-        for x, y, yaw in self.standoff_poses(target, keep_out, radii):
+        for x, y, yaw in self.standoff_poses(target, keep_out, self._stance_radii()):
             if any(math.hypot(x - tx, y - ty) < self.config.stance_spacing_m for tx, ty in spaced_from):
                 continue
             if any(math.hypot(x - tx, y - ty) < 0.02 for tx, ty in tried):

@@ -10,7 +10,6 @@ bench.learned_kind_fit --write` (planners/data/learned_kind.json, with provenanc
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,6 @@ KIND_MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "learned_kind.j
 LOCATION_KINDS = frozenset({"present_location", "past_location"})
 LOCATION = "location"
 UNKNOWN = "unknown"
-LOGIT_LIMIT = 8.0
 
 
 def kind_class(kind: str) -> str:
@@ -44,15 +42,6 @@ class KindModel:
         z = np.exp(z - z.max())
         p = z / z.sum()
         return {c: float(v) for c, v in zip(self.classes, p)}
-
-    def probability(self, vector: Sequence[float], kind: str) -> float:
-        """P(the question asks for `kind`) (0 for a kind no labelled question had)."""
-        return self.probabilities(vector).get(kind_class(kind), 0.0)
-
-    def agreement(self, vector: Sequence[float], kind: str) -> float:
-        """The log-odds that the question asks for `kind`, clipped to +-LOGIT_LIMIT."""
-        p = min(max(self.probability(vector, kind), 1e-6), 1.0 - 1e-6)
-        return max(-LOGIT_LIMIT, min(LOGIT_LIMIT, math.log(p / (1.0 - p))))
 
     @classmethod
     def fit(cls, vectors: Any, kinds: Iterable[str], l2: float = 1.0, iterations: int = 800) -> KindModel:
