@@ -39,11 +39,11 @@ from typing import Any
 
 from bench.question_understanding import ASKED_AT, LABELS, QUESTIONS, load_labelled, reading_right
 from bench.statistics import wilson_interval
+from planners.language.learned_kind import LOCATION_KINDS
 
 DEV_SPLITS = ("dev", "dev2", "dev3", "dev4", "dev5", "heldout", "heldout2", "heldout3", "heldout4", "heldout5",
               "heldout6")
 HELD_OUT: tuple[str, ...] = ()  # every OpenEQA question is labelled and development data since session 15
-LOCATION_KINDS = {"present_location", "past_location"}
 BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.0001)
 
 
